@@ -1,0 +1,3 @@
+"""renewals: open-source renewal management for B2B SaaS customer-success teams."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Accounts: the customer companies, their stakeholders and their business goals."""

@@ -1,0 +1,1 @@
+"""Audit: an append-only log of who did what, for approvals, concessions and imports."""

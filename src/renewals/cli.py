@@ -1,0 +1,83 @@
+"""The `renewals` command: a Typer root that mounts each domain's commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from renewals import __version__, commands
+from renewals.config import Settings
+from renewals.demo import commands as demo_commands
+from renewals.ingest import commands as ingest_commands
+from renewals.kit.cli import AppState
+from renewals.policy import commands as policy_commands
+
+app = typer.Typer(
+    name="renewals",
+    help=(
+        "Open-source renewal management for B2B SaaS customer-success teams.\n\n"
+        "Start with `renewals demo` (a generated book of business in a local SQLite database), "
+        "then `renewals import DIR` for your own data (docs/data-format.md) and "
+        "`renewals policy show` for the rules it runs on."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"renewals {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database URL (default sqlite:///./renewals.db; e.g. "
+            "postgresql://user@host/db). Also RENEWALS_DATABASE_URL.",
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where usage events are kept as Parquet (default ./renewals-data). Also RENEWALS_DATA_DIR."
+        ),
+    ] = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option(help="Policy TOML merged over the defaults. Also RENEWALS_POLICY_FILE."),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    overrides = {
+        k: v
+        for k, v in {"database_url": db, "data_dir": data_dir, "policy_file": policy}.items()
+        if v
+    }
+    ctx.obj = AppState(Settings(**overrides))
+
+
+app.add_typer(policy_commands.app, name="policy")
+app.add_typer(commands.db_app, name="db")
+app.command("import")(ingest_commands.import_)
+app.command("run")(commands.run)
+app.command("status")(commands.status)
+app.command("demo-data")(demo_commands.demo_data)
+app.command("demo")(demo_commands.demo)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

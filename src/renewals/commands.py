@@ -1,0 +1,161 @@
+"""Commands that belong to no single domain: the database, the daily run, the status."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import Engine, func, select
+
+from renewals import migrate
+from renewals.account.domain import Segment
+from renewals.config import Settings
+from renewals.contract import repository as contract_repository
+from renewals.contract import service as contract_service
+from renewals.db import make_engine, session_scope
+from renewals.ingest.models import ImportRun
+from renewals.kit.cli import console, fail, parse_as_of, state
+from renewals.policy.domain import Policy
+from renewals.policy.service import PolicyError
+from renewals.scheduler import JobRun, jobs, run_all
+from renewals.usage import service as usage_service
+
+db_app = typer.Typer(
+    help="The application database (SQLite by default, PostgreSQL by URL).", no_args_is_help=True
+)
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Create or migrate the database schema to the latest version (safe to repeat)."""
+    settings = state(ctx).settings
+    engine = make_engine(settings.database_url)
+    before = migrate.current(engine)
+    migrate.upgrade(engine)
+    after = migrate.current(engine)
+    verb = "already at" if before == after else f"upgraded from {before or 'empty'} to"
+    console.print(f"{_safe_url(settings)}: {verb} {after}")
+
+
+@db_app.command("current")
+def db_current(ctx: typer.Context) -> None:
+    """Print the schema version of the database and the newest one this release has."""
+    settings = state(ctx).settings
+    engine = make_engine(settings.database_url)
+    console.print(
+        f"{_safe_url(settings)}: at {migrate.current(engine) or 'empty'}, newest is {migrate.head()}"
+    )
+
+
+def _safe_url(settings: Settings) -> str:
+    return make_engine(settings.database_url).url.render_as_string(hide_password=True)
+
+
+def run(
+    ctx: typer.Context,
+    as_of: Annotated[
+        str | None, typer.Option(help="Run as of this date (YYYY-MM-DD); default today (UTC).")
+    ] = None,
+    job: Annotated[
+        list[str] | None, typer.Option("--job", help="Run only this job (repeatable).")
+    ] = None,
+) -> None:
+    """Run the daily job: every registered step, in order, for one day.
+
+    Safe to re-run for the same day: each step replaces what it did before.
+    """
+    app_state = state(ctx)
+    try:
+        policy = app_state.policy()
+    except PolicyError as exc:
+        fail(exc.message)
+    known = jobs()
+    for name in job or []:
+        if name not in known:
+            fail(f"unknown job {name!r}; jobs: {', '.join(known)}", 2)
+    day = parse_as_of(as_of)
+    outcomes = run_all(
+        app_state.engine(),
+        policy=policy,
+        as_of=day,
+        settings=app_state.settings,
+        only=job,
+        on_done=lambda o: console.print(
+            f"{'[green]ok[/]' if o.status == 'ok' else '[red]failed[/]'} {o.name}: {o.detail}"
+        ),
+    )
+    if any(o.status != "ok" for o in outcomes):
+        raise typer.Exit(1)
+
+
+def status(
+    ctx: typer.Context,
+    as_of: Annotated[
+        str | None, typer.Option(help="Figures as of this date; default today.")
+    ] = None,
+) -> None:
+    """Summarise the book: accounts, ARR, renewals coming up, history, usage, last runs."""
+    app_state = state(ctx)
+    print_summary(app_state.engine(), app_state.settings, parse_as_of(as_of), app_state.policy())
+
+
+def print_summary(engine: Engine, settings: Settings, as_of: date, policy: Policy) -> None:
+    """Print the book summary that `renewals status` and `renewals demo` end with."""
+    with session_scope(engine) as session:
+        figures = contract_service.compute_book(session, policy=policy, as_of=as_of)
+        closed = contract_repository.count_closed(session)
+        last_import = session.scalars(
+            select(ImportRun).order_by(ImportRun.id.desc()).limit(1)
+        ).first()
+        last_run = session.scalar(select(func.max(JobRun.finished_at)).where(JobRun.status == "ok"))
+    usage = usage_service.summary(settings.data_dir, settings.duckdb_memory_limit)
+
+    console.print(
+        f"[bold]Book of business[/] as of {as_of}: {figures.accounts:,} accounts, "
+        f"{figures.active_accounts:,} under contract, ARR {_money(figures.arr)}"
+    )
+    table = Table(
+        title=f"Segments (SEG-1) and renewals in the next {figures.window_days} days (TECH-5)"
+    )
+    for column in ("segment", "accounts", "ARR", "renewals due", "ARR due"):
+        table.add_column(column, justify="left" if column == "segment" else "right")
+    for segment in Segment:
+        f = figures.by_segment[segment]
+        share = f"{f.accounts / figures.active_accounts:.0%}" if figures.active_accounts else "-"
+        table.add_row(
+            segment.value,
+            f"{f.accounts:,} ({share})",
+            _money(f.arr),
+            f"{f.renewals_in_window:,}",
+            _money(f.arr_in_window),
+        )
+    table.add_row(
+        "total",
+        f"{figures.active_accounts:,}",
+        _money(figures.arr),
+        f"{figures.renewals_in_window:,}",
+        _money(figures.arr_in_window),
+        style="bold",
+    )
+    console.print(table)
+    if closed:
+        total = sum(closed.values())
+        parts = ", ".join(f"{k.value} {v:,} ({v / total:.0%})" for k, v in sorted(closed.items()))
+        console.print(f"Closed renewals on record: {total:,}: {parts}")
+    console.print(
+        f"Usage events stored: {usage['events']:,} from {usage['users']:,} users "
+        f"in {usage['accounts']:,} accounts ({settings.data_dir})"
+    )
+    if last_import:
+        console.print(
+            f"Last import: {last_import.finished_at:%Y-%m-%d %H:%M} UTC from {last_import.source}"
+        )
+    if last_run:
+        console.print(f"Last daily run: {last_run:%Y-%m-%d %H:%M} UTC")
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.0f}"

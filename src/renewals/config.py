@@ -1,0 +1,28 @@
+"""Settings: one typed object, read from RENEWALS_* environment variables.
+
+A fresh checkout just runs: SQLite in ./renewals.db, data in ./renewals-data,
+the packaged policy unless a policy file is named.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RENEWALS_", extra="ignore")
+
+    database_url: str = "sqlite:///./renewals.db"
+    data_dir: Path = Path("./renewals-data")
+    # A TOML file merged over the packaged defaults (see docs/policy.md).
+    policy_file: Path | None = None
+    # DuckDB memory cap for imports and analytics; spills to data_dir/tmp beyond it.
+    duckdb_memory_limit: str = "2GB"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

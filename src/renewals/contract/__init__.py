@@ -1,0 +1,1 @@
+"""Contracts: what each account bought, when it renews and how past renewals ended."""

@@ -1,0 +1,1 @@
+"""Demo book of business: the generator and the `demo`, `demo-data` commands."""

@@ -1,0 +1,1 @@
+"""Engagement: the customer's voice and touchpoints (tickets, surveys, interactions)."""

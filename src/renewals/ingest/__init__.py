@@ -1,0 +1,1 @@
+"""Ingest: the canonical import format, validated whole before anything is written."""

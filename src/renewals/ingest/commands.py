@@ -1,0 +1,85 @@
+"""`renewals import DIR`: load a directory in the canonical format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from renewals.errors import RenewalsError
+from renewals.ingest import service
+from renewals.ingest.service import ImportFailed, ImportResult
+from renewals.kit.cli import console, err_console, fail, fail_with, progress_bar, state
+
+
+def import_(
+    ctx: typer.Context,
+    directory: Annotated[
+        Path, typer.Argument(help="Directory with accounts.csv, contracts.csv and optional files.")
+    ],
+    reject_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--reject-file",
+            help="Write the good rows and put bad rows, with their reasons, in this CSV file. "
+            "Without it any bad row stops the import and nothing is written.",
+        ),
+    ] = None,
+) -> None:
+    """Import accounts, contracts, stakeholders, usage events, tickets, surveys, interactions,
+    goals and users from DIR (CSV or JSON Lines; Parquet or CSV for usage events).
+
+    Everything is validated first; a bad row is reported as file:line:column: reason, all of
+    them at once, and nothing is written. Re-importing the same or an updated directory
+    updates rows by id (safe to repeat). Format: docs/data-format.md.
+
+    Examples:\n
+      renewals import ./export\n
+      renewals import ./export --reject-file rejects.csv
+    """
+    app_state = state(ctx)
+    settings = app_state.settings
+    engine = app_state.engine()
+    try:
+        with progress_bar() as progress:
+            result, _ = service.run_import(
+                engine,
+                directory,
+                data_dir=settings.data_dir,
+                memory_limit=settings.duckdb_memory_limit,
+                reject_file=reject_file,
+                progress=progress,
+            )
+    except ImportFailed as exc:
+        for issue in exc.issues:
+            err_console.print(str(issue), markup=False, highlight=False)
+        fail(
+            f"{exc.message}. Fix the rows above, or re-run with --reject-file PATH "
+            "to import the good rows and set the bad ones aside."
+        )
+    except RenewalsError as exc:
+        fail_with(exc)
+    print_result(result)
+
+
+def print_result(result: ImportResult) -> None:
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    table = Table(title=f"Imported {result.source}")
+    for column in ("file", "read", "inserted", "updated", "unchanged", "rejected"):
+        table.add_column(column, justify="left" if column == "file" else "right")
+    for name, counts in result.counts().items():
+        table.add_row(
+            name,
+            *(f"{counts[k]:,}" for k in ("read", "inserted", "updated", "unchanged", "rejected")),
+        )
+    console.print(table)
+    if result.reject_file is not None:
+        if result.rejected:
+            console.print(
+                f"[yellow]{result.rejected:,} row(s) rejected[/]; reasons in {result.reject_file}"
+            )
+        else:
+            console.print(f"no rows rejected ({result.reject_file} lists none)")

@@ -1,0 +1,394 @@
+"""The canonical import format as data: files, columns, parsers and row rules.
+
+Pure: values in, values or reasons out. Reading files and writing the
+database happen in `service.py`. docs/data-format.md documents the same
+format for people; tests keep the two in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from renewals.account.domain import GoalStatus, Segment, StakeholderRole
+from renewals.contract.domain import Outcome
+from renewals.engagement.domain import (
+    SURVEY_SCALES,
+    InteractionKind,
+    InteractionStatus,
+    SurveyKind,
+    TicketPriority,
+)
+from renewals.user.domain import Role
+
+
+class CellError(ValueError):
+    """A value that cannot be read; the message is the reason shown to the user."""
+
+
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f"}
+
+
+def parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise CellError(f"not a boolean (use true/false, 1/0 or yes/no): {raw!r}")
+
+
+def parse_date(raw: str) -> date:
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise CellError(f"not an ISO 8601 date (YYYY-MM-DD): {raw!r}") from None
+
+
+def parse_timestamp(raw: str) -> datetime:
+    """ISO 8601 with `T` or a space; no zone means UTC."""
+    try:
+        value = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise CellError(f"not an ISO 8601 timestamp (YYYY-MM-DDTHH:MM:SS): {raw!r}") from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def parse_int(raw: str) -> int:
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise CellError(f"not a whole number: {raw!r}") from None
+
+
+def parse_decimal(raw: str) -> Decimal:
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        raise CellError(f"not a number: {raw!r}") from None
+    if not value.is_finite():
+        raise CellError(f"not a finite number: {raw!r}")
+    return value
+
+
+def parse_float(raw: str) -> float:
+    return float(parse_decimal(raw))
+
+
+def parse_text(raw: str) -> str:
+    return raw.strip()
+
+
+def enum_parser(enum: type[StrEnum]) -> Callable[[str], str]:
+    allowed = [e.value for e in enum]
+
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in allowed:
+            raise CellError(f"{raw!r} is not one of: {', '.join(allowed)}")
+        return value
+
+    return parse
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    parse: Callable[[str], Any] = parse_text
+    required: bool = False
+    min_value: Decimal | None = None
+    max_value: Decimal | None = None
+    # Entity whose id this column refers to ("account", "user").
+    references: str | None = None
+    # Stored when the cell is empty (the column is optional).
+    default: Any = None
+
+    def read(self, raw: Any) -> Any:
+        """Parse one raw cell (str from CSV, or a JSON value) into a Python value or None."""
+        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            if self.required:
+                raise CellError("is required")
+            return self.default
+        value = self.parse(raw if isinstance(raw, str) else _json_scalar(raw))
+        if self.min_value is not None and value < self.min_value:
+            raise CellError(f"must be at least {self.min_value} (got {raw!r})")
+        if self.max_value is not None and value > self.max_value:
+            raise CellError(f"must be at most {self.max_value} (got {raw!r})")
+        return value
+
+
+def _json_scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    raise CellError(f"expected a single value, got {type(value).__name__}")
+
+
+RowCheck = Callable[[Mapping[str, Any]], Iterable[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    entity: str
+    stem: str
+    id_column: str
+    columns: tuple[Column, ...]
+    checks: tuple[RowCheck, ...] = field(default=())
+    required_file: bool = False
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+
+def _z(value: int) -> Decimal:
+    return Decimal(value)
+
+
+def _contract_checks(row: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+    start, end = row.get("start_date"), row.get("end_date")
+    if start and end and end <= start:
+        yield "end_date", f"end_date {end} is not after start_date {start}"
+    outcome = row.get("outcome")
+    if outcome:
+        if row.get("outcome_arr") is None:
+            yield "outcome_arr", f"is required when outcome is {outcome}"
+        if row.get("closed_at") is None:
+            yield "closed_at", f"is required when outcome is {outcome}"
+    else:
+        if row.get("outcome_arr") is not None:
+            yield "outcome_arr", "is set but outcome is empty (an open contract has no outcome_arr)"
+        if row.get("closed_at") is not None:
+            yield "closed_at", "is set but outcome is empty (set the outcome of a closed contract)"
+
+
+def _account_checks(row: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+    # SEG-1: overrides are allowed and must be recorded with a reason.
+    if row.get("segment_override") and not row.get("segment_override_reason"):
+        yield "segment_override_reason", "is required when segment_override is set (SEG-1)"
+
+
+def _stakeholder_checks(row: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+    started, left = row.get("started_at"), row.get("left_at")
+    if started and left and left < started:
+        yield "left_at", f"left_at {left} is before started_at {started}"
+
+
+def _ticket_checks(row: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+    opened, closed = row.get("opened_at"), row.get("closed_at")
+    if opened and closed and closed < opened:
+        yield (
+            "closed_at",
+            f"closed_at {closed:%Y-%m-%d %H:%M} is before opened_at {opened:%Y-%m-%d %H:%M}",
+        )
+
+
+def _survey_checks(row: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+    kind, score = row.get("kind"), row.get("score")
+    if kind and score is not None:
+        low, high = SURVEY_SCALES[SurveyKind(kind)]
+        if not low <= score <= high:
+            yield "score", f"{kind} score must be {low}-{high} (got {score})"
+
+
+ACCOUNTS = EntitySpec(
+    entity="account",
+    stem="accounts",
+    id_column="account_id",
+    required_file=True,
+    columns=(
+        Column("account_id", required=True),
+        Column("name", required=True),
+        Column("industry"),
+        Column("owner_email", references="user"),
+        Column("fiscal_year_start_month", parse_int, min_value=_z(1), max_value=_z(12), default=1),
+        Column("strategic", parse_bool, default=False),
+        Column("customer_since", parse_date),
+        Column("segment_override", enum_parser(Segment)),
+        Column("segment_override_reason"),
+        Column("language"),
+    ),
+    checks=(_account_checks,),
+)
+
+CONTRACTS = EntitySpec(
+    entity="contract",
+    stem="contracts",
+    id_column="contract_id",
+    required_file=True,
+    columns=(
+        Column("contract_id", required=True),
+        Column("account_id", required=True, references="account"),
+        Column("start_date", parse_date, required=True),
+        Column("end_date", parse_date, required=True),
+        Column("arr", parse_decimal, required=True, min_value=_z(0)),
+        Column("currency", default="USD"),
+        Column("seats", parse_int, min_value=_z(1)),
+        Column("term_months", parse_int, min_value=_z(1), default=12),
+        Column("auto_renew", parse_bool, default=False),
+        Column("payment_on_file", parse_bool, default=False),
+        Column("outcome", enum_parser(Outcome)),
+        Column("outcome_arr", parse_decimal, min_value=_z(0)),
+        Column("closed_at", parse_date),
+        Column("close_reason"),
+        Column("competitor"),
+    ),
+    checks=(_contract_checks,),
+)
+
+STAKEHOLDERS = EntitySpec(
+    entity="stakeholder",
+    stem="stakeholders",
+    id_column="stakeholder_id",
+    columns=(
+        Column("stakeholder_id", required=True),
+        Column("account_id", required=True, references="account"),
+        Column("name", required=True),
+        Column("email"),
+        Column("role", enum_parser(StakeholderRole), required=True),
+        Column("started_at", parse_date),
+        Column("left_at", parse_date),
+        Column("last_engaged_at", parse_date),
+    ),
+    checks=(_stakeholder_checks,),
+)
+
+TICKETS = EntitySpec(
+    entity="ticket",
+    stem="tickets",
+    id_column="ticket_id",
+    columns=(
+        Column("ticket_id", required=True),
+        Column("account_id", required=True, references="account"),
+        Column("opened_at", parse_timestamp, required=True),
+        Column("closed_at", parse_timestamp),
+        Column("priority", enum_parser(TicketPriority), default="normal"),
+        Column("subject", required=True),
+        Column("body"),
+        Column("satisfaction", parse_int, min_value=_z(1), max_value=_z(5)),
+    ),
+    checks=(_ticket_checks,),
+)
+
+SURVEYS = EntitySpec(
+    entity="survey",
+    stem="surveys",
+    id_column="response_id",
+    columns=(
+        Column("response_id", required=True),
+        Column("account_id", required=True, references="account"),
+        Column("kind", enum_parser(SurveyKind), required=True),
+        Column("score", parse_int, required=True),
+        Column("comment"),
+        Column("responded_at", parse_timestamp, required=True),
+    ),
+    checks=(_survey_checks,),
+)
+
+INTERACTIONS = EntitySpec(
+    entity="interaction",
+    stem="interactions",
+    id_column="interaction_id",
+    columns=(
+        Column("interaction_id", required=True),
+        Column("account_id", required=True, references="account"),
+        Column("kind", enum_parser(InteractionKind), required=True),
+        Column("occurred_at", parse_timestamp, required=True),
+        Column("status", enum_parser(InteractionStatus), required=True),
+        Column("response_hours", parse_float, min_value=_z(0)),
+        Column("text"),
+        Column("author_email", references="user"),
+    ),
+)
+
+GOALS = EntitySpec(
+    entity="goal",
+    stem="goals",
+    id_column="goal_id",
+    columns=(
+        Column("goal_id", required=True),
+        Column("account_id", required=True, references="account"),
+        Column("description", required=True),
+        Column("due_date", parse_date),
+        Column("status", enum_parser(GoalStatus), required=True),
+    ),
+)
+
+USERS = EntitySpec(
+    entity="user",
+    stem="users",
+    id_column="email",
+    columns=(
+        Column("email", required=True),
+        Column("name", required=True),
+        Column("role", enum_parser(Role), required=True),
+        Column("manager_email", references="user"),
+    ),
+)
+
+# Write order: referenced entities first.
+TABLE_SPECS: tuple[EntitySpec, ...] = (
+    USERS,
+    ACCOUNTS,
+    CONTRACTS,
+    STAKEHOLDERS,
+    GOALS,
+    TICKETS,
+    SURVEYS,
+    INTERACTIONS,
+)
+
+# Usage events do not go to the application database (see usage/service.py).
+USAGE_STEM = "usage_events"
+USAGE_COLUMNS = ("account_id", "user_id", "event", "feature", "timestamp")
+
+
+@dataclass(frozen=True, order=True)
+class Issue:
+    """One reason a row cannot be imported, located as file:line:column."""
+
+    file: str
+    line: int
+    column: int | None
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" + (f":{self.column}" if self.column else "")
+        return f"{where}: {self.field}: {self.reason}" if self.field else f"{where}: {self.reason}"
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    values: dict[str, Any]
+    raw: dict[str, Any]
+
+
+def parse_row(
+    spec: EntitySpec, raw: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Read every known column of a raw row, then apply the row rules; collect all problems."""
+    values: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
+    for column in spec.columns:
+        if column.name not in raw:
+            continue
+        try:
+            values[column.name] = column.read(raw[column.name])
+        except CellError as exc:
+            problems.append((column.name, str(exc)))
+    if not problems:
+        for check in spec.checks:
+            problems.extend(check(values))
+    return values, problems

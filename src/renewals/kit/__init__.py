@@ -1,0 +1,1 @@
+"""Generic helpers shared by every domain (no domain rules here)."""

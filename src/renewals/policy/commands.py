@@ -1,0 +1,98 @@
+"""`renewals policy`: see and check the rules the product runs on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import tomli_w
+import typer
+from rich.table import Table
+
+from renewals.kit.cli import console, fail, state
+from renewals.policy import service
+from renewals.policy.service import PolicyError
+
+app = typer.Typer(
+    help="See and check the policy: every threshold, weight, window and limit, with its rule ID.",
+    no_args_is_help=True,
+)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if hasattr(value, "is_finite"):  # Decimal
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    rule: Annotated[
+        str | None,
+        typer.Option(help="Only values of this rule or rule family, e.g. SEG-1 or SAVE."),
+    ] = None,
+    as_toml: Annotated[
+        bool,
+        typer.Option(
+            "--toml",
+            help="Print the effective policy as TOML (a starting point for your own file).",
+        ),
+    ] = False,
+) -> None:
+    """Print the effective policy (packaged defaults merged with your file) with rule IDs.
+
+    Examples:\n
+      renewals policy show\n
+      renewals policy show --rule CONC-3\n
+      renewals --policy my-policy.toml policy show --toml > effective.toml
+    """
+    app_state = state(ctx)
+    try:
+        policy = app_state.policy()
+    except PolicyError as exc:
+        fail(exc.message)
+    if as_toml:
+        console.print(tomli_w.dumps(_plain(policy.model_dump(mode="python"))), end="", markup=False)
+        return
+    source = app_state.settings.policy_file or "packaged defaults"
+    table = Table(title=f"Effective policy ({source})", show_lines=False)
+    table.add_column("key", style="cyan", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    table.add_column("rule", style="magenta", no_wrap=True)
+    table.add_column("meaning", style="dim")
+    shown = 0
+    for entry in service.entries(policy):
+        if rule and not entry.rule.upper().startswith(rule.upper()):
+            continue
+        value = entry.value if entry.value is not None else "-"
+        table.add_row(entry.key, str(value), entry.rule, entry.description)
+        shown += 1
+    if rule and not shown:
+        fail(f"no policy value implements rule {rule!r}")
+    console.print(table)
+
+
+@app.command()
+def check(
+    file: Annotated[Path, typer.Argument(help="A policy TOML file (only the keys you change).")],
+) -> None:
+    """Validate a policy file against the rules; lists every bad key, exits 1 if any.
+
+    Example: renewals policy check my-policy.toml
+    """
+    try:
+        policy = service.load(file)
+    except PolicyError as exc:
+        fail(exc.message)
+    defaults = {e.key: e.value for e in service.entries(service.load())}
+    changed = [e for e in service.entries(policy) if defaults.get(e.key) != e.value]
+    console.print(
+        f"[green]ok[/]: {file} is a valid policy ({len(changed)} value(s) differ from the defaults)"
+    )
+    for entry in changed:
+        console.print(f"  {entry.key} = {entry.value}  [magenta]{entry.rule}[/]")

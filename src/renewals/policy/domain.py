@@ -1,0 +1,443 @@
+"""The policy as validated data: every tunable rule of DOMAIN.md with its rule ID.
+
+Field metadata carries the rule ID (`rule(...)`), so `renewals policy show`
+can print each effective value next to the rule it implements. Defaults live
+in `defaults.toml` beside this file, not here: the models only validate.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from renewals.account.domain import Segment
+from renewals.user.domain import Role
+
+
+def rule(rule_id: str, description: str, **constraints: Any) -> Any:
+    """A required policy field annotated with the DOMAIN.md rule it comes from."""
+    return Field(..., description=description, json_schema_extra={"rule": rule_id}, **constraints)
+
+
+def inherited(description: str, **constraints: Any) -> Any:
+    """A required field whose rule ID is the enclosing field's (list items of several rules)."""
+    return Field(..., description=description, **constraints)
+
+
+def optional_rule(rule_id: str, description: str, default: Any, **constraints: Any) -> Any:
+    return Field(
+        default, description=description, json_schema_extra={"rule": rule_id}, **constraints
+    )
+
+
+class PolicyModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Range(PolicyModel):
+    min: float = Field(..., ge=0)
+    max: float = Field(..., ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min:g}) is greater than max ({self.max:g})")
+        return self
+
+
+class Fundamentals(PolicyModel):
+    healthy_nrr_rate: float = rule("FUND-2", "NRR at or above this is healthy", gt=0, le=2)
+    usage_decline_lead_days: int = rule("FUND-6", "look-back for early usage decline", gt=0)
+
+
+class SegmentBand(PolicyModel):
+    segment: Segment = rule("SEG-1", "segment name")
+    min_arr: Decimal = rule("SEG-1", "lowest ARR in the band (inclusive)", ge=0)
+    max_arr: Decimal | None = optional_rule(
+        "SEG-1", "ARR upper bound (exclusive); none = top band", None, gt=0
+    )
+    lead_days: int = rule("SEG-1", "days before renewal the motion starts", gt=0)
+    team_hours: Range = rule("SEG-1", "team hours per renewal")
+
+
+class Segments(PolicyModel):
+    bands: list[SegmentBand] = rule(
+        "SEG-1", "ARR bands, contiguous from 0, no overlaps", min_length=1
+    )
+
+    @field_validator("bands")
+    @classmethod
+    def _contiguous(cls, value: list[SegmentBand]) -> list[SegmentBand]:
+        bands = sorted(value, key=lambda b: b.min_arr)
+        names = [b.segment for b in bands]
+        if len(set(names)) != len(names):
+            raise ValueError("each segment may have only one band")
+        if bands[0].min_arr != 0:
+            raise ValueError(f"the lowest band ({bands[0].segment}) must start at min_arr = 0")
+        for low, high in zip(bands, bands[1:], strict=False):
+            if low.max_arr is None:
+                raise ValueError(
+                    f"band {low.segment} has no max_arr but {high.segment} starts above it"
+                )
+            if high.min_arr < low.max_arr:
+                raise ValueError(
+                    f"bands overlap: {high.segment} starts at {high.min_arr:,} "
+                    f"below the end of {low.segment} ({low.max_arr:,})"
+                )
+            if high.min_arr > low.max_arr:
+                raise ValueError(
+                    f"gap between bands: {low.segment} ends at {low.max_arr:,}, "
+                    f"{high.segment} starts at {high.min_arr:,}"
+                )
+        if bands[-1].max_arr is not None:
+            raise ValueError(f"the top band ({bands[-1].segment}) must have no max_arr")
+        return value
+
+    def band(self, segment: Segment) -> SegmentBand | None:
+        return next((b for b in self.bands if b.segment == segment), None)
+
+
+class HealthWeights(PolicyModel):
+    usage: float = rule("HEALTH-1", "product usage trend", ge=0)
+    adoption: float = rule("HEALTH-1", "adoption depth", ge=0)
+    support: float = rule("HEALTH-1", "support experience", ge=0)
+    relationship: float = rule("HEALTH-1", "relationship strength", ge=0)
+    outcomes: float = rule("HEALTH-1", "business-outcome achievement", ge=0)
+    sentiment: float = rule("HEALTH-1", "NPS/CSAT", ge=0)
+    competitive: float = rule("HEALTH-1", "competitive activity", ge=0)
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> Self:
+        if sum(self.model_dump().values()) <= 0:
+            raise ValueError("at least one health weight must be positive")
+        return self
+
+
+class Health(PolicyModel):
+    warning_score: float = rule("HEALTH-2", "warning below this score", ge=0, le=100)
+    bottom_quartile: float = rule("HEALTH-2", "share of the book counted as bottom", gt=0, lt=1)
+    green_min_score: float = rule("HEALTH-3", "green at or above", ge=0, le=100)
+    yellow_min_score: float = rule("HEALTH-3", "yellow at or above; red below", ge=0, le=100)
+    review_meeting_due_days: int = rule("HEALTH-4", "red account review meeting due in", ge=0)
+    weights: HealthWeights = rule("HEALTH-1", "component weights")
+
+    @model_validator(mode="after")
+    def _bands(self) -> Self:
+        if self.yellow_min_score > self.green_min_score:
+            raise ValueError("yellow_min_score must not exceed green_min_score")
+        return self
+
+
+class Signals(PolicyModel):
+    min_signals_for_risk: int = rule("SIG-0", "signals together that make real risk", ge=1)
+    usage_drop_pct: float = rule("SIG-7", "usage drop that counts as decline", gt=0, le=100)
+    lookback_days: int = rule("SIG-3", "window for repeated complaints and trends", gt=0)
+    single_thread_max_contacts: int = rule(
+        "SIG-9", "engaged contacts at or below = single-threaded", ge=1
+    )
+    engaged_within_days: int = rule("SIG-9", "a contact engaged this recently counts", gt=0)
+    champion_slowdown_factor: float = rule("SIG-2", "champion response slowdown factor", gt=1)
+    low_nps: int = rule("SIG-3", "NPS at or below is a detractor", ge=0, le=10)
+    low_csat: int = rule("SIG-3", "CSAT at or below is negative", ge=1, le=5)
+    competitive_switches_to_save: bool = rule("SIG-4", "any competitive signal means save mode")
+    stakeholder_change_days: int = rule(
+        "SIG-6", "departure this recent resets the relationship", gt=0
+    )
+
+
+class Step(PolicyModel):
+    key: str = inherited("step key (unique per segment)", pattern=r"^[a-z][a-z0-9_]*$")
+    offset_days: int = inherited("days before renewal (negative = after)", ge=-365, le=730)
+    title: str = inherited("task title", min_length=1)
+    customer_facing: bool = rule("TIME-5", "needs the owner's permission to send")
+    automated: bool = optional_rule("TIME-3", "sent by automation once permitted", False)
+    min_arr: Decimal | None = optional_rule(
+        "TIME-2", "only for accounts at or above this ARR", None, ge=0
+    )
+
+
+def _unique_keys(steps: list[Step], segment: str) -> None:
+    keys = [s.key for s in steps]
+    dupes = sorted({k for k in keys if keys.count(k) > 1})
+    if dupes:
+        raise ValueError(f"{segment}: duplicate step keys {', '.join(dupes)}")
+
+
+class Timelines(PolicyModel):
+    enterprise: list[Step] = rule("TIME-1", "enterprise playbook steps")
+    mid_market: list[Step] = rule("TIME-2", "mid-market playbook steps")
+    smb: list[Step] = rule("TIME-3", "SMB playbook steps")
+
+    @model_validator(mode="after")
+    def _keys(self) -> Self:
+        for segment in Segment:
+            _unique_keys(self.for_segment(segment), segment.value)
+        return self
+
+    def for_segment(self, segment: Segment) -> list[Step]:
+        return list(getattr(self, segment.value))
+
+
+class Stages(PolicyModel):
+    assessment_days: int = rule("TIME-4", "90+ assessment", gt=0)
+    preparation_days: int = rule("TIME-4", "60 preparation", gt=0)
+    engagement_days: int = rule("TIME-4", "30 engagement", gt=0)
+    closing_days: int = rule("TIME-4", "14 closing; day 0 execution", gt=0)
+
+    @model_validator(mode="after")
+    def _descending(self) -> Self:
+        days = [
+            self.assessment_days,
+            self.preparation_days,
+            self.engagement_days,
+            self.closing_days,
+        ]
+        if days != sorted(days, reverse=True) or len(set(days)) != 4:
+            raise ValueError(
+                "stage days must fall strictly: assessment > preparation > engagement > closing"
+            )
+        return self
+
+
+class Campaign(PolicyModel):
+    alert_owner_days: int = rule("TIME-5", "internal owner alert", gt=0)
+    heads_up_days: int = rule("TIME-5", "prep task and heads-up email", gt=0)
+    formal_notice_days: int = rule("TIME-5", "proposal and formal notice", gt=0)
+    escalate_days: int = rule("TIME-5", "internal escalation if not late stage", gt=0)
+    management_days: int = rule("TIME-5", "management involvement, final reminder", gt=0)
+    require_owner_permission: bool = rule("TIME-5", "customer messages need the owner's permission")
+
+
+OwnerRole = Literal["csm", "specialist", "sales", "executive"]
+
+
+class OwnershipRule(PolicyModel):
+    role: OwnerRole = rule("OWN-2", "owner role this rule assigns")
+    description: str = rule("OWN-2", "why, in words", min_length=1)
+    min_arr: Decimal | None = optional_rule("OWN-2", "ARR at or above", None, ge=0)
+    max_arr: Decimal | None = optional_rule("OWN-2", "ARR below", None, gt=0)
+    segments: list[Segment] | None = optional_rule("OWN-2", "only these segments", None)
+    health_categories: list[Literal["green", "yellow", "red", "expansion"]] | None = optional_rule(
+        "OWN-2", "only these health categories", None
+    )
+    strategic: bool | None = optional_rule("OWN-2", "only (non-)strategic accounts", None)
+
+
+class Ownership(PolicyModel):
+    model: Literal["csm", "specialist", "sales", "hybrid"] = rule("OWN-1", "ownership model")
+    specialist_min_renewals_per_quarter: int = rule("OWN-1", "specialist pays off at", gt=0)
+    specialist_min_customers: int = rule("OWN-1", "or at this many customers", gt=0)
+    executive_sponsor_for_strategic: bool = rule("OWN-2", "executives engage on strategic accounts")
+    rules: list[OwnershipRule] = rule(
+        "OWN-2", "ordered owner rules; first match wins", min_length=1
+    )
+
+
+class SaveProbability(PolicyModel):
+    high: Range = rule("SAVE-2", "high band success rate")
+    medium: Range = rule("SAVE-2", "medium band success rate")
+    low: Range = rule("SAVE-2", "low band success rate")
+
+    @model_validator(mode="after")
+    def _fractions(self) -> Self:
+        for name in ("high", "medium", "low"):
+            if getattr(self, name).max > 1:
+                raise ValueError(f"{name}: success rates are fractions (0-1)")
+        if not (self.low.max <= self.medium.min and self.medium.max <= self.high.min):
+            raise ValueError("bands must rise: low < medium < high")
+        return self
+
+
+class ValueTiers(PolicyModel):
+    high_min_arr: Decimal = rule("SAVE-3", "high value from this ARR", gt=0)
+    medium_min_arr: Decimal = rule("SAVE-3", "medium value from this ARR", gt=0)
+    strategic_is_high: bool = rule("SAVE-3", "strategic accounts count as high value")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.medium_min_arr >= self.high_min_arr:
+            raise ValueError("medium_min_arr must be below high_min_arr")
+        return self
+
+
+class EffortDays(PolicyModel):
+    full: Range = rule("SAVE-5", "full effort duration")
+    standard: Range = rule("SAVE-5", "standard effort duration")
+    light: Range = rule("SAVE-5", "light effort duration")
+
+
+class EffortHours(PolicyModel):
+    full: float = rule("SAVE-7", "hours for a full save effort", ge=0)
+    standard: float = rule("SAVE-7", "hours for a standard save effort", ge=0)
+    light: float = rule("SAVE-7", "hours for a light save effort", ge=0)
+
+
+class Flexibility(PolicyModel):
+    short_term_months: int = rule("SAVE-9", "short contract term", gt=0)
+    pilot_days: int = rule("SAVE-9", "paid pilot length", gt=0)
+    out_clause_days: int = rule("SAVE-9", "out clause notice", gt=0)
+    out_clause_fix_window_days: int = rule("SAVE-9", "problems must be fixed within", gt=0)
+    pause_days: int = rule("SAVE-9", "pause length", gt=0)
+
+
+class Save(PolicyModel):
+    prevention_cost_ratio: Range = rule("SAVE-1", "prevention is this many times easier")
+    save_cost_multiplier: Range = rule("SAVE-1", "a save costs this many times a renewal")
+    comprehensive_min_days: int = rule("SAVE-6", "comprehensive save from", gt=0)
+    compressed_min_days: int = rule("SAVE-6", "compressed save from; emergency below", gt=0)
+    fast_fix_problems: int = rule("SAVE-9", "problems in a fast fix", ge=1)
+    fast_fix_hours: Range = rule("SAVE-9", "fast fix deadline")
+    short_term_days: int = rule("SAVE-10", "short-term actions within", gt=0)
+    immediate_hours: int = rule("SAVE-10", "immediate actions within", gt=0)
+    probability: SaveProbability = rule("SAVE-2", "save probability bands")
+    value_tiers: ValueTiers = rule("SAVE-3", "account value tiers")
+    effort_days: EffortDays = rule("SAVE-5", "effort durations")
+    effort_hours: EffortHours = rule("SAVE-7", "effort hours")
+    flexibility: Flexibility = rule("SAVE-9", "contract flexibility options")
+
+    @model_validator(mode="after")
+    def _windows(self) -> Self:
+        if self.compressed_min_days >= self.comprehensive_min_days:
+            raise ValueError("compressed_min_days must be below comprehensive_min_days")
+        return self
+
+
+def _percent(r: Range, name: str) -> None:
+    if r.max > 100:
+        raise ValueError(f"{name}: percentages must be at most 100")
+
+
+class RiskDiscounts(PolicyModel):
+    low: Range = rule("CONC-1", "low risk discount %")
+    medium: Range = rule("CONC-1", "medium risk discount %")
+    high: Range = rule("CONC-1", "high risk discount %")
+
+    @model_validator(mode="after")
+    def _pct(self) -> Self:
+        for name in ("low", "medium", "high"):
+            _percent(getattr(self, name), name)
+        return self
+
+
+class DiscountGuide(PolicyModel):
+    standard_pct: Range = rule("CONC-2", "standard at-risk discount")
+    significant_pct: Range = rule("CONC-2", "significant discount")
+    emergency_min_pct: float = rule("CONC-2", "emergency from; executive approval", gt=0, le=100)
+
+
+Grant = Literal["payment_terms", "enhanced_service", "contract_terms", "custom_deal"]
+
+
+class ApprovalLimit(PolicyModel):
+    role: Role = rule("CONC-3", "approving role")
+    max_discount_pct: float = rule("CONC-3", "most this role may approve", ge=0, le=100)
+    grants: list[Grant] = rule("CONC-3", "non-price concessions this role may approve")
+
+
+class Concessions(PolicyModel):
+    by_risk: RiskDiscounts = rule("CONC-1", "discounts by risk severity")
+    guide: DiscountGuide = rule("CONC-2", "discount guide")
+    approval: list[ApprovalLimit] = rule(
+        "CONC-3", "approval matrix, rising with seniority", min_length=1
+    )
+
+    @field_validator("approval")
+    @classmethod
+    def _matrix(cls, value: list[ApprovalLimit]) -> list[ApprovalLimit]:
+        roles = [a.role for a in value]
+        if len(set(roles)) != len(roles):
+            raise ValueError("each role may appear once")
+        limits = [a.max_discount_pct for a in value]
+        if limits != sorted(limits):
+            raise ValueError("limits must not fall as seniority rises (list juniors first)")
+        return value
+
+    def limit_for(self, role: Role) -> ApprovalLimit | None:
+        return next((a for a in self.approval if a.role == role), None)
+
+
+class Escalation(PolicyModel):
+    min_arr: Decimal = rule("ESC-1", "high-value accounts from this ARR", ge=0)
+    strategic_always: bool = rule("ESC-1", "strategic accounts qualify whatever their ARR")
+
+
+class Winback(PolicyModel):
+    touch_months: list[int] = rule("LOST-4", "months after churn to reach out", min_length=1)
+
+    @field_validator("touch_months")
+    @classmethod
+    def _rising(cls, value: list[int]) -> list[int]:
+        if value != sorted(set(value)) or value[0] <= 0:
+            raise ValueError("months must be positive and rising")
+        return value
+
+
+class PostSave(PolicyModel):
+    fragile_months: Range = rule("POST-1", "saved accounts are fragile for")
+    health_check_days: int = rule("POST-1", "health check cadence while fragile", gt=0)
+
+
+class Metrics(PolicyModel):
+    solid_save_rate: Range = rule("MET-1", "a solid save success rate")
+    suspicious_save_rate: float = rule("MET-1", "save rates above this are suspicious", gt=0, le=1)
+
+
+class MultiYear(PolicyModel):
+    two_year_discount_pct: Range = rule("MY-2", "two-year incentive")
+    three_year_discount_pct: Range = rule("MY-2", "three-year incentive")
+    escalator_pct: Range = rule("MY-3", "escalating price per year")
+    min_customer_months: int = rule("MY-1", "customers younger than this are not candidates", ge=0)
+
+
+class Bundling(PolicyModel):
+    expansion_seat_utilisation: float = rule(
+        "BUN-2", "seat utilisation that signals growth", gt=0, le=2
+    )
+    modest_expansion_pct: float = rule("BUN-2", "'better' option expansion", ge=0)
+    full_expansion_pct: float = rule("BUN-2", "'best' option expansion", ge=0)
+
+
+class Roi(PolicyModel):
+    loaded_hourly_rate: Decimal = rule("ROI-1", "loaded hourly labour rate", gt=0)
+
+
+class Forecast(PolicyModel):
+    target_nrr_rate: float = rule("FUND-2", "NRR target", gt=0, le=2)
+    min_outcomes_for_model: int = rule(
+        "TECH-1", "closed renewals before the learned model is used", ge=1
+    )
+
+
+class Run(PolicyModel):
+    renewal_window_days: int = rule("TECH-5", "upcoming renewals window", gt=0)
+
+
+class Policy(PolicyModel):
+    fundamentals: Fundamentals
+    segments: Segments
+    health: Health
+    signals: Signals
+    timelines: Timelines
+    stages: Stages
+    campaign: Campaign
+    ownership: Ownership
+    save: Save
+    concessions: Concessions
+    escalation: Escalation
+    winback: Winback
+    post_save: PostSave
+    metrics: Metrics
+    multi_year: MultiYear
+    bundling: Bundling
+    roi: Roi
+    forecast: Forecast
+    run: Run
+
+    def segment_for_arr(self, arr: Decimal) -> Segment:
+        """SEG-1: the band whose [min_arr, max_arr) holds the ARR."""
+        for band in self.segments.bands:
+            if band.min_arr <= arr and (band.max_arr is None or arr < band.max_arr):
+                return band.segment
+        raise ValueError(f"no segment band holds ARR {arr}")  # validation makes this unreachable

@@ -1,0 +1,111 @@
+"""The daily run: an ordered registry of named, idempotent jobs from the domains' jobs.py.
+
+Each job runs in its own transaction and is recorded in `job_run`; re-running
+the same `as_of` is safe because every job replaces or skips what it already did.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Date, Engine, Integer, String, Text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from renewals.config import Settings
+from renewals.db import Base, UTCDateTime, session_scope
+from renewals.kit.time import utc_now
+from renewals.policy.domain import Policy
+
+# Modules whose @job functions make up the daily run, in order.
+JOB_MODULES = ("renewals.contract.jobs",)
+
+
+class JobRun(Base):
+    __tablename__ = "job_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    as_of: Mapped[date] = mapped_column(Date, index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+@dataclass(frozen=True)
+class JobContext:
+    session: Session
+    policy: Policy
+    as_of: date
+    settings: Settings
+
+
+JobFunc = Callable[[JobContext], str]
+_REGISTRY: dict[str, JobFunc] = {}
+
+
+def job(name: str) -> Callable[[JobFunc], JobFunc]:
+    """Register a daily-run step as `<domain>.<verb>`."""
+
+    def register(func: JobFunc) -> JobFunc:
+        _REGISTRY[name] = func
+        return func
+
+    return register
+
+
+def jobs() -> dict[str, JobFunc]:
+    for module in JOB_MODULES:
+        importlib.import_module(module)
+    return dict(_REGISTRY)
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    name: str
+    status: str
+    detail: str
+
+
+def run_all(
+    engine: Engine,
+    *,
+    policy: Policy,
+    as_of: date,
+    settings: Settings,
+    only: list[str] | None = None,
+    on_done: Callable[[JobOutcome], None] | None = None,
+) -> list[JobOutcome]:
+    """Run every registered job for `as_of`, each in its own transaction; stop at a failure."""
+    outcomes = []
+    for name, func in jobs().items():
+        if only and name not in only:
+            continue
+        started = utc_now()
+        try:
+            with session_scope(engine) as session:
+                detail = func(JobContext(session, policy, as_of, settings))
+        except Exception as exc:
+            outcome = JobOutcome(name, "failed", f"{type(exc).__name__}: {exc}")
+        else:
+            outcome = JobOutcome(name, "ok", detail)
+        with session_scope(engine) as session:
+            session.add(
+                JobRun(
+                    name=name,
+                    as_of=as_of,
+                    started_at=started,
+                    finished_at=utc_now(),
+                    status=outcome.status,
+                    detail=outcome.detail,
+                )
+            )
+        outcomes.append(outcome)
+        if on_done:
+            on_done(outcome)
+        if outcome.status != "ok":
+            break
+    return outcomes

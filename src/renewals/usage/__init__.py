@@ -1,0 +1,1 @@
+"""Usage: product-usage events, kept as Parquet where the analytics engine reads them."""

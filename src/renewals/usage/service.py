@@ -1,0 +1,230 @@
+"""Import usage events: validate with DuckDB, stage a Parquet part, publish after the commit.
+
+Events never pass through Python one by one: 10 million rows stream through
+DuckDB within its memory limit (spilling to disk beyond it). An import adds
+only events not already stored (same account, user, event, feature and
+timestamp count once), so re-importing the same file adds nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from renewals.ingest.domain import USAGE_COLUMNS, Issue
+from renewals.kit.time import utc_now
+from renewals.usage import repository
+
+# Rows listed per kind of problem; the rest are counted (a bad export can hold millions).
+MAX_LISTED_PER_PROBLEM = 50
+
+_PROBLEMS = """
+    CASE
+      WHEN nullif(trim(t.account_id), '') IS NULL THEN 'account_id|is required'
+      WHEN known.account_id IS NULL THEN 'account_id|unknown account ' || t.quote_id
+      WHEN nullif(trim(t.user_id), '') IS NULL THEN 'user_id|is required'
+      WHEN nullif(trim(t.event), '') IS NULL THEN 'event|is required'
+      WHEN nullif(trim(t.ts_raw), '') IS NULL THEN 'timestamp|is required'
+      WHEN t.ts IS NULL THEN 'timestamp|not an ISO 8601 timestamp: ' || t.quote_ts
+    END
+"""
+
+
+def _checked(source: str, keep: str) -> str:
+    """Rows of `source` with `problem` = 'field|reason' (NULL when the row is good)."""
+    return f"""
+        SELECT {keep}, {_PROBLEMS} AS problem
+        FROM (SELECT *, concat(chr(39), coalesce(account_id, ''), chr(39)) AS quote_id,
+                     concat(chr(39), coalesce(ts_raw, ''), chr(39)) AS quote_ts FROM {source}) t
+        LEFT JOIN known ON known.account_id = t.account_id
+    """
+
+
+# Kinds of problem for listing: the field, and for account_id whether it is unknown or empty.
+_KIND = "split_part(problem, '|', 1), problem LIKE 'account_id|unknown%'"
+
+
+@dataclass
+class StagedUsage:
+    """Events validated and written to a hidden part, waiting for the database commit."""
+
+    source: Path
+    rows_read: int = 0
+    rows_new: int = 0
+    rows_rejected: int = 0
+    issues: list[Issue] = field(default_factory=list)
+    staged: Path | None = None
+
+    def publish(self) -> Path | None:
+        """Make the staged part visible to the analytics layer (after the DB commit)."""
+        if self.staged is None:
+            return None
+        final = self.staged.with_name(
+            f"part-{utc_now():%Y%m%dT%H%M%S}-{secrets.token_hex(4)}.parquet"
+        )
+        self.staged.rename(final)
+        self.staged = None
+        return final
+
+    def discard(self) -> None:
+        if self.staged is not None:
+            self.staged.unlink(missing_ok=True)
+            self.staged = None
+
+
+def find_source(directory: Path) -> Path | None:
+    for suffix in (".parquet", ".csv", ".jsonl"):
+        candidate = directory / f"usage_events{suffix}"
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _reader(path: Path) -> str:
+    quoted = str(path).replace("'", "''")
+    if path.suffix == ".parquet":
+        return f"read_parquet('{quoted}')"
+    if path.suffix == ".jsonl":
+        return f"read_json('{quoted}', format = 'newline_delimited')"
+    return f"read_csv('{quoted}', header = true, all_varchar = true)"
+
+
+def stage(
+    path: Path,
+    *,
+    data_dir: Path,
+    known_accounts: Iterable[str],
+    memory_limit: str,
+    write: bool,
+) -> StagedUsage:
+    """Validate the events file; if `write`, stage its new valid events as a hidden part."""
+    result = StagedUsage(source=path)
+    con = repository.connect(data_dir, memory_limit)
+    try:
+        return _stage(con, result, data_dir, known_accounts, write)
+    except duckdb.Error as exc:
+        result.discard()
+        result.issues.append(Issue(path.name, 1, None, "", f"cannot read the file: {exc}"))
+        return result
+    finally:
+        con.close()
+
+
+def _stage(
+    con: duckdb.DuckDBPyConnection,
+    result: StagedUsage,
+    data_dir: Path,
+    known_accounts: Iterable[str],
+    write: bool,
+) -> StagedUsage:
+    path = result.source
+    con.execute(f"CREATE TEMP VIEW src AS SELECT * FROM {_reader(path)}")
+    present = [row[0] for row in con.execute("DESCRIBE src").fetchall()]
+    missing = [c for c in USAGE_COLUMNS if c not in present and c != "feature"]
+    if missing:
+        result.issues.append(
+            Issue(path.name, 1, None, "", f"missing column(s): {', '.join(missing)}")
+        )
+        return result
+    feature = "CAST(feature AS VARCHAR)" if "feature" in present else "CAST(NULL AS VARCHAR)"
+    known = pa.table({"account_id": pa.array(sorted(set(known_accounts)), pa.string())})
+    con.register("known_arrow", known)
+    con.execute("CREATE TEMP TABLE known AS SELECT account_id FROM known_arrow")
+    con.execute(
+        f"""
+        CREATE TEMP VIEW typed AS
+        SELECT CAST(account_id AS VARCHAR) AS account_id, CAST(user_id AS VARCHAR) AS user_id,
+               CAST(event AS VARCHAR) AS event, {feature} AS feature,
+               CAST("timestamp" AS VARCHAR) AS ts_raw,
+               TRY_CAST("timestamp" AS TIMESTAMPTZ) AS ts
+        FROM src
+        """
+    )
+    checked = _checked("typed", "t.account_id, t.user_id, t.event, t.feature, t.ts")
+    counts = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE problem IS NOT NULL) FROM ({checked})"
+    ).fetchone()
+    assert counts is not None
+    result.rows_read, result.rows_rejected = int(counts[0]), int(counts[1])
+    if result.rows_rejected:
+        result.issues.extend(_listed_issues(con, path, present))
+    if write:
+        _write_new(con, result, data_dir, checked)
+    return result
+
+
+def _listed_issues(con: duckdb.DuckDBPyConnection, path: Path, present: list[str]) -> list[Issue]:
+    """The first rows of each kind of problem with their line numbers, then a count of the rest."""
+    # Line numbers only on this (rare) path: numbering every row costs a full pass.
+    header_lines = 1 if path.suffix == ".csv" else 0
+    rows = con.execute(
+        f"""
+        WITH numbered AS (SELECT row_number() OVER () AS rn, * FROM typed),
+        checked AS ({_checked("numbered", "t.rn")}),
+        bad AS (
+            SELECT rn, problem,
+                   row_number() OVER (PARTITION BY {_KIND} ORDER BY rn) AS k,
+                   count(*) OVER (PARTITION BY {_KIND}) AS total
+            FROM checked WHERE problem IS NOT NULL
+        )
+        SELECT rn, problem, k, total FROM bad WHERE k <= ? ORDER BY rn
+        """,
+        [MAX_LISTED_PER_PROBLEM],
+    ).fetchall()
+    issues = []
+    for rn, problem, k, total in rows:
+        field_name, reason = problem.split("|", 1)
+        if k == MAX_LISTED_PER_PROBLEM and total > k:
+            reason += f" (and {total - k:,} more rows with this problem)"
+        column = present.index(field_name) + 1 if path.suffix == ".csv" else None
+        issues.append(Issue(path.name, int(rn) + header_lines, column, field_name, reason))
+    return issues
+
+
+def _write_new(
+    con: duckdb.DuckDBPyConnection, result: StagedUsage, data_dir: Path, checked: str
+) -> None:
+    target_dir = repository.events_dir(data_dir)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    for stale in target_dir.glob(".staged-*"):
+        stale.unlink()
+    staged = target_dir / f".staged-{secrets.token_hex(6)}.parquet"
+    new = (
+        'SELECT account_id, user_id, event, feature, ts AS "timestamp" '
+        f"FROM ({checked}) WHERE problem IS NULL"
+    )
+    existing = repository.events_source(data_dir)
+    if existing:
+        new += f' EXCEPT SELECT account_id, user_id, event, feature, "timestamp" FROM {existing}'
+    else:
+        new = f"SELECT DISTINCT * FROM ({new})"
+    quoted = str(staged).replace("'", "''")
+    row = con.execute(
+        f"COPY ({new}) TO '{quoted}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)"
+    ).fetchone()
+    result.rows_new = int(row[0]) if row else 0
+    if result.rows_new:
+        result.staged = staged
+    else:
+        staged.unlink(missing_ok=True)
+
+
+def summary(data_dir: Path, memory_limit: str) -> dict[str, int]:
+    """Stored events, accounts with events and distinct users."""
+    source = repository.events_source(data_dir)
+    if source is None:
+        return {"events": 0, "accounts": 0, "users": 0}
+    con = repository.connect(data_dir, memory_limit)
+    try:
+        row = con.execute(
+            f"SELECT count(*), count(DISTINCT account_id), count(DISTINCT user_id) FROM {source}"
+        ).fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    return {"events": int(row[0]), "accounts": int(row[1]), "users": int(row[2])}

@@ -1,0 +1,1 @@
+"""Users: the people who run renewals (CSMs, managers, executives...) and their roles."""

@@ -1,0 +1,304 @@
+"""Plain functions that write small books in the canonical import format.
+
+Personas: acme (enterprise, healthy), globex (mid-market, at risk), initech (SMB, auto-renew).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+USERS = [
+    {"email": "vera@renewals.example", "name": "Vera VP", "role": "vp", "manager_email": ""},
+    {
+        "email": "mia@renewals.example",
+        "name": "Mia Manager",
+        "role": "manager",
+        "manager_email": "vera@renewals.example",
+    },
+    {
+        "email": "carl@renewals.example",
+        "name": "Carl CSM",
+        "role": "csm",
+        "manager_email": "mia@renewals.example",
+    },
+]
+
+ACCOUNTS = [
+    {
+        "account_id": "acme",
+        "name": "Acme Corp",
+        "industry": "Manufacturing",
+        "owner_email": "carl@renewals.example",
+        "fiscal_year_start_month": "1",
+        "strategic": "true",
+        "customer_since": "2021-03-01",
+        "segment_override": "",
+        "segment_override_reason": "",
+        "language": "en",
+    },
+    {
+        "account_id": "globex",
+        "name": "Globex GmbH",
+        "industry": "Logistics",
+        "owner_email": "carl@renewals.example",
+        "fiscal_year_start_month": "7",
+        "strategic": "no",
+        "customer_since": "2022-06-15",
+        "segment_override": "",
+        "segment_override_reason": "",
+        "language": "de",
+    },
+    {
+        "account_id": "initech",
+        "name": "Initech",
+        "industry": "Software",
+        "owner_email": "carl@renewals.example",
+        "fiscal_year_start_month": "1",
+        "strategic": "0",
+        "customer_since": "2024-01-10",
+        "segment_override": "",
+        "segment_override_reason": "",
+        "language": "en",
+    },
+]
+
+CONTRACTS = [
+    {
+        "contract_id": "acme-2025",
+        "account_id": "acme",
+        "start_date": "2025-01-01",
+        "end_date": "2026-01-01",
+        "arr": "180000",
+        "currency": "USD",
+        "seats": "300",
+        "term_months": "12",
+        "auto_renew": "false",
+        "payment_on_file": "false",
+        "outcome": "expanded",
+        "outcome_arr": "200000",
+        "closed_at": "2025-12-15",
+        "close_reason": "added seats",
+        "competitor": "",
+    },
+    {
+        "contract_id": "acme-2026",
+        "account_id": "acme",
+        "start_date": "2026-01-01",
+        "end_date": "2027-01-01",
+        "arr": "200000",
+        "currency": "USD",
+        "seats": "330",
+        "term_months": "12",
+        "auto_renew": "false",
+        "payment_on_file": "false",
+        "outcome": "",
+        "outcome_arr": "",
+        "closed_at": "",
+        "close_reason": "",
+        "competitor": "",
+    },
+    {
+        "contract_id": "globex-2026",
+        "account_id": "globex",
+        "start_date": "2026-04-01",
+        "end_date": "2027-04-01",
+        "arr": "42000",
+        "currency": "EUR",
+        "seats": "60",
+        "term_months": "12",
+        "auto_renew": "false",
+        "payment_on_file": "false",
+        "outcome": "",
+        "outcome_arr": "",
+        "closed_at": "",
+        "close_reason": "",
+        "competitor": "",
+    },
+    {
+        "contract_id": "initech-2026",
+        "account_id": "initech",
+        "start_date": "2026-02-01",
+        "end_date": "2027-02-01",
+        "arr": "6000",
+        "currency": "USD",
+        "seats": "8",
+        "term_months": "12",
+        "auto_renew": "yes",
+        "payment_on_file": "1",
+        "outcome": "",
+        "outcome_arr": "",
+        "closed_at": "",
+        "close_reason": "",
+        "competitor": "",
+    },
+]
+
+TICKETS = [
+    {
+        "ticket_id": "t1",
+        "account_id": "globex",
+        "opened_at": "2026-10-01T09:00:00",
+        "closed_at": "2026-10-03 10:00:00",
+        "priority": "high",
+        "subject": "Export fails",
+        "body": "Wir müssen Kosten senken.\nBitte um Rückruf.",
+        "satisfaction": "2",
+    },
+    {
+        "ticket_id": "t2",
+        "account_id": "globex",
+        "opened_at": "2026-10-20T09:00:00Z",
+        "closed_at": "",
+        "priority": "urgent",
+        "subject": "Export fails",
+        "body": "Again.",
+        "satisfaction": "",
+    },
+]
+
+SURVEYS = [
+    {
+        "response_id": "s1",
+        "account_id": "acme",
+        "kind": "nps",
+        "score": "9",
+        "comment": "Great",
+        "responded_at": "2026-09-01T12:00:00",
+    },
+    {
+        "response_id": "s2",
+        "account_id": "globex",
+        "kind": "csat",
+        "score": "2",
+        "comment": "Slow",
+        "responded_at": "2026-10-04T12:00:00",
+    },
+]
+
+INTERACTIONS = [
+    {
+        "interaction_id": "i1",
+        "account_id": "globex",
+        "kind": "qbr",
+        "occurred_at": "2026-09-15T14:00:00",
+        "status": "cancelled",
+        "response_hours": "",
+        "text": "QBR abgesagt",
+        "author_email": "carl@renewals.example",
+    },
+    {
+        "interaction_id": "i2",
+        "account_id": "acme",
+        "kind": "email",
+        "occurred_at": "2026-10-02T08:00:00",
+        "status": "replied",
+        "response_hours": "2.5",
+        "text": "",
+        "author_email": "carl@renewals.example",
+    },
+]
+
+STAKEHOLDERS = [
+    {
+        "stakeholder_id": "p1",
+        "account_id": "acme",
+        "name": "Ann Champion",
+        "email": "ann@acme.example",
+        "role": "champion",
+        "started_at": "2021-03-01",
+        "left_at": "",
+        "last_engaged_at": "2026-11-01",
+    },
+    {
+        "stakeholder_id": "p2",
+        "account_id": "globex",
+        "name": "Gert Käufer",
+        "email": "gert@globex.example",
+        "role": "economic_buyer",
+        "started_at": "2022-06-15",
+        "left_at": "2026-09-30",
+        "last_engaged_at": "2026-08-01",
+    },
+]
+
+GOALS = [
+    {
+        "goal_id": "g1",
+        "account_id": "acme",
+        "description": "Cut reporting time by half",
+        "due_date": "2026-12-31",
+        "status": "on_track",
+    },
+]
+
+EVENTS = [
+    ("acme", "acme-u1", "login", "", "2026-11-01T09:00:00"),
+    ("acme", "acme-u1", "create_dashboard", "dashboards", "2026-11-01T09:05:00"),
+    ("acme", "acme-u2", "run_automation", "automation", "2026-11-02T10:00:00"),
+    ("globex", "globex-u1", "login", "", "2026-10-01T09:00:00"),
+    ("initech", "initech-u1", "export_data", "data_export", "2026-11-20T16:30:00"),
+]
+
+
+def write_csv(
+    path: Path, rows: Iterable[Mapping[str, Any]], columns: list[str] | None = None
+) -> Path:
+    rows = list(rows)
+    columns = columns or list(rows[0])
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def write_events_csv(path: Path, events: Iterable[tuple[str, ...]] = EVENTS) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["account_id", "user_id", "event", "feature", "timestamp"])
+        writer.writerows(events)
+    return path
+
+
+def write_events_parquet(path: Path, events: Iterable[tuple[str, ...]] = EVENTS) -> Path:
+    cols = list(zip(*events, strict=True))
+    table = pa.table(
+        {
+            "account_id": pa.array(cols[0]),
+            "user_id": pa.array(cols[1]),
+            "event": pa.array(cols[2]),
+            "feature": pa.array([c or None for c in cols[3]]),
+            "timestamp": pa.array(cols[4]).cast(pa.timestamp("us")),
+        }
+    )
+    pq.write_table(table, path)
+    return path
+
+
+def write_book(directory: Path, *, events: str = "csv", **overrides: list[dict[str, Any]]) -> Path:
+    """The three personas in every file; pass e.g. `contracts=[...]` to replace a file's rows."""
+    directory.mkdir(parents=True, exist_ok=True)
+    files = {
+        "users": USERS,
+        "accounts": ACCOUNTS,
+        "contracts": CONTRACTS,
+        "tickets": TICKETS,
+        "surveys": SURVEYS,
+        "interactions": INTERACTIONS,
+        "stakeholders": STAKEHOLDERS,
+        "goals": GOALS,
+    }
+    for stem, rows in files.items():
+        chosen = overrides.get(stem, rows)
+        write_csv(directory / f"{stem}.csv", chosen, list(rows[0]))
+    if events == "csv":
+        write_events_csv(directory / "usage_events.csv")
+    elif events == "parquet":
+        write_events_parquet(directory / "usage_events.parquet")
+    return directory

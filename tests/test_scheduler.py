@@ -1,0 +1,48 @@
+"""The daily run: named jobs, recorded, safe to repeat for the same day."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from factories import write_book
+from sqlalchemy import Engine, func, select
+
+from renewals.config import Settings
+from renewals.contract.models import BookSnapshot
+from renewals.db import session_scope
+from renewals.ingest import service as ingest_service
+from renewals.policy import service as policy_service
+from renewals.scheduler import JobRun, run_all
+
+AS_OF = date(2026, 11, 24)
+
+
+def test_rerunning_the_same_day_keeps_one_snapshot(
+    engine: Engine, tmp_path: Path, data_dir: Path
+) -> None:
+    ingest_service.run_import(engine, write_book(tmp_path / "book"), data_dir=data_dir)
+    policy, settings = policy_service.load(), Settings(data_dir=data_dir)
+    first = run_all(engine, policy=policy, as_of=AS_OF, settings=settings)
+    second = run_all(engine, policy=policy, as_of=AS_OF, settings=settings)
+    assert [o.status for o in first + second] == ["ok", "ok"]
+    with session_scope(engine) as session:
+        snapshots = session.scalars(select(BookSnapshot)).all()
+        assert len(snapshots) == 1
+        snap = snapshots[0]
+        # Within 90 days of 2026-11-24 (to 2027-02-22): acme 200K on 2027-01-01 and initech 6K
+        # on 2027-02-01; globex 42K renews 2027-04-01, outside.
+        assert snap.arr == Decimal(248_000)
+        assert snap.renewals_in_window == 2 and snap.arr_in_window == Decimal(206_000)
+        assert snap.detail["by_segment"]["enterprise"]["accounts"] == 1
+        assert "SEG-1" in snap.detail["rules"]
+        assert session.scalar(select(func.count()).select_from(JobRun)) == 2
+
+
+def test_a_failing_job_is_recorded_and_stops_the_run(engine: Engine, data_dir: Path) -> None:
+    broken = policy_service.load().model_copy(update={"run": None})
+    outcomes = run_all(engine, policy=broken, as_of=AS_OF, settings=Settings(data_dir=data_dir))
+    assert [o.status for o in outcomes] == ["failed"]
+    with session_scope(engine) as session:
+        assert session.scalars(select(JobRun.status)).all() == ["failed"]
