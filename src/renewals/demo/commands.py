@@ -30,9 +30,8 @@ AsOf = Annotated[
 
 
 def _print_stats(directory: Path, stats: BookStats) -> None:
-    table = Table(
-        title=f"Demo book: {stats.accounts:,} accounts in {directory} ({stats.seconds:.1f} s)"
-    )
+    console.print(f"Demo book: {stats.accounts:,} accounts in {directory} ({stats.seconds:.1f} s)")
+    table = Table()
     table.add_column("file")
     table.add_column("rows", justify="right")
     for name, rows in stats.rows.items():

@@ -434,7 +434,7 @@ def write_rejects(result: ImportResult, path: Path) -> None:
         out = csv.writer(handle)
         out.writerow(["file", "line", "column", "field", "reason", "record"])
         for table in result.files:
-            for row, issues in table.rejected:
+            for row, issues in sorted(table.rejected, key=lambda item: item[0].line):
                 record = json.dumps(row.raw, ensure_ascii=False, default=str)
                 for issue in issues:
                     out.writerow(
