@@ -11,11 +11,9 @@ from sqlalchemy import select
 
 from renewals.commands import print_summary
 from renewals.db import session_scope
-from renewals.errors import RenewalsError
-from renewals.ingest import service as ingest_service
-from renewals.ingest.commands import print_result
+from renewals.ingest.commands import import_directory
 from renewals.ingest.models import ImportRun
-from renewals.kit.cli import console, fail, fail_with, parse_as_of, progress_bar, state
+from renewals.kit.cli import console, fail, parse_as_of, progress_bar, state
 from renewals.policy.service import PolicyError
 from renewals.scheduler import run_all
 
@@ -107,18 +105,7 @@ def demo(
         stats = generate_book(target, accounts=accounts, seed=seed, as_of=day, progress=progress)
     _print_stats(target, stats)
     console.print(f"[bold]2/3[/] importing into {engine.url.render_as_string(hide_password=True)}")
-    try:
-        with progress_bar() as progress:
-            result, _ = ingest_service.run_import(
-                engine,
-                target,
-                data_dir=settings.data_dir,
-                memory_limit=settings.duckdb_memory_limit,
-                progress=progress,
-            )
-    except RenewalsError as exc:
-        fail_with(exc)
-    print_result(result)
+    import_directory(app_state, target)
     console.print(f"[bold]3/3[/] running the daily job as of {day}")
     outcomes = run_all(
         engine,

@@ -11,7 +11,15 @@ from rich.table import Table
 from renewals.errors import RenewalsError
 from renewals.ingest import service
 from renewals.ingest.service import ImportFailed, ImportResult
-from renewals.kit.cli import console, err_console, fail, fail_with, progress_bar, state
+from renewals.kit.cli import (
+    AppState,
+    console,
+    err_console,
+    fail,
+    fail_with,
+    progress_bar,
+    state,
+)
 
 
 def import_(
@@ -39,13 +47,18 @@ def import_(
       renewals import ./export\n
       renewals import ./export --reject-file rejects.csv
     """
-    app_state = state(ctx)
+    import_directory(state(ctx), directory, reject_file=reject_file)
+
+
+def import_directory(
+    app_state: AppState, directory: Path, *, reject_file: Path | None = None
+) -> None:
+    """Import with a progress bar and print the counts; report bad rows and exit 1 on failure."""
     settings = app_state.settings
-    engine = app_state.engine()
     try:
         with progress_bar() as progress:
             result, _ = service.run_import(
-                engine,
+                app_state.engine(),
                 directory,
                 data_dir=settings.data_dir,
                 memory_limit=settings.duckdb_memory_limit,
