@@ -14,7 +14,7 @@ from renewals.contract.models import BookSnapshot
 from renewals.db import session_scope
 from renewals.ingest import service as ingest_service
 from renewals.policy import service as policy_service
-from renewals.scheduler import JobRun, run_all
+from renewals.scheduler import JobRun, jobs, run_all
 
 AS_OF = date(2026, 11, 24)
 
@@ -26,7 +26,10 @@ def test_rerunning_the_same_day_keeps_one_snapshot(
     policy, settings = policy_service.load(), Settings(data_dir=data_dir)
     first = run_all(engine, policy=policy, as_of=AS_OF, settings=settings)
     second = run_all(engine, policy=policy, as_of=AS_OF, settings=settings)
-    assert [o.status for o in first + second] == ["ok", "ok"]
+    steps = list(jobs())
+    assert steps[0] == "contract.snapshot_book"
+    assert [o.name for o in first] == [o.name for o in second] == steps
+    assert {o.status for o in first + second} == {"ok"}
     with session_scope(engine) as session:
         snapshots = session.scalars(select(BookSnapshot)).all()
         assert len(snapshots) == 1
@@ -37,7 +40,7 @@ def test_rerunning_the_same_day_keeps_one_snapshot(
         assert snap.renewals_in_window == 2 and snap.arr_in_window == Decimal(206_000)
         assert snap.detail["by_segment"]["enterprise"]["accounts"] == 1
         assert "SEG-1" in snap.detail["rules"]
-        assert session.scalar(select(func.count()).select_from(JobRun)) == 2
+        assert session.scalar(select(func.count()).select_from(JobRun)) == 2 * len(steps)
 
 
 def test_a_failing_job_is_recorded_and_stops_the_run(engine: Engine, data_dir: Path) -> None:

@@ -10,6 +10,7 @@ import typer
 from renewals import __version__, commands
 from renewals.config import Settings
 from renewals.demo import commands as demo_commands
+from renewals.health import commands as health_commands
 from renewals.ingest import commands as ingest_commands
 from renewals.kit.cli import AppState
 from renewals.policy import commands as policy_commands
@@ -71,6 +72,7 @@ app.add_typer(commands.db_app, name="db")
 app.command("import")(ingest_commands.import_)
 app.command("run")(commands.run)
 app.command("status")(commands.status)
+app.command("health")(health_commands.health)
 app.command("demo-data")(demo_commands.demo_data)
 app.command("demo")(demo_commands.demo)
 

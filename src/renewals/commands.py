@@ -16,6 +16,7 @@ from renewals.config import Settings
 from renewals.contract import repository as contract_repository
 from renewals.contract import service as contract_service
 from renewals.db import make_engine, session_scope
+from renewals.health import service as health_service
 from renewals.ingest.models import ImportRun
 from renewals.kit.cli import console, fail, parse_as_of, state
 from renewals.policy.domain import Policy
@@ -111,6 +112,7 @@ def print_summary(engine: Engine, settings: Settings, as_of: date, policy: Polic
             select(ImportRun).order_by(ImportRun.id.desc()).limit(1)
         ).first()
         last_run = session.scalar(select(func.max(JobRun.finished_at)).where(JobRun.status == "ok"))
+        health = health_service.mix(session, as_of)
     usage = usage_service.summary(settings.data_dir, settings.duckdb_memory_limit)
 
     console.print(
@@ -141,6 +143,8 @@ def print_summary(engine: Engine, settings: Settings, as_of: date, policy: Polic
         style="bold",
     )
     console.print(table)
+    if health:
+        _print_health(health)
     if closed:
         total = sum(closed.values())
         parts = ", ".join(f"{k.value} {v:,} ({v / total:.0%})" for k, v in sorted(closed.items()))
@@ -155,6 +159,29 @@ def print_summary(engine: Engine, settings: Settings, as_of: date, policy: Polic
         )
     if last_run:
         console.print(f"Last daily run: {last_run:%Y-%m-%d %H:%M} UTC")
+
+
+def _print_health(health: health_service.Mix) -> None:
+    """HEALTH-3 categories and SIG-0 risk, with the ARR behind each."""
+    total = sum(n for n, _ in health.categories.values()) or 1
+    table = Table(title=f"Health (HEALTH-3) and risk (SIG-0) on {health.as_of}")
+    for column in ("", "accounts", "ARR"):
+        table.add_column(column, justify="left" if not column else "right")
+    for key in ("expansion", "green", "yellow", "red", "unscored"):
+        if key in health.categories:
+            n, arr = health.categories[key]
+            table.add_row(key, f"{n:,} ({n / total:.0%})", _money(Decimal(arr)))
+    table.add_section()
+    for key, label in (
+        ("save", "save mode (SIG-4)"),
+        ("at_risk", "at risk (SIG-0)"),
+        ("watch", "watch (one signal)"),
+        ("none", "no signals"),
+    ):
+        if key in health.risks:
+            n, arr = health.risks[key]
+            table.add_row(label, f"{n:,} ({n / total:.0%})", _money(Decimal(arr)))
+    console.print(table)
 
 
 def _money(value: Decimal) -> str:

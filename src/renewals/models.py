@@ -5,8 +5,11 @@ from renewals.audit.models import AuditEvent
 from renewals.contract.models import BookSnapshot, Contract
 from renewals.db import Base
 from renewals.engagement.models import Interaction, SurveyResponse, Ticket
+from renewals.health.models import HealthSnapshot
 from renewals.ingest.models import ImportRun
+from renewals.playbook.models import Task
 from renewals.scheduler import JobRun
+from renewals.signal.models import Signal
 from renewals.user.models import User
 
 __all__ = [
@@ -16,11 +19,14 @@ __all__ = [
     "BookSnapshot",
     "Contract",
     "Goal",
+    "HealthSnapshot",
     "ImportRun",
     "Interaction",
     "JobRun",
+    "Signal",
     "Stakeholder",
     "SurveyResponse",
+    "Task",
     "Ticket",
     "User",
 ]

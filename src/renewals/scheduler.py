@@ -19,8 +19,8 @@ from renewals.db import Base, UTCDateTime, session_scope
 from renewals.kit.time import utc_now
 from renewals.policy.domain import Policy
 
-# Modules whose @job functions make up the daily run, in order.
-JOB_MODULES = ("renewals.contract.jobs",)
+# Modules whose @job functions make up the daily run (ordered by each job's `order`).
+JOB_MODULES = ("renewals.contract.jobs", "renewals.signal.jobs", "renewals.health.jobs")
 
 
 class JobRun(Base):
@@ -44,23 +44,25 @@ class JobContext:
 
 
 JobFunc = Callable[[JobContext], str]
-_REGISTRY: dict[str, JobFunc] = {}
+_REGISTRY: dict[str, tuple[int, JobFunc]] = {}
 
 
-def job(name: str) -> Callable[[JobFunc], JobFunc]:
-    """Register a daily-run step as `<domain>.<verb>`."""
+def job(name: str, *, order: int) -> Callable[[JobFunc], JobFunc]:
+    """Register a daily-run step as `<domain>.<verb>`; lower `order` runs first."""
 
     def register(func: JobFunc) -> JobFunc:
-        _REGISTRY[name] = func
+        _REGISTRY[name] = (order, func)
         return func
 
     return register
 
 
 def jobs() -> dict[str, JobFunc]:
+    """The registered jobs in run order."""
     for module in JOB_MODULES:
         importlib.import_module(module)
-    return dict(_REGISTRY)
+    ordered = sorted(_REGISTRY.items(), key=lambda item: item[1][0])
+    return {name: func for name, (_, func) in ordered}
 
 
 @dataclass(frozen=True)

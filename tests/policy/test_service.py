@@ -75,10 +75,11 @@ class TestDefaults:
 
 class TestUserFile:
     def test_it_merges_tables_key_by_key(self, tmp_path: Path) -> None:
+        defaults = service.load().health
         policy = service.load(write(tmp_path, "[health]\nwarning_score = 45\n"))
-        assert policy.health.warning_score == 45
-        assert policy.health.green_min_score == 70
-        assert policy.health.weights.usage == 25
+        assert policy.health.warning_score == 45 != defaults.warning_score
+        assert policy.health.green_min_score == defaults.green_min_score == 70
+        assert policy.health.weights == defaults.weights  # a nested table kept whole
 
     def test_it_replaces_lists_whole(self, tmp_path: Path) -> None:
         text = """

@@ -6,7 +6,7 @@ from renewals.contract import service
 from renewals.scheduler import JobContext, job
 
 
-@job("contract.snapshot_book")
+@job("contract.snapshot_book", order=10)
 def snapshot_book(ctx: JobContext) -> str:
     snapshot = service.snapshot_book(ctx.session, policy=ctx.policy, as_of=ctx.as_of)
     return (

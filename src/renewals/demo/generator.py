@@ -51,7 +51,7 @@ HISTORY_DAYS = 700
 ACTIVITY_DAYS = 365
 UNHEALTHY = 45.0
 
-USAGE_DAYS = 180
+USAGE_DAYS = 365
 EVENTS_PER_ACCOUNT = 500
 ACCOUNTS_PER_CHUNK = 2_000
 MAX_ACTIVE_USERS = 400
@@ -129,7 +129,7 @@ USAGE_SCHEMA = pa.schema(
 )
 DAY_US = 86_400_000_000
 HOUR_US = 3_600_000_000
-KEY_SHIFT = 45  # key = account << 45 | microseconds into the window (180 days < 2**44 us)
+KEY_SHIFT = 45  # key = account << 45 | microseconds into the window (365 days < 2**45 us)
 USAGE_TREND_SCALE = 9.0  # health points for an e-fold change in usage over time
 FEATURE_NAMES = pa.array(FEATURES)
 EVENT_NAMES = pa.array([name for _, name, _ in EVENTS])
@@ -1411,7 +1411,7 @@ def _user_ids(
 def _write_usage(
     path: Path, accounts: list[Account], seed: int, as_of: date, report: Progress
 ) -> int:
-    """Write ~500 events per account over the last 180 days, one row group per chunk of accounts."""
+    """Write ~500 events per account over the last year, one row group per chunk of accounts."""
     n = len(accounts)
     plan = _usage_plan(accounts, _rng(seed, "usage plan"), as_of)
     bounds = [(lo, min(lo + ACCOUNTS_PER_CHUNK, n)) for lo in range(0, n, ACCOUNTS_PER_CHUNK)]

@@ -115,19 +115,95 @@ class HealthWeights(PolicyModel):
         return self
 
 
+Component = Literal[
+    "usage", "adoption", "support", "relationship", "outcomes", "sentiment", "competitive"
+]
+
+
+class SegmentWeights(PolicyModel):
+    """HEALTH-1: per-segment overrides of some component weights."""
+
+    usage: float | None = optional_rule("HEALTH-1", "product usage trend", None, ge=0)
+    adoption: float | None = optional_rule("HEALTH-1", "adoption depth", None, ge=0)
+    support: float | None = optional_rule("HEALTH-1", "support experience", None, ge=0)
+    relationship: float | None = optional_rule("HEALTH-1", "relationship strength", None, ge=0)
+    outcomes: float | None = optional_rule("HEALTH-1", "business outcomes", None, ge=0)
+    sentiment: float | None = optional_rule("HEALTH-1", "NPS/CSAT", None, ge=0)
+    competitive: float | None = optional_rule("HEALTH-1", "competitive activity", None, ge=0)
+
+
+class Measure(PolicyModel):
+    """HEALTH-1: one feature scored 0-100 by linear interpolation between points."""
+
+    component: Component = rule("HEALTH-1", "the component this measure belongs to")
+    feature: str = rule("HEALTH-1", "feature name (docs/health.md)", pattern=r"^[a-z][a-z0-9_]*$")
+    weight: float = rule("HEALTH-1", "weight within the component", gt=0)
+    points: list[tuple[float, float]] = rule(
+        "HEALTH-1", "(feature value, score) pairs, values rising", min_length=2
+    )
+
+    @field_validator("points")
+    @classmethod
+    def _points(cls, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        values = [x for x, _ in points]
+        if any(b <= a for a, b in zip(values, values[1:], strict=False)):
+            raise ValueError("point values must rise strictly")
+        if any(not 0 <= y <= 100 for _, y in points):
+            raise ValueError("point scores must lie within 0-100")
+        return points
+
+
 class Health(PolicyModel):
     warning_score: float = rule("HEALTH-2", "warning below this score", ge=0, le=100)
     bottom_quartile: float = rule("HEALTH-2", "share of the book counted as bottom", gt=0, lt=1)
     green_min_score: float = rule("HEALTH-3", "green at or above", ge=0, le=100)
     yellow_min_score: float = rule("HEALTH-3", "yellow at or above; red below", ge=0, le=100)
     review_meeting_due_days: int = rule("HEALTH-4", "red account review meeting due in", ge=0)
+    min_components: int = rule("HEALTH-1", "components with data needed for a score", ge=1, le=7)
+    trend_points: float = rule("HEALTH-5", "change that counts as up or down", ge=0)
+    top_drivers: int = rule("HEALTH-5", "drivers kept with each score", ge=1, le=20)
+    key_features: list[str] = rule("HEALTH-1", "features that carry the value", min_length=1)
+    expansion_seat_utilisation: float = rule("HEALTH-3", "growth: seat utilisation", gt=0)
+    expansion_usage_trend: float = rule("HEALTH-3", "growth: weekly usage trend over 90 days", gt=0)
+    expansion_needs_budget_authority: bool = rule(
+        "HEALTH-3", "expansion needs an engaged economic buyer or decision maker"
+    )
     weights: HealthWeights = rule("HEALTH-1", "component weights")
+    segment_weights: dict[Segment, SegmentWeights] = optional_rule(
+        "HEALTH-1", "per-segment weight overrides", {}
+    )
+    measures: list[Measure] = rule("HEALTH-1", "how each component is measured", min_length=1)
 
     @model_validator(mode="after")
     def _bands(self) -> Self:
         if self.yellow_min_score > self.green_min_score:
             raise ValueError("yellow_min_score must not exceed green_min_score")
+        pairs = [(m.component, m.feature) for m in self.measures]
+        dupes = sorted({f"{c}.{f}" for c, f in pairs if pairs.count((c, f)) > 1})
+        if dupes:
+            raise ValueError(f"measures listed twice: {', '.join(dupes)}")
         return self
+
+    def weights_for(self, segment: Segment | None) -> dict[str, float]:
+        """HEALTH-1: component weights, with the segment's overrides applied."""
+        weights = self.weights.model_dump()
+        override = self.segment_weights.get(segment) if segment else None
+        if override:
+            weights.update({k: v for k, v in override.model_dump().items() if v is not None})
+        return weights
+
+
+SeverityName = Literal["low", "medium", "high"]
+
+
+class TextSeverity(PolicyModel):
+    competitive: SeverityName = rule("SIG-4", "a competitive remark")
+    budget: SeverityName = rule("SIG-5", "a budget remark")
+    stakeholder_change: SeverityName = rule("SIG-6", "a stakeholder change")
+    business_change: SeverityName = rule("SIG-8", "a business situation change")
+    negative_feedback: SeverityName = rule("SIG-3", "negative feedback in words")
+    engagement_drop: SeverityName = rule("SIG-2", "disengagement in words")
+    usage_decline: SeverityName = rule("SIG-7", "usage decline in words")
 
 
 class Signals(PolicyModel):
@@ -145,6 +221,13 @@ class Signals(PolicyModel):
     stakeholder_change_days: int = rule(
         "SIG-6", "departure this recent resets the relationship", gt=0
     )
+    sentiment_days: int = rule("SIG-3", "window for NPS and competitive remarks", gt=0)
+    health_drop_points: float = rule("SIG-1", "fall since the previous snapshot", gt=0)
+    missed_meetings_min: int = rule("SIG-2", "missed meetings in the window", ge=1)
+    missed_meeting_rate: float = rule("SIG-2", "and missed share of scheduled", gt=0, le=1)
+    low_seat_utilisation: float = rule("SIG-7", "seats unused below this share", gt=0, le=1)
+    nps_drop_points: float = rule("SIG-3", "falling NPS: drop on the half-year before", gt=0)
+    text_severity: TextSeverity = rule("SIG-0", "weight of one remark in words")
 
 
 class Step(PolicyModel):

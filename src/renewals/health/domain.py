@@ -1,0 +1,323 @@
+"""The health scorecard (HEALTH-1..5): pure rules on plain values, no I/O, no clock.
+
+An account's features (plain numbers, `None` when there is no data) are turned
+into component scores by the policy's measures, the components into one 0-100
+score by the policy's weights (re-weighted over the components that have data),
+and the score into a category (HEALTH-2, HEALTH-3). Every step keeps the facts
+and rule IDs that produced it, so the score can explain itself (HEALTH-5).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from renewals.account.domain import Segment
+from renewals.policy.domain import Health, Measure
+
+COMPONENTS = (
+    "usage",
+    "adoption",
+    "support",
+    "relationship",
+    "outcomes",
+    "sentiment",
+    "competitive",
+)
+NEUTRAL = 50.0  # a measure at 50 neither helps nor hurts: drivers are measured from here
+
+
+class Category(StrEnum):
+    """HEALTH-3."""
+
+    green = "green"
+    yellow = "yellow"
+    red = "red"
+    expansion = "expansion"
+
+
+class Trend(StrEnum):
+    """HEALTH-5: change since the previous snapshot."""
+
+    up = "up"
+    down = "down"
+    same = "same"
+    new = "new"
+
+
+@dataclass(frozen=True)
+class FeatureInfo:
+    label: str
+    unit: str  # "pct" (a share shown as %), "change" (signed %), "count", "days", "score", "ratio"
+
+
+# What each feature means, for explanations (docs/health.md lists the same).
+FEATURES: dict[str, FeatureInfo] = {
+    "usage_change_30d": FeatureInfo("usage in the last 30 days vs the previous 30", "change"),
+    "usage_trend_90d": FeatureInfo("weekly usage trend over 90 days", "change"),
+    "days_since_last_activity": FeatureInfo("days since the last product activity", "days"),
+    "seat_utilisation": FeatureInfo("seats active in the last 30 days", "pct"),
+    "key_feature_adoption": FeatureInfo("key features used in the last 30 days", "pct"),
+    "features_30d": FeatureInfo("distinct features used in the last 30 days", "count"),
+    "active_user_change_30d": FeatureInfo("active users vs the previous 30 days", "change"),
+    "repeated_complaints": FeatureInfo("problems reported more than once", "count"),
+    "ticket_satisfaction": FeatureInfo("mean ticket satisfaction (1-5)", "score"),
+    "ticket_volume_ratio": FeatureInfo("tickets vs the window before", "ratio"),
+    "urgent_tickets": FeatureInfo("high and urgent tickets", "count"),
+    "missed_meeting_rate": FeatureInfo("meetings cancelled, missed or declined", "pct"),
+    "engaged_contacts": FeatureInfo("stakeholders engaged recently", "count"),
+    "champion_reply_hours": FeatureInfo("champion's mean reply time, hours", "count"),
+    "champion_response_ratio": FeatureInfo("champion reply time now vs before", "ratio"),
+    "key_departures": FeatureInfo("champions and decision makers who left", "count"),
+    "goals_achieved_rate": FeatureInfo("business goals achieved (of those due)", "pct"),
+    "nps": FeatureInfo("mean NPS (0-10)", "score"),
+    "nps_change": FeatureInfo("NPS change vs the half-year before", "score"),
+    "csat": FeatureInfo("mean CSAT (1-5)", "score"),
+    "competitive_mentions": FeatureInfo("competitive remarks in notes and tickets", "count"),
+}
+
+
+def format_value(feature: str, value: float | None) -> str:
+    """A feature value as a person reads it: 42%, +15%, 3, 2.5x."""
+    if value is None:
+        return "no data"
+    unit = FEATURES[feature].unit if feature in FEATURES else "score"
+    if unit == "pct":
+        return f"{value:.0%}"
+    if unit == "change":
+        return f"{value:+.0%}"
+    if unit in ("count", "days"):
+        return f"{value:,.0f}"
+    if unit == "ratio":
+        return f"{value:.1f}x"
+    return f"{value:.1f}"
+
+
+def interpolate(value: float, points: Sequence[tuple[float, float]]) -> float:
+    """HEALTH-1: the score at `value` on the piecewise-linear curve, clamped at both ends."""
+    (x0, y0), (xn, yn) = points[0], points[-1]
+    if value <= x0:
+        return y0
+    if value >= xn:
+        return yn
+    for (a, fa), (b, fb) in zip(points, points[1:], strict=False):
+        if a <= value <= b:
+            return fa + (fb - fa) * (value - a) / (b - a)
+    return yn  # unreachable: the points rise strictly
+
+
+@dataclass(frozen=True)
+class MeasureScore:
+    feature: str
+    value: float | None
+    score: float | None
+    weight: float
+
+
+@dataclass(frozen=True)
+class ComponentScore:
+    name: str
+    score: float | None  # None = no data for any measure: shown as missing, never 0
+    weight: float  # the policy weight for the account's segment
+    share: float  # the weight's share of the score after re-weighting (0 when missing)
+    measures: tuple[MeasureScore, ...]
+
+
+@dataclass(frozen=True)
+class Driver:
+    """HEALTH-5: one fact that moved the score, by how many points, under which rule."""
+
+    component: str
+    feature: str
+    value: float
+    score: float
+    impact: float  # points this measure adds to (or takes from) the score, relative to 50
+    rule: str
+    text: str
+
+
+@dataclass(frozen=True)
+class HealthScore:
+    score: float | None
+    components: tuple[ComponentScore, ...]
+    drivers: tuple[Driver, ...]
+    missing: tuple[str, ...]
+    reasons: tuple[str, ...] = field(default=())
+
+    def component(self, name: str) -> ComponentScore:
+        return next(c for c in self.components if c.name == name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def score_component(
+    name: str, measures: Sequence[Measure], features: Mapping[str, float | None]
+) -> tuple[float | None, tuple[MeasureScore, ...]]:
+    """HEALTH-1: weighted mean of the component's measures that have data."""
+    scored = []
+    for measure in measures:
+        value = features.get(measure.feature)
+        usable = value is not None and math.isfinite(value)
+        score = interpolate(value, measure.points) if usable else None
+        scored.append(
+            MeasureScore(measure.feature, value if usable else None, score, measure.weight)
+        )
+    present = [m for m in scored if m.score is not None]
+    if not present:
+        return None, tuple(scored)
+    total = sum(m.weight for m in present)
+    return sum(m.score * m.weight for m in present) / total, tuple(scored)  # type: ignore[operator]
+
+
+def score_health(
+    features: Mapping[str, float | None], policy: Health, *, segment: Segment | None
+) -> HealthScore:
+    """HEALTH-1, HEALTH-5: the weighted score, its components, drivers and what is missing."""
+    weights = policy.weights_for(segment)
+    parts: list[tuple[str, float | None, float, tuple[MeasureScore, ...]]] = []
+    for name in COMPONENTS:
+        measures = [m for m in policy.measures if m.component == name]
+        score, scored = score_component(name, measures, features)
+        parts.append((name, score, weights[name] if measures else 0.0, scored))
+    present = [(n, s, w) for n, s, w, _ in parts if s is not None and w > 0]
+    missing = tuple(n for n, s, w, _ in parts if s is None and w > 0)
+    total_weight = sum(w for _, _, w in present)
+    enough = len(present) >= policy.min_components and total_weight > 0
+    components = tuple(
+        ComponentScore(
+            name=n,
+            score=None if s is None else round(s, 1),
+            weight=w,
+            share=(w / total_weight) if (enough and s is not None and w > 0) else 0.0,
+            measures=scored,
+        )
+        for n, s, w, scored in parts
+    )
+    if not enough:
+        reason = (
+            f"HEALTH-1: only {len(present)} of {len(COMPONENTS)} components have data "
+            f"(at least {policy.min_components} needed); missing: {', '.join(missing) or 'none'}"
+        )
+        return HealthScore(None, components, (), missing, (reason,))
+    score = sum(s * w for _, s, w in present) / total_weight  # type: ignore[operator]
+    drivers = _drivers(components, policy)
+    reasons = (
+        f"HEALTH-1: weighted mean of {len(present)} components"
+        + (f"; re-weighted without {', '.join(missing)} (no data)" if missing else ""),
+    )
+    return HealthScore(round(score, 1), components, drivers, missing, reasons)
+
+
+def _drivers(components: Sequence[ComponentScore], policy: Health) -> tuple[Driver, ...]:
+    """HEALTH-5: the measures that moved the score most, in points, with their facts."""
+    found = []
+    for component in components:
+        present = [m for m in component.measures if m.score is not None]
+        total = sum(m.weight for m in present)
+        for m in present:
+            impact = component.share * (m.weight / total) * (m.score - NEUTRAL)  # type: ignore[operator]
+            label = FEATURES.get(m.feature, FeatureInfo(m.feature, "score")).label
+            text = (
+                f"{label}: {format_value(m.feature, m.value)} "
+                f"(scores {m.score:.0f}/100, {impact:+.1f} points)"
+            )
+            found.append(
+                Driver(
+                    component=component.name,
+                    feature=m.feature,
+                    value=m.value,  # type: ignore[arg-type]
+                    score=round(m.score, 1),  # type: ignore[arg-type]
+                    impact=round(impact, 1),
+                    rule="HEALTH-1",
+                    text=text,
+                )
+            )
+    found.sort(key=lambda d: -abs(d.impact))
+    return tuple(found[: policy.top_drivers])
+
+
+@dataclass(frozen=True)
+class CategoryDecision:
+    category: Category
+    warning: bool
+    reasons: tuple[str, ...]
+
+
+def bottom_cutoff(scores: Sequence[float], share: float) -> float | None:
+    """HEALTH-2: the highest score still inside the bottom `share` of the book."""
+    ordered = sorted(scores)
+    if not ordered:
+        return None
+    count = max(1, math.floor(len(ordered) * share))
+    return ordered[count - 1]
+
+
+def categorize(
+    score: float,
+    policy: Health,
+    *,
+    bottom_cutoff: float | None,
+    features: Mapping[str, float | None],
+) -> CategoryDecision:
+    """HEALTH-2, HEALTH-3: red below yellow_min_score; a warning below warning_score or in
+    the bottom quartile (which also keeps the account out of green); expansion = green plus
+    growth signals and, if the policy asks, an engaged budget authority."""
+    reasons: list[str] = []
+    in_bottom = bottom_cutoff is not None and score <= bottom_cutoff
+    warning = score < policy.warning_score or in_bottom
+    if score < policy.warning_score:
+        reasons.append(f"HEALTH-2: score {score:.0f} is below {policy.warning_score:g}")
+    if in_bottom:
+        reasons.append(
+            f"HEALTH-2: score {score:.0f} is in the bottom {policy.bottom_quartile:.0%} "
+            f"of the book (at or below {bottom_cutoff:.0f})"
+        )
+    if score < policy.yellow_min_score:
+        reasons.append(f"HEALTH-3: red below {policy.yellow_min_score:g}")
+        return CategoryDecision(Category.red, warning, tuple(reasons))
+    if score < policy.green_min_score or in_bottom:
+        if score >= policy.green_min_score:
+            reasons.append("HEALTH-3: yellow, not green, while in the bottom of the book")
+        else:
+            reasons.append(
+                f"HEALTH-3: yellow from {policy.yellow_min_score:g} to below "
+                f"{policy.green_min_score:g}"
+            )
+        return CategoryDecision(Category.yellow, warning, tuple(reasons))
+    reasons.append(f"HEALTH-3: green at {policy.green_min_score:g} or above")
+    growth = _growth_signals(features, policy)
+    authority = (features.get("budget_authority_engaged") or 0) > 0
+    if growth and (authority or not policy.expansion_needs_budget_authority):
+        reasons.append(
+            "HEALTH-3: expansion opportunity: "
+            + "; ".join(growth)
+            + ("; budget authority engaged" if authority else "")
+        )
+        return CategoryDecision(Category.expansion, warning, tuple(reasons))
+    return CategoryDecision(Category.green, warning, tuple(reasons))
+
+
+def _growth_signals(features: Mapping[str, float | None], policy: Health) -> list[str]:
+    found = []
+    seats = features.get("seat_utilisation")
+    if seats is not None and seats >= policy.expansion_seat_utilisation:
+        found.append(f"{seats:.0%} of seats active")
+    growth = features.get("usage_trend_90d")
+    if growth is not None and growth >= policy.expansion_usage_trend:
+        found.append(f"usage growing {growth:+.1%} of its mean week, week on week, for 90 days")
+    return found
+
+
+def trend_of(score: float | None, previous: float | None, policy: Health) -> Trend:
+    """HEALTH-5: up or down when the score moved at least trend_points since last time."""
+    if score is None or previous is None:
+        return Trend.new
+    if score - previous >= policy.trend_points:
+        return Trend.up
+    if previous - score >= policy.trend_points:
+        return Trend.down
+    return Trend.same

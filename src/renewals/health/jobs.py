@@ -1,0 +1,25 @@
+"""Daily-run step of the health domain."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from renewals.health import service
+from renewals.scheduler import JobContext, job
+
+
+@job("health.score", order=30)
+def score(ctx: JobContext) -> str:
+    """HEALTH-1..5 for every account under contract, HEALTH-4 review tasks for new reds."""
+    scored = service.snapshot_health(
+        ctx.session,
+        ctx.policy,
+        as_of=ctx.as_of,
+        data_dir=ctx.settings.data_dir,
+        memory_limit=ctx.settings.duckdb_memory_limit,
+    )
+    mix = Counter(s.decision.category.value if s.decision else "unscored" for s in scored)
+    order = ("expansion", "green", "yellow", "red", "unscored")
+    return f"{len(scored):,} accounts scored: " + ", ".join(
+        f"{k} {mix[k]:,}" for k in order if mix[k]
+    )

@@ -1,0 +1,333 @@
+"""Health use-cases: gather features, score every active account, store the snapshots.
+
+load (usage features from the analytics engine, the rest from the database)
+-> domain (score, category, trend) -> persist (one snapshot per account and day,
+replaced when the same day is run again), plus the HEALTH-4 review task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from renewals.account.domain import Segment
+from renewals.account.models import Account
+from renewals.errors import NotFound
+from renewals.health import repository
+from renewals.health.domain import (
+    Category,
+    CategoryDecision,
+    HealthScore,
+    Trend,
+    bottom_cutoff,
+    categorize,
+    score_health,
+    trend_of,
+)
+from renewals.health.models import HealthSnapshot
+from renewals.health.repository import ActiveContract, Features, Windows
+from renewals.playbook import service as playbook_service
+from renewals.policy.domain import Policy
+from renewals.signal import service as signal_service
+from renewals.usage import features as usage_features
+from renewals.usage.domain import UsageFeatures
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Scored:
+    account_id: str
+    segment: Segment
+    features: Features
+    health: HealthScore
+    decision: CategoryDecision | None
+    previous: tuple[date, float | None, str | None] | None
+    trend: Trend
+
+
+def windows_for(policy: Policy, as_of: date) -> Windows:
+    s = policy.signals
+    return Windows(
+        as_of=as_of,
+        lookback_days=s.lookback_days,
+        sentiment_days=s.sentiment_days,
+        engaged_within_days=s.engaged_within_days,
+        departure_days=s.stakeholder_change_days,
+    )
+
+
+def usage_to_features(usage: UsageFeatures | None, contract: ActiveContract) -> Features:
+    """HEALTH-1 usage and adoption features from the analytics row (None = no events)."""
+    if usage is None:
+        return {}
+    change = _change(usage.events_30d, usage.events_prev_30d)
+    users = _change(usage.active_users_30d, usage.active_users_prev_30d)
+    return {
+        "events_30d": float(usage.events_30d),
+        "active_users_30d": float(usage.active_users_30d),
+        "usage_change_30d": change,
+        "active_user_change_30d": users,
+        "usage_trend_90d": usage.trend_slope_90d,
+        "days_since_last_activity": (
+            None if usage.days_since_last_event is None else float(usage.days_since_last_event)
+        ),
+        "seat_utilisation": (usage.active_users_30d / contract.seats if contract.seats else None),
+        "key_feature_adoption": (
+            usage.key_features_30d / usage.key_features_total if usage.key_features_total else None
+        ),
+        "features_30d": float(usage.features_30d),
+    }
+
+
+def _change(now: float, before: float) -> float | None:
+    """Relative change; +100% when usage starts from nothing, None when there is none."""
+    if before > 0:
+        return now / before - 1.0
+    return 1.0 if now > 0 else None
+
+
+def gather(
+    session: Session,
+    policy: Policy,
+    *,
+    as_of: date,
+    data_dir: Path,
+    memory_limit: str,
+    accounts: Collection[str] | None = None,
+) -> tuple[dict[str, ActiveContract], dict[str, Features]]:
+    """Every feature of every account under contract on `as_of` (point in time)."""
+    contracts = repository.active_contracts(session, as_of=as_of, accounts=accounts)
+    ids = list(contracts)
+    usage = usage_features.compute(
+        data_dir,
+        as_of=as_of,
+        key_features=policy.health.key_features,
+        memory_limit=memory_limit,
+        accounts=ids if accounts is not None else None,
+    )
+    windows = windows_for(policy, as_of)
+    engagement = repository.engagement_features(
+        session, windows, ids if accounts is not None else None
+    )
+    mentions = signal_service.competitive_mentions(
+        session, since=as_of - timedelta(days=policy.signals.sentiment_days), until=as_of
+    )
+    features: dict[str, Features] = {}
+    for account_id, contract in contracts.items():
+        values: Features = {}
+        values.update(usage_to_features(usage.get(account_id), contract))
+        values.update(engagement.get(account_id, {}))
+        # SIG-4: the texts were scanned, so no remark is a fact, not missing data.
+        if account_id in engagement or account_id in mentions:
+            values["competitive_mentions"] = float(mentions.get(account_id, 0))
+        values["arr"] = contract.arr
+        values["seats"] = None if contract.seats is None else float(contract.seats)
+        features[account_id] = values
+    return contracts, features
+
+
+def score_book(
+    contracts: dict[str, ActiveContract],
+    features: dict[str, Features],
+    policy: Policy,
+    previous: dict[str, tuple[date, float | None, str | None]],
+) -> list[Scored]:
+    """HEALTH-1..3, HEALTH-5 for every account; the bottom quartile is of this book."""
+    partial = []
+    for account_id, contract in contracts.items():
+        segment = (
+            Segment(contract.segment_override)
+            if contract.segment_override
+            else policy.segment_for_arr(contract.arr)  # type: ignore[arg-type]
+        )
+        health = score_health(features[account_id], policy.health, segment=segment)
+        partial.append((account_id, segment, health))
+    cutoff = bottom_cutoff(
+        [h.score for _, _, h in partial if h.score is not None], policy.health.bottom_quartile
+    )
+    scored = []
+    for account_id, segment, health in partial:
+        decision = (
+            None
+            if health.score is None
+            else categorize(
+                health.score, policy.health, bottom_cutoff=cutoff, features=features[account_id]
+            )
+        )
+        before = previous.get(account_id)
+        scored.append(
+            Scored(
+                account_id,
+                segment,
+                features[account_id],
+                health,
+                decision,
+                before,
+                trend_of(health.score, before[1] if before else None, policy.health),
+            )
+        )
+    return scored
+
+
+def score_accounts(
+    session: Session,
+    policy: Policy,
+    *,
+    as_of: date,
+    data_dir: Path,
+    memory_limit: str,
+    accounts: Collection[str] | None = None,
+) -> list[Scored]:
+    """Gather and score without storing anything (used by the daily run and benchmarks)."""
+    contracts, features = gather(
+        session,
+        policy,
+        as_of=as_of,
+        data_dir=data_dir,
+        memory_limit=memory_limit,
+        accounts=accounts,
+    )
+    previous = repository.previous_scores(session, before=as_of)
+    return score_book(contracts, features, policy, previous)
+
+
+def snapshot_health(
+    session: Session, policy: Policy, *, as_of: date, data_dir: Path, memory_limit: str
+) -> list[Scored]:
+    """Score every account under contract and store the day's snapshots (replacing a rerun),
+    then open the HEALTH-4 review task for each account that turned red."""
+    scored = score_accounts(
+        session, policy, as_of=as_of, data_dir=data_dir, memory_limit=memory_limit
+    )
+    session.execute(delete(HealthSnapshot).where(HealthSnapshot.as_of == as_of))
+    rows = [_snapshot_row(s, as_of) for s in scored]
+    if rows:
+        session.execute(insert(HealthSnapshot), rows)
+    owners = dict(session.execute(select(Account.account_id, Account.owner_email)).all())
+    for s in scored:
+        turned_red = s.decision is not None and s.decision.category == Category.red
+        if turned_red and (s.previous is None or s.previous[2] != Category.red):
+            playbook_service.ensure_task(
+                session,
+                account_id=s.account_id,
+                key=f"health_review:{as_of.isoformat()}",
+                title="Review meeting: health turned red",
+                description=(
+                    f"Health {s.health.score:.0f} ({'; '.join(s.decision.reasons)}). "  # type: ignore[union-attr]
+                    "Hold a review meeting now; do not wait for the next QBR. Top drivers: "
+                    + "; ".join(d.text for d in s.health.drivers[:3])
+                ),
+                rule="HEALTH-4",
+                due_date=as_of + timedelta(days=policy.health.review_meeting_due_days),
+                owner_email=owners.get(s.account_id),
+                created_on=as_of,
+            )
+    session.flush()
+    return scored
+
+
+def _snapshot_row(s: Scored, as_of: date) -> dict[str, object]:
+    health = s.health
+    return {
+        "account_id": s.account_id,
+        "as_of": as_of,
+        "segment": s.segment.value,
+        "score": health.score,
+        "category": s.decision.category.value if s.decision else None,
+        "warning": bool(s.decision and s.decision.warning),
+        "previous_score": s.previous[1] if s.previous else None,
+        "previous_as_of": s.previous[0] if s.previous else None,
+        "trend": s.trend.value,
+        "components": [
+            {
+                "name": c.name,
+                "score": c.score,
+                "weight": c.weight,
+                "share": round(c.share, 4),
+                "measures": [
+                    {"feature": m.feature, "value": m.value, "score": m.score, "weight": m.weight}
+                    for m in c.measures
+                ],
+            }
+            for c in health.components
+        ],
+        "drivers": [
+            {
+                "component": d.component,
+                "feature": d.feature,
+                "value": d.value,
+                "score": d.score,
+                "impact": d.impact,
+                "rule": d.rule,
+                "text": d.text,
+            }
+            for d in health.drivers
+        ],
+        "missing": list(health.missing),
+        "reasons": [*health.reasons, *(s.decision.reasons if s.decision else ())],
+        "features": {k: (None if v is None else round(v, 4)) for k, v in s.features.items()},
+        "risk": None,
+        "risk_reasons": None,
+    }
+
+
+def latest_snapshot(session: Session, account_id: str, as_of: date | None = None) -> HealthSnapshot:
+    """The account's snapshot on `as_of` (default: its latest), or NotFound saying why."""
+    if session.get(Account, account_id) is None:
+        raise NotFound(f"no account {account_id!r}")
+    query = select(HealthSnapshot).where(HealthSnapshot.account_id == account_id)
+    if as_of is not None:
+        query = query.where(HealthSnapshot.as_of <= as_of)
+    snapshot = session.scalars(query.order_by(HealthSnapshot.as_of.desc()).limit(1)).first()
+    if snapshot is None:
+        raise NotFound(
+            f"account {account_id!r} has no health score yet: run `renewals run` first "
+            "(an account needs a contract in force to be scored)"
+        )
+    return snapshot
+
+
+def history(session: Session, account_id: str, limit: int = 12) -> list[HealthSnapshot]:
+    return repository.snapshot_history(session, account_id, limit)
+
+
+@dataclass(frozen=True)
+class Mix:
+    """The book's health on one day: accounts and ARR per category and per SIG-0 risk."""
+
+    as_of: date
+    categories: dict[str, tuple[int, float]]
+    risks: dict[str, tuple[int, float]]
+
+
+def mix(session: Session, as_of: date) -> Mix | None:
+    """The latest day scored on or before `as_of`, or None if nothing is scored yet."""
+    day = session.scalar(
+        select(func.max(HealthSnapshot.as_of)).where(HealthSnapshot.as_of <= as_of)
+    )
+    if day is None:
+        return None
+    categories: dict[str, list[float]] = {}
+    risks: dict[str, list[float]] = {}
+    rows = session.execute(
+        select(HealthSnapshot.category, HealthSnapshot.risk, HealthSnapshot.features).where(
+            HealthSnapshot.as_of == day
+        )
+    )
+    for category, risk, features in rows:
+        arr = float((features or {}).get("arr") or 0)
+        for bucket, key in ((categories, category or "unscored"), (risks, risk or "unknown")):
+            bucket.setdefault(key, [0, 0.0])
+            bucket[key][0] += 1
+            bucket[key][1] += arr
+    return Mix(
+        day,
+        {k: (int(v[0]), v[1]) for k, v in categories.items()},
+        {k: (int(v[0]), v[1]) for k, v in risks.items()},
+    )

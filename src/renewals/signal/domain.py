@@ -1,0 +1,289 @@
+"""Risk signals from numbers (SIG-1..9) and the combined risk of several (SIG-0).
+
+Pure rules on plain values: the features an account had on `as_of`, its health
+and the policy. Every signal says which rule fired, how strongly, and quotes its
+evidence (the numbers here; the sentence for text signals, see `text.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from renewals.policy.domain import Health, Signals
+
+
+class SignalKind(StrEnum):
+    health_drop = "health_drop"  # SIG-1
+    engagement_drop = "engagement_drop"  # SIG-2
+    negative_feedback = "negative_feedback"  # SIG-3
+    competitive = "competitive"  # SIG-4
+    budget = "budget"  # SIG-5
+    stakeholder_change = "stakeholder_change"  # SIG-6
+    usage_decline = "usage_decline"  # SIG-7
+    business_change = "business_change"  # SIG-8
+    single_threading = "single_threading"  # SIG-9
+
+
+RULES: dict[SignalKind, str] = {
+    SignalKind.health_drop: "SIG-1",
+    SignalKind.engagement_drop: "SIG-2",
+    SignalKind.negative_feedback: "SIG-3",
+    SignalKind.competitive: "SIG-4",
+    SignalKind.budget: "SIG-5",
+    SignalKind.stakeholder_change: "SIG-6",
+    SignalKind.usage_decline: "SIG-7",
+    SignalKind.business_change: "SIG-8",
+    SignalKind.single_threading: "SIG-9",
+}
+
+
+class Severity(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+class Risk(StrEnum):
+    """SIG-0: what the signals of one account add up to."""
+
+    none = "none"
+    watch = "watch"  # one signal: may be noise
+    at_risk = "at_risk"  # several signals together, or a red health score
+    save = "save"  # a competitive signal: save mode (SIG-4)
+
+
+@dataclass(frozen=True)
+class Detected:
+    """One signal as found; `source`/`source_id` make it unique per account and kind."""
+
+    kind: SignalKind
+    severity: Severity
+    source: str
+    source_id: str
+    source_date: date
+    evidence: str
+    facts: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None
+
+    @property
+    def rule(self) -> str:
+        return RULES[self.kind]
+
+
+@dataclass(frozen=True)
+class HealthFacts:
+    score: float | None
+    category: str | None
+    warning: bool
+    previous_score: float | None
+    previous_as_of: date | None
+    reasons: tuple[str, ...] = ()
+
+
+def numeric_signals(
+    features: Mapping[str, float | None],
+    health: HealthFacts,
+    *,
+    as_of: date,
+    signals: Signals,
+    health_policy: Health,
+) -> list[Detected]:
+    """SIG-1, SIG-2, SIG-3, SIG-6, SIG-7, SIG-9 from one account's features and health."""
+    found: list[Detected] = []
+
+    def add(
+        kind: SignalKind, severity: Severity, source: str, key: str, evidence: str, **facts: Any
+    ) -> None:
+        found.append(Detected(kind, severity, source, key, as_of, evidence, facts))
+
+    def value(name: str) -> float | None:
+        return features.get(name)
+
+    # SIG-1: health below the warning line or in the bottom quartile, or a sharp fall.
+    if health.score is not None and health.warning:
+        severity = Severity.high if health.category == "red" else Severity.medium
+        why = "; ".join(r for r in health.reasons if r.startswith("HEALTH-2")) or "warning"
+        add(
+            SignalKind.health_drop,
+            severity,
+            "health",
+            "warning",
+            f"health {health.score:.0f}: {why}",
+            score=health.score,
+        )
+    if health.score is not None and health.previous_score is not None:
+        fall = health.previous_score - health.score
+        if fall >= signals.health_drop_points:
+            add(
+                SignalKind.health_drop,
+                Severity.high if fall >= 2 * signals.health_drop_points else Severity.medium,
+                "health",
+                "fall",
+                f"health fell {fall:.0f} points, from {health.previous_score:.0f} on "
+                f"{health.previous_as_of} to {health.score:.0f}",
+                previous=health.previous_score,
+                score=health.score,
+            )
+
+    # SIG-2: engagement drop.
+    missed, rate = value("missed_meetings"), value("missed_meeting_rate")
+    if (
+        missed is not None
+        and rate is not None
+        and missed >= signals.missed_meetings_min
+        and rate >= signals.missed_meeting_rate
+    ):
+        add(
+            SignalKind.engagement_drop,
+            Severity.high if rate >= 2 * signals.missed_meeting_rate else Severity.medium,
+            "interactions",
+            "missed_meetings",
+            f"{missed:.0f} meetings cancelled, missed or declined in {signals.lookback_days} "
+            f"days ({rate:.0%} of those scheduled)",
+            missed=missed,
+            rate=round(rate, 3),
+        )
+    slowdown = value("champion_response_ratio")
+    if slowdown is not None and slowdown >= signals.champion_slowdown_factor:
+        add(
+            SignalKind.engagement_drop,
+            Severity.medium,
+            "interactions",
+            "champion_reply",
+            f"champion replies {slowdown:.1f}x slower than before "
+            f"({value('champion_reply_hours') or 0:.0f} hours on average now)",
+            ratio=round(slowdown, 2),
+        )
+    users = value("active_user_change_30d")
+    if users is not None and users <= -signals.usage_drop_pct / 100:
+        add(
+            SignalKind.engagement_drop,
+            Severity.medium,
+            "usage",
+            "active_users",
+            f"active users {users:+.0%} on the previous 30 days",
+            change=round(users, 3),
+        )
+
+    # SIG-3: negative feedback.
+    nps = value("nps")
+    if nps is not None and nps <= signals.low_nps:
+        add(
+            SignalKind.negative_feedback,
+            Severity.medium,
+            "surveys",
+            "nps",
+            f"mean NPS {nps:.1f} (detractor at {signals.low_nps} or below)",
+            nps=round(nps, 2),
+        )
+    nps_change = value("nps_change")
+    if nps_change is not None and nps_change <= -signals.nps_drop_points:
+        add(
+            SignalKind.negative_feedback,
+            Severity.medium,
+            "surveys",
+            "nps_trend",
+            f"NPS down {-nps_change:.1f} points on the half-year before",
+            change=round(nps_change, 2),
+        )
+    csat = value("csat")
+    if csat is not None and csat <= signals.low_csat:
+        add(
+            SignalKind.negative_feedback,
+            Severity.low,
+            "surveys",
+            "csat",
+            f"mean CSAT {csat:.1f} of 5 (negative at {signals.low_csat} or below)",
+            csat=round(csat, 2),
+        )
+    repeats = value("repeated_complaints")
+    if repeats:
+        add(
+            SignalKind.negative_feedback,
+            Severity.high if repeats >= 2 else Severity.medium,
+            "tickets",
+            "repeated_complaints",
+            f"{repeats:.0f} problem(s) reported more than once in {signals.lookback_days} days",
+            repeated=repeats,
+        )
+
+    # SIG-6: a champion or decision maker left.
+    departures = value("key_departures")
+    if departures:
+        add(
+            SignalKind.stakeholder_change,
+            Severity.high,
+            "stakeholders",
+            "departures",
+            f"{departures:.0f} champion(s) or decision maker(s) left in the last "
+            f"{signals.stakeholder_change_days} days",
+            departures=departures,
+        )
+
+    # SIG-7: usage decline, seats unused.
+    usage = value("usage_change_30d")
+    if usage is not None and usage <= -signals.usage_drop_pct / 100:
+        add(
+            SignalKind.usage_decline,
+            Severity.high,
+            "usage",
+            "events",
+            f"usage {usage:+.0%} on the previous 30 days (decline at -{signals.usage_drop_pct:g}%)",
+            change=round(usage, 3),
+        )
+    seats = value("seat_utilisation")
+    if seats is not None and seats < signals.low_seat_utilisation:
+        add(
+            SignalKind.usage_decline,
+            Severity.medium,
+            "usage",
+            "seats",
+            f"only {seats:.0%} of seats active in the last 30 days",
+            utilisation=round(seats, 3),
+        )
+
+    # SIG-9: single-threading.
+    engaged = value("engaged_contacts")
+    if engaged is not None and engaged <= signals.single_thread_max_contacts:
+        add(
+            SignalKind.single_threading,
+            Severity.medium if engaged else Severity.high,
+            "stakeholders",
+            "engaged_contacts",
+            f"{engaged:.0f} contact(s) engaged in the last {signals.engaged_within_days} days",
+            engaged=engaged,
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class RiskDecision:
+    risk: Risk
+    kinds: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+
+def combined_risk(kinds: Iterable[str], *, category: str | None, signals: Signals) -> RiskDecision:
+    """SIG-0: one weak signal alone is noise; several together (or red health) are real risk;
+    any competitive signal switches the account to save mode (SIG-4)."""
+    distinct = tuple(sorted(set(kinds)))
+    reasons = []
+    if signals.competitive_switches_to_save and SignalKind.competitive in distinct:
+        reasons.append("SIG-4: a competitive signal switches the account to save mode")
+        return RiskDecision(Risk.save, distinct, tuple(reasons))
+    if len(distinct) >= signals.min_signals_for_risk:
+        reasons.append(
+            f"SIG-0: {len(distinct)} kinds of signal together ({', '.join(distinct)}) are real risk"
+        )
+        return RiskDecision(Risk.at_risk, distinct, tuple(reasons))
+    if category == "red":
+        reasons.append("HEALTH-4: a red health score flags the account at risk")
+        return RiskDecision(Risk.at_risk, distinct, tuple(reasons))
+    if distinct:
+        reasons.append(f"SIG-0: one kind of signal ({distinct[0]}) alone may be noise: watch")
+        return RiskDecision(Risk.watch, distinct, tuple(reasons))
+    return RiskDecision(Risk.none, distinct, ("SIG-0: no signals",))

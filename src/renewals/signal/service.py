@@ -1,0 +1,273 @@
+"""Signal use-cases: scan texts, detect numeric signals, combine them (SIG-0), store once.
+
+Signals are keyed by (account, kind, source, source_id): scanning the same ticket
+again, or re-running the same day, finds the existing row and only moves its
+`last_seen_on`, so nothing is ever duplicated.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from renewals.engagement.models import Interaction, SurveyResponse, Ticket
+from renewals.health.models import HealthSnapshot
+from renewals.policy.domain import Policy
+from renewals.signal import text
+from renewals.signal.domain import (
+    Detected,
+    HealthFacts,
+    Severity,
+    SignalKind,
+    combined_risk,
+    numeric_signals,
+)
+from renewals.signal.models import Signal
+
+TEXT_SOURCES = ("ticket", "survey", "interaction")
+
+Key = tuple[str, str, str, str]  # account, kind, source, source_id
+
+
+@dataclass(frozen=True)
+class SourceText:
+    account_id: str
+    source: str
+    source_id: str
+    day: date
+    text: str
+
+
+def _start(day: date) -> datetime:
+    return datetime.combine(day, time())
+
+
+def texts_between(session: Session, since: date, until: date) -> Iterator[SourceText]:
+    """Ticket subjects and bodies, survey comments and interaction texts dated in [since, until]."""
+    lo, hi = _start(since), _start(until + timedelta(days=1))
+    tickets = select(
+        Ticket.account_id, Ticket.ticket_id, Ticket.opened_at, Ticket.subject, Ticket.body
+    ).where(Ticket.opened_at >= lo, Ticket.opened_at < hi)
+    for account_id, ticket_id, opened, subject, body in session.execute(tickets):
+        yield SourceText(account_id, "ticket", ticket_id, opened.date(), f"{subject}. {body or ''}")
+    surveys = select(
+        SurveyResponse.account_id,
+        SurveyResponse.response_id,
+        SurveyResponse.responded_at,
+        SurveyResponse.comment,
+    ).where(
+        SurveyResponse.responded_at >= lo,
+        SurveyResponse.responded_at < hi,
+        SurveyResponse.comment.is_not(None),
+    )
+    for account_id, response_id, responded, comment in session.execute(surveys):
+        yield SourceText(account_id, "survey", response_id, responded.date(), comment)
+    notes = select(
+        Interaction.account_id,
+        Interaction.interaction_id,
+        Interaction.occurred_at,
+        Interaction.text,
+    ).where(
+        Interaction.occurred_at >= lo, Interaction.occurred_at < hi, Interaction.text.is_not(None)
+    )
+    for account_id, interaction_id, occurred, body in session.execute(notes):
+        yield SourceText(account_id, "interaction", interaction_id, occurred.date(), body)
+
+
+@lru_cache(maxsize=200_000)
+def _detect(body: str) -> tuple[text.TextSignal, ...]:
+    """Detection is pure, and notes repeat (templates, signatures): detect each text once."""
+    return tuple(text.detect(body))
+
+
+def text_signals(items: Iterable[SourceText], policy: Policy) -> dict[str, list[Detected]]:
+    """SIG-2..8 from words: one signal per (source record, kind), quoting its sentence."""
+    severity = policy.signals.text_severity
+    found: dict[Key, Detected] = {}
+    for item in items:
+        if not item.text or not item.text.strip():
+            continue
+        for hit in _detect(item.text):
+            kind = SignalKind(hit.signal)
+            key = (item.account_id, kind.value, item.source, item.source_id)
+            if key in found:
+                continue
+            found[key] = Detected(
+                kind=kind,
+                severity=Severity(getattr(severity, kind.value)),
+                source=item.source,
+                source_id=item.source_id,
+                source_date=item.day,
+                evidence=hit.evidence,
+                facts={"matched": hit.matched, "rule": hit.rule},
+                language=hit.language,
+            )
+    by_account: dict[str, list[Detected]] = defaultdict(list)
+    for (account_id, *_), detected in found.items():
+        by_account[account_id].append(detected)
+    return dict(by_account)
+
+
+def scan_texts(session: Session, policy: Policy, *, as_of: date, since: date | None = None) -> int:
+    """Scan the texts of the sentiment window (or from `since`) and store their signals."""
+    start = since or as_of - timedelta(days=policy.signals.sentiment_days - 1)
+    found = text_signals(texts_between(session, start, as_of), policy)
+    return store(session, found, as_of=as_of)
+
+
+def store(session: Session, found: dict[str, list[Detected]], *, as_of: date) -> int:
+    """Insert new signals and move `last_seen_on` of known ones; returns how many are new."""
+    if not found:
+        return 0
+    existing: dict[Key, tuple[int, date]] = {}
+    accounts = list(found)
+    for chunk in _chunks(accounts, 5_000):
+        rows = session.execute(
+            select(
+                Signal.account_id,
+                Signal.kind,
+                Signal.source,
+                Signal.source_id,
+                Signal.signal_id,
+                Signal.last_seen_on,
+            ).where(Signal.account_id.in_(chunk))
+        )
+        for account_id, kind, source, source_id, signal_id, seen in rows:
+            existing[(account_id, kind, source, source_id)] = (signal_id, seen)
+    new, seen_again = [], []
+    for account_id, detected in found.items():
+        for d in detected:
+            key = (account_id, d.kind.value, d.source, d.source_id)
+            if key in existing:
+                signal_id, seen = existing[key]
+                if as_of > seen:
+                    seen_again.append({"id": signal_id, "seen": as_of, "evidence": d.evidence})
+                continue
+            existing[key] = (0, as_of)
+            new.append(
+                {
+                    "account_id": account_id,
+                    "kind": d.kind.value,
+                    "rule": d.rule,
+                    "severity": d.severity.value,
+                    "source": d.source,
+                    "source_id": d.source_id,
+                    "source_date": d.source_date,
+                    "first_seen_on": as_of,
+                    "last_seen_on": as_of,
+                    "language": d.language,
+                    "evidence": d.evidence,
+                    "facts": d.facts,
+                }
+            )
+    if new:
+        session.execute(insert(Signal), new)
+    if seen_again:
+        table = Signal.__table__
+        session.connection().execute(
+            update(table)
+            .where(table.c.signal_id == bindparam("id"))
+            .values(last_seen_on=bindparam("seen"), evidence=bindparam("evidence")),
+            seen_again,
+        )
+    return len(new)
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def competitive_mentions(session: Session, *, since: date, until: date) -> dict[str, int]:
+    """SIG-4: competitive remarks in texts dated in (since, until], per account."""
+    query = (
+        select(Signal.account_id, func.count())
+        .where(
+            Signal.kind == SignalKind.competitive.value,
+            Signal.source.in_(TEXT_SOURCES),
+            Signal.source_date > since,
+            Signal.source_date <= until,
+        )
+        .group_by(Signal.account_id)
+    )
+    return dict(session.execute(query).all())
+
+
+def detect_and_combine(
+    session: Session, policy: Policy, *, as_of: date
+) -> tuple[int, dict[str, int]]:
+    """Numeric signals from the day's health snapshots, then SIG-0 per account."""
+    snapshots = list(session.scalars(select(HealthSnapshot).where(HealthSnapshot.as_of == as_of)))
+    found: dict[str, list[Detected]] = {}
+    for snap in snapshots:
+        facts = HealthFacts(
+            score=snap.score,
+            category=snap.category,
+            warning=snap.warning,
+            previous_score=snap.previous_score,
+            previous_as_of=snap.previous_as_of,
+            reasons=tuple(snap.reasons or ()),
+        )
+        found[snap.account_id] = numeric_signals(
+            snap.features, facts, as_of=as_of, signals=policy.signals, health_policy=policy.health
+        )
+    new = store(session, found, as_of=as_of)
+    kinds = active_kinds(session, policy, as_of=as_of)
+    risks: dict[str, int] = defaultdict(int)
+    updates = []
+    for snap in snapshots:
+        decision = combined_risk(
+            kinds.get(snap.account_id, ()), category=snap.category, signals=policy.signals
+        )
+        risks[decision.risk.value] += 1
+        updates.append(
+            {"a": snap.account_id, "risk": decision.risk.value, "why": list(decision.reasons)}
+        )
+    if updates:
+        table = HealthSnapshot.__table__
+        session.connection().execute(
+            update(table)
+            .where(table.c.account_id == bindparam("a"), table.c.as_of == as_of)
+            .values(risk=bindparam("risk"), risk_reasons=bindparam("why")),
+            updates,
+        )
+    return new, dict(risks)
+
+
+def _active(policy: Policy, as_of: date):  # type: ignore[no-untyped-def]
+    """Signals in force on `as_of`: numeric ones seen that day, text ones from the window."""
+    window_start = as_of - timedelta(days=policy.signals.lookback_days)
+    return and_(
+        Signal.first_seen_on <= as_of,
+        (Signal.last_seen_on == as_of)
+        | and_(
+            Signal.source.in_(TEXT_SOURCES),
+            Signal.source_date > window_start,
+            Signal.source_date <= as_of,
+        ),
+    )
+
+
+def active_kinds(session: Session, policy: Policy, *, as_of: date) -> dict[str, tuple[str, ...]]:
+    query = select(Signal.account_id, Signal.kind).where(_active(policy, as_of)).distinct()
+    kinds: dict[str, list[str]] = defaultdict(list)
+    for account_id, kind in session.execute(query):
+        kinds[account_id].append(kind)
+    return {a: tuple(sorted(k)) for a, k in kinds.items()}
+
+
+def active_signals(
+    session: Session, policy: Policy, account_id: str, *, as_of: date
+) -> list[Signal]:
+    query = (
+        select(Signal)
+        .where(Signal.account_id == account_id, _active(policy, as_of))
+        .order_by(Signal.source_date.desc(), Signal.kind)
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,174 @@
+"""Risk signals in words (SIG-2..8): English, German, Indonesian and Malay, offline.
+
+Pure functions, no I/O. `detect(text)` identifies the text's language from its
+function words, splits it into sentences and matches the vocabulary of
+`renewals.signal.lexicon` for that language (plus English, which customer-success
+notes mix into every language; Indonesian and Malay share their patterns, as
+they share most words). A phrase negated in its clause ("no complaints",
+"nicht zu teuer", "tidak ada keluhan") is not a signal. Each signal quotes its
+sentence as evidence and names the phrase that matched and the rule.
+
+Why patterns and not a model: every signal must quote its evidence and say why,
+the detector must run without a download, and a customer-success lead must be
+able to read and extend the vocabulary. The labelled set in
+`tests/data/text_signals.jsonl` measures it (`benchmarks/text_signals.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from renewals.signal.lexicon import (
+    CLAUSE_BREAKS,
+    KINDS,
+    LEXICON,
+    NEGATIONS,
+    RULES,
+    STOPWORDS,
+    VETOES,
+)
+
+LANGUAGES = ("en", "de", "id", "ms")
+NEGATION_WINDOW = 4  # words before a phrase in which a negation counts
+_SENTENCES = re.compile(r"(?<=[.!?])[\"'»”)]*\s+|\n+")
+_WORDS = re.compile(r"[^\W\d_]+(?:'[a-z]+)?", re.UNICODE)
+_CLAUSE = re.compile(CLAUSE_BREAKS, re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TextSignal:
+    """One kind of signal found in a text, with the sentence that shows it."""
+
+    signal: str  # one of lexicon.KINDS
+    rule: str  # SIG-2 .. SIG-8
+    language: str  # the text's language (ISO 639-1)
+    evidence: str  # the sentence, as written
+    matched: str  # the phrase that matched
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "signal": self.signal,
+            "rule": self.rule,
+            "language": self.language,
+            "evidence": self.evidence,
+            "matched": self.matched,
+        }
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    regex: re.Pattern[str]
+    negatable: bool
+
+
+_STOPWORDS = {lang: frozenset(words.split()) for lang, words in STOPWORDS.items()}
+
+
+def detect_language(text: str) -> str:
+    """The text's language (en, de, id or ms) by its function words; English if unsure.
+
+    Indonesian and Malay share most function words: the family is chosen first,
+    then the words only one of them uses ("bisa", "karena" vs "boleh", "kerana").
+    """
+    words = [w.lower() for w in _WORDS.findall(text)]
+    if not words:
+        return "en"
+    counts = {lang: sum(w in vocab for w in words) for lang, vocab in _STOPWORDS.items()}
+    malay = counts["malay"] + counts["id"] + counts["ms"]
+    if any(ch in text for ch in "äöüßÄÖÜ"):
+        counts["de"] += 2
+    best = max(("en", counts["en"]), ("de", counts["de"]), ("malay", malay), key=lambda x: x[1])
+    if best[1] == 0:
+        return "en"
+    if best[0] != "malay":
+        return best[0]
+    return "ms" if counts["ms"] > counts["id"] else "id"
+
+
+def _matching_languages(language: str) -> tuple[str, ...]:
+    """Whose vocabulary to match: the language's own, its sibling's, and English."""
+    if language in ("id", "ms"):
+        return (language, "ms" if language == "id" else "id", "en")
+    return (language, "en") if language != "en" else ("en",)
+
+
+@cache
+def _patterns(language: str) -> dict[str, tuple[_Pattern, ...]]:
+    """Compiled patterns per kind for a text in `language` (compiled once per language)."""
+    compiled: dict[str, list[_Pattern]] = {kind: [] for kind in KINDS}
+    for lang in _matching_languages(language):
+        for kind, entries in LEXICON[lang].items():
+            for entry in entries:
+                negatable = not entry.startswith("!")
+                source = entry if negatable else entry[1:]
+                compiled[kind].append(
+                    _Pattern(re.compile(rf"\b(?:{source})\b", re.IGNORECASE), negatable)
+                )
+    return {kind: tuple(patterns) for kind, patterns in compiled.items()}
+
+
+@cache
+def _vetoes(language: str) -> dict[str, re.Pattern[str]]:
+    """Per kind, one pattern of the sentences that never carry it (lexicon.VETOES)."""
+    merged: dict[str, list[str]] = {}
+    for lang in _matching_languages(language):
+        for kind, entries in VETOES.get(lang, {}).items():
+            merged.setdefault(kind, []).extend(entries)
+    return {
+        kind: re.compile("|".join(f"(?:{e})" for e in entries), re.IGNORECASE)
+        for kind, entries in merged.items()
+    }
+
+
+@cache
+def _negation(language: str) -> re.Pattern[str]:
+    cues = {NEGATIONS[lang] for lang in _matching_languages(language)}
+    return re.compile(rf"(?:\b(?:{'|'.join(sorted(cues))})\b|n't\b)", re.IGNORECASE)
+
+
+def _negated(sentence: str, start: int, end: int, language: str) -> bool:
+    """A negation word in the phrase, or in the few words before it within its clause."""
+    clause_start = 0
+    for brk in _CLAUSE.finditer(sentence, 0, start):
+        clause_start = brk.end()
+    before = sentence[clause_start:start]
+    words = list(_WORDS.finditer(before))
+    if len(words) > NEGATION_WINDOW:
+        before = before[words[-NEGATION_WINDOW].start() :]
+    return bool(_negation(language).search(before + sentence[start:end]))
+
+
+def sentences(text: str) -> list[str]:
+    """The text split into sentences (at . ! ? and line breaks), stripped, non-empty."""
+    return [s.strip() for s in _SENTENCES.split(text) if s and s.strip()]
+
+
+def detect(text: str, language: str | None = None) -> list[TextSignal]:
+    """The kinds of signal in `text`, each once, with its first sentence as evidence.
+
+    `language` (en, de, id, ms) overrides the detection; it must be one of LANGUAGES.
+    """
+    if language is not None and language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    lang = language or detect_language(text)
+    patterns, vetoes = _patterns(lang), _vetoes(lang)
+    found: dict[str, TextSignal] = {}
+    for sentence in sentences(text):
+        for kind in KINDS:
+            if kind in found or (kind in vetoes and vetoes[kind].search(sentence)):
+                continue
+            hit = _first_hit(sentence, patterns[kind], lang)
+            if hit is not None:
+                found[kind] = TextSignal(kind, RULES[kind], lang, sentence, hit)
+    return [found[kind] for kind in KINDS if kind in found]
+
+
+def _first_hit(sentence: str, patterns: tuple[_Pattern, ...], language: str) -> str | None:
+    for pattern in patterns:
+        for match in pattern.regex.finditer(sentence):
+            if pattern.negatable and _negated(sentence, match.start(), match.end(), language):
+                continue
+            return match.group(0)
+    return None

@@ -1,0 +1,265 @@
+"""Per-account usage features as of a date: one Ibis expression, run on DuckDB.
+
+Windows as of a date D, in UTC, every one ending with the end of D (events at or
+after D+1 00:00 are never read, so features as of a past date see no later events):
+
+- **last 30 days**: [D-29 00:00, D+1 00:00), the 30 days ending with D inclusive:
+  `events_30d`, `active_users_30d`, `features_30d`, `key_features_30d`;
+- **previous 30 days**: [D-59 00:00, D-29 00:00): `events_prev_30d`, `active_users_prev_30d`;
+- **trend**: 13 whole weeks, [D-90 00:00, D+1 00:00), week 0 the oldest and week 12
+  ending with D: `trend_slope_90d`, the least-squares slope of the weekly event counts
+  as a fraction of the mean week (see `renewals.usage.domain`);
+- **all history before D+1**: `last_event_at`, `days_since_last_event`.
+
+One row per account with at least one event before D+1 00:00, however old: an
+account silent for four months still appears (zero counts, `days_since_last_event`
+120), since that silence is the signal. Accounts with no events at all don't appear.
+
+The expression is backend-agnostic Ibis (no raw SQL, no engine-only functions) so
+that it runs unchanged on PySpark. Exact distinct counts dominate the cost, so they
+are computed as separate steps: distinct (account, user, window) rows, then a count
+per account; distinct (account, feature) rows, then a count per account; the pieces
+are joined to the per-account event counts.
+
+`FLOOR_SQL` is the same computation hand-written for DuckDB: the engine's floor,
+used by `benchmarks/usage_features.py` and by the tests to check the expression.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Collection, Sequence
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pyarrow as pa
+
+from renewals.usage import repository
+from renewals.usage.domain import (
+    TREND_DIVISOR,
+    TREND_MID_WEEK,
+    TREND_WEEKS,
+    WEEK_SECONDS,
+    UsageFeatures,
+    days_since,
+    windows,
+)
+
+COLUMNS = (
+    "account_id",
+    "events_30d",
+    "events_prev_30d",
+    "active_users_30d",
+    "active_users_prev_30d",
+    "features_30d",
+    "key_features_30d",
+    "trend_slope_90d",
+    "last_event_at",
+)
+
+
+def _distinct_keys(key_features: Sequence[str]) -> list[str]:
+    """The key features once each, in the given order."""
+    return list(dict.fromkeys(key_features))
+
+
+def feature_expr(events: ibis.Table, *, as_of: date, key_features: Sequence[str]) -> ibis.Table:
+    """One row per account with events before the end of `as_of`: the columns in `COLUMNS`.
+
+    `events` needs `account_id`, `user_id`, `feature` (strings) and `timestamp` (UTC).
+    """
+    w = windows(as_of)
+    keys = _distinct_keys(key_features)
+
+    # Point in time: nothing at or after D+1 00:00 is read. `alias` makes this one named
+    # subquery (a CTE) shared by the aggregations below, so that the engine reads the
+    # events once; without it Ibis fuses each filter into its own scan of the source.
+    past = (
+        events.filter(events["timestamp"] < w.end)
+        .select("account_id", "user_id", "feature", "timestamp")
+        .alias("usage_events_past")
+    )
+    latest = past.group_by("account_id").aggregate(last_event_at=past["timestamp"].max())
+
+    # Event counts only need the 13 trend weeks, which hold both 30-day windows.
+    trend = past.filter(past["timestamp"] >= w.trend_start)
+    ts = trend["timestamp"]
+    # The week (0..12) as a sum of comparisons: exact and portable. (epoch_seconds() would
+    # make DuckDB convert every TIMESTAMPTZ to a local TIMESTAMP first, which costs more.)
+    week = functools.reduce(
+        operator.add,
+        [(ts >= w.trend_start + timedelta(weeks=k)).cast("int64") for k in range(1, TREND_WEEKS)],
+    )
+    counts = trend.group_by("account_id").aggregate(
+        events_30d=trend.count(where=ts >= w.last_30_start),
+        events_prev_30d=trend.count(where=(ts >= w.prev_30_start) & (ts < w.last_30_start)),
+        events_trend=trend.count(),
+        week_moment=(week - TREND_MID_WEEK).sum(),
+    )
+
+    # Distinct counts as separate steps: distinct rows first, then plain counts.
+    recent = past.filter(past["timestamp"] >= w.prev_30_start, past["user_id"].notnull())
+    pairs = recent.select(
+        "account_id", "user_id", last_30=recent["timestamp"] >= w.last_30_start
+    ).distinct()
+    users = pairs.group_by("account_id").aggregate(
+        active_users_30d=pairs.count(where=pairs["last_30"]),
+        active_users_prev_30d=pairs.count(where=~pairs["last_30"]),
+    )
+    used = (
+        past.filter(past["timestamp"] >= w.last_30_start, past["feature"].notnull())
+        .select("account_id", "feature")
+        .distinct()
+    )
+    key_used = used.count(where=used["feature"].isin(keys)) if keys else ibis.literal(0)
+    features = used.group_by("account_id").aggregate(
+        features_30d=used.count(), key_features_30d=key_used
+    )
+
+    joined = (
+        latest.left_join(counts, "account_id")
+        .left_join(users, "account_id")
+        .left_join(features, "account_id")
+    )
+    events_trend = joined["events_trend"].fill_null(0)
+    return joined.select(
+        "account_id",
+        events_30d=joined["events_30d"].fill_null(0),
+        events_prev_30d=joined["events_prev_30d"].fill_null(0),
+        active_users_30d=joined["active_users_30d"].fill_null(0),
+        active_users_prev_30d=joined["active_users_prev_30d"].fill_null(0),
+        features_30d=joined["features_30d"].fill_null(0),
+        key_features_30d=joined["key_features_30d"].fill_null(0),
+        trend_slope_90d=ibis.ifelse(
+            events_trend > 0, joined["week_moment"] / (TREND_DIVISOR * events_trend), 0.0
+        ),
+        last_event_at=joined["last_event_at"],
+    )
+
+
+# The engine's floor: the same features hand-written for DuckDB (benchmark and tests only).
+FLOOR_SQL = """
+WITH ev AS (
+    SELECT account_id, user_id, feature, "timestamp" AS ts FROM {source} WHERE "timestamp" < $end
+),
+latest AS (
+    SELECT account_id, max(ts) AS last_event_at FROM ev GROUP BY account_id
+),
+counts AS (
+    SELECT account_id,
+           count(*) FILTER (WHERE ts >= $last_30) AS events_30d,
+           count(*) FILTER (WHERE ts >= $prev_30 AND ts < $last_30) AS events_prev_30d,
+           count(*) AS events_trend,
+           sum(CAST(floor((epoch(ts) - $trend_epoch) / $week) AS BIGINT) - $mid_week)
+               AS week_moment
+    FROM ev WHERE ts >= $trend GROUP BY account_id
+),
+users AS (
+    SELECT account_id,
+           count(*) FILTER (WHERE recent) AS active_users_30d,
+           count(*) FILTER (WHERE NOT recent) AS active_users_prev_30d
+    FROM (
+        SELECT DISTINCT account_id, user_id, ts >= $last_30 AS recent
+        FROM ev WHERE ts >= $prev_30 AND user_id IS NOT NULL
+    )
+    GROUP BY account_id
+),
+features AS (
+    SELECT account_id,
+           count(*) AS features_30d,
+           count(*) FILTER (WHERE list_contains(CAST($keys AS VARCHAR[]), feature))
+               AS key_features_30d
+    FROM (SELECT DISTINCT account_id, feature FROM ev WHERE ts >= $last_30 AND feature IS NOT NULL)
+    GROUP BY account_id
+)
+SELECT l.account_id,
+       coalesce(c.events_30d, 0) AS events_30d,
+       coalesce(c.events_prev_30d, 0) AS events_prev_30d,
+       coalesce(u.active_users_30d, 0) AS active_users_30d,
+       coalesce(u.active_users_prev_30d, 0) AS active_users_prev_30d,
+       coalesce(f.features_30d, 0) AS features_30d,
+       coalesce(f.key_features_30d, 0) AS key_features_30d,
+       CASE WHEN c.events_trend > 0 THEN c.week_moment / ($divisor * c.events_trend) ELSE 0.0 END
+           AS trend_slope_90d,
+       l.last_event_at
+FROM latest l
+LEFT JOIN counts c USING (account_id)
+LEFT JOIN users u USING (account_id)
+LEFT JOIN features f USING (account_id)
+"""
+
+
+def floor_query(
+    source: str, *, as_of: date, key_features: Sequence[str]
+) -> tuple[str, dict[str, Any]]:
+    """`FLOOR_SQL` over a DuckDB relation (e.g. `read_parquet(...)`) and its parameters."""
+    w = windows(as_of)
+    params = {
+        "end": w.end,
+        "last_30": w.last_30_start,
+        "prev_30": w.prev_30_start,
+        "trend": w.trend_start,
+        "trend_epoch": int(w.trend_start.timestamp()),
+        "week": WEEK_SECONDS,
+        "mid_week": TREND_MID_WEEK,
+        "divisor": TREND_DIVISOR,
+        "keys": _distinct_keys(key_features),
+    }
+    return FLOOR_SQL.format(source=source), params
+
+
+def compute(
+    data_dir: Path,
+    *,
+    as_of: date,
+    key_features: Sequence[str],
+    memory_limit: str = "2GB",
+    accounts: Collection[str] | None = None,
+) -> dict[str, UsageFeatures]:
+    """Usage features per account as of the end of `as_of`, from the stored Parquet parts.
+
+    Only accounts with events before the end of `as_of` appear; `accounts`, if given,
+    limits the result to those accounts. Empty when no events are stored.
+    """
+    stored = repository.parts(data_dir)
+    if not stored or (accounts is not None and not accounts):
+        return {}
+    con = repository.connect(data_dir, memory_limit)
+    try:
+        backend = ibis.duckdb.from_connection(con)
+        events = backend.read_parquet([str(p) for p in stored])
+        if accounts is not None:
+            wanted = pa.table({"account_id": pa.array(sorted(set(accounts)), pa.string())})
+            events = events.semi_join(ibis.memtable(wanted), "account_id")
+        table = feature_expr(events, as_of=as_of, key_features=key_features).to_pyarrow()
+    finally:
+        con.close()
+    return to_features(table, as_of=as_of, key_features=key_features)
+
+
+def to_features(
+    table: pa.Table, *, as_of: date, key_features: Sequence[str]
+) -> dict[str, UsageFeatures]:
+    """UsageFeatures per account from the rows of `feature_expr` (or `FLOOR_SQL`)."""
+    total = len(_distinct_keys(key_features))
+    result = {}
+    for row in table.select(list(COLUMNS)).to_pylist():
+        last = row["last_event_at"]
+        result[row["account_id"]] = UsageFeatures(
+            account_id=row["account_id"],
+            as_of=as_of,
+            events_30d=int(row["events_30d"]),
+            events_prev_30d=int(row["events_prev_30d"]),
+            active_users_30d=int(row["active_users_30d"]),
+            active_users_prev_30d=int(row["active_users_prev_30d"]),
+            features_30d=int(row["features_30d"]),
+            key_features_30d=int(row["key_features_30d"]),
+            key_features_total=total,
+            trend_slope_90d=float(row["trend_slope_90d"]),
+            last_event_at=last,
+            days_since_last_event=days_since(last, as_of),
+        )
+    return result

@@ -1,0 +1,135 @@
+"""The health scorecard on plain values (HEALTH-1..5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from renewals.account.domain import Segment
+from renewals.health.domain import (
+    Category,
+    Trend,
+    bottom_cutoff,
+    categorize,
+    interpolate,
+    score_health,
+    trend_of,
+)
+from renewals.policy import service as policy_service
+
+POLICY = policy_service.load()
+HEALTH = POLICY.health
+
+HEALTHY = {
+    "usage_change_30d": 0.1,
+    "usage_trend_90d": 0.01,
+    "days_since_last_activity": 1,
+    "seat_utilisation": 0.8,
+    "key_feature_adoption": 1.0,
+    "features_30d": 7,
+    "active_user_change_30d": 0.05,
+    "repeated_complaints": 0,
+    "ticket_satisfaction": 4.5,
+    "ticket_volume_ratio": 1.0,
+    "urgent_tickets": 0,
+    "missed_meeting_rate": 0.0,
+    "engaged_contacts": 3,
+    "champion_reply_hours": 3,
+    "champion_response_ratio": 1.0,
+    "key_departures": 0,
+    "goals_achieved_rate": 1.0,
+    "nps": 9,
+    "nps_change": 0.5,
+    "csat": 4.6,
+    "competitive_mentions": 0,
+}
+
+
+def test_interpolate_is_linear_between_points_and_clamped_outside() -> None:
+    points = [(0.0, 0.0), (0.5, 50.0), (1.0, 100.0)]
+    assert interpolate(0.25, points) == pytest.approx(25.0)
+    assert interpolate(-3, points) == 0.0
+    assert interpolate(7, points) == 100.0
+
+
+def test_a_healthy_account_scores_high_with_every_component() -> None:
+    result = score_health(HEALTHY, HEALTH, segment=Segment.mid_market)
+    assert result.score is not None and result.score > 85
+    assert result.missing == ()
+    assert sum(c.share for c in result.components) == pytest.approx(1.0)
+
+
+def test_declining_usage_and_a_departed_champion_pull_the_score_down_with_drivers() -> None:
+    worse = {**HEALTHY, "usage_change_30d": -0.55, "usage_trend_90d": -0.05, "key_departures": 1}
+    result = score_health(worse, HEALTH, segment=Segment.mid_market)
+    healthy = score_health(HEALTHY, HEALTH, segment=Segment.mid_market)
+    assert result.score < healthy.score  # type: ignore[operator]
+    driver = result.drivers[0]  # HEALTH-5: the biggest mover comes first
+    assert (driver.feature, driver.rule) == ("usage_trend_90d", "HEALTH-1")
+    assert driver.impact < 0 and "-5%" in driver.text
+    usage = {m.feature: m for m in result.component("usage").measures}
+    assert usage["usage_change_30d"].value == -0.55 and usage["usage_change_30d"].score < 20
+    assert result.component("relationship").score < healthy.component("relationship").score  # type: ignore[operator]
+
+
+def test_missing_components_are_reweighted_not_scored_zero() -> None:
+    """HEALTH-1: no survey data must not read as a terrible NPS."""
+    without_surveys = {k: v for k, v in HEALTHY.items() if k not in ("nps", "nps_change", "csat")}
+    result = score_health(without_surveys, HEALTH, segment=Segment.mid_market)
+    assert "sentiment" in result.missing
+    assert result.component("sentiment").score is None
+    assert result.component("sentiment").share == 0
+    assert result.score > 85  # type: ignore[operator]
+    assert any("re-weighted without sentiment" in r for r in result.reasons)
+
+
+def test_too_little_data_gives_no_score_and_says_why() -> None:
+    result = score_health({"nps": 9}, HEALTH, segment=Segment.smb)
+    assert result.score is None
+    assert "at least 2 needed" in result.reasons[0]
+
+
+def test_segment_weights_override_the_defaults() -> None:
+    """HEALTH-1: SMB weighs relationship less and usage more (policy segment_weights)."""
+    poor_relationship = {**HEALTHY, "missed_meeting_rate": 0.6, "engaged_contacts": 0}
+    smb = score_health(poor_relationship, HEALTH, segment=Segment.smb)
+    mid = score_health(poor_relationship, HEALTH, segment=Segment.mid_market)
+    assert smb.component("relationship").weight == 5
+    assert smb.score > mid.score  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("score", "cutoff", "category", "warning"),
+    [
+        (45, 30, Category.red, True),  # HEALTH-3: red below 50, HEALTH-2 warning
+        (60, 30, Category.yellow, False),
+        (75, 30, Category.green, False),
+        (75, 76, Category.yellow, True),  # HEALTH-2: bottom quartile keeps it out of green
+        (55, 60, Category.yellow, True),
+    ],
+)
+def test_categories(score: float, cutoff: float, category: Category, warning: bool) -> None:
+    decision = categorize(score, HEALTH, bottom_cutoff=cutoff, features={})
+    assert (decision.category, decision.warning) == (category, warning)
+    assert all(r.startswith(("HEALTH-2", "HEALTH-3")) for r in decision.reasons)
+
+
+def test_expansion_needs_growth_and_an_engaged_budget_authority() -> None:
+    """HEALTH-3: all green plus growth signals plus a strong relationship with budget authority."""
+    growing = {"seat_utilisation": 0.95, "budget_authority_engaged": 1}
+    assert categorize(85, HEALTH, bottom_cutoff=40, features=growing).category == Category.expansion
+    no_buyer = {"seat_utilisation": 0.95, "budget_authority_engaged": 0}
+    assert categorize(85, HEALTH, bottom_cutoff=40, features=no_buyer).category == Category.green
+    assert categorize(85, HEALTH, bottom_cutoff=40, features={}).category == Category.green
+
+
+def test_bottom_cutoff_is_the_top_of_the_lowest_quarter() -> None:
+    assert bottom_cutoff([10, 20, 30, 40, 50, 60, 70, 80], 0.25) == 20
+    assert bottom_cutoff([], 0.25) is None
+
+
+def test_trend_against_the_previous_snapshot() -> None:
+    """HEALTH-5: up/down needs trend_points (5) of change."""
+    assert trend_of(60, 50, HEALTH) == Trend.up
+    assert trend_of(50, 60, HEALTH) == Trend.down
+    assert trend_of(52, 50, HEALTH) == Trend.same
+    assert trend_of(52, None, HEALTH) == Trend.new
