@@ -1,17 +1,22 @@
 """Benchmark: precision and recall of the text detectors per language (issue 3, 6b).
 
-Reads the labelled sentences in `tests/data/text_signals.jsonl` (written apart from
-the detector: 80 per language, half dev and half held-out test, half of each with
-no signal and many of those hard negatives such as "budget approved"), runs
-`renewals.signal.text.detect` on each and counts (sentence, kind) pairs:
+Reads the labelled sentences in `tests/data/text_signals*.jsonl`, written apart from
+the detector (by people who never saw its vocabulary), 130 per language: `dev` (40) and
+`test` (40) in `text_signals.jsonl`, and `holdout` (50) in `text_signals_holdout.jsonl`,
+written later as a fresh test. About half of each carry no signal, many of those hard
+negatives such as "budget approved". It runs `renewals.signal.text.detect` on each
+and counts (sentence, kind) pairs:
 
 - precision = detected pairs that are labelled / detected pairs;
 - recall = labelled pairs that are detected / labelled pairs;
 - language = sentences whose detected language is the labelled one.
 
-The vocabulary was tuned on the dev split only; the test split shows how it does on
-sentences it was not tuned on. Acceptance (issue 3): precision >= 0.9 and recall >= 0.8
-in every language over the whole set.
+How it was tuned, so the figures read right: first on `dev` alone; `test` was then
+measured once before its errors were looked at; then `holdout` was written and measured
+once, unseen; after that the vocabulary was grown on all three. The first-sight figures
+of `test` and `holdout` are in docs/signals.md: they say how it does on phrasing nobody
+has shown it yet. Acceptance (issue 3): precision >= 0.9 and recall >= 0.8 in every
+language over the whole set.
 
   python benchmarks/text_signals.py                # table + results/text_signals.json
   python benchmarks/text_signals.py --errors dev   # list the misses and false alarms
@@ -28,13 +33,19 @@ from pathlib import Path
 from renewals.signal.text import LANGUAGES, detect, detect_language
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE.parent / "tests" / "data" / "text_signals.jsonl"
+DATA = HERE.parent / "tests" / "data"
+SPLITS = ("dev", "test", "holdout")
 MIN_PRECISION, MIN_RECALL = 0.9, 0.8
 
 
 def load(path: Path = DATA) -> list[dict]:  # type: ignore[type-arg]
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+    """Every labelled sentence in `path` (a .jsonl file, or a folder of text_signals*.jsonl)."""
+    files = sorted(path.glob("text_signals*.jsonl")) if path.is_dir() else [path]
+    rows = []
+    for file in files:
+        with file.open(encoding="utf-8") as handle:
+            rows += [json.loads(line) for line in handle if line.strip()]
+    return rows
 
 
 def score(rows: list[dict]) -> dict[str, float | int]:  # type: ignore[type-arg]
@@ -73,7 +84,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--errors", choices=("dev", "test", "all"), help="list the mistakes")
+    parser.add_argument("--errors", choices=(*SPLITS, "all"), help="list the mistakes")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "text_signals.json")
     args = parser.parse_args()
     rows = load(args.data)
@@ -88,7 +99,8 @@ def main() -> None:
         mine = [r for r in rows if r["language"] == lang]
         result[lang] = {
             split: score([r for r in mine if split == "all" or r["split"] == split])
-            for split in ("dev", "test", "all")
+            for split in (*SPLITS, "all")
+            if split == "all" or any(r["split"] == split for r in mine)
         }
     elapsed = time.perf_counter() - started
     kinds = Counter(k for r in rows for k in r["signals"])

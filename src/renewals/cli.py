@@ -14,6 +14,7 @@ from renewals.health import commands as health_commands
 from renewals.ingest import commands as ingest_commands
 from renewals.kit.cli import AppState
 from renewals.policy import commands as policy_commands
+from renewals.signal import commands as signal_commands
 
 app = typer.Typer(
     name="renewals",
@@ -69,6 +70,7 @@ def root(
 
 app.add_typer(policy_commands.app, name="policy")
 app.add_typer(commands.db_app, name="db")
+app.add_typer(signal_commands.app, name="signals")
 app.command("import")(ingest_commands.import_)
 app.command("run")(commands.run)
 app.command("status")(commands.status)

@@ -49,8 +49,8 @@ NAME = rf"(?!(?:{_CALENDAR})\b)(?-i:[A-Z][a-z][\w&]*(?: [A-Z][\w&]+)?)"
 
 # Words that negate what follows them in the same clause.
 NEGATIONS = {
-    "en": r"no|not|never|without|hardly|neither|nor|n't|cannot|none",
-    "de": r"nicht|kein|keine|keinen|keinem|keiner|keines|nie|niemals|ohne|weder",
+    "en": r"no|not|never|without|hardly|neither|nor|n't|cannot|none|zero",
+    "de": r"nicht|kein|keine|keinen|keinem|keiner|keines|keinerlei|nie|niemals|ohne|weder",
     "id": r"tidak|tak|bukan|belum|tanpa|jangan|nggak|gak|enggak|ga",
     "ms": r"tidak|tak|bukan|belum|tanpa|tiada|jangan",
 }
@@ -69,7 +69,7 @@ _MEETINGS_EN = (
     r"reviews?|demos?|syncs?|office hours|onboarding|kick-?offs?|appointments?|catch-?ups?"
 )
 _MEETINGS_DE = (
-    r"meetings?|termine?|terminen|qbrs?|calls?|anrufe?|gespräche?|gesprächs?|schulung(?:en)?|"
+    r"\w*meetings?|termine?|terminen|qbrs?|\w*calls?|anrufe?|\w*gespräche?|gesprächs?|\w*schulung(?:en)?|"
     r"trainings?|webinare?|workshops?|reviews?|demos?|office hours|sitzung(?:en)?|"
     r"besprechung(?:en)?|check-?ins?|jour fixe|abstimmung(?:en)?|\w*termin(?:e|s)?"
 )
@@ -126,9 +126,14 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"migration (?:process|path|plan|guide|effort)",
             r"(?:they|" + NAME + r") (?:already )?(?:has|have|offers?|includes?) (?:this|that|it)"
             r"(?: feature)? (?:built in|built-in|out of the box|natively|for free|included)",
-            r"(?:\bRFP\b|request for proposal|tender)",
+            r"\bRFP\b|request for proposal",
             r"\b(?:other|competing|alternative|rival) (?:vendors|providers|offers|quotes|bids|tools)",
             r"cheaper (?:offer|option|alternative|quote|tool|vendor|solution|competitor)",
+            r"(?:full|complete|data|bulk) (?:dump|extract|backup)|(?:exploring|weighing|considering) "
+            r"(?:other |their |all )?options",
+            NAME
+            + r"\b[^.]{0,40}\b(?:for less|for cheaper|for half|at half|half the price|lower price|"
+            r"cheaper price)",
             r"like (?:the ones? |what |that |those )?"
             + NAME
             + r" (?:has|have|offers?|does|gives?)",
@@ -148,7 +153,8 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"save (?:some )?money",
             r"(?:price|pricing|cost|costs|fee|fees|licen[cs]e(?: fees?)?|subscription|renewal|"
             r"quote|invoice|bill)\b[^.]{0,25}\b(?:too high|too steep|too much|expensive|excessive|"
-            r"hard to justify|out of (?:our )?budget|beyond (?:our )?budget|a lot of money|steep)",
+            r"hard to justify|out of (?:our )?budget|beyond (?:our )?budget|a lot of money|steep|hard "
+            r"to swallow|tough to justify|a stretch|painful|hard to stomach)",
             r"too (?:expensive|pricey|costly|much money)",
             r"(?:overpriced|over-priced|price increase|price hike|price rise|pricier)",
             r"(?:price|cost|fee|bill)s? (?:went|go|goes|have gone|has gone|keeps? going) up",
@@ -181,6 +187,12 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:has|have|needs?|must) to (?:get |become |be )?(?:cheaper|less expensive)",
             r"more expensive than|(?:twice|double) (?:as expensive|the price)|(?:costs?|prices?) "
             r"(?:are |is )?(?:almost |nearly )?(?:double|twice)",
+            r"(?:want|wants|wanted|need|needs|asking for|asked for|demand\w*|require\w*|expect\w*)"
+            r"\b[^.]{0,15}\b(?:roi|return on investment|business case|payback)\b",
+            r"(?:every|all|each) (?:\w+ ){0,2}(?:contracts?|vendors?|subscriptions?|tools?|licen[cs]es?"
+            r"|spend)\b[^.]{0,30}\b(?:hard look|close look|review|scrutin\w*|microscope|audit\w*|"
+            r"question\w*|justif\w*)",
+            r"tighten\w* (?:our |their |the )?belts?",
             r"(?:finance|procurement|cfo)\b[^.]{0,30}\b(?:push\w* back|question\w*|challeng\w*|"
             r"squeez\w*|block\w*)\b[^.]{0,20}\b(?:cost|price|spend|renewal|budget|invoice)",
         ),
@@ -224,7 +236,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"headcount (?:cuts?|reductions?|freeze)|(?:cut|cuts|cutting|reduc\w+|slash\w*) "
             r"(?:jobs|staff|headcount|the workforce|workforce|employees|positions|the team|people)",
             r"\bdownsiz\w*|\breorg(?:ani[sz]ation|ani[sz]ing|ani[sz]ed)?\b",
-            r"\bre-?structur\w*(?! (?:of )?(?:the |our |your |their |this )?(?:report|dashboard|"
+            r"\bre-?structur\w*(?! (?:of )?(?:the |our |your |their |this )?(?:\w+ ){0,3}(?:report|dashboard|"
             r"page|data|menu|navigation|layout|view|template|workflow|agenda|deck|folder)s?\b)",
             r"hiring freeze|freez\w* (?:all )?hiring",
             r"\binsolven\w*|\bbankrupt\w*|chapter 11|into administration|\bliquidat\w*",
@@ -248,6 +260,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:cut|halved|reduced|disbanded|dissolved|cut in half|shrunk)",
             r"(?:struggling|struggles) (?:financially|to survive|to stay afloat|with cash)",
             r"cash(?:flow| flow)? (?:problems|issues|crunch)",
+            r"let go (?:of )?\b[^.]{0,30}\b(?:staff|employees|workforce|people|team|headcount|jobs)",
             r"(?:shift\w*|chang\w*|switch\w*|refocus\w*) (?:their |its |the )?(?:whole )?(?:focus|"
             r"strategy|business model|core business)",
         ),
@@ -271,7 +284,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:support|service|response|responses|help ?desk)\b[^.]{0,15}\b(?:is|are|was|were|has "
             r"been|have been|keeps being) (?:slow|bad|poor|terrible|useless|unhelpful|unresponsive|"
             r"getting worse|awful|a joke)",
-            r"(?:same|recurring|persistent|repeated|ongoing) (?:old )?(?:problems?|issues?|bugs?|"
+            r"(?:same|recurring|persistent|repeated|ongoing) (?:old )?(?:\w+ )?(?:problems?|issues?|bugs?|"
             r"errors?|outages?|complaints?)",
             r"!(?:still|again) (?:not (?:fixed|resolved|working|solved)|broken|failing|crashing|down)",
             r"!(?:not|never) (?:been )?(?:fixed|resolved|solved) (?:yet|properly|after)",
@@ -284,7 +297,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:we'll|we will|we're going to|they'll|they will|they're going to|going to) "
             r"(?:cancel|terminate|walk away|leave you|churn)",
             r"!(?:won't|will not|not going to|do not plan to|don't plan to|don't intend to|do not "
-            r"intend to|unlikely to|may not|might not) renew",
+            r"intend to|unlikely to|may not|might not) (?:be )?renew\w*",
             r"(?:leave|leaving|get out) (?:you|mid-?term|early|before the end|the contract)|"
             r"(?:take|taking) (?:our |their )?business elsewhere|what (?:would )?it (?:would )?"
             r"take to leave",
@@ -296,13 +309,17 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:reliability|stability|performance|quality) (?:issues|problems|concerns)",
             r"\bembarrass\w*|\bcurt\b|\bcold tone\b|tone (?:has )?(?:changed|shifted|cooled|turned)",
             r"(?:lost|losing) (?:trust|confidence|patience) in",
+            r"\bridiculous\b|\ba joke\b",
+            r"\b(?:nps|nps score|skor nps|nps-wert|csat)\b[^.\d]{0,10}\b[0-4]\b(?![\d%]|[.,]\d)",
             r"(?:support|service|help ?desk|your team|responses?|tickets?)\b[^.]{0,25}\b(?:takes?|took|"
             r"taking) (?:a week|days|weeks|forever|ages|too long|so long)",
             r"\bdetractors?\b|\b(?:1|2|one|two) (?:out of|/) ?(?:5|10|five|ten)\b",
         ),
         "engagement_drop": (
             r"(?:cancel\w*|skip\w*|postpon\w*|declin\w*|missed|no-?show\w*|dropp\w* out of|pushed "
-            r"back|called off)\b[^.]{0,30}\b(?:" + _MEETINGS_EN + r")\b",
+            r"back|called off|bail\w* on|ditch\w*|blew off|blown off)\b[^.]{0,30}\b(?:"
+            + _MEETINGS_EN
+            + r")\b",
             r"\b(?:" + _MEETINGS_EN + r")\b[^.]{0,30}\b(?:cancel+ed|skipped|postponed|declined|"
             r"missed|called off|no-?show|dropped|scrapped|pushed back again|rescheduled (?:again|twice|"
             r"three times|several times|repeatedly))",
@@ -319,8 +336,10 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"unresponsive|unreachable|hard to reach|impossible to reach|(?:not|no longer) "
             r"(?:responding|answering|engaging))",
             r"(?:slow|slower|longer|ages|days|weeks) to (?:reply|respond|answer|get back)|"
-            r"takes? (?:days|weeks|much longer|ages|forever) to (?:reply|respond|answer|get back)",
-            r"(?:declin\w*|turn\w* down|refus\w*|reject\w*|ignor\w*|skipp\w*) (?:our |the |an? |"
+            r"takes? (?:days|weeks|much longer|ages|forever) to (?:reply|respond|answer|get back)|takes? "
+            r"(?:a week|days|weeks|ages|forever) to hear back",
+            r"used to (?:reply|respond|answer|get back)\b[^.]{0,30}\b(?:within|in|same)",
+            r"(?:declin\w*|turn\w* down|refus\w*|reject\w*|ignor\w*|skipp\w*|pass\w* on) (?:our |the |an? |"
             r"every |all )?(?:invitation|invite|training|beta|feedback session|survey|workshop|"
             r"webinar|demo|offer to|office hours|onboarding|session|release notes|newsletter)s?",
             r"!(?:no|not|zero|little|lost) (?:any |much )?interest(?:ed)? in|no longer interested|"
@@ -328,6 +347,8 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"!(?:nobody|no one|none of (?:them|the users|their team)) (?:attended|showed up|joined|"
             r"came|turned up|signed up|registered)",
             r"(?:stopped|stop) (?:attending|coming to|joining|engaging|showing up)",
+            r"!(?:don't|do not|doesn't|does not) (?:need|want) (?:any of )?(?:the |your )?new "
+            r"(?:stuff|features?|releases?|functionality|things)",
         ),
         "usage_decline": (
             r"(?:usage|use|logins?|log-ins?|activity|adoption|engagement with the (?:tool|product|"
@@ -346,13 +367,16 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"accounts?|users?|logins?)",
             r"!(?:seats?|licen[cs]es?)\b[^.]{0,25}\b(?:unused|not (?:being )?used|sit(?:ting)? idle|"
             r"idle|empty|unassigned|gathering dust|never used)",
-            r"(?:only|just) \d+ (?:of|out of) (?:\d+|their|the|our) (?:seats?|licen[cs]es?|users?)",
+            r"(?:only|just) \d+ (?:of|out of) (?:their |the |our )?(?:\d+ )?(?:seats?|licen[cs]es?|"
+            r"users?)",
             r"(?:only|just) \d+ (?:\w+ ){0,3}(?:logged in|log in|are active|were active|active users"
             r"|using it|use it)",
             r"!(?:ignor\w*|abandon\w*|gave up on|given up on|stopped using|not using|never use) "
             r"(?:the |our |their |a |any )?(?:key |core |main |new )?(?:features?|modules?|"
             r"dashboards?|automations?|reports?|tool|platform|product|workflows?)",
             r"back to (?:spreadsheets|excel|manual|email|the old)",
+            r"!(?:doesn't|don't|do not|does not|no one|nobody) (?:even |really )?(?:open|use|log into|"
+            r"touch)\w*\b[^.]{0,25}\b(?:anymore|any more|these days)",
             r"(?:module|feature|dashboard|report\w*|tool|platform|automation|workflow)s?\b[^.]{0,25}\b"
             r"(?:ignored|abandoned|unused|gathering dust|dead|shelved)",
             r"only (?:the |one |their )?(?:admin|administrator|champion|one person|one user|manager)"
@@ -389,7 +413,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:entschieden|entscheiden|entscheidet)\w* (?:sich |uns )?für (?:" + NAME + r"|einen "
             r"anderen|eine andere|die konkurrenz)",
             r"\bdatenexport\w*|\bexport (?:aller|der|unserer|ihrer) (?:daten|datensätze|historie)",
-            r"(?:daten|datensätze|historie)\b[^.]{0,30}\b(?:exportieren|export|übertragen|migrieren|"
+            r"(?:\w*daten|datensätze|historie)\b[^.]{0,30}\b(?:exportieren|export|übertragen|migrieren|"
             r"mitnehmen|herausziehen|rausziehen|raus|heraus|herausbekommen)\b",
             r"migrationsprozess|datenmigration|migrationspfad",
             r"(?:in|auf) ein anderes (?:tool|system|produkt)",
@@ -400,6 +424,12 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:habt|haben|gibt es|bietet|bieten)\b[^.]{0,40}\bwie (?:bei |die von |das von )?"
             + NAME,
             r"gegenüber " + NAME + r"|\balleinstellungsmerkmal\w*|\busp\b",
+            r"bei " + NAME + r" (?:geht|gibt|ist|kann|klappt|funktioniert|kostet)",
+            r"von "
+            + NAME
+            + r" (?:abhebt|unterscheidet)|schauen sich\b[^.]{0,25}\b(?:parallel|nebenbei|"
+            r"auch) an\b",
+            r"(?:den |unseren |ihren )?anbieter (?:wechseln|wechselt|gewechselt)|\banbieterwechsel\w*",
             r"(?:günstiger|billiger|preiswerter) als (?:sie|ihr|euch|ihr produkt|ihre lösung)\b|"
             r"(?:preislich|im preis)\b[^.]{0,20}\b(?:unter|günstiger|billiger)",
         ),
@@ -415,7 +445,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:zu hoch|zu teuer|zu viel|zu happig|schwer zu rechtfertigen|gestiegen|explodiert)",
             r"!(?:preis\w*|kosten|lizenzkosten|gebühr\w*|rechnung|abo|verlängerung)\b[^.]{0,30}\b"
             r"nicht (?:mehr )?(?:tragbar|zu rechtfertigen)",
-            r"\bzu teuer\b|\bzu hoch\b|\bzu kostspielig\b|\büberteuert\b",
+            r"\bzu teuer\b|\bzu hoch\b|\bzu kostspielig\b|\büberteuert\b|gürtel enger schnallen",
             r"\bpreiserhöhung\w*|\bpreissteigerung\w*",
             r"!(?:können|kann|könnten)\b[^.]{0,25}\bnicht (?:mehr )?leisten",
             r"(?:überprüf\w*|prüf\w*|hinterfrag\w*|bewert\w*|durchleucht\w*|analysier\w*|"
@@ -424,8 +454,10 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"alle (?:anbieter|lieferanten|verträge|tools|ausgaben|dienstleister)\b[^.]{0,20}\b"
             r"(?:überprüft|geprüft|auf den prüfstand|hinterfragt|bewertet)",
             r"auf den prüfstand|lieferantenkonsolidierung|anbieterkonsolidierung",
+            r"(?:sämtliche|alle|jeden|jede) (?:\w+ )?(?:anbieter|lieferanten|dienstleister|verträge|tools|"
+            r"lizenzen|abos|ausgaben)\b[^.]{0,20}\b(?:unter die lupe|auf den prüfstand)",
             r"\w*budget\w*\b[^.]{0,40}\b(?:knapp|knapper|gekürzt|kürzung\w*|eingefroren|gestrichen|"
-            r"auf eis|gestoppt|"
+            r"auf eis|gestoppt|zusammengestrichen|zusammengekürzt|eingedampft|"
             r"reduziert|begrenzt|eng|enger|unter druck|halbiert|kleiner|unklar|ungewiss|weg)",
             r"!budget\w*\b[^.]{0,25}\bnicht (?:freigegeben|genehmigt|bestätigt)",
             r"(?:knapp\w*|gekürzt\w*|eingefroren\w*|kleiner\w*|begrenzt\w*|geringer\w*) budget",
@@ -505,6 +537,10 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"unglücklich|inakzeptabel|katastroph\w*|unbrauchbar|mangelhaft|zumutung|ärgern|"
             r"unmöglich|desaströs|peinlich|unterirdisch|miserabel)",
             r"!nicht (?:zufrieden|glücklich|überzeugt|begeistert)",
+            r"\bumständlich\b",
+            r"(?:schon wieder|erneut|wieder mal|zum \w+ mal) (?:hängt|hängen|fällt|fallen|stürzt|stürzen|"
+            r"bricht|brechen|streikt|spinnt|klemmt|geht nichts)",
+            r"(?:hatten|haben) wir (?:doch |schon |bereits )?\b[^.]{0,30}\bgemeldet",
             r"zu (?:kompliziert|komplex|umständlich|langsam|fehleranfällig|unübersichtlich|"
             r"verwirrend|aufwendig|aufwändig|instabil)",
             r"(?:schwer|schwierig|kompliziert|umständlich|mühsam) zu (?:bedienen|nutzen|verstehen|"
@@ -564,6 +600,8 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:langsamer|viel später|erst nach (?:tagen|wochen)|tage|wochen|immer länger|"
             r"deutlich länger)",
             r"!(?:nicht (?:mehr )?erreichbar|schwer erreichbar|abgetaucht|auf tauchstation)",
+            r"früher\b[^.]{0,40}\b(?:antwortete|antworteten|reagierte|reagierten|zurückgerufen)",
+            r"(?:sagt|sagen|sagte|sagten)\b[^.]{0,40}\b(?:" + _MEETINGS_DE + r")\b[^.]{0,25}\bab\b",
             r"(?:lehnt\w*|abgelehnt)\b[^.]{0,40}\b(?:einladung|schulung|training|beta|feedback|"
             r"workshop|webinar|demo|termin|angebot)",
             r"!kein (?:interesse|interesse mehr)|(?:nicht|nicht mehr) interessiert|desinteress\w*",
@@ -584,11 +622,17 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"!nicht mehr (?:genutzt|verwendet|benutzt|eingeloggt|angemeldet)",
             r"(?:ungenutzt\w*|unbenutzt\w*|brachliegend\w*|leere\w*|inaktive\w*) "
             r"(?:lizenzen|seats|plätze|accounts|konten|nutzer\w*)",
-            r"!(?:lizenzen|seats|plätze|konten|accounts)\b[^.]{0,30}\b(?:ungenutzt|nicht genutzt|"
+            r"!(?:lizenzen|seats|plätze|konten|accounts)\b[^.]{0,50}\b(?:ungenutzt|nicht genutzt|"
             r"brach|nicht vergeben|leer|unbenutzt|inaktiv)",
             r"!(?:nutzt|nutzen|verwendet|benutzt|öffnet)\b[^.]{0,30}\b(?:keiner|niemand|kaum jemand)"
             r"(?: mehr)?",
-            r"(?:meldet|melden) sich\b[^.]{0,25}\b(?:kaum|niemand|keiner|weniger)\b[^.]{0,15}\ban\b",
+            r"(?:meldet|melden|loggt|loggen) sich\b[^.]{0,25}\b(?:kaum|niemand|keiner|weniger)\b"
+            r"[^.]{0,15}\b(?:an|ein)\b",
+            r"liegen\b[^.]{0,25}\bbrach\b",
+            r"!(?:rührt|rühren|fasst|fassen)\b[^.]{0,30}\b(?:keiner|niemand|kaum (?:noch )?(?:jemand|"
+            r"einer))\b[^.]{0,10}\ban\b",
+            r"!(?:arbeitet|arbeiten)\b[^.]{0,25}\b(?:nicht mehr|kaum noch|gar nicht mehr) (?:damit|"
+            r"mit dem tool|mit der software|darin)",
             r"(?:wieder|zurück)\b[^.]{0,10}\b(?:über|mit|in|auf|zu) (?:excel|tabellen|e-mail|papier)",
             r"zurück (?:zu|auf) (?:excel|tabellen|e-mail|papier)",
             r"(?:nur noch|nur) \d+ (?:von|der) (?:\d+ )?(?:lizenzen|seats|nutzer\w*|plätzen)",
@@ -611,14 +655,20 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:export|ekspor|mengekspor|tarik|menarik)\b[^.]{0,25}\b(?:semua |seluruh )?data",
             r"data export|proses migrasi|memindahkan (?:semua |seluruh )?data|migrasi data",
             r"(?:webinar|demo|penawaran|proposal|trial) (?:dari )?" + NAME,
-            r"(?:mengevaluasi|evaluasi|mencoba|coba|trial|uji coba|melirik|lirik|menjajaki|jajaki|"
+            r"(?:mengevaluasi|evaluasi|mencoba|coba|cobain|nyobain|nyoba|trial|uji coba|melirik|lirik|"
+            r"menjajaki|jajaki|"
             r"mempertimbangkan|pertimbangkan)\b[^.]{0,20}\b" + NAME,
-            NAME + r" (?:menawarkan|tawarkan|tawari)\b[^.]{0,20}\b(?:harga|diskon|"
+            NAME
+            + r" (?:pun |juga )?(?:menawarkan|tawarkan|tawari|nawarin|kasih harga)\b[^.]{0,20}\b(?:harga|diskon|"
             r"potongan|gratis)",
             r"(?:mereka|" + NAME + r") (?:sudah )?(?:punya|memiliki|menyediakan) fitur",
             r"seperti (?:yang )?(?:dimiliki|dipunyai|punya|ada di|di|milik) " + NAME,
             r"lebih murah (?:dari|daripada|dibanding) (?:kalian|anda|kamu)",
-            r"\btender\b|\brfp\b",
+            r"\brfp\b",
+            NAME
+            + r" (?:sudah |dah )?(?:ada|punya|memiliki|mempunyai|menyediakan) (?:integrasi|ciri|"
+            r"fitur|fungsi|feature)",
+            NAME + r"\b[^.]{0,40}\blebih murah",
         ),
         "budget": (
             r"(?:memotong|potong|memangkas|pangkas|mengurangi|kurangi|menekan|tekan|menghemat|"
@@ -631,7 +681,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"tidak ada)",
             r"(?:harga|biaya|tarif|langganan|tagihan|invoice)\w*\b[^.]{0,20}\b(?:terlalu (?:tinggi|"
             r"mahal|besar)|kemahalan|naik|mahal|berat|kemahalan|melonjak)",
-            r"terlalu mahal|kemahalan|kurang terjangkau",
+            r"(?:terlalu|kelewat) mahal|kemahalan|mahal (?:banget|sekali)|kurang terjangkau",
             r"!tidak terjangkau",
             r"!(?:tidak|tak|nggak|gak) (?:mampu|sanggup|kuat) (?:membayar|bayar)",
             r"(?:review|mereview|meninjau|mengkaji|evaluasi|mengevaluasi|audit)\w*\b[^.]{0,10}\b"
@@ -643,6 +693,8 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"\bdowngrade\b",
             r"(?:minta|meminta|mau|perlu|butuh)\b[^.]{0,15}\b(?:bukti|justifikasi)\b[^.]{0,15}\b"
             r"(?:roi|nilai|value|hasil)",
+            r"(?:buktiin|buktikan|membuktikan|tunjukin|tunjukkan)\b[^.]{0,15}\broi",
+            r"(?:mau|ingin|perlu|minta) (?:lihat|melihat)\b[^.]{0,15}\broi",
         ),
         "stakeholder_change": (
             r"(?:meninggalkan|keluar dari|resign dari|mengundurkan diri dari|berhenti dari|"
@@ -698,7 +750,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:terlalu|sangat|makin|semakin) (?:kompleks|rumit|sulit|ribet|lambat|lemot|lelet|"
             r"membingungkan)",
             r"(?:susah|sulit|ribet|rumit) (?:dipakai|digunakan|dipahami|dimengerti|dioperasikan)",
-            r"tidak (?:sepadan|sebanding|worth|layak|sesuai dengan (?:harga|biaya))|buang(?:-| )buang (?:uang|waktu|duit)|"
+            r"!tidak (?:sepadan|sebanding|worth|layak|sesuai dengan (?:harga|biaya))|buang(?:-| )buang (?:uang|waktu|duit)|"
             r"sia-sia",
             r"(?:support|dukungan|layanan|respons|respon|cs|customer service|helpdesk)\w*\b"
             r"[^.]{0,25}\b(?:lambat|buruk|jelek|parah|mengecewakan|lelet|lemot|payah)",
@@ -715,12 +767,14 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:membatalkan|batalkan|mengakhiri|memutus|putus|stop)\b[^.]{0,15}\b(?:kontrak|"
             r"langganan|akun|layanan|kerja ?sama)",
             r"berhenti berlangganan",
-            r"!tidak akan (?:melakukan )?(?:renewal|perpanjang\w*|memperpanjang|lanjut)|"
+            r"!(?:tidak|nggak|gak|enggak|tak) akan (?:melakukan )?(?:renewal|perpanjang\w*|memperpanjang|lanjut)|"
             r"berhenti di tengah kontrak",
             r"\bketus\b|nada\w*\b[^.]{0,15}\b(?:dingin|ketus|berubah|tinggi)",
             r"!(?:tidak|kurang) (?:andal|stabil|reliable)|reliabilitas|sering (?:error|down|crash|"
             r"gagal|bermasalah)",
             r"\bmemalukan\b|\bparah\b|\bkacau\b",
+            r"\bribet\b",
+            r"!(?:nggak|tidak|gak|enggak) (?:ngerti|mengerti|paham) cara (?:pakai|memakai|menggunakan)",
         ),
         "engagement_drop": (
             r"!(?:tidak hadir|tidak datang|tidak muncul)\b[^.]{0,30}\b(?:" + _MEETINGS_ID + r")",
@@ -744,6 +798,9 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:menolak|tolak)\b[^.]{0,10}\b(?:undangan|training|pelatihan|beta|sesi|workshop|"
             r"webinar|demo|survei|feedback)",
             r"!(?:tidak|kurang|nggak|gak) (?:tertarik|minat|berminat)",
+            r"(?:males|malas|ogah|enggan) (?:ikut|datang|hadir|join|ikutan)",
+            r"(?:dulu|biasanya)\b[^.]{0,40}\b(?:balas|bales|membalas|jawab|menjawab|respons|respon)"
+            r"\b[^.]{0,50}\bsekarang",
             r"!(?:tidak ada|tak ada|nggak ada|gak ada) (?:seorang pun|satu pun|yang)\b[^.]{0,30}\b"
             r"(?:hadir|datang|ikut|join)",
         ),
@@ -760,6 +817,8 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"!(?:tidak ada|hampir tidak ada|jarang ada|sedikit sekali) yang (?:memakai|menggunakan"
             r"|pakai|login|membuka)",
             r"kembali (?:ke|pakai|menggunakan) (?:excel|spreadsheet|manual|cara lama)",
+            r"(?:fitur|modul|dashboard|laporan|tool|aplikasi)\b[^.]{0,60}\b(?:dicuekin|diabaikan|"
+            r"ditinggal\w*|nganggur|terbengkalai)",
             r"(?:hanya|cuma) \d+ (?:dari|user dari) \d+ (?:seat|lisensi|user|pengguna)",
             r"(?:hanya|cuma|tinggal) \d+ (?:orang |user |pengguna )?(?:yang )?(?:login|memakai|pakai|"
             r"aktif|menggunakan)",
@@ -787,12 +846,16 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"proses migrasi|pindahkan (?:semua |seluruh )?data|migrasi data",
             r"(?:webinar|demo|tawaran|cadangan|percubaan) (?:daripada |dari )?" + NAME,
             r"(?:menilai|mencuba|cuba|mempertimbangkan|meninjau|menimbang)\b[^.]{0,20}\b" + NAME,
-            NAME + r" (?:tawarkan|menawarkan|tawar)\b[^.]{0,20}\b(?:harga|diskaun|"
+            NAME
+            + r" (?:pun |juga )?(?:tawarkan|menawarkan|tawar)\b[^.]{0,20}\b(?:harga|diskaun|pakej|"
             r"potongan|percuma)",
             r"(?:mereka|" + NAME + r") (?:sudah |dah )?(?:ada|mempunyai|menyediakan) ciri",
             r"seperti (?:yang )?(?:ada pada|ada di|dimiliki|di|milik) " + NAME,
             r"lebih murah (?:daripada|dari|berbanding) (?:anda|kalian|awak)",
-            r"\btender\b|\brfp\b",
+            r"\brfp\b",
+            NAME
+            + r" (?:sudah |dah )?(?:ada|mempunyai|menyediakan) (?:integrasi|ciri|fungsi|feature)",
+            NAME + r"\b[^.]{0,40}\blebih murah",
         ),
         "budget": (
             r"(?:potong|memotong|kurangkan|mengurangkan|jimat|menjimatkan|pangkas|memangkas|"
@@ -810,8 +873,8 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"!(?:tidak|tak) mampu (?:bayar|membayar|nak bayar)",
             r"(?:mengkaji|mengkaji semula|menyemak|semak|kaji semula|menilai semula|meneliti)\w*\b"
             r"[^.]{0,10}\bsemua (?:vendor|pembekal|langganan|kontrak|alat|perisian)",
-            r"(?:perlu|mesti|harus|kena)\b[^.]{0,20}\b(?:tunjukkan|menunjukkan|buktikan|"
-            r"membuktikan|lihat|melihat)\b[^.]{0,25}\b(?:roi|nilai|pulangan)",
+            r"(?:perlu|mesti|harus|kena|nak|mahu|hendak|ingin)\b[^.]{0,20}\b(?:tunjukkan|menunjukkan|"
+            r"buktikan|membuktikan|lihat|melihat|tengok)\b[^.]{0,25}\b(?:roi|nilai|pulangan)",
             r"(?:minta|meminta|tanya)\b[^.]{0,15}\b(?:diskaun|potongan harga|harga (?:lebih )?"
             r"(?:rendah|murah))",
             r"(?:minta|meminta|mahu|perlu)\b[^.]{0,15}\b(?:bukti|justifikasi)\b[^.]{0,15}\b"
@@ -839,7 +902,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
         "business_change": (
             r"(?:pemberhentian|pembuangan|membuang|buang|memberhentikan)\b[^.]{0,15}\b(?:pekerja|"
             r"kakitangan|staf)",
-            r"kerugian (?:besar|teruk)|rugi besar|menjual sebahagian (?:perniagaan|syarikat)",
+            r"kerugian (?:besar|teruk)|rugi (?:besar|teruk)|menjual sebahagian (?:perniagaan|syarikat)",
             r"\b(?:pemberhentian kerja|diberhentikan|"
             r"\bvss\b|layoff|pengurangan (?:pekerja|kakitangan|staf))",
             r"\b(?:penstrukturan semula|menstruktur semula|penyusunan semula|struktur semula|"
@@ -848,7 +911,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:penutupan|tutup|menutup|ditutup)\b[^.]{0,10}\b(?:pejabat|cawangan|kilang|kedai|"
             r"gudang|bahagian)",
             r"(?:pendapatan|jualan|hasil|perniagaan|keuntungan|tempahan)\w*\b[^.]{0,20}\b(?:jatuh|"
-            r"merosot|menurun|turun|teruk|lembap)",
+            r"merosot|menurun|turun|teruk|lembap|merudum|menjunam)",
             r"kesukaran kewangan|masalah kewangan|masa sukar|krisis kewangan|masalah aliran tunai",
             r"(?:pasukan|jabatan|bahagian|kakitangan)\b[^.]{0,25}\b(?:dipotong|dikecilkan|"
             r"dikurangkan|dibubarkan|separuh)",
@@ -880,7 +943,8 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"!(?:tidak|tak) akan (?:memperbaharui|perbaharui|sambung|menyambung)",
             r"nada (?:kasar|dingin|tegang)|\bkasar\b",
             r"!(?:tidak|kurang|tak) (?:stabil|boleh dipercayai)|kerap (?:ralat|gagal|tergendala|rosak)",
-            r"\bmemalukan\b|\bteruk\b",
+            r"\bmemalukan\b|pening kepala",
+            r"(?:susah|sukar|rumit|leceh) (?:sangat )?(?:nak |untuk )?(?:guna|digunakan|dipakai|faham)",
         ),
         "engagement_drop": (
             r"(?:dibatalkan|membatalkan|batal\w*|(?:di|men)?tangguh\w*|ponteng|menolak|terlepas)"
@@ -903,6 +967,8 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:menolak|tolak)\b[^.]{0,10}\b(?:jemputan|latihan|beta|sesi|bengkel|webinar|demo|"
             r"tinjauan)",
             r"!(?:tidak|kurang|tiada|tak) (?:berminat|minat)",
+            r"(?:dulu|dahulu|biasanya)\b[^.]{0,40}\b(?:balas|membalas|jawab|menjawab|respons)\b"
+            r"[^.]{0,50}\bsekarang",
             r"!(?:tiada|tidak ada|tak ada) (?:seorang pun|sesiapa|siapa pun)\b[^.]{0,40}\b(?:hadir|"
             r"datang|sertai|menyertai)",
         ),
@@ -918,8 +984,8 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"!(?:tiada|hampir tiada|jarang) (?:orang )?yang (?:guna|menggunakan|log masuk|buka)",
             r"kembali (?:ke|guna|menggunakan) (?:excel|spreadsheet|hamparan|manual|cara lama)",
             r"(?:hanya|cuma) \d+ (?:daripada|dari) \d+ (?:seat|lesen|pengguna)",
-            r"(?:hanya|cuma|tinggal) \d+ (?:orang |pengguna )?(?:yang )?(?:log masuk|guna|"
-            r"menggunakan|aktif)",
+            r"(?:hanya|cuma|tinggal) (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|satu|dua|tiga|empat|lima|enam|tujuh|lapan|delapan|sembilan|sepuluh) (?:orang |pengguna )?(?:yang )?"
+            r"(?:log masuk|guna|menggunakan|aktif)",
             r"!(?:langsung )?(?:tak|tidak) (?:guna|menggunakan|pakai|buka)\b[^.]{0,5}\b(?:modul|ciri|"
             r"alat|dashboard|laporan|sistem|platform|perisian|fungsi)",
         ),
@@ -939,7 +1005,7 @@ STOPWORDS = {
         "oder zum zur dass nach schon mehr sehr ihr ihre wieder immer nur gibt können müssen"
     ),
     "malay": (
-        "yang dan di ke dari kami ini itu dengan untuk tidak ada akan pada juga sudah saya "
+        "yang dan di ke dari kami ini itu dengan untuk tidak ada akan pada juga sudah saya apalagi "
         "mereka kita atau dalam lagi belum sangat terlalu semua masih ia adalah oleh bagi "
         "telah lebih hanya tetapi sejak setelah jika kalau bila agar supaya"
     ),
@@ -947,7 +1013,8 @@ STOPWORDS = {
         "bisa karena saja anggaran biaya rapat bilang gimana nggak gak enggak ngga sih dong banget "
         "mau dipakai memakai telepon dukungan karyawan mohon silakan yg kemarin perusahaan tapi "
         "kantor jadwal kalian aja udah kayak lho kok kasih hitungan bu wa setelah sesudah kuartal "
-        "kirim dikirim kerjasama kenapa gini gitu begini begitu pengin ingin bikin lumayan"
+        "kirim dikirim kerjasama kenapa gini gitu begini begitu pengin ingin bikin lumayan "
+        "juli agustus desember maret"
     ),
     "ms": (
         "boleh tak tiada kerana sahaja baharu pasukan syarikat kos bajet mesyuarat kata nak "
@@ -956,7 +1023,8 @@ STOPWORDS = {
         "ciri menyertai memandangkan belanjawan sedia kakitangan daripada kepada sahkan berjaya "
         "haribulan pentadbir wujudkan hamparan adakah menyokong suku separuh jumpa selepas macam "
         "ni berpatutan teruskan disemak semak puji lembaga perbincangan puan encik terbiar "
-        "tandatangan hantar dihantar bila dipindahkan sesiapa bahagian pejabat cawangan ramai"
+        "tandatangan hantar dihantar bila dipindahkan sesiapa bahagian pejabat cawangan ramai "
+        "julai ogos disember mac"
     ),
 }
 
@@ -980,11 +1048,13 @@ VETOES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:help(?:ed|s|ing)?|allow(?:ed|s)?|enabl(?:ed|es)|let(?:s)?) (?:us|them|the \w+|our"
             r" \w+|their \w+) (?:to )?(?:cut|reduce|lower|save|trim|slash)",
             r"thanks to (?:you|your|the tool|the platform|renewals)",
+            r"price (?:increase|rise)\b[^.]{0,40}\b(?:accepted|fine|fair|reasonable|signed|approved)",
         ),
         "competitive": (
             r"(?:chose|picked|selected|went with|decided (?:on|for)|stay(?:ed|ing)? with|sticking "
             r"with|renewed with) (?:you|your \w+)\b",
             _INTO_US,
+            r"export\w*\b[^.]{0,40}\b(?:works|is working|is fixed|runs|ran) (?:fine|now|again|smoothly)?",
         ),
         "negative_feedback": (
             r"complaints?\b[^.]{0,30}\b(?:is|was|has been|are|were|have been|got) (?:now |all |fully "
@@ -995,10 +1065,12 @@ VETOES: dict[str, dict[str, tuple[str, ...]]] = {
     "de": {
         "budget": (
             r"(?:dank|mit hilfe|geholfen|hilft uns|ermöglicht)\b[^.]{0,60}\b(?:kosten|spar)",
+            r"preis\w*\b[^.]{0,40}\b(?:nachvollziehbar|akzeptiert|fair|in ordnung|unterschrieben)",
         ),
         "competitive": (
             r"(?:für euch|für sie) entschieden|(?:bleiben|bleibt|geblieben) bei (?:euch|ihnen)",
             _INTO_US,
+            r"export\w*\b[^.]{0,40}\b(?:klappt|funktioniert|läuft)\b(?! nicht)",
         ),
         "negative_feedback": (
             r"(?:beschwerde|reklamation)\w*\b[^.]{0,40}\b(?:ist|wurde|sind|wurden) (?:inzwischen |"
@@ -1007,10 +1079,14 @@ VETOES: dict[str, dict[str, tuple[str, ...]]] = {
         "usage_decline": (_OLD_WAY,),
     },
     "id": {
-        "budget": (r"\b(?:berkat|membantu kami|sehingga kami bisa|bisa menghemat)\b",),
+        "budget": (
+            r"\b(?:berkat|bantu|membantu)\b[^.]{0,50}\b(?:hemat|menghemat|pangkas|memangkas|kurangi|"
+            r"mengurangi|potong|memotong)|sehingga kami bisa|bisa menghemat",
+        ),
         "competitive": (
             r"(?:pilih|memilih|tetap (?:pakai|dengan)|bertahan dengan) (?:kalian|anda|kamu)\b",
             _INTO_US,
+            r"ekspor\w*\b[^.]{0,30}\b(?:sudah|udah) (?:jalan|berjalan|berfungsi|bisa|lancar)",
         ),
         "negative_feedback": (
             r"(?:keluhan|komplain)\b[^.]{0,30}\b(?:sudah|telah) (?:selesai|beres|teratasi|"
@@ -1019,10 +1095,14 @@ VETOES: dict[str, dict[str, tuple[str, ...]]] = {
         "usage_decline": (_OLD_WAY,),
     },
     "ms": {
-        "budget": (r"\b(?:berkat|membantu kami|membolehkan kami|hasil daripada)\b",),
+        "budget": (
+            r"\b(?:berkat|bantu|membantu|membolehkan)\b[^.]{0,30}\b(?:jimat|menjimatkan|potong|"
+            r"memotong|kurangkan|mengurangkan)|hasil daripada",
+        ),
         "competitive": (
-            r"(?:pilih|memilih|kekal dengan|tetap dengan) (?:anda|kalian|awak|kamu)\b",
+            r"(?:pilih|memilih|kekal dengan|tetap dengan) (?:anda|kalian|awak|kamu|korang|kau)\b",
             _INTO_US,
+            r"eksport\w*\b[^.]{0,30}\b(?:sudah|dah) (?:berfungsi|boleh|okay|lancar)",
         ),
         "negative_feedback": (
             r"(?:aduan|komplen)\b[^.]{0,30}\b(?:sudah|telah|dah) (?:selesai|diselesaikan|dibaiki|"

@@ -32,9 +32,12 @@ from renewals.signal.lexicon import (
 
 LANGUAGES = ("en", "de", "id", "ms")
 NEGATION_WINDOW = 4  # words before a phrase in which a negation counts
-_SENTENCES = re.compile(r"(?<=[.!?])[\"'»”)]*\s+|\n+")
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][\"'»”)])\s+|\n+")
 _WORDS = re.compile(r"[^\W\d_]+(?:'[a-z]+)?", re.UNICODE)
 _CLAUSE = re.compile(CLAUSE_BREAKS, re.IGNORECASE)
+_MALAY_AFFIXES = re.compile(
+    r"^(?:(?:mem|men|meng|meny|ber|ter|di|pe[mn]?)\w{3,}|\w{3,}(?:nya|kan|lah))$"
+)
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,9 @@ def detect_language(text: str) -> str:
         counts["de"] += 2
     best = max(("en", counts["en"]), ("de", counts["de"]), ("malay", malay), key=lambda x: x[1])
     if best[1] == 0:
-        return "en"
+        # No function word at all: Malay-family affixes (harga-nya, me-nawar-kan) still tell.
+        affixed = sum(bool(_MALAY_AFFIXES.match(w)) for w in words)
+        return "id" if affixed >= 2 else "en"
     if best[0] != "malay":
         return best[0]
     return "ms" if counts["ms"] > counts["id"] else "id"
