@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from renewals.cli import app
+from renewals.demo import texts
 from renewals.signal.text import LANGUAGES, detect, detect_language, sentences
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -171,3 +172,52 @@ class TestCommand:
         result = self.runner.invoke(app, ["signals", "detect", "--language", "fr", "x"])
         assert result.exit_code == 2
         assert "--language must be one of" in result.output
+
+
+BANKS = {"en": texts.ENGLISH, "de": texts.GERMAN, "id": texts.INDONESIAN, "ms": texts.MALAY}
+QUIET_FIELDS = (
+    "comments_positive",
+    "meetings_good",
+    "qbrs_good",
+    "calls_good",
+    "emails",
+    "trainings",
+    "webinars",
+    "betas",
+    "checkin_notes",
+    "win_notes",
+    "goals",
+)
+RISK_FIELDS = {
+    "competitor_remarks": "competitive",
+    "competitor_notes": "competitive",
+    "budget_remarks": "budget",
+    "budget_notes": "budget",
+    "leadership_notes": "stakeholder_change",
+    "business_notes": "business_change",
+}
+
+
+def fill(template: str) -> str:
+    return template.format(competitor="Gainway", name="Sam Lee", role="champion", date="3 May")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+class TestDemoTextBanks:
+    """The demo book's own texts: routine ones carry no signal, risk remarks their kind."""
+
+    def test_routine_texts_carry_no_signal(self, language: str) -> None:
+        bank = BANKS[language]
+        quiet = [t for field in QUIET_FIELDS for t in getattr(bank, field)]
+        quiet += [f"{subject}. {body}" for subject, body in bank.routine_tickets]
+        noisy = {t: kinds(fill(t)) for t in quiet if kinds(fill(t))}
+        assert noisy == {}
+
+    def test_risk_remarks_carry_their_kind(self, language: str) -> None:
+        bank = BANKS[language]
+        for field, kind in RISK_FIELDS.items():
+            for template in getattr(bank, field):
+                assert kind in kinds(fill(template)), (field, template)
+        assert "stakeholder_change" in kinds(fill(bank.champion_left))
+        assert "engagement_drop" in kinds(fill(bank.cancelled))
+        assert "engagement_drop" in kinds(fill(bank.no_show))

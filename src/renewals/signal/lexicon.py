@@ -117,7 +117,12 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:into|to|over to) " + NAME,
             r"(?:looking at|evaluating|trialling|trialing|testing|piloting|talking to|in talks with|"
             r"considering|demoing|demoed|shortlisted) " + NAME,
-            NAME + r"(?:'s)?[- ](?:webinar|demo|event|trial|pitch|proposal|offer)",
+            # A capitalised word opens every sentence: a name there counts only as "Name's".
+            r"(?:(?<=\w )"
+            + NAME
+            + r"[- ]|"
+            + NAME
+            + r"'s )(?:webinar|demo|event|trial|pitch|proposal|offer)",
             NAME + r" (?:offers?|offered|quoted|is offering|pitched|promised) (?:them |us )?(?:a |"
             r"half |\d+ ?%|the same|more|better|lower|cheaper)",
             r"(?:data|full) (?:export|migration|portability|extract)",
@@ -693,7 +698,8 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"\bdowngrade\b",
             r"(?:minta|meminta|mau|perlu|butuh)\b[^.]{0,15}\b(?:bukti|justifikasi)\b[^.]{0,15}\b"
             r"(?:roi|nilai|value|hasil)",
-            r"(?:buktiin|buktikan|membuktikan|tunjukin|tunjukkan)\b[^.]{0,15}\broi",
+            r"(?:perlu|harus|minta|mesti|diminta|suruh|mau)\b[^.]{0,15}\b(?:buktiin|buktikan|"
+            r"membuktikan|tunjukin|tunjukkan)\b[^.]{0,15}\broi",
             r"(?:mau|ingin|perlu|minta) (?:lihat|melihat)\b[^.]{0,15}\broi",
         ),
         "stakeholder_change": (
@@ -717,7 +723,8 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"\b(?:penggantinya|pengganti (?:nya|dia|beliau|champion|pic)|digantikan oleh)\b",
             r"\b(?:akuisisi|diakuisisi|merger|dimerger|diambil alih|pengambilalihan|dibeli oleh)\b",
             r"(?:ganti|pergantian|penggantian|berganti) (?:direksi|pimpinan|manajemen|direktur|ceo|"
-            r"cfo|cto|pic|kontak|champion|atasan|kepemimpinan)",
+            r"cfo|cto|pic|kontak|champion|atasan|kepemimpinan)\b(?! (?:penagihan|tagihan|billing|"
+            r"invoice|email|telepon|alamat))",
             r"(?:dipegang|diambil alih|ditangani|diurus) (?:oleh )?orang baru",
             r"!(?:tidak|tak) lagi (?:bersama|bekerja di|di) (?:perusahaan|kantor|mereka|sana)",
         ),
@@ -750,7 +757,8 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:terlalu|sangat|makin|semakin) (?:kompleks|rumit|sulit|ribet|lambat|lemot|lelet|"
             r"membingungkan)",
             r"(?:susah|sulit|ribet|rumit) (?:dipakai|digunakan|dipahami|dimengerti|dioperasikan)",
-            r"!tidak (?:sepadan|sebanding|worth|layak|sesuai dengan (?:harga|biaya))|buang(?:-| )buang (?:uang|waktu|duit)|"
+            r"!tidak (?:sepadan|sebanding|worth|layak|sesuai dengan (?:harga|biaya))(?! dengan (?:data|"
+            r"angka|rekod|catatan|laporan))|buang(?:-| )buang (?:uang|waktu|duit)|"
             r"sia-sia",
             r"(?:support|dukungan|layanan|respons|respon|cs|customer service|helpdesk)\w*\b"
             r"[^.]{0,25}\b(?:lambat|buruk|jelek|parah|mengecewakan|lelet|lemot|payah)",
@@ -1006,6 +1014,7 @@ STOPWORDS = {
     ),
     "malay": (
         "yang dan di ke dari kami ini itu dengan untuk tidak ada akan pada juga sudah saya apalagi "
+        "tahun depan bulan minggu hari harga ketat lalu baru sama jadi sedang "
         "mereka kita atau dalam lagi belum sangat terlalu semua masih ia adalah oleh bagi "
         "telah lebih hanya tetapi sejak setelah jika kalau bila agar supaya"
     ),
@@ -1054,6 +1063,7 @@ VETOES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:chose|picked|selected|went with|decided (?:on|for)|stay(?:ed|ing)? with|sticking "
             r"with|renewed with) (?:you|your \w+)\b",
             _INTO_US,
+            r"export\w*\b[^.]{0,30}\b(?:times? out|timed out|timing out|fails?|failed|failing|errors?|broken|hangs?|crash\w*)",
             r"export\w*\b[^.]{0,40}\b(?:works|is working|is fixed|runs|ran) (?:fine|now|again|smoothly)?",
         ),
         "negative_feedback": (
@@ -1070,6 +1080,7 @@ VETOES: dict[str, dict[str, tuple[str, ...]]] = {
         "competitive": (
             r"(?:für euch|für sie) entschieden|(?:bleiben|bleibt|geblieben) bei (?:euch|ihnen)",
             _INTO_US,
+            r"export\w*\b[^.]{0,40}\b(?:bricht|abbruch|timeout|fehler\w*|hängt|schlägt fehl|abgebrochen)",
             r"export\w*\b[^.]{0,40}\b(?:klappt|funktioniert|läuft)\b(?! nicht)",
         ),
         "negative_feedback": (
@@ -1086,6 +1097,7 @@ VETOES: dict[str, dict[str, tuple[str, ...]]] = {
         "competitive": (
             r"(?:pilih|memilih|tetap (?:pakai|dengan)|bertahan dengan) (?:kalian|anda|kamu)\b",
             _INTO_US,
+            r"(?:ekspor|export)\w*\b[^.]{0,30}\b(?:timeout|gagal|error|lambat|macet)",
             r"ekspor\w*\b[^.]{0,30}\b(?:sudah|udah) (?:jalan|berjalan|berfungsi|bisa|lancar)",
         ),
         "negative_feedback": (
@@ -1102,6 +1114,7 @@ VETOES: dict[str, dict[str, tuple[str, ...]]] = {
         "competitive": (
             r"(?:pilih|memilih|kekal dengan|tetap dengan) (?:anda|kalian|awak|kamu|korang|kau)\b",
             _INTO_US,
+            r"(?:eksport|export)\w*\b[^.]{0,30}\b(?:tamat masa|gagal|ralat|perlahan|tergendala)",
             r"eksport\w*\b[^.]{0,30}\b(?:sudah|dah) (?:berfungsi|boleh|okay|lancar)",
         ),
         "negative_feedback": (
