@@ -290,10 +290,12 @@ def test_the_ibis_expression_equals_the_floor_sql_on_a_demo_book(tmp_path: Path)
 
 def test_change_ratios_and_days_since() -> None:
     assert change_ratio(60, 100) == pytest.approx(-0.4)
-    assert change_ratio(5, 0) is None
+    assert change_ratio(5, 0) == 1.0  # usage that starts from nothing is +100%
+    assert change_ratio(0, 0) is None  # no usage in either window is no change, not 0
     base = UsageFeatures("acme", D, 30, 40, 3, 4, 2, 1, 3, 0.0, None, None)
     assert base.events_change == pytest.approx(-0.25)
-    assert replace(base, active_users_prev_30d=0).active_users_change is None
+    assert replace(base, active_users_prev_30d=0).active_users_change == 1.0
+    assert replace(base, active_users_30d=0, active_users_prev_30d=0).active_users_change is None
     assert days_since(None, D) is None
     assert days_since(at(D, 23, 59), D) == 0
     local = datetime(2026, 11, 23, 23, 30, tzinfo=UTC).astimezone()  # any zone: UTC date counts

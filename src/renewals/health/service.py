@@ -66,30 +66,19 @@ def usage_to_features(usage: UsageFeatures | None, contract: ActiveContract) -> 
     """HEALTH-1 usage and adoption features from the analytics row (None = no events)."""
     if usage is None:
         return {}
-    change = _change(usage.events_30d, usage.events_prev_30d)
-    users = _change(usage.active_users_30d, usage.active_users_prev_30d)
     return {
         "events_30d": float(usage.events_30d),
         "active_users_30d": float(usage.active_users_30d),
-        "usage_change_30d": change,
-        "active_user_change_30d": users,
+        "usage_change_30d": usage.events_change,
+        "active_user_change_30d": usage.active_users_change,
         "usage_trend_90d": usage.trend_slope_90d,
         "days_since_last_activity": (
             None if usage.days_since_last_event is None else float(usage.days_since_last_event)
         ),
         "seat_utilisation": (usage.active_users_30d / contract.seats if contract.seats else None),
-        "key_feature_adoption": (
-            usage.key_features_30d / usage.key_features_total if usage.key_features_total else None
-        ),
+        "key_feature_adoption": usage.key_feature_adoption,
         "features_30d": float(usage.features_30d),
     }
-
-
-def _change(now: float, before: float) -> float | None:
-    """Relative change; +100% when usage starts from nothing, None when there is none."""
-    if before > 0:
-        return now / before - 1.0
-    return 1.0 if now > 0 else None
 
 
 def gather(

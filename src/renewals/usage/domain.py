@@ -74,12 +74,12 @@ class UsageFeatures:
 
     @property
     def events_change(self) -> float | None:
-        """Last 30 days against the previous 30: -0.4 = 40% fewer events; None if none before."""
+        """Events in the last 30 days against the previous 30: -0.4 = 40% fewer."""
         return change_ratio(self.events_30d, self.events_prev_30d)
 
     @property
     def active_users_change(self) -> float | None:
-        """Active users in the last 30 days against the previous 30 (None if none before)."""
+        """Active users in the last 30 days against the previous 30."""
         return change_ratio(self.active_users_30d, self.active_users_prev_30d)
 
     @property
@@ -91,10 +91,11 @@ class UsageFeatures:
 
 
 def change_ratio(current: float, previous: float) -> float | None:
-    """(current - previous) / previous, or None when previous is 0 (no baseline)."""
-    if previous == 0:
-        return None
-    return (current - previous) / previous
+    """(current - previous) / previous; +1.0 (+100%) when it starts from nothing, and None
+    when there is nothing in either window (no usage is not a change)."""
+    if previous > 0:
+        return current / previous - 1.0
+    return 1.0 if current > 0 else None
 
 
 def days_since(last_event_at: datetime | None, as_of: date) -> int | None:
