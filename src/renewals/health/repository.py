@@ -43,13 +43,15 @@ class ActiveContract:
 
 @dataclass(frozen=True)
 class Windows:
-    """The look-back windows of one run (SIG-3, SIG-6, SIG-9)."""
+    """The look-back windows of one run (SIG-2, SIG-3, SIG-6, SIG-9, FUND-5)."""
 
     as_of: date
     lookback_days: int
     sentiment_days: int
     engaged_within_days: int
     departure_days: int
+    champion_baseline_days: int
+    goals_window_days: int
 
     @property
     def end(self) -> datetime:
@@ -221,7 +223,7 @@ def _replies(session: Session, w: Windows, accounts: Collection[str] | None):  #
         )
         .where(
             Interaction.occurred_at < w.end,
-            Interaction.occurred_at >= w.start(365),
+            Interaction.occurred_at >= w.start(w.champion_baseline_days),
             Interaction.response_hours.is_not(None),
         )
         .group_by(Interaction.account_id),
@@ -286,7 +288,7 @@ def _goals(session: Session, w: Windows, accounts: Collection[str] | None):  # t
             func.sum(case((Goal.status == "achieved", 1), else_=0)),
             func.sum(case((Goal.status == "missed", 1), else_=0)),
         )
-        .where(Goal.due_date <= d, Goal.due_date > d - timedelta(days=365))
+        .where(Goal.due_date <= d, Goal.due_date > d - timedelta(days=w.goals_window_days))
         .group_by(Goal.account_id),
         Goal.account_id,
         accounts,

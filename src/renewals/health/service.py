@@ -59,6 +59,8 @@ def windows_for(policy: Policy, as_of: date) -> Windows:
         sentiment_days=s.sentiment_days,
         engaged_within_days=s.engaged_within_days,
         departure_days=s.stakeholder_change_days,
+        champion_baseline_days=s.champion_baseline_days,
+        goals_window_days=policy.health.goals_window_days,
     )
 
 

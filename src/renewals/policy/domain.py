@@ -162,6 +162,7 @@ class Health(PolicyModel):
     min_components: int = rule("HEALTH-1", "components with data needed for a score", ge=1, le=7)
     trend_points: float = rule("HEALTH-5", "change that counts as up or down", ge=0)
     top_drivers: int = rule("HEALTH-5", "drivers kept with each score", ge=1, le=20)
+    goals_window_days: int = rule("FUND-5", "goals due within this many days count", gt=0)
     key_features: list[str] = rule("HEALTH-1", "features that carry the value", min_length=1)
     expansion_seat_utilisation: float = rule("HEALTH-3", "growth: seat utilisation", gt=0)
     expansion_usage_trend: float = rule("HEALTH-3", "growth: weekly usage trend over 90 days", gt=0)
@@ -215,6 +216,12 @@ class Signals(PolicyModel):
     )
     engaged_within_days: int = rule("SIG-9", "a contact engaged this recently counts", gt=0)
     champion_slowdown_factor: float = rule("SIG-2", "champion response slowdown factor", gt=1)
+    champion_baseline_days: int = rule(
+        "SIG-2", "reply time now is compared with this far back", gt=0
+    )
+    high_severity_multiple: float = rule(
+        "SIG-0", "a signal this many times past its threshold is high severity", gt=1
+    )
     low_nps: int = rule("SIG-3", "NPS at or below is a detractor", ge=0, le=10)
     low_csat: int = rule("SIG-3", "CSAT at or below is negative", ge=1, le=5)
     competitive_switches_to_save: bool = rule("SIG-4", "any competitive signal means save mode")

@@ -120,7 +120,7 @@ def numeric_signals(
         if fall >= signals.health_drop_points:
             add(
                 SignalKind.health_drop,
-                Severity.high if fall >= 2 * signals.health_drop_points else Severity.medium,
+                _escalated(fall, signals.health_drop_points, signals),
                 "health",
                 "fall",
                 f"health fell {fall:.0f} points, from {health.previous_score:.0f} on "
@@ -139,7 +139,7 @@ def numeric_signals(
     ):
         add(
             SignalKind.engagement_drop,
-            Severity.high if rate >= 2 * signals.missed_meeting_rate else Severity.medium,
+            _escalated(rate, signals.missed_meeting_rate, signals),
             "interactions",
             "missed_meetings",
             f"{missed:.0f} meetings cancelled, missed or declined in {signals.lookback_days} "
@@ -204,7 +204,7 @@ def numeric_signals(
     if repeats:
         add(
             SignalKind.negative_feedback,
-            Severity.high if repeats >= 2 else Severity.medium,
+            _escalated(repeats, 1, signals),
             "tickets",
             "repeated_complaints",
             f"{repeats:.0f} problem(s) reported more than once in {signals.lookback_days} days",
@@ -258,6 +258,11 @@ def numeric_signals(
             engaged=engaged,
         )
     return found
+
+
+def _escalated(value: float, threshold: float, signals: Signals) -> Severity:
+    """SIG-0: high when the fact is `high_severity_multiple` times past its threshold."""
+    return Severity.high if value >= signals.high_severity_multiple * threshold else Severity.medium
 
 
 @dataclass(frozen=True)

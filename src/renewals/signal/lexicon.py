@@ -639,7 +639,6 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"!(?:arbeitet|arbeiten)\b[^.]{0,25}\b(?:nicht mehr|kaum noch|gar nicht mehr) (?:damit|"
             r"mit dem tool|mit der software|darin)",
             r"(?:wieder|zurück)\b[^.]{0,10}\b(?:über|mit|in|auf|zu) (?:excel|tabellen|e-mail|papier)",
-            r"zurück (?:zu|auf) (?:excel|tabellen|e-mail|papier)",
             r"(?:nur noch|nur) \d+ (?:von|der) (?:\d+ )?(?:lizenzen|seats|nutzer\w*|plätzen)",
             r"(?:ignorier\w*|links liegen|aufgegeben)\b[^.]{0,20}\b(?:feature\w*|funktion\w*|"
             r"modul\w*|dashboard\w*|tool)",
@@ -1064,7 +1063,7 @@ VETOES: dict[str, dict[str, tuple[str, ...]]] = {
             r"with|renewed with) (?:you|your \w+)\b",
             _INTO_US,
             r"export\w*\b[^.]{0,30}\b(?:times? out|timed out|timing out|fails?|failed|failing|errors?|broken|hangs?|crash\w*)",
-            r"export\w*\b[^.]{0,40}\b(?:works|is working|is fixed|runs|ran) (?:fine|now|again|smoothly)?",
+            r"export\w*\b[^.]{0,40}\b(?:works|is working|is fixed|runs|ran)\b(?! not)",
         ),
         "negative_feedback": (
             r"complaints?\b[^.]{0,30}\b(?:is|was|has been|are|were|have been|got) (?:now |all |fully "
