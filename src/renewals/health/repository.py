@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from renewals.contract.models import Contract
 from renewals.engagement.domain import InteractionStatus
 from renewals.engagement.models import Interaction, SurveyResponse, Ticket
 from renewals.health.models import HealthSnapshot
+from renewals.kit.time import day_start
 
 Features = dict[str, float | None]
 
@@ -56,7 +57,7 @@ class Windows:
     @property
     def end(self) -> datetime:
         """Exclusive end: the first instant after `as_of`."""
-        return datetime.combine(self.as_of + timedelta(days=1), time())
+        return day_start(self.as_of + timedelta(days=1))
 
     def start(self, days: int) -> datetime:
         return self.end - timedelta(days=days)

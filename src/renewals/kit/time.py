@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 
 def utc_now() -> datetime:
@@ -19,3 +19,8 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def day_start(day: date) -> datetime:
+    """00:00 of `day`: the first instant of a day, the exclusive end of the day before."""
+    return datetime.combine(day, time())

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 
 from sqlalchemy import and_, bindparam, func, insert, select, update
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from renewals.engagement.models import Interaction, SurveyResponse, Ticket
 from renewals.health.models import HealthSnapshot
+from renewals.kit.time import day_start
 from renewals.policy.domain import Policy
 from renewals.signal import text
 from renewals.signal.domain import (
@@ -44,13 +45,9 @@ class SourceText:
     text: str
 
 
-def _start(day: date) -> datetime:
-    return datetime.combine(day, time())
-
-
 def texts_between(session: Session, since: date, until: date) -> Iterator[SourceText]:
     """Ticket subjects and bodies, survey comments and interaction texts dated in [since, until]."""
-    lo, hi = _start(since), _start(until + timedelta(days=1))
+    lo, hi = day_start(since), day_start(until + timedelta(days=1))
     tickets = select(
         Ticket.account_id, Ticket.ticket_id, Ticket.opened_at, Ticket.subject, Ticket.body
     ).where(Ticket.opened_at >= lo, Ticket.opened_at < hi)
