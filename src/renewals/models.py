@@ -7,7 +7,9 @@ from renewals.db import Base
 from renewals.engagement.models import Interaction, SurveyResponse, Ticket
 from renewals.health.models import HealthSnapshot
 from renewals.ingest.models import ImportRun
+from renewals.outbox.models import MessagePermission, OutboxMessage
 from renewals.playbook.models import Task
+from renewals.renewal.models import Renewal, StageChange
 from renewals.scheduler import JobRun
 from renewals.signal.models import Signal
 from renewals.user.models import User
@@ -23,8 +25,12 @@ __all__ = [
     "ImportRun",
     "Interaction",
     "JobRun",
+    "MessagePermission",
+    "OutboxMessage",
+    "Renewal",
     "Signal",
     "Stakeholder",
+    "StageChange",
     "SurveyResponse",
     "Task",
     "Ticket",

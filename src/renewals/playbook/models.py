@@ -23,6 +23,9 @@ class Task(Base):
     task_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("account.account_id"), index=True)
     key: Mapped[str] = mapped_column(String(120))
+    # Set for renewal playbook tasks (TIME-1..5, SEG-2/3 paths): the renewal and the step key.
+    renewal_id: Mapped[str | None] = mapped_column(ForeignKey("renewal.renewal_id"), index=True)
+    step: Mapped[str | None] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     rule: Mapped[str] = mapped_column(String(16))
@@ -31,3 +34,6 @@ class Task(Base):
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     created_on: Mapped[date] = mapped_column(Date)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(254))
+    # open | done | snoozed | cancelled; "overdue" is open with due_date before the day asked.
+    status_reason: Mapped[str | None] = mapped_column(Text)

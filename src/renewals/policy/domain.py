@@ -256,6 +256,7 @@ def _unique_keys(steps: list[Step], segment: str) -> None:
 
 
 class Timelines(PolicyModel):
+    lookahead_days: int = rule("TIME-4", "tasks appear this many days before due", ge=0, le=365)
     enterprise: list[Step] = rule("TIME-1", "enterprise playbook steps")
     mid_market: list[Step] = rule("TIME-2", "mid-market playbook steps")
     smb: list[Step] = rule("TIME-3", "SMB playbook steps")
@@ -275,6 +276,9 @@ class Stages(PolicyModel):
     preparation_days: int = rule("TIME-4", "60 preparation", gt=0)
     engagement_days: int = rule("TIME-4", "30 engagement", gt=0)
     closing_days: int = rule("TIME-4", "14 closing; day 0 execution", gt=0)
+    auto_advance_to: Literal["assessment", "preparation", "engagement", "closing", "execution"] = (
+        rule("TIME-4", "the daily run advances stages by date up to this one")
+    )
 
     @model_validator(mode="after")
     def _descending(self) -> Self:
@@ -291,6 +295,56 @@ class Stages(PolicyModel):
         return self
 
 
+class PathStep(PolicyModel):
+    key: str = inherited("task key (unique per renewal)", pattern=r"^[a-z][a-z0-9_]*$")
+    title: str = inherited("task title", min_length=1)
+    due_in_days: int = inherited("due this many days after the path starts", ge=0, le=90)
+
+
+class Paths(PolicyModel):
+    red: list[PathStep] = rule("SEG-2", "tasks added when a renewal's health is red")
+    at_risk: list[PathStep] = rule("SEG-3", "tasks added when a renewal becomes at-risk")
+
+    @model_validator(mode="after")
+    def _keys(self) -> Self:
+        keys = [s.key for s in (*self.red, *self.at_risk)]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"duplicate path step keys {', '.join(dupes)}")
+        return self
+
+
+Category = Literal["green", "yellow", "red", "expansion"]
+
+
+class Opportunity(PolicyModel):
+    at_risk_risks: list[Literal["watch", "at_risk", "save"]] = rule(
+        "SEG-3", "SIG-0 risk levels that make a renewal at-risk", min_length=1
+    )
+    early_min_days: int = rule("SEG-3", "early renewal from this many days out", gt=0)
+    early_min_score: float = rule("SEG-3", "early renewal needs this health score", ge=0, le=100)
+    early_min_customer_months: int = rule("SEG-3", "early renewal needs this tenure", ge=0)
+    expansion_target_pct: float = rule("SEG-3", "expansion target over current ARR", ge=0)
+
+
+class Touch(PolicyModel):
+    auto_segments: list[Segment] = rule("SEG-4", "segments where auto-renewal is possible")
+    auto_min_relationship: float = rule(
+        "SEG-4", "relationship score needed for auto-renewal", ge=0, le=100
+    )
+    negotiated_segments: list[Segment] = rule("SEG-4", "segments with a full sales process")
+    complex_segments: list[Segment] = rule(
+        "SEG-4", "segments negotiated when expansion or at-risk"
+    )
+
+
+class TimelineMilestone(PolicyModel):
+    days: int = inherited("days before renewal", ge=0, le=365)
+    milestone: Literal["review_value", "proposal", "agreement", "signed"] = inherited(
+        "what happens then"
+    )
+
+
 class Campaign(PolicyModel):
     alert_owner_days: int = rule("TIME-5", "internal owner alert", gt=0)
     heads_up_days: int = rule("TIME-5", "prep task and heads-up email", gt=0)
@@ -298,6 +352,30 @@ class Campaign(PolicyModel):
     escalate_days: int = rule("TIME-5", "internal escalation if not late stage", gt=0)
     management_days: int = rule("TIME-5", "management involvement, final reminder", gt=0)
     require_owner_permission: bool = rule("TIME-5", "customer messages need the owner's permission")
+    auto_send_segments: list[Segment] = rule(
+        "TIME-5", "segments allowed automated messages unless the owner says otherwise"
+    )
+    late_stages: list[Literal["engagement", "closing", "execution"]] = rule(
+        "TIME-5", "stages that count as late at T-14", min_length=1
+    )
+    max_attempts: int = rule("TIME-5", "delivery attempts before the dead letters", ge=1, le=50)
+    retry_backoff_minutes: float = rule("TIME-5", "first retry delay, doubling", gt=0)
+    customer_timeline: list[TimelineMilestone] = rule(
+        "TIME-6", "milestones shared with the customer", min_length=1
+    )
+
+    @model_validator(mode="after")
+    def _days(self) -> Self:
+        days = [
+            self.alert_owner_days,
+            self.heads_up_days,
+            self.formal_notice_days,
+            self.escalate_days,
+            self.management_days,
+        ]
+        if days != sorted(days, reverse=True) or len(set(days)) != len(days):
+            raise ValueError("campaign days must fall strictly from alert_owner to management")
+        return self
 
 
 OwnerRole = Literal["csm", "specialist", "sales", "executive"]
@@ -306,10 +384,11 @@ OwnerRole = Literal["csm", "specialist", "sales", "executive"]
 class OwnershipRule(PolicyModel):
     role: OwnerRole = rule("OWN-2", "owner role this rule assigns")
     description: str = rule("OWN-2", "why, in words", min_length=1)
+    priority: int = optional_rule("OWN-2", "the highest-priority matching rule wins", 0)
     min_arr: Decimal | None = optional_rule("OWN-2", "ARR at or above", None, ge=0)
     max_arr: Decimal | None = optional_rule("OWN-2", "ARR below", None, gt=0)
     segments: list[Segment] | None = optional_rule("OWN-2", "only these segments", None)
-    health_categories: list[Literal["green", "yellow", "red", "expansion"]] | None = optional_rule(
+    health_categories: list[Category] | None = optional_rule(
         "OWN-2", "only these health categories", None
     )
     strategic: bool | None = optional_rule("OWN-2", "only (non-)strategic accounts", None)
@@ -321,7 +400,7 @@ class Ownership(PolicyModel):
     specialist_min_customers: int = rule("OWN-1", "or at this many customers", gt=0)
     executive_sponsor_for_strategic: bool = rule("OWN-2", "executives engage on strategic accounts")
     rules: list[OwnershipRule] = rule(
-        "OWN-2", "ordered owner rules; first match wins", min_length=1
+        "OWN-2", "owner rules; the highest-priority match wins, ties must agree", min_length=1
     )
 
 
@@ -511,6 +590,9 @@ class Policy(PolicyModel):
     signals: Signals
     timelines: Timelines
     stages: Stages
+    paths: Paths
+    opportunity: Opportunity
+    touch: Touch
     campaign: Campaign
     ownership: Ownership
     save: Save

@@ -1,0 +1,1 @@
+"""Outbox: customer and internal messages, permitted per account and delivered exactly once."""

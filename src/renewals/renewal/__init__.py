@@ -1,0 +1,1 @@
+"""Renewals: the dated decision of each open contract, its segment, motion, owner and stage."""
