@@ -13,7 +13,9 @@ from renewals.demo import commands as demo_commands
 from renewals.health import commands as health_commands
 from renewals.ingest import commands as ingest_commands
 from renewals.kit.cli import AppState
+from renewals.playbook import commands as playbook_commands
 from renewals.policy import commands as policy_commands
+from renewals.renewal import commands as renewal_commands
 from renewals.signal import commands as signal_commands
 
 app = typer.Typer(
@@ -71,10 +73,13 @@ def root(
 app.add_typer(policy_commands.app, name="policy")
 app.add_typer(commands.db_app, name="db")
 app.add_typer(signal_commands.app, name="signals")
+app.add_typer(playbook_commands.app, name="tasks")
 app.command("import")(ingest_commands.import_)
 app.command("run")(commands.run)
 app.command("status")(commands.status)
 app.command("health")(health_commands.health)
+app.command("renewal")(renewal_commands.renewal)
+app.command("stage")(renewal_commands.stage)
 app.command("demo-data")(demo_commands.demo_data)
 app.command("demo")(demo_commands.demo)
 

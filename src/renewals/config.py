@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     policy_file: Path | None = None
     # DuckDB memory cap for imports and analytics; spills to data_dir/tmp beyond it.
     duckdb_memory_limit: str = "2GB"
+    # Your copies of the message templates (TIME-5, TIME-6), looked up before the packaged ones.
+    templates_dir: Path | None = None
 
 
 @lru_cache

@@ -20,7 +20,13 @@ from renewals.kit.time import utc_now
 from renewals.policy.domain import Policy
 
 # Modules whose @job functions make up the daily run (ordered by each job's `order`).
-JOB_MODULES = ("renewals.contract.jobs", "renewals.signal.jobs", "renewals.health.jobs")
+JOB_MODULES = (
+    "renewals.contract.jobs",
+    "renewals.signal.jobs",
+    "renewals.health.jobs",
+    "renewals.renewal.jobs",
+    "renewals.playbook.jobs",
+)
 
 
 class JobRun(Base):

@@ -1,13 +1,25 @@
-"""Playbook use-cases: tasks that automation opens exactly once."""
+"""Playbook use-cases: renewal timelines as tasks and the triggered campaign, each
+step created exactly once (keyed by renewal and step)."""
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from renewals.account.domain import Segment
+from renewals.account.models import Account, Stakeholder
+from renewals.health.models import HealthSnapshot
 from renewals.playbook.models import Task
+from renewals.playbook.timeline import RenewalView, planned_messages, planned_tasks
+from renewals.policy.domain import Policy
+from renewals.renewal.models import Renewal
+from renewals.user.models import User
 
 
 def ensure_task(
@@ -50,3 +62,412 @@ def open_tasks(session: Session, account_id: str) -> list[Task]:
         .order_by(Task.due_date)
     )
     return list(session.scalars(query))
+
+
+# --- renewal playbooks (TIME-1..5) -----------------------------------------------------
+
+
+@dataclass
+class PlaybookReport:
+    created: int = 0
+    late: int = 0
+    reopened: int = 0
+    by_rule: Counter[str] = field(default_factory=Counter)
+
+
+def _views(session: Session) -> list[tuple[Renewal, RenewalView]]:
+    renewals = session.scalars(
+        select(Renewal).where(Renewal.stage.not_in(("closed_won", "closed_lost")))
+    )
+    return [
+        (
+            r,
+            RenewalView(
+                r.renewal_id,
+                Segment(r.segment),
+                r.current_arr,
+                r.renewal_date,
+                r.stage,
+                r.health_category,
+                r.opportunity_type,
+                r.motion,
+            ),
+        )
+        for r in renewals
+    ]
+
+
+def _existing_keys(session: Session, model: Any, column: Any, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        found.update(session.scalars(select(column).where(column.in_(chunk))))
+    return found
+
+
+def materialize(session: Session, policy: Policy, *, as_of: date) -> PlaybookReport:
+    """TIME-1..4 and the SEG-2/SEG-3 paths: the tasks of every open renewal that came due
+    within the look-ahead window, each created once (keyed by renewal and step)."""
+    report = PlaybookReport()
+    report.reopened = reopen_snoozed(session, as_of=as_of)
+    planned = []
+    for renewal, view in _views(session):
+        for task in planned_tasks(view, as_of=as_of, policy=policy):
+            planned.append((renewal, task))
+    keys = [t.key(r.renewal_id) for r, t in planned]
+    existing = _existing_keys(session, Task, Task.key, keys)
+    rows = []
+    for renewal, task in planned:
+        key = task.key(renewal.renewal_id)
+        if key in existing:
+            continue
+        existing.add(key)
+        rows.append(
+            {
+                "account_id": renewal.account_id,
+                "key": key,
+                "renewal_id": renewal.renewal_id,
+                "step": task.step,
+                "title": task.title,
+                "description": task.description,
+                "rule": task.rule,
+                "due_date": task.due_date,
+                "owner_email": renewal.owner_email,
+                "status": "open",
+                "status_reason": (
+                    f"late entry on {as_of.isoformat()}: overdue since {task.due_date.isoformat()}"
+                    if task.late
+                    else None
+                ),
+                "created_on": as_of,
+            }
+        )
+        report.created += 1
+        report.late += task.late
+        report.by_rule[task.rule] += 1
+    if rows:
+        session.execute(insert(Task), rows)
+    session.flush()
+    return report
+
+
+@dataclass
+class CampaignReport:
+    queued: Counter[str] = field(default_factory=Counter)
+    superseded: int = 0
+
+
+def run_campaign(
+    session: Session, policy: Policy, *, as_of: date, templates_dir: Path | None = None
+) -> CampaignReport:
+    """TIME-5: write the day's campaign messages into the outbox, each once per renewal and
+    step; customer messages wait for permission there (outbox.service.enqueue)."""
+    from renewals.outbox import service as outbox_service
+    from renewals.outbox.models import OutboxMessage
+    from renewals.playbook import messages
+
+    report = CampaignReport()
+    planned = []
+    for renewal, view in _views(session):
+        for message in planned_messages(view, as_of=as_of, policy=policy):
+            planned.append((renewal, view, message))
+    keys = [m.key(r.renewal_id) for r, _, m in planned]
+    existing = outbox_service.existing_keys(session, keys)
+    todo = [(r, v, m) for r, v, m in planned if m.key(r.renewal_id) not in existing]
+    if not todo:
+        return report
+    facts = _campaign_facts(session, {r.account_id for r, _, _ in todo}, as_of=as_of)
+    for renewal, view, message in todo:
+        key = message.key(renewal.renewal_id)
+        account = facts.accounts[renewal.account_id]
+        contact = facts.contacts.get(renewal.account_id)
+        owner = facts.people.get(renewal.owner_email or "")
+        manager = facts.people.get(owner.manager_email or "") if owner else None
+        to_address, to_name = _recipient(message.recipients, contact, owner, manager)
+        language = (account.language or "en") if message.audience == "customer" else "en"
+        context = _context(renewal, view, account, contact, owner, manager, facts, as_of, policy)
+        rendered = messages.render(message.step, language, context, templates_dir=templates_dir)
+        record = {
+            "trigger_date": message.trigger_date.isoformat(),
+            "condition": message.condition,
+            "template": rendered.template,
+        }
+        if message.superseded_by is not None:
+            session.add(
+                OutboxMessage(
+                    idempotency_key=key,
+                    renewal_id=renewal.renewal_id,
+                    account_id=renewal.account_id,
+                    step=message.step,
+                    rule=message.rule,
+                    audience=message.audience,
+                    channel="email",
+                    to_address=to_address,
+                    to_name=to_name,
+                    language=rendered.language,
+                    subject=rendered.subject,
+                    body=rendered.body,
+                    status="cancelled",
+                    status_reason=(
+                        f"TIME-5: superseded by {message.superseded_by}: the renewal reached the "
+                        f"campaign on {as_of.isoformat()}, after this message's day "
+                        f"({message.trigger_date.isoformat()}); one message, not a burst"
+                    ),
+                    created_on=as_of,
+                    attempts=0,
+                    facts=record,
+                )
+            )
+            report.superseded += 1
+            continue
+        outbox_service.enqueue(
+            session,
+            key=key,
+            renewal_id=renewal.renewal_id,
+            account_id=renewal.account_id,
+            step=message.step,
+            rule=message.rule,
+            audience=message.audience,
+            channel="email",
+            to_address=to_address,
+            to_name=to_name,
+            language=rendered.language,
+            subject=rendered.subject,
+            body=rendered.body,
+            created_on=as_of,
+            facts=record,
+            segment=renewal.segment,
+            policy=policy,
+        )
+        report.queued[message.audience] += 1
+    session.flush()
+    return report
+
+
+@dataclass(frozen=True)
+class _Account:
+    name: str
+    language: str | None
+
+
+@dataclass(frozen=True)
+class _Person:
+    email: str
+    name: str
+    manager_email: str | None
+
+
+@dataclass(frozen=True)
+class _Contact:
+    name: str
+    email: str
+    role: str
+
+
+@dataclass(frozen=True)
+class _Facts:
+    accounts: dict[str, _Account]
+    contacts: dict[str, _Contact]
+    people: dict[str, _Person]
+    features: dict[str, dict[str, Any]]
+
+
+CONTACT_ORDER = ("champion", "decision_maker", "economic_buyer", "user")
+
+
+def _campaign_facts(session: Session, account_ids: set[str], *, as_of: date) -> _Facts:
+    ids = sorted(account_ids)
+    accounts: dict[str, _Account] = {}
+    contacts: dict[str, _Contact] = {}
+    features: dict[str, dict[str, Any]] = {}
+    candidates: dict[str, list[tuple[Any, ...]]] = {}
+    day = session.scalar(select(func.max(HealthSnapshot.as_of)).where(HealthSnapshot.as_of <= as_of))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for account_id, name, language in session.execute(
+            select(Account.account_id, Account.name, Account.language).where(
+                Account.account_id.in_(chunk)
+            )
+        ):
+            accounts[account_id] = _Account(name, language)
+        for row in session.execute(
+            select(
+                Stakeholder.account_id,
+                Stakeholder.name,
+                Stakeholder.email,
+                Stakeholder.role,
+                Stakeholder.last_engaged_at,
+            ).where(
+                Stakeholder.account_id.in_(chunk),
+                Stakeholder.email.is_not(None),
+                (Stakeholder.left_at.is_(None)) | (Stakeholder.left_at > as_of),
+            )
+        ):
+            candidates.setdefault(row[0], []).append(row)
+        if day is not None:
+            for account_id, values in session.execute(
+                select(HealthSnapshot.account_id, HealthSnapshot.features).where(
+                    HealthSnapshot.as_of == day, HealthSnapshot.account_id.in_(chunk)
+                )
+            ):
+                features[account_id] = values or {}
+    for account_id, rows in candidates.items():
+        best = min(
+            rows,
+            key=lambda r: (
+                CONTACT_ORDER.index(r[3]) if r[3] in CONTACT_ORDER else len(CONTACT_ORDER),
+                -(r[4].toordinal() if r[4] else 0),
+                r[2],
+            ),
+        )
+        contacts[account_id] = _Contact(best[1], best[2], best[3])
+    people = {
+        email: _Person(email, name, manager)
+        for email, name, manager in session.execute(
+            select(User.email, User.name, User.manager_email)
+        )
+    }
+    return _Facts(accounts, contacts, people, features)
+
+
+def _recipient(
+    who: str, contact: _Contact | None, owner: _Person | None, manager: _Person | None
+) -> tuple[str | None, str | None]:
+    if who == "customer":
+        return (contact.email, contact.name) if contact else (None, None)
+    if who == "owner":
+        return (owner.email, owner.name) if owner else (None, None)
+    if who == "manager":
+        target = manager or owner
+        return (target.email, target.name) if target else (None, None)
+    found = [p for p in (owner, manager) if p is not None]
+    if not found:
+        return None, None
+    return ", ".join(p.email for p in found), ", ".join(p.name for p in found)
+
+
+def _context(
+    renewal: Renewal,
+    view: RenewalView,
+    account: _Account,
+    contact: _Contact | None,
+    owner: _Person | None,
+    manager: _Person | None,
+    facts: _Facts,
+    as_of: date,
+    policy: Policy,
+) -> dict[str, Any]:
+    from renewals.playbook import messages
+
+    values = facts.features.get(renewal.account_id, {})
+    seats = values.get("seats")
+    return {
+        "account_name": account.name,
+        "contact_name": contact.name if contact else None,
+        "renewal_id": renewal.renewal_id,
+        "renewal_date": renewal.renewal_date,
+        "days_to_renewal": (renewal.renewal_date - as_of).days,
+        "arr": renewal.current_arr,
+        "currency": renewal.currency,
+        "owner_name": owner.name if owner else None,
+        "owner_email": owner.email if owner else None,
+        "manager_name": manager.name if manager else None,
+        "segment": renewal.segment,
+        "opportunity_type": renewal.opportunity_type,
+        "touch_model": renewal.touch_model,
+        "stage": renewal.stage,
+        "health_score": renewal.health_score,
+        "health_category": renewal.health_category,
+        "signals": list(renewal.signals or []),
+        "value": {
+            "events_30d": values.get("events_30d"),
+            "active_users_30d": values.get("active_users_30d"),
+            "seats": None if seats is None else int(seats),
+            "seat_utilisation": values.get("seat_utilisation"),
+            "key_feature_adoption": values.get("key_feature_adoption"),
+            "usage_change_30d": values.get("usage_change_30d"),
+        },
+        "timeline": messages.customer_timeline(
+            renewal.renewal_date,
+            [(m.days, m.milestone) for m in policy.campaign.customer_timeline],
+            as_of,
+        ),
+        "as_of": as_of,
+    }
+
+
+# --- people working their tasks ---------------------------------------------------------
+
+
+def _task_for(session: Session, task_id: int, by: str) -> Task:
+    from renewals.errors import NotFound, RenewalsError
+
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    user = session.get(User, by)
+    if user is None or not user.active:
+        raise RenewalsError(f"{by!r} is not an active user (see users.csv)")
+    if task.status in ("done", "cancelled"):
+        raise RenewalsError(f"task {task_id} is already {task.status}")
+    return task
+
+
+def complete_task(session: Session, task_id: int, *, by: str, note: str = "") -> Task:
+    """Mark a task done (completion is tracked: who and when)."""
+    from renewals.kit.time import utc_now
+
+    task = _task_for(session, task_id, by)
+    task.status = "done"
+    task.completed_at = utc_now()
+    task.completed_by = by
+    task.status_reason = note or task.status_reason
+    session.flush()
+    return task
+
+
+def snooze_task(session: Session, task_id: int, *, by: str, until: date, reason: str) -> Task:
+    """Put a task off until a day, with a reason; the daily run reopens it on that day."""
+    from renewals.errors import RenewalsError
+
+    task = _task_for(session, task_id, by)
+    if not reason.strip():
+        raise RenewalsError("snoozing a task needs a reason")
+    if until <= task.due_date and task.status == "open":
+        raise RenewalsError(f"snooze until a day after its due date ({task.due_date})")
+    task.status_reason = (
+        f"snoozed by {by} until {until.isoformat()} (was due {task.due_date.isoformat()}): {reason}"
+    )
+    task.status = "snoozed"
+    task.due_date = until
+    session.flush()
+    return task
+
+
+def reopen_snoozed(session: Session, *, as_of: date) -> int:
+    """Snoozed tasks whose day has come are open again."""
+    from sqlalchemy import update
+
+    result = session.execute(
+        update(Task).where(Task.status == "snoozed", Task.due_date <= as_of).values(status="open")
+    )
+    return result.rowcount or 0
+
+
+def list_tasks(
+    session: Session,
+    *,
+    as_of: date,
+    owner: str | None = None,
+    overdue_only: bool = False,
+    include_done: bool = False,
+    limit: int = 200,
+) -> list[Task]:
+    query = select(Task)
+    if owner:
+        query = query.where(Task.owner_email == owner)
+    if overdue_only:
+        query = query.where(Task.status == "open", Task.due_date < as_of)
+    elif not include_done:
+        query = query.where(Task.status.in_(("open", "snoozed")))
+    return list(session.scalars(query.order_by(Task.due_date, Task.task_id).limit(limit)))

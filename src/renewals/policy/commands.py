@@ -7,11 +7,13 @@ from typing import Annotated, Any
 
 import tomli_w
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from renewals.kit.cli import console, fail, state
 from renewals.policy import service
 from renewals.policy.service import PolicyError
+from renewals.renewal import routing
 
 app = typer.Typer(
     help="See and check the policy: every threshold, weight, window and limit, with its rule ID.",
@@ -79,9 +81,15 @@ def show(
 
 @app.command()
 def check(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A policy TOML file (only the keys you change).")],
 ) -> None:
     """Validate a policy file against the rules; lists every bad key, exits 1 if any.
+
+    Beyond each value, the ownership rules (OWN-2) are tried on every kind of renewal
+    they can tell apart (ARR at each boundary, every segment, health category and
+    strategic flag) and on the open renewals in the database, if there is one: a rule
+    set that leaves a renewal with no owner, or with two, is rejected with an example.
 
     Example: renewals policy check my-policy.toml
     """
@@ -89,6 +97,13 @@ def check(
         policy = service.load(file)
     except PolicyError as exc:
         fail(exc.message)
+    problems = routing.check(policy, _real_renewals(ctx, policy))
+    if problems:
+        lines = []
+        for p in problems:
+            example = f"e.g. renewal {p.renewal_id}" if p.renewal_id else "a generated example"
+            lines.append(f"  ownership.rules (OWN-2): {p.message} ({example})")
+        fail(escape(f"invalid policy {file}:\n" + "\n".join(lines)))
     defaults = {e.key: e.value for e in service.entries(service.load())}
     changed = [e for e in service.entries(policy) if defaults.get(e.key) != e.value]
     console.print(
@@ -96,3 +111,24 @@ def check(
     )
     for entry in changed:
         console.print(f"  {entry.key} = {entry.value}  [magenta]{entry.rule}[/]")
+
+
+def _real_renewals(ctx: typer.Context, policy: Any) -> list[tuple[str, routing.RoutingFacts]]:
+    """The open renewals of the configured database, if it exists (never creates one)."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from renewals.db import make_engine, session_scope
+    from renewals.renewal import service as renewal_service
+
+    url = state(ctx).settings.database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return []
+    try:
+        engine = make_engine(url)
+        if not inspect(engine).has_table("renewal"):
+            return []
+        with session_scope(engine) as session:
+            return list(renewal_service.routing_examples(session, policy))
+    except SQLAlchemyError:
+        return []

@@ -321,6 +321,9 @@ class Opportunity(PolicyModel):
     at_risk_risks: list[Literal["watch", "at_risk", "save"]] = rule(
         "SEG-3", "SIG-0 risk levels that make a renewal at-risk", min_length=1
     )
+    healthy_categories: list[Category] = rule(
+        "SEG-2", "health categories not made at-risk by signals short of save mode"
+    )
     early_min_days: int = rule("SEG-3", "early renewal from this many days out", gt=0)
     early_min_score: float = rule("SEG-3", "early renewal needs this health score", ge=0, le=100)
     early_min_customer_months: int = rule("SEG-3", "early renewal needs this tenure", ge=0)

@@ -1,0 +1,115 @@
+"""`renewals tasks`: the playbook's work for a person: list, complete, snooze."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from renewals.db import session_scope
+from renewals.errors import RenewalsError
+from renewals.kit.cli import console, fail, fail_with, parse_as_of, state
+from renewals.playbook import service
+
+app = typer.Typer(
+    help="Playbook tasks (TIME-1..5, HEALTH-4, SEG-2/3 paths): list, complete, snooze.",
+    no_args_is_help=True,
+)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    owner: Annotated[str | None, typer.Option(help="Only this person's tasks (email).")] = None,
+    overdue: Annotated[bool, typer.Option(help="Only open tasks past their due date.")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="Include done and cancelled tasks.")] = False,
+    as_of: Annotated[str | None, typer.Option(help="Day to judge 'overdue' from.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many rows.")] = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List tasks, soonest due first; overdue ones are flagged.
+
+    Examples:\n
+      renewals tasks list --owner carl@renewals.example\n
+      renewals tasks list --overdue --json
+    """
+    day = parse_as_of(as_of)
+    with session_scope(state(ctx).engine()) as session:
+        tasks = service.list_tasks(
+            session, as_of=day, owner=owner, overdue_only=overdue, include_done=all_, limit=limit
+        )
+        rows = [
+            {
+                "task_id": t.task_id,
+                "due_date": t.due_date.isoformat(),
+                "status": "overdue" if t.status == "open" and t.due_date < day else t.status,
+                "rule": t.rule,
+                "account_id": t.account_id,
+                "renewal_id": t.renewal_id,
+                "step": t.step,
+                "owner_email": t.owner_email,
+                "title": t.title,
+                "note": t.status_reason,
+            }
+            for t in tasks
+        ]
+    if as_json:
+        console.print_json(json.dumps(rows))
+        return
+    if not rows:
+        console.print("No tasks match. Tasks appear when `renewals run` finds steps coming due.")
+        return
+    table = Table(title=f"Tasks ({len(rows)} shown, as of {day})")
+    for col in ("id", "due", "status", "rule", "renewal / account", "owner", "title"):
+        table.add_column(col)
+    for r in rows:
+        status = f"[bold red]{r['status']}[/]" if r["status"] == "overdue" else r["status"]
+        table.add_row(
+            str(r["task_id"]), r["due_date"], status, r["rule"],
+            r["renewal_id"] or r["account_id"], r["owner_email"] or "-", r["title"],
+        )
+    console.print(table)
+
+
+@app.command()
+def done(
+    ctx: typer.Context,
+    task_id: Annotated[int, typer.Argument(help="The task's id (see `renewals tasks list`).")],
+    by: Annotated[str, typer.Option(help="Who completed it (a user's email).")],
+    note: Annotated[str, typer.Option(help="What was done, optionally.")] = "",
+) -> None:
+    """Mark a task done.
+
+    Example: renewals tasks done 42 --by carl@renewals.example --note "EBR booked for 3 Feb"
+    """
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            task = service.complete_task(session, task_id, by=by, note=note)
+            console.print(f"task {task.task_id} done: {task.title}")
+    except RenewalsError as exc:
+        fail_with(exc)
+
+
+@app.command()
+def snooze(
+    ctx: typer.Context,
+    task_id: Annotated[int, typer.Argument(help="The task's id.")],
+    until: Annotated[str, typer.Option(help="Day it comes back (YYYY-MM-DD).")],
+    reason: Annotated[str, typer.Option(help="Why it waits.")],
+    by: Annotated[str, typer.Option(help="Who snoozes it (a user's email).")],
+) -> None:
+    """Put a task off until a day, with a reason; `renewals run` reopens it then.
+
+    Example: renewals tasks snooze 42 --until 2026-12-10 --reason "champion on leave" --by carl@renewals.example
+    """
+    try:
+        day = parse_as_of(until)
+        with session_scope(state(ctx).engine()) as session:
+            task = service.snooze_task(session, task_id, by=by, until=day, reason=reason)
+            console.print(f"task {task.task_id} snoozed until {task.due_date}")
+    except RenewalsError as exc:
+        fail_with(exc)
+    except ValueError as exc:
+        fail(str(exc))

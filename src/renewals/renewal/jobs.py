@@ -1,0 +1,20 @@
+"""Daily-run step of the renewal domain."""
+
+from __future__ import annotations
+
+from renewals.renewal import service
+from renewals.scheduler import JobContext, job
+
+
+@job("renewal.sync", order=50)
+def sync(ctx: JobContext) -> str:
+    """FUND-1, SEG-1..4, OWN-1/2, TIME-4: one renewal per open contract, decided and staged."""
+    report = service.sync(ctx.session, ctx.policy, as_of=ctx.as_of)
+    stages = ", ".join(f"{k} {v:,}" for k, v in sorted(report.by_stage.items()))
+    text = (
+        f"{report.created:,} new, {report.updated:,} updated, {report.closed:,} closed, "
+        f"{report.stage_moves:,} stage moves; open by stage: {stages or 'none'}"
+    )
+    if report.unowned:
+        text += f"; {report.unowned:,} without an owner (nobody active holds the role, OWN-2)"
+    return text

@@ -1,0 +1,124 @@
+"""Renewal queries: what the daily sync reads, in a handful of set-based queries."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from renewals.account.models import Account
+from renewals.contract.models import Contract
+from renewals.health.models import HealthSnapshot
+from renewals.renewal.domain import OPEN_STAGES
+from renewals.renewal.models import Renewal
+from renewals.user.models import User
+
+
+@dataclass(frozen=True)
+class ContractRow:
+    contract_id: str
+    account_id: str
+    end_date: date
+    arr: Decimal
+    currency: str
+    auto_renew: bool
+    payment_on_file: bool
+    outcome: str | None
+    closed_at: date | None
+    strategic: bool
+    customer_since: date | None
+    segment_override: str | None
+    segment_override_reason: str | None
+    account_owner: str | None
+
+
+def contracts_to_renew(session: Session) -> list[ContractRow]:
+    """FUND-1: every open contract (no outcome yet), plus the contracts of renewals we
+    already track (to see them close)."""
+    tracked = select(Renewal.contract_id).where(Renewal.stage.in_([s.value for s in OPEN_STAGES]))
+    query = (
+        select(
+            Contract.contract_id,
+            Contract.account_id,
+            Contract.end_date,
+            Contract.arr,
+            Contract.currency,
+            Contract.auto_renew,
+            Contract.payment_on_file,
+            Contract.outcome,
+            Contract.closed_at,
+            Account.strategic,
+            Account.customer_since,
+            Account.segment_override,
+            Account.segment_override_reason,
+            Account.owner_email,
+        )
+        .join(Account, Account.account_id == Contract.account_id)
+        .where(Contract.outcome.is_(None) | Contract.contract_id.in_(tracked))
+        .order_by(Contract.contract_id)
+    )
+    return [ContractRow(*row) for row in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class HealthRow:
+    score: float | None
+    category: str | None
+    relationship: float | None
+    risk: str | None
+    growth: tuple[str, ...]
+    features: dict[str, Any]
+
+
+def health_on(session: Session, as_of: date) -> dict[str, HealthRow]:
+    """The latest health snapshot on or before `as_of` per account (the day's, normally)."""
+    day = session.scalar(select(func.max(HealthSnapshot.as_of)).where(HealthSnapshot.as_of <= as_of))
+    if day is None:
+        return {}
+    rows = session.execute(
+        select(
+            HealthSnapshot.account_id,
+            HealthSnapshot.score,
+            HealthSnapshot.category,
+            HealthSnapshot.components,
+            HealthSnapshot.risk,
+            HealthSnapshot.reasons,
+            HealthSnapshot.features,
+        ).where(HealthSnapshot.as_of == day)
+    )
+    found = {}
+    for account_id, score, category, components, risk, reasons, features in rows:
+        relationship = next(
+            (c.get("score") for c in components or [] if c.get("name") == "relationship"), None
+        )
+        growth = tuple(r for r in reasons or [] if "expansion opportunity" in r)
+        found[account_id] = HealthRow(score, category, relationship, risk, growth, features or {})
+    return found
+
+
+def active_people(session: Session) -> list[tuple[str, str, str | None]]:
+    """(email, role, manager_email) of every active user."""
+    return list(
+        session.execute(
+            select(User.email, User.role, User.manager_email).where(User.active.is_(True))
+        ).tuples()
+    )
+
+
+def open_load(session: Session) -> Counter[str]:
+    """Open renewals per owner (OWN-2 load balancing)."""
+    rows = session.execute(
+        select(Renewal.owner_email, func.count())
+        .where(Renewal.stage.in_([s.value for s in OPEN_STAGES]), Renewal.owner_email.is_not(None))
+        .group_by(Renewal.owner_email)
+    )
+    return Counter({email: n for email, n in rows})
+
+
+def renewals_by_contract(session: Session) -> dict[str, Renewal]:
+    return {r.contract_id: r for r in session.scalars(select(Renewal))}

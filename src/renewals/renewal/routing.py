@@ -1,0 +1,201 @@
+"""Ownership routing (OWN-1, OWN-2): exactly one owner role per renewal, then a person.
+
+Every rule whose conditions hold is a candidate; the highest `priority` wins. Two
+candidates of different roles at the top priority, or none, is an ambiguous rule set:
+an error with the renewal that shows it, never a guess (OWN-2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import product
+
+from renewals.account.domain import Segment
+from renewals.policy.domain import OwnershipRule, Policy
+from renewals.renewal.domain import Decision
+
+CATEGORIES = ("green", "yellow", "red", "expansion", None)
+
+
+@dataclass(frozen=True)
+class RoutingFacts:
+    arr: Decimal
+    segment: Segment
+    health_category: str | None
+    strategic: bool
+
+    def describe(self) -> str:
+        return (
+            f"ARR {self.arr:,.0f}, segment {self.segment.value}, "
+            f"health {self.health_category or 'unscored'}, "
+            f"{'strategic' if self.strategic else 'not strategic'}"
+        )
+
+
+class AmbiguousOwnership(ValueError):
+    """OWN-2: the rules give this renewal no owner, or two."""
+
+    def __init__(self, facts: RoutingFacts, message: str) -> None:
+        self.facts = facts
+        super().__init__(message)
+
+
+def _conditions(rule: OwnershipRule) -> list[str]:
+    parts = []
+    if rule.min_arr is not None:
+        parts.append(f"ARR >= {rule.min_arr:,.0f}")
+    if rule.max_arr is not None:
+        parts.append(f"ARR < {rule.max_arr:,.0f}")
+    if rule.segments is not None:
+        parts.append("segment in " + "/".join(s.value for s in rule.segments))
+    if rule.health_categories is not None:
+        parts.append("health in " + "/".join(rule.health_categories))
+    if rule.strategic is not None:
+        parts.append("strategic" if rule.strategic else "not strategic")
+    return parts
+
+
+def matches(rule: OwnershipRule, facts: RoutingFacts) -> bool:
+    if rule.min_arr is not None and facts.arr < rule.min_arr:
+        return False
+    if rule.max_arr is not None and facts.arr >= rule.max_arr:
+        return False
+    if rule.segments is not None and facts.segment not in rule.segments:
+        return False
+    if rule.health_categories is not None and facts.health_category not in rule.health_categories:
+        return False
+    return rule.strategic is None or facts.strategic == rule.strategic
+
+
+def route(rules: Sequence[OwnershipRule], facts: RoutingFacts, *, model: str) -> Decision:
+    """OWN-2: the owner role, with the rule (number, words, conditions) that chose it."""
+    candidates = [(i, r) for i, r in enumerate(rules) if matches(r, facts)]
+    if not candidates:
+        raise AmbiguousOwnership(facts, f"no ownership rule matches a renewal with {facts.describe()}")
+    top = max(r.priority for _, r in candidates)
+    winners = [(i, r) for i, r in candidates if r.priority == top]
+    roles = sorted({r.role for _, r in winners})
+    if len(roles) > 1:
+        listed = "; ".join(
+            f"rule {i + 1} ({r.role}: {r.description})" for i, r in winners
+        )
+        raise AmbiguousOwnership(
+            facts,
+            f"a renewal with {facts.describe()} gets {len(roles)} owners at priority {top}: "
+            f"{listed}",
+        )
+    index, chosen = winners[0]
+    conditions = _conditions(chosen) or ["matches every renewal"]
+    reasons = [
+        f"OWN-2: rule {index + 1} '{chosen.description}' ({', '.join(conditions)}) "
+        f"assigns the {chosen.role}",
+        f"OWN-1: ownership model is {model}",
+    ]
+    overruled = [(i, r) for i, r in candidates if r.priority < top]
+    if overruled:
+        reasons.append(
+            "OWN-2: outranks "
+            + "; ".join(f"rule {i + 1} ({r.role}, priority {r.priority})" for i, r in overruled)
+        )
+    return Decision(
+        chosen.role,
+        tuple(reasons),
+        ("OWN-1", "OWN-2"),
+        {"rule": index + 1, "priority": chosen.priority, "facts": facts.describe()},
+    )
+
+
+def _boundaries(policy: Policy) -> list[Decimal]:
+    """ARR values where some rule or band changes its answer, and either side of each."""
+    edges: set[Decimal] = {Decimal(0)}
+    for rule in policy.ownership.rules:
+        for edge in (rule.min_arr, rule.max_arr):
+            if edge is not None:
+                edges.add(edge)
+    for band in policy.segments.bands:
+        edges.add(band.min_arr)
+        if band.max_arr is not None:
+            edges.add(band.max_arr)
+    values: set[Decimal] = set()
+    for edge in edges:
+        values.update({edge, edge + Decimal("0.01"), max(Decimal(0), edge - Decimal("0.01"))})
+    values.add(max(edges) * 10 + 1)
+    return sorted(values)
+
+
+def example_renewals(policy: Policy) -> Iterator[RoutingFacts]:
+    """Every kind of renewal the rules can tell apart: ARR at each boundary and either side,
+    every segment (overrides make any ARR/segment pair possible), every health category
+    and both strategic flags."""
+    for arr, segment, category, strategic in product(
+        _boundaries(policy), Segment, CATEGORIES, (False, True)
+    ):
+        yield RoutingFacts(arr, segment, category, strategic)
+
+
+@dataclass(frozen=True)
+class RoutingProblem:
+    facts: RoutingFacts
+    message: str
+    renewal_id: str | None = None
+
+
+def check(
+    policy: Policy, real: Iterable[tuple[str, RoutingFacts]] = ()
+) -> list[RoutingProblem]:
+    """OWN-2: problems of the rule set, one example each (real renewals first, then the
+    generated examples), so a policy that would leave any renewal with no owner or two is
+    rejected before it runs."""
+    problems: dict[str, RoutingProblem] = {}
+    rules = policy.ownership.rules
+    for renewal_id, facts in real:
+        try:
+            route(rules, facts, model=policy.ownership.model)
+        except AmbiguousOwnership as exc:
+            kind = _kind(exc)
+            problems.setdefault(kind, RoutingProblem(facts, str(exc), renewal_id))
+    for facts in example_renewals(policy):
+        try:
+            route(rules, facts, model=policy.ownership.model)
+        except AmbiguousOwnership as exc:
+            problems.setdefault(_kind(exc), RoutingProblem(facts, str(exc)))
+    return list(problems.values())
+
+
+def _kind(exc: AmbiguousOwnership) -> str:
+    message = str(exc)
+    return message.split(":", 1)[1] if "gets" in message else "none"
+
+
+@dataclass(frozen=True)
+class Person:
+    email: str
+    role: str
+
+
+def pick_person(
+    role: str,
+    *,
+    account_owner: Person | None,
+    people: Sequence[Person],
+    load: Mapping[str, int],
+) -> tuple[str | None, str]:
+    """OWN-2: the account's own owner when they hold the role, else the least-loaded person
+    of that role (ties by email, so the choice is stable); None when nobody has the role."""
+    if account_owner is not None and account_owner.role == role:
+        return account_owner.email, f"OWN-2: {account_owner.email} owns the account and is a {role}"
+    pool = sorted((p for p in people if p.role == role), key=lambda p: (load.get(p.email, 0), p.email))
+    if not pool:
+        return None, f"OWN-2: nobody active has the role {role}: the renewal waits for an owner"
+    chosen = pool[0]
+    why = (
+        f"the account's owner ({account_owner.email}) is a {account_owner.role}"
+        if account_owner
+        else "the account has no owner"
+    )
+    return chosen.email, (
+        f"OWN-2: {why}; {chosen.email} is the {role} with the fewest open renewals "
+        f"({load.get(chosen.email, 0)})"
+    )

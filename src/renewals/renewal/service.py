@@ -1,0 +1,372 @@
+"""Renewal use-cases: keep one Renewal per open contract, with its decisions and stage.
+
+load (open contracts, the day's health and signals, people) -> domain (segment,
+opportunity, touch, motion, owner, stage) -> persist (renewal rows and their stage
+history). Re-running the same day changes nothing; a new day moves stages forward
+and records outcomes that the import brought in.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from renewals.account.domain import Segment
+from renewals.errors import NotFound, RenewalsError
+from renewals.kit.time import utc_now
+from renewals.playbook.models import Task
+from renewals.policy.domain import Policy
+from renewals.renewal import repository, routing
+from renewals.renewal.domain import (
+    Decision,
+    RenewalFacts,
+    Stage,
+    advance,
+    closed_stage,
+    motion_decision,
+    opportunity_decision,
+    segment_decision,
+    target_arr,
+    touch_decision,
+)
+from renewals.renewal.models import Renewal, StageChange
+from renewals.renewal.repository import ContractRow, HealthRow
+from renewals.signal import service as signal_service
+
+
+def renewal_id_for(contract_id: str) -> str:
+    return f"R-{contract_id}"
+
+
+@dataclass
+class SyncReport:
+    created: int = 0
+    updated: int = 0
+    closed: int = 0
+    stage_moves: int = 0
+    by_stage: Counter[str] = field(default_factory=Counter)
+    unowned: int = 0
+
+
+def facts_for(
+    row: ContractRow, health: HealthRow | None, signals: tuple[str, ...]
+) -> RenewalFacts:
+    return RenewalFacts(
+        renewal_id=renewal_id_for(row.contract_id),
+        account_id=row.account_id,
+        renewal_date=row.end_date,
+        arr=row.arr,
+        auto_renew=row.auto_renew,
+        payment_on_file=row.payment_on_file,
+        strategic=row.strategic,
+        customer_since=row.customer_since,
+        segment_override=Segment(row.segment_override) if row.segment_override else None,
+        segment_override_reason=row.segment_override_reason,
+        health_score=health.score if health else None,
+        health_category=health.category if health else None,
+        relationship_score=health.relationship if health else None,
+        risk=health.risk if health else None,
+        signals=signals,
+        growth_reasons=health.growth if health else (),
+    )
+
+
+@dataclass(frozen=True)
+class Decisions:
+    segment: Decision
+    opportunity: Decision
+    touch: Decision
+    motion: Decision
+    owner_role: Decision
+
+
+def decide(facts: RenewalFacts, *, as_of: date, policy: Policy) -> Decisions:
+    """SEG-1..4 and OWN-2 for one renewal (pure)."""
+    segment = segment_decision(facts, policy)
+    opportunity = opportunity_decision(facts, as_of=as_of, policy=policy)
+    touch = touch_decision(
+        facts, segment=Segment(segment.value), opportunity=opportunity.value, policy=policy
+    )
+    owner = routing.route(
+        policy.ownership.rules,
+        routing.RoutingFacts(
+            facts.arr, Segment(segment.value), facts.health_category, facts.strategic
+        ),
+        model=policy.ownership.model,
+    )
+    return Decisions(segment, opportunity, touch, motion_decision(facts), owner)
+
+
+def sync(session: Session, policy: Policy, *, as_of: date) -> SyncReport:
+    """Create or update the Renewal of every open contract; close those whose contract
+    has an outcome. Idempotent for a given `as_of`."""
+    report = SyncReport()
+    health = repository.health_on(session, as_of)
+    kinds = signal_service.active_kinds(session, policy, as_of=as_of)
+    people = repository.active_people(session)
+    by_email = {email: routing.Person(email, role) for email, role, _ in people}
+    persons = list(by_email.values())
+    load = repository.open_load(session)
+    existing = repository.renewals_by_contract(session)
+    now = utc_now()
+
+    for row in repository.contracts_to_renew(session):
+        renewal = existing.get(row.contract_id)
+        if row.outcome is not None:
+            if renewal is not None and not Stage(renewal.stage).is_closed:
+                _close(session, renewal, row, as_of=as_of, now=now)
+                if renewal.owner_email:
+                    load[renewal.owner_email] -= 1
+                report.closed += 1
+            continue
+        facts = facts_for(row, health.get(row.account_id), kinds.get(row.account_id, ()))
+        try:
+            decisions = decide(facts, as_of=as_of, policy=policy)
+        except routing.AmbiguousOwnership as exc:
+            raise RenewalsError(
+                f"renewal {facts.renewal_id}: {exc} (OWN-2: fix the ownership rules; "
+                "`renewals policy check FILE` shows every gap)"
+            ) from None
+        owner_email, owner_reason = _owner(
+            renewal, decisions.owner_role.value, row, by_email, persons, load
+        )
+        record = {
+            "segment": decisions.segment.as_record(),
+            "opportunity": decisions.opportunity.as_record(),
+            "touch": decisions.touch.as_record(),
+            "motion": decisions.motion.as_record(),
+            "owner": {
+                **decisions.owner_role.as_record(),
+                "reasons": [*decisions.owner_role.reasons, owner_reason],
+                "email": owner_email,
+            },
+        }
+        values: dict[str, Any] = {
+            "account_id": row.account_id,
+            "renewal_date": row.end_date,
+            "currency": row.currency,
+            "current_arr": row.arr,
+            "target_arr": target_arr(row.arr, decisions.opportunity.value, policy),
+            "segment": decisions.segment.value,
+            "opportunity_type": decisions.opportunity.value,
+            "touch_model": decisions.touch.value,
+            "motion": decisions.motion.value,
+            "owner_role": decisions.owner_role.value,
+            "owner_email": owner_email,
+            "health_score": facts.health_score,
+            "health_category": facts.health_category,
+            "risk": facts.risk,
+            "signals": list(facts.signals),
+            "decisions": record,
+        }
+        if owner_email is None:
+            report.unowned += 1
+        days = facts.days_to_renewal(as_of)
+        if renewal is None:
+            renewal = Renewal(
+                renewal_id=facts.renewal_id,
+                contract_id=row.contract_id,
+                stage=Stage.assessment.value,
+                stage_since=as_of,
+                created_on=as_of,
+                updated_on=as_of,
+                **values,
+            )
+            session.add(renewal)
+            session.add(
+                StageChange(
+                    renewal_id=renewal.renewal_id,
+                    from_stage=None,
+                    to_stage=Stage.assessment.value,
+                    on=as_of,
+                    at=now,
+                    by="system",
+                    rule="FUND-1",
+                    reason=f"FUND-1: open contract {row.contract_id} renews on {row.end_date}",
+                )
+            )
+            report.created += 1
+        else:
+            changed = {k: v for k, v in values.items() if getattr(renewal, k) != v}
+            if changed:
+                for key, value in changed.items():
+                    setattr(renewal, key, value)
+                renewal.updated_on = as_of
+                report.updated += 1
+        move = advance(Stage(renewal.stage), days, policy.stages)
+        if move is not None:
+            target, reason = move
+            _move(session, renewal, target, on=as_of, now=now, by="system", rule="TIME-4", reason=reason)
+            report.stage_moves += 1
+        report.by_stage[renewal.stage] += 1
+    session.flush()
+    return report
+
+
+def _owner(
+    renewal: Renewal | None,
+    role: str,
+    row: ContractRow,
+    by_email: dict[str, routing.Person],
+    persons: list[routing.Person],
+    load: Counter[str],
+) -> tuple[str | None, str]:
+    """Keep the current owner while they still hold the role; otherwise pick (OWN-2)."""
+    if renewal is not None and renewal.owner_email:
+        current = by_email.get(renewal.owner_email)
+        if current is not None and current.role == role:
+            reason = next(
+                (
+                    r
+                    for r in (renewal.decisions or {}).get("owner", {}).get("reasons", [])
+                    if r.startswith("OWN-2: ") and renewal.owner_email in r
+                ),
+                f"OWN-2: {renewal.owner_email} keeps the renewal ({role})",
+            )
+            return renewal.owner_email, reason
+        load[renewal.owner_email] -= 1
+    email, reason = routing.pick_person(
+        role,
+        account_owner=by_email.get(row.account_owner or ""),
+        people=persons,
+        load=load,
+    )
+    if email:
+        load[email] += 1
+    return email, reason
+
+
+def _move(
+    session: Session,
+    renewal: Renewal,
+    target: Stage,
+    *,
+    on: date,
+    now: Any,
+    by: str,
+    rule: str | None,
+    reason: str,
+) -> None:
+    session.add(
+        StageChange(
+            renewal_id=renewal.renewal_id,
+            from_stage=renewal.stage,
+            to_stage=target.value,
+            on=on,
+            at=now,
+            by=by,
+            rule=rule,
+            reason=reason,
+        )
+    )
+    renewal.stage = target.value
+    renewal.stage_since = on
+    renewal.updated_on = on
+
+
+def _close(session: Session, renewal: Renewal, row: ContractRow, *, as_of: date, now: Any) -> None:
+    """FUND-1: the contract's outcome closes the renewal; its open playbook work stops."""
+    from renewals.outbox import service as outbox_service
+
+    assert row.outcome is not None
+    target = closed_stage(row.outcome)
+    _move(
+        session,
+        renewal,
+        target,
+        on=row.closed_at or as_of,
+        now=now,
+        by="system",
+        rule="FUND-1",
+        reason=f"FUND-1: contract {row.contract_id} closed as {row.outcome}",
+    )
+    renewal.outcome = row.outcome
+    renewal.closed_on = row.closed_at or as_of
+    session.execute(
+        update(Task)
+        .where(Task.renewal_id == renewal.renewal_id, Task.status.in_(("open", "snoozed")))
+        .values(status="cancelled", status_reason=f"renewal closed ({row.outcome}) on {as_of}")
+    )
+    outbox_service.cancel_for_renewal(
+        session, renewal.renewal_id, reason=f"renewal closed ({row.outcome})"
+    )
+
+
+def set_stage(
+    session: Session, renewal_id: str, stage: Stage, *, by: str, reason: str, on: date
+) -> Renewal:
+    """A person moves a renewal to another open stage (forward or back), with a reason."""
+    from renewals.audit import service as audit
+
+    renewal = get(session, renewal_id)
+    if Stage(renewal.stage).is_closed:
+        raise RenewalsError(
+            f"renewal {renewal_id} is {renewal.stage}: closed renewals follow their contract's outcome"
+        )
+    if stage.is_closed:
+        raise RenewalsError(
+            "closed_won/closed_lost come from the contract's outcome (import it, FUND-1)"
+        )
+    if not reason.strip():
+        raise RenewalsError("a stage change needs a reason (LEARN-2 uses it to find stalls)")
+    if stage.value == renewal.stage:
+        raise RenewalsError(f"renewal {renewal_id} is already in {stage.value}")
+    before = renewal.stage
+    _move(session, renewal, stage, on=on, now=utc_now(), by=by, rule=None, reason=reason)
+    audit.record(
+        session,
+        actor=by,
+        action="renewal.stage",
+        entity="renewal",
+        entity_id=renewal_id,
+        detail={"from": before, "to": stage.value, "reason": reason, "on": on.isoformat()},
+    )
+    session.flush()
+    return renewal
+
+
+def get(session: Session, renewal_id: str) -> Renewal:
+    renewal = session.get(Renewal, renewal_id)
+    if renewal is None:
+        raise NotFound(
+            f"no renewal {renewal_id!r}: renewal IDs are R-<contract id> "
+            "(see `renewals export renewals`)"
+        )
+    return renewal
+
+
+def for_account(session: Session, account_id: str) -> list[Renewal]:
+    return list(
+        session.scalars(
+            select(Renewal).where(Renewal.account_id == account_id).order_by(Renewal.renewal_date)
+        )
+    )
+
+
+def stage_history(session: Session, renewal_id: str) -> list[StageChange]:
+    return list(
+        session.scalars(
+            select(StageChange)
+            .where(StageChange.renewal_id == renewal_id)
+            .order_by(StageChange.on, StageChange.id)
+        )
+    )
+
+
+def routing_examples(session: Session, policy: Policy, *, limit: int = 50_000):  # type: ignore[no-untyped-def]
+    """(renewal_id, RoutingFacts) of the open renewals in the database, for `policy check`."""
+    query = select(
+        Renewal.renewal_id,
+        Renewal.current_arr,
+        Renewal.segment,
+        Renewal.health_category,
+        repository.Account.strategic,
+    ).join(repository.Account, repository.Account.account_id == Renewal.account_id)
+    query = query.where(Renewal.stage.not_in((Stage.closed_won.value, Stage.closed_lost.value)))
+    for renewal_id, arr, segment, category, strategic in session.execute(query.limit(limit)):
+        yield renewal_id, routing.RoutingFacts(arr, Segment(segment), category, bool(strategic))
