@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from renewals.account.domain import Segment
-from renewals.policy import service as policy_service
 from renewals.playbook.timeline import RenewalView, planned_messages, planned_tasks
+from renewals.policy import service as policy_service
 
 POLICY = policy_service.load()
 AS_OF = date(2026, 11, 24)
@@ -31,7 +31,9 @@ def view(days: int, segment: Segment = Segment.enterprise, **changes: object) ->
 
 
 def steps(days: int, segment: Segment = Segment.enterprise, **changes: object) -> dict[str, object]:
-    return {t.step: t for t in planned_tasks(view(days, segment, **changes), as_of=AS_OF, policy=POLICY)}
+    return {
+        t.step: t for t in planned_tasks(view(days, segment, **changes), as_of=AS_OF, policy=POLICY)
+    }
 
 
 class TestTasks:

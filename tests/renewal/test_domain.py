@@ -159,7 +159,9 @@ class TestTouch:
         return facts(**{**values, **changes})
 
     def test_smb_with_clause_payment_and_solid_relationship_auto_renews(self) -> None:
-        d = touch_decision(self.auto_ready(), segment=Segment.smb, opportunity="flat", policy=POLICY)
+        d = touch_decision(
+            self.auto_ready(), segment=Segment.smb, opportunity="flat", policy=POLICY
+        )
         assert d.value == "auto" and d.rules == ("SEG-4",)
 
     @pytest.mark.parametrize(
@@ -186,7 +188,9 @@ class TestTouch:
         complex_ = touch_decision(
             facts(), segment=Segment.mid_market, opportunity="at_risk", policy=POLICY
         )
-        simple = touch_decision(facts(), segment=Segment.mid_market, opportunity="flat", policy=POLICY)
+        simple = touch_decision(
+            facts(), segment=Segment.mid_market, opportunity="flat", policy=POLICY
+        )
         assert (complex_.value, simple.value) == ("negotiated", "assisted")
 
 
@@ -203,7 +207,9 @@ class TestMotion:
             (None, None, "reinforce"),
         ],
     )
-    def test_health_drives_the_motion(self, category: str | None, risk: str | None, motion: str) -> None:
+    def test_health_drives_the_motion(
+        self, category: str | None, risk: str | None, motion: str
+    ) -> None:
         d = motion_decision(facts(health_category=category, risk=risk))
         assert d.value == motion and "SEG-2" in d.rules
 

@@ -30,12 +30,22 @@ def policy_with(rules: list[dict]) -> object:
 HYBRID = [
     {"role": "csm", "description": "CSM owns under 50K", "max_arr": 50_000},
     {"role": "sales", "description": "sales owns 50K and over", "min_arr": 50_000},
-    {"role": "specialist", "description": "high volume under 10K", "max_arr": 10_000, "priority": 1},
+    {
+        "role": "specialist",
+        "description": "high volume under 10K",
+        "max_arr": 10_000,
+        "priority": 1,
+    },
     {"role": "executive", "description": "strategic accounts", "strategic": True, "priority": 2},
 ]
 
 
-def f(arr: int, segment: Segment = Segment.mid_market, category: str | None = "green", strategic: bool = False) -> RoutingFacts:
+def f(
+    arr: int,
+    segment: Segment = Segment.mid_market,
+    category: str | None = "green",
+    strategic: bool = False,
+) -> RoutingFacts:
     return RoutingFacts(Decimal(arr), segment, category, strategic)
 
 
@@ -109,12 +119,17 @@ class TestPickPerson:
     PEOPLE = [Person("b@x", "csm"), Person("a@x", "csm"), Person("s@x", "sales")]
 
     def test_account_owner_with_the_role_keeps_it(self) -> None:
-        email, why = pick_person("csm", account_owner=Person("b@x", "csm"), people=self.PEOPLE, load={"b@x": 9})
+        email, why = pick_person(
+            "csm", account_owner=Person("b@x", "csm"), people=self.PEOPLE, load={"b@x": 9}
+        )
         assert email == "b@x" and "owns the account" in why
 
     def test_least_loaded_then_by_email(self) -> None:
         assert pick_person("csm", account_owner=None, people=self.PEOPLE, load={})[0] == "a@x"
-        assert pick_person("csm", account_owner=None, people=self.PEOPLE, load={"a@x": 2, "b@x": 1})[0] == "b@x"
+        assert (
+            pick_person("csm", account_owner=None, people=self.PEOPLE, load={"a@x": 2, "b@x": 1})[0]
+            == "b@x"
+        )
 
     def test_account_owner_of_another_role_is_balanced(self) -> None:
         email, why = pick_person(

@@ -67,8 +67,13 @@ def list_(
     for r in rows:
         status = f"[bold red]{r['status']}[/]" if r["status"] == "overdue" else r["status"]
         table.add_row(
-            str(r["task_id"]), r["due_date"], status, r["rule"],
-            r["renewal_id"] or r["account_id"], r["owner_email"] or "-", r["title"],
+            str(r["task_id"]),
+            r["due_date"],
+            status,
+            r["rule"],
+            r["renewal_id"] or r["account_id"],
+            r["owner_email"] or "-",
+            r["title"],
         )
     console.print(table)
 

@@ -281,7 +281,9 @@ def _campaign_facts(session: Session, account_ids: set[str], *, as_of: date) -> 
     contacts: dict[str, _Contact] = {}
     features: dict[str, dict[str, Any]] = {}
     candidates: dict[str, list[tuple[Any, ...]]] = {}
-    day = session.scalar(select(func.max(HealthSnapshot.as_of)).where(HealthSnapshot.as_of <= as_of))
+    day = session.scalar(
+        select(func.max(HealthSnapshot.as_of)).where(HealthSnapshot.as_of <= as_of)
+    )
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         for account_id, name, language in session.execute(

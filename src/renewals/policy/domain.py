@@ -336,9 +336,7 @@ class Touch(PolicyModel):
         "SEG-4", "relationship score needed for auto-renewal", ge=0, le=100
     )
     negotiated_segments: list[Segment] = rule("SEG-4", "segments with a full sales process")
-    complex_segments: list[Segment] = rule(
-        "SEG-4", "segments negotiated when expansion or at-risk"
-    )
+    complex_segments: list[Segment] = rule("SEG-4", "segments negotiated when expansion or at-risk")
 
 
 class TimelineMilestone(PolicyModel):

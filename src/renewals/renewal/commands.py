@@ -160,9 +160,7 @@ def _expected(r: Any, day: Any, policy: Any) -> str | None:
 
 
 def _stakeholders(smap: Any) -> dict[str, Any]:
-    from dataclasses import asdict, is_dataclass
-
-    return asdict(smap) if is_dataclass(smap) else dict(smap)
+    return smap.as_record()
 
 
 STAGE_STYLE = {"closed_won": "green", "closed_lost": "red"}
@@ -212,20 +210,31 @@ def _print(report: dict[str, Any]) -> None:
             status = t["status"]
             shown = f"[bold red]{status}[/]" if status == "overdue" else status
             tasks.add_row(
-                str(t["task_id"]), str(t["due_date"]), t["step"] or "-", t["rule"], shown,
-                t["owner_email"] or "-", t["title"],
+                str(t["task_id"]),
+                str(t["due_date"]),
+                t["step"] or "-",
+                t["rule"],
+                shown,
+                t["owner_email"] or "-",
+                t["title"],
             )
         console.print(tasks)
     else:
-        console.print("[dim]No playbook tasks yet: steps appear as their dates come within "
-                      "timelines.lookahead_days (TIME-4).[/]")
+        console.print(
+            "[dim]No playbook tasks yet: steps appear as their dates come within "
+            "timelines.lookahead_days (TIME-4).[/]"
+        )
     if report["messages"]:
         out = Table(title="Campaign messages (outbox, TIME-5)")
         for col in ("id", "step", "to", "lang", "status", "why"):
             out.add_column(col)
         for m in report["messages"]:
             out.add_row(
-                str(m["message_id"]), m["step"], m["to"] or "-", m["language"], m["status"],
+                str(m["message_id"]),
+                m["step"],
+                m["to"] or "-",
+                m["language"],
+                m["status"],
                 m["reason"],
             )
         console.print(out)

@@ -287,9 +287,7 @@ def touch_decision(
         )
         if not solid:
             rel = (
-                "unknown"
-                if facts.relationship_score is None
-                else f"{facts.relationship_score:.0f}"
+                "unknown" if facts.relationship_score is None else f"{facts.relationship_score:.0f}"
             )
             missing.append(
                 f"relationship not solid (relationship {rel}, needs >= "

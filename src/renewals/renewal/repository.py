@@ -77,7 +77,9 @@ class HealthRow:
 
 def health_on(session: Session, as_of: date) -> dict[str, HealthRow]:
     """The latest health snapshot on or before `as_of` per account (the day's, normally)."""
-    day = session.scalar(select(func.max(HealthSnapshot.as_of)).where(HealthSnapshot.as_of <= as_of))
+    day = session.scalar(
+        select(func.max(HealthSnapshot.as_of)).where(HealthSnapshot.as_of <= as_of)
+    )
     if day is None:
         return {}
     rows = session.execute(
@@ -103,11 +105,8 @@ def health_on(session: Session, as_of: date) -> dict[str, HealthRow]:
 
 def active_people(session: Session) -> list[tuple[str, str, str | None]]:
     """(email, role, manager_email) of every active user."""
-    return list(
-        session.execute(
-            select(User.email, User.role, User.manager_email).where(User.active.is_(True))
-        ).tuples()
-    )
+    query = select(User.email, User.role, User.manager_email).where(User.active.is_(True))
+    return [(email, role, manager) for email, role, manager in session.execute(query)]
 
 
 def open_load(session: Session) -> Counter[str]:

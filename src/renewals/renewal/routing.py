@@ -73,14 +73,14 @@ def route(rules: Sequence[OwnershipRule], facts: RoutingFacts, *, model: str) ->
     """OWN-2: the owner role, with the rule (number, words, conditions) that chose it."""
     candidates = [(i, r) for i, r in enumerate(rules) if matches(r, facts)]
     if not candidates:
-        raise AmbiguousOwnership(facts, f"no ownership rule matches a renewal with {facts.describe()}")
+        raise AmbiguousOwnership(
+            facts, f"no ownership rule matches a renewal with {facts.describe()}"
+        )
     top = max(r.priority for _, r in candidates)
     winners = [(i, r) for i, r in candidates if r.priority == top]
     roles = sorted({r.role for _, r in winners})
     if len(roles) > 1:
-        listed = "; ".join(
-            f"rule {i + 1} ({r.role}: {r.description})" for i, r in winners
-        )
+        listed = "; ".join(f"rule {i + 1} ({r.role}: {r.description})" for i, r in winners)
         raise AmbiguousOwnership(
             facts,
             f"a renewal with {facts.describe()} gets {len(roles)} owners at priority {top}: "
@@ -142,9 +142,7 @@ class RoutingProblem:
     renewal_id: str | None = None
 
 
-def check(
-    policy: Policy, real: Iterable[tuple[str, RoutingFacts]] = ()
-) -> list[RoutingProblem]:
+def check(policy: Policy, real: Iterable[tuple[str, RoutingFacts]] = ()) -> list[RoutingProblem]:
     """OWN-2: problems of the rule set, one example each (real renewals first, then the
     generated examples), so a policy that would leave any renewal with no owner or two is
     rejected before it runs."""
@@ -186,7 +184,9 @@ def pick_person(
     of that role (ties by email, so the choice is stable); None when nobody has the role."""
     if account_owner is not None and account_owner.role == role:
         return account_owner.email, f"OWN-2: {account_owner.email} owns the account and is a {role}"
-    pool = sorted((p for p in people if p.role == role), key=lambda p: (load.get(p.email, 0), p.email))
+    pool = sorted(
+        (p for p in people if p.role == role), key=lambda p: (load.get(p.email, 0), p.email)
+    )
     if not pool:
         return None, f"OWN-2: nobody active has the role {role}: the renewal waits for an owner"
     chosen = pool[0]

@@ -53,9 +53,7 @@ class SyncReport:
     unowned: int = 0
 
 
-def facts_for(
-    row: ContractRow, health: HealthRow | None, signals: tuple[str, ...]
-) -> RenewalFacts:
+def facts_for(row: ContractRow, health: HealthRow | None, signals: tuple[str, ...]) -> RenewalFacts:
     return RenewalFacts(
         renewal_id=renewal_id_for(row.contract_id),
         account_id=row.account_id,
@@ -168,10 +166,16 @@ def sync(session: Session, policy: Policy, *, as_of: date) -> SyncReport:
             report.unowned += 1
         days = facts.days_to_renewal(as_of)
         if renewal is None:
+            # A new renewal starts in the stage its date calls for (TIME-4), one history row.
+            entered = advance(Stage.assessment, days, policy.stages)
+            stage = entered[0] if entered else Stage.assessment
+            reason = f"FUND-1: open contract {row.contract_id} renews on {row.end_date}" + (
+                f"; {entered[1]}" if entered else ""
+            )
             renewal = Renewal(
                 renewal_id=facts.renewal_id,
                 contract_id=row.contract_id,
-                stage=Stage.assessment.value,
+                stage=stage.value,
                 stage_since=as_of,
                 created_on=as_of,
                 updated_on=as_of,
@@ -182,12 +186,12 @@ def sync(session: Session, policy: Policy, *, as_of: date) -> SyncReport:
                 StageChange(
                     renewal_id=renewal.renewal_id,
                     from_stage=None,
-                    to_stage=Stage.assessment.value,
+                    to_stage=stage.value,
                     on=as_of,
                     at=now,
                     by="system",
                     rule="FUND-1",
-                    reason=f"FUND-1: open contract {row.contract_id} renews on {row.end_date}",
+                    reason=reason,
                 )
             )
             report.created += 1
@@ -198,11 +202,20 @@ def sync(session: Session, policy: Policy, *, as_of: date) -> SyncReport:
                     setattr(renewal, key, value)
                 renewal.updated_on = as_of
                 report.updated += 1
-        move = advance(Stage(renewal.stage), days, policy.stages)
-        if move is not None:
-            target, reason = move
-            _move(session, renewal, target, on=as_of, now=now, by="system", rule="TIME-4", reason=reason)
-            report.stage_moves += 1
+            move = advance(Stage(renewal.stage), days, policy.stages)
+            if move is not None:
+                target, reason = move
+                _move(
+                    session,
+                    renewal,
+                    target,
+                    on=as_of,
+                    now=now,
+                    by="system",
+                    rule="TIME-4",
+                    reason=reason,
+                )
+                report.stage_moves += 1
         report.by_stage[renewal.stage] += 1
     session.flush()
     return report

@@ -1,0 +1,482 @@
+"""Campaign messages (TIME-5) and the timeline shared with the customer (TIME-6).
+
+Every message is a Jinja2 text template named `{step}.{language}.txt.j2`. The
+packaged ones live in `renewals/policy/templates/messages/`; a user may keep
+edited copies (same names) in a templates directory, which is searched first.
+A message template's first line is `Subject: ...`, then a blank line, then the
+body. The shared timeline (`customer_timeline.{language}.txt.j2`) has no subject:
+it is a paragraph to paste into any message.
+
+Language: the account's language when a template exists in it, else English;
+`Rendered.language` says which one was used. Numbers, money, percentages and
+dates are formatted for that language by the `number`, `money`, `percent` and
+`date_long` filters. A context key a template needs but was not given is an
+error naming the template and the key (StrictUndefined), never an empty gap in
+a customer email. No clock here: `as_of` comes in the context.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import jinja2
+
+from renewals.errors import RenewalsError
+
+# TIME-5, in campaign order: (internal) T-90 owner alert; (customer) T-60 heads-up,
+# T-30 formal notice, T-14 follow-up; (internal) T-14 escalation; (customer) T-7 final
+# reminder; (internal) T-7 management.
+CUSTOMER_STEPS: tuple[str, ...] = ("heads_up", "formal_notice", "follow_up", "final_reminder")
+INTERNAL_STEPS: tuple[str, ...] = ("owner_alert", "escalation", "management")
+STEPS: tuple[str, ...] = (
+    "owner_alert",
+    "heads_up",
+    "formal_notice",
+    "follow_up",
+    "escalation",
+    "final_reminder",
+    "management",
+)
+TIMELINE_TEMPLATE = "customer_timeline"
+DEFAULT_LANGUAGE = "en"
+
+# The keys every message template may use (docs/messages.md); some may be None.
+CONTEXT_KEYS: tuple[str, ...] = (
+    "account_name",
+    "contact_name",
+    "renewal_id",
+    "renewal_date",
+    "days_to_renewal",
+    "arr",
+    "currency",
+    "owner_name",
+    "owner_email",
+    "manager_name",
+    "segment",
+    "opportunity_type",
+    "touch_model",
+    "stage",
+    "health_score",
+    "health_category",
+    "signals",
+    "value",
+    "timeline",
+    "as_of",
+)
+# The keys of context["value"]; a missing one is read as None (no figure for it).
+VALUE_KEYS: tuple[str, ...] = (
+    "events_30d",
+    "active_users_30d",
+    "seats",
+    "seat_utilisation",
+    "key_feature_adoption",
+    "usage_change_30d",
+)
+
+_STEP_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+_SUFFIX = ".txt.j2"
+
+# (thousands separator, decimal mark). Malaysian usage (and CLDR "ms") writes
+# 12,000.50 like English; Indonesian and German write 12.000,50.
+_SEPARATORS: dict[str, tuple[str, str]] = {
+    "en": (",", "."),
+    "de": (".", ","),
+    "id": (".", ","),
+    "ms": (",", "."),
+}
+_MONTHS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    "de": (
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ),
+    "id": (
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ),
+    "ms": (
+        "Januari",
+        "Februari",
+        "Mac",
+        "April",
+        "Mei",
+        "Jun",
+        "Julai",
+        "Ogos",
+        "September",
+        "Oktober",
+        "November",
+        "Disember",
+    ),
+}
+
+
+class MessageTemplateError(RenewalsError):
+    """A message template is missing, broken, or needs a context key it was not given."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 422)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+    language: str  # the language of the template used (after the fallback to English)
+    template: str  # its file name, e.g. "formal_notice.de.txt.j2"
+
+
+class MilestoneLike(Protocol):
+    """policy.campaign.customer_timeline items (TimelineMilestone)."""
+
+    @property
+    def days(self) -> int: ...
+
+    @property
+    def milestone(self) -> str: ...
+
+
+Milestones = Sequence[tuple[int, str]] | Sequence[MilestoneLike]
+
+
+# --- formatting (also the template filters) -------------------------------------------
+
+
+def format_number(
+    value: Decimal | float | int | str, language: str, places: int | None = None
+) -> str:
+    """`value` with the language's separators; whole numbers without decimals, else 2 places."""
+    number = _decimal(value)
+    if places is None:
+        places = 0 if number == number.to_integral_value() else 2
+    quantum = Decimal(1).scaleb(-places)
+    number = number.quantize(quantum, rounding=ROUND_HALF_UP)
+    if number == 0:
+        number = abs(number)  # no "-0"
+    group, mark = _SEPARATORS.get(language, _SEPARATORS[DEFAULT_LANGUAGE])
+    text = f"{number:,.{places}f}"
+    return text.replace(",", "\0").replace(".", mark).replace("\0", group)
+
+
+def format_money(value: Decimal | float | int | str, currency: str | None, language: str) -> str:
+    """`12,000 USD` (en, ms), `12.000 USD` (de, id)."""
+    amount = format_number(value, language)
+    return f"{amount} {currency}" if currency else amount
+
+
+def format_percent(
+    fraction: Decimal | float | int | str, language: str, *, signed: bool = False, places: int = 0
+) -> str:
+    """A fraction as a percentage: 0.85 -> `85%` (`85 %` in German); signed adds `+`."""
+    pct = _decimal(fraction) * 100
+    text = format_number(pct, language, places)
+    if signed and pct.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) > 0:
+        text = f"+{text}"
+    return f"{text} %" if language == "de" else f"{text}%"
+
+
+def format_date_long(value: date | datetime | str, language: str) -> str:
+    """The date in words: `14 March 2027`, `14. März 2027`, `14 Maret 2027`, `14 Mac 2027`."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = value.date()
+    if not isinstance(value, date):
+        raise TypeError(f"date_long needs a date, got {type(value).__name__} {value!r}")
+    month = _MONTHS.get(language, _MONTHS[DEFAULT_LANGUAGE])[value.month - 1]
+    if language == "de":
+        return f"{value.day}. {month} {value.year}"
+    return f"{value.day} {month} {value.year}"
+
+
+def _decimal(value: Decimal | float | int | str) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise TypeError(f"expected a number, got {value!r}")
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise TypeError(f"expected a number, got {value!r}") from None
+
+
+def _language_of(ctx: jinja2.runtime.Context) -> str:
+    language = ctx.get("language")
+    return language if isinstance(language, str) else DEFAULT_LANGUAGE
+
+
+# The filters print nothing for None, so `{{ x|money(currency) }}` never shows "None";
+# the templates still guard optional figures with `{% if %}` to leave out the sentence.
+@jinja2.pass_context
+def _number_filter(ctx: jinja2.runtime.Context, value: Any, places: int | None = None) -> str:
+    return "" if value is None else format_number(value, _language_of(ctx), places)
+
+
+@jinja2.pass_context
+def _money_filter(ctx: jinja2.runtime.Context, value: Any, currency: str | None = None) -> str:
+    return "" if value is None else format_money(value, currency, _language_of(ctx))
+
+
+@jinja2.pass_context
+def _percent_filter(
+    ctx: jinja2.runtime.Context, value: Any, signed: bool = False, places: int = 0
+) -> str:
+    if value is None:
+        return ""
+    return format_percent(value, _language_of(ctx), signed=signed, places=places)
+
+
+@jinja2.pass_context
+def _date_long_filter(ctx: jinja2.runtime.Context, value: Any) -> str:
+    return "" if value is None else format_date_long(value, _language_of(ctx))
+
+
+# --- templates ------------------------------------------------------------------------
+
+
+def packaged_templates_dir() -> Path:
+    """Where the packaged templates are (copy them from here to edit them)."""
+    return Path(__file__).resolve().parent.parent / "policy" / "templates" / "messages"
+
+
+def template_name(step: str, language: str) -> str:
+    return f"{step}.{language}{_SUFFIX}"
+
+
+def available_languages(step: str, *, templates_dir: Path | None = None) -> list[str]:
+    """The languages with a template for `step` (packaged or in `templates_dir`), sorted."""
+    _check_step(step)
+    pattern = re.compile(rf"^{re.escape(step)}\.([a-z]{{2,3}}){re.escape(_SUFFIX)}$")
+    env = _environment(_dir_key(templates_dir))
+    found = {m.group(1) for name in env.list_templates() if (m := pattern.match(name))}
+    return sorted(found)
+
+
+def render(
+    step: str,
+    language: str | None,
+    context: Mapping[str, Any],
+    *,
+    templates_dir: Path | None = None,
+) -> Rendered:
+    """The message for `step` in `language` (or English), with its subject split off."""
+    env = _environment(_dir_key(templates_dir))
+    used, template = _select(env, step, language)
+    variables = dict(context)
+    if "value" in variables:
+        variables["value"] = {key: None for key in VALUE_KEYS} | dict(variables["value"] or {})
+    variables["language"] = used
+    text = _render(template, variables)
+    subject, body = _split_subject(text, template_name(step, used))
+    return Rendered(subject=subject, body=body, language=used, template=template_name(step, used))
+
+
+def customer_timeline(
+    renewal_date: date, milestones: Milestones, as_of: date
+) -> list[dict[str, Any]]:
+    """TIME-6: the dated milestones, earliest first; `passed` when the date is before as_of."""
+    pairs = sorted(_pairs(milestones), key=lambda pair: -pair[0])
+    timeline = []
+    for days, milestone in pairs:
+        when = renewal_date - timedelta(days=days)
+        timeline.append(
+            {"date": when, "days": days, "milestone": milestone, "passed": when < as_of}
+        )
+    return timeline
+
+
+def timeline_text(
+    renewal_date: date,
+    milestones: Milestones,
+    language: str | None,
+    as_of: date,
+    *,
+    templates_dir: Path | None = None,
+) -> str:
+    """TIME-6: the timeline as a paragraph to share with the customer (no subject line)."""
+    env = _environment(_dir_key(templates_dir))
+    used, template = _select(env, TIMELINE_TEMPLATE, language)
+    variables = {
+        "renewal_date": renewal_date,
+        "timeline": customer_timeline(renewal_date, milestones, as_of),
+        "as_of": as_of,
+        "language": used,
+    }
+    return _tidy(_render(template, variables)).rstrip("\n")
+
+
+def _pairs(milestones: Milestones) -> list[tuple[int, str]]:
+    pairs: list[tuple[int, str]] = []
+    for item in milestones:
+        if isinstance(item, tuple):
+            days, milestone = item
+        else:
+            days, milestone = item.days, item.milestone
+        pairs.append((int(days), str(milestone)))
+    return pairs
+
+
+def _dir_key(templates_dir: Path | None) -> str | None:
+    if templates_dir is None:
+        return None
+    path = Path(templates_dir).expanduser()
+    if not path.is_dir():
+        raise MessageTemplateError(
+            f"message templates directory {path} does not exist or is not a directory"
+        )
+    return str(path.resolve())
+
+
+@lru_cache(maxsize=16)
+def _environment(templates_dir: str | None) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = []
+    if templates_dir is not None:
+        # The user's edited copies win over the packaged ones of the same name.
+        loaders.append(jinja2.FileSystemLoader(templates_dir))
+    loaders.append(jinja2.PackageLoader("renewals.policy", "templates/messages"))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # plain text, not HTML
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        number=_number_filter,
+        money=_money_filter,
+        percent=_percent_filter,
+        date_long=_date_long_filter,
+    )
+    return env
+
+
+def _check_step(step: str) -> None:
+    if not _STEP_NAME.match(step):
+        raise MessageTemplateError(f"{step!r} is not a message step; steps are {', '.join(STEPS)}")
+
+
+def _normalise_language(language: str | None) -> str | None:
+    """`de`, `DE`, `de-AT` and `de_DE` all mean `de`; anything else unusable is None."""
+    if not language:
+        return None
+    code = language.strip().lower().replace("_", "-").split("-")[0]
+    return code if _LANGUAGE_CODE.match(code) else None
+
+
+def _select(
+    env: jinja2.Environment, step: str, language: str | None
+) -> tuple[str, jinja2.Template]:
+    _check_step(step)
+    wanted = _normalise_language(language)
+    candidates = [wanted] if wanted and wanted != DEFAULT_LANGUAGE else []
+    candidates.append(DEFAULT_LANGUAGE)
+    for candidate in candidates:
+        name = template_name(step, candidate)
+        try:
+            return candidate, env.get_template(name)
+        except jinja2.TemplateNotFound as exc:
+            if exc.name != name:  # an {% extends %} or {% import %} inside it is missing
+                raise MessageTemplateError(
+                    f"message template {name} refers to {exc.name}, which does not exist"
+                ) from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise MessageTemplateError(
+                f"message template {exc.filename or name} line {exc.lineno}: {exc.message}"
+            ) from None
+    tried = ", ".join(template_name(step, c) for c in candidates)
+    raise MessageTemplateError(f"no message template for step {step!r} (looked for {tried})")
+
+
+def _render(template: jinja2.Template, variables: Mapping[str, Any]) -> str:
+    name = template.name or "?"
+    try:
+        return template.render(variables)
+    except jinja2.UndefinedError as exc:
+        raise MessageTemplateError(
+            f"message template {name}{_line_of(exc, template)}: {exc.message}; "
+            "the context must provide it (see docs/messages.md for the keys)"
+        ) from None
+    except jinja2.TemplateNotFound as exc:
+        raise MessageTemplateError(
+            f"message template {name} includes {exc.name}, which does not exist"
+        ) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise MessageTemplateError(
+            f"message template {exc.filename or name} line {exc.lineno}: {exc.message}"
+        ) from None
+    except (TypeError, ValueError) as exc:
+        raise MessageTemplateError(
+            f"message template {name}{_line_of(exc, template)}: {exc}"
+        ) from None
+
+
+def _line_of(exc: BaseException, template: jinja2.Template) -> str:
+    """` line N` of the template where the error happened (Jinja keeps it in the traceback)."""
+    filename = template.filename
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if filename and frame.filename == filename and frame.lineno:
+            return f" line {frame.lineno}"
+    return ""
+
+
+def _split_subject(text: str, name: str) -> tuple[str, str]:
+    first, _, rest = text.lstrip("\n").partition("\n")
+    if not first.startswith("Subject:"):
+        raise MessageTemplateError(
+            f"message template {name}: the first line must be 'Subject: ...', "
+            f"then a blank line, then the body (it is {first[:60]!r})"
+        )
+    subject = " ".join(first.removeprefix("Subject:").split())
+    if not subject:
+        raise MessageTemplateError(f"message template {name}: the subject is empty")
+    return subject, _tidy(rest)
+
+
+def _tidy(text: str) -> str:
+    """No trailing spaces, at most one blank line in a row (left by omitted paragraphs)."""
+    lines = [line.rstrip() for line in text.split("\n")]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    return f"{text}\n" if text else ""

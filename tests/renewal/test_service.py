@@ -1,0 +1,209 @@
+"""The lifecycle steps of the daily run on real books (SQLite and PostgreSQL):
+renewals with reasons, timeline tasks, campaign messages, idempotence and closing."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from factories import write_book
+from run_state import lifecycle
+from sqlalchemy import Engine, select, update
+
+from renewals.config import Settings
+from renewals.contract.models import Contract
+from renewals.db import session_scope
+from renewals.demo.generator import generate_book
+from renewals.ingest.service import run_import
+from renewals.outbox.models import OutboxMessage
+from renewals.playbook.models import Task
+from renewals.policy import service as policy_service
+from renewals.renewal import service
+from renewals.renewal.models import Renewal, StageChange
+from renewals.scheduler import run_all
+
+TODAY = date(2026, 11, 24)
+POLICY = policy_service.load()
+RULE_ID = r"[A-Z]+-\d+"
+
+
+def run(engine: Engine, settings: Settings, day: date = TODAY) -> None:
+    outcomes = run_all(engine, policy=POLICY, as_of=day, settings=settings)
+    assert [o.status for o in outcomes] == ["ok"] * len(outcomes), outcomes
+
+
+@pytest.fixture
+def book(engine: Engine, tmp_path: Path) -> tuple[Engine, Settings]:
+    generate_book(tmp_path / "book", accounts=120, seed=7, as_of=TODAY)
+    run_import(engine, tmp_path / "book", data_dir=tmp_path / "data")
+    return engine, Settings(database_url=str(engine.url), data_dir=tmp_path / "data")
+
+
+def test_every_open_contract_has_one_owned_renewal_with_reasons(book) -> None:  # type: ignore[no-untyped-def]
+    engine, settings = book
+    run(engine, settings)
+    with session_scope(engine) as session:
+        open_contracts = set(
+            session.scalars(select(Contract.contract_id).where(Contract.outcome.is_(None)))
+        )
+        renewals = session.scalars(select(Renewal)).all()
+        assert {r.contract_id for r in renewals} == open_contracts
+        for r in renewals:
+            assert r.owner_email, r.renewal_id  # OWN-2: exactly one owner, a person
+            for key in ("segment", "opportunity", "touch", "motion", "owner"):
+                decision = r.decisions[key]
+                assert decision["reasons"], (r.renewal_id, key)
+                assert decision["rules"], (r.renewal_id, key)
+            assert r.decisions["segment"]["value"] == r.segment
+            assert r.decisions["owner"]["email"] == r.owner_email
+            assert r.stage in ("assessment", "preparation", "engagement", "execution")
+        history = session.scalars(select(StageChange)).all()
+        assert {c.renewal_id for c in history} == {r.renewal_id for r in renewals}
+
+
+def test_rerun_adds_nothing_and_a_week_later_adds_only_what_came_due(book) -> None:  # type: ignore[no-untyped-def]
+    engine, settings = book
+    run(engine, settings)
+    first = lifecycle(engine)
+    assert first["tasks"] and first["messages"]
+    run(engine, settings)
+    assert lifecycle(engine) == first
+
+    later = TODAY + timedelta(days=7)
+    run(engine, settings, later)
+    second = lifecycle(engine)
+    new_tasks = set(second["tasks"]) - set(first["tasks"])
+    lookahead = timedelta(days=POLICY.timelines.lookahead_days)
+    with session_scope(engine) as session:
+        renewals = {r.renewal_id: r for r in session.scalars(select(Renewal))}
+    for task in new_tasks:
+        renewal_id, step, due = task[2], task[3], task[5]
+        assert task[9] == later  # created on the later day
+        if renewal_id is None or step in {s.key for s in POLICY.paths.red + POLICY.paths.at_risk}:
+            continue  # HEALTH-4 reviews and path tasks start on the day they are found
+        # TIME-4: only steps whose look-ahead window opened in (D, D+7]
+        assert TODAY < due - lookahead <= later, (renewal_id, step, due)
+    old_keys = {t[1] for t in first["tasks"]}
+    assert {t[1] for t in second["tasks"]} >= old_keys
+    new_messages = {m[0] for m in second["messages"]} - {m[0] for m in first["messages"]}
+    with session_scope(engine) as session:
+        for message in session.scalars(
+            select(OutboxMessage).where(OutboxMessage.idempotency_key.in_(new_messages))
+        ):
+            trigger = date.fromisoformat(message.facts["trigger_date"])
+            assert TODAY < trigger <= later, (message.idempotency_key, trigger)
+            assert renewals[message.renewal_id].stage not in ("closed_won", "closed_lost")
+
+
+def test_customer_messages_wait_for_permission_outside_smb(book) -> None:  # type: ignore[no-untyped-def]
+    engine, settings = book
+    run(engine, settings)
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(OutboxMessage.audience, OutboxMessage.status, Renewal.segment).join(
+                Renewal, Renewal.renewal_id == OutboxMessage.renewal_id
+            )
+        ).all()
+    assert rows
+    for audience, status, segment in rows:
+        if audience == "customer" and segment != "smb":
+            # TIME-5: never sent without a person's permission for that account
+            assert status in ("pending_approval", "cancelled", "blocked"), (segment, status)
+        if audience == "internal":
+            assert status in ("approved", "blocked", "cancelled")
+
+
+def test_closing_a_contract_closes_its_renewal_and_stops_its_work(book) -> None:  # type: ignore[no-untyped-def]
+    engine, settings = book
+    run(engine, settings)
+    with session_scope(engine) as session:
+        renewal = session.scalars(
+            select(Renewal).join(Task, Task.renewal_id == Renewal.renewal_id).limit(1)
+        ).first()
+        assert renewal is not None
+        renewal_id, contract_id = renewal.renewal_id, renewal.contract_id
+        session.execute(
+            update(Contract)
+            .where(Contract.contract_id == contract_id)
+            .values(outcome="churned", closed_at=TODAY + timedelta(days=1))
+        )
+    run(engine, settings, TODAY + timedelta(days=2))
+    with session_scope(engine) as session:
+        renewal = session.get(Renewal, renewal_id)
+        assert renewal.stage == "closed_lost" and renewal.outcome == "churned"
+        assert renewal.closed_on == TODAY + timedelta(days=1)
+        statuses = set(session.scalars(select(Task.status).where(Task.renewal_id == renewal_id)))
+        assert statuses <= {"cancelled", "done"}
+        pending = session.scalars(
+            select(OutboxMessage.status).where(OutboxMessage.renewal_id == renewal_id)
+        ).all()
+        assert not {"pending_approval", "approved"} & set(pending)
+        last = service.stage_history(session, renewal_id)[-1]
+        assert (last.to_stage, last.rule) == ("closed_lost", "FUND-1")
+
+
+class TestLateEntry:
+    """The factories' book: acme's enterprise renewal is 38 days out on its first run."""
+
+    @pytest.fixture
+    def small(self, engine: Engine, tmp_path: Path) -> tuple[Engine, Settings]:
+        write_book(tmp_path / "book")
+        run_import(engine, tmp_path / "book", data_dir=tmp_path / "data")
+        return engine, Settings(database_url=str(engine.url), data_dir=tmp_path / "data")
+
+    def test_passed_steps_are_due_on_their_dates_and_overdue(self, small) -> None:  # type: ignore[no-untyped-def]
+        engine, settings = small
+        run(engine, settings)
+        with session_scope(engine) as session:
+            tasks = {
+                t.step: t
+                for t in session.scalars(select(Task).where(Task.renewal_id == "R-acme-2026"))
+            }
+        renewal_date = date(2027, 1, 1)
+        for step, offset in (
+            ("internal_account_review", 120),
+            ("executive_business_review", 90),
+            ("renewal_notice", 60),
+            ("formal_proposal", 45),
+        ):
+            task = tasks[step]
+            assert task.due_date == renewal_date - timedelta(days=offset)  # original date
+            assert task.rule == "TIME-1"
+            assert task.status == "open" and task.due_date < TODAY  # overdue, not skipped
+            assert "late entry" in (task.status_reason or "")
+        assert "present_proposal" in tasks  # T-30: within the 14-day look-ahead
+        assert not tasks["present_proposal"].status_reason
+        assert "final_terms_contract" not in tasks  # T-14 comes later
+
+    def test_renewal_command_explains_it(self, small, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        from typer.testing import CliRunner
+
+        from renewals.cli import app
+
+        engine, settings = small
+        run(engine, settings)
+        result = CliRunner().invoke(
+            app,
+            [
+                "--db",
+                str(engine.url.render_as_string(hide_password=False)),
+                "--data-dir",
+                str(settings.data_dir),
+                "renewal",
+                "R-acme-2026",
+                "--as-of",
+                TODAY.isoformat(),
+                "--json",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        import json
+
+        report = json.loads(result.output)
+        assert report["decisions"]["segment"]["value"] == "enterprise"
+        assert any("SEG-1" in r for r in report["decisions"]["segment"]["reasons"])
+        assert any("OWN-2" in r for r in report["decisions"]["owner"]["reasons"])
+        assert report["days_to_renewal"] == 38
+        assert any(t["status"] == "overdue" for t in report["tasks"])
+        assert report["customer_timeline"]

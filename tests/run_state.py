@@ -1,0 +1,76 @@
+"""What the daily run's lifecycle steps wrote, without wall-clock timestamps (to compare runs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from renewals.db import session_scope
+from renewals.outbox.models import OutboxMessage
+from renewals.playbook.models import Task
+from renewals.renewal.models import Renewal, StageChange
+
+
+def lifecycle(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Everything the lifecycle steps wrote, without wall-clock timestamps."""
+    with session_scope(engine) as session:
+        return {
+            "renewals": [
+                (
+                    r.renewal_id,
+                    r.account_id,
+                    r.renewal_date,
+                    r.segment,
+                    r.opportunity_type,
+                    r.touch_model,
+                    r.motion,
+                    r.owner_role,
+                    r.owner_email,
+                    r.stage,
+                    r.stage_since,
+                    r.target_arr,
+                    r.decisions,
+                    r.outcome,
+                )
+                for r in session.scalars(select(Renewal).order_by(Renewal.renewal_id))
+            ],
+            "stages": [
+                (c.renewal_id, c.from_stage, c.to_stage, c.on, c.by, c.reason)
+                for c in session.scalars(
+                    select(StageChange).order_by(StageChange.renewal_id, StageChange.to_stage)
+                )
+            ],
+            "tasks": [
+                (
+                    t.account_id,
+                    t.key,
+                    t.renewal_id,
+                    t.step,
+                    t.rule,
+                    t.due_date,
+                    t.owner_email,
+                    t.status,
+                    t.status_reason,
+                    t.created_on,
+                )
+                for t in session.scalars(select(Task).order_by(Task.key))
+            ],
+            "messages": [
+                (
+                    m.idempotency_key,
+                    m.audience,
+                    m.to_address,
+                    m.language,
+                    m.subject,
+                    m.body,
+                    m.status,
+                    m.status_reason,
+                    m.created_on,
+                    m.approved_by,
+                )
+                for m in session.scalars(
+                    select(OutboxMessage).order_by(OutboxMessage.idempotency_key)
+                )
+            ],
+        }
