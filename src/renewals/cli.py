@@ -13,6 +13,7 @@ from renewals.demo import commands as demo_commands
 from renewals.health import commands as health_commands
 from renewals.ingest import commands as ingest_commands
 from renewals.kit.cli import AppState
+from renewals.outbox import commands as outbox_commands
 from renewals.playbook import commands as playbook_commands
 from renewals.policy import commands as policy_commands
 from renewals.renewal import commands as renewal_commands
@@ -74,6 +75,7 @@ app.add_typer(policy_commands.app, name="policy")
 app.add_typer(commands.db_app, name="db")
 app.add_typer(signal_commands.app, name="signals")
 app.add_typer(playbook_commands.app, name="tasks")
+app.add_typer(outbox_commands.app, name="outbox")
 app.command("import")(ingest_commands.import_)
 app.command("run")(commands.run)
 app.command("status")(commands.status)

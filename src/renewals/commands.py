@@ -21,6 +21,7 @@ from renewals.ingest.models import ImportRun
 from renewals.kit.cli import console, fail, parse_as_of, state
 from renewals.policy.domain import Policy
 from renewals.policy.service import PolicyError
+from renewals.renewal import service as renewal_service
 from renewals.scheduler import JobRun, jobs, run_all
 from renewals.usage import service as usage_service
 
@@ -113,6 +114,9 @@ def print_summary(engine: Engine, settings: Settings, as_of: date, policy: Polic
         ).first()
         last_run = session.scalar(select(func.max(JobRun.finished_at)).where(JobRun.status == "ok"))
         health = health_service.mix(session, as_of)
+        pipeline = renewal_service.pipeline(
+            session, as_of=as_of, window_days=policy.run.renewal_window_days
+        )
     usage = usage_service.summary(settings.data_dir, settings.duckdb_memory_limit)
 
     console.print(
@@ -145,6 +149,8 @@ def print_summary(engine: Engine, settings: Settings, as_of: date, policy: Polic
     console.print(table)
     if health:
         _print_health(health)
+    if pipeline:
+        _print_pipeline(pipeline)
     if closed:
         total = sum(closed.values())
         parts = ", ".join(f"{k.value} {v:,} ({v / total:.0%})" for k, v in sorted(closed.items()))
@@ -182,6 +188,30 @@ def _print_health(health: health_service.Mix) -> None:
             n, arr = health.risks[key]
             table.add_row(label, f"{n:,} ({n / total:.0%})", _money(Decimal(arr)))
     console.print(table)
+
+
+def _print_pipeline(p: renewal_service.Pipeline) -> None:
+    """TIME-4 stages and SEG-3 opportunity types of the renewals due soon; the work queued."""
+    table = Table(title=f"Renewals due in {p.window_days} days (TIME-4, SEG-3)")
+    for column in ("", "renewals", "ARR"):
+        table.add_column(column, justify="left" if not column else "right")
+    for stage in ("assessment", "preparation", "engagement", "closing", "execution"):
+        if stage in p.by_stage:
+            n, arr = p.by_stage[stage]
+            table.add_row(stage, f"{n:,}", _money(Decimal(arr)))
+    table.add_section()
+    for kind in ("at_risk", "expansion", "early", "flat"):
+        if kind in p.by_opportunity:
+            n, arr = p.by_opportunity[kind]
+            table.add_row(kind, f"{n:,}", _money(Decimal(arr)))
+    console.print(table)
+    waiting = p.outbox.get("pending_approval", 0)
+    ready = p.outbox.get("approved", 0)
+    console.print(
+        f"Tasks: {p.tasks_open:,} open, {p.tasks_overdue:,} overdue (`renewals tasks list`). "
+        f"Outbox: {waiting:,} customer messages awaiting an owner's approval, {ready:,} ready "
+        f"to send, {p.outbox.get('sent', 0):,} sent (`renewals outbox list`)."
+    )
 
 
 def _money(value: Decimal) -> str:

@@ -383,3 +383,53 @@ def routing_examples(session: Session, policy: Policy, *, limit: int = 50_000): 
     query = query.where(Renewal.stage.not_in((Stage.closed_won.value, Stage.closed_lost.value)))
     for renewal_id, arr, segment, category, strategic in session.execute(query.limit(limit)):
         yield renewal_id, routing.RoutingFacts(arr, Segment(segment), category, bool(strategic))
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """Open renewals due within a window by stage and opportunity type, and the work queued."""
+
+    window_days: int
+    by_stage: dict[str, tuple[int, float]]
+    by_opportunity: dict[str, tuple[int, float]]
+    tasks_open: int
+    tasks_overdue: int
+    outbox: dict[str, int]
+
+
+def pipeline(session: Session, *, as_of: date, window_days: int) -> Pipeline | None:
+    from datetime import timedelta
+
+    from sqlalchemy import func
+
+    from renewals.outbox.models import OutboxMessage
+
+    horizon = as_of + timedelta(days=window_days)
+    rows = session.execute(
+        select(Renewal.stage, Renewal.opportunity_type, Renewal.current_arr).where(
+            Renewal.stage.not_in((Stage.closed_won.value, Stage.closed_lost.value)),
+            Renewal.renewal_date <= horizon,
+        )
+    ).all()
+    if not rows and session.scalar(select(func.count()).select_from(Renewal)) == 0:
+        return None
+    by_stage: dict[str, list[float]] = {}
+    by_opportunity: dict[str, list[float]] = {}
+    for stage, opportunity, arr in rows:
+        for bucket, key in ((by_stage, stage), (by_opportunity, opportunity)):
+            bucket.setdefault(key, [0, 0.0])
+            bucket[key][0] += 1
+            bucket[key][1] += float(arr)
+    open_tasks = Task.status == "open"
+    return Pipeline(
+        window_days,
+        {k: (int(v[0]), v[1]) for k, v in by_stage.items()},
+        {k: (int(v[0]), v[1]) for k, v in by_opportunity.items()},
+        session.scalar(select(func.count()).where(open_tasks)) or 0,
+        session.scalar(select(func.count()).where(open_tasks, Task.due_date < as_of)) or 0,
+        dict(
+            session.execute(
+                select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+            ).all()
+        ),
+    )

@@ -1,0 +1,366 @@
+"""`renewals outbox ...`: see, approve and send the messages the campaign writes (TIME-5)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.markup import escape
+from rich.table import Table
+
+from renewals.db import session_scope
+from renewals.errors import RenewalsError
+from renewals.kit.cli import console, fail, fail_with, progress_bar, state
+from renewals.outbox import service
+from renewals.outbox.delivery import OutboxSettings, transports_from
+from renewals.outbox.domain import MessageStatus, PermissionMode
+from renewals.outbox.models import OutboxMessage
+
+app = typer.Typer(
+    help=(
+        "Outbox (TIME-5): customer and internal messages, allowed per account, "
+        "approved by people where needed and delivered exactly once."
+    ),
+    no_args_is_help=True,
+)
+
+STATUS_STYLE = {
+    MessageStatus.pending_approval: "yellow",
+    MessageStatus.approved: "cyan",
+    MessageStatus.sending: "cyan",
+    MessageStatus.sent: "green",
+    MessageStatus.failed: "yellow",
+    MessageStatus.dead: "bold red",
+    MessageStatus.uncertain: "bold red",
+    MessageStatus.blocked: "red",
+    MessageStatus.cancelled: "dim",
+}
+
+By = Annotated[
+    str,
+    typer.Option("--by", help="Your email, as in users.csv (an active user).", show_default=False),
+]
+
+
+def _row(m: OutboxMessage, *, full: bool = False) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": m.message_id,
+        "created_on": m.created_on.isoformat(),
+        "account_id": m.account_id,
+        "renewal_id": m.renewal_id,
+        "step": m.step,
+        "rule": m.rule,
+        "audience": m.audience,
+        "channel": m.channel,
+        "to_address": m.to_address,
+        "to_name": m.to_name,
+        "language": m.language,
+        "subject": m.subject,
+        "status": m.status,
+        "status_reason": m.status_reason,
+        "attempts": m.attempts,
+        "next_attempt_at": m.next_attempt_at and m.next_attempt_at.isoformat(),
+        "sent_at": m.sent_at and m.sent_at.isoformat(),
+        "approved_by": m.approved_by,
+    }
+    if full:
+        row |= {
+            "idempotency_key": m.idempotency_key,
+            "body": m.body,
+            "approved_at": m.approved_at and m.approved_at.isoformat(),
+            "last_error": m.last_error,
+            "facts": m.facts,
+        }
+    return row
+
+
+STATUSES = [str(s) for s in MessageStatus]
+
+
+def _status(status: str) -> str:
+    style = STATUS_STYLE.get(MessageStatus(status)) if status in STATUSES else None
+    return f"[{style}]{status}[/]" if style else escape(status)
+
+
+@app.command("list")
+def list_command(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None,
+        typer.Option(help=f"Only this status: {', '.join(MessageStatus)}.", show_default=False),
+    ] = None,
+    account: Annotated[
+        str | None, typer.Option(help="Only this account's messages.", show_default=False)
+    ] = None,
+    renewal: Annotated[
+        str | None, typer.Option(help="Only this renewal's messages.", show_default=False)
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.", min=1)] = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON Lines.")] = False,
+) -> None:
+    """List outbox messages, newest first, with their status and why they have it.
+
+    Examples:\n
+      renewals outbox list --status pending_approval\n
+      renewals outbox list --account acc-00042\n
+      renewals outbox list --status dead --json
+    """
+    if status is not None and status not in STATUSES:
+        fail(f"--status must be one of {', '.join(STATUSES)}, got {status!r}", 2)
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            rows = [
+                _row(m)
+                for m in service.list_messages(
+                    session, status=status, account_id=account, renewal_id=renewal, limit=limit
+                )
+            ]
+    except RenewalsError as exc:
+        fail_with(exc)
+    if as_json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+        return
+    table = Table(title="Outbox", title_justify="left")
+    for column in ("id", "created", "account", "step", "audience", "to", "status", "reason"):
+        table.add_column(column, justify="right" if column == "id" else "left")
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["created_on"],
+            escape(r["account_id"]),
+            escape(r["step"]),
+            r["audience"],
+            escape(r["to_address"]) if r["to_address"] else "[dim]none[/]",
+            _status(r["status"]),
+            escape(r["status_reason"]),
+        )
+    if rows:
+        console.print(table)
+    console.print(f"{len(rows)} message(s).")
+
+
+@app.command("show")
+def show_command(
+    ctx: typer.Context,
+    message_id: Annotated[int, typer.Argument(help="The message id (see `outbox list`).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the message as JSON.")] = False,
+) -> None:
+    """Show one message in full: recipient, subject, body, status, attempts and errors.
+
+    Examples:\n
+      renewals outbox show 42\n
+      renewals outbox show 42 --json
+    """
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            row = _row(service.get(session, message_id), full=True)
+    except RenewalsError as exc:
+        fail_with(exc)
+    if as_json:
+        print(json.dumps(row, ensure_ascii=False, default=str))
+        return
+    to = f"{row['to_name']} <{row['to_address']}>" if row["to_name"] else row["to_address"]
+    about = (
+        f"({row['audience']}, {row['channel']}, {row['language']}) {row['step']} "
+        f"[{row['rule']}] for {row['account_id']}"
+        + (f" / {row['renewal_id']}" if row["renewal_id"] else "")
+    )
+    console.print(f"[bold]Message {row['id']}[/] {escape(about)}")
+    console.print(f"Status: {_status(row['status'])}: {escape(row['status_reason'])}")
+    console.print(f"To: {escape(to) if to else '[red]no recipient[/]'}")
+    console.print(f"Subject: {row['subject']}", highlight=False, markup=False)
+    console.print("")
+    console.print(row["body"], highlight=False, markup=False)
+    console.print("")
+    facts = [
+        ("created", row["created_on"]),
+        ("approved by", row["approved_by"]),
+        ("approved at", row["approved_at"]),
+        ("attempts", row["attempts"]),
+        ("next attempt", row["next_attempt_at"]),
+        ("sent at", row["sent_at"]),
+        ("last error", row["last_error"]),
+        ("key", row["idempotency_key"]),
+    ]
+    for label, value in facts:
+        if value not in (None, ""):
+            console.print(f"[dim]{label}:[/] {escape(str(value))}")
+
+
+@app.command("approve")
+def approve_command(
+    ctx: typer.Context,
+    message_ids: Annotated[list[int], typer.Argument(help="One or more message ids.")],
+    by: By,
+) -> None:
+    """Approve customer messages waiting for a person; the next `outbox send` delivers them.
+
+    Only pending_approval messages. Allowed: the renewal's or the account's owner,
+    their managers (up the manager chain), a director, VP or executive, or an admin.
+    All the messages given are approved, or none.
+
+    Examples:\n
+      renewals outbox approve 42 --by carl@example.com\n
+      renewals outbox approve 42 43 44 --by mia@example.com
+    """
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            done = [m.message_id for m in service.approve(session, message_ids, by=by)]
+    except RenewalsError as exc:
+        fail_with(exc)
+    console.print(f"Approved {len(done)} message(s): {', '.join(map(str, done))}.")
+
+
+@app.command("decline")
+def decline_command(
+    ctx: typer.Context,
+    message_id: Annotated[int, typer.Argument(help="The message id.")],
+    by: By,
+    reason: Annotated[
+        str, typer.Option(help="Why it must not be sent (kept with it).", show_default=False)
+    ],
+) -> None:
+    """Decline a customer message waiting for a person: it is cancelled, never sent.
+
+    Examples:\n
+      renewals outbox decline 42 --by carl@example.com --reason "Talked to them yesterday"
+    """
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            service.decline(session, message_id, by=by, reason=reason)
+    except RenewalsError as exc:
+        fail_with(exc)
+    console.print(f"Declined message {message_id}: it will not be sent.")
+
+
+@app.command("retry")
+def retry_command(
+    ctx: typer.Context,
+    message_id: Annotated[int, typer.Argument(help="The message id.")],
+    by: By,
+) -> None:
+    """Put a failed, dead or uncertain message back in the queue with fresh attempts.
+
+    An `uncertain` message may already have arrived (its send was cut off mid-way):
+    retry it only after checking with the recipient that it did not.
+
+    Examples:\n
+      renewals outbox list --status dead\n
+      renewals outbox retry 42 --by carl@example.com
+    """
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            service.retry(session, message_id, by=by)
+    except RenewalsError as exc:
+        fail_with(exc)
+    console.print(f"Message {message_id} is queued again; `renewals outbox send` delivers it.")
+
+
+@app.command("allow")
+def allow_command(
+    ctx: typer.Context,
+    account_id: Annotated[str, typer.Argument(help="The account's id.")],
+    mode: Annotated[
+        PermissionMode,
+        typer.Option(help="auto, approve_each or never.", case_sensitive=False, show_default=False),
+    ],
+    by: By,
+    reason: Annotated[
+        str, typer.Option(help="Why (kept with the permission).", show_default=False)
+    ],
+) -> None:
+    """Set which automated customer messages an account may get (TIME-5).
+
+    `auto`: they leave without a per-message approval; `approve_each`: each waits for
+    a person; `never`: none are sent. Without a setting, policy
+    campaign.auto_send_segments decides. The account's owner, a manager or above, or
+    an admin may set it. `never` cancels the account's queued customer messages;
+    `approve_each` holds those no person approved. Internal messages are not affected.
+
+    Examples:\n
+      renewals outbox allow acc-00042 --mode never --by carl@example.com --reason "In a dispute"\n
+      renewals outbox allow acc-00007 --mode auto --by mia@example.com --reason "Agreed with buyer"
+    """
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            change = service.set_permission(session, account_id, mode, by=by, reason=reason)
+    except RenewalsError as exc:
+        fail_with(exc)
+    was = f" (was {change.previous})" if change.previous else ""
+    console.print(f"{account_id}: customer messages {change.mode}{was}.")
+    if change.cancelled:
+        console.print(f"Cancelled {len(change.cancelled)} queued customer message(s).")
+    if change.held:
+        console.print(f"Holding {len(change.held)} queued customer message(s) for approval.")
+
+
+@app.command("send")
+def send_command(
+    ctx: typer.Context,
+    limit: Annotated[
+        int | None, typer.Option(help="Send at most this many.", min=1, show_default=False)
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would leave; send nothing.")
+    ] = False,
+) -> None:
+    """Deliver due messages (approved, or failed with their retry due), each exactly once.
+
+    Email goes through RENEWALS_SMTP_HOST/PORT (RENEWALS_SMTP_FROM, _USER, _PASSWORD,
+    _STARTTLS); webhook messages to RENEWALS_WEBHOOK_URL. A failure is retried with
+    backoff (policy campaign.retry_backoff_minutes, doubling) up to
+    campaign.max_attempts, then the message is dead. A send cut off mid-way becomes
+    uncertain and is never resent automatically. Safe to run from cron.
+
+    Examples:\n
+      renewals outbox send --dry-run\n
+      RENEWALS_SMTP_HOST=smtp.example.com renewals outbox send --limit 100
+    """
+    app_state = state(ctx)
+    try:
+        if dry_run:
+            with session_scope(app_state.engine()) as session:
+                rows = [_row(m) for m in service.due_messages(session, limit=limit)]
+            table = Table(title="Would send", title_justify="left")
+            for column in ("id", "account", "step", "audience", "channel", "to", "subject"):
+                table.add_column(column)
+            for r in rows:
+                table.add_row(
+                    str(r["id"]),
+                    escape(r["account_id"]),
+                    escape(r["step"]),
+                    r["audience"],
+                    r["channel"],
+                    escape(r["to_address"] or ""),
+                    escape(r["subject"]),
+                )
+            if rows:
+                console.print(table)
+            console.print(f"{len(rows)} message(s) would be sent (dry run: nothing sent).")
+            return
+        settings = OutboxSettings()
+        policy = app_state.policy()
+        engine = app_state.engine()
+        with progress_bar() as on_progress:
+            report = service.send_due(
+                engine,
+                policy=policy,
+                transports=transports_from(settings),
+                limit=limit,
+                on_progress=on_progress,
+                settings=settings,
+            )
+    except ValidationError as exc:
+        fail(f"invalid outbox settings (RENEWALS_SMTP_*, RENEWALS_WEBHOOK_URL): {exc}")
+    except RenewalsError as exc:
+        fail_with(exc)
+    for r in report.results:
+        if r.status not in (MessageStatus.sent, "skipped"):
+            console.print(f"  message {r.message_id}: {_status(r.status)}: {escape(r.detail)}")
+    console.print(
+        f"Sent {report.sent}, failed {report.failed} (will retry), dead {report.dead}, "
+        f"uncertain {report.uncertain} (check by hand), skipped {report.skipped}."
+    )

@@ -1,0 +1,688 @@
+"""Outbox use-cases: write messages once, let people allow and approve them, send each once.
+
+Every function but `send_due` and `claim` works in the caller's session and never
+commits. `send_due` owns its transactions: each message is claimed in its own
+committed transaction before it is handed to a transport, so two senders never
+both send it, and a send cut off mid-way leaves it `sending`, then `uncertain`,
+never resent without a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, inspect, or_, select, update
+from sqlalchemy.orm import Session
+
+from renewals.account.models import Account
+from renewals.audit import service as audit_service
+from renewals.db import session_scope
+from renewals.errors import Conflict, Forbidden, NotFound, RenewalsError
+from renewals.kit.time import utc_now
+from renewals.outbox import domain
+from renewals.outbox.delivery import DeliveryUncertain, OutboxSettings, Transport
+from renewals.outbox.domain import Audience, MessageStatus, PermissionMode
+from renewals.outbox.models import MessagePermission, OutboxMessage
+from renewals.policy.domain import Policy
+from renewals.renewal.models import Renewal
+from renewals.user.models import User
+
+# Who `approved_by` names when no person approved the message itself.
+POLICY_APPROVER = "policy TIME-5"
+KEY_CHUNK = 500
+# session.info keys: what this session already knows, so enqueue stays query-light.
+_ABSENT_KEYS = "outbox.absent_keys"
+_ADDED = "outbox.added"
+_PERMISSIONS = "outbox.permissions"
+
+
+@dataclass(frozen=True)
+class Permission:
+    mode: PermissionMode
+    reason: str
+    set_by: str | None  # None: the policy's default, no person set it
+
+
+@dataclass(frozen=True)
+class PermissionChange:
+    """What `set_permission` did: the new mode and the queued messages it changed."""
+
+    account_id: str
+    mode: PermissionMode
+    previous: PermissionMode | None
+    cancelled: list[int]
+    held: list[int]
+
+
+@dataclass
+class SendResult:
+    message_id: int
+    status: str
+    detail: str = ""
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+    uncertain: int = 0
+    skipped: int = 0
+    results: list[SendResult] = field(default_factory=list)
+
+
+def _alive(obj: object | None) -> bool:
+    """False for a cached row that a rollback took out of the session (or None: alive)."""
+    if obj is None:
+        return True
+    state = inspect(obj)
+    return bool(state.pending or state.persistent)
+
+
+# --- permission ------------------------------------------------------------------------
+
+
+def _permission(
+    session: Session, account_id: str, *, segment: str | None, policy: Policy
+) -> Permission:
+    cache: dict[str, MessagePermission | None] = session.info.setdefault(_PERMISSIONS, {})
+    if account_id not in cache or not _alive(cache[account_id]):
+        with session.no_autoflush:
+            cache[account_id] = session.get(MessagePermission, account_id)
+    row = cache[account_id]
+    if row is None:
+        mode, reason = domain.default_mode(segment, policy.campaign)
+        return Permission(mode, reason, None)
+    why = f": {row.reason}" if row.reason else ""
+    return Permission(
+        PermissionMode(row.mode),
+        f"TIME-5: {row.set_by} set {row.mode} on {row.set_at:%Y-%m-%d}{why}",
+        row.set_by,
+    )
+
+
+def permission(
+    session: Session, account_id: str, *, segment: str | None, policy: Policy
+) -> tuple[PermissionMode, str]:
+    """Return what the account allows automation to send to it, and why."""
+    found = _permission(session, account_id, segment=segment, policy=policy)
+    return found.mode, found.reason
+
+
+def _active_user(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None or not user.active:
+        raise Forbidden(f"{email} is not an active user (see `renewals user list`)")
+    return user
+
+
+def set_permission(
+    session: Session, account_id: str, mode: PermissionMode | str, *, by: str, reason: str
+) -> PermissionChange:
+    """Set what automation may send to an account; queued customer messages follow it.
+
+    `never` cancels the account's queued customer messages; `approve_each` puts those
+    approved without a person (by the policy or by an earlier `auto`) back to
+    pending_approval. Messages already waiting for approval stay waiting under `auto`.
+    """
+    try:
+        mode = PermissionMode(mode)
+    except ValueError:
+        choices = ", ".join(PermissionMode)
+        raise RenewalsError(f"mode must be one of {choices}, got {mode!r}") from None
+    if not reason.strip():
+        raise RenewalsError("say why (--reason): the owner's decision is kept with it")
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFound(f"no account {account_id}")
+    user = _active_user(session, by)
+    authority = domain.permission_authority(
+        user.email, user.role, account_owner=account.owner_email
+    )
+    if authority is None:
+        raise Forbidden(
+            f"{user.email} ({user.role}) may not set the message permission of {account_id}: "
+            f"only its owner ({account.owner_email or 'none'}), a manager or above, "
+            "or an admin may (TIME-5)"
+        )
+    now = utc_now()
+    row = session.get(MessagePermission, account_id)
+    previous = PermissionMode(row.mode) if row is not None else None
+    if row is None:
+        row = MessagePermission(account_id=account_id)
+        session.add(row)
+    row.mode, row.set_by, row.set_at, row.reason = mode, user.email, now, reason.strip()
+    session.info.setdefault(_PERMISSIONS, {})[account_id] = row
+
+    cancelled: list[int] = []
+    held: list[int] = []
+    if mode != PermissionMode.auto:
+        queued = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.account_id == account_id,
+                OutboxMessage.audience == Audience.customer,
+                OutboxMessage.status.in_(MessageStatus.open_statuses()),
+            )
+        )
+        for msg in queued:
+            if mode == PermissionMode.never:
+                msg.status = MessageStatus.cancelled
+                msg.status_reason = f"TIME-5: {user.email} set never: {reason.strip()}"
+                cancelled.append(msg.message_id)
+            elif (
+                msg.status != MessageStatus.pending_approval
+                and (msg.facts or {}).get("approved_via") != "person"
+            ):
+                msg.status = MessageStatus.pending_approval
+                msg.status_reason = (
+                    f"TIME-5: {user.email} set approve_each: {reason.strip()}; "
+                    "waits for a person's approval"
+                )
+                msg.approved_by = msg.approved_at = msg.next_attempt_at = None
+                held.append(msg.message_id)
+    audit_service.record(
+        session,
+        actor=user.email,
+        action="outbox.permission",
+        entity="account",
+        entity_id=account_id,
+        detail={
+            "mode": str(mode),
+            "previous": previous and str(previous),
+            "reason": reason.strip(),
+            "authority": authority,
+            "cancelled": cancelled,
+            "held": held,
+        },
+    )
+    return PermissionChange(account_id, mode, previous, cancelled, held)
+
+
+# --- writing messages ------------------------------------------------------------------
+
+
+def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
+    """Return which of these idempotency keys are already in the outbox."""
+    wanted = list(dict.fromkeys(keys))
+    found: set[str] = set()
+    for start in range(0, len(wanted), KEY_CHUNK):
+        chunk = wanted[start : start + KEY_CHUNK]
+        found.update(
+            session.scalars(
+                select(OutboxMessage.idempotency_key).where(
+                    OutboxMessage.idempotency_key.in_(chunk)
+                )
+            )
+        )
+    # Remember the misses: enqueue() can then skip its own lookup for them.
+    absent: set[str] = session.info.setdefault(_ABSENT_KEYS, set())
+    absent.update(k for k in wanted if k not in found)
+    return found
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    renewal_id: str | None,
+    account_id: str,
+    step: str,
+    rule: str,
+    audience: Audience | str,
+    channel: str,
+    to_address: str | None,
+    to_name: str | None,
+    language: str,
+    subject: str,
+    body: str,
+    created_on: date,
+    facts: dict[str, Any] | None,
+    segment: str | None,
+    policy: Policy,
+) -> tuple[OutboxMessage, bool]:
+    """Write a message once per idempotency key; return it and whether it is new.
+
+    An existing message is returned unchanged. The new one gets its status from the
+    account's permission (TIME-5). Nothing is flushed here: the unique key is the
+    last guard if two runs write the same message at once.
+    """
+    added: dict[str, OutboxMessage] = session.info.setdefault(_ADDED, {})
+    if key in added:
+        if _alive(added[key]):
+            return added[key], False
+        del added[key]  # rolled back: write it again
+    absent: set[str] = session.info.setdefault(_ABSENT_KEYS, set())
+    if key not in absent:
+        with session.no_autoflush:
+            existing = session.scalar(
+                select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
+            )
+        if existing is not None:
+            return existing, False
+    audience = Audience(audience)
+    found = _permission(session, account_id, segment=segment, policy=policy)
+    status, reason = domain.initial_status(audience, found.mode, bool(to_address))
+    facts = dict(facts or {})
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    if audience == Audience.customer:
+        facts["permission"] = str(found.mode)
+        if status != MessageStatus.blocked:  # why the account allows what it allows
+            reason = f"{reason}: {found.reason.removeprefix('TIME-5: ')}"
+    if status == MessageStatus.approved:
+        approved_at = utc_now()
+        if audience == Audience.internal:
+            approved_by, facts["approved_via"] = POLICY_APPROVER, "internal"
+        elif found.set_by is None:
+            approved_by, facts["approved_via"] = POLICY_APPROVER, "policy"
+        else:
+            approved_by, facts["approved_via"] = found.set_by, "permission"
+    msg = OutboxMessage(
+        idempotency_key=key,
+        renewal_id=renewal_id,
+        account_id=account_id,
+        step=step,
+        rule=rule,
+        audience=str(audience),
+        channel=channel,
+        to_address=to_address or None,
+        to_name=to_name,
+        language=language,
+        subject=subject,
+        body=body,
+        status=str(status),
+        status_reason=reason,
+        created_on=created_on,
+        approved_by=approved_by,
+        approved_at=approved_at,
+        attempts=0,
+        facts=facts,
+    )
+    session.add(msg)
+    added[key] = msg
+    absent.discard(key)
+    return msg, True
+
+
+# --- people acting on messages ---------------------------------------------------------
+
+
+def get(session: Session, message_id: int) -> OutboxMessage:
+    """Get one message by its id."""
+    msg = session.get(OutboxMessage, message_id)
+    if msg is None:
+        raise NotFound(f"no outbox message {message_id}")
+    return msg
+
+
+def _manager_chain(session: Session, emails: Iterable[str]) -> dict[str, str]:
+    """Each manager up the chains of these people -> the owner whose chain it is."""
+    chain: dict[str, str] = {}
+    for owner in emails:
+        seen = {owner}
+        current = owner
+        for _ in range(20):  # a manager_email cycle must not loop forever
+            user = session.scalar(select(User).where(func.lower(User.email) == current))
+            if user is None or not user.manager_email:
+                break
+            current = user.manager_email.lower()
+            if current in seen:
+                break
+            seen.add(current)
+            chain.setdefault(current, owner)
+    return chain
+
+
+def _authorise(session: Session, msg: OutboxMessage, by: str, verb: str) -> tuple[User, str]:
+    user = _active_user(session, by)
+    owners: dict[str, str] = {}
+    account = session.get(Account, msg.account_id)
+    if msg.renewal_id:
+        renewal = session.get(Renewal, msg.renewal_id)
+        if renewal is not None and renewal.owner_email:
+            owners[renewal.owner_email.lower()] = "renewal owner"
+    if account is not None and account.owner_email:
+        owners.setdefault(account.owner_email.lower(), "account owner")
+    authority = domain.approval_authority(
+        user.email, user.role, owners=owners, managers=_manager_chain(session, owners)
+    )
+    if authority is None:
+        raise Forbidden(
+            f"{user.email} ({user.role}) may not {verb} message {msg.message_id}: only the "
+            f"owner ({', '.join(owners) or 'none'}), their managers, a director or above, "
+            "or an admin may (TIME-5)"
+        )
+    return user, authority
+
+
+def approve(session: Session, message_ids: Iterable[int], *, by: str) -> list[OutboxMessage]:
+    """Approve messages waiting for a person; all or none (the caller's transaction)."""
+    approved = []
+    now = utc_now()
+    for message_id in message_ids:
+        msg = get(session, message_id)
+        if msg.status != MessageStatus.pending_approval:
+            raise Conflict(
+                f"message {message_id} is {msg.status}, not pending_approval: nothing to approve"
+            )
+        user, authority = _authorise(session, msg, by, "approve")
+        msg.status = MessageStatus.approved
+        msg.status_reason = f"TIME-5: approved by {user.email} ({authority})"
+        msg.approved_by, msg.approved_at = user.email, now
+        msg.next_attempt_at = None
+        msg.facts = {**(msg.facts or {}), "approved_via": "person"}
+        audit_service.record(
+            session,
+            actor=user.email,
+            action="outbox.approve",
+            entity="outbox_message",
+            entity_id=str(msg.message_id),
+            detail={"key": msg.idempotency_key, "authority": authority},
+        )
+        approved.append(msg)
+    return approved
+
+
+def decline(session: Session, message_id: int, *, by: str, reason: str) -> OutboxMessage:
+    """Decline a message waiting for a person: it is cancelled and never sent."""
+    if not reason.strip():
+        raise RenewalsError("say why the message is declined (--reason)")
+    msg = get(session, message_id)
+    if msg.status != MessageStatus.pending_approval:
+        raise Conflict(
+            f"message {message_id} is {msg.status}, not pending_approval: nothing to decline"
+        )
+    user, authority = _authorise(session, msg, by, "decline")
+    msg.status = MessageStatus.cancelled
+    msg.status_reason = f"TIME-5: declined by {user.email} ({authority}): {reason.strip()}"
+    audit_service.record(
+        session,
+        actor=user.email,
+        action="outbox.decline",
+        entity="outbox_message",
+        entity_id=str(msg.message_id),
+        detail={"key": msg.idempotency_key, "authority": authority, "reason": reason.strip()},
+    )
+    return msg
+
+
+def retry(session: Session, message_id: int, *, by: str) -> OutboxMessage:
+    """Put a failed, dead or uncertain message back in the queue with fresh attempts.
+
+    For an uncertain message the person confirms it did not arrive: it may have.
+    """
+    msg = get(session, message_id)
+    if msg.status not in MessageStatus.retryable():
+        raise Conflict(
+            f"message {message_id} is {msg.status}: only failed, dead or uncertain "
+            "messages can be retried"
+        )
+    user, authority = _authorise(session, msg, by, "retry")
+    previous, attempts = msg.status, msg.attempts
+    msg.status = MessageStatus.approved
+    msg.status_reason = (
+        f"TIME-5: {user.email} ({authority}) put it back in the queue after {attempts} "
+        f"attempt(s) ({previous})"
+        + ("; confirmed it did not arrive" if previous == MessageStatus.uncertain else "")
+    )
+    msg.attempts, msg.next_attempt_at = 0, None
+    audit_service.record(
+        session,
+        actor=user.email,
+        action="outbox.retry",
+        entity="outbox_message",
+        entity_id=str(msg.message_id),
+        detail={
+            "key": msg.idempotency_key,
+            "authority": authority,
+            "previous": str(previous),
+            "attempts": attempts,
+            "last_error": msg.last_error,
+            "confirmed_not_delivered": previous == MessageStatus.uncertain,
+        },
+    )
+    return msg
+
+
+def cancel_for_renewal(session: Session, renewal_id: str, *, reason: str) -> int:
+    """Cancel a renewal's messages that have not left yet; return how many."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.renewal_id == renewal_id,
+            OutboxMessage.status.in_(MessageStatus.open_statuses()),
+        )
+        .values(status=MessageStatus.cancelled, status_reason=f"TIME-5: {reason}")
+        .execution_options(synchronize_session="fetch")
+    )
+    count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if count:
+        audit_service.record(
+            session,
+            actor="system",
+            action="outbox.cancel",
+            entity="renewal",
+            entity_id=renewal_id,
+            detail={"cancelled": count, "reason": reason},
+        )
+    return count
+
+
+def list_messages(
+    session: Session,
+    *,
+    status: str | None = None,
+    account_id: str | None = None,
+    renewal_id: str | None = None,
+    limit: int | None = 200,
+) -> list[OutboxMessage]:
+    """List messages, newest first."""
+    query = select(OutboxMessage).order_by(
+        OutboxMessage.created_on.desc(), OutboxMessage.message_id.desc()
+    )
+    if status is not None:
+        query = query.where(OutboxMessage.status == status)
+    if account_id is not None:
+        query = query.where(OutboxMessage.account_id == account_id)
+    if renewal_id is not None:
+        query = query.where(OutboxMessage.renewal_id == renewal_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+# --- sending ---------------------------------------------------------------------------
+
+
+def _due(now: datetime) -> Any:
+    return (
+        OutboxMessage.status.in_(MessageStatus.sendable()),
+        or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+    )
+
+
+def due_messages(
+    session: Session, *, now: datetime | None = None, limit: int | None = None
+) -> list[OutboxMessage]:
+    """List the messages a send run would try now, oldest first."""
+    query = select(OutboxMessage).where(*_due(now or utc_now())).order_by(OutboxMessage.message_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def mark_stale(engine: Engine, *, now: datetime, stale_after: timedelta) -> list[int]:
+    """Mark messages `sending` for longer than `stale_after` as uncertain; return their ids.
+
+    While a message is `sending`, next_attempt_at holds when that attempt began.
+    """
+    cutoff = now - stale_after
+    with session_scope(engine) as session:
+        stale = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.status == MessageStatus.sending,
+                or_(
+                    OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at < cutoff
+                ),
+            )
+        ).all()
+        for msg in stale:
+            msg.status = MessageStatus.uncertain
+            msg.status_reason = (
+                f"TIME-5: attempt {msg.attempts} began at {msg.next_attempt_at or 'an unknown time'} "
+                "and never finished; it may have arrived. Check with the recipient, then "
+                "`renewals outbox retry` it or leave it"
+            )
+            audit_service.record(
+                session,
+                actor="system",
+                action="outbox.uncertain",
+                entity="outbox_message",
+                entity_id=str(msg.message_id),
+                detail={"key": msg.idempotency_key, "attempts": msg.attempts},
+            )
+        return [m.message_id for m in stale]
+
+
+def claim(engine: Engine, message_id: int, *, now: datetime) -> OutboxMessage | None:
+    """Take a due message for sending in its own committed transaction; None if taken.
+
+    The conditional UPDATE is the lock: of two senders only one changes the row.
+    """
+    with session_scope(engine) as session:
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.message_id == message_id, *_due(now))
+            .values(
+                status=MessageStatus.sending,
+                attempts=OutboxMessage.attempts + 1,
+                next_attempt_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None  # another sender got there first, or a person changed it
+        return session.get(OutboxMessage, message_id)
+
+
+def _mark_failed(
+    engine: Engine, message_id: int, *, now: datetime, policy: Policy, error: Exception
+) -> SendResult:
+    campaign = policy.campaign
+    with session_scope(engine) as session:
+        msg = session.get(OutboxMessage, message_id, with_for_update=True)
+        if msg is None or msg.status not in (MessageStatus.sending, MessageStatus.uncertain):
+            return SendResult(message_id, msg.status if msg else "missing", "changed meanwhile")
+        text = f"{type(error).__name__}: {error}"[:2000]
+        msg.last_error = text
+        if isinstance(error, DeliveryUncertain):
+            msg.status = MessageStatus.uncertain
+            msg.status_reason = (
+                f"TIME-5: attempt {msg.attempts} broke off mid-way ({error}); it may have "
+                "arrived. Check with the recipient, then `renewals outbox retry` it or leave it"
+            )
+        else:
+            status = domain.after_failure(msg.attempts, campaign.max_attempts)
+            msg.status = status
+            if status == MessageStatus.dead:
+                msg.next_attempt_at = None
+                msg.status_reason = (
+                    f"TIME-5: {msg.attempts} of {campaign.max_attempts} attempts failed; "
+                    "dead until a person retries it"
+                )
+            else:
+                msg.next_attempt_at = now + domain.next_attempt_delay(
+                    msg.attempts, campaign.retry_backoff_minutes
+                )
+                msg.status_reason = (
+                    f"TIME-5: attempt {msg.attempts} of {campaign.max_attempts} failed; "
+                    f"next try at {msg.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+                )
+        return SendResult(message_id, msg.status, text)
+
+
+def _mark_sent(engine: Engine, message_id: int, *, now: datetime, provider_id: str) -> SendResult:
+    with session_scope(engine) as session:
+        msg = session.get(OutboxMessage, message_id, with_for_update=True)
+        if msg is None:
+            return SendResult(message_id, "missing", provider_id)
+        # Also from `uncertain`: a send slower than the stale limit did finish after all.
+        msg.status = MessageStatus.sent
+        msg.status_reason = f"TIME-5: delivered on attempt {msg.attempts}"
+        msg.sent_at, msg.next_attempt_at, msg.last_error = now, None, None
+        msg.facts = {**(msg.facts or {}), "provider_id": provider_id}
+        return SendResult(message_id, MessageStatus.sent, provider_id)
+
+
+def send_due(
+    engine: Engine,
+    *,
+    policy: Policy,
+    transports: dict[str, Transport],
+    now: datetime | None = None,
+    limit: int | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
+    settings: OutboxSettings | None = None,
+) -> SendReport:
+    """Deliver every due message once: stale sends become uncertain, then claim, send, record.
+
+    A channel without a transport is skipped (the message stays queued). `now` fixes
+    the clock for the whole run (tests); by default each step reads the real time.
+    """
+    settings = settings or OutboxSettings()
+    progress = on_progress or (lambda step, done, total: None)
+    report = SendReport()
+    start = now or utc_now()
+    for message_id in mark_stale(
+        engine, now=start, stale_after=timedelta(minutes=settings.sending_stale_minutes)
+    ):
+        report.uncertain += 1
+        report.results.append(SendResult(message_id, MessageStatus.uncertain, "was left sending"))
+    with session_scope(engine) as session:
+        query = (
+            select(OutboxMessage.message_id, OutboxMessage.channel)
+            .where(*_due(start))
+            .order_by(OutboxMessage.message_id)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        due = [(row.message_id, row.channel) for row in session.execute(query)]
+    for done, (message_id, channel) in enumerate(due):
+        progress("sending messages", done, len(due))
+        transport = transports.get(channel)
+        if transport is None:
+            report.skipped += 1
+            report.results.append(
+                SendResult(message_id, "skipped", f"no transport for channel {channel!r}")
+            )
+            continue
+        at = now or utc_now()
+        msg = claim(engine, message_id, now=at)
+        if msg is None:
+            report.skipped += 1
+            report.results.append(SendResult(message_id, "skipped", "claimed elsewhere"))
+            continue
+        try:
+            provider_id = transport.send(msg)
+        except Exception as exc:  # any failure of the transport is recorded, never raised
+            result = _mark_failed(
+                engine, message_id, now=now or utc_now(), policy=policy, error=exc
+            )
+        else:
+            result = _mark_sent(engine, message_id, now=now or utc_now(), provider_id=provider_id)
+        report.results.append(result)
+        if result.status == MessageStatus.sent:
+            report.sent += 1
+        elif result.status == MessageStatus.failed:
+            report.failed += 1
+        elif result.status == MessageStatus.dead:
+            report.dead += 1
+        elif result.status == MessageStatus.uncertain:
+            report.uncertain += 1
+        else:
+            report.skipped += 1
+    progress("sending messages", len(due), len(due))
+    return report
