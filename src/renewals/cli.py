@@ -17,6 +17,7 @@ from renewals.outbox import commands as outbox_commands
 from renewals.playbook import commands as playbook_commands
 from renewals.policy import commands as policy_commands
 from renewals.renewal import commands as renewal_commands
+from renewals.renewal import export_commands
 from renewals.signal import commands as signal_commands
 
 app = typer.Typer(
@@ -76,12 +77,14 @@ app.add_typer(commands.db_app, name="db")
 app.add_typer(signal_commands.app, name="signals")
 app.add_typer(playbook_commands.app, name="tasks")
 app.add_typer(outbox_commands.app, name="outbox")
+app.add_typer(export_commands.export_app, name="export")
 app.command("import")(ingest_commands.import_)
 app.command("run")(commands.run)
 app.command("status")(commands.status)
 app.command("health")(health_commands.health)
 app.command("renewal")(renewal_commands.renewal)
 app.command("stage")(renewal_commands.stage)
+app.command("calendar")(export_commands.calendar)
 app.command("demo-data")(demo_commands.demo_data)
 app.command("demo")(demo_commands.demo)
 

@@ -1,0 +1,123 @@
+"""End to end: the daily run writes the campaign, `send` delivers it to a real SMTP server.
+
+TIME-5: no message reaches the server twice, and no customer message reaches it for an
+account whose owner has not allowed it (SMB by default, or a person's approval).
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import date, timedelta
+from email import message_from_bytes
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import Engine, select
+
+from renewals.config import Settings
+from renewals.db import session_scope
+from renewals.demo.generator import generate_book
+from renewals.ingest.service import run_import
+from renewals.outbox import service
+from renewals.outbox.delivery import SmtpTransport
+from renewals.outbox.models import OutboxMessage
+from renewals.policy import service as policy_service
+from renewals.renewal.models import Renewal
+from renewals.scheduler import run_all
+from renewals.user.models import User
+
+TODAY = date(2026, 11, 24)
+POLICY = policy_service.load()
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+def test_campaign_reaches_smtp_once_and_only_where_allowed(
+    engine: Engine, tmp_path: Path, inbox: tuple[Inbox, int]
+) -> None:
+    handler, port = inbox
+    generate_book(tmp_path / "book", accounts=120, seed=7, as_of=TODAY)
+    run_import(engine, tmp_path / "book", data_dir=tmp_path / "data")
+    settings = Settings(database_url=str(engine.url), data_dir=tmp_path / "data")
+    transports = {"email": SmtpTransport("127.0.0.1", port, "renewals@test.example")}
+
+    def run_and_send(day: date) -> None:
+        outcomes = run_all(engine, policy=POLICY, as_of=day, settings=settings)
+        assert {o.status for o in outcomes} == {"ok"}, outcomes
+        service.send_due(engine, policy=POLICY, transports=transports)
+
+    run_and_send(TODAY)
+    run_and_send(TODAY)  # the same day again
+    first = len(handler.messages)
+    assert first > 0
+
+    # A person approves one waiting customer message of a mid-market or enterprise account.
+    with session_scope(engine) as session:
+        waiting = session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "pending_approval")
+            .order_by(OutboxMessage.message_id)
+        ).first()
+        assert waiting is not None
+        renewal = session.get(Renewal, waiting.renewal_id)
+        approver = session.get(User, renewal.owner_email)
+        assert approver is not None
+        service.approve(session, [waiting.message_id], by=approver.email)
+        approved_key = waiting.idempotency_key
+
+    for day in (TODAY + timedelta(days=7), TODAY + timedelta(days=7), TODAY + timedelta(days=30)):
+        run_and_send(day)
+
+    keys = [m["X-Renewals-Idempotency-Key"] for m in handler.messages]
+    assert len(keys) == len(set(keys)), "a message reached the SMTP server twice"
+    assert approved_key in keys
+    with session_scope(engine) as session:
+        rows = {
+            m.idempotency_key: m
+            for m in session.scalars(
+                select(OutboxMessage).where(OutboxMessage.idempotency_key.in_(keys))
+            )
+        }
+        segments = dict(session.execute(select(Renewal.renewal_id, Renewal.segment)).all())
+        for key in keys:
+            message = rows[key]
+            assert message.status == "sent"
+            if message.audience == "customer":
+                allowed = (
+                    segments[message.renewal_id]
+                    in [s.value for s in POLICY.campaign.auto_send_segments]
+                    or key == approved_key
+                )
+                assert allowed, (key, segments[message.renewal_id], message.approved_by)
+        never_sent = session.scalars(
+            select(OutboxMessage.idempotency_key).where(
+                OutboxMessage.status.in_(("pending_approval", "cancelled", "blocked"))
+            )
+        ).all()
+    assert never_sent and not set(never_sent) & set(keys)
+    customer = [m for m in handler.messages if m["X-Renewals-Idempotency-Key"] in rows]
+    assert any(rows[m["X-Renewals-Idempotency-Key"]].audience == "customer" for m in customer)
