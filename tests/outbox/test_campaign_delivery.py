@@ -68,7 +68,8 @@ def test_campaign_reaches_smtp_once_and_only_where_allowed(
     def run_and_send(day: date) -> None:
         outcomes = run_all(engine, policy=POLICY, as_of=day, settings=settings)
         assert {o.status for o in outcomes} == {"ok"}, outcomes
-        service.send_due(engine, policy=POLICY, transports=transports)
+        report = service.send_due(engine, policy=POLICY, transports=transports)
+        assert (report.failed, report.dead, report.uncertain) == (0, 0, 0), report.results
 
     run_and_send(TODAY)
     run_and_send(TODAY)  # the same day again
@@ -119,5 +120,10 @@ def test_campaign_reaches_smtp_once_and_only_where_allowed(
             )
         ).all()
     assert never_sent and not set(never_sent) & set(keys)
-    customer = [m for m in handler.messages if m["X-Renewals-Idempotency-Key"] in rows]
-    assert any(rows[m["X-Renewals-Idempotency-Key"]].audience == "customer" for m in customer)
+    steps = {rows[k].step for k in keys}
+    assert {"owner_alert", "escalation"} <= steps  # internal, one with two recipients
+    assert any(rows[k].audience == "customer" for k in keys)
+    escalation = next(
+        m for m in handler.messages if ":msg:escalation" in m["X-Renewals-Idempotency-Key"]
+    )
+    assert len(escalation.get_all("To")[0].split(",")) == 2  # TIME-5: owner and manager

@@ -60,13 +60,25 @@ def message_id_for(idempotency_key: str) -> str:
     return f"<{hashlib.sha256(idempotency_key.encode('utf-8')).hexdigest()[:32]}@renewals>"
 
 
+def recipients(message: OutboxMessage) -> list[str]:
+    """The addresses of a message: one, or several separated by commas (an escalation
+    goes to the owner and their manager, TIME-5)."""
+    return [a.strip() for a in (message.to_address or "").split(",") if a.strip()]
+
+
 def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     """The email for an outbox message: UTF-8 text, quoted-printable (safe on 7-bit servers)."""
     if not message.to_address:
         raise ValueError(f"message {message.message_id} has no recipient address")
     email = EmailMessage()
     email["From"] = sender
-    email["To"] = Address(display_name=message.to_name or "", addr_spec=message.to_address)
+    addresses = recipients(message)
+    names = [n.strip() for n in (message.to_name or "").split(",")]
+    if len(names) != len(addresses):
+        names = [""] * len(addresses)
+    email["To"] = [
+        Address(display_name=n, addr_spec=a) for n, a in zip(names, addresses, strict=True)
+    ]
     # A line break in a header would end it early (header injection); keep one line.
     email["Subject"] = " ".join(message.subject.split())
     email["Date"] = formatdate(usegmt=True)
@@ -102,7 +114,7 @@ class SmtpTransport:
 
     def send(self, message: OutboxMessage) -> str:
         email = build_email(message, self.sender)
-        recipient = message.to_address or ""
+        to = recipients(message)
         smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         try:
             smtp.ehlo_or_helo_if_needed()
@@ -113,7 +125,7 @@ class SmtpTransport:
                 smtp.login(self.user, self.password or "")
             options: list[str] = []
             policy = SMTP
-            if not (recipient.isascii() and self.sender.isascii()):
+            if not (all(a.isascii() for a in to) and self.sender.isascii()):
                 if not smtp.has_extn("smtputf8"):
                     raise smtplib.SMTPNotSupportedError(
                         f"{self.host} does not accept non-ASCII addresses (no SMTPUTF8)"
@@ -126,9 +138,10 @@ class SmtpTransport:
             code, reply = smtp.mail(self.sender, options)
             if code != 250:
                 raise smtplib.SMTPSenderRefused(code, reply, self.sender)
-            code, reply = smtp.rcpt(recipient)
-            if code not in (250, 251):
-                raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+            for recipient in to:
+                code, reply = smtp.rcpt(recipient)
+                if code not in (250, 251):
+                    raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
             try:
                 code, reply = smtp.data(payload)
             except smtplib.SMTPDataError:

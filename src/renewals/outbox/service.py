@@ -115,7 +115,7 @@ def permission(
 def _active_user(session: Session, email: str) -> User:
     user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None or not user.active:
-        raise Forbidden(f"{email} is not an active user (see `renewals user list`)")
+        raise Forbidden(f"{email} is not an active user (import them in users.csv)")
     return user
 
 
