@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from renewals.commands import print_summary
 from renewals.db import session_scope
@@ -118,7 +119,28 @@ def demo(
         raise typer.Exit(1)
     console.print()
     print_summary(engine, settings, day, policy)
+    example = _example_renewal(engine, day)
     console.print(
-        "\nNext: `renewals status`, `renewals policy show`, "
+        "\nNext: "
+        + (
+            f"`renewals renewal {example}` (why it is at risk, who owns it, what is due), "
+            if example
+            else ""
+        )
+        + "`renewals tasks list --overdue`, `renewals outbox list`, "
+        "`renewals export renewals --format csv -o renewals.csv`, `renewals policy show`, "
         "`renewals import DIR` for your own data (docs/data-format.md)."
     )
+
+
+def _example_renewal(engine: Engine, day: date) -> str | None:
+    """The soonest at-risk renewal of the demo, to try `renewals renewal` on."""
+    from renewals.renewal.models import Renewal
+
+    with session_scope(engine) as session:
+        return session.scalar(
+            select(Renewal.renewal_id)
+            .where(Renewal.opportunity_type == "at_risk", Renewal.renewal_date >= day)
+            .order_by(Renewal.renewal_date, Renewal.renewal_id)
+            .limit(1)
+        )
