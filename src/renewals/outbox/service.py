@@ -242,12 +242,15 @@ def enqueue(
     facts: dict[str, Any] | None,
     segment: str | None,
     policy: Policy,
+    cancelled_because: str | None = None,
 ) -> tuple[OutboxMessage, bool]:
     """Write a message once per idempotency key; return it and whether it is new.
 
     An existing message is returned unchanged. The new one gets its status from the
-    account's permission (TIME-5). Nothing is flushed here: the unique key is the
-    last guard if two runs write the same message at once.
+    account's permission (TIME-5), or is recorded as cancelled, never to be sent, when
+    `cancelled_because` says why (a superseded campaign message keeps its key this way).
+    Nothing is flushed here: the unique key is the last guard if two runs write the
+    same message at once.
     """
     added: dict[str, OutboxMessage] = session.info.setdefault(_ADDED, {})
     if key in added:
@@ -280,6 +283,13 @@ def enqueue(
             approved_by, facts["approved_via"] = POLICY_APPROVER, "policy"
         else:
             approved_by, facts["approved_via"] = found.set_by, "permission"
+    if cancelled_because is not None:
+        status, reason, approved_by, approved_at = (
+            MessageStatus.cancelled,
+            cancelled_because,
+            None,
+            None,
+        )
     msg = OutboxMessage(
         idempotency_key=key,
         renewal_id=renewal_id,

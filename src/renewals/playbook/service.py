@@ -163,7 +163,6 @@ def run_campaign(
     """TIME-5: write the day's campaign messages into the outbox, each once per renewal and
     step; customer messages wait for permission there (outbox.service.enqueue)."""
     from renewals.outbox import service as outbox_service
-    from renewals.outbox.models import OutboxMessage
     from renewals.playbook import messages
 
     report = CampaignReport()
@@ -192,34 +191,15 @@ def run_campaign(
             "condition": message.condition,
             "template": rendered.template,
         }
-        if message.superseded_by is not None:
-            session.add(
-                OutboxMessage(
-                    idempotency_key=key,
-                    renewal_id=renewal.renewal_id,
-                    account_id=renewal.account_id,
-                    step=message.step,
-                    rule=message.rule,
-                    audience=message.audience,
-                    channel="email",
-                    to_address=to_address,
-                    to_name=to_name,
-                    language=rendered.language,
-                    subject=rendered.subject,
-                    body=rendered.body,
-                    status="cancelled",
-                    status_reason=(
-                        f"TIME-5: superseded by {message.superseded_by}: the renewal reached the "
-                        f"campaign on {as_of.isoformat()}, after this message's day "
-                        f"({message.trigger_date.isoformat()}); one message, not a burst"
-                    ),
-                    created_on=as_of,
-                    attempts=0,
-                    facts=record,
-                )
+        superseded = (
+            None
+            if message.superseded_by is None
+            else (
+                f"TIME-5: superseded by {message.superseded_by}: the renewal reached the "
+                f"campaign on {as_of.isoformat()}, after this message's day "
+                f"({message.trigger_date.isoformat()}); one message, not a burst"
             )
-            report.superseded += 1
-            continue
+        )
         outbox_service.enqueue(
             session,
             key=key,
@@ -238,8 +218,12 @@ def run_campaign(
             facts=record,
             segment=renewal.segment,
             policy=policy,
+            cancelled_because=superseded,
         )
-        report.queued[message.audience] += 1
+        if superseded:
+            report.superseded += 1
+        else:
+            report.queued[message.audience] += 1
     session.flush()
     return report
 
