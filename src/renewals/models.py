@@ -2,6 +2,7 @@
 
 from renewals.account.models import Account, Goal, Stakeholder
 from renewals.audit.models import AuditEvent
+from renewals.concession.models import Concession, ConcessionStep
 from renewals.contract.models import BookSnapshot, Contract
 from renewals.db import Base
 from renewals.engagement.models import Interaction, SurveyResponse, Ticket
@@ -10,6 +11,14 @@ from renewals.ingest.models import ImportRun
 from renewals.outbox.models import MessagePermission, OutboxMessage
 from renewals.playbook.models import Task
 from renewals.renewal.models import Renewal, StageChange
+from renewals.save_plan.models import (
+    Escalation,
+    PostSave,
+    SaveExit,
+    SavePlan,
+    SaveProblem,
+    SaveTriage,
+)
 from renewals.scheduler import JobRun
 from renewals.signal.models import Signal
 from renewals.user.models import User
@@ -19,7 +28,10 @@ __all__ = [
     "AuditEvent",
     "Base",
     "BookSnapshot",
+    "Concession",
+    "ConcessionStep",
     "Contract",
+    "Escalation",
     "Goal",
     "HealthSnapshot",
     "ImportRun",
@@ -27,7 +39,12 @@ __all__ = [
     "JobRun",
     "MessagePermission",
     "OutboxMessage",
+    "PostSave",
     "Renewal",
+    "SaveExit",
+    "SavePlan",
+    "SaveProblem",
+    "SaveTriage",
     "Signal",
     "Stakeholder",
     "StageChange",

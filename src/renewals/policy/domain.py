@@ -452,6 +452,35 @@ class Flexibility(PolicyModel):
     pause_days: int = rule("SAVE-9", "pause length", gt=0)
 
 
+class Triage(PolicyModel):
+    high_min_positive: int = rule("SAVE-2", "favourable factors for a high band", ge=1, le=5)
+    high_max_negative: int = rule("SAVE-2", "unfavourable factors a high band allows", ge=0, le=5)
+    low_min_negative: int = rule("SAVE-2", "unfavourable factors that make it low", ge=1, le=5)
+    decisive: list[
+        Literal[
+            "alternative_chosen",
+            "product_fit",
+            "no_budget",
+            "relationship_damaged",
+            "checked_out",
+        ]
+    ] = rule("SAVE-2", "one of these alone makes the band low")
+    relationship_good: float = rule(
+        "SAVE-2", "relationship score of existing relationships", ge=0, le=100
+    )
+    relationship_damaged: float = rule("SAVE-2", "relationship score below = damaged", ge=0, le=100)
+    support_problem_score: float = rule(
+        "SAVE-4", "support score below = service problem", ge=0, le=100
+    )
+    emergency_lowers_band: bool = rule("SAVE-6", "under the compressed window the band drops")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.relationship_damaged > self.relationship_good:
+            raise ValueError("relationship_damaged must not exceed relationship_good")
+        return self
+
+
 class Save(PolicyModel):
     prevention_cost_ratio: Range = rule("SAVE-1", "prevention is this many times easier")
     save_cost_multiplier: Range = rule("SAVE-1", "a save costs this many times a renewal")
@@ -462,6 +491,7 @@ class Save(PolicyModel):
     short_term_days: int = rule("SAVE-10", "short-term actions within", gt=0)
     immediate_hours: int = rule("SAVE-10", "immediate actions within", gt=0)
     probability: SaveProbability = rule("SAVE-2", "save probability bands")
+    triage: Triage = rule("SAVE-2", "how the evidence is read")
     value_tiers: ValueTiers = rule("SAVE-3", "account value tiers")
     effort_days: EffortDays = rule("SAVE-5", "effort durations")
     effort_hours: EffortHours = rule("SAVE-7", "effort hours")

@@ -1,0 +1,1 @@
+"""Concessions: requests checked against the policy, routed up the approval chain, audited."""

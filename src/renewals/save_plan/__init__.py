@@ -1,0 +1,1 @@
+"""Save desk: triage of at-risk renewals, save plans, escalation, exits, win-back, post-save."""
