@@ -18,6 +18,7 @@ from renewals.playbook import commands as playbook_commands
 from renewals.policy import commands as policy_commands
 from renewals.renewal import commands as renewal_commands
 from renewals.renewal import export_commands
+from renewals.save_plan import commands as save_commands
 from renewals.signal import commands as signal_commands
 
 app = typer.Typer(
@@ -78,6 +79,7 @@ app.add_typer(signal_commands.app, name="signals")
 app.add_typer(playbook_commands.app, name="tasks")
 app.add_typer(outbox_commands.app, name="outbox")
 app.add_typer(export_commands.export_app, name="export")
+app.add_typer(save_commands.app, name="saves")
 app.command("import")(ingest_commands.import_)
 app.command("run")(commands.run)
 app.command("status")(commands.status)

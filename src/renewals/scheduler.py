@@ -26,6 +26,7 @@ JOB_MODULES = (
     "renewals.health.jobs",
     "renewals.renewal.jobs",
     "renewals.playbook.jobs",
+    "renewals.save_plan.jobs",
 )
 
 

@@ -62,6 +62,12 @@ CSV_COLUMNS = (
     "overdue_task_count",
     "open_tasks",
     "reasons",
+    "save_probability_band",
+    "save_value_tier",
+    "save_root_cause",
+    "save_time_window",
+    "save_effort",
+    "save_expected_value_hours",
 )
 
 
@@ -135,6 +141,9 @@ def export_rows(session: Session, *, as_of: date, policy: Policy) -> list[dict[s
         else:
             by_renewal[t.renewal_id].append(task)
 
+    from renewals.save_plan import service as save_service
+
+    saves = save_service.save_fields(session)
     rows = []
     for renewal, account_name in renewals:
         decisions = renewal.decisions or {}
@@ -165,6 +174,8 @@ def export_rows(session: Session, *, as_of: date, policy: Policy) -> list[dict[s
                 "owner_email": renewal.owner_email,
                 "stage": renewal.stage,
                 "likelihood": renewal.likelihood,
+                # SAVE-2..7: the triage of an at-risk renewal; null for the others
+                "save": saves.get(renewal.renewal_id),
                 "open_tasks": tasks,
                 "reasons": {
                     name: _reasons(decisions, name)
@@ -199,6 +210,17 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
                 "overdue_task_count": sum(t["status"] == "overdue" for t in row["open_tasks"]),
                 "open_tasks": json.dumps(row["open_tasks"], ensure_ascii=False),
                 "reasons": json.dumps(row["reasons"], ensure_ascii=False),
+                **{
+                    f"save_{k}": (row["save"] or {}).get(k, "")
+                    for k in (
+                        "probability_band",
+                        "value_tier",
+                        "root_cause",
+                        "time_window",
+                        "effort",
+                        "expected_value_hours",
+                    )
+                },
             }
         )
     return out.getvalue()

@@ -1,0 +1,262 @@
+"""`renewals saves`: the save desk from the command line (triage, evidence, overrides)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from renewals.db import session_scope
+from renewals.errors import RenewalsError
+from renewals.kit.cli import console, fail, fail_with, parse_as_of, state
+from renewals.policy.service import PolicyError
+from renewals.renewal.models import Renewal
+from renewals.save_plan import service
+from renewals.save_plan.models import SaveTriage
+
+app = typer.Typer(
+    help="The save desk (SAVE-*, CONC-*, ESC-*, LOST-*, POST-*, MET-*): triage of at-risk "
+    "renewals, evidence and overrides, save plans, exits and the save metrics.",
+    no_args_is_help=True,
+)
+
+EFFORT_ORDER = {"full": 0, "standard": 1, "light": 2, "none": 3}
+
+
+def _record(t: SaveTriage) -> dict[str, Any]:
+    return {
+        "renewal_id": t.renewal_id,
+        "account_id": t.account_id,
+        "status": t.status,
+        "as_of": t.as_of.isoformat(),
+        "probability_band": t.probability_band,
+        "success_rate": t.success_rate,
+        "value_tier": t.value_tier,
+        "root_cause": t.root_cause,
+        "root_cause_confirmed": t.root_cause_confirmed,
+        "time_window": t.time_window,
+        "effort": t.effort,
+        "expected_value_hours": t.expected_value_hours,
+        "reasons": t.reasons,
+        "inputs": t.inputs,
+        "overrides": t.overrides,
+        "facts": t.facts,
+    }
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    effort: Annotated[
+        str | None, typer.Option(help="Only this effort: full, standard, light, none.")
+    ] = None,
+    owner: Annotated[str | None, typer.Option(help="Only renewals this person owns.")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Open triages, most effort first, then soonest renewal.
+
+    Example: renewals saves list --effort full
+    """
+    with session_scope(state(ctx).engine()) as session:
+        query = (
+            select(SaveTriage, Renewal.renewal_date, Renewal.owner_email, Renewal.current_arr)
+            .join(Renewal, Renewal.renewal_id == SaveTriage.renewal_id)
+            .where(SaveTriage.status == "open")
+        )
+        if effort:
+            query = query.where(SaveTriage.effort == effort)
+        if owner:
+            query = query.where(Renewal.owner_email == owner)
+        rows = session.execute(query).all()
+        rows.sort(key=lambda r: (EFFORT_ORDER.get(r[0].effort, 9), r[1], r[0].renewal_id))
+        out = [
+            {**_record(t), "renewal_date": d.isoformat(), "owner_email": o, "arr": float(arr)}
+            for t, d, o, arr in rows[:limit]
+        ]
+    if as_json:
+        console.print_json(json.dumps(out, default=str))
+        return
+    if not out:
+        console.print(
+            "No open triages: no renewal is at risk (SEG-3), or `renewals run` has not run."
+        )
+        return
+    table = Table(title=f"At-risk renewals ({len(rows):,} open; {len(out)} shown)")
+    for col in (
+        "renewal",
+        "renews",
+        "ARR",
+        "band",
+        "value",
+        "cause",
+        "window",
+        "effort",
+        "EV h",
+        "owner",
+    ):
+        table.add_column(col)
+    for r in out:
+        cause = r["root_cause"] + ("" if r["root_cause_confirmed"] else "?")
+        table.add_row(
+            r["renewal_id"],
+            r["renewal_date"],
+            f"{r['arr']:,.0f}",
+            r["probability_band"],
+            r["value_tier"],
+            cause,
+            r["time_window"],
+            r["effort"],
+            f"{r['expected_value_hours']:g}",
+            r["owner_email"] or "-",
+        )
+    console.print(table)
+    console.print(
+        "[dim]? = root cause suggested, not yet confirmed (`renewals saves evidence`).[/]"
+    )
+
+
+@app.command()
+def triage(
+    ctx: typer.Context,
+    renewal_id: Annotated[str, typer.Argument(help="The renewal (R-<contract id>).")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Explain a renewal's triage: probability band and the evidence behind it (SAVE-2),
+    value tier (SAVE-3), root cause (SAVE-4), time window (SAVE-6), effort (SAVE-5) and
+    expected value (SAVE-7), with every override and who made it.
+
+    Example: renewals saves triage R-C0000753
+    """
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            record = _record(service.get(session, renewal_id))
+    except RenewalsError as exc:
+        fail_with(exc)
+    if as_json:
+        console.print_json(json.dumps(record, default=str))
+        return
+    _print(record)
+
+
+def _print(r: dict[str, Any]) -> None:
+    console.print(
+        f"[bold]{r['renewal_id']}[/] save triage ({r['status']}, as of {r['as_of']}): "
+        f"{r['facts'].get('days_to_renewal')} days to renewal"
+    )
+    table = Table(show_lines=True)
+    table.add_column("field", style="cyan", no_wrap=True)
+    table.add_column("value", style="bold")
+    table.add_column("why (rule IDs first)")
+    for key, label in (
+        ("probability_band", "probability"),
+        ("value_tier", "value"),
+        ("root_cause", "root cause"),
+        ("time_window", "time window"),
+        ("effort", "effort"),
+        ("expected_value_hours", "expected value (h)"),
+    ):
+        value = str(r[key])
+        if key == "probability_band":
+            value += f" ({r['success_rate']:.0%})"
+        if key == "root_cause" and not r["root_cause_confirmed"]:
+            value += " (suggested)"
+        table.add_row(label, value, "\n".join(r["reasons"].get(key, [])))
+    table.add_row("evidence", "", "\n".join(r["reasons"].get("evidence", [])))
+    console.print(table)
+    if r["inputs"]:
+        console.print(
+            "Recorded by people: " + ", ".join(f"{k}={v}" for k, v in r["inputs"].items())
+        )
+
+
+@app.command()
+def evidence(
+    ctx: typer.Context,
+    renewal_id: Annotated[str, typer.Argument(help="The renewal (R-<contract id>).")],
+    by: Annotated[str, typer.Option(help="Who records it (a user's email; audited).")],
+    relationship: Annotated[str | None, typer.Option(help="good | strained | damaged")] = None,
+    alternative: Annotated[str | None, typer.Option(help="none | evaluating | chosen")] = None,
+    budget: Annotated[str | None, typer.Option(help="confirmed | uncertain | none")] = None,
+    willingness: Annotated[str | None, typer.Option(help="willing | mixed | checked_out")] = None,
+    root_cause: Annotated[
+        str | None,
+        typer.Option(
+            help="Confirm the root cause: product_fit | service_experience | value_perception | circumstantial"
+        ),
+    ] = None,
+    as_of: Annotated[str | None, typer.Option(help="The day it is recorded.")] = None,
+) -> None:
+    """Record what you learned from the customer (SAVE-2 evidence, SAVE-4 root cause);
+    the triage is recomputed at once and on every later run.
+
+    Example: renewals saves evidence R-C0000753 --budget confirmed --root-cause service_experience --by carl@renewals.example
+    """
+    given = {
+        k: v
+        for k, v in {
+            "relationship": relationship,
+            "alternative": alternative,
+            "budget": budget,
+            "willingness": willingness,
+            "root_cause": root_cause,
+        }.items()
+        if v
+    }
+    if not given:
+        fail(
+            "nothing to record: give at least one of --relationship, --alternative, --budget, --willingness, --root-cause",
+            2,
+        )
+    app_state = state(ctx)
+    try:
+        policy = app_state.policy()
+        with session_scope(app_state.engine()) as session:
+            row = service.record_inputs(
+                session, renewal_id, given, by=by, policy=policy, as_of=parse_as_of(as_of)
+            )
+            record = _record(row)
+    except (RenewalsError, PolicyError) as exc:
+        fail_with(exc)
+    _print(record)
+
+
+@app.command()
+def override(
+    ctx: typer.Context,
+    renewal_id: Annotated[str, typer.Argument(help="The renewal (R-<contract id>).")],
+    field: Annotated[
+        str,
+        typer.Argument(help="probability_band | value_tier | root_cause | time_window | effort"),
+    ],
+    value: Annotated[str, typer.Argument(help="The value you set.")],
+    reason: Annotated[str, typer.Option(help="Why (kept with the triage and in the audit log).")],
+    by: Annotated[str, typer.Option(help="Who overrides (a user's email).")],
+    as_of: Annotated[str | None, typer.Option(help="The day of the override.")] = None,
+) -> None:
+    """Override one triage field with a reason; the fields that follow from it (effort,
+    expected value) are derived from your value.
+
+    Example: renewals saves override R-C0000753 value_tier high --reason "reference logo" --by mia@renewals.example
+    """
+    app_state = state(ctx)
+    try:
+        policy = app_state.policy()
+        with session_scope(app_state.engine()) as session:
+            row = service.override(
+                session,
+                renewal_id,
+                field,
+                value,
+                by=by,
+                reason=reason,
+                policy=policy,
+                as_of=parse_as_of(as_of),
+            )
+            record = _record(row)
+    except (RenewalsError, PolicyError) as exc:
+        fail_with(exc)
+    _print(record)

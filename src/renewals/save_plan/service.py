@@ -1,0 +1,284 @@
+"""Save triage use-cases: triage every at-risk renewal daily; people record evidence and
+override fields with a reason (audited)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from renewals.account.models import Account
+from renewals.audit import service as audit
+from renewals.errors import NotFound, RenewalsError
+from renewals.health.models import HealthSnapshot
+from renewals.kit.time import utc_now
+from renewals.policy.domain import Policy
+from renewals.renewal.models import Renewal
+from renewals.save_plan import triage as rules
+from renewals.save_plan.models import SaveTriage
+from renewals.user.models import User
+
+CLOSED = ("closed_won", "closed_lost")
+
+
+@dataclass
+class TriageReport:
+    triaged: int = 0
+    new: int = 0
+    resolved: int = 0
+    by_effort: Counter[str] = field(default_factory=Counter)
+
+
+def _components(session: Session, as_of: date) -> dict[str, dict[str, float | None]]:
+    """Relationship and support scores of each account's latest snapshot on or before as_of."""
+    day = session.scalar(
+        select(func.max(HealthSnapshot.as_of)).where(HealthSnapshot.as_of <= as_of)
+    )
+    if day is None:
+        return {}
+    found: dict[str, dict[str, float | None]] = {}
+    rows = session.execute(
+        select(HealthSnapshot.account_id, HealthSnapshot.components).where(
+            HealthSnapshot.as_of == day
+        )
+    )
+    for account_id, components in rows:
+        found[account_id] = {c.get("name"): c.get("score") for c in components or []}
+    return found
+
+
+def facts_for(
+    renewal: Renewal,
+    strategic: bool,
+    scores: dict[str, float | None],
+    as_of: date,
+    inputs: dict[str, Any],
+) -> rules.TriageFacts:
+    return rules.TriageFacts(
+        renewal_id=renewal.renewal_id,
+        arr=Decimal(renewal.current_arr),
+        strategic=strategic,
+        days_to_renewal=(renewal.renewal_date - as_of).days,
+        health_category=renewal.health_category,
+        relationship_score=scores.get("relationship"),
+        support_score=scores.get("support"),
+        signals=tuple(renewal.signals or ()),
+        inputs=inputs,
+    )
+
+
+def _apply(row: SaveTriage, result: rules.Triage, facts: rules.TriageFacts, as_of: date) -> bool:
+    values = {
+        "probability_band": result.probability_band.value,
+        "success_rate": result.success_rate,
+        "value_tier": result.value_tier.value,
+        "root_cause": result.root_cause.value,
+        "root_cause_confirmed": result.root_cause_confirmed,
+        "time_window": result.time_window.value,
+        "effort": result.effort.value,
+        "expected_value_hours": result.expected_value_hours,
+        "reasons": {
+            **result.reasons,
+            "evidence": [f"{f.name}: {f.reading.value} ({f.why})" for f in result.factors],
+        },
+        "facts": {
+            "arr": float(facts.arr),
+            "strategic": facts.strategic,
+            "days_to_renewal": facts.days_to_renewal,
+            "health_category": facts.health_category,
+            "relationship_score": facts.relationship_score,
+            "support_score": facts.support_score,
+            "signals": list(facts.signals),
+        },
+    }
+    changed = False
+    for key, value in values.items():
+        if getattr(row, key) != value:
+            setattr(row, key, value)
+            changed = True
+    if changed:
+        row.as_of = as_of
+        row.updated_on = as_of
+    return changed
+
+
+def triage_book(session: Session, policy: Policy, *, as_of: date) -> TriageReport:
+    """SAVE-2..7 for every open at-risk renewal (SEG-3); triages of renewals that are no
+    longer at risk are resolved. Idempotent for a day."""
+    report = TriageReport()
+    scores = _components(session, as_of)
+    existing = {t.renewal_id: t for t in session.scalars(select(SaveTriage))}
+    rows = session.execute(
+        select(Renewal, Account.strategic)
+        .join(Account, Account.account_id == Renewal.account_id)
+        .where(Renewal.stage.not_in(CLOSED))
+        .order_by(Renewal.renewal_id)
+    ).all()
+    for renewal, strategic in rows:
+        row = existing.get(renewal.renewal_id)
+        if renewal.opportunity_type != "at_risk":
+            if row is not None and row.status == "open":
+                row.status, row.closed_on, row.updated_on = "resolved", as_of, as_of
+                report.resolved += 1
+            continue
+        if row is not None and row.status not in ("open", "resolved"):
+            continue  # saved or lost: the aftercare job owns it
+        facts = facts_for(
+            renewal,
+            bool(strategic),
+            scores.get(renewal.account_id, {}),
+            as_of,
+            dict(row.inputs or {}) if row else {},
+        )
+        result = rules.triage(facts, policy, row.overrides if row else None)
+        if row is None:
+            row = SaveTriage(
+                renewal_id=renewal.renewal_id,
+                account_id=renewal.account_id,
+                status="open",
+                inputs={},
+                overrides={},
+                created_on=as_of,
+            )
+            session.add(row)
+            report.new += 1
+        if row.status == "resolved":
+            row.status, row.closed_on = "open", None
+        _apply(row, result, facts, as_of)
+        report.triaged += 1
+        report.by_effort[result.effort.value] += 1
+    session.flush()
+    return report
+
+
+def get(session: Session, renewal_id: str) -> SaveTriage:
+    row = session.get(SaveTriage, renewal_id)
+    if row is None:
+        if session.get(Renewal, renewal_id) is None:
+            raise NotFound(f"no renewal {renewal_id!r}")
+        raise NotFound(
+            f"renewal {renewal_id} has no save triage: it is not at risk (SEG-3), "
+            "or `renewals run` has not run since it became so"
+        )
+    return row
+
+
+def _person(session: Session, email: str) -> User:
+    user = session.get(User, email)
+    if user is None or not user.active:
+        raise RenewalsError(f"{email!r} is not an active user (import them in users.csv)")
+    return user
+
+
+def _recompute(session: Session, row: SaveTriage, policy: Policy, as_of: date) -> None:
+    renewal = session.get(Renewal, row.renewal_id)
+    account = session.get(Account, row.account_id)
+    assert renewal is not None and account is not None
+    scores = _components(session, as_of).get(row.account_id, {})
+    facts = facts_for(renewal, bool(account.strategic), scores, as_of, dict(row.inputs or {}))
+    _apply(row, rules.triage(facts, policy, row.overrides), facts, as_of)
+
+
+def record_inputs(
+    session: Session,
+    renewal_id: str,
+    inputs: dict[str, str],
+    *,
+    by: str,
+    policy: Policy,
+    as_of: date,
+) -> SaveTriage:
+    """What the CSM found out (SAVE-2 evidence, SAVE-4 root cause); the triage follows."""
+    _person(session, by)
+    row = get(session, renewal_id)
+    for key, value in inputs.items():
+        allowed = rules.INPUTS.get(key) or (
+            tuple(c.value for c in rules.RootCause) if key == "root_cause" else None
+        )
+        if allowed is None:
+            raise RenewalsError(
+                f"unknown evidence {key!r}: one of {', '.join([*rules.INPUTS, 'root_cause'])}"
+            )
+        if value not in allowed:
+            raise RenewalsError(f"{key} must be one of {', '.join(allowed)}, got {value!r}")
+    row.inputs = {**(row.inputs or {}), **inputs}
+    _recompute(session, row, policy, as_of)
+    audit.record(
+        session,
+        actor=by,
+        action="save.evidence",
+        entity="save_triage",
+        entity_id=renewal_id,
+        detail={"inputs": inputs, "probability_band": row.probability_band, "effort": row.effort},
+    )
+    session.flush()
+    return row
+
+
+def override(
+    session: Session,
+    renewal_id: str,
+    field_name: str,
+    value: str,
+    *,
+    by: str,
+    reason: str,
+    policy: Policy,
+    as_of: date,
+) -> SaveTriage:
+    """A person overrides one triage field with a recorded reason (audited)."""
+    _person(session, by)
+    row = get(session, renewal_id)
+    kinds = {
+        "probability_band": rules.Band,
+        "value_tier": rules.ValueTier,
+        "root_cause": rules.RootCause,
+        "time_window": rules.Window,
+        "effort": rules.Effort,
+    }
+    if field_name not in kinds:
+        raise RenewalsError(f"cannot override {field_name!r}: one of {', '.join(kinds)}")
+    allowed = [k.value for k in kinds[field_name]]
+    if value not in allowed:
+        raise RenewalsError(f"{field_name} must be one of {', '.join(allowed)}, got {value!r}")
+    if not reason.strip():
+        raise RenewalsError("an override needs a reason")
+    before = getattr(row, field_name)
+    row.overrides = {
+        **(row.overrides or {}),
+        field_name: {"value": value, "reason": reason, "by": by, "at": utc_now().isoformat()},
+    }
+    _recompute(session, row, policy, as_of)
+    audit.record(
+        session,
+        actor=by,
+        action="save.override",
+        entity="save_triage",
+        entity_id=renewal_id,
+        detail={"field": field_name, "from": before, "to": value, "reason": reason},
+    )
+    session.flush()
+    return row
+
+
+def save_fields(session: Session) -> dict[str, dict[str, Any]]:
+    """The export's `save` object of every open triage, by renewal (issue 5 contract)."""
+    return {
+        t.renewal_id: {
+            "probability_band": t.probability_band,
+            "success_rate": t.success_rate,
+            "value_tier": t.value_tier,
+            "root_cause": t.root_cause,
+            "root_cause_confirmed": t.root_cause_confirmed,
+            "time_window": t.time_window,
+            "effort": t.effort,
+            "expected_value_hours": t.expected_value_hours,
+            "overridden": sorted((t.overrides or {}).keys()),
+        }
+        for t in session.scalars(select(SaveTriage).where(SaveTriage.status == "open"))
+    }

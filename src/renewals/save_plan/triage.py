@@ -1,0 +1,372 @@
+"""Save triage on plain values (SAVE-2..7): probability band, value tier, root cause,
+time window, effort and expected value, each with its reasons and rule IDs.
+
+Evidence comes from the data (signals, health components) and from what the CSM
+records (`inputs`); a recorded input beats what the data suggests. No clock: the
+days to renewal are a fact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from renewals.policy.domain import Policy
+
+
+class Band(StrEnum):
+    """SAVE-2, highest first."""
+
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+class ValueTier(StrEnum):
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+class RootCause(StrEnum):
+    """SAVE-4, hardest to fix first; circumstantial depends on the situation."""
+
+    product_fit = "product_fit"
+    service_experience = "service_experience"
+    value_perception = "value_perception"
+    circumstantial = "circumstantial"
+
+
+class Window(StrEnum):
+    """SAVE-6."""
+
+    comprehensive = "comprehensive"
+    compressed = "compressed"
+    emergency = "emergency"
+
+
+class Effort(StrEnum):
+    """SAVE-5."""
+
+    full = "full"
+    standard = "standard"
+    light = "light"
+    none = "none"
+
+
+# What a CSM may record about the evidence (SAVE-2's conditions), and what each means.
+INPUTS: dict[str, tuple[str, ...]] = {
+    "relationship": ("good", "strained", "damaged"),
+    "alternative": ("none", "evaluating", "chosen"),
+    "budget": ("confirmed", "uncertain", "none"),
+    "willingness": ("willing", "mixed", "checked_out"),
+}
+
+FIELDS = ("probability_band", "value_tier", "root_cause", "time_window", "effort")
+
+
+class Reading(StrEnum):
+    favourable = "favourable"
+    mixed = "mixed"
+    unfavourable = "unfavourable"
+    unknown = "unknown"
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One SAVE-2 condition as read from the evidence."""
+
+    name: str
+    reading: Reading
+    why: str
+    decisive: str | None = None  # the policy's `decisive` name when unfavourable
+
+
+@dataclass(frozen=True)
+class TriageFacts:
+    renewal_id: str
+    arr: Decimal
+    strategic: bool
+    days_to_renewal: int
+    health_category: str | None
+    relationship_score: float | None
+    support_score: float | None
+    signals: tuple[str, ...]
+    inputs: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Triage:
+    probability_band: Band
+    success_rate: float
+    value_tier: ValueTier
+    root_cause: RootCause
+    root_cause_confirmed: bool
+    time_window: Window
+    effort: Effort
+    expected_value_hours: float
+    reasons: dict[str, list[str]]
+    factors: tuple[Factor, ...]
+
+    def value(self, name: str) -> str:
+        return str(getattr(self, name).value)
+
+
+def root_cause(facts: TriageFacts, policy: Policy) -> tuple[RootCause, list[str], bool]:
+    """SAVE-4: suggested from the signals and the support record; a person confirms it."""
+    recorded = facts.inputs.get("root_cause")
+    if recorded:
+        return RootCause(recorded), [f"SAVE-4: confirmed by a person as {recorded}"], True
+    kinds = set(facts.signals)
+    support_low = (
+        facts.support_score is not None
+        and facts.support_score < policy.save.triage.support_problem_score
+    )
+    if "competitive" in kinds:
+        cause, why = (
+            RootCause.product_fit,
+            "a competitor is in play (SIG-4): a better alternative may exist",
+        )
+    elif kinds & {"budget", "business_change"}:
+        found = ", ".join(sorted(kinds & {"budget", "business_change"}))
+        cause, why = RootCause.circumstantial, f"{found} signals: budget or situation changed"
+    elif "negative_feedback" in kinds or support_low:
+        why = (
+            f"support score {facts.support_score:.0f} below {policy.save.triage.support_problem_score:g}"
+            if support_low
+            else "negative feedback (SIG-3)"
+        )
+        cause = RootCause.service_experience
+    else:
+        cause = RootCause.value_perception
+        why = "no product, service or budget signal: they may not see the value"
+    return cause, [f"SAVE-4: suggested {cause.value}: {why}; confirm with the customer"], False
+
+
+def factors(
+    facts: TriageFacts, cause: RootCause, policy: Policy, *, confirmed: bool = False
+) -> tuple[Factor, ...]:
+    """SAVE-2's five conditions, each read as favourable, mixed, unfavourable or unknown.
+
+    A product-fit root cause counts against the save only once a person confirmed it; a
+    suggestion from a competitive remark is "alternatives being evaluated" (medium)."""
+    t = policy.save.triage
+    kinds = set(facts.signals)
+    given = facts.inputs
+    found: list[Factor] = []
+
+    if cause == RootCause.product_fit and confirmed:
+        found.append(Factor("problems", Reading.unfavourable, "product-fit problem", "product_fit"))
+    elif cause == RootCause.product_fit:
+        found.append(
+            Factor("problems", Reading.mixed, "suggested product fit: complex, confirm with them")
+        )
+    elif cause == RootCause.circumstantial:
+        found.append(Factor("problems", Reading.mixed, "circumstantial: depends on the situation"))
+    else:
+        found.append(Factor("problems", Reading.favourable, f"{cause.value}: fixable"))
+
+    if "relationship" in given:
+        reading = {"good": Reading.favourable, "strained": Reading.mixed}.get(
+            given["relationship"], Reading.unfavourable
+        )
+        found.append(
+            Factor(
+                "relationship",
+                reading,
+                f"recorded: {given['relationship']}",
+                "relationship_damaged" if reading == Reading.unfavourable else None,
+            )
+        )
+    elif facts.relationship_score is None:
+        found.append(Factor("relationship", Reading.unknown, "no relationship data"))
+    elif facts.relationship_score >= t.relationship_good:
+        found.append(
+            Factor(
+                "relationship", Reading.favourable, f"relationship {facts.relationship_score:.0f}"
+            )
+        )
+    elif facts.relationship_score < t.relationship_damaged:
+        found.append(
+            Factor(
+                "relationship",
+                Reading.unfavourable,
+                f"relationship {facts.relationship_score:.0f} below {t.relationship_damaged:g}",
+                "relationship_damaged",
+            )
+        )
+    else:
+        found.append(
+            Factor("relationship", Reading.mixed, f"relationship {facts.relationship_score:.0f}")
+        )
+
+    alternative = given.get("alternative")
+    if alternative == "chosen":
+        found.append(
+            Factor(
+                "alternative",
+                Reading.unfavourable,
+                "committed to an alternative",
+                "alternative_chosen",
+            )
+        )
+    elif alternative == "evaluating" or (alternative is None and "competitive" in kinds):
+        why = "recorded: evaluating" if alternative else "competitive signal (SIG-4)"
+        found.append(Factor("alternative", Reading.mixed, f"alternatives evaluated: {why}"))
+    else:
+        found.append(Factor("alternative", Reading.favourable, "no alternative in view"))
+
+    budget = given.get("budget")
+    if budget == "confirmed":
+        found.append(Factor("budget", Reading.favourable, "budget confirmed"))
+    elif budget == "none":
+        found.append(Factor("budget", Reading.unfavourable, "no budget", "no_budget"))
+    elif budget == "uncertain" or kinds & {"budget", "business_change"}:
+        found.append(Factor("budget", Reading.mixed, "budget uncertain"))
+    else:
+        found.append(Factor("budget", Reading.unknown, "budget not confirmed either way"))
+
+    willingness = given.get("willingness")
+    if willingness == "willing" or (
+        willingness is None
+        and not kinds & {"engagement_drop", "single_threading", "stakeholder_change"}
+    ):
+        found.append(Factor("willingness", Reading.favourable, "stakeholders engage"))
+    elif willingness == "checked_out" or (willingness is None and "engagement_drop" in kinds):
+        found.append(
+            Factor("willingness", Reading.unfavourable, "stakeholders checked out", "checked_out")
+        )
+    else:
+        found.append(Factor("willingness", Reading.mixed, "mixed stakeholder views"))
+    return tuple(found)
+
+
+LOWER = {Band.high: Band.medium, Band.medium: Band.low, Band.low: Band.low}
+
+
+def probability(
+    found: tuple[Factor, ...], window: Window, policy: Policy
+) -> tuple[Band, list[str]]:
+    """SAVE-2 band from the factors; SAVE-6 emergency lowers it one step."""
+    t = policy.save.triage
+    plus = [f for f in found if f.reading == Reading.favourable]
+    minus = [f for f in found if f.reading == Reading.unfavourable]
+    decisive = [f for f in minus if f.decisive in t.decisive]
+    listing = "; ".join(f"{f.name}: {f.reading.value} ({f.why})" for f in found)
+    if decisive:
+        band = Band.low
+        why = f"decisive: {', '.join(f.why for f in decisive)}"
+    elif len(minus) >= t.low_min_negative:
+        band, why = Band.low, f"{len(minus)} unfavourable factors (>= {t.low_min_negative})"
+    elif len(plus) >= t.high_min_positive and len(minus) <= t.high_max_negative:
+        band, why = Band.high, f"{len(plus)} favourable factors, {len(minus)} against"
+    else:
+        band, why = Band.medium, f"{len(plus)} favourable, {len(minus)} unfavourable: mixed"
+    reasons = [f"SAVE-2: {band.value}: {why}", f"SAVE-2: evidence: {listing}"]
+    if window == Window.emergency and t.emergency_lowers_band and band != Band.low:
+        band = LOWER[band]
+        reasons.append(f"SAVE-6: emergency window: lowered to {band.value} (band-aids only)")
+    return band, reasons
+
+
+def success_rate(band: Band, policy: Policy) -> float:
+    r = getattr(policy.save.probability, band.value)
+    return round((r.min + r.max) / 2, 4)
+
+
+def value_tier(facts: TriageFacts, policy: Policy) -> tuple[ValueTier, list[str]]:
+    """SAVE-3: ARR first; strategic accounts (logo, reference) count as high."""
+    v = policy.save.value_tiers
+    arr = f"{facts.arr:,.0f}"
+    if facts.arr >= v.high_min_arr:
+        return ValueTier.high, [f"SAVE-3: ARR {arr} >= {v.high_min_arr:,.0f}"]
+    if facts.strategic and v.strategic_is_high:
+        return ValueTier.high, [f"SAVE-3: strategic account (ARR {arr})"]
+    if facts.arr >= v.medium_min_arr:
+        return ValueTier.medium, [f"SAVE-3: ARR {arr} from {v.medium_min_arr:,.0f}"]
+    return ValueTier.low, [f"SAVE-3: ARR {arr} below {v.medium_min_arr:,.0f}"]
+
+
+def time_window(days: int, policy: Policy) -> tuple[Window, list[str]]:
+    """SAVE-6: 90+ days comprehensive, 30-90 compressed, under 30 emergency."""
+    s = policy.save
+    if days >= s.comprehensive_min_days:
+        return Window.comprehensive, [f"SAVE-6: {days} days left (>= {s.comprehensive_min_days})"]
+    if days >= s.compressed_min_days:
+        return Window.compressed, [
+            f"SAVE-6: {days} days left ({s.compressed_min_days}-{s.comprehensive_min_days}): "
+            "critical issues and quick wins only"
+        ]
+    return Window.emergency, [f"SAVE-6: {days} days left (< {s.compressed_min_days}): emergency"]
+
+
+def effort(value: ValueTier, band: Band) -> tuple[Effort, list[str]]:
+    """SAVE-5's allocation table; medium value with high probability gets standard effort
+    (the table's nearest row), high value with low probability light."""
+    if value == ValueTier.low and band == Band.low:
+        return Effort.none, ["SAVE-5: low value and low probability: graceful exit, learn"]
+    if value == ValueTier.low or band == Band.low:
+        return Effort.light, [
+            f"SAVE-5: {value.value} value, {band.value} probability: CSM only, one conversation"
+        ]
+    if value == ValueTier.high:
+        return Effort.full, [
+            f"SAVE-5: high value and {band.value} probability: all hands, executive, custom solutions"
+        ]
+    return Effort.standard, [
+        f"SAVE-5: medium value and {band.value} probability: CSM plus manager, standard playbook"
+    ]
+
+
+def expected_value(effort_: Effort, rate: float, policy: Policy) -> tuple[float, list[str]]:
+    """SAVE-7: hours invested x probability."""
+    if effort_ == Effort.none:
+        return 0.0, ["SAVE-7: no effort invested"]
+    hours = getattr(policy.save.effort_hours, effort_.value)
+    ev = round(hours * rate, 2)
+    return ev, [f"SAVE-7: {hours:g} hours x {rate:.0%} = {ev:g} hours of expected value"]
+
+
+def triage(
+    facts: TriageFacts, policy: Policy, overrides: Mapping[str, Mapping[str, Any]] | None = None
+) -> Triage:
+    """SAVE-2..7 for one at-risk renewal; a person's override of a field wins and the
+    fields that follow from it (effort, expected value) are derived from the override."""
+    overrides = overrides or {}
+    reasons: dict[str, list[str]] = {}
+
+    def overridden(name: str, value: Any, why: list[str], kind: type) -> Any:
+        o = overrides.get(name)
+        if not o:
+            reasons[name] = why
+            return value
+        reasons[name] = [
+            *why,
+            f"override by {o.get('by')}: {o.get('value')} ({o.get('reason')})",
+        ]
+        return kind(o["value"])
+
+    window, why = time_window(facts.days_to_renewal, policy)
+    window = overridden("time_window", window, why, Window)
+    cause, why, confirmed = root_cause(facts, policy)
+    if "root_cause" in overrides:
+        confirmed = True
+    cause = overridden("root_cause", cause, why, RootCause)
+    found = factors(facts, cause, policy, confirmed=confirmed)
+    band, why = probability(found, window, policy)
+    band = overridden("probability_band", band, why, Band)
+    tier, why = value_tier(facts, policy)
+    tier = overridden("value_tier", tier, why, ValueTier)
+    effort_, why = effort(tier, band)
+    effort_ = overridden("effort", effort_, why, Effort)
+    rate = success_rate(band, policy)
+    ev, why = expected_value(effort_, rate, policy)
+    reasons["expected_value_hours"] = why
+    return Triage(band, rate, tier, cause, confirmed, window, effort_, ev, reasons, found)
+
+
+def with_inputs(facts: TriageFacts, inputs: Mapping[str, str]) -> TriageFacts:
+    return replace(facts, inputs=dict(inputs))
