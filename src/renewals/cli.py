@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from renewals import __version__, commands
+from renewals.concession import commands as concession_commands
 from renewals.config import Settings
 from renewals.demo import commands as demo_commands
 from renewals.health import commands as health_commands
@@ -80,6 +81,7 @@ app.add_typer(playbook_commands.app, name="tasks")
 app.add_typer(outbox_commands.app, name="outbox")
 app.add_typer(export_commands.export_app, name="export")
 app.add_typer(save_commands.app, name="saves")
+app.add_typer(concession_commands.app, name="concession")
 app.command("import")(ingest_commands.import_)
 app.command("run")(commands.run)
 app.command("status")(commands.status)

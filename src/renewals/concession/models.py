@@ -27,7 +27,9 @@ class Concession(Base):
     discount_pct: Mapped[float] = mapped_column(Float, default=0)
     requested_by: Mapped[str] = mapped_column(String(254))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    give_back: Mapped[str | None] = mapped_column(String(32))  # multi_year | case_study | value_plan
+    give_back: Mapped[str | None] = mapped_column(
+        String(32)
+    )  # multi_year | case_study | value_plan
     sunset_clause: Mapped[str | None] = mapped_column(Text)
     # CONC-6: business rationale, expected outcome, alternatives considered, risk factors...
     rationale: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -525,6 +525,18 @@ class DiscountGuide(PolicyModel):
     standard_pct: Range = rule("CONC-2", "standard at-risk discount")
     significant_pct: Range = rule("CONC-2", "significant discount")
     emergency_min_pct: float = rule("CONC-2", "emergency from; executive approval", gt=0, le=100)
+    emergency_role: Role = rule("CONC-2", "the role that approves emergency discounts")
+
+
+class Precedent(PolicyModel):
+    window_days: int = rule("CONC-7", "precedent look-back", gt=0)
+    share_warning: float = rule(
+        "CONC-7", "segment share of discounted renewals that warns", gt=0, le=1
+    )
+    pattern_margin: float = rule(
+        "CONC-7", "owner share above the team's that is a pattern", ge=0, le=1
+    )
+    pattern_min_renewals: int = rule("CONC-7", "renewals an owner needs to be judged", ge=1)
 
 
 Grant = Literal["payment_terms", "enhanced_service", "contract_terms", "custom_deal"]
@@ -539,6 +551,7 @@ class ApprovalLimit(PolicyModel):
 class Concessions(PolicyModel):
     by_risk: RiskDiscounts = rule("CONC-1", "discounts by risk severity")
     guide: DiscountGuide = rule("CONC-2", "discount guide")
+    precedent: Precedent = rule("CONC-7", "systematic discounting")
     approval: list[ApprovalLimit] = rule(
         "CONC-3", "approval matrix, rising with seniority", min_length=1
     )

@@ -156,6 +156,11 @@ def triage_book(session: Session, policy: Policy, *, as_of: date) -> TriageRepor
     return report
 
 
+def find(session: Session, renewal_id: str) -> SaveTriage | None:
+    """The renewal's triage, or None when it has none (not at risk)."""
+    return session.get(SaveTriage, renewal_id)
+
+
 def get(session: Session, renewal_id: str) -> SaveTriage:
     row = session.get(SaveTriage, renewal_id)
     if row is None:

@@ -1,0 +1,508 @@
+"""`renewals concession ...`: check, request, approve and report concessions (CONC-1..7)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from renewals.concession import service
+from renewals.concession.domain import ConcessionKind, Evaluation, GiveBack, Rationale
+from renewals.concession.models import Concession, ConcessionStep
+from renewals.db import session_scope
+from renewals.errors import RenewalsError
+from renewals.kit.cli import console, fail, fail_with, parse_as_of, state
+
+app = typer.Typer(
+    help=(
+        "Concessions (CONC-1..7): discounts and term changes checked against the policy, "
+        "approved inside the approval matrix, every step audited."
+    ),
+    no_args_is_help=True,
+)
+
+STATUSES = ("pending", "approved", "declined", "withdrawn")
+STATUS_STYLE = {"pending": "yellow", "approved": "green", "declined": "red", "withdrawn": "dim"}
+
+By = Annotated[
+    str,
+    typer.Option("--by", help="Your email, as in users.csv (an active user).", show_default=False),
+]
+Note = Annotated[str, typer.Option(help="Why (kept in the approval chain and audit log).")]
+RenewalId = Annotated[
+    str, typer.Option("--renewal-id", help="The renewal (R-<contract id>).", show_default=False)
+]
+Discount = Annotated[
+    float, typer.Option("--discount", help="Discount in percent (0-100).", min=0, max=100)
+]
+RequestedBy = Annotated[
+    str,
+    typer.Option("--requested-by", help="Who asks (an active user's email).", show_default=False),
+]
+Kinds = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--kind",
+        help=f"Non-price concession, repeatable: {', '.join(k for k in ConcessionKind if k != 'discount')}.",
+        show_default=False,
+    ),
+]
+GiveBackOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--give-back",
+        help=f"What the customer gives for a discount (CONC-4): {', '.join(GiveBack)}.",
+        show_default=False,
+    ),
+]
+Sunset = Annotated[
+    str | None,
+    typer.Option(
+        "--sunset",
+        help='When standard pricing returns (CONC-7), e.g. "year 1 only, list price year 2".',
+        show_default=False,
+    ),
+]
+RationaleOpt = Annotated[
+    str, typer.Option("--rationale", help="CONC-6 business rationale.", show_default=False)
+]
+Outcome = Annotated[
+    str, typer.Option("--expected-outcome", help="CONC-6 expected outcome.", show_default=False)
+]
+Alternatives = Annotated[
+    str,
+    typer.Option("--alternatives", help="CONC-6 alternatives considered.", show_default=False),
+]
+AsOf = Annotated[str | None, typer.Option(help="Day to evaluate on (YYYY-MM-DD; default today).")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _evaluation_json(e: Evaluation) -> dict[str, Any]:
+    return {
+        "allowed_for_requester": e.allowed_for_requester,
+        "required_approver_role": e.required_approver_role,
+        "band": {
+            "severity": e.band.severity.value,
+            "min": e.band.min,
+            "max": e.band.max,
+            "within": e.band.within,
+        },
+        "guide": e.guide.value,
+        "warnings": [w.as_record() for w in e.warnings],
+        "reasons": list(e.reasons),
+    }
+
+
+def _print_evaluation(e: Evaluation) -> None:
+    band = e.band
+    console.print(
+        f"Discount {e.discount_pct:g}% ({', '.join(e.kinds)}): guide [bold]{e.guide.value}[/], "
+        f"{band.severity.value}-risk band {band.min:g}-{band.max:g}% ({band.position})"
+    )
+    if e.allowed_for_requester:
+        console.print("[green]Within your own authority[/] (CONC-3).")
+    else:
+        console.print(
+            f"Needs [bold]{e.required_approver_role or 'nobody can approve it'}[/] approval "
+            "(CONC-3): do not promise it before then."
+        )
+    for w in e.warnings:
+        style = "bold red" if w.blocking else "yellow"
+        label = "blocks" if w.blocking else "warning"
+        console.print(f"[{style}]{label}[/] {w.rule}: {escape(w.text)}")
+    for reason in e.reasons:
+        console.print(f"[dim]- {escape(reason)}[/]")
+
+
+def _row(c: Concession) -> dict[str, Any]:
+    return {
+        "id": c.concession_id,
+        "renewal_id": c.renewal_id,
+        "account_id": c.account_id,
+        "discount_pct": c.discount_pct,
+        "kinds": list(c.kinds),
+        "give_back": c.give_back,
+        "sunset_clause": c.sunset_clause,
+        "requested_by": c.requested_by,
+        "requested_at": c.requested_at.isoformat(),
+        "risk_severity": c.risk_severity,
+        "required_role": c.required_role,
+        "status": c.status,
+        "next_approver": c.next_approver_email,
+        "decided_by": c.decided_by,
+        "decided_at": c.decided_at and c.decided_at.isoformat(),
+    }
+
+
+def _step_row(s: ConcessionStep) -> dict[str, Any]:
+    return {
+        "at": s.at.isoformat(),
+        "actor": s.actor_email,
+        "role": s.actor_role,
+        "action": s.action,
+        "note": s.note,
+    }
+
+
+def _status(status: str) -> str:
+    style = STATUS_STYLE.get(status)
+    return f"[{style}]{status}[/]" if style else escape(status)
+
+
+def _rationale(rationale: str, outcome: str, alternatives: str) -> Rationale:
+    return Rationale(
+        business_rationale=rationale,
+        expected_outcome=outcome,
+        alternatives_considered=alternatives,
+    )
+
+
+@app.command("evaluate")
+def evaluate_command(
+    ctx: typer.Context,
+    renewal_id: RenewalId,
+    requested_by: RequestedBy,
+    discount: Discount = 0.0,
+    kind: Kinds = None,
+    give_back: GiveBackOpt = None,
+    sunset: Sunset = None,
+    rationale: RationaleOpt = "",
+    expected_outcome: Outcome = "",
+    alternatives: Alternatives = "",
+    as_of: AsOf = None,
+    as_json: Json = False,
+) -> None:
+    """Check a concession against CONC-1..7 without requesting it.
+
+    Prints whether it is within your own authority, the role that must approve it,
+    the discount band for the renewal's risk severity, the guide category, and the
+    warnings (blocking ones stop a request). Stores nothing.
+
+    Examples:\n
+      renewals concession evaluate --renewal-id R-c-0042 --discount 12 --requested-by carl@example.com\n
+      renewals concession evaluate --renewal-id R-c-0042 --discount 20 --give-back multi_year \\\n
+        --sunset "year 1 only" --kind term_change --requested-by carl@example.com --json
+    """
+    day = parse_as_of(as_of)
+    app_state = state(ctx)
+    try:
+        with session_scope(app_state.engine()) as session:
+            evaluation = service.evaluate_for(
+                session,
+                renewal_id,
+                discount_pct=discount,
+                kinds=list(kind or []),
+                requested_by=requested_by,
+                give_back=give_back,
+                sunset_clause=sunset,
+                rationale=_rationale(rationale, expected_outcome, alternatives),
+                policy=app_state.policy(),
+                as_of=day,
+            )
+    except RenewalsError as exc:
+        fail_with(exc)
+    if as_json:
+        print(json.dumps(_evaluation_json(evaluation), ensure_ascii=False))
+        return
+    _print_evaluation(evaluation)
+
+
+@app.command("request")
+def request_command(
+    ctx: typer.Context,
+    renewal_id: RenewalId,
+    requested_by: RequestedBy,
+    rationale: RationaleOpt,
+    expected_outcome: Outcome,
+    alternatives: Alternatives,
+    discount: Discount = 0.0,
+    kind: Kinds = None,
+    give_back: GiveBackOpt = None,
+    sunset: Sunset = None,
+    as_of: AsOf = None,
+    as_json: Json = False,
+) -> None:
+    """Request a concession: approved at once within your authority, else routed up.
+
+    The request goes to the first active person up your manager chain whose authority
+    covers it (CONC-3); a manager with less authority is passed over. Refused when a
+    blocking rule fails: a discount without a give-back (CONC-4), missing rationale,
+    expected outcome or alternatives (CONC-6).
+
+    Examples:\n
+      renewals concession request --renewal-id R-c-0042 --discount 12 --give-back case_study \\\n
+        --sunset "year 1 only" --requested-by carl@example.com \\\n
+        --rationale "Budget cut after merger" --expected-outcome "Renews at 12% off, full price 2028" \\\n
+        --alternatives "6-month term; reduced scope"
+    """
+    day = parse_as_of(as_of)
+    app_state = state(ctx)
+    try:
+        with session_scope(app_state.engine()) as session:
+            concession = service.request(
+                session,
+                renewal_id,
+                discount_pct=discount,
+                kinds=list(kind or []),
+                requested_by=requested_by,
+                give_back=give_back,
+                sunset_clause=sunset,
+                rationale=_rationale(rationale, expected_outcome, alternatives),
+                policy=app_state.policy(),
+                as_of=day,
+            )
+            row = _row(concession)
+            warnings = list(concession.evaluation.get("warnings", []))
+    except service.ConcessionBlocked as exc:
+        _print_evaluation(exc.evaluation)
+        fail_with(exc)
+    except RenewalsError as exc:
+        fail_with(exc)
+    if as_json:
+        print(json.dumps({**row, "warnings": warnings}, ensure_ascii=False))
+        return
+    if row["status"] == "approved":
+        console.print(
+            f"Concession {row['id']} [green]approved[/]: within {row['requested_by']}'s authority."
+        )
+    else:
+        console.print(
+            f"Concession {row['id']} [yellow]pending[/]: waits for {row['next_approver']} "
+            f"(needs {row['required_role']})."
+        )
+    for w in warnings:
+        console.print(f"[yellow]warning[/] {w['rule']}: {escape(w['text'])}")
+
+
+@app.command("approve")
+def approve_command(
+    ctx: typer.Context,
+    concession_id: Annotated[int, typer.Argument(help="The concession id.")],
+    by: By,
+    note: Note = "",
+) -> None:
+    """Approve a pending concession (only within your authority, CONC-3).
+
+    Examples:\n
+      renewals concession approve 7 --by dora@example.com --note "Multi-year makes it pay"
+    """
+    app_state = state(ctx)
+    try:
+        with session_scope(app_state.engine()) as session:
+            c = service.approve(session, concession_id, by=by, note=note, policy=app_state.policy())
+            row = _row(c)
+    except RenewalsError as exc:
+        fail_with(exc)
+    console.print(f"Concession {row['id']} approved by {row['decided_by']}.")
+
+
+@app.command("decline")
+def decline_command(
+    ctx: typer.Context,
+    concession_id: Annotated[int, typer.Argument(help="The concession id.")],
+    by: By,
+    note: Annotated[str, typer.Option(help="Why it is declined (required).", show_default=False)],
+) -> None:
+    """Decline a pending concession (its next approver, or anyone who could approve it).
+
+    Examples:\n
+      renewals concession decline 7 --by dora@example.com --note "Root cause is product fit"
+    """
+    app_state = state(ctx)
+    try:
+        with session_scope(app_state.engine()) as session:
+            service.decline(session, concession_id, by=by, note=note, policy=app_state.policy())
+    except RenewalsError as exc:
+        fail_with(exc)
+    console.print(f"Concession {concession_id} declined.")
+
+
+@app.command("forward")
+def forward_command(
+    ctx: typer.Context,
+    concession_id: Annotated[int, typer.Argument(help="The concession id.")],
+    by: By,
+    to: Annotated[
+        str | None,
+        typer.Option(help="Who decides next (default: up your manager chain).", show_default=False),
+    ] = None,
+    note: Note = "",
+) -> None:
+    """Pass a pending concession to someone who may approve it.
+
+    Examples:\n
+      renewals concession forward 7 --by mia@example.com\n
+      renewals concession forward 7 --by dora@example.com --to vera@example.com --note "On leave"
+    """
+    app_state = state(ctx)
+    try:
+        with session_scope(app_state.engine()) as session:
+            c = service.forward(
+                session, concession_id, by=by, to=to, note=note, policy=app_state.policy()
+            )
+            row = _row(c)
+    except RenewalsError as exc:
+        fail_with(exc)
+    console.print(f"Concession {row['id']} now waits for {row['next_approver']}.")
+
+
+@app.command("list")
+def list_command(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None, typer.Option(help=f"Only this status: {', '.join(STATUSES)}.")
+    ] = None,
+    approver: Annotated[
+        str | None, typer.Option(help="Only those waiting for this person.", show_default=False)
+    ] = None,
+    renewal_id: Annotated[
+        str | None, typer.Option("--renewal-id", help="Only this renewal's.", show_default=False)
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.", min=1)] = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON Lines.")] = False,
+) -> None:
+    """List concessions, newest first.
+
+    Examples:\n
+      renewals concession list --status pending --approver dora@example.com\n
+      renewals concession list --renewal-id R-c-0042 --json
+    """
+    if status is not None and status not in STATUSES:
+        fail(f"--status must be one of {', '.join(STATUSES)}, got {status!r}", 2)
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            rows = [
+                _row(c)
+                for c in service.list_concessions(
+                    session, status=status, approver=approver, renewal_id=renewal_id, limit=limit
+                )
+            ]
+    except RenewalsError as exc:
+        fail_with(exc)
+    if as_json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+        return
+    table = Table(title="Concessions", title_justify="left")
+    for column in ("id", "renewal", "discount", "kinds", "by", "status", "waits for / decided by"):
+        table.add_column(column, justify="right" if column in ("id", "discount") else "left")
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            escape(r["renewal_id"]),
+            f"{r['discount_pct']:g}%",
+            ", ".join(r["kinds"]),
+            escape(r["requested_by"]),
+            _status(r["status"]),
+            escape(r["next_approver"] or r["decided_by"] or ""),
+        )
+    if rows:
+        console.print(table)
+    console.print(f"{len(rows)} concession(s).")
+
+
+@app.command("show")
+def show_command(
+    ctx: typer.Context,
+    concession_id: Annotated[int, typer.Argument(help="The concession id.")],
+    as_json: Json = False,
+) -> None:
+    """Show one concession: what, why (CONC-6), the evaluation and every approval step.
+
+    Examples:\n
+      renewals concession show 7\n
+      renewals concession show 7 --json
+    """
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            c = service.get(session, concession_id)
+            row = _row(c) | {"rationale": c.rationale, "evaluation": c.evaluation}
+            row["steps"] = [_step_row(s) for s in service.steps(session, concession_id)]
+    except RenewalsError as exc:
+        fail_with(exc)
+    if as_json:
+        print(json.dumps(row, ensure_ascii=False, default=str))
+        return
+    console.print(
+        f"[bold]Concession {row['id']}[/] {escape(row['renewal_id'])}: "
+        f"{row['discount_pct']:g}% ({', '.join(row['kinds'])}), {_status(row['status'])}"
+    )
+    facts = [
+        ("requested by", row["requested_by"]),
+        ("risk severity", row["risk_severity"]),
+        ("needs", row["required_role"]),
+        ("waits for", row["next_approver"]),
+        ("decided by", row["decided_by"]),
+        ("give-back", row["give_back"]),
+        ("sunset", row["sunset_clause"]),
+    ]
+    for key in ("business_rationale", "expected_outcome", "alternatives_considered"):
+        facts.append((key.replace("_", " "), row["rationale"].get(key)))
+    facts.append(("ARR", row["rationale"].get("account_arr")))
+    facts.append(("churn probability", row["rationale"].get("churn_probability")))
+    for label, value in facts:
+        if value not in (None, ""):
+            console.print(f"[dim]{label}:[/] {escape(str(value))}")
+    for w in row["evaluation"].get("warnings", []):
+        console.print(f"[yellow]warning[/] {w['rule']}: {escape(w['text'])}")
+    console.print("[bold]Steps[/]")
+    for s in row["steps"]:
+        note = f": {escape(s['note'])}" if s["note"] else ""
+        console.print(f"  {s['at'][:16]} {s['action']} by {escape(s['actor'])} ({s['role']}){note}")
+
+
+@app.command("report")
+def report_command(
+    ctx: typer.Context,
+    as_of: AsOf = None,
+    since_days: Annotated[
+        int | None,
+        typer.Option(
+            help="Look back this many days (default concessions.precedent.window_days).", min=1
+        ),
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Precedent report (CONC-7): how often and how much we discount, and the patterns.
+
+    Examples:\n
+      renewals concession report\n
+      renewals concession report --since-days 180 --json
+    """
+    day = parse_as_of(as_of)
+    try:
+        policy = state(ctx).policy()
+        with session_scope(state(ctx).engine()) as session:
+            report = service.precedent_report(
+                session, as_of=day, policy=policy, since_days=since_days
+            )
+    except RenewalsError as exc:
+        fail_with(exc)
+    record = report.as_record()
+    if as_json:
+        print(json.dumps(record, ensure_ascii=False))
+        return
+    avg = f"{record['avg_discount_pct']:g}%" if record["avg_discount_pct"] is not None else "-"
+    console.print(
+        f"Since {record['since']}: {record['discounted']} of {record['renewals']} renewals "
+        f"discounted ({record['share']:.0%}), {record['discounts']} discount(s), average {avg}."
+    )
+    for title, groups in (("By segment", record["by_segment"]), ("By owner", record["by_owner"])):
+        table = Table(title=title, title_justify="left")
+        for column in ("", "renewals", "discounted", "share", "avg discount"):
+            table.add_column(column, justify="left" if not column else "right")
+        for g in groups:
+            table.add_row(
+                escape(g["key"]),
+                str(g["renewals"]),
+                str(g["discounted"]),
+                f"{g['share']:.0%}",
+                f"{g['avg_discount_pct']:g}%" if g["avg_discount_pct"] is not None else "-",
+            )
+        if groups:
+            console.print(table)
+    for flag in record["flags"]:
+        console.print(f"[yellow]{flag['rule']}[/] {escape(flag['text'])}")
