@@ -590,11 +590,13 @@ class Winback(PolicyModel):
 class PostSave(PolicyModel):
     fragile_months: Range = rule("POST-1", "saved accounts are fragile for")
     health_check_days: int = rule("POST-1", "health check cadence while fragile", gt=0)
+    lookahead_days: int = rule("POST-1", "health-check tasks appear this far ahead", ge=0)
 
 
 class Metrics(PolicyModel):
     solid_save_rate: Range = rule("MET-1", "a solid save success rate")
     suspicious_save_rate: float = rule("MET-1", "save rates above this are suspicious", gt=0, le=1)
+    min_sample: int = rule("MET-1", "closed plans below this get a small-sample note", ge=1)
 
 
 class MultiYear(PolicyModel):

@@ -260,3 +260,17 @@ def override(
     except (RenewalsError, PolicyError) as exc:
         fail_with(exc)
     _print(record)
+
+
+def _mount() -> None:
+    """Save plans, exits, debriefs, win-back and the metrics join the same `saves` app."""
+    from renewals.save_plan import report_commands
+
+    app.command("report")(report_commands.report)
+    app.command("exit")(report_commands.exit_)
+    app.command("debrief")(report_commands.debrief)
+    app.command("lessons")(report_commands.lessons)
+    app.add_typer(report_commands.winback_app, name="winback")
+
+
+_mount()

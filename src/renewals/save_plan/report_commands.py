@@ -1,0 +1,513 @@
+"""`renewals saves report | exit | debrief | lessons | winback list`: the save metrics
+(MET-1), the graceful exit and debrief of a lost cause (LOST-1..3), what a save
+taught (POST-3) and the win-back touches (LOST-4). Mounted in the `saves` sub-app:
+
+    app.command("report")(report_commands.report)
+    app.command("exit")(report_commands.exit_)
+    app.command("debrief")(report_commands.debrief)
+    app.command("lessons")(report_commands.lessons)
+    app.add_typer(report_commands.winback_app, name="winback")
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from renewals.db import session_scope
+from renewals.errors import RenewalsError
+from renewals.kit.cli import console, fail, fail_with, parse_as_of, state
+from renewals.policy.service import PolicyError
+from renewals.save_plan import aftercare as rules
+from renewals.save_plan import aftercare_service as service
+from renewals.save_plan.metrics import SaveFigures, SaveMetricsReport
+from renewals.save_plan.models import SaveExit
+
+
+class MetricsBy(StrEnum):
+    segment = "segment"
+    owner = "owner"
+
+
+class Saveable(StrEnum):
+    yes = "yes"
+    no = "no"
+    unknown = "unknown"
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} must be an ISO date (YYYY-MM-DD), got {value!r}", 2)
+
+
+# --- MET-1 ----------------------------------------------------------------------------------
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _money(value: Any) -> str:
+    return f"{value:,.0f}"
+
+
+def _days(value: float | None) -> str:
+    return "-" if value is None else f"{value:g} d"
+
+
+def _roi(f: SaveFigures) -> str:
+    return "-" if f.roi_multiple is None else f"{f.roi_multiple:,.1f}x"
+
+
+VERDICT_STYLE = {
+    "suspicious": "[bold yellow]{}  suspicious[/]",
+    "solid": "[green]{}  solid[/]",
+    "above_solid": "[green]{}[/]",
+    "below_solid": "[red]{}  below solid[/]",
+}
+
+
+def _success(f: SaveFigures) -> str:
+    shown = f"{_pct(f.success_rate)} ({f.saved}/{f.plans_closed})"
+    return VERDICT_STYLE.get(f.success_verdict or "", "{}").format(shown)
+
+
+def _overall_table(r: SaveMetricsReport) -> Table:
+    f = r.overall
+    since = f" since {r.since}" if r.since else ""
+    table = Table(title=f"Save metrics (MET-1) as of {r.as_of}{since}", show_header=False)
+    table.add_column("metric")
+    table.add_column("value")
+    table.add_column("how", style="dim")
+    table.add_row(
+        "Attempt rate",
+        f"{_pct(f.attempt_rate)} ({f.attempted}/{f.at_risk})",
+        "at-risk renewals with a save plan; not all should be attempted (SAVE-5)",
+    )
+    table.add_row(
+        "Success rate",
+        _success(f),
+        f"plans closed saved / plans closed; {f.active} still active",
+    )
+    table.add_row(
+        "Save ROI",
+        f"{_roi(f)} (saved ARR {_money(f.saved_arr)} / cost {_money(f.effort_cost)})",
+        f"{f.effort_hours:,.0f} h of closed plans x loaded hourly rate (ROI-1)",
+    )
+    table.add_row(
+        "Post-save retention",
+        f"{_pct(f.post_save_retention)} ({f.retained_next}/{f.retained_next + f.lost_next})",
+        f"saved accounts whose next renewal was won; {f.next_unknown} not known yet",
+    )
+    table.add_row(
+        "Time to save", _days(f.time_to_save_days), "median days from plan start to close"
+    )
+    table.add_row(
+        "Renewed without a plan",
+        f"{_pct(f.renewed_without_plan_rate)} ({f.no_plan_won} won, {f.no_plan_lost} lost, "
+        f"{f.no_plan_open} open)",
+        "triaged renewals nobody tried to save: did they renew anyway?",
+    )
+    return table
+
+
+def _group_table(r: SaveMetricsReport) -> Table:
+    table = Table(title=f"By {r.by}")
+    for col in (
+        r.by,
+        "at risk",
+        "attempted",
+        "success",
+        "saved ARR",
+        "cost",
+        "ROI",
+        "retention",
+        "time to save",
+        "renewed w/o plan",
+    ):
+        table.add_column(col, justify="left" if col == r.by else "right")
+    for key, f in r.groups.items():
+        table.add_row(
+            key,
+            str(f.at_risk),
+            f"{_pct(f.attempt_rate)} ({f.attempted})",
+            _success(f),
+            _money(f.saved_arr),
+            _money(f.effort_cost),
+            _roi(f),
+            _pct(f.post_save_retention),
+            _days(f.time_to_save_days),
+            _pct(f.renewed_without_plan_rate),
+        )
+    return table
+
+
+def report(
+    ctx: typer.Context,
+    as_of: Annotated[
+        str | None, typer.Option(help="Measure as things stood on this day (default: today).")
+    ] = None,
+    by: Annotated[
+        MetricsBy, typer.Option(help="Break the figures down by segment or by owner.")
+    ] = MetricsBy.segment,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only renewals triaged or plans started on or after this day."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The save desk's results (MET-1): attempt rate, success rate (50-60% is solid;
+    above 70% may mean effort goes to accounts that would renew anyway), save ROI,
+    post-save retention and time to save, overall and by segment or owner; and how
+    triaged renewals without a plan ended. See docs/save-metrics.md.
+
+    Examples:\n
+      renewals saves report\n
+      renewals saves report --by owner --since 2026-01-01\n
+      renewals saves report --as-of 2026-11-24 --json
+    """
+    app_state = state(ctx)
+    day = parse_as_of(as_of)
+    start = _day(since, "--since")
+    try:
+        policy = app_state.policy()
+    except PolicyError as exc:
+        fail(exc.message)
+    try:
+        with session_scope(app_state.engine()) as session:
+            result = service.save_metrics(
+                session, as_of=day, policy=policy, since=start, by=by.value
+            )
+    except RenewalsError as exc:
+        fail_with(exc)
+    if as_json:
+        console.print_json(json.dumps(result.as_dict()))
+        return
+    if result.overall.at_risk == 0:
+        console.print(result.message or "nothing to measure yet")
+        return
+    console.print(_overall_table(result))
+    if len(result.groups) > 1 or result.overall.attempted:
+        console.print(_group_table(result))
+    for note in result.overall.notes:
+        console.print(f"- {note}", markup=False, soft_wrap=True)
+    for key, figures in result.groups.items():
+        if figures.success_verdict == "suspicious" and len(result.groups) > 1:
+            console.print(f"- {key}: {figures.notes[0]}", markup=False, soft_wrap=True)
+    if result.message:
+        console.print(result.message, markup=False)
+
+
+# --- LOST-1..3 ------------------------------------------------------------------------------
+
+
+def _print_exit(row: SaveExit) -> None:
+    console.print(
+        f"[bold]{row.renewal_id}[/] exit ({row.status}), since {row.detected_on}", soft_wrap=True
+    )
+    for reason in row.reasons or []:
+        console.print(f"  - {reason}", markup=False, soft_wrap=True)
+    table = Table(title="Graceful exit (LOST-2)")
+    for col in ("", "item", "what", "done on", "by", "note"):
+        table.add_column(col)
+    for item in row.checklist or []:
+        table.add_row(
+            "[green]x[/]" if item.get("done") else "[dim].[/]",
+            item["key"],
+            item.get("title", ""),
+            item.get("done_on") or "",
+            item.get("by") or "",
+            item.get("note") or "",
+        )
+    console.print(table)
+    missing = rules.debrief_missing(row.debrief or {})
+    if (row.debrief or {}).get("completed_on"):
+        console.print(f"Debrief (LOST-3) completed on {row.debrief['completed_on']}.")
+    else:
+        console.print(
+            f"Debrief (LOST-3) still needs: {', '.join(missing)} "
+            f"(`renewals saves debrief {row.renewal_id}`)",
+            markup=False,
+            soft_wrap=True,
+        )
+
+
+def exit_(
+    ctx: typer.Context,
+    renewal_id: Annotated[str, typer.Argument(help="The renewal (see `renewals saves list`).")],
+    done: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--done",
+            metavar="ITEM",
+            help=f"Tick an item (repeatable): {', '.join(rules.EXIT_KEYS)}.",
+        ),
+    ] = None,
+    undo: Annotated[
+        list[str] | None,
+        typer.Option("--undo", metavar="ITEM", help="Untick an item (repeatable)."),
+    ] = None,
+    because: Annotated[
+        list[rules.LostCause] | None,
+        typer.Option(
+            "--because",
+            metavar="CAUSE",
+            help="Declare it a lost cause (LOST-1), opening the exit if needed (repeatable): "
+            f"{', '.join(c.value for c in rules.LostCause)}.",
+        ),
+    ] = None,
+    note: Annotated[str, typer.Option(help="A note for the items or the lost cause.")] = "",
+    by: Annotated[
+        str | None, typer.Option(help="Who does it (a user's email); needed for changes.")
+    ] = None,
+) -> None:
+    """Show or work the graceful exit of a lost cause (LOST-1, LOST-2): data export,
+    knowledge transfer, offboarding support, continued service, door left open. The
+    daily run opens an exit for detected lost causes and for every lost save; a person
+    can declare one. When every item is done, the exit is `exited`.
+
+    Examples:\n
+      renewals saves exit R-C-0042\n
+      renewals saves exit R-C-0042 --because final_decision --note "CFO: no budget in 2027" --by carl@renewals.example\n
+      renewals saves exit R-C-0042 --done data_export --done knowledge_transfer --by carl@renewals.example
+    """
+    changes = bool(done or undo or because)
+    if changes and not by:
+        fail("--by EMAIL is needed to change an exit", 2)
+    day = parse_as_of(None)
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            if because:
+                assert by is not None
+                service.declare_lost(
+                    session, renewal_id, [c.value for c in because], note=note, by=by, on=day
+                )
+            if done or undo:
+                assert by is not None
+                service.tick_exit(
+                    session,
+                    renewal_id,
+                    done=list(done or []),
+                    undo=list(undo or []),
+                    by=by,
+                    on=day,
+                    note=note,
+                )
+            _print_exit(service.get_exit(session, renewal_id))
+    except RenewalsError as exc:
+        fail_with(exc)
+
+
+def _print_debrief(row: SaveExit) -> None:
+    table = Table(title=f"Debrief of {row.renewal_id} (LOST-3)", show_header=False)
+    table.add_column("question")
+    table.add_column("answer")
+    debrief = row.debrief or {}
+    for key, question in rules.DEBRIEF_QUESTIONS.items():
+        value = debrief.get(key)
+        if key == "missed_signals":
+            shown = (
+                "\n".join(
+                    f"{s['first_seen_on']} {s['kind']} ({s['rule']}, {s['severity']}): "
+                    f"{s['evidence']}"
+                    for s in value or []
+                )
+                or "none found"
+            )
+        elif isinstance(value, list):
+            shown = "; ".join(str(v) for v in value) or "-"
+        else:
+            shown = "-" if value in (None, "") else str(value)
+        table.add_row(question, shown)
+    console.print(table)
+
+
+def debrief(
+    ctx: typer.Context,
+    renewal_id: Annotated[str, typer.Argument(help="The renewal of the exit.")],
+    real_reason: Annotated[
+        list[str] | None,
+        typer.Option("--real-reason", help="A real reason for leaving (repeatable)."),
+    ] = None,
+    really_lost_on: Annotated[
+        str | None, typer.Option(help="When it was really lost (YYYY-MM-DD).")
+    ] = None,
+    saveable: Annotated[
+        Saveable | None,
+        typer.Option("--could-have-been-saved", help="Could it have been saved?"),
+    ] = None,
+    how: Annotated[str | None, typer.Option(help="How it could have been saved.")] = None,
+    pattern: Annotated[str | None, typer.Option(help="The pattern it matches.")] = None,
+    what_to_change: Annotated[
+        str | None, typer.Option("--change", help="What to change (team, product, process).")
+    ] = None,
+    shared_with: Annotated[
+        list[str] | None,
+        typer.Option("--shared-with", help="Who it was shared with, e.g. team, product."),
+    ] = None,
+    complete: Annotated[
+        bool, typer.Option("--complete", help="Mark the debrief complete (checks the answers).")
+    ] = False,
+    by: Annotated[str | None, typer.Option(help="Who answers (a user's email).")] = None,
+) -> None:
+    """Show or fill the debrief of a lost renewal (LOST-3): real reasons, when it was
+    really lost versus when they told us, the signals first seen before the decision,
+    whether and how it could have been saved, its pattern, and what to change. The
+    daily run prefills what the data knows; share the result with the team and product.
+
+    Examples:\n
+      renewals saves debrief R-C-0042\n
+      renewals saves debrief R-C-0042 --real-reason "champion left in May" --really-lost-on 2026-05-15 --by carl@renewals.example\n
+      renewals saves debrief R-C-0042 --could-have-been-saved yes --how "multi-thread before May" --change "SIG-6 alert to the manager" --shared-with product --complete --by carl@renewals.example
+    """
+    changes: dict[str, Any] = {
+        "real_reasons": real_reason or None,
+        "really_lost_on": _day(really_lost_on, "--really-lost-on"),
+        "could_have_been_saved": saveable.value if saveable else None,
+        "how": how,
+        "pattern": pattern,
+        "what_to_change": what_to_change,
+        "shared_with": shared_with or None,
+    }
+    changing = complete or any(v is not None for v in changes.values())
+    if changing and not by:
+        fail("--by EMAIL is needed to fill a debrief", 2)
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            if changing:
+                assert by is not None
+                row = service.fill_debrief(
+                    session,
+                    renewal_id,
+                    {k: v for k, v in changes.items() if v is not None},
+                    by=by,
+                    on=parse_as_of(None),
+                    complete=complete,
+                )
+            else:
+                row = service.get_exit(session, renewal_id)
+            _print_debrief(row)
+    except RenewalsError as exc:
+        fail_with(exc)
+
+
+def lessons(
+    ctx: typer.Context,
+    renewal_id: Annotated[str, typer.Argument(help="A saved renewal.")],
+    worked: Annotated[str | None, typer.Option(help="Which tactics worked.")] = None,
+    differently: Annotated[str | None, typer.Option(help="What to do differently.")] = None,
+    systemic_fix: Annotated[
+        str | None, typer.Option(help="The systemic cause and its fix.")
+    ] = None,
+    by: Annotated[str | None, typer.Option(help="Who records it (a user's email).")] = None,
+) -> None:
+    """Show or record what a save taught (POST-3): the risk, the tactics and concessions
+    (prefilled), the time to resolution, what worked, what to do differently and the
+    systemic fix.
+
+    Examples:\n
+      renewals saves lessons R-C-0042\n
+      renewals saves lessons R-C-0042 --worked "fast fix of the export bug" --systemic-fix "export regression tests" --by carl@renewals.example
+    """
+    changes = {
+        "tactics_worked": worked,
+        "do_differently": differently,
+        "systemic_fix": systemic_fix,
+    }
+    changing = any(changes.values())
+    if changing and not by:
+        fail("--by EMAIL is needed to record lessons", 2)
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            if changing:
+                assert by is not None
+                row = service.record_lessons(session, renewal_id, changes, by=by)
+            else:
+                row = service.get_post_save(session, renewal_id)
+            record = {
+                "renewal_id": row.renewal_id,
+                "saved_on": row.saved_on.isoformat(),
+                "monitor_until": row.monitor_until.isoformat(),
+                "status": row.status,
+                "lessons": row.lessons,
+            }
+    except RenewalsError as exc:
+        fail_with(exc)
+    console.print_json(json.dumps(record))
+
+
+# --- LOST-4 ---------------------------------------------------------------------------------
+
+winback_app = typer.Typer(
+    help="Win-back touches of churned accounts (LOST-4): 3, 6 and 12 months after churn.",
+    no_args_is_help=True,
+)
+
+
+@winback_app.command("list")
+def winback_list(
+    ctx: typer.Context,
+    owner: Annotated[str | None, typer.Option(help="Only this person's touches (email).")] = None,
+    due_within: Annotated[
+        int | None, typer.Option(min=0, help="Only touches due within this many days.")
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include done and cancelled ones.")] = False,
+    as_of: Annotated[str | None, typer.Option(help="Day to count from (default: today).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List win-back touches (LOST-4), soonest first: a check-in at 3 months, relevant
+    updates at 6, the formal win-back conversation at 12. Work them with
+    `renewals tasks done ID`.
+
+    Examples:\n
+      renewals saves winback list --due-within 30\n
+      renewals saves winback list --owner carl@renewals.example --json
+    """
+    day = parse_as_of(as_of)
+    with session_scope(state(ctx).engine()) as session:
+        tasks = service.list_winbacks(
+            session, as_of=day, owner=owner, due_within=due_within, include_done=all_
+        )
+        rows = [
+            {
+                "task_id": t.task_id,
+                "due_date": t.due_date.isoformat(),
+                "status": "overdue" if t.status == "open" and t.due_date < day else t.status,
+                "renewal_id": t.renewal_id,
+                "account_id": t.account_id,
+                "step": t.step,
+                "owner_email": t.owner_email,
+                "title": t.title,
+                "description": t.description,
+            }
+            for t in tasks
+        ]
+    if as_json:
+        console.print_json(json.dumps(rows))
+        return
+    if not rows:
+        console.print("No win-back touches. `renewals run` schedules them for churned renewals.")
+        return
+    table = Table(title=f"Win-back touches (LOST-4), as of {day}")
+    for col in ("id", "due", "status", "touch", "account", "owner"):
+        table.add_column(col)
+    for r in rows:
+        status = f"[bold red]{r['status']}[/]" if r["status"] == "overdue" else r["status"]
+        table.add_row(
+            str(r["task_id"]),
+            r["due_date"],
+            status,
+            r["title"],
+            r["account_id"],
+            r["owner_email"] or "-",
+        )
+    console.print(table)
