@@ -11,6 +11,7 @@ from renewals import __version__, commands
 from renewals.concession import commands as concession_commands
 from renewals.config import Settings
 from renewals.demo import commands as demo_commands
+from renewals.escalation import commands as escalation_commands
 from renewals.health import commands as health_commands
 from renewals.ingest import commands as ingest_commands
 from renewals.kit.cli import AppState
@@ -82,6 +83,7 @@ app.add_typer(outbox_commands.app, name="outbox")
 app.add_typer(export_commands.export_app, name="export")
 app.add_typer(save_commands.app, name="saves")
 app.add_typer(concession_commands.app, name="concession")
+app.add_typer(escalation_commands.app, name="escalation")
 app.command("import")(ingest_commands.import_)
 app.command("run")(commands.run)
 app.command("status")(commands.status)

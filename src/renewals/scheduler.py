@@ -27,6 +27,7 @@ JOB_MODULES = (
     "renewals.renewal.jobs",
     "renewals.playbook.jobs",
     "renewals.save_plan.jobs",
+    "renewals.escalation.jobs",
     "renewals.save_plan.aftercare_jobs",
 )
 

@@ -133,8 +133,12 @@ def test_closing_a_contract_closes_its_renewal_and_stops_its_work(book) -> None:
         renewal = session.get(Renewal, renewal_id)
         assert renewal.stage == "closed_lost" and renewal.outcome == "churned"
         assert renewal.closed_on == TODAY + timedelta(days=1)
-        statuses = set(session.scalars(select(Task.status).where(Task.renewal_id == renewal_id)))
-        assert statuses <= {"cancelled", "done"}
+        tasks = session.execute(
+            select(Task.rule, Task.status).where(Task.renewal_id == renewal_id)
+        ).all()
+        # the playbook's work stops; only LOST-4 win-back touches are new, open work
+        assert {s for r, s in tasks if r != "LOST-4"} <= {"cancelled", "done"}
+        assert {r for r, s in tasks if s == "open"} <= {"LOST-4"}
         pending = session.scalars(
             select(OutboxMessage.status).where(OutboxMessage.renewal_id == renewal_id)
         ).all()

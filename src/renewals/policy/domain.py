@@ -574,6 +574,9 @@ class Concessions(PolicyModel):
 class Escalation(PolicyModel):
     min_arr: Decimal = rule("ESC-1", "high-value accounts from this ARR", ge=0)
     strategic_always: bool = rule("ESC-1", "strategic accounts qualify whatever their ARR")
+    engage_within_days: dict[Literal["comprehensive", "compressed", "emergency"], int] = rule(
+        "ESC-2", "days for the executive to engage, by time window"
+    )
 
 
 class Winback(PolicyModel):

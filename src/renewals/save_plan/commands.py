@@ -264,8 +264,12 @@ def override(
 
 def _mount() -> None:
     """Save plans, exits, debriefs, win-back and the metrics join the same `saves` app."""
-    from renewals.save_plan import report_commands
+    from renewals.save_plan import plan_commands, report_commands
 
+    app.command("plan")(plan_commands.plan)
+    app.command("hours")(plan_commands.hours)
+    app.command("close")(plan_commands.close)
+    app.add_typer(plan_commands.problem_app, name="problem")
     app.command("report")(report_commands.report)
     app.command("exit")(report_commands.exit_)
     app.command("debrief")(report_commands.debrief)

@@ -1,0 +1,562 @@
+"""Escalation use-cases (ESC-1, ESC-2): suggest, brief, the protocol steps. Never commits.
+
+One escalation per renewal (`Escalation.renewal_id` is unique): `suggest` creates a
+row with status `suggested` for an open triage that meets ESC-1 and leaves any
+existing row alone, so the daily run may repeat it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from renewals.account import service as account_service
+from renewals.account.models import Account
+from renewals.account.stakeholders import StakeholderMap, role_label
+from renewals.audit import service as audit
+from renewals.concession import service as concession_service
+from renewals.contract.models import Contract
+from renewals.errors import NotFound, RenewalsError
+from renewals.escalation import domain
+from renewals.escalation.domain import EscalationDecision, EscalationFacts, EscalationStatus
+from renewals.kit.time import utc_now
+from renewals.policy.domain import Policy
+from renewals.renewal import service as renewal_service
+from renewals.renewal.models import Renewal
+from renewals.save_plan import plan as plan_rules
+from renewals.save_plan import plan_service
+from renewals.save_plan.models import Escalation, SavePlan, SaveProblem, SaveTriage
+from renewals.signal import service as signal_service
+from renewals.user.models import User
+
+BRIEF_TEMPLATE = "escalation/brief"
+THEIR_ROLES = ("executive", "decision_maker", "economic_buyer", "champion")
+GOAL_ROLES = ("executive", "decision_maker", "economic_buyer")  # the peers to win over
+
+
+class EscalationError(RenewalsError):
+    def __init__(self, message: str, status_code: int = 409) -> None:
+        super().__init__(message, status_code)
+
+
+@dataclass
+class SuggestReport:
+    created: int = 0
+    existing: int = 0
+    not_needed: int = 0
+    by_criterion: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class Brief:
+    escalation: Escalation
+    markdown: str
+    html: str
+
+
+# --- ESC-1 -----------------------------------------------------------------------------
+
+
+def facts_for(
+    session: Session, triage: SaveTriage, *, as_of: date, policy: Policy
+) -> EscalationFacts:
+    """Gather what ESC-1 looks at for one triaged renewal."""
+    renewal = renewal_service.get(session, triage.renewal_id)
+    account = session.get(Account, triage.account_id)
+    plan = plan_service.find_plan(session, triage.renewal_id)
+    open_deal_breakers = 0
+    if plan is not None and plan.status == "active":
+        open_deal_breakers = sum(
+            1
+            for p in plan_service.problems_of(session, plan)
+            if p.deal_breaker and p.status not in plan_rules.ProblemStatus.resolved()
+        )
+    stakeholders = _stakeholders(session, triage.account_id, as_of, policy)
+    contacts = tuple(
+        entry.describe()
+        for role in domain.EXECUTIVE_ROLES
+        for entry in (stakeholders.by_role.get(role, []) if stakeholders else [])
+        if entry.engaged
+    )
+    kinds = {
+        s.kind
+        for s in signal_service.active_signals(session, policy, triage.account_id, as_of=as_of)
+    }
+    return EscalationFacts(
+        arr=Decimal(renewal.current_arr),
+        currency=renewal.currency,
+        strategic=bool(account and account.strategic),
+        effort=str(_effective(triage, "effort")),
+        plan_started_on=plan.started_on if plan and plan.status == "active" else None,
+        plan_effort=plan.effort if plan else None,
+        open_deal_breakers=open_deal_breakers,
+        executive_contacts=contacts,
+        executive_signals=tuple(k for k in domain.EXECUTIVE_LEVEL_KINDS if k in kinds),
+    )
+
+
+def evaluate(
+    session: Session, renewal_id: str, *, as_of: date, policy: Policy
+) -> EscalationDecision:
+    """ESC-1 for one renewal, with its reasons."""
+    triage = _triage(session, renewal_id)
+    facts = facts_for(session, triage, as_of=as_of, policy=policy)
+    return domain.should_escalate(
+        facts, as_of=as_of, escalation=policy.escalation, save=policy.save
+    )
+
+
+def suggest(session: Session, *, as_of: date, policy: Policy) -> SuggestReport:
+    """Suggest an escalation for every open triage that meets ESC-1 (once per renewal)."""
+    report = SuggestReport()
+    existing = set(session.scalars(select(Escalation.renewal_id)))
+    triages = session.scalars(
+        select(SaveTriage).where(SaveTriage.status == "open").order_by(SaveTriage.renewal_id)
+    ).all()
+    for triage in triages:
+        if triage.renewal_id in existing:
+            report.existing += 1
+            continue
+        facts = facts_for(session, triage, as_of=as_of, policy=policy)
+        decision = domain.should_escalate(
+            facts, as_of=as_of, escalation=policy.escalation, save=policy.save
+        )
+        if not decision.escalate:
+            report.not_needed += 1
+            continue
+        session.add(
+            Escalation(
+                renewal_id=triage.renewal_id,
+                account_id=triage.account_id,
+                suggested_on=as_of,
+                reasons=decision.reasons,
+                status=EscalationStatus.suggested,
+                steps=[],
+                brief="",
+            )
+        )
+        report.created += 1
+        report.by_criterion.update(k for k, met in decision.criteria.items() if met)
+        audit.record(
+            session,
+            actor="system",
+            action="escalation.suggest",
+            entity="escalation",
+            entity_id=triage.renewal_id,
+            detail={"as_of": as_of.isoformat(), **decision.as_record()},
+        )
+    session.flush()
+    return report
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def get(session: Session, renewal_id: str) -> Escalation:
+    row = _find(session, renewal_id)
+    if row is None:
+        raise NotFound(
+            f"no escalation for {renewal_id}: `renewals run` suggests them (ESC-1), or "
+            f"prepare one with `renewals escalation brief {renewal_id} --by EMAIL`"
+        )
+    return row
+
+
+def list_escalations(
+    session: Session, *, status: str | None = None, include_ended: bool = False
+) -> list[tuple[Escalation, Renewal]]:
+    """Escalations with their renewals, soonest renewal first."""
+    query = select(Escalation, Renewal).join(Renewal, Renewal.renewal_id == Escalation.renewal_id)
+    if status:
+        query = query.where(Escalation.status == status)
+    elif not include_ended:
+        query = query.where(Escalation.status.in_([s.value for s in EscalationStatus.active()]))
+    query = query.order_by(Renewal.renewal_date, Escalation.renewal_id)
+    return [(e, r) for e, r in session.execute(query)]
+
+
+# --- ESC-2 ---------------------------------------------------------------------------
+
+
+def brief(
+    session: Session,
+    renewal_id: str,
+    *,
+    by: str,
+    as_of: date,
+    policy: Policy,
+    goal: str | None = None,
+    templates_dir: Path | None = None,
+) -> Brief:
+    """ESC-2 step 1: write the executive brief (Markdown, stored; HTML, returned).
+
+    A renewal without a suggested escalation gets one here (the CSM asked for it); the
+    ESC-1 reasons are recorded all the same, so everyone sees whether it qualified.
+    """
+    _check_user(session, by)
+    triage = _triage(session, renewal_id)
+    row = _find(session, renewal_id)
+    if row is None:
+        decision = evaluate(session, renewal_id, as_of=as_of, policy=policy)
+        row = Escalation(
+            renewal_id=renewal_id,
+            account_id=triage.account_id,
+            suggested_on=as_of,
+            reasons=[*decision.reasons, f"requested by {by}"],
+            status=EscalationStatus.suggested,
+            steps=[],
+            brief="",
+        )
+        session.add(row)
+        session.flush()
+    if row.status in (EscalationStatus.closed, EscalationStatus.declined):
+        raise EscalationError(f"the escalation of {renewal_id} is {row.status}")
+    if goal is not None:
+        if not goal.strip():
+            raise EscalationError("the goal must say what the executive's involvement is for", 422)
+        row.goal = goal.strip()
+    context = brief_context(session, row, triage, as_of=as_of, policy=policy)
+    row.goal = context["goal"]
+    language = None  # the brief is internal: English (add brief.<lang>.md.j2 to change)
+    markdown = plan_rules.render_template(
+        BRIEF_TEMPLATE, context, language=language, templates_dir=templates_dir
+    )
+    html = plan_rules.render_template(
+        BRIEF_TEMPLATE,
+        context,
+        language=language,
+        templates_dir=templates_dir,
+        suffix=".html.j2",
+    )
+    row.brief = markdown
+    audit.record(
+        session,
+        actor=by,
+        action="escalation.brief",
+        entity="escalation",
+        entity_id=renewal_id,
+        detail={"as_of": as_of.isoformat(), "goal": row.goal},
+    )
+    session.flush()
+    return Brief(row, markdown, html)
+
+
+def advance_step(
+    session: Session,
+    renewal_id: str,
+    step: int,
+    *,
+    by: str,
+    on: date,
+    policy: Policy,
+    note: str = "",
+    executive_email: str | None = None,
+    templates_dir: Path | None = None,
+) -> Escalation:
+    """ESC-2: record protocol step 1-4 (in order) with who and when.
+
+    1 brief: writes the brief if there is none yet; 2 engaged: needs the executive
+    (`executive_email`, an active user); 3 follow-through and 4 thank-and-learn need
+    a note (what was committed and followed up; what was learned).
+    """
+    row = get(session, renewal_id)
+    user = _check_user(session, by)
+    why_not = domain.check_next_step(row.status, step)
+    if why_not:
+        raise EscalationError(f"{renewal_id}: {why_not}")
+    protocol = domain.STEPS[step - 1]
+    if protocol.needs_note and not note.strip():
+        what = (
+            "what was committed and how the executive is kept updated"
+            if step == 3
+            else ("what was learned")
+        )
+        raise EscalationError(f"step {step} ({protocol.title}) needs a note: {what}", 422)
+    if step == 1 and not row.brief:
+        brief(session, renewal_id, by=by, as_of=on, policy=policy, templates_dir=templates_dir)
+    if step == 2:
+        email = executive_email or row.executive_email
+        if not email:
+            raise EscalationError(
+                "step 2 (executive engages) needs the executive: --executive EMAIL", 422
+            )
+        executive = _check_user(session, email)
+        row.executive_email = executive.email
+    elif executive_email:
+        row.executive_email = _check_user(session, executive_email).email
+    entry = {
+        "step": step,
+        "status": protocol.status.value,
+        "title": protocol.title,
+        "by": user.email,
+        "on": on.isoformat(),
+        "at": utc_now().isoformat(timespec="seconds"),
+        "note": note.strip(),
+    }
+    if step == 2:
+        entry["executive"] = row.executive_email
+    row.steps = [*(row.steps or []), entry]  # a new list: JSON columns are not mutation-tracked
+    before = row.status
+    row.status = protocol.status
+    audit.record(
+        session,
+        actor=by,
+        action="escalation.step",
+        entity="escalation",
+        entity_id=renewal_id,
+        detail={"from": before, **entry},
+    )
+    session.flush()
+    return row
+
+
+def decline(session: Session, renewal_id: str, *, by: str, on: date, reason: str) -> Escalation:
+    """Decline a suggested (or briefed) escalation, with the reason."""
+    row = get(session, renewal_id)
+    _check_user(session, by)
+    if row.status not in (EscalationStatus.suggested, EscalationStatus.brief):
+        raise EscalationError(
+            f"{renewal_id}: only a suggested or briefed escalation can be declined ({row.status})"
+        )
+    if not reason.strip():
+        raise EscalationError("declining needs a reason", 422)
+    before = row.status
+    row.status = EscalationStatus.declined
+    row.steps = [
+        *(row.steps or []),
+        {"step": 0, "status": "declined", "by": by, "on": on.isoformat(), "note": reason.strip()},
+    ]
+    audit.record(
+        session,
+        actor=by,
+        action="escalation.decline",
+        entity="escalation",
+        entity_id=renewal_id,
+        detail={"from": before, "reason": reason.strip(), "on": on.isoformat()},
+    )
+    session.flush()
+    return row
+
+
+def brief_context(
+    session: Session, row: Escalation, triage: SaveTriage, *, as_of: date, policy: Policy
+) -> dict[str, Any]:
+    """ESC-2 step 1 facts: history, problems, plan, goal, talking points, timing."""
+    renewal = renewal_service.get(session, row.renewal_id)
+    account = session.get(Account, row.account_id)
+    contracts = session.scalars(
+        select(Contract)
+        .where(Contract.account_id == row.account_id)
+        .order_by(Contract.start_date, Contract.contract_id)
+    ).all()
+    customer_since = (account.customer_since if account else None) or (
+        contracts[0].start_date if contracts else None
+    )
+    years = None if customer_since is None else _whole_years(customer_since, as_of)
+    closed = [c for c in contracts if c.outcome]
+    outcomes = Counter(c.outcome for c in closed)
+    plan = plan_service.find_plan(session, row.renewal_id)
+    problems: list[SaveProblem] = plan_service.problems_of(session, plan) if plan else []
+    problem_rows = [
+        {
+            "id": p.problem_id,
+            "description": p.description,
+            "deal_breaker": p.deal_breaker,
+            "fixable": p.fixable,
+            "status": p.status,
+            "fix": p.fix,
+            "owner": _name(session, p.owner_email),
+            "due": p.due_date.isoformat() if p.due_date else None,
+            "verified_on": p.verified_on.isoformat() if p.verified_on else None,
+        }
+        for p in problems
+        if p.status != plan_rules.ProblemStatus.dropped
+    ]
+    stakeholders = _stakeholders(session, row.account_id, as_of, policy)
+    their_people = [
+        entry.describe()
+        for role in THEIR_ROLES
+        for entry in (stakeholders.by_role.get(role, []) if stakeholders else [])
+        if entry.active
+    ]
+    kinds = {
+        s.kind for s in signal_service.active_signals(session, policy, row.account_id, as_of=as_of)
+    }
+    executive_signals = [k for k in domain.EXECUTIVE_LEVEL_KINDS if k in kinds]
+    arr_text = f"{renewal.current_arr:,.0f} {renewal.currency}"
+    peers = [
+        f"{entry.name} ({role_label(role)})"
+        for role in GOAL_ROLES
+        for entry in (stakeholders.by_role.get(role, []) if stakeholders else [])
+        if entry.active
+    ]
+    goal = row.goal or domain.default_goal(
+        their_people=peers,
+        arr_text=arr_text,
+        renewal_date=renewal.renewal_date,
+        executive_signals=executive_signals,
+    )
+    concessions = _concessions(session, row.renewal_id)
+    approved = [c["text"] for c in concessions if c["status"] == "approved"]
+    window = str(_effective(triage, "time_window"))
+    return {
+        "account_name": account.name if account else row.account_id,
+        "account_id": row.account_id,
+        "industry": account.industry if account else None,
+        "strategic": bool(account and account.strategic),
+        "renewal_id": row.renewal_id,
+        "segment": renewal.segment,
+        "arr": renewal.current_arr,
+        "currency": renewal.currency,
+        "customer_since": customer_since,
+        "years": years,
+        "history": [
+            {
+                "contract_id": c.contract_id,
+                "start": c.start_date,
+                "end": c.end_date,
+                "arr": c.arr,
+                "currency": c.currency,
+                "outcome": c.outcome,
+                "outcome_arr": c.outcome_arr,
+            }
+            for c in contracts
+        ],
+        "renewals_done": len(closed),
+        "outcomes": ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())),
+        "health_score": renewal.health_score,
+        "health_category": renewal.health_category,
+        "signals": sorted(kinds),
+        "renewal_date": renewal.renewal_date,
+        "days_to_renewal": (renewal.renewal_date - as_of).days,
+        "as_of": as_of,
+        "triage": {
+            "probability_band": _effective(triage, "probability_band"),
+            "success_rate": triage.success_rate,
+            "value_tier": _effective(triage, "value_tier"),
+            "root_cause": plan_rules.ROOT_CAUSE_LABELS.get(
+                str(_effective(triage, "root_cause")), str(_effective(triage, "root_cause"))
+            ),
+            "effort": _effective(triage, "effort"),
+            "window": window,
+        },
+        "problems": problem_rows,
+        "plan": _plan_record(plan),
+        "goal": goal,
+        "talking_points": domain.talking_points(
+            account_name=account.name if account else row.account_id,
+            customer_since=customer_since,
+            years=years,
+            problems=problem_rows,
+            approved_concessions=approved,
+            goal=goal,
+        ),
+        "engage_by": domain.engage_by(
+            as_of=as_of,
+            renewal_date=renewal.renewal_date,
+            window=window,
+            within=policy.escalation.engage_within_days,
+        ),
+        "reasons": list(row.reasons or []),
+        "owner_name": _name(session, renewal.owner_email),
+        "owner_email": renewal.owner_email,
+        "executive_name": _name(session, row.executive_email),
+        "their_people": their_people,
+        "concessions": concessions,
+        "protocol": [
+            {
+                "number": s.number,
+                "title": s.title,
+                "done": domain.current_step(row.status) >= s.number,
+            }
+            for s in domain.STEPS
+        ],
+    }
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _find(session: Session, renewal_id: str) -> Escalation | None:
+    return session.scalars(select(Escalation).where(Escalation.renewal_id == renewal_id)).first()
+
+
+def _triage(session: Session, renewal_id: str) -> SaveTriage:
+    renewal_service.get(session, renewal_id)
+    triage = session.get(SaveTriage, renewal_id)
+    if triage is None:
+        raise EscalationError(f"{renewal_id}: {plan_service.NO_TRIAGE}")
+    return triage
+
+
+def _effective(triage: SaveTriage, name: str) -> Any:
+    override = (triage.overrides or {}).get(name)
+    if isinstance(override, dict) and override.get("value") is not None:
+        return override["value"]
+    return getattr(triage, name)
+
+
+def _stakeholders(
+    session: Session, account_id: str, as_of: date, policy: Policy
+) -> StakeholderMap | None:
+    try:
+        return account_service.stakeholder_map_for(session, account_id, as_of=as_of, policy=policy)
+    except NotFound:
+        return None
+
+
+def _check_user(session: Session, email: str) -> User:
+    user = session.get(User, email)
+    if user is None or not user.active:
+        raise EscalationError(f"{email!r} is not an active user (see users.csv)", 403)
+    return user
+
+
+def _name(session: Session, email: str | None) -> str | None:
+    if not email:
+        return None
+    user = session.get(User, email)
+    return user.name if user else email
+
+
+def _whole_years(since: date, as_of: date) -> int:
+    years = as_of.year - since.year - ((as_of.month, as_of.day) < (since.month, since.day))
+    return max(years, 0)
+
+
+def _plan_record(plan: SavePlan | None) -> dict[str, Any] | None:
+    if plan is None:
+        return None
+    return {
+        "started_on": plan.started_on,
+        "effort": plan.effort,
+        "mode": plan.mode,
+        "fast_fix": plan.fast_fix,
+        "status": plan.status,
+        "effort_hours": plan.effort_hours,
+        "tactics": [t for t in plan.tactics or [] if not t.get("done")],
+    }
+
+
+def _concessions(session: Session, renewal_id: str) -> list[dict[str, Any]]:
+    """Approved and pending concessions: only approved ones may be offered (ESC-2, CONC-3)."""
+    rows = concession_service.list_concessions(session, renewal_id=renewal_id)
+    found = []
+    for c in sorted(rows, key=lambda c: c.concession_id):
+        if c.status not in ("approved", "pending"):
+            continue
+        parts = [k.replace("_", " ") for k in c.kinds or [] if k != "discount"]
+        if c.discount_pct:
+            parts.append(f"{c.discount_pct:g}% discount")
+        text = ", ".join(dict.fromkeys(parts)) or "concession"
+        if c.status == "approved" and c.decided_by:
+            text += f" (approved by {c.decided_by})"
+        found.append({"id": c.concession_id, "text": text, "status": c.status})
+    return found

@@ -1,0 +1,893 @@
+"""The save plan (SAVE-8..11): problems in priority order, the remediation schedule,
+tactics, the fast fix, alternatives and the conversation guide.
+
+Pure rules on plain values: no database, no clock (`as_of` is a parameter). The
+service maps rows to these inputs and stores the results.
+
+Problem priority (SAVE-8), a number shown next to every problem:
+
+    priority = 100 x class + impact points + frequency points + quick points
+
+    class:      3 fixable deal-breaker, 2 deal-breaker we cannot fix,
+                1 fixable nice-to-have, 0 nice-to-have we cannot fix
+    impact:     (impact - 1) x 10          impact 1-5 -> 0-40
+    frequency:  (min(frequency, 5) - 1) x 7.5  1-5+ occurrences -> 0-30
+    quick:      20 when it can be fixed in the fast-fix window
+
+The class is worth more than everything else together (at most 90 points), so
+fixable deal-breakers always come first (SAVE-8), then the deal-breakers that need
+another answer (workaround, roadmap, product team), then the nice-to-haves. Within
+a class, impact, frequency and quick wins decide.
+
+Problems from the evidence (`problems_from_evidence`):
+
+- Signals are grouped by kind: one problem per kind, frequency = how many signals
+  of that kind (each quoted sentence or numeric fact is one occurrence). A health
+  drop (SIG-1) is a symptom of the others, not a problem to fix, and the numeric
+  "repeated complaints" fact is left to the ticket groups, which name the subjects.
+- Tickets are grouped by subject (lower-cased, trimmed, as SIG-3 counts repeats);
+  a subject becomes a problem when it was raised more than once or any of its
+  tickets was high or urgent.
+- Deal-breaker: any competitive signal (SIG-4); negative feedback raised more than
+  once (SIG-3); a repeated ticket subject or an urgent ticket.
+- Fixable unless the problem's root cause is product fit (SAVE-4, the hardest):
+  competitive pressure and negative feedback take the triage's root cause; tickets
+  are service experience; the other kinds have their own (KINDS).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import jinja2
+
+from renewals.errors import RenewalsError
+from renewals.playbook.messages import (
+    format_date_long,
+    format_money,
+    format_number,
+    format_percent,
+)
+from renewals.policy.domain import Save
+from renewals.save_plan.triage import Effort, RootCause, Window
+
+
+class ProblemStatus(StrEnum):
+    """SAVE-8 remediation item and POST-2 promise states."""
+
+    open = "open"
+    in_progress = "in_progress"
+    done = "done"
+    verified = "verified"  # the customer confirmed the result (POST-2)
+    dropped = "dropped"
+
+    @classmethod
+    def resolved(cls) -> tuple[ProblemStatus, ...]:
+        return (cls.done, cls.verified, cls.dropped)
+
+
+ROOT_CAUSE_LABELS: dict[str, str] = {
+    RootCause.product_fit: "product fit",
+    RootCause.service_experience: "service experience",
+    RootCause.value_perception: "value perception",
+    RootCause.circumstantial: "circumstantial",
+}
+
+TEXT_SOURCES = ("ticket", "survey", "interaction")  # signals quoting the customer's words
+URGENT_PRIORITIES = ("high", "urgent")  # as the health features count urgent tickets
+TRIAGE_ROOT_CAUSE = "triage"  # a kind whose root cause is the triage's
+
+
+@dataclass(frozen=True)
+class KindProfile:
+    """How a signal kind reads as a save-plan problem."""
+
+    label: str
+    root_cause: str  # a RootCause value, or TRIAGE_ROOT_CAUSE
+    quick: bool  # a first fix fits the fast-fix window
+    impact: int  # 1-5
+
+
+# SIG-2..9 as problems; SIG-1 (health drop) is the symptom, not the problem.
+KINDS: dict[str, KindProfile] = {
+    "competitive": KindProfile(
+        "They are comparing us with an alternative (SIG-4)", TRIAGE_ROOT_CAUSE, False, 5
+    ),
+    "negative_feedback": KindProfile(
+        "Complaints and negative feedback (SIG-3)", TRIAGE_ROOT_CAUSE, False, 4
+    ),
+    "budget": KindProfile(
+        "Their budget is under review (SIG-5)", RootCause.circumstantial, False, 4
+    ),
+    "stakeholder_change": KindProfile(
+        "A champion or decision maker left (SIG-6)", RootCause.circumstantial, True, 4
+    ),
+    "business_change": KindProfile(
+        "Their business is changing: restructuring, layoffs or a pivot (SIG-8)",
+        RootCause.circumstantial,
+        False,
+        4,
+    ),
+    "engagement_drop": KindProfile(
+        "Engagement has dropped: meetings missed, slow replies (SIG-2)",
+        RootCause.service_experience,
+        True,
+        3,
+    ),
+    "usage_decline": KindProfile(
+        "Usage is declining, seats unused (SIG-7)", RootCause.value_perception, False, 3
+    ),
+    "single_threading": KindProfile(
+        "We depend on one or two contacts (SIG-9)", RootCause.service_experience, False, 3
+    ),
+}
+SKIPPED_KINDS = ("health_drop",)
+# The numeric SIG-3 fact "N problems reported more than once" (source "tickets"):
+# the ticket groups name those problems, so it is not counted twice.
+SKIPPED_SIGNAL_SOURCES = ("tickets",)
+
+
+# --- inputs --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignalFact:
+    """One active signal (signal.models.Signal) as the plan reads it."""
+
+    kind: str
+    rule: str
+    severity: str
+    source: str
+    source_id: str
+    source_date: date
+    evidence: str
+
+
+@dataclass(frozen=True)
+class TicketFact:
+    ticket_id: str
+    subject: str
+    priority: str
+    opened_on: date
+    closed: bool = False
+
+
+@dataclass(frozen=True)
+class Quote:
+    """The customer's own words (a text signal's sentence): SAVE-10 'acknowledge'."""
+
+    text: str
+    kind: str
+    source: str
+    source_id: str
+    on: date
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A SAVE-8 problem as suggested from the evidence or entered by the CSM."""
+
+    description: str
+    source: str  # signal | ticket | csm
+    source_ref: str | None = None
+    frequency: int = 1
+    deal_breaker: bool = False
+    fixable: bool = True
+    quick: bool = False
+    impact: int = 3
+    root_cause: str | None = None
+    quotes: tuple[Quote, ...] = field(default=(), compare=False)
+
+    @property
+    def priority(self) -> float:
+        return priority(self)
+
+
+class Prioritised(Protocol):
+    """Anything with the SAVE-8 facts: a `Problem` or a `SaveProblem` row."""
+
+    @property
+    def frequency(self) -> int: ...
+
+    @property
+    def deal_breaker(self) -> bool: ...
+
+    @property
+    def fixable(self) -> bool: ...
+
+    @property
+    def quick(self) -> bool: ...
+
+    @property
+    def impact(self) -> int: ...
+
+
+P = TypeVar("P", bound=Prioritised)
+
+
+# --- SAVE-8 priority -----------------------------------------------------------------
+
+
+def priority_class(problem: Prioritised) -> int:
+    """3 fixable deal-breaker, 2 deal-breaker we cannot fix, 1 fixable, 0 neither."""
+    return 2 * bool(problem.deal_breaker) + bool(problem.fixable)
+
+
+def priority(problem: Prioritised) -> float:
+    """SAVE-8: fixable deal-breakers first; then impact, frequency and quick wins."""
+    impact = min(max(int(problem.impact), 1), 5)
+    frequency = min(max(int(problem.frequency), 1), 5)
+    points = (impact - 1) * 10 + (frequency - 1) * 7.5 + (20 if problem.quick else 0)
+    return 100 * priority_class(problem) + points
+
+
+def priority_reasons(problem: Prioritised) -> list[str]:
+    """The priority's parts, in words (for `renewals saves plan`)."""
+    classes = {
+        3: "fixable deal-breaker (300)",
+        2: "deal-breaker we cannot fix (200)",
+        1: "fixable nice-to-have (100)",
+        0: "nice-to-have we cannot fix (0)",
+    }
+    impact = min(max(int(problem.impact), 1), 5)
+    frequency = min(max(int(problem.frequency), 1), 5)
+    reasons = [
+        f"SAVE-8: {classes[priority_class(problem)]}",
+        f"impact {impact} of 5 (+{(impact - 1) * 10})",
+        f"{problem.frequency} occurrence{'s' if problem.frequency != 1 else ''} "
+        f"(+{(frequency - 1) * 7.5:g})",
+    ]
+    if problem.quick:
+        reasons.append("quick win (+20)")
+    return reasons
+
+
+def rank(problems: Iterable[P]) -> list[P]:
+    """Highest priority first; ties keep their order (stable)."""
+    return sorted(problems, key=lambda p: -priority(p))
+
+
+# --- SAVE-8 problems from the evidence ------------------------------------------------
+
+
+def normalise_subject(subject: str) -> str:
+    """The subject as SIG-3 compares it: lower case, trimmed, spaces collapsed."""
+    return " ".join(subject.lower().split())
+
+
+def problems_from_evidence(
+    signals: Iterable[SignalFact],
+    tickets: Iterable[TicketFact],
+    root_cause: str,
+) -> list[Problem]:
+    """SAVE-8: the problems the evidence shows, highest priority first (see module doc)."""
+    by_kind: dict[str, list[SignalFact]] = defaultdict(list)
+    for signal in signals:
+        if signal.kind in SKIPPED_KINDS or signal.source in SKIPPED_SIGNAL_SOURCES:
+            continue
+        by_kind[signal.kind].append(signal)
+    problems = [_signal_problem(kind, found, root_cause) for kind, found in by_kind.items()]
+
+    by_subject: dict[str, list[TicketFact]] = defaultdict(list)
+    for ticket in tickets:
+        key = normalise_subject(ticket.subject)
+        if key:
+            by_subject[key].append(ticket)
+    for group in by_subject.values():
+        urgent = [t for t in group if t.priority.lower() in URGENT_PRIORITIES]
+        if len(group) < 2 and not urgent:
+            continue  # one ordinary ticket is support's daily work, not a save problem
+        problems.append(_ticket_problem(group, urgent))
+    return rank(sorted(problems, key=lambda p: p.description))
+
+
+def _signal_problem(kind: str, found: list[SignalFact], root_cause: str) -> Problem:
+    profile = KINDS.get(kind, KindProfile(f"{kind.replace('_', ' ')}", root_cause, False, 3))
+    cause = root_cause if profile.root_cause == TRIAGE_ROOT_CAUSE else profile.root_cause
+    found = sorted(found, key=lambda s: (s.source_date, s.source_id), reverse=True)
+    quotes = tuple(
+        Quote(s.evidence, s.kind, s.source, s.source_id, s.source_date)
+        for s in found
+        if s.source in TEXT_SOURCES and s.evidence
+    )
+    frequency = len(found)
+    deal_breaker = kind == "competitive" or (kind == "negative_feedback" and frequency > 1)
+    latest = found[0].evidence
+    description = f"{profile.label}: {_shorten(latest, 160)}"
+    return Problem(
+        description=description,
+        source="signal",
+        source_ref=kind,
+        frequency=frequency,
+        deal_breaker=deal_breaker,
+        fixable=cause != RootCause.product_fit,
+        quick=profile.quick,
+        impact=profile.impact,
+        root_cause=cause,
+        quotes=quotes,
+    )
+
+
+def _ticket_problem(group: list[TicketFact], urgent: list[TicketFact]) -> Problem:
+    group = sorted(group, key=lambda t: (t.opened_on, t.ticket_id))
+    open_count = sum(not t.closed for t in group)
+    facts = [f"{len(group)} ticket{'s' if len(group) != 1 else ''}"]
+    if urgent:
+        facts.append(f"{len(urgent)} high or urgent")
+    if open_count:
+        facts.append(f"{open_count} still open")
+    refs = ",".join(t.ticket_id for t in group)
+    return Problem(
+        description=f"Support: \u201c{_shorten(group[0].subject, 120)}\u201d ({', '.join(facts)})",
+        source="ticket",
+        source_ref=_shorten(refs, 128, ellipsis=""),
+        frequency=len(group),
+        deal_breaker=True,  # repeated or urgent: both are deal-breakers (module doc)
+        fixable=True,
+        quick=True,
+        impact=4 if urgent else 3,
+        root_cause=RootCause.service_experience,
+    )
+
+
+def _shorten(text: str, width: int, ellipsis: str = "\u2026") -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - len(ellipsis)].rstrip() + ellipsis
+
+
+# --- SAVE-6 / SAVE-9 scope, fast fix and due dates ------------------------------------
+
+
+def fast_fix_on(window: str, requested: bool | None, effort: str | None = None) -> bool:
+    """SAVE-9: on when the person asks, else when the window is compressed or emergency
+    (SAVE-6) and there is a save effort at all (SAVE-5 none is a graceful exit)."""
+    if requested is not None:
+        return requested
+    return effort != Effort.none and window in (Window.compressed, Window.emergency)
+
+
+def fast_fix_picks(problems: Sequence[P], count: int) -> list[P]:
+    """SAVE-9: the top `count` fixable problems by priority (what cannot be fixed cannot
+    be fixed in 72 hours; it needs another answer, see the tactics)."""
+    return [p for p in rank(problems) if p.fixable][:count]
+
+
+def fast_fix_days(save: Save) -> int:
+    """The fast-fix deadline in whole days: 72 hours -> 3 days after `as_of`."""
+    return max(1, math.ceil(save.fast_fix_hours.max / 24))
+
+
+def in_scope(problem: Prioritised, *, window: str, effort: str, fast_fix_item: bool) -> bool:
+    """SAVE-6: which problems this window has time for (others are deferred).
+
+    comprehensive: every problem; compressed: critical issues (deal-breakers) and quick
+    wins; emergency: band-aids only (quick wins and the fast-fix items). With no save
+    effort (SAVE-5 none: graceful exit) nothing but a requested fast fix is scheduled:
+    the problems are kept for the debrief (LOST-3).
+    """
+    if fast_fix_item:  # a fast fix someone asked for is always scheduled
+        return True
+    if effort == Effort.none:
+        return False
+    if window == Window.compressed:
+        return bool(problem.deal_breaker or problem.quick)
+    if window == Window.emergency:
+        return bool(problem.quick)
+    return True
+
+
+def due_date(
+    problem: Prioritised,
+    *,
+    fast_fix_item: bool,
+    window: str,
+    effort: str,
+    as_of: date,
+    renewal_date: date,
+    save: Save,
+) -> date | None:
+    """When the fix is due; None when the window defers it (SAVE-6).
+
+    fast-fix items: within fast_fix_hours (SAVE-9); deal-breakers and quick wins: within
+    short_term_days (SAVE-10); the rest within the effort's longest duration (SAVE-5).
+    Never after the renewal date (a promise after the decision saves nothing), and at
+    least a day after `as_of` when that date has passed.
+    """
+    if not in_scope(problem, window=window, effort=effort, fast_fix_item=fast_fix_item):
+        return None
+    if fast_fix_item:
+        days = fast_fix_days(save)
+    elif problem.deal_breaker or problem.quick:
+        days = save.short_term_days
+    else:
+        days = int(_effort_days(save, effort).max)
+    latest = max(renewal_date, as_of + timedelta(days=1))
+    return min(as_of + timedelta(days=days), latest)
+
+
+def _effort_days(save: Save, effort: str) -> Any:
+    return getattr(save.effort_days, effort if effort != Effort.none else Effort.light)
+
+
+# --- SAVE-5 / SAVE-6 / SAVE-9 / SAVE-11 tactics ----------------------------------------
+
+
+def _item(key: str, text: str, rule: str, **extra: Any) -> dict[str, Any]:
+    return {"key": key, "text": text, "rule": rule, "done": False, **extra}
+
+
+def _days(r: Any) -> str:
+    return f"{r.min:g}-{r.max:g} days"
+
+
+def tactics(
+    *, effort: str, window: str, root_cause: str, fast_fix: bool, save: Save
+) -> list[dict[str, Any]]:
+    """The checklist for this effort level (SAVE-5, SAVE-9), window (SAVE-6), fast fix
+    (SAVE-9) and root cause (SAVE-4, SAVE-11); each item with its rule ID."""
+    days = save.effort_days
+    items: list[dict[str, Any]] = []
+    fast_fix_item = _item(
+        "fast_fix",
+        f"Fast fix: the top {save.fast_fix_problems} problems, each with an owner, fixed "
+        f"within {save.fast_fix_hours.min:g}-{save.fast_fix_hours.max:g} hours and "
+        "verified with the customer",
+        "SAVE-9",
+    )
+    if effort == Effort.none:
+        exit_items = [
+            _item(
+                "graceful_exit",
+                "Graceful exit: data export, knowledge transfer, offboarding support, a period "
+                "of continued service; leave the door open",
+                "SAVE-5",
+            ),
+            _item(
+                "learn",
+                "Learn: debrief the real reasons, when it was really lost and the missed signals",
+                "SAVE-5",
+            ),
+        ]
+        return [*exit_items, fast_fix_item] if fast_fix else exit_items
+    if effort == Effort.full:
+        items += [
+            _item(
+                "all_hands",
+                f"All hands: CSM, manager and an executive sponsor, for {_days(days.full)}",
+                "SAVE-5",
+            ),
+            _item(
+                "executive_engagement",
+                "Executive engagement: our executive meets theirs after the diagnosis and before "
+                "their decision (`renewals escalation brief`)",
+                "SAVE-9",
+            ),
+            _item(
+                "product_team",
+                "Product team involvement: bring product to the problems that need a product answer",
+                "SAVE-9",
+            ),
+            _item(
+                "custom_solution",
+                "Custom solution: a remediation plan built for this account",
+                "SAVE-5",
+            ),
+            _item(
+                "pricing_flexibility",
+                "Pricing and contract flexibility: prepare the options below; a concession is "
+                "approved before it is offered (CONC-3)",
+                "SAVE-9",
+            ),
+        ]
+    elif effort == Effort.standard:
+        items += [
+            _item(
+                "csm_and_manager",
+                f"CSM plus manager, for {_days(days.standard)}",
+                "SAVE-5",
+            ),
+            _item(
+                "remediation_playbook",
+                "Standard remediation playbook: work the problems below in priority order",
+                "SAVE-5",
+            ),
+        ]
+    else:
+        items += [
+            _item("csm_only", f"CSM only, {_days(days.light)} at most", "SAVE-5"),
+            _item(
+                "one_conversation",
+                "One conversation (the guide below), then decide whether to go on",
+                "SAVE-5",
+            ),
+        ]
+    items.append(
+        _item(
+            "save_contract",
+            "Save contract: for each critical problem record the root cause, fix, owner, due "
+            "date and success metric",
+            "SAVE-8",
+        )
+    )
+    if window == Window.compressed:
+        items.append(
+            _item(
+                "compressed",
+                "Compressed window: critical issues and quick wins only; the rest is deferred",
+                "SAVE-6",
+            )
+        )
+    elif window == Window.emergency:
+        items.append(
+            _item(
+                "emergency",
+                "Emergency window: band-aids only (quick fixes); low probability unless the "
+                "issues are small",
+                "SAVE-6",
+            )
+        )
+    if fast_fix:
+        items.append(fast_fix_item)
+    items += _root_cause_tactics(root_cause, effort)
+    return items
+
+
+def _root_cause_tactics(root_cause: str, effort: str) -> list[dict[str, Any]]:
+    if root_cause == RootCause.product_fit:
+        return [
+            _item(
+                "product_answer",
+                "Product fit: a workaround, a roadmap commitment the product team stands behind, "
+                "or an honest no; a discount does not fix a missing feature (CONC-4)",
+                "SAVE-4",
+            )
+        ]
+    if root_cause == RootCause.service_experience:
+        text = (
+            "Relationship repair: acknowledge our mistakes, consider a new contact, raise the "
+            "communication frequency"
+        )
+        if effort == Effort.full:
+            text += ", bring executives"
+        return [_item("relationship_repair", text, "SAVE-11")]
+    if root_cause == RootCause.value_perception:
+        return [
+            _item(
+                "value_redemonstration",
+                "Value re-demonstration: an ROI analysis they have not seen, their own success "
+                "stories, usage data they do not track, unused features that solve their "
+                "problems, a before/after comparison",
+                "SAVE-11",
+            )
+        ]
+    return [
+        _item(
+            "adapt_to_situation",
+            "Circumstantial: adapt the contract to their situation (reduced scope, pause, "
+            "shorter term: see the alternatives)",
+            "SAVE-4",
+        )
+    ]
+
+
+# --- SAVE-9 alternatives and contract flexibility -------------------------------------
+
+
+def alternatives(save: Save) -> list[dict[str, Any]]:
+    """SAVE-9: what to offer instead of losing the account, with the policy's numbers."""
+    flex = save.flexibility
+    return [
+        {
+            "key": "reduced_scope",
+            "kind": "alternative",
+            "text": "Reduced scope: renew fewer seats or modules rather than lose the account",
+            "rule": "SAVE-9",
+            "params": {},
+        },
+        {
+            "key": "pause",
+            "kind": "alternative",
+            "text": f"Pause: a {flex.pause_days}-day pause instead of a cancellation",
+            "rule": "SAVE-9",
+            "params": {"pause_days": flex.pause_days},
+        },
+        {
+            "key": "partner_handoff",
+            "kind": "alternative",
+            "text": "Partner hand-off: a partner who serves accounts like this one better",
+            "rule": "SAVE-9",
+            "params": {},
+        },
+        {
+            "key": "short_term",
+            "kind": "flexibility",
+            "text": f"Short term: a {flex.short_term_months}-month term instead of a full year",
+            "rule": "SAVE-9",
+            "params": {"short_term_months": flex.short_term_months},
+        },
+        {
+            "key": "performance_guarantee",
+            "kind": "flexibility",
+            "text": "Performance guarantee: tied to the success metrics of the save contract",
+            "rule": "SAVE-9",
+            "params": {},
+        },
+        {
+            "key": "paid_pilot",
+            "kind": "flexibility",
+            "text": f"Paid pilot: {flex.pilot_days} days to prove the fixes before a full term",
+            "rule": "SAVE-9",
+            "params": {"pilot_days": flex.pilot_days},
+        },
+        {
+            "key": "out_clause",
+            "kind": "flexibility",
+            "text": f"Out clause: {flex.out_clause_days} days' notice if the problems are not "
+            f"fixed within {flex.out_clause_fix_window_days} days",
+            "rule": "SAVE-9",
+            "params": {
+                "out_clause_days": flex.out_clause_days,
+                "out_clause_fix_window_days": flex.out_clause_fix_window_days,
+            },
+        },
+    ]
+
+
+# --- SAVE-10 / SAVE-11 conversation guide ----------------------------------------------
+
+
+QUESTIONS: dict[str, tuple[str, ...]] = {
+    "always": (
+        "What would have to be true for you to renew with confidence?",
+        "Of the problems we found, which matters most to you, and what have we missed?",
+        "Who else on your side feels this, and who will make the decision?",
+    ),
+    RootCause.product_fit: (
+        "Which capabilities are you missing, and for which workflows?",
+        "What are you comparing us with, and what does it do better for you?",
+    ),
+    RootCause.service_experience: (
+        "Where did we let you down: support, onboarding, your contact with us, reliability?",
+        "How often would you like to hear from us, and from whom?",
+    ),
+    RootCause.value_perception: (
+        "What result did you expect from us this year, and how do you measure it today?",
+        "Which teams use us every day, and which stopped?",
+    ),
+    RootCause.circumstantial: (
+        "What has changed in your business, and what does it change in what you need from us?",
+        "What would a version of this contract that fits your situation look like?",
+    ),
+}
+THEIR_COMMITMENTS = (
+    "confirm each fix when it is done (we record it as verified by you)",
+    "name one person on your side who owns this with us",
+    "meet weekly until the renewal decision",
+    "tell us early if something else is in the way of renewing",
+)
+FALLBACK_QUESTION = (
+    "If this plan does not work for you, is there any version of our partnership that would?"
+)
+MAX_QUOTES = 5
+
+
+@dataclass(frozen=True)
+class GuideItem:
+    """One remediation item as the guide shows it."""
+
+    description: str
+    deal_breaker: bool
+    fixable: bool
+    fix: str | None
+    owner: str | None
+    due: date | None
+    fast_fix: bool
+
+
+def guide_context(
+    *,
+    account_name: str,
+    renewal_id: str,
+    renewal_date: date,
+    as_of: date,
+    arr: Decimal,
+    currency: str,
+    owner_name: str | None,
+    contacts: Sequence[str],
+    items: Sequence[GuideItem],
+    quotes: Sequence[Quote],
+    value: Mapping[str, float | None],
+    health_score: float | None,
+    root_cause: str,
+    effort: str,
+    window: str,
+    alternatives: Sequence[Mapping[str, Any]],
+    save: Save,
+) -> dict[str, Any]:
+    """The conversation guide's facts (SAVE-10 sections, SAVE-11 value figures)."""
+    short_term_end = as_of + timedelta(days=save.short_term_days)
+    immediate = [i for i in items if i.fast_fix]
+    short_term = [
+        i for i in items if not i.fast_fix and i.due is not None and i.due <= short_term_end
+    ]
+    later = [i for i in items if not i.fast_fix and i.due is not None and i.due > short_term_end]
+    deferred = [i for i in items if i.due is None]
+    questions = [*QUESTIONS["always"], *QUESTIONS.get(root_cause, ())]
+    terms = (
+        [a for a in alternatives if a.get("kind") == "flexibility"]
+        if effort in (Effort.full, Effort.standard)
+        else []
+    )
+    unused = value.get("key_feature_adoption")
+    return {
+        "account_name": account_name,
+        "renewal_id": renewal_id,
+        "renewal_date": renewal_date,
+        "days_to_renewal": (renewal_date - as_of).days,
+        "as_of": as_of,
+        "arr": arr,
+        "currency": currency,
+        "owner_name": owner_name,
+        "contacts": list(contacts),
+        "problems": list(items),
+        "quotes": list(quotes[:MAX_QUOTES]),
+        "questions": questions,
+        "immediate": immediate,
+        "immediate_hours": save.immediate_hours,
+        "fast_fix_hours_min": save.fast_fix_hours.min,
+        "fast_fix_hours": save.fast_fix_hours.max,
+        "short_term": short_term,
+        "short_term_days": save.short_term_days,
+        "later": later,
+        "deferred": deferred,
+        "terms": terms,
+        "their_commitments": list(THEIR_COMMITMENTS),
+        "fallback_question": FALLBACK_QUESTION,
+        "value": {
+            "events_30d": value.get("events_30d"),
+            "active_users_30d": value.get("active_users_30d"),
+            "seats": value.get("seats"),
+            "seat_utilisation": value.get("seat_utilisation"),
+            "key_feature_adoption": unused,
+            "usage_change_30d": value.get("usage_change_30d"),
+        },
+        "health_score": health_score,
+        "root_cause": root_cause,
+        "root_cause_label": ROOT_CAUSE_LABELS.get(root_cause, root_cause),
+        "effort": effort,
+        "window": window,
+        "relationship_repair": root_cause == RootCause.service_experience or effort == Effort.full,
+        "bring_executives": effort == Effort.full,
+    }
+
+
+# --- templates (Jinja2, same filters as the campaign messages) -------------------------
+
+
+GUIDE_TEMPLATE = "save/conversation_guide"
+DEFAULT_LANGUAGE = "en"
+
+
+class PlanTemplateError(RenewalsError):
+    """A save or escalation template is missing, broken, or needs a key it was not given."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 422)
+
+
+def render_template(
+    name: str,
+    context: Mapping[str, Any],
+    *,
+    language: str | None = None,
+    templates_dir: Path | None = None,
+    suffix: str = ".md.j2",
+) -> str:
+    """Render `<name>.<language><suffix>` (English when the language has none).
+
+    Templates live under `renewals/policy/templates/` (`save/`, `escalation/`); a file
+    of the same relative path in `templates_dir` wins over the packaged one. Missing
+    context keys are errors (StrictUndefined). `.html.j2` templates are autoescaped.
+    """
+    env = _environment(_dir_key(templates_dir))
+    wanted = (language or DEFAULT_LANGUAGE).strip().lower().replace("_", "-").split("-")[0]
+    candidates = [f"{name}.{wanted}{suffix}"]
+    if wanted != DEFAULT_LANGUAGE:
+        candidates.append(f"{name}.{DEFAULT_LANGUAGE}{suffix}")
+    template = None
+    for candidate in candidates:
+        try:
+            template = env.get_template(candidate)
+            break
+        except jinja2.TemplateNotFound as exc:
+            if exc.name != candidate:
+                raise PlanTemplateError(
+                    f"template {candidate} refers to {exc.name}, which does not exist"
+                ) from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise PlanTemplateError(
+                f"template {exc.filename or candidate} line {exc.lineno}: {exc.message}"
+            ) from None
+    if template is None:
+        raise PlanTemplateError(f"no template {' or '.join(candidates)}")
+    variables = {**context, "language": wanted if template.name == candidates[0] else "en"}
+    try:
+        text = template.render(variables)
+    except jinja2.UndefinedError as exc:
+        raise PlanTemplateError(
+            f"template {template.name}: {exc.message}; the context must provide it"
+        ) from None
+    except (TypeError, ValueError) as exc:
+        raise PlanTemplateError(f"template {template.name}: {exc}") from None
+    return _tidy(text)
+
+
+def _dir_key(templates_dir: Path | None) -> str | None:
+    if templates_dir is None:
+        return None
+    path = Path(templates_dir).expanduser()
+    if not path.is_dir():
+        raise PlanTemplateError(f"templates directory {path} does not exist or is not a directory")
+    return str(path.resolve())
+
+
+def _language(ctx: jinja2.runtime.Context) -> str:
+    language = ctx.get("language")
+    return language if isinstance(language, str) else DEFAULT_LANGUAGE
+
+
+@jinja2.pass_context
+def _number(ctx: jinja2.runtime.Context, value: Any, places: int | None = None) -> str:
+    return "" if value is None else format_number(value, _language(ctx), places)
+
+
+@jinja2.pass_context
+def _money(ctx: jinja2.runtime.Context, value: Any, currency: str | None = None) -> str:
+    return "" if value is None else format_money(value, currency, _language(ctx))
+
+
+@jinja2.pass_context
+def _percent(ctx: jinja2.runtime.Context, value: Any, signed: bool = False) -> str:
+    return "" if value is None else format_percent(value, _language(ctx), signed=signed)
+
+
+@jinja2.pass_context
+def _date_long(ctx: jinja2.runtime.Context, value: Any) -> str:
+    return "" if value is None else format_date_long(value, _language(ctx))
+
+
+@lru_cache(maxsize=16)
+def _environment(templates_dir: str | None) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = []
+    if templates_dir is not None:
+        loaders.append(jinja2.FileSystemLoader(templates_dir))
+    loaders.append(jinja2.PackageLoader("renewals.policy", "templates"))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html.j2",), default_for_string=False
+        ),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(number=_number, money=_money, percent=_percent, date_long=_date_long)
+    return env
+
+
+def _tidy(text: str) -> str:
+    """No trailing spaces, at most one blank line in a row, one final newline."""
+    lines = [line.rstrip() for line in text.split("\n")]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    return f"{text}\n" if text else ""
