@@ -386,6 +386,33 @@ class TestWinback:
             globex[0].status = "done"
         assert run(decided).winback_tasks == 0
 
+    def test_imported_churns_get_only_the_touches_still_ahead(self, engine: Engine) -> None:
+        # An account that churned 4 months before we were installed: the 3-month check-in
+        # is history; the 6- and 12-month touches are planned, once (LOST-4).
+        with session_scope(engine) as session:
+            add_people(session)
+            session.add(Account(account_id="hooli", name="Hooli", owner_email=CARL))
+            session.add(
+                Contract(
+                    contract_id="hooli-2026",
+                    account_id="hooli",
+                    start_date=date(2025, 7, 24),
+                    end_date=date(2026, 7, 24),
+                    arr=Decimal("30000"),
+                    outcome="churned",
+                    closed_at=date(2026, 7, 1),
+                    competitor="Rivalry Inc",
+                )
+            )
+        run(engine)
+        with session_scope(engine) as session:
+            hooli = [t for t in tasks(session, "LOST-4") if t.account_id == "hooli"]
+            assert [t.due_date for t in hooli] == [date(2027, 1, 24), date(2027, 7, 24)]
+            assert {t.owner_email for t in hooli} == {CARL}
+            assert {t.renewal_id for t in hooli} == {None}
+            assert "imported history" in hooli[0].description
+        assert run(engine).winback_tasks == 0
+
 
 class TestPostSave:
     def test_weekly_checks_appear_a_week_ahead_and_once(self, decided: Engine) -> None:

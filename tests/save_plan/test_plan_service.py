@@ -163,6 +163,8 @@ def add_globex(
                 ticket_id=ticket_id,
                 account_id="globex",
                 opened_at=at(TODAY - timedelta(days=days_ago)),
+                # one closed ticket: its timestamp comes back timezone-aware
+                closed_at=at(TODAY - timedelta(days=1)) if ticket_id == "T1" else None,
                 priority=priority,
                 subject=subject,
             )

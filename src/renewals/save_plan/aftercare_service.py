@@ -399,7 +399,66 @@ def schedule_winbacks(session: Session, policy: Policy, *, as_of: date) -> int:
                     "created_on": as_of,
                 }
             )
+    planned += _imported_churns(session, policy, as_of=as_of)
     return _insert_missing(session, planned)
+
+
+def _imported_churns(session: Session, policy: Policy, *, as_of: date) -> list[dict[str, Any]]:
+    """LOST-4 for churns the import brought in before renewals tracked them (no Renewal
+    row): accounts with no open contract whose last contract churned. Only touches due
+    from `as_of` on are planned; what fell due before we were there is not ours to flag."""
+    horizon = max(policy.winback.touch_months)
+    open_accounts = select(Contract.account_id).where(Contract.outcome.is_(None))
+    tracked = select(Renewal.contract_id)
+    rows = session.execute(
+        select(
+            Contract.contract_id,
+            Contract.account_id,
+            Contract.end_date,
+            Contract.closed_at,
+            Contract.competitor,
+            Contract.close_reason,
+            Account.owner_email,
+        )
+        .join(Account, Account.account_id == Contract.account_id)
+        .where(
+            Contract.outcome == "churned",
+            Contract.contract_id.not_in(tracked),
+            Contract.account_id.not_in(open_accounts),
+            Contract.end_date >= rules.add_months(as_of, -horizon),
+        )
+        .order_by(Contract.contract_id)
+    ).all()
+    latest: dict[str, Any] = {}
+    for row in rows:  # an account's last churned contract is its churn
+        if row.account_id not in latest or row.end_date > latest[row.account_id].end_date:
+            latest[row.account_id] = row
+    planned = []
+    for row in latest.values():
+        churned_on = rules.churn_date(row.end_date, row.closed_at)
+        context = f"Churned on {churned_on}" + (f" to {row.competitor}" if row.competitor else "")
+        if row.close_reason:
+            context += f"; they said: {row.close_reason}"
+        for touch in rules.winback_touches(churned_on, policy.winback.touch_months):
+            if touch.due_date < as_of:
+                continue
+            planned.append(
+                {
+                    "account_id": row.account_id,
+                    "key": touch.key(f"contract:{row.contract_id}"),
+                    "renewal_id": None,
+                    "step": touch.step,
+                    "title": touch.title,
+                    "description": f"{touch.description}\n{context} (imported history).",
+                    "rule": "LOST-4",
+                    "due_date": touch.due_date,
+                    "owner_email": row.owner_email,
+                    "status": "open",
+                    "status_reason": None,
+                    "created_on": as_of,
+                }
+            )
+    return planned
 
 
 # --- (d) POST-1 -----------------------------------------------------------------------------

@@ -621,7 +621,7 @@ def _recent_tickets(
             subject=t.subject,
             priority=t.priority or "normal",
             opened_on=as_utc(t.opened_at).date(),
-            closed=t.closed_at is not None and as_utc(t.closed_at) < end,
+            closed=t.closed_at is not None and as_utc(t.closed_at) < as_utc(end),
         )
         for t in rows
     ]
