@@ -6,6 +6,7 @@ from renewals.concession.models import Concession, ConcessionStep
 from renewals.contract.models import BookSnapshot, Contract
 from renewals.db import Base
 from renewals.engagement.models import Interaction, SurveyResponse, Ticket
+from renewals.forecast.models import ForecastOverride, ForecastSnapshot, ModelRun
 from renewals.health.models import HealthSnapshot
 from renewals.ingest.models import ImportRun
 from renewals.outbox.models import MessagePermission, OutboxMessage
@@ -22,6 +23,7 @@ from renewals.save_plan.models import (
 from renewals.scheduler import JobRun
 from renewals.signal.models import Signal
 from renewals.user.models import User
+from renewals.winloss.models import WinLossRecord
 
 __all__ = [
     "Account",
@@ -32,12 +34,15 @@ __all__ = [
     "ConcessionStep",
     "Contract",
     "Escalation",
+    "ForecastOverride",
+    "ForecastSnapshot",
     "Goal",
     "HealthSnapshot",
     "ImportRun",
     "Interaction",
     "JobRun",
     "MessagePermission",
+    "ModelRun",
     "OutboxMessage",
     "PostSave",
     "Renewal",
@@ -52,4 +57,5 @@ __all__ = [
     "Task",
     "Ticket",
     "User",
+    "WinLossRecord",
 ]

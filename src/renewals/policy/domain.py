@@ -621,11 +621,60 @@ class Roi(PolicyModel):
     loaded_hourly_rate: Decimal = rule("ROI-1", "loaded hourly labour rate", gt=0)
 
 
+class Prior(PolicyModel):
+    green: float = rule("TECH-1", "likelihood of a green renewal", ge=0, le=1)
+    expansion: float = rule("TECH-1", "likelihood of an expansion renewal", ge=0, le=1)
+    yellow: float = rule("TECH-1", "likelihood of a yellow renewal", ge=0, le=1)
+    red: float = rule("TECH-1", "likelihood of a red renewal", ge=0, le=1)
+    unscored: float = rule("TECH-1", "likelihood without a health score", ge=0, le=1)
+    risk_watch: float = rule("TECH-1", "adjustment for one signal", ge=-1, le=1)
+    risk_at_risk: float = rule("TECH-1", "adjustment for SIG-0 risk", ge=-1, le=1)
+    risk_save: float = rule("TECH-1", "adjustment for SIG-4 save mode", ge=-1, le=1)
+    stage_closing: float = rule("TECH-1", "adjustment in closing", ge=-1, le=1)
+    stage_execution: float = rule("TECH-1", "adjustment in execution", ge=-1, le=1)
+    floor: float = rule("TECH-1", "lowest likelihood", ge=0, le=1)
+    ceiling: float = rule("TECH-1", "highest likelihood", ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Self:
+        if self.floor >= self.ceiling:
+            raise ValueError("floor must be below ceiling")
+        return self
+
+
+class ForecastCategories(PolicyModel):
+    commit: float = rule("TECH-5", "commit at or above", gt=0, le=1)
+    probable: float = rule("TECH-5", "probable at or above", gt=0, le=1)
+    at_risk: float = rule("TECH-5", "at risk at or above; lost below", gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _falling(self) -> Self:
+        if not self.commit > self.probable > self.at_risk:
+            raise ValueError("thresholds must fall: commit > probable > at_risk")
+        return self
+
+
 class Forecast(PolicyModel):
     target_nrr_rate: float = rule("FUND-2", "NRR target", gt=0, le=2)
     min_outcomes_for_model: int = rule(
         "TECH-1", "closed renewals before the learned model is used", ge=1
     )
+    lead_days: int = rule("TECH-1", "features as of this many days before the date", gt=0)
+    holdout_share: float = rule("TECH-1", "newest share held out for testing", gt=0, lt=1)
+    calibration_bins: int = rule("TECH-1", "bins of the calibration table", ge=2, le=50)
+    calibration_min_samples: int = rule("TECH-1", "renewals a bin needs to be judged", ge=1)
+    min_learned_improvement: float = rule(
+        "TECH-1", "Brier improvement the learned model needs over the prior", ge=0
+    )
+    prior: Prior = rule("TECH-1", "the likelihood without history")
+    categories: ForecastCategories = rule("TECH-5", "forecast categories")
+
+
+class Winloss(PolicyModel):
+    pattern_count: int = rule("LEARN-1", "same competitor or reason this often is a pattern", ge=2)
+    pattern_days: int = rule("LEARN-1", "...within this many days", gt=0)
+    missed_signal_days: int = rule("LEARN-1", "signals before the decision that count", gt=0)
+    stall_factor: float = rule("LEARN-2", "median stay over planned stay that is a stall", gt=1)
 
 
 class Run(PolicyModel):
@@ -654,6 +703,7 @@ class Policy(PolicyModel):
     bundling: Bundling
     roi: Roi
     forecast: Forecast
+    winloss: Winloss
     run: Run
 
     def segment_for_arr(self, arr: Decimal) -> Segment:

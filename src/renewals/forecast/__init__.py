@@ -1,0 +1,1 @@
+"""Forecasting: renewal likelihood (policy prior or learned model), revenue forecasts, backtests."""

@@ -1,0 +1,1 @@
+"""Win/loss: a record for every closed renewal, themes, competitors, patterns and stalls."""
