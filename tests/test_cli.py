@@ -60,6 +60,39 @@ def test_policy_check_names_the_bad_key(env: dict[str, str], tmp_path: Path) -> 
     assert "health.weights.usage" in result.output
 
 
+def test_policy_check_rejects_ambiguous_owners_with_an_example(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    # OWN-2: "sales takes renewals over 100K or any red account" next to "CSM under 50K"
+    # gives a red 20K renewal two owners, and leaves 50K-100K renewals with none.
+    rules = tmp_path / "owners.toml"
+    rules.write_text(
+        """
+[[ownership.rules]]
+role = "csm"
+description = "CSM owns under 50K"
+max_arr = 50_000
+
+[[ownership.rules]]
+role = "sales"
+description = "Sales owns over 100K"
+min_arr = 100_000
+
+[[ownership.rules]]
+role = "sales"
+description = "Sales owns any red account"
+health_categories = ["red"]
+""",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["policy", "check", str(rules)], env=env)
+    assert result.exit_code == 1
+    output = " ".join(result.output.split())
+    assert "gets 2 owners at priority 0" in output and "health red" in output
+    assert "no ownership rule matches a renewal with ARR" in output
+    assert "a generated example" in output
+
+
 def test_a_bad_policy_file_stops_the_run(env: dict[str, str], tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[run]\nrenewal_window_days = 0\n", encoding="utf-8")

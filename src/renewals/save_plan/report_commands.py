@@ -53,7 +53,9 @@ def _day(value: str | None, option: str) -> date | None:
 
 
 def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
+    if value is None:
+        return "-"
+    return f"{value:.1%}" if 0 < value < 0.01 else f"{value:.0%}"  # 1 in 3,477 is not 0%
 
 
 def _money(value: Any) -> str:
