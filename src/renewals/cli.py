@@ -22,6 +22,7 @@ from renewals.renewal import commands as renewal_commands
 from renewals.renewal import export_commands
 from renewals.save_plan import commands as save_commands
 from renewals.signal import commands as signal_commands
+from renewals.winloss import commands as winloss_commands
 
 app = typer.Typer(
     name="renewals",
@@ -84,6 +85,7 @@ app.add_typer(export_commands.export_app, name="export")
 app.add_typer(save_commands.app, name="saves")
 app.add_typer(concession_commands.app, name="concession")
 app.add_typer(escalation_commands.app, name="escalation")
+app.add_typer(winloss_commands.app, name="winloss")
 app.command("import")(ingest_commands.import_)
 app.command("run")(commands.run)
 app.command("status")(commands.status)

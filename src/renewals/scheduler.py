@@ -29,6 +29,7 @@ JOB_MODULES = (
     "renewals.save_plan.jobs",
     "renewals.escalation.jobs",
     "renewals.save_plan.aftercare_jobs",
+    "renewals.winloss.jobs",
 )
 
 

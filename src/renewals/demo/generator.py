@@ -897,12 +897,13 @@ def _make_goals(accounts: list[Account], d: Draws, report: Progress) -> list[Row
     """1-4 business goals per account: achieved or on track when healthy, else at risk or missed."""
     rows: list[Row] = []
     for a in _tracked(accounts, "goals", report):
+        # Due dates spread over the whole relationship, for churned and current customers
+        # alike: a goal's date must not tell who will leave (no look-ahead in the book).
+        first = a.customer_since + timedelta(days=30)
+        last = a.ended or a.as_of + timedelta(days=300)
+        span = max(0, (last - first).days)
         for description in d.sample(a.texts.goals, d.integer(1, 4)):
-            if a.ended:
-                due = a.ended - timedelta(days=d.integer(0, 300))
-            else:
-                due = a.as_of + timedelta(days=d.integer(-240, 300))
-            due = max(due, a.customer_since + timedelta(days=30))
+            due = first + timedelta(days=d.integer(0, span))
             likely = _sigmoid((a.health_on(min(due, a.as_of)) - 50.0) / 8.0)
             if due < a.as_of:
                 status = "achieved" if d.chance(likely) else "missed"

@@ -1,0 +1,179 @@
+"""`renewals forecast backtest`: replay past quarters with an engine and measure the error.
+
+Mounted in the `forecast` sub-app:
+
+    app.command("backtest")(backtest_commands.backtest)
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from renewals.db import session_scope
+from renewals.errors import RenewalsError
+from renewals.forecast import backtest as rules
+from renewals.forecast.backtest import BacktestReport, CategoryRow
+from renewals.kit.cli import console, fail, fail_with, progress_bar, state
+from renewals.kit.time import today
+from renewals.policy.service import PolicyError
+
+
+class EngineChoice(StrEnum):
+    prior = "prior"
+    learned = "learned"
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} must be an ISO date (YYYY-MM-DD), got {value!r}", 2)
+
+
+def default_range(day: date) -> tuple[date, date]:
+    """The last four whole quarters before the one holding `day`."""
+    current = rules.quarter_of(day)
+    first = current.start
+    for _ in range(4):
+        first = rules.quarter_of(first - timedelta(days=1)).start
+    return first, current.start - timedelta(days=1)
+
+
+def _money(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _quarters_table(r: BacktestReport) -> Table:
+    table = Table(title=f"Backtest ({r.engine}): forecast vs actual renewed ARR per quarter")
+    for col in ("quarter", "as of", "renewals", "forecast", "actual", "error", "APE", "note"):
+        table.add_column(col, justify="left" if col in ("quarter", "as of", "note") else "right")
+    for q in r.quarters:
+        table.add_row(
+            q.quarter.label,
+            q.as_of.isoformat(),
+            f"{q.renewals:,}" if q.complete else f"{q.closed:,}/{q.renewals:,} closed",
+            _money(q.forecast_arr),
+            _money(q.actual_arr),
+            "-" if q.error is None else f"{q.error:+,.0f}",
+            _pct(q.ape),
+            q.note,
+        )
+    return table
+
+
+def _category_table(title: str, rows: list[CategoryRow], *, churn: bool) -> Table:
+    table = Table(title=title)
+    outcome, rate = ("churned", "churn rate") if churn else ("retained", "renewal rate")
+    for col in ("category", "renewals", outcome, rate, f"predicted {rate}"):
+        table.add_column(col, justify="left" if col == "category" else "right")
+    for c in rows:
+        predicted = c.mean_likelihood
+        if churn and predicted is not None:
+            predicted = 1 - predicted
+        table.add_row(
+            c.category,
+            f"{c.renewals:,}",
+            f"{c.churned if churn else c.retained:,}",
+            _pct(c.churn_rate if churn else c.renewal_rate),
+            _pct(predicted),
+        )
+    return table
+
+
+def backtest(
+    ctx: typer.Context,
+    date_from: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Replay the quarters starting on or after this day (default: the last four "
+            "whole quarters).",
+        ),
+    ] = None,
+    date_to: Annotated[
+        str | None,
+        typer.Option("--to", help="...and starting on or before this day."),
+    ] = None,
+    engine: Annotated[
+        EngineChoice,
+        typer.Option(
+            help="prior: the policy's likelihoods; learned: a model trained, for each quarter, "
+            "only on renewals closed before it."
+        ),
+    ] = EngineChoice.prior,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """How accurate the forecast would have been (TECH-1, LEARN-2): for each past quarter,
+    forecast renewed ARR as of its first day (point in time) against the ARR that did
+    renew; MAPE over the complete quarters; churn rate per health category and renewal
+    rate per forecast category. Reads only. See docs/forecast-backtest.md.
+
+    Examples:\n
+      renewals forecast backtest\n
+      renewals forecast backtest --from 2025-10-01 --to 2026-09-30\n
+      renewals forecast backtest --engine learned --json
+    """
+    app_state = state(ctx)
+    start, end = default_range(today())
+    start = _day(date_from, "--from") or start
+    end = _day(date_to, "--to") or end
+    try:
+        policy = app_state.policy()
+    except PolicyError as exc:
+        fail(exc.message)
+    settings = app_state.settings
+    try:
+        with (
+            session_scope(app_state.engine()) as session,
+            progress_bar(not as_json) as progress,
+        ):
+            result = rules.backtest(
+                session,
+                policy,
+                data_dir=settings.data_dir,
+                memory_limit=settings.duckdb_memory_limit,
+                date_from=start,
+                date_to=end,
+                engine=engine.value,
+                progress=progress,
+            )
+    except RenewalsError as exc:
+        fail_with(exc)
+    if as_json:
+        console.print_json(json.dumps(result.as_dict()))
+        return
+    console.print(_quarters_table(result))
+    if result.mape is None:
+        console.print("MAPE: - (no quarter is complete yet: every renewal due must be closed)")
+    else:
+        console.print(
+            f"[bold]MAPE {result.mape:.1%}[/] over {result.complete_quarters} complete "
+            f"quarter{'s' if result.complete_quarters != 1 else ''} "
+            "(forecast = sum of likelihood x ARR; actual = ARR of the renewals retained)"
+        )
+    if result.health:
+        console.print(
+            _category_table(
+                "Health category on the quarter's first day (LEARN-2)", result.health, churn=True
+            )
+        )
+    if result.forecast:
+        console.print(
+            _category_table(
+                "Forecast category (TECH-5): observed renewal rate", result.forecast, churn=False
+            )
+        )
+    for note in result.notes:
+        console.print(f"- {note}", markup=False, soft_wrap=True)

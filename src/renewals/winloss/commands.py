@@ -1,0 +1,298 @@
+"""`renewals winloss report | show | confirm`: why renewals were won and lost (FUND-3,
+LEARN-1) and where they stall (LEARN-2). Mounted as `renewals winloss`."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from renewals.db import session_scope
+from renewals.errors import RenewalsError
+from renewals.kit.cli import console, fail, fail_with, parse_as_of, state
+from renewals.policy.service import PolicyError
+from renewals.winloss import service
+from renewals.winloss.domain import ReasonCategory, StageStall
+from renewals.winloss.models import WinLossRecord
+from renewals.winloss.service import WinLossReport
+
+app = typer.Typer(
+    help="Win/loss (LEARN-1, FUND-3): why renewals were won and lost, in the customer's "
+    "words; competitors, patterns, missed signals; where renewals stall (LEARN-2).",
+    no_args_is_help=True,
+)
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} must be an ISO date (YYYY-MM-DD), got {value!r}", 2)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _money(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _print_report(r: WinLossReport, stalls: list[StageStall]) -> None:
+    since = f" since {r.since}" if r.since else ""
+    console.print(
+        f"[bold]Win/loss as of {r.as_of}{since}[/]: {r.closed:,} closed renewals, "
+        f"{r.won:,} won, {r.lost:,} lost, {r.downgraded:,} downgraded; "
+        f"ARR lost {_money(r.arr_lost)}",
+        soft_wrap=True,
+    )
+    if r.themes:
+        table = Table(title="Themes (FUND-3): why ARR was lost, in their words")
+        for col in ("reason", "lost", "downgraded", "ARR lost", "confirmed", "they said"):
+            table.add_column(
+                col,
+                justify="right"
+                if col in ("lost", "downgraded", "ARR lost", "confirmed")
+                else "left",
+            )
+        for t in r.themes:
+            table.add_row(
+                t.category,
+                f"{t.lost:,}",
+                f"{t.downgraded:,}",
+                _money(t.arr_lost),
+                f"{t.confirmed:,}",
+                "; ".join(f'"{q}"' for q in t.quotes),
+            )
+        console.print(table)
+    if r.competitors:
+        table = Table(title="Losses by competitor (LEARN-1)")
+        for col in ("competitor", "lost", "ARR", "share of losses"):
+            table.add_column(col, justify="left" if col == "competitor" else "right")
+        for c in r.competitors:
+            table.add_row(c.competitor, f"{c.lost:,}", _money(c.arr), _pct(c.share))
+        console.print(table)
+    if r.patterns:
+        console.print("[bold]Patterns (LEARN-1)[/]")
+        for p in r.patterns:
+            console.print(f"- {p.reason}; ARR {_money(p.arr)}", markup=False, soft_wrap=True)
+    else:
+        console.print("Patterns (LEARN-1): none (one loss is data; a pattern needs repeats)")
+    losing = r.lost + r.downgraded
+    since_note = (
+        f"signals are on record from {r.signals_since}" if r.signals_since else "no signals yet"
+    )
+    console.print(
+        f"Missed signals (LEARN-1): {r.with_missed_signals:,} of {losing:,} losses and "
+        f"downgrades had a risk signal in the {r.missed_signal_days} days before the decision "
+        f"({since_note}; earlier losses cannot show any)",
+        soft_wrap=True,
+    )
+    if r.lead_time_days is not None:
+        console.print(
+            f"Lead time (LEARN-1): median {r.lead_time_days:g} days between the first missed "
+            f"signal (really lost) and the decision (told us), over {r.lead_time_n:,} "
+            "of them",
+            soft_wrap=True,
+        )
+    if r.missed_signals:
+        table = Table(title="Signals we had before losses and downgrades")
+        for col in ("signal", "renewals", "of those with signals"):
+            table.add_column(col, justify="left" if col == "signal" else "right")
+        for kind, n in r.missed_signals.items():
+            table.add_row(
+                kind,
+                f"{n:,}",
+                _pct(n / r.with_missed_signals if r.with_missed_signals else None),
+            )
+        console.print(table)
+    if r.win_reasons:
+        table = Table(title="Why they renewed (LEARN-1)")
+        for col in ("reason", "renewals", "they said"):
+            table.add_column(col, justify="right" if col == "renewals" else "left")
+        for w in r.win_reasons:
+            table.add_row(w.category, f"{w.renewals:,}", "; ".join(f'"{q}"' for q in w.quotes))
+        console.print(table)
+    if r.segments:
+        table = Table(title="By segment")
+        for col in ("segment", "closed", "won", "lost", "downgraded", "win rate", "ARR lost"):
+            table.add_column(col, justify="left" if col == "segment" else "right")
+        for s in r.segments:
+            table.add_row(
+                s.segment,
+                f"{s.closed:,}",
+                f"{s.won:,}",
+                f"{s.lost:,}",
+                f"{s.downgraded:,}",
+                _pct(s.win_rate),
+                _money(s.arr_lost),
+            )
+        console.print(table)
+    _print_stalls(stalls)
+
+
+def _print_stalls(stalls: list[StageStall]) -> None:
+    table = Table(title="Where renewals stall (LEARN-2): median days per stage")
+    for col in ("stage", "planned", "median", "stays", "in it now, over", "stall"):
+        table.add_column(col, justify="left" if col in ("stage", "stall") else "right")
+    for s in stalls:
+        table.add_row(
+            s.stage,
+            f"{s.planned_days} d",
+            "-" if s.median_days is None else f"{s.median_days:g} d",
+            f"{s.renewals:,}",
+            f"{s.open_over:,}",
+            "[bold red]stall[/]" if s.stalled else "",
+        )
+    console.print(table)
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None, typer.Option(help="Only renewals decided on or after this day.")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="As things stood on this day (default: today).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Themes (reasons with counts, ARR and the customer's words), losses by competitor,
+    patterns, lead time (really lost vs told us), missed signals, why they renewed, by
+    segment; and where renewals stall. The daily run keeps the records current.
+
+    Examples:\n
+      renewals winloss report\n
+      renewals winloss report --since 2026-01-01 --json
+    """
+    app_state = state(ctx)
+    day = parse_as_of(as_of)
+    start = _day(since, "--since")
+    try:
+        policy = app_state.policy()
+    except PolicyError as exc:
+        fail(exc.message)
+    try:
+        with session_scope(app_state.engine()) as session:
+            result = service.report(session, policy, as_of=day, since=start)
+            stalls = service.stalls(session, policy, as_of=day)
+    except RenewalsError as exc:
+        fail_with(exc)
+    if as_json:
+        console.print_json(
+            json.dumps({**result.as_dict(), "stalls": [s.as_dict() for s in stalls]})
+        )
+        return
+    if result.closed == 0:
+        console.print(
+            "No win/loss records yet: they are made for closed renewals by the daily run "
+            "(`renewals run`)."
+        )
+        _print_stalls(stalls)
+        return
+    _print_report(result, stalls)
+
+
+def _print_record(record: WinLossRecord) -> None:
+    verdict = "won" if record.won else "lost"
+    console.print(
+        f"[bold]{record.contract_id}[/] ({record.account_id}) {record.outcome} ({verdict}), "
+        f"renewal date {record.renewal_date}, ARR {_money(float(record.arr))}"
+        + (
+            f" -> {_money(float(record.outcome_arr))}"
+            if record.outcome_arr is not None and record.outcome != "churned"
+            else ""
+        ),
+        soft_wrap=True,
+    )
+    table = Table(show_header=False)
+    table.add_column("field")
+    table.add_column("value")
+    table.add_row("segment / owner", f"{record.segment or '-'} / {record.owner_email or '-'}")
+    table.add_row("their words", record.customer_words or "-")
+    table.add_row("competitor", record.competitor or "-")
+    table.add_row(
+        "reason",
+        f"{record.reason_category} ({'confirmed' if record.reason_confirmed else 'suggested'})",
+    )
+    table.add_row("told us on", str(record.told_on or "-"))
+    table.add_row("really lost on", str(record.really_lost_on or "-"))
+    console.print(table)
+    suggested = service.explain(record)
+    if not record.reason_confirmed:
+        for reason in suggested.reasons:
+            console.print(f"  - {reason}", markup=False, soft_wrap=True)
+    elif suggested.category != record.reason_category:
+        console.print(f"  (their words suggested {suggested.category})", markup=False)
+    if record.missed_signals:
+        signals = Table(title="Signals we had before the decision (LEARN-1)")
+        for col in ("seen on", "signal", "rule", "evidence"):
+            signals.add_column(col)
+        for s in record.missed_signals:
+            signals.add_row(s["seen_on"], s["kind"], s["rule"], s["evidence"])
+        console.print(signals)
+    for entry in (record.notes or {}).get("confirmations", []):
+        console.print(
+            f"  {entry['on']} {entry['by']} confirmed {entry['reason_category']}"
+            + (f": {entry['note']}" if entry.get("note") else ""),
+            markup=False,
+            soft_wrap=True,
+        )
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    contract_id: Annotated[str, typer.Argument(help="A closed contract's id.")],
+) -> None:
+    """One closed renewal's record: the words, the reason (and why), when it was really
+    lost, the signals we had before."""
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            _print_record(service.get(session, contract_id))
+    except RenewalsError as exc:
+        fail_with(exc)
+
+
+@app.command()
+def confirm(
+    ctx: typer.Context,
+    contract_id: Annotated[str, typer.Argument(help="A closed contract's id.")],
+    reason_category: Annotated[
+        ReasonCategory,
+        typer.Option(
+            help="Losses: price_budget, product_fit, service_experience, value_perception, "
+            "business_change, champion_left, other. Wins: value_realised, growth, "
+            "auto_renewed, other."
+        ),
+    ],
+    by: Annotated[str, typer.Option(help="Who confirms (a user's email).")],
+    note: Annotated[str | None, typer.Option(help="What the category leaves out.")] = None,
+) -> None:
+    """Confirm or correct the reason of a closed renewal (FUND-3); the daily run keeps it.
+
+    Example:\n
+      renewals winloss confirm C0001464-2 --reason-category product_fit --by carl@renewals.example --note "reporting module"
+    """
+    day = parse_as_of(None)
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            record = service.confirm(
+                session,
+                contract_id,
+                reason_category=reason_category.value,
+                by=by,
+                notes=note,
+                on=day,
+            )
+            console.print(
+                f"{record.contract_id}: reason {record.reason_category} confirmed by {by}"
+            )
+    except RenewalsError as exc:
+        fail_with(exc)
