@@ -1,0 +1,368 @@
+"""`renewals model ...`: train the learned likelihood, compare it with the policy prior on
+the time-based hold-out, show the active model (TECH-1, LEARN-2).
+
+Mounted in the root app:
+
+    app.add_typer(model_commands.app, name="model")
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from renewals.db import session_scope
+from renewals.errors import RenewalsError
+from renewals.forecast import learned, training
+from renewals.forecast.models import ModelRun
+from renewals.kit.cli import console, fail, fail_with, parse_as_of, progress_bar, state
+from renewals.policy.domain import Policy
+from renewals.policy.service import PolicyError
+
+app = typer.Typer(
+    help="The learned renewal likelihood (TECH-1): train it on your closed renewals, compare "
+    "it with the policy prior on the newest ones, and see which engine the forecast uses.",
+    no_args_is_help=True,
+)
+
+AsOf = Annotated[
+    str | None,
+    typer.Option(help="Learn from the renewals closed before this day (default: today)."),
+]
+Since = Annotated[
+    str | None,
+    typer.Option(
+        help="Only renewals dated on or after this day (leave out a period whose data is "
+        "incomplete, e.g. before usage was connected)."
+    ),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _policy(ctx: typer.Context) -> Policy:
+    try:
+        return state(ctx).policy()
+    except PolicyError as exc:
+        fail(exc.message)
+
+
+def _since(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"--since must be an ISO date (YYYY-MM-DD), got {value!r}", 2)
+
+
+def _num(value: Any, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def _scores_table(title: str, metrics: dict[str, Any]) -> Table:
+    """AUC, Brier and rates of the learned model and the prior, side by side."""
+    table = Table(title=title)
+    for col in ("", "learned", "prior"):
+        table.add_column(col, justify="left" if not col else "right")
+    a, b = metrics["learned"], metrics["prior"]
+    table.add_row("ROC AUC (higher is better)", _num(a["auc"], ".3f"), _num(b["auc"], ".3f"))
+    table.add_row("Brier score (lower is better)", _num(a["brier"], ".4f"), _num(b["brier"], ".4f"))
+    table.add_row(
+        "mean likelihood", _num(a["mean_likelihood"], ".1%"), _num(b["mean_likelihood"], ".1%")
+    )
+    table.add_row(
+        "observed renewal rate", _num(a["observed_rate"], ".1%"), _num(b["observed_rate"], ".1%")
+    )
+    table.add_row(
+        f"bins within {learned.CALIBRATION_TOLERANCE:g} (of judged)",
+        f"{a['calibrated_bins']}/{a['judged_bins']}",
+        f"{b['calibrated_bins']}/{b['judged_bins']}",
+    )
+    return table
+
+
+def _bin_cells(b: dict[str, Any]) -> list[str]:
+    if not b["n"]:
+        return ["0", "-", "-"]
+    mark = "" if b["enough"] else " (few)"
+    if b["within_tolerance"] is False:
+        mark = " off"
+    return [f"{b['n']:,}{mark}", _num(b["mean_likelihood"], ".0%"), _num(b["observed_rate"], ".0%")]
+
+
+def _calibration_table(metrics: dict[str, Any], min_samples: int) -> Table:
+    table = Table(
+        title="Calibration on the hold-out: predicted likelihood vs observed renewal rate "
+        f"(few: under {min_samples} renewals, not judged; off: more than "
+        f"{learned.CALIBRATION_TOLERANCE:.0%} apart)"
+    )
+    for col in (
+        "likelihood",
+        "learned n",
+        "predicted",
+        "observed",
+        "prior n",
+        "predicted",
+        "observed",
+    ):
+        table.add_column(col, justify="left" if col == "likelihood" else "right")
+    for a, b in zip(
+        metrics["learned"]["calibration"], metrics["prior"]["calibration"], strict=True
+    ):
+        if a["n"] or b["n"]:
+            table.add_row(f"{a['lo']:.0%}-{a['hi']:.0%}", *_bin_cells(a), *_bin_cells(b))
+    return table
+
+
+def _print_evaluation(title: str, metrics: dict[str, Any], policy: Policy) -> None:
+    console.print(_scores_table(title, metrics))
+    console.print(_calibration_table(metrics, policy.forecast.calibration_min_samples))
+    for note in metrics.get("notes", []):
+        console.print(f"- {note}", markup=False)
+
+
+def _split_line(metrics: dict[str, Any]) -> str:
+    return (
+        f"learned from {metrics['n_train']:,} renewals dated {metrics.get('train_from')} to before "
+        f"{metrics['split_date']}; tested on the {metrics['n_test']:,} dated "
+        f"{metrics['split_date']} to {metrics.get('test_to')} (time-based hold-out)"
+    )
+
+
+@app.command("train")
+def train(
+    ctx: typer.Context,
+    as_of: AsOf = None,
+    since: Since = None,
+    as_json: AsJson = False,
+) -> None:
+    """Train the likelihood model on every renewal closed before --as-of, each as it looked
+    `forecast.lead_days` before its date (no look-ahead); compare it with the policy prior
+    on the newest `forecast.holdout_share` (AUC, Brier score, calibration); store it and
+    make it the active model. The forecast uses it only if its hold-out Brier score beats
+    the prior's (see `renewals model show`).
+
+    Examples:\n
+      renewals model train\n
+      renewals model train --since 2026-01-01 --json
+    """
+    app_state = state(ctx)
+    policy = _policy(ctx)
+    day = parse_as_of(as_of)
+    settings = app_state.settings
+    try:
+        with (
+            session_scope(app_state.engine()) as session,
+            progress_bar(not as_json) as progress,
+        ):
+            run = learned.train(
+                session,
+                policy,
+                data_dir=settings.data_dir,
+                memory_limit=settings.duckdb_memory_limit,
+                as_of=day,
+                since=_since(since),
+                progress=progress,
+            )
+            resolved = learned.resolve(session, policy, data_dir=settings.data_dir)
+            report = _run_dict(run, settings.data_dir) | {"used": resolved.engine is not None}
+            report["reason"] = resolved.reason
+    except RenewalsError as exc:
+        fail_with(exc)
+    if as_json:
+        console.print_json(json.dumps(report))
+        return
+    metrics = run.metrics
+    _print_evaluation(f"Model #{run.model_id} vs the policy prior (hold-out)", metrics, policy)
+    console.print(_split_line(metrics))
+    console.print(
+        f"Stored model #{run.model_id} ({run.kind}, refitted on all {metrics['n_fitted']:,} "
+        f"renewals) in {report['file']}",
+        markup=False,
+    )
+    style = "green" if report["used"] else "yellow"
+    console.print(
+        f"[{style}]{'used' if report['used'] else 'not used'}:[/] {resolved.reason}",
+        soft_wrap=True,
+    )
+
+
+def _run_dict(run: ModelRun, data_dir: Any) -> dict[str, Any]:
+    return {
+        "model_id": run.model_id,
+        "trained_at": run.trained_at.isoformat() if run.trained_at else None,
+        "as_of": run.as_of.isoformat(),
+        "kind": run.kind,
+        "status": run.status,
+        "lead_days": run.lead_days,
+        "n_train": run.n_train,
+        "n_test": run.n_test,
+        "file": str(learned.model_path(data_dir, run.path)),
+        "checksum": run.checksum,
+        "features": list(run.features or []),
+        "metrics": run.metrics,
+    }
+
+
+@app.command("evaluate")
+def evaluate(
+    ctx: typer.Context,
+    as_of: AsOf = None,
+    since: Since = None,
+    stored: Annotated[
+        bool,
+        typer.Option(
+            "--stored", help="Print the last trained model's recorded figures; compute nothing."
+        ),
+    ] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Compare the learned model with the policy prior without storing a model: the same
+    time-based hold-out as `train` (as of --as-of), and the active model on the renewals
+    that closed since it was trained (which it never saw). --stored prints the last
+    model's recorded figures instead.
+
+    Examples:\n
+      renewals model evaluate\n
+      renewals model evaluate --stored --json
+    """
+    app_state = state(ctx)
+    policy = _policy(ctx)
+    settings = app_state.settings
+    if stored:
+        with session_scope(app_state.engine()) as session:
+            run = learned.last_run(session)
+            report = None if run is None else _run_dict(run, settings.data_dir)
+        if report is None:
+            fail("no model has been trained yet: run `renewals model train`")
+        if as_json:
+            console.print_json(json.dumps(report))
+            return
+        _print_evaluation(
+            f"Model #{report['model_id']} ({report['status']}, trained {report['as_of']}) vs "
+            "the policy prior (hold-out, as recorded)",
+            report["metrics"],
+            policy,
+        )
+        console.print(_split_line(report["metrics"]))
+        return
+    day = parse_as_of(as_of)
+    try:
+        with (
+            session_scope(app_state.engine()) as session,
+            progress_bar(not as_json) as progress,
+        ):
+            result = learned.reevaluate(
+                session,
+                policy,
+                data_dir=settings.data_dir,
+                memory_limit=settings.duckdb_memory_limit,
+                as_of=day,
+                since=_since(since),
+                progress=progress,
+            )
+            data = result.as_dict()
+    except RenewalsError as exc:
+        fail_with(exc)
+    if as_json:
+        console.print_json(json.dumps(data))
+        return
+    if result.recipe is None:
+        console.print(f"[yellow]no hold-out comparison:[/] {result.reason}", soft_wrap=True)
+    else:
+        _print_evaluation(
+            f"Learned (fitted on the older renewals) vs the policy prior, as of {day}",
+            data["holdout"],
+            policy,
+        )
+        console.print(_split_line(data["holdout"]))
+    if result.since_training is not None:
+        console.print(
+            _scores_table(
+                f"Active model #{data['active_model']} on renewals it never saw",
+                data["since_training"],
+            )
+        )
+    console.print(f"active model: {result.since_note}", markup=False, soft_wrap=True)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(help="How many coefficients to list.")] = 10,
+    as_json: AsJson = False,
+) -> None:
+    """The active model: when and on what it was trained, its hold-out figures against the
+    prior, whether the forecast uses it (and why not), its features and largest
+    coefficients.
+
+    Examples:\n
+      renewals model show\n
+      renewals model show --limit 20 --json
+    """
+    app_state = state(ctx)
+    policy = _policy(ctx)
+    settings = app_state.settings
+    with session_scope(app_state.engine()) as session:
+        resolved = learned.resolve(session, policy, data_dir=settings.data_dir)
+        run = resolved.run or learned.active_run(session)
+        report = None if run is None else _run_dict(run, settings.data_dir)
+    if report is None:
+        if as_json:
+            console.print_json(json.dumps({"model": None, "reason": resolved.reason}))
+            return
+        console.print(f"No trained model. {resolved.reason}", markup=False, soft_wrap=True)
+        return
+    coefficients = sorted(
+        (report["metrics"].get("coefficients") or {}).items(),
+        key=lambda kv: (-abs(kv[1]), kv[0]),
+    )[:limit]
+    report |= {
+        "used": resolved.engine is not None,
+        "reason": resolved.reason,
+        "top_coefficients": [{"feature": k, "coefficient": v} for k, v in coefficients],
+        "excluded_features": training.EXCLUDED,
+    }
+    if as_json:
+        console.print_json(json.dumps(report))
+        return
+    m = report["metrics"]
+    console.print(
+        f"[bold]Model #{report['model_id']}[/] ({report['kind']}, {report['status']}), trained "
+        f"{report['trained_at'][:16].replace('T', ' ')} as of {report['as_of']}: features "
+        f"{report['lead_days']} days before each renewal"
+    )
+    console.print(_split_line(m), markup=False)
+    console.print(
+        f"hold-out: learned AUC {_num(m['learned']['auc'], '.3f')}, Brier "
+        f"{m['learned']['brier']:.4f}; prior AUC {_num(m['prior']['auc'], '.3f')}, Brier "
+        f"{m['prior']['brier']:.4f}",
+        markup=False,
+    )
+    console.print(f"file: {report['file']} (sha256 {report['checksum'][:12]}...)", markup=False)
+    style = "green" if report["used"] else "yellow"
+    console.print(
+        f"[{style}]{'used' if report['used'] else 'not used'}:[/] {resolved.reason}",
+        soft_wrap=True,
+    )
+    table = Table(
+        title="Largest coefficients (log-odds per standard deviation of a measure, per "
+        f"log-count unit or per flag; "
+        f"{len(report['features'])} features)"
+    )
+    table.add_column("feature")
+    table.add_column("coefficient", justify="right")
+    table.add_column("effect")
+    for k, v in coefficients:
+        table.add_row(k, f"{v:+.3f}", "raises the likelihood" if v > 0 else "lowers it")
+    console.print(table)
+    console.print(
+        "not used by the model: "
+        + "; ".join(f"{k} ({why})" for k, why in training.EXCLUDED.items()),
+        markup=False,
+        soft_wrap=True,
+    )
