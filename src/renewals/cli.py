@@ -12,6 +12,7 @@ from renewals.concession import commands as concession_commands
 from renewals.config import Settings
 from renewals.demo import commands as demo_commands
 from renewals.escalation import commands as escalation_commands
+from renewals.forecast import commands as forecast_commands
 from renewals.forecast import model_commands
 from renewals.health import commands as health_commands
 from renewals.ingest import commands as ingest_commands
@@ -87,6 +88,7 @@ app.add_typer(save_commands.app, name="saves")
 app.add_typer(concession_commands.app, name="concession")
 app.add_typer(escalation_commands.app, name="escalation")
 app.add_typer(winloss_commands.app, name="winloss")
+app.add_typer(forecast_commands.app, name="forecast")
 app.add_typer(model_commands.app, name="model")
 app.command("import")(ingest_commands.import_)
 app.command("run")(commands.run)

@@ -30,6 +30,7 @@ JOB_MODULES = (
     "renewals.escalation.jobs",
     "renewals.save_plan.aftercare_jobs",
     "renewals.winloss.jobs",
+    "renewals.forecast.jobs",
 )
 
 

@@ -58,6 +58,8 @@ CSV_COLUMNS = (
     "owner_email",
     "stage",
     "likelihood",
+    "forecast_category",
+    "expected_arr",
     "open_task_count",
     "overdue_task_count",
     "open_tasks",
@@ -141,13 +143,18 @@ def export_rows(session: Session, *, as_of: date, policy: Policy) -> list[dict[s
         else:
             by_renewal[t.renewal_id].append(task)
 
+    from renewals.forecast import service as forecast_service
     from renewals.save_plan import service as save_service
 
     saves = save_service.save_fields(session)
+    forecasts = forecast_service.export_fields(
+        session, (renewal.renewal_id for renewal, _ in renewals), as_of=as_of
+    )
     rows = []
     for renewal, account_name in renewals:
         decisions = renewal.decisions or {}
         tasks = by_renewal.get(renewal.renewal_id, []) + by_account.get(renewal.account_id, [])
+        forecast = forecasts.get(renewal.renewal_id, {})
         if renewal.renewal_id in by_renewal and renewal.account_id in by_account:
             tasks.sort(key=lambda task: (task["due_date"], task["task_id"]))
         rows.append(
@@ -174,6 +181,9 @@ def export_rows(session: Session, *, as_of: date, policy: Policy) -> list[dict[s
                 "owner_email": renewal.owner_email,
                 "stage": renewal.stage,
                 "likelihood": renewal.likelihood,
+                # TECH-1, TECH-5: the latest forecast on or before as_of; null without one
+                "forecast_category": forecast.get("forecast_category"),
+                "expected_arr": forecast.get("expected_arr"),
                 # SAVE-2..7: the triage of an at-risk renewal; null for the others
                 "save": saves.get(renewal.renewal_id),
                 "open_tasks": tasks,
