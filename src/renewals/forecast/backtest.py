@@ -44,14 +44,13 @@ from sqlalchemy.orm import Session
 from renewals.account.models import Account
 from renewals.contract.models import Contract
 from renewals.errors import RenewalsError
+from renewals.forecast import training
 from renewals.forecast.engine import Engine, RenewalFeatures
 from renewals.forecast.prior import PriorEngine
 from renewals.health import service as health_service
 from renewals.policy.domain import ForecastCategories, Policy
 from renewals.renewal.domain import Stage, advance
 from renewals.renewal.models import Renewal, StageChange
-from renewals.signal import service as signal_service
-from renewals.signal.domain import HealthFacts, combined_risk, numeric_signals
 
 Progress = Callable[[str, int, int], None]
 
@@ -323,22 +322,6 @@ def due_in(session: Session, quarter: Quarter) -> list[Due]:
     ]
 
 
-def _text_kinds(
-    session: Session, policy: Policy, *, as_of: date, accounts: set[str]
-) -> dict[str, set[str]]:
-    """SIG-2..8 kinds from the texts dated in the look-back window ending on `as_of`.
-
-    Detected afresh rather than read from the signal table: the table says when *this
-    system* first saw a text, which for imported history is the import day.
-    """
-    since = as_of - timedelta(days=policy.signals.lookback_days - 1)
-    texts = (
-        t for t in signal_service.texts_between(session, since, as_of) if t.account_id in accounts
-    )
-    found = signal_service.text_signals(texts, policy)
-    return {a: {d.kind.value for d in detected} for a, detected in found.items()}
-
-
 def _stages(
     session: Session, policy: Policy, due: Sequence[Due], *, as_of: date
 ) -> dict[str, tuple[str | None, str, str | None]]:
@@ -396,7 +379,7 @@ def features_on(
         )
     }
     accounts = {d.account_id for d in due}
-    texts = _text_kinds(session, policy, as_of=as_of, accounts=accounts)
+    texts = training.text_kinds(session, policy, as_of=as_of, accounts=accounts)
     stages = _stages(session, policy, due, as_of=as_of)
     overrides = dict(
         session.execute(
@@ -408,28 +391,7 @@ def features_on(
     rows = []
     for d in due:
         s = scored.get(d.account_id)
-        category = s.decision.category.value if s is not None and s.decision else None
-        kinds = set(texts.get(d.account_id, ()))
-        if s is not None:
-            facts = HealthFacts(
-                score=s.health.score,
-                category=category,
-                warning=bool(s.decision and s.decision.warning),
-                previous_score=s.previous[1] if s.previous else None,
-                previous_as_of=s.previous[0] if s.previous else None,
-                reasons=(*s.health.reasons, *(s.decision.reasons if s.decision else ())),
-            )
-            kinds |= {
-                x.kind.value
-                for x in numeric_signals(
-                    s.features,
-                    facts,
-                    as_of=as_of,
-                    signals=policy.signals,
-                    health_policy=policy.health,
-                )
-            }
-        risk = combined_risk(kinds, category=category, signals=policy.signals).risk.value
+        category, kinds, risk = training.risk_as_of(s, texts.get(d.account_id, ()), as_of, policy)
         renewal_id, stage, segment = stages[d.contract_id]
         rows.append(
             RenewalFeatures(

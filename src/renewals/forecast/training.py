@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -217,7 +218,7 @@ def group_by_week(contracts: Sequence[Closed], lead_days: int) -> dict[date, lis
     }
 
 
-def _text_kinds(
+def text_kinds(
     session: Session, policy: Policy, *, as_of: date, accounts: set[str]
 ) -> dict[str, set[str]]:
     """SIG-2..8 kinds from the texts dated in the look-back window ending on `as_of`,
@@ -228,6 +229,33 @@ def _text_kinds(
     )
     found = signal_service.text_signals(texts, policy)
     return {a: {d.kind.value for d in detected} for a, detected in found.items()}
+
+
+def risk_as_of(
+    scored: Any, text_kinds_: Iterable[str], as_of: date, policy: Policy
+) -> tuple[str | None, set[str], str]:
+    """An account's health category, signal kinds and SIG-0 risk on a past day, from its
+    point-in-time score (or None) and the kinds found in its texts of the window."""
+    category = scored.decision.category.value if scored is not None and scored.decision else None
+    kinds = set(text_kinds_)
+    if scored is not None:
+        s = scored
+        facts = HealthFacts(
+            score=s.health.score,
+            category=category,
+            warning=bool(s.decision and s.decision.warning),
+            previous_score=s.previous[1] if s.previous else None,
+            previous_as_of=s.previous[0] if s.previous else None,
+            reasons=(*s.health.reasons, *(s.decision.reasons if s.decision else ())),
+        )
+        kinds |= {
+            x.kind.value
+            for x in numeric_signals(
+                s.features, facts, as_of=as_of, signals=policy.signals, health_policy=policy.health
+            )
+        }
+    risk = combined_risk(kinds, category=category, signals=policy.signals).risk.value
+    return category, kinds, risk
 
 
 def rows_as_of(
@@ -250,32 +278,11 @@ def rows_as_of(
             session, policy, as_of=as_of, data_dir=data_dir, memory_limit=memory_limit
         )
     }
-    texts = _text_kinds(session, policy, as_of=as_of, accounts={c.account_id for c in members})
+    texts = text_kinds(session, policy, as_of=as_of, accounts={c.account_id for c in members})
     rows: list[Row] = []
     for c in members:
         s = scored.get(c.account_id)
-        category = s.decision.category.value if s is not None and s.decision else None
-        kinds = set(texts.get(c.account_id, ()))
-        if s is not None:
-            facts = HealthFacts(
-                score=s.health.score,
-                category=category,
-                warning=bool(s.decision and s.decision.warning),
-                previous_score=s.previous[1] if s.previous else None,
-                previous_as_of=s.previous[0] if s.previous else None,
-                reasons=(*s.health.reasons, *(s.decision.reasons if s.decision else ())),
-            )
-            kinds |= {
-                x.kind.value
-                for x in numeric_signals(
-                    s.features,
-                    facts,
-                    as_of=as_of,
-                    signals=policy.signals,
-                    health_policy=policy.health,
-                )
-            }
-        risk = combined_risk(kinds, category=category, signals=policy.signals).risk.value
+        category, kinds, risk = risk_as_of(s, texts.get(c.account_id, ()), as_of, policy)
         days = (c.end_date - as_of).days
         moved = advance(Stage.assessment, days, policy.stages)
         segment = s.segment.value if s is not None else None
