@@ -1,9 +1,10 @@
 """An iCalendar (.ics) file of a person's renewal dates and open tasks.
 
-Every item is an all-day VEVENT, tasks included (with the category "task"), not a
-VTODO: Google Calendar and Outlook drop VTODOs when they import or subscribe to a
-file, and Apple Calendar sends them to Reminders instead, so tasks as VTODOs would
-vanish for most readers. Events land on every calendar app the same way.
+Every item is an all-day VEVENT, tasks included (with the category "task"), not an
+iCalendar to-do component: Google Calendar and Outlook drop to-do components when
+they import or subscribe to a file, and Apple Calendar sends them to Reminders
+instead, so tasks written that way would vanish for most readers. Events land on
+every calendar app the same way.
 
 UIDs are stable (`renewal-{renewal_id}@renewals`, `task-{task_id}@renewals`), so
 importing a newer file again updates the events instead of adding duplicates, and a
