@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = "2GB"
     # Your copies of the message templates (TIME-5, TIME-6), looked up before the packaged ones.
     templates_dir: Path | None = None
+    # Signs session cookies, CSRF tokens, signing links and webhooks. Unset: a random key is
+    # created once in data_dir/secret.key (mode 0600) and reused; set it when you run more
+    # than one server.
+    secret_key: str | None = None
+    # The address customers' signing links point at (TECH-4), e.g. https://renewals.example.com.
+    public_url: str = "http://127.0.0.1:8000"
 
 
 @lru_cache

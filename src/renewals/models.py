@@ -4,6 +4,7 @@ from renewals.account.models import Account, Goal, Stakeholder
 from renewals.audit.models import AuditEvent
 from renewals.concession.models import Concession, ConcessionStep
 from renewals.contract.models import BookSnapshot, Contract
+from renewals.contract_doc.models import ContractDocument
 from renewals.db import Base
 from renewals.engagement.models import Interaction, SurveyResponse, Ticket
 from renewals.forecast.models import ForecastOverride, ForecastSnapshot, ModelRun
@@ -11,6 +12,7 @@ from renewals.health.models import HealthSnapshot
 from renewals.ingest.models import ImportRun
 from renewals.outbox.models import MessagePermission, OutboxMessage
 from renewals.playbook.models import Task
+from renewals.proposal.models import Proposal, RoiInputs, ValueMoment
 from renewals.renewal.models import Renewal, StageChange
 from renewals.save_plan.models import (
     Escalation,
@@ -22,10 +24,16 @@ from renewals.save_plan.models import (
 )
 from renewals.scheduler import JobRun
 from renewals.signal.models import Signal
-from renewals.user.models import User
+from renewals.user.models import ApiToken, User, WebSession
 from renewals.winloss.models import WinLossRecord
 
 __all__ = [
+    "WebSession",
+    "ValueMoment",
+    "RoiInputs",
+    "Proposal",
+    "ContractDocument",
+    "ApiToken",
     "Account",
     "AuditEvent",
     "Base",

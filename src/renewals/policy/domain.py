@@ -619,6 +619,26 @@ class Bundling(PolicyModel):
 
 class Roi(PolicyModel):
     loaded_hourly_rate: Decimal = rule("ROI-1", "loaded hourly labour rate", gt=0)
+    weeks_per_year: int = rule("ROI-1", "working weeks that turn hours a week into a year", gt=0, le=53)
+
+
+class Contracts(PolicyModel):
+    standard_term_months: list[int] = rule("TECH-4", "contract terms that count as standard")
+    standard_approver_role: str = rule("TECH-4", "who approves a standard contract")
+    nonstandard_approver_role: str = rule(
+        "TECH-4", "who approves non-standard terms (term, clauses, discount)"
+    )
+    signing_link_days: int = rule("TECH-4", "days a signing link stays valid", gt=0, le=90)
+
+
+class Web(PolicyModel):
+    session_hours: int = rule("TECH-5", "hours a signed-in session lasts without use", gt=0)
+    csm_can_read_others: bool = rule(
+        "TECH-5", "a CSM may read (never edit) accounts they do not own"
+    )
+    page_size: int = rule("TECH-5", "rows per page in tables and the API", gt=0, le=1000)
+    lockout_failures: int = rule("TECH-5", "failed logins before an account is locked", gt=0)
+    lockout_minutes: int = rule("TECH-5", "minutes a locked account waits", gt=0)
 
 
 class Prior(PolicyModel):
@@ -702,6 +722,8 @@ class Policy(PolicyModel):
     multi_year: MultiYear
     bundling: Bundling
     roi: Roi
+    contracts: Contracts
+    web: Web
     forecast: Forecast
     winloss: Winloss
     run: Run
