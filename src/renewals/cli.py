@@ -24,6 +24,7 @@ from renewals.renewal import commands as renewal_commands
 from renewals.renewal import export_commands
 from renewals.save_plan import commands as save_commands
 from renewals.signal import commands as signal_commands
+from renewals.web import commands as web_commands
 from renewals.winloss import commands as winloss_commands
 
 app = typer.Typer(
@@ -99,6 +100,7 @@ app.command("stage")(renewal_commands.stage)
 app.command("calendar")(export_commands.calendar)
 app.command("demo-data")(demo_commands.demo_data)
 app.command("demo")(demo_commands.demo)
+app.command("serve")(web_commands.serve)
 
 
 def main() -> None:

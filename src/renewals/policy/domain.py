@@ -619,7 +619,9 @@ class Bundling(PolicyModel):
 
 class Roi(PolicyModel):
     loaded_hourly_rate: Decimal = rule("ROI-1", "loaded hourly labour rate", gt=0)
-    weeks_per_year: int = rule("ROI-1", "working weeks that turn hours a week into a year", gt=0, le=53)
+    weeks_per_year: int = rule(
+        "ROI-1", "working weeks that turn hours a week into a year", gt=0, le=53
+    )
 
 
 class Contracts(PolicyModel):

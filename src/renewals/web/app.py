@@ -1,0 +1,154 @@
+"""The FastAPI application: REST API under /api/v1 (OpenAPI at /docs) and the pages.
+
+`create_app(settings)` builds everything once: the migrated engine, the validated
+policy, the secret key and the templates. Each area adds its routers in `_routers()`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from renewals import __version__, migrate
+from renewals.config import Settings
+from renewals.db import make_engine
+from renewals.errors import RenewalsError
+from renewals.kit.secrets import secret_key
+from renewals.policy import service as policy_service
+from renewals.web import deps
+
+STATIC_DIR = Path(__file__).parent / "static"
+API_PREFIX = "/api/v1"
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    # Scripts and styles only from our own static files (charts are drawn by /static/app.js).
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+}
+
+
+def _routers(app: FastAPI) -> None:
+    from renewals.web import auth_pages
+
+    app.include_router(auth_pages.router)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX) or request.url.path.startswith("/webhooks")
+
+
+def error_body(status: int, message: str, **extra: object) -> dict[str, object]:
+    """The stable error format of the API: {"error": {"status", "message", ...}}."""
+    return {"error": {"status": status, "message": message, **extra}}
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(deps.NeedsLogin)
+    async def _needs_login(request: Request, exc: deps.NeedsLogin) -> Response:
+        if _is_api(request):
+            return JSONResponse(error_body(401, exc.message), status_code=401)
+        return RedirectResponse(deps.login_redirect(exc.next_url), status_code=303)
+
+    @app.exception_handler(RenewalsError)
+    async def _expected(request: Request, exc: RenewalsError) -> Response:
+        if _is_api(request):
+            return JSONResponse(
+                error_body(exc.status_code, exc.message), status_code=exc.status_code
+            )
+        return deps.render(
+            request,
+            "error.html",
+            None,
+            status_code=exc.status_code,
+            status=exc.status_code,
+            message=exc.message,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        fields = [
+            {
+                "loc": [str(p) for p in e.get("loc", ())],
+                "message": e.get("msg", ""),
+                "type": e.get("type", ""),
+            }
+            for e in exc.errors()
+        ]
+        if _is_api(request):
+            return JSONResponse(
+                error_body(422, "Some fields are invalid.", fields=fields), status_code=422
+            )
+        message = "; ".join(f"{'.'.join(f['loc'][1:]) or 'input'}: {f['message']}" for f in fields)
+        return deps.render(
+            request, "error.html", None, status_code=422, status=422, message=message
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = getattr(exc, "headers", None)
+        if _is_api(request) or exc.status_code == 405:
+            return JSONResponse(
+                error_body(exc.status_code, str(exc.detail)),
+                status_code=exc.status_code,
+                headers=headers,
+            )
+        return deps.render(
+            request,
+            "error.html",
+            None,
+            status_code=exc.status_code,
+            status=exc.status_code,
+            message=str(exc.detail),
+        )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+    migrate.ensure_schema(engine)
+    app = FastAPI(
+        title="renewals",
+        version=__version__,
+        description=(
+            "Renewal management API. Authenticate with `Authorization: Bearer <token>` "
+            "(create one with `renewals user token EMAIL`). Errors are "
+            '`{"error": {"status", "message"}}`; invalid input is 422 with `fields`.'
+        ),
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+    )
+    app.state.web = deps.WebContext(
+        settings=settings,
+        engine=engine,
+        policy=policy_service.load(settings.policy_file),
+        secret=secret_key(settings),
+        templates=deps.make_templates(settings),
+    )
+
+    @app.middleware("http")
+    async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            if name == "Content-Security-Policy" and request.url.path in ("/docs", "/openapi.json"):
+                continue  # Swagger UI needs its inline bootstrap script
+            response.headers.setdefault(name, value)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    _install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _routers(app)
+    return app

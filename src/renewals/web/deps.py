@@ -1,0 +1,173 @@
+"""What every route shares: the database session, the signed-in user, CSRF, templates.
+
+Routes stay thin: they take `Db`, `PageUser`/`ApiUser` and `Csrf` from here and call a
+domain's service. Every unsafe request made with a session cookie must carry the
+session's CSRF token (form field `csrf_token` or header `X-CSRF-Token`); API calls
+authenticated by a bearer token carry no cookie and need none.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, FileSystemLoader
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from renewals.config import Settings
+from renewals.db import make_sessionmaker
+from renewals.errors import RenewalsError
+from renewals.kit.time import utc_now
+from renewals.policy.domain import Policy
+from renewals.user import auth
+from renewals.user.models import User, WebSession
+
+SESSION_COOKIE = "renewals_session"
+LOGIN_CSRF_COOKIE = "renewals_login_csrf"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+@dataclass
+class WebContext:
+    """Built once by create_app and kept on app.state."""
+
+    settings: Settings
+    engine: Engine
+    policy: Policy
+    secret: str
+    templates: Jinja2Templates
+
+
+def make_templates(settings: Settings) -> Jinja2Templates:
+    """Your copies in RENEWALS_TEMPLATES_DIR/web win over the packaged pages."""
+    dirs = [Path(settings.templates_dir) / "web"] if settings.templates_dir else []
+    templates = Jinja2Templates(directory=[*dirs, TEMPLATES_DIR])
+    templates.env.loader = ChoiceLoader([FileSystemLoader([*map(str, dirs), str(TEMPLATES_DIR)])])
+    return templates
+
+
+def web(request: Request) -> WebContext:
+    return request.app.state.web
+
+
+def db(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed before the response is sent, rolled back on error."""
+    session = make_sessionmaker(web(request).engine)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+Db = Annotated[Session, Depends(db, scope="function")]
+Web = Annotated[WebContext, Depends(web)]
+
+
+class NeedsLogin(RenewalsError):
+    """No valid session: pages redirect to /login, the API answers 401."""
+
+    def __init__(self, next_url: str = "/") -> None:
+        super().__init__("Sign in first.", 401)
+        self.next_url = next_url
+
+
+class CsrfFailed(RenewalsError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The form's CSRF token is missing or wrong; reload the page and try again.", 403
+        )
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in user of this request and how they signed in."""
+
+    user: User
+    web_session: WebSession | None  # None when signed in with an API token
+
+    @property
+    def csrf_token(self) -> str:
+        return self.web_session.csrf_token if self.web_session else ""
+
+
+def _viewer(request: Request, session: Session) -> Viewer | None:
+    context = web(request)
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        user = auth.token_user(session, header[7:].strip(), now=utc_now())
+        return Viewer(user, None) if user else None
+    found = auth.session_user(
+        session, request.cookies.get(SESSION_COOKIE), now=utc_now(), policy=context.policy.web
+    )
+    return Viewer(*found) if found else None
+
+
+async def _check_csrf(request: Request, viewer: Viewer) -> None:
+    if request.method not in UNSAFE_METHODS or viewer.web_session is None:
+        return
+    sent = request.headers.get("x-csrf-token")
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        sent = (await request.form()).get("csrf_token")  # type: ignore[assignment]
+    if not isinstance(sent, str) or not secrets.compare_digest(sent, viewer.csrf_token):
+        raise CsrfFailed()
+
+
+async def page_viewer(request: Request, session: Db) -> Viewer:
+    viewer = _viewer(request, session)
+    if viewer is None:
+        raise NeedsLogin(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    await _check_csrf(request, viewer)
+    return viewer
+
+
+async def api_viewer(request: Request, session: Db) -> Viewer:
+    viewer = _viewer(request, session)
+    if viewer is None:
+        raise RenewalsError("Sign in or send 'Authorization: Bearer <token>'.", 401)
+    await _check_csrf(request, viewer)
+    return viewer
+
+
+PageViewer = Annotated[Viewer, Depends(page_viewer)]
+ApiViewer = Annotated[Viewer, Depends(api_viewer)]
+
+
+def render(
+    request: Request,
+    name: str,
+    viewer: Viewer | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    """A page with the layout's shared context (user, CSRF token, policy)."""
+    ctx = web(request)
+    return ctx.templates.TemplateResponse(
+        request,
+        name,
+        {
+            "user": viewer.user if viewer else None,
+            "csrf_token": viewer.csrf_token if viewer else "",
+            "policy": ctx.policy,
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def login_redirect(next_url: str) -> str:
+    return "/login?next=" + quote(next_url, safe="")
