@@ -52,6 +52,9 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     dirs = [Path(settings.templates_dir) / "web"] if settings.templates_dir else []
     templates = Jinja2Templates(directory=[*dirs, TEMPLATES_DIR])
     templates.env.loader = ChoiceLoader([FileSystemLoader([*map(str, dirs), str(TEMPLATES_DIR)])])
+    from renewals.web.tables import url_with
+
+    templates.env.globals["url_with"] = url_with
     return templates
 
 
