@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     # The address customers' signing links point at (TECH-4), e.g. https://renewals.example.com.
     public_url: str = "http://127.0.0.1:8000"
+    # Shared secret an external e-signature provider signs its webhook calls with (HMAC-SHA256);
+    # unset: the webhook endpoint refuses every call.
+    esign_webhook_secret: str | None = None
 
 
 @lru_cache
