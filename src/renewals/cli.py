@@ -20,6 +20,7 @@ from renewals.kit.cli import AppState
 from renewals.outbox import commands as outbox_commands
 from renewals.playbook import commands as playbook_commands
 from renewals.policy import commands as policy_commands
+from renewals.proposal import commands as proposal_commands
 from renewals.renewal import commands as renewal_commands
 from renewals.renewal import export_commands
 from renewals.save_plan import commands as save_commands
@@ -91,6 +92,9 @@ app.add_typer(escalation_commands.app, name="escalation")
 app.add_typer(winloss_commands.app, name="winloss")
 app.add_typer(forecast_commands.app, name="forecast")
 app.add_typer(model_commands.app, name="model")
+app.add_typer(proposal_commands.app, name="proposal")
+app.add_typer(proposal_commands.wins_app, name="wins")
+app.add_typer(proposal_commands.roi_app, name="roi")
 app.command("import")(ingest_commands.import_)
 app.command("run")(commands.run)
 app.command("status")(commands.status)

@@ -607,6 +607,13 @@ class MultiYear(PolicyModel):
     three_year_discount_pct: Range = rule("MY-2", "three-year incentive")
     escalator_pct: Range = rule("MY-3", "escalating price per year")
     min_customer_months: int = rule("MY-1", "customers younger than this are not candidates", ge=0)
+    min_relationship_score: float = rule(
+        "MY-1", "relationship component score a candidate needs", ge=0, le=100
+    )
+    fast_growth_user_change: float = rule(
+        "MY-1", "30-day active-user growth that makes an account fast-growing", gt=0
+    )
+    high_change_industries: list[str] = rule("MY-1", "industries too volatile for multi-year")
 
 
 class Bundling(PolicyModel):
@@ -624,6 +631,19 @@ class Roi(PolicyModel):
     )
 
 
+class Proposals(PolicyModel):
+    best_term_years: int = rule("MY-2", "the multi-year term of the 'best' option", ge=2, le=3)
+    multi_year_incentive: Literal["discount", "price_lock"] = rule(
+        "MY-2", "multi-year incentive: the band's discount or a price lock"
+    )
+    bundle_needs_budget_authority: bool = rule(
+        "BUN-1", "bundle expansion only when the economic buyer is engaged"
+    )
+    flexibility_clauses: list[
+        Literal["annual_true_up", "add_products", "off_ramp", "renegotiation_trigger"]
+    ] = rule("MY-4", "flexibility clauses offered with a multi-year term")
+
+
 class Contracts(PolicyModel):
     standard_term_months: list[int] = rule("TECH-4", "contract terms that count as standard")
     standard_approver_role: str = rule("TECH-4", "who approves a standard contract")
@@ -631,6 +651,12 @@ class Contracts(PolicyModel):
         "TECH-4", "who approves non-standard terms (term, clauses, discount)"
     )
     signing_link_days: int = rule("TECH-4", "days a signing link stays valid", gt=0, le=90)
+    standard_clauses: list[str] = rule(
+        "MY-4", "clause keys the contract template words as standard; others are non-standard"
+    )
+    signer_roles: list[str] = rule(
+        "STK-1", "stakeholder roles that sign when no signer is named (first found wins)"
+    )
 
 
 class Web(PolicyModel):
@@ -701,6 +727,20 @@ class Winloss(PolicyModel):
 
 class Run(PolicyModel):
     renewal_window_days: int = rule("TECH-5", "upcoming renewals window", gt=0)
+    batch_accounts: int = rule(
+        "TECH-1", "accounts per batch of the daily run (bounds its memory)", ge=100
+    )
+
+
+class Dashboard(PolicyModel):
+    due_soon_days: int = rule("TECH-5", "tasks due within this many days count as due", ge=0)
+    completion_window_days: int = rule(
+        "TECH-5", "activity completion rate: tasks due in the last this many days", gt=0
+    )
+    review_days: int = rule("TECH-5", "win/loss summary and key deals look back this far", gt=0)
+    key_deals: int = rule("TECH-5", "key wins and losses shown of each", gt=0, le=100)
+    trend_quarters: int = rule("TECH-5", "complete quarters in the renewal rate trend", gt=0)
+    trend_months: int = rule("TECH-5", "complete months in the renewal rate trend", gt=0)
 
 
 class Policy(PolicyModel):
@@ -724,11 +764,13 @@ class Policy(PolicyModel):
     multi_year: MultiYear
     bundling: Bundling
     roi: Roi
+    proposal: Proposals
     contracts: Contracts
     web: Web
     forecast: Forecast
     winloss: Winloss
     run: Run
+    dashboard: Dashboard
 
     def segment_for_arr(self, arr: Decimal) -> Segment:
         """SEG-1: the band whose [min_arr, max_arr) holds the ARR."""

@@ -1,0 +1,200 @@
+"""The proposal document (TECH-3): editable Jinja2 HTML templates, rendered to HTML and PDF.
+
+Templates are `proposal.<language>.html.j2` in `renewals/policy/templates/proposal/`
+(English, German, Indonesian, Malay); each sets its words and extends the shared
+`_layout.html.j2`. Your edited copies of the same names in `<templates_dir>/proposal/`
+(RENEWALS_TEMPLATES_DIR) win over the packaged ones. The account's language is used
+when a template exists for it, else English, and `Rendered.note` says so. Numbers,
+money, percentages and dates follow the language (the campaign messages' filters). A
+key the template needs but was not given is an error naming it (StrictUndefined).
+The HTML is self-contained (inline CSS, no remote URLs) so WeasyPrint renders it offline.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+
+from renewals.errors import RenewalsError
+from renewals.playbook.messages import (
+    format_date_long,
+    format_money,
+    format_number,
+    format_percent,
+)
+
+if TYPE_CHECKING:
+    from renewals.proposal.models import Proposal
+    from renewals.proposal.service import Facts
+    from renewals.user.models import User
+
+DEFAULT_LANGUAGE = "en"
+TEMPLATE = "proposal"
+SUFFIX = ".html.j2"
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+
+
+class ProposalTemplateError(RenewalsError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 422)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    language: str  # the template's language (after the fallback to English)
+    template: str
+    note: str  # why another language was used, or ""
+
+
+def packaged_templates_dir() -> Path:
+    """Where the packaged proposal templates are (copy them from here to edit them)."""
+    return Path(__file__).resolve().parent.parent / "policy" / "templates" / "proposal"
+
+
+def _language(value: str | None) -> str | None:
+    if not value:
+        return None
+    code = value.strip().lower().replace("_", "-").split("-")[0]
+    return code if _LANGUAGE_CODE.match(code) else None
+
+
+def _lang(ctx: jinja2.runtime.Context) -> str:
+    value = ctx.get("language")
+    return value if isinstance(value, str) else DEFAULT_LANGUAGE
+
+
+@jinja2.pass_context
+def _money(ctx: jinja2.runtime.Context, value: Any, currency: str | None = None) -> str:
+    return "" if value is None else format_money(value, currency, _lang(ctx))
+
+
+@jinja2.pass_context
+def _number(ctx: jinja2.runtime.Context, value: Any, places: int | None = None) -> str:
+    return "" if value is None else format_number(value, _lang(ctx), places)
+
+
+@jinja2.pass_context
+def _percent(ctx: jinja2.runtime.Context, value: Any, signed: bool = False, places: int = 0) -> str:
+    """A fraction (0.85) as `85%`; use `pct` for a value already in percent."""
+    return "" if value is None else format_percent(value, _lang(ctx), signed=signed, places=places)
+
+
+@jinja2.pass_context
+def _pct(ctx: jinja2.runtime.Context, value: Any) -> str:
+    """A value in percent (12.5) as `12.5%` / `12,5 %`."""
+    if value is None:
+        return ""
+    return format_percent(
+        float(value) / 100, _lang(ctx), places=0 if float(value).is_integer() else 1
+    )
+
+
+@jinja2.pass_context
+def _date_long(ctx: jinja2.runtime.Context, value: Any) -> str:
+    return "" if value is None else format_date_long(value, _lang(ctx))
+
+
+def _dir_key(templates_dir: Path | None) -> str | None:
+    if templates_dir is None:
+        return None
+    path = Path(templates_dir).expanduser()
+    if not path.is_dir():
+        raise ProposalTemplateError(
+            f"templates directory {path} does not exist or is not a directory"
+        )
+    return str(path.resolve())
+
+
+@lru_cache(maxsize=16)
+def _environment(templates_dir: str | None) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = []
+    if templates_dir is not None:
+        # Your edited copies win over the packaged ones of the same name.
+        loaders.append(jinja2.FileSystemLoader(str(Path(templates_dir) / "proposal")))
+    loaders.append(jinja2.PackageLoader("renewals.policy", "templates/proposal"))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        money=_money, number=_number, percent=_percent, pct=_pct, date_long=_date_long
+    )
+    return env
+
+
+def available_languages(templates_dir: Path | None = None) -> list[str]:
+    env = _environment(_dir_key(templates_dir))
+    pattern = re.compile(rf"^{TEMPLATE}\.([a-z]{{2,3}}){re.escape(SUFFIX)}$")
+    return sorted({m.group(1) for n in env.list_templates() if (m := pattern.match(n))})
+
+
+def render(
+    context: Mapping[str, Any], language: str | None, *, templates_dir: Path | None = None
+) -> Rendered:
+    """The proposal in `language` (or English, saying so)."""
+    env = _environment(_dir_key(templates_dir))
+    wanted = _language(language)
+    candidates = [wanted] if wanted and wanted != DEFAULT_LANGUAGE else []
+    candidates.append(DEFAULT_LANGUAGE)
+    for candidate in candidates:
+        name = f"{TEMPLATE}.{candidate}{SUFFIX}"
+        try:
+            template = env.get_template(name)
+        except jinja2.TemplateNotFound as exc:
+            if exc.name != name:
+                raise ProposalTemplateError(
+                    f"proposal template {name} refers to {exc.name}, which does not exist"
+                ) from None
+            continue
+        except jinja2.TemplateSyntaxError as exc:
+            raise ProposalTemplateError(
+                f"proposal template {exc.filename or name} line {exc.lineno}: {exc.message}"
+            ) from None
+        note = ""
+        if language and candidate != wanted:
+            note = f"no proposal template in {language!r}: written in English"
+        try:
+            html = template.render({**context, "language": candidate})
+        except jinja2.UndefinedError as exc:
+            raise ProposalTemplateError(
+                f"proposal template {name}: {exc.message}; the context must provide it "
+                "(see docs/proposals.md for the keys)"
+            ) from None
+        except (TypeError, ValueError) as exc:
+            raise ProposalTemplateError(f"proposal template {name}: {exc}") from None
+        return Rendered(html, candidate, name, note)
+    raise ProposalTemplateError(f"no proposal template {TEMPLATE}.{DEFAULT_LANGUAGE}{SUFFIX}")
+
+
+def context(proposal: Proposal, facts: Facts, *, owner: User | None) -> dict[str, Any]:
+    """The keys every proposal template may use (docs/proposals.md)."""
+    renewal = facts.renewal
+    return {
+        "proposal_id": proposal.proposal_id,
+        "as_of": proposal.as_of,
+        "account_name": facts.account.name,
+        "renewal_id": renewal.renewal_id,
+        "renewal_date": renewal.renewal_date,
+        "days_to_renewal": (renewal.renewal_date - proposal.as_of).days,
+        "currency": renewal.currency,
+        "owner_name": owner.name if owner else None,
+        "owner_email": owner.email if owner else renewal.owner_email,
+        "value": proposal.value_summary,
+        "pricing": proposal.options,
+        "options": proposal.options["options"],
+        "chosen": proposal.option,
+        "status": proposal.status,
+        "term_start": date.fromisoformat(proposal.value_summary["term"]["start"]),
+        "term_end": date.fromisoformat(proposal.value_summary["term"]["end"]),
+    }

@@ -1,0 +1,83 @@
+"""Proposal pages (TECH-3): the proposal with its options and reasons, its PDF, and creating one.
+
+Thin: access is checked on the server (renewals.user.access) for every request; the
+work is renewals.proposal.service's.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from renewals.errors import RenewalsError
+from renewals.kit.time import today
+from renewals.proposal import service
+from renewals.proposal.domain import OptionName
+from renewals.renewal import service as renewal_service
+from renewals.user import access
+from renewals.web import deps
+from renewals.web.deps import Db, PageViewer, Web
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/proposals/{proposal_id}")
+def proposal_page(
+    request: Request, proposal_id: int, session: Db, viewer: PageViewer, web: Web
+) -> Response:
+    proposal = service.get(session, proposal_id)
+    access.require_view(session, viewer.user, proposal.account_id, web.policy.web)
+    service.sync_approval(session, proposal)
+    can_edit = access.can_edit_account(session, viewer.user, proposal.account_id, web.policy.web)
+    renewal = renewal_service.get(session, proposal.renewal_id)
+    return deps.render(
+        request,
+        "proposal/show.html",
+        viewer,
+        proposal=proposal,
+        renewal=renewal,
+        summary=proposal.value_summary,
+        pricing=proposal.options,
+        option_names=[o.value for o in OptionName],
+        can_edit=can_edit,
+    )
+
+
+@router.get("/proposals/{proposal_id}/pdf")
+def proposal_pdf(proposal_id: int, session: Db, viewer: PageViewer, web: Web) -> Response:
+    proposal = service.get(session, proposal_id)
+    access.require_view(session, viewer.user, proposal.account_id, web.policy.web)
+    data = service.pdf_bytes(proposal)
+    name = f"proposal-{proposal.proposal_id}-{proposal.renewal_id}.pdf"
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.post("/renewals/{renewal_id}/proposals")
+def create_proposal(
+    renewal_id: str,
+    session: Db,
+    viewer: PageViewer,
+    web: Web,
+    option: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    renewal = renewal_service.get(session, renewal_id)
+    access.require_edit(session, viewer.user, renewal.account_id, web.policy.web)
+    if option and option not in {o.value for o in OptionName}:
+        raise RenewalsError(f"option must be good, better or best, got {option!r}", 422)
+    proposal = service.create(
+        session,
+        renewal_id,
+        option=option or None,
+        by=viewer.user.email,
+        as_of=today(),
+        policy=web.policy,
+        templates_dir=web.settings.templates_dir,
+    )
+    return RedirectResponse(f"/proposals/{proposal.proposal_id}", status_code=303)
