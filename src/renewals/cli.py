@@ -10,6 +10,7 @@ import typer
 from renewals import __version__, commands
 from renewals.concession import commands as concession_commands
 from renewals.config import Settings
+from renewals.contract_doc import commands as contract_commands
 from renewals.demo import commands as demo_commands
 from renewals.escalation import commands as escalation_commands
 from renewals.forecast import commands as forecast_commands
@@ -93,6 +94,7 @@ app.add_typer(winloss_commands.app, name="winloss")
 app.add_typer(forecast_commands.app, name="forecast")
 app.add_typer(model_commands.app, name="model")
 app.add_typer(proposal_commands.app, name="proposal")
+app.add_typer(contract_commands.app, name="contract")
 app.add_typer(proposal_commands.wins_app, name="wins")
 app.add_typer(proposal_commands.roi_app, name="roi")
 app.command("import")(ingest_commands.import_)

@@ -31,6 +31,7 @@ JOB_MODULES = (
     "renewals.save_plan.aftercare_jobs",
     "renewals.winloss.jobs",
     "renewals.forecast.jobs",
+    "renewals.contract_doc.jobs",
 )
 
 
@@ -46,12 +47,21 @@ class JobRun(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
 
+# A job reports its progress as (step, done, total); `renewals run` draws it as a bar with ETA.
+Progress = Callable[[str, int, int], None]
+
+
+def _quiet(step: str, done: int, total: int) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class JobContext:
     session: Session
     policy: Policy
     as_of: date
     settings: Settings
+    progress: Progress = _quiet
 
 
 JobFunc = Callable[[JobContext], str]
@@ -91,16 +101,21 @@ def run_all(
     settings: Settings,
     only: list[str] | None = None,
     on_done: Callable[[JobOutcome], None] | None = None,
+    progress: Progress | None = None,
 ) -> list[JobOutcome]:
-    """Run every registered job for `as_of`, each in its own transaction; stop at a failure."""
+    """Run every registered job for `as_of`, each in its own transaction; stop at a failure.
+
+    `progress` receives (step, done, total) from the jobs that work through the book in
+    account batches, and (job, jobs done, jobs) between jobs."""
     outcomes = []
-    for name, func in jobs().items():
-        if only and name not in only:
-            continue
+    selected = [(n, f) for n, f in jobs().items() if not only or n in only]
+    report = progress or _quiet
+    for index, (name, func) in enumerate(selected):
+        report(name, index, len(selected))
         started = utc_now()
         try:
             with session_scope(engine) as session:
-                detail = func(JobContext(session, policy, as_of, settings))
+                detail = func(JobContext(session, policy, as_of, settings, report))
         except Exception as exc:
             outcome = JobOutcome(name, "failed", f"{type(exc).__name__}: {exc}")
         else:

@@ -1,0 +1,16 @@
+"""Daily-run steps of the contract workflow (TECH-4)."""
+
+from __future__ import annotations
+
+from renewals.contract_doc import domain, service
+from renewals.kit.time import utc_now
+from renewals.scheduler import JobContext, job
+
+
+@job("contract.expire_links", order=97)
+def expire_links(ctx: JobContext) -> str:
+    """Mark sent contracts whose signing link ran out as expired (idempotent: an expired
+    contract is not sent any more, and a link still valid now is left alone)."""
+    cutoff = domain.expire_cutoff(ctx.as_of, utc_now())
+    expired = service.expire_links(ctx.session, cutoff=cutoff)
+    return f"{expired} signing link{'s' if expired != 1 else ''} expired (TECH-4)"
