@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -688,13 +688,15 @@ def forecast(
     as_of: date,
     by: str = "segment",
     days: int | None = None,
+    owners: Collection[str] | None = None,
 ) -> ForecastReport:
     """TECH-5: the renewal forecast by segment, owner, month, quarter or category.
 
     Read from the forecast of `as_of` (or the latest before it). Per group: renewals,
     ARR, expected ARR by the model, expected ARR with the owners' overrides, the
     category counts and ARR, and the at-risk ARR (at_risk and lost). With `days`,
-    only renewals dated up to `as_of + days` (overdue ones included).
+    only renewals dated up to `as_of + days` (overdue ones included); with `owners`,
+    only their renewals (a manager's team, TECH-5).
     """
     if by not in GROUPINGS:
         raise RenewalsError(f"--by must be one of {', '.join(GROUPINGS)}, got {by!r}")
@@ -702,6 +704,8 @@ def forecast(
     query = select(ForecastSnapshot).where(ForecastSnapshot.as_of == day)
     if days is not None:
         query = query.where(ForecastSnapshot.renewal_date <= as_of + timedelta(days=days))
+    if owners is not None:
+        query = query.where(ForecastSnapshot.owner_email.in_(sorted(owners)))
     rows = session.scalars(query.order_by(ForecastSnapshot.renewal_date)).all()
     key = _group_key(by)
     groups: dict[str, GroupForecast] = {}

@@ -1,0 +1,227 @@
+"""Concessions over the JSON API: list, one with its approval chain, request, approve,
+decline; and the approvals inbox (concessions and outbox messages waiting for you).
+
+Authority is enforced on the server by renewals.concession.service (CONC-3): asking to
+approve beyond your role's limit is a 403 whatever the client shows.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import func, or_, select
+
+from renewals.concession import domain as concession_domain
+from renewals.concession import service as concession_service
+from renewals.concession.domain import Rationale
+from renewals.concession.models import Concession
+from renewals.concession.schemas import (
+    Approvals,
+    ConcessionApprove,
+    ConcessionCreate,
+    ConcessionDecline,
+    ConcessionDetail,
+    ConcessionRead,
+)
+from renewals.outbox.models import OutboxMessage
+from renewals.renewal import service as renewal_service
+from renewals.web import api_common as api
+from renewals.web.deps import ApiViewer, Db, Viewer, web
+from renewals.web.tables import page_of
+
+router = APIRouter(tags=["concessions"])
+
+SORTABLE = {
+    "concession_id": Concession.concession_id,
+    "discount_pct": Concession.discount_pct,
+    "requested_at": Concession.requested_at,
+}
+# How many waiting items the approvals inbox shows of each kind.
+INBOX_LIMIT = 200
+
+
+def _detail(
+    request: Request, session: Any, viewer: Viewer, concession: Concession
+) -> dict[str, Any]:
+    matrix = web(request).policy.concessions
+    role = viewer.user.role
+    return {
+        **ConcessionRead.model_validate(concession).model_dump(),
+        "chain": concession_service.steps(session, concession.concession_id),
+        "can_approve": concession.status == concession_service.PENDING
+        and concession_domain.role_covers(role, concession.discount_pct, concession.kinds, matrix),
+        "authority": concession_domain.authority_text(role, matrix),
+    }
+
+
+def _waits_for(concession: Concession, viewer: Viewer) -> bool:
+    return (concession.next_approver_email or "").lower() == viewer.user.email.lower()
+
+
+def _visible(request: Request, session: Any, viewer: Viewer, concession_id: int) -> Concession:
+    """The concession, if the viewer may see its account or it waits for them."""
+    concession = concession_service.get(session, concession_id)
+    if not _waits_for(concession, viewer):
+        api.require_account(request, session, viewer, concession.account_id)
+    return concession
+
+
+@router.get(
+    "/concessions",
+    response_model=api.PageOut[ConcessionRead],
+    responses=api.errors(400),
+    summary="Concessions on accounts in your scope, and those waiting for you",
+)
+def list_concessions(
+    request: Request,
+    session: Db,
+    viewer: ApiViewer,
+    status: Literal["pending", "approved", "declined", "withdrawn"] | None = None,
+    waiting_for_me: Annotated[bool, Query(description="only those routed to you")] = False,
+    renewal_id: api.QueryText = None,
+    account_id: api.QueryText = None,
+    page: api.PageNo = 1,
+    size: api.Size = None,
+    sort: Literal["concession_id", "discount_pct", "requested_at"] = "concession_id",
+    desc: api.Desc = True,
+) -> dict[str, Any]:
+    me = viewer.user.email.lower()
+    mine = func.lower(Concession.next_approver_email) == me
+    if waiting_for_me:
+        stmt = select(Concession).where(mine)
+    else:
+        scope = api.scope(request, session, viewer)
+        stmt = select(Concession).where(or_(mine, api.accounts_in(scope, Concession.account_id)))
+    if status:
+        stmt = stmt.where(Concession.status == status)
+    if renewal_id:
+        stmt = stmt.where(Concession.renewal_id == renewal_id)
+    if account_id:
+        stmt = stmt.where(Concession.account_id == account_id)
+    result = page_of(
+        session,
+        stmt,
+        page=page,
+        size=api.page_size(request, size),
+        sort=sort,
+        desc=desc,
+        sortable=SORTABLE,
+        tiebreak=(Concession.concession_id,),
+        scalars=True,
+    )
+    return api.page_out(result, result.rows)
+
+
+@router.get(
+    "/concessions/{concession_id}",
+    response_model=ConcessionDetail,
+    responses=api.errors(403, 404),
+    summary="One concession with its approval chain (CONC-3, CONC-6)",
+)
+def get_concession(
+    request: Request, session: Db, viewer: ApiViewer, concession_id: api.IntId
+) -> dict[str, Any]:
+    return _detail(request, session, viewer, _visible(request, session, viewer, concession_id))
+
+
+@router.post(
+    "/concessions",
+    status_code=201,
+    response_model=ConcessionDetail,
+    responses=api.errors(400, 403, 404),
+    summary="Request a concession: approved at once within your authority, else routed",
+)
+def request_concession(
+    request: Request, session: Db, viewer: ApiViewer, body: ConcessionCreate
+) -> dict[str, Any]:
+    renewal = renewal_service.get(session, body.renewal_id)
+    api.require_account(request, session, viewer, renewal.account_id, edit=True)
+    concession = concession_service.request(
+        session,
+        renewal.renewal_id,
+        discount_pct=body.discount_pct,
+        kinds=[k.value for k in body.kinds],
+        requested_by=viewer.user.email,
+        give_back=body.give_back.value if body.give_back else None,
+        sunset_clause=body.sunset_clause or None,
+        rationale=Rationale(
+            business_rationale=body.business_rationale,
+            expected_outcome=body.expected_outcome,
+            alternatives_considered=body.alternatives_considered,
+        ),
+        policy=web(request).policy,
+        as_of=body.as_of,
+    )
+    return _detail(request, session, viewer, concession)
+
+
+@router.post(
+    "/concessions/{concession_id}/approve",
+    response_model=ConcessionDetail,
+    responses=api.errors(400, 403, 404, 409),
+    summary="Approve a pending concession (only within your authority, CONC-3)",
+)
+def approve(
+    request: Request,
+    session: Db,
+    viewer: ApiViewer,
+    concession_id: api.IntId,
+    body: ConcessionApprove,
+) -> dict[str, Any]:
+    _visible(request, session, viewer, concession_id)
+    concession = concession_service.approve(
+        session, concession_id, by=viewer.user.email, note=body.note, policy=web(request).policy
+    )
+    return _detail(request, session, viewer, concession)
+
+
+@router.post(
+    "/concessions/{concession_id}/decline",
+    response_model=ConcessionDetail,
+    responses=api.errors(400, 403, 404, 409),
+    summary="Decline a pending concession, saying why (CONC-6)",
+)
+def decline(
+    request: Request,
+    session: Db,
+    viewer: ApiViewer,
+    concession_id: api.IntId,
+    body: ConcessionDecline,
+) -> dict[str, Any]:
+    _visible(request, session, viewer, concession_id)
+    concession = concession_service.decline(
+        session, concession_id, by=viewer.user.email, note=body.note, policy=web(request).policy
+    )
+    return _detail(request, session, viewer, concession)
+
+
+@router.get(
+    "/approvals",
+    response_model=Approvals,
+    responses=api.errors(),
+    summary="What waits for you: concessions routed to you and messages you may approve",
+)
+def approvals(request: Request, session: Db, viewer: ApiViewer) -> dict[str, Any]:
+    me = viewer.user.email.lower()
+    concessions = session.scalars(
+        select(Concession)
+        .where(
+            func.lower(Concession.next_approver_email) == me,
+            Concession.status == concession_service.PENDING,
+        )
+        .order_by(Concession.requested_at)
+        .limit(INBOX_LIMIT)
+    ).all()
+    # TIME-5: the owner, their managers, directors and above may approve a message.
+    scope = api.scope(request, session, viewer)
+    messages = session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == "pending_approval",
+            api.accounts_in(scope, OutboxMessage.account_id, edit=True),
+        )
+        .order_by(OutboxMessage.created_on, OutboxMessage.message_id)
+        .limit(INBOX_LIMIT)
+    ).all()
+    return {"concessions": concessions, "messages": messages}

@@ -1,0 +1,130 @@
+"""Tasks over the JSON API: mine or those in my scope; complete one; snooze one with a reason.
+
+A task may be changed by its owner or by anyone who may edit its account (TECH-5).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import func, or_, select
+
+from renewals.errors import Conflict, NotFound
+from renewals.playbook import service as playbook_service
+from renewals.playbook.models import Task
+from renewals.playbook.schemas import TaskDone, TaskRead, TaskSnooze
+from renewals.web import api_common as api
+from renewals.web.deps import ApiViewer, Db, Viewer
+from renewals.web.tables import page_of
+
+router = APIRouter(tags=["tasks"])
+
+SORTABLE = {"due_date": Task.due_date, "task_id": Task.task_id, "status": Task.status}
+Status = Literal["open", "snoozed", "done", "cancelled", "overdue", "active"]
+
+
+def _read(task: Task, as_of: Any) -> dict[str, Any]:
+    return {
+        **{c: getattr(task, c) for c in TaskRead.model_fields if c != "overdue"},
+        "overdue": task.status == "open" and task.due_date < as_of,
+    }
+
+
+@router.get(
+    "/tasks",
+    response_model=api.PageOut[TaskRead],
+    responses=api.errors(400),
+    summary="List tasks: yours (mine=true) or every task in your scope",
+)
+def list_tasks(
+    request: Request,
+    session: Db,
+    viewer: ApiViewer,
+    mine: Annotated[bool, Query(description="only tasks you own")] = True,
+    status: Annotated[
+        Status, Query(description="active = open or snoozed; overdue = open and past due")
+    ] = "active",
+    owner: api.QueryText = None,
+    account_id: api.QueryText = None,
+    as_of: api.AsOf = None,
+    page: api.PageNo = 1,
+    size: api.Size = None,
+    sort: Literal["due_date", "task_id", "status"] = "due_date",
+    desc: api.Desc = False,
+) -> dict[str, Any]:
+    day = api.day(as_of)
+    stmt = select(Task)
+    if mine:
+        stmt = stmt.where(func.lower(Task.owner_email) == viewer.user.email.lower())
+    else:
+        scope = api.scope(request, session, viewer)
+        stmt = stmt.where(
+            or_(
+                func.lower(Task.owner_email) == viewer.user.email.lower(),
+                api.accounts_in(scope, Task.account_id),
+            )
+        )
+    if status == "active":
+        stmt = stmt.where(Task.status.in_(("open", "snoozed")))
+    elif status == "overdue":
+        stmt = stmt.where(Task.status == "open", Task.due_date < day)
+    else:
+        stmt = stmt.where(Task.status == status)
+    if owner:
+        stmt = stmt.where(func.lower(Task.owner_email) == owner.strip().lower())
+    if account_id:
+        stmt = stmt.where(Task.account_id == account_id)
+    result = page_of(
+        session,
+        stmt,
+        page=page,
+        size=api.page_size(request, size),
+        sort=sort,
+        desc=desc,
+        sortable=SORTABLE,
+        tiebreak=(Task.task_id,),
+        scalars=True,
+    )
+    return api.page_out(result, [_read(t, day) for t in result.rows])
+
+
+def _task_to_change(request: Request, session: Any, viewer: Viewer, task_id: int) -> Task:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    if (task.owner_email or "").lower() != viewer.user.email.lower():
+        api.require_account(request, session, viewer, task.account_id, edit=True)
+    if task.status in ("done", "cancelled"):
+        raise Conflict(f"task {task_id} is already {task.status}")
+    return task
+
+
+@router.post(
+    "/tasks/{task_id}/done",
+    response_model=TaskRead,
+    responses=api.errors(400, 403, 404, 409),
+    summary="Mark a task done (who and when are recorded)",
+)
+def complete(
+    request: Request, session: Db, viewer: ApiViewer, task_id: api.IntId, body: TaskDone
+) -> dict[str, Any]:
+    _task_to_change(request, session, viewer, task_id)
+    task = playbook_service.complete_task(session, task_id, by=viewer.user.email, note=body.note)
+    return _read(task, api.day(None))
+
+
+@router.post(
+    "/tasks/{task_id}/snooze",
+    response_model=TaskRead,
+    responses=api.errors(400, 403, 404, 409),
+    summary="Snooze a task to a later day with a reason",
+)
+def snooze(
+    request: Request, session: Db, viewer: ApiViewer, task_id: api.IntId, body: TaskSnooze
+) -> dict[str, Any]:
+    _task_to_change(request, session, viewer, task_id)
+    task = playbook_service.snooze_task(
+        session, task_id, by=viewer.user.email, until=body.until, reason=body.reason
+    )
+    return _read(task, api.day(None))

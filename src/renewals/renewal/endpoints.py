@@ -1,0 +1,163 @@
+"""Renewals over the JSON API: filters by segment, owner, stage, category and window, and
+one renewal with its decisions and reasons (TECH-5, FUND-1, SEG-1..3, TIME-4)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import and_, func, literal, select
+
+from renewals.account.domain import Segment
+from renewals.account.models import Account
+from renewals.errors import NotFound
+from renewals.forecast import service as forecast_service
+from renewals.forecast.domain import Category
+from renewals.forecast.models import ForecastSnapshot
+from renewals.health.domain import Category as HealthCategory
+from renewals.renewal import service as renewal_service
+from renewals.renewal.domain import OpportunityType, Stage
+from renewals.renewal.models import Renewal
+from renewals.renewal.schemas import RenewalDetail, RenewalRead
+from renewals.user import access
+from renewals.web import api_common as api
+from renewals.web.deps import ApiViewer, Db, web
+from renewals.web.tables import page_of
+
+router = APIRouter(tags=["renewals"])
+
+SORTABLE = {
+    "renewal_date": Renewal.renewal_date,
+    "current_arr": Renewal.current_arr,
+    "likelihood": Renewal.likelihood,
+    "health_score": Renewal.health_score,
+    "stage": Renewal.stage,
+    "segment": Renewal.segment,
+    "account_id": Renewal.account_id,
+}
+SortBy = Literal[
+    "renewal_date", "current_arr", "likelihood", "health_score", "stage", "segment", "account_id"
+]
+
+
+def _row(renewal: Renewal, account_name: str, category: str | None) -> dict[str, Any]:
+    return {
+        **{
+            name: getattr(renewal, name)
+            for name in RenewalRead.model_fields
+            if hasattr(renewal, name)
+        },
+        "account_name": account_name,
+        "signals": list(renewal.signals or []),
+        "forecast_category": category,
+    }
+
+
+@router.get(
+    "/renewals",
+    response_model=api.PageOut[RenewalRead],
+    responses=api.errors(400),
+    summary="List renewals in your scope, filtered and sorted",
+)
+def list_renewals(
+    request: Request,
+    session: Db,
+    viewer: ApiViewer,
+    segment: Segment | None = None,
+    owner: api.QueryText = None,
+    stage: Stage | None = None,
+    category: Annotated[
+        Category | None, Query(description="forecast category in the latest forecast (TECH-5)")
+    ] = None,
+    health: Annotated[
+        HealthCategory | None, Query(description="health category (HEALTH-3)")
+    ] = None,
+    opportunity_type: OpportunityType | None = None,
+    window: Annotated[
+        int | None,
+        Query(ge=0, le=3660, description="renewing within this many days of as_of"),
+    ] = None,
+    open: Annotated[bool, Query(description="only renewals without an outcome")] = True,
+    account_id: api.QueryText = None,
+    as_of: api.AsOf = None,
+    page: api.PageNo = 1,
+    size: api.Size = None,
+    sort: SortBy = "renewal_date",
+    desc: api.Desc = False,
+) -> dict[str, Any]:
+    day = api.day(as_of)
+    scope = api.scope(request, session, viewer)
+    try:
+        forecast_day = forecast_service.snapshot_day(session, as_of=day)
+    except NotFound:
+        forecast_day = None
+    on_day = ForecastSnapshot.as_of == forecast_day if forecast_day else literal(False)
+    stmt = (
+        select(Renewal, Account.name, ForecastSnapshot.category)
+        .join(Account, Account.account_id == Renewal.account_id)
+        .outerjoin(
+            ForecastSnapshot, and_(ForecastSnapshot.renewal_id == Renewal.renewal_id, on_day)
+        )
+        .where(api.accounts_in(scope, Renewal.account_id))
+    )
+    if open:
+        stmt = stmt.where(Renewal.outcome.is_(None))
+    if segment:
+        stmt = stmt.where(Renewal.segment == segment.value)
+    if owner:
+        stmt = stmt.where(func.lower(Renewal.owner_email) == owner.strip().lower())
+    if stage:
+        stmt = stmt.where(Renewal.stage == stage.value)
+    if category:
+        stmt = stmt.where(ForecastSnapshot.category == category.value)
+    if health:
+        stmt = stmt.where(Renewal.health_category == health.value)
+    if opportunity_type:
+        stmt = stmt.where(Renewal.opportunity_type == opportunity_type.value)
+    if window is not None:
+        stmt = stmt.where(
+            Renewal.renewal_date >= day, Renewal.renewal_date <= day + timedelta(days=window)
+        )
+    if account_id:
+        stmt = stmt.where(Renewal.account_id == account_id)
+    result = page_of(
+        session,
+        stmt,
+        page=page,
+        size=api.page_size(request, size),
+        sort=sort,
+        desc=desc,
+        sortable=SORTABLE,
+        tiebreak=(Renewal.renewal_id,),
+    )
+    return api.page_out(result, [_row(*row) for row in result.rows])
+
+
+@router.get(
+    "/renewals/{renewal_id}",
+    response_model=RenewalDetail,
+    responses=api.errors(403, 404),
+    summary="One renewal with every decision, its reasons and rule IDs",
+)
+def get_renewal(
+    request: Request, session: Db, viewer: ApiViewer, renewal_id: api.PathId, as_of: api.AsOf = None
+) -> dict[str, Any]:
+    renewal = renewal_service.get(session, renewal_id)
+    policy = web(request).policy.web
+    access.require_view(session, viewer.user, renewal.account_id, policy)
+    account = session.get(Account, renewal.account_id)
+    snapshot = session.scalars(
+        select(ForecastSnapshot)
+        .where(ForecastSnapshot.renewal_id == renewal_id, ForecastSnapshot.as_of <= api.day(as_of))
+        .order_by(ForecastSnapshot.as_of.desc())
+        .limit(1)
+    ).first()
+    return {
+        **_row(renewal, account.name if account else "", snapshot.category if snapshot else None),
+        "decisions": renewal.decisions or {},
+        "stage_history": renewal_service.stage_history(session, renewal_id),
+        "forecast": snapshot,
+        "closed_on": renewal.closed_on,
+        "can_edit": access.can_edit_account(session, viewer.user, renewal.account_id, policy),
+    }
