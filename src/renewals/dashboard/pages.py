@@ -1,0 +1,132 @@
+"""Role dashboards (TECH-5): GET /home, /manager, /executive. Thin: parse, call the
+dashboard service, render. `?as_of=YYYY-MM-DD` shows another day; `?csv=<table>`
+downloads one table whole."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from renewals.dashboard import service, tables
+from renewals.errors import RenewalsError
+from renewals.kit.time import today
+from renewals.web import deps
+from renewals.web.deps import Db, PageViewer
+
+router = APIRouter(include_in_schema=False)
+
+
+def parse_day(value: str | None) -> date:
+    """`as_of` from the query string (default today, UTC); a bad date is a 400."""
+    if not value:
+        return today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise RenewalsError(f"as_of must be a date (YYYY-MM-DD), got {value!r}") from None
+
+
+@router.get("/home")
+def home_page(
+    request: Request,
+    session: Db,
+    viewer: PageViewer,
+    as_of: str | None = None,
+    csv: str | None = None,
+) -> Response:
+    context = deps.web(request)
+    day = parse_day(as_of)
+    if csv:
+        specs = service.home_specs(session, viewer.user, context.policy, as_of=day)
+        return tables.export(session, specs, csv)
+    data = service.home(session, viewer.user, context.policy, as_of=day)
+    size = context.policy.web.page_size
+    return deps.render(
+        request,
+        "dashboard/home.html",
+        viewer,
+        data=data,
+        pages=tables.pages(session, data.specs, request.query_params, size=size),
+    )
+
+
+@router.get("/manager")
+def manager_page(
+    request: Request,
+    session: Db,
+    viewer: PageViewer,
+    as_of: str | None = None,
+    csv: str | None = None,
+) -> Response:
+    context = deps.web(request)
+    day = parse_day(as_of)
+    service.require_role(viewer.user, service.MANAGER_ROLES, "manager")
+    if csv:
+        specs, _ = service.manager_specs(session, viewer.user, context.policy, as_of=day)
+        return tables.export(session, specs, csv)
+    data = service.manager(session, viewer.user, context.policy, as_of=day)
+    size = context.policy.web.page_size
+    return deps.render(
+        request,
+        "dashboard/manager.html",
+        viewer,
+        data=data,
+        pages=tables.pages(session, data.specs, request.query_params, size=size),
+    )
+
+
+@router.get("/executive")
+def executive_page(
+    request: Request,
+    session: Db,
+    viewer: PageViewer,
+    as_of: str | None = None,
+    csv: str | None = None,
+    trend: str = "quarter",
+) -> Response:
+    context = deps.web(request)
+    day = parse_day(as_of)
+    service.require_role(viewer.user, service.EXECUTIVE_ROLES, "executive")
+    if csv:
+        specs, _ = service.executive_specs(session, context.policy, as_of=day, trend_by=trend)
+        return tables.export(session, specs, csv)
+    data = service.executive(session, viewer.user, context.policy, as_of=day, trend_by=trend)
+    size = context.policy.web.page_size
+    return deps.render(
+        request,
+        "dashboard/executive.html",
+        viewer,
+        data=data,
+        pages=tables.pages(session, data.specs, request.query_params, size=size),
+    )
+
+
+# --- shared by the work-queue pages (tasks, concessions, outbox) -----------------------------
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request", "").lower() == "true"
+
+
+def back_to(request: Request, default: str) -> str:
+    """Where a form returns to: the Referer when it is this site, else `default`."""
+    referer = request.headers.get("referer", "")
+    if not referer:
+        return default
+    parts = urlsplit(referer)
+    same_site = (not parts.netloc or parts.netloc == request.url.netloc) and parts.scheme in (
+        "",
+        request.url.scheme,
+    )
+    path = parts.path or "/"
+    if not same_site or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return default
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
+def redirect_back(request: Request, default: str) -> Response:
+    return RedirectResponse(back_to(request, default), status_code=303)

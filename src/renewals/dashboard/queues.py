@@ -1,0 +1,359 @@
+"""Work queues (TECH-5): my tasks, the approvals inbox, one concession's full record.
+
+The pages in playbook/, concession/ and outbox/ stay thin: they read their filters,
+call these functions and the owning domain's service, and render. Deciding (completing
+a task, approving a concession or a message) is always the owning domain's service,
+which enforces authority on the server (CONC-3, TIME-5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from renewals.account.models import Account
+from renewals.concession import domain as concession_domain
+from renewals.concession import service as concession_service
+from renewals.concession.models import Concession, ConcessionStep
+from renewals.dashboard.service import TASK_HEADER, TASK_SORTS, owners_clause, task_csv, task_stmt
+from renewals.dashboard.tables import ListSpec, TableSpec
+from renewals.errors import Forbidden, RenewalsError
+from renewals.playbook.models import Task
+from renewals.policy.domain import Concessions, Policy
+from renewals.renewal.models import Renewal
+from renewals.user.access import Scope, scope_for
+from renewals.user.models import User
+
+TASK_STATUSES = ("open", "snoozed", "done", "cancelled", "all")
+DUE_WINDOWS = ("overdue", "0", "7", "30", "90")
+
+
+# --- tasks -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    owner: str  # "" = me, "team" = everyone in my scope, or one person's email
+    status: str
+    due: str  # "" = any day, "overdue", or N = due within N days
+
+    def describe(self, user: User) -> str:
+        who = {"": "your", "team": "your team's"}.get(self.owner, f"{self.owner}'s")
+        what = {"all": "tasks"}.get(self.status, f"{self.status} tasks")
+        when = ""
+        if self.due == "overdue":
+            when = ", overdue"
+        elif self.due:
+            when = f", due within {self.due} days" if self.due != "0" else ", due today or before"
+        return f"{who} {what}{when}"
+
+
+def task_filters(owner: str | None, status: str | None, due: str | None) -> TaskFilters:
+    """Validate the /tasks filters (a bad value is a 400 naming the choices)."""
+    status = status or "open"
+    if status not in TASK_STATUSES:
+        raise RenewalsError(f"status must be one of {', '.join(TASK_STATUSES)}, got {status!r}")
+    due = due or ""
+    if due and due not in DUE_WINDOWS and not due.isdigit():
+        raise RenewalsError(
+            f"due must be overdue or a number of days ({', '.join(DUE_WINDOWS[1:])}), got {due!r}"
+        )
+    return TaskFilters((owner or "").strip().lower(), status, due)
+
+
+def task_owners(session: Session, user: User, policy: Policy, owner: str) -> Scope:
+    """Whose tasks to list: mine by default; a manager may pick their team or one person in
+    it (TECH-5 scope); anyone else is refused (403)."""
+    if not owner or owner == user.email.lower():
+        return Scope(False, frozenset({user.email}), False)
+    scope = scope_for(session, user, policy.web)
+    if owner == "team":
+        if not scope.everything and len(scope.owners) <= 1:
+            raise Forbidden(f"{user.email} ({user.role}) has no team: only your own tasks")
+        return scope
+    if not scope.covers_owner(owner) and owner not in {o.lower() for o in scope.owners}:
+        raise Forbidden(f"{user.email} ({user.role}) may not see {owner}'s tasks (TECH-5)")
+    return Scope(False, frozenset({owner}), False)
+
+
+def tasks_spec(
+    session: Session, user: User, policy: Policy, filters: TaskFilters, *, as_of: date
+) -> TableSpec:
+    """The task queue for these filters, sortable and paged in the database."""
+    owners = task_owners(session, user, policy, filters.owner)
+    stmt = task_stmt().where(owners_clause(Task.owner_email, owners))
+    if filters.status != "all":
+        stmt = stmt.where(Task.status == filters.status)
+    if filters.due == "overdue":
+        stmt = stmt.where(Task.status == "open", Task.due_date < as_of)
+    elif filters.due:
+        stmt = stmt.where(Task.due_date <= as_of + timedelta(days=int(filters.due)))
+    return TableSpec(
+        name="tasks",
+        stmt=stmt.order_by(Task.due_date, Task.task_id),
+        sortable=TASK_SORTS,
+        header=TASK_HEADER,
+        row=task_csv(as_of),
+        default_sort="due",
+        tiebreak=(Task.task_id,),
+    )
+
+
+def team_members(session: Session, user: User, policy: Policy) -> list[str]:
+    """The people a manager may pick in the owner filter (empty for others)."""
+    scope = scope_for(session, user, policy.web)
+    if scope.everything:
+        return sorted(e for e in session.scalars(select(Task.owner_email).distinct()) if e)
+    return sorted(scope.owners) if len(scope.owners) > 1 else []
+
+
+def task_row(session: Session, task_id: int) -> Any:
+    """One task as the queue shows it (for the HTMX row fragment)."""
+    row = session.execute(task_stmt().where(Task.task_id == task_id)).first()
+    if row is None:
+        raise RenewalsError(f"no task {task_id}", 404)
+    return row
+
+
+def task_account(session: Session, task_id: int) -> str:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise RenewalsError(f"no task {task_id}", 404)
+    return task.account_id
+
+
+# --- concessions ---------------------------------------------------------------------------
+
+
+def _article(word: str) -> str:
+    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
+
+
+def needs_text(discount_pct: float, kinds: list[str], required_role: str, c: Concessions) -> str:
+    """CONC-3 in words: who must approve and why the role below may not, e.g. "needs a
+    director: 20% is above a manager's 15% (CONC-3)"."""
+    roles = [a.role.value for a in c.approval]
+    if required_role not in roles:
+        return f"needs {_article(required_role)} (CONC-3)"
+    rank = roles.index(required_role)
+    if rank == 0:
+        return f"within {_article(required_role)}'s authority (CONC-3)"
+    below = c.approval[rank - 1]
+    why: list[str] = []
+    if discount_pct > below.max_discount_pct:
+        why.append(
+            f"{discount_pct:g}% is above {_article(below.role.value)}'s {below.max_discount_pct:g}%"
+        )
+    grants = sorted(
+        {
+            concession_domain.GRANT_FOR[concession_domain.ConcessionKind(k)]
+            for k in kinds
+            if k in concession_domain.ConcessionKind.__members__
+            and concession_domain.ConcessionKind(k) in concession_domain.GRANT_FOR
+        }
+        - set(below.grants)
+    )
+    if grants:
+        why.append(f"{', '.join(grants)} is beyond {_article(below.role.value)}'s authority")
+    if concession_domain.is_emergency(discount_pct, c) and not why:
+        why.append(
+            f"{discount_pct:g}% is an emergency discount ({c.guide.emergency_min_pct:g}%+, CONC-2)"
+        )
+    return (
+        f"needs {_article(required_role)}: "
+        + "; ".join(why or ["the matrix says so"])
+        + " (CONC-3)"
+    )
+
+
+@dataclass(frozen=True)
+class ConcessionView:
+    concession: Concession
+    steps: list[ConcessionStep]
+    renewal: Renewal | None
+    account_name: str
+    needs: str
+    next_approver: User | None
+    routing_note: str | None
+    viewer_authority: str
+    can_approve: bool
+    can_decide: bool
+    is_next: bool
+    matrix: list[dict[str, Any]]
+
+
+def concession_view(
+    session: Session, concession_id: int, user: User, policy: Policy
+) -> ConcessionView:
+    """CONC-6: a concession's full documentation, its approval chain, who must approve
+    next and why, and what this viewer may do with it."""
+    c = concession_service.get(session, concession_id)
+    steps = concession_service.steps(session, concession_id)
+    account = session.get(Account, c.account_id)
+    renewal = session.get(Renewal, c.renewal_id)
+    rules = policy.concessions
+    next_user = (
+        session.scalar(select(User).where(User.email == c.next_approver_email))
+        if c.next_approver_email
+        else None
+    )
+    routing = next(
+        (s.note for s in reversed(steps) if s.action in ("requested", "forwarded")), None
+    )
+    is_next = (c.next_approver_email or "").lower() == user.email.lower()
+    covers = concession_domain.role_covers(user.role, c.discount_pct, c.kinds, rules)
+    pending = c.status == concession_service.PENDING
+    return ConcessionView(
+        concession=c,
+        steps=steps,
+        renewal=renewal,
+        account_name=account.name if account else c.account_id,
+        needs=needs_text(c.discount_pct, list(c.kinds), c.required_role, rules),
+        next_approver=next_user,
+        routing_note=routing,
+        viewer_authority=concession_domain.authority_text(user.role, rules),
+        can_approve=pending and covers,
+        can_decide=pending and (covers or is_next),
+        is_next=is_next,
+        matrix=[
+            {
+                "role": a.role.value,
+                "max_discount_pct": a.max_discount_pct,
+                "grants": list(a.grants),
+                "required": a.role.value == c.required_role,
+            }
+            for a in rules.approval
+        ],
+    )
+
+
+def require_view_concession(
+    session: Session, concession: Concession, user: User, policy: Policy
+) -> None:
+    """Who may read a concession: those who may see its account, and its approvers."""
+    from renewals.user.access import can_view_account
+
+    involved = {concession.requested_by.lower(), (concession.next_approver_email or "").lower()}
+    involved |= {
+        s.actor_email.lower() for s in concession_service.steps(session, concession.concession_id)
+    }
+    if user.email.lower() in involved:
+        return
+    if not can_view_account(session, user, concession.account_id, policy.web):
+        raise Forbidden(f"{user.email} may not see concession {concession.concession_id}")
+
+
+def approvals_spec(session: Session, user: User, policy: Policy) -> ListSpec:
+    """Concessions waiting for this user's decision (CONC-3), oldest first."""
+    waiting = concession_service.list_concessions(
+        session, status=concession_service.PENDING, approver=user.email, limit=1000
+    )
+    names = dict(
+        session.execute(
+            select(Account.account_id, Account.name).where(
+                Account.account_id.in_({c.account_id for c in waiting} or {""})
+            )
+        ).all()
+    )
+    rules = policy.concessions
+    rows = [
+        {
+            "id": c.concession_id,
+            "renewal_id": c.renewal_id,
+            "account_id": c.account_id,
+            "account": names.get(c.account_id, c.account_id),
+            "discount_pct": c.discount_pct,
+            "kinds": ", ".join(c.kinds),
+            "requested_by": c.requested_by,
+            "requested_at": c.requested_at,
+            "required_role": c.required_role,
+            "risk_severity": c.risk_severity,
+            "arr": (c.rationale or {}).get("account_arr"),
+            "currency": (c.rationale or {}).get("currency"),
+            "needs": needs_text(c.discount_pct, list(c.kinds), c.required_role, rules),
+            "warnings": len((c.evaluation or {}).get("warnings", [])),
+        }
+        for c in waiting
+    ]
+    return ListSpec(
+        name="approvals",
+        rows=rows,
+        sortable={
+            "requested": lambda r: r["requested_at"],
+            "account": lambda r: r["account"],
+            "discount": lambda r: r["discount_pct"],
+            "arr": lambda r: r["arr"],
+            "role": lambda r: (
+                [a.role.value for a in rules.approval].index(r["required_role"])
+                if r["required_role"] in [a.role.value for a in rules.approval]
+                else 99
+            ),
+        },
+        header=(
+            "concession_id",
+            "renewal_id",
+            "account_id",
+            "account",
+            "discount_pct",
+            "kinds",
+            "requested_by",
+            "requested_at",
+            "required_role",
+            "risk_severity",
+            "arr",
+            "currency",
+            "needs",
+        ),
+        row=lambda r: [
+            r["id"],
+            r["renewal_id"],
+            r["account_id"],
+            r["account"],
+            r["discount_pct"],
+            r["kinds"],
+            r["requested_by"],
+            r["requested_at"].isoformat(),
+            r["required_role"],
+            r["risk_severity"],
+            r["arr"],
+            r["currency"],
+            r["needs"],
+        ],
+        default_sort="requested",
+    )
+
+
+@dataclass(frozen=True)
+class RequestForm:
+    """What the concession form shows about the renewal (CONC-6 documents these)."""
+
+    renewal: Renewal
+    account_name: str
+    kinds: list[str]
+    give_backs: list[str]
+    authority: str
+    matrix: list[dict[str, Any]]
+    days_left: int
+
+
+def request_form(
+    session: Session, renewal: Renewal, user: User, policy: Policy, *, as_of: date
+) -> RequestForm:
+    account = session.get(Account, renewal.account_id)
+    rules = policy.concessions
+    return RequestForm(
+        renewal=renewal,
+        account_name=account.name if account else renewal.account_id,
+        kinds=[k.value for k in concession_domain.ConcessionKind if k != "discount"],
+        give_backs=[g.value for g in concession_domain.GiveBack],
+        authority=concession_domain.authority_text(user.role, rules),
+        matrix=[
+            {"role": a.role.value, "max_discount_pct": a.max_discount_pct, "grants": list(a.grants)}
+            for a in rules.approval
+        ],
+        days_left=(renewal.renewal_date - as_of).days,
+    )

@@ -1,0 +1,183 @@
+"""Role dashboards (TECH-5) on a generated book after the daily run: what each role sees,
+numbers that match the services, the 403s, sorting, paging and CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from dashboard.book import PASSWORD, POLICY, TODAY, built_book, client_for, people
+from sqlalchemy import Engine, select
+
+from renewals.account.models import Account
+from renewals.config import Settings
+from renewals.db import session_scope
+from renewals.forecast import service as forecast_service
+from renewals.renewal.models import Renewal
+from renewals.user import auth
+from renewals.user.models import User
+
+WINDOW_END = TODAY + timedelta(days=POLICY.run.renewal_window_days)
+
+
+@pytest.fixture
+def book(engine: Engine, tmp_path: Path):  # type: ignore[no-untyped-def]
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[web]\npage_size = 5               # TECH-5: small pages to test paging\n")
+    settings = built_book(engine, tmp_path, policy_file=policy)
+    return engine, settings, people(engine)
+
+
+def _open_renewals(engine: Engine, owner: str) -> list[Renewal]:
+    with session_scope(engine) as session:
+        rows = session.scalars(
+            select(Renewal).where(
+                Renewal.owner_email == owner, Renewal.stage.not_in(("closed_won", "closed_lost"))
+            )
+        ).all()
+        session.expunge_all()
+        return list(rows)
+
+
+def _csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_the_csm_home_shows_their_renewals_pipeline_and_risk(book) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, who = book
+    client, _ = client_for(settings, who.csm)
+    mine = _open_renewals(engine, who.csm)
+    in_window = [r for r in mine if r.renewal_date <= WINDOW_END]
+    at_risk = [r for r in mine if r.opportunity_type == "at_risk"]
+    assert in_window and at_risk
+
+    page = client.get(f"/home?as_of={TODAY}")
+    assert page.status_code == 200
+    html = page.text
+    assert f'>{len(in_window)}</div><div class="label">renewals in the next 90 days' in html
+    assert (
+        f'>{len(at_risk) and sum(r.renewal_date <= WINDOW_END for r in at_risk)}</div><div class="label">at risk'
+        in html
+    )
+    # Paged by the policy's page_size (5), with the total.
+    assert f"{len(in_window):,} rows" in html or len(in_window) <= 5
+    # The pipeline chart is a Chart.js spec with titled axes, counts per stage as stored.
+    spec = json.loads(
+        re.search(r"data-chart='([^']+)'", html)
+        .group(1)
+        .replace("&#34;", '"')
+        .replace("&amp;", "&")
+    )
+    stages = spec["data"]["labels"]
+    counts = dict(zip(stages, spec["data"]["datasets"][2]["data"], strict=True))
+    for stage, n in counts.items():
+        assert n == sum(r.stage == stage for r in mine)
+    assert spec["options"]["scales"]["x"]["title"]["text"].startswith("Stage")
+
+    # CSV: every renewal in the window, not one page; nobody else's.
+    rows = _csv(client.get(f"/home?as_of={TODAY}&csv=renewals").text)
+    assert {r["renewal_id"] for r in rows} == {r.renewal_id for r in in_window}
+    assert {r["owner"] for r in rows} == {who.csm}
+    risky = _csv(client.get(f"/home?as_of={TODAY}&csv=at_risk").text)
+    assert {r["renewal_id"] for r in risky} == {r.renewal_id for r in at_risk}
+
+    # Sorted by ARR, largest first: the first row is the largest renewal.
+    sorted_page = client.get(f"/home?as_of={TODAY}&renewals_sort=arr&renewals_desc=1").text
+    biggest = max(in_window, key=lambda r: r.current_arr)
+    table = sorted_page.split('id="t-renewals"')[1]
+    first = re.search(r'<a href="/accounts/([^"]+)">', table).group(1)
+    assert first == biggest.account_id
+    assert client.get(f"/home?as_of={TODAY}&renewals_sort=nope").status_code == 400
+    assert client.get(f"/home?as_of={TODAY}&csv=nope").status_code == 400
+    assert client.get("/home?as_of=yesterday").status_code == 400
+
+    # Another CSM's accounts are not on this home page.
+    others = _open_renewals(engine, who.other_csm)
+    with session_scope(engine) as session:
+        other_names = {session.get(Account, r.account_id).name for r in others}
+        my_names = {session.get(Account, r.account_id).name for r in mine}
+    assert not any(f">{n}</a>" in html for n in other_names - my_names)
+
+
+def test_manager_and_executive_pages_are_for_their_roles(book) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, who = book
+    csm, _ = client_for(settings, who.csm)
+    assert csm.get("/manager").status_code == 403
+    assert "TECH-5" in csm.get("/executive").text
+    assert csm.get("/executive").status_code == 403
+    manager, _ = client_for(settings, who.manager)
+    assert manager.get(f"/executive?as_of={TODAY}").status_code == 403
+    page = manager.get(f"/manager?as_of={TODAY}")
+    assert page.status_code == 200
+
+    # The team forecast is the forecast service's, by owner, for the team only.
+    with session_scope(engine) as session:
+        report = forecast_service.forecast(
+            session, POLICY, as_of=TODAY, by="owner", days=POLICY.run.renewal_window_days
+        )
+        team = {
+            e for e in session.scalars(select(User.email).where(User.manager_email == who.manager))
+        } | {who.manager}
+    rows = _csv(manager.get(f"/manager?as_of={TODAY}&csv=forecast").text)
+    expected = {g.key: g for g in report.groups if g.key in team}
+    assert {r["owner"] for r in rows} == set(expected)
+    for r in rows:
+        assert float(r["expected_arr"]) == pytest.approx(float(expected[r["owner"]].expected_arr))
+        assert int(r["renewals"]) == expected[r["owner"]].renewals
+
+    # Completion rates: done / due per owner, the same counts as the task table.
+    completion = _csv(manager.get(f"/manager?as_of={TODAY}&csv=completion").text)
+    assert completion and {r["owner"] for r in completion} <= team
+    for r in completion:
+        due, done = int(r["tasks_due"]), int(r["done"])
+        assert float(r["completion_rate"] or 0) == pytest.approx(done / due if due else 0)
+
+    # Stalled renewals carry their reasons with rule IDs.
+    stalled = _csv(manager.get(f"/manager?as_of={TODAY}&csv=stalled").text)
+    assert stalled, "the generated book has overdue playbook tasks"
+    for r in stalled:
+        assert re.search(r"(LEARN-2|TIME-4|TIME-5):", r["reasons"])
+        assert r["owner"] in team
+
+    director, _ = client_for(settings, who.director)
+    executive = director.get(f"/executive?as_of={TODAY}")
+    assert executive.status_code == 200
+    assert "forecast.target_nrr_rate" in executive.text
+    with session_scope(engine) as session:
+        retention = forecast_service.retention(
+            session, POLICY, as_of=TODAY, quarters=POLICY.dashboard.trend_quarters
+        )
+    trend = _csv(director.get(f"/executive?as_of={TODAY}&csv=trend").text)
+    assert [r["period"] for r in trend] == [q.quarter.key for q in retention.history]
+    for row, q in zip(trend, retention.history, strict=True):
+        assert int(row["closed"]) == q.retention.contracts
+    monthly = _csv(director.get(f"/executive?as_of={TODAY}&trend=month&csv=trend").text)
+    assert len(monthly) == POLICY.dashboard.trend_months
+    wins = _csv(director.get(f"/executive?as_of={TODAY}&csv=wins").text)
+    losses = _csv(director.get(f"/executive?as_of={TODAY}&csv=losses").text)
+    assert wins and losses
+    assert [float(r["won_arr"]) for r in wins] == sorted(
+        (float(r["won_arr"]) for r in wins), reverse=True
+    )
+    assert all(r["outcome"] in ("churned", "downgraded") for r in losses)
+
+
+def test_an_empty_book_explains_what_to_do(engine: Engine, tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        data_dir=tmp_path / "data",
+        secret_key="page-tests",
+    )
+    with session_scope(engine) as session:
+        user = User(email="nora@example.com", name="Nora", role="csm", active=True)
+        session.add(user)
+        auth.set_password(session, user, PASSWORD, actor="test")
+    client, _ = client_for(settings, "nora@example.com")
+    html = client.get("/home").text
+    assert "No renewals in the next 90 days" in html
+    assert "renewals import" in html and "renewals run" in html
