@@ -136,14 +136,32 @@ def test_unknown_job_is_a_usage_error(env: dict[str, str]) -> None:
 def test_demo_end_to_end(env: dict[str, str], tmp_path: Path) -> None:
     result = runner.invoke(
         app,
-        ["demo", "--accounts", "80", "--as-of", "2026-11-24", "--dir", str(tmp_path / "demo")],
+        [
+            "demo",
+            "--accounts",
+            "80",
+            "--as-of",
+            "2026-11-24",
+            "--dir",
+            str(tmp_path / "demo"),
+            "--no-serve",
+        ],
         env=env,
     )
     assert result.exit_code == 0, result.output
     assert "Book of business as of 2026-11-24: 80 accounts" in result.output
     again = runner.invoke(
         app,
-        ["demo", "--accounts", "80", "--as-of", "2026-11-24", "--dir", str(tmp_path / "demo")],
+        [
+            "demo",
+            "--accounts",
+            "80",
+            "--as-of",
+            "2026-11-24",
+            "--dir",
+            str(tmp_path / "demo"),
+            "--no-serve",
+        ],
         env=env,
     )
     assert again.exit_code == 0, again.output
@@ -155,7 +173,9 @@ def test_demo_refuses_a_database_with_other_imports(env: dict[str, str], tmp_pat
         runner.invoke(app, ["import", str(write_book(tmp_path / "book"))], env=env).exit_code == 0
     )
     result = runner.invoke(
-        app, ["demo", "--accounts", "20", "--dir", str(tmp_path / "demo")], env=env
+        app,
+        ["demo", "--accounts", "20", "--dir", str(tmp_path / "demo"), "--no-serve"],
+        env=env,
     )
     assert result.exit_code == 1
     assert "already holds data imported from" in result.output

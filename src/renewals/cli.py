@@ -26,6 +26,7 @@ from renewals.renewal import commands as renewal_commands
 from renewals.renewal import export_commands
 from renewals.save_plan import commands as save_commands
 from renewals.signal import commands as signal_commands
+from renewals.user import commands as user_commands
 from renewals.web import commands as web_commands
 from renewals.winloss import commands as winloss_commands
 
@@ -93,6 +94,7 @@ app.add_typer(escalation_commands.app, name="escalation")
 app.add_typer(winloss_commands.app, name="winloss")
 app.add_typer(forecast_commands.app, name="forecast")
 app.add_typer(model_commands.app, name="model")
+app.add_typer(user_commands.app, name="user")
 app.add_typer(proposal_commands.app, name="proposal")
 app.add_typer(contract_commands.app, name="contract")
 app.add_typer(proposal_commands.wins_app, name="wins")

@@ -1,14 +1,19 @@
-"""`renewals demo-data` and `renewals demo`: a generated book of business to try everything on."""
+"""`renewals demo-data` and `renewals demo`: a generated book of business to try everything on.
+
+`renewals demo` ends by serving the web app with one signed-in identity per role; the
+demo password below is for the demo only (docs/demo.md, docs/web.md).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from renewals.commands import print_summary
 from renewals.db import session_scope
@@ -17,6 +22,9 @@ from renewals.ingest.models import ImportRun
 from renewals.kit.cli import console, fail, parse_as_of, progress_bar, state
 from renewals.policy.service import PolicyError
 from renewals.scheduler import run_all
+from renewals.user import service as user_service
+from renewals.user.models import User
+from renewals.web import commands as web_commands
 
 if TYPE_CHECKING:
     from renewals.demo.generator import BookStats
@@ -26,6 +34,11 @@ Seed = Annotated[int, typer.Option(help="Random seed: the same seed and date giv
 AsOf = Annotated[
     str | None, typer.Option(help="The book's 'today' (YYYY-MM-DD); default today (UTC).")
 ]
+
+# For the demo only: every demo user without a password gets this one. Never use the
+# demo database for real data (docs/demo.md).
+DEMO_PASSWORD = "renewals-demo"
+DEMO_ADMIN = ("admin@renewals.example", "Demo Admin")
 
 
 def _print_stats(directory: Path, stats: BookStats) -> None:
@@ -76,11 +89,26 @@ def demo(
     force: Annotated[
         bool, typer.Option(help="Load the demo even into a database that holds other imports.")
     ] = False,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve/--no-serve",
+            help="End by serving the web app until Ctrl-C (--no-serve: just load the demo).",
+        ),
+    ] = True,
+    host: Annotated[
+        str, typer.Option(help="Interface the web app listens on; 0.0.0.0 for every interface.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port of the web app.", min=1, max=65535)] = 8000,
 ) -> None:
     """Try renewals in one command: generate a demo book, import it, run the daily job,
-    and print the summary. Uses ./renewals.db unless --db says otherwise.
+    print the summary, then serve the web app (http://127.0.0.1:8000/) until Ctrl-C.
+    Uses ./renewals.db unless --db says otherwise.
 
-    Safe to repeat: the same seed and date give the same book and the import updates by id.
+    Prints one demo user per role (a CSM with at-risk accounts, a second CSM, a manager,
+    a director, a VP, an executive, an admin) with the demo password, "renewals-demo",
+    for the demo only. Safe to repeat: the same seed and date give the same book and
+    the import updates by id; passwords already set are kept.
     """
     app_state = state(ctx)
     settings = app_state.settings
@@ -131,6 +159,13 @@ def demo(
         "`renewals export renewals --format csv -o renewals.csv`, `renewals policy show`, "
         "`renewals import DIR` for your own data (docs/data-format.md)."
     )
+    logins = demo_logins(engine)
+    _print_logins(logins, f"http://{host}:{port}/")
+    if serve:
+        console.print()
+        web_commands.serve(ctx, host=host, port=port)
+    else:
+        console.print("\nStart the web app with `renewals serve` and sign in as one of them.")
 
 
 def _example_renewal(engine: Engine, day: date) -> str | None:
@@ -144,3 +179,99 @@ def _example_renewal(engine: Engine, day: date) -> str | None:
             .order_by(Renewal.renewal_date, Renewal.renewal_id)
             .limit(1)
         )
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+    name: str
+    why: str
+
+
+def demo_logins(engine: Engine) -> list[DemoLogin]:
+    """One user per role to sign in as, each with a password (the demo password if unset).
+
+    The first CSM owns the most open at-risk renewals; the manager and director are
+    their chain, so the team views show the same accounts. An admin is created when
+    the book has none.
+    """
+    from renewals.renewal.models import Renewal
+
+    with session_scope(engine) as session:
+        users = {u.email: u for u in session.scalars(select(User).where(User.active.is_(True)))}
+        if not any(u.role == "admin" for u in users.values()):
+            admin = user_service.add_user(
+                session,
+                email=DEMO_ADMIN[0],
+                name=DEMO_ADMIN[1],
+                role="admin",
+                manager_email=None,
+                password=None,
+                actor="demo",
+            )
+            users[admin.email] = admin
+        user_service.set_missing_passwords(session, DEMO_PASSWORD, actor="demo")
+        open_by_owner = dict(
+            session.execute(
+                select(Renewal.owner_email, func.count())
+                .where(Renewal.outcome.is_(None))
+                .group_by(Renewal.owner_email)
+            ).all()
+        )
+        at_risk_by_owner = dict(
+            session.execute(
+                select(Renewal.owner_email, func.count())
+                .where(Renewal.outcome.is_(None), Renewal.opportunity_type == "at_risk")
+                .group_by(Renewal.owner_email)
+            ).all()
+        )
+        csms = sorted(
+            (u for u in users.values() if u.role == "csm"),
+            key=lambda u: (
+                -at_risk_by_owner.get(u.email, 0),
+                -open_by_owner.get(u.email, 0),
+                u.email,
+            ),
+        )
+        logins: list[DemoLogin] = []
+
+        def add(role: str, user: User | None, why: str) -> None:
+            if user is not None:
+                logins.append(DemoLogin(role, user.email, user.name, why))
+
+        def first(role: str, preferred: str | None = None) -> User | None:
+            if preferred and preferred in users and users[preferred].role == role:
+                return users[preferred]
+            return min(
+                (u for u in users.values() if u.role == role), key=lambda u: u.email, default=None
+            )
+
+        lead = csms[0] if csms else None
+        if lead is not None:
+            add("csm", lead, f"owns {at_risk_by_owner.get(lead.email, 0)} open at-risk renewal(s)")
+        if len(csms) > 1:
+            second = csms[1]
+            add("csm", second, f"another CSM ({open_by_owner.get(second.email, 0)} open renewals)")
+        manager = first("manager", lead.manager_email if lead else None)
+        add("manager", manager, "the first CSM's manager: sees the team")
+        director = first("director", manager.manager_email if manager else None)
+        add("director", director, "sees every account; approves up to the director limit (CONC-3)")
+        add("vp", first("vp"), "sees every account; approves above the director limit (CONC-3)")
+        add("executive", first("executive"), "the executive dashboard")
+        add("admin", first("admin"), "also the audit log and the users (/audit, /users)")
+        return logins
+
+
+def _print_logins(logins: list[DemoLogin], url: str) -> None:
+    table = Table(title=f"Sign in at {url} (password for every demo user: {DEMO_PASSWORD})")
+    for column in ("role", "email", "name", "why this one"):
+        table.add_column(column)
+    for login in logins:
+        table.add_row(login.role, login.email, login.name, login.why)
+    console.print()
+    console.print(table)
+    console.print(
+        f"The password [bold]{DEMO_PASSWORD}[/] is for the demo only: change it with "
+        "`renewals user password EMAIL` before anyone else can reach this server."
+    )

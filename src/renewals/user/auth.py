@@ -3,23 +3,26 @@
 Raw session ids and API tokens are random and shown once; only their SHA-256 is
 stored, so a copy of the database does not let anyone sign in. Login failures are
 audited (never with the password) and lock the user out after
-`web.lockout_failures` in a row for `web.lockout_minutes`.
+`web.lockout_failures` in a row for `web.lockout_minutes`; once the lock has run
+out the count starts again from zero. Setting a password, or deactivating a user,
+ends their sessions.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from renewals.audit import service as audit
-from renewals.errors import RenewalsError
+from renewals.errors import Conflict, NotFound, RenewalsError
 from renewals.policy.domain import Web
 from renewals.user.models import ApiToken, User, WebSession
 
@@ -27,6 +30,11 @@ _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD_LENGTH = 10
+SLIDE_EVERY = timedelta(minutes=1)
+MAX_PASSWORD_LENGTH = 1024  # the login form's limit; longer is a denial-of-service vector
+# What the audit may keep of a failed sign-in's "email": only something shaped like an
+# address, so a password typed into the email field is never written down.
+_EMAIL_SHAPE = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 
 
 class LoginFailed(RenewalsError):
@@ -43,6 +51,8 @@ def _sha256(raw: str) -> str:
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise RenewalsError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise RenewalsError(f"a password may have at most {MAX_PASSWORD_LENGTH} characters")
     return _hasher.hash(password)
 
 
@@ -53,13 +63,38 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def set_password(session: Session, user: User, password: str, *, actor: str) -> None:
-    user.password_hash = hash_password(password)
+def set_password(
+    session: Session, user: User, password: str, *, actor: str, password_hash: str | None = None
+) -> None:
+    """Set (or reset) a password, lift any lock and sign the user out everywhere.
+
+    `password_hash` lets a caller that gives many users the same password (the demo)
+    hash it once; the audit never holds the password or its hash.
+    """
+    user.password_hash = password_hash or hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
+    end_sessions(session, user.email)
     audit.record(
         session, actor=actor, action="user.password_set", entity="user", entity_id=user.email
     )
+
+
+def end_sessions(session: Session, email: str) -> int:
+    """Sign a user out of every browser; returns how many sessions ended."""
+    result = session.execute(delete(WebSession).where(WebSession.user_email == email))
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+def find_user(session: Session, email: str) -> User | None:
+    """The user with this email, ignoring case (imported users.csv may use capitals)."""
+    email = email.strip()
+    user = session.get(User, email)
+    if user is None and email:
+        user = session.scalars(
+            select(User).where(func.lower(User.email) == email.lower()).order_by(User.email)
+        ).first()
+    return user
 
 
 @dataclass(frozen=True)
@@ -80,15 +115,26 @@ def login(
 ) -> SignedIn:
     """Check the password and open a session, or audit the failure and raise LoginFailed."""
     email = email.strip().lower()
-    user = session.get(User, email)
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        verify_password(None, password)  # same cost as any other failure
-        _failed(session, email, ip, "locked", user=None)
-        raise LoginFailed()
+    # Not even looked up unless shaped like an address: a password typed into the email
+    # field must not reach the SQL log either (sign-in names are email addresses).
+    user = find_user(session, email) if _EMAIL_SHAPE.fullmatch(email) else None
+    if user is not None and user.locked_until is not None:
+        if user.locked_until > now:
+            verify_password(None, password)  # same cost as any other failure
+            _failed(session, user.email, ip, "locked", user=None)
+            raise LoginFailed()
+        user.failed_logins, user.locked_until = 0, None  # the lock ran out: count afresh
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or not user.active or not ok:
-        reason = "unknown_user" if user is None else ("inactive" if not user.active else "password")
-        _failed(session, email, ip, reason, user=user, now=now, policy=policy)
+        if user is None:
+            reason = "unknown_user"
+        elif not user.active:
+            reason = "inactive"
+        else:
+            reason = "password" if user.password_hash else "no_password"
+        _failed(
+            session, user.email if user else email, ip, reason, user=user, now=now, policy=policy
+        )
         raise LoginFailed()
     if _hasher.check_needs_rehash(user.password_hash or ""):
         user.password_hash = _hasher.hash(password)
@@ -127,6 +173,8 @@ def _failed(
     policy: Web | None = None,
 ) -> None:
     detail: dict[str, object] = {"ip": ip, "reason": reason}
+    if user is None and not _EMAIL_SHAPE.fullmatch(email):
+        email = "(not an email address)"
     if user is not None and now is not None and policy is not None:
         user.failed_logins = (user.failed_logins or 0) + 1
         if user.failed_logins >= policy.lockout_failures:
@@ -149,13 +197,18 @@ def session_user(
     if not raw_session_id:
         return None
     web_session = session.get(WebSession, _sha256(raw_session_id))
-    if web_session is None or web_session.expires_at <= now:
+    if web_session is None:
+        return None
+    if web_session.expires_at <= now:
+        session.delete(web_session)
         return None
     user = session.get(User, web_session.user_email)
     if user is None or not user.active:
         return None
-    web_session.last_seen_at = now
-    web_session.expires_at = now + timedelta(hours=policy.session_hours)
+    # Slide the expiry, but write at most once a minute per session: most requests only read.
+    if now - web_session.last_seen_at >= SLIDE_EVERY:
+        web_session.last_seen_at = now
+        web_session.expires_at = now + timedelta(hours=policy.session_hours)
     return user, web_session
 
 
@@ -206,7 +259,9 @@ def token_user(session: Session, raw_token: str, *, now: datetime) -> User | Non
 def revoke_token(session: Session, token_id: int, *, actor: str, now: datetime) -> ApiToken:
     token = session.get(ApiToken, token_id)
     if token is None:
-        raise RenewalsError(f"no API token {token_id}", 404)
+        raise NotFound(f"no API token {token_id}; `renewals user tokens` lists them")
+    if token.revoked_at is not None:
+        raise Conflict(f"API token {token_id} was already revoked on {token.revoked_at:%Y-%m-%d}")
     token.revoked_at = now
     audit.record(
         session,

@@ -42,6 +42,33 @@ def _routers(app: FastAPI) -> None:
     from renewals.web import auth_pages
 
     app.include_router(auth_pages.router)
+    from renewals.web import api  # /api/v1 (JSON), /openapi.json and /docs behind login
+
+    app.include_router(api.router)
+    app.include_router(api.docs_router)
+    from renewals.web import admin_pages  # /audit, /users (admins only)
+
+    app.include_router(admin_pages.router)
+    from renewals.account import pages as account_pages  # /accounts, /accounts/{id}
+    from renewals.renewal import pages as renewal_pages  # /renewals
+
+    app.include_router(account_pages.router)
+    app.include_router(renewal_pages.router)
+    from renewals.proposal import pages as proposal_pages  # /proposals/{id}
+
+    app.include_router(proposal_pages.router)
+    from renewals.concession import pages as concession_pages  # /approvals, /concessions/{id}
+    from renewals.dashboard import pages as dashboard_pages  # /home, /manager, /executive
+    from renewals.outbox import pages as outbox_pages  # /outbox
+    from renewals.playbook import pages as playbook_pages  # /tasks
+
+    app.include_router(dashboard_pages.router)
+    app.include_router(playbook_pages.router)
+    app.include_router(concession_pages.router)
+    app.include_router(outbox_pages.router)
+    from renewals.contract_doc import pages as contract_pages  # /contracts, /sign, /webhooks/esign
+
+    app.include_router(contract_pages.router)
 
 
 def _is_api(request: Request) -> bool:
@@ -125,8 +152,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "(create one with `renewals user token EMAIL`). Errors are "
             '`{"error": {"status", "message"}}`; invalid input is 422 with `fields`.'
         ),
-        docs_url="/docs",
-        openapi_url="/openapi.json",
+        docs_url=None,  # /docs and /openapi.json are served behind login by web/api.py
+        openapi_url=None,
         redoc_url=None,
     )
     app.state.web = deps.WebContext(
@@ -141,8 +168,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
         response: Response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
-            if name == "Content-Security-Policy" and request.url.path in ("/docs", "/openapi.json"):
-                continue  # Swagger UI needs its inline bootstrap script
             response.headers.setdefault(name, value)
         if not request.url.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")

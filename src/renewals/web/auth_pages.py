@@ -30,12 +30,18 @@ HOME_BY_ROLE = {
 
 
 def _safe_next(next_url: str | None) -> str | None:
-    """Only same-site paths: never an absolute URL or a protocol-relative one."""
+    """Only same-site paths: never an absolute URL or a protocol-relative one.
+
+    Browsers drop tabs and line breaks inside URLs and read a backslash as a slash,
+    so "/\\t/evil.example" or "/\\\\evil.example" would leave the site: any control
+    character, whitespace or backslash is refused.
+    """
     if (
         next_url
         and next_url.startswith("/")
         and not next_url.startswith("//")
         and "\\" not in next_url
+        and not any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in next_url)
     ):
         return next_url
     return None

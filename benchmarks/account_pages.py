@@ -1,0 +1,164 @@
+"""Benchmark: the account page, the account list and the renewal list on a 10,000-account book.
+
+Needs a book already imported and run (see docs/performance.md, "The daily run at
+10,000 accounts"); the database is used as is, apart from giving the chosen users a
+password. Signs in through the login form with a TestClient (the whole app: session,
+CSRF, middleware, templates) and times each request `--runs` times, for a CSM (their own
+accounts) and an admin (the whole book): the account page of the account with the most
+signals among the CSM's, the first page of each list, a filtered and sorted list, and
+the CSV export of the CSM's accounts. Prints a Markdown table of medians and writes JSON.
+
+  python benchmarks/account_pages.py --db /tmp/b10k/r.db --runs 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import time
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from renewals.account.models import Account
+from renewals.config import Settings
+from renewals.db import make_engine, session_scope
+from renewals.signal.models import Signal
+from renewals.user import auth
+from renewals.user.models import User
+from renewals.web.app import create_app
+
+HERE = Path(__file__).resolve().parent
+PASSWORD = "benchmark password 1"
+CEILING_MS = 300.0
+
+
+def _prepare(db_url: str) -> tuple[str, str, str]:
+    """A CSM with the most accounts, an admin (created if missing), and the CSM's account
+    with the most signals; both users get the benchmark password."""
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        csm = session.scalar(
+            select(Account.owner_email)
+            .join(User, User.email == Account.owner_email)
+            .where(User.role == "csm")
+            .group_by(Account.owner_email)
+            .order_by(func.count().desc())
+            .limit(1)
+        )
+        account = session.scalar(
+            select(Signal.account_id)
+            .join(Account, Account.account_id == Signal.account_id)
+            .where(Account.owner_email == csm)
+            .group_by(Signal.account_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        )
+        admin = session.get(User, "bench-admin@renewals.example") or User(
+            email="bench-admin@renewals.example", name="Bench Admin", role="admin", active=True
+        )
+        session.add(admin)
+        hashed = auth.hash_password(PASSWORD)
+        for user in (session.get(User, csm), admin):
+            auth.set_password(session, user, PASSWORD, actor="benchmark", password_hash=hashed)
+    engine.dispose()
+    assert csm and account
+    return csm, "bench-admin@renewals.example", account
+
+
+def _login(client: TestClient, email: str) -> None:
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    response = client.post(
+        "/login",
+        data={"email": email, "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+def _time(client: TestClient, url: str, runs: int) -> dict[str, float]:
+    client.get(url)  # warm: templates compiled, statements cached
+    times = []
+    size = 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (url, response.status_code, response.text[:300])
+        size = len(response.content)
+    times.sort()
+    return {
+        "median_ms": round(statistics.median(times), 1),
+        "p90_ms": round(times[int(len(times) * 0.9) - 1], 1),
+        "max_ms": round(times[-1], 1),
+        "bytes": size,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", type=Path, required=True, help="the SQLite file of the book")
+    parser.add_argument("--url", help="a database URL instead of --db (e.g. PostgreSQL)")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--as-of", default="2026-11-24", help="the day the pages show")
+    args = parser.parse_args()
+    url = args.url or f"sqlite:///{args.db}"
+    csm, admin, account = _prepare(url)
+    app = create_app(Settings(database_url=url, secret_key="benchmark"))
+    day = f"as_of={args.as_of}"
+    cases = {
+        csm: [
+            ("account page", f"/accounts/{account}?{day}"),
+            ("account list", f"/accounts?{day}"),
+            (
+                "account list: red, 90 days, by ARR",
+                f"/accounts?{day}&category=red&window=90&sort=arr&desc=1",
+            ),
+            ("account list CSV", f"/accounts?{day}&format=csv"),
+            ("renewal list", f"/renewals?{day}"),
+        ],
+        admin: [
+            ("account page", f"/accounts/{account}?{day}"),
+            ("account list", f"/accounts?{day}"),
+            ("account list: search 'gmbh', by health", f"/accounts?{day}&q=gmbh&sort=score"),
+            (
+                "account list: at risk, 90 days, page 5",
+                f"/accounts?{day}&risk=at_risk&window=90&page=5",
+            ),
+            ("renewal list", f"/renewals?{day}"),
+            (
+                "renewal list: mid-market, engagement, by ARR",
+                f"/renewals?{day}&segment=mid_market&stage=engagement&sort=arr&desc=1",
+            ),
+            ("renewal list: page 100", f"/renewals?{day}&page=100"),
+        ],
+    }
+    results = []
+    for user, urls in cases.items():
+        with TestClient(app) as client:
+            _login(client, user)
+            for name, path in urls:
+                figures = _time(client, path, args.runs)
+                role = "csm" if user == csm else "admin"
+                results.append({"role": role, "page": name, "url": path, **figures})
+    print(f"\nCSM {csm}, account {account}, {args.runs} runs each\n")
+    print("| role | page | median ms | p90 ms | max ms | KB |")
+    print("|---|---|---|---|---|---|")
+    for r in results:
+        print(
+            f"| {r['role']} | {r['page']} | {r['median_ms']} | {r['p90_ms']} | {r['max_ms']} "
+            f"| {r['bytes'] / 1024:.0f} |"
+        )
+    out = HERE / "results" / "account_pages.json"
+    out.write_text(json.dumps({"csm": csm, "account": account, "results": results}, indent=2))
+    slow = [r for r in results if r["median_ms"] > CEILING_MS]
+    if slow:
+        raise SystemExit(f"over {CEILING_MS} ms at the median: {slow}")
+
+
+if __name__ == "__main__":
+    main()

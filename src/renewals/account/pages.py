@@ -1,0 +1,153 @@
+"""Account pages (TECH-5, HEALTH-5): the list with search, filters and CSV, the account page,
+and the facts behind one health snapshot. Thin: the data comes from account.page_service."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from renewals.account import page_service
+from renewals.account.domain import Segment
+from renewals.health.domain import Category, format_value
+from renewals.kit.time import today
+from renewals.signal.domain import Risk
+from renewals.user import access
+from renewals.web import deps
+from renewals.web.deps import Db, PageViewer
+from renewals.web.tables import all_rows, csv_response, page_of
+
+router = APIRouter(include_in_schema=False)
+
+AccountId = Annotated[str, Path(max_length=64, description="The account's id")]
+CategoryFilter = Literal["green", "yellow", "red", "expansion", "unscored"]
+
+
+class ListQuery(BaseModel):
+    """Search, filters, sorting and paging shared by the account and renewal lists."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    q: str | None = Field(None, max_length=200, description="part of a name or an id")
+    segment: Segment | None = None
+    owner: str | None = Field(None, max_length=254)
+    category: CategoryFilter | None = None
+    risk: Risk | None = None
+    window: int | None = Field(None, ge=0, le=3650, description="renewal due within N days")
+    show: Literal["mine", "all"] = "mine"
+    as_of: date | None = None
+    page: int = Field(1, ge=1)
+    size: int | None = Field(None, ge=1, le=1000)
+    sort: str | None = Field(None, max_length=40)
+    desc: bool = False
+    format: Literal["html", "csv"] = "html"
+
+    @field_validator(
+        "q",
+        "segment",
+        "owner",
+        "category",
+        "risk",
+        "window",
+        "as_of",
+        "size",
+        "sort",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        # An empty select or text box in the filter form means "no filter".
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+def fetch_all(session: Session, stmt: Select[Any]) -> list[Any]:
+    """Every row of a CSV export, read inside the request's transaction: the response
+    streams after the session is committed and closed, which ends a PostgreSQL server-side
+    cursor (web.tables.all_rows), so the rows are fetched (in chunks) before returning."""
+    return list(all_rows(session, stmt))
+
+
+@router.get("/accounts")
+def account_list(
+    request: Request,
+    session: Db,
+    viewer: PageViewer,
+    query: Annotated[ListQuery, Query()],
+) -> Response:
+    """TECH-5: the accounts in the viewer's scope, searchable, filterable, sortable, as CSV."""
+    context = deps.web(request)
+    as_of = query.as_of or today()
+    scope = access.scope_for(session, viewer.user, context.policy.web)
+    filters = page_service.AccountFilters(
+        q=query.q,
+        segment=query.segment.value if query.segment else None,
+        owner=query.owner,
+        category=query.category,
+        risk=query.risk.value if query.risk else None,
+        window=query.window,
+        everyone=query.show == "all",
+    )
+    listing = page_service.account_listing(session, scope, filters, as_of=as_of)
+    if query.format == "csv":
+        stmt = page_service.sorted_stmt(listing, query.sort, query.desc)
+        return csv_response(
+            f"accounts-{as_of.isoformat()}.csv", listing.header, fetch_all(session, stmt)
+        )
+    page = page_of(
+        session,
+        listing.stmt,
+        page=query.page,
+        size=query.size or context.policy.web.page_size,
+        sort=query.sort,
+        desc=query.desc,
+        sortable=listing.sortable,
+        tiebreak=listing.tiebreak,
+    )
+    return deps.render(
+        request,
+        "account/list.html",
+        viewer,
+        page=page,
+        query=query,
+        as_of=as_of,
+        health_day=listing.health_day,
+        scope=scope,
+        owners=page_service.owner_choices(session, scope),
+        segments=[s.value for s in Segment],
+        categories=[*(c.value for c in Category), "unscored"],
+        risks=[r.value for r in Risk],
+    )
+
+
+@router.get("/accounts/{account_id}")
+def account_page(
+    request: Request,
+    session: Db,
+    viewer: PageViewer,
+    account_id: AccountId,
+    as_of: Annotated[date | None, Query(description="the day to show (default today)")] = None,
+) -> Response:
+    """TECH-5, HEALTH-5: one account with the reasons behind every number."""
+    context = deps.web(request)
+    day = as_of or today()
+    view = page_service.account_page(session, context.policy, viewer.user, account_id, as_of=day)
+    return deps.render(request, "account/page.html", viewer, view=view, as_of=day)
+
+
+@router.get("/accounts/{account_id}/health/{day}")
+def health_facts(
+    request: Request,
+    session: Db,
+    viewer: PageViewer,
+    account_id: AccountId,
+    day: Annotated[date, Path(description="the snapshot's day (YYYY-MM-DD)")],
+) -> Response:
+    """HEALTH-5: the facts, measures, drivers and rule IDs stored with one snapshot."""
+    context = deps.web(request)
+    facts = page_service.health_facts(session, context.policy, viewer.user, account_id, day)
+    return deps.render(request, "account/health.html", viewer, facts=facts, fmt=format_value)

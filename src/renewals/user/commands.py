@@ -1,0 +1,250 @@
+"""`renewals user ...`: the people who sign in to the web app and their API tokens (TECH-5)."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from renewals.db import session_scope
+from renewals.errors import RenewalsError
+from renewals.kit.cli import console, fail, fail_with, state
+from renewals.kit.time import utc_now
+from renewals.user import auth, service
+from renewals.user.domain import Role
+
+app = typer.Typer(
+    help=(
+        "Users of the web app (TECH-5): add them, set passwords, deactivate them, and give "
+        "scripts API tokens. Users from users.csv have no password until one is set here. "
+        "Every change is audited; passwords and tokens never are. See docs/users.md."
+    ),
+    no_args_is_help=True,
+)
+
+ROLES = ", ".join(r.value for r in Role)
+
+
+def _actor() -> str:
+    """Who made a change from the command line, for the audit log."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name in some containers
+        return "cli"
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            fail("--password-stdin: nothing on standard input")
+        return line.rstrip("\r\n")
+    first = typer.prompt("Password", hide_input=True)
+    second = typer.prompt("Repeat the password", hide_input=True)
+    if first != second:
+        fail("the two passwords differ; nothing was changed")
+    return first
+
+
+PasswordStdin = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin",
+        help="Read the password from the first line of standard input instead of prompting "
+        "(for scripts: `printf '%s\\n' \"$PW\" | renewals user add ...`).",
+    ),
+]
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="The user's email address (their sign-in name).")],
+    name: Annotated[str, typer.Option("--name", help="Full name, as shown in the app.")],
+    role: Annotated[str, typer.Option("--role", help=f"One of: {ROLES}.")],
+    manager: Annotated[
+        str | None,
+        typer.Option("--manager", help="Their manager's email (an existing user): builds teams."),
+    ] = None,
+    password_stdin: PasswordStdin = False,
+    no_password: Annotated[
+        bool,
+        typer.Option("--no-password", help="Create the user without a password (set one later)."),
+    ] = False,
+) -> None:
+    """Add a user who can sign in; prompts twice for the password (hidden) unless told otherwise.
+
+    Example: renewals user add cara@example.com --name "Cara Diaz" --role csm --manager mo@example.com
+    """
+    try:
+        # Check the cheap things before asking for a password.
+        service.normalize_email(email)
+        service.parse_role(role)
+    except RenewalsError as exc:
+        fail(exc.message, 2)
+    password = None if no_password else _read_password(password_stdin)
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            user = service.add_user(
+                session,
+                email=email,
+                name=name,
+                role=role,
+                manager_email=manager,
+                password=password,
+                actor=_actor(),
+            )
+            summary = f"Added {user.email} ({user.role})" + (
+                f", reporting to {user.manager_email}" if user.manager_email else ""
+            )
+    except RenewalsError as exc:
+        fail_with(exc)
+    console.print(
+        escape(summary) + ("." if password else "; no password yet: `renewals user password`.")
+    )
+
+
+@app.command("list")
+def list_(ctx: typer.Context) -> None:
+    """Every user: role, manager, whether they can sign in, last sign-in, lock and tokens."""
+    now = utc_now()
+    with session_scope(state(ctx).engine()) as session:
+        rows = service.list_users(session, now=now)
+    if not rows:
+        console.print(
+            "No users yet: `renewals user add EMAIL --name ... --role ...` or import users.csv."
+        )
+        return
+    table = Table()
+    for column in ("email", "name", "role", "manager", "status", "last sign-in", "tokens"):
+        table.add_column(column)
+    for row in rows:
+        if not row.active:
+            status = "[dim]inactive[/]"
+        elif row.locked(now):
+            status = f"[red]locked until {row.locked_until:%Y-%m-%d %H:%M} UTC[/]"
+        elif not row.has_password:
+            status = "[yellow]no password[/]"
+        else:
+            status = "[green]active[/]"
+        table.add_row(
+            escape(row.email),
+            escape(row.name),
+            row.role,
+            escape(row.manager_email or ""),
+            status,
+            f"{row.last_login:%Y-%m-%d %H:%M}" if row.last_login else "never",
+            str(row.tokens),
+        )
+    console.print(table)
+    console.print(f"{len(rows)} user(s)")
+
+
+@app.command("password")
+def password(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="The user's email.")],
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Set or reset a password; also lifts a lockout and signs the user out everywhere."""
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            service.get_user(session, email)  # fail before prompting for an unknown user
+    except RenewalsError as exc:
+        fail_with(exc)
+    secret = _read_password(password_stdin)
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            user = service.set_password(session, email, secret, actor=_actor())
+            address = user.email
+    except RenewalsError as exc:
+        fail_with(exc)
+    console.print(f"Password set for {escape(address)}; their other sessions were ended.")
+
+
+@app.command("deactivate")
+def deactivate(
+    ctx: typer.Context, email: Annotated[str, typer.Argument(help="The user's email.")]
+) -> None:
+    """Stop a user signing in: ends their sessions; their API tokens stop working."""
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            user = service.deactivate(session, email, actor=_actor())
+            address = user.email
+    except RenewalsError as exc:
+        fail_with(exc)
+    console.print(f"{escape(address)} is inactive: sessions ended, API tokens refused.")
+
+
+@app.command("token")
+def token(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="Whose token: the script acts as this user.")],
+    name: Annotated[str, typer.Option("--name", help="What the token is for, e.g. 'crm-sync'.")],
+) -> None:
+    """Create an API token (Authorization: Bearer TOKEN); it is printed once, never again."""
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            raw, created = service.create_token(session, email, name, now=utc_now())
+            token_id, owner = created.id, created.user_email
+    except RenewalsError as exc:
+        fail_with(exc)
+    console.print(f"API token {token_id} for {escape(owner)} ({escape(name.strip())}):")
+    # Plain print: no wrapping or markup, so the token can be copied or piped as is.
+    typer.echo(raw)
+    console.print(
+        f"Keep it secret: it is shown only now. `renewals user revoke {token_id}` ends it.",
+        highlight=False,
+    )
+
+
+@app.command("tokens")
+def tokens(
+    ctx: typer.Context,
+    email: Annotated[str | None, typer.Argument(help="Only this user's tokens.")] = None,
+) -> None:
+    """API tokens (never their values): id, owner, name, created, last used, revoked."""
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            found = service.list_tokens(session, email)
+            rows = [
+                (
+                    str(t.id),
+                    t.user_email,
+                    t.name,
+                    f"{t.created_at:%Y-%m-%d}",
+                    f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never",
+                    f"{t.revoked_at:%Y-%m-%d}" if t.revoked_at else "",
+                )
+                for t in found
+            ]
+    except RenewalsError as exc:
+        fail_with(exc)
+    if not rows:
+        console.print("No API tokens: `renewals user token EMAIL --name NAME` creates one.")
+        return
+    table = Table()
+    for column in ("id", "user", "name", "created", "last used", "revoked"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(escape(v) for v in row))
+    console.print(table)
+
+
+@app.command("revoke")
+def revoke(
+    ctx: typer.Context,
+    token_id: Annotated[int, typer.Argument(help="The token's id, from `renewals user tokens`.")],
+) -> None:
+    """Revoke an API token at once; scripts using it get 401 from then on."""
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            revoked = auth.revoke_token(session, token_id, actor=_actor(), now=utc_now())
+            owner = revoked.user_email
+    except RenewalsError as exc:
+        fail_with(exc)
+    console.print(f"API token {token_id} of {escape(owner)} is revoked.")

@@ -1,0 +1,79 @@
+"""A real server for browser tests: a generated demo book, the daily run, users with
+passwords, and Uvicorn on a free 127.0.0.1 port in a background thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import uvicorn
+from sqlalchemy import Engine, select
+
+from renewals import migrate
+from renewals.config import Settings
+from renewals.db import make_engine, session_scope
+from renewals.demo.generator import generate_book
+from renewals.ingest.service import run_import
+from renewals.policy import service as policy_service
+from renewals.scheduler import run_all
+from renewals.user import auth
+from renewals.user.models import User
+from renewals.web.app import create_app
+
+TODAY = date(2026, 11, 24)
+PASSWORD = "browser-test-password"
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    engine: Engine
+    settings: Settings
+
+
+def build_demo(tmp: Path, accounts: int = 120) -> tuple[Engine, Settings]:
+    """A migrated SQLite book after one daily run; every user gets PASSWORD."""
+    settings = Settings(
+        database_url=f"sqlite:///{tmp / 'demo.db'}", data_dir=tmp / "data", secret_key="browser"
+    )
+    engine = make_engine(settings.database_url)
+    migrate.upgrade(engine)
+    generate_book(tmp / "book", accounts=accounts, seed=7, as_of=TODAY)
+    run_import(engine, tmp / "book", data_dir=settings.data_dir)
+    outcomes = run_all(engine, policy=policy_service.load(), as_of=TODAY, settings=settings)
+    assert {o.status for o in outcomes} == {"ok"}, outcomes
+    with session_scope(engine) as session:
+        for user in session.scalars(select(User)):
+            auth.set_password(session, user, PASSWORD, actor="test")
+    return engine, settings
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serve(engine: Engine, settings: Settings) -> Iterator[LiveServer]:
+    port = _free_port()
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", engine, settings)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
