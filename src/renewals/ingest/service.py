@@ -488,4 +488,13 @@ def run_import(
         result.usage.publish()
     if reject_file is not None:
         write_rejects(result, reject_file)
+    refresh_statistics(engine)
     return result, run
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """PostgreSQL plans queries from table statistics; a large import without them can turn
+    a 100 ms page into seconds (autovacuum may be off or late), so refresh them now."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
