@@ -44,7 +44,7 @@ def home_page(
         specs = service.home_specs(session, viewer.user, context.policy, as_of=day)
         return tables.export(session, specs, csv)
     data = service.home(session, viewer.user, context.policy, as_of=day)
-    size = context.policy.web.page_size
+    size = context.policy.dashboard.rows_per_table
     return deps.render(
         request,
         "dashboard/home.html",
@@ -69,7 +69,7 @@ def manager_page(
         specs, _ = service.manager_specs(session, viewer.user, context.policy, as_of=day)
         return tables.export(session, specs, csv)
     data = service.manager(session, viewer.user, context.policy, as_of=day)
-    size = context.policy.web.page_size
+    size = context.policy.dashboard.rows_per_table
     return deps.render(
         request,
         "dashboard/manager.html",
@@ -95,7 +95,7 @@ def executive_page(
         specs, _ = service.executive_specs(session, context.policy, as_of=day, trend_by=trend)
         return tables.export(session, specs, csv)
     data = service.executive(session, viewer.user, context.policy, as_of=day, trend_by=trend)
-    size = context.policy.web.page_size
+    size = context.policy.dashboard.rows_per_table
     return deps.render(
         request,
         "dashboard/executive.html",

@@ -741,6 +741,7 @@ class Dashboard(PolicyModel):
     key_deals: int = rule("TECH-5", "key wins and losses shown of each", gt=0, le=100)
     trend_quarters: int = rule("TECH-5", "complete quarters in the renewal rate trend", gt=0)
     trend_months: int = rule("TECH-5", "complete months in the renewal rate trend", gt=0)
+    rows_per_table: int = rule("TECH-5", "rows per dashboard table page", gt=0, le=1000)
 
 
 class Policy(PolicyModel):

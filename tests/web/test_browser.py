@@ -1,0 +1,233 @@
+"""The web app in a real browser (Debian's Chromium driven by Playwright, never
+`playwright install`): a CSM works an at-risk account, asks for a 20% concession that
+needs a director (CONC-3), the director approves it, another CSM is refused (TECH-5).
+
+Screenshots of each role's home page are saved under test-artifacts/browser/ (or
+$RENEWALS_TEST_ARTIFACTS) for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from web.live import PASSWORD, LiveServer, build_demo, serve
+
+from renewals.account.models import Account
+from renewals.concession.models import Concession
+from renewals.db import session_scope
+from renewals.playbook.models import Task
+from renewals.renewal.models import Renewal
+from renewals.user.models import User
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+ARTIFACTS = (
+    Path(os.environ.get("RENEWALS_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts"))
+    / "browser"
+)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    engine, settings = build_demo(tmp_path_factory.mktemp("browser"))
+    with serve(engine, settings) as server:
+        yield server
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+class Person:
+    """One signed-in browser context; collects console errors (CSP violations, 404s...)."""
+
+    def __init__(self, browser, live: LiveServer, email: str, width: int = 1366) -> None:  # type: ignore[no-untyped-def]
+        self.live = live
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.goto(live.url + "/login")
+        self.page.fill("input[name=email]", email)
+        self.page.fill("input[name=password]", PASSWORD)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_load_state("networkidle")
+        assert "/login" not in self.page.url, self.page.content()[:2000]
+
+    def goto(self, path: str):  # type: ignore[no-untyped-def]
+        response = self.page.goto(self.live.url + path)
+        self.page.wait_for_load_state("networkidle")
+        return response
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def _cast(live: LiveServer) -> dict[str, str]:
+    """The people of the story, read from the demo book: a CSM with an open at-risk
+    renewal that has open tasks, their manager and director, another CSM, an executive."""
+    with session_scope(live.engine) as session:
+        users = {u.email: u for u in session.scalars(select(User))}
+        candidates = session.execute(
+            select(Renewal.owner_email, Renewal.renewal_id, Renewal.account_id)
+            .join(Task, Task.renewal_id == Renewal.renewal_id)
+            .where(
+                Renewal.opportunity_type == "at_risk",
+                Renewal.outcome.is_(None),
+                Task.status == "open",
+            )
+            .order_by(Renewal.renewal_date)
+        ).all()
+        owner, renewal_id, account_id = next(c for c in candidates if users[c[0]].role == "csm")
+        manager = users[owner].manager_email
+        director = users[manager].manager_email
+        other = next(
+            e for e, u in users.items() if u.role == "csm" and e != owner and u.manager_email
+        )
+        executive = next(e for e, u in users.items() if u.role == "executive")
+        assert users[manager].role == "manager" and users[director].role == "director"
+    return {
+        "csm": owner,
+        "renewal": renewal_id,
+        "account": account_id,
+        "manager": manager,
+        "director": director,
+        "other_csm": other,
+        "executive": executive,
+    }
+
+
+def test_csm_concession_director_approval_and_refusal(browser, live: LiveServer) -> None:  # type: ignore[no-untyped-def]
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    cast = _cast(live)
+    with session_scope(live.engine) as session:
+        account_name = session.get(Account, cast["account"]).name  # type: ignore[union-attr]
+
+    # 1. The CSM's home page shows their real renewals, with the at-risk account.
+    csm = Person(browser, live, cast["csm"])
+    assert csm.page.url.endswith("/home")
+    assert csm.page.locator("h1").first.inner_text() == "My renewals"
+    assert csm.page.get_by_role("link", name=account_name).count() >= 1
+    csm.screenshot("csm-home")
+
+    # 2. Open the at-risk account from the home page.
+    csm.page.get_by_role("link", name=account_name).first.click()
+    csm.page.wait_for_load_state("networkidle")
+    assert csm.page.url.endswith(f"/accounts/{cast['account']}")
+    assert "at risk" in csm.page.content()
+
+    # 3. Complete one of its open tasks (HTMX swaps the row in place).
+    form = csm.page.locator("form[action$='/done']").first
+    task_id = int(form.get_attribute("action").split("/")[2])
+    with csm.page.expect_response(lambda r: r.url.endswith(f"/tasks/{task_id}/done")) as done:
+        form.locator("button[type=submit]").click()
+    assert done.value.status == 200
+    csm.page.locator(f"#task-{task_id}").get_by_text("done").first.wait_for()
+    with session_scope(live.engine) as session:
+        task = session.get(Task, task_id)
+        assert task is not None and task.status == "done" and task.completed_by == cast["csm"]
+
+    # 4. Ask for a 20% discount: a manager may approve 15%, so it needs a director (CONC-3).
+    csm.page.get_by_role("link", name="Request a concession").first.click()
+    csm.page.wait_for_load_state("networkidle")
+    csm.page.fill("input[name=discount_pct]", "20")
+    csm.page.select_option("select[name=give_back]", "multi_year")
+    csm.page.fill("input[name=sunset_clause]", "discount for year 1, standard pricing year 2")
+    csm.page.fill(
+        "textarea[name=business_rationale]", "Keeps a strategic logo through a rough patch"
+    )
+    csm.page.fill("textarea[name=expected_outcome]", "Two-year renewal at the current seat count")
+    csm.page.fill(
+        "textarea[name=alternatives_considered]", "Enhanced support only; rejected by the buyer"
+    )
+    csm.page.get_by_role("button", name="Request").click()
+    csm.page.wait_for_load_state("networkidle")
+    assert "/concessions/" in csm.page.url, csm.page.content()[:3000]
+    concession_id = int(csm.page.url.rsplit("/", 1)[1])
+    assert "director" in csm.page.inner_text("main").lower()
+    with session_scope(live.engine) as session:
+        concession = session.get(Concession, concession_id)
+        assert concession is not None
+        assert (concession.status, concession.required_role) == ("pending", "director")
+    assert not csm.errors, csm.errors
+    csm.close()
+
+    # The same home page on a phone: nothing wider than the screen but scrolling tables.
+    phone = Person(browser, live, cast["csm"], width=390)
+    overflow = phone.page.evaluate(
+        "() => [...document.querySelectorAll('main > *')].filter(e => e.scrollWidth > 390 + 1"
+        " && !e.querySelector('.table-wrap, .chart')).map(e => e.tagName + '.' + e.className)"
+    )
+    assert overflow == [], overflow
+    phone.screenshot("csm-home-phone")
+    phone.close()
+
+    # 5. The manager cannot approve it; their home page is the team dashboard.
+    manager = Person(browser, live, cast["manager"])
+    assert manager.page.url.endswith("/manager")
+    manager.screenshot("manager-home")
+    manager.close()
+
+    # 6. The director approves it from the approvals inbox.
+    director = Person(browser, live, cast["director"])
+    director.screenshot("director-home")
+    director.goto("/approvals")
+    director.page.locator(f"a[href='/concessions/{concession_id}']").first.click()
+    director.page.wait_for_load_state("networkidle")
+    director.page.fill(
+        "form[action$='/approve'] textarea[name=rationale]", "Worth keeping: two-year give-back"
+    )
+    director.page.locator("form[action$='/approve'] button[type=submit]").click()
+    director.page.wait_for_load_state("networkidle")
+    with session_scope(live.engine) as session:
+        concession = session.get(Concession, concession_id)
+        assert (concession.status, concession.decided_by) == ("approved", cast["director"])
+    assert not director.errors, director.errors
+    director.close()
+
+    executive = Person(browser, live, cast["executive"])
+    assert executive.page.url.endswith("/executive")
+    executive.screenshot("executive-home")
+    executive.close()
+
+    # 7. Another CSM is refused on that account's page and on the API.
+    other = Person(browser, live, cast["other_csm"])
+    other.screenshot("other-csm-home")
+    response = other.goto(f"/accounts/{cast['account']}")
+    assert response.status == 403
+    assert "Not allowed" in other.page.inner_text("main")
+    api = other.page.request.get(f"{live.url}/api/v1/accounts/{cast['account']}")
+    assert api.status == 403 and api.json()["error"]["status"] == 403
+    other.close()
+
+    for name in ("csm-home", "manager-home", "director-home", "executive-home"):
+        assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000
