@@ -1,4 +1,5 @@
-"""Benchmark: the account page, the account list and the renewal list on a 10,000-account book.
+"""Benchmark: the web pages (CSM home, account page, lists, team and executive dashboards)
+on a 10,000-account book.
 
 Needs a book already imported and run (see docs/performance.md, "The daily run at
 10,000 accounts"); the database is used as is, apart from giving the chosen users a
@@ -6,9 +7,12 @@ password. Signs in through the login form with a TestClient (the whole app: sess
 CSRF, middleware, templates) and times each request `--runs` times, for a CSM (their own
 accounts) and an admin (the whole book): the account page of the account with the most
 signals among the CSM's, the first page of each list, a filtered and sorted list, and
-the CSV export of the CSM's accounts. Prints a Markdown table of medians and writes JSON.
+the CSV export of the CSM's accounts, the CSM's home and task queue, and the admin's
+team and executive dashboards. Prints a Markdown table of medians and writes JSON.
+The issue's ceiling (300 ms at the median) applies to the CSM home and the account
+pages and lists; the team and executive dashboards are reported, not gated.
 
-  python benchmarks/account_pages.py --db /tmp/b10k/r.db --runs 30
+  python benchmarks/web_pages.py --db /tmp/b10k/r.db --runs 30
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from renewals.web.app import create_app
 HERE = Path(__file__).resolve().parent
 PASSWORD = "benchmark password 1"
 CEILING_MS = 300.0
+UNGATED = ("/manager", "/executive")  # reported; the 300 ms ceiling is for CSM home and account pages
 
 
 def _prepare(db_url: str) -> tuple[str, str, str]:
@@ -112,6 +117,8 @@ def main() -> None:
     day = f"as_of={args.as_of}"
     cases = {
         csm: [
+            ("home", f"/home?{day}"),
+            ("tasks", f"/tasks?{day}"),
             ("account page", f"/accounts/{account}?{day}"),
             ("account list", f"/accounts?{day}"),
             (
@@ -135,6 +142,8 @@ def main() -> None:
                 f"/renewals?{day}&segment=mid_market&stage=engagement&sort=arr&desc=1",
             ),
             ("renewal list: page 100", f"/renewals?{day}&page=100"),
+            ("team dashboard (whole book)", f"/manager?{day}"),
+            ("executive dashboard", f"/executive?{day}"),
         ],
     }
     results = []
@@ -144,7 +153,10 @@ def main() -> None:
             for name, path in urls:
                 figures = _time(client, path, args.runs)
                 role = "csm" if user == csm else "admin"
-                results.append({"role": role, "page": name, "url": path, **figures})
+                gated = not path.startswith(UNGATED)
+                results.append(
+                    {"role": role, "page": name, "url": path, "gated": gated, **figures}
+                )
     print(f"\nCSM {csm}, account {account}, {args.runs} runs each\n")
     print("| role | page | median ms | p90 ms | max ms | KB |")
     print("|---|---|---|---|---|---|")
@@ -153,9 +165,9 @@ def main() -> None:
             f"| {r['role']} | {r['page']} | {r['median_ms']} | {r['p90_ms']} | {r['max_ms']} "
             f"| {r['bytes'] / 1024:.0f} |"
         )
-    out = HERE / "results" / "account_pages.json"
+    out = HERE / "results" / "web_pages.json"
     out.write_text(json.dumps({"csm": csm, "account": account, "results": results}, indent=2))
-    slow = [r for r in results if r["median_ms"] > CEILING_MS]
+    slow = [r for r in results if r["gated"] and r["median_ms"] > CEILING_MS]
     if slow:
         raise SystemExit(f"over {CEILING_MS} ms at the median: {slow}")
 
