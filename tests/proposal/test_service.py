@@ -22,6 +22,7 @@ from renewals.audit.models import AuditEvent
 from renewals.concession import service as concession_service
 from renewals.config import Settings
 from renewals.contract.models import Contract
+from renewals.contract_doc.models import ContractDocument
 from renewals.db import session_scope
 from renewals.demo.generator import generate_book
 from renewals.health.models import HealthSnapshot
@@ -298,3 +299,17 @@ def test_pages_create_show_and_download(
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert renewal.renewal_id in PdfReader(io.BytesIO(pdf.content)).pages[-1].extract_text()
     assert client.get("/proposals/9999").status_code == 404
+    # A ready proposal drafts its contract from the page (TECH-4): price and term from it.
+    assert proposal.status == "ready"
+    assert f'action="/proposals/{proposal.proposal_id}/contract"' in page.text
+    drafted = client.post(
+        f"/proposals/{proposal.proposal_id}/contract",
+        data={"csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert drafted.status_code == 303, drafted.text
+    with session_scope(engine) as session:
+        document = session.scalars(select(ContractDocument)).one()
+        assert (document.proposal_id, document.status) == (proposal.proposal_id, "draft")
+        assert str(document.annual_value) == better.replace(",", "")
+    assert client.get(drafted.headers["location"]).status_code == 200

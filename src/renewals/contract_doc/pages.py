@@ -273,6 +273,28 @@ def _back(document_id: int) -> Response:
     return RedirectResponse(f"/contracts/{document_id}", status_code=303)
 
 
+@router.post("/proposals/{proposal_id}/contract", include_in_schema=False)
+def contract_from_proposal(
+    request: Request, session: Db, viewer: PageViewer, proposal_id: int
+) -> Response:
+    """Draft the renewal contract from a proposal's chosen option (TECH-4)."""
+    from renewals.proposal.models import Proposal
+
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None:
+        raise RenewalsError(f"no proposal {proposal_id}", 404)
+    context = deps.web(request)
+    document = service.create(
+        session,
+        proposal.renewal_id,
+        by=viewer.user.email,
+        policy=context.policy,
+        proposal_id=proposal_id,
+        templates_dir=context.settings.templates_dir,
+    )
+    return _back(document.document_id)
+
+
 @router.post("/contracts/{document_id}/submit", include_in_schema=False)
 def contract_submit(
     request: Request, session: Db, viewer: PageViewer, document_id: int
