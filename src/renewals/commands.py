@@ -18,7 +18,7 @@ from renewals.contract import service as contract_service
 from renewals.db import make_engine, session_scope
 from renewals.health import service as health_service
 from renewals.ingest.models import ImportRun
-from renewals.kit.cli import console, fail, parse_as_of, state
+from renewals.kit.cli import console, fail, parse_as_of, progress_bar, state
 from renewals.policy.domain import Policy
 from renewals.policy.service import PolicyError
 from renewals.renewal import service as renewal_service
@@ -68,6 +68,9 @@ def run(
     """Run the daily job: every registered step, in order, for one day.
 
     Safe to re-run for the same day: each step replaces what it did before.
+    Large books are worked through in account batches (policy run.batch_accounts),
+    with a progress bar and ETA on a terminal. The usage features run on the engine
+    of RENEWALS_ANALYTICS_BACKEND (duckdb by default; see docs/analytics-backends.md).
     """
     app_state = state(ctx)
     try:
@@ -79,16 +82,20 @@ def run(
         if name not in known:
             fail(f"unknown job {name!r}; jobs: {', '.join(known)}", 2)
     day = parse_as_of(as_of)
-    outcomes = run_all(
-        app_state.engine(),
-        policy=policy,
-        as_of=day,
-        settings=app_state.settings,
-        only=job,
-        on_done=lambda o: console.print(
-            f"{'[green]ok[/]' if o.status == 'ok' else '[red]failed[/]'} {o.name}: {o.detail}"
-        ),
-    )
+    # A bar with ETA per step; the book is worked through in batches of
+    # policy run.batch_accounts (TECH-1), so memory stays bounded at any size.
+    with progress_bar() as progress:
+        outcomes = run_all(
+            app_state.engine(),
+            policy=policy,
+            as_of=day,
+            settings=app_state.settings,
+            only=job,
+            on_done=lambda o: console.print(
+                f"{'[green]ok[/]' if o.status == 'ok' else '[red]failed[/]'} {o.name}: {o.detail}"
+            ),
+            progress=progress,
+        )
     if any(o.status != "ok" for o in outcomes):
         raise typer.Exit(1)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -21,6 +22,14 @@ class Settings(BaseSettings):
     policy_file: Path | None = None
     # DuckDB memory cap for imports and analytics; spills to data_dir/tmp beyond it.
     duckdb_memory_limit: str = "2GB"
+    # Where the usage-feature expressions run (docs/analytics-backends.md): "duckdb" (embedded,
+    # the default), "pyspark" (needs the [spark] extra and Java; analytics_url is the Spark
+    # master URL, default local[*]) or "ibis" (any Ibis backend by its connection string in
+    # analytics_url, e.g. bigquery://project/dataset; the events are analytics_events_table
+    # there, or the stored Parquet parts when that is unset).
+    analytics_backend: Literal["duckdb", "pyspark", "ibis"] = "duckdb"
+    analytics_url: str | None = None
+    analytics_events_table: str | None = None
     # Your copies of the message templates (TIME-5, TIME-6), looked up before the packaged ones.
     templates_dir: Path | None = None
     # Signs session cookies, CSRF tokens, signing links and webhooks. Unset: a random key is

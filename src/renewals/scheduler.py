@@ -106,12 +106,12 @@ def run_all(
     """Run every registered job for `as_of`, each in its own transaction; stop at a failure.
 
     `progress` receives (step, done, total) from the jobs that work through the book in
-    account batches, and (job, jobs done, jobs) between jobs."""
+    account batches, and ("<job> (job k of n)", jobs done, jobs) as each job starts."""
     outcomes = []
     selected = [(n, f) for n, f in jobs().items() if not only or n in only]
     report = progress or _quiet
     for index, (name, func) in enumerate(selected):
-        report(name, index, len(selected))
+        report(f"{name} (job {index + 1} of {len(selected)})", index, len(selected))
         started = utc_now()
         try:
             with session_scope(engine) as session:

@@ -11,7 +11,11 @@ from renewals.scheduler import JobContext, job
 def snapshot(ctx: JobContext) -> str:
     """TECH-1, TECH-5: likelihood, category and expected ARR of every open renewal."""
     report = service.snapshot(
-        ctx.session, ctx.policy, as_of=ctx.as_of, data_dir=ctx.settings.data_dir
+        ctx.session,
+        ctx.policy,
+        as_of=ctx.as_of,
+        data_dir=ctx.settings.data_dir,
+        progress=ctx.progress,
     )
     engine = report.engine + (f" #{report.model_id}" if report.model_id is not None else "")
     categories = ", ".join(f"{c} {report.categories[c]:,}" for c in CATEGORIES)

@@ -45,8 +45,9 @@ from renewals.forecast.engine import Engine, Prediction, RenewalFeatures
 from renewals.forecast.models import ForecastOverride, ForecastSnapshot
 from renewals.forecast.prior import PriorEngine
 from renewals.health.models import HealthSnapshot
+from renewals.kit.batches import Batch, Progress, account_batches, each
 from renewals.kit.time import utc_now
-from renewals.policy.domain import Policy
+from renewals.policy.domain import ForecastCategories, Policy
 from renewals.renewal.domain import Stage
 from renewals.renewal.models import Renewal
 from renewals.user.domain import Role
@@ -73,13 +74,18 @@ class NoForecast(NotFound):
 # --- features and engine --------------------------------------------------------------------
 
 
-def _open_renewals(session: Session, *, as_of: date) -> list[tuple[Renewal, RenewalFeatures]]:
-    latest = (
+def _open_renewals(
+    session: Session, *, as_of: date, batch: Batch | None = None
+) -> list[tuple[Renewal, RenewalFeatures]]:
+    """Open renewals (of the accounts in `batch`'s range, if given) with their features."""
+    latest_query = (
         select(HealthSnapshot.account_id, func.max(HealthSnapshot.as_of).label("day"))
         .where(HealthSnapshot.as_of <= as_of)
         .group_by(HealthSnapshot.account_id)
-        .subquery()
     )
+    if batch is not None:
+        latest_query = latest_query.where(batch.where(HealthSnapshot.account_id))
+    latest = latest_query.subquery()
     query = (
         select(
             Renewal,
@@ -99,6 +105,8 @@ def _open_renewals(session: Session, *, as_of: date) -> list[tuple[Renewal, Rene
         .where(Renewal.stage.not_in(CLOSED_STAGES))
         .order_by(Renewal.renewal_date, Renewal.renewal_id)
     )
+    if batch is not None:
+        query = query.where(batch.where(Renewal.account_id))
     found = []
     for renewal, score, health_category, risk, features in session.execute(query):
         scored = features is not None
@@ -203,24 +211,30 @@ def _driver_records(prediction: Prediction) -> list[dict[str, Any]]:
     ]
 
 
-def snapshot(session: Session, policy: Policy, *, as_of: date, data_dir: Path) -> SnapshotReport:
+def snapshot(
+    session: Session,
+    policy: Policy,
+    *,
+    as_of: date,
+    data_dir: Path,
+    progress: Progress | None = None,
+) -> SnapshotReport:
     """TECH-1: predict every open renewal for `as_of` and store the day's forecast.
 
     Re-running a day replaces its rows. Each renewal's `likelihood` is set to the
     model's; the owner's override in force (the latest active one dated on or before
     `as_of`) goes into `override_category` / `override_likelihood`, apart from it.
+    TECH-1: worked through `policy.run.batch_accounts` accounts at a time (bounded memory;
+    every prediction depends on its own renewal only).
     """
     engine = engine_for(session, policy, data_dir=data_dir)
-    opened = _open_renewals(session, as_of=as_of)
-    predictions = engine.predict([features for _, features in opened])
     overrides = _overrides_in_force(session, as_of=as_of)
     categories = policy.forecast.categories
     until = as_of + timedelta(days=policy.run.renewal_window_days)
-    model_id = next((p.model_id for p in predictions if p.model_id is not None), None)
     report = SnapshotReport(
         as_of=as_of,
         engine=engine.name,
-        model_id=model_id,
+        model_id=None,
         engine_reason=_engine_reason(engine),
         window_days=policy.run.renewal_window_days,
     )
@@ -228,6 +242,28 @@ def snapshot(session: Session, policy: Policy, *, as_of: date, data_dir: Path) -
         session.execute(delete(ForecastSnapshot).where(ForecastSnapshot.as_of == as_of)).rowcount
         or 0
     )
+    open_accounts = select(Renewal.account_id).where(Renewal.stage.not_in(CLOSED_STAGES))
+    batches = account_batches(session, policy.run.batch_accounts, open_accounts)
+    for batch in each(batches, "forecast.snapshot", progress):
+        _snapshot_batch(session, policy, report, engine, overrides, batch, until, categories)
+    return report
+
+
+def _snapshot_batch(
+    session: Session,
+    policy: Policy,
+    report: SnapshotReport,
+    engine: Engine,
+    overrides: dict[str, ForecastOverride],
+    batch: Batch,
+    until: date,
+    categories: ForecastCategories,
+) -> None:
+    as_of = report.as_of
+    opened = _open_renewals(session, as_of=as_of, batch=batch)
+    predictions = engine.predict([features for _, features in opened])
+    if report.model_id is None:
+        report.model_id = next((p.model_id for p in predictions if p.model_id is not None), None)
     rows = []
     for (renewal, _), prediction in zip(opened, predictions, strict=True):
         likelihood = min(1.0, max(0.0, float(prediction.likelihood)))
@@ -269,7 +305,6 @@ def snapshot(session: Session, policy: Policy, *, as_of: date, data_dir: Path) -
     if rows:
         session.execute(insert(ForecastSnapshot), rows)
     session.flush()
-    return report
 
 
 # --- overrides -----------------------------------------------------------------------------------

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from renewals.health import service
 from renewals.scheduler import JobContext, job
+from renewals.usage.backend import Analytics
 
 
 @job("health.score", order=30)
 def score(ctx: JobContext) -> str:
     """HEALTH-1..5 for every account under contract, HEALTH-4 review tasks for new reds."""
-    scored = service.snapshot_health(
+    run = service.snapshot_health(
         ctx.session,
         ctx.policy,
         as_of=ctx.as_of,
         data_dir=ctx.settings.data_dir,
         memory_limit=ctx.settings.duckdb_memory_limit,
+        analytics=Analytics.from_settings(ctx.settings),
+        progress=ctx.progress,
     )
-    mix = Counter(s.decision.category.value if s.decision else "unscored" for s in scored)
+    mix = run.categories
     order = ("expansion", "green", "yellow", "red", "unscored")
-    return f"{len(scored):,} accounts scored: " + ", ".join(
+    return f"{run.scored:,} accounts scored: " + ", ".join(
         f"{k} {mix[k]:,}" for k in order if mix[k]
     )

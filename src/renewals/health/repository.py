@@ -95,6 +95,16 @@ def active_contracts(
     return found
 
 
+def active_accounts_query(as_of: date) -> Select:
+    """The accounts with a contract in force on `as_of` (those `active_contracts` returns)."""
+    return (
+        select(Contract.account_id)
+        .join(Account, Account.account_id == Contract.account_id)
+        .where(Contract.start_date <= as_of, Contract.end_date >= as_of)
+        .distinct()
+    )
+
+
 def engagement_features(
     session: Session, windows: Windows, accounts: Collection[str] | None = None
 ) -> dict[str, Features]:

@@ -7,8 +7,9 @@ replaced when the same day is run again), plus the HEALTH-4 review task.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -31,10 +32,12 @@ from renewals.health.domain import (
 )
 from renewals.health.models import HealthSnapshot
 from renewals.health.repository import ActiveContract, Features, Windows
+from renewals.kit.batches import Batch, account_batches, each
 from renewals.playbook import service as playbook_service
 from renewals.policy.domain import Policy
 from renewals.signal import service as signal_service
 from renewals.usage import features as usage_features
+from renewals.usage.backend import Analytics
 from renewals.usage.domain import UsageFeatures
 
 Progress = Callable[[str, int, int], None]
@@ -91,24 +94,31 @@ def gather(
     data_dir: Path,
     memory_limit: str,
     accounts: Collection[str] | None = None,
+    analytics: Analytics | None = None,
+    usage: dict[str, UsageFeatures] | None = None,
+    mentions: dict[str, int] | None = None,
 ) -> tuple[dict[str, ActiveContract], dict[str, Features]]:
-    """Every feature of every account under contract on `as_of` (point in time)."""
+    """Every feature of every account under contract on `as_of` (point in time).
+
+    `analytics` is the engine for the usage features (default: DuckDB, `memory_limit`).
+    `usage` and `mentions`, when given, are the book's, computed once for every batch."""
     contracts = repository.active_contracts(session, as_of=as_of, accounts=accounts)
     ids = list(contracts)
-    usage = usage_features.compute(
-        data_dir,
-        as_of=as_of,
-        key_features=policy.health.key_features,
-        memory_limit=memory_limit,
-        accounts=ids if accounts is not None else None,
-    )
+    if usage is None:
+        usage = usage_features.compute(
+            data_dir,
+            as_of=as_of,
+            key_features=policy.health.key_features,
+            memory_limit=memory_limit,
+            accounts=ids if accounts is not None else None,
+            analytics=analytics,
+        )
     windows = windows_for(policy, as_of)
     engagement = repository.engagement_features(
         session, windows, ids if accounts is not None else None
     )
-    mentions = signal_service.competitive_mentions(
-        session, since=as_of - timedelta(days=policy.signals.sentiment_days), until=as_of
-    )
+    if mentions is None:
+        mentions = book_mentions(session, policy, as_of)
     features: dict[str, Features] = {}
     for account_id, contract in contracts.items():
         values: Features = {}
@@ -123,6 +133,13 @@ def gather(
     return contracts, features
 
 
+def book_mentions(session: Session, policy: Policy, as_of: date) -> dict[str, int]:
+    """SIG-4 competitive remarks per account in the sentiment window."""
+    return signal_service.competitive_mentions(
+        session, since=as_of - timedelta(days=policy.signals.sentiment_days), until=as_of
+    )
+
+
 def score_book(
     contracts: dict[str, ActiveContract],
     features: dict[str, Features],
@@ -130,6 +147,17 @@ def score_book(
     previous: dict[str, tuple[date, float | None, str | None]],
 ) -> list[Scored]:
     """HEALTH-1..3, HEALTH-5 for every account; the bottom quartile is of this book."""
+    partial = _scores(contracts, features, policy)
+    cutoff = bottom_cutoff(
+        [h.score for _, _, h in partial if h.score is not None], policy.health.bottom_quartile
+    )
+    return _decide(partial, features, policy, previous, cutoff)
+
+
+def _scores(
+    contracts: dict[str, ActiveContract], features: dict[str, Features], policy: Policy
+) -> list[tuple[str, Segment, HealthScore]]:
+    """HEALTH-1, HEALTH-5: each account's score in its segment."""
     partial = []
     for account_id, contract in contracts.items():
         segment = (
@@ -139,9 +167,17 @@ def score_book(
         )
         health = score_health(features[account_id], policy.health, segment=segment)
         partial.append((account_id, segment, health))
-    cutoff = bottom_cutoff(
-        [h.score for _, _, h in partial if h.score is not None], policy.health.bottom_quartile
-    )
+    return partial
+
+
+def _decide(
+    partial: list[tuple[str, Segment, HealthScore]],
+    features: dict[str, Features],
+    policy: Policy,
+    previous: dict[str, tuple[date, float | None, str | None]],
+    cutoff: float | None,
+) -> list[Scored]:
+    """HEALTH-2, HEALTH-3 with the book's bottom-quartile `cutoff`, and the trend."""
     scored = []
     for account_id, segment, health in partial:
         decision = (
@@ -188,39 +224,106 @@ def score_accounts(
     return score_book(contracts, features, policy, previous)
 
 
+@dataclass
+class HealthRun:
+    """What the day's scoring stored: accounts per category ("unscored" without a score)."""
+
+    categories: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def scored(self) -> int:
+        return sum(self.categories.values())
+
+
 def snapshot_health(
-    session: Session, policy: Policy, *, as_of: date, data_dir: Path, memory_limit: str
-) -> list[Scored]:
+    session: Session,
+    policy: Policy,
+    *,
+    as_of: date,
+    data_dir: Path,
+    memory_limit: str,
+    analytics: Analytics | None = None,
+    progress: Progress | None = None,
+) -> HealthRun:
     """Score every account under contract and store the day's snapshots (replacing a rerun),
-    then open the HEALTH-4 review task for each account that turned red."""
-    scored = score_accounts(
-        session, policy, as_of=as_of, data_dir=data_dir, memory_limit=memory_limit
+    then open the HEALTH-4 review task for each account that turned red.
+
+    TECH-1: the book is worked through in batches of `policy.run.batch_accounts`, so memory
+    does not grow with it. The usage features are computed once (one small row per account,
+    on the configured analytics engine); HEALTH-2's bottom quartile is of the whole book,
+    so a first pass keeps only each account's score, and the second scores, decides and
+    stores batch by batch."""
+    usage = usage_features.compute(
+        data_dir,
+        as_of=as_of,
+        key_features=policy.health.key_features,
+        memory_limit=memory_limit,
+        analytics=analytics,
     )
+    mentions = book_mentions(session, policy, as_of)
+    previous = repository.previous_scores(session, before=as_of)
+    batches = account_batches(
+        session, policy.run.batch_accounts, repository.active_accounts_query(as_of)
+    )
+
+    def batch_inputs(batch: Batch) -> tuple[dict[str, ActiveContract], dict[str, Features]]:
+        return gather(
+            session,
+            policy,
+            as_of=as_of,
+            data_dir=data_dir,
+            memory_limit=memory_limit,
+            accounts=batch.ids,
+            usage=usage,
+            mentions=mentions,
+        )
+
+    scores: list[float] = []
+    for batch in each(batches, "health.score (1/2: scores)", progress):
+        contracts, features = batch_inputs(batch)
+        scores.extend(
+            h.score for _, _, h in _scores(contracts, features, policy) if h.score is not None
+        )
+    cutoff = bottom_cutoff(scores, policy.health.bottom_quartile)
+    del scores
+
     session.execute(delete(HealthSnapshot).where(HealthSnapshot.as_of == as_of))
-    rows = [_snapshot_row(s, as_of) for s in scored]
-    if rows:
-        session.execute(insert(HealthSnapshot), rows)
     owners = dict(session.execute(select(Account.account_id, Account.owner_email)).all())
-    for s in scored:
-        turned_red = s.decision is not None and s.decision.category == Category.red
-        if turned_red and (s.previous is None or s.previous[2] != Category.red):
-            playbook_service.ensure_task(
-                session,
-                account_id=s.account_id,
-                key=f"health_review:{as_of.isoformat()}",
-                title="Review meeting: health turned red",
-                description=(
-                    f"Health {s.health.score:.0f} ({'; '.join(s.decision.reasons)}). "  # type: ignore[union-attr]
-                    "Hold a review meeting now; do not wait for the next QBR. Top drivers: "
-                    + "; ".join(d.text for d in s.health.drivers[:3])
-                ),
-                rule="HEALTH-4",
-                due_date=as_of + timedelta(days=policy.health.review_meeting_due_days),
-                owner_email=owners.get(s.account_id),
-                created_on=as_of,
-            )
-    session.flush()
-    return scored
+    run = HealthRun()
+    for batch in each(batches, "health.score (2/2: store)", progress):
+        contracts, features = batch_inputs(batch)
+        scored = _decide(_scores(contracts, features, policy), features, policy, previous, cutoff)
+        if scored:
+            session.execute(insert(HealthSnapshot), [_snapshot_row(s, as_of) for s in scored])
+        for s in scored:
+            run.categories[s.decision.category.value if s.decision else "unscored"] += 1
+            _review_if_turned_red(session, s, policy, as_of, owners.get(s.account_id))
+        session.flush()
+    return run
+
+
+def _review_if_turned_red(
+    session: Session, s: Scored, policy: Policy, as_of: date, owner_email: str | None
+) -> None:
+    """HEALTH-4: a review meeting task when the account turned red today."""
+    turned_red = s.decision is not None and s.decision.category == Category.red
+    if not turned_red or (s.previous is not None and s.previous[2] == Category.red):
+        return
+    playbook_service.ensure_task(
+        session,
+        account_id=s.account_id,
+        key=f"health_review:{as_of.isoformat()}",
+        title="Review meeting: health turned red",
+        description=(
+            f"Health {s.health.score:.0f} ({'; '.join(s.decision.reasons)}). "  # type: ignore[union-attr]
+            "Hold a review meeting now; do not wait for the next QBR. Top drivers: "
+            + "; ".join(d.text for d in s.health.drivers[:3])
+        ),
+        rule="HEALTH-4",
+        due_date=as_of + timedelta(days=policy.health.review_meeting_due_days),
+        owner_email=owner_email,
+        created_on=as_of,
+    )
 
 
 def _snapshot_row(s: Scored, as_of: date) -> dict[str, object]:

@@ -99,8 +99,13 @@ def progress_bar(enabled: bool = True) -> Iterator[ProgressCallback]:
         transient=True,
     ) as progress:
         task = progress.add_task("starting", total=None)
+        current = ["starting"]
 
         def update(step: str, done: int, total: int) -> None:
-            progress.update(task, description=step, completed=done, total=total)
+            if step != current[0]:  # a new step: its own elapsed time and ETA
+                current[0] = step
+                progress.reset(task, description=step, completed=done, total=total)
+            else:
+                progress.update(task, description=step, completed=done, total=total)
 
         yield update

@@ -9,7 +9,7 @@ from renewals.scheduler import JobContext, job
 @job("playbook.timeline", order=60)
 def timeline(ctx: JobContext) -> str:
     """TIME-1..4 steps and SEG-2/SEG-3 path tasks that came due, once per renewal and step."""
-    report = service.materialize(ctx.session, ctx.policy, as_of=ctx.as_of)
+    report = service.materialize(ctx.session, ctx.policy, as_of=ctx.as_of, progress=ctx.progress)
     rules = ", ".join(f"{k} {v:,}" for k, v in sorted(report.by_rule.items()))
     return f"{report.created:,} new tasks ({report.late:,} late entries, overdue){': ' + rules if rules else ''}"
 
@@ -18,7 +18,11 @@ def timeline(ctx: JobContext) -> str:
 def campaign(ctx: JobContext) -> str:
     """TIME-5: alerts, customer messages and escalations into the outbox, once each."""
     report = service.run_campaign(
-        ctx.session, ctx.policy, as_of=ctx.as_of, templates_dir=ctx.settings.templates_dir
+        ctx.session,
+        ctx.policy,
+        as_of=ctx.as_of,
+        templates_dir=ctx.settings.templates_dir,
+        progress=ctx.progress,
     )
     return (
         f"{report.queued['customer']:,} customer and {report.queued['internal']:,} internal "

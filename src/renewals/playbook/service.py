@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from renewals.account.domain import Segment
 from renewals.account.models import Account, Stakeholder
 from renewals.health.models import HealthSnapshot
+from renewals.kit.batches import Batch, Progress, account_batches, each
 from renewals.playbook.models import Task
 from renewals.playbook.timeline import RenewalView, planned_messages, planned_tasks
 from renewals.policy.domain import Policy
@@ -75,10 +76,21 @@ class PlaybookReport:
     by_rule: Counter[str] = field(default_factory=Counter)
 
 
-def _views(session: Session) -> list[tuple[Renewal, RenewalView]]:
-    renewals = session.scalars(
-        select(Renewal).where(Renewal.stage.not_in(("closed_won", "closed_lost")))
+_OPEN = Renewal.stage.not_in(("closed_won", "closed_lost"))
+
+
+def _batches(session: Session, policy: Policy) -> list[Batch]:
+    """TECH-1: the open renewals in batches of `policy.run.batch_accounts` (bounded memory)."""
+    return account_batches(
+        session, policy.run.batch_accounts, select(Renewal.renewal_id).where(_OPEN)
     )
+
+
+def _views(session: Session, batch: Batch | None = None) -> list[tuple[Renewal, RenewalView]]:
+    query = select(Renewal).where(_OPEN)
+    if batch is not None:
+        query = query.where(batch.where(Renewal.renewal_id))
+    renewals = session.scalars(query)
     return [
         (
             r,
@@ -105,49 +117,53 @@ def _existing_keys(session: Session, model: Any, column: Any, keys: list[str]) -
     return found
 
 
-def materialize(session: Session, policy: Policy, *, as_of: date) -> PlaybookReport:
+def materialize(
+    session: Session, policy: Policy, *, as_of: date, progress: Progress | None = None
+) -> PlaybookReport:
     """TIME-1..4 and the SEG-2/SEG-3 paths: the tasks of every open renewal that came due
-    within the look-ahead window, each created once (keyed by renewal and step)."""
+    within the look-ahead window, each created once (keyed by renewal and step); worked
+    through in batches of open renewals (TECH-1)."""
     report = PlaybookReport()
     report.reopened = reopen_snoozed(session, as_of=as_of)
-    planned = []
-    for renewal, view in _views(session):
-        for task in planned_tasks(view, as_of=as_of, policy=policy):
-            planned.append((renewal, task))
-    keys = [t.key(r.renewal_id) for r, t in planned]
-    existing = _existing_keys(session, Task, Task.key, keys)
-    rows = []
-    for renewal, task in planned:
-        key = task.key(renewal.renewal_id)
-        if key in existing:
-            continue
-        existing.add(key)
-        rows.append(
-            {
-                "account_id": renewal.account_id,
-                "key": key,
-                "renewal_id": renewal.renewal_id,
-                "step": task.step,
-                "title": task.title,
-                "description": task.description,
-                "rule": task.rule,
-                "due_date": task.due_date,
-                "owner_email": renewal.owner_email,
-                "status": "open",
-                "status_reason": (
-                    f"late entry on {as_of.isoformat()}: overdue since {task.due_date.isoformat()}"
-                    if task.late
-                    else None
-                ),
-                "created_on": as_of,
-            }
-        )
-        report.created += 1
-        report.late += task.late
-        report.by_rule[task.rule] += 1
-    if rows:
-        session.execute(insert(Task), rows)
-    session.flush()
+    for batch in each(_batches(session, policy), "playbook.timeline", progress):
+        planned = []
+        for renewal, view in _views(session, batch):
+            for task in planned_tasks(view, as_of=as_of, policy=policy):
+                planned.append((renewal, task))
+        keys = [t.key(r.renewal_id) for r, t in planned]
+        existing = _existing_keys(session, Task, Task.key, keys)
+        rows = []
+        for renewal, task in planned:
+            key = task.key(renewal.renewal_id)
+            if key in existing:
+                continue
+            existing.add(key)
+            rows.append(
+                {
+                    "account_id": renewal.account_id,
+                    "key": key,
+                    "renewal_id": renewal.renewal_id,
+                    "step": task.step,
+                    "title": task.title,
+                    "description": task.description,
+                    "rule": task.rule,
+                    "due_date": task.due_date,
+                    "owner_email": renewal.owner_email,
+                    "status": "open",
+                    "status_reason": (
+                        f"late entry on {as_of.isoformat()}: overdue since {task.due_date.isoformat()}"
+                        if task.late
+                        else None
+                    ),
+                    "created_on": as_of,
+                }
+            )
+            report.created += 1
+            report.late += task.late
+            report.by_rule[task.rule] += 1
+        if rows:
+            session.execute(insert(Task), rows)
+        session.flush()
     return report
 
 
@@ -158,73 +174,82 @@ class CampaignReport:
 
 
 def run_campaign(
-    session: Session, policy: Policy, *, as_of: date, templates_dir: Path | None = None
+    session: Session,
+    policy: Policy,
+    *,
+    as_of: date,
+    templates_dir: Path | None = None,
+    progress: Progress | None = None,
 ) -> CampaignReport:
     """TIME-5: write the day's campaign messages into the outbox, each once per renewal and
-    step; customer messages wait for permission there (outbox.service.enqueue)."""
+    step; customer messages wait for permission there (outbox.service.enqueue). Worked
+    through in batches of open renewals (TECH-1)."""
     from renewals.outbox import service as outbox_service
     from renewals.playbook import messages
 
     report = CampaignReport()
-    planned = []
-    for renewal, view in _views(session):
-        for message in planned_messages(view, as_of=as_of, policy=policy):
-            planned.append((renewal, view, message))
-    keys = [m.key(r.renewal_id) for r, _, m in planned]
-    existing = outbox_service.existing_keys(session, keys)
-    todo = [(r, v, m) for r, v, m in planned if m.key(r.renewal_id) not in existing]
-    if not todo:
-        return report
-    facts = _campaign_facts(session, {r.account_id for r, _, _ in todo}, as_of=as_of)
-    for renewal, view, message in todo:
-        key = message.key(renewal.renewal_id)
-        account = facts.accounts[renewal.account_id]
-        contact = facts.contacts.get(renewal.account_id)
-        owner = facts.people.get(renewal.owner_email or "")
-        manager = facts.people.get(owner.manager_email or "") if owner else None
-        to_address, to_name = _recipient(message.recipients, contact, owner, manager)
-        language = (account.language or "en") if message.audience == "customer" else "en"
-        context = _context(renewal, view, account, contact, owner, manager, facts, as_of, policy)
-        rendered = messages.render(message.step, language, context, templates_dir=templates_dir)
-        record = {
-            "trigger_date": message.trigger_date.isoformat(),
-            "condition": message.condition,
-            "template": rendered.template,
-        }
-        superseded = (
-            None
-            if message.superseded_by is None
-            else (
-                f"TIME-5: superseded by {message.superseded_by}: the renewal reached the "
-                f"campaign on {as_of.isoformat()}, after this message's day "
-                f"({message.trigger_date.isoformat()}); one message, not a burst"
+    for batch in each(_batches(session, policy), "playbook.campaign", progress):
+        planned = []
+        for renewal, view in _views(session, batch):
+            for message in planned_messages(view, as_of=as_of, policy=policy):
+                planned.append((renewal, view, message))
+        keys = [m.key(r.renewal_id) for r, _, m in planned]
+        existing = outbox_service.existing_keys(session, keys)
+        todo = [(r, v, m) for r, v, m in planned if m.key(r.renewal_id) not in existing]
+        if not todo:
+            continue
+        facts = _campaign_facts(session, {r.account_id for r, _, _ in todo}, as_of=as_of)
+        for renewal, view, message in todo:
+            key = message.key(renewal.renewal_id)
+            account = facts.accounts[renewal.account_id]
+            contact = facts.contacts.get(renewal.account_id)
+            owner = facts.people.get(renewal.owner_email or "")
+            manager = facts.people.get(owner.manager_email or "") if owner else None
+            to_address, to_name = _recipient(message.recipients, contact, owner, manager)
+            language = (account.language or "en") if message.audience == "customer" else "en"
+            context = _context(
+                renewal, view, account, contact, owner, manager, facts, as_of, policy
             )
-        )
-        outbox_service.enqueue(
-            session,
-            key=key,
-            renewal_id=renewal.renewal_id,
-            account_id=renewal.account_id,
-            step=message.step,
-            rule=message.rule,
-            audience=message.audience,
-            channel="email",
-            to_address=to_address,
-            to_name=to_name,
-            language=rendered.language,
-            subject=rendered.subject,
-            body=rendered.body,
-            created_on=as_of,
-            facts=record,
-            segment=renewal.segment,
-            policy=policy,
-            cancelled_because=superseded,
-        )
-        if superseded:
-            report.superseded += 1
-        else:
-            report.queued[message.audience] += 1
-    session.flush()
+            rendered = messages.render(message.step, language, context, templates_dir=templates_dir)
+            record = {
+                "trigger_date": message.trigger_date.isoformat(),
+                "condition": message.condition,
+                "template": rendered.template,
+            }
+            superseded = (
+                None
+                if message.superseded_by is None
+                else (
+                    f"TIME-5: superseded by {message.superseded_by}: the renewal reached the "
+                    f"campaign on {as_of.isoformat()}, after this message's day "
+                    f"({message.trigger_date.isoformat()}); one message, not a burst"
+                )
+            )
+            outbox_service.enqueue(
+                session,
+                key=key,
+                renewal_id=renewal.renewal_id,
+                account_id=renewal.account_id,
+                step=message.step,
+                rule=message.rule,
+                audience=message.audience,
+                channel="email",
+                to_address=to_address,
+                to_name=to_name,
+                language=rendered.language,
+                subject=rendered.subject,
+                body=rendered.body,
+                created_on=as_of,
+                facts=record,
+                segment=renewal.segment,
+                policy=policy,
+                cancelled_because=superseded,
+            )
+            if superseded:
+                report.superseded += 1
+            else:
+                report.queued[message.audience] += 1
+        session.flush()
     return report
 
 

@@ -9,7 +9,7 @@ from renewals.scheduler import JobContext, job
 @job("renewal.sync", order=50)
 def sync(ctx: JobContext) -> str:
     """FUND-1, SEG-1..4, OWN-1/2, TIME-4: one renewal per open contract, decided and staged."""
-    report = service.sync(ctx.session, ctx.policy, as_of=ctx.as_of)
+    report = service.sync(ctx.session, ctx.policy, as_of=ctx.as_of, progress=ctx.progress)
     stages = ", ".join(f"{k} {v:,}" for k, v in sorted(report.by_stage.items()))
     text = (
         f"{report.created:,} new, {report.updated:,} updated, {report.closed:,} closed, "

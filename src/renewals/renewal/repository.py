@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from renewals.account.models import Account
 from renewals.contract.models import Contract
 from renewals.health.models import HealthSnapshot
+from renewals.kit.batches import Batch, account_batches
 from renewals.renewal.domain import OPEN_STAGES
 from renewals.renewal.models import Renewal
 from renewals.user.models import User
@@ -37,9 +39,9 @@ class ContractRow:
     account_owner: str | None
 
 
-def contracts_to_renew(session: Session) -> list[ContractRow]:
+def contracts_to_renew(session: Session, batch: Batch | None = None) -> list[ContractRow]:
     """FUND-1: every open contract (no outcome yet), plus the contracts of renewals we
-    already track (to see them close)."""
+    already track (to see them close); only contract IDs in `batch`'s range, if given."""
     tracked = select(Renewal.contract_id).where(Renewal.stage.in_([s.value for s in OPEN_STAGES]))
     query = (
         select(
@@ -62,6 +64,8 @@ def contracts_to_renew(session: Session) -> list[ContractRow]:
         .where(Contract.outcome.is_(None) | Contract.contract_id.in_(tracked))
         .order_by(Contract.contract_id)
     )
+    if batch is not None:
+        query = query.where(batch.where(Contract.contract_id))
     return [ContractRow(*row) for row in session.execute(query)]
 
 
@@ -75,24 +79,28 @@ class HealthRow:
     features: dict[str, Any]
 
 
-def health_on(session: Session, as_of: date) -> dict[str, HealthRow]:
-    """The latest health snapshot on or before `as_of` per account (the day's, normally)."""
+def health_on(
+    session: Session, as_of: date, accounts: Collection[str] | None = None
+) -> dict[str, HealthRow]:
+    """The latest health snapshot on or before `as_of` per account (the day's, normally),
+    of `accounts` if given."""
     day = session.scalar(
         select(func.max(HealthSnapshot.as_of)).where(HealthSnapshot.as_of <= as_of)
     )
     if day is None:
         return {}
-    rows = session.execute(
-        select(
-            HealthSnapshot.account_id,
-            HealthSnapshot.score,
-            HealthSnapshot.category,
-            HealthSnapshot.components,
-            HealthSnapshot.risk,
-            HealthSnapshot.reasons,
-            HealthSnapshot.features,
-        ).where(HealthSnapshot.as_of == day)
-    )
+    query = select(
+        HealthSnapshot.account_id,
+        HealthSnapshot.score,
+        HealthSnapshot.category,
+        HealthSnapshot.components,
+        HealthSnapshot.risk,
+        HealthSnapshot.reasons,
+        HealthSnapshot.features,
+    ).where(HealthSnapshot.as_of == day)
+    if accounts is not None:
+        query = query.where(HealthSnapshot.account_id.in_(list(accounts)))
+    rows = session.execute(query)
     found = {}
     for account_id, score, category, components, risk, reasons, features in rows:
         relationship = next(
@@ -119,5 +127,15 @@ def open_load(session: Session) -> Counter[str]:
     return Counter({email: n for email, n in rows})
 
 
-def renewals_by_contract(session: Session) -> dict[str, Renewal]:
-    return {r.contract_id: r for r in session.scalars(select(Renewal))}
+def renewals_by_contract(
+    session: Session, contracts: Collection[str] | None = None
+) -> dict[str, Renewal]:
+    query = select(Renewal)
+    if contracts is not None:
+        query = query.where(Renewal.contract_id.in_(list(contracts)))
+    return {r.contract_id: r for r in session.scalars(query)}
+
+
+def contract_batches(session: Session, size: int) -> list[Batch]:
+    """Every contract ID in ranges of `size`, in ID order (the order the sync works in)."""
+    return account_batches(session, size, select(Contract.contract_id))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from renewals.account.domain import Segment
 from renewals.errors import NotFound, RenewalsError
+from renewals.kit.batches import Progress, each
 from renewals.kit.time import utc_now
 from renewals.playbook.models import Task
 from renewals.policy.domain import Policy
@@ -100,124 +101,133 @@ def decide(facts: RenewalFacts, *, as_of: date, policy: Policy) -> Decisions:
     return Decisions(segment, opportunity, touch, motion_decision(facts), owner)
 
 
-def sync(session: Session, policy: Policy, *, as_of: date) -> SyncReport:
+def sync(
+    session: Session, policy: Policy, *, as_of: date, progress: Progress | None = None
+) -> SyncReport:
     """Create or update the Renewal of every open contract; close those whose contract
-    has an outcome. Idempotent for a given `as_of`."""
+    has an outcome. Idempotent for a given `as_of`.
+
+    TECH-1: contracts are worked through `policy.run.batch_accounts` at a time, in contract
+    order (so OWN-2's load balancing assigns exactly as in one pass), so memory is bounded."""
     report = SyncReport()
-    health = repository.health_on(session, as_of)
-    kinds = signal_service.active_kinds(session, policy, as_of=as_of)
     people = repository.active_people(session)
     by_email = {email: routing.Person(email, role) for email, role, _ in people}
     persons = list(by_email.values())
     load = repository.open_load(session)
-    existing = repository.renewals_by_contract(session)
     now = utc_now()
 
-    for row in repository.contracts_to_renew(session):
-        renewal = existing.get(row.contract_id)
-        if row.outcome is not None:
-            if renewal is not None and not Stage(renewal.stage).is_closed:
-                _close(session, renewal, row, as_of=as_of, now=now)
-                if renewal.owner_email:
-                    load[renewal.owner_email] -= 1
-                report.closed += 1
-            continue
-        facts = facts_for(row, health.get(row.account_id), kinds.get(row.account_id, ()))
-        try:
-            decisions = decide(facts, as_of=as_of, policy=policy)
-        except routing.AmbiguousOwnership as exc:
-            raise RenewalsError(
-                f"renewal {facts.renewal_id}: {exc} (OWN-2: fix the ownership rules; "
-                "`renewals policy check FILE` shows every gap)"
-            ) from None
-        owner_email, owner_reason = _owner(
-            renewal, decisions.owner_role.value, row, by_email, persons, load
-        )
-        record = {
-            "segment": decisions.segment.as_record(),
-            "opportunity": decisions.opportunity.as_record(),
-            "touch": decisions.touch.as_record(),
-            "motion": decisions.motion.as_record(),
-            "owner": {
-                **decisions.owner_role.as_record(),
-                "reasons": [*decisions.owner_role.reasons, owner_reason],
-                "email": owner_email,
-            },
-        }
-        values: dict[str, Any] = {
-            "account_id": row.account_id,
-            "renewal_date": row.end_date,
-            "currency": row.currency,
-            "current_arr": row.arr,
-            "target_arr": target_arr(row.arr, decisions.opportunity.value, policy),
-            "segment": decisions.segment.value,
-            "opportunity_type": decisions.opportunity.value,
-            "touch_model": decisions.touch.value,
-            "motion": decisions.motion.value,
-            "owner_role": decisions.owner_role.value,
-            "owner_email": owner_email,
-            "health_score": facts.health_score,
-            "health_category": facts.health_category,
-            "risk": facts.risk,
-            "signals": list(facts.signals),
-            "decisions": record,
-        }
-        if owner_email is None:
-            report.unowned += 1
-        days = facts.days_to_renewal(as_of)
-        if renewal is None:
-            # A new renewal starts in the stage its date calls for (TIME-4), one history row.
-            entered = advance(Stage.assessment, days, policy.stages)
-            stage = entered[0] if entered else Stage.assessment
-            reason = f"FUND-1: open contract {row.contract_id} renews on {row.end_date}" + (
-                f"; {entered[1]}" if entered else ""
+    batches = repository.contract_batches(session, policy.run.batch_accounts)
+    for batch in each(batches, "renewal.sync", progress):
+        rows = repository.contracts_to_renew(session, batch)
+        accounts = {row.account_id for row in rows}
+        health = repository.health_on(session, as_of, accounts)
+        kinds = signal_service.active_kinds(session, policy, as_of=as_of, accounts=accounts)
+        existing = repository.renewals_by_contract(session, [row.contract_id for row in rows])
+        for row in rows:
+            renewal = existing.get(row.contract_id)
+            if row.outcome is not None:
+                if renewal is not None and not Stage(renewal.stage).is_closed:
+                    _close(session, renewal, row, as_of=as_of, now=now)
+                    if renewal.owner_email:
+                        load[renewal.owner_email] -= 1
+                    report.closed += 1
+                continue
+            facts = facts_for(row, health.get(row.account_id), kinds.get(row.account_id, ()))
+            try:
+                decisions = decide(facts, as_of=as_of, policy=policy)
+            except routing.AmbiguousOwnership as exc:
+                raise RenewalsError(
+                    f"renewal {facts.renewal_id}: {exc} (OWN-2: fix the ownership rules; "
+                    "`renewals policy check FILE` shows every gap)"
+                ) from None
+            owner_email, owner_reason = _owner(
+                renewal, decisions.owner_role.value, row, by_email, persons, load
             )
-            renewal = Renewal(
-                renewal_id=facts.renewal_id,
-                contract_id=row.contract_id,
-                stage=stage.value,
-                stage_since=as_of,
-                created_on=as_of,
-                updated_on=as_of,
-                **values,
-            )
-            session.add(renewal)
-            session.add(
-                StageChange(
-                    renewal_id=renewal.renewal_id,
-                    from_stage=None,
-                    to_stage=stage.value,
-                    on=as_of,
-                    at=now,
-                    by="system",
-                    rule="FUND-1",
-                    reason=reason,
+            record = {
+                "segment": decisions.segment.as_record(),
+                "opportunity": decisions.opportunity.as_record(),
+                "touch": decisions.touch.as_record(),
+                "motion": decisions.motion.as_record(),
+                "owner": {
+                    **decisions.owner_role.as_record(),
+                    "reasons": [*decisions.owner_role.reasons, owner_reason],
+                    "email": owner_email,
+                },
+            }
+            values: dict[str, Any] = {
+                "account_id": row.account_id,
+                "renewal_date": row.end_date,
+                "currency": row.currency,
+                "current_arr": row.arr,
+                "target_arr": target_arr(row.arr, decisions.opportunity.value, policy),
+                "segment": decisions.segment.value,
+                "opportunity_type": decisions.opportunity.value,
+                "touch_model": decisions.touch.value,
+                "motion": decisions.motion.value,
+                "owner_role": decisions.owner_role.value,
+                "owner_email": owner_email,
+                "health_score": facts.health_score,
+                "health_category": facts.health_category,
+                "risk": facts.risk,
+                "signals": list(facts.signals),
+                "decisions": record,
+            }
+            if owner_email is None:
+                report.unowned += 1
+            days = facts.days_to_renewal(as_of)
+            if renewal is None:
+                # A new renewal starts in the stage its date calls for (TIME-4), one history row.
+                entered = advance(Stage.assessment, days, policy.stages)
+                stage = entered[0] if entered else Stage.assessment
+                reason = f"FUND-1: open contract {row.contract_id} renews on {row.end_date}" + (
+                    f"; {entered[1]}" if entered else ""
                 )
-            )
-            report.created += 1
-        else:
-            changed = {k: v for k, v in values.items() if getattr(renewal, k) != v}
-            if changed:
-                for key, value in changed.items():
-                    setattr(renewal, key, value)
-                renewal.updated_on = as_of
-                report.updated += 1
-            move = advance(Stage(renewal.stage), days, policy.stages)
-            if move is not None:
-                target, reason = move
-                _move(
-                    session,
-                    renewal,
-                    target,
-                    on=as_of,
-                    now=now,
-                    by="system",
-                    rule="TIME-4",
-                    reason=reason,
+                renewal = Renewal(
+                    renewal_id=facts.renewal_id,
+                    contract_id=row.contract_id,
+                    stage=stage.value,
+                    stage_since=as_of,
+                    created_on=as_of,
+                    updated_on=as_of,
+                    **values,
                 )
-                report.stage_moves += 1
-        report.by_stage[renewal.stage] += 1
-    session.flush()
+                session.add(renewal)
+                session.add(
+                    StageChange(
+                        renewal_id=renewal.renewal_id,
+                        from_stage=None,
+                        to_stage=stage.value,
+                        on=as_of,
+                        at=now,
+                        by="system",
+                        rule="FUND-1",
+                        reason=reason,
+                    )
+                )
+                report.created += 1
+            else:
+                changed = {k: v for k, v in values.items() if getattr(renewal, k) != v}
+                if changed:
+                    for key, value in changed.items():
+                        setattr(renewal, key, value)
+                    renewal.updated_on = as_of
+                    report.updated += 1
+                move = advance(Stage(renewal.stage), days, policy.stages)
+                if move is not None:
+                    target, reason = move
+                    _move(
+                        session,
+                        renewal,
+                        target,
+                        on=as_of,
+                        now=now,
+                        by="system",
+                        rule="TIME-4",
+                        reason=reason,
+                    )
+                    report.stage_moves += 1
+            report.by_stage[renewal.stage] += 1
+        session.flush()
     return report
 
 

@@ -9,13 +9,15 @@ from renewals.signal import service
 @job("signal.scan_texts", order=20)
 def scan_texts(ctx: JobContext) -> str:
     """SIG-2..8 in words: tickets, survey comments and notes of the sentiment window."""
-    new = service.scan_texts(ctx.session, ctx.policy, as_of=ctx.as_of)
+    new = service.scan_texts(ctx.session, ctx.policy, as_of=ctx.as_of, progress=ctx.progress)
     return f"{new:,} new text signals"
 
 
 @job("signal.detect", order=40)
 def detect(ctx: JobContext) -> str:
     """SIG-1..9 from the day's features and health, then SIG-0 per account."""
-    new, risks = service.detect_and_combine(ctx.session, ctx.policy, as_of=ctx.as_of)
+    new, risks = service.detect_and_combine(
+        ctx.session, ctx.policy, as_of=ctx.as_of, progress=ctx.progress
+    )
     mix = ", ".join(f"{risk} {n:,}" for risk, n in sorted(risks.items()))
     return f"{new:,} new numeric signals; risk (SIG-0): {mix or 'no accounts scored'}"

@@ -8,7 +8,7 @@ again, or re-running the same day, finds the existing row and only moves its
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from renewals.engagement.models import Interaction, SurveyResponse, Ticket
 from renewals.health.models import HealthSnapshot
+from renewals.kit.batches import Batch, Progress, account_batches, each
 from renewals.kit.time import day_start
 from renewals.policy.domain import Policy
 from renewals.signal import text
@@ -45,12 +46,17 @@ class SourceText:
     text: str
 
 
-def texts_between(session: Session, since: date, until: date) -> Iterator[SourceText]:
-    """Ticket subjects and bodies, survey comments and interaction texts dated in [since, until]."""
+def texts_between(
+    session: Session, since: date, until: date, batch: Batch | None = None
+) -> Iterator[SourceText]:
+    """Ticket subjects and bodies, survey comments and interaction texts dated in [since, until]
+    (of the accounts in `batch`, if given)."""
     lo, hi = day_start(since), day_start(until + timedelta(days=1))
     tickets = select(
         Ticket.account_id, Ticket.ticket_id, Ticket.opened_at, Ticket.subject, Ticket.body
     ).where(Ticket.opened_at >= lo, Ticket.opened_at < hi)
+    if batch is not None:
+        tickets = tickets.where(batch.where(Ticket.account_id))
     for account_id, ticket_id, opened, subject, body in session.execute(tickets):
         yield SourceText(account_id, "ticket", ticket_id, opened.date(), f"{subject}. {body or ''}")
     surveys = select(
@@ -63,6 +69,8 @@ def texts_between(session: Session, since: date, until: date) -> Iterator[Source
         SurveyResponse.responded_at < hi,
         SurveyResponse.comment.is_not(None),
     )
+    if batch is not None:
+        surveys = surveys.where(batch.where(SurveyResponse.account_id))
     for account_id, response_id, responded, comment in session.execute(surveys):
         yield SourceText(account_id, "survey", response_id, responded.date(), comment)
     notes = select(
@@ -73,6 +81,8 @@ def texts_between(session: Session, since: date, until: date) -> Iterator[Source
     ).where(
         Interaction.occurred_at >= lo, Interaction.occurred_at < hi, Interaction.text.is_not(None)
     )
+    if batch is not None:
+        notes = notes.where(batch.where(Interaction.account_id))
     for account_id, interaction_id, occurred, body in session.execute(notes):
         yield SourceText(account_id, "interaction", interaction_id, occurred.date(), body)
 
@@ -111,11 +121,24 @@ def text_signals(items: Iterable[SourceText], policy: Policy) -> dict[str, list[
     return dict(by_account)
 
 
-def scan_texts(session: Session, policy: Policy, *, as_of: date, since: date | None = None) -> int:
-    """Scan the texts of the sentiment window (or from `since`) and store their signals."""
+def scan_texts(
+    session: Session,
+    policy: Policy,
+    *,
+    as_of: date,
+    since: date | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """Scan the texts of the sentiment window (or from `since`) and store their signals,
+    `policy.run.batch_accounts` accounts at a time (TECH-1: memory bounded by the batch)."""
     start = since or as_of - timedelta(days=policy.signals.sentiment_days - 1)
-    found = text_signals(texts_between(session, start, as_of), policy)
-    return store(session, found, as_of=as_of)
+    new = 0
+    batches = account_batches(session, policy.run.batch_accounts)
+    for batch in each(batches, "signal.scan_texts", progress):
+        found = text_signals(texts_between(session, start, as_of, batch), policy)
+        new += store(session, found, as_of=as_of)
+        session.flush()
+    return new
 
 
 def store(session: Session, found: dict[str, list[Detected]], *, as_of: date) -> int:
@@ -197,43 +220,64 @@ def competitive_mentions(session: Session, *, since: date, until: date) -> dict[
 
 
 def detect_and_combine(
-    session: Session, policy: Policy, *, as_of: date
+    session: Session, policy: Policy, *, as_of: date, progress: Progress | None = None
 ) -> tuple[int, dict[str, int]]:
-    """Numeric signals from the day's health snapshots, then SIG-0 per account."""
-    snapshots = list(session.scalars(select(HealthSnapshot).where(HealthSnapshot.as_of == as_of)))
-    found: dict[str, list[Detected]] = {}
-    for snap in snapshots:
-        facts = HealthFacts(
-            score=snap.score,
-            category=snap.category,
-            warning=snap.warning,
-            previous_score=snap.previous_score,
-            previous_as_of=snap.previous_as_of,
-            reasons=tuple(snap.reasons or ()),
-        )
-        found[snap.account_id] = numeric_signals(
-            snap.features, facts, as_of=as_of, signals=policy.signals, health_policy=policy.health
-        )
-    new = store(session, found, as_of=as_of)
-    kinds = active_kinds(session, policy, as_of=as_of)
+    """Numeric signals from the day's health snapshots, then SIG-0 per account, worked
+    through `policy.run.batch_accounts` accounts at a time (TECH-1: bounded memory)."""
+    scored_today = select(HealthSnapshot.account_id).where(HealthSnapshot.as_of == as_of)
+    batches = account_batches(session, policy.run.batch_accounts, scored_today)
+    new = 0
     risks: dict[str, int] = defaultdict(int)
-    updates = []
-    for snap in snapshots:
-        decision = combined_risk(
-            kinds.get(snap.account_id, ()), category=snap.category, signals=policy.signals
-        )
-        risks[decision.risk.value] += 1
-        updates.append(
-            {"a": snap.account_id, "risk": decision.risk.value, "why": list(decision.reasons)}
-        )
-    if updates:
-        table = HealthSnapshot.__table__
-        session.connection().execute(
-            update(table)
-            .where(table.c.account_id == bindparam("a"), table.c.as_of == as_of)
-            .values(risk=bindparam("risk"), risk_reasons=bindparam("why")),
-            updates,
-        )
+    table = HealthSnapshot.__table__
+    for batch in each(batches, "signal.detect", progress):
+        snapshots = session.execute(
+            select(
+                HealthSnapshot.account_id,
+                HealthSnapshot.score,
+                HealthSnapshot.category,
+                HealthSnapshot.warning,
+                HealthSnapshot.previous_score,
+                HealthSnapshot.previous_as_of,
+                HealthSnapshot.reasons,
+                HealthSnapshot.features,
+            ).where(HealthSnapshot.as_of == as_of, batch.where(HealthSnapshot.account_id))
+        ).all()
+        found: dict[str, list[Detected]] = {}
+        for snap in snapshots:
+            facts = HealthFacts(
+                score=snap.score,
+                category=snap.category,
+                warning=snap.warning,
+                previous_score=snap.previous_score,
+                previous_as_of=snap.previous_as_of,
+                reasons=tuple(snap.reasons or ()),
+            )
+            found[snap.account_id] = numeric_signals(
+                snap.features,
+                facts,
+                as_of=as_of,
+                signals=policy.signals,
+                health_policy=policy.health,
+            )
+        new += store(session, found, as_of=as_of)
+        kinds = active_kinds(session, policy, as_of=as_of, batch=batch)
+        updates = []
+        for snap in snapshots:
+            decision = combined_risk(
+                kinds.get(snap.account_id, ()), category=snap.category, signals=policy.signals
+            )
+            risks[decision.risk.value] += 1
+            updates.append(
+                {"a": snap.account_id, "risk": decision.risk.value, "why": list(decision.reasons)}
+            )
+        if updates:
+            session.connection().execute(
+                update(table)
+                .where(table.c.account_id == bindparam("a"), table.c.as_of == as_of)
+                .values(risk=bindparam("risk"), risk_reasons=bindparam("why")),
+                updates,
+            )
+        session.flush()
     return new, dict(risks)
 
 
@@ -251,8 +295,21 @@ def _active(policy: Policy, as_of: date):  # type: ignore[no-untyped-def]
     )
 
 
-def active_kinds(session: Session, policy: Policy, *, as_of: date) -> dict[str, tuple[str, ...]]:
+def active_kinds(
+    session: Session,
+    policy: Policy,
+    *,
+    as_of: date,
+    batch: Batch | None = None,
+    accounts: Collection[str] | None = None,
+) -> dict[str, tuple[str, ...]]:
+    """The kinds of signal in force per account (of the accounts in `batch` or `accounts`,
+    if given)."""
     query = select(Signal.account_id, Signal.kind).where(_active(policy, as_of)).distinct()
+    if batch is not None:
+        query = query.where(batch.where(Signal.account_id))
+    if accounts is not None:
+        query = query.where(Signal.account_id.in_(list(accounts)))
     kinds: dict[str, list[str]] = defaultdict(list)
     for account_id, kind in session.execute(query):
         kinds[account_id].append(kind)

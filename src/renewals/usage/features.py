@@ -1,4 +1,4 @@
-"""Per-account usage features as of a date: one Ibis expression, run on DuckDB.
+"""Per-account usage features as of a date: one Ibis expression, run on DuckDB or PySpark.
 
 Windows as of a date D, in UTC, every one ending with the end of D (events at or
 after D+1 00:00 are never read, so features as of a past date see no later events):
@@ -16,7 +16,8 @@ account silent for four months still appears (zero counts, `days_since_last_even
 120), since that silence is the signal. Accounts with no events at all don't appear.
 
 The expression is backend-agnostic Ibis (no raw SQL, no engine-only functions) so
-that it runs unchanged on PySpark. Exact distinct counts dominate the cost, so they
+that it runs unchanged on PySpark or any Ibis backend (`renewals.usage.backend`,
+chosen by `RENEWALS_ANALYTICS_BACKEND`; docs/analytics-backends.md). Exact distinct counts dominate the cost, so they
 are computed as separate steps: distinct (account, user, window) rows, then a count
 per account; distinct (account, feature) rows, then a count per account; the pieces
 are joined to the per-account event counts.
@@ -37,7 +38,8 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
-from renewals.usage import repository
+from renewals.usage import backend, repository
+from renewals.usage.backend import Analytics
 from renewals.usage.domain import (
     TREND_DIVISOR,
     TREND_MID_WEEK,
@@ -218,25 +220,24 @@ def compute(
     key_features: Sequence[str],
     memory_limit: str = "2GB",
     accounts: Collection[str] | None = None,
+    analytics: Analytics | None = None,
 ) -> dict[str, UsageFeatures]:
-    """Usage features per account as of the end of `as_of`, from the stored Parquet parts.
+    """Usage features per account as of the end of `as_of`, from the stored events.
 
     Only accounts with events before the end of `as_of` appear; `accounts`, if given,
-    limits the result to those accounts. Empty when no events are stored.
+    limits the result to those accounts. Empty when no events are stored. `analytics`
+    picks the engine (`renewals.usage.backend`; default: DuckDB with `memory_limit`).
     """
+    analytics = analytics or Analytics(memory_limit=memory_limit)
     stored = repository.parts(data_dir)
-    if not stored or (accounts is not None and not accounts):
+    in_warehouse = analytics.backend == "ibis" and analytics.events_table
+    if (not stored and not in_warehouse) or (accounts is not None and not accounts):
         return {}
-    con = repository.connect(data_dir, memory_limit)
-    try:
-        backend = ibis.duckdb.from_connection(con)
-        events = backend.read_parquet([str(p) for p in stored])
+    with backend.events_table(analytics, data_dir, stored) as events:
         if accounts is not None:
             wanted = pa.table({"account_id": pa.array(sorted(set(accounts)), pa.string())})
             events = events.semi_join(ibis.memtable(wanted), "account_id")
         table = feature_expr(events, as_of=as_of, key_features=key_features).to_pyarrow()
-    finally:
-        con.close()
     return to_features(table, as_of=as_of, key_features=key_features)
 
 
@@ -245,8 +246,16 @@ def to_features(
 ) -> dict[str, UsageFeatures]:
     """UsageFeatures per account from the rows of `feature_expr` (or `FLOOR_SQL`)."""
     total = len(_distinct_keys(key_features))
+    table = table.select(list(COLUMNS))
+    # Engines differ in how they hand back the instant: DuckDB as UTC-aware, Spark as
+    # naive values in its session time zone (set to UTC). Both are read as UTC.
+    last_type = table.schema.field("last_event_at").type
+    if pa.types.is_timestamp(last_type) and last_type.tz is None:
+        index = table.schema.get_field_index("last_event_at")
+        cast = table.column(index).cast(pa.timestamp(last_type.unit, tz="UTC"))
+        table = table.set_column(index, "last_event_at", cast)
     result = {}
-    for row in table.select(list(COLUMNS)).to_pylist():
+    for row in table.to_pylist():
         last = row["last_event_at"]
         result[row["account_id"]] = UsageFeatures(
             account_id=row["account_id"],
