@@ -38,7 +38,10 @@ from renewals.web.app import create_app
 HERE = Path(__file__).resolve().parent
 PASSWORD = "benchmark password 1"
 CEILING_MS = 300.0
-UNGATED = ("/manager", "/executive")  # reported; the 300 ms ceiling is for CSM home and account pages
+UNGATED = (
+    "/manager",
+    "/executive",
+)  # reported; the 300 ms ceiling is for CSM home and account pages
 
 
 def _prepare(db_url: str) -> tuple[str, str, str]:
@@ -154,9 +157,7 @@ def main() -> None:
                 figures = _time(client, path, args.runs)
                 role = "csm" if user == csm else "admin"
                 gated = not path.startswith(UNGATED)
-                results.append(
-                    {"role": role, "page": name, "url": path, "gated": gated, **figures}
-                )
+                results.append({"role": role, "page": name, "url": path, "gated": gated, **figures})
     print(f"\nCSM {csm}, account {account}, {args.runs} runs each\n")
     print("| role | page | median ms | p90 ms | max ms | KB |")
     print("|---|---|---|---|---|---|")
