@@ -915,8 +915,6 @@ def _close_renewal(session: Session, doc: ContractDocument, *, policy: Policy, a
     """FUND-1: record the renewed contract's outcome the way an import would, and close
     the renewal now. The daily run's renewal sync then leaves it alone for good: it only
     looks at contracts without an outcome and at renewals still open."""
-    from renewals.renewal.repository import ContractRow
-
     renewal = renewal_service.get(session, doc.renewal_id)
     contract = session.get(Contract, renewal.contract_id)
     assert contract is not None and doc.signed_at is not None
@@ -939,25 +937,17 @@ def _close_renewal(session: Session, doc: ContractDocument, *, policy: Policy, a
             f"({doc.signed_via}) on {day.isoformat()}"
         )
         session.flush()
-        row = ContractRow(
-            contract_id=contract.contract_id,
-            account_id=contract.account_id,
-            end_date=contract.end_date,
-            arr=contract.arr,
-            currency=contract.currency,
-            auto_renew=contract.auto_renew,
-            payment_on_file=contract.payment_on_file,
-            outcome=contract.outcome,
-            closed_at=contract.closed_at,
-            strategic=False,
-            customer_since=None,
-            segment_override=None,
-            segment_override_reason=None,
-            account_owner=None,
-        )
         # The same closing step the daily sync takes (stage history, open tasks and
         # unsent messages cancelled), so a signature and an imported outcome agree.
-        renewal_service._close(session, renewal, row, as_of=day, now=utc_now())  # noqa: SLF001
+        renewal_service.close(
+            session,
+            renewal,
+            contract_id=contract.contract_id,
+            outcome=contract.outcome,
+            closed_on=contract.closed_at,
+            as_of=day,
+            now=utc_now(),
+        )
         session.flush()
         detail.update(
             outcome=decision.outcome.value,

@@ -293,30 +293,54 @@ def _move(
 
 
 def _close(session: Session, renewal: Renewal, row: ContractRow, *, as_of: date, now: Any) -> None:
-    """FUND-1: the contract's outcome closes the renewal; its open playbook work stops."""
+    assert row.outcome is not None
+    close(
+        session,
+        renewal,
+        contract_id=row.contract_id,
+        outcome=row.outcome,
+        closed_on=row.closed_at,
+        as_of=as_of,
+        now=now,
+    )
+
+
+def close(
+    session: Session,
+    renewal: Renewal,
+    *,
+    contract_id: str,
+    outcome: str,
+    closed_on: date | None,
+    as_of: date,
+    now: Any,
+) -> None:
+    """FUND-1: the contract's outcome closes the renewal; its open playbook work stops.
+
+    The daily sync calls this for imported outcomes; a signed renewal contract (TECH-4)
+    calls it at signature, so both close a renewal the same way."""
     from renewals.outbox import service as outbox_service
 
-    assert row.outcome is not None
-    target = closed_stage(row.outcome)
+    target = closed_stage(outcome)
     _move(
         session,
         renewal,
         target,
-        on=row.closed_at or as_of,
+        on=closed_on or as_of,
         now=now,
         by="system",
         rule="FUND-1",
-        reason=f"FUND-1: contract {row.contract_id} closed as {row.outcome}",
+        reason=f"FUND-1: contract {contract_id} closed as {outcome}",
     )
-    renewal.outcome = row.outcome
-    renewal.closed_on = row.closed_at or as_of
+    renewal.outcome = outcome
+    renewal.closed_on = closed_on or as_of
     session.execute(
         update(Task)
         .where(Task.renewal_id == renewal.renewal_id, Task.status.in_(("open", "snoozed")))
-        .values(status="cancelled", status_reason=f"renewal closed ({row.outcome}) on {as_of}")
+        .values(status="cancelled", status_reason=f"renewal closed ({outcome}) on {as_of}")
     )
     outbox_service.cancel_for_renewal(
-        session, renewal.renewal_id, reason=f"renewal closed ({row.outcome})"
+        session, renewal.renewal_id, reason=f"renewal closed ({outcome})"
     )
 
 
