@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import Select, distinct, func, select
+from sqlalchemy import Select, func, select
 from starlette.responses import Response
 
 from renewals.audit.models import AuditEvent
@@ -126,10 +126,10 @@ def audit_log(
         page=result,
         events=[(e, _detail(e)) for e in result.rows],
         actions=session.scalars(
-            select(distinct(AuditEvent.action)).order_by(AuditEvent.action)
+            select(AuditEvent.action).distinct().order_by(AuditEvent.action)
         ).all(),
         entities=session.scalars(
-            select(distinct(AuditEvent.entity)).order_by(AuditEvent.entity)
+            select(AuditEvent.entity).distinct().order_by(AuditEvent.entity)
         ).all(),
         filters={
             "action": action or "",
