@@ -265,8 +265,11 @@ def demo_logins(engine: Engine) -> list[DemoLogin]:
 
 def _print_logins(logins: list[DemoLogin], url: str) -> None:
     table = Table(title=f"Sign in at {url} (password for every demo user: {DEMO_PASSWORD})")
-    for column in ("role", "email", "name", "why this one"):
-        table.add_column(column)
+    table.add_column("role")
+    # Never cut an email short: people copy it into the sign-in form.
+    table.add_column("email", no_wrap=True, min_width=max(len(login.email) for login in logins))
+    table.add_column("name", ratio=1)
+    table.add_column("why this one", ratio=2)
     for login in logins:
         table.add_row(login.role, login.email, login.name, login.why)
     console.print()
