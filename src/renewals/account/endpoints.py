@@ -21,7 +21,6 @@ from renewals.renewal.models import Renewal
 from renewals.user import access
 from renewals.web import api_common as api
 from renewals.web.deps import ApiViewer, Db, web
-from renewals.web.tables import page_of
 
 router = APIRouter(tags=["accounts"])
 
@@ -73,16 +72,16 @@ def list_accounts(
         )
     if strategic is not None:
         stmt = stmt.where(Account.strategic.is_(strategic))
-    result = page_of(
+    result = api.listing(
+        request,
         session,
         stmt,
         page=page,
-        size=api.page_size(request, size),
+        size=size,
         sort=sort,
         desc=desc,
         sortable=SORTABLE,
         tiebreak=(Account.account_id,),
-        scalars=True,
     )
     return api.page_out(result, result.rows)
 

@@ -28,7 +28,6 @@ from renewals.outbox.models import OutboxMessage
 from renewals.renewal import service as renewal_service
 from renewals.web import api_common as api
 from renewals.web.deps import ApiViewer, Db, Viewer, web
-from renewals.web.tables import page_of
 
 router = APIRouter(tags=["concessions"])
 
@@ -93,22 +92,22 @@ def list_concessions(
     else:
         scope = api.scope(request, session, viewer)
         stmt = select(Concession).where(or_(mine, api.accounts_in(scope, Concession.account_id)))
-    if status:
-        stmt = stmt.where(Concession.status == status)
-    if renewal_id:
-        stmt = stmt.where(Concession.renewal_id == renewal_id)
-    if account_id:
-        stmt = stmt.where(Concession.account_id == account_id)
-    result = page_of(
+    stmt = api.where_given(
+        stmt,
+        (Concession.status, status),
+        (Concession.renewal_id, renewal_id),
+        (Concession.account_id, account_id),
+    )
+    result = api.listing(
+        request,
         session,
         stmt,
         page=page,
-        size=api.page_size(request, size),
+        size=size,
         sort=sort,
         desc=desc,
         sortable=SORTABLE,
         tiebreak=(Concession.concession_id,),
-        scalars=True,
     )
     return api.page_out(result, result.rows)
 

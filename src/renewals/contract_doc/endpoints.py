@@ -12,7 +12,6 @@ from renewals.contract_doc.schemas import ContractDetail, ContractRead
 from renewals.errors import NotFound
 from renewals.web import api_common as api
 from renewals.web.deps import ApiViewer, Db
-from renewals.web.tables import page_of
 
 router = APIRouter(tags=["contracts"])
 
@@ -46,22 +45,22 @@ def list_contracts(
 ) -> dict[str, Any]:
     scope = api.scope(request, session, viewer)
     stmt = select(ContractDocument).where(api.accounts_in(scope, ContractDocument.account_id))
-    if status:
-        stmt = stmt.where(ContractDocument.status == status)
-    if renewal_id:
-        stmt = stmt.where(ContractDocument.renewal_id == renewal_id)
-    if account_id:
-        stmt = stmt.where(ContractDocument.account_id == account_id)
-    result = page_of(
+    stmt = api.where_given(
+        stmt,
+        (ContractDocument.status, status),
+        (ContractDocument.renewal_id, renewal_id),
+        (ContractDocument.account_id, account_id),
+    )
+    result = api.listing(
+        request,
         session,
         stmt,
         page=page,
-        size=api.page_size(request, size),
+        size=size,
         sort=sort,
         desc=desc,
         sortable=SORTABLE,
         tiebreak=(ContractDocument.document_id,),
-        scalars=True,
     )
     return api.page_out(result, result.rows)
 

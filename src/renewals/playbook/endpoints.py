@@ -16,7 +16,6 @@ from renewals.playbook.models import Task
 from renewals.playbook.schemas import TaskDone, TaskRead, TaskSnooze
 from renewals.web import api_common as api
 from renewals.web.deps import ApiViewer, Db, Viewer
-from renewals.web.tables import page_of
 
 router = APIRouter(tags=["tasks"])
 
@@ -75,16 +74,16 @@ def list_tasks(
         stmt = stmt.where(func.lower(Task.owner_email) == owner.strip().lower())
     if account_id:
         stmt = stmt.where(Task.account_id == account_id)
-    result = page_of(
+    result = api.listing(
+        request,
         session,
         stmt,
         page=page,
-        size=api.page_size(request, size),
+        size=size,
         sort=sort,
         desc=desc,
         sortable=SORTABLE,
         tiebreak=(Task.task_id,),
-        scalars=True,
     )
     return api.page_out(result, [_read(t, day) for t in result.rows])
 

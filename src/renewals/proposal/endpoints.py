@@ -14,7 +14,6 @@ from renewals.proposal.schemas import ProposalCreate, ProposalDetail, ProposalRe
 from renewals.renewal import service as renewal_service
 from renewals.web import api_common as api
 from renewals.web.deps import ApiViewer, Db, web
-from renewals.web.tables import page_of
 
 router = APIRouter(tags=["proposals"])
 
@@ -41,22 +40,22 @@ def list_proposals(
 ) -> dict[str, Any]:
     scope = api.scope(request, session, viewer)
     stmt = select(Proposal).where(api.accounts_in(scope, Proposal.account_id))
-    if status:
-        stmt = stmt.where(Proposal.status == status)
-    if renewal_id:
-        stmt = stmt.where(Proposal.renewal_id == renewal_id)
-    if account_id:
-        stmt = stmt.where(Proposal.account_id == account_id)
-    result = page_of(
+    stmt = api.where_given(
+        stmt,
+        (Proposal.status, status),
+        (Proposal.renewal_id, renewal_id),
+        (Proposal.account_id, account_id),
+    )
+    result = api.listing(
+        request,
         session,
         stmt,
         page=page,
-        size=api.page_size(request, size),
+        size=size,
         sort=sort,
         desc=desc,
         sortable=SORTABLE,
         tiebreak=(Proposal.proposal_id,),
-        scalars=True,
     )
     return api.page_out(result, result.rows)
 

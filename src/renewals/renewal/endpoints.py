@@ -23,7 +23,6 @@ from renewals.renewal.schemas import RenewalDetail, RenewalRead
 from renewals.user import access
 from renewals.web import api_common as api
 from renewals.web.deps import ApiViewer, Db, web
-from renewals.web.tables import page_of
 
 router = APIRouter(tags=["renewals"])
 
@@ -121,15 +120,17 @@ def list_renewals(
         )
     if account_id:
         stmt = stmt.where(Renewal.account_id == account_id)
-    result = page_of(
+    result = api.listing(
+        request,
         session,
         stmt,
         page=page,
-        size=api.page_size(request, size),
+        size=size,
         sort=sort,
         desc=desc,
         sortable=SORTABLE,
         tiebreak=(Renewal.renewal_id,),
+        scalars=False,
     )
     return api.page_out(result, [_row(*row) for row in result.rows])
 

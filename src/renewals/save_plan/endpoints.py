@@ -15,7 +15,6 @@ from renewals.save_plan.models import SaveTriage
 from renewals.save_plan.schemas import PlanRead, TriageRead
 from renewals.web import api_common as api
 from renewals.web.deps import ApiViewer, Db
-from renewals.web.tables import page_of
 
 router = APIRouter(tags=["saves"])
 
@@ -49,22 +48,22 @@ def list_saves(
 ) -> dict[str, Any]:
     scope = api.scope(request, session, viewer)
     stmt = select(SaveTriage).where(api.accounts_in(scope, SaveTriage.account_id))
-    if status:
-        stmt = stmt.where(SaveTriage.status == status)
-    if effort:
-        stmt = stmt.where(SaveTriage.effort == effort)
-    if probability_band:
-        stmt = stmt.where(SaveTriage.probability_band == probability_band)
-    result = page_of(
+    stmt = api.where_given(
+        stmt,
+        (SaveTriage.status, status),
+        (SaveTriage.effort, effort),
+        (SaveTriage.probability_band, probability_band),
+    )
+    result = api.listing(
+        request,
         session,
         stmt,
         page=page,
-        size=api.page_size(request, size),
+        size=size,
         sort=sort,
         desc=desc,
         sortable=SORTABLE,
         tiebreak=(SaveTriage.renewal_id,),
-        scalars=True,
     )
     return api.page_out(result, result.rows)
 

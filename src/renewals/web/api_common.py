@@ -9,12 +9,13 @@ exactly what the API answers, errors included.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Path, Query, Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from renewals.account.models import Account
 from renewals.errors import NotFound
@@ -22,7 +23,7 @@ from renewals.kit.time import today
 from renewals.renewal.models import Renewal
 from renewals.user.access import Scope, require_edit, require_view, scope_for
 from renewals.web.deps import Viewer, web
-from renewals.web.tables import MAX_PAGE_SIZE, Page
+from renewals.web.tables import MAX_PAGE_SIZE, Page, page_of
 
 # --- input types -----------------------------------------------------------------------------
 
@@ -141,6 +142,41 @@ class PageOut(BaseModel, Generic[T]):
 
 def page_out(page: Page, items: list[Any]) -> dict[str, Any]:
     return {"items": items, **page.meta()}
+
+
+def where_given(stmt: Select[Any], *filters: tuple[ColumnElement[Any], Any]) -> Select[Any]:
+    """`stmt` narrowed by each (column, value) whose value was given (not None or empty)."""
+    for column, value in filters:
+        if value is not None and value != "":
+            stmt = stmt.where(column == value)
+    return stmt
+
+
+def listing(
+    request: Request,
+    session: Any,
+    stmt: Select[Any],
+    *,
+    page: int,
+    size: int | None,
+    sort: str | None,
+    desc: bool,
+    sortable: Mapping[str, ColumnElement[Any]],
+    tiebreak: Sequence[ColumnElement[Any]],
+    scalars: bool = True,
+) -> Page:
+    """One page of a list endpoint: the policy's page size unless asked, a whitelisted sort."""
+    return page_of(
+        session,
+        stmt,
+        page=page,
+        size=page_size(request, size),
+        sort=sort,
+        desc=desc,
+        sortable=sortable,
+        tiebreak=tiebreak,
+        scalars=scalars,
+    )
 
 
 PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE, description="page number, from 1")]
