@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from web.conftest import PASSWORD
+from web.conftest import PASSWORD, login
 
 from renewals.audit.models import AuditEvent
 from renewals.db import session_scope
@@ -50,3 +50,14 @@ def test_the_login_form_needs_its_csrf_token(client, add_user):
         "/login", data={"email": "cara@example.com", "password": PASSWORD, "csrf_token": "forged"}
     )
     assert response.status_code == 403
+
+
+def test_an_error_page_keeps_the_signed_in_navigation(client, add_user):
+    add_user("cara@example.com", "csm")
+    login(client, "cara@example.com")
+    page = client.get("/accounts/no-such-account")
+    assert page.status_code == 404
+    assert "Sign out" in page.text and 'href="/tasks"' in page.text
+    client.cookies.clear()
+    anonymous = client.get("/static/no-such-file.css")
+    assert anonymous.status_code == 404 and "Sign out" not in anonymous.text

@@ -96,7 +96,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         return deps.render(
             request,
             "error.html",
-            None,
+            deps.viewer_for_error_page(request),
             status_code=exc.status_code,
             status=exc.status_code,
             message=exc.message,
@@ -118,7 +118,12 @@ def _install_error_handlers(app: FastAPI) -> None:
             )
         message = "; ".join(f"{'.'.join(f['loc'][1:]) or 'input'}: {f['message']}" for f in fields)
         return deps.render(
-            request, "error.html", None, status_code=422, status=422, message=message
+            request,
+            "error.html",
+            deps.viewer_for_error_page(request),
+            status_code=422,
+            status=422,
+            message=message,
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -133,7 +138,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         return deps.render(
             request,
             "error.html",
-            None,
+            deps.viewer_for_error_page(request),
             status_code=exc.status_code,
             status=exc.status_code,
             message=str(exc.detail),

@@ -130,6 +130,17 @@ async def _check_csrf(request: Request, viewer: Viewer) -> None:
         raise CsrfFailed()
 
 
+def viewer_for_error_page(request: Request) -> Viewer | None:
+    """Who is looking at an error page, so it keeps the navigation (read-only; never raises)."""
+    session = make_sessionmaker(web(request).engine)()
+    try:
+        return _viewer(request, session)
+    except Exception:  # an error page must render even when the database cannot answer
+        return None
+    finally:
+        session.close()  # discards the session's unsaved changes; loaded objects stay readable
+
+
 async def page_viewer(request: Request, session: Db) -> Viewer:
     viewer = _viewer(request, session)
     if viewer is None:
