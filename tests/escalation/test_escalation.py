@@ -133,6 +133,15 @@ class TestShouldEscalate:
         decision = decide(facts, **policy)
         assert decision.escalate is expected
         assert all(r.startswith(("ESC-1", "SAVE-5")) for r in decision.reasons)
+        # The daily job's pre-screen never drops a renewal ESC-1 would escalate.
+        could = domain.could_escalate(
+            arr=facts.arr,
+            strategic=facts.strategic,
+            effort=facts.effort,
+            escalation=POLICY.escalation.model_copy(update=policy),
+        )
+        assert could is (decision.criteria["value"] and facts.effort != "none")
+        assert could or not decision.escalate
 
     def test_it_says_why_in_words_with_the_rule(self) -> None:
         yes = decide(circled)

@@ -130,6 +130,15 @@ def _money(value: Decimal, currency: str) -> str:
     return f"{value:,.0f} {currency}".strip()
 
 
+def could_escalate(
+    *, arr: Decimal, strategic: bool, effort: str, escalation: EscalationPolicy
+) -> bool:
+    """ESC-1's necessary conditions, from facts at hand: high value or strategic, and some
+    save effort (SAVE-5). Renewals failing them need no further facts gathered."""
+    value = arr >= escalation.min_arr or (strategic and escalation.strategic_always)
+    return value and effort != "none"
+
+
 def should_escalate(
     facts: EscalationFacts, *, as_of: date, escalation: EscalationPolicy, save: Save
 ) -> EscalationDecision:

@@ -117,12 +117,24 @@ def suggest(session: Session, *, as_of: date, policy: Policy) -> SuggestReport:
     """Suggest an escalation for every open triage that meets ESC-1 (once per renewal)."""
     report = SuggestReport()
     existing = set(session.scalars(select(Escalation.renewal_id)))
-    triages = session.scalars(
-        select(SaveTriage).where(SaveTriage.status == "open").order_by(SaveTriage.renewal_id)
+    rows = session.execute(
+        select(SaveTriage, Renewal.current_arr, Account.strategic)
+        .join(Renewal, Renewal.renewal_id == SaveTriage.renewal_id)
+        .join(Account, Account.account_id == SaveTriage.account_id)
+        .where(SaveTriage.status == "open")
+        .order_by(SaveTriage.renewal_id)
     ).all()
-    for triage in triages:
+    for triage, arr, strategic in rows:
         if triage.renewal_id in existing:
             report.existing += 1
+            continue
+        if not domain.could_escalate(
+            arr=Decimal(arr),
+            strategic=bool(strategic),
+            effort=str(_effective(triage, "effort")),
+            escalation=policy.escalation,
+        ):
+            report.not_needed += 1  # ESC-1's value or effort condition fails: nothing to gather
             continue
         facts = facts_for(session, triage, as_of=as_of, policy=policy)
         decision = domain.should_escalate(
