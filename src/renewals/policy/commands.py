@@ -62,17 +62,22 @@ def show(
         console.print(tomli_w.dumps(_plain(policy.model_dump(mode="python"))), end="", markup=False)
         return
     source = app_state.settings.policy_file or "packaged defaults"
-    table = Table(title=f"Effective policy ({source})", show_lines=False)
+    table = Table(
+        title=f"Effective policy ({source})",
+        caption="source: seed = the rule itself gives the value; product default = the "
+        "product's own choice where the rule gives none (docs/policy-reference.md)",
+        show_lines=False,
+    )
     table.add_column("key", style="cyan", no_wrap=True)
     table.add_column("value", overflow="fold")
     table.add_column("rule", style="magenta", no_wrap=True)
+    table.add_column("source", no_wrap=True)
     table.add_column("meaning", style="dim")
     shown = 0
     for entry in service.entries(policy):
         if rule and not entry.rule.upper().startswith(rule.upper()):
             continue
-        value = entry.value if entry.value is not None else "-"
-        table.add_row(entry.key, str(value), entry.rule, entry.description)
+        table.add_row(entry.key, entry.shown, entry.rule, entry.source, entry.description)
         shown += 1
     if rule and not shown:
         fail(f"no policy value implements rule {rule!r}")
@@ -110,7 +115,7 @@ def check(
         f"[green]ok[/]: {file} is a valid policy ({len(changed)} value(s) differ from the defaults)"
     )
     for entry in changed:
-        console.print(f"  {entry.key} = {entry.value}  [magenta]{entry.rule}[/]")
+        console.print(f"  {escape(entry.key)} = {escape(entry.shown)}  [magenta]{entry.rule}[/]")
 
 
 def _real_renewals(ctx: typer.Context, policy: Any) -> list[tuple[str, routing.RoutingFacts]]:

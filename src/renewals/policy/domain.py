@@ -1,4 +1,4 @@
-"""The policy as validated data: every tunable rule of DOMAIN.md with its rule ID.
+"""The policy as validated data: every tunable rule with its rule ID (docs/rules.md).
 
 Field metadata carries the rule ID (`rule(...)`), so `renewals policy show`
 can print each effective value next to the rule it implements. Defaults live
@@ -15,20 +15,36 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from renewals.account.domain import Segment
 from renewals.user.domain import Role
 
-
-def rule(rule_id: str, description: str, **constraints: Any) -> Any:
-    """A required policy field annotated with the DOMAIN.md rule it comes from."""
-    return Field(..., description=description, json_schema_extra={"rule": rule_id}, **constraints)
-
-
-def inherited(description: str, **constraints: Any) -> Any:
-    """A required field whose rule ID is the enclosing field's (list items of several rules)."""
-    return Field(..., description=description, **constraints)
+# Where a key's default comes from (docs/policy-reference.md shows it for every key):
+SEED = "seed"  # the seed rule itself gives the value (a number, a list, a yes/no)
+PRODUCT = "product default"  # the rule names the idea; the value is the product's own choice
+Source = Literal["seed", "product default"]
 
 
-def optional_rule(rule_id: str, description: str, default: Any, **constraints: Any) -> Any:
+def rule(rule_id: str, description: str, *, source: Source = SEED, **constraints: Any) -> Any:
+    """A required policy field annotated with the rule it implements (docs/rules.md) and
+    whether its default comes from that rule (`SEED`) or is the product's choice (`PRODUCT`)."""
     return Field(
-        default, description=description, json_schema_extra={"rule": rule_id}, **constraints
+        ...,
+        description=description,
+        json_schema_extra={"rule": rule_id, "source": source},
+        **constraints,
+    )
+
+
+def inherited(description: str, *, source: Source = SEED, **constraints: Any) -> Any:
+    """A required field whose rule ID is the enclosing field's (list items of several rules)."""
+    return Field(..., description=description, json_schema_extra={"source": source}, **constraints)
+
+
+def optional_rule(
+    rule_id: str, description: str, default: Any, *, source: Source = SEED, **constraints: Any
+) -> Any:
+    return Field(
+        default,
+        description=description,
+        json_schema_extra={"rule": rule_id, "source": source},
+        **constraints,
     )
 
 
@@ -49,7 +65,9 @@ class Range(PolicyModel):
 
 class Fundamentals(PolicyModel):
     healthy_nrr_rate: float = rule("FUND-2", "NRR at or above this is healthy", gt=0, le=2)
-    usage_decline_lead_days: int = rule("FUND-6", "look-back for early usage decline", gt=0)
+    usage_decline_lead_days: int = rule(
+        "FUND-6", "look-back for early usage decline", gt=0, source=PRODUCT
+    )
 
 
 class SegmentBand(PolicyModel):
@@ -100,13 +118,13 @@ class Segments(PolicyModel):
 
 
 class HealthWeights(PolicyModel):
-    usage: float = rule("HEALTH-1", "product usage trend", ge=0)
-    adoption: float = rule("HEALTH-1", "adoption depth", ge=0)
-    support: float = rule("HEALTH-1", "support experience", ge=0)
-    relationship: float = rule("HEALTH-1", "relationship strength", ge=0)
-    outcomes: float = rule("HEALTH-1", "business-outcome achievement", ge=0)
-    sentiment: float = rule("HEALTH-1", "NPS/CSAT", ge=0)
-    competitive: float = rule("HEALTH-1", "competitive activity", ge=0)
+    usage: float = rule("HEALTH-1", "product usage trend", ge=0, source=PRODUCT)
+    adoption: float = rule("HEALTH-1", "adoption depth", ge=0, source=PRODUCT)
+    support: float = rule("HEALTH-1", "support experience", ge=0, source=PRODUCT)
+    relationship: float = rule("HEALTH-1", "relationship strength", ge=0, source=PRODUCT)
+    outcomes: float = rule("HEALTH-1", "business-outcome achievement", ge=0, source=PRODUCT)
+    sentiment: float = rule("HEALTH-1", "NPS/CSAT", ge=0, source=PRODUCT)
+    competitive: float = rule("HEALTH-1", "competitive activity", ge=0, source=PRODUCT)
 
     @model_validator(mode="after")
     def _some_weight(self) -> Self:
@@ -123,23 +141,35 @@ Component = Literal[
 class SegmentWeights(PolicyModel):
     """HEALTH-1: per-segment overrides of some component weights."""
 
-    usage: float | None = optional_rule("HEALTH-1", "product usage trend", None, ge=0)
-    adoption: float | None = optional_rule("HEALTH-1", "adoption depth", None, ge=0)
-    support: float | None = optional_rule("HEALTH-1", "support experience", None, ge=0)
-    relationship: float | None = optional_rule("HEALTH-1", "relationship strength", None, ge=0)
-    outcomes: float | None = optional_rule("HEALTH-1", "business outcomes", None, ge=0)
-    sentiment: float | None = optional_rule("HEALTH-1", "NPS/CSAT", None, ge=0)
-    competitive: float | None = optional_rule("HEALTH-1", "competitive activity", None, ge=0)
+    usage: float | None = optional_rule(
+        "HEALTH-1", "product usage trend", None, ge=0, source=PRODUCT
+    )
+    adoption: float | None = optional_rule("HEALTH-1", "adoption depth", None, ge=0, source=PRODUCT)
+    support: float | None = optional_rule(
+        "HEALTH-1", "support experience", None, ge=0, source=PRODUCT
+    )
+    relationship: float | None = optional_rule(
+        "HEALTH-1", "relationship strength", None, ge=0, source=PRODUCT
+    )
+    outcomes: float | None = optional_rule(
+        "HEALTH-1", "business outcomes", None, ge=0, source=PRODUCT
+    )
+    sentiment: float | None = optional_rule("HEALTH-1", "NPS/CSAT", None, ge=0, source=PRODUCT)
+    competitive: float | None = optional_rule(
+        "HEALTH-1", "competitive activity", None, ge=0, source=PRODUCT
+    )
 
 
 class Measure(PolicyModel):
     """HEALTH-1: one feature scored 0-100 by linear interpolation between points."""
 
     component: Component = rule("HEALTH-1", "the component this measure belongs to")
-    feature: str = rule("HEALTH-1", "feature name (docs/health.md)", pattern=r"^[a-z][a-z0-9_]*$")
-    weight: float = rule("HEALTH-1", "weight within the component", gt=0)
+    feature: str = rule(
+        "HEALTH-1", "feature name (docs/health.md)", pattern=r"^[a-z][a-z0-9_]*$", source=PRODUCT
+    )
+    weight: float = rule("HEALTH-1", "weight within the component", gt=0, source=PRODUCT)
     points: list[tuple[float, float]] = rule(
-        "HEALTH-1", "(feature value, score) pairs, values rising", min_length=2
+        "HEALTH-1", "(feature value, score) pairs, values rising", min_length=2, source=PRODUCT
     )
 
     @field_validator("points")
@@ -156,22 +186,34 @@ class Measure(PolicyModel):
 class Health(PolicyModel):
     warning_score: float = rule("HEALTH-2", "warning below this score", ge=0, le=100)
     bottom_quartile: float = rule("HEALTH-2", "share of the book counted as bottom", gt=0, lt=1)
-    green_min_score: float = rule("HEALTH-3", "green at or above", ge=0, le=100)
+    green_min_score: float = rule("HEALTH-3", "green at or above", ge=0, le=100, source=PRODUCT)
     yellow_min_score: float = rule("HEALTH-3", "yellow at or above; red below", ge=0, le=100)
-    review_meeting_due_days: int = rule("HEALTH-4", "red account review meeting due in", ge=0)
-    min_components: int = rule("HEALTH-1", "components with data needed for a score", ge=1, le=7)
-    trend_points: float = rule("HEALTH-5", "change that counts as up or down", ge=0)
-    top_drivers: int = rule("HEALTH-5", "drivers kept with each score", ge=1, le=20)
-    goals_window_days: int = rule("FUND-5", "goals due within this many days count", gt=0)
-    key_features: list[str] = rule("HEALTH-1", "features that carry the value", min_length=1)
-    expansion_seat_utilisation: float = rule("HEALTH-3", "growth: seat utilisation", gt=0)
-    expansion_usage_trend: float = rule("HEALTH-3", "growth: weekly usage trend over 90 days", gt=0)
+    review_meeting_due_days: int = rule(
+        "HEALTH-4", "red account review meeting due in", ge=0, source=PRODUCT
+    )
+    min_components: int = rule(
+        "HEALTH-1", "components with data needed for a score", ge=1, le=7, source=PRODUCT
+    )
+    trend_points: float = rule("HEALTH-5", "change that counts as up or down", ge=0, source=PRODUCT)
+    top_drivers: int = rule("HEALTH-5", "drivers kept with each score", ge=1, le=20, source=PRODUCT)
+    goals_window_days: int = rule(
+        "FUND-5", "goals due within this many days count", gt=0, source=PRODUCT
+    )
+    key_features: list[str] = rule(
+        "HEALTH-1", "features that carry the value", min_length=1, source=PRODUCT
+    )
+    expansion_seat_utilisation: float = rule(
+        "HEALTH-3", "growth: seat utilisation", gt=0, source=PRODUCT
+    )
+    expansion_usage_trend: float = rule(
+        "HEALTH-3", "growth: weekly usage trend over 90 days", gt=0, source=PRODUCT
+    )
     expansion_needs_budget_authority: bool = rule(
         "HEALTH-3", "expansion needs an engaged economic buyer or decision maker"
     )
     weights: HealthWeights = rule("HEALTH-1", "component weights")
     segment_weights: dict[Segment, SegmentWeights] = optional_rule(
-        "HEALTH-1", "per-segment weight overrides", {}
+        "HEALTH-1", "per-segment weight overrides", {}, source=PRODUCT
     )
     measures: list[Measure] = rule("HEALTH-1", "how each component is measured", min_length=1)
 
@@ -198,53 +240,74 @@ SeverityName = Literal["low", "medium", "high"]
 
 
 class TextSeverity(PolicyModel):
-    competitive: SeverityName = rule("SIG-4", "a competitive remark")
-    budget: SeverityName = rule("SIG-5", "a budget remark")
-    stakeholder_change: SeverityName = rule("SIG-6", "a stakeholder change")
-    business_change: SeverityName = rule("SIG-8", "a business situation change")
-    negative_feedback: SeverityName = rule("SIG-3", "negative feedback in words")
-    engagement_drop: SeverityName = rule("SIG-2", "disengagement in words")
-    usage_decline: SeverityName = rule("SIG-7", "usage decline in words")
+    competitive: SeverityName = rule("SIG-4", "a competitive remark", source=PRODUCT)
+    budget: SeverityName = rule("SIG-5", "a budget remark", source=PRODUCT)
+    stakeholder_change: SeverityName = rule("SIG-6", "a stakeholder change", source=PRODUCT)
+    business_change: SeverityName = rule("SIG-8", "a business situation change", source=PRODUCT)
+    negative_feedback: SeverityName = rule("SIG-3", "negative feedback in words", source=PRODUCT)
+    engagement_drop: SeverityName = rule("SIG-2", "disengagement in words", source=PRODUCT)
+    usage_decline: SeverityName = rule("SIG-7", "usage decline in words", source=PRODUCT)
 
 
 class Signals(PolicyModel):
     min_signals_for_risk: int = rule("SIG-0", "signals together that make real risk", ge=1)
     usage_drop_pct: float = rule("SIG-7", "usage drop that counts as decline", gt=0, le=100)
-    lookback_days: int = rule("SIG-3", "window for repeated complaints and trends", gt=0)
+    lookback_days: int = rule(
+        "SIG-3", "window for repeated complaints and trends", gt=0, source=PRODUCT
+    )
     single_thread_max_contacts: int = rule(
         "SIG-9", "engaged contacts at or below = single-threaded", ge=1
     )
-    engaged_within_days: int = rule("SIG-9", "a contact engaged this recently counts", gt=0)
-    champion_slowdown_factor: float = rule("SIG-2", "champion response slowdown factor", gt=1)
+    engaged_within_days: int = rule(
+        "SIG-9", "a contact engaged this recently counts", gt=0, source=PRODUCT
+    )
+    champion_slowdown_factor: float = rule(
+        "SIG-2", "champion response slowdown factor", gt=1, source=PRODUCT
+    )
     champion_baseline_days: int = rule(
-        "SIG-2", "reply time now is compared with this far back", gt=0
+        "SIG-2", "reply time now is compared with this far back", gt=0, source=PRODUCT
     )
     high_severity_multiple: float = rule(
-        "SIG-0", "a signal this many times past its threshold is high severity", gt=1
+        "SIG-0",
+        "a signal this many times past its threshold is high severity",
+        gt=1,
+        source=PRODUCT,
     )
-    low_nps: int = rule("SIG-3", "NPS at or below is a detractor", ge=0, le=10)
-    low_csat: int = rule("SIG-3", "CSAT at or below is negative", ge=1, le=5)
+    low_nps: int = rule("SIG-3", "NPS at or below is a detractor", ge=0, le=10, source=PRODUCT)
+    low_csat: int = rule("SIG-3", "CSAT at or below is negative", ge=1, le=5, source=PRODUCT)
     competitive_switches_to_save: bool = rule("SIG-4", "any competitive signal means save mode")
     stakeholder_change_days: int = rule(
-        "SIG-6", "departure this recent resets the relationship", gt=0
+        "SIG-6", "departure this recent resets the relationship", gt=0, source=PRODUCT
     )
-    sentiment_days: int = rule("SIG-3", "window for NPS and competitive remarks", gt=0)
-    health_drop_points: float = rule("SIG-1", "fall since the previous snapshot", gt=0)
-    missed_meetings_min: int = rule("SIG-2", "missed meetings in the window", ge=1)
-    missed_meeting_rate: float = rule("SIG-2", "and missed share of scheduled", gt=0, le=1)
-    low_seat_utilisation: float = rule("SIG-7", "seats unused below this share", gt=0, le=1)
-    nps_drop_points: float = rule("SIG-3", "falling NPS: drop on the half-year before", gt=0)
+    sentiment_days: int = rule(
+        "SIG-3", "window for NPS and competitive remarks", gt=0, source=PRODUCT
+    )
+    health_drop_points: float = rule(
+        "SIG-1", "fall since the previous snapshot", gt=0, source=PRODUCT
+    )
+    missed_meetings_min: int = rule("SIG-2", "missed meetings in the window", ge=1, source=PRODUCT)
+    missed_meeting_rate: float = rule(
+        "SIG-2", "and missed share of scheduled", gt=0, le=1, source=PRODUCT
+    )
+    low_seat_utilisation: float = rule(
+        "SIG-7", "seats unused below this share", gt=0, le=1, source=PRODUCT
+    )
+    nps_drop_points: float = rule(
+        "SIG-3", "falling NPS: drop on the half-year before", gt=0, source=PRODUCT
+    )
     text_severity: TextSeverity = rule("SIG-0", "weight of one remark in words")
 
 
 class Step(PolicyModel):
-    key: str = inherited("step key (unique per segment)", pattern=r"^[a-z][a-z0-9_]*$")
+    key: str = inherited(
+        "step key (unique per segment)", pattern=r"^[a-z][a-z0-9_]*$", source=PRODUCT
+    )
     offset_days: int = inherited("days before renewal (negative = after)", ge=-365, le=730)
     title: str = inherited("task title", min_length=1)
     customer_facing: bool = rule("TIME-5", "needs the owner's permission to send")
     automated: bool = optional_rule("TIME-3", "sent by automation once permitted", False)
     min_arr: Decimal | None = optional_rule(
-        "TIME-2", "only for accounts at or above this ARR", None, ge=0
+        "TIME-2", "only for accounts at or above this ARR", None, ge=0, source=PRODUCT
     )
 
 
@@ -256,7 +319,9 @@ def _unique_keys(steps: list[Step], segment: str) -> None:
 
 
 class Timelines(PolicyModel):
-    lookahead_days: int = rule("TIME-4", "tasks appear this many days before due", ge=0, le=365)
+    lookahead_days: int = rule(
+        "TIME-4", "tasks appear this many days before due", ge=0, le=365, source=PRODUCT
+    )
     enterprise: list[Step] = rule("TIME-1", "enterprise playbook steps")
     mid_market: list[Step] = rule("TIME-2", "mid-market playbook steps")
     smb: list[Step] = rule("TIME-3", "SMB playbook steps")
@@ -277,7 +342,7 @@ class Stages(PolicyModel):
     engagement_days: int = rule("TIME-4", "30 engagement", gt=0)
     closing_days: int = rule("TIME-4", "14 closing; day 0 execution", gt=0)
     auto_advance_to: Literal["assessment", "preparation", "engagement", "closing", "execution"] = (
-        rule("TIME-4", "the daily run advances stages by date up to this one")
+        rule("TIME-4", "the daily run advances stages by date up to this one", source=PRODUCT)
     )
 
     @model_validator(mode="after")
@@ -296,9 +361,13 @@ class Stages(PolicyModel):
 
 
 class PathStep(PolicyModel):
-    key: str = inherited("task key (unique per renewal)", pattern=r"^[a-z][a-z0-9_]*$")
+    key: str = inherited(
+        "task key (unique per renewal)", pattern=r"^[a-z][a-z0-9_]*$", source=PRODUCT
+    )
     title: str = inherited("task title", min_length=1)
-    due_in_days: int = inherited("due this many days after the path starts", ge=0, le=90)
+    due_in_days: int = inherited(
+        "due this many days after the path starts", ge=0, le=90, source=PRODUCT
+    )
 
 
 class Paths(PolicyModel):
@@ -319,21 +388,29 @@ Category = Literal["green", "yellow", "red", "expansion"]
 
 class Opportunity(PolicyModel):
     at_risk_risks: list[Literal["watch", "at_risk", "save"]] = rule(
-        "SEG-3", "SIG-0 risk levels that make a renewal at-risk", min_length=1
+        "SEG-3", "SIG-0 risk levels that make a renewal at-risk", min_length=1, source=PRODUCT
     )
     healthy_categories: list[Category] = rule(
         "SEG-2", "health categories not made at-risk by signals short of save mode"
     )
-    early_min_days: int = rule("SEG-3", "early renewal from this many days out", gt=0)
-    early_min_score: float = rule("SEG-3", "early renewal needs this health score", ge=0, le=100)
-    early_min_customer_months: int = rule("SEG-3", "early renewal needs this tenure", ge=0)
-    expansion_target_pct: float = rule("SEG-3", "expansion target over current ARR", ge=0)
+    early_min_days: int = rule(
+        "SEG-3", "early renewal from this many days out", gt=0, source=PRODUCT
+    )
+    early_min_score: float = rule(
+        "SEG-3", "early renewal needs this health score", ge=0, le=100, source=PRODUCT
+    )
+    early_min_customer_months: int = rule(
+        "SEG-3", "early renewal needs this tenure", ge=0, source=PRODUCT
+    )
+    expansion_target_pct: float = rule(
+        "SEG-3", "expansion target over current ARR", ge=0, source=PRODUCT
+    )
 
 
 class Touch(PolicyModel):
     auto_segments: list[Segment] = rule("SEG-4", "segments where auto-renewal is possible")
     auto_min_relationship: float = rule(
-        "SEG-4", "relationship score needed for auto-renewal", ge=0, le=100
+        "SEG-4", "relationship score needed for auto-renewal", ge=0, le=100, source=PRODUCT
     )
     negotiated_segments: list[Segment] = rule("SEG-4", "segments with a full sales process")
     complex_segments: list[Segment] = rule("SEG-4", "segments negotiated when expansion or at-risk")
@@ -354,13 +431,19 @@ class Campaign(PolicyModel):
     management_days: int = rule("TIME-5", "management involvement, final reminder", gt=0)
     require_owner_permission: bool = rule("TIME-5", "customer messages need the owner's permission")
     auto_send_segments: list[Segment] = rule(
-        "TIME-5", "segments allowed automated messages unless the owner says otherwise"
+        "TIME-5",
+        "segments allowed automated messages unless the owner says otherwise",
+        source=PRODUCT,
     )
     late_stages: list[Literal["engagement", "closing", "execution"]] = rule(
-        "TIME-5", "stages that count as late at T-14", min_length=1
+        "TIME-5", "stages that count as late at T-14", min_length=1, source=PRODUCT
     )
-    max_attempts: int = rule("TIME-5", "delivery attempts before the dead letters", ge=1, le=50)
-    retry_backoff_minutes: float = rule("TIME-5", "first retry delay, doubling", gt=0)
+    max_attempts: int = rule(
+        "TIME-5", "delivery attempts before the dead letters", ge=1, le=50, source=PRODUCT
+    )
+    retry_backoff_minutes: float = rule(
+        "TIME-5", "first retry delay, doubling", gt=0, source=PRODUCT
+    )
     customer_timeline: list[TimelineMilestone] = rule(
         "TIME-6", "milestones shared with the customer", min_length=1
     )
@@ -422,7 +505,7 @@ class SaveProbability(PolicyModel):
 
 class ValueTiers(PolicyModel):
     high_min_arr: Decimal = rule("SAVE-3", "high value from this ARR", gt=0)
-    medium_min_arr: Decimal = rule("SAVE-3", "medium value from this ARR", gt=0)
+    medium_min_arr: Decimal = rule("SAVE-3", "medium value from this ARR", gt=0, source=PRODUCT)
     strategic_is_high: bool = rule("SAVE-3", "strategic accounts count as high value")
 
     @model_validator(mode="after")
@@ -440,8 +523,8 @@ class EffortDays(PolicyModel):
 
 class EffortHours(PolicyModel):
     full: float = rule("SAVE-7", "hours for a full save effort", ge=0)
-    standard: float = rule("SAVE-7", "hours for a standard save effort", ge=0)
-    light: float = rule("SAVE-7", "hours for a light save effort", ge=0)
+    standard: float = rule("SAVE-7", "hours for a standard save effort", ge=0, source=PRODUCT)
+    light: float = rule("SAVE-7", "hours for a light save effort", ge=0, source=PRODUCT)
 
 
 class Flexibility(PolicyModel):
@@ -453,9 +536,15 @@ class Flexibility(PolicyModel):
 
 
 class Triage(PolicyModel):
-    high_min_positive: int = rule("SAVE-2", "favourable factors for a high band", ge=1, le=5)
-    high_max_negative: int = rule("SAVE-2", "unfavourable factors a high band allows", ge=0, le=5)
-    low_min_negative: int = rule("SAVE-2", "unfavourable factors that make it low", ge=1, le=5)
+    high_min_positive: int = rule(
+        "SAVE-2", "favourable factors for a high band", ge=1, le=5, source=PRODUCT
+    )
+    high_max_negative: int = rule(
+        "SAVE-2", "unfavourable factors a high band allows", ge=0, le=5, source=PRODUCT
+    )
+    low_min_negative: int = rule(
+        "SAVE-2", "unfavourable factors that make it low", ge=1, le=5, source=PRODUCT
+    )
     decisive: list[
         Literal[
             "alternative_chosen",
@@ -466,11 +555,13 @@ class Triage(PolicyModel):
         ]
     ] = rule("SAVE-2", "one of these alone makes the band low")
     relationship_good: float = rule(
-        "SAVE-2", "relationship score of existing relationships", ge=0, le=100
+        "SAVE-2", "relationship score of existing relationships", ge=0, le=100, source=PRODUCT
     )
-    relationship_damaged: float = rule("SAVE-2", "relationship score below = damaged", ge=0, le=100)
+    relationship_damaged: float = rule(
+        "SAVE-2", "relationship score below = damaged", ge=0, le=100, source=PRODUCT
+    )
     support_problem_score: float = rule(
-        "SAVE-4", "support score below = service problem", ge=0, le=100
+        "SAVE-4", "support score below = service problem", ge=0, le=100, source=PRODUCT
     )
     emergency_lowers_band: bool = rule("SAVE-6", "under the compressed window the band drops")
 
@@ -529,14 +620,16 @@ class DiscountGuide(PolicyModel):
 
 
 class Precedent(PolicyModel):
-    window_days: int = rule("CONC-7", "precedent look-back", gt=0)
+    window_days: int = rule("CONC-7", "precedent look-back", gt=0, source=PRODUCT)
     share_warning: float = rule(
-        "CONC-7", "segment share of discounted renewals that warns", gt=0, le=1
+        "CONC-7", "segment share of discounted renewals that warns", gt=0, le=1, source=PRODUCT
     )
     pattern_margin: float = rule(
-        "CONC-7", "owner share above the team's that is a pattern", ge=0, le=1
+        "CONC-7", "owner share above the team's that is a pattern", ge=0, le=1, source=PRODUCT
     )
-    pattern_min_renewals: int = rule("CONC-7", "renewals an owner needs to be judged", ge=1)
+    pattern_min_renewals: int = rule(
+        "CONC-7", "renewals an owner needs to be judged", ge=1, source=PRODUCT
+    )
 
 
 Grant = Literal["payment_terms", "enhanced_service", "contract_terms", "custom_deal"]
@@ -575,7 +668,7 @@ class Escalation(PolicyModel):
     min_arr: Decimal = rule("ESC-1", "high-value accounts from this ARR", ge=0)
     strategic_always: bool = rule("ESC-1", "strategic accounts qualify whatever their ARR")
     engage_within_days: dict[Literal["comprehensive", "compressed", "emergency"], int] = rule(
-        "ESC-2", "days for the executive to engage, by time window"
+        "ESC-2", "days for the executive to engage, by time window", source=PRODUCT
     )
 
 
@@ -593,35 +686,43 @@ class Winback(PolicyModel):
 class PostSave(PolicyModel):
     fragile_months: Range = rule("POST-1", "saved accounts are fragile for")
     health_check_days: int = rule("POST-1", "health check cadence while fragile", gt=0)
-    lookahead_days: int = rule("POST-1", "health-check tasks appear this far ahead", ge=0)
+    lookahead_days: int = rule(
+        "POST-1", "health-check tasks appear this far ahead", ge=0, source=PRODUCT
+    )
 
 
 class Metrics(PolicyModel):
     solid_save_rate: Range = rule("MET-1", "a solid save success rate")
     suspicious_save_rate: float = rule("MET-1", "save rates above this are suspicious", gt=0, le=1)
-    min_sample: int = rule("MET-1", "closed plans below this get a small-sample note", ge=1)
+    min_sample: int = rule(
+        "MET-1", "closed plans below this get a small-sample note", ge=1, source=PRODUCT
+    )
 
 
 class MultiYear(PolicyModel):
     two_year_discount_pct: Range = rule("MY-2", "two-year incentive")
     three_year_discount_pct: Range = rule("MY-2", "three-year incentive")
     escalator_pct: Range = rule("MY-3", "escalating price per year")
-    min_customer_months: int = rule("MY-1", "customers younger than this are not candidates", ge=0)
+    min_customer_months: int = rule(
+        "MY-1", "customers younger than this are not candidates", ge=0, source=PRODUCT
+    )
     min_relationship_score: float = rule(
-        "MY-1", "relationship component score a candidate needs", ge=0, le=100
+        "MY-1", "relationship component score a candidate needs", ge=0, le=100, source=PRODUCT
     )
     fast_growth_user_change: float = rule(
-        "MY-1", "30-day active-user growth that makes an account fast-growing", gt=0
+        "MY-1", "30-day active-user growth that makes an account fast-growing", gt=0, source=PRODUCT
     )
-    high_change_industries: list[str] = rule("MY-1", "industries too volatile for multi-year")
+    high_change_industries: list[str] = rule(
+        "MY-1", "industries too volatile for multi-year", source=PRODUCT
+    )
 
 
 class Bundling(PolicyModel):
     expansion_seat_utilisation: float = rule(
-        "BUN-2", "seat utilisation that signals growth", gt=0, le=2
+        "BUN-2", "seat utilisation that signals growth", gt=0, le=2, source=PRODUCT
     )
-    modest_expansion_pct: float = rule("BUN-2", "'better' option expansion", ge=0)
-    full_expansion_pct: float = rule("BUN-2", "'best' option expansion", ge=0)
+    modest_expansion_pct: float = rule("BUN-2", "'better' option expansion", ge=0, source=PRODUCT)
+    full_expansion_pct: float = rule("BUN-2", "'best' option expansion", ge=0, source=PRODUCT)
 
 
 class Roi(PolicyModel):
@@ -632,9 +733,11 @@ class Roi(PolicyModel):
 
 
 class Proposals(PolicyModel):
-    best_term_years: int = rule("MY-2", "the multi-year term of the 'best' option", ge=2, le=3)
+    best_term_years: int = rule(
+        "MY-2", "the multi-year term of the 'best' option", ge=2, le=3, source=PRODUCT
+    )
     multi_year_incentive: Literal["discount", "price_lock"] = rule(
-        "MY-2", "multi-year incentive: the band's discount or a price lock"
+        "MY-2", "multi-year incentive: the band's discount or a price lock", source=PRODUCT
     )
     bundle_needs_budget_authority: bool = rule(
         "BUN-1", "bundle expansion only when the economic buyer is engaged"
@@ -645,43 +748,61 @@ class Proposals(PolicyModel):
 
 
 class Contracts(PolicyModel):
-    standard_term_months: list[int] = rule("TECH-4", "contract terms that count as standard")
-    standard_approver_role: str = rule("TECH-4", "who approves a standard contract")
+    standard_term_months: list[int] = rule(
+        "TECH-4", "contract terms that count as standard", source=PRODUCT
+    )
+    standard_approver_role: str = rule("TECH-4", "who approves a standard contract", source=PRODUCT)
     nonstandard_approver_role: str = rule(
         "TECH-4", "who approves non-standard terms (term, clauses, discount)"
     )
-    signing_link_days: int = rule("TECH-4", "days a signing link stays valid", gt=0, le=90)
+    signing_link_days: int = rule(
+        "TECH-4", "days a signing link stays valid", gt=0, le=90, source=PRODUCT
+    )
     standard_clauses: list[str] = rule(
-        "MY-4", "clause keys the contract template words as standard; others are non-standard"
+        "MY-4",
+        "clause keys the contract template words as standard; others are non-standard",
+        source=PRODUCT,
     )
     signer_roles: list[str] = rule(
-        "STK-1", "stakeholder roles that sign when no signer is named (first found wins)"
+        "STK-1",
+        "stakeholder roles that sign when no signer is named (first found wins)",
+        source=PRODUCT,
     )
 
 
 class Web(PolicyModel):
-    session_hours: int = rule("TECH-5", "hours a signed-in session lasts without use", gt=0)
-    csm_can_read_others: bool = rule(
-        "TECH-5", "a CSM may read (never edit) accounts they do not own"
+    session_hours: int = rule(
+        "TECH-5", "hours a signed-in session lasts without use", gt=0, source=PRODUCT
     )
-    page_size: int = rule("TECH-5", "rows per page in tables and the API", gt=0, le=1000)
-    lockout_failures: int = rule("TECH-5", "failed logins before an account is locked", gt=0)
-    lockout_minutes: int = rule("TECH-5", "minutes a locked account waits", gt=0)
+    csm_can_read_others: bool = rule(
+        "TECH-5", "a CSM may read (never edit) accounts they do not own", source=PRODUCT
+    )
+    page_size: int = rule(
+        "TECH-5", "rows per page in tables and the API", gt=0, le=1000, source=PRODUCT
+    )
+    lockout_failures: int = rule(
+        "TECH-5", "failed logins before an account is locked", gt=0, source=PRODUCT
+    )
+    lockout_minutes: int = rule("TECH-5", "minutes a locked account waits", gt=0, source=PRODUCT)
 
 
 class Prior(PolicyModel):
-    green: float = rule("TECH-1", "likelihood of a green renewal", ge=0, le=1)
-    expansion: float = rule("TECH-1", "likelihood of an expansion renewal", ge=0, le=1)
-    yellow: float = rule("TECH-1", "likelihood of a yellow renewal", ge=0, le=1)
-    red: float = rule("TECH-1", "likelihood of a red renewal", ge=0, le=1)
-    unscored: float = rule("TECH-1", "likelihood without a health score", ge=0, le=1)
-    risk_watch: float = rule("TECH-1", "adjustment for one signal", ge=-1, le=1)
-    risk_at_risk: float = rule("TECH-1", "adjustment for SIG-0 risk", ge=-1, le=1)
-    risk_save: float = rule("TECH-1", "adjustment for SIG-4 save mode", ge=-1, le=1)
-    stage_closing: float = rule("TECH-1", "adjustment in closing", ge=-1, le=1)
-    stage_execution: float = rule("TECH-1", "adjustment in execution", ge=-1, le=1)
-    floor: float = rule("TECH-1", "lowest likelihood", ge=0, le=1)
-    ceiling: float = rule("TECH-1", "highest likelihood", ge=0, le=1)
+    green: float = rule("TECH-1", "likelihood of a green renewal", ge=0, le=1, source=PRODUCT)
+    expansion: float = rule(
+        "TECH-1", "likelihood of an expansion renewal", ge=0, le=1, source=PRODUCT
+    )
+    yellow: float = rule("TECH-1", "likelihood of a yellow renewal", ge=0, le=1, source=PRODUCT)
+    red: float = rule("TECH-1", "likelihood of a red renewal", ge=0, le=1, source=PRODUCT)
+    unscored: float = rule(
+        "TECH-1", "likelihood without a health score", ge=0, le=1, source=PRODUCT
+    )
+    risk_watch: float = rule("TECH-1", "adjustment for one signal", ge=-1, le=1, source=PRODUCT)
+    risk_at_risk: float = rule("TECH-1", "adjustment for SIG-0 risk", ge=-1, le=1, source=PRODUCT)
+    risk_save: float = rule("TECH-1", "adjustment for SIG-4 save mode", ge=-1, le=1, source=PRODUCT)
+    stage_closing: float = rule("TECH-1", "adjustment in closing", ge=-1, le=1, source=PRODUCT)
+    stage_execution: float = rule("TECH-1", "adjustment in execution", ge=-1, le=1, source=PRODUCT)
+    floor: float = rule("TECH-1", "lowest likelihood", ge=0, le=1, source=PRODUCT)
+    ceiling: float = rule("TECH-1", "highest likelihood", ge=0, le=1, source=PRODUCT)
 
     @model_validator(mode="after")
     def _bounds(self) -> Self:
@@ -691,9 +812,9 @@ class Prior(PolicyModel):
 
 
 class ForecastCategories(PolicyModel):
-    commit: float = rule("TECH-5", "commit at or above", gt=0, le=1)
-    probable: float = rule("TECH-5", "probable at or above", gt=0, le=1)
-    at_risk: float = rule("TECH-5", "at risk at or above; lost below", gt=0, le=1)
+    commit: float = rule("TECH-5", "commit at or above", gt=0, le=1, source=PRODUCT)
+    probable: float = rule("TECH-5", "probable at or above", gt=0, le=1, source=PRODUCT)
+    at_risk: float = rule("TECH-5", "at risk at or above; lost below", gt=0, le=1, source=PRODUCT)
 
     @model_validator(mode="after")
     def _falling(self) -> Self:
@@ -705,14 +826,22 @@ class ForecastCategories(PolicyModel):
 class Forecast(PolicyModel):
     target_nrr_rate: float = rule("FUND-2", "NRR target", gt=0, le=2)
     min_outcomes_for_model: int = rule(
-        "TECH-1", "closed renewals before the learned model is used", ge=1
+        "TECH-1", "closed renewals before the learned model is used", ge=1, source=PRODUCT
     )
-    lead_days: int = rule("TECH-1", "features as of this many days before the date", gt=0)
-    holdout_share: float = rule("TECH-1", "newest share held out for testing", gt=0, lt=1)
-    calibration_bins: int = rule("TECH-1", "bins of the calibration table", ge=2, le=50)
-    calibration_min_samples: int = rule("TECH-1", "renewals a bin needs to be judged", ge=1)
+    lead_days: int = rule(
+        "TECH-1", "features as of this many days before the date", gt=0, source=PRODUCT
+    )
+    holdout_share: float = rule(
+        "TECH-1", "newest share held out for testing", gt=0, lt=1, source=PRODUCT
+    )
+    calibration_bins: int = rule(
+        "TECH-1", "bins of the calibration table", ge=2, le=50, source=PRODUCT
+    )
+    calibration_min_samples: int = rule(
+        "TECH-1", "renewals a bin needs to be judged", ge=1, source=PRODUCT
+    )
     min_learned_improvement: float = rule(
-        "TECH-1", "Brier improvement the learned model needs over the prior", ge=0
+        "TECH-1", "Brier improvement the learned model needs over the prior", ge=0, source=PRODUCT
     )
     prior: Prior = rule("TECH-1", "the likelihood without history")
     categories: ForecastCategories = rule("TECH-5", "forecast categories")
@@ -720,28 +849,47 @@ class Forecast(PolicyModel):
 
 class Winloss(PolicyModel):
     pattern_count: int = rule("LEARN-1", "same competitor or reason this often is a pattern", ge=2)
-    pattern_days: int = rule("LEARN-1", "...within this many days", gt=0)
-    missed_signal_days: int = rule("LEARN-1", "signals before the decision that count", gt=0)
-    stall_factor: float = rule("LEARN-2", "median stay over planned stay that is a stall", gt=1)
+    pattern_days: int = rule("LEARN-1", "...within this many days", gt=0, source=PRODUCT)
+    missed_signal_days: int = rule(
+        "LEARN-1", "signals before the decision that count", gt=0, source=PRODUCT
+    )
+    stall_factor: float = rule(
+        "LEARN-2", "median stay over planned stay that is a stall", gt=1, source=PRODUCT
+    )
 
 
 class Run(PolicyModel):
     renewal_window_days: int = rule("TECH-5", "upcoming renewals window", gt=0)
     batch_accounts: int = rule(
-        "TECH-1", "accounts per batch of the daily run (bounds its memory)", ge=100
+        "TECH-1", "accounts per batch of the daily run (bounds its memory)", ge=100, source=PRODUCT
     )
 
 
 class Dashboard(PolicyModel):
-    due_soon_days: int = rule("TECH-5", "tasks due within this many days count as due", ge=0)
-    completion_window_days: int = rule(
-        "TECH-5", "activity completion rate: tasks due in the last this many days", gt=0
+    due_soon_days: int = rule(
+        "TECH-5", "tasks due within this many days count as due", ge=0, source=PRODUCT
     )
-    review_days: int = rule("TECH-5", "win/loss summary and key deals look back this far", gt=0)
-    key_deals: int = rule("TECH-5", "key wins and losses shown of each", gt=0, le=100)
-    trend_quarters: int = rule("TECH-5", "complete quarters in the renewal rate trend", gt=0)
-    trend_months: int = rule("TECH-5", "complete months in the renewal rate trend", gt=0)
-    rows_per_table: int = rule("TECH-5", "rows per dashboard table page", gt=0, le=1000)
+    completion_window_days: int = rule(
+        "TECH-5",
+        "activity completion rate: tasks due in the last this many days",
+        gt=0,
+        source=PRODUCT,
+    )
+    review_days: int = rule(
+        "TECH-5", "win/loss summary and key deals look back this far", gt=0, source=PRODUCT
+    )
+    key_deals: int = rule(
+        "TECH-5", "key wins and losses shown of each", gt=0, le=100, source=PRODUCT
+    )
+    trend_quarters: int = rule(
+        "TECH-5", "complete quarters in the renewal rate trend", gt=0, source=PRODUCT
+    )
+    trend_months: int = rule(
+        "TECH-5", "complete months in the renewal rate trend", gt=0, source=PRODUCT
+    )
+    rows_per_table: int = rule(
+        "TECH-5", "rows per dashboard table page", gt=0, le=1000, source=PRODUCT
+    )
 
 
 class Policy(PolicyModel):

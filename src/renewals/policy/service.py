@@ -5,6 +5,8 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -141,32 +143,79 @@ def _default_policy() -> Policy:
 @dataclass(frozen=True)
 class PolicyEntry:
     key: str
-    value: Any
+    value: Any  # plain data: str, int, float, bool, None, or lists and tables of them
     rule: str
     description: str
+    source: str = "seed"  # "seed" (the rule gives the value) or "product default"
+
+    @property
+    def shown(self) -> str:
+        """The value as a person reads it: `smb, mid_market`, `comprehensive = 14`, `true`."""
+        return display(self.value)
 
 
 def entries(policy: Policy) -> Iterator[PolicyEntry]:
-    """Every effective value with its dotted key, rule ID and description."""
+    """Every effective value with its dotted key, rule ID, description and source."""
     yield from _walk(policy, "", "")
+
+
+def plain(value: Any) -> Any:
+    """Policy values as plain data: enums by their value, Decimals as numbers, models as tables."""
+    if isinstance(value, BaseModel):
+        return {k: plain(v) for k, v in value}
+    if isinstance(value, dict):
+        return {plain(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def display(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} = {display(v)}" for k, v in value.items() if v is not None)
+    if isinstance(value, list):
+        if value and all(isinstance(v, list) for v in value):  # (x, y) points
+            return ", ".join("(" + ", ".join(display(x) for x in v) + ")" for v in value)
+        return ", ".join(display(v) for v in value) if value else "(none)"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def field_meta(field: Any, parent_rule: str) -> tuple[str, str]:
+    """(rule ID, source) of a schema field: its own marker, or the enclosing field's rule."""
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    return str(extra.get("rule", parent_rule)), str(extra.get("source", "seed"))
 
 
 def _walk(model: BaseModel, prefix: str, parent_rule: str) -> Iterator[PolicyEntry]:
     for name, field in type(model).model_fields.items():
         value = getattr(model, name)
         key = f"{prefix}.{name}" if prefix else name
-        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-        rule_id = str(extra.get("rule", parent_rule))
+        rule_id, source = field_meta(field, parent_rule)
+        description = field.description or ""
         if isinstance(value, BaseModel) and _is_range(value):
-            yield PolicyEntry(key, f"{value.min:g}-{value.max:g}", rule_id, field.description or "")
+            yield PolicyEntry(key, f"{value.min:g}-{value.max:g}", rule_id, description, source)
         elif isinstance(value, BaseModel):
             yield from _walk(value, key, rule_id)
         elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
             for i, item in enumerate(value):
                 yield from _walk(item, f"{key}[{i}]", rule_id)
+        elif (
+            isinstance(value, dict) and value and isinstance(next(iter(value.values())), BaseModel)
+        ):
+            for k, item in value.items():
+                yield from _walk(item, f"{key}.{plain(k)}", rule_id)
         else:
-            shown = value.value if hasattr(value, "value") else value
-            yield PolicyEntry(key, shown, rule_id, field.description or "")
+            yield PolicyEntry(key, plain(value), rule_id, description, source)
 
 
 def _is_range(value: BaseModel) -> bool:
