@@ -9,8 +9,8 @@ from renewals.scheduler import JobContext, job
 
 @job("contract.expire_links", order=97)
 def expire_links(ctx: JobContext) -> str:
-    """Mark sent contracts whose signing link ran out as expired (idempotent: an expired
-    contract is not sent any more, and a link still valid now is left alone)."""
+    """Contracts sent for signature whose signing link ran out marked `expired` (TECH-4;
+    docs/contracts.md)."""
     cutoff = domain.expire_cutoff(ctx.as_of, utc_now())
     expired = service.expire_links(ctx.session, cutoff=cutoff)
     return f"{expired} signing link{'s' if expired != 1 else ''} expired (TECH-4)"

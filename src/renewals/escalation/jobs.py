@@ -8,7 +8,7 @@ from renewals.scheduler import JobContext, job
 
 @job("escalation.suggest", order=85)
 def suggest(ctx: JobContext) -> str:
-    """ESC-1: suggest an executive escalation for each open triage that meets it, once."""
+    """Executive escalation suggested, once, where ESC-1's criteria hold."""
     report = service.suggest(ctx.session, as_of=ctx.as_of, policy=ctx.policy)
     text = (
         f"{report.created:,} suggested, {report.existing:,} already escalated, "

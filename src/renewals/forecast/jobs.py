@@ -9,7 +9,8 @@ from renewals.scheduler import JobContext, job
 
 @job("forecast.snapshot", order=95)
 def snapshot(ctx: JobContext) -> str:
-    """TECH-1, TECH-5: likelihood, category and expected ARR of every open renewal."""
+    """Every open renewal's likelihood (the learned model when it is trained and better, else the
+    policy prior), category and expected ARR for the day (`forecast_snapshot`)."""
     report = service.snapshot(
         ctx.session,
         ctx.policy,

@@ -9,7 +9,9 @@ from renewals.usage.backend import Analytics
 
 @job("health.score", order=30)
 def score(ctx: JobContext) -> str:
-    """HEALTH-1..5 for every account under contract, HEALTH-4 review tasks for new reds."""
+    """Features, health score, category, drivers and trend of every account under contract
+    (`health_snapshot`, HEALTH-1..5); a review task for each account that turned red
+    (`task`, HEALTH-4)."""
     run = service.snapshot_health(
         ctx.session,
         ctx.policy,

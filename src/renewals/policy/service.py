@@ -180,7 +180,11 @@ def display(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
-        return ", ".join(f"{k} = {display(v)}" for k, v in value.items() if v is not None)
+        return ", ".join(
+            f"{k} = {{{display(v)}}}" if isinstance(v, dict) else f"{k} = {display(v)}"
+            for k, v in value.items()
+            if v is not None
+        )
     if isinstance(value, list):
         if value and all(isinstance(v, list) for v in value):  # (x, y) points
             return ", ".join("(" + ", ".join(display(x) for x in v) + ")" for v in value)

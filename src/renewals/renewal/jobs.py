@@ -8,7 +8,10 @@ from renewals.scheduler import JobContext, job
 
 @job("renewal.sync", order=50)
 def sync(ctx: JobContext) -> str:
-    """FUND-1, SEG-1..4, OWN-1/2, TIME-4: one renewal per open contract, decided and staged."""
+    """One renewal per open contract with its segment, opportunity type, touch model, motion and
+    owner and their reasons (SEG-1..4, OWN-1/2); stage moved forward by date (TIME-4) with
+    its history; renewals whose contract has an outcome closed, their open tasks and
+    messages cancelled (FUND-1)."""
     report = service.sync(ctx.session, ctx.policy, as_of=ctx.as_of, progress=ctx.progress)
     stages = ", ".join(f"{k} {v:,}" for k, v in sorted(report.by_stage.items()))
     text = (

@@ -8,8 +8,8 @@ from renewals.scheduler import JobContext, job
 
 @job("save.aftercare", order=90)
 def aftercare(ctx: JobContext) -> str:
-    """LOST-1..4, POST-1/2: close decided saves, flag lost causes, schedule win-back
-    touches and post-save health checks, alert on overdue promises; once each."""
+    """Saved and lost renewals closed out; lost causes and exits (LOST-1..3), win-back tasks
+    (LOST-4), post-save monitoring and overdue promise alerts (POST-1..2)."""
     r = service.run_aftercare(ctx.session, ctx.policy, as_of=ctx.as_of)
     return (
         f"{r.saved:,} saved, {r.lost:,} lost, {r.resolved:,} resolved ({r.plans_closed:,} plans "

@@ -8,7 +8,8 @@ from renewals.scheduler import JobContext, job
 
 @job("save.triage", order=80)
 def triage(ctx: JobContext) -> str:
-    """SAVE-2..7 for every open at-risk renewal; resolved when no longer at risk."""
+    """The save triage of every open at-risk renewal (SAVE-2..7), keeping people's evidence and
+    overrides; resolved when no longer at risk."""
     report = service.triage_book(ctx.session, ctx.policy, as_of=ctx.as_of)
     efforts = ", ".join(f"{k} {v:,}" for k, v in sorted(report.by_effort.items()))
     return (

@@ -8,14 +8,16 @@ from renewals.signal import service
 
 @job("signal.scan_texts", order=20)
 def scan_texts(ctx: JobContext) -> str:
-    """SIG-2..8 in words: tickets, survey comments and notes of the sentiment window."""
+    """Risk signals in the words of tickets, survey comments and notes of the last
+    `signals.sentiment_days` days (SIG-2..8), each quoting its sentence (`signal`)."""
     new = service.scan_texts(ctx.session, ctx.policy, as_of=ctx.as_of, progress=ctx.progress)
     return f"{new:,} new text signals"
 
 
 @job("signal.detect", order=40)
 def detect(ctx: JobContext) -> str:
-    """SIG-1..9 from the day's features and health, then SIG-0 per account."""
+    """Numeric signals from the day's features and health (SIG-1..9), then each account's combined
+    risk (SIG-0)."""
     new, risks = service.detect_and_combine(
         ctx.session, ctx.policy, as_of=ctx.as_of, progress=ctx.progress
     )

@@ -8,7 +8,8 @@ from renewals.winloss import service
 
 @job("winloss.record", order=96)
 def record(ctx: JobContext) -> str:
-    """LEARN-1, FUND-3: create or update the record of every contract closed by the day."""
+    """A win/loss record for every closed contract: reason category, the customer's words,
+    competitor, missed signals (LEARN-1)."""
     report = service.record_all(ctx.session, ctx.policy, as_of=ctx.as_of)
     outcomes = ", ".join(f"{k} {v:,}" for k, v in sorted(report.by_outcome.items()))
     return (
