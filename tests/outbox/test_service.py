@@ -261,6 +261,7 @@ def test_it_delivers_an_smb_customer_message_exactly_once(db: Engine, smtp: Any)
         assert mail["To"].addresses[0].addr_spec == "anna@customer.example"
         assert mail["To"].addresses[0].display_name == "Anna Müller"
         assert mail["Message-ID"] == message_id_for(key)
+        assert mail["Content-Language"] == lang  # docs/outbox.md says so; received, not built
         assert mail.get_content().replace("\r\n", "\n").rstrip("\n") == BODIES[lang]
         stored = load(db, message_id)
         assert stored.status == MessageStatus.sent and stored.sent_at == NOW

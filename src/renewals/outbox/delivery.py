@@ -84,9 +84,10 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email["Date"] = formatdate(usegmt=True)
     email["Message-ID"] = message_id_for(message.idempotency_key)
     email["X-Renewals-Idempotency-Key"] = message.idempotency_key
+    email.set_content(message.body, charset="utf-8", cte="quoted-printable")
+    # After set_content: it replaces every Content-* header, Content-Language included.
     if message.language:
         email["Content-Language"] = message.language
-    email.set_content(message.body, charset="utf-8", cte="quoted-printable")
     return email
 
 
