@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 import typer
 from icalendar import Calendar
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -318,6 +319,54 @@ class TestFormats:
         assert json.loads(acme["reasons"])["owner"] == ["OWN-1: the CSM"]
         assert acme["days_to_renewal"] == "40" and float(acme["arr"]) == 180000.0
         assert acme["likelihood"] == ""
+
+    def test_csv_columns_follow_the_documented_order(self) -> None:
+        """docs/export.md: the field table's order, counts just before open_tasks, the
+        save object's fields last as save_* columns."""
+        doc = (Path(__file__).resolve().parents[2] / "docs" / "export.md").read_text("utf-8")
+        section = doc.split("## The export contract", 1)[1]
+        table = section[section.index("| field |") :].split("\n\n", 1)[0]
+        fields = re.findall(r"^\| `([a-z_]+)` \|", table, flags=re.M)
+        documented = [f for f in fields if f != "save"]
+        at = documented.index("open_tasks")
+        documented[at:at] = ["open_task_count", "overdue_task_count"]
+        saves = re.findall(r"`(save_[a-z_]+)`", table)
+        assert list(export.CSV_COLUMNS) == documented + saves
+
+    def test_tasks_are_read_in_one_query_whatever_the_book_size(self, book: Engine) -> None:
+        """docs/export.md "Size": no query per renewal, so a big book exports in seconds."""
+
+        def statements() -> int:
+            seen: list[str] = []
+            listen = lambda *args: seen.append(args[2])  # noqa: E731
+            event.listen(book, "before_cursor_execute", listen)
+            try:
+                rows_for(book)
+            finally:
+                event.remove(book, "before_cursor_execute", listen)
+            return len(seen)
+
+        before = statements()
+        with session_scope(book) as session:
+            for n in range(6):
+                renewal = add_renewal(
+                    session,
+                    account_id=f"more{n}",
+                    name=f"More {n}",
+                    owner=CARL,
+                    renewal_date=TODAY + timedelta(days=30 + n),
+                )
+                for k in range(3):
+                    add_task(
+                        session,
+                        account_id=f"more{n}",
+                        key=f"step{k}",
+                        due=TODAY + timedelta(days=k),
+                        owner=CARL,
+                        renewal_id=renewal,
+                    )
+        assert len(rows_for(book)) > 6
+        assert statements() == before
 
 
 class TestCalendar:
