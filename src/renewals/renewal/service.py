@@ -364,7 +364,8 @@ def set_stage(
     if stage.value == renewal.stage:
         raise RenewalsError(f"renewal {renewal_id} is already in {stage.value}")
     before = renewal.stage
-    _move(session, renewal, stage, on=on, now=utc_now(), by=by, rule=None, reason=reason)
+    # TIME-4: the generic stages; a person moves a stage the date does not (closing, execution).
+    _move(session, renewal, stage, on=on, now=utc_now(), by=by, rule="TIME-4", reason=reason)
     audit.record(
         session,
         actor=by,
