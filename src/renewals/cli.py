@@ -17,7 +17,7 @@ from renewals.forecast import commands as forecast_commands
 from renewals.forecast import model_commands
 from renewals.health import commands as health_commands
 from renewals.ingest import commands as ingest_commands
-from renewals.kit.cli import AppState
+from renewals.kit.cli import AppState, fail
 from renewals.outbox import commands as outbox_commands
 from renewals.playbook import commands as playbook_commands
 from renewals.policy import commands as policy_commands
@@ -79,7 +79,16 @@ def root(
         for k, v in {"database_url": db, "data_dir": data_dir, "policy_file": policy}.items()
         if v
     }
-    ctx.obj = AppState(Settings(**overrides))
+    try:
+        settings = Settings(**overrides)
+    except ValueError as exc:  # pydantic's ValidationError: one line per bad setting, no traceback
+        errors = getattr(exc, "errors", lambda: [])()
+        problems = [
+            f"RENEWALS_{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!r}: {e['msg']}"
+            for e in errors
+        ]
+        fail("invalid setting: " + ("; ".join(problems) or str(exc)))
+    ctx.obj = AppState(settings)
 
 
 app.add_typer(policy_commands.app, name="policy")
