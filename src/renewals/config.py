@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +42,24 @@ class Settings(BaseSettings):
     # Shared secret an external e-signature provider signs its webhook calls with (HMAC-SHA256);
     # unset: the webhook endpoint refuses every call.
     esign_webhook_secret: str | None = None
+
+    # Serving (docs/deploy.md). Each server process answers at most `web_concurrency`
+    # requests at once; each holds at most one database connection, so the process's pool
+    # is exactly that size and a request never waits for a connection. Requests beyond it
+    # wait up to `web_queue_seconds` for a turn (at most `web_backlog` of them); past that
+    # the server answers 503 with Retry-After instead of stalling.
+    web_workers: int = Field(1, ge=1, le=64)
+    web_concurrency: int = Field(8, ge=1, le=256)
+    web_backlog: int = Field(200, ge=0, le=100_000)
+    web_queue_seconds: float = Field(10.0, gt=0, le=300)
+    # Seconds a stopping server gives requests under way before it closes them.
+    web_shutdown_seconds: float = Field(10.0, ge=0, le=300)
+    # Seconds a query waits for a pool connection (PostgreSQL) or for SQLite's write lock
+    # before the request fails with 503 Retry-After: seconds, never half a minute.
+    db_timeout_seconds: float = Field(5.0, gt=0, le=120)
+    # Dashboards computed once per (day, scope) and kept until the data changes (daily run,
+    # a person's action) or this many seconds pass; 0 turns the cache off.
+    dashboard_cache_seconds: int = Field(900, ge=0, le=86_400)
 
 
 @lru_cache

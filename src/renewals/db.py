@@ -48,11 +48,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine for a SQLite file or a PostgreSQL URL."""
+def make_engine(
+    url: str, *, pool_size: int | None = None, timeout_seconds: float | None = None
+) -> Engine:
+    """Create an engine for a SQLite file or a PostgreSQL URL.
+
+    `pool_size` fixes the number of connections (no overflow), for a server whose requests
+    hold one connection each (docs/deploy.md); `timeout_seconds` bounds the wait for a pool
+    connection and, on SQLite, for the write lock (busy timeout), so a busy database fails
+    fast with an error the web app turns into 503 instead of hanging.
+    """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = create_engine(url, future=True)
+    options: dict[str, Any] = {}
+    in_memory = url.startswith("sqlite") and (":memory:" in url or url.rstrip("/") == "sqlite:")
+    if pool_size is not None and not in_memory:
+        options.update(pool_size=pool_size, max_overflow=0)
+        # A server outlives database restarts: test a pooled connection before handing it out.
+        options["pool_pre_ping"] = url.startswith("postgresql")
+    if timeout_seconds is not None:
+        if not in_memory:
+            options["pool_timeout"] = timeout_seconds
+        if url.startswith("sqlite"):
+            options["connect_args"] = {"timeout": timeout_seconds}
+    engine = create_engine(url, future=True, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -42,7 +42,7 @@ from renewals.web.app import create_app
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 # Reachable without a session, each authenticated another way (docs/web.md, "Security model").
-PUBLIC_EXACT = {"/login"}
+PUBLIC_EXACT = {"/login", "/healthz"}  # /healthz: liveness for load balancers, no data (issue 23)
 PUBLIC_PREFIXES = ("/static/", "/sign/", "/webhooks/")
 API_LIKE = ("/api/", "/openapi.json")
 # The API's documentation page is for people: a redirect to /login or a 401 both keep it shut.

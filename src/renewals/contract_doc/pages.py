@@ -173,14 +173,13 @@ def sign(
         "See docs/contracts.md."
     ),
 )
-async def esign_webhook(request: Request, session: Db) -> Response:
+def esign_webhook(request: Request, session: Db, body: deps.RawBody) -> Response:
     context = deps.web(request)
     secret = context.settings.esign_webhook_secret
     if not secret:
         raise RenewalsError(
             "the e-signature webhook is off: set RENEWALS_ESIGN_WEBHOOK_SECRET", 503
         )
-    body = await request.body()
     if len(body) > MAX_WEBHOOK_BODY:
         raise RenewalsError("the body is too large", 413)
     if not tokens.check_webhook_signature(

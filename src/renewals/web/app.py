@@ -6,12 +6,15 @@ policy, the secret key and the templates. Each area adds its routers in `_router
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -21,7 +24,8 @@ from renewals.db import make_engine
 from renewals.errors import RenewalsError
 from renewals.kit.secrets import secret_key
 from renewals.policy import service as policy_service
-from renewals.web import deps
+from renewals.web import deps, serving
+from renewals.web.admission import Admission, AdmissionStats
 
 STATIC_DIR = Path(__file__).parent / "static"
 API_PREFIX = "/api/v1"
@@ -96,7 +100,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         return deps.render(
             request,
             "error.html",
-            deps.viewer_for_error_page(request),
+            await run_in_threadpool(deps.viewer_for_error_page, request),
             status_code=exc.status_code,
             status=exc.status_code,
             message=exc.message,
@@ -120,7 +124,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         return deps.render(
             request,
             "error.html",
-            deps.viewer_for_error_page(request),
+            await run_in_threadpool(deps.viewer_for_error_page, request),
             status_code=422,
             status=422,
             message=message,
@@ -138,7 +142,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         return deps.render(
             request,
             "error.html",
-            deps.viewer_for_error_page(request),
+            await run_in_threadpool(deps.viewer_for_error_page, request),
             status_code=exc.status_code,
             status=exc.status_code,
             message=str(exc.detail),
@@ -147,19 +151,28 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    engine = make_engine(settings.database_url)
+    # One connection per admitted request, so the pool is exactly the admission limit and a
+    # request never queues for a connection (docs/deploy.md).
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.web_concurrency,
+        timeout_seconds=settings.db_timeout_seconds,
+    )
     migrate.ensure_schema(engine)
+    stats = AdmissionStats(limit=settings.web_concurrency)
     app = FastAPI(
         title="renewals",
         version=__version__,
         description=(
             "Renewal management API. Authenticate with `Authorization: Bearer <token>` "
             "(create one with `renewals user token EMAIL`). Errors are "
-            '`{"error": {"status", "message"}}`; invalid input is 422 with `fields`.'
+            '`{"error": {"status", "message"}}`; invalid input is 422 with `fields`; '
+            "a busy server answers 503 with Retry-After."
         ),
         docs_url=None,  # /docs and /openapi.json are served behind login by web/api.py
         openapi_url=None,
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.web = deps.WebContext(
         settings=settings,
@@ -168,6 +181,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         secret=secret_key(settings),
         templates=deps.make_templates(settings),
     )
+    app.state.admission = stats
+    app.state.loop_guard = serving.guard_event_loop(engine)
 
     @app.middleware("http")
     async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -178,7 +193,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
+    # Added last, so it is the outermost middleware: a shed request costs almost nothing.
+    app.add_middleware(
+        Admission,
+        limit=settings.web_concurrency,
+        backlog=settings.web_backlog,
+        wait_seconds=settings.web_queue_seconds,
+        stats=stats,
+        headers=SECURITY_HEADERS,
+    )
     _install_error_handlers(app)
+    serving.install_busy_handlers(app, SECURITY_HEADERS)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(serving.router)
     _routers(app)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    serving.size_thread_pool(app.state.web.settings)
+    yield
+    app.state.web.engine.dispose()

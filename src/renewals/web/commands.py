@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import os
+from typing import Annotated, Any
 
 import typer
 
@@ -15,19 +16,53 @@ def serve(
         str, typer.Option(help="Interface to listen on; 0.0.0.0 for every interface.")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Server processes (Uvicorn workers); about one per CPU core. Default "
+            "RENEWALS_WEB_WORKERS or 1. See docs/deploy.md for how many for how many users.",
+            min=1,
+            max=64,
+        ),
+    ] = None,
 ) -> None:
     """Serve the dashboards (http://HOST:PORT/) and the REST API (/api/v1, OpenAPI at /docs).
 
     Users sign in with the passwords set by `renewals user add` / `renewals user password`;
-    scripts use `Authorization: Bearer <token>` from `renewals user token`. Stop with Ctrl-C.
+    scripts use `Authorization: Bearer <token>` from `renewals user token`. Stop with Ctrl-C:
+    requests under way get RENEWALS_WEB_SHUTDOWN_SECONDS (default 10) to finish.
+
+    Each process answers RENEWALS_WEB_CONCURRENCY requests at once (default 8) with one
+    database connection each; more wait their turn, and past RENEWALS_WEB_QUEUE_SECONDS or
+    RENEWALS_WEB_BACKLOG the server answers 503 with Retry-After instead of stalling.
+    `GET /healthz` reports how busy a process is.
     """
     import uvicorn
 
+    from renewals.kit.secrets import secret_key
     from renewals.web.app import create_app
 
     settings = state(ctx).settings
-    app = create_app(settings)
+    workers = workers or settings.web_workers
     console.print(
-        f"renewals is serving on [bold]http://{host}:{port}/[/] (API docs at /docs). Ctrl-C stops it."
+        f"renewals is serving on [bold]http://{host}:{port}/[/] (API docs at /docs) with "
+        f"{workers} worker{'s' if workers != 1 else ''} x {settings.web_concurrency} "
+        "requests at once. Ctrl-C stops it."
     )
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "access_log": False,
+        "timeout_graceful_shutdown": settings.web_shutdown_seconds,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    # Worker processes build their own app from the environment: hand them this command's
+    # settings, and create the secret key once here so that every worker signs alike.
+    secret_key(settings)
+    for name, value in settings.model_dump(exclude_defaults=True).items():
+        if value is not None:
+            os.environ[f"RENEWALS_{name.upper()}"] = str(value)
+    uvicorn.run("renewals.web.app:create_app", factory=True, workers=workers, **options)

@@ -118,15 +118,38 @@ def _viewer(request: Request, session: Session) -> Viewer | None:
     return Viewer(*found) if found else None
 
 
-async def _check_csrf(request: Request, viewer: Viewer) -> None:
-    if request.method not in UNSAFE_METHODS or viewer.web_session is None:
-        return
+async def sent_csrf_token(request: Request) -> str | None:
+    """The CSRF token an unsafe request carries (header or form field); no database work.
+
+    This is the only async dependency: reading a form body must be awaited. Everything that
+    touches the database is a plain `def` so that FastAPI runs it in the thread pool and the
+    event loop never waits for a connection (issue 23).
+    """
+    if request.method not in UNSAFE_METHODS:
+        return None
     sent = request.headers.get("x-csrf-token")
     if sent is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
         sent = (await request.form()).get("csrf_token")  # type: ignore[assignment]
-    if not isinstance(sent, str) or not secrets.compare_digest(sent, viewer.csrf_token):
+    return sent if isinstance(sent, str) else None
+
+
+SentCsrf = Annotated[str | None, Depends(sent_csrf_token)]
+
+
+async def raw_body(request: Request) -> bytes:
+    """The request body, read on the event loop so that the route itself can be a plain `def`."""
+    return await request.body()
+
+
+RawBody = Annotated[bytes, Depends(raw_body)]
+
+
+def _check_csrf(request: Request, viewer: Viewer, sent: str | None) -> None:
+    if request.method not in UNSAFE_METHODS or viewer.web_session is None:
+        return
+    if sent is None or not secrets.compare_digest(sent, viewer.csrf_token):
         raise CsrfFailed()
 
 
@@ -141,19 +164,19 @@ def viewer_for_error_page(request: Request) -> Viewer | None:
         session.close()  # discards the session's unsaved changes; loaded objects stay readable
 
 
-async def page_viewer(request: Request, session: Db) -> Viewer:
+def page_viewer(request: Request, session: Db, sent: SentCsrf) -> Viewer:
     viewer = _viewer(request, session)
     if viewer is None:
         raise NeedsLogin(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
-    await _check_csrf(request, viewer)
+    _check_csrf(request, viewer, sent)
     return viewer
 
 
-async def api_viewer(request: Request, session: Db) -> Viewer:
+def api_viewer(request: Request, session: Db, sent: SentCsrf) -> Viewer:
     viewer = _viewer(request, session)
     if viewer is None:
         raise RenewalsError("Sign in or send 'Authorization: Bearer <token>'.", 401)
-    await _check_csrf(request, viewer)
+    _check_csrf(request, viewer, sent)
     return viewer
 
 
