@@ -1,4 +1,10 @@
-"""The `renewals` command: a Typer root that mounts each domain's commands."""
+"""The `renewals` command: a Typer root over a registry of commands, each imported only when
+it runs, is completed or shows its help (issue 24).
+
+This module imports Typer, Rich and the registry below, nothing else: `renewals --help` and
+`renewals tasks list` do not pay for scikit-learn, Ibis, DuckDB, WeasyPrint or FastAPI.
+A new command is one line in COMMANDS; tests/test_cli_startup.py checks the imports.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +13,155 @@ from typing import Annotated
 
 import typer
 
-from renewals import __version__, commands
-from renewals.concession import commands as concession_commands
-from renewals.config import Settings
-from renewals.contract_doc import commands as contract_commands
-from renewals.demo import commands as demo_commands
-from renewals.escalation import commands as escalation_commands
-from renewals.forecast import commands as forecast_commands
-from renewals.forecast import model_commands
-from renewals.health import commands as health_commands
-from renewals.ingest import commands as ingest_commands
-from renewals.kit.cli import AppState, fail
-from renewals.outbox import commands as outbox_commands
-from renewals.playbook import commands as playbook_commands
-from renewals.policy import commands as policy_commands
-from renewals.proposal import commands as proposal_commands
-from renewals.renewal import commands as renewal_commands
-from renewals.renewal import export_commands
-from renewals.save_plan import commands as save_commands
-from renewals.signal import commands as signal_commands
-from renewals.user import commands as user_commands
-from renewals.web import commands as web_commands
-from renewals.winloss import commands as winloss_commands
+from renewals import __version__
+from renewals.kit.cli import AppState, LazyCommand, LazyGroup, wide_help_off_terminal
+
+# name, "module:attribute" (a Typer app or a command function), the line `renewals --help` shows
+COMMANDS = tuple(
+    LazyCommand(name, target, summary)
+    for name, target, summary in (
+        (
+            "import",
+            "renewals.ingest.commands:import_",
+            "Validate and import a directory of CSV, JSON Lines or Parquet files.",
+        ),
+        (
+            "run",
+            "renewals.commands:run",
+            "Run the daily job: every registered step, in order, for one day.",
+        ),
+        (
+            "status",
+            "renewals.commands:status",
+            "Summarise the book: accounts, ARR, renewals coming up, history, usage, last runs.",
+        ),
+        (
+            "health",
+            "renewals.health.commands:health",
+            "Explain one account's health: score, components, drivers, trend, signals, tasks.",
+        ),
+        (
+            "renewal",
+            "renewals.renewal.commands:renewal",
+            "Explain one renewal: segment, opportunity, touch, motion, owner, stages, tasks, timeline.",
+        ),
+        (
+            "stage",
+            "renewals.renewal.commands:stage",
+            "Move a renewal to another stage by hand, with a reason (TIME-4; audited).",
+        ),
+        (
+            "calendar",
+            "renewals.renewal.export_commands:calendar",
+            "Write an iCalendar (.ics) file of renewal dates and open tasks.",
+        ),
+        (
+            "demo-data",
+            "renewals.demo.commands:demo_data",
+            "Generate a realistic demo book in the import format (docs/data-format.md).",
+        ),
+        (
+            "demo",
+            "renewals.demo.commands:demo",
+            "Try renewals in one command: generate, import and run a demo book, then serve it.",
+        ),
+        (
+            "serve",
+            "renewals.web.commands:serve",
+            "Serve the dashboards and the REST API (/api/v1, OpenAPI at /docs).",
+        ),
+        (
+            "policy",
+            "renewals.policy.commands:app",
+            "See and check the policy: every threshold, weight, window and limit, with its rule ID.",
+        ),
+        (
+            "db",
+            "renewals.commands:db_app",
+            "The application database (SQLite by default, PostgreSQL by URL).",
+        ),
+        (
+            "signals",
+            "renewals.signal.commands:app",
+            "Risk signals (SIG-0..9): try the multilingual text detectors on your own words.",
+        ),
+        (
+            "tasks",
+            "renewals.playbook.commands:app",
+            "Playbook tasks (TIME-1..5, HEALTH-4, SEG-2/3 paths): list, complete, snooze.",
+        ),
+        (
+            "outbox",
+            "renewals.outbox.commands:app",
+            "Outbox (TIME-5): customer and internal messages, approved where needed, sent once.",
+        ),
+        (
+            "export",
+            "renewals.renewal.export_commands:export_app",
+            "Export data for other tools (the export contract: docs/export.md).",
+        ),
+        (
+            "saves",
+            "renewals.save_plan.commands:app",
+            "The save desk: triage of at-risk renewals, evidence, save plans, exits, metrics.",
+        ),
+        (
+            "concession",
+            "renewals.concession.commands:app",
+            "Concessions (CONC-1..7): checked against the policy, approved in the matrix, audited.",
+        ),
+        (
+            "escalation",
+            "renewals.escalation.commands:app",
+            "Executive escalations (ESC-1, ESC-2): suggested, briefed, then four protocol steps.",
+        ),
+        (
+            "winloss",
+            "renewals.winloss.commands:app",
+            "Win/loss (LEARN-1, FUND-3): why renewals were won and lost; where they stall.",
+        ),
+        (
+            "forecast",
+            "renewals.forecast.commands:app",
+            "The renewal forecast and revenue retention (TECH-1, TECH-5, FUND-2).",
+        ),
+        (
+            "model",
+            "renewals.forecast.model_commands:app",
+            "The learned renewal likelihood (TECH-1): train, evaluate, show.",
+        ),
+        (
+            "user",
+            "renewals.user.commands:app",
+            "Users of the web app (TECH-5): add, passwords, deactivate, API tokens.",
+        ),
+        (
+            "proposal",
+            "renewals.proposal.commands:app",
+            "Proposals (TECH-3): value summary and good/better/best options, as HTML and PDF.",
+        ),
+        (
+            "contract",
+            "renewals.contract_doc.commands:app",
+            "Renewal contracts (TECH-4): draft, approval, signing links, executed copies.",
+        ),
+        (
+            "wins",
+            "renewals.proposal.commands:wins_app",
+            "The account's wins log (FUND-5): dated value moments for the value summary.",
+        ),
+        (
+            "roi",
+            "renewals.proposal.commands:roi_app",
+            "The account's ROI inputs (ROI-1): hours saved, loaded rate, revenue, losses prevented.",
+        ),
+    )
+)
+
+
+class RenewalsGroup(LazyGroup):
+    lazy_commands = COMMANDS
+
 
 app = typer.Typer(
     name="renewals",
@@ -40,6 +173,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     rich_markup_mode="rich",
+    cls=RenewalsGroup,
 )
 
 
@@ -79,48 +213,12 @@ def root(
         for k, v in {"database_url": db, "data_dir": data_dir, "policy_file": policy}.items()
         if v
     }
-    try:
-        settings = Settings(**overrides)
-    except ValueError as exc:  # pydantic's ValidationError: one line per bad setting, no traceback
-        errors = getattr(exc, "errors", lambda: [])()
-        problems = [
-            f"RENEWALS_{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!r}: {e['msg']}"
-            for e in errors
-        ]
-        fail("invalid setting: " + ("; ".join(problems) or str(exc)))
-    ctx.obj = AppState(settings)
-
-
-app.add_typer(policy_commands.app, name="policy")
-app.add_typer(commands.db_app, name="db")
-app.add_typer(signal_commands.app, name="signals")
-app.add_typer(playbook_commands.app, name="tasks")
-app.add_typer(outbox_commands.app, name="outbox")
-app.add_typer(export_commands.export_app, name="export")
-app.add_typer(save_commands.app, name="saves")
-app.add_typer(concession_commands.app, name="concession")
-app.add_typer(escalation_commands.app, name="escalation")
-app.add_typer(winloss_commands.app, name="winloss")
-app.add_typer(forecast_commands.app, name="forecast")
-app.add_typer(model_commands.app, name="model")
-app.add_typer(user_commands.app, name="user")
-app.add_typer(proposal_commands.app, name="proposal")
-app.add_typer(contract_commands.app, name="contract")
-app.add_typer(proposal_commands.wins_app, name="wins")
-app.add_typer(proposal_commands.roi_app, name="roi")
-app.command("import")(ingest_commands.import_)
-app.command("run")(commands.run)
-app.command("status")(commands.status)
-app.command("health")(health_commands.health)
-app.command("renewal")(renewal_commands.renewal)
-app.command("stage")(renewal_commands.stage)
-app.command("calendar")(export_commands.calendar)
-app.command("demo-data")(demo_commands.demo_data)
-app.command("demo")(demo_commands.demo)
-app.command("serve")(web_commands.serve)
+    # Settings are read (and a bad one reported in one line) when a command first needs them.
+    ctx.obj = AppState(overrides=overrides)
 
 
 def main() -> None:
+    wide_help_off_terminal()
     app()
 
 

@@ -1,59 +1,146 @@
 """What every command shares: settings from global options, the engine, the policy,
-a Rich console and progress bar, and one way to report an expected error."""
+a Rich console and progress bar, one way to report an expected error and to write machine
+output, and the lazy group that lets the root import a command only when it runs (issue 24).
+
+Every command imports this module at start-up, so it imports only the standard library,
+Typer and Rich; settings, the database and the policy are imported when first used.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import importlib
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import NoReturn
+from difflib import get_close_matches
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from sqlalchemy import Engine
+from rich.console import Console, ConsoleDimensions
+from typer.core import TyperCommand, TyperGroup
 
-from renewals.config import Settings
-from renewals.db import make_engine
-from renewals.errors import RenewalsError
-from renewals.policy import service as policy_service
-from renewals.policy.domain import Policy
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+    from renewals.config import Settings
+    from renewals.errors import RenewalsError
+    from renewals.policy.domain import Policy
+
+# Off a terminal (a pipe, a file, a CI log) Rich wraps at 80 columns and breaks tables and
+# help mid-word (issue 15). There we use this width instead, unless COLUMNS says otherwise.
+# A product default, not a rule.
+PIPE_WIDTH = 120
 
 
-@dataclass
+class _Console(Console):
+    """A Rich console PIPE_WIDTH wide off a terminal (unless COLUMNS is set)."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = super().size
+        if self._width is None and not self.is_terminal and not os.environ.get("COLUMNS"):
+            return ConsoleDimensions(PIPE_WIDTH, size.height)
+        return size
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self._width, self._height = new_size
+
+
+console = _Console(highlight=False)
+err_console = _Console(stderr=True, highlight=False)
+
+
+def wide_help_off_terminal() -> None:
+    """Typer formats help on its own console, TERMINAL_WIDTH wide when that is set: off a
+    terminal make it PIPE_WIDTH, so `renewals --help > file` reads like the terminal."""
+    if not sys.stdout.isatty() and not os.environ.get("COLUMNS"):
+        os.environ.setdefault("TERMINAL_WIDTH", str(PIPE_WIDTH))
+
+
+# ---------------------------------------------------------------- machine output
+
+
+def _default(value: Any) -> Any:
+    return str(value)  # dates, decimals, enums: their plain text
+
+
+def emit_json(value: Any) -> None:
+    """Write one JSON document on one line to stdout, raw: never through Rich, which would
+    wrap long lines and colour them (issue 25)."""
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, default=_default) + "\n")
+
+
+def emit_json_lines(rows: Iterable[Any]) -> None:
+    """Write a list as JSON Lines: one compact object per line, raw (docs/cli.md)."""
+    write = sys.stdout.write
+    for row in rows:
+        write(json.dumps(row, ensure_ascii=False, default=_default) + "\n")
+
+
+def emit_text(text: str) -> None:
+    """Write machine text (TOML, CSV, iCalendar) to stdout exactly as given."""
+    sys.stdout.write(text)
+    if text and not text.endswith("\n"):
+        sys.stdout.write("\n")
+
+
+# ---------------------------------------------------------------- application state
+
+
 class AppState:
-    settings: Settings
-    _engine: Engine | None = field(default=None, repr=False)
+    """The global options of one invocation; settings, engine and policy made on first use,
+    so that `--help` and a command that needs none of them pay nothing for them."""
+
+    def __init__(
+        self, settings: Settings | None = None, *, overrides: dict[str, Any] | None = None
+    ) -> None:
+        self._settings = settings
+        self._overrides = overrides or {}
+        self._engine: Engine | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from pydantic import ValidationError
+
+            from renewals.config import Settings
+
+            try:
+                self._settings = Settings(**self._overrides)
+            except ValidationError as exc:  # one line per bad setting, no traceback
+                problems = [
+                    f"RENEWALS_{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!r}: "
+                    f"{e['msg']}"
+                    for e in exc.errors()
+                ]
+                fail("invalid setting: " + ("; ".join(problems) or str(exc)))
+        return self._settings
 
     def engine(self) -> Engine:
         """The application database, migrated to the current schema on first use."""
         if self._engine is None:
             from renewals import migrate
+            from renewals.db import make_engine
 
             self._engine = make_engine(self.settings.database_url)
             migrate.ensure_schema(self._engine)
         return self._engine
 
     def policy(self) -> Policy:
+        from renewals.policy import service as policy_service
+
         return policy_service.load(self.settings.policy_file)
 
 
 def state(ctx: typer.Context) -> AppState:
     obj = ctx.find_root().obj
     if not isinstance(obj, AppState):  # a sub-app invoked directly (tests)
-        obj = AppState(Settings())
+        obj = AppState()
         ctx.find_root().obj = obj
     return obj
 
@@ -87,6 +174,16 @@ def progress_bar(enabled: bool = True) -> Iterator[ProgressCallback]:
     if not enabled or not console.is_terminal:
         yield lambda step, done, total: None
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description:<32}"),
@@ -109,3 +206,100 @@ def progress_bar(enabled: bool = True) -> Iterator[ProgressCallback]:
                 progress.update(task, description=step, completed=done, total=total)
 
         yield update
+
+
+# ---------------------------------------------------------------- the lazy command group
+
+
+@dataclass(frozen=True)
+class LazyCommand:
+    """A command of the root named before it is imported: `target` is "module:attribute",
+    a Typer app (a group of commands) or a command function; `summary` is the line
+    `renewals --help` shows, and the loaded command's short help (one place for it)."""
+
+    name: str
+    target: str
+    summary: str
+
+    def load(self) -> Any:
+        """Import the command's module and build its Click command."""
+        from typer.main import get_command_from_info, get_group
+        from typer.models import CommandInfo
+
+        module, _, attribute = self.target.partition(":")
+        obj = getattr(importlib.import_module(module), attribute)
+        if isinstance(obj, typer.Typer):
+            command = get_group(obj)
+        else:
+            command = get_command_from_info(
+                CommandInfo(name=self.name, callback=obj),
+                pretty_exceptions_short=True,
+                rich_markup_mode="rich",
+            )
+        command.name = self.name
+        command.short_help = self.summary
+        return command
+
+    def placeholder(self) -> TyperCommand:
+        """What a listing needs (name and summary) without importing the command."""
+        return TyperCommand(name=self.name, short_help=self.summary, help=self.summary)
+
+
+class LazyGroup(TyperGroup):
+    """A Typer group whose commands are imported when one runs, is completed or its help is
+    shown; listing them (`--help`, completing a command name) imports none. Subclasses set
+    `lazy_commands`, in the order `--help` lists them."""
+
+    lazy_commands: tuple[LazyCommand, ...] = ()
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._registry = {c.name: c for c in self.lazy_commands}
+        self._listing = False
+
+    @contextmanager
+    def _only_listing(self) -> Iterator[None]:
+        self._listing, before = True, self._listing
+        try:
+            yield
+        finally:
+            self._listing = before
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*self._registry, *(n for n in self.commands if n not in self._registry)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        entry = self._registry.get(cmd_name)
+        if entry is None:
+            return None
+        if self._listing:
+            return entry.placeholder()
+        self.commands[cmd_name] = command = entry.load()
+        return command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        with self._only_listing():
+            super().format_help(ctx, formatter)
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
+        with self._only_listing():
+            return super().shell_complete(ctx, incomplete)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        from typer._click.exceptions import UsageError  # Typer's own Click
+
+        try:
+            return self._click_resolve_command(ctx, args)
+        except UsageError as exc:  # suggest the nearest names, loaded or not
+            matches = get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if matches and self.suggest_commands:
+                names = ", ".join(repr(m) for m in matches)
+                exc.message = f"{exc.message.rstrip('.')}. Did you mean {names}?"
+            raise
+
+    def load_all(self, ctx: Any = None) -> None:
+        """Import every command (the generated reference and its tests need them all)."""
+        for name in self._registry:
+            self.get_command(ctx, name)
