@@ -4,26 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import Engine, func, select
 
-from renewals import migrate
-from renewals.account.domain import Segment
-from renewals.config import Settings
-from renewals.contract import repository as contract_repository
-from renewals.contract import service as contract_service
-from renewals.db import make_engine, session_scope
-from renewals.health import service as health_service
-from renewals.ingest.models import ImportRun
 from renewals.kit.cli import console, fail, parse_as_of, progress_bar, state
-from renewals.policy.domain import Policy
-from renewals.policy.service import PolicyError
-from renewals.renewal import service as renewal_service
-from renewals.scheduler import JobRun, jobs, run_all
-from renewals.usage import service as usage_service
+
+if TYPE_CHECKING:  # each command imports its slice when it runs (issue 24)
+    from sqlalchemy import Engine
+
+    from renewals.config import Settings
+    from renewals.health import service as health_service
+    from renewals.policy.domain import Policy
+    from renewals.renewal import service as renewal_service
 
 db_app = typer.Typer(
     help="The application database (SQLite by default, PostgreSQL by URL).", no_args_is_help=True
@@ -33,6 +27,9 @@ db_app = typer.Typer(
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
     """Create or migrate the database schema to the latest version (safe to repeat)."""
+    from renewals import migrate
+    from renewals.db import make_engine
+
     settings = state(ctx).settings
     engine = make_engine(settings.database_url)
     before = migrate.current(engine)
@@ -45,6 +42,9 @@ def db_upgrade(ctx: typer.Context) -> None:
 @db_app.command("current")
 def db_current(ctx: typer.Context) -> None:
     """Print the schema version of the database and the newest one this release has."""
+    from renewals import migrate
+    from renewals.db import make_engine
+
     settings = state(ctx).settings
     engine = make_engine(settings.database_url)
     console.print(
@@ -53,6 +53,8 @@ def db_current(ctx: typer.Context) -> None:
 
 
 def _safe_url(settings: Settings) -> str:
+    from renewals.db import make_engine
+
     return make_engine(settings.database_url).url.render_as_string(hide_password=True)
 
 
@@ -72,6 +74,9 @@ def run(
     with a progress bar and ETA on a terminal. The usage features run on the engine
     of RENEWALS_ANALYTICS_BACKEND (duckdb by default; see docs/analytics-backends.md).
     """
+    from renewals.policy.service import PolicyError
+    from renewals.scheduler import jobs, run_all
+
     app_state = state(ctx)
     try:
         policy = app_state.policy()
@@ -113,6 +118,18 @@ def status(
 
 def print_summary(engine: Engine, settings: Settings, as_of: date, policy: Policy) -> None:
     """Print the book summary that `renewals status` and `renewals demo` end with."""
+    from sqlalchemy import func, select
+
+    from renewals.account.domain import Segment
+    from renewals.contract import repository as contract_repository
+    from renewals.contract import service as contract_service
+    from renewals.db import session_scope
+    from renewals.health import service as health_service
+    from renewals.ingest.models import ImportRun
+    from renewals.renewal import service as renewal_service
+    from renewals.scheduler import JobRun
+    from renewals.usage import service as usage_service
+
     with session_scope(engine) as session:
         figures = contract_service.compute_book(session, policy=policy, as_of=as_of)
         closed = contract_repository.count_closed(session)

@@ -121,6 +121,10 @@ class AppState:
                 fail("invalid setting: " + ("; ".join(problems) or str(exc)))
         return self._settings
 
+    @settings.setter
+    def settings(self, value: Settings) -> None:
+        self._settings = value
+
     def engine(self) -> Engine:
         """The application database, migrated to the current schema on first use."""
         if self._engine is None:

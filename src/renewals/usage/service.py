@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from renewals.ingest.domain import USAGE_COLUMNS, Issue
 from renewals.kit.time import utc_now
@@ -132,6 +131,8 @@ def _stage(
         )
         return result
     feature = "CAST(feature AS VARCHAR)" if "feature" in present else "CAST(NULL AS VARCHAR)"
+    import pyarrow as pa  # only when staging an import, not for `renewals status` (issue 24)
+
     known = pa.table({"account_id": pa.array(sorted(set(known_accounts)), pa.string())})
     con.register("known_arrow", known)
     con.execute("CREATE TEMP TABLE known AS SELECT account_id FROM known_arrow")
