@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from renewals.account.domain import Segment
-from renewals.playbook.timeline import RenewalView, planned_messages, planned_tasks
+from renewals.playbook.timeline import RenewalView, planned_messages, planned_tasks, team_load
 from renewals.policy import service as policy_service
 
 POLICY = policy_service.load()
@@ -47,20 +47,44 @@ class TestTasks:
         assert task.due_date == AS_OF + timedelta(days=lookahead)  # type: ignore[attr-defined]
         assert not task.late  # type: ignore[attr-defined]
 
-    def test_late_entry_keeps_passed_steps_overdue_on_their_dates(self) -> None:
-        # An enterprise renewal entering 100 days out: T-120 is 20 days overdue and still
-        # appears; T-90 is 10 days away, inside the look-ahead; T-60 is not yet.
+    def test_late_entry_gathers_passed_steps_into_one_catch_up_task(self) -> None:
+        # TIME-4: an enterprise renewal entering 100 days out: T-120 passed before it
+        # entered, so it is listed in one catch-up task (due in catch_up_due_days, not
+        # overdue); T-90 is 10 days away, inside the look-ahead; T-60 is not yet.
         tasks = steps(100)
-        assert set(tasks) == {"internal_account_review", "executive_business_review"}
-        review = tasks["internal_account_review"]
-        assert review.late and review.due_date == AS_OF - timedelta(days=20)  # type: ignore[attr-defined]
-        assert "Late entry" in review.description  # type: ignore[attr-defined]
+        assert set(tasks) == {"catch_up", "executive_business_review"}
+        catch_up = tasks["catch_up"]
+        assert catch_up.rule == "TIME-4"  # type: ignore[attr-defined]
+        assert catch_up.covers == ("T-120",)  # type: ignore[attr-defined]
+        assert not catch_up.late  # type: ignore[attr-defined]
+        assert catch_up.due_date == AS_OF + timedelta(  # type: ignore[attr-defined]
+            days=POLICY.timelines.catch_up_due_days
+        )
+        assert "Internal account review" in catch_up.description  # type: ignore[attr-defined]
         assert not tasks["executive_business_review"].late  # type: ignore[attr-defined]
+
+    def test_a_renewal_entering_at_t30_gets_one_catch_up_for_four_steps(self) -> None:
+        tasks = steps(30)
+        assert tasks["catch_up"].covers == ("T-120", "T-90", "T-60", "T-45")  # type: ignore[attr-defined]
+        assert not any(t.late for t in tasks.values())  # type: ignore[attr-defined]
+
+    def test_a_step_passed_after_entry_is_overdue_not_caught_up(self) -> None:
+        # Entered 30 days ago at T-130: T-120 came due after entry and is genuinely overdue.
+        tasks = steps(100, entered_on=AS_OF - timedelta(days=30))
+        assert "catch_up" not in tasks
+        assert tasks["internal_account_review"].late  # type: ignore[attr-defined]
+
+    def test_the_catch_up_task_is_never_due_after_the_renewal_date(self) -> None:
+        tasks = steps(1)
+        assert tasks["catch_up"].due_date == AS_OF + timedelta(days=1)  # type: ignore[attr-defined]
 
     def test_mid_market_t90_only_for_larger_accounts(self) -> None:
         # TIME-2: T-90 is optional, for larger accounts (min_arr in the policy).
-        assert "internal_health_review" in steps(80, Segment.mid_market, arr=Decimal(60_000))
-        assert "internal_health_review" not in steps(80, Segment.mid_market, arr=Decimal(20_000))
+        early = AS_OF - timedelta(days=30)
+        large = steps(80, Segment.mid_market, arr=Decimal(60_000), entered_on=early)
+        assert "internal_health_review" in large
+        small = steps(80, Segment.mid_market, arr=Decimal(20_000), entered_on=early)
+        assert "internal_health_review" not in small
         assert set(steps(60 + 14, Segment.mid_market, arr=Decimal(20_000))) == {"renewal_notice"}
 
     def test_smb_starts_at_t_minus_60(self) -> None:
@@ -69,11 +93,53 @@ class TestTasks:
         assert list(smb) == ["automated_reminder"]
         assert smb["automated_reminder"].rule == "TIME-3"  # type: ignore[attr-defined]
 
+    def test_smb_automated_steps_are_carried_out_by_the_system(self) -> None:
+        # TIME-3: automated steps are the system's, with what it does; never a catch-up.
+        smb = steps(10, Segment.smb, arr=Decimal(5_000))
+        assert set(smb) == {
+            "automated_reminder",
+            "auto_proposal",
+            "followup_reminder",
+            "final_reminder",
+        }
+        assert all(t.automated for t in smb.values())  # type: ignore[attr-defined]
+        assert "follow_up" in smb["followup_reminder"].automation  # type: ignore[attr-defined]
+        assert "formal_notice" in smb["auto_proposal"].automation  # type: ignore[attr-defined]
+
+    @pytest.mark.parametrize(
+        "changes", [{"health_category": "red"}, {"opportunity_type": "at_risk"}]
+    )
+    def test_an_at_risk_or_red_smb_renewal_gets_people_not_automation(
+        self, changes: dict[str, object]
+    ) -> None:
+        # TIME-5, SEG-2/3: a person handles these; passed steps go into the catch-up.
+        smb = steps(10, Segment.smb, arr=Decimal(5_000), **changes)
+        assert not any(t.automated for t in smb.values())  # type: ignore[attr-defined]
+        assert smb["catch_up"].covers == ("T-60", "T-30", "T-14")  # type: ignore[attr-defined]
+
     def test_red_and_at_risk_paths_add_their_tasks(self) -> None:
         tasks = steps(200, health_category="red", opportunity_type="at_risk")
         assert set(tasks) == {"red_review_meeting", "save_plan_kickoff"}
         assert tasks["red_review_meeting"].rule == "SEG-2"  # type: ignore[attr-defined]
         assert tasks["save_plan_kickoff"].due_date == AS_OF + timedelta(days=3)  # type: ignore[attr-defined]
+
+    def test_no_path_task_falls_due_after_the_renewal_date(self) -> None:
+        # SAVE-6, TIME-4: an at-risk renewal a day out gets its kick-off due that day.
+        tasks = steps(1, opportunity_type="at_risk")
+        assert tasks["save_plan_kickoff"].due_date == AS_OF + timedelta(days=1)  # type: ignore[attr-defined]
+
+
+class TestTeamLoad:
+    def test_owners_over_capacity_are_reported_busiest_first(self) -> None:
+        # SEG-1: enterprise 25 h over 120 days is about 1.46 h/week per renewal.
+        many = [("a@x", Segment.enterprise, AS_OF + timedelta(days=30))] * 15
+        few = [("b@x", Segment.smb, AS_OF + timedelta(days=30))] * 2
+        later = [("b@x", Segment.smb, AS_OF + timedelta(days=200))]
+        loads = team_load(many + few + later, as_of=AS_OF, policy=POLICY)
+        assert [x.owner for x in loads] == ["a@x", "b@x"]
+        assert loads[0].renewals == 15 and loads[0].over
+        assert loads[0].hours_per_week == round(15 * 25 * 7 / 120, 1)
+        assert loads[1].renewals == 2 and not loads[1].over
 
 
 def msgs(days: int, **changes: object) -> dict[str, object]:

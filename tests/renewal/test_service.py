@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from factories import write_book
 from run_state import lifecycle
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 
 from renewals.config import Settings
 from renewals.contract.models import Contract
@@ -156,7 +156,9 @@ class TestLateEntry:
         run_import(engine, tmp_path / "book", data_dir=tmp_path / "data")
         return engine, Settings(database_url=str(engine.url), data_dir=tmp_path / "data")
 
-    def test_passed_steps_are_due_on_their_dates_and_overdue(self, small) -> None:  # type: ignore[no-untyped-def]
+    def test_passed_steps_become_one_catch_up_task(self, small) -> None:  # type: ignore[no-untyped-def]
+        # TIME-4: the steps that passed before the renewal reached the playbook are one
+        # catch-up task listing them, due soon; day one shows nothing overdue.
         engine, settings = small
         run(engine, settings)
         with session_scope(engine) as session:
@@ -164,21 +166,29 @@ class TestLateEntry:
                 t.step: t
                 for t in session.scalars(select(Task).where(Task.renewal_id == "R-acme-2026"))
             }
-        renewal_date = date(2027, 1, 1)
-        for step, offset in (
-            ("internal_account_review", 120),
-            ("executive_business_review", 90),
-            ("renewal_notice", 60),
-            ("formal_proposal", 45),
+            overdue = session.scalar(
+                select(func.count()).where(Task.status == "open", Task.due_date < TODAY)
+            )
+        assert overdue == 0
+        catch_up = tasks["catch_up"]
+        assert catch_up.rule == "TIME-4" and catch_up.status == "open"
+        assert catch_up.due_date == TODAY + timedelta(days=POLICY.timelines.catch_up_due_days)
+        for when, step in (
+            ("T-120", "internal_account_review"),
+            ("T-90", "executive_business_review"),
+            ("T-60", "renewal_notice"),
+            ("T-45", "formal_proposal"),
         ):
-            task = tasks[step]
-            assert task.due_date == renewal_date - timedelta(days=offset)  # original date
-            assert task.rule == "TIME-1"
-            assert task.status == "open" and task.due_date < TODAY  # overdue, not skipped
-            assert "late entry" in (task.status_reason or "")
+            assert when in catch_up.description
+            assert step not in tasks  # listed in the catch-up, not a task of its own
         assert "present_proposal" in tasks  # T-30: within the 14-day look-ahead
         assert not tasks["present_proposal"].status_reason
         assert "final_terms_contract" not in tasks  # T-14 comes later
+        run(engine, settings)  # idempotent: the same day adds no second catch-up
+        with session_scope(engine) as session:
+            assert session.scalar(select(func.count()).where(Task.step == "catch_up")) == len(
+                session.scalars(select(Task.renewal_id).where(Task.step == "catch_up")).all()
+            )
 
     def test_renewal_command_explains_it(self, small, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
         from typer.testing import CliRunner
@@ -209,5 +219,33 @@ class TestLateEntry:
         assert any("SEG-1" in r for r in report["decisions"]["segment"]["reasons"])
         assert any("OWN-2" in r for r in report["decisions"]["owner"]["reasons"])
         assert report["days_to_renewal"] == 38
-        assert any(t["status"] == "overdue" for t in report["tasks"])
+        assert any(t["step"] == "catch_up" for t in report["tasks"])
         assert report["customer_timeline"]
+
+
+def test_day_one_is_only_what_a_person_must_do_now(book) -> None:  # type: ignore[no-untyped-def]
+    # Issue 16: no overdue work on day one, automated steps are the system's records,
+    # and a red account has one review meeting (HEALTH-4 and the SEG-2 red path).
+    engine, settings = book
+    run(engine, settings)
+    with session_scope(engine) as session:
+        tasks = session.scalars(select(Task)).all()
+        renewals = {r.renewal_id: r for r in session.scalars(select(Renewal))}
+    assert not [t.key for t in tasks if t.status == "open" and t.due_date < TODAY]
+    automated = [t for t in tasks if t.status == "automated"]
+    assert automated, "the 120-account book has SMB renewals with automated steps"
+    for t in automated:
+        renewal = renewals[t.renewal_id]
+        assert t.rule == "TIME-3" and t.completed_by == "system"
+        assert "TIME-3: carried out by the system" in (t.status_reason or "")
+        # TIME-5: a red or at-risk renewal's steps are a person's, never automation's
+        assert renewal.health_category != "red" and renewal.opportunity_type != "at_risk"
+    for t in tasks:
+        if t.rule == "TIME-3" and t.status != "automated" and t.step != "catch_up":
+            renewal = renewals[t.renewal_id]
+            assert renewal.health_category == "red" or renewal.opportunity_type == "at_risk"
+    reviews: dict[str, int] = {}
+    for t in tasks:
+        if t.status == "open" and (t.rule == "HEALTH-4" or t.step == "red_review_meeting"):
+            reviews[t.account_id] = reviews.get(t.account_id, 0) + 1
+    assert reviews and max(reviews.values()) == 1

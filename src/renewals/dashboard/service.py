@@ -606,13 +606,14 @@ def risk_distribution(session: Session, scope: Scope) -> list[dict[str, Any]]:
 
 
 def completion(session: Session, scope: Scope, *, since: date, as_of: date) -> list[Completion]:
-    """TECH-5: per owner, tasks due in [since, as_of] (cancelled ones left out): done or not."""
+    """TECH-5: per owner, tasks due in [since, as_of] (cancelled ones and the steps
+    automation carried out, TIME-3, left out): done or not."""
     rows = session.execute(
         select(Task.owner_email, Task.status, func.count())
         .where(
             Task.due_date >= since,
             Task.due_date <= as_of,
-            Task.status != "cancelled",
+            Task.status.not_in(("cancelled", "automated")),
             owners_clause(Task.owner_email, scope),
         )
         .group_by(Task.owner_email, Task.status)

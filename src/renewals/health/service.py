@@ -305,11 +305,12 @@ def snapshot_health(
 def _review_if_turned_red(
     session: Session, s: Scored, policy: Policy, as_of: date, owner_email: str | None
 ) -> None:
-    """HEALTH-4: a review meeting task when the account turned red today."""
+    """HEALTH-4: a review meeting task when the account turned red today (shared with the
+    SEG-2 red path's review: one meeting, one task)."""
     turned_red = s.decision is not None and s.decision.category == Category.red
     if not turned_red or (s.previous is not None and s.previous[2] == Category.red):
         return
-    playbook_service.ensure_task(
+    playbook_service.ensure_review(
         session,
         account_id=s.account_id,
         key=f"health_review:{as_of.isoformat()}",
@@ -323,6 +324,7 @@ def _review_if_turned_red(
         due_date=as_of + timedelta(days=policy.health.review_meeting_due_days),
         owner_email=owner_email,
         created_on=as_of,
+        policy=policy,
     )
 
 

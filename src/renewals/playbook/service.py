@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from renewals.account.domain import Segment
@@ -17,7 +17,15 @@ from renewals.account.models import Account, Stakeholder
 from renewals.health.models import HealthSnapshot
 from renewals.kit.batches import Batch, Progress, account_batches, each
 from renewals.playbook.models import Task
-from renewals.playbook.timeline import RenewalView, planned_messages, planned_tasks
+from renewals.playbook.timeline import (
+    CATCH_UP,
+    OwnerLoad,
+    PlannedTask,
+    RenewalView,
+    planned_messages,
+    planned_tasks,
+)
+from renewals.playbook.timeline import team_load as timeline_team_load
 from renewals.policy.domain import Policy
 from renewals.renewal.models import Renewal
 from renewals.user.models import User
@@ -56,6 +64,44 @@ def ensure_task(
     return task, True
 
 
+def ensure_review(
+    session: Session,
+    *,
+    account_id: str,
+    key: str,
+    title: str,
+    description: str,
+    rule: str,
+    due_date: date,
+    owner_email: str | None,
+    created_on: date,
+    policy: Policy,
+) -> tuple[Task, bool]:
+    """HEALTH-4 / SEG-2: the account's open review-meeting task, or a new one; (task, created).
+
+    A red account gets one review meeting, whichever rule asks first: the other rule's
+    reason is added to the task's description instead of a second, near-identical task.
+    """
+    with session.no_autoflush:
+        found = _open_reviews(session, {account_id}, review_steps(policy)).get(account_id)
+    if found is not None and found.key != key:
+        note = f" Also {rule} ({created_on.isoformat()}): {title}."
+        if note.strip() not in (found.description or ""):
+            found.description = (found.description or "") + note
+        return found, False
+    return ensure_task(
+        session,
+        account_id=account_id,
+        key=key,
+        title=title,
+        description=description,
+        rule=rule,
+        due_date=due_date,
+        owner_email=owner_email,
+        created_on=created_on,
+    )
+
+
 def open_tasks(session: Session, account_id: str) -> list[Task]:
     query = (
         select(Task)
@@ -73,6 +119,9 @@ class PlaybookReport:
     created: int = 0
     late: int = 0
     reopened: int = 0
+    catch_up: int = 0
+    automated: int = 0
+    shared_reviews: int = 0
     by_rule: Counter[str] = field(default_factory=Counter)
 
 
@@ -103,6 +152,7 @@ def _views(session: Session, batch: Batch | None = None) -> list[tuple[Renewal, 
                 r.health_category,
                 r.opportunity_type,
                 r.motion,
+                r.created_on,
             ),
         )
         for r in renewals
@@ -125,6 +175,7 @@ def materialize(
     through in batches of open renewals (TECH-1)."""
     report = PlaybookReport()
     report.reopened = reopen_snoozed(session, as_of=as_of)
+    shared = review_steps(policy)
     for batch in each(_batches(session, policy), "playbook.timeline", progress):
         planned = []
         for renewal, view in _views(session, batch):
@@ -132,12 +183,19 @@ def materialize(
                 planned.append((renewal, task))
         keys = [t.key(r.renewal_id) for r, t in planned]
         existing = _existing_keys(session, Task, Task.key, keys)
+        reviews = _open_reviews(session, {r.account_id for r, _ in planned}, shared)
         rows = []
         for renewal, task in planned:
             key = task.key(renewal.renewal_id)
             if key in existing:
                 continue
             existing.add(key)
+            if task.step in shared and renewal.account_id in reviews:
+                # HEALTH-4 and the SEG-2 red path ask for the same meeting: one task.
+                _share_review(reviews[renewal.account_id], task, as_of)
+                report.shared_reviews += 1
+                continue
+            automated = task.automated
             rows.append(
                 {
                     "account_id": renewal.account_id,
@@ -149,22 +207,70 @@ def materialize(
                     "rule": task.rule,
                     "due_date": task.due_date,
                     "owner_email": renewal.owner_email,
-                    "status": "open",
+                    # TIME-3: a record of what automation did, never a person's open task.
+                    "status": AUTOMATED if automated else "open",
                     "status_reason": (
-                        f"late entry on {as_of.isoformat()}: overdue since {task.due_date.isoformat()}"
-                        if task.late
+                        f"TIME-3: carried out by the system on {as_of.isoformat()}: "
+                        f"{task.automation}"
+                        if automated
                         else None
                     ),
+                    "completed_by": SYSTEM if automated else None,
                     "created_on": as_of,
                 }
             )
-            report.created += 1
+            report.created += not automated
+            report.automated += automated
             report.late += task.late
+            report.catch_up += task.step == CATCH_UP
             report.by_rule[task.rule] += 1
         if rows:
             session.execute(insert(Task), rows)
         session.flush()
     return report
+
+
+# Task statuses: open | snoozed | done | cancelled, and `automated`: a step the system
+# carried out (TIME-3), kept as a record; never counted as a person's work.
+AUTOMATED = "automated"
+SYSTEM = "system"
+REVIEW_RULES = ("HEALTH-4", "SEG-2")
+
+
+def review_steps(policy: Policy) -> set[str]:
+    """HEALTH-4, SEG-2: the red-path steps that are the review meeting (policy review_meeting)."""
+    return {p.key for p in policy.paths.red if p.review_meeting}
+
+
+def _open_reviews(session: Session, account_ids: set[str], steps: set[str]) -> dict[str, Task]:
+    """HEALTH-4 / SEG-2: each account's open review-meeting task, if any."""
+    found: dict[str, Task] = {}
+    ids = sorted(account_ids)
+    for start in range(0, len(ids), 500):
+        for task in session.scalars(
+            select(Task).where(
+                Task.account_id.in_(ids[start : start + 500]),
+                Task.status.in_(("open", "snoozed")),
+                Task.rule.in_(REVIEW_RULES),
+                or_(Task.key.like("health_review:%"), Task.step.in_(sorted(steps) or [""])),
+            )
+        ):
+            found[task.account_id] = task
+    return found
+
+
+def _share_review(task: Task, planned: PlannedTask, as_of: date) -> None:
+    note = f" Also the {planned.rule} red path's review ({as_of.isoformat()}): {planned.title}."
+    if note.strip() not in task.description:
+        task.description = (task.description or "") + note
+
+
+def team_load(session: Session, policy: Policy, *, as_of: date) -> list[OwnerLoad]:
+    """SEG-1: every owner's planned renewal hours per week (see timeline.team_load)."""
+    rows = session.execute(
+        select(Renewal.owner_email, Renewal.segment, Renewal.renewal_date).where(_OPEN)
+    )
+    return timeline_team_load([(o, Segment(s), d) for o, s, d in rows], as_of=as_of, policy=policy)
 
 
 @dataclass

@@ -1,8 +1,11 @@
 """Playbook timelines and the triggered campaign on plain values (TIME-1..5, SEG-2/3 paths).
 
 What is due for one renewal on one day: the segment's dated steps that came within
-the look-ahead window (passed ones included, flagged late, so nothing is silently
-skipped), the red and at-risk path tasks, and the campaign's messages. No clock:
+the look-ahead window, the red and at-risk path tasks, and the campaign's messages.
+Steps whose day had passed before the renewal reached the playbook become one
+catch-up task that lists them (TIME-4: nothing silently skipped, no wall of overdue
+work on day one); steps the policy marks `automated` (TIME-3) are carried out by the
+system and recorded, not handed to a person, unless the renewal needs one. No clock:
 `as_of` is a parameter; the service keys everything by (renewal, step) so a re-run
 adds nothing.
 """
@@ -29,6 +32,9 @@ class RenewalView:
     health_category: str | None
     opportunity_type: str
     motion: str
+    # TIME-4: the day the renewal reached the playbook (its first daily run); steps due
+    # before it are late entries, gathered in one catch-up task. None: entered on as_of.
+    entered_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -39,28 +45,95 @@ class PlannedTask:
     due_date: date
     late: bool
     description: str
+    # TIME-3: the system carries the step out (the campaign's message, an automatic
+    # proposal); it is recorded as done by automation, never a person's open task.
+    automated: bool = False
+    # TIME-4: the steps a catch-up task stands for (empty for an ordinary step).
+    covers: tuple[str, ...] = ()
+    # TIME-3 -> TIME-5: what the system does for an automated step.
+    automation: str = ""
 
     def key(self, renewal_id: str) -> str:
         return f"{renewal_id}:{self.step}"
 
 
+CATCH_UP = "catch_up"
+
+
+def needs_person(renewal: RenewalView) -> str | None:
+    """Why an automated step of this renewal must go to a person, or None.
+
+    TIME-5: automation never sends what a person has not allowed; SEG-2: a red account
+    gets full intervention; SEG-3: an at-risk renewal gets a save strategy, not reminders.
+    """
+    if renewal.health_category == "red":
+        return "SEG-2: health is red, so a person handles every customer step"
+    if renewal.opportunity_type == "at_risk":
+        return "SEG-3: the renewal is at-risk, so a person handles every customer step"
+    return None
+
+
+def _automation(offset_days: int, policy: Policy) -> str:
+    """TIME-3 -> TIME-5: the campaign message that carries out an automated step."""
+    c = policy.campaign
+    by_day = {
+        c.heads_up_days: "heads_up",
+        c.formal_notice_days: "formal_notice",
+        c.escalate_days: "follow_up",
+        c.management_days: "final_reminder",
+    }
+    step = by_day.get(offset_days)
+    if step is None:
+        return "no campaign message falls on this day, so there is nothing to send"
+    return (
+        f"the campaign queues its {step} message (T-{offset_days}), which leaves only "
+        "where a person allowed the account (TIME-5)"
+    )
+
+
 def planned_tasks(renewal: RenewalView, *, as_of: date, policy: Policy) -> list[PlannedTask]:
-    """TIME-1..4 steps within `timelines.lookahead_days`, then the SEG-2/SEG-3 path tasks."""
+    """TIME-1..4 steps within `timelines.lookahead_days`, then the SEG-2/SEG-3 path tasks.
+
+    A step whose date passed before the renewal entered the playbook (`entered_on`) is
+    not its own overdue task: all such steps become one catch-up task, due
+    `timelines.catch_up_due_days` after entry (never after the renewal date), listing
+    them so the owner decides what is still worth doing (TIME-4). A step marked
+    `automated` (TIME-3) comes back with `automated=True`: the system carries it out.
+    """
     rule = SEGMENT_RULE[renewal.segment]
     horizon = as_of + timedelta(days=policy.timelines.lookahead_days)
+    entered = renewal.entered_on or as_of
+    # Steps that passed before entry are planned in the days right after it only (a
+    # missed run day is caught up), so a later change of health or risk does not turn
+    # them into fresh records or a second catch-up list.
+    entering = as_of <= entered + timedelta(days=policy.timelines.catch_up_due_days)
+    person = needs_person(renewal)
     tasks = []
+    missed: list[tuple[str, str, date]] = []
     for step in policy.timelines.for_segment(renewal.segment):
         if step.min_arr is not None and renewal.arr < step.min_arr:
             continue
         due = renewal.renewal_date - timedelta(days=step.offset_days)
         if due > horizon:
             continue
+        if due < entered and not entering:
+            continue  # handled when the renewal entered: recorded or in its catch-up task
         when = f"T-{step.offset_days}" if step.offset_days >= 0 else f"T+{-step.offset_days}"
         text = (
             f"{when} step of the {renewal.segment.value} playbook ({rule}) for the renewal on "
             f"{renewal.renewal_date.isoformat()}: motion {renewal.motion}, "
             f"opportunity {renewal.opportunity_type}."
         )
+        if step.automated and person is None:
+            does = _automation(step.offset_days, policy)
+            text += f" TIME-3: automated: {does}; recorded here, no one's task."
+            tasks.append(PlannedTask(step.key, step.title, rule, due, False, text, True, (), does))
+            continue
+        if step.automated:
+            text += f" TIME-3 step normally automated; a person handles it: {person}."
+        if due < entered:
+            missed.append((when, step.title, due))
+            continue
         if step.customer_facing:
             text += (
                 " Customer-facing: the message goes through the outbox, sent only where the "
@@ -68,24 +141,44 @@ def planned_tasks(renewal: RenewalView, *, as_of: date, policy: Policy) -> list[
             )
         late = due < as_of
         if late:
-            text += (
-                f" Late entry: the renewal reached this playbook on {as_of.isoformat()}, after "
-                f"this step's date ({due.isoformat()}); it is due on its original date and "
-                "overdue, not skipped (TIME-4)."
-            )
+            text += f" Overdue since {due.isoformat()}."
         tasks.append(PlannedTask(step.key, step.title, rule, due, late, text))
+    if missed:
+        due = min(
+            entered + timedelta(days=policy.timelines.catch_up_due_days),
+            max(renewal.renewal_date, entered),
+        )
+        lines = "; ".join(f"{when} ({day.isoformat()}): {title}" for when, title, day in missed)
+        tasks.append(
+            PlannedTask(
+                CATCH_UP,
+                f"Catch up: {len(missed)} playbook step(s) passed before this renewal "
+                "reached the playbook",
+                "TIME-4",
+                due,
+                False,
+                f"TIME-4 late entry: the renewal on {renewal.renewal_date.isoformat()} "
+                f"reached the {renewal.segment.value} playbook ({rule}) on "
+                f"{entered.isoformat()}, after these steps' dates: {lines}. Do what still "
+                "matters now and close this task; the campaign sends only the latest "
+                "customer message (TIME-5).",
+                covers=tuple(when for when, _, _ in missed),
+            )
+        )
     paths = []
     if renewal.health_category == "red":
         paths += [(s, "SEG-2", "health is red") for s in policy.paths.red]
     if renewal.opportunity_type == "at_risk":
         paths += [(s, "SEG-3", "the renewal is at-risk") for s in policy.paths.at_risk]
     for path_step, path_rule, why in paths:
+        due = as_of + timedelta(days=path_step.due_in_days)
         tasks.append(
             PlannedTask(
                 path_step.key,
                 path_step.title,
                 path_rule,
-                as_of + timedelta(days=path_step.due_in_days),
+                # SAVE-6, TIME-4: no task falls due after the renewal date.
+                min(due, max(renewal.renewal_date, as_of)),
                 False,
                 f"{path_rule}: {why} on {as_of.isoformat()}; renewal on "
                 f"{renewal.renewal_date.isoformat()}.",
@@ -166,3 +259,41 @@ def planned_messages(renewal: RenewalView, *, as_of: date, policy: Policy) -> li
             PlannedMessage(step, "TIME-5", audience, to, trigger, f"TIME-5 {why}", superseded)
         )
     return messages
+
+
+@dataclass(frozen=True)
+class OwnerLoad:
+    """SEG-1: one owner's planned renewal hours per week against the policy's capacity."""
+
+    owner: str
+    renewals: int
+    hours_per_week: float
+    capacity: float
+
+    @property
+    def over(self) -> bool:
+        return self.hours_per_week > self.capacity
+
+
+def team_load(
+    renewals: list[tuple[str | None, Segment, date]], *, as_of: date, policy: Policy
+) -> list[OwnerLoad]:
+    """SEG-1 team hours: each owner's renewals in motion (their segment's lead window has
+    started and the date has not passed), each worth the band's maximum team hours spread
+    evenly over its lead days; busiest first. `renewals` is (owner, segment, renewal date).
+    """
+    bands = {b.segment: b for b in policy.segments.bands}
+    hours: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for owner, segment, renewal_date in renewals:
+        band = bands.get(segment)
+        if owner is None or band is None:
+            continue
+        days_left = (renewal_date - as_of).days
+        if days_left < 0 or days_left > band.lead_days:
+            continue
+        hours[owner] = hours.get(owner, 0.0) + band.team_hours.max * 7 / band.lead_days
+        counts[owner] = counts.get(owner, 0) + 1
+    capacity = policy.segments.owner_hours_per_week
+    loads = [OwnerLoad(o, counts[o], round(h, 1), capacity) for o, h in hours.items()]
+    return sorted(loads, key=lambda x: (-x.hours_per_week, x.owner))

@@ -84,6 +84,13 @@ class Segments(PolicyModel):
     bands: list[SegmentBand] = rule(
         "SEG-1", "ARR bands, contiguous from 0, no overlaps", min_length=1
     )
+    owner_hours_per_week: float = rule(
+        "SEG-1",
+        "renewal hours an owner has per week (team-capacity check)",
+        gt=0,
+        le=80,
+        source=PRODUCT,
+    )
 
     @field_validator("bands")
     @classmethod
@@ -322,6 +329,13 @@ class Timelines(PolicyModel):
     lookahead_days: int = rule(
         "TIME-4", "tasks appear this many days before due", ge=0, le=365, source=PRODUCT
     )
+    catch_up_due_days: int = rule(
+        "TIME-4",
+        "steps passed before entry become one catch-up task, due this many days after",
+        ge=0,
+        le=60,
+        source=PRODUCT,
+    )
     enterprise: list[Step] = rule("TIME-1", "enterprise playbook steps")
     mid_market: list[Step] = rule("TIME-2", "mid-market playbook steps")
     smb: list[Step] = rule("TIME-3", "SMB playbook steps")
@@ -367,6 +381,9 @@ class PathStep(PolicyModel):
     title: str = inherited("task title", min_length=1)
     due_in_days: int = inherited(
         "due this many days after the path starts", ge=0, le=90, source=PRODUCT
+    )
+    review_meeting: bool = optional_rule(
+        "HEALTH-4", "this step is the red review meeting: one task with HEALTH-4's", False
     )
 
 
