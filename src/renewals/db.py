@@ -7,11 +7,28 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Engine,
+    MetaData,
+    String,
+    create_engine,
+    event,
+    select,
+    update,
+)
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    mapped_column,
+    sessionmaker,
+)
 from sqlalchemy.types import TypeDecorator
 
-from renewals.kit.time import as_utc
+from renewals.kit.time import as_utc, utc_now
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -37,6 +54,74 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class DataVersion(Base):
+    """One number that grows whenever the data pages are computed from changes.
+
+    Every transaction that writes business data bumps it as it commits (the daily run, an
+    import, a person's action on a page or the CLI), so a page computed from the data can be
+    kept until the number moves (web/cache.py). Sign-ins, sessions, API tokens and the
+    audit log do not count: they change no page's figures.
+    """
+
+    __tablename__ = "data_version"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+DATA = "data"
+QUIET_TABLES = frozenset({"web_session", "api_token", "audit_event", "data_version"})
+_CHANGED = "renewals.data_changed"
+
+
+def _tables_of(objects: Any) -> Iterator[str]:
+    for obj in objects:
+        table = getattr(obj, "__tablename__", None)
+        if table:
+            yield table
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context: Any) -> None:
+    # In after_flush, new/dirty/deleted still show what this flush wrote.
+    written = _tables_of([*session.new, *session.dirty, *session.deleted])
+    if any(t not in QUIET_TABLES for t in written):
+        session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    name = getattr(table, "name", None)
+    if name is None or name not in QUIET_TABLES:
+        state.session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_version(session: Session) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # commit flushes only after this event: flush now to see the writes
+    if session.info.pop(_CHANGED, False):
+        session.execute(
+            update(DataVersion)
+            .where(DataVersion.name == DATA)
+            .values(version=DataVersion.version + 1, changed_at=utc_now())
+        )
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
+
+
+def data_version(session: Session) -> int:
+    """The current version of the data (0 on a database that has never changed)."""
+    return session.scalar(select(DataVersion.version).where(DataVersion.name == DATA)) or 0
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

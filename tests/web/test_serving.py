@@ -209,7 +209,9 @@ def test_thirty_signed_in_clients_cannot_freeze_renewals_serve(
     engine, settings = book
     with session_scope(engine) as session:
         emails = list(session.scalars(select(User.email).where(User.active).order_by(User.email)))
-        accounts = list(session.scalars(select(Account.account_id).order_by(Account.account_id).limit(20)))
+        accounts = list(
+            session.scalars(select(Account.account_id).order_by(Account.account_id).limit(20))
+        )
     engine.dispose()
     port = _free_port()
     log = tmp_path / "server.log"
@@ -293,3 +295,30 @@ def test_thirty_signed_in_clients_cannot_freeze_renewals_serve(
     assert "QueuePool limit" not in text and "TimeoutError" not in text, text[-3000:]
     assert "event loop" not in text, text[-3000:]
     assert recovered < 1.0, f"the server took {recovered:.2f} s to answer after the load"
+
+
+def test_dashboards_are_computed_once_and_again_after_a_change(
+    book: tuple[Engine, Settings],
+) -> None:
+    """The manager's dashboard is computed once for the same day and parameters, served from
+    the cache on the next visit, and computed again once someone changes the data."""
+    engine, settings = book
+    with session_scope(engine) as session:
+        manager = session.scalar(select(User.email).where(User.role == "manager"))
+    app = create_app(settings)
+    cache = app.state.page_cache
+    with TestClient(app) as client:
+        login(client, manager, PASSWORD)
+        first = client.get("/manager")
+        assert first.status_code == 200
+        misses = cache.stats.misses
+        again = client.get("/manager")
+        assert again.status_code == 200 and cache.stats.misses == misses
+        assert cache.stats.hits >= 1
+        client.get("/manager?completion_page=1")  # other table parameters: another entry
+        assert cache.stats.misses == misses + 1
+        with session_scope(engine) as session:  # e.g. the daily run, or a person's action
+            user = session.get(User, manager)
+            user.name = user.name + " "
+        assert client.get("/manager").status_code == 200
+        assert cache.stats.misses == misses + 2

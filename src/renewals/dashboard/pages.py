@@ -4,7 +4,9 @@ downloads one table whole."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
@@ -14,7 +16,7 @@ from starlette.responses import Response
 from renewals.dashboard import service, tables
 from renewals.errors import RenewalsError
 from renewals.kit.time import today
-from renewals.web import deps
+from renewals.web import cache, deps
 from renewals.web.deps import Db, PageViewer
 
 router = APIRouter(include_in_schema=False)
@@ -30,6 +32,28 @@ def parse_day(value: str | None) -> date:
         raise RenewalsError(f"as_of must be a date (YYYY-MM-DD), got {value!r}") from None
 
 
+def _dashboard(
+    request: Request,
+    session: Db,
+    viewer: PageViewer,
+    name: str,
+    day: date,
+    compute: Callable[[], Any],
+) -> Response:
+    """A dashboard's figures and table pages, computed once per (user, day, table parameters)
+    and kept until the data changes (web/cache.py): the aggregates cost seconds on a large
+    book, and they change only with the daily run or a person's action."""
+    size = deps.web(request).policy.dashboard.rows_per_table
+
+    def build() -> tuple[Any, dict[str, Any]]:
+        data = compute()
+        return data, tables.pages(session, data.specs, request.query_params, size=size)
+
+    key = (name, viewer.user.email, day, tuple(sorted(request.query_params.items())))
+    data, pages = cache.of(request).get(session, key, build)
+    return deps.render(request, f"dashboard/{name}.html", viewer, data=data, pages=pages)
+
+
 @router.get("/home")
 def home_page(
     request: Request,
@@ -43,14 +67,13 @@ def home_page(
     if csv:
         specs = service.home_specs(session, viewer.user, context.policy, as_of=day)
         return tables.export(session, specs, csv)
-    data = service.home(session, viewer.user, context.policy, as_of=day)
-    size = context.policy.dashboard.rows_per_table
-    return deps.render(
+    return _dashboard(
         request,
-        "dashboard/home.html",
+        session,
         viewer,
-        data=data,
-        pages=tables.pages(session, data.specs, request.query_params, size=size),
+        "home",
+        day,
+        lambda: service.home(session, viewer.user, context.policy, as_of=day),
     )
 
 
@@ -68,14 +91,13 @@ def manager_page(
     if csv:
         specs, _ = service.manager_specs(session, viewer.user, context.policy, as_of=day)
         return tables.export(session, specs, csv)
-    data = service.manager(session, viewer.user, context.policy, as_of=day)
-    size = context.policy.dashboard.rows_per_table
-    return deps.render(
+    return _dashboard(
         request,
-        "dashboard/manager.html",
+        session,
         viewer,
-        data=data,
-        pages=tables.pages(session, data.specs, request.query_params, size=size),
+        "manager",
+        day,
+        lambda: service.manager(session, viewer.user, context.policy, as_of=day),
     )
 
 
@@ -94,14 +116,13 @@ def executive_page(
     if csv:
         specs, _ = service.executive_specs(session, context.policy, as_of=day, trend_by=trend)
         return tables.export(session, specs, csv)
-    data = service.executive(session, viewer.user, context.policy, as_of=day, trend_by=trend)
-    size = context.policy.dashboard.rows_per_table
-    return deps.render(
+    return _dashboard(
         request,
-        "dashboard/executive.html",
+        session,
         viewer,
-        data=data,
-        pages=tables.pages(session, data.specs, request.query_params, size=size),
+        "executive",
+        day,
+        lambda: service.executive(session, viewer.user, context.policy, as_of=day, trend_by=trend),
     )
 
 

@@ -26,6 +26,7 @@ from renewals.kit.secrets import secret_key
 from renewals.policy import service as policy_service
 from renewals.web import deps, serving
 from renewals.web.admission import Admission, AdmissionStats
+from renewals.web.cache import PageCache
 
 STATIC_DIR = Path(__file__).parent / "static"
 API_PREFIX = "/api/v1"
@@ -182,6 +183,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         templates=deps.make_templates(settings),
     )
     app.state.admission = stats
+    app.state.page_cache = PageCache(settings.dashboard_cache_seconds)
     app.state.loop_guard = serving.guard_event_loop(engine)
 
     @app.middleware("http")

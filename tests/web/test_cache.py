@@ -1,0 +1,87 @@
+"""Dashboards computed once per (user, day, parameters) and kept until the data changes
+(issue 23, web/cache.py): the data version moves with every commit that writes business
+data, from any process, and never with sign-ins."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Engine, select, update
+
+from renewals.db import data_version, session_scope
+from renewals.kit.time import utc_now
+from renewals.user.models import User, WebSession
+from renewals.web.cache import PageCache
+
+
+def test_data_version_moves_with_business_writes_only(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        start = data_version(session)
+    with session_scope(engine) as session:
+        session.add(User(email="ann@vendor.example", name="Ann", role="csm"))
+    with session_scope(engine) as session:
+        after_insert = data_version(session)
+        session.get(User, "ann@vendor.example").name = "Ann B"  # type: ignore[union-attr]
+    with session_scope(engine) as session:
+        after_update = data_version(session)
+        session.execute(update(User).values(active=True))  # a bulk statement counts too
+    with session_scope(engine) as session:
+        after_bulk = data_version(session)
+        now = utc_now()
+        session.add(
+            WebSession(
+                id_hash="x" * 64,
+                user_email="ann@vendor.example",
+                csrf_token="t",
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + timedelta(hours=1),
+            )
+        )
+    with session_scope(engine) as session:
+        after_sign_in = data_version(session)
+    assert start < after_insert < after_update < after_bulk
+    assert after_sign_in == after_bulk  # a session row changes no page's figures
+    try:
+        with session_scope(engine) as session:
+            session.add(User(email="bob@vendor.example", name="Bob", role="csm"))
+            raise RuntimeError("rolled back")
+    except RuntimeError:
+        pass
+    with session_scope(engine) as session:
+        assert data_version(session) == after_bulk  # nothing committed, nothing moved
+
+
+def test_kept_until_the_data_changes_or_the_time_runs_out(engine: Engine) -> None:
+    cache = PageCache(seconds=3600)
+    calls: list[int] = []
+
+    def compute(session):  # type: ignore[no-untyped-def]
+        def run() -> int:
+            calls.append(1)
+            return len(list(session.scalars(select(User.email))))
+
+        return run
+
+    with session_scope(engine) as session:
+        assert cache.get(session, ("home", "ann"), compute(session)) == 0
+        assert cache.get(session, ("home", "ann"), compute(session)) == 0
+        assert cache.get(session, ("home", "bob"), compute(session)) == 0
+    assert len(calls) == 2 and cache.stats.hits == 1
+    with session_scope(engine) as session:
+        session.add(User(email="ann@vendor.example", name="Ann", role="csm"))
+    with session_scope(engine) as session:
+        assert cache.get(session, ("home", "ann"), compute(session)) == 1  # recomputed
+    assert len(calls) == 3
+
+    expired = PageCache(seconds=0.000001)
+    with session_scope(engine) as session:
+        expired.get(session, "k", compute(session))
+        expired.get(session, "k", compute(session))
+    assert len(calls) == 5
+
+    off = PageCache(seconds=0)
+    with session_scope(engine) as session:
+        off.get(session, "k", compute(session))
+        off.get(session, "k", compute(session))
+    assert len(calls) == 7
