@@ -3,7 +3,7 @@ renewals with reasons, timeline tasks, campaign messages, idempotence and closin
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from renewals.db import session_scope
 from renewals.demo.generator import generate_book
 from renewals.ingest.service import run_import
 from renewals.outbox.models import OutboxMessage
+from renewals.playbook import service as playbook_service
 from renewals.playbook.models import Task
 from renewals.policy import service as policy_service
 from renewals.renewal import service
@@ -249,3 +250,35 @@ def test_day_one_is_only_what_a_person_must_do_now(book) -> None:  # type: ignor
         if t.status == "open" and (t.rule == "HEALTH-4" or t.step == "red_review_meeting"):
             reviews[t.account_id] = reviews.get(t.account_id, 0) + 1
     assert reviews and max(reviews.values()) == 1
+
+
+def test_a_sent_message_closes_the_task_that_asked_for_it(book) -> None:  # type: ignore[no-untyped-def]
+    # TIME-4, TIME-5 (issue 16): sending the T-60 heads-up completes the T-60 notice task.
+    engine, settings = book
+    run(engine, settings)
+    later = TODAY + timedelta(days=7)
+    run(engine, settings, later)
+    steps = playbook_service.steps_done_by(POLICY, "message:heads_up")
+    with session_scope(engine) as session:
+        pairs = session.execute(
+            select(Task.task_id, OutboxMessage.message_id)
+            .join(OutboxMessage, OutboxMessage.renewal_id == Task.renewal_id)
+            .where(
+                Task.step.in_(sorted(steps)),
+                Task.status == "open",
+                OutboxMessage.step == "heads_up",
+                OutboxMessage.status.in_(("pending_approval", "approved")),
+            )
+        ).all()
+        assert pairs, "the book has a T-60 notice task with its heads-up queued"
+        task_id, message_id = pairs[0]
+        message = session.get(OutboxMessage, message_id)
+        message.status, message.sent_at = "sent", datetime(2026, 12, 1, 9, tzinfo=UTC)
+    run(engine, settings, later + timedelta(days=1))
+    with session_scope(engine) as session:
+        task = session.get(Task, task_id)
+        assert task.status == "done" and task.completed_by == "system"
+        assert f"outbox message {message_id} (heads_up) was sent" in task.status_reason
+        assert task.status_reason.startswith("TIME-4: closed by itself: message:heads_up")
+        others = [t for t, m in pairs if m != message_id]
+        assert all(session.get(Task, t).status == "open" for t in others)

@@ -22,6 +22,7 @@ from renewals.contract.models import Contract
 from renewals.db import session_scope
 from renewals.engagement.models import Ticket
 from renewals.health.models import HealthSnapshot
+from renewals.playbook import service as playbook_service
 from renewals.playbook.models import Task
 from renewals.policy import service as policy_service
 from renewals.renewal.models import Renewal
@@ -219,6 +220,31 @@ def audit_actions(session: Session) -> list[str]:
 
 
 class TestStartPlan:
+    def test_starting_the_plan_closes_the_kick_off_task_with_the_event(
+        self, engine: Engine
+    ) -> None:
+        # TIME-4, issue 16: the at-risk path's task closes itself when its action happens.
+        with session_scope(engine) as session:
+            add_globex(session)
+            kickoff, _ = playbook_service.ensure_task(
+                session,
+                account_id="globex",
+                key=f"{R}:save_plan_kickoff",
+                title="At-risk path: kick off the save plan",
+                description="",
+                rule="SEG-3",
+                due_date=TODAY + timedelta(days=3),
+                owner_email=CARL,
+                created_on=TODAY,
+            )
+            kickoff.renewal_id, kickoff.step = R, "save_plan_kickoff"
+            session.flush()
+            plan = start(session)
+            assert kickoff.status == "done" and kickoff.completed_by == CARL
+            assert kickoff.status_reason.startswith("TIME-4: closed by itself: save_plan_started")  # type: ignore[union-attr]
+            assert f"save plan {plan.plan_id} started" in kickoff.status_reason  # type: ignore[operator]
+            assert "task.closed_by_event" in audit_actions(session)
+
     def test_it_lists_the_problems_in_priority_order_with_owners(self, engine: Engine) -> None:
         with session_scope(engine) as session:
             add_globex(session)

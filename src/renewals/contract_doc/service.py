@@ -36,6 +36,7 @@ from renewals.contract_doc.models import ContractDocument
 from renewals.errors import Conflict, Forbidden, NotFound, RenewalsError
 from renewals.kit.pdf import html_to_pdf, sha256_of
 from renewals.kit.time import utc_now
+from renewals.playbook import service as playbook_service
 from renewals.playbook.messages import format_date_long, format_money, format_number
 from renewals.policy.domain import Policy
 from renewals.proposal.models import Proposal
@@ -697,6 +698,16 @@ def send(
             "rules": ["TECH-4", "TIME-5"],
         },
     )
+    # TIME-4: sending the contract is what the proposal and contract steps asked for.
+    playbook_service.close_for_event(
+        session,
+        policy,
+        renewal_id=doc.renewal_id,
+        event="contract_sent",
+        on=as_of,
+        by=user.email,
+        detail=f"contract {doc.document_id} sent for signature",
+    )
     return Sent(
         doc,
         link,
@@ -919,6 +930,17 @@ def _close_renewal(session: Session, doc: ContractDocument, *, policy: Policy, a
     contract = session.get(Contract, renewal.contract_id)
     assert contract is not None and doc.signed_at is not None
     day = doc.signed_at.date()
+    # TIME-4: the signature completes the steps that waited for it (before the closing
+    # step cancels whatever else is still open).
+    playbook_service.close_for_event(
+        session,
+        policy,
+        renewal_id=renewal.renewal_id,
+        event="contract_signed",
+        on=day,
+        by=actor,
+        detail=f"contract {doc.document_id} signed by {doc.signed_name} ({doc.signed_via})",
+    )
     detail: dict[str, Any] = {"renewal_id": renewal.renewal_id, "rules": ["FUND-1", "TECH-4"]}
     if Stage(renewal.stage).is_closed:
         detail["reason"] = f"FUND-1: renewal already {renewal.stage}; left as it is"

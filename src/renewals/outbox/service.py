@@ -481,6 +481,29 @@ def cancel_for_renewal(session: Session, renewal_id: str, *, reason: str) -> int
     return count
 
 
+def sent_customer_messages(
+    session: Session, renewal_ids: Iterable[str]
+) -> list[tuple[str, str, datetime | None, int]]:
+    """(renewal, step, sent at, message id) of the customer messages sent for these renewals."""
+    ids = sorted(set(renewal_ids))
+    found: list[tuple[str, str, datetime | None, int]] = []
+    for start in range(0, len(ids), KEY_CHUNK):
+        rows = session.execute(
+            select(
+                OutboxMessage.renewal_id,
+                OutboxMessage.step,
+                OutboxMessage.sent_at,
+                OutboxMessage.message_id,
+            ).where(
+                OutboxMessage.renewal_id.in_(ids[start : start + KEY_CHUNK]),
+                OutboxMessage.audience == Audience.customer,
+                OutboxMessage.status == MessageStatus.sent,
+            )
+        )
+        found.extend((r, s, t, m) for r, s, t, m in rows if r is not None)
+    return found
+
+
 def list_messages(
     session: Session,
     *,

@@ -102,6 +102,114 @@ def ensure_review(
     )
 
 
+def steps_done_by(policy: Policy, event: str) -> set[str]:
+    """TIME-4: the playbook and path steps whose task the event completes (done_when)."""
+    steps = [s for seg in Segment for s in policy.timelines.for_segment(seg)]
+    steps += [*policy.paths.red, *policy.paths.at_risk]
+    return {s.key for s in steps if event in s.done_when}
+
+
+def close_for_event(
+    session: Session,
+    policy: Policy,
+    *,
+    renewal_id: str,
+    event: str,
+    on: date,
+    by: str,
+    detail: str,
+) -> list[Task]:
+    """TIME-4: the action a task asks for happened: close the renewal's open tasks whose
+    step lists this event in `done_when`, keeping the event on the task (and in the audit
+    log). Called by the domain where the action happens (save plan, contract), or by the
+    daily run for messages the outbox sent; returns the tasks it closed."""
+    from renewals.audit import service as audit_service
+    from renewals.kit.time import utc_now
+
+    steps = steps_done_by(policy, event)
+    if not steps:
+        return []
+    tasks = list(
+        session.scalars(
+            select(Task).where(
+                Task.renewal_id == renewal_id,
+                Task.step.in_(sorted(steps)),
+                Task.status.in_(("open", "snoozed")),
+            )
+        )
+    )
+    now = utc_now()
+    for task in tasks:
+        task.status = "done"
+        task.completed_at = now
+        task.completed_by = by
+        task.status_reason = f"TIME-4: closed by itself: {event} on {on.isoformat()}: {detail}"
+        audit_service.record(
+            session,
+            actor=by,
+            action="task.closed_by_event",
+            entity="task",
+            entity_id=str(task.task_id),
+            detail={
+                "event": event,
+                "on": on.isoformat(),
+                "renewal_id": renewal_id,
+                "detail": detail,
+            },
+        )
+    session.flush()
+    return tasks
+
+
+def close_for_sent_messages(session: Session, policy: Policy, *, as_of: date) -> int:
+    """TIME-4, TIME-5: open tasks whose customer message the outbox has sent are done.
+
+    The outbox sits below the playbook and knows nothing of tasks, so the daily run asks
+    it which campaign messages left, and closes the tasks that waited for them."""
+    from renewals.outbox import service as outbox_service
+
+    by_event = {
+        event: steps_done_by(policy, event)
+        for event in (
+            "message:heads_up",
+            "message:formal_notice",
+            "message:follow_up",
+            "message:final_reminder",
+        )
+    }
+    waiting = {s for steps in by_event.values() for s in steps}
+    if not waiting:
+        return 0
+    renewals = set(
+        session.scalars(
+            select(Task.renewal_id).where(
+                Task.step.in_(sorted(waiting)),
+                Task.status.in_(("open", "snoozed")),
+                Task.renewal_id.is_not(None),
+            )
+        )
+    )
+    closed = 0
+    for renewal_id, step, sent_at, message_id in outbox_service.sent_customer_messages(
+        session, renewals
+    ):
+        event = f"message:{step}"
+        if event not in by_event:
+            continue
+        closed += len(
+            close_for_event(
+                session,
+                policy,
+                renewal_id=renewal_id,
+                event=event,
+                on=sent_at.date() if sent_at else as_of,
+                by=SYSTEM,
+                detail=f"outbox message {message_id} ({step}) was sent",
+            )
+        )
+    return closed
+
+
 def open_tasks(session: Session, account_id: str) -> list[Task]:
     query = (
         select(Task)
@@ -122,6 +230,7 @@ class PlaybookReport:
     catch_up: int = 0
     automated: int = 0
     shared_reviews: int = 0
+    closed_by_events: int = 0
     by_rule: Counter[str] = field(default_factory=Counter)
 
 
@@ -175,6 +284,7 @@ def materialize(
     through in batches of open renewals (TECH-1)."""
     report = PlaybookReport()
     report.reopened = reopen_snoozed(session, as_of=as_of)
+    report.closed_by_events = close_for_sent_messages(session, policy, as_of=as_of)
     shared = review_steps(policy)
     for batch in each(_batches(session, policy), "playbook.timeline", progress):
         planned = []

@@ -305,6 +305,18 @@ class Signals(PolicyModel):
     text_severity: TextSeverity = rule("SIG-0", "weight of one remark in words")
 
 
+# TIME-4: what happening closes a task by itself (the event is kept on the task).
+TaskEvent = Literal[
+    "save_plan_started",
+    "contract_sent",
+    "contract_signed",
+    "message:heads_up",
+    "message:formal_notice",
+    "message:follow_up",
+    "message:final_reminder",
+]
+
+
 class Step(PolicyModel):
     key: str = inherited(
         "step key (unique per segment)", pattern=r"^[a-z][a-z0-9_]*$", source=PRODUCT
@@ -315,6 +327,9 @@ class Step(PolicyModel):
     automated: bool = optional_rule("TIME-3", "sent by automation once permitted", False)
     min_arr: Decimal | None = optional_rule(
         "TIME-2", "only for accounts at or above this ARR", None, ge=0, source=PRODUCT
+    )
+    done_when: list[TaskEvent] = optional_rule(
+        "TIME-4", "events that complete the step's task (closed by itself)", [], source=PRODUCT
     )
 
 
@@ -384,6 +399,9 @@ class PathStep(PolicyModel):
     )
     review_meeting: bool = optional_rule(
         "HEALTH-4", "this step is the red review meeting: one task with HEALTH-4's", False
+    )
+    done_when: list[TaskEvent] = optional_rule(
+        "TIME-4", "events that complete the step's task (closed by itself)", [], source=PRODUCT
     )
 
 

@@ -245,6 +245,16 @@ def start_plan(
             "as_of": as_of.isoformat(),
         },
     )
+    # TIME-4: the at-risk path's "kick off the save plan" task is done by this very act.
+    playbook_service.close_for_event(
+        session,
+        policy,
+        renewal_id=renewal_id,
+        event="save_plan_started",
+        on=as_of,
+        by=by,
+        detail=f"save plan {plan.plan_id} started ({effort} effort)",
+    )
     session.flush()
     return plan
 
