@@ -434,9 +434,10 @@ class TestCommands:
         runner = CliRunner()
         result = runner.invoke(app, ["escalation", "list", "--json"], env=env)
         assert result.exit_code == 0, result.output
-        assert [(r["renewal_id"], r["status"], r["step"]) for r in json.loads(result.stdout)] == [
-            (R, "suggested", 0)
-        ]
+        assert [
+            (r["renewal_id"], r["status"], r["step"])
+            for r in map(json.loads, result.stdout.splitlines())
+        ] == [(R, "suggested", 0)]
         page = tmp_path / "brief.html"
         result = runner.invoke(
             app,

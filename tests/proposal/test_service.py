@@ -184,11 +184,12 @@ def test_a_discount_beyond_authority_waits_for_the_concession_chain(
         commands.app, ["create", renewal.renewal_id, "--option", "good"], env=book
     )
     assert again.exit_code == 0, again.output
-    listed = json.loads(
-        runner.invoke(
+    listed = [  # JSON Lines: one proposal per line
+        json.loads(line)
+        for line in runner.invoke(
             commands.app, ["list", "--renewal", renewal.renewal_id, "--json"], env=book
-        ).output
-    )
+        ).output.splitlines()
+    ]
     assert [(r["option"], r["status"]) for r in listed] == [
         ("good", "ready"),
         ("best", "superseded"),
@@ -244,9 +245,12 @@ def test_wins_and_roi_feed_the_value_summary(book: dict[str, str], engine: Engin
         runner.invoke(commands.roi_app, ["show", account, "--json"], env=book).output
     )
     assert shown["hours_saved_per_week"] == 10 and shown["source"] == "customer survey"
-    wins = json.loads(
-        runner.invoke(commands.wins_app, ["list", account, "--json"], env=book).output
-    )
+    wins = [
+        json.loads(line)
+        for line in runner.invoke(
+            commands.wins_app, ["list", account, "--json"], env=book
+        ).output.splitlines()
+    ]
     assert [w["title"] for w in wins] == ["Migrated 10,000 records"]
 
     created = runner.invoke(commands.app, ["create", renewal.renewal_id, "--json"], env=book)

@@ -730,7 +730,7 @@ class TestPeople:
             app, ["winback", "list", "--as-of", TODAY.isoformat(), "--json"], env=env
         )
         assert result.exit_code == 0, result.output
-        assert len(json.loads(result.stdout)) == 6
+        assert len([json.loads(line) for line in result.stdout.splitlines()]) == 6  # JSON Lines
         result = runner.invoke(app, ["lessons", "R-acme-2026-11-30"], env=env)
         assert result.exit_code == 0, result.output
         assert json.loads(result.stdout)["monitor_until"] == "2027-11-20"

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from renewals.concession import service
 from renewals.concession.domain import ConcessionKind, Evaluation, GiveBack, Rationale
-from renewals.concession.models import Concession, ConcessionStep
-from renewals.db import session_scope
 from renewals.errors import RenewalsError
+from renewals.kit import completion
 from renewals.kit.cli import console, fail, fail_with, parse_as_of, state
+
+if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
+    from renewals.concession.models import Concession, ConcessionStep
 
 app = typer.Typer(
     help=(
@@ -33,7 +34,13 @@ By = Annotated[
 ]
 Note = Annotated[str, typer.Option(help="Why (kept in the approval chain and audit log).")]
 RenewalId = Annotated[
-    str, typer.Option("--renewal-id", help="The renewal (R-<contract id>).", show_default=False)
+    str,
+    typer.Option(
+        "--renewal-id",
+        autocompletion=completion.renewal_ids,
+        help="The renewal (R-<contract id>).",
+        show_default=False,
+    ),
 ]
 Discount = Annotated[
     float, typer.Option("--discount", help="Discount in percent (0-100).", min=0, max=100)
@@ -186,6 +193,9 @@ def evaluate_command(
       renewals concession evaluate --renewal-id R-c-0042 --discount 20 --give-back multi_year \\\n
         --sunset "year 1 only" --kind term_change --requested-by carl@example.com --json
     """
+    from renewals.concession import service
+    from renewals.db import session_scope
+
     day = parse_as_of(as_of)
     app_state = state(ctx)
     try:
@@ -238,6 +248,9 @@ def request_command(
         --rationale "Budget cut after merger" --expected-outcome "Renews at 12% off, full price 2028" \\\n
         --alternatives "6-month term; reduced scope"
     """
+    from renewals.concession import service
+    from renewals.db import session_scope
+
     day = parse_as_of(as_of)
     app_state = state(ctx)
     try:
@@ -289,6 +302,9 @@ def approve_command(
     Examples:\n
       renewals concession approve 7 --by dora@example.com --note "Multi-year makes it pay"
     """
+    from renewals.concession import service
+    from renewals.db import session_scope
+
     app_state = state(ctx)
     try:
         with session_scope(app_state.engine()) as session:
@@ -311,6 +327,9 @@ def decline_command(
     Examples:\n
       renewals concession decline 7 --by dora@example.com --note "Root cause is product fit"
     """
+    from renewals.concession import service
+    from renewals.db import session_scope
+
     app_state = state(ctx)
     try:
         with session_scope(app_state.engine()) as session:
@@ -337,6 +356,9 @@ def forward_command(
       renewals concession forward 7 --by mia@example.com\n
       renewals concession forward 7 --by dora@example.com --to vera@example.com --note "On leave"
     """
+    from renewals.concession import service
+    from renewals.db import session_scope
+
     app_state = state(ctx)
     try:
         with session_scope(app_state.engine()) as session:
@@ -359,7 +381,13 @@ def list_command(
         str | None, typer.Option(help="Only those waiting for this person.", show_default=False)
     ] = None,
     renewal_id: Annotated[
-        str | None, typer.Option("--renewal-id", help="Only this renewal's.", show_default=False)
+        str | None,
+        typer.Option(
+            "--renewal-id",
+            autocompletion=completion.renewal_ids,
+            help="Only this renewal's.",
+            show_default=False,
+        ),
     ] = None,
     limit: Annotated[int, typer.Option(help="At most this many, newest first.", min=1)] = 200,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON Lines.")] = False,
@@ -370,6 +398,9 @@ def list_command(
       renewals concession list --status pending --approver dora@example.com\n
       renewals concession list --renewal-id R-c-0042 --json
     """
+    from renewals.concession import service
+    from renewals.db import session_scope
+
     if status is not None and status not in STATUSES:
         fail(f"--status must be one of {', '.join(STATUSES)}, got {status!r}", 2)
     try:
@@ -416,6 +447,9 @@ def show_command(
       renewals concession show 7\n
       renewals concession show 7 --json
     """
+    from renewals.concession import service
+    from renewals.db import session_scope
+
     try:
         with session_scope(state(ctx).engine()) as session:
             c = service.get(session, concession_id)
@@ -472,6 +506,9 @@ def report_command(
       renewals concession report\n
       renewals concession report --since-days 180 --json
     """
+    from renewals.concession import service
+    from renewals.db import session_scope
+
     day = parse_as_of(as_of)
     try:
         policy = state(ctx).policy()

@@ -5,21 +5,20 @@ from __future__ import annotations
 import json
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from renewals.contract_doc import domain, service
 from renewals.contract_doc.domain import Status
-from renewals.contract_doc.models import ContractDocument
-from renewals.db import session_scope
 from renewals.errors import RenewalsError
+from renewals.kit import completion
 from renewals.kit.cli import console, fail, fail_with, parse_as_of, state
-from renewals.kit.pdf import html_to_pdf
-from renewals.kit.secrets import secret_key
 from renewals.kit.time import utc_now
+
+if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
+    from renewals.contract_doc.models import ContractDocument
 
 app = typer.Typer(
     help=(
@@ -48,6 +47,8 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _row(d: ContractDocument) -> dict[str, Any]:
+    from renewals.contract_doc import service
+
     return {
         "id": d.document_id,
         "renewal_id": d.renewal_id,
@@ -109,7 +110,12 @@ def _decimal(value: str | None, name: str) -> Decimal | None:
 @app.command("create")
 def create_command(
     ctx: typer.Context,
-    renewal_id: Annotated[str, typer.Argument(help="The renewal (R-<contract id>).")],
+    renewal_id: Annotated[
+        str,
+        typer.Argument(
+            autocompletion=completion.renewal_ids, help="The renewal (R-<contract id>)."
+        ),
+    ],
     by: By,
     proposal: Annotated[
         int | None,
@@ -160,6 +166,9 @@ def create_command(
       renewals contract create R-globex-2026 --term-months 18 --annual-value 39000 \\\n
         --clause annual_true_up --clause "Free onboarding for the new team" --by carl@example.com
     """
+    from renewals.contract_doc import service
+    from renewals.db import session_scope
+
     app_state = state(ctx)
     value = _decimal(annual_value, "--annual-value")
     try:
@@ -190,6 +199,9 @@ def create_command(
 @app.command("submit")
 def submit_command(ctx: typer.Context, document_id: DocumentId, by: By) -> None:
     """Submit a draft for internal approval (routed again on the current policy)."""
+    from renewals.contract_doc import service
+    from renewals.db import session_scope
+
     app_state = state(ctx)
     try:
         with session_scope(app_state.engine()) as session:
@@ -211,6 +223,9 @@ def approve_command(
     The approver must be an active user whose role is at least the required one in the
     approval matrix (CONC-3), and not the person who drafted it (TECH-4).
     """
+    from renewals.contract_doc import service
+    from renewals.db import session_scope
+
     app_state = state(ctx)
     try:
         with session_scope(app_state.engine()) as session:
@@ -230,6 +245,9 @@ def decline_command(
     reason: Annotated[str, typer.Option(help="Why (kept in the audit log).", show_default=False)],
 ) -> None:
     """Decline or withdraw a contract before it is signed (its link stops working)."""
+    from renewals.contract_doc import service
+    from renewals.db import session_scope
+
     app_state = state(ctx)
     try:
         with session_scope(app_state.engine()) as session:
@@ -271,6 +289,10 @@ def send_command(
     (also after it expired) makes a new link and the old one stops working. The
     signer needs no login: the link itself authenticates them.
     """
+    from renewals.contract_doc import service
+    from renewals.db import session_scope
+    from renewals.kit.secrets import secret_key
+
     day = parse_as_of(as_of)
     app_state = state(ctx)
     settings = app_state.settings
@@ -316,6 +338,10 @@ def status_command(
     as_json: Json = False,
 ) -> None:
     """Show a contract: status, routing reasons, signature and its history."""
+    from renewals.contract_doc import service
+    from renewals.db import session_scope
+    from renewals.kit.pdf import html_to_pdf
+
     app_state = state(ctx)
     try:
         with session_scope(app_state.engine()) as session:
@@ -368,10 +394,15 @@ def list_command(
     status: Annotated[
         str | None, typer.Option(help=f"Only this status: {', '.join(Status)}.")
     ] = None,
-    renewal_id: Annotated[str | None, typer.Option(help="Only this renewal's.")] = None,
+    renewal_id: Annotated[
+        str | None, typer.Option(autocompletion=completion.renewal_ids, help="Only this renewal's.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON Lines.")] = False,
 ) -> None:
     """List contracts, newest first."""
+    from renewals.contract_doc import service
+    from renewals.db import session_scope
+
     app_state = state(ctx)
     try:
         with session_scope(app_state.engine()) as session:
@@ -405,6 +436,9 @@ def list_command(
 @app.command("verify")
 def verify_command(ctx: typer.Context, document_id: DocumentId) -> None:
     """Check the stored executed copy against its recorded SHA-256 (exit 1 if not)."""
+    from renewals.contract_doc import service
+    from renewals.db import session_scope
+
     app_state = state(ctx)
     try:
         with session_scope(app_state.engine()) as session:
@@ -425,6 +459,9 @@ def expire_command(
     ] = None,
 ) -> None:
     """Mark sent contracts whose signing link ran out as expired (also a daily-run job)."""
+    from renewals.contract_doc import domain, service
+    from renewals.db import session_scope
+
     now = utc_now()
     cutoff = domain.expire_cutoff(parse_as_of(as_of), now) if as_of else now
     app_state = state(ctx)

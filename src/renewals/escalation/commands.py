@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from renewals.db import session_scope
 from renewals.errors import RenewalsError
-from renewals.escalation import domain, service
-from renewals.kit.cli import console, fail, fail_with, parse_as_of, state
-from renewals.policy.service import PolicyError
+from renewals.kit import completion
+from renewals.kit.cli import console, emit_json_lines, fail, fail_with, parse_as_of, state
 
 app = typer.Typer(
     help="Executive escalations (ESC-1, ESC-2): suggested by `renewals run`, briefed by the "
@@ -21,7 +18,10 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-RenewalArg = Annotated[str, typer.Argument(help="The renewal's id, e.g. R-C000123.")]
+RenewalArg = Annotated[
+    str,
+    typer.Argument(autocompletion=completion.renewal_ids, help="The renewal's id, e.g. R-C000123."),
+]
 By = Annotated[str, typer.Option(help="Who does it (an active user's email; audited).")]
 AsOf = Annotated[str | None, typer.Option(help="The business day (YYYY-MM-DD); default today.")]
 
@@ -42,6 +42,9 @@ def list_(
       renewals escalation list\n
       renewals escalation list --status suggested --json
     """
+    from renewals.db import session_scope
+    from renewals.escalation import domain, service
+
     try:
         with session_scope(state(ctx).engine()) as session:
             rows = [
@@ -62,7 +65,7 @@ def list_(
     except RenewalsError as exc:
         fail_with(exc)
     if as_json:
-        console.print_json(json.dumps(rows))
+        emit_json_lines(rows)
         return
     if not rows:
         console.print("No escalations. `renewals run` suggests them for at-risk renewals (ESC-1).")
@@ -105,6 +108,10 @@ def brief(
       renewals escalation brief R-C000123 --by carl@renewals.example\n
       renewals escalation brief R-C000123 --by carl@renewals.example --html brief.html
     """
+    from renewals.db import session_scope
+    from renewals.escalation import service
+    from renewals.policy.service import PolicyError
+
     app_state = state(ctx)
     try:
         policy = app_state.policy()
@@ -163,6 +170,10 @@ def step(
       renewals escalation step R-C000123 2 --executive vera@renewals.example --by carl@renewals.example\n
       renewals escalation step R-C000123 3 --note "roadmap call held; weekly updates" --by carl@renewals.example
     """
+    from renewals.db import session_scope
+    from renewals.escalation import domain, service
+    from renewals.policy.service import PolicyError
+
     app_state = state(ctx)
     try:
         policy = app_state.policy()
@@ -200,6 +211,9 @@ def decline(
 
     Example: renewals escalation decline R-C000123 --reason "fixed by the CSM" --by mia@renewals.example
     """
+    from renewals.db import session_scope
+    from renewals.escalation import service
+
     day = parse_as_of(on)
     try:
         with session_scope(state(ctx).engine()) as session:

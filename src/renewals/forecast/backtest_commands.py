@@ -7,21 +7,19 @@ Mounted in the `forecast` sub-app:
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from renewals.db import session_scope
 from renewals.errors import RenewalsError
-from renewals.forecast import backtest as rules
-from renewals.forecast.backtest import BacktestReport, CategoryRow
-from renewals.kit.cli import console, fail, fail_with, progress_bar, state
+from renewals.kit.cli import console, emit_json, fail, fail_with, progress_bar, state
 from renewals.kit.time import today
-from renewals.policy.service import PolicyError
+
+if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
+    from renewals.forecast.backtest import BacktestReport, CategoryRow
 
 
 class EngineChoice(StrEnum):
@@ -40,6 +38,8 @@ def _day(value: str | None, option: str) -> date | None:
 
 def default_range(day: date) -> tuple[date, date]:
     """The last four whole quarters before the one holding `day`."""
+    from renewals.forecast import backtest as rules
+
     current = rules.quarter_of(day)
     first = current.start
     for _ in range(4):
@@ -125,6 +125,10 @@ def backtest(
       renewals forecast backtest --from 2025-10-01 --to 2026-09-30\n
       renewals forecast backtest --engine learned --json
     """
+    from renewals.db import session_scope
+    from renewals.forecast import backtest as rules
+    from renewals.policy.service import PolicyError
+
     app_state = state(ctx)
     start, end = default_range(today())
     start = _day(date_from, "--from") or start
@@ -152,7 +156,7 @@ def backtest(
     except RenewalsError as exc:
         fail_with(exc)
     if as_json:
-        console.print_json(json.dumps(result.as_dict()))
+        emit_json(result.as_dict())
         return
     console.print(_quarters_table(result))
     if result.mape is None:

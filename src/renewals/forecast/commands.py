@@ -9,27 +9,26 @@ subcommands record, withdraw and list owners' calls.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from renewals.db import session_scope
 from renewals.errors import RenewalsError
-from renewals.forecast import service
 from renewals.forecast.domain import CATEGORIES, AgainstTarget, Retention
-from renewals.forecast.service import (
-    ForecastReport,
-    OverrideAccuracy,
-    OverrideRow,
-    RetentionReport,
-)
-from renewals.kit.cli import console, fail, fail_with, parse_as_of, state
+from renewals.kit import completion
+from renewals.kit.cli import console, emit_json, fail, fail_with, parse_as_of, state
 from renewals.policy.domain import Policy
-from renewals.policy.service import PolicyError
+
+if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
+    from renewals.forecast.service import (
+        ForecastReport,
+        OverrideAccuracy,
+        OverrideRow,
+        RetentionReport,
+    )
 
 app = typer.Typer(rich_markup_mode="rich")  # help: the callback's docstring
 
@@ -53,6 +52,8 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _policy(ctx: typer.Context) -> Policy:
+    from renewals.policy.service import PolicyError
+
     try:
         return state(ctx).policy()
     except PolicyError as exc:
@@ -237,6 +238,9 @@ def forecast(
       renewals forecast override R-C000123 --category at_risk --reason "champion left" --by ana@example.com\n
       renewals forecast overrides
     """
+    from renewals.db import session_scope
+    from renewals.forecast import service
+
     if ctx.invoked_subcommand is not None:
         return
     app_state = state(ctx)
@@ -249,9 +253,7 @@ def forecast(
     except RenewalsError as exc:
         fail_with(exc)
     if as_json:
-        console.print_json(
-            json.dumps({"forecast": report.as_dict(), "retention": trend.as_dict()}, default=str)
-        )
+        emit_json({"forecast": report.as_dict(), "retention": trend.as_dict()})
         return
     engines = ", ".join(f"{k} {v:,}" for k, v in sorted(report.engines.items()))
     console.print(_forecast_table(report))
@@ -283,7 +285,10 @@ def _day(value: str | None, option: str) -> date | None:
 @app.command("override")
 def override(
     ctx: typer.Context,
-    renewal_id: Annotated[str, typer.Argument(help="The renewal, e.g. R-C000123.")],
+    renewal_id: Annotated[
+        str,
+        typer.Argument(autocompletion=completion.renewal_ids, help="The renewal, e.g. R-C000123."),
+    ],
     category: Annotated[
         CategoryChoice,
         typer.Option(help="Your call: commit, probable, at_risk or lost.", show_default=False),
@@ -314,6 +319,9 @@ def override(
       renewals forecast override R-C000123 --category at_risk --reason "champion left, no budget owner" --by ana@example.com\n
       renewals forecast override R-C000123 --category commit --likelihood 0.95 --reason "PO received" --by ana@example.com
     """
+    from renewals.db import session_scope
+    from renewals.forecast import service
+
     app_state = state(ctx)
     policy = _policy(ctx)
     day = parse_as_of(on)
@@ -346,7 +354,10 @@ def override(
 @app.command("clear-override")
 def clear_override(
     ctx: typer.Context,
-    renewal_id: Annotated[str, typer.Argument(help="The renewal, e.g. R-C000123.")],
+    renewal_id: Annotated[
+        str,
+        typer.Argument(autocompletion=completion.renewal_ids, help="The renewal, e.g. R-C000123."),
+    ],
     by: Annotated[str, typer.Option(help="Your email (a user in users.csv).")],
     reason: Annotated[str, typer.Option(help="Why the call is withdrawn.")] = "",
     on: Annotated[
@@ -359,6 +370,9 @@ def clear_override(
     Example:\n
       renewals forecast clear-override R-C000123 --by ana@example.com --reason "new champion found"
     """
+    from renewals.db import session_scope
+    from renewals.forecast import service
+
     app_state = state(ctx)
     day = parse_as_of(on)
     try:
@@ -446,6 +460,9 @@ def overrides(
       renewals forecast overrides\n
       renewals forecast overrides --all --json
     """
+    from renewals.db import session_scope
+    from renewals.forecast import service
+
     app_state = state(ctx)
     day = parse_as_of(as_of)
     try:
@@ -455,9 +472,7 @@ def overrides(
     except RenewalsError as exc:
         fail_with(exc)
     if as_json:
-        console.print_json(
-            json.dumps({"overrides": [r.as_dict() for r in rows], "accuracy": accuracy.as_dict()})
-        )
+        emit_json({"overrides": [r.as_dict() for r in rows], "accuracy": accuracy.as_dict()})
         return
     if rows:
         console.print(_overrides_table(rows, day))

@@ -8,20 +8,18 @@ Mounted in the root app:
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from renewals.db import session_scope
 from renewals.errors import RenewalsError
-from renewals.forecast import learned, training
-from renewals.forecast.models import ModelRun
-from renewals.kit.cli import console, fail, fail_with, parse_as_of, progress_bar, state
+from renewals.kit.cli import console, emit_json, fail, fail_with, parse_as_of, progress_bar, state
 from renewals.policy.domain import Policy
-from renewals.policy.service import PolicyError
+
+if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
+    from renewals.forecast.models import ModelRun
 
 app = typer.Typer(
     help="The learned renewal likelihood (TECH-1): train it on your closed renewals, compare "
@@ -44,6 +42,8 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _policy(ctx: typer.Context) -> Policy:
+    from renewals.policy.service import PolicyError
+
     try:
         return state(ctx).policy()
     except PolicyError as exc:
@@ -65,6 +65,8 @@ def _num(value: Any, spec: str) -> str:
 
 def _scores_table(title: str, metrics: dict[str, Any]) -> Table:
     """AUC, Brier and rates of the learned model and the prior, side by side."""
+    from renewals.forecast import learned
+
     table = Table(title=title)
     for col in ("", "learned", "prior"):
         table.add_column(col, justify="left" if not col else "right")
@@ -95,6 +97,8 @@ def _bin_cells(b: dict[str, Any]) -> list[str]:
 
 
 def _calibration_table(metrics: dict[str, Any], min_samples: int) -> Table:
+    from renewals.forecast import learned
+
     table = Table(
         title="Calibration on the hold-out: predicted likelihood vs observed renewal rate "
         f"(few: under {min_samples} renewals, not judged; off: more than "
@@ -150,6 +154,9 @@ def train(
       renewals model train\n
       renewals model train --since 2026-01-01 --json
     """
+    from renewals.db import session_scope
+    from renewals.forecast import learned
+
     app_state = state(ctx)
     policy = _policy(ctx)
     day = parse_as_of(as_of)
@@ -174,7 +181,7 @@ def train(
     except RenewalsError as exc:
         fail_with(exc)
     if as_json:
-        console.print_json(json.dumps(report))
+        emit_json(report)
         return
     metrics = run.metrics
     _print_evaluation(f"Model #{run.model_id} vs the policy prior (hold-out)", metrics, policy)
@@ -192,6 +199,8 @@ def train(
 
 
 def _run_dict(run: ModelRun, data_dir: Any) -> dict[str, Any]:
+    from renewals.forecast import learned
+
     return {
         "model_id": run.model_id,
         "trained_at": run.trained_at.isoformat() if run.trained_at else None,
@@ -230,6 +239,9 @@ def evaluate(
       renewals model evaluate\n
       renewals model evaluate --stored --json
     """
+    from renewals.db import session_scope
+    from renewals.forecast import learned
+
     app_state = state(ctx)
     policy = _policy(ctx)
     settings = app_state.settings
@@ -240,7 +252,7 @@ def evaluate(
         if report is None:
             fail("no model has been trained yet: run `renewals model train`")
         if as_json:
-            console.print_json(json.dumps(report))
+            emit_json(report)
             return
         _print_evaluation(
             f"Model #{report['model_id']} ({report['status']}, trained {report['as_of']}) vs "
@@ -269,7 +281,7 @@ def evaluate(
     except RenewalsError as exc:
         fail_with(exc)
     if as_json:
-        console.print_json(json.dumps(data))
+        emit_json(data)
         return
     if result.recipe is None:
         console.print(f"[yellow]no hold-out comparison:[/] {result.reason}", soft_wrap=True)
@@ -304,6 +316,9 @@ def show(
       renewals model show\n
       renewals model show --limit 20 --json
     """
+    from renewals.db import session_scope
+    from renewals.forecast import learned, training
+
     app_state = state(ctx)
     policy = _policy(ctx)
     settings = app_state.settings
@@ -313,7 +328,7 @@ def show(
         report = None if run is None else _run_dict(run, settings.data_dir)
     if report is None:
         if as_json:
-            console.print_json(json.dumps({"model": None, "reason": resolved.reason}))
+            emit_json({"model": None, "reason": resolved.reason})
             return
         console.print(f"No trained model. {resolved.reason}", markup=False, soft_wrap=True)
         return
@@ -328,7 +343,7 @@ def show(
         "excluded_features": training.EXCLUDED,
     }
     if as_json:
-        console.print_json(json.dumps(report))
+        emit_json(report)
         return
     m = report["metrics"]
     console.print(

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from renewals.account.models import Account
-from renewals.db import session_scope
 from renewals.errors import RenewalsError
-from renewals.health import service
 from renewals.health.domain import FEATURES, format_value
-from renewals.kit.cli import console, fail, fail_with, parse_as_of, state
-from renewals.playbook import service as playbook_service
-from renewals.policy.service import PolicyError
-from renewals.signal import service as signal_service
+from renewals.kit import completion
+from renewals.kit.cli import console, emit_json, fail, fail_with, parse_as_of, state
 
 CATEGORY_STYLE = {
     "green": "green",
@@ -29,7 +23,12 @@ TREND_MARK = {"up": "up", "down": "down", "same": "about the same", "new": "firs
 
 def health(
     ctx: typer.Context,
-    account_id: Annotated[str, typer.Argument(help="The account's id, as in accounts.csv.")],
+    account_id: Annotated[
+        str,
+        typer.Argument(
+            autocompletion=completion.account_ids, help="The account's id, as in accounts.csv."
+        ),
+    ],
     as_of: Annotated[
         str | None, typer.Option(help="Explain the score of this day (default: the latest).")
     ] = None,
@@ -43,6 +42,13 @@ def health(
       renewals health acc-00042\n
       renewals health acc-00042 --as-of 2026-11-01 --json
     """
+    from renewals.account.models import Account
+    from renewals.db import session_scope
+    from renewals.health import service
+    from renewals.playbook import service as playbook_service
+    from renewals.policy.service import PolicyError
+    from renewals.signal import service as signal_service
+
     app_state = state(ctx)
     try:
         policy = app_state.policy()
@@ -59,7 +65,7 @@ def health(
     except RenewalsError as exc:
         fail_with(exc)
     if as_json:
-        console.print_json(json.dumps(report, default=str))
+        emit_json(report)
         return
     _print(report)
 

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.markup import escape
 from rich.table import Table
 
-from renewals.db import session_scope
 from renewals.errors import RenewalsError
+from renewals.kit import completion
 from renewals.kit.cli import console, fail, fail_with, progress_bar, state
-from renewals.outbox import service
-from renewals.outbox.delivery import OutboxSettings, transports_from
 from renewals.outbox.domain import MessageStatus, PermissionMode
-from renewals.outbox.models import OutboxMessage
+
+if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
+    from renewals.outbox.models import OutboxMessage
 
 app = typer.Typer(
     help=(
@@ -107,6 +106,9 @@ def list_command(
       renewals outbox list --account acc-00042\n
       renewals outbox list --status dead --json
     """
+    from renewals.db import session_scope
+    from renewals.outbox import service
+
     if status is not None and status not in STATUSES:
         fail(f"--status must be one of {', '.join(STATUSES)}, got {status!r}", 2)
     try:
@@ -154,6 +156,9 @@ def show_command(
       renewals outbox show 42\n
       renewals outbox show 42 --json
     """
+    from renewals.db import session_scope
+    from renewals.outbox import service
+
     try:
         with session_scope(state(ctx).engine()) as session:
             row = _row(service.get(session, message_id), full=True)
@@ -206,6 +211,9 @@ def approve_command(
       renewals outbox approve 42 --by carl@example.com\n
       renewals outbox approve 42 43 44 --by mia@example.com
     """
+    from renewals.db import session_scope
+    from renewals.outbox import service
+
     try:
         with session_scope(state(ctx).engine()) as session:
             done = [m.message_id for m in service.approve(session, message_ids, by=by)]
@@ -228,6 +236,9 @@ def decline_command(
     Examples:\n
       renewals outbox decline 42 --by carl@example.com --reason "Talked to them yesterday"
     """
+    from renewals.db import session_scope
+    from renewals.outbox import service
+
     try:
         with session_scope(state(ctx).engine()) as session:
             service.decline(session, message_id, by=by, reason=reason)
@@ -251,6 +262,9 @@ def retry_command(
       renewals outbox list --status dead\n
       renewals outbox retry 42 --by carl@example.com
     """
+    from renewals.db import session_scope
+    from renewals.outbox import service
+
     try:
         with session_scope(state(ctx).engine()) as session:
             service.retry(session, message_id, by=by)
@@ -262,7 +276,9 @@ def retry_command(
 @app.command("allow")
 def allow_command(
     ctx: typer.Context,
-    account_id: Annotated[str, typer.Argument(help="The account's id.")],
+    account_id: Annotated[
+        str, typer.Argument(autocompletion=completion.account_ids, help="The account's id.")
+    ],
     mode: Annotated[
         PermissionMode,
         typer.Option(help="auto, approve_each or never.", case_sensitive=False, show_default=False),
@@ -284,6 +300,9 @@ def allow_command(
       renewals outbox allow acc-00042 --mode never --by carl@example.com --reason "In a dispute"\n
       renewals outbox allow acc-00007 --mode auto --by mia@example.com --reason "Agreed with buyer"
     """
+    from renewals.db import session_scope
+    from renewals.outbox import service
+
     try:
         with session_scope(state(ctx).engine()) as session:
             change = service.set_permission(session, account_id, mode, by=by, reason=reason)
@@ -319,6 +338,12 @@ def send_command(
       renewals outbox send --dry-run\n
       RENEWALS_SMTP_HOST=smtp.example.com renewals outbox send --limit 100
     """
+    from pydantic import ValidationError
+
+    from renewals.db import session_scope
+    from renewals.outbox import service
+    from renewals.outbox.delivery import OutboxSettings, transports_from
+
     app_state = state(ctx)
     try:
         if dry_run:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from renewals.db import session_scope
 from renewals.errors import RenewalsError
-from renewals.kit.cli import console, fail, fail_with, parse_as_of, state
-from renewals.playbook import service
+from renewals.kit.cli import console, emit_json_lines, fail, fail_with, parse_as_of, state
 
 app = typer.Typer(
     help="Playbook tasks (TIME-1..5, HEALTH-4, SEG-2/3 paths): list, complete, snooze.",
@@ -35,6 +32,9 @@ def list_(
       renewals tasks list --owner carl@renewals.example\n
       renewals tasks list --overdue --json
     """
+    from renewals.db import session_scope
+    from renewals.playbook import service
+
     day = parse_as_of(as_of)
     with session_scope(state(ctx).engine()) as session:
         tasks = service.list_tasks(
@@ -56,7 +56,7 @@ def list_(
             for t in tasks
         ]
     if as_json:
-        console.print_json(json.dumps(rows))
+        emit_json_lines(rows)
         return
     if not rows:
         console.print("No tasks match. Tasks appear when `renewals run` finds steps coming due.")
@@ -89,6 +89,9 @@ def done(
 
     Example: renewals tasks done 42 --by carl@renewals.example --note "EBR booked for 3 Feb"
     """
+    from renewals.db import session_scope
+    from renewals.playbook import service
+
     try:
         with session_scope(state(ctx).engine()) as session:
             task = service.complete_task(session, task_id, by=by, note=note)
@@ -109,6 +112,9 @@ def snooze(
 
     Example: renewals tasks snooze 42 --until 2026-12-10 --reason "champion on leave" --by carl@renewals.example
     """
+    from renewals.db import session_scope
+    from renewals.playbook import service
+
     try:
         day = parse_as_of(until)
         with session_scope(state(ctx).engine()) as session:

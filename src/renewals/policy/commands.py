@@ -10,9 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from renewals.kit.cli import console, fail, state
-from renewals.policy import service
-from renewals.policy.service import PolicyError
+from renewals.kit.cli import console, emit_text, fail, state
 from renewals.renewal import routing
 
 app = typer.Typer(
@@ -53,13 +51,17 @@ def show(
       renewals policy show --rule CONC-3\n
       renewals --policy my-policy.toml policy show --toml > effective.toml
     """
+    from renewals.policy import service
+    from renewals.policy.service import PolicyError
+
     app_state = state(ctx)
     try:
         policy = app_state.policy()
     except PolicyError as exc:
         fail(exc.message)
     if as_toml:
-        console.print(tomli_w.dumps(_plain(policy.model_dump(mode="python"))), end="", markup=False)
+        # Raw, never through Rich: Rich would wrap long strings and break the TOML (issue 25).
+        emit_text(tomli_w.dumps(_plain(policy.model_dump(mode="python"))))
         return
     source = app_state.settings.policy_file or "packaged defaults"
     table = Table(
@@ -98,6 +100,10 @@ def check(
 
     Example: renewals policy check my-policy.toml
     """
+    from renewals.policy import service
+    from renewals.policy.service import PolicyError
+    from renewals.renewal import routing
+
     try:
         policy = service.load(file)
     except PolicyError as exc:

@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from renewals.db import session_scope
 from renewals.errors import RenewalsError
-from renewals.kit.cli import console, fail, fail_with, parse_as_of, state
-from renewals.proposal import service
-from renewals.proposal.models import Proposal, RoiInputs, ValueMoment
+from renewals.kit import completion
+from renewals.kit.cli import console, emit_json_lines, fail, fail_with, parse_as_of, state
+
+if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
+    from renewals.proposal.models import Proposal, RoiInputs, ValueMoment
 
 app = typer.Typer(
     help=(
@@ -39,7 +40,12 @@ By = Annotated[
 ]
 AsOf = Annotated[str | None, typer.Option(help="Day to compute on (YYYY-MM-DD; default today).")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-Account = Annotated[str, typer.Argument(help="The account id.", show_default=False)]
+Account = Annotated[
+    str,
+    typer.Argument(
+        autocompletion=completion.account_ids, help="The account id.", show_default=False
+    ),
+]
 
 
 def _money(value: Any, currency: str) -> str:
@@ -141,7 +147,12 @@ def _print_options(options: dict[str, Any], chosen: str | None) -> None:
 @app.command("create")
 def create_command(
     ctx: typer.Context,
-    renewal_id: Annotated[str, typer.Argument(help="The renewal (R-<contract id>).")],
+    renewal_id: Annotated[
+        str,
+        typer.Argument(
+            autocompletion=completion.renewal_ids, help="The renewal (R-<contract id>)."
+        ),
+    ],
     option: Annotated[
         str | None,
         typer.Option(
@@ -170,6 +181,9 @@ def create_command(
       renewals proposal create R-C0000003 --option better --pdf out.pdf\n
       renewals proposal create R-C0000003 --option best --by carl@example.com --html p.html --json
     """
+    from renewals.db import session_scope
+    from renewals.proposal import service
+
     day = parse_as_of(as_of)
     app_state = state(ctx)
     try:
@@ -231,6 +245,9 @@ def show_command(
     Examples:\n
       renewals proposal show 3
     """
+    from renewals.db import session_scope
+    from renewals.proposal import service
+
     app_state = state(ctx)
     try:
         with session_scope(app_state.engine()) as session:
@@ -263,6 +280,9 @@ def list_command(
     Examples:\n
       renewals proposal list --renewal R-C0000003
     """
+    from renewals.db import session_scope
+    from renewals.proposal import service
+
     app_state = state(ctx)
     try:
         with session_scope(app_state.engine()) as session:
@@ -270,7 +290,7 @@ def list_command(
     except RenewalsError as exc:
         fail_with(exc)
     if as_json:
-        print(json.dumps(rows, ensure_ascii=False))
+        emit_json_lines(rows)
         return
     if not rows:
         console.print("No proposals.")
@@ -337,6 +357,9 @@ def wins_add(
       renewals wins add acme --on 2026-05-14 --title "Migrated 10,000 records" \\\n
         --hours-saved 120 --by carl@example.com
     """
+    from renewals.db import session_scope
+    from renewals.proposal import service
+
     day = _date(on, "--on")
     app_state = state(ctx)
     try:
@@ -365,6 +388,9 @@ def wins_list(ctx: typer.Context, account: Account, as_json: Json = False) -> No
     Examples:\n
       renewals wins list acme
     """
+    from renewals.db import session_scope
+    from renewals.proposal import service
+
     app_state = state(ctx)
     try:
         with session_scope(app_state.engine()) as session:
@@ -372,7 +398,7 @@ def wins_list(ctx: typer.Context, account: Account, as_json: Json = False) -> No
     except RenewalsError as exc:
         fail_with(exc)
     if as_json:
-        print(json.dumps(rows, ensure_ascii=False))
+        emit_json_lines(rows)
         return
     if not rows:
         console.print(f"No wins recorded on {account} (FUND-5: record them as they happen).")
@@ -446,6 +472,9 @@ def roi_set(
     Examples:\n
       renewals roi set acme --hours-per-week 10 --rate 150 --source "customer survey 2026-10" --by carl@example.com
     """
+    from renewals.db import session_scope
+    from renewals.proposal import service
+
     app_state = state(ctx)
     try:
         with session_scope(app_state.engine()) as session:
@@ -489,6 +518,9 @@ def roi_show(ctx: typer.Context, account: Account, as_json: Json = False) -> Non
     Examples:\n
       renewals roi show acme
     """
+    from renewals.db import session_scope
+    from renewals.proposal import service
+
     app_state = state(ctx)
     try:
         with session_scope(app_state.engine()) as session:

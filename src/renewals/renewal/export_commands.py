@@ -10,13 +10,9 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from renewals.db import session_scope
 from renewals.errors import RenewalsError
 from renewals.kit.cli import err_console, fail, fail_with, parse_as_of, state
 from renewals.kit.time import utc_now
-from renewals.policy.service import PolicyError
-from renewals.renewal import export
-from renewals.renewal.calendar import build_calendar
 
 
 class ExportFormat(StrEnum):
@@ -80,6 +76,10 @@ def calendar(
       renewals calendar --owner carl@example.com > renewals.ics\n
       renewals calendar --days 90 --as-of 2026-11-24 -o team.ics
     """
+    from renewals.db import session_scope
+    from renewals.renewal import export
+    from renewals.renewal.calendar import build_calendar
+
     app_state = state(ctx)
     day = parse_as_of(as_of)
     try:
@@ -121,6 +121,10 @@ def export_renewals(
       renewals export renewals > renewals.json\n
       renewals export renewals --as-of 2026-11-24 --format csv -o renewals.csv
     """
+    from renewals.db import session_scope
+    from renewals.policy.service import PolicyError
+    from renewals.renewal import export
+
     app_state = state(ctx)
     day = parse_as_of(as_of)
     try:

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
-from renewals.db import session_scope
 from renewals.errors import RenewalsError
-from renewals.kit.cli import console, fail, fail_with, parse_as_of, state
-from renewals.policy.service import PolicyError
-from renewals.renewal.models import Renewal
-from renewals.save_plan import service
-from renewals.save_plan.models import SaveTriage
+from renewals.kit import completion
+from renewals.kit.cli import (
+    console,
+    emit_json,
+    emit_json_lines,
+    fail,
+    fail_with,
+    parse_as_of,
+    state,
+)
+
+if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
+    from renewals.save_plan.models import SaveTriage
 
 app = typer.Typer(
     help="The save desk (SAVE-*, CONC-*, ESC-*, LOST-*, POST-*, MET-*): triage of at-risk "
@@ -61,6 +66,12 @@ def list_(
 
     Example: renewals saves list --effort full
     """
+    from sqlalchemy import select
+
+    from renewals.db import session_scope
+    from renewals.renewal.models import Renewal
+    from renewals.save_plan.models import SaveTriage
+
     with session_scope(state(ctx).engine()) as session:
         query = (
             select(SaveTriage, Renewal.renewal_date, Renewal.owner_email, Renewal.current_arr)
@@ -78,7 +89,7 @@ def list_(
             for t, d, o, arr in rows[:limit]
         ]
     if as_json:
-        console.print_json(json.dumps(out, default=str))
+        emit_json_lines(out)
         return
     if not out:
         console.print(
@@ -122,7 +133,12 @@ def list_(
 @app.command()
 def triage(
     ctx: typer.Context,
-    renewal_id: Annotated[str, typer.Argument(help="The renewal (R-<contract id>).")],
+    renewal_id: Annotated[
+        str,
+        typer.Argument(
+            autocompletion=completion.renewal_ids, help="The renewal (R-<contract id>)."
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Explain a renewal's triage: probability band and the evidence behind it (SAVE-2),
@@ -131,13 +147,16 @@ def triage(
 
     Example: renewals saves triage R-C0000753
     """
+    from renewals.db import session_scope
+    from renewals.save_plan import service
+
     try:
         with session_scope(state(ctx).engine()) as session:
             record = _record(service.get(session, renewal_id))
     except RenewalsError as exc:
         fail_with(exc)
     if as_json:
-        console.print_json(json.dumps(record, default=str))
+        emit_json(record)
         return
     _print(record)
 
@@ -176,7 +195,12 @@ def _print(r: dict[str, Any]) -> None:
 @app.command()
 def evidence(
     ctx: typer.Context,
-    renewal_id: Annotated[str, typer.Argument(help="The renewal (R-<contract id>).")],
+    renewal_id: Annotated[
+        str,
+        typer.Argument(
+            autocompletion=completion.renewal_ids, help="The renewal (R-<contract id>)."
+        ),
+    ],
     by: Annotated[str, typer.Option(help="Who records it (a user's email; audited).")],
     relationship: Annotated[str | None, typer.Option(help="good | strained | damaged")] = None,
     alternative: Annotated[str | None, typer.Option(help="none | evaluating | chosen")] = None,
@@ -195,6 +219,10 @@ def evidence(
 
     Example: renewals saves evidence R-C0000753 --budget confirmed --root-cause service_experience --by carl@renewals.example
     """
+    from renewals.db import session_scope
+    from renewals.policy.service import PolicyError
+    from renewals.save_plan import service
+
     given = {
         k: v
         for k, v in {
@@ -227,7 +255,12 @@ def evidence(
 @app.command()
 def override(
     ctx: typer.Context,
-    renewal_id: Annotated[str, typer.Argument(help="The renewal (R-<contract id>).")],
+    renewal_id: Annotated[
+        str,
+        typer.Argument(
+            autocompletion=completion.renewal_ids, help="The renewal (R-<contract id>)."
+        ),
+    ],
     field: Annotated[
         str,
         typer.Argument(help="probability_band | value_tier | root_cause | time_window | effort"),
@@ -242,6 +275,10 @@ def override(
 
     Example: renewals saves override R-C0000753 value_tier high --reason "reference logo" --by mia@renewals.example
     """
+    from renewals.db import session_scope
+    from renewals.policy.service import PolicyError
+    from renewals.save_plan import service
+
     app_state = state(ctx)
     try:
         policy = app_state.policy()

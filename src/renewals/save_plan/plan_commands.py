@@ -11,27 +11,29 @@ The lead mounts these on the `saves` sub-app:
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from renewals.db import session_scope
 from renewals.errors import RenewalsError
-from renewals.kit.cli import console, fail, fail_with, parse_as_of, state
-from renewals.policy.service import PolicyError
-from renewals.save_plan import plan as rules
-from renewals.save_plan import plan_service
-from renewals.save_plan.models import SaveProblem
+from renewals.kit import completion
+from renewals.kit.cli import console, emit_json, fail, fail_with, parse_as_of, state
+
+if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
+    from renewals.save_plan import plan_service
+    from renewals.save_plan.models import SaveProblem
 
 problem_app = typer.Typer(
     help="Problems of a save plan (SAVE-8) and their promises (POST-2): add, update, verify.",
     no_args_is_help=True,
 )
 
-RenewalArg = Annotated[str, typer.Argument(help="The renewal's id, e.g. R-C000123.")]
+RenewalArg = Annotated[
+    str,
+    typer.Argument(autocompletion=completion.renewal_ids, help="The renewal's id, e.g. R-C000123."),
+]
 ProblemArg = Annotated[int, typer.Argument(help="The problem's id (see `renewals saves plan`).")]
 By = Annotated[str, typer.Option(help="Who does it (an active user's email; audited).")]
 AsOf = Annotated[str | None, typer.Option(help="The business day (YYYY-MM-DD); default today.")]
@@ -68,6 +70,10 @@ def plan(
       renewals saves plan R-C000123 --by carl@renewals.example\n
       renewals saves plan R-C000123 --json | jq '.problems[] | select(.fast_fix)'
     """
+    from renewals.db import session_scope
+    from renewals.policy.service import PolicyError
+    from renewals.save_plan import plan_service
+
     app_state = state(ctx)
     try:
         policy = app_state.policy()
@@ -105,7 +111,7 @@ def plan(
     except RenewalsError as exc:
         fail_with(exc)
     if as_json:
-        console.print_json(json.dumps(report, default=str))
+        emit_json(report)
         return
     if started:
         console.print(f"Started the save plan of {renewal_id}.")
@@ -140,6 +146,8 @@ def plan_report(view: plan_service.PlanView) -> dict[str, Any]:
 
 
 def _problem_record(row: SaveProblem, fast_fix: bool) -> dict[str, Any]:
+    from renewals.save_plan import plan as rules
+
     return {
         "problem_id": row.problem_id,
         "priority": row.priority,
@@ -235,6 +243,9 @@ def hours(
 
     Example: renewals saves hours R-C000123 1.5 --by carl@renewals.example --note "exec call"
     """
+    from renewals.db import session_scope
+    from renewals.save_plan import plan_service
+
     day = parse_as_of(on)
     try:
         with session_scope(state(ctx).engine()) as session:
@@ -257,6 +268,9 @@ def close(
 
     Example: renewals saves close R-C000123 --outcome saved --by mia@renewals.example
     """
+    from renewals.db import session_scope
+    from renewals.save_plan import plan_service
+
     day = parse_as_of(on)
     try:
         with session_scope(state(ctx).engine()) as session:
@@ -300,6 +314,10 @@ def problem_add(
     Example: renewals saves problem add R-C000123 --description "Invoices show the wrong VAT"
     --deal-breaker --quick --impact 4 --by carl@renewals.example
     """
+    from renewals.db import session_scope
+    from renewals.policy.service import PolicyError
+    from renewals.save_plan import plan_service
+
     app_state = state(ctx)
     try:
         policy = app_state.policy()
@@ -360,6 +378,9 @@ def problem_update(
     Example: renewals saves problem update 12 --status done --fix "patched exporter"
     --by carl@renewals.example
     """
+    from renewals.db import session_scope
+    from renewals.save_plan import plan_service
+
     day = parse_as_of(as_of)
     try:
         with session_scope(state(ctx).engine()) as session:
@@ -396,6 +417,9 @@ def problem_verify(
     Example: renewals saves problem verify 12 --note "Anna Roe: exports run again"
     --by carl@renewals.example
     """
+    from renewals.db import session_scope
+    from renewals.save_plan import plan_service
+
     day = parse_as_of(on)
     try:
         with session_scope(state(ctx).engine()) as session:

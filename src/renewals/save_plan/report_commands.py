@@ -11,22 +11,29 @@ taught (POST-3) and the win-back touches (LOST-4). Mounted in the `saves` sub-ap
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from renewals.db import session_scope
 from renewals.errors import RenewalsError
-from renewals.kit.cli import console, fail, fail_with, parse_as_of, state
-from renewals.policy.service import PolicyError
+from renewals.kit import completion
+from renewals.kit.cli import (
+    console,
+    emit_json,
+    emit_json_lines,
+    fail,
+    fail_with,
+    parse_as_of,
+    state,
+)
 from renewals.save_plan import aftercare as rules
-from renewals.save_plan import aftercare_service as service
 from renewals.save_plan.metrics import SaveFigures, SaveMetricsReport
-from renewals.save_plan.models import SaveExit
+
+if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
+    from renewals.save_plan.models import SaveExit
 
 
 class MetricsBy(StrEnum):
@@ -177,6 +184,10 @@ def report(
       renewals saves report --by owner --since 2026-01-01\n
       renewals saves report --as-of 2026-11-24 --json
     """
+    from renewals.db import session_scope
+    from renewals.policy.service import PolicyError
+    from renewals.save_plan import aftercare_service as service
+
     app_state = state(ctx)
     day = parse_as_of(as_of)
     start = _day(since, "--since")
@@ -192,7 +203,7 @@ def report(
     except RenewalsError as exc:
         fail_with(exc)
     if as_json:
-        console.print_json(json.dumps(result.as_dict()))
+        emit_json(result.as_dict())
         return
     if result.overall.at_risk == 0:
         console.print(result.message or "nothing to measure yet")
@@ -213,6 +224,8 @@ def report(
 
 
 def _print_exit(row: SaveExit) -> None:
+    from renewals.save_plan import aftercare as rules
+
     console.print(
         f"[bold]{row.renewal_id}[/] exit ({row.status}), since {row.detected_on}", soft_wrap=True
     )
@@ -245,7 +258,12 @@ def _print_exit(row: SaveExit) -> None:
 
 def exit_(
     ctx: typer.Context,
-    renewal_id: Annotated[str, typer.Argument(help="The renewal (see `renewals saves list`).")],
+    renewal_id: Annotated[
+        str,
+        typer.Argument(
+            autocompletion=completion.renewal_ids, help="The renewal (see `renewals saves list`)."
+        ),
+    ],
     done: Annotated[
         list[str] | None,
         typer.Option(
@@ -282,6 +300,9 @@ def exit_(
       renewals saves exit R-C-0042 --because final_decision --note "CFO: no budget in 2027" --by carl@renewals.example\n
       renewals saves exit R-C-0042 --done data_export --done knowledge_transfer --by carl@renewals.example
     """
+    from renewals.db import session_scope
+    from renewals.save_plan import aftercare_service as service
+
     changes = bool(done or undo or because)
     if changes and not by:
         fail("--by EMAIL is needed to change an exit", 2)
@@ -335,7 +356,9 @@ def _print_debrief(row: SaveExit) -> None:
 
 def debrief(
     ctx: typer.Context,
-    renewal_id: Annotated[str, typer.Argument(help="The renewal of the exit.")],
+    renewal_id: Annotated[
+        str, typer.Argument(autocompletion=completion.renewal_ids, help="The renewal of the exit.")
+    ],
     real_reason: Annotated[
         list[str] | None,
         typer.Option("--real-reason", help="A real reason for leaving (repeatable)."),
@@ -371,6 +394,9 @@ def debrief(
       renewals saves debrief R-C-0042 --real-reason "champion left in May" --really-lost-on 2026-05-15 --by carl@renewals.example\n
       renewals saves debrief R-C-0042 --could-have-been-saved yes --how "multi-thread before May" --change "SIG-6 alert to the manager" --shared-with product --complete --by carl@renewals.example
     """
+    from renewals.db import session_scope
+    from renewals.save_plan import aftercare_service as service
+
     changes: dict[str, Any] = {
         "real_reasons": real_reason or None,
         "really_lost_on": _day(really_lost_on, "--really-lost-on"),
@@ -404,7 +430,9 @@ def debrief(
 
 def lessons(
     ctx: typer.Context,
-    renewal_id: Annotated[str, typer.Argument(help="A saved renewal.")],
+    renewal_id: Annotated[
+        str, typer.Argument(autocompletion=completion.renewal_ids, help="A saved renewal.")
+    ],
     worked: Annotated[str | None, typer.Option(help="Which tactics worked.")] = None,
     differently: Annotated[str | None, typer.Option(help="What to do differently.")] = None,
     systemic_fix: Annotated[
@@ -420,6 +448,9 @@ def lessons(
       renewals saves lessons R-C-0042\n
       renewals saves lessons R-C-0042 --worked "fast fix of the export bug" --systemic-fix "export regression tests" --by carl@renewals.example
     """
+    from renewals.db import session_scope
+    from renewals.save_plan import aftercare_service as service
+
     changes = {
         "tactics_worked": worked,
         "do_differently": differently,
@@ -444,7 +475,7 @@ def lessons(
             }
     except RenewalsError as exc:
         fail_with(exc)
-    console.print_json(json.dumps(record))
+    emit_json(record)
 
 
 # --- LOST-4 ---------------------------------------------------------------------------------
@@ -474,6 +505,9 @@ def winback_list(
       renewals saves winback list --due-within 30\n
       renewals saves winback list --owner carl@renewals.example --json
     """
+    from renewals.db import session_scope
+    from renewals.save_plan import aftercare_service as service
+
     day = parse_as_of(as_of)
     with session_scope(state(ctx).engine()) as session:
         tasks = service.list_winbacks(
@@ -494,7 +528,7 @@ def winback_list(
             for t in tasks
         ]
     if as_json:
-        console.print_json(json.dumps(rows))
+        emit_json_lines(rows)
         return
     if not rows:
         console.print("No win-back touches. `renewals run` schedules them for churned renewals.")

@@ -10,11 +10,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from renewals.db import session_scope
 from renewals.errors import RenewalsError
 from renewals.kit.cli import console, fail, fail_with, state
 from renewals.kit.time import utc_now
-from renewals.user import auth, service
 from renewals.user.domain import Role
 
 app = typer.Typer(
@@ -80,6 +78,9 @@ def add(
 
     Example: renewals user add cara@example.com --name "Cara Diaz" --role csm --manager mo@example.com
     """
+    from renewals.db import session_scope
+    from renewals.user import service
+
     try:
         # Check the cheap things before asking for a password.
         service.normalize_email(email)
@@ -111,6 +112,9 @@ def add(
 @app.command("list")
 def list_(ctx: typer.Context) -> None:
     """Every user: role, manager, whether they can sign in, last sign-in, lock and tokens."""
+    from renewals.db import session_scope
+    from renewals.user import service
+
     now = utc_now()
     with session_scope(state(ctx).engine()) as session:
         rows = service.list_users(session, now=now)
@@ -151,6 +155,9 @@ def password(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Set or reset a password; also lifts a lockout and signs the user out everywhere."""
+    from renewals.db import session_scope
+    from renewals.user import service
+
     try:
         with session_scope(state(ctx).engine()) as session:
             service.get_user(session, email)  # fail before prompting for an unknown user
@@ -171,6 +178,9 @@ def deactivate(
     ctx: typer.Context, email: Annotated[str, typer.Argument(help="The user's email.")]
 ) -> None:
     """Stop a user signing in: ends their sessions; their API tokens stop working."""
+    from renewals.db import session_scope
+    from renewals.user import service
+
     try:
         with session_scope(state(ctx).engine()) as session:
             user = service.deactivate(session, email, actor=_actor())
@@ -187,6 +197,9 @@ def token(
     name: Annotated[str, typer.Option("--name", help="What the token is for, e.g. 'crm-sync'.")],
 ) -> None:
     """Create an API token (Authorization: Bearer TOKEN); it is printed once, never again."""
+    from renewals.db import session_scope
+    from renewals.user import service
+
     try:
         with session_scope(state(ctx).engine()) as session:
             raw, created = service.create_token(session, email, name, now=utc_now())
@@ -208,6 +221,9 @@ def tokens(
     email: Annotated[str | None, typer.Argument(help="Only this user's tokens.")] = None,
 ) -> None:
     """API tokens (never their values): id, owner, name, created, last used, revoked."""
+    from renewals.db import session_scope
+    from renewals.user import service
+
     try:
         with session_scope(state(ctx).engine()) as session:
             found = service.list_tokens(session, email)
@@ -241,6 +257,9 @@ def revoke(
     token_id: Annotated[int, typer.Argument(help="The token's id, from `renewals user tokens`.")],
 ) -> None:
     """Revoke an API token at once; scripts using it get 401 from then on."""
+    from renewals.db import session_scope
+    from renewals.user import auth
+
     try:
         with session_scope(state(ctx).engine()) as session:
             revoked = auth.revoke_token(session, token_id, actor=_actor(), now=utc_now())

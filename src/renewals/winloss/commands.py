@@ -3,21 +3,19 @@ LEARN-1) and where they stall (LEARN-2). Mounted as `renewals winloss`."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from renewals.db import session_scope
 from renewals.errors import RenewalsError
-from renewals.kit.cli import console, fail, fail_with, parse_as_of, state
-from renewals.policy.service import PolicyError
-from renewals.winloss import service
+from renewals.kit.cli import console, emit_json, fail, fail_with, parse_as_of, state
 from renewals.winloss.domain import ReasonCategory, StageStall
-from renewals.winloss.models import WinLossRecord
-from renewals.winloss.service import WinLossReport
+
+if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
+    from renewals.winloss.models import WinLossRecord
+    from renewals.winloss.service import WinLossReport
 
 app = typer.Typer(
     help="Win/loss (LEARN-1, FUND-3): why renewals were won and lost, in the customer's "
@@ -171,6 +169,10 @@ def report(
       renewals winloss report\n
       renewals winloss report --since 2026-01-01 --json
     """
+    from renewals.db import session_scope
+    from renewals.policy.service import PolicyError
+    from renewals.winloss import service
+
     app_state = state(ctx)
     day = parse_as_of(as_of)
     start = _day(since, "--since")
@@ -185,9 +187,7 @@ def report(
     except RenewalsError as exc:
         fail_with(exc)
     if as_json:
-        console.print_json(
-            json.dumps({**result.as_dict(), "stalls": [s.as_dict() for s in stalls]})
-        )
+        emit_json({**result.as_dict(), "stalls": [s.as_dict() for s in stalls]})
         return
     if result.closed == 0:
         console.print(
@@ -200,6 +200,8 @@ def report(
 
 
 def _print_record(record: WinLossRecord) -> None:
+    from renewals.winloss import service
+
     verdict = "won" if record.won else "lost"
     console.print(
         f"[bold]{record.contract_id}[/] ({record.account_id}) {record.outcome} ({verdict}), "
@@ -253,6 +255,9 @@ def show(
 ) -> None:
     """One closed renewal's record: the words, the reason (and why), when it was really
     lost, the signals we had before."""
+    from renewals.db import session_scope
+    from renewals.winloss import service
+
     try:
         with session_scope(state(ctx).engine()) as session:
             _print_record(service.get(session, contract_id))
@@ -280,6 +285,9 @@ def confirm(
     Example:\n
       renewals winloss confirm C0001464-2 --reason-category product_fit --by carl@renewals.example --note "reporting module"
     """
+    from renewals.db import session_scope
+    from renewals.winloss import service
+
     day = parse_as_of(None)
     try:
         with session_scope(state(ctx).engine()) as session:
