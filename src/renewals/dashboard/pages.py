@@ -4,7 +4,7 @@ downloads one table whole."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,6 +16,7 @@ from starlette.responses import Response
 from renewals.dashboard import service, tables
 from renewals.errors import RenewalsError
 from renewals.kit.time import today
+from renewals.user.access import scope_for
 from renewals.web import cache, deps
 from renewals.web.deps import Db, PageViewer
 
@@ -39,17 +40,21 @@ def _dashboard(
     name: str,
     day: date,
     compute: Callable[[], Any],
+    *,
+    shared_by: Hashable,
 ) -> Response:
-    """A dashboard's figures and table pages, computed once per (user, day, table parameters)
-    and kept until the data changes (web/cache.py): the aggregates cost seconds on a large
-    book, and they change only with the daily run or a person's action."""
+    """A dashboard's figures and table pages, computed once per (day, table parameters, and
+    `shared_by`: what the figures depend on besides the day — the user, their scope, or
+    nothing but the book) and kept until the data changes (web/cache.py): the aggregates
+    cost seconds on a large book, and they change only with the daily run or a person's
+    action. Callers check the role first: access before state."""
     size = deps.web(request).policy.dashboard.rows_per_table
 
     def build() -> tuple[Any, dict[str, Any]]:
         data = compute()
         return data, tables.pages(session, data.specs, request.query_params, size=size)
 
-    key = (name, viewer.user.email, day, tuple(sorted(request.query_params.items())))
+    key = (name, shared_by, day, tuple(sorted(request.query_params.items())))
     data, pages = cache.of(request).get(session, key, build)
     return deps.render(request, f"dashboard/{name}.html", viewer, data=data, pages=pages)
 
@@ -74,6 +79,7 @@ def home_page(
         "home",
         day,
         lambda: service.home(session, viewer.user, context.policy, as_of=day),
+        shared_by=viewer.user.email,  # the home page lists the user's own approvals
     )
 
 
@@ -98,6 +104,7 @@ def manager_page(
         "manager",
         day,
         lambda: service.manager(session, viewer.user, context.policy, as_of=day),
+        shared_by=scope_for(session, viewer.user, context.policy.web),  # same team, same page
     )
 
 
@@ -123,6 +130,7 @@ def executive_page(
         "executive",
         day,
         lambda: service.executive(session, viewer.user, context.policy, as_of=day, trend_by=trend),
+        shared_by="book",  # the whole book, the same for every executive role
     )
 
 
