@@ -15,6 +15,10 @@ from pathlib import Path
 
 import pytest
 from icalendar import Calendar
+from typer.core import TyperGroup
+
+from renewals import migrate
+from renewals.cli import COMMANDS, RenewalsGroup
 
 AS_OF = "2026-11-24"
 
@@ -85,6 +89,8 @@ def test_lists_are_json_lines_and_shows_one_document(book: Path) -> None:
         (("escalation", "list", "--json"), "renewal_id"),
         (("saves", "list", "--json"), "renewal_id"),
         (("outbox", "list", "--json"), "id"),
+        (("user", "list", "--json"), "email"),
+        (("policy", "show", "--rule", "CONC", "--json"), "rule"),
     ):
         out = book / "list.jsonl"
         _renewals(book, *args, out=out)
@@ -93,6 +99,8 @@ def test_lists_are_json_lines_and_shows_one_document(book: Path) -> None:
     for args, key, value in (
         (("health", account, "--json"), "account_id", account),
         (("renewal", renewal, "--as-of", AS_OF, "--json"), "renewal_id", renewal),
+        (("status", "--as-of", AS_OF, "--json"), "as_of", AS_OF),
+        (("db", "current", "--json"), "current", migrate.head()),
     ):
         out = book / "show.json"
         _renewals(book, *args, out=out)
@@ -135,3 +143,27 @@ def test_help_and_tables_are_full_width_in_a_log(book: Path) -> None:
     assert any(
         "Export data for other tools (the export contract: docs/export.md)." in x for x in lines
     )
+
+
+# Commands that print a list or show a record; each must offer --json (issue 24).
+LIST_OR_SHOW = {"list", "show", "status", "tokens", "current", "report", "health", "renewal"}
+
+
+def _leaves(command: object, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], object]]:
+    if isinstance(command, TyperGroup):
+        found = []
+        for name in command.list_commands(None):  # type: ignore[arg-type]
+            found += _leaves(command.get_command(None, name), (*path, name))  # type: ignore[arg-type]
+        return found
+    return [(path, command)]
+
+
+def test_every_list_and_show_command_has_json() -> None:
+    root = RenewalsGroup(name="renewals")
+    missing = []
+    for entry in COMMANDS:
+        for path, command in _leaves(root.get_command(None, entry.name), (entry.name,)):
+            options = {o for p in command.params for o in getattr(p, "opts", [])}  # type: ignore[attr-defined]
+            if path[-1] in LIST_OR_SHOW and "--json" not in options:
+                missing.append(" ".join(path))
+    assert missing == []

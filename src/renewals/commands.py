@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from renewals.kit.cli import console, fail, parse_as_of, progress_bar, state
+from renewals.kit.cli import console, emit_json, fail, parse_as_of, progress_bar, state
 
 if TYPE_CHECKING:  # each command imports its slice when it runs (issue 24)
     from sqlalchemy import Engine
@@ -40,13 +42,27 @@ def db_upgrade(ctx: typer.Context) -> None:
 
 
 @db_app.command("current")
-def db_current(ctx: typer.Context) -> None:
+def db_current(
+    ctx: typer.Context,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print {database, current, newest} as JSON.")
+    ] = False,
+) -> None:
     """Print the schema version of the database and the newest one this release has."""
     from renewals import migrate
     from renewals.db import make_engine
 
     settings = state(ctx).settings
     engine = make_engine(settings.database_url)
+    if as_json:
+        emit_json(
+            {
+                "database": _safe_url(settings),
+                "current": migrate.current(engine),
+                "newest": migrate.head(),
+            }
+        )
+        return
     console.print(
         f"{_safe_url(settings)}: at {migrate.current(engine) or 'empty'}, newest is {migrate.head()}"
     )
@@ -110,17 +126,45 @@ def status(
     as_of: Annotated[
         str | None, typer.Option(help="Figures as of this date; default today.")
     ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as one JSON object.")
+    ] = False,
 ) -> None:
     """Summarise the book: accounts, ARR, renewals coming up, history, usage, last runs."""
     app_state = state(ctx)
-    print_summary(app_state.engine(), app_state.settings, parse_as_of(as_of), app_state.policy())
+    summary = book_summary(
+        app_state.engine(), app_state.settings, parse_as_of(as_of), app_state.policy()
+    )
+    if as_json:
+        emit_json(_summary_json(summary))
+        return
+    _print_book(summary)
+
+
+@dataclass(frozen=True)
+class BookSummary:
+    """What `renewals status` shows, gathered once for the table and for --json."""
+
+    as_of: date
+    figures: Any  # contract.domain.BookFigures
+    closed: dict[Any, int]
+    last_import: tuple[datetime, str] | None
+    last_run: datetime | None
+    health: health_service.Mix | None
+    pipeline: renewal_service.Pipeline | None
+    usage: dict[str, int]
+    data_dir: Path
 
 
 def print_summary(engine: Engine, settings: Settings, as_of: date, policy: Policy) -> None:
     """Print the book summary that `renewals status` and `renewals demo` end with."""
+    _print_book(book_summary(engine, settings, as_of, policy))
+
+
+def book_summary(engine: Engine, settings: Settings, as_of: date, policy: Policy) -> BookSummary:
+    """Gather the book's figures, health mix, pipeline, history, usage and last runs."""
     from sqlalchemy import func, select
 
-    from renewals.account.domain import Segment
     from renewals.contract import repository as contract_repository
     from renewals.contract import service as contract_service
     from renewals.db import session_scope
@@ -141,8 +185,74 @@ def print_summary(engine: Engine, settings: Settings, as_of: date, policy: Polic
         pipeline = renewal_service.pipeline(
             session, as_of=as_of, window_days=policy.run.renewal_window_days
         )
+        imported = (last_import.finished_at, last_import.source) if last_import else None
     usage = usage_service.summary(settings.data_dir, settings.duckdb_memory_limit)
+    return BookSummary(
+        as_of, figures, closed, imported, last_run, health, pipeline, usage, settings.data_dir
+    )
 
+
+def _summary_json(s: BookSummary) -> dict[str, Any]:
+    """The --json form: the same figures, keys as in the table (docs/cli.md)."""
+    f = s.figures
+    return {
+        "as_of": s.as_of.isoformat(),
+        "accounts": f.accounts,
+        "active_accounts": f.active_accounts,
+        "arr": str(f.arr),
+        "window_days": f.window_days,
+        "renewals_in_window": f.renewals_in_window,
+        "arr_in_window": str(f.arr_in_window),
+        "by_segment": {
+            str(segment): {
+                "accounts": v.accounts,
+                "arr": str(v.arr),
+                "renewals_in_window": v.renewals_in_window,
+                "arr_in_window": str(v.arr_in_window),
+            }
+            for segment, v in f.by_segment.items()
+        },
+        "health": None
+        if s.health is None
+        else {
+            "as_of": s.health.as_of.isoformat(),
+            "categories": {
+                k: {"accounts": n, "arr": a} for k, (n, a) in s.health.categories.items()
+            },
+            "risks": {k: {"accounts": n, "arr": a} for k, (n, a) in s.health.risks.items()},
+        },
+        "pipeline": None
+        if s.pipeline is None
+        else {
+            "window_days": s.pipeline.window_days,
+            "by_stage": {k: {"renewals": n, "arr": a} for k, (n, a) in s.pipeline.by_stage.items()},
+            "by_opportunity": {
+                k: {"renewals": n, "arr": a} for k, (n, a) in s.pipeline.by_opportunity.items()
+            },
+            "tasks_open": s.pipeline.tasks_open,
+            "tasks_overdue": s.pipeline.tasks_overdue,
+            "outbox": s.pipeline.outbox,
+        },
+        "closed": {str(k): v for k, v in s.closed.items()},
+        "usage": s.usage,
+        "last_import": None
+        if s.last_import is None
+        else {"finished_at": s.last_import[0].isoformat(), "source": s.last_import[1]},
+        "last_run": s.last_run.isoformat() if s.last_run else None,
+    }
+
+
+def _print_book(s: BookSummary) -> None:
+    from renewals.account.domain import Segment
+
+    figures, closed, health, pipeline, usage, as_of = (
+        s.figures,
+        s.closed,
+        s.health,
+        s.pipeline,
+        s.usage,
+        s.as_of,
+    )
     console.print(
         f"[bold]Book of business[/] as of {as_of}: {figures.accounts:,} accounts, "
         f"{figures.active_accounts:,} under contract, ARR {_money(figures.arr)}"
@@ -181,14 +291,12 @@ def print_summary(engine: Engine, settings: Settings, as_of: date, policy: Polic
         console.print(f"Closed renewals on record: {total:,}: {parts}")
     console.print(
         f"Usage events stored: {usage['events']:,} from {usage['users']:,} users "
-        f"in {usage['accounts']:,} accounts ({settings.data_dir})"
+        f"in {usage['accounts']:,} accounts ({s.data_dir})"
     )
-    if last_import:
-        console.print(
-            f"Last import: {last_import.finished_at:%Y-%m-%d %H:%M} UTC from {last_import.source}"
-        )
-    if last_run:
-        console.print(f"Last daily run: {last_run:%Y-%m-%d %H:%M} UTC")
+    if s.last_import:
+        console.print(f"Last import: {s.last_import[0]:%Y-%m-%d %H:%M} UTC from {s.last_import[1]}")
+    if s.last_run:
+        console.print(f"Last daily run: {s.last_run:%Y-%m-%d %H:%M} UTC")
 
 
 def _print_health(health: health_service.Mix) -> None:

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from renewals.kit.cli import console, emit_text, fail, state
+from renewals.kit.cli import console, emit_json_lines, emit_text, fail, state
 from renewals.renewal import routing
 
 app = typer.Typer(
@@ -43,6 +43,12 @@ def show(
             help="Print the effective policy as TOML (a starting point for your own file).",
         ),
     ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print JSON Lines: one {key, value, rule, source, meaning} per value."
+        ),
+    ] = False,
 ) -> None:
     """Print the effective policy (packaged defaults merged with your file) with rule IDs.
 
@@ -62,6 +68,25 @@ def show(
     if as_toml:
         # Raw, never through Rich: Rich would wrap long strings and break the TOML (issue 25).
         emit_text(tomli_w.dumps(_plain(policy.model_dump(mode="python"))))
+        return
+    if as_json:
+        chosen = [
+            e
+            for e in service.entries(policy)
+            if not rule or e.rule.upper().startswith(rule.upper())
+        ]
+        if rule and not chosen:
+            fail(f"no policy value implements rule {rule!r}")
+        emit_json_lines(
+            {
+                "key": e.key,
+                "value": _plain(e.value),
+                "rule": e.rule,
+                "source": e.source,
+                "meaning": e.description,
+            }
+            for e in chosen
+        )
         return
     source = app_state.settings.policy_file or "packaged defaults"
     table = Table(

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from renewals.errors import RenewalsError
-from renewals.kit.cli import console, fail, fail_with, state
+from renewals.kit.cli import console, emit_json_lines, fail, fail_with, state
 from renewals.kit.time import utc_now
 from renewals.user.domain import Role
 
@@ -109,8 +109,11 @@ def add(
     )
 
 
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON Lines, one object per row.")]
+
+
 @app.command("list")
-def list_(ctx: typer.Context) -> None:
+def list_(ctx: typer.Context, as_json: AsJson = False) -> None:
     """Every user: role, manager, whether they can sign in, last sign-in, lock and tokens."""
     from renewals.db import session_scope
     from renewals.user import service
@@ -118,6 +121,22 @@ def list_(ctx: typer.Context) -> None:
     now = utc_now()
     with session_scope(state(ctx).engine()) as session:
         rows = service.list_users(session, now=now)
+    if as_json:
+        emit_json_lines(
+            {
+                "email": r.email,
+                "name": r.name,
+                "role": r.role,
+                "manager_email": r.manager_email,
+                "active": r.active,
+                "has_password": r.has_password,
+                "locked_until": r.locked_until.isoformat() if r.locked(now) else None,
+                "last_login": r.last_login.isoformat() if r.last_login else None,
+                "tokens": r.tokens,
+            }
+            for r in rows
+        )
+        return
     if not rows:
         console.print(
             "No users yet: `renewals user add EMAIL --name ... --role ...` or import users.csv."
@@ -219,6 +238,7 @@ def token(
 def tokens(
     ctx: typer.Context,
     email: Annotated[str | None, typer.Argument(help="Only this user's tokens.")] = None,
+    as_json: AsJson = False,
 ) -> None:
     """API tokens (never their values): id, owner, name, created, last used, revoked."""
     from renewals.db import session_scope
@@ -227,6 +247,17 @@ def tokens(
     try:
         with session_scope(state(ctx).engine()) as session:
             found = service.list_tokens(session, email)
+            records = [
+                {
+                    "id": t.id,
+                    "user_email": t.user_email,
+                    "name": t.name,
+                    "created_at": t.created_at.isoformat(),
+                    "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                    "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+                }
+                for t in found
+            ]
             rows = [
                 (
                     str(t.id),
@@ -240,6 +271,9 @@ def tokens(
             ]
     except RenewalsError as exc:
         fail_with(exc)
+    if as_json:
+        emit_json_lines(records)
+        return
     if not rows:
         console.print("No API tokens: `renewals user token EMAIL --name NAME` creates one.")
         return

@@ -4,7 +4,7 @@ LEARN-1) and where they stall (LEARN-2). Mounted as `renewals winloss`."""
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -252,6 +252,7 @@ def _print_record(record: WinLossRecord) -> None:
 def show(
     ctx: typer.Context,
     contract_id: Annotated[str, typer.Argument(help="A closed contract's id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
 ) -> None:
     """One closed renewal's record: the words, the reason (and why), when it was really
     lost, the signals we had before."""
@@ -260,9 +261,42 @@ def show(
 
     try:
         with session_scope(state(ctx).engine()) as session:
-            _print_record(service.get(session, contract_id))
+            record = service.get(session, contract_id)
+            if as_json:
+                emit_json(_record_json(record))
+            else:
+                _print_record(record)
     except RenewalsError as exc:
         fail_with(exc)
+
+
+def _record_json(record: WinLossRecord) -> dict[str, Any]:
+    from renewals.winloss import service
+
+    suggested = service.explain(record)
+    return {
+        "contract_id": record.contract_id,
+        "account_id": record.account_id,
+        "renewal_id": record.renewal_id,
+        "outcome": record.outcome,
+        "won": record.won,
+        "renewal_date": record.renewal_date.isoformat(),
+        "closed_on": record.closed_on.isoformat() if record.closed_on else None,
+        "segment": record.segment,
+        "owner_email": record.owner_email,
+        "arr": str(record.arr),
+        "outcome_arr": None if record.outcome_arr is None else str(record.outcome_arr),
+        "reason_category": record.reason_category,
+        "reason_confirmed": record.reason_confirmed,
+        "suggested_category": suggested.category,
+        "suggested_reasons": list(suggested.reasons),
+        "customer_words": record.customer_words,
+        "competitor": record.competitor,
+        "told_on": record.told_on.isoformat() if record.told_on else None,
+        "really_lost_on": record.really_lost_on.isoformat() if record.really_lost_on else None,
+        "missed_signals": record.missed_signals or [],
+        "confirmations": (record.notes or {}).get("confirmations", []),
+    }
 
 
 @app.command()
