@@ -43,6 +43,7 @@ from renewals.db import make_engine, session_scope
 from renewals.kit.time import utc_now
 from renewals.policy import service as policy_service
 from renewals.user import auth
+from renewals.user.access import scope_for
 from renewals.user.models import User
 
 HERE = Path(__file__).resolve().parent
@@ -96,17 +97,18 @@ def _sessions(db_url: str, count: int) -> list[dict[str, object]]:
                 auth.set_password(session, user, PASSWORD, actor="load benchmark")
                 passwords_set.add(email)
             signed_in = auth.login(session, email, PASSWORD, now=utc_now(), policy=policy.web)
-            if role == "csm":
+            scope = scope_for(session, user, policy.web)
+            if scope.everything:
+                mine = sample
+            else:  # a CSM's own accounts, a manager's team's: the pages they may open
                 mine = list(
                     session.scalars(
                         select(Account.account_id)
-                        .where(Account.owner_email == email)
+                        .where(Account.owner_email.in_(scope.owners))
                         .order_by(Account.account_id)
                         .limit(100)
                     )
                 )
-            else:
-                mine = sample
             out.append(
                 {"role": role, "email": email, "cookie": signed_in.raw_session_id, "accounts": mine}
             )
@@ -197,7 +199,9 @@ def main() -> None:
     parser.add_argument("--levels", default="1,5,10,20,50,100")
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--think", default="1,5", help="seconds between two clicks: MIN,MAX")
-    parser.add_argument("--overload", type=int, default=200, help="users with no think time; 0: skip")
+    parser.add_argument(
+        "--overload", type=int, default=200, help="users with no think time; 0: skip"
+    )
     parser.add_argument("--name", default=None, help="results file suffix (default: dialect)")
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]

@@ -18,10 +18,11 @@ import json
 import os
 import random
 import threading
+from pathlib import Path
 
 from locust import HttpUser, between, task
 
-SESSIONS = json.loads(open(os.environ["LOAD_SESSIONS"], encoding="utf-8").read())
+SESSIONS = json.loads(Path(os.environ["LOAD_SESSIONS"]).read_text(encoding="utf-8"))
 _next = itertools.count()
 _lock = threading.Lock()
 THINK = (float(os.environ.get("LOAD_THINK_MIN", "1")), float(os.environ.get("LOAD_THINK_MAX", "5")))

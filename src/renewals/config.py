@@ -50,8 +50,8 @@ class Settings(BaseSettings):
     # the server answers 503 with Retry-After instead of stalling.
     web_workers: int = Field(1, ge=1, le=64)
     web_concurrency: int = Field(8, ge=1, le=256)
-    web_backlog: int = Field(200, ge=0, le=100_000)
-    web_queue_seconds: float = Field(10.0, gt=0, le=300)
+    web_backlog: int = Field(64, ge=0, le=100_000)
+    web_queue_seconds: float = Field(5.0, gt=0, le=300)
     # Seconds a stopping server gives requests under way before it closes them.
     web_shutdown_seconds: float = Field(10.0, ge=0, le=300)
     # Seconds a query waits for a pool connection (PostgreSQL) or for SQLite's write lock
