@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -36,9 +37,10 @@ from renewals.kit.batches import Batch, account_batches, each
 from renewals.playbook import service as playbook_service
 from renewals.policy.domain import Policy
 from renewals.signal import service as signal_service
-from renewals.usage import features as usage_features
-from renewals.usage.backend import Analytics
 from renewals.usage.domain import UsageFeatures
+
+if TYPE_CHECKING:  # Ibis and DuckDB load only where features are computed (issue 24)
+    from renewals.usage.backend import Analytics
 
 Progress = Callable[[str, int, int], None]
 
@@ -105,6 +107,8 @@ def gather(
     contracts = repository.active_contracts(session, as_of=as_of, accounts=accounts)
     ids = list(contracts)
     if usage is None:
+        from renewals.usage import features as usage_features
+
         usage = usage_features.compute(
             data_dir,
             as_of=as_of,
@@ -253,6 +257,8 @@ def snapshot_health(
     on the configured analytics engine); HEALTH-2's bottom quartile is of the whole book,
     so a first pass keeps only each account's score, and the second scores, decides and
     stores batch by batch."""
+    from renewals.usage import features as usage_features
+
     usage = usage_features.compute(
         data_dir,
         as_of=as_of,
