@@ -64,7 +64,8 @@ def head_from_files() -> str | None:
     for path in versions.iterdir():
         if not path.name.endswith(".py") or path.name.startswith("__"):
             continue
-        assigned = dict(m.groups() for m in _ASSIGNED.finditer(path.read_text(encoding="utf-8")))
+        text = path.read_text(encoding="utf-8")
+        assigned: dict[str, str] = {m[1]: m[2] for m in _ASSIGNED.finditer(text)}
         if "revision" not in assigned:
             return None
         revisions.update(_REVISION_ID.findall(assigned["revision"]))

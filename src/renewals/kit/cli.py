@@ -232,6 +232,7 @@ class LazyCommand:
 
         module, _, attribute = self.target.partition(":")
         obj = getattr(importlib.import_module(module), attribute)
+        command: Any
         if isinstance(obj, typer.Typer):
             command = get_group(obj)
         else:

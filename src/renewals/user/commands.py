@@ -130,7 +130,9 @@ def list_(ctx: typer.Context, as_json: AsJson = False) -> None:
                 "manager_email": r.manager_email,
                 "active": r.active,
                 "has_password": r.has_password,
-                "locked_until": r.locked_until.isoformat() if r.locked(now) else None,
+                "locked_until": (
+                    r.locked_until.isoformat() if r.locked_until and r.locked(now) else None
+                ),
                 "last_login": r.last_login.isoformat() if r.last_login else None,
                 "tokens": r.tokens,
             }
