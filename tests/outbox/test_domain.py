@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
-from renewals.account.domain import Segment
 from renewals.outbox.domain import (
     Audience,
     MessageStatus,
@@ -53,27 +50,31 @@ class TestInitialStatus:
 
 
 class TestDefaultMode:
-    def test_it_allows_automated_messages_for_the_policy_segments(self) -> None:
-        assert CAMPAIGN.auto_send_segments == [Segment.smb]
-        mode, reason = default_mode("smb", CAMPAIGN)
-        assert mode == PermissionMode.auto
-        assert reason.startswith("TIME-5") and "auto_send_segments" in reason
-
-    @pytest.mark.parametrize("segment", ["mid_market", "enterprise", None])
-    def test_it_asks_for_approval_elsewhere(self, segment: str | None) -> None:
-        mode, reason = default_mode(segment, CAMPAIGN)
+    def test_no_account_is_allowed_by_a_segment_default(self) -> None:
+        # TIME-5 (issue 16): only a person allows automated messages for an account.
+        mode, reason = default_mode(CAMPAIGN)
         assert mode == PermissionMode.approve_each
-        assert "TIME-5" in reason and "approval" in reason
+        assert "TIME-5" in reason and "no person has allowed" in reason
 
     def test_it_allows_everything_when_permission_is_not_required(self) -> None:
         campaign = CAMPAIGN.model_copy(update={"require_owner_permission": False})
-        mode, reason = default_mode("enterprise", campaign)
+        mode, reason = default_mode(campaign)
         assert mode == PermissionMode.auto and "require_owner_permission" in reason
 
-    def test_it_follows_a_changed_segment_list(self) -> None:
-        campaign = CAMPAIGN.model_copy(update={"auto_send_segments": [Segment.mid_market]})
-        assert default_mode("mid_market", campaign)[0] == PermissionMode.auto
-        assert default_mode("smb", campaign)[0] == PermissionMode.approve_each
+
+class TestFreshApproval:
+    def test_an_at_risk_message_waits_for_a_person_despite_the_allowance(self) -> None:
+        status, reason = initial_status(
+            Audience.customer, PermissionMode.auto, True, fresh_approval="SEG-2: health is red"
+        )
+        assert status == MessageStatus.pending_approval
+        assert "SEG-2: health is red" in reason and "allowance does not cover" in reason
+
+    def test_internal_messages_need_no_fresh_approval(self) -> None:
+        status, _ = initial_status(
+            Audience.internal, PermissionMode.approve_each, True, fresh_approval="red"
+        )
+        assert status == MessageStatus.approved
 
 
 class TestRetries:

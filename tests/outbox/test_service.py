@@ -1,8 +1,9 @@
 """The outbox against a real database, a real SMTP server (aiosmtpd) and a real HTTP server.
 
 Personas: carl (CSM, owns both accounts), mia (his manager), vera (VP), sam (another
-CSM), olaf (a director who has left). initech is SMB (automated messages allowed by
-default); globex is mid-market (each customer message waits for a person).
+CSM), olaf (a director who has left). initech is SMB and carl allowed its automated
+messages (TIME-5: a person's per-account allowance); globex is mid-market with no
+allowance (each customer message waits for a person).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from decimal import Decimal
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,7 +41,7 @@ from renewals.outbox.delivery import (
     message_id_for,
 )
 from renewals.outbox.domain import MessageStatus, PermissionMode
-from renewals.outbox.models import OutboxMessage
+from renewals.outbox.models import MessagePermission, OutboxMessage
 from renewals.policy import service as policy_service
 from renewals.policy.domain import Policy
 from renewals.renewal.models import Renewal
@@ -130,6 +132,16 @@ def db(engine: Engine) -> Engine:
         add_user(session, OLAF, "director", None, active=False)
         add_account(session, "initech", "smb", "8000")
         add_account(session, "globex", "mid_market", "42000")
+        # TIME-5: carl allowed initech's automated messages earlier (a person, per account)
+        session.add(
+            MessagePermission(
+                account_id="initech",
+                mode="auto",
+                set_by=CARL,
+                set_at=NOW - timedelta(days=30),
+                reason="agreed with Anna",
+            )
+        )
     return engine
 
 
@@ -248,7 +260,7 @@ def test_it_delivers_an_smb_customer_message_exactly_once(db: Engine, smtp: Any)
         for lang, body in BODIES.items()
     }
     assert {load(db, i).status for i in ids.values()} == {MessageStatus.approved}
-    assert load(db, ids["de"]).approved_by == service.POLICY_APPROVER
+    assert load(db, ids["de"]).approved_by == CARL  # his allowance for the account
 
     report = send(db, email_transport(port))
     assert (report.sent, report.failed, report.dead, report.uncertain) == (3, 0, 0, 0)
@@ -304,7 +316,7 @@ def test_a_mid_market_message_waits_for_a_permitted_person(db: Engine, smtp: Any
     handler, port = smtp
     msg = write(db, "globex-2027:heads_up", account="globex", language="de", body=BODIES["de"])
     assert msg.status == MessageStatus.pending_approval
-    assert "approve_each" in msg.status_reason and "auto_send_segments" in msg.status_reason
+    assert "approve_each" in msg.status_reason and "no person has allowed" in msg.status_reason
     assert msg.approved_by is None
 
     report = send(db, email_transport(port))
@@ -681,7 +693,7 @@ def test_an_owner_who_says_never_stops_every_customer_message(db: Engine) -> Non
         change = service.set_permission(
             session, "initech", PermissionMode.never, by=CARL, reason="Contract dispute"
         )
-    assert change.cancelled == [queued.message_id] and change.previous is None
+    assert change.cancelled == [queued.message_id] and change.previous == PermissionMode.auto
     assert load(db, queued.message_id).status == MessageStatus.cancelled
     assert load(db, internal.message_id).status == MessageStatus.approved
 
@@ -782,3 +794,34 @@ def test_the_cli_sets_a_permission_and_reports_bad_input(db: Engine) -> None:
     assert cli(db, "list", "--status", "bogus").exit_code == 2
     assert cli(db, "show", "999").exit_code == 1
     assert cli(db, "retry", "999", "--by", CARL).exit_code == 1
+
+
+def test_a_person_allows_a_list_of_accounts_at_once_and_it_is_shown(
+    db: Engine, tmp_path: Path
+) -> None:
+    # TIME-5 (issue 16): bulk allowance from a list; each account checked and audited.
+    listing = tmp_path / "allow.txt"
+    listing.write_text("account_id\nglobex  # reviewed with Gerda\n\ninitech\n", encoding="utf-8")
+    waiting = write(db, "globex:bulk", account="globex")
+    assert waiting.status == MessageStatus.pending_approval
+    result = cli(
+        db, "allow", "--from", str(listing), "--mode", "auto", "--by", MIA, "--reason", "QBR list"
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 accounts set to auto" in result.output
+    allowed = write(db, "globex:bulk2", account="globex")
+    assert allowed.status == MessageStatus.approved and allowed.approved_by == MIA
+    with session_scope(db) as session:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "outbox.permission")
+        ).all()
+        assert sorted(e.entity_id for e in events) == ["globex", "initech"]
+    shown = cli(db, "allowances")
+    assert shown.exit_code == 0 and "QBR list" in shown.output and MIA in shown.output
+    revoked = cli(db, "allow", "globex", "--mode", "approve_each", "--by", CARL, "--reason", "x")
+    assert revoked.exit_code == 0 and "Holding 1" in revoked.output
+    assert cli(db, "allow", "--by", CARL, "--reason", "x").exit_code == 2  # neither id nor list
+    with session_scope(db) as session:
+        missing = tmp_path / "missing.txt"
+        missing.write_text("nope\n", encoding="utf-8")
+    assert cli(db, "allow", "--from", str(missing), "--by", MIA, "--reason", "x").exit_code == 1

@@ -11,11 +11,13 @@ from factories import write_book
 from run_state import lifecycle
 from sqlalchemy import Engine, func, select, update
 
+from renewals.account.models import Account
 from renewals.config import Settings
 from renewals.contract.models import Contract
 from renewals.db import session_scope
 from renewals.demo.generator import generate_book
 from renewals.ingest.service import run_import
+from renewals.outbox import service as outbox_service
 from renewals.outbox.models import OutboxMessage
 from renewals.playbook import service as playbook_service
 from renewals.playbook.models import Task
@@ -23,6 +25,7 @@ from renewals.policy import service as policy_service
 from renewals.renewal import service
 from renewals.renewal.models import Renewal, StageChange
 from renewals.scheduler import run_all
+from renewals.user.models import User
 
 TODAY = date(2026, 11, 24)
 POLICY = policy_service.load()
@@ -97,7 +100,7 @@ def test_rerun_adds_nothing_and_a_week_later_adds_only_what_came_due(book) -> No
             assert renewals[message.renewal_id].stage not in ("closed_won", "closed_lost")
 
 
-def test_customer_messages_wait_for_permission_outside_smb(book) -> None:  # type: ignore[no-untyped-def]
+def test_customer_messages_wait_for_a_person_without_an_allowance(book) -> None:  # type: ignore[no-untyped-def]
     engine, settings = book
     run(engine, settings)
     with session_scope(engine) as session:
@@ -106,13 +109,59 @@ def test_customer_messages_wait_for_permission_outside_smb(book) -> None:  # typ
                 Renewal, Renewal.renewal_id == OutboxMessage.renewal_id
             )
         ).all()
-    assert rows
+    assert rows and {s for _, _, s in rows} >= {"smb"}
     for audience, status, segment in rows:
-        if audience == "customer" and segment != "smb":
-            # TIME-5: never sent without a person's permission for that account
+        if audience == "customer":
+            # TIME-5: never sent without a person's allowance for that account, SMB too
             assert status in ("pending_approval", "cancelled", "blocked"), (segment, status)
         if audience == "internal":
             assert status in ("approved", "blocked", "cancelled")
+
+
+def test_an_allowance_never_covers_at_risk_accounts_and_old_messages_are_withdrawn(book) -> None:  # type: ignore[no-untyped-def]
+    # TIME-5 (issue 16): a bulk allowance for every account; at-risk and red renewals'
+    # customer messages still wait for a person; a newer message withdraws the older.
+    engine, settings = book
+    with session_scope(engine) as session:
+        admin = session.scalars(select(User.email).where(User.role == "admin")).first()
+        accounts = session.scalars(select(Account.account_id)).all()
+        outbox_service.set_permissions(session, accounts, "auto", by=admin, reason="pilot")
+    run(engine, settings)
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(OutboxMessage, Renewal)
+            .join(Renewal, Renewal.renewal_id == OutboxMessage.renewal_id)
+            .where(OutboxMessage.audience == "customer")
+        ).all()
+    assert rows
+    held = approved = 0
+    for message, renewal in rows:
+        risky = renewal.health_category == "red" or renewal.opportunity_type == "at_risk"
+        if risky and message.status != "cancelled":
+            assert message.status in ("pending_approval", "blocked"), message.idempotency_key
+            held += message.status == "pending_approval"
+        if message.status == "approved":
+            assert not risky and message.facts["approved_via"] == "permission"
+            approved += 1
+    assert held and approved
+    for day in (TODAY + timedelta(days=7), TODAY + timedelta(days=30)):
+        run(engine, settings, day)
+    with session_scope(engine) as session:
+        open_per_renewal = session.execute(
+            select(OutboxMessage.renewal_id, func.count())
+            .where(
+                OutboxMessage.audience == "customer",
+                OutboxMessage.status.in_(("pending_approval", "approved", "failed")),
+            )
+            .group_by(OutboxMessage.renewal_id)
+        ).all()
+        withdrawn = session.scalars(
+            select(OutboxMessage.status_reason).where(
+                OutboxMessage.status_reason.like("%superseded by the%")
+            )
+        ).all()
+    assert open_per_renewal and max(n for _, n in open_per_renewal) == 1
+    assert withdrawn
 
 
 def test_closing_a_contract_closes_its_renewal_and_stops_its_work(book) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -277,43 +278,110 @@ def retry_command(
 def allow_command(
     ctx: typer.Context,
     account_id: Annotated[
-        str, typer.Argument(autocompletion=completion.account_ids, help="The account's id.")
-    ],
+        str | None,
+        typer.Argument(
+            autocompletion=completion.account_ids,
+            help="The account's id (or give --from with a list).",
+            show_default=False,
+        ),
+    ] = None,
     mode: Annotated[
         PermissionMode,
         typer.Option(help="auto, approve_each or never.", case_sensitive=False, show_default=False),
-    ],
-    by: By,
+    ] = PermissionMode.auto,
+    by: By = "",
     reason: Annotated[
         str, typer.Option(help="Why (kept with the permission).", show_default=False)
-    ],
+    ] = "",
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help="A file of account ids, one a line (# comments allowed): allow them all.",
+            exists=True,
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Set which automated customer messages an account may get (TIME-5).
 
     `auto`: they leave without a per-message approval; `approve_each`: each waits for
-    a person; `never`: none are sent. Without a setting, policy
-    campaign.auto_send_segments decides. The account's owner, a manager or above, or
-    an admin may set it. `never` cancels the account's queued customer messages;
-    `approve_each` holds those no person approved. Internal messages are not affected.
+    a person; `never`: none are sent. Without a setting no automated customer message
+    leaves without a person's approval: a person allows it per account, once (kept,
+    shown by `outbox show`, audited, revocable with another mode). Even with `auto`, a
+    message of an at-risk or red renewal waits for a person's approval of that message.
+    The account's owner, a manager or above, or an admin may set it. `never` cancels
+    the account's queued customer messages; `approve_each` holds those no person
+    approved. Internal messages are not affected.
 
     Examples:\n
       renewals outbox allow acc-00042 --mode never --by carl@example.com --reason "In a dispute"\n
-      renewals outbox allow acc-00007 --mode auto --by mia@example.com --reason "Agreed with buyer"
+      renewals outbox allow acc-00007 --mode auto --by mia@example.com --reason "Agreed with buyer"\n
+      renewals outbox allow --from smb-ok.txt --mode auto --by mia@example.com --reason "Reviewed list"
     """
     from renewals.db import session_scope
     from renewals.outbox import service
 
+    if (account_id is None) == (from_file is None):
+        fail("give one account id or --from FILE (a list of account ids)", 2)
+    if not by:
+        fail("--by is required: your email, as in users.csv", 2)
+    ids = [account_id] if account_id else _ids_from(from_file)  # type: ignore[arg-type]
     try:
         with session_scope(state(ctx).engine()) as session:
-            change = service.set_permission(session, account_id, mode, by=by, reason=reason)
+            changes = service.set_permissions(session, ids, mode, by=by, reason=reason)
     except RenewalsError as exc:
         fail_with(exc)
-    was = f" (was {change.previous})" if change.previous else ""
-    console.print(f"{account_id}: customer messages {change.mode}{was}.")
-    if change.cancelled:
-        console.print(f"Cancelled {len(change.cancelled)} queued customer message(s).")
-    if change.held:
-        console.print(f"Holding {len(change.held)} queued customer message(s) for approval.")
+    for change in changes:
+        was = f" (was {change.previous})" if change.previous else ""
+        console.print(f"{change.account_id}: customer messages {change.mode}{was}.")
+        if change.cancelled:
+            console.print(f"  Cancelled {len(change.cancelled)} queued customer message(s).")
+        if change.held:
+            console.print(f"  Holding {len(change.held)} queued customer message(s) for approval.")
+    if len(changes) > 1:
+        console.print(f"{len(changes)} accounts set to {mode}.")
+
+
+@app.command("allowances")
+def allowances_command(
+    ctx: typer.Context,
+    account_id: Annotated[
+        str | None,
+        typer.Option("--account", help="Only this account.", show_default=False),
+    ] = None,
+) -> None:
+    """Show the per-account allowances people gave (TIME-5): mode, who, when and why.
+
+    An account not listed has none: each of its customer messages waits for a person.
+
+    Examples:\n
+      renewals outbox allowances\n
+      renewals outbox allowances --account acc-00007
+    """
+    from renewals.db import session_scope
+    from renewals.outbox import service
+
+    with session_scope(state(ctx).engine()) as session:
+        rows = service.list_permissions(session, account_id=account_id)
+        table = Table("account", "mode", "set by", "set at", "reason")
+        for p in rows:
+            table.add_row(p.account_id, p.mode, p.set_by, f"{p.set_at:%Y-%m-%d %H:%M}", p.reason)
+    if not rows:
+        console.print("No allowance given: every customer message waits for a person (TIME-5).")
+        return
+    console.print(table)
+
+
+def _ids_from(path: Path) -> list[str]:
+    """Account ids from a file, one a line; blank lines and # comments are skipped."""
+    ids = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        value = line.split("#", 1)[0].strip().split(",", 1)[0].strip()
+        if value and value != "account_id":
+            ids.append(value)
+    return ids
 
 
 @app.command("send")

@@ -59,13 +59,19 @@ SENIOR_ROLES = frozenset({Role.director, Role.vp, Role.executive, Role.admin})
 
 
 def initial_status(
-    audience: Audience, mode: PermissionMode, has_recipient: bool
+    audience: Audience,
+    mode: PermissionMode,
+    has_recipient: bool,
+    *,
+    fresh_approval: str | None = None,
 ) -> tuple[MessageStatus, str]:
     """TIME-5: the status a new message is written with, and why.
 
     A customer message of an account whose owner said `never` is cancelled even
     without a recipient (it would never leave anyway); any other message without a
-    recipient is blocked; internal messages need no customer permission.
+    recipient is blocked; internal messages need no customer permission. A customer
+    message of an at-risk or red account (`fresh_approval` says why) waits for a
+    person's approval of that very message, whatever the account's allowance.
     """
     if audience == Audience.customer and mode == PermissionMode.never:
         return (
@@ -79,6 +85,12 @@ def initial_status(
             MessageStatus.approved,
             "TIME-5: internal message to our own people; no customer permission needed",
         )
+    if mode == PermissionMode.auto and fresh_approval:
+        return (
+            MessageStatus.pending_approval,
+            f"TIME-5: waits for a person's approval of this message: {fresh_approval} "
+            "(the account's allowance does not cover it)",
+        )
     if mode == PermissionMode.auto:
         return (
             MessageStatus.approved,
@@ -91,25 +103,22 @@ def initial_status(
     )
 
 
-def default_mode(segment: str | None, campaign: Campaign) -> tuple[PermissionMode, str]:
-    """TIME-5: the permission of an account whose owner has not set one."""
+def default_mode(campaign: Campaign) -> tuple[PermissionMode, str]:
+    """TIME-5: the permission of an account no person has set one for.
+
+    Automation never sends a customer message a person has not allowed for that
+    account, so without an allowance every customer message waits for approval.
+    """
     if not campaign.require_owner_permission:
         return (
             PermissionMode.auto,
             "TIME-5: campaign.require_owner_permission is false, so automated customer "
             "messages are allowed for every account",
         )
-    allowed = ", ".join(campaign.auto_send_segments) or "none"
-    if segment is not None and segment in campaign.auto_send_segments:
-        return (
-            PermissionMode.auto,
-            f"TIME-5: segment {segment} is in campaign.auto_send_segments ({allowed}) "
-            "and no owner has said otherwise",
-        )
     return (
         PermissionMode.approve_each,
-        f"TIME-5: segment {segment or 'unknown'} is not in campaign.auto_send_segments "
-        f"({allowed}), so each customer message needs a person's approval",
+        "TIME-5: no person has allowed automated customer messages for this account "
+        "(renewals outbox allow), so each one needs a person's approval",
     )
 
 

@@ -55,8 +55,8 @@ class MessagePermission(Base):
 
     mode: `auto` (automated customer messages leave without a per-message approval),
     `approve_each` (every customer message waits for a person), `never` (none are
-    written as sendable; they are cancelled). Without a row the policy's
-    `campaign.auto_send_segments` decides.
+    written as sendable; they are cancelled). Without a row no person has allowed
+    anything: every customer message waits for approval (TIME-5).
     """
 
     __tablename__ = "message_permission"

@@ -94,7 +94,7 @@ def _permission(
             cache[account_id] = session.get(MessagePermission, account_id)
     row = cache[account_id]
     if row is None:
-        mode, reason = domain.default_mode(segment, policy.campaign)
+        mode, reason = domain.default_mode(policy.campaign)
         return Permission(mode, reason, None)
     why = f": {row.reason}" if row.reason else ""
     return Permission(
@@ -201,6 +201,83 @@ def set_permission(
     return PermissionChange(account_id, mode, previous, cancelled, held)
 
 
+def set_permissions(
+    session: Session,
+    account_ids: Iterable[str],
+    mode: PermissionMode | str,
+    *,
+    by: str,
+    reason: str,
+) -> list[PermissionChange]:
+    """Set the same permission on a list of accounts (each one checked and audited)."""
+    ids = [a.strip() for a in account_ids if a and a.strip()]
+    if not ids:
+        raise RenewalsError("the list names no account")
+    return [set_permission(session, a, mode, by=by, reason=reason) for a in dict.fromkeys(ids)]
+
+
+def list_permissions(
+    session: Session, *, account_id: str | None = None
+) -> list[MessagePermission]:
+    """The allowances people set, per account (TIME-5)."""
+    query = select(MessagePermission).order_by(MessagePermission.account_id)
+    if account_id is not None:
+        query = query.where(MessagePermission.account_id == account_id)
+    return list(session.scalars(query))
+
+
+def hold_for_fresh_approval(session: Session, reasons: dict[str, str]) -> list[int]:
+    """TIME-5: these renewals are now at risk or red (renewal id -> why): their queued
+    customer messages that no person approved one by one wait for a person again."""
+    held: list[int] = []
+    ids = sorted(reasons)
+    for start in range(0, len(ids), KEY_CHUNK):
+        for msg in session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.renewal_id.in_(ids[start : start + KEY_CHUNK]),
+                OutboxMessage.audience == Audience.customer,
+                OutboxMessage.status.in_((MessageStatus.approved, MessageStatus.failed)),
+            )
+        ):
+            if (msg.facts or {}).get("approved_via") == "person":
+                continue
+            msg.status = MessageStatus.pending_approval
+            msg.status_reason = (
+                "TIME-5: waits for a person's approval of this message: "
+                f"{reasons[msg.renewal_id or '']}"
+            )
+            msg.approved_by = msg.approved_at = msg.next_attempt_at = None
+            held.append(msg.message_id)
+    return held
+
+
+def withdraw_superseded(
+    session: Session, renewal_id: str, *, newer: OutboxMessage, on: date
+) -> list[int]:
+    """TIME-5: a newer customer message was queued for the renewal: the older ones that
+    have not left are withdrawn (a T-60 heads-up never goes out next to the T-30 notice)."""
+    withdrawn: list[int] = []
+    with session.no_autoflush:
+        older = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.renewal_id == renewal_id,
+                OutboxMessage.audience == Audience.customer,
+                OutboxMessage.status.in_(MessageStatus.open_statuses()),
+            )
+        ).all()
+    for msg in older:
+        if msg is newer or msg.idempotency_key == newer.idempotency_key:
+            continue
+        msg.status = MessageStatus.cancelled
+        msg.status_reason = (
+            f"TIME-5: withdrawn on {on.isoformat()}: superseded by the {newer.step} message "
+            "queued for the same renewal"
+        )
+        msg.next_attempt_at = None
+        withdrawn.append(msg.message_id)
+    return withdrawn
+
+
 # --- writing messages ------------------------------------------------------------------
 
 
@@ -243,12 +320,15 @@ def enqueue(
     segment: str | None,
     policy: Policy,
     cancelled_because: str | None = None,
+    fresh_approval: str | None = None,
 ) -> tuple[OutboxMessage, bool]:
     """Write a message once per idempotency key; return it and whether it is new.
 
     An existing message is returned unchanged. The new one gets its status from the
     account's permission (TIME-5), or is recorded as cancelled, never to be sent, when
     `cancelled_because` says why (a superseded campaign message keeps its key this way).
+    `fresh_approval` (why the account is at risk) makes a customer message wait for a
+    person's approval of it even where the account allows automated messages.
     Nothing is flushed here: the unique key is the last guard if two runs write the
     same message at once.
     """
@@ -267,7 +347,9 @@ def enqueue(
             return existing, False
     audience = Audience(audience)
     found = _permission(session, account_id, segment=segment, policy=policy)
-    status, reason = domain.initial_status(audience, found.mode, bool(to_address))
+    status, reason = domain.initial_status(
+        audience, found.mode, bool(to_address), fresh_approval=fresh_approval
+    )
     facts = dict(facts or {})
     approved_by: str | None = None
     approved_at: datetime | None = None

@@ -46,5 +46,7 @@ def campaign(ctx: JobContext) -> str:
     )
     return (
         f"{report.queued['customer']:,} customer and {report.queued['internal']:,} internal "
-        f"messages queued; {report.superseded:,} superseded by a later one (late entry)"
+        f"messages queued; {report.superseded:,} superseded by a later one (late entry); "
+        f"{report.withdrawn:,} older customer messages withdrawn for a newer one; "
+        f"{report.held:,} held for a fresh approval (at-risk or red, TIME-5)"
     )

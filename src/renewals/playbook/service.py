@@ -22,6 +22,7 @@ from renewals.playbook.timeline import (
     OwnerLoad,
     PlannedTask,
     RenewalView,
+    needs_person,
     planned_messages,
     planned_tasks,
 )
@@ -387,6 +388,8 @@ def team_load(session: Session, policy: Policy, *, as_of: date) -> list[OwnerLoa
 class CampaignReport:
     queued: Counter[str] = field(default_factory=Counter)
     superseded: int = 0
+    withdrawn: int = 0
+    held: int = 0
 
 
 def run_campaign(
@@ -406,9 +409,16 @@ def run_campaign(
     report = CampaignReport()
     for batch in each(_batches(session, policy), "playbook.campaign", progress):
         planned = []
+        at_risk: dict[str, str] = {}
         for renewal, view in _views(session, batch):
+            why = needs_person(view)
+            if why is not None:
+                at_risk[renewal.renewal_id] = why
             for message in planned_messages(view, as_of=as_of, policy=policy):
                 planned.append((renewal, view, message))
+        # TIME-5: a renewal that turned at-risk or red since its messages were allowed:
+        # they wait for a person's approval of each one again.
+        report.held += len(outbox_service.hold_for_fresh_approval(session, at_risk))
         keys = [m.key(r.renewal_id) for r, _, m in planned]
         existing = outbox_service.existing_keys(session, keys)
         todo = [(r, v, m) for r, v, m in planned if m.key(r.renewal_id) not in existing]
@@ -441,7 +451,7 @@ def run_campaign(
                     f"({message.trigger_date.isoformat()}); one message, not a burst"
                 )
             )
-            outbox_service.enqueue(
+            msg, _ = outbox_service.enqueue(
                 session,
                 key=key,
                 renewal_id=renewal.renewal_id,
@@ -460,11 +470,18 @@ def run_campaign(
                 segment=renewal.segment,
                 policy=policy,
                 cancelled_because=superseded,
+                fresh_approval=at_risk.get(renewal.renewal_id),
             )
             if superseded:
                 report.superseded += 1
             else:
                 report.queued[message.audience] += 1
+                if message.audience == "customer":
+                    report.withdrawn += len(
+                        outbox_service.withdraw_superseded(
+                            session, renewal.renewal_id, newer=msg, on=as_of
+                        )
+                    )
         session.flush()
     return report
 

@@ -465,11 +465,6 @@ class Campaign(PolicyModel):
     escalate_days: int = rule("TIME-5", "internal escalation if not late stage", gt=0)
     management_days: int = rule("TIME-5", "management involvement, final reminder", gt=0)
     require_owner_permission: bool = rule("TIME-5", "customer messages need the owner's permission")
-    auto_send_segments: list[Segment] = rule(
-        "TIME-5",
-        "segments allowed automated messages unless the owner says otherwise",
-        source=PRODUCT,
-    )
     late_stages: list[Literal["engagement", "closing", "execution"]] = rule(
         "TIME-5", "stages that count as late at T-14", min_length=1, source=PRODUCT
     )
