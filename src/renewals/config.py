@@ -38,7 +38,12 @@ class Settings(BaseSettings):
     # than one server.
     secret_key: str | None = None
     # The address customers' signing links point at (TECH-4), e.g. https://renewals.example.com.
-    public_url: str = "http://127.0.0.1:8000"
+    # Unset: the address `renewals serve` / `renewals demo` listen on (--host/--port).
+    public_url: str | None = None
+    # The vendor as the customer reads it on proposals and contracts (TECH-3, TECH-4): the
+    # legal name and the postal address. Product defaults: replace them with your company's.
+    vendor_name: str = "Renewals Example Ltd"
+    vendor_address: str = "1 Example Street, London EC1A 1AA, United Kingdom"
     # Shared secret an external e-signature provider signs its webhook calls with (HMAC-SHA256);
     # unset: the webhook endpoint refuses every call.
     esign_webhook_secret: str | None = None
@@ -65,3 +70,24 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+
+
+def public_base(settings: Settings) -> str:
+    """Where customers' links point: RENEWALS_PUBLIC_URL, else the default server address."""
+    return (settings.public_url or DEFAULT_PUBLIC_URL).rstrip("/")
+
+
+def listening_on(settings: Settings, host: str, port: int) -> Settings:
+    """`settings` whose public address follows --host/--port, unless RENEWALS_PUBLIC_URL is
+    set (issue 15: a demo on --port 8765 must not send links to port 8000)."""
+    if settings.public_url:
+        return settings
+    if host in ("0.0.0.0", "::", ""):  # every interface: name the machine, not a wildcard
+        import socket
+
+        host = socket.getfqdn()
+    shown = f"[{host}]" if ":" in host else host
+    return settings.model_copy(update={"public_url": f"http://{shown}:{port}"})

@@ -94,7 +94,7 @@ def test_the_csm_home_shows_their_renewals_pipeline_and_risk(book) -> None:  # t
     assert first == biggest.account_id
     assert client.get(f"/home?as_of={TODAY}&renewals_sort=nope").status_code == 400
     assert client.get(f"/home?as_of={TODAY}&csv=nope").status_code == 400
-    assert client.get("/home?as_of=yesterday").status_code == 400
+    assert client.get("/home?as_of=yesterday").status_code == 422
 
     # Another CSM's accounts are not on this home page.
     others = _open_renewals(engine, who.other_csm)

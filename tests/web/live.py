@@ -60,9 +60,21 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_port_in(first: int, last: int) -> int:
+    """A free 127.0.0.1 port in [first, last] (test servers keep to their agreed range)."""
+    for port in range(first, last + 1):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {first}-{last}")
+
+
 @contextmanager
-def serve(engine: Engine, settings: Settings) -> Iterator[LiveServer]:
-    port = _free_port()
+def serve(engine: Engine, settings: Settings, port: int | None = None) -> Iterator[LiveServer]:
+    port = port or _free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

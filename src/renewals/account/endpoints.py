@@ -57,7 +57,7 @@ def list_accounts(
     desc: api.Desc = False,
 ) -> dict[str, object]:
     scope = api.scope(request, session, viewer)
-    stmt = select(Account).where(api.accounts_in(scope, Account.account_id))
+    stmt = select(Account).where(access.visible(Account.account_id, scope))
     if q:
         stmt = stmt.where(func.lower(Account.name).contains(q.lower(), autoescape=True))
     if owner:

@@ -96,18 +96,6 @@ def health_day(session: Session, as_of: date) -> date | None:
     )
 
 
-def scope_filter(scope: Scope, *, everyone: bool = False) -> ColumnElement[bool] | None:
-    """TECH-5: the accounts a user works on (owned, or an open renewal owned), or None
-    when the user may see every account (their role, or a read-only policy they asked for)."""
-    if scope.everything or (everyone and scope.read_everything):
-        return None
-    owners = sorted(scope.owners)
-    owned_renewals = select(Renewal.account_id).where(
-        Renewal.outcome.is_(None), Renewal.owner_email.in_(owners)
-    )
-    return or_(Account.owner_email.in_(owners), Account.account_id.in_(owned_renewals))
-
-
 def next_renewal_id() -> Any:
     """The id of the account's next open renewal (earliest date, then lowest id), as a
     correlated scalar subquery: one index lookup per account (ix_renewal_account_id).
@@ -159,9 +147,8 @@ def account_listing(
             and_(snap.account_id == Account.account_id, snap.as_of == day),
         )
     )
-    where = scope_filter(scope, everyone=filters.everyone)
-    if where is not None:
-        stmt = stmt.where(where)
+    # TECH-5: "mine" lists the accounts the user works on; "all" what policy lets them read.
+    stmt = stmt.where(access.visible(Account.account_id, scope, edit=not filters.everyone))
     if filters.q:
         pattern = f"%{escape_like(filters.q.strip())}%"
         stmt = stmt.where(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
@@ -16,15 +16,25 @@ from renewals.account import page_service
 from renewals.account.domain import Segment
 from renewals.health.domain import Category, format_value
 from renewals.kit.time import today
+from renewals.kit.validate import (
+    FIRST_DAY,
+    LAST_DAY,
+    LIMITS,
+    MAX_DAYS,
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
+    PRINTABLE,
+)
 from renewals.signal.domain import Risk
 from renewals.user import access
 from renewals.web import deps
 from renewals.web.deps import Db, PageViewer
+from renewals.web.params import Day, PathDay, PathId
 from renewals.web.tables import all_rows, csv_response, page_of
 
 router = APIRouter(include_in_schema=False)
 
-AccountId = Annotated[str, Path(max_length=64, description="The account's id")]
+AccountId = PathId
 CategoryFilter = Literal["green", "yellow", "red", "expansion", "unscored"]
 
 
@@ -33,17 +43,19 @@ class ListQuery(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    q: str | None = Field(None, max_length=200, description="part of a name or an id")
+    q: str | None = Field(
+        None, max_length=LIMITS["query"], pattern=PRINTABLE, description="part of a name or an id"
+    )
     segment: Segment | None = None
-    owner: str | None = Field(None, max_length=254)
+    owner: str | None = Field(None, max_length=LIMITS["email"], pattern=PRINTABLE)
     category: CategoryFilter | None = None
     risk: Risk | None = None
-    window: int | None = Field(None, ge=0, le=3650, description="renewal due within N days")
+    window: int | None = Field(None, ge=0, le=MAX_DAYS, description="renewal due within N days")
     show: Literal["mine", "all"] = "mine"
-    as_of: date | None = None
-    page: int = Field(1, ge=1)
-    size: int | None = Field(None, ge=1, le=1000)
-    sort: str | None = Field(None, max_length=40)
+    as_of: date | None = Field(None, ge=FIRST_DAY, le=LAST_DAY)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    size: int | None = Field(None, ge=1, le=MAX_PAGE_SIZE)
+    sort: str | None = Field(None, max_length=LIMITS["sort"])
     desc: bool = False
     format: Literal["html", "csv"] = "html"
 
@@ -130,7 +142,7 @@ def account_page(
     session: Db,
     viewer: PageViewer,
     account_id: AccountId,
-    as_of: Annotated[date | None, Query(description="the day to show (default today)")] = None,
+    as_of: Day = None,
 ) -> Response:
     """TECH-5, HEALTH-5: one account with the reasons behind every number."""
     context = deps.web(request)
@@ -145,7 +157,7 @@ def health_facts(
     session: Db,
     viewer: PageViewer,
     account_id: AccountId,
-    day: Annotated[date, Path(description="the snapshot's day (YYYY-MM-DD)")],
+    day: PathDay,
 ) -> Response:
     """HEALTH-5: the facts, measures, drivers and rule IDs stored with one snapshot."""
     context = deps.web(request)

@@ -26,6 +26,7 @@ from renewals.concession.schemas import (
 )
 from renewals.outbox.models import OutboxMessage
 from renewals.renewal import service as renewal_service
+from renewals.user import access
 from renewals.web import api_common as api
 from renewals.web.deps import ApiViewer, Db, Viewer, web
 
@@ -91,7 +92,7 @@ def list_concessions(
         stmt = select(Concession).where(mine)
     else:
         scope = api.scope(request, session, viewer)
-        stmt = select(Concession).where(or_(mine, api.accounts_in(scope, Concession.account_id)))
+        stmt = select(Concession).where(or_(mine, access.visible(Concession.account_id, scope)))
     stmt = api.where_given(
         stmt,
         (Concession.status, status),
@@ -218,7 +219,7 @@ def approvals(request: Request, session: Db, viewer: ApiViewer) -> dict[str, Any
         select(OutboxMessage)
         .where(
             OutboxMessage.status == "pending_approval",
-            api.accounts_in(scope, OutboxMessage.account_id, edit=True),
+            access.visible(OutboxMessage.account_id, scope, edit=True),
         )
         .order_by(OutboxMessage.created_on, OutboxMessage.message_id)
         .limit(INBOX_LIMIT)

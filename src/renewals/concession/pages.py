@@ -24,10 +24,11 @@ from renewals.renewal import service as renewal_service
 from renewals.user import access
 from renewals.web import deps
 from renewals.web.deps import Db, PageViewer
+from renewals.web.params import FormChoice, FormEmail, FormShort, FormText, IntId, PathId
 
 router = APIRouter(include_in_schema=False)
 
-Text = Annotated[str, Form(max_length=4000)]
+Text = FormText
 
 
 @router.get("/approvals")
@@ -46,7 +47,7 @@ def approvals_page(
 
 @router.get("/concessions/{concession_id}")
 def concession_page(
-    request: Request, session: Db, viewer: PageViewer, concession_id: int
+    request: Request, session: Db, viewer: PageViewer, concession_id: IntId
 ) -> Response:
     context = deps.web(request)
     concession = service.get(session, concession_id)
@@ -59,10 +60,18 @@ def _back(concession_id: int) -> Response:
     return RedirectResponse(f"/concessions/{concession_id}", status_code=303)
 
 
+def _require_view(request: Request, session: Db, viewer: PageViewer, concession_id: int) -> None:
+    """Access before state (TECH-5): someone who may not see the concession gets 403, never
+    a 409 that describes its decision."""
+    concession = service.get(session, concession_id)
+    queues.require_view_concession(session, concession, viewer.user, deps.web(request).policy)
+
+
 @router.post("/concessions/{concession_id}/approve")
 def approve(
-    request: Request, session: Db, viewer: PageViewer, concession_id: int, rationale: Text = ""
+    request: Request, session: Db, viewer: PageViewer, concession_id: IntId, rationale: Text = ""
 ) -> Response:
+    _require_view(request, session, viewer, concession_id)
     policy = deps.web(request).policy
     service.approve(session, concession_id, by=viewer.user.email, note=rationale, policy=policy)
     return _back(concession_id)
@@ -70,8 +79,9 @@ def approve(
 
 @router.post("/concessions/{concession_id}/decline")
 def decline(
-    request: Request, session: Db, viewer: PageViewer, concession_id: int, rationale: Text = ""
+    request: Request, session: Db, viewer: PageViewer, concession_id: IntId, rationale: Text = ""
 ) -> Response:
+    _require_view(request, session, viewer, concession_id)
     if not rationale.strip():
         raise RenewalsError("say why you decline: the rationale is required (CONC-6)", 422)
     policy = deps.web(request).policy
@@ -84,10 +94,11 @@ def forward(
     request: Request,
     session: Db,
     viewer: PageViewer,
-    concession_id: int,
-    to: Annotated[str, Form(max_length=254)] = "",
+    concession_id: IntId,
+    to: FormEmail = "",
     note: Text = "",
 ) -> Response:
+    _require_view(request, session, viewer, concession_id)
     policy = deps.web(request).policy
     service.forward(
         session,
@@ -100,7 +111,7 @@ def forward(
     return _back(concession_id)
 
 
-def _editable_renewal(request: Request, session: Db, viewer: PageViewer, renewal_id: str) -> Any:
+def _editable_renewal(request: Request, session: Db, viewer: PageViewer, renewal_id: PathId) -> Any:
     renewal = renewal_service.get(session, renewal_id)
     access.require_edit(session, viewer.user, renewal.account_id, deps.web(request).policy.web)
     return renewal
@@ -132,7 +143,9 @@ def _form(
 
 
 @router.get("/renewals/{renewal_id}/concessions/new")
-def new_concession(request: Request, session: Db, viewer: PageViewer, renewal_id: str) -> Response:
+def new_concession(
+    request: Request, session: Db, viewer: PageViewer, renewal_id: PathId
+) -> Response:
     renewal = _editable_renewal(request, session, viewer, renewal_id)
     return _form(request, session, viewer, renewal)
 
@@ -157,10 +170,10 @@ def request_concession(
     request: Request,
     session: Db,
     viewer: PageViewer,
-    renewal_id: str,
-    discount_pct: Annotated[str, Form(max_length=20)] = "",
+    renewal_id: PathId,
+    discount_pct: FormShort = "",
     kinds: Kinds = None,
-    give_back: Annotated[str, Form(max_length=32)] = "",
+    give_back: FormChoice = "",
     sunset_clause: Text = "",
     business_rationale: Text = "",
     expected_outcome: Text = "",
@@ -223,10 +236,10 @@ def check_concession(
     request: Request,
     session: Db,
     viewer: PageViewer,
-    renewal_id: str,
-    discount_pct: Annotated[str, Form(max_length=20)] = "",
+    renewal_id: PathId,
+    discount_pct: FormShort = "",
     kinds: Kinds = None,
-    give_back: Annotated[str, Form(max_length=32)] = "",
+    give_back: FormChoice = "",
     sunset_clause: Text = "",
     business_rationale: Text = "",
     expected_outcome: Text = "",

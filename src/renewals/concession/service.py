@@ -28,6 +28,7 @@ from renewals.renewal import service as renewal_service
 from renewals.renewal.models import Renewal
 from renewals.save_plan import service as save_service
 from renewals.save_plan.models import SavePlan, SaveProblem, SaveTriage
+from renewals.user import access
 from renewals.user.models import User
 
 PENDING = "pending"
@@ -73,17 +74,6 @@ class AlreadyDecided(Conflict):
 # --- people ----------------------------------------------------------------------------
 
 
-def _find_user(session: Session, email: str) -> User | None:
-    return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-
-
-def _active_user(session: Session, email: str) -> User:
-    user = _find_user(session, email)
-    if user is None or not user.active:
-        raise Forbidden(f"{email} is not an active user (import them in users.csv)")
-    return user
-
-
 @dataclass(frozen=True)
 class Route:
     """Who the request waits for, and why the people passed over were passed over."""
@@ -121,7 +111,7 @@ def route(
     email = start.manager_email
     while email and email.strip().lower() not in seen:
         seen.add(email.strip().lower())
-        person = _find_user(session, email)
+        person = access.find_user(session, email)
         if person is None:
             skipped.append(f"{email} (not in users.csv)")
             break
@@ -243,7 +233,7 @@ def _context(
     renewal = renewal_service.get(session, renewal_id)
     if renewal.stage in CLOSED_STAGES:
         raise Conflict(f"renewal {renewal_id} is {renewal.stage}: no concession any more")
-    requester = _active_user(session, requested_by)
+    requester = access.require_active_user(session, requested_by)
     triage = save_service.find(session, renewal_id)
     signals = set(renewal.signals or ())
     inputs = dict(triage.inputs or {}) if triage else {}
@@ -620,7 +610,7 @@ def approve(
     """Approve a pending concession; only someone whose authority covers it may (CONC-3)."""
     concession = get(session, concession_id)
     _pending(concession)
-    user = _active_user(session, by)
+    user = access.require_active_user(session, by)
     concessions = policy.concessions
     authority = domain.authority_text(user.role, concessions)
     if not domain.role_covers(user.role, concession.discount_pct, concession.kinds, concessions):
@@ -662,7 +652,7 @@ def decline(
         raise RenewalsError("say why the concession is declined (--note): CONC-6")
     concession = get(session, concession_id)
     _pending(concession)
-    user = _active_user(session, by)
+    user = access.require_active_user(session, by)
     concessions = policy.concessions
     if not (
         _is_next(concession, user)
@@ -701,7 +691,7 @@ def forward(
     """
     concession = get(session, concession_id)
     _pending(concession)
-    user = _active_user(session, by)
+    user = access.require_active_user(session, by)
     concessions = policy.concessions
     kinds = list(concession.kinds)
     if not (
@@ -713,7 +703,7 @@ def forward(
             f"it waits for {concession.next_approver_email}"
         )
     if to:
-        target_user = _active_user(session, to)
+        target_user = access.require_active_user(session, to)
         if not domain.role_covers(target_user.role, concession.discount_pct, kinds, concessions):
             raise Forbidden(
                 f"{target_user.email} ({domain.authority_text(target_user.role, concessions)}) "

@@ -183,6 +183,7 @@ def create_command(
                 annual_value=value,
                 clauses=list(clause or []),
                 templates_dir=app_state.settings.templates_dir,
+                vendor=service.vendor_of(app_state.settings),
             )
             row = _row(doc)
     except RenewalsError as exc:

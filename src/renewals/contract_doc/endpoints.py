@@ -10,6 +10,7 @@ from sqlalchemy import select
 from renewals.contract_doc.models import ContractDocument
 from renewals.contract_doc.schemas import ContractDetail, ContractRead
 from renewals.errors import NotFound
+from renewals.user import access
 from renewals.web import api_common as api
 from renewals.web.deps import ApiViewer, Db
 
@@ -44,7 +45,7 @@ def list_contracts(
     desc: api.Desc = True,
 ) -> dict[str, Any]:
     scope = api.scope(request, session, viewer)
-    stmt = select(ContractDocument).where(api.accounts_in(scope, ContractDocument.account_id))
+    stmt = select(ContractDocument).where(access.visible(ContractDocument.account_id, scope))
     stmt = api.where_given(
         stmt,
         (ContractDocument.status, status),

@@ -24,8 +24,10 @@ from renewals.contract_doc.models import ContractDocument
 from renewals.errors import RenewalsError
 from renewals.kit.pdf import html_to_pdf
 from renewals.kit.time import utc_now
+from renewals.user import access
 from renewals.web import deps
 from renewals.web.deps import Db, PageViewer, Viewer
+from renewals.web.params import FormChoice, FormEmail, FormName, FormText, IntId
 
 router = APIRouter()
 
@@ -39,6 +41,7 @@ DOCUMENT_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 SIGN_PAGE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+SIGN_PAGE_LANGUAGES = ("en", "de", "id", "ms")
 MAX_WEBHOOK_BODY = 64 * 1024
 
 
@@ -59,8 +62,14 @@ def _link_problem(request: Request, exc: RenewalsError) -> Response:
     return response
 
 
+def _lang(doc: ContractDocument) -> str:
+    """The signing pages speak the contract's language (TECH-4)."""
+    return doc.language if doc.language in SIGN_PAGE_LANGUAGES else "en"
+
+
 def _sign_page(
     request: Request,
+    session: Db,
     doc: ContractDocument,
     token: str,
     *,
@@ -77,7 +86,8 @@ def _sign_page(
         doc=doc,
         token=token,
         form_key=tokens.form_key(context.secret, token),
-        lang=doc.language if doc.language in ("en", "de") else "en",
+        lang=_lang(doc),
+        customer=service.customer_view(session, doc, context.settings),
         error=error,
         typed_name=name,
         document_sha256=service.document_sha256(doc),
@@ -95,7 +105,7 @@ def sign_form(request: Request, session: Db, token: str) -> Response:
         )
     except (tokens.LinkTampered, tokens.LinkGone) as exc:
         return _link_problem(request, exc)
-    return _sign_page(request, doc, token)
+    return _sign_page(request, session, doc, token)
 
 
 @router.get("/sign/{token}/document", include_in_schema=False)
@@ -144,14 +154,15 @@ def sign(
             session, token, secret=context.secret, policy=context.policy, now=utc_now()
         )
         return _sign_page(
-            request, doc, token, error=exc.message, status_code=422, name=signed_name[:300]
+            request, session, doc, token, error=exc.message, status_code=422, name=signed_name[:300]
         )
     response = deps.render(
         request,
         "contract_doc/signed.html",
         None,
         doc=doc,
-        lang=doc.language if doc.language in ("en", "de") else "en",
+        lang=_lang(doc),
+        customer=service.customer_view(session, doc, context.settings),
         document_sha256=service.document_sha256(doc),
     )
     response.headers.update(SIGN_PAGE_HEADERS)
@@ -239,13 +250,15 @@ def _visible(request: Request, session: Db, viewer: Viewer, document_id: int) ->
 
 
 @router.get("/contracts/{document_id}", include_in_schema=False)
-def contract_page(request: Request, session: Db, viewer: PageViewer, document_id: int) -> Response:
+def contract_page(
+    request: Request, session: Db, viewer: PageViewer, document_id: IntId
+) -> Response:
     return _detail(request, session, viewer, _visible(request, session, viewer, document_id))
 
 
 @router.get("/contracts/{document_id}/document", include_in_schema=False)
 def contract_document(
-    request: Request, session: Db, viewer: PageViewer, document_id: int
+    request: Request, session: Db, viewer: PageViewer, document_id: IntId
 ) -> Response:
     doc = _visible(request, session, viewer, document_id)
     settings = deps.web(request).settings
@@ -254,7 +267,7 @@ def contract_document(
 
 
 @router.get("/contracts/{document_id}/pdf", include_in_schema=False)
-def contract_pdf(request: Request, session: Db, viewer: PageViewer, document_id: int) -> Response:
+def contract_pdf(request: Request, session: Db, viewer: PageViewer, document_id: IntId) -> Response:
     doc = _visible(request, session, viewer, document_id)
     name = f"contract-{doc.document_id}-{doc.renewal_id}.pdf"
     if doc.file_path and Path(doc.file_path).is_file():
@@ -274,7 +287,7 @@ def _back(document_id: int) -> Response:
 
 @router.post("/proposals/{proposal_id}/contract", include_in_schema=False)
 def contract_from_proposal(
-    request: Request, session: Db, viewer: PageViewer, proposal_id: int
+    request: Request, session: Db, viewer: PageViewer, proposal_id: IntId
 ) -> Response:
     """Draft the renewal contract from a proposal's chosen option (TECH-4)."""
     from renewals.proposal.models import Proposal
@@ -283,6 +296,8 @@ def contract_from_proposal(
     if proposal is None:
         raise RenewalsError(f"no proposal {proposal_id}", 404)
     context = deps.web(request)
+    # Access before state (TECH-5): 403 before any 409 about the renewal or the proposal.
+    access.require_edit(session, viewer.user, proposal.account_id, context.policy.web)
     document = service.create(
         session,
         proposal.renewal_id,
@@ -290,14 +305,16 @@ def contract_from_proposal(
         policy=context.policy,
         proposal_id=proposal_id,
         templates_dir=context.settings.templates_dir,
+        vendor=service.vendor_of(context.settings),
     )
     return _back(document.document_id)
 
 
 @router.post("/contracts/{document_id}/submit", include_in_schema=False)
 def contract_submit(
-    request: Request, session: Db, viewer: PageViewer, document_id: int
+    request: Request, session: Db, viewer: PageViewer, document_id: IntId
 ) -> Response:
+    _visible(request, session, viewer, document_id)  # access before state (TECH-5)
     service.submit(session, document_id, by=viewer.user.email, policy=deps.web(request).policy)
     return _back(document_id)
 
@@ -307,9 +324,10 @@ def contract_approve(
     request: Request,
     session: Db,
     viewer: PageViewer,
-    document_id: int,
-    note: Annotated[str, Form(max_length=2000)] = "",
+    document_id: IntId,
+    note: FormText = "",
 ) -> Response:
+    _visible(request, session, viewer, document_id)  # access before state (TECH-5)
     service.approve(
         session, document_id, by=viewer.user.email, policy=deps.web(request).policy, note=note
     )
@@ -321,9 +339,10 @@ def contract_decline(
     request: Request,
     session: Db,
     viewer: PageViewer,
-    document_id: int,
-    reason: Annotated[str, Form(max_length=2000)] = "",
+    document_id: IntId,
+    reason: FormText = "",
 ) -> Response:
+    _visible(request, session, viewer, document_id)  # access before state (TECH-5)
     service.decline(
         session, document_id, by=viewer.user.email, reason=reason, policy=deps.web(request).policy
     )
@@ -335,11 +354,12 @@ def contract_send(
     request: Request,
     session: Db,
     viewer: PageViewer,
-    document_id: int,
-    signer_name: Annotated[str, Form(max_length=300)] = "",
-    signer_email: Annotated[str, Form(max_length=254)] = "",
-    queue: Annotated[str, Form(max_length=10)] = "",
+    document_id: IntId,
+    signer_name: FormName = "",
+    signer_email: FormEmail = "",
+    queue: FormChoice = "",
 ) -> Response:
+    _visible(request, session, viewer, document_id)  # access before state (TECH-5)
     context = deps.web(request)
     sent = service.send(
         session,

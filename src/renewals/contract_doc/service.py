@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from renewals.account.models import Account, Stakeholder
 from renewals.audit import service as audit
 from renewals.audit.models import AuditEvent
 from renewals.concession import service as concession_service
-from renewals.config import Settings
+from renewals.config import Settings, public_base
 from renewals.contract.models import Contract
 from renewals.contract_doc import domain, tokens
 from renewals.contract_doc.domain import Action, InvalidContract, Status
@@ -59,17 +59,6 @@ class TemplateProblem(RenewalsError):
 
 
 # --- people ----------------------------------------------------------------------------
-
-
-def _user(session: Session, email: str) -> User | None:
-    return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-
-
-def _active_user(session: Session, email: str) -> User:
-    user = _user(session, email)
-    if user is None or not user.active:
-        raise Forbidden(f"{email} is not an active user (import them in users.csv)")
-    return user
 
 
 def _require_edit(session: Session, user: User, account_id: str, policy: Policy) -> None:
@@ -356,9 +345,11 @@ def create(
     annual_value: Decimal | None = None,
     clauses: Sequence[str] = (),
     templates_dir: Path | None = None,
+    vendor: Vendor | None = None,
 ) -> ContractDocument:
-    """Draft the renewal contract from a proposal's chosen option or from the renewal."""
-    user = _active_user(session, by)
+    """Draft the renewal contract from a proposal's chosen option or from the renewal.
+    `vendor` is who the customer contracts with (settings vendor_name, vendor_address)."""
+    user = access.require_active_user(session, by)
     renewal = renewal_service.get(session, renewal_id)
     _require_edit(session, user, renewal.account_id, policy)
     if Stage(renewal.stage).is_closed:
@@ -452,7 +443,10 @@ def create(
     session.add(doc)
     session.flush()  # the document number goes into the text
     doc.html = _render(
-        "contract", language, _context(doc, account, drafted_on=now.date()), templates_dir
+        "contract",
+        language,
+        _context(doc, account, vendor or vendor_of(Settings.model_construct()), now.date()),
+        templates_dir,
     )
     session.flush()
     audit.record(
@@ -485,9 +479,39 @@ def _yearly(annual: Decimal, term_months: int) -> list[Decimal]:
     return years
 
 
-def _context(doc: ContractDocument, account: Account, *, drafted_on: date) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Vendor:
+    """The vendor as the customer reads it on the contract (TECH-4)."""
+
+    name: str
+    address: str
+
+
+def vendor_of(settings: Settings) -> Vendor:
+    return Vendor(settings.vendor_name, settings.vendor_address)
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    """What the customer's signing pages name: the account's name, never its internal id,
+    and the vendor from settings (TECH-4)."""
+
+    account_name: str
+    vendor: Vendor
+
+
+def customer_view(session: Session, doc: ContractDocument, settings: Settings) -> CustomerView:
+    account = session.get(Account, doc.account_id)
+    return CustomerView(account.name if account else "", vendor_of(settings))
+
+
+def _context(
+    doc: ContractDocument, account: Account, vendor: Vendor, drafted_on: date
+) -> dict[str, Any]:
     terms = doc.terms or {}
     return {
+        "vendor_name": vendor.name,
+        "vendor_address": vendor.address,
         "document_id": doc.document_id,
         "renewal_id": doc.renewal_id,
         "account_id": doc.account_id,
@@ -511,7 +535,7 @@ def _context(doc: ContractDocument, account: Account, *, drafted_on: date) -> di
 def submit(session: Session, document_id: int, *, by: str, policy: Policy) -> ContractDocument:
     """Submit a draft for internal approval, routed again on today's policy (TECH-4)."""
     doc = get(session, document_id)
-    user = _active_user(session, by)
+    user = access.require_active_user(session, by)
     _require_edit(session, user, doc.account_id, policy)
     terms = doc.terms or {}
     routing = domain.route(
@@ -544,7 +568,7 @@ def approve(
     """Approve a submitted contract: an active user whose role covers the required one,
     not its drafter (TECH-4, CONC-3)."""
     doc = get(session, document_id)
-    user = _user(session, by)
+    user = access.find_user(session, by)
     if user is None:
         raise Forbidden(f"{by} is not an active user (import them in users.csv)")
     domain.transition(doc.status, Action.approve)  # a clear 409 before the authority check
@@ -573,7 +597,7 @@ def decline(
     status; an approver whose role covers the required one may decline it.
     """
     doc = get(session, document_id)
-    user = _active_user(session, by)
+    user = access.require_active_user(session, by)
     if not reason.strip():
         raise InvalidContract("a decline needs a reason (--reason)")
     domain.transition(doc.status, Action.decline)
@@ -599,7 +623,7 @@ class Sent:
 
 
 def signing_link(settings: Settings, token: str) -> str:
-    return f"{settings.public_url.rstrip('/')}/sign/{token}"
+    return f"{public_base(settings)}/sign/{token}"
 
 
 def _default_signer(
@@ -637,7 +661,7 @@ def send(
     valid `contracts.signing_link_days`; with `queue`, also a customer message in the
     outbox (TIME-5: it leaves only as the account's message permission allows)."""
     doc = get(session, document_id)
-    user = _active_user(session, by)
+    user = access.require_active_user(session, by)
     _require_edit(session, user, doc.account_id, policy)
     domain.transition(doc.status, Action.send)
     notes: list[str] = []

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from renewals.errors import RenewalsError
+from renewals.kit.secrets import same_secret
 
 LINK_SALT = "renewals.contract_doc.signing-link"
 FORM_PURPOSE = b"renewals.contract_doc.signing-form:"
@@ -89,7 +90,7 @@ def form_key(secret: str, token: str) -> str:
 
 
 def check_form_key(secret: str, token: str, value: str | None) -> bool:
-    return isinstance(value, str) and hmac.compare_digest(form_key(secret, token), value)
+    return same_secret(value, form_key(secret, token))
 
 
 def webhook_signature(secret: str, body: bytes) -> str:
@@ -98,6 +99,6 @@ def webhook_signature(secret: str, body: bytes) -> str:
 
 
 def check_webhook_signature(secret: str, body: bytes, header: str | None) -> bool:
-    return isinstance(header, str) and hmac.compare_digest(
-        webhook_signature(secret, body), header.strip().lower()
+    return isinstance(header, str) and same_secret(
+        header.strip().lower(), webhook_signature(secret, body)
     )

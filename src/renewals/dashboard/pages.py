@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from renewals.dashboard import service, tables
-from renewals.errors import RenewalsError
+from renewals.kit import validate
 from renewals.kit.time import today
 from renewals.user.access import scope_for
 from renewals.web import cache, deps
@@ -23,14 +23,10 @@ from renewals.web.deps import Db, PageViewer
 router = APIRouter(include_in_schema=False)
 
 
-def parse_day(value: str | None) -> date:
-    """`as_of` from the query string (default today, UTC); a bad date is a 400."""
-    if not value:
-        return today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise RenewalsError(f"as_of must be a date (YYYY-MM-DD), got {value!r}") from None
+def parse_day(value: str | None, field: str = "as_of") -> date:
+    """`as_of` from the query string (default today, UTC); a bad or out-of-range date is a
+    422 (renewals.kit.validate: 2000-01-01 to 2999-12-31)."""
+    return validate.parse_day(value, field) or today()
 
 
 def _dashboard(

@@ -19,13 +19,14 @@ from renewals.account.models import Account
 from renewals.concession import domain as concession_domain
 from renewals.concession import service as concession_service
 from renewals.concession.models import Concession, ConcessionStep
-from renewals.dashboard.service import TASK_HEADER, TASK_SORTS, owners_clause, task_csv, task_stmt
+from renewals.dashboard.service import TASK_HEADER, TASK_SORTS, task_csv, task_stmt
 from renewals.dashboard.tables import ListSpec, TableSpec
 from renewals.errors import Forbidden, RenewalsError
+from renewals.kit import validate
 from renewals.playbook.models import Task
 from renewals.policy.domain import Concessions, Policy
 from renewals.renewal.models import Renewal
-from renewals.user.access import Scope, scope_for
+from renewals.user.access import Scope, owned_by, scope_for
 from renewals.user.models import User
 
 TASK_STATUSES = ("open", "snoozed", "done", "cancelled", "all")
@@ -57,12 +58,15 @@ def task_filters(owner: str | None, status: str | None, due: str | None) -> Task
     status = status or "open"
     if status not in TASK_STATUSES:
         raise RenewalsError(f"status must be one of {', '.join(TASK_STATUSES)}, got {status!r}")
-    due = due or ""
+    due = (due or "").strip()
     if due and due not in DUE_WINDOWS and not due.isdigit():
         raise RenewalsError(
             f"due must be overdue or a number of days ({', '.join(DUE_WINDOWS[1:])}), got {due!r}"
         )
-    return TaskFilters((owner or "").strip().lower(), status, due)
+    if due.isdigit():  # within the bounds of renewals.kit.validate: never a date overflow
+        due = str(validate.parse_int(due, "due", low=0, high=validate.MAX_DAYS))
+    owner = validate.clean_text(owner, "owner", kind="email", one_line=True).lower()
+    return TaskFilters(owner, status, due)
 
 
 def task_owners(session: Session, user: User, policy: Policy, owner: str) -> Scope:
@@ -75,7 +79,7 @@ def task_owners(session: Session, user: User, policy: Policy, owner: str) -> Sco
         if not scope.everything and len(scope.owners) <= 1:
             raise Forbidden(f"{user.email} ({user.role}) has no team: only your own tasks")
         return scope
-    if not scope.covers_owner(owner) and owner not in {o.lower() for o in scope.owners}:
+    if not scope.covers_owner(owner):
         raise Forbidden(f"{user.email} ({user.role}) may not see {owner}'s tasks (TECH-5)")
     return Scope(False, frozenset({owner}), False)
 
@@ -85,7 +89,7 @@ def tasks_spec(
 ) -> TableSpec:
     """The task queue for these filters, sortable and paged in the database."""
     owners = task_owners(session, user, policy, filters.owner)
-    stmt = task_stmt().where(owners_clause(Task.owner_email, owners))
+    stmt = task_stmt().where(owned_by(Task.owner_email, owners))
     if filters.status != "all":
         stmt = stmt.where(Task.status == filters.status)
     if filters.due == "overdue":

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, false, func, or_, select, true
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement
 
@@ -32,7 +32,7 @@ from renewals.playbook.models import Task
 from renewals.policy.domain import Policy
 from renewals.renewal.domain import OPEN_STAGES
 from renewals.renewal.models import Renewal
-from renewals.user.access import Scope, scope_for
+from renewals.user.access import Scope, owned_by, scope_for
 from renewals.user.models import User
 from renewals.winloss import domain as winloss_domain
 from renewals.winloss import service as winloss_service
@@ -55,15 +55,6 @@ def require_role(user: User, roles: frozenset[str], page: str) -> None:
             f"the {page} dashboard is for {', '.join(sorted(roles))}; you are {user.role} "
             "(TECH-5): your renewals are on /home"
         )
-
-
-def owners_clause(column: Any, scope: Scope) -> ColumnElement[bool]:
-    """Rows owned by someone in the scope (everything for directors and above)."""
-    if scope.everything:
-        return true()
-    if not scope.owners:
-        return false()
-    return column.in_(sorted(scope.owners))
 
 
 def _open() -> ColumnElement[bool]:
@@ -208,7 +199,7 @@ def renewals_spec(
     stmt = (
         select(*renewal_columns())
         .join(Account, Account.account_id == Renewal.account_id)
-        .where(_open(), owners_clause(Renewal.owner_email, scope))
+        .where(_open(), owned_by(Renewal.owner_email, scope))
     )
     if end is not None:
         stmt = stmt.where(Renewal.renewal_date <= end)
@@ -289,7 +280,7 @@ def task_csv(as_of: date) -> Any:
 def tasks_due_spec(name: str, owners: Scope, *, as_of: date, due_by: date) -> TableSpec:
     """Open tasks due by `due_by` (overdue ones first by date)."""
     stmt = task_stmt().where(
-        Task.status == "open", Task.due_date <= due_by, owners_clause(Task.owner_email, owners)
+        Task.status == "open", Task.due_date <= due_by, owned_by(Task.owner_email, owners)
     )
     return TableSpec(
         name=name,
@@ -354,8 +345,8 @@ def outbox_stmt(scope: Scope, status: str | None) -> Select[Any]:
     if not scope.everything:
         stmt = stmt.where(
             or_(
-                owners_clause(owner.owner_email, scope),
-                owners_clause(Account.owner_email, scope),
+                owned_by(owner.owner_email, scope),
+                owned_by(Account.owner_email, scope),
             )
         )
     return stmt
@@ -416,7 +407,7 @@ def pipeline(session: Session, scope: Scope, *, end: date) -> list[StageRow]:
             func.sum(case((in_window, Renewal.current_arr), else_=0)),
             func.sum(case((and_(in_window, Renewal.opportunity_type == AT_RISK), 1), else_=0)),
         )
-        .where(_open(), owners_clause(Renewal.owner_email, scope))
+        .where(_open(), owned_by(Renewal.owner_email, scope))
         .group_by(Renewal.stage)
     ).all()
     found = {r[0]: r for r in rows}
@@ -439,7 +430,7 @@ def home(session: Session, user: User, policy: Policy, *, as_of: date) -> Home:
     at_risk_window = session.execute(
         select(func.count(), func.sum(Renewal.current_arr)).where(
             _open(),
-            owners_clause(Renewal.owner_email, scope),
+            owned_by(Renewal.owner_email, scope),
             Renewal.renewal_date <= end,
             Renewal.opportunity_type == AT_RISK,
         )
@@ -451,7 +442,7 @@ def home(session: Session, user: User, policy: Policy, *, as_of: date) -> Home:
         ).where(
             Task.status == "open",
             Task.due_date <= as_of + timedelta(days=due_soon),
-            owners_clause(Task.owner_email, scope),
+            owned_by(Task.owner_email, scope),
         )
     ).one()
     waiting = len(
@@ -584,7 +575,7 @@ def risk_distribution(session: Session, scope: Scope) -> list[dict[str, Any]]:
             func.count(),
             func.sum(Renewal.current_arr),
         )
-        .where(_open(), owners_clause(Renewal.owner_email, scope))
+        .where(_open(), owned_by(Renewal.owner_email, scope))
         .group_by(Renewal.health_category, Renewal.risk)
     ).all()
 
@@ -614,7 +605,7 @@ def completion(session: Session, scope: Scope, *, since: date, as_of: date) -> l
             Task.due_date >= since,
             Task.due_date <= as_of,
             Task.status.not_in(("cancelled", "automated")),
-            owners_clause(Task.owner_email, scope),
+            owned_by(Task.owner_email, scope),
         )
         .group_by(Task.owner_email, Task.status)
     ).all()
@@ -655,7 +646,7 @@ def stalled(session: Session, scope: Scope, policy: Policy, *, as_of: date) -> l
             Task.status == "open",
             Task.due_date < as_of,
             Task.renewal_id.is_not(None),
-            owners_clause(Task.owner_email, scope),
+            owned_by(Task.owner_email, scope),
         )
         .group_by(Task.renewal_id)
     ).all()
@@ -674,7 +665,7 @@ def stalled(session: Session, scope: Scope, policy: Policy, *, as_of: date) -> l
         .join(Account, Account.account_id == Renewal.account_id)
         .where(
             _open(),
-            owners_clause(Renewal.owner_email, scope),
+            owned_by(Renewal.owner_email, scope),
             or_(Renewal.renewal_date <= horizon, Renewal.renewal_id.in_(list(overdue) or [""])),
         )
     ).all()
@@ -746,7 +737,7 @@ def team_winloss(
             func.count(),
             func.sum(WinLossRecord.arr),
         )
-        .where(told >= since, told <= as_of, owners_clause(WinLossRecord.owner_email, scope))
+        .where(told >= since, told <= as_of, owned_by(WinLossRecord.owner_email, scope))
         .group_by(WinLossRecord.owner_email, WinLossRecord.outcome)
     ).all()
     table: dict[str, dict[str, Any]] = {}

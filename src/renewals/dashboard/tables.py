@@ -19,6 +19,7 @@ from sqlalchemy.sql import ColumnElement
 from starlette.responses import Response
 
 from renewals.errors import RenewalsError
+from renewals.kit.validate import LIMITS, parse_page
 from renewals.web.tables import MAX_PAGE_SIZE, Page, csv_response, page_of
 
 
@@ -33,17 +34,12 @@ class TableQuery:
 
     @classmethod
     def read(cls, params: Mapping[str, str], prefix: str, *, size: int) -> TableQuery:
-        """The table's parameters (`<prefix>_page`, `_sort`, `_desc`); a bad page is a 400."""
+        """The table's parameters (`<prefix>_page`, `_sort`, `_desc`); a bad page is a 422."""
         key = f"{prefix}_" if prefix else ""
-        raw = params.get(f"{key}page") or "1"
-        try:
-            page = int(raw)
-        except ValueError:
-            raise RenewalsError(f"{key}page must be a whole number, got {raw!r}") from None
-        if page < 1:
-            raise RenewalsError(f"{key}page starts at 1, got {page}")
+        page = parse_page(params.get(f"{key}page"), f"{key}page")
         desc = (params.get(f"{key}desc") or "").lower() in ("1", "true", "yes")
-        return cls(page, params.get(f"{key}sort") or None, desc, max(1, min(size, MAX_PAGE_SIZE)))
+        sort = (params.get(f"{key}sort") or "")[: LIMITS["sort"]] or None
+        return cls(page, sort, desc, max(1, min(size, MAX_PAGE_SIZE)))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from rich.table import Table
 from sqlalchemy import Engine, func, select
 
 from renewals.commands import print_summary
+from renewals.config import listening_on
 from renewals.db import session_scope
 from renewals.ingest.commands import import_directory
 from renewals.ingest.models import ImportRun
@@ -111,7 +112,8 @@ def demo(
     the import updates by id; passwords already set are kept.
     """
     app_state = state(ctx)
-    settings = app_state.settings
+    # Links made by the daily run and the served app point where this demo serves.
+    settings = app_state.settings = listening_on(app_state.settings, host, port)
     day = parse_as_of(as_of)
     target = directory or settings.data_dir / "demo-book"
     try:

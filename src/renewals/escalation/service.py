@@ -23,7 +23,7 @@ from renewals.account.stakeholders import StakeholderMap, role_label
 from renewals.audit import service as audit
 from renewals.concession import service as concession_service
 from renewals.contract.models import Contract
-from renewals.errors import NotFound, RenewalsError
+from renewals.errors import Forbidden, NotFound, RenewalsError
 from renewals.escalation import domain
 from renewals.escalation.domain import EscalationDecision, EscalationFacts, EscalationStatus
 from renewals.kit.time import utc_now
@@ -34,6 +34,7 @@ from renewals.save_plan import plan as plan_rules
 from renewals.save_plan import plan_service
 from renewals.save_plan.models import Escalation, SavePlan, SaveProblem, SaveTriage
 from renewals.signal import service as signal_service
+from renewals.user import access
 from renewals.user.models import User
 
 BRIEF_TEMPLATE = "escalation/brief"
@@ -525,10 +526,10 @@ def _stakeholders(
 
 
 def _check_user(session: Session, email: str) -> User:
-    user = session.get(User, email)
-    if user is None or not user.active:
-        raise EscalationError(f"{email!r} is not an active user (see users.csv)", 403)
-    return user
+    try:
+        return access.require_active_user(session, email)
+    except Forbidden as exc:
+        raise EscalationError(exc.message, 403) from None
 
 
 def _name(session: Session, email: str | None) -> str | None:

@@ -50,6 +50,7 @@ from renewals.kit.time import utc_now
 from renewals.policy.domain import ForecastCategories, Policy
 from renewals.renewal.domain import Stage
 from renewals.renewal.models import Renewal
+from renewals.user import access
 from renewals.user.domain import Role
 from renewals.user.models import User
 
@@ -310,38 +311,14 @@ def _snapshot_batch(
 # --- overrides -----------------------------------------------------------------------------------
 
 
-def _active_user(session: Session, email: str) -> User:
-    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-    if user is None or not user.active:
-        raise Forbidden(f"{email} is not an active user (import them in users.csv)")
-    return user
-
-
-def _managers_of(session: Session, email: str) -> list[str]:
-    """The manager chain above `email`, nearest first."""
-    chain: list[str] = []
-    current = email.lower()
-    seen = {current}
-    for _ in range(20):  # a manager_email cycle must not loop forever
-        manager = session.scalar(
-            select(User.manager_email).where(func.lower(User.email) == current)
-        )
-        if not manager or manager.lower() in seen:
-            break
-        current = manager.lower()
-        seen.add(current)
-        chain.append(current)
-    return chain
-
-
 def _authorise(session: Session, renewal: Renewal, by: str) -> tuple[User, str]:
     """TIME-5, TECH-5: the owner, their managers, a manager or above, or an admin."""
-    user = _active_user(session, by)
-    email = user.email.lower()
-    owner = (renewal.owner_email or "").lower()
+    user = access.require_active_user(session, by)
+    email = access.email_key(user.email)
+    owner = access.email_key(renewal.owner_email)
     if owner and email == owner:
         return user, "renewal owner"
-    if owner and email in _managers_of(session, owner):
+    if owner and email in access.manager_chain(session, owner):
         return user, f"manager of {owner}"
     if user.role in OVERRIDE_ROLES:
         return user, str(user.role)

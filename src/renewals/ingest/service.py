@@ -39,6 +39,7 @@ from renewals.ingest.domain import (
     parse_row,
 )
 from renewals.ingest.models import ImportRun
+from renewals.kit.spreadsheet import SafeWriter
 from renewals.kit.time import utc_now
 from renewals.usage import service as usage_service
 from renewals.usage.service import StagedUsage
@@ -431,7 +432,7 @@ def write(session: Session, result: ImportResult, *, actor: str = "import") -> I
 def write_rejects(result: ImportResult, path: Path) -> None:
     """Write every rejected row with its reasons (file, line, column, field, reason, record)."""
     with path.open("w", newline="", encoding="utf-8") as handle:
-        out = csv.writer(handle)
+        out = SafeWriter(handle)  # rows as typed by people: formulas neutralised
         out.writerow(["file", "line", "column", "field", "reason", "record"])
         for table in result.files:
             for row, issues in sorted(table.rejected, key=lambda item: item[0].line):

@@ -24,3 +24,11 @@ def secret_key(settings: Settings) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+def same_secret(sent: str | None, expected: str) -> bool:
+    """Whether `sent` equals `expected`, in constant time. Compares UTF-8 bytes: a token
+    typed with non-ASCII characters is simply wrong (hmac.compare_digest refuses such str)."""
+    if not isinstance(sent, str):
+        return False
+    return secrets.compare_digest(sent.encode("utf-8", "replace"), expected.encode("utf-8"))

@@ -6,9 +6,9 @@ answer is the message's updated row; otherwise a 303 back to the Referer or /out
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from renewals.dashboard import service as dashboard
@@ -21,6 +21,7 @@ from renewals.outbox.models import OutboxMessage
 from renewals.user.access import Scope, scope_for
 from renewals.web import deps
 from renewals.web.deps import Db, PageViewer, Viewer
+from renewals.web.params import FormText, IntId
 
 router = APIRouter(include_in_schema=False)
 
@@ -68,9 +69,11 @@ def _answer(
     request: Request,
     session: Db,
     viewer: Viewer,
-    message_id: int,
+    message_id: IntId,
     action: Any,
 ) -> Response:
+    # Access before state: the outbox service checks who may decide (TIME-5) before it
+    # looks at the message's status, so a refused person never learns it (403, not 409).
     try:
         message = action()
     except RenewalsError as exc:
@@ -93,7 +96,7 @@ def _answer(
 
 
 @router.post("/outbox/{message_id}/approve")
-def approve(request: Request, session: Db, viewer: PageViewer, message_id: int) -> Response:
+def approve(request: Request, session: Db, viewer: PageViewer, message_id: IntId) -> Response:
     def act() -> str:
         service.approve(session, [message_id], by=viewer.user.email)
         return "Approved: it leaves with the next send."
@@ -106,8 +109,8 @@ def decline(
     request: Request,
     session: Db,
     viewer: PageViewer,
-    message_id: int,
-    reason: Annotated[str, Form(max_length=2000)] = "",
+    message_id: IntId,
+    reason: FormText = "",
 ) -> Response:
     def act() -> str:
         if not reason.strip():

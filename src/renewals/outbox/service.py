@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, inspect, or_, select, update
+from sqlalchemy import Engine, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from renewals.account.models import Account
@@ -28,6 +28,7 @@ from renewals.outbox.domain import Audience, MessageStatus, PermissionMode
 from renewals.outbox.models import MessagePermission, OutboxMessage
 from renewals.policy.domain import Policy
 from renewals.renewal.models import Renewal
+from renewals.user import access
 from renewals.user.models import User
 
 # Who `approved_by` names when no person approved the message itself.
@@ -112,13 +113,6 @@ def permission(
     return found.mode, found.reason
 
 
-def _active_user(session: Session, email: str) -> User:
-    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-    if user is None or not user.active:
-        raise Forbidden(f"{email} is not an active user (import them in users.csv)")
-    return user
-
-
 def set_permission(
     session: Session, account_id: str, mode: PermissionMode | str, *, by: str, reason: str
 ) -> PermissionChange:
@@ -138,7 +132,7 @@ def set_permission(
     account = session.get(Account, account_id)
     if account is None:
         raise NotFound(f"no account {account_id}")
-    user = _active_user(session, by)
+    user = access.require_active_user(session, by)
     authority = domain.permission_authority(
         user.email, user.role, account_owner=account.owner_email
     )
@@ -414,30 +408,21 @@ def _manager_chain(session: Session, emails: Iterable[str]) -> dict[str, str]:
     """Each manager up the chains of these people -> the owner whose chain it is."""
     chain: dict[str, str] = {}
     for owner in emails:
-        seen = {owner}
-        current = owner
-        for _ in range(20):  # a manager_email cycle must not loop forever
-            user = session.scalar(select(User).where(func.lower(User.email) == current))
-            if user is None or not user.manager_email:
-                break
-            current = user.manager_email.lower()
-            if current in seen:
-                break
-            seen.add(current)
-            chain.setdefault(current, owner)
+        for manager in access.manager_chain(session, owner):
+            chain.setdefault(manager, owner)
     return chain
 
 
 def _authorise(session: Session, msg: OutboxMessage, by: str, verb: str) -> tuple[User, str]:
-    user = _active_user(session, by)
+    user = access.require_active_user(session, by)
     owners: dict[str, str] = {}
     account = session.get(Account, msg.account_id)
     if msg.renewal_id:
         renewal = session.get(Renewal, msg.renewal_id)
         if renewal is not None and renewal.owner_email:
-            owners[renewal.owner_email.lower()] = "renewal owner"
+            owners[access.email_key(renewal.owner_email)] = "renewal owner"
     if account is not None and account.owner_email:
-        owners.setdefault(account.owner_email.lower(), "account owner")
+        owners.setdefault(access.email_key(account.owner_email), "account owner")
     authority = domain.approval_authority(
         user.email, user.role, owners=owners, managers=_manager_chain(session, owners)
     )
@@ -456,11 +441,12 @@ def approve(session: Session, message_ids: Iterable[int], *, by: str) -> list[Ou
     now = utc_now()
     for message_id in message_ids:
         msg = get(session, message_id)
+        # Authority before state (TECH-5): no 409 describing a message to someone refused.
+        user, authority = _authorise(session, msg, by, "approve")
         if msg.status != MessageStatus.pending_approval:
             raise Conflict(
                 f"message {message_id} is {msg.status}, not pending_approval: nothing to approve"
             )
-        user, authority = _authorise(session, msg, by, "approve")
         msg.status = MessageStatus.approved
         msg.status_reason = f"TIME-5: approved by {user.email} ({authority})"
         msg.approved_by, msg.approved_at = user.email, now
@@ -483,11 +469,11 @@ def decline(session: Session, message_id: int, *, by: str, reason: str) -> Outbo
     if not reason.strip():
         raise RenewalsError("say why the message is declined (--reason)")
     msg = get(session, message_id)
+    user, authority = _authorise(session, msg, by, "decline")  # authority before state
     if msg.status != MessageStatus.pending_approval:
         raise Conflict(
             f"message {message_id} is {msg.status}, not pending_approval: nothing to decline"
         )
-    user, authority = _authorise(session, msg, by, "decline")
     msg.status = MessageStatus.cancelled
     msg.status_reason = f"TIME-5: declined by {user.email} ({authority}): {reason.strip()}"
     audit_service.record(

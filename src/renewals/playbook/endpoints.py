@@ -14,6 +14,7 @@ from renewals.errors import Conflict, NotFound
 from renewals.playbook import service as playbook_service
 from renewals.playbook.models import Task
 from renewals.playbook.schemas import TaskDone, TaskRead, TaskSnooze
+from renewals.user import access
 from renewals.web import api_common as api
 from renewals.web.deps import ApiViewer, Db, Viewer
 
@@ -61,7 +62,7 @@ def list_tasks(
         stmt = stmt.where(
             or_(
                 func.lower(Task.owner_email) == viewer.user.email.lower(),
-                api.accounts_in(scope, Task.account_id),
+                access.visible(Task.account_id, scope),
             )
         )
     if status == "active":

@@ -46,6 +46,7 @@ STEPS: tuple[str, ...] = (
     "management",
 )
 TIMELINE_TEMPLATE = "customer_timeline"
+AT_RISK_SUFFIX = "_at_risk"  # the template variant for at-risk and red accounts (SEG-2)
 DEFAULT_LANGUAGE = "en"
 
 # The keys every message template may use (docs/messages.md); some may be None.
@@ -70,6 +71,7 @@ CONTEXT_KEYS: tuple[str, ...] = (
     "value",
     "timeline",
     "as_of",
+    "account_state",  # "at_risk" (at-risk or red: the _at_risk variant) or "ok"
 )
 # The keys of context["value"]; a missing one is read as None (no figure for it).
 VALUE_KEYS: tuple[str, ...] = (
@@ -303,14 +305,23 @@ def render(
 ) -> Rendered:
     """The message for `step` in `language` (or English), with its subject split off."""
     env = _environment(_dir_key(templates_dir))
-    used, template = _select(env, step, language)
+    chosen = step
+    if context.get("account_state") == "at_risk":
+        # Issue 16, SEG-2: an at-risk or red account never gets the friendly template;
+        # its `<step>_at_risk` variant is used where one exists.
+        variant = f"{step}{AT_RISK_SUFFIX}"
+        if available_languages(variant, templates_dir=templates_dir):
+            chosen = variant
+    used, template = _select(env, chosen, language)
     variables = dict(context)
     if "value" in variables:
         variables["value"] = {key: None for key in VALUE_KEYS} | dict(variables["value"] or {})
     variables["language"] = used
     text = _render(template, variables)
-    subject, body = _split_subject(text, template_name(step, used))
-    return Rendered(subject=subject, body=body, language=used, template=template_name(step, used))
+    subject, body = _split_subject(text, template_name(chosen, used))
+    return Rendered(
+        subject=subject, body=body, language=used, template=template_name(chosen, used)
+    )
 
 
 def customer_timeline(

@@ -8,20 +8,21 @@ Who may act: anyone who may edit the task's account (renewals.user.access).
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from renewals.dashboard import queues
 from renewals.dashboard.pages import is_htmx, parse_day, redirect_back
 from renewals.dashboard.tables import TableQuery
 from renewals.errors import RenewalsError
+from renewals.kit import validate
 from renewals.kit.time import today
 from renewals.playbook import service
 from renewals.user import access
 from renewals.web import deps
 from renewals.web.deps import Db, PageViewer, Viewer
+from renewals.web.params import FormShort, FormText, IntId
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,7 +62,7 @@ def _row(
     request: Request,
     session: Db,
     viewer: Viewer,
-    task_id: int,
+    task_id: IntId,
     *,
     message: str | None = None,
     error: RenewalsError | None = None,
@@ -100,8 +101,8 @@ def task_done(
     request: Request,
     session: Db,
     viewer: PageViewer,
-    task_id: int,
-    note: Annotated[str, Form(max_length=2000)] = "",
+    task_id: IntId,
+    note: FormText = "",
 ) -> Response:
     def done() -> str:
         service.complete_task(session, task_id, by=viewer.user.email, note=note.strip())
@@ -111,10 +112,11 @@ def task_done(
 
 
 def _until(value: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise RenewalsError(f"until must be a date (YYYY-MM-DD), got {value!r}", 422) from None
+    """The snooze date: required, YYYY-MM-DD, within the bounds of renewals.kit.validate."""
+    day = validate.parse_day(value, "until")
+    if day is None:
+        raise validate.InvalidInput("until", "say until when (YYYY-MM-DD)")
+    return day
 
 
 @router.post("/tasks/{task_id}/snooze")
@@ -122,9 +124,9 @@ def task_snooze(
     request: Request,
     session: Db,
     viewer: PageViewer,
-    task_id: int,
-    until: Annotated[str, Form(max_length=20)] = "",
-    reason: Annotated[str, Form(max_length=2000)] = "",
+    task_id: IntId,
+    until: FormShort = "",
+    reason: FormText = "",
 ) -> Response:
     def snooze() -> str:
         day = _until(until)

@@ -22,9 +22,11 @@ from renewals.playbook.timeline import (
     OwnerLoad,
     PlannedTask,
     RenewalView,
+    guard_value,
     needs_person,
     planned_messages,
     planned_tasks,
+    upcoming,
 )
 from renewals.playbook.timeline import team_load as timeline_team_load
 from renewals.policy.domain import Policy
@@ -436,12 +438,26 @@ def run_campaign(
             context = _context(
                 renewal, view, account, contact, owner, manager, facts, as_of, policy
             )
+            if message.audience == "customer":
+                # Issue 16 content guard: favourable facts and upcoming dates only; the
+                # rest is kept for the reviewer as the internal brief.
+                guarded = guard_value(context["value"], policy)
+                context["value"] = guarded.shown
+                context["timeline"] = upcoming(context["timeline"])
+                context["account_state"] = "at_risk" if view.renewal_id in at_risk else "ok"
             rendered = messages.render(message.step, language, context, templates_dir=templates_dir)
             record = {
                 "trigger_date": message.trigger_date.isoformat(),
                 "condition": message.condition,
                 "template": rendered.template,
             }
+            if message.audience == "customer":
+                record["drew_on"] = {k: guarded.shown[k] for k in guarded.drew_on}
+                record["internal_brief"] = guarded.internal
+                record["timeline"] = [
+                    {"date": str(t["date"]), "milestone": t["milestone"]}
+                    for t in context["timeline"]
+                ]
             superseded = (
                 None
                 if message.superseded_by is None

@@ -297,3 +297,48 @@ def team_load(
     capacity = policy.segments.owner_hours_per_week
     loads = [OwnerLoad(o, counts[o], round(h, 1), capacity) for o, h in hours.items()]
     return sorted(loads, key=lambda x: (-x.hours_per_week, x.owner))
+
+
+@dataclass(frozen=True)
+class GuardedValue:
+    """FUND-5, SAVE-11: what a customer may read (favourable, true facts) and what stays
+    in the internal brief, each fact named so a reviewer can check the message."""
+
+    shown: dict[str, float | int | None]
+    internal: dict[str, float | int | None]
+    drew_on: tuple[str, ...]
+
+
+def guard_value(values: dict[str, float | int | None], policy: Policy) -> GuardedValue:
+    """The content guard for value figures in customer messages (issue 16).
+
+    Usage growth is shown only when it grew; seat use and active users only when enough
+    seats are in use; key-feature adoption only when high enough; platform activity only
+    when usage did not fall. Everything else goes to the internal brief, never to the
+    customer. With nothing favourable, the templates say a value review is in preparation.
+    """
+    c = policy.campaign
+    change = values.get("usage_change_30d")
+    seats_used = values.get("seat_utilisation")
+    adoption = values.get("key_feature_adoption")
+    favourable = {
+        "usage_change_30d": change is not None and change > 0,
+        "seat_utilisation": seats_used is not None and seats_used >= c.favourable_seat_utilisation,
+        "active_users_30d": seats_used is not None and seats_used >= c.favourable_seat_utilisation,
+        "seats": seats_used is not None and seats_used >= c.favourable_seat_utilisation,
+        "key_feature_adoption": adoption is not None
+        and adoption >= c.favourable_key_feature_adoption,
+        "events_30d": change is not None and change >= 0,
+    }
+    shown: dict[str, float | int | None] = {}
+    internal: dict[str, float | int | None] = {}
+    for key, value in values.items():
+        if value is None:
+            continue
+        (shown if favourable.get(key, False) else internal)[key] = value
+    return GuardedValue(shown, internal, tuple(sorted(shown)))
+
+
+def upcoming(timeline: list[dict[str, object]]) -> list[dict[str, object]]:
+    """TIME-6: a shared timeline never shows a date that is gone."""
+    return [item for item in timeline if not item.get("passed")]

@@ -459,6 +459,20 @@ class TimelineMilestone(PolicyModel):
 
 
 class Campaign(PolicyModel):
+    favourable_seat_utilisation: float = rule(
+        "FUND-5",
+        "customer messages show seat use and active users only at or above this share",
+        ge=0,
+        le=1,
+        source=PRODUCT,
+    )
+    favourable_key_feature_adoption: float = rule(
+        "FUND-5",
+        "customer messages show key-feature adoption only at or above this share",
+        ge=0,
+        le=1,
+        source=PRODUCT,
+    )
     alert_owner_days: int = rule("TIME-5", "internal owner alert", gt=0)
     heads_up_days: int = rule("TIME-5", "prep task and heads-up email", gt=0)
     formal_notice_days: int = rule("TIME-5", "proposal and formal notice", gt=0)

@@ -12,6 +12,7 @@ from renewals.proposal import service as proposal_service
 from renewals.proposal.models import Proposal
 from renewals.proposal.schemas import ProposalCreate, ProposalDetail, ProposalRead
 from renewals.renewal import service as renewal_service
+from renewals.user import access
 from renewals.web import api_common as api
 from renewals.web.deps import ApiViewer, Db, web
 
@@ -39,7 +40,7 @@ def list_proposals(
     desc: api.Desc = True,
 ) -> dict[str, Any]:
     scope = api.scope(request, session, viewer)
-    stmt = select(Proposal).where(api.accounts_in(scope, Proposal.account_id))
+    stmt = select(Proposal).where(access.visible(Proposal.account_id, scope))
     stmt = api.where_given(
         stmt,
         (Proposal.status, status),

@@ -6,9 +6,7 @@ work is renewals.proposal.service's.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
@@ -20,13 +18,14 @@ from renewals.renewal import service as renewal_service
 from renewals.user import access
 from renewals.web import deps
 from renewals.web.deps import Db, PageViewer, Web
+from renewals.web.params import FormChoice, IntId, PathId
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/proposals/{proposal_id}")
 def proposal_page(
-    request: Request, proposal_id: int, session: Db, viewer: PageViewer, web: Web
+    request: Request, proposal_id: IntId, session: Db, viewer: PageViewer, web: Web
 ) -> Response:
     proposal = service.get(session, proposal_id)
     access.require_view(session, viewer.user, proposal.account_id, web.policy.web)
@@ -47,7 +46,7 @@ def proposal_page(
 
 
 @router.get("/proposals/{proposal_id}/pdf")
-def proposal_pdf(proposal_id: int, session: Db, viewer: PageViewer, web: Web) -> Response:
+def proposal_pdf(proposal_id: IntId, session: Db, viewer: PageViewer, web: Web) -> Response:
     proposal = service.get(session, proposal_id)
     access.require_view(session, viewer.user, proposal.account_id, web.policy.web)
     data = service.pdf_bytes(proposal)
@@ -61,11 +60,11 @@ def proposal_pdf(proposal_id: int, session: Db, viewer: PageViewer, web: Web) ->
 
 @router.post("/renewals/{renewal_id}/proposals")
 def create_proposal(
-    renewal_id: str,
+    renewal_id: PathId,
     session: Db,
     viewer: PageViewer,
     web: Web,
-    option: Annotated[str, Form(max_length=8)] = "",
+    option: FormChoice = "",
 ) -> Response:
     renewal = renewal_service.get(session, renewal_id)
     access.require_edit(session, viewer.user, renewal.account_id, web.policy.web)

@@ -24,7 +24,7 @@ from renewals.concession import service as concession_service
 from renewals.concession.domain import Rationale
 from renewals.contract.models import Contract
 from renewals.engagement.models import SurveyResponse, Ticket
-from renewals.errors import Forbidden, NotFound, RenewalsError
+from renewals.errors import NotFound, RenewalsError
 from renewals.health.models import HealthSnapshot
 from renewals.kit import pdf as kit_pdf
 from renewals.kit.time import as_utc, day_start, utc_now
@@ -33,6 +33,7 @@ from renewals.proposal import documents, domain
 from renewals.proposal.models import Proposal, RoiInputs, ValueMoment
 from renewals.renewal import service as renewal_service
 from renewals.renewal.models import Renewal
+from renewals.user import access
 from renewals.user.models import User
 
 CLOSED_STAGES = ("closed_won", "closed_lost")
@@ -50,10 +51,7 @@ class ProposalInputError(RenewalsError):
 def active_user(session: Session, email: str | None) -> User:
     if not email or not email.strip():
         raise ProposalInputError("say who does this: --by EMAIL (an active user)")
-    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-    if user is None or not user.active:
-        raise Forbidden(f"{email} is not an active user (import them in users.csv)")
-    return user
+    return access.require_active_user(session, email)
 
 
 def get_account(session: Session, account_id: str) -> Account:
@@ -531,7 +529,7 @@ def create(
 def _owner(session: Session, renewal: Renewal) -> User | None:
     if not renewal.owner_email:
         return None
-    return session.scalar(select(User).where(func.lower(User.email) == renewal.owner_email.lower()))
+    return access.find_user(session, renewal.owner_email)
 
 
 def get(session: Session, proposal_id: int) -> Proposal:

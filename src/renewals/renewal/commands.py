@@ -270,14 +270,12 @@ def stage(
     Example:\n
       renewals stage R-C000123 closing --by carl@renewals.example --reason "proposal sent"
     """
-    from renewals.user.models import User
+    from renewals.user import access
 
     app_state = state(ctx)
     try:
         with session_scope(app_state.engine()) as session:
-            user = session.get(User, by)
-            if user is None or not user.active:
-                raise RenewalsError(f"{by!r} is not an active user (see users.csv)")
+            access.require_active_user(session, by)
             r = service.set_stage(
                 session, renewal_id, to, by=by, reason=reason, on=parse_as_of(as_of)
             )

@@ -98,7 +98,7 @@ def list_renewals(
         .outerjoin(
             ForecastSnapshot, and_(ForecastSnapshot.renewal_id == Renewal.renewal_id, on_day)
         )
-        .where(api.accounts_in(scope, Renewal.account_id))
+        .where(access.visible(Renewal.account_id, scope))
     )
     if open:
         stmt = stmt.where(Renewal.outcome.is_(None))

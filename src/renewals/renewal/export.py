@@ -6,7 +6,6 @@ fields, never rename or drop one.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections import defaultdict
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from renewals.account.models import Account
 from renewals.errors import NotFound
+from renewals.kit.spreadsheet import SafeDictWriter
 from renewals.kit.time import utc_now
 from renewals.playbook.models import Task
 from renewals.policy.domain import Policy
@@ -209,7 +209,7 @@ def to_json(rows: list[dict[str, Any]]) -> str:
 def to_csv(rows: list[dict[str, Any]]) -> str:
     """The rows as CSV: lists joined with ";", tasks and reasons as JSON in one column each."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer = SafeDictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
         writer.writerow(

@@ -13,9 +13,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 
 from renewals.account.models import Account
-from renewals.account.page_service import Listing, escape_like, scope_filter
+from renewals.account.page_service import Listing, escape_like
 from renewals.renewal.domain import OPEN_STAGES
 from renewals.renewal.models import Renewal
+from renewals.user import access
 from renewals.user.access import Scope
 
 ANY_STAGE = "any"
@@ -56,10 +57,14 @@ def renewal_listing(scope: Scope, filters: RenewalFilters, *, as_of: date) -> Li
         Renewal.likelihood.label("likelihood"),
         Renewal.outcome.label("outcome"),
     ).join(Account, Account.account_id == Renewal.account_id)
-    where = scope_filter(scope, everyone=filters.everyone)
-    if where is not None:
-        owners = sorted(scope.owners)
-        stmt = stmt.where(or_(where, Renewal.owner_email.in_(owners)))
+    # TECH-5: renewals of accounts the user may see ("mine" unless they asked for everyone
+    # and policy lets them read it), and any renewal they own themselves.
+    stmt = stmt.where(
+        or_(
+            access.visible(Account.account_id, scope, edit=not filters.everyone),
+            access.owned_by(Renewal.owner_email, scope),
+        )
+    )
     if filters.q:
         pattern = f"%{escape_like(filters.q.strip())}%"
         stmt = stmt.where(

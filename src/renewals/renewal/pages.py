@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import field_validator
 from starlette.responses import Response
@@ -22,6 +22,7 @@ from renewals.signal.domain import Risk
 from renewals.user import access
 from renewals.web import deps
 from renewals.web.deps import Db, PageViewer
+from renewals.web.params import PathId
 from renewals.web.tables import csv_response, page_of
 
 router = APIRouter(include_in_schema=False)
@@ -102,12 +103,15 @@ def renewal_list(
 
 @router.get("/renewals/{renewal_id}")
 def renewal_page(
+    request: Request,
     session: Db,
     viewer: PageViewer,
-    renewal_id: Annotated[str, Path(max_length=80)],
+    renewal_id: PathId,
 ) -> Response:
-    """A renewal lives on its account's page: go there (the account page checks access)."""
+    """A renewal lives on its account's page: go there, once access is checked (TECH-5: the
+    redirect would tell someone without access which account the renewal belongs to)."""
     renewal = renewal_service.get(session, renewal_id)
+    access.require_view(session, viewer.user, renewal.account_id, deps.web(request).policy.web)
     return RedirectResponse(
         f"/accounts/{renewal.account_id}#renewal-{renewal.renewal_id}", status_code=303
     )

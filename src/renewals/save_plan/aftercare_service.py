@@ -26,6 +26,7 @@ from renewals.save_plan import aftercare as rules
 from renewals.save_plan import metrics
 from renewals.save_plan.models import PostSave, SaveExit, SavePlan, SaveProblem, SaveTriage
 from renewals.signal.models import Signal
+from renewals.user import access
 from renewals.user.models import User
 
 CLOSED = ("closed_won", "closed_lost")
@@ -606,13 +607,6 @@ def _promise(problem: SaveProblem) -> rules.Promise:
 # --- people: the exit, the debrief, the lessons ----------------------------------------
 
 
-def _person(session: Session, email: str) -> User:
-    user = session.get(User, email)
-    if user is None or not user.active:
-        raise RenewalsError(f"{email!r} is not an active user (import them in users.csv)")
-    return user
-
-
 def get_exit(session: Session, renewal_id: str) -> SaveExit:
     row = session.get(SaveExit, renewal_id)
     if row is None:
@@ -636,7 +630,7 @@ def declare_lost(
     on: date,
 ) -> SaveExit:
     """A person's LOST-1 call: open (or add to) the renewal's exit record (audited)."""
-    _person(session, by)
+    access.require_active_user(session, by)
     renewal = session.get(Renewal, renewal_id)
     if renewal is None:
         raise NotFound(f"no renewal {renewal_id!r}")
@@ -682,7 +676,7 @@ def tick_exit(
     note: str = "",
 ) -> SaveExit:
     """LOST-2: tick (or untick) graceful-exit items; all done means exited."""
-    _person(session, by)
+    access.require_active_user(session, by)
     row = get_exit(session, renewal_id)
     checklist = list(row.checklist or []) or rules.exit_checklist()
     try:
@@ -716,7 +710,7 @@ def fill_debrief(
     complete: bool = False,
 ) -> SaveExit:
     """LOST-3: answer debrief questions; `complete` needs the essential answers."""
-    _person(session, by)
+    access.require_active_user(session, by)
     row = get_exit(session, renewal_id)
     try:
         debrief = rules.update_debrief(row.debrief or {}, changes)
@@ -758,7 +752,7 @@ def record_lessons(
     session: Session, renewal_id: str, changes: dict[str, str | None], *, by: str
 ) -> PostSave:
     """POST-3: what worked, what to do differently and the systemic fix of a save."""
-    _person(session, by)
+    access.require_active_user(session, by)
     row = get_post_save(session, renewal_id)
     unknown = sorted(set(changes) - set(LESSON_FIELDS))
     if unknown:

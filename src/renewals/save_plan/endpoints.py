@@ -13,6 +13,7 @@ from renewals.save_plan import plan_service
 from renewals.save_plan import service as save_service
 from renewals.save_plan.models import SaveTriage
 from renewals.save_plan.schemas import PlanRead, TriageRead
+from renewals.user import access
 from renewals.web import api_common as api
 from renewals.web.deps import ApiViewer, Db
 
@@ -47,7 +48,7 @@ def list_saves(
     desc: api.Desc = True,
 ) -> dict[str, Any]:
     scope = api.scope(request, session, viewer)
-    stmt = select(SaveTriage).where(api.accounts_in(scope, SaveTriage.account_id))
+    stmt = select(SaveTriage).where(access.visible(SaveTriage.account_id, scope))
     stmt = api.where_given(
         stmt,
         (SaveTriage.status, status),

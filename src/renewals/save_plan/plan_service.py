@@ -22,7 +22,7 @@ from renewals.account.models import Account
 from renewals.account.stakeholders import role_label
 from renewals.audit import service as audit
 from renewals.engagement.models import Ticket
-from renewals.errors import NotFound, RenewalsError
+from renewals.errors import Forbidden, NotFound, RenewalsError
 from renewals.health import service as health_service
 from renewals.kit.time import as_utc, day_start
 from renewals.playbook import service as playbook_service
@@ -34,6 +34,7 @@ from renewals.renewal.models import Renewal
 from renewals.save_plan import plan as rules
 from renewals.save_plan.models import SavePlan, SaveProblem, SaveTriage
 from renewals.signal import service as signal_service
+from renewals.user import access
 from renewals.user.models import User
 
 NO_TRIAGE = "no triage: the renewal is not at risk or `renewals run` has not run"
@@ -578,10 +579,10 @@ def _effective(triage: SaveTriage, name: str) -> Any:
 
 
 def _check_user(session: Session, email: str) -> User:
-    user = session.get(User, email)
-    if user is None or not user.active:
-        raise SavePlanError(f"{email!r} is not an active user (see users.csv)", 403)
-    return user
+    try:
+        return access.require_active_user(session, email)
+    except Forbidden as exc:
+        raise SavePlanError(exc.message, 403) from None
 
 
 def _check_choice(name: str, value: str, allowed: list[str], hint: str = "") -> None:

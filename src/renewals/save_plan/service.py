@@ -21,7 +21,7 @@ from renewals.policy.domain import Policy
 from renewals.renewal.models import Renewal
 from renewals.save_plan import triage as rules
 from renewals.save_plan.models import SaveTriage
-from renewals.user.models import User
+from renewals.user import access
 
 CLOSED = ("closed_won", "closed_lost")
 
@@ -173,13 +173,6 @@ def get(session: Session, renewal_id: str) -> SaveTriage:
     return row
 
 
-def _person(session: Session, email: str) -> User:
-    user = session.get(User, email)
-    if user is None or not user.active:
-        raise RenewalsError(f"{email!r} is not an active user (import them in users.csv)")
-    return user
-
-
 def _recompute(session: Session, row: SaveTriage, policy: Policy, as_of: date) -> None:
     renewal = session.get(Renewal, row.renewal_id)
     account = session.get(Account, row.account_id)
@@ -199,7 +192,7 @@ def record_inputs(
     as_of: date,
 ) -> SaveTriage:
     """What the CSM found out (SAVE-2 evidence, SAVE-4 root cause); the triage follows."""
-    _person(session, by)
+    access.require_active_user(session, by)
     row = get(session, renewal_id)
     for key, value in inputs.items():
         allowed = rules.INPUTS.get(key) or (
@@ -237,7 +230,7 @@ def override(
     as_of: date,
 ) -> SaveTriage:
     """A person overrides one triage field with a recorded reason (audited)."""
-    _person(session, by)
+    access.require_active_user(session, by)
     row = get(session, renewal_id)
     kinds = {
         "probability_band": rules.Band,

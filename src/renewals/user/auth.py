@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from renewals.audit import service as audit
@@ -87,14 +87,10 @@ def end_sessions(session: Session, email: str) -> int:
 
 
 def find_user(session: Session, email: str) -> User | None:
-    """The user with this email, ignoring case (imported users.csv may use capitals)."""
-    email = email.strip()
-    user = session.get(User, email)
-    if user is None and email:
-        user = session.scalars(
-            select(User).where(func.lower(User.email) == email.lower()).order_by(User.email)
-        ).first()
-    return user
+    """The user with this email, ignoring case (renewals.user.access.find_user)."""
+    from renewals.user import access  # access reads the account tables; auth is imported early
+
+    return access.find_user(session, email)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from renewals.user import service as user_service
 from renewals.user.domain import Role
 from renewals.web import deps
 from renewals.web.deps import Db, PageViewer, Viewer
+from renewals.web.params import Day, PageNo, QueryText
 from renewals.web.tables import all_rows, csv_response, page_of
 
 router = APIRouter(include_in_schema=False)
@@ -75,7 +76,7 @@ def _detail(event: AuditEvent) -> str:
     return json.dumps(event.detail or {}, ensure_ascii=False, sort_keys=True, default=str)
 
 
-Text = Annotated[str | None, Query(max_length=254)]
+Text = QueryText
 
 
 @router.get("/audit")
@@ -86,9 +87,9 @@ def audit_log(
     action: Text = None,
     actor: Text = None,
     entity: Text = None,
-    since: Annotated[date | None, Query(description="First day (YYYY-MM-DD), inclusive.")] = None,
-    until: Annotated[date | None, Query(description="Last day (YYYY-MM-DD), inclusive.")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    since: Day = None,
+    until: Day = None,
+    page: PageNo = 1,
     sort: Annotated[Literal["at", "actor", "action", "entity"] | None, Query()] = None,
     desc: bool = False,
     format: Annotated[Literal["html", "csv"], Query()] = "html",

@@ -1,5 +1,5 @@
 """What every JSON endpoint under /api/v1 shares: strict input models, the error format,
-pagination and the access scope as SQL conditions (TECH-5).
+pagination and the viewer's access scope (the rule itself: renewals.user.access, TECH-5).
 
 Each domain's `endpoints.py` stays thin: it validates with its `schemas.py`, checks
 access with `renewals.user.access`, calls the domain's service (or builds one `select`
@@ -13,29 +13,39 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Path, Query, Request
+from fastapi import Query, Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import ColumnElement, Select
 
 from renewals.account.models import Account
 from renewals.errors import NotFound
 from renewals.kit.time import today
-from renewals.renewal.models import Renewal
+from renewals.kit.validate import DATE_PATTERN, FIRST_DAY, LAST_DAY, LIMITS, ONE_LINE, PRINTABLE
+from renewals.kit.validate import MAX_PAGE as MAX_PAGE
 from renewals.user.access import Scope, require_edit, require_view, scope_for
 from renewals.web.deps import Viewer, web
-from renewals.web.tables import MAX_PAGE_SIZE, Page, page_of
+from renewals.web.params import Day, PageSize
+from renewals.web.params import IntId as IntId
+from renewals.web.params import PageNo as PageNo
+from renewals.web.params import PathId as PathId
+from renewals.web.params import QueryText as QueryText
+from renewals.web.tables import Page, page_of
 
 # --- input types -----------------------------------------------------------------------------
 
-# No control characters (PostgreSQL cannot store NUL; none belong in a name or a reason).
-PRINTABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+# Bounds come from the one validation layer (renewals.kit.validate, issue 15); the
+# parameter types shared with the pages from renewals.web.params.
 Text = Annotated[
-    str, Strict(), StringConstraints(strip_whitespace=True, max_length=4000, pattern=PRINTABLE)
+    str,
+    Strict(),
+    StringConstraints(strip_whitespace=True, max_length=LIMITS["text"], pattern=PRINTABLE),
 ]
 RequiredText = Annotated[
     str,
     Strict(),
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=4000, pattern=PRINTABLE),
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=LIMITS["text"], pattern=PRINTABLE
+    ),
 ]
 StrictNumber = Annotated[float, Strict()]  # JSON numbers only: no "5", no true
 
@@ -51,26 +61,14 @@ def _iso_date_only(value: Any) -> Any:
 IsoDate = Annotated[
     date,
     BeforeValidator(_iso_date_only),
-    Field(
-        ge=date(2000, 1, 1),
-        le=date(2999, 12, 31),
-        json_schema_extra={"pattern": r"^2[0-9]{3}-[0-9]{2}-[0-9]{2}$"},
-    ),
+    Field(ge=FIRST_DAY, le=LAST_DAY, json_schema_extra={"pattern": DATE_PATTERN}),
 ]
 Ident = Annotated[
-    str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")
+    str, StringConstraints(min_length=1, max_length=LIMITS["ident"], pattern=ONE_LINE)
 ]
 Email = Annotated[
-    str, StringConstraints(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    str, StringConstraints(min_length=3, max_length=LIMITS["email"], pattern=r"^[^@\s]+@[^@\s]+$")
 ]
-# A record's id in a URL path: no control characters (PostgreSQL refuses NUL).
-PathId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
-# A numeric id in a URL path, within a 32-bit integer column.
-IntId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-# A filter typed by a person (a name fragment, an owner's email).
-QueryText = Annotated[str | None, Query(max_length=254, pattern=PRINTABLE)]
-# Highest page number accepted: far beyond any real table, low enough that OFFSET never overflows.
-MAX_PAGE = 1_000_000
 
 
 class StrictIn(BaseModel):
@@ -179,23 +177,9 @@ def listing(
     )
 
 
-PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE, description="page number, from 1")]
-Size = Annotated[
-    int | None,
-    Query(ge=1, le=MAX_PAGE_SIZE, description="rows per page; default policy web.page_size"),
-]
+Size = PageSize
 Desc = Annotated[bool, Query(description="sort descending")]
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)  # date arithmetic stays in range
-DATE_PATTERN = r"^2[0-9]{3}-[0-9]{2}-[0-9]{2}$"  # the same bounds, as the schema states them
-AsOf = Annotated[
-    date | None,
-    Query(
-        ge=FIRST_DAY,
-        le=LAST_DAY,
-        description="the business day to read, 2000-01-01 to 2999-12-31 (default: today, UTC)",
-        json_schema_extra={"pattern": DATE_PATTERN},
-    ),
-]
+AsOf = Day
 
 
 def page_size(request: Request, size: int | None) -> int:
@@ -211,28 +195,6 @@ def day(as_of: date | None) -> date:
 
 def scope(request: Request, session: Any, viewer: Viewer) -> Scope:
     return scope_for(session, viewer.user, web(request).policy.web)
-
-
-def accounts_in(scope: Scope, account_id: ColumnElement[Any], *, edit: bool = False) -> Any:
-    """TECH-5: the condition "this account is one the viewer may see (or edit)".
-
-    The same rule as renewals.user.access: the account's owner or an open renewal's
-    owner is in the viewer's scope; everything for directors and above, and for reading
-    when policy `web.csm_can_read_others` allows.
-    """
-    if scope.everything or (scope.read_everything and not edit):
-        return true()
-    if not scope.owners:
-        return false()
-    owners = list(scope.owners)
-    return or_(
-        account_id.in_(select(Account.account_id).where(Account.owner_email.in_(owners))),
-        account_id.in_(
-            select(Renewal.account_id).where(
-                Renewal.owner_email.in_(owners), Renewal.outcome.is_(None)
-            )
-        ),
-    )
 
 
 def require_account(

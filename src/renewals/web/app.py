@@ -24,7 +24,7 @@ from renewals.db import make_engine
 from renewals.errors import RenewalsError
 from renewals.kit.secrets import secret_key
 from renewals.policy import service as policy_service
-from renewals.web import deps, serving
+from renewals.web import deps, failures, serving
 from renewals.web.admission import Admission, AdmissionStats
 from renewals.web.cache import PageCache
 
@@ -85,6 +85,13 @@ def error_body(status: int, message: str, **extra: object) -> dict[str, object]:
     return {"error": {"status": status, "message": message, **extra}}
 
 
+# An API client sends the token in a header, not in a form.
+API_CSRF_MESSAGE = (
+    "The X-CSRF-Token header is missing or wrong: a call made with the session cookie must "
+    "send the session's CSRF token (or authenticate with 'Authorization: Bearer <token>')."
+)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(deps.NeedsLogin)
     async def _needs_login(request: Request, exc: deps.NeedsLogin) -> Response:
@@ -92,12 +99,16 @@ def _install_error_handlers(app: FastAPI) -> None:
             return JSONResponse(error_body(401, exc.message), status_code=401)
         return RedirectResponse(deps.login_redirect(exc.next_url), status_code=303)
 
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # A 500: logged with a request id shown to the person, never a traceback (issue 15).
+        return failures.unexpected(request, exc, SECURITY_HEADERS)
+
     @app.exception_handler(RenewalsError)
     async def _expected(request: Request, exc: RenewalsError) -> Response:
         if _is_api(request):
-            return JSONResponse(
-                error_body(exc.status_code, exc.message), status_code=exc.status_code
-            )
+            message = API_CSRF_MESSAGE if isinstance(exc, deps.CsrfFailed) else exc.message
+            return JSONResponse(error_body(exc.status_code, message), status_code=exc.status_code)
         return deps.render(
             request,
             "error.html",

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
+from renewals.kit.secrets import same_secret
 from renewals.kit.time import utc_now
 from renewals.user import auth
 from renewals.web import deps
@@ -87,7 +88,7 @@ def login(
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     cookie = request.cookies.get(deps.LOGIN_CSRF_COOKIE, "")
-    if not cookie or not secrets.compare_digest(cookie, csrf_token):
+    if not cookie or not same_secret(csrf_token, cookie):
         raise deps.CsrfFailed()
     context = deps.web(request)
     ip = request.client.host if request.client else None

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from renewals.config import listening_on
 from renewals.kit.cli import console, state
 
 
@@ -42,7 +43,8 @@ def serve(
     from renewals.kit.secrets import secret_key
     from renewals.web.app import create_app
 
-    settings = state(ctx).settings
+    # Signing links follow the address served on unless RENEWALS_PUBLIC_URL is set.
+    settings = state(ctx).settings = listening_on(state(ctx).settings, host, port)
     workers = workers or settings.web_workers
     console.print(
         f"renewals is serving on [bold]http://{host}:{port}/[/] (API docs at /docs) with "

@@ -8,7 +8,6 @@ authenticated by a bearer token carry no cookie and need none.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from starlette.responses import Response
 from renewals.config import Settings
 from renewals.db import make_sessionmaker
 from renewals.errors import RenewalsError
+from renewals.kit.secrets import same_secret
 from renewals.kit.time import utc_now
 from renewals.policy.domain import Policy
 from renewals.user import auth
@@ -52,9 +52,11 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     dirs = [Path(settings.templates_dir) / "web"] if settings.templates_dir else []
     templates = Jinja2Templates(directory=[*dirs, TEMPLATES_DIR])
     templates.env.loader = ChoiceLoader([FileSystemLoader([*map(str, dirs), str(TEMPLATES_DIR)])])
+    from renewals.web import formatting
     from renewals.web.tables import url_with
 
     templates.env.globals["url_with"] = url_with
+    formatting.install(templates.env)  # plural, money, pct, yesno, dates (issue 15)
     return templates
 
 
@@ -149,7 +151,7 @@ RawBody = Annotated[bytes, Depends(raw_body)]
 def _check_csrf(request: Request, viewer: Viewer, sent: str | None) -> None:
     if request.method not in UNSAFE_METHODS or viewer.web_session is None:
         return
-    if sent is None or not secrets.compare_digest(sent, viewer.csrf_token):
+    if not same_secret(sent, viewer.csrf_token):
         raise CsrfFailed()
 
 

@@ -7,7 +7,6 @@ The `_table.html` macros draw sortable headers and the pager, keeping the filter
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,8 +21,9 @@ from starlette.datastructures import QueryParams
 from starlette.responses import Response, StreamingResponse
 
 from renewals.errors import RenewalsError
-
-MAX_PAGE_SIZE = 1000
+from renewals.kit.spreadsheet import SafeWriter
+from renewals.kit.validate import MAX_PAGE_SIZE as MAX_PAGE_SIZE
+from renewals.kit.validate import check_page
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,7 @@ def page_of(
     scalars: bool = False,
 ) -> Page:
     """One page of `stmt`, sorted by a whitelisted column (unknown names are a 400)."""
-    if page < 1:
-        raise RenewalsError("page starts at 1")
+    check_page(page)  # an out-of-range page is a 422, never an OFFSET overflow
     size = max(1, min(size, MAX_PAGE_SIZE))
     if sort:
         column = (sortable or {}).get(sort)
@@ -93,10 +92,10 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[A
 
     def generate() -> Iterable[str]:
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = SafeWriter(buffer)  # formulas neutralised (CSV injection)
         writer.writerow(header)
         for row in rows:
-            writer.writerow(["" if v is None else v for v in row])
+            writer.writerow(row)
             if buffer.tell() > 64_000:
                 yield buffer.getvalue()
                 buffer.seek(0)

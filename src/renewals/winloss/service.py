@@ -25,7 +25,7 @@ from renewals.errors import NotFound, RenewalsError
 from renewals.policy.domain import Policy
 from renewals.renewal.models import Renewal, StageChange
 from renewals.signal.models import Signal
-from renewals.user.models import User
+from renewals.user import access
 from renewals.winloss import domain as rules
 from renewals.winloss.domain import ReasonCategory, SignalFact
 from renewals.winloss.models import WinLossRecord
@@ -219,9 +219,7 @@ def confirm(
     on: date,
 ) -> WinLossRecord:
     """A person confirms or corrects the reason of a closed renewal (audited)."""
-    user = session.get(User, by)
-    if user is None or not user.active:
-        raise RenewalsError(f"{by!r} is not an active user (import them in users.csv)")
+    access.require_active_user(session, by)
     record = get(session, contract_id)
     allowed = (
         ReasonCategory.loss_categories()

@@ -1,0 +1,87 @@
+"""Human formatting on pages (issue 15): the Jinja filters every page template uses.
+
+- `plural`: `3|plural("row")` -> "3 rows", `1|plural("row")` -> "1 row";
+- `money`: `57210|money("USD")` -> "57,210 USD" (grouping, and cents only when there are any);
+- `pct`: a ratio as a percentage, `0.1125|pct` -> "11%";
+- `yesno`: booleans as words, never "True"/"False";
+- `number`: grouping and at most two decimals;
+- `date_long`, `datetime_long`: dates in words in the page's language.
+
+The separators and month names are the ones customer messages and documents use
+(renewals.playbook.messages), so a page and a contract in German agree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from jinja2 import Environment
+
+from renewals.playbook.messages import format_date_long, format_money, format_number, format_percent
+
+Number = Decimal | float | int | str
+
+
+def plural(count: Any, singular: str, plural_form: str | None = None, lang: str = "en") -> str:
+    """`count` with the noun in the right number; counts are grouped (1,234 rows)."""
+    if count is None:
+        count = 0
+    noun = singular if count == 1 else (plural_form or f"{singular}s")
+    return f"{format_number(count, lang)} {noun}"
+
+
+def money(value: Number | None, currency: str | None = None, lang: str = "en") -> str:
+    return "" if value is None or value == "" else format_money(value, currency, lang)
+
+
+def pct(ratio: Number | None, places: int = 0, lang: str = "en") -> str:
+    """A ratio (0..1) as a percentage."""
+    return "" if ratio is None or ratio == "" else format_percent(ratio, lang, places=places)
+
+
+def number(value: Number | None, places: int | None = None, lang: str = "en") -> str:
+    return "" if value is None or value == "" else format_number(value, lang, places)
+
+
+YES_NO = {
+    "en": ("yes", "no"),
+    "de": ("ja", "nein"),
+    "id": ("ya", "tidak"),
+    "ms": ("ya", "tidak"),
+}
+
+
+def yesno(value: Any, lang: str = "en") -> str:
+    yes, no = YES_NO.get(lang, YES_NO["en"])
+    if value is None:
+        return "–"
+    return yes if value else no
+
+
+def date_long(value: date | datetime | str | None, lang: str = "en") -> str:
+    return "" if not value else format_date_long(value, lang)
+
+
+def datetime_long(value: datetime | None, lang: str = "en") -> str:
+    """`14 March 2027, 09:30 UTC` in the page's language."""
+    if value is None:
+        return ""
+    return f"{format_date_long(value, lang)}, {value:%H:%M} UTC"
+
+
+FILTERS = {
+    "plural": plural,
+    "money": money,
+    "pct": pct,
+    "number": number,
+    "yesno": yesno,
+    "date_long": date_long,
+    "datetime_long": datetime_long,
+}
+
+
+def install(env: Environment) -> None:
+    """Add the filters to a Jinja environment (the pages' templates)."""
+    env.filters.update(FILTERS)
