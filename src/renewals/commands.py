@@ -131,10 +131,14 @@ def status(
     ] = False,
 ) -> None:
     """Summarise the book: accounts, ARR, renewals coming up, history, usage, last runs."""
+    from renewals.policy.service import PolicyError
+
     app_state = state(ctx)
-    summary = book_summary(
-        app_state.engine(), app_state.settings, parse_as_of(as_of), app_state.policy()
-    )
+    try:
+        policy = app_state.policy()
+    except PolicyError as exc:  # a bad policy file: one clear error, exit 1
+        fail(exc.message)
+    summary = book_summary(app_state.engine(), app_state.settings, parse_as_of(as_of), policy)
     if as_json:
         emit_json(_summary_json(summary))
         return
