@@ -40,13 +40,13 @@ def row(arr: float, likelihood: float, outcome: str | None, out: float | None = 
 class TestQuarters:
     def test_it_takes_the_quarters_that_start_in_the_range(self) -> None:
         quarters = bt.quarters_between(date(2025, 10, 1), date(2026, 9, 30))
-        assert [q.label for q in quarters] == ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]
+        assert [q.key for q in quarters] == ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]
         assert quarters[0] == Quarter(date(2025, 10, 1), date(2025, 12, 31))
         assert quarters[-1].end == date(2026, 9, 30)
 
     def test_a_quarter_starting_before_the_range_is_left_out(self) -> None:
         quarters = bt.quarters_between(date(2025, 10, 2), date(2026, 1, 1))
-        assert [q.label for q in quarters] == ["2026-Q1"]
+        assert [q.key for q in quarters] == ["2026-Q1"]
         assert bt.quarters_between(date(2026, 1, 2), date(2026, 3, 31)) == []
 
 
@@ -302,7 +302,7 @@ def test_a_generated_book(engine: Engine, tmp_path: Path) -> None:
     generate_book(tmp_path / "book", accounts=60, seed=5, as_of=TODAY)
     run_import(engine, tmp_path / "book", data_dir=tmp_path / "data")
     report = run(engine, tmp_path / "data", date_from=date(2025, 10, 1), date_to=date(2026, 12, 31))
-    assert [q.quarter.label for q in report.quarters] == [
+    assert [q.quarter.key for q in report.quarters] == [
         "2025-Q4",
         "2026-Q1",
         "2026-Q2",

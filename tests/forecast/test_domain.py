@@ -11,6 +11,7 @@ import pytest
 
 from renewals.forecast import domain
 from renewals.forecast.domain import ClosedContract, OpenRenewal, Quarter
+from renewals.kit import calendar as kit_calendar
 from renewals.policy import service as policy_service
 
 POLICY = policy_service.load()
@@ -216,13 +217,13 @@ class TestOverride:
 class TestPeriods:
     def test_month_and_quarter_keys(self) -> None:
         assert domain.month_key(date(2027, 1, 15)) == "2027-01"
-        assert domain.quarter_key(date(2027, 1, 1)) == "2027-Q1"
-        assert domain.quarter_key(date(2027, 3, 31)) == "2027-Q1"
-        assert domain.quarter_key(date(2027, 4, 1)) == "2027-Q2"
-        assert domain.quarter_key(date(2026, 12, 31)) == "2026-Q4"
+        assert kit_calendar.quarter_key(date(2027, 1, 1)) == "2027-Q1"
+        assert kit_calendar.quarter_key(date(2027, 3, 31)) == "2027-Q1"
+        assert kit_calendar.quarter_key(date(2027, 4, 1)) == "2027-Q2"
+        assert kit_calendar.quarter_key(date(2026, 12, 31)) == "2026-Q4"
 
     def test_quarters(self) -> None:
-        q4 = domain.quarter_of(date(2026, 11, 24))
+        q4 = kit_calendar.quarter_of(date(2026, 11, 24))
         assert q4 == Quarter(date(2026, 10, 1), date(2026, 12, 31))
         assert q4.next() == Quarter(date(2027, 1, 1), date(2027, 3, 31))
         assert date(2026, 12, 31) in q4 and date(2027, 1, 1) not in q4

@@ -458,18 +458,6 @@ def choose_language(wanted: str | None, available: Iterable[str]) -> tuple[str, 
     )
 
 
-def add_months(day: date, months: int) -> date:
-    """`day` plus whole calendar months (the 31st becomes the month's last day)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in range(day.day, 27, -1):
-        try:
-            return date(year, month, candidate)
-        except ValueError:
-            continue
-    return date(year, month, min(day.day, 28))
-
-
 # --- signing -------------------------------------------------------------------------
 
 

@@ -34,6 +34,7 @@ from renewals.contract_doc import domain, tokens
 from renewals.contract_doc.domain import Action, InvalidContract, Status
 from renewals.contract_doc.models import ContractDocument
 from renewals.errors import Conflict, Forbidden, NotFound, RenewalsError
+from renewals.kit.calendar import add_months
 from renewals.kit.pdf import html_to_pdf, sha256_of
 from renewals.kit.time import utc_now
 from renewals.playbook import service as playbook_service
@@ -403,7 +404,7 @@ def create(
         contract_languages(templates_dir),
     )
     start = contract.end_date
-    end = domain.add_months(start, draft.term_months)
+    end = add_months(start, draft.term_months)
     years = list(draft.years) or _yearly(draft.annual_value, draft.term_months)
     total = sum(years, Decimal(0)).quantize(Decimal("0.01"))
     now = utc_now()

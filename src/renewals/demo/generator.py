@@ -8,7 +8,6 @@ The same (accounts, seed, as_of) always gives byte-identical files.
 
 from __future__ import annotations
 
-import calendar
 import csv
 import itertools
 import math
@@ -35,6 +34,7 @@ from renewals.demo.texts import (
     TEXTS,
     Texts,
 )
+from renewals.kit.calendar import add_months
 
 Progress = Callable[[str, int, int], None]
 Row = list[str]
@@ -381,13 +381,6 @@ def _clip(value: float, low: float, high: float) -> float:
     return max(low, min(high, value))
 
 
-def _add_months(day: date, months: int) -> date:
-    """The same day of month `months` later (clamped to the month's length)."""
-    years, month0 = divmod(day.month - 1 + months, 12)
-    year, month = day.year + years, month0 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def _segment(arr: float) -> str:
     """SEG-1: enterprise from 100K ARR, mid-market from 10K, SMB below."""
     if arr >= ENTERPRISE_ARR:
@@ -637,7 +630,7 @@ def _contract_chain(
         row = [
             "",
             account_id,
-            _add_months(end, -months).isoformat(),
+            add_months(end, -months).isoformat(),
             end.isoformat(),
             str(arrs[k]),
             currency,
@@ -656,7 +649,7 @@ def _contract_chain(
         rows.append(row + [outcome, str(next_arr), closed.isoformat(), reason, rival])
         if outcome == "churned":
             churn_closed = closed
-    first_start = _add_months(ends[0], -terms[0])
+    first_start = add_months(ends[0], -terms[0])
     return Chain(
         rows=rows,
         seats=max(1, round(arrs[-1] / seat_price)),
@@ -674,10 +667,10 @@ def _contract_chain(
 def _renewal_points(renewal: date, term: int, as_of: date, limit: int) -> list[date]:
     """End dates of the 12-month contracts before the open one, within HISTORY_DAYS, oldest first."""
     points: list[date] = []
-    point = _add_months(renewal, -term)
+    point = add_months(renewal, -term)
     while point > as_of - timedelta(days=HISTORY_DAYS) and len(points) < limit:
         points.append(point)
-        point = _add_months(point, -12)
+        point = add_months(point, -12)
     return points[::-1]
 
 

@@ -48,6 +48,7 @@ from renewals.forecast import training
 from renewals.forecast.engine import Engine, RenewalFeatures
 from renewals.forecast.prior import PriorEngine
 from renewals.health import service as health_service
+from renewals.kit.calendar import Quarter, quarters_between
 from renewals.policy.domain import ForecastCategories, Policy
 from renewals.renewal.domain import Stage, advance
 from renewals.renewal.models import Renewal, StageChange
@@ -58,35 +59,6 @@ RETAINED = ("renewed", "expanded", "downgraded")
 HEALTH_CATEGORIES = ("expansion", "green", "yellow", "red", "unscored")
 FORECAST_CATEGORIES = ("commit", "probable", "at_risk", "lost")
 ENGINES = ("prior", "learned")
-
-
-@dataclass(frozen=True)
-class Quarter:
-    start: date
-    end: date
-
-    @property
-    def label(self) -> str:
-        return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
-
-
-def quarter_of(day: date) -> Quarter:
-    """The calendar quarter holding `day`."""
-    start = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-    following = date(start.year + (start.month == 10), (start.month + 2) % 12 + 1, 1)
-    return Quarter(start, following - timedelta(days=1))
-
-
-def quarters_between(date_from: date, date_to: date) -> list[Quarter]:
-    """The calendar quarters whose first day lies in [date_from, date_to], oldest first."""
-    quarters = []
-    quarter = quarter_of(date_from)
-    if quarter.start < date_from:
-        quarter = quarter_of(quarter.end + timedelta(days=1))
-    while quarter.start <= date_to:
-        quarters.append(quarter)
-        quarter = quarter_of(quarter.end + timedelta(days=1))
-    return quarters
 
 
 def forecast_category(likelihood: float, categories: ForecastCategories) -> str:
@@ -154,7 +126,7 @@ class QuarterResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "quarter": self.quarter.label,
+            "quarter": self.quarter.key,
             "start": self.quarter.start.isoformat(),
             "end": self.quarter.end.isoformat(),
             "as_of": self.as_of.isoformat(),
@@ -524,7 +496,7 @@ def backtest(
     replayed_complete: list[Replayed] = []
     notes: list[str] = []
     for k, quarter in enumerate(quarters):
-        report_progress(f"replaying {quarter.label}", k, len(quarters))
+        report_progress(f"replaying {quarter.key}", k, len(quarters))
         due = due_in(session, quarter)
         used, note = prior, ""
         if engine == "learned":
@@ -564,7 +536,7 @@ def backtest(
             replayed_complete.extend(replayed)
         results.append(result)
     report_progress("done", len(quarters), len(quarters))
-    incomplete = [q.quarter.label for q in results if not q.complete]
+    incomplete = [q.quarter.key for q in results if not q.complete]
     if incomplete:
         notes.append(
             f"left out of MAPE and the category accuracy (not all closed): {', '.join(incomplete)}"

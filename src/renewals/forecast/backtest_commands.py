@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from renewals.errors import RenewalsError
+from renewals.kit.calendar import quarter_of
 from renewals.kit.cli import console, emit_json, fail, fail_with, progress_bar, state
 from renewals.kit.time import today
 
@@ -38,12 +39,10 @@ def _day(value: str | None, option: str) -> date | None:
 
 def default_range(day: date) -> tuple[date, date]:
     """The last four whole quarters before the one holding `day`."""
-    from renewals.forecast import backtest as rules
-
-    current = rules.quarter_of(day)
+    current = quarter_of(day)
     first = current.start
     for _ in range(4):
-        first = rules.quarter_of(first - timedelta(days=1)).start
+        first = quarter_of(first - timedelta(days=1)).start
     return first, current.start - timedelta(days=1)
 
 
@@ -61,7 +60,7 @@ def _quarters_table(r: BacktestReport) -> Table:
         table.add_column(col, justify="left" if col in ("quarter", "as of", "note") else "right")
     for q in r.quarters:
         table.add_row(
-            q.quarter.label,
+            q.quarter.key,
             q.as_of.isoformat(),
             f"{q.renewals:,}" if q.complete else f"{q.closed:,}/{q.renewals:,} closed",
             _money(q.forecast_arr),

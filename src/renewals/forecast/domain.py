@@ -27,12 +27,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
+from renewals.kit.calendar import Quarter, quarter_of
 from renewals.policy.domain import ForecastCategories
 
 CENT = Decimal("0.01")
@@ -222,39 +223,6 @@ def override_likelihood(
 def month_key(day: date) -> str:
     """ "2027-01" for any day in January 2027."""
     return f"{day.year:04d}-{day.month:02d}"
-
-
-def quarter_key(day: date) -> str:
-    """ "2027-Q1" for any day from 1 January to 31 March 2027 (calendar quarters)."""
-    return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
-
-
-@dataclass(frozen=True)
-class Quarter:
-    start: date
-    end: date  # inclusive
-
-    @property
-    def key(self) -> str:
-        return quarter_key(self.start)
-
-    def next(self) -> Quarter:
-        return quarter_of(self.end + timedelta(days=1))
-
-    def previous(self) -> Quarter:
-        return quarter_of(self.start - timedelta(days=1))
-
-    def __contains__(self, day: object) -> bool:
-        return isinstance(day, date) and self.start <= day <= self.end
-
-
-def quarter_of(day: date) -> Quarter:
-    first_month = (day.month - 1) // 3 * 3 + 1
-    start = date(day.year, first_month, 1)
-    end = (
-        date(day.year + 1, 1, 1) if first_month == 10 else date(day.year, first_month + 3, 1)
-    ) - timedelta(days=1)
-    return Quarter(start, end)
 
 
 def complete_quarters(as_of: date, count: int) -> list[Quarter]:

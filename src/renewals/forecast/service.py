@@ -46,6 +46,7 @@ from renewals.forecast.models import ForecastOverride, ForecastSnapshot
 from renewals.forecast.prior import PriorEngine
 from renewals.health.models import HealthSnapshot
 from renewals.kit.batches import Batch, Progress, account_batches, each
+from renewals.kit.calendar import quarter_key, quarter_of
 from renewals.kit.time import utc_now
 from renewals.policy.domain import ForecastCategories, Policy
 from renewals.renewal.domain import Stage
@@ -675,7 +676,7 @@ def _group_key(by: str) -> Callable[[ForecastSnapshot], str]:
         "segment": lambda r: r.segment,
         "owner": lambda r: r.owner_email or UNOWNED,
         "month": lambda r: domain.month_key(r.renewal_date),
-        "quarter": lambda r: domain.quarter_key(r.renewal_date),
+        "quarter": lambda r: quarter_key(r.renewal_date),
         "category": lambda r: r.category,
     }[by]
 
@@ -875,12 +876,12 @@ def retention(
     target = policy.forecast.target_nrr_rate
     healthy = policy.fundamentals.healthy_nrr_rate
     past = domain.complete_quarters(as_of, max(quarters, 4))
-    current = domain.quarter_of(as_of)
+    current = quarter_of(as_of)
     forward_quarters = [current, current.next()]
     due = _contracts_due(session, start=past[0].start, end=forward_quarters[-1].end, as_of=as_of)
     by_quarter: dict[str, list[tuple[str, ClosedContract]]] = defaultdict(list)
     for contract_id, end_date, contract in due:
-        by_quarter[domain.quarter_key(end_date)].append((contract_id, contract))
+        by_quarter[quarter_key(end_date)].append((contract_id, contract))
 
     def judged(nrr: float | None) -> AgainstTarget:
         return domain.against_target(nrr, target=target, healthy=healthy)

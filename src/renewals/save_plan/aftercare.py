@@ -7,13 +7,14 @@ No clock and no database: dates come in as `as_of`, rows come in as dataclasses.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+
+from renewals.kit.calendar import add_months
 
 # --- LOST-1: lost causes -----------------------------------------------------------------
 
@@ -317,13 +318,6 @@ def debrief_missing(debrief: Mapping[str, Any]) -> list[str]:
 
 
 # --- LOST-4: win-back -------------------------------------------------------------------------
-
-
-def add_months(day: date, months: int) -> date:
-    """Calendar months later; a day the month lacks becomes its last (31 Jan + 1 = 28/29 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def churn_date(renewal_date: date, closed_on: date | None) -> date:

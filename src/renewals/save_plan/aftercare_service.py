@@ -19,6 +19,7 @@ from renewals.audit import service as audit
 from renewals.concession.models import Concession
 from renewals.contract.models import Contract
 from renewals.errors import NotFound, RenewalsError
+from renewals.kit.calendar import add_months
 from renewals.playbook.models import Task
 from renewals.policy.domain import Policy
 from renewals.renewal.models import Renewal
@@ -426,7 +427,7 @@ def _imported_churns(session: Session, policy: Policy, *, as_of: date) -> list[d
             Contract.outcome == "churned",
             Contract.contract_id.not_in(tracked),
             Contract.account_id.not_in(open_accounts),
-            Contract.end_date >= rules.add_months(as_of, -horizon),
+            Contract.end_date >= add_months(as_of, -horizon),
         )
         .order_by(Contract.contract_id)
     ).all()
