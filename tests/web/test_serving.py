@@ -322,3 +322,40 @@ def test_dashboards_are_computed_once_and_again_after_a_change(
             user.name = user.name + " "
         assert client.get("/manager").status_code == 200
         assert cache.stats.misses == misses + 2
+
+
+def test_sqlite_readers_never_wait_for_the_daily_job_and_writers_get_503_not_a_hang(
+    book: tuple[Engine, Settings],
+) -> None:
+    """SQLite in WAL: while another process holds the write lock (the daily job writing),
+    pages still read at once, and a page that must write waits only the busy timeout and
+    then answers 503 with Retry-After."""
+    import sqlite3
+
+    engine, settings = book
+    with session_scope(engine) as session:
+        manager = session.scalar(select(User.email).where(User.role == "manager"))
+    app = create_app(settings.model_copy(update={"db_timeout_seconds": 0.5}))
+    with TestClient(app) as client:
+        csrf = login(client, manager, PASSWORD)
+        path = settings.database_url.removeprefix("sqlite:///")
+        writer = sqlite3.connect(path, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")  # the write lock, as a daily-run transaction holds it
+        writer.execute("UPDATE app_user SET name = name")
+        try:
+            started = time.monotonic()
+            assert client.get("/tasks").status_code == 200
+            assert time.monotonic() - started < 5
+            started = time.monotonic()
+            busy = client.post("/logout", headers={"X-CSRF-Token": csrf}, follow_redirects=False)
+            waited = time.monotonic() - started
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
+        assert busy.status_code == 503, busy.text[:300]
+        assert busy.headers["retry-after"] == "1"
+        assert busy.headers["x-frame-options"] == "DENY"
+        assert 0.4 < waited < 5
+        # The lock is gone: the same request goes through.
+        done = client.post("/logout", headers={"X-CSRF-Token": csrf}, follow_redirects=False)
+        assert done.status_code == 303
