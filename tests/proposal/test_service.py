@@ -33,6 +33,7 @@ from renewals.proposal import commands, service
 from renewals.proposal.models import Proposal
 from renewals.renewal.models import Renewal
 from renewals.scheduler import run_all
+from renewals.web.formatting import money
 
 TODAY = date(2026, 11, 24)
 POLICY = policy_service.load()
@@ -298,7 +299,9 @@ def test_pages_create_show_and_download(
         proposal = session.scalars(select(Proposal)).one()
         better = proposal.options["options"]["better"]["annual_price"]
         assert proposal.created_by == renewal.owner_email
-    assert better in page.text and "BUN-1" in page.text and "MY-1" in page.text
+    # Money on pages is grouped with its currency (issue 15): "6,659.33 USD", not "6659.33".
+    shown = money(better, proposal.currency)
+    assert shown in page.text and "BUN-1" in page.text and "MY-1" in page.text
     pdf = client.get(f"/proposals/{proposal.proposal_id}/pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert renewal.renewal_id in PdfReader(io.BytesIO(pdf.content)).pages[-1].extract_text()

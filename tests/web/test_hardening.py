@@ -192,3 +192,29 @@ def test_text_that_is_only_a_number_stays_a_number() -> None:
     assert safe_cell("-12.50") == "-12.50" and safe_cell(-3) == -3
     assert safe_cell("=1+2") == "'=1+2" and safe_cell("\tx") == "'\tx"
     assert safe_cell("+49 30 1234") == "'+49 30 1234" and safe_cell("@x") == "'@x"
+
+
+def test_cli_dates_have_the_same_bounds_as_pages_and_the_api(tmp_path: Path) -> None:
+    env = {"RENEWALS_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "COLUMNS": "200"}
+    out = tmp_path / "r.csv"
+    for bad in ("9999-12-31", "0001-01-01", "yesterday"):
+        result = CliRunner().invoke(
+            export_cli, ["--format", "csv", "-o", str(out), "--as-of", bad], env=env
+        )
+        assert result.exit_code == 2, result.output
+        assert "--as-of" in result.output and "Traceback" not in result.output
+
+
+def test_pages_format_for_people() -> None:
+    from renewals.web import formatting as f
+
+    assert f.plural(1, "row") == "1 row" and f.plural(1234, "row") == "1,234 rows"
+    assert (
+        f.money(57210, "USD") == "57,210 USD" and f.money("57210.5", "EUR", "de") == "57.210,50 EUR"
+    )
+    assert f.pct(0.1125) == "11%" and f.fact(0.1125, "seat_utilisation") == "11%"
+    assert (
+        f.word(False) == "no"
+        and f.yesno(True, "de") == "ja"
+        and f.label("seat_utilisation") == "Seat utilisation"
+    )

@@ -158,15 +158,18 @@ def fail_with(exc: RenewalsError) -> NoReturn:
     fail(exc.message)
 
 
-def parse_as_of(value: str | None) -> date:
+def parse_as_of(value: str | None, option: str = "--as-of") -> date:
+    """A date option: YYYY-MM-DD within the bounds pages and the API use (kit.validate)."""
+    from renewals.kit import validate
     from renewals.kit.time import today
 
     if value is None:
         return today()
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"--as-of must be an ISO date (YYYY-MM-DD), got {value!r}", 2)
+        day = validate.parse_day(value, option)
+    except validate.InvalidInput as exc:
+        fail(exc.message, 2)
+    return day or today()
 
 
 ProgressCallback = Callable[[str, int, int], None]

@@ -71,7 +71,37 @@ def datetime_long(value: datetime | None, lang: str = "en") -> str:
     return f"{format_date_long(value, lang)}, {value:%H:%M} UTC"
 
 
+RATIO_WORDS = ("utilisation", "utilization", "rate", "share", "ratio", "adoption")
+
+
+def label(key: Any) -> str:
+    """A field name as words: `seat_utilisation` -> "Seat utilisation"."""
+    text = str(key).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def word(value: Any, lang: str = "en") -> str:
+    """A decided value as a word: booleans as yes/no, `multi_year` as "multi year"."""
+    if isinstance(value, bool) or value is None:
+        return yesno(value, lang)
+    return str(value).replace("_", " ")
+
+
+def fact(value: Any, key: str = "", lang: str = "en") -> str:
+    """A measured fact for people: ratios named so as percentages, numbers grouped."""
+    if isinstance(value, bool) or value is None:
+        return yesno(value, lang)
+    if isinstance(value, int | float | Decimal):
+        if any(w in key for w in RATIO_WORDS) and -1 <= value <= 1:
+            return pct(value, 1 if abs(value) < 0.1 else 0, lang)
+        return number(value, lang=lang)
+    return str(value)
+
+
 FILTERS = {
+    "label": label,
+    "word": word,
+    "fact": fact,
     "plural": plural,
     "money": money,
     "pct": pct,
