@@ -13,21 +13,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import Engine, func, select
 
-from renewals.commands import print_summary
-from renewals.config import listening_on
-from renewals.db import session_scope
-from renewals.ingest.commands import import_directory
-from renewals.ingest.models import ImportRun
 from renewals.kit.cli import console, fail, parse_as_of, progress_bar, state
-from renewals.policy.service import PolicyError
-from renewals.scheduler import run_all
-from renewals.user import service as user_service
-from renewals.user.models import User
-from renewals.web import commands as web_commands
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
+    from sqlalchemy import Engine
+
     from renewals.demo.generator import BookStats
 
 Accounts = Annotated[int, typer.Option(min=1, max=1_000_000, help="How many accounts to generate.")]
@@ -111,6 +102,17 @@ def demo(
     for the demo only. Safe to repeat: the same seed and date give the same book and
     the import updates by id; passwords already set are kept.
     """
+    from sqlalchemy import select
+
+    from renewals.commands import print_summary
+    from renewals.config import listening_on
+    from renewals.db import session_scope
+    from renewals.ingest.commands import import_directory
+    from renewals.ingest.models import ImportRun
+    from renewals.policy.service import PolicyError
+    from renewals.scheduler import run_all
+    from renewals.web import commands as web_commands
+
     app_state = state(ctx)
     # Links made by the daily run and the served app point where this demo serves.
     settings = app_state.settings = listening_on(app_state.settings, host, port)
@@ -172,6 +174,9 @@ def demo(
 
 def _example_renewal(engine: Engine, day: date) -> str | None:
     """The soonest at-risk renewal of the demo, to try `renewals renewal` on."""
+    from sqlalchemy import select
+
+    from renewals.db import session_scope
     from renewals.renewal.models import Renewal
 
     with session_scope(engine) as session:
@@ -198,7 +203,12 @@ def demo_logins(engine: Engine) -> list[DemoLogin]:
     their chain, so the team views show the same accounts. An admin is created when
     the book has none.
     """
+    from sqlalchemy import func, select
+
+    from renewals.db import session_scope
     from renewals.renewal.models import Renewal
+    from renewals.user import service as user_service
+    from renewals.user.models import User
 
     with session_scope(engine) as session:
         users = {u.email: u for u in session.scalars(select(User).where(User.active.is_(True)))}

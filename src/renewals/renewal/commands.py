@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from renewals.account.models import Account
-from renewals.db import session_scope
 from renewals.errors import RenewalsError
-from renewals.kit.cli import console, fail, fail_with, parse_as_of, state
-from renewals.outbox.models import OutboxMessage
-from renewals.playbook.models import Task
-from renewals.policy.service import PolicyError
-from renewals.renewal import service
+from renewals.kit import completion
+from renewals.kit.cli import console, emit_json, fail, fail_with, parse_as_of, state
 from renewals.renewal.domain import Stage
 
 DECISIONS = (
@@ -30,7 +24,11 @@ DECISIONS = (
 def renewal(
     ctx: typer.Context,
     renewal_id: Annotated[
-        str, typer.Argument(help="The renewal's id: R-<contract id>, e.g. R-C000123.")
+        str,
+        typer.Argument(
+            autocompletion=completion.renewal_ids,
+            help="The renewal's id: R-<contract id>, e.g. R-C000123.",
+        ),
     ],
     as_of: Annotated[
         str | None, typer.Option(help="Day to count days, overdue tasks and the timeline from.")
@@ -46,6 +44,10 @@ def renewal(
       renewals renewal R-C000123\n
       renewals renewal R-C000123 --json | jq .decisions.owner
     """
+    from renewals.db import session_scope
+    from renewals.policy.service import PolicyError
+    from renewals.renewal import service
+
     app_state = state(ctx)
     try:
         policy = app_state.policy()
@@ -58,7 +60,7 @@ def renewal(
     except RenewalsError as exc:
         fail_with(exc)
     if as_json:
-        console.print_json(json.dumps(report, default=str))
+        emit_json(report)
         return
     _print(report)
 
@@ -67,7 +69,11 @@ def _report(session: Any, r: Any, policy: Any, day: Any, app_state: Any) -> dict
     from sqlalchemy import select
 
     from renewals.account import service as account_service
+    from renewals.account.models import Account
+    from renewals.outbox.models import OutboxMessage
     from renewals.playbook import messages
+    from renewals.playbook.models import Task
+    from renewals.renewal import service
 
     account = session.get(Account, r.account_id)
     tasks = session.scalars(
@@ -249,7 +255,12 @@ def _print(report: dict[str, Any]) -> None:
 
 def stage(
     ctx: typer.Context,
-    renewal_id: Annotated[str, typer.Argument(help="The renewal's id (R-<contract id>).")],
+    renewal_id: Annotated[
+        str,
+        typer.Argument(
+            autocompletion=completion.renewal_ids, help="The renewal's id (R-<contract id>)."
+        ),
+    ],
     to: Annotated[
         Stage,
         typer.Argument(
@@ -270,6 +281,8 @@ def stage(
     Example:\n
       renewals stage R-C000123 closing --by carl@renewals.example --reason "proposal sent"
     """
+    from renewals.db import session_scope
+    from renewals.renewal import service
     from renewals.user import access
 
     app_state = state(ctx)
