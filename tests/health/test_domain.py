@@ -133,3 +133,32 @@ def test_trend_against_the_previous_snapshot() -> None:
     assert trend_of(50, 60, HEALTH) == Trend.down
     assert trend_of(52, 50, HEALTH) == Trend.same
     assert trend_of(52, None, HEALTH) == Trend.new
+
+
+class TestGuards:
+    """HEALTH-3 by definition (issue 16): a high score does not make an account green."""
+
+    def test_the_issue_account_is_red_with_every_reason(self) -> None:
+        # 4% of seats active, a detractor NPS and most meetings missed, yet a score of 74.
+        features = {"seat_utilisation": 0.04, "nps": 4.0, "missed_meeting_rate": 0.6}
+        decision = categorize(74, HEALTH, bottom_cutoff=40, features=features)
+        assert decision.category == Category.red
+        text = " ".join(decision.reasons)
+        assert "few seats in use" in text and "detractor NPS" in text
+        assert "half the meetings" in text and "definitions of trouble" in text
+
+    def test_one_guard_caps_green_at_yellow(self) -> None:
+        decision = categorize(90, HEALTH, bottom_cutoff=40, features={"competitive_mentions": 1})
+        assert decision.category == Category.yellow
+        assert any(r.startswith("HEALTH-3: at most yellow: competitive") for r in decision.reasons)
+
+    def test_a_guard_never_raises_a_category(self) -> None:
+        decision = categorize(30, HEALTH, bottom_cutoff=40, features={"nps": 3.0})
+        assert decision.category == Category.red
+
+    def test_healthy_facts_leave_the_score_in_charge(self) -> None:
+        features = {"seat_utilisation": 0.8, "nps": 9.0, "missed_meeting_rate": 0.1}
+        assert categorize(85, HEALTH, bottom_cutoff=40, features=features).category in (
+            Category.green,
+            Category.expansion,
+        )

@@ -266,6 +266,63 @@ def categorize(
     """HEALTH-2, HEALTH-3: red below yellow_min_score; a warning below warning_score or in
     the bottom quartile (which also keeps the account out of green); expansion = green plus
     growth signals and, if the policy asks, an engaged budget authority."""
+    decision = _by_score(score, policy, bottom_cutoff=bottom_cutoff, features=features)
+    return _guarded(decision, policy, features)
+
+
+def guards_fired(features: Mapping[str, float | None], policy: Health) -> list[tuple[str, str]]:
+    """HEALTH-3: the policy's guards that hold for these features, as (cap, reason)."""
+    fired = []
+    for guard in policy.guards:
+        value = features.get(guard.feature)
+        if value is None:
+            continue
+        if guard.below is not None and value < guard.below:
+            fired.append(
+                (guard.cap, f"{guard.reason} ({guard.feature} {value:g} < {guard.below:g})")
+            )
+        elif guard.at_least is not None and value >= guard.at_least:
+            fired.append(
+                (guard.cap, f"{guard.reason} ({guard.feature} {value:g} >= {guard.at_least:g})")
+            )
+    return fired
+
+
+_RANK = {Category.red: 0, Category.yellow: 1, Category.green: 2, Category.expansion: 3}
+
+
+def _guarded(
+    decision: CategoryDecision, policy: Health, features: Mapping[str, float | None]
+) -> CategoryDecision:
+    """HEALTH-3 by definition, not only by score: each guard that holds caps the category
+    (green needs high adoption, engagement, positive feedback and no known issues), and
+    `red_min_guards` of them together make it red; each is shown as a reason."""
+    fired = guards_fired(features, policy)
+    if not fired:
+        return decision
+    cap = Category.red if len(fired) >= policy.red_min_guards else Category.yellow
+    for guard_cap, _ in fired:
+        if guard_cap == "red":
+            cap = Category.red
+    reasons = list(decision.reasons)
+    reasons += [f"HEALTH-3: at most {c}: {why}" for c, why in fired]
+    if _RANK[decision.category] <= _RANK[cap]:
+        return CategoryDecision(decision.category, decision.warning, tuple(reasons))
+    if cap == Category.red and len(fired) >= policy.red_min_guards:
+        reasons.append(
+            f"HEALTH-3: red: {len(fired)} definitions of trouble hold at once "
+            f"(health.red_min_guards {policy.red_min_guards})"
+        )
+    return CategoryDecision(cap, decision.warning, tuple(reasons))
+
+
+def _by_score(
+    score: float,
+    policy: Health,
+    *,
+    bottom_cutoff: float | None,
+    features: Mapping[str, float | None],
+) -> CategoryDecision:
     reasons: list[str] = []
     in_bottom = bottom_cutoff is not None and score <= bottom_cutoff
     warning = score < policy.warning_score or in_bottom

@@ -65,9 +65,6 @@ class Range(PolicyModel):
 
 class Fundamentals(PolicyModel):
     healthy_nrr_rate: float = rule("FUND-2", "NRR at or above this is healthy", gt=0, le=2)
-    usage_decline_lead_days: int = rule(
-        "FUND-6", "look-back for early usage decline", gt=0, source=PRODUCT
-    )
 
 
 class SegmentBand(PolicyModel):
@@ -190,6 +187,31 @@ class Measure(PolicyModel):
         return points
 
 
+class HealthGuard(PolicyModel):
+    """HEALTH-3: a definition the score alone can miss: when the feature is below `below`
+    (or at least `at_least`), the category is at most `cap`, whatever the score."""
+
+    feature: str = inherited("the health feature it reads", min_length=1, source=PRODUCT)
+    below: float | None = Field(
+        None,
+        description="fires when the feature is below this",
+        json_schema_extra={"source": PRODUCT},
+    )
+    at_least: float | None = Field(
+        None,
+        description="fires when the feature is at least this",
+        json_schema_extra={"source": PRODUCT},
+    )
+    cap: Literal["yellow", "red"] = inherited("the highest category it allows", source=PRODUCT)
+    reason: str = inherited("what HEALTH-3 says, shown as the reason", min_length=1)
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Self:
+        if (self.below is None) == (self.at_least is None):
+            raise ValueError(f"guard {self.feature}: give exactly one of below or at_least")
+        return self
+
+
 class Health(PolicyModel):
     warning_score: float = rule("HEALTH-2", "warning below this score", ge=0, le=100)
     bottom_quartile: float = rule("HEALTH-2", "share of the book counted as bottom", gt=0, lt=1)
@@ -223,6 +245,12 @@ class Health(PolicyModel):
         "HEALTH-1", "per-segment weight overrides", {}, source=PRODUCT
     )
     measures: list[Measure] = rule("HEALTH-1", "how each component is measured", min_length=1)
+    guards: list[HealthGuard] = optional_rule(
+        "HEALTH-3", "definitions that cap the category whatever the score", []
+    )
+    red_min_guards: int = optional_rule(
+        "HEALTH-3", "this many guards at once make the account red", 2, ge=1, source=PRODUCT
+    )
 
     @model_validator(mode="after")
     def _bands(self) -> Self:
@@ -524,9 +552,6 @@ class OwnershipRule(PolicyModel):
 
 class Ownership(PolicyModel):
     model: Literal["csm", "specialist", "sales", "hybrid"] = rule("OWN-1", "ownership model")
-    specialist_min_renewals_per_quarter: int = rule("OWN-1", "specialist pays off at", gt=0)
-    specialist_min_customers: int = rule("OWN-1", "or at this many customers", gt=0)
-    executive_sponsor_for_strategic: bool = rule("OWN-2", "executives engage on strategic accounts")
     rules: list[OwnershipRule] = rule(
         "OWN-2", "owner rules; the highest-priority match wins, ties must agree", min_length=1
     )
@@ -617,8 +642,6 @@ class Triage(PolicyModel):
 
 
 class Save(PolicyModel):
-    prevention_cost_ratio: Range = rule("SAVE-1", "prevention is this many times easier")
-    save_cost_multiplier: Range = rule("SAVE-1", "a save costs this many times a renewal")
     comprehensive_min_days: int = rule("SAVE-6", "comprehensive save from", gt=0)
     compressed_min_days: int = rule("SAVE-6", "compressed save from; emergency below", gt=0)
     fast_fix_problems: int = rule("SAVE-9", "problems in a fast fix", ge=1)

@@ -94,16 +94,20 @@ def _detect(body: str) -> tuple[text.TextSignal, ...]:
 
 
 def text_signals(items: Iterable[SourceText], policy: Policy) -> dict[str, list[Detected]]:
-    """SIG-2..8 from words: one signal per (source record, kind), quoting its sentence."""
+    """SIG-2..8 from words: one signal per (account, kind, source and day), quoting its
+    sentence: a note copied into a dozen records of one day is one alert, not twelve
+    (issue 16, SIG-0: an alert budget). The record kept is the one with the smallest id,
+    so a re-run keeps the same one; `facts.records` counts the day's records."""
     severity = policy.signals.text_severity
-    found: dict[Key, Detected] = {}
-    for item in items:
+    found: dict[tuple[str, str, str, date], Detected] = {}
+    for item in sorted(items, key=lambda i: (i.account_id, i.source, i.day, i.source_id)):
         if not item.text or not item.text.strip():
             continue
         for hit in _detect(item.text):
             kind = SignalKind(hit.signal)
-            key = (item.account_id, kind.value, item.source, item.source_id)
+            key = (item.account_id, kind.value, item.source, item.day)
             if key in found:
+                found[key].facts["records"] += 1
                 continue
             found[key] = Detected(
                 kind=kind,
@@ -112,7 +116,7 @@ def text_signals(items: Iterable[SourceText], policy: Policy) -> dict[str, list[
                 source_id=item.source_id,
                 source_date=item.day,
                 evidence=hit.evidence,
-                facts={"matched": hit.matched, "rule": hit.rule},
+                facts={"matched": hit.matched, "rule": hit.rule, "records": 1},
                 language=hit.language,
             )
     by_account: dict[str, list[Detected]] = defaultdict(list)
