@@ -661,13 +661,12 @@ def _context(
 
 def _task_for(session: Session, task_id: int, by: str) -> Task:
     from renewals.errors import NotFound, RenewalsError
+    from renewals.user import access
 
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound(f"no task {task_id}")
-    user = session.get(User, by)
-    if user is None or not user.active:
-        raise RenewalsError(f"{by!r} is not an active user (see users.csv)")
+    access.require_active_user(session, by)
     if task.status in ("done", "cancelled"):
         raise RenewalsError(f"task {task_id} is already {task.status}")
     return task
