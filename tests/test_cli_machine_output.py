@@ -167,3 +167,32 @@ def test_every_list_and_show_command_has_json() -> None:
             if path[-1] in LIST_OR_SHOW and "--json" not in options:
                 missing.append(" ".join(path))
     assert missing == []
+
+
+def _complete(book: Path, line: str) -> list[str]:
+    """What bash's completion function gets for `line<TAB>` (Typer's protocol, the way
+    `renewals --show-completion bash` calls it)."""
+    words = line.split(" ")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RENEWALS_")}
+    env |= {
+        "RENEWALS_DATABASE_URL": f"sqlite:///{book / 'renewals.db'}",
+        "_RENEWALS_COMPLETE": "complete_bash",
+        "COMP_WORDS": line,
+        "COMP_CWORD": str(len(words) - 1),
+    }
+    script = Path(sys.executable).parent / "renewals"
+    done = subprocess.run(
+        [str(script)], env=env, cwd=book, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_completion_offers_account_and_renewal_ids_from_the_database(book: Path) -> None:
+    account, renewal = _ids(book)
+    accounts = _complete(book, f"renewals health {account[:-1]}")
+    assert account in accounts and all(a.startswith(account[:-1]) for a in accounts)
+    renewals = _complete(book, f"renewals renewal {renewal[:-2]}")
+    assert renewal in renewals and all(r.startswith(renewal[:-2]) for r in renewals)
+    assert "list" in _complete(book, "renewals tasks ")
+    assert _complete(book, "renewals --db sqlite:////nonexistent/r.db health acc-") == []
