@@ -196,6 +196,7 @@ def create_command(
                 as_of=day,
                 policy=app_state.policy(),
                 templates_dir=app_state.settings.templates_dir,
+                vendor_name=app_state.settings.vendor_name,
             )
             if pdf is not None:
                 service.write_pdf(session, proposal, pdf, by=proposal.created_by)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from renewals.config import Settings
 from renewals.errors import RenewalsError
 from renewals.playbook.messages import (
     format_date_long,
@@ -177,10 +178,14 @@ def render(
     raise ProposalTemplateError(f"no proposal template {TEMPLATE}.{DEFAULT_LANGUAGE}{SUFFIX}")
 
 
-def context(proposal: Proposal, facts: Facts, *, owner: User | None) -> dict[str, Any]:
-    """The keys every proposal template may use (docs/proposals.md)."""
+def context(
+    proposal: Proposal, facts: Facts, *, owner: User | None, vendor_name: str | None = None
+) -> dict[str, Any]:
+    """The keys every proposal template may use (docs/proposals.md); `vendor_name` is the
+    company the customer deals with (settings vendor_name)."""
     renewal = facts.renewal
     return {
+        "vendor_name": vendor_name or Settings.model_construct().vendor_name,
         "proposal_id": proposal.proposal_id,
         "as_of": proposal.as_of,
         "account_name": facts.account.name,

@@ -78,5 +78,6 @@ def create_proposal(
         as_of=today(),
         policy=web.policy,
         templates_dir=web.settings.templates_dir,
+        vendor_name=web.settings.vendor_name,
     )
     return RedirectResponse(f"/proposals/{proposal.proposal_id}", status_code=303)

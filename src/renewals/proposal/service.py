@@ -449,6 +449,7 @@ def create(
     as_of: date,
     policy: Policy,
     templates_dir: Path | None = None,
+    vendor_name: str | None = None,
 ) -> Proposal:
     """Create a proposal: value summary, priced options, the document; earlier ones superseded."""
     renewal = renewal_service.get(session, renewal_id)
@@ -487,7 +488,9 @@ def create(
     if picked["discount_pct"] > 0:
         _concession(session, proposal, picked, view.options, by=user, as_of=as_of, policy=policy)
     rendered = documents.render(
-        documents.context(proposal, view.facts, owner=_owner(session, renewal)),
+        documents.context(
+            proposal, view.facts, owner=_owner(session, renewal), vendor_name=vendor_name
+        ),
         view.facts.account.language,
         templates_dir=templates_dir,
     )
