@@ -3,7 +3,8 @@ reads them, in English, German, Indonesian and Malay: the vendor's name and addr
 settings, the account's legal name (never its internal id), no Python repr, dates and
 money in the document's language, no field focused on load (the contract comes first),
 and the checksum inside its card. Screenshots of the contract, the signing page and the
-signed page in each language are saved under test-artifacts/signing/.
+signed page in each language, and of the proposal the customer received, are saved under
+test-artifacts/signing/.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from renewals.contract_doc import service as contract_service
 from renewals.db import make_engine, session_scope
 from renewals.ingest.service import run_import
 from renewals.policy import service as policy_service
+from renewals.proposal import service as proposal_service
 from renewals.scheduler import run_all
 from renewals.user.models import User
 
@@ -101,11 +103,21 @@ def signing(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
     run_import(engine, tmp / "book", data_dir=settings.data_dir)
     outcomes = run_all(engine, policy=POLICY, as_of=TODAY, settings=settings)
     assert {o.status for o in outcomes} == {"ok"}, outcomes
-    links = {}
+    links, proposals = {}, {}
     with session_scope(engine) as session:
         session.add(User(email="dora@renewals.example", name="Dora", role="director"))
         session.flush()
         for account_id in CUSTOMERS:
+            proposal = proposal_service.create(
+                session,
+                f"R-{account_id}-2026",
+                option=None,
+                by=CARL,
+                as_of=TODAY,
+                policy=POLICY,
+                vendor_name=settings.vendor_name,
+            )
+            proposals[account_id] = proposal.html
             doc = contract_service.create(
                 session,
                 f"R-{account_id}-2026",
@@ -131,7 +143,7 @@ def signing(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
             links[account_id] = sent.link
     with serve(engine, settings, port=port) as server, sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield server, browser, links
+        yield server, browser, links, proposals
         browser.close()
     engine.dispose()
 
@@ -154,7 +166,7 @@ def _no_internals(text: str, account_id: str) -> list[str]:
 
 @pytest.mark.parametrize("account_id", list(CUSTOMERS))
 def test_a_customer_signs_in_their_language(signing, account_id: str) -> None:  # type: ignore[no-untyped-def]
-    server, browser, links = signing
+    server, browser, links, proposals = signing
     language, name, button = CUSTOMERS[account_id]
     link = links[account_id]
     assert link.startswith(server.url + "/sign/"), link  # the public URL is the server's
@@ -163,6 +175,15 @@ def test_a_customer_signs_in_their_language(signing, account_id: str) -> None:  
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    # The proposal the customer received (its PDF is this HTML): in their language, from
+    # the vendor, no Python repr (it keeps the renewal as its reference: "Proposal #1, R-...").
+    page.set_content(proposals[account_id])
+    proposal = page.inner_text("body")
+    as_of = "24. November 2026" if language == "de" else "24 November 2026"
+    assert VENDOR[0] in proposal and name in proposal and as_of in proposal
+    assert not re.search(r"<built-in|object at 0x|\bNone\b|\bTrue\b|\bFalse\b", proposal)
+    page.screenshot(path=str(ARTIFACTS / f"{language}-proposal.png"), full_page=True)
 
     # The contract itself, as the frame shows it.
     page.goto(link + "/document")
