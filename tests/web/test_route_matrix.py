@@ -138,7 +138,7 @@ EXPECTED = {
     'GET /sign/{token} [bogus]': '400 400 400 400 400 400 400 400',
     'GET /sign/{token}/document [bogus]': '400 400 400 400 400 400 400 400',
     'POST /sign/{token} [bogus]': '403 403 403 403 403 403 403 403',
-    'POST /webhooks/esign': '503 503 503 503 503 503 503 503',
+    'POST /webhooks/esign': '401 401 401 401 401 401 401 401',
     'GET /contracts/{document_id} [draft]': '303 200 403 200 200 200 200 200',
     'GET /contracts/{document_id} [submitted]': '303 200 403 200 200 200 200 200',
     'GET /contracts/{document_id} [missing]': '303 404 404 404 404 404 404 404',

@@ -182,6 +182,7 @@ def build_world(engine: Engine, tmp_path: Path) -> World:
         database_url=engine.url.render_as_string(hide_password=False),
         data_dir=tmp_path / "data",
         secret_key="world-secret",
+        esign_webhook_secret="world-webhook-secret",  # on, so that it is fuzzed for real
         vendor_name="Renewals Example Ltd",
         vendor_address="1 Example Street, 10115 Berlin, Germany",
     )
