@@ -92,8 +92,9 @@ def fact(value: Any, key: str = "", lang: str = "en") -> str:
     if isinstance(value, bool) or value is None:
         return yesno(value, lang)
     if isinstance(value, int | float | Decimal):
-        if any(w in key for w in RATIO_WORDS) and -1 <= value <= 1:
-            return pct(value, 1 if abs(value) < 0.1 else 0, lang)
+        ratio = Decimal(str(value))
+        if any(w in key for w in RATIO_WORDS) and -1 <= ratio <= 1:
+            return pct(ratio, 1 if abs(ratio) < Decimal("0.1") else 0, lang)
         return number(value, lang=lang)
     return str(value)
 
