@@ -30,6 +30,7 @@ from renewals.db import make_engine, session_scope
 from renewals.demo.generator import generate_book
 from renewals.health.models import HealthSnapshot
 from renewals.ingest.service import run_import
+from renewals.playbook import service as playbook_service
 from renewals.playbook.models import Task
 from renewals.policy import service as policy_service
 from renewals.proposal.models import Proposal
@@ -162,12 +163,17 @@ def in_scope(engine: Engine, *owners: str) -> set[str]:
 
 
 def busiest_account(engine: Engine, owner: str) -> str:
-    """The owner's account with an open renewal, the most signals and the most tasks."""
+    """The owner's account with an open renewal, the most signals and the most open tasks
+    (steps automation carried out, TIME-3, are records, not tasks to show)."""
     with session_scope(engine) as session:
         signals = (
             select(func.count()).where(Signal.account_id == Account.account_id).scalar_subquery()
         )
-        tasks = select(func.count()).where(Task.account_id == Account.account_id).scalar_subquery()
+        tasks = (
+            select(func.count())
+            .where(Task.account_id == Account.account_id, Task.status == "open")
+            .scalar_subquery()
+        )
         return session.scalar(
             select(Account.account_id)
             .join(Renewal, Renewal.account_id == Account.account_id)
@@ -364,6 +370,18 @@ def test_read_only_when_the_policy_lets_csms_read_others(book: Book, tmp_path: P
     policy.write_text("[web]\ncsm_can_read_others = true\n", encoding="utf-8")
     settings = book.settings.model_copy(update={"policy_file": policy})
     theirs = busiest_account(book.engine, book.other_csm)
+    with session_scope(book.engine) as session:  # a person's task on it to show
+        playbook_service.ensure_task(
+            session,
+            account_id=theirs,
+            key="call-back",
+            title="Call the champion back",
+            description="",
+            rule="STK-2",
+            due_date=TODAY,
+            owner_email=book.other_csm,
+            created_on=TODAY,
+        )
     with TestClient(create_app(settings)) as client:
         sign_in(client, book.csm)
         page = client.get(f"/accounts/{theirs}?{AS_OF}")

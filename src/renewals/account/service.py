@@ -44,3 +44,17 @@ def stakeholder_map_for(
         single_thread_max_contacts=signals.single_thread_max_contacts,
         departure_days=signals.stakeholder_change_days,
     )
+
+
+def languages(session: Session, account_ids: list[str]) -> dict[str, str]:
+    """The known language of each of these accounts that has one (account id -> code)."""
+    found: dict[str, str] = {}
+    for start in range(0, len(account_ids), 500):
+        chunk = account_ids[start : start + 500]
+        for account_id, language in session.execute(
+            select(Account.account_id, Account.language).where(
+                Account.account_id.in_(chunk), Account.language.is_not(None)
+            )
+        ):
+            found[account_id] = language
+    return found

@@ -1015,7 +1015,8 @@ STOPWORDS = {
         "yang dan di ke dari kami ini itu dengan untuk tidak ada akan pada juga sudah saya apalagi "
         "tahun depan bulan minggu hari harga ketat lalu baru sama jadi sedang "
         "mereka kita atau dalam lagi belum sangat terlalu semua masih ia adalah oleh bagi "
-        "telah lebih hanya tetapi sejak setelah jika kalau bila agar supaya"
+        "telah lebih hanya tetapi sejak setelah jika kalau bila agar supaya "
+        "anda apakah apa perlu bagaimana mengapa"
     ),
     "id": (
         "bisa karena saja anggaran biaya rapat bilang gimana nggak gak enggak ngga sih dong banget "

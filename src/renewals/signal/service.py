@@ -16,6 +16,7 @@ from functools import lru_cache
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from renewals.account import service as account_service
 from renewals.engagement.models import Interaction, SurveyResponse, Ticket
 from renewals.health.models import HealthSnapshot
 from renewals.kit.batches import Batch, Progress, account_batches, each
@@ -88,12 +89,32 @@ def texts_between(
 
 
 @lru_cache(maxsize=200_000)
-def _detect(body: str) -> tuple[text.TextSignal, ...]:
+def _detect(body: str, prior: str | None = None) -> tuple[text.TextSignal, ...]:
     """Detection is pure, and notes repeat (templates, signatures): detect each text once."""
-    return tuple(text.detect(body))
+    return tuple(text.detect(body, prior=prior))
 
 
-def text_signals(items: Iterable[SourceText], policy: Policy) -> dict[str, list[Detected]]:
+# Texts of at least this many words identify their language alone; the shorter ones
+# lean on the account's known language, or else on what its longer texts were written in.
+_SELF_EVIDENT_WORDS = 8
+
+
+def language_priors(items: list[SourceText], known: dict[str, str]) -> dict[str, str]:
+    """Per account: its known language, else the language most of its longer texts are in
+    (the customer's history), for identifying short texts (issue 16)."""
+    seen: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for item in items:
+        if item.account_id not in known and len(item.text.split()) >= _SELF_EVIDENT_WORDS:
+            seen[item.account_id][text.detect_language(item.text)] += 1
+    priors = dict(known)
+    for account_id, counts in seen.items():
+        priors[account_id] = max(sorted(counts), key=lambda lang: counts[lang])
+    return priors
+
+
+def text_signals(
+    items: Iterable[SourceText], policy: Policy, priors: dict[str, str] | None = None
+) -> dict[str, list[Detected]]:
     """SIG-2..8 from words: one signal per (account, kind, source and day), quoting its
     sentence: a note copied into a dozen records of one day is one alert, not twelve
     (issue 16, SIG-0: an alert budget). The record kept is the one with the smallest id,
@@ -103,7 +124,7 @@ def text_signals(items: Iterable[SourceText], policy: Policy) -> dict[str, list[
     for item in sorted(items, key=lambda i: (i.account_id, i.source, i.day, i.source_id)):
         if not item.text or not item.text.strip():
             continue
-        for hit in _detect(item.text):
+        for hit in _detect(item.text, (priors or {}).get(item.account_id)):
             kind = SignalKind(hit.signal)
             key = (item.account_id, kind.value, item.source, item.day)
             if key in found:
@@ -139,7 +160,9 @@ def scan_texts(
     new = 0
     batches = account_batches(session, policy.run.batch_accounts)
     for batch in each(batches, "signal.scan_texts", progress):
-        found = text_signals(texts_between(session, start, as_of, batch), policy)
+        items = [t for t in texts_between(session, start, as_of, batch) if t.text]
+        known = account_service.languages(session, sorted({t.account_id for t in items}))
+        found = text_signals(items, policy, language_priors(items, known))
         new += store(session, found, as_of=as_of)
         session.flush()
     return new

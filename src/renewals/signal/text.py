@@ -36,7 +36,8 @@ _SENTENCES = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][\"'»”)])\s+|\n+")
 _WORDS = re.compile(r"[^\W\d_]+(?:'[a-z]+)?", re.UNICODE)
 _CLAUSE = re.compile(CLAUSE_BREAKS, re.IGNORECASE)
 _MALAY_AFFIXES = re.compile(
-    r"^(?:(?:mem|men|meng|meny|ber|ter|di|pe[mn]?)\w{3,}|\w{3,}(?:nya|kan|lah))$"
+    r"^(?:(?:mem|men|meng|meny|ber|ter|di|pe[mn]?)\w{3,}|\w{3,}(?:nya|kan|lah)"
+    r"|(?:ke|per|pe)\w{3,}an)$"
 )
 
 
@@ -69,26 +70,41 @@ class _Pattern:
 _STOPWORDS = {lang: frozenset(words.split()) for lang, words in STOPWORDS.items()}
 
 
-def detect_language(text: str) -> str:
+def detect_language(text: str, prior: str | None = None) -> str:
     """The text's language (en, de, id or ms) by its function words; English if unsure.
 
     Indonesian and Malay share most function words: the family is chosen first,
     then the words only one of them uses ("bisa", "karena" vs "boleh", "kerana").
+
+    `prior` is what we already know (the account's language, or the language of the
+    customer's earlier texts): a short text ("Apakah kelebihan persaingan anda?") has
+    too few words to decide alone, so the prior decides a tie or an empty count, and a
+    Malay-family prior keeps a text with any Malay-family evidence in that family.
     """
+    if prior is not None and prior not in LANGUAGES:
+        prior = None
     words = [w.lower() for w in _WORDS.findall(text)]
     if not words:
-        return "en"
+        return prior or "en"
     counts = {lang: sum(w in vocab for w in words) for lang, vocab in _STOPWORDS.items()}
     malay = counts["malay"] + counts["id"] + counts["ms"]
+    affixed = sum(bool(_MALAY_AFFIXES.match(w)) for w in words)
     if any(ch in text for ch in "äöüßÄÖÜ"):
         counts["de"] += 2
-    best = max(("en", counts["en"]), ("de", counts["de"]), ("malay", malay), key=lambda x: x[1])
-    if best[1] == 0:
+    family = {"en": counts["en"], "de": counts["de"], "malay": malay}
+    best = max(family.items(), key=lambda x: x[1])
+    prior_family = "malay" if prior in ("id", "ms") else prior
+    if prior_family == "malay" and (malay or affixed) and malay >= max(counts["en"], counts["de"]):
+        best = ("malay", malay)
+    elif prior_family is not None and family[prior_family] == best[1]:
+        best = (prior_family, best[1])  # a tie (or nothing at all) goes to what we know
+    elif best[1] == 0:
         # No function word at all: Malay-family affixes (harga-nya, me-nawar-kan) still tell.
-        affixed = sum(bool(_MALAY_AFFIXES.match(w)) for w in words)
         return "id" if affixed >= 2 else "en"
     if best[0] != "malay":
         return best[0]
+    if counts["ms"] == counts["id"] and prior in ("id", "ms"):
+        return prior
     return "ms" if counts["ms"] > counts["id"] else "id"
 
 
@@ -150,14 +166,14 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCES.split(text) if s and s.strip()]
 
 
-def detect(text: str, language: str | None = None) -> list[TextSignal]:
+def detect(text: str, language: str | None = None, *, prior: str | None = None) -> list[TextSignal]:
     """The kinds of signal in `text`, each once, with its first sentence as evidence.
 
     `language` (en, de, id, ms) overrides the detection; it must be one of LANGUAGES.
     """
     if language is not None and language not in LANGUAGES:
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
-    lang = language or detect_language(text)
+    lang = language or detect_language(text, prior)
     patterns, vetoes = _patterns(lang), _vetoes(lang)
     found: dict[str, TextSignal] = {}
     for sentence in sentences(text):
