@@ -17,6 +17,7 @@ from renewals.save_plan.triage import (
     Window,
     effort,
     expected_value,
+    priority,
     root_cause,
     time_window,
     triage,
@@ -181,3 +182,22 @@ class TestOverrides:
         assert (t.value_tier, t.effort) == (ValueTier.high, Effort.full)
         assert "override by mia@x: high (reference logo)" in t.reasons["value_tier"][-1]
         assert t.expected_value_hours == pytest.approx(40 * 0.70)
+
+
+class TestDeskOrder:
+    """Issue 16: the save desk works urgency x value, and emergencies escalate big ones."""
+
+    def test_a_large_renewal_due_in_days_comes_before_a_small_distant_one(self) -> None:
+        urgent = priority("emergency", 243_000.0, 0.175)
+        distant = priority("comprehensive", 20_000.0, 0.7)
+        assert urgent > distant
+
+    def test_same_window_and_band_larger_arr_first(self) -> None:
+        assert priority("compressed", 90_000.0, 0.4) > priority("compressed", 30_000.0, 0.4)
+
+    def test_an_emergency_escalates_a_high_value_low_probability_save(self) -> None:
+        light, _ = effort(ValueTier.high, Band.low)
+        assert light == Effort.light
+        escalated, why = effort(ValueTier.high, Band.low, Window.emergency)
+        assert escalated == Effort.standard and "SAVE-6" in why[0]
+        assert effort(ValueTier.low, Band.low, Window.emergency)[0] == Effort.none

@@ -28,7 +28,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-EFFORT_ORDER = {"full": 0, "standard": 1, "light": 2, "none": 3}
 
 
 def _record(t: SaveTriage) -> dict[str, Any]:
@@ -62,7 +61,8 @@ def list_(
     limit: Annotated[int, typer.Option(min=1)] = 50,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Open triages, most effort first, then soonest renewal.
+    """Open triages, most urgent x valuable first: the SAVE-6 window's urgency x ARR x the
+    band's success rate (a large renewal due in days comes first), then soonest renewal.
 
     Example: renewals saves list --effort full
     """
@@ -71,6 +71,7 @@ def list_(
     from renewals.db import session_scope
     from renewals.renewal.models import Renewal
     from renewals.save_plan.models import SaveTriage
+    from renewals.save_plan.triage import priority
 
     with session_scope(state(ctx).engine()) as session:
         query = (
@@ -83,7 +84,13 @@ def list_(
         if owner:
             query = query.where(Renewal.owner_email == owner)
         rows = session.execute(query).all()
-        rows.sort(key=lambda r: (EFFORT_ORDER.get(r[0].effort, 9), r[1], r[0].renewal_id))
+        rows.sort(
+            key=lambda r: (
+                -priority(r[0].time_window, float(r[3]), r[0].success_rate),
+                r[1],
+                r[0].renewal_id,
+            )
+        )
         out = [
             {**_record(t), "renewal_date": d.isoformat(), "owner_email": o, "arr": float(arr)}
             for t, d, o, arr in rows[:limit]

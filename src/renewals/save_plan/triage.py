@@ -303,11 +303,20 @@ def time_window(days: int, policy: Policy) -> tuple[Window, list[str]]:
     return Window.emergency, [f"SAVE-6: {days} days left (< {s.compressed_min_days}): emergency"]
 
 
-def effort(value: ValueTier, band: Band) -> tuple[Effort, list[str]]:
+def effort(
+    value: ValueTier, band: Band, window: Window | None = None
+) -> tuple[Effort, list[str]]:
     """SAVE-5's allocation table; medium value with high probability gets standard effort
-    (the table's nearest row), high value with low probability light."""
+    (the table's nearest row), high value with low probability light, except in an
+    emergency window (SAVE-6), where a high-value account gets CSM plus manager at once
+    (SAVE-3: ARR first) rather than one conversation."""
     if value == ValueTier.low and band == Band.low:
         return Effort.none, ["SAVE-5: low value and low probability: graceful exit, learn"]
+    if value == ValueTier.high and band == Band.low and window == Window.emergency:
+        return Effort.standard, [
+            "SAVE-5, SAVE-6: high value in an emergency window: CSM plus manager now, "
+            "not one conversation (SAVE-3: ARR first)"
+        ]
     if value == ValueTier.low or band == Band.low:
         return Effort.light, [
             f"SAVE-5: {value.value} value, {band.value} probability: CSM only, one conversation"
@@ -319,6 +328,17 @@ def effort(value: ValueTier, band: Band) -> tuple[Effort, list[str]]:
     return Effort.standard, [
         f"SAVE-5: medium value and {band.value} probability: CSM plus manager, standard playbook"
     ]
+
+
+# SAVE-6: how much sooner a window needs attention (emergency first).
+_URGENCY = {"emergency": 3.0, "compressed": 2.0, "comprehensive": 1.0}
+
+
+def priority(window: str, arr: float, rate: float) -> float:
+    """Save-desk order (issue 16): urgency x value: the SAVE-6 window's urgency (emergency
+    3, compressed 2, comprehensive 1) x ARR (SAVE-3) x the band's success rate (SAVE-2),
+    so a large red renewal due in 10 days comes first, not last."""
+    return _URGENCY.get(window, 1.0) * arr * rate
 
 
 def expected_value(effort_: Effort, rate: float, policy: Policy) -> tuple[float, list[str]]:
@@ -360,7 +380,7 @@ def triage(
     band = overridden("probability_band", band, why, Band)
     tier, why = value_tier(facts, policy)
     tier = overridden("value_tier", tier, why, ValueTier)
-    effort_, why = effort(tier, band)
+    effort_, why = effort(tier, band, window)
     effort_ = overridden("effort", effort_, why, Effort)
     rate = success_rate(band, policy)
     ev, why = expected_value(effort_, rate, policy)
