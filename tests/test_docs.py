@@ -84,7 +84,7 @@ def test_product_defaults_in_defaults_toml_are_marked_in_the_schema() -> None:
     schema, and shown so by `renewals policy show`."""
     marked = {e.key.split("[")[0].rsplit(".", 1)[-1] for e in service.entries(service.load())}
     sources = {e.key: e.source for e in service.entries(service.load())}
-    section = ""
+    section, checked = "", 0
     for line in service.defaults_text().splitlines():
         code, _, comment = line.partition("#")
         header = re.match(r"\s*\[\[?([a-z_.]+)\]\]?", code)
@@ -96,3 +96,5 @@ def test_product_defaults_in_defaults_toml_are_marked_in_the_schema() -> None:
             prefix = f"{section}.{key.group(1)}"
             found = {k: s for k, s in sources.items() if re.sub(r"\[\d+\]", "", k) == prefix}
             assert found and set(found.values()) == {"product default"}, (prefix, found)
+            checked += 1
+    assert checked > 0
