@@ -79,7 +79,7 @@ def measure(url: str, truth: Path, as_of: date) -> dict[str, object]:
         1
         for status, facts in customer
         if status in ("approved", "sending", "sent")
-        and (facts or {}).get("approved_via") not in ("person", "allowance")
+        and (facts or {}).get("approved_via") not in ("person", "permission")
     )
     return {
         "as_of": as_of.isoformat(),
