@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 from dashboard.book import PASSWORD, POLICY, TODAY, built_book, client_for, people
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from renewals.account.models import Account
 from renewals.config import Settings
 from renewals.db import session_scope
 from renewals.forecast import service as forecast_service
 from renewals.renewal.models import Renewal
+from renewals.signal.models import Signal
 from renewals.user import auth
 from renewals.user.models import User
 
@@ -130,16 +131,37 @@ def test_manager_and_executive_pages_are_for_their_roles(book) -> None:  # type:
         assert float(r["expected_arr"]) == pytest.approx(float(expected[r["owner"]].expected_arr))
         assert int(r["renewals"]) == expected[r["owner"]].renewals
 
-    # Completion rates: done / due per owner, the same counts as the task table.
-    completion = _csv(manager.get(f"/manager?as_of={TODAY}&csv=completion").text)
+    # Alert noise (issue 16): per team owner, this week's new signals on their accounts.
+    assert "Alert noise" in page.text
+    noise = _csv(manager.get(f"/manager?as_of={TODAY}&csv=noise").text)
+    assert noise and {r["owner"] for r in noise} & team
+    with session_scope(engine) as session:
+        for r in noise:
+            alerts = session.scalar(
+                select(func.count())
+                .select_from(Signal)
+                .join(Account, Account.account_id == Signal.account_id)
+                .where(
+                    Account.owner_email == r["owner"],
+                    Signal.first_seen_on > TODAY - timedelta(days=7),
+                    Signal.first_seen_on <= TODAY,
+                )
+            )
+            assert int(r["alerts_7d"]) == alerts
+            assert int(r["accounts_acted_on"]) <= int(r["accounts"])
+
+    # Completion rates: done / due per owner, the same counts as the task table. Day one
+    # has nothing due yet (issue 16: catch-up tasks instead of overdue ones), so a week on.
+    week = TODAY + timedelta(days=7)
+    completion = _csv(manager.get(f"/manager?as_of={week}&csv=completion").text)
     assert completion and {r["owner"] for r in completion} <= team
     for r in completion:
         due, done = int(r["tasks_due"]), int(r["done"])
         assert float(r["completion_rate"] or 0) == pytest.approx(done / due if due else 0)
 
     # Stalled renewals carry their reasons with rule IDs.
-    stalled = _csv(manager.get(f"/manager?as_of={TODAY}&csv=stalled").text)
-    assert stalled, "the generated book has overdue playbook tasks"
+    stalled = _csv(manager.get(f"/manager?as_of={week}&csv=stalled").text)
+    assert stalled, "a week on, the book's catch-up and path tasks are overdue"
     for r in stalled:
         assert re.search(r"(LEARN-2|TIME-4|TIME-5):", r["reasons"])
         assert r["owner"] in team

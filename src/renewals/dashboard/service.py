@@ -27,11 +27,13 @@ from renewals.dashboard.tables import ListSpec, Spec, TableSpec
 from renewals.errors import Forbidden, RenewalsError
 from renewals.forecast import domain as forecast_domain
 from renewals.forecast import service as forecast_service
+from renewals.kit.time import day_start
 from renewals.outbox.models import OutboxMessage
 from renewals.playbook.models import Task
 from renewals.policy.domain import Policy
 from renewals.renewal.domain import OPEN_STAGES
 from renewals.renewal.models import Renewal
+from renewals.signal.models import Signal
 from renewals.user.access import Scope, owned_by, scope_for
 from renewals.user.models import User
 from renewals.winloss import domain as winloss_domain
@@ -596,6 +598,56 @@ def risk_distribution(session: Session, scope: Scope) -> list[dict[str, Any]]:
     )
 
 
+@dataclass(frozen=True)
+class Noise:
+    """Issue 16, SIG-0: one owner's alert budget: the signals first raised on their
+    accounts in the week, on how many accounts, and how many of those accounts saw an
+    action by a person since (a task done, not by automation)."""
+
+    owner: str
+    alerts: int
+    accounts: int
+    acted: int
+
+    @property
+    def acted_share(self) -> float | None:
+        return self.acted / self.accounts if self.accounts else None
+
+
+def alert_noise(session: Session, scope: Scope, *, as_of: date, days: int = 7) -> list[Noise]:
+    """Per owner: alerts (signals first seen) in the `days` up to `as_of`, the accounts
+    they were on, and the share of those accounts where a person then did a task."""
+    since = as_of - timedelta(days=days - 1)
+    alerts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for owner, account_id, n in session.execute(
+        select(Account.owner_email, Signal.account_id, func.count())
+        .join(Account, Account.account_id == Signal.account_id)
+        .where(
+            Signal.first_seen_on >= since,
+            Signal.first_seen_on <= as_of,
+            owned_by(Account.owner_email, scope),
+        )
+        .group_by(Account.owner_email, Signal.account_id)
+    ):
+        alerts[owner or "(unowned)"][account_id] = int(n)
+    acted = set(
+        session.scalars(
+            select(Task.account_id)
+            .where(
+                Task.status == "done",
+                Task.completed_by.is_not(None),
+                Task.completed_by != "system",
+                Task.completed_at >= day_start(since),
+            )
+            .distinct()
+        )
+    )
+    return [
+        Noise(owner, sum(by.values()), len(by), len(acted & set(by)))
+        for owner, by in sorted(alerts.items())
+    ]
+
+
 def completion(session: Session, scope: Scope, *, since: date, as_of: date) -> list[Completion]:
     """TECH-5: per owner, tasks due in [since, as_of] (cancelled ones and the steps
     automation carried out, TIME-3, left out): done or not."""
@@ -784,6 +836,7 @@ def manager_specs(
     since = as_of - timedelta(days=policy.dashboard.completion_window_days)
     done = completion(session, scope, since=since, as_of=as_of)
     stuck = stalled(session, scope, policy, as_of=as_of)
+    noise = alert_noise(session, scope, as_of=as_of)
     risks = risk_distribution(session, scope)
     review_since = as_of - timedelta(days=policy.dashboard.review_days)
     wl = team_winloss(session, scope, since=review_since, as_of=as_of)
@@ -849,6 +902,19 @@ def manager_specs(
             header=("owner", "tasks_due", "done", "open", "snoozed", "completion_rate"),
             row=lambda c: [c.owner, c.due, c.done, c.open, c.snoozed, _pct(c.rate)],
             default_sort="rate",
+        ),
+        ListSpec(
+            name="noise",
+            rows=noise,
+            sortable={
+                "owner": lambda n: n.owner,
+                "alerts": lambda n: n.alerts,
+                "accounts": lambda n: n.accounts,
+                "acted": lambda n: n.acted_share,
+            },
+            header=("owner", "alerts_7d", "accounts", "accounts_acted_on", "acted_share"),
+            row=lambda n: [n.owner, n.alerts, n.accounts, n.acted, _pct(n.acted_share)],
+            default_sort="alerts",
         ),
         ListSpec(
             name="stalled",
@@ -952,6 +1018,7 @@ def manager_specs(
         "completion": done,
         "completion_since": since,
         "stalled": stuck,
+        "noise": noise,
         "risks": risks,
         "review_since": review_since,
     }
