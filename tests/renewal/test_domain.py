@@ -107,9 +107,20 @@ class TestOpportunity:
         assert d.value == "flat"
         assert any("watched, not treated as at risk" in r for r in d.reasons)
 
-    def test_yellow_with_several_signals_is_at_risk(self) -> None:
+    def test_yellow_with_several_signals_is_watched_not_at_risk(self) -> None:
+        # SEG-2, issue 16: yellow gets proactive value reinforcement, not the save
+        # playbook; at-risk means act now (red, or SIG-4 save mode).
         d = opportunity_decision(
             facts(health_category="yellow", risk="at_risk", signals=("budget", "usage_decline")),
+            as_of=AS_OF,
+            policy=POLICY,
+        )
+        assert d.value != "at_risk"
+        assert any("watched, not treated as at risk" in r for r in d.reasons)
+
+    def test_yellow_with_a_competitive_signal_is_at_risk(self) -> None:
+        d = opportunity_decision(
+            facts(health_category="yellow", risk="save", signals=("competitive",)),
             as_of=AS_OF,
             policy=POLICY,
         )
