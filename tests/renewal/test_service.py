@@ -187,7 +187,7 @@ def test_closing_a_contract_closes_its_renewal_and_stops_its_work(book) -> None:
             select(Task.rule, Task.status).where(Task.renewal_id == renewal_id)
         ).all()
         # the playbook's work stops; only LOST-4 win-back touches are new, open work
-        assert {s for r, s in tasks if r != "LOST-4"} <= {"cancelled", "done"}
+        assert {s for r, s in tasks if r != "LOST-4"} <= {"cancelled", "done", "automated"}
         assert {r for r, s in tasks if s == "open"} <= {"LOST-4"}
         pending = session.scalars(
             select(OutboxMessage.status).where(OutboxMessage.renewal_id == renewal_id)
