@@ -179,6 +179,16 @@ def _locust(
         return list(csv.DictReader(f))
 
 
+def _failures(path: Path) -> dict[str, int]:
+    """Locust's failures file: how many of each error, by page and reason."""
+    reasons: Counter[str] = Counter()
+    if path.exists():
+        with path.open(encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                reasons[f"{r['Name']}: {r['Error']}"] += int(r["Occurrences"])
+    return dict(reasons)
+
+
 def _row(stat: dict[str, str]) -> dict[str, object]:
     return {
         "page": stat["Name"],
@@ -234,11 +244,13 @@ def main() -> None:
         for users in levels:
             stats = _locust(base, users, args.seconds, tmp / "sessions.json", think, tmp)
             rows = [_row(s) for s in stats]
-            results.append({"users": users, "think_s": think, "pages": rows})
+            failed = _failures(tmp / f"u{users}_failures.csv")
+            results.append({"users": users, "think_s": think, "pages": rows, "failures": failed})
             total = next(r for r in rows if r["page"] == "Aggregated")
             print(
                 f"{users:>4} users: {total['requests']} requests, {total['errors']} errors, "
-                f"p50 {total['p50_ms']:.0f} ms, p95 {total['p95_ms']:.0f} ms, {total['rps']} req/s",
+                f"p50 {total['p50_ms']:.0f} ms, p95 {total['p95_ms']:.0f} ms, {total['rps']} req/s"
+                + (f" {failed}" if failed else ""),
                 flush=True,
             )
         overload = None
@@ -249,24 +261,19 @@ def main() -> None:
             probe.cookies.set("renewals_session", str(sessions[0]["cookie"]))
             codes = Counter([probe.get("/healthz").status_code, probe.get("/home").status_code])
             recovery_ms = round((time.monotonic() - ended) * 1000)
-            failures = tmp / f"u{args.overload}_failures.csv"
-            reasons: Counter[str] = Counter()
-            if failures.exists():
-                with failures.open(encoding="utf-8") as f:
-                    for r in csv.DictReader(f):
-                        reasons[r["Error"]] += int(r["Occurrences"])
+            reasons = _failures(tmp / f"u{args.overload}_failures.csv")
             total = next(_row(s) for s in stats if s["Name"] == "Aggregated")
             overload = {
                 "users": args.overload,
                 "think_s": [0, 0],
                 "total": total,
-                "failures_by_reason": dict(reasons),
+                "failures_by_reason": reasons,
                 "after": dict(codes),
                 "recovery_ms": recovery_ms,
             }
             print(
                 f"overload {args.overload} users, no think time: {total['requests']} requests, "
-                f"{total['errors']} refused {dict(reasons)}, p95 {total['p95_ms']:.0f} ms; "
+                f"{total['errors']} refused {reasons}, p95 {total['p95_ms']:.0f} ms; "
                 f"answers {dict(codes)} {recovery_ms} ms after it stopped",
                 flush=True,
             )
