@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     web_concurrency: int = Field(8, ge=1, le=256)
     web_backlog: int = Field(64, ge=0, le=100_000)
     web_queue_seconds: float = Field(5.0, gt=0, le=300)
+    # Seconds an idle keep-alive connection stays open. Longer than a person's pause between
+    # clicks and than a proxy's own idle time, so that a client never sends a request on a
+    # connection the server is closing at that moment (a reset, not an answer).
+    web_keep_alive_seconds: int = Field(75, ge=1, le=3600)
     # Seconds a stopping server gives requests under way before it closes them.
     web_shutdown_seconds: float = Field(10.0, ge=0, le=300)
     # Seconds a query waits for a pool connection (PostgreSQL) or for SQLite's write lock

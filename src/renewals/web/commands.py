@@ -57,6 +57,7 @@ def serve(
         "log_level": "info",
         "access_log": False,
         "timeout_graceful_shutdown": settings.web_shutdown_seconds,
+        "timeout_keep_alive": settings.web_keep_alive_seconds,
     }
     if workers == 1:
         uvicorn.run(create_app(settings), **options)
