@@ -248,7 +248,7 @@ class LazyCommand:
         command.short_help = self.summary
         return command
 
-    def placeholder(self) -> TyperCommand:
+    def listed(self) -> TyperCommand:
         """What a listing needs (name and summary) without importing the command."""
         return TyperCommand(name=self.name, short_help=self.summary, help=self.summary)
 
@@ -283,7 +283,7 @@ class LazyGroup(TyperGroup):
         if entry is None:
             return None
         if self._listing:
-            return entry.placeholder()
+            return entry.listed()
         self.commands[cmd_name] = command = entry.load()
         return command
 
