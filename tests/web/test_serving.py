@@ -133,7 +133,7 @@ def test_past_capacity_the_server_answers_503_with_retry_after_and_recovers() ->
     inner = Starlette(routes=[Route("/slow", slow), Route("/fast", fast)])
     stats = AdmissionStats(limit=1)
     app = Admission(
-        inner, limit=1, backlog=0, wait_seconds=5, stats=stats, headers={"X-Frame-Options": "DENY"}
+        inner, stats=stats, backlog=0, wait_seconds=5, headers={"X-Frame-Options": "DENY"}
     )
 
     async def scenario() -> tuple[httpx.Response, httpx.Response, httpx.Response]:
@@ -166,7 +166,7 @@ def test_a_request_waits_its_turn_within_the_backlog() -> None:
 
     inner = Starlette(routes=[Route("/slow", slow)])
     stats = AdmissionStats(limit=1)
-    app = Admission(inner, limit=1, backlog=5, wait_seconds=5, stats=stats)
+    app = Admission(inner, stats=stats, backlog=5, wait_seconds=5)
 
     async def scenario() -> list[int]:
         transport = httpx.ASGITransport(app=app)

@@ -41,7 +41,6 @@ class AdmissionStats:
     admitted: int = 0
     shed: int = 0
     peak_in_flight: int = 0
-    peak_waiting: int = 0
     _semaphore: asyncio.Semaphore | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict[str, int]:
@@ -59,17 +58,17 @@ class Admission:
         self,
         app: ASGIApp,
         *,
-        limit: int,
+        stats: AdmissionStats,
         backlog: int,
         wait_seconds: float,
-        stats: AdmissionStats | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
+        """`stats` holds the limit and the counters; the app keeps it for /healthz."""
         self.app = app
         self.headers = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
         self.backlog = backlog
         self.wait_seconds = wait_seconds
-        self.stats = stats or AdmissionStats(limit=limit)
+        self.stats = stats
 
     def _semaphore(self) -> asyncio.Semaphore:
         # Created on first use, inside the server's event loop.
@@ -86,7 +85,6 @@ class Admission:
             await self._shed(scope, send, "too many requests are waiting")
             return
         stats.waiting += 1
-        stats.peak_waiting = max(stats.peak_waiting, stats.waiting)
         try:
             async with asyncio.timeout(self.wait_seconds):
                 await semaphore.acquire()
@@ -114,24 +112,27 @@ RETRY_AFTER_SECONDS = 1
 BUSY_MESSAGE = "The server is busy; try again in a moment."
 
 
+def busy_answer(path: str) -> tuple[bytes, str]:
+    """The 503's body and content type: the API's error format, or a short page."""
+    if path.startswith(("/api/", "/webhooks/")):
+        body = json.dumps({"error": {"status": 503, "message": BUSY_MESSAGE}})
+        return body.encode(), "application/json"
+    page = (
+        "<!doctype html><html lang=en><meta charset=utf-8><title>Busy</title>"
+        f"<p>{BUSY_MESSAGE}</p></html>"
+    )
+    return page.encode(), "text/html; charset=utf-8"
+
+
 async def send_busy(scope: Scope, send: Send, headers: list[tuple[bytes, bytes]]) -> None:
-    """503 with Retry-After, in the API's error format or as a short page."""
-    api = scope["path"].startswith(("/api/", "/webhooks/"))
-    if api:
-        body = json.dumps({"error": {"status": 503, "message": BUSY_MESSAGE}}).encode()
-        content_type = b"application/json"
-    else:
-        body = (
-            "<!doctype html><html lang=en><meta charset=utf-8><title>Busy</title>"
-            f"<p>{BUSY_MESSAGE}</p></html>"
-        ).encode()
-        content_type = b"text/html; charset=utf-8"
+    """503 with Retry-After, sent before the request reaches the app."""
+    body, content_type = busy_answer(scope["path"])
     await send(
         {
             "type": "http.response.start",
             "status": 503,
             "headers": [
-                (b"content-type", content_type),
+                (b"content-type", content_type.encode()),
                 (b"content-length", str(len(body)).encode()),
                 (b"retry-after", str(RETRY_AFTER_SECONDS).encode()),
                 (b"cache-control", b"no-store"),

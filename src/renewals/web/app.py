@@ -209,10 +209,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added last, so it is the outermost middleware: a shed request costs almost nothing.
     app.add_middleware(
         Admission,
-        limit=settings.web_concurrency,
+        stats=stats,
         backlog=settings.web_backlog,
         wait_seconds=settings.web_queue_seconds,
-        stats=stats,
         headers=SECURITY_HEADERS,
     )
     _install_error_handlers(app)

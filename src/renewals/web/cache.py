@@ -2,7 +2,8 @@
 
 The dashboards aggregate the whole of a user's scope; their figures change only when the
 daily run, an import or a person's action changes the data. Each server process keeps the
-computed page data keyed by (page, user, day, table parameters) together with the data
+computed page data keyed by (page, day, table parameters, and whom it is for: a user, a
+team's scope or the whole book) together with the data
 version it was computed from (`renewals.db.data_version`, bumped by every commit that writes
 business data, from any process). A request reads that one number; while it is unchanged
 the kept value is served, otherwise the page is computed again. Entries also expire after
@@ -88,10 +89,6 @@ class PageCache:
                     self._entries.popitem(last=False)
                 self._computing.pop(key, None)
             return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
 
 def of(request: Any) -> PageCache:

@@ -28,7 +28,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.responses import Response
 
 from renewals.config import Settings
-from renewals.web.admission import BUSY_MESSAGE, RETRY_AFTER_SECONDS
+from renewals.web.admission import RETRY_AFTER_SECONDS, busy_answer
 
 log = logging.getLogger("renewals.web")
 
@@ -91,17 +91,9 @@ def install_busy_handlers(app: FastAPI, headers: Mapping[str, str]) -> None:
         if not _is_busy(exc):
             raise exc
         log.warning("503 for %s %s: %s", request.method, request.url.path, exc)
+        body, content_type = busy_answer(request.url.path)
         extra = {**headers, "Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
-        if request.url.path.startswith(("/api/", "/webhooks/")):
-            body = {"error": {"status": 503, "message": BUSY_MESSAGE}}
-            return JSONResponse(body, status_code=503, headers=extra)
-        return Response(
-            f"<!doctype html><html lang=en><meta charset=utf-8><title>Busy</title>"
-            f"<p>{BUSY_MESSAGE}</p></html>",
-            status_code=503,
-            media_type="text/html",
-            headers=extra,
-        )
+        return Response(body, status_code=503, headers=extra, media_type=content_type)
 
     app.add_exception_handler(PoolTimeout, _busy)
     app.add_exception_handler(OperationalError, _busy)
