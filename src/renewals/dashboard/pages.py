@@ -38,20 +38,24 @@ def _dashboard(
     compute: Callable[[], Any],
     *,
     shared_by: Hashable,
+    options: tuple[str, ...] = (),
 ) -> Response:
-    """A dashboard's figures and table pages, computed once per (day, table parameters, and
-    `shared_by`: what the figures depend on besides the day — the user, their scope, or
-    nothing but the book) and kept until the data changes (web/cache.py): the aggregates
-    cost seconds on a large book, and they change only with the daily run or a person's
-    action. Callers check the role first: access before state."""
+    """A dashboard's figures, computed once per (day, `options` such as the trend period, and
+    `shared_by`: whom they are for — the user, their team's scope, or the whole book) and kept
+    until the data changes (web/cache.py): the aggregates cost seconds on a large book and
+    change only with the daily run or a person's action. Each table's page (`<table>_page`,
+    `_sort`, `_desc`) is kept under its own key, so paging a table reuses the figures.
+    Callers check the role first: access before state."""
     size = deps.web(request).policy.dashboard.rows_per_table
-
-    def build() -> tuple[Any, dict[str, Any]]:
-        data = compute()
-        return data, tables.pages(session, data.specs, request.query_params, size=size)
-
-    key = (name, shared_by, day, tuple(sorted(request.query_params.items())))
-    data, pages = cache.of(request).get(session, key, build)
+    pages_cache = cache.of(request)
+    key = (name, shared_by, day, options)
+    data = pages_cache.get(session, key, compute)
+    params = tuple(sorted(request.query_params.items()))
+    pages = pages_cache.get(
+        session,
+        (*key, params),
+        lambda: tables.pages(session, data.specs, request.query_params, size=size),
+    )
     return deps.render(request, f"dashboard/{name}.html", viewer, data=data, pages=pages)
 
 
@@ -127,6 +131,7 @@ def executive_page(
         day,
         lambda: service.executive(session, viewer.user, context.policy, as_of=day, trend_by=trend),
         shared_by="book",  # the whole book, the same for every executive role
+        options=(trend,),
     )
 
 
