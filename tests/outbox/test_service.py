@@ -160,6 +160,7 @@ def write(
     subject: str = "Your renewal is coming up",
     body: str = "Hello Anna,\n\nyour renewal is due in 60 days.\n\nCarl",
     policy: Policy = POLICY,
+    step: str = "heads_up",
 ) -> OutboxMessage:
     with session_scope(engine) as session:
         msg, created = service.enqueue(
@@ -167,7 +168,7 @@ def write(
             key=key,
             renewal_id=f"{account}-2027",
             account_id=account,
-            step="heads_up",
+            step=step,
             rule="TIME-5",
             audience=audience,
             channel=channel,
@@ -825,3 +826,24 @@ def test_a_person_allows_a_list_of_accounts_at_once_and_it_is_shown(
         missing = tmp_path / "missing.txt"
         missing.write_text("nope\n", encoding="utf-8")
     assert cli(db, "allow", "--from", str(missing), "--by", MIA, "--reason", "x").exit_code == 1
+
+
+def test_a_newer_campaign_message_withdraws_the_older_but_never_a_signing_request(
+    db: Engine,
+) -> None:
+    # TIME-5 (issue 16): the T-30 notice replaces a waiting T-60 heads-up; the contract's
+    # signing request for the same renewal is not the campaign's and stays.
+    from renewals.playbook.messages import CUSTOMER_STEPS
+
+    heads_up = write(db, "globex-heads-up", account="globex")
+    signing = write(db, "globex-signing", account="globex", step="contract_signing")
+    notice = write(db, "globex-notice", account="globex", step="formal_notice")
+    with session_scope(db) as session:
+        newer = service.get(session, notice.message_id)
+        withdrawn = service.withdraw_superseded(
+            session, "globex-2027", newer=newer, on=TODAY, steps=CUSTOMER_STEPS
+        )
+    assert withdrawn == [heads_up.message_id]
+    assert load(db, heads_up.message_id).status == "cancelled"
+    assert load(db, signing.message_id).status == "pending_approval"
+    assert load(db, notice.message_id).status == "pending_approval"

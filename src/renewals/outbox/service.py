@@ -9,7 +9,7 @@ never resent without a person.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -210,9 +210,7 @@ def set_permissions(
     return [set_permission(session, a, mode, by=by, reason=reason) for a in dict.fromkeys(ids)]
 
 
-def list_permissions(
-    session: Session, *, account_id: str | None = None
-) -> list[MessagePermission]:
+def list_permissions(session: Session, *, account_id: str | None = None) -> list[MessagePermission]:
     """The allowances people set, per account (TIME-5)."""
     query = select(MessagePermission).order_by(MessagePermission.account_id)
     if account_id is not None:
@@ -246,16 +244,24 @@ def hold_for_fresh_approval(session: Session, reasons: dict[str, str]) -> list[i
 
 
 def withdraw_superseded(
-    session: Session, renewal_id: str, *, newer: OutboxMessage, on: date
+    session: Session,
+    renewal_id: str,
+    *,
+    newer: OutboxMessage,
+    on: date,
+    steps: Collection[str],
 ) -> list[int]:
-    """TIME-5: a newer customer message was queued for the renewal: the older ones that
-    have not left are withdrawn (a T-60 heads-up never goes out next to the T-30 notice)."""
+    """TIME-5: a newer customer message of the campaign was queued for the renewal: the
+    older ones of the same campaign (`steps`) that have not left are withdrawn (a T-60
+    heads-up never goes out next to the T-30 notice). Other customer messages, such as a
+    contract's signing request, are not the campaign's and stay."""
     withdrawn: list[int] = []
     with session.no_autoflush:
         older = session.scalars(
             select(OutboxMessage).where(
                 OutboxMessage.renewal_id == renewal_id,
                 OutboxMessage.audience == Audience.customer,
+                OutboxMessage.step.in_(steps),
                 OutboxMessage.status.in_(MessageStatus.open_statuses()),
             )
         ).all()

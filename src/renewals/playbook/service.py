@@ -495,7 +495,11 @@ def run_campaign(
                 if message.audience == "customer":
                     report.withdrawn += len(
                         outbox_service.withdraw_superseded(
-                            session, renewal.renewal_id, newer=msg, on=as_of
+                            session,
+                            renewal.renewal_id,
+                            newer=msg,
+                            on=as_of,
+                            steps=messages.CUSTOMER_STEPS,
                         )
                     )
         session.flush()
