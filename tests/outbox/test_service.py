@@ -821,11 +821,21 @@ def test_a_person_allows_a_list_of_accounts_at_once_and_it_is_shown(
     assert shown.exit_code == 0 and "QBR list" in shown.output and MIA in shown.output
     revoked = cli(db, "allow", "globex", "--mode", "approve_each", "--by", CARL, "--reason", "x")
     assert revoked.exit_code == 0 and "Holding 1" in revoked.output
-    assert cli(db, "allow", "--by", CARL, "--reason", "x").exit_code == 2  # neither id nor list
+    # neither id nor list
+    assert cli(db, "allow", "--mode", "auto", "--by", CARL, "--reason", "x").exit_code == 2
+    # TIME-5: the mode is a person's deliberate choice: without --mode nothing is allowed
+    unsaid = cli(db, "allow", "globex", "--by", CARL, "--reason", "x")
+    assert unsaid.exit_code == 2 and "--mode" in unsaid.output
+    with session_scope(db) as session:
+        assert session.get(MessagePermission, "globex").mode == "approve_each"
     with session_scope(db) as session:
         missing = tmp_path / "missing.txt"
         missing.write_text("nope\n", encoding="utf-8")
-    assert cli(db, "allow", "--from", str(missing), "--by", MIA, "--reason", "x").exit_code == 1
+    assert (
+        cli(db, "allow", "--from", str(missing), "--mode", "auto", "--by", MIA, "--reason", "x")
+        .exit_code
+        == 1
+    )
 
 
 def test_a_newer_campaign_message_withdraws_the_older_but_never_a_signing_request(

@@ -277,6 +277,15 @@ def retry_command(
 @app.command("allow")
 def allow_command(
     ctx: typer.Context,
+    # TIME-5: the mode is a person's deliberate choice, never a default.
+    mode: Annotated[
+        PermissionMode,
+        typer.Option(help="auto, approve_each or never.", case_sensitive=False, show_default=False),
+    ],
+    by: By,
+    reason: Annotated[
+        str, typer.Option(help="Why (kept with the permission).", show_default=False)
+    ],
     account_id: Annotated[
         str | None,
         typer.Argument(
@@ -285,14 +294,6 @@ def allow_command(
             show_default=False,
         ),
     ] = None,
-    mode: Annotated[
-        PermissionMode,
-        typer.Option(help="auto, approve_each or never.", case_sensitive=False, show_default=False),
-    ] = PermissionMode.auto,
-    by: By = "",
-    reason: Annotated[
-        str, typer.Option(help="Why (kept with the permission).", show_default=False)
-    ] = "",
     from_file: Annotated[
         Path | None,
         typer.Option(
@@ -325,8 +326,6 @@ def allow_command(
 
     if (account_id is None) == (from_file is None):
         fail("give one account id or --from FILE (a list of account ids)", 2)
-    if not by:
-        fail("--by is required: your email, as in users.csv", 2)
     ids = [account_id] if account_id else _ids_from(from_file)  # type: ignore[arg-type]
     try:
         with session_scope(state(ctx).engine()) as session:
