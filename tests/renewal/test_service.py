@@ -19,6 +19,7 @@ from renewals.demo.generator import generate_book
 from renewals.ingest.service import run_import
 from renewals.outbox import service as outbox_service
 from renewals.outbox.models import OutboxMessage
+from renewals.playbook import messages
 from renewals.playbook import service as playbook_service
 from renewals.playbook.models import Task
 from renewals.policy import service as policy_service
@@ -302,24 +303,30 @@ def test_day_one_is_only_what_a_person_must_do_now(book) -> None:  # type: ignor
 
 
 def test_a_sent_message_closes_the_task_that_asked_for_it(book) -> None:  # type: ignore[no-untyped-def]
-    # TIME-4, TIME-5 (issue 16): sending the T-60 heads-up completes the T-60 notice task.
+    # TIME-4, TIME-5 (issue 16): sending a campaign message completes the task whose step
+    # waits for it (`done_when = ["message:<step>"]`), e.g. an at-risk SMB renewal's reminder.
     engine, settings = book
     run(engine, settings)
     later = TODAY + timedelta(days=7)
     run(engine, settings, later)
-    steps = playbook_service.steps_done_by(POLICY, "message:heads_up")
     with session_scope(engine) as session:
-        pairs = session.execute(
-            select(Task.task_id, OutboxMessage.message_id)
-            .join(OutboxMessage, OutboxMessage.renewal_id == Task.renewal_id)
-            .where(
-                Task.step.in_(sorted(steps)),
-                Task.status == "open",
-                OutboxMessage.step == "heads_up",
-                OutboxMessage.status.in_(("pending_approval", "approved")),
-            )
-        ).all()
-        assert pairs, "the book has a T-60 notice task with its heads-up queued"
+        pairs, sent_step = [], None
+        for step in messages.CUSTOMER_STEPS:
+            waiting = playbook_service.steps_done_by(POLICY, f"message:{step}")
+            pairs = session.execute(
+                select(Task.task_id, OutboxMessage.message_id)
+                .join(OutboxMessage, OutboxMessage.renewal_id == Task.renewal_id)
+                .where(
+                    Task.step.in_(sorted(waiting)),
+                    Task.status == "open",
+                    OutboxMessage.step == step,
+                    OutboxMessage.status.in_(("pending_approval", "approved")),
+                )
+            ).all()
+            if pairs:
+                sent_step = step
+                break
+        assert pairs, "the book has an open task waiting for its queued campaign message"
         task_id, message_id = pairs[0]
         message = session.get(OutboxMessage, message_id)
         message.status, message.sent_at = "sent", datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -327,7 +334,7 @@ def test_a_sent_message_closes_the_task_that_asked_for_it(book) -> None:  # type
     with session_scope(engine) as session:
         task = session.get(Task, task_id)
         assert task.status == "done" and task.completed_by == "system"
-        assert f"outbox message {message_id} (heads_up) was sent" in task.status_reason
-        assert task.status_reason.startswith("TIME-4: closed by itself: message:heads_up")
+        assert f"outbox message {message_id} ({sent_step}) was sent" in task.status_reason
+        assert task.status_reason.startswith(f"TIME-4: closed by itself: message:{sent_step}")
         others = [t for t, m in pairs if m != message_id]
         assert all(session.get(Task, t).status == "open" for t in others)
