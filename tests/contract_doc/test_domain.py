@@ -221,7 +221,12 @@ class TestSigning:
 
     @pytest.mark.parametrize(
         ("name", "agreed", "error"),
-        [("Ann Smith", False, "I agree"), ("  ", True, "full name"), ("42", True, "full name")],
+        [
+            ("Ann Smith", False, "I agree"),
+            ("  ", True, "full name"),
+            ("42", True, "full name"),
+            ("Anna\x00 Berg", True, "full name"),  # control characters never reach the audit
+        ],
     )
     def test_a_signature_needs_a_typed_name_and_consent(
         self, name: str, agreed: bool, error: str

@@ -38,6 +38,7 @@ from typing import Any
 from renewals.concession import domain as concession_domain
 from renewals.contract.domain import Outcome
 from renewals.errors import Conflict, RenewalsError
+from renewals.kit import validate
 from renewals.policy.domain import Concessions, Contracts
 
 DEFAULT_LANGUAGE = "en"
@@ -487,7 +488,7 @@ def typed_signature(name: str | None, agreed: bool) -> str:
     text = " ".join((name or "").split())
     if not agreed:
         raise InvalidContract("tick 'I agree' to sign the contract")
-    if len(text) < 2 or not _LETTER.search(text):
+    if len(text) < 2 or not _LETTER.search(text) or validate.CONTROL.search(text):
         raise InvalidContract("type your full name to sign")
     if len(text) > MAX_NAME:
         raise InvalidContract(f"the name may have at most {MAX_NAME} characters")

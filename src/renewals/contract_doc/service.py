@@ -446,7 +446,7 @@ def create(
     doc.html = _render(
         "contract",
         language,
-        _context(doc, account, vendor or vendor_of(Settings.model_construct()), now.date()),
+        _context(doc, account, vendor or vendor_of(Settings()), now.date()),
         templates_dir,
     )
     session.flush()

@@ -185,7 +185,7 @@ def context(
     company the customer deals with (settings vendor_name)."""
     renewal = facts.renewal
     return {
-        "vendor_name": vendor_name or Settings.model_construct().vendor_name,
+        "vendor_name": vendor_name or Settings().vendor_name,
         "proposal_id": proposal.proposal_id,
         "as_of": proposal.as_of,
         "account_name": facts.account.name,

@@ -96,4 +96,5 @@ def create_proposal(
         as_of=api.day(body.as_of),
         policy=context.policy,
         templates_dir=context.settings.templates_dir,
+        vendor_name=context.settings.vendor_name,
     )
