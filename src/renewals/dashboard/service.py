@@ -1090,7 +1090,7 @@ def manager(session: Session, user: User, policy: Policy, *, as_of: date) -> Man
             f"TECH-5: team forecast of renewals dated up to {as_of + timedelta(days=window)} "
             f"(run.renewal_window_days = {window}), by owner, from the latest forecast",
             f"TECH-5: completion rate = tasks done / tasks due from {facts['completion_since']} "
-            f"to {as_of} (dashboard.completion_window_days), cancelled ones left out",
+            f"to {as_of} (dashboard.completion_window_days), cancelled ones and the steps automation carried out (TIME-3) left out",
             f"LEARN-2: stalled = longer than winloss.stall_factor ({policy.winloss.stall_factor:g}) "
             "x the stage's planned length (TIME-4 stages policy)",
             f"LEARN-1: win/loss since {facts['review_since']} (dashboard.review_days)",
