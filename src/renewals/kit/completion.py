@@ -29,9 +29,19 @@ def _database_url(ctx: typer.Context) -> str:
 
 def _query(ctx: typer.Context, sql: str, incomplete: str) -> list[tuple[str, str]]:
     try:
-        from sqlalchemy import create_engine, text
+        from pathlib import Path
 
-        engine = create_engine(_database_url(ctx))
+        from sqlalchemy import create_engine, make_url, text
+
+        url = make_url(_database_url(ctx))
+        if url.get_backend_name() == "sqlite":
+            if not url.database or not Path(url.database).is_file():
+                return []  # a <TAB> never creates an empty database file
+            engine = create_engine(url)
+        else:  # the driver we install (psycopg 3), and a shell that never hangs on a dead host
+            engine = create_engine(
+                url.set(drivername="postgresql+psycopg"), connect_args={"connect_timeout": 2}
+            )
         try:
             with engine.connect() as conn:
                 rows = conn.execute(text(sql), {"prefix": incomplete + "%", "limit": LIMIT})
