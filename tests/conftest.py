@@ -1,27 +1,34 @@
 """Shared fixtures: a migrated database on SQLite always, and on PostgreSQL when
-RENEWALS_TEST_DATABASE_URL is set (CI sets it; it must then be reachable)."""
+RENEWALS_TEST_DATABASE_URL is set (CI sets it; it must then be reachable). The migrations
+run once per session (and worker); tests/databases.py hands each test an identical copy."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from databases import PG_URL, PostgresDatabase, sqlite_copy, sqlite_template, worker_url
+from sqlalchemy import Engine
 
-from renewals import migrate
 from renewals.db import make_engine
 
-PG_URL = os.environ.get("RENEWALS_TEST_DATABASE_URL")
 TODAY = date(2026, 11, 24)
 
 
-def _reset_postgres(engine: Engine) -> None:
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The migrations' result on SQLite, made once; each test's database is a copy."""
+    return sqlite_template(tmp_path_factory.mktemp("migrated"))
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> PostgresDatabase:
+    """This worker's PostgreSQL database, migrated once (tests/databases.py)."""
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need RENEWALS_TEST_DATABASE_URL (.ci/run sets it)")
+    return PostgresDatabase.migrated(worker_url(PG_URL))
 
 
 @pytest.fixture(
@@ -33,13 +40,13 @@ def _reset_postgres(engine: Engine) -> None:
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A freshly migrated application database (each test gets an empty one)."""
     if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+        path = tmp_path / "test.db"
+        sqlite_copy(request.getfixturevalue("migrated_sqlite"), path)
+        eng = make_engine(f"sqlite:///{path}")
     else:
-        if not PG_URL:
-            pytest.skip("PostgreSQL tests need RENEWALS_TEST_DATABASE_URL (.ci/run sets it)")
-        eng = make_engine(PG_URL)
-        _reset_postgres(eng)
-    migrate.upgrade(eng)
+        database: PostgresDatabase = request.getfixturevalue("postgres_database")
+        database.restore("migrated")
+        eng = make_engine(database.url)
     yield eng
     eng.dispose()
 

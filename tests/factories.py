@@ -1,4 +1,6 @@
-"""Plain functions that write small books in the canonical import format.
+"""The tests' shared factories: plain functions that write small books in the canonical
+import format, and that add rows (users, accounts with a contract and its renewal) straight
+to a session, for tests that need a handful of records rather than an imported book.
 
 Personas: acme (enterprise, healthy), globex (mid-market, at risk), initech (SMB, auto-renew).
 """
@@ -7,11 +9,21 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from sqlalchemy.orm import Session
+
+from renewals.account.models import Account
+from renewals.contract.models import Contract
+from renewals.renewal.models import Renewal
+from renewals.user.models import User
+
+TODAY = date(2026, 11, 24)  # the tests' "today" (conftest.TODAY)
 
 USERS = [
     {"email": "vera@renewals.example", "name": "Vera VP", "role": "vp", "manager_email": ""},
@@ -302,3 +314,93 @@ def write_book(directory: Path, *, events: str = "csv", **overrides: list[dict[s
     elif events == "parquet":
         write_events_parquet(directory / "usage_events.parquet")
     return directory
+
+
+# ---------------------------------------------------------------- rows in a session
+
+
+def add_user(
+    session: Session,
+    email: str,
+    role: str = "csm",
+    manager: str | None = None,
+    *,
+    name: str | None = None,
+    active: bool = True,
+) -> User:
+    """A user (no password: tests/web/conftest.py's `add_user` fixture sets one)."""
+    user = User(
+        email=email,
+        name=name or email.split("@")[0].title(),
+        role=role,
+        manager_email=manager,
+        active=active,
+    )
+    session.add(user)
+    return user
+
+
+def add_renewal(
+    session: Session,
+    account_id: str,
+    *,
+    renewal_date: date = TODAY + timedelta(days=60),
+    arr: str = "42000",
+    owner: str | None = None,
+    contract_id: str | None = None,
+    renewal_id: str | None = None,
+    account: Mapping[str, Any] | None = None,
+    contract: Mapping[str, Any] | None = None,
+    **renewal: Any,
+) -> str:
+    """An account (added once), a one-year contract ending on `renewal_date` and its
+    renewal; returns the renewal id. `account`, `contract` and the keywords override the
+    rows' fields (the renewal's defaults: an at-risk mid-market renewal in engagement)."""
+    if session.get(Account, account_id) is None:
+        session.add(
+            Account(
+                **{
+                    "account_id": account_id,
+                    "name": account_id.title(),
+                    "owner_email": owner,
+                    **(account or {}),
+                }
+            )
+        )
+    contract_id = contract_id or f"{account_id}-c"
+    renewal_id = renewal_id or f"R-{contract_id}"
+    session.add(
+        Contract(
+            **{
+                "contract_id": contract_id,
+                "account_id": account_id,
+                "start_date": renewal_date - timedelta(days=365),
+                "end_date": renewal_date,
+                "arr": Decimal(arr),
+                **(contract or {}),
+            }
+        )
+    )
+    values: dict[str, Any] = {
+        "renewal_id": renewal_id,
+        "contract_id": contract_id,
+        "account_id": account_id,
+        "renewal_date": renewal_date,
+        "currency": "USD",
+        "current_arr": Decimal(arr),
+        "target_arr": Decimal(arr),
+        "segment": "mid_market",
+        "opportunity_type": "at_risk",
+        "touch_model": "assisted",
+        "motion": "reinforce",
+        "owner_role": "csm",
+        "owner_email": owner,
+        "stage": "engagement",
+        "stage_since": TODAY,
+        "signals": [],
+        "decisions": {},
+        "created_on": TODAY,
+        "updated_on": TODAY,
+    }
+    session.add(Renewal(**{**values, **renewal}))
+    return renewal_id

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import threading
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
+import factories
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,17 +22,14 @@ from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from renewals import migrate
-from renewals.account.models import Account
 from renewals.audit.models import AuditEvent
 from renewals.concession import service
 from renewals.concession.commands import app as concession_app
 from renewals.concession.domain import ConcessionKind, Rationale, role_covers
 from renewals.concession.models import Concession, ConcessionStep
-from renewals.contract.models import Contract
 from renewals.db import make_engine, make_sessionmaker, session_scope
 from renewals.errors import Forbidden, NotFound
 from renewals.policy import service as policy_service
-from renewals.renewal.models import Renewal
 from renewals.save_plan.models import SaveTriage
 from renewals.user.domain import Role
 from renewals.user.models import User
@@ -59,8 +56,7 @@ TIED: dict[str, Any] = {
 
 
 def add_user(session: Any, email: str, role: str, manager: str | None, active: bool = True) -> None:
-    name = email.split("@")[0].title()
-    session.add(User(email=email, name=name, role=role, manager_email=manager, active=active))
+    factories.add_user(session, email, role, manager, active=active)
 
 
 def add_renewal(
@@ -75,47 +71,18 @@ def add_renewal(
     signals: tuple[str, ...] = ("budget", "usage_decline"),
     renewal_date: date = TODAY + timedelta(days=60),
 ) -> str:
-    session.add(Account(account_id=account_id, name=account_id.title(), owner_email=owner))
-    session.add(
-        Contract(
-            contract_id=f"{account_id}-c",
-            account_id=account_id,
-            start_date=renewal_date - timedelta(days=365),
-            end_date=renewal_date,
-            arr=Decimal(arr),
-            currency="USD",
-            term_months=12,
-            auto_renew=False,
-            payment_on_file=False,
-        )
+    return factories.add_renewal(
+        session,
+        account_id,
+        renewal_date=renewal_date,
+        arr=arr,
+        owner=owner,
+        segment=segment,
+        opportunity_type="at_risk" if risk == "at_risk" else "flat",
+        health_category=health,
+        risk=risk,
+        signals=list(signals),
     )
-    renewal_id = f"R-{account_id}-c"
-    session.add(
-        Renewal(
-            renewal_id=renewal_id,
-            contract_id=f"{account_id}-c",
-            account_id=account_id,
-            renewal_date=renewal_date,
-            currency="USD",
-            current_arr=Decimal(arr),
-            target_arr=Decimal(arr),
-            segment=segment,
-            opportunity_type="at_risk" if risk == "at_risk" else "flat",
-            touch_model="assisted",
-            motion="reinforce",
-            owner_role="csm",
-            owner_email=owner,
-            stage="engagement",
-            stage_since=TODAY,
-            health_category=health,
-            risk=risk,
-            signals=list(signals),
-            decisions={},
-            created_on=TODAY,
-            updated_on=TODAY,
-        )
-    )
-    return renewal_id
 
 
 def add_triage(session: Any, renewal_id: str, account_id: str, **kw: Any) -> None:

@@ -14,21 +14,19 @@ import socket
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import factories
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
-from renewals.account.models import Account
 from renewals.audit.models import AuditEvent
-from renewals.contract.models import Contract
 from renewals.db import make_sessionmaker, session_scope
 from renewals.errors import Conflict, Forbidden, RenewalsError
 from renewals.outbox import service
@@ -44,8 +42,6 @@ from renewals.outbox.domain import MessageStatus, PermissionMode
 from renewals.outbox.models import MessagePermission, OutboxMessage
 from renewals.policy import service as policy_service
 from renewals.policy.domain import Policy
-from renewals.renewal.models import Renewal
-from renewals.user.models import User
 
 TODAY = date(2026, 11, 24)
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -76,49 +72,24 @@ SUBJECTS = {
 def add_user(
     session: Any, email_: str, role: str, manager: str | None, active: bool = True
 ) -> None:
-    name = email_.split("@")[0].title()
-    session.add(User(email=email_, name=name, role=role, manager_email=manager, active=active))
+    factories.add_user(session, email_, role, manager, active=active)
 
 
 def add_account(session: Any, account_id: str, segment: str, arr: str) -> None:
-    session.add(
-        Account(account_id=account_id, name=account_id.title(), owner_email=CARL, language="en")
-    )
-    session.add(
-        Contract(
-            contract_id=f"{account_id}-2026",
-            account_id=account_id,
-            start_date=date(2026, 1, 24),
-            end_date=date(2027, 1, 24),
-            arr=Decimal(arr),
-            currency="USD",
-            term_months=12,
-            auto_renew=False,
-            payment_on_file=False,
-        )
-    )
-    session.add(
-        Renewal(
-            renewal_id=f"{account_id}-2027",
-            contract_id=f"{account_id}-2026",
-            account_id=account_id,
-            renewal_date=date(2027, 1, 24),
-            currency="USD",
-            current_arr=Decimal(arr),
-            target_arr=Decimal(arr),
-            segment=segment,
-            opportunity_type="renewal",
-            touch_model="tech",
-            motion="standard",
-            owner_role="csm",
-            owner_email=CARL,
-            stage="engagement",
-            stage_since=TODAY,
-            signals=[],
-            decisions={},
-            created_on=TODAY,
-            updated_on=TODAY,
-        )
+    factories.add_renewal(
+        session,
+        account_id,
+        renewal_date=date(2027, 1, 24),
+        arr=arr,
+        owner=CARL,
+        contract_id=f"{account_id}-2026",
+        renewal_id=f"{account_id}-2027",
+        account={"language": "en"},
+        contract={"start_date": date(2026, 1, 24)},
+        segment=segment,
+        opportunity_type="renewal",
+        touch_model="tech",
+        motion="standard",
     )
 
 
@@ -832,8 +803,9 @@ def test_a_person_allows_a_list_of_accounts_at_once_and_it_is_shown(
         missing = tmp_path / "missing.txt"
         missing.write_text("nope\n", encoding="utf-8")
     assert (
-        cli(db, "allow", "--from", str(missing), "--mode", "auto", "--by", MIA, "--reason", "x")
-        .exit_code
+        cli(
+            db, "allow", "--from", str(missing), "--mode", "auto", "--by", MIA, "--reason", "x"
+        ).exit_code
         == 1
     )
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import factories
 import pytest
 import typer
 from icalendar import Calendar
@@ -18,15 +19,11 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from renewals.account.models import Account
-from renewals.contract.models import Contract
 from renewals.db import session_scope
 from renewals.playbook.models import Task
 from renewals.policy import service as policy_service
 from renewals.renewal import export, export_commands
 from renewals.renewal.calendar import RenewalEvent, TaskEvent, build_calendar
-from renewals.renewal.models import Renewal
-from renewals.user.models import User
 
 TODAY = date(2026, 11, 24)
 POLICY = policy_service.load()
@@ -38,7 +35,7 @@ runner = CliRunner()
 
 
 def add_user(session: Session, *, email: str, name: str, role: str = "csm") -> None:
-    session.add(User(email=email, name=name, role=role, active=True))
+    factories.add_user(session, email, role, name=name)
 
 
 def add_renewal(
@@ -53,51 +50,35 @@ def add_renewal(
     signals: list[str] | None = None,
 ) -> str:
     """An account, its contract and the contract's renewal; returns the renewal id."""
-    session.add(Account(account_id=account_id, name=name, owner_email=owner))
-    contract_id = f"{account_id}-c"
-    session.add(
-        Contract(
-            contract_id=contract_id,
-            account_id=account_id,
-            start_date=renewal_date - timedelta(days=365),
-            end_date=renewal_date,
-            arr=Decimal(arr),
-        )
-    )
-    renewal_id = f"ren-{account_id}"
-    session.add(
-        Renewal(
-            renewal_id=renewal_id,
-            contract_id=contract_id,
-            account_id=account_id,
-            renewal_date=renewal_date,
-            currency="USD",
-            current_arr=Decimal(arr),
-            target_arr=Decimal(arr) * Decimal("1.1"),
-            segment="enterprise",
-            opportunity_type="renewal",
-            touch_model="high",
-            motion="csm_led",
-            owner_role="csm",
-            owner_email=owner,
-            stage=stage,
-            stage_since=TODAY - timedelta(days=5),
-            health_score=72.0,
-            health_category="green",
-            risk="watch",
-            signals=signals or [],
-            decisions={
-                "segment": {
-                    "value": "enterprise",
-                    "reasons": ["SEG-1: ARR 120,000 is at least 100,000", "strategic account"],
-                    "rules": ["SEG-1"],
-                },
-                "owner": {"value": "csm", "email": owner, "reasons": ["OWN-1: the CSM"]},
+    renewal_id = factories.add_renewal(
+        session,
+        account_id,
+        renewal_date=renewal_date,
+        arr=arr,
+        owner=owner,
+        renewal_id=f"ren-{account_id}",
+        account={"name": name},
+        target_arr=Decimal(arr) * Decimal("1.1"),
+        segment="enterprise",
+        opportunity_type="renewal",
+        touch_model="high",
+        motion="csm_led",
+        stage=stage,
+        stage_since=TODAY - timedelta(days=5),
+        health_score=72.0,
+        health_category="green",
+        risk="watch",
+        signals=signals or [],
+        decisions={
+            "segment": {
+                "value": "enterprise",
+                "reasons": ["SEG-1: ARR 120,000 is at least 100,000", "strategic account"],
+                "rules": ["SEG-1"],
             },
-            outcome="renewed" if stage.startswith("closed") else None,
-            created_on=TODAY - timedelta(days=30),
-            updated_on=TODAY,
-        )
+            "owner": {"value": "csm", "email": owner, "reasons": ["OWN-1: the CSM"]},
+        },
+        outcome="renewed" if stage.startswith("closed") else None,
+        created_on=TODAY - timedelta(days=30),
     )
     session.flush()
     return renewal_id

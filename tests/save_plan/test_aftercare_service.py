@@ -8,6 +8,7 @@ import json
 from datetime import date, timedelta
 from decimal import Decimal
 
+import factories
 import pytest
 import typer
 from sqlalchemy import Engine, select
@@ -62,46 +63,29 @@ def add_renewal(
     owner: str = CARL,
 ) -> str:
     """An account (created once), a contract and its renewal; returns the renewal id."""
-    if session.get(Account, account_id) is None:
-        session.add(Account(account_id=account_id, name=account_id.title(), strategic=strategic))
-    contract_id = f"{account_id}-{renewal_date.isoformat()}"
-    session.add(
-        Contract(
-            contract_id=contract_id,
-            account_id=account_id,
-            start_date=renewal_date - timedelta(days=365),
-            end_date=renewal_date,
-            arr=Decimal(arr),
-            outcome=outcome,
-            closed_at=closed_on,
-            competitor=competitor,
-            close_reason=close_reason,
-        )
-    )
-    renewal_id = f"R-{contract_id}"
-    session.add(
-        Renewal(
-            renewal_id=renewal_id,
-            contract_id=contract_id,
-            account_id=account_id,
-            renewal_date=renewal_date,
-            current_arr=Decimal(arr),
-            target_arr=Decimal(arr),
-            segment=segment,
-            opportunity_type="at_risk",
-            touch_model="negotiated",
-            motion="intervention",
-            owner_role="csm",
-            owner_email=owner,
-            stage=stage,
-            stage_since=TODAY - timedelta(days=10),
-            signals=signals or [],
-            decisions={},
-            outcome=outcome,
-            created_on=TODAY - timedelta(days=200),
-            updated_on=TODAY,
-            closed_on=closed_on,
-        )
+    renewal_id = factories.add_renewal(
+        session,
+        account_id,
+        renewal_date=renewal_date,
+        arr=arr,
+        contract_id=f"{account_id}-{renewal_date.isoformat()}",
+        account={"owner_email": None, "strategic": strategic},
+        contract={
+            "outcome": outcome,
+            "closed_at": closed_on,
+            "competitor": competitor,
+            "close_reason": close_reason,
+        },
+        segment=segment,
+        touch_model="negotiated",
+        motion="intervention",
+        owner_email=owner,
+        stage=stage,
+        stage_since=TODAY - timedelta(days=10),
+        signals=signals or [],
+        outcome=outcome,
+        created_on=TODAY - timedelta(days=200),
+        closed_on=closed_on,
     )
     session.flush()
     return renewal_id

@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import factories
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from renewals.account.models import Account
-from renewals.contract.models import Contract
 from renewals.db import session_scope
 from renewals.policy import service as policy_service
 from renewals.renewal.models import Renewal
@@ -229,45 +228,26 @@ def add_renewal(
     outcome_arr: str | None = None,
     segment: str = "enterprise",
 ) -> str:
-    if session.get(Account, account_id) is None:
-        session.add(Account(account_id=account_id, name=account_id))
     contract_id = f"{account_id}-{renewal_date}"
-    session.add(
-        Contract(
-            contract_id=contract_id,
-            account_id=account_id,
-            start_date=renewal_date - timedelta(days=365),
-            end_date=renewal_date,
-            arr=Decimal("120000"),
-            outcome_arr=Decimal(outcome_arr) if outcome_arr else None,
-        )
-    )
-    session.add(
-        Renewal(
-            renewal_id=f"R-{contract_id}",
-            contract_id=contract_id,
-            account_id=account_id,
-            renewal_date=renewal_date,
-            current_arr=Decimal("120000"),
-            target_arr=Decimal("120000"),
-            segment=segment,
-            opportunity_type="at_risk",
-            touch_model="negotiated",
-            motion="intervention",
-            owner_role="csm",
-            owner_email=CARL,
-            stage=stage,
-            stage_since=TODAY,
-            signals=[],
-            decisions={},
-            outcome={"closed_won": "renewed", "closed_lost": "churned"}.get(stage),
-            created_on=date(2025, 1, 1),
-            updated_on=TODAY,
-            closed_on=closed_on,
-        )
+    renewal_id = factories.add_renewal(
+        session,
+        account_id,
+        renewal_date=renewal_date,
+        arr="120000",
+        contract_id=contract_id,
+        account={"name": account_id, "owner_email": None},
+        contract={"outcome_arr": Decimal(outcome_arr) if outcome_arr else None},
+        segment=segment,
+        touch_model="negotiated",
+        motion="intervention",
+        owner_email=CARL,
+        stage=stage,
+        outcome={"closed_won": "renewed", "closed_lost": "churned"}.get(stage),
+        created_on=date(2025, 1, 1),
+        closed_on=closed_on,
     )
     session.flush()
-    return f"R-{contract_id}"
+    return renewal_id
 
 
 def add_save(

@@ -9,21 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
+import factories
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from web.conftest import login
 
-from renewals.account.models import Account
 from renewals.audit.models import AuditEvent
-from renewals.contract.models import Contract
 from renewals.db import session_scope
 from renewals.kit.time import utc_now
 from renewals.playbook.models import Task
-from renewals.renewal.models import Renewal
 from renewals.save_plan.models import SaveTriage
 from renewals.user import auth
 from renewals.user.models import User
@@ -51,55 +48,26 @@ def add_renewal(
     arr: str = "42000",
     health: str = "yellow",
 ) -> str:
-    renewal_date = TODAY + timedelta(days=days)
-    session.add(Account(account_id=account_id, name=account_id.title(), owner_email=owner))
-    session.add(
-        Contract(
-            contract_id=f"{account_id}-c",
-            account_id=account_id,
-            start_date=renewal_date - timedelta(days=365),
-            end_date=renewal_date,
-            arr=Decimal(arr),
-            currency="USD",
-            term_months=12,
-            auto_renew=False,
-            payment_on_file=False,
-        )
+    return factories.add_renewal(
+        session,
+        account_id,
+        renewal_date=TODAY + timedelta(days=days),
+        arr=arr,
+        owner=owner,
+        segment=segment,
+        stage=stage,
+        health_category=health,
+        risk="at_risk",
+        signals=["budget"],
+        decisions={
+            "segment": {
+                "value": segment,
+                "reasons": [f"SEG-1: ARR {arr} is in the {segment} band"],
+                "rules": ["SEG-1"],
+                "facts": {"arr": arr},
+            }
+        },
     )
-    renewal_id = f"R-{account_id}-c"
-    session.add(
-        Renewal(
-            renewal_id=renewal_id,
-            contract_id=f"{account_id}-c",
-            account_id=account_id,
-            renewal_date=renewal_date,
-            currency="USD",
-            current_arr=Decimal(arr),
-            target_arr=Decimal(arr),
-            segment=segment,
-            opportunity_type="at_risk",
-            touch_model="assisted",
-            motion="reinforce",
-            owner_role="csm",
-            owner_email=owner,
-            stage=stage,
-            stage_since=TODAY,
-            health_category=health,
-            risk="at_risk",
-            signals=["budget"],
-            decisions={
-                "segment": {
-                    "value": segment,
-                    "reasons": [f"SEG-1: ARR {arr} is in the {segment} band"],
-                    "rules": ["SEG-1"],
-                    "facts": {"arr": arr},
-                }
-            },
-            created_on=TODAY,
-            updated_on=TODAY,
-        )
-    )
-    return renewal_id
 
 
 @pytest.fixture

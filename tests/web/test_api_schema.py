@@ -9,7 +9,6 @@ well under a minute on two cores. The book is built once per database.
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,11 +18,12 @@ from typing import Any
 
 import pytest
 import schemathesis
+from databases import PostgresDatabase
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 
 from renewals import migrate
 from renewals.concession import service as concession_service
@@ -44,7 +44,6 @@ from renewals.user.models import User
 from renewals.web.app import create_app
 
 TODAY = date(2026, 11, 24)
-PG_URL = os.environ.get("RENEWALS_TEST_DATABASE_URL")
 ADMIN = "api-admin@renewals.example"
 EXAMPLES = 6  # per operation and phase; enough to reach every parameter's edge cases
 
@@ -56,16 +55,12 @@ class ApiUnderTest:
     ids: dict[str, Any]  # a real record per path parameter name
 
 
-def _engine(kind: str, tmp: Path) -> Engine:
+def _engine(kind: str, tmp: Path, request: pytest.FixtureRequest) -> Engine:
     if kind == "sqlite":
         return make_engine(f"sqlite:///{tmp / 'api.db'}")
-    if not PG_URL:
-        pytest.skip("PostgreSQL tests need RENEWALS_TEST_DATABASE_URL")
-    engine = make_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    return engine
+    database: PostgresDatabase = request.getfixturevalue("postgres_database")
+    database.restore("migrated")
+    return make_engine(database.url)
 
 
 @pytest.fixture(
@@ -77,7 +72,7 @@ def api_app(
     """The app on a 60-account demo book after the daily run, a pending concession, and an
     admin's API token."""
     tmp = tmp_path_factory.mktemp("api")
-    engine = _engine(request.param, tmp)
+    engine = _engine(request.param, tmp, request)
     migrate.upgrade(engine)
     policy = policy_service.load()
     app_settings = Settings(
