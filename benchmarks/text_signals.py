@@ -20,6 +20,17 @@ language over the whole set.
 
   python benchmarks/text_signals.py                # table + results/text_signals.json
   python benchmarks/text_signals.py --errors dev   # list the misses and false alarms
+
+The semantic layer (issue 18) learns from `src/renewals/signal/examples.tsv` and all of
+the sets above (its *train* split); its thresholds are chosen by 5-fold cross-validation
+on that training data alone (`--tune`). Two sets it never learns from measure it, each
+written apart from the training data (other businesses, other styles):
+
+- `tests/data/semantic_test.jsonl` (*test*): scored once per change, never tuned on;
+- `tests/data/semantic_fresh.jsonl` (*fresh*): written at the end, scored once.
+
+  python benchmarks/text_signals.py --semantic     # vocabulary, semantic, both per language
+  python benchmarks/text_signals.py --tune         # cross-validated thresholds for the policy
 """
 
 from __future__ import annotations
@@ -79,6 +90,120 @@ def errors(rows: list[dict]) -> list[str]:  # type: ignore[type-arg]
     return lines
 
 
+SEMANTIC_SETS = {"test": DATA / "semantic_test.jsonl", "fresh": DATA / "semantic_fresh.jsonl"}
+METHODS = ("vocabulary", "semantic", "both")
+
+
+def _counts(found: set[str], truth: set[str]) -> tuple[int, int, int]:
+    return len(found & truth), len(found - truth), len(truth - found)
+
+
+def _pr(tp: int, fp: int, fn: int) -> dict[str, float | int]:
+    return {
+        "precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
+        "recall": round(tp / (tp + fn), 3) if tp + fn else 1.0,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
+
+
+def semantic_scores(names: list[str], show_errors: bool) -> dict:  # type: ignore[type-arg]
+    """Precision and recall per language of the vocabulary, the semantic layer and both."""
+    from renewals.policy import service as policy_service
+    from renewals.signal import semantic
+
+    policy = policy_service.load(None)
+    settings = semantic.settings_of(policy.signals.semantic)
+    classifier = semantic.fit(semantic.shipped_bank(), settings)
+    out: dict = {}  # type: ignore[type-arg]
+    for name in names:
+        path = SEMANTIC_SETS[name]
+        if not path.exists():
+            print(f"{path.name}: missing, skipped")
+            continue
+        rows = load(path)
+        texts = [r["text"] for r in rows]
+        started = time.perf_counter()
+        found = semantic.detect_both(texts, classifier, settings)
+        elapsed = time.perf_counter() - started
+        result: dict = {}  # type: ignore[type-arg]
+        for lang in LANGUAGES:
+            mine = [(r, f) for r, f in zip(rows, found, strict=True) if r["language"] == lang]
+            result[lang] = {"sentences": len(mine)}
+            for method in METHODS:
+                tp = fp = fn = 0
+                for row, signals in mine:
+                    kinds = {s.signal for s in signals if method in ("both", s.method)}
+                    a, b, c = _counts(kinds, set(row["signals"]))
+                    tp, fp, fn = tp + a, fp + b, fn + c
+                result[lang][method] = _pr(tp, fp, fn)
+        out[name] = result
+        print(f"\n{path.name} ({len(rows)} texts, {elapsed:.1f} s):")
+        print("| language | vocabulary P / R | semantic P / R | both P / R |")
+        print("|---|---|---|---|")
+        for lang, r in result.items():
+            cells = " | ".join(f"{r[m]['precision']:.2f} / {r[m]['recall']:.2f}" for m in METHODS)
+            print(f"| {lang} | {cells} |")
+        if show_errors:
+            for row, signals in zip(rows, found, strict=True):
+                hits = {s.signal: s for s in signals}
+                for kind in sorted(set(row["signals"]) - set(hits)):
+                    print(f"MISS  {row['id']} {kind}: {row['text']}")
+                for kind in sorted(set(hits) - set(row["signals"])):
+                    print(f"FALSE {row['id']} {kind} ({hits[kind].matched}): {row['text']}")
+    return out
+
+
+def tune(folds: int = 5, target: float = 0.93) -> None:
+    """Cross-validate C and per-kind thresholds on the training examples alone: the
+    labelled-set rows are split in `folds`, examples.tsv is always learnt from; each kind's
+    threshold is the lowest (in steps of 0.05) whose out-of-fold precision >= target."""
+    import numpy as np
+
+    from renewals.signal import semantic
+    from renewals.signal.lexicon import KINDS
+
+    bank = semantic.shipped_bank()
+    labels = bank.labels
+    rng = np.random.default_rng(7)
+    fold = np.array(
+        [-1 if e.source == "examples" else int(rng.integers(0, folds)) for e in bank.examples]
+    )
+    held = fold >= 0
+    for c in (4.0, 16.0, 32.0, 64.0):
+        settings = semantic.Settings({k: 0.5 for k in KINDS}, 1.0, 1.0, c)
+        oof = np.zeros(labels.shape)
+        for f in range(folds):
+            keep = fold != f
+            part = semantic.Bank(
+                tuple(e for e, k in zip(bank.examples, keep, strict=True) if k),
+                bank.vectors[keep],
+                f"{bank.fingerprint}/{f}",
+            )
+            clf = semantic.fit(part, settings)
+            logits = bank.vectors[fold == f] @ clf.weights + clf.intercepts
+            oof[fold == f] = 1 / (1 + np.exp(-logits))
+        chosen = {}
+        for k, kind in enumerate(KINDS):
+            chosen[kind] = 0.95
+            for thr in np.arange(0.5, 0.951, 0.05):
+                hit, truth = oof[held, k] >= thr, labels[held, k]
+                tp, fp = int((hit & truth).sum()), int((hit & ~truth).sum())
+                if tp + fp and tp / (tp + fp) >= target:
+                    chosen[kind] = round(float(thr), 2)
+                    break
+        hit = np.column_stack([oof[held, k] >= chosen[kind] for k, kind in enumerate(KINDS)])
+        tp, fp, fn = _counts_np(hit, labels[held])
+        r = _pr(tp, fp, fn)
+        print(f"C={c:g}: out-of-fold precision {r['precision']:.3f} recall {r['recall']:.3f}")
+        print("  " + ", ".join(f"{k} = {v}" for k, v in chosen.items()))
+
+
+def _counts_np(hit, truth) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+    return int((hit & truth).sum()), int((hit & ~truth).sum()), int((~hit & truth).sum())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -86,7 +211,27 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--errors", choices=(*SPLITS, "all"), help="list the mistakes")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "text_signals.json")
+    parser.add_argument(
+        "--semantic",
+        nargs="?",
+        const="test",
+        choices=("test", "fresh", "both"),
+        help="score vocabulary, semantic and both on the test split (or the fresh set)",
+    )
+    parser.add_argument("--show-errors", action="store_true", help="with --semantic")
+    parser.add_argument("--tune", action="store_true", help="cross-validate the thresholds")
     args = parser.parse_args()
+    if args.tune:
+        tune()
+        return
+    if args.semantic:
+        names = ["test", "fresh"] if args.semantic == "both" else [args.semantic]
+        scores = semantic_scores(names, args.show_errors)
+        out = HERE / "results" / "text_signals_semantic.json"
+        history = json.loads(out.read_text()) if out.exists() else []
+        history.append({"at": time.strftime("%Y-%m-%d %H:%M"), "scores": scores})
+        out.write_text(json.dumps(history, indent=1) + "\n", encoding="utf-8")
+        return
     rows = load(args.data)
     if args.errors:
         chosen = [r for r in rows if args.errors == "all" or r["split"] == args.errors]

@@ -23,7 +23,7 @@ from renewals.save_plan.models import (
     SaveTriage,
 )
 from renewals.scheduler import JobRun
-from renewals.signal.models import Signal
+from renewals.signal.models import Signal, SignalLabel, TextEmbedding
 from renewals.user.models import ApiToken, User, WebSession
 from renewals.winloss.models import WinLossRecord
 
@@ -59,10 +59,12 @@ __all__ = [
     "SaveProblem",
     "SaveTriage",
     "Signal",
+    "SignalLabel",
     "Stakeholder",
     "StageChange",
     "SurveyResponse",
     "Task",
+    "TextEmbedding",
     "Ticket",
     "User",
     "WinLossRecord",

@@ -150,10 +150,11 @@ def test_labelled_set_precision_and_recall(language: str) -> None:
 class TestCommand:
     runner = CliRunner()
 
-    def test_detect_prints_json_lines_with_evidence(self) -> None:
+    def test_detect_prints_json_lines_with_evidence(self, tmp_path: Path) -> None:
         result = self.runner.invoke(
             app,
             ["signals", "detect", "--json", "Wir müssen Kosten senken.", "All good here."],
+            env={"RENEWALS_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"},
         )
         assert result.exit_code == 0, result.output
         lines = [json.loads(line) for line in result.output.splitlines()]
@@ -165,6 +166,8 @@ class TestCommand:
                 "language": "de",
                 "evidence": "Wir müssen Kosten senken.",
                 "matched": "Kosten senken",
+                "method": "vocabulary",
+                "score": 1.0,
             }
         ]
 

@@ -29,6 +29,7 @@ KINDS = {
     "document_id": ("document", ("draft", "submitted", "missing")),
     "token": ("token", ("bogus",)),
     "day": ("day", ("snapshot",)),
+    "signal_id": ("signal", ("words", "numbers", "missing")),
 }
 # A valid body for each unsafe route: a form for pages, JSON for the API.
 FORMS: dict[str, dict[str, Any]] = {
@@ -49,6 +50,11 @@ FORMS: dict[str, dict[str, Any]] = {
         "signer_email": "ann@acme.example",
     },
     "/sign/{token}": {"signed_name": "Ann Buyer", "agree": "yes", "form_key": "x"},
+    "/accounts/{account_id}/signals/{signal_id}/label": {"kind": "none"},
+    "/accounts/{account_id}/signals/missed": {
+        "sentence": "Nobody on their side trusts the numbers any more.",
+        "kind": "negative_feedback",
+    },
 }
 JSON: dict[str, dict[str, Any]] = {
     "/api/v1/tasks/{task_id}/done": {"note": "called"},

@@ -35,6 +35,8 @@ from renewals.playbook.models import Task
 from renewals.policy import service as policy_service
 from renewals.proposal import service as proposal_service
 from renewals.scheduler import run_all
+from renewals.signal.models import Signal
+from renewals.signal.service import TEXT_SOURCES
 from renewals.user.models import User, WebSession
 from renewals.web.app import create_app
 from renewals.web.deps import SESSION_COOKIE
@@ -97,6 +99,7 @@ def _records(engine: Engine, settings: Settings) -> dict[str, Any]:
         "message:missing": 2_000_000_000,
         "proposal:missing": 2_000_000_000,
         "document:missing": 2_000_000_000,
+        "signal:missing": 2_000_000_000,
     }
     with session_scope(engine) as session:
         tasks = session.scalars(
@@ -153,9 +156,46 @@ def _records(engine: Engine, settings: Settings) -> dict[str, Any]:
         contract_service.submit(session, submitted.document_id, by=carl, policy=POLICY)
         records["document:draft"] = draft.document_id
         records["document:submitted"] = submitted.document_id
+        records["signal:words"], records["signal:numbers"] = _signals(session, "acme")
         del dora
     assert all(v is not None for v in records.values()), records
     return records
+
+
+def _signals(session: Any, account_id: str) -> tuple[int, int]:
+    """A signal found in words on the account and one from numbers (each added if the run
+    found none), for the labelling routes (issue 18)."""
+    found = []
+    for words, kind, rule, source, evidence in (
+        (True, "budget", "SIG-5", "interaction", "We need to cut costs across all tools."),
+        (False, "usage_decline", "SIG-7", "usage", "active users down 50%"),
+    ):
+        sources = Signal.source.in_(TEXT_SOURCES) if words else Signal.source.not_in(TEXT_SOURCES)
+        signal_id = session.scalar(
+            select(Signal.signal_id)
+            .where(Signal.account_id == account_id, sources)
+            .order_by(Signal.signal_id)
+        )
+        if signal_id is None:
+            signal = Signal(
+                account_id=account_id,
+                kind=kind,
+                rule=rule,
+                severity="medium",
+                source=source,
+                source_id="world",
+                source_date=TODAY,
+                first_seen_on=TODAY,
+                last_seen_on=TODAY,
+                language="en" if words else None,
+                evidence=evidence,
+                facts={},
+            )
+            session.add(signal)
+            session.flush()
+            signal_id = signal.signal_id
+        found.append(signal_id)
+    return found[0], found[1]
 
 
 def open_session(engine: Engine, email: str) -> tuple[str, str]:

@@ -36,8 +36,10 @@ from renewals.renewal.models import Renewal, StageChange
 from renewals.save_plan import plan_service
 from renewals.save_plan import service as save_service
 from renewals.save_plan.models import SavePlan, SaveProblem, SaveTriage
+from renewals.signal import labels as signal_labels
 from renewals.signal import service as signal_service
-from renewals.signal.models import Signal
+from renewals.signal.lexicon import KINDS
+from renewals.signal.models import Signal, SignalLabel
 from renewals.user import access
 from renewals.user.access import Scope
 from renewals.user.models import User
@@ -250,6 +252,11 @@ class HealthView:
 class SignalView:
     signal: Signal
     in_force: bool
+    label: SignalLabel | None = None  # the team's latest verdict on it (issue 18)
+
+    @property
+    def from_words(self) -> bool:
+        return self.signal.source in signal_service.TEXT_SOURCES
 
 
 @dataclass(frozen=True)
@@ -300,11 +307,17 @@ class AccountPage:
     health_missing: str | None  # why there is no score yet
     signals: list[SignalView]
     signals_in_force: int
+    missed_labels: list[SignalLabel]  # sentences the team labelled as missed signals (issue 18)
     stakeholders: StakeholderMap
     renewals: list[RenewalView]
     account_tasks: list[Task]  # tasks not tied to a renewal (e.g. the HEALTH-4 review)
     winloss: list[WinLossView]
     limit: int
+
+    @property
+    def signal_kinds(self) -> tuple[str, ...]:
+        """The kinds a person may label a sentence with (issue 18)."""
+        return KINDS
 
 
 def account_page(
@@ -348,6 +361,11 @@ def account_page(
         health_missing=missing,
         signals=signals,
         signals_in_force=in_force,
+        missed_labels=[
+            label
+            for label in signal_labels.for_account(session, account_id)
+            if label.signal_id is None
+        ][:limit],
         stakeholders=account_service.stakeholder_map_for(
             session, account_id, as_of=as_of, policy=policy
         ),
@@ -438,7 +456,14 @@ def _signals(
         .order_by(Signal.source_date.desc(), Signal.last_seen_on.desc(), Signal.signal_id.desc())
         .limit(limit)
     )
-    return [SignalView(s, s.signal_id in active) for s in rows], len(active)
+    labels = {
+        label.signal_id: label
+        for label in reversed(signal_labels.for_account(session, account_id))
+        if label.signal_id is not None
+    }  # oldest first, so the newest label of a signal wins
+    return [SignalView(s, s.signal_id in active, labels.get(s.signal_id)) for s in rows], len(
+        active
+    )
 
 
 def _decisions(record: Mapping[str, Any] | None) -> list[DecisionView]:

@@ -319,9 +319,7 @@ def render(
     variables["language"] = used
     text = _render(template, variables)
     subject, body = _split_subject(text, template_name(chosen, used))
-    return Rendered(
-        subject=subject, body=body, language=used, template=template_name(chosen, used)
-    )
+    return Rendered(subject=subject, body=body, language=used, template=template_name(chosen, used))
 
 
 def customer_timeline(

@@ -284,6 +284,46 @@ class TextSeverity(PolicyModel):
     usage_decline: SeverityName = rule("SIG-7", "usage decline in words", source=PRODUCT)
 
 
+class SemanticThresholds(PolicyModel):
+    """Per kind, the probability from which a sentence reads as that kind (issue 18)."""
+
+    competitive: float = rule(
+        "SIG-4", "a competitive remark by meaning", gt=0, lt=1, source=PRODUCT
+    )
+    budget: float = rule("SIG-5", "a budget remark by meaning", gt=0, lt=1, source=PRODUCT)
+    stakeholder_change: float = rule(
+        "SIG-6", "a stakeholder change by meaning", gt=0, lt=1, source=PRODUCT
+    )
+    business_change: float = rule(
+        "SIG-8", "a business situation change by meaning", gt=0, lt=1, source=PRODUCT
+    )
+    negative_feedback: float = rule(
+        "SIG-3", "negative feedback by meaning", gt=0, lt=1, source=PRODUCT
+    )
+    engagement_drop: float = rule("SIG-2", "disengagement by meaning", gt=0, lt=1, source=PRODUCT)
+    usage_decline: float = rule("SIG-7", "usage decline by meaning", gt=0, lt=1, source=PRODUCT)
+
+
+class Semantic(PolicyModel):
+    """Signals in words by meaning beside the vocabulary (issue 18, renewals.signal.semantic)."""
+
+    enabled: bool = rule("SIG-0", "read texts by meaning as well as by vocabulary", source=PRODUCT)
+    same_as: float = rule(
+        "SIG-0",
+        "a sentence this similar to one the team labelled takes the team's labels",
+        gt=0,
+        le=1,
+        source=PRODUCT,
+    )
+    team_weight: float = rule(
+        "SIG-0", "a team label weighs this many examples in the classifier", ge=1, source=PRODUCT
+    )
+    regularisation: float = rule(
+        "SIG-0", "inverse regularisation (C) of the per-kind classifiers", gt=0, source=PRODUCT
+    )
+    threshold: SemanticThresholds = rule("SIG-0", "probability from which a sentence is a hit")
+
+
 class Signals(PolicyModel):
     min_signals_for_risk: int = rule("SIG-0", "signals together that make real risk", ge=1)
     usage_drop_pct: float = rule("SIG-7", "usage drop that counts as decline", gt=0, le=100)
@@ -331,6 +371,7 @@ class Signals(PolicyModel):
         "SIG-3", "falling NPS: drop on the half-year before", gt=0, source=PRODUCT
     )
     text_severity: TextSeverity = rule("SIG-0", "weight of one remark in words")
+    semantic: Semantic = rule("SIG-0", "signals in words by meaning (issue 18)")
 
 
 # TIME-4: what happening closes a task by itself (the event is kept on the task).

@@ -29,7 +29,6 @@ app = typer.Typer(
 )
 
 
-
 def _record(t: SaveTriage) -> dict[str, Any]:
     return {
         "renewal_id": t.renewal_id,

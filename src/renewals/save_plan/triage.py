@@ -303,9 +303,7 @@ def time_window(days: int, policy: Policy) -> tuple[Window, list[str]]:
     return Window.emergency, [f"SAVE-6: {days} days left (< {s.compressed_min_days}): emergency"]
 
 
-def effort(
-    value: ValueTier, band: Band, window: Window | None = None
-) -> tuple[Effort, list[str]]:
+def effort(value: ValueTier, band: Band, window: Window | None = None) -> tuple[Effort, list[str]]:
     """SAVE-5's allocation table; medium value with high probability gets standard effort
     (the table's nearest row), high value with low probability light, except in an
     emergency window (SAVE-6), where a high-value account gets CSM plus manager at once

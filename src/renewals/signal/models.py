@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from renewals.db import Base
@@ -37,3 +46,38 @@ class Signal(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     evidence: Mapped[str] = mapped_column(Text)
     facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SignalLabel(Base):
+    """Issue 18: a person's verdict on a sentence, per workspace (this database).
+
+    `labels` are the kinds the sentence carries in the team's eyes (empty: none). A signal
+    marked wrong names its `signal_id` (verdict `wrong`: it no longer counts, SIG-0); a
+    sentence the detectors missed has verdict `missed`; `correct` confirms a signal;
+    `imported` came from a TSV. `detected` is what the detectors said when it was labelled,
+    so `renewals signals report` can show their precision and recall on the team's labels
+    over time. Every label is also an example for the semantic layer (renewals.signal.semantic).
+    """
+
+    __tablename__ = "signal_label"
+
+    label_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("account.account_id"), index=True)
+    signal_id: Mapped[int | None] = mapped_column(ForeignKey("signal.signal_id"), index=True)
+    verdict: Mapped[str] = mapped_column(String(16))  # correct | wrong | missed | imported
+    language: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    labels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    detected: Mapped[list[str]] = mapped_column(JSON, default=list)
+    labelled_by: Mapped[str] = mapped_column(String(254))
+    labelled_on: Mapped[date] = mapped_column(Date, index=True)
+
+
+class TextEmbedding(Base):
+    """Issue 18: a sentence's embedding, cached by the hash of the model and the sentence
+    (`semantic.sentence_key`), so each sentence is embedded once per workspace."""
+
+    __tablename__ = "text_embedding"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float16, little-endian

@@ -8,12 +8,15 @@ again, or re-running the same day, finds the existing row and only moves its
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
+import numpy as np
 from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from renewals.account import service as account_service
@@ -22,7 +25,7 @@ from renewals.health.models import HealthSnapshot
 from renewals.kit.batches import Batch, Progress, account_batches, each
 from renewals.kit.time import day_start
 from renewals.policy.domain import Policy
-from renewals.signal import text
+from renewals.signal import semantic, text
 from renewals.signal.domain import (
     Detected,
     HealthFacts,
@@ -31,7 +34,7 @@ from renewals.signal.domain import (
     combined_risk,
     numeric_signals,
 )
-from renewals.signal.models import Signal
+from renewals.signal.models import Signal, SignalLabel, TextEmbedding
 
 TEXT_SOURCES = ("ticket", "survey", "interaction")
 
@@ -94,6 +97,11 @@ def _detect(body: str, prior: str | None = None) -> tuple[text.TextSignal, ...]:
     return tuple(text.detect(body, prior=prior))
 
 
+@lru_cache(maxsize=200_000)
+def _language(body: str, prior: str | None = None) -> str:
+    return text.detect_language(body, prior)
+
+
 # Texts of at least this many words identify their language alone; the shorter ones
 # lean on the account's known language, or else on what its longer texts were written in.
 _SELF_EVIDENT_WORDS = 8
@@ -112,19 +120,144 @@ def language_priors(items: list[SourceText], known: dict[str, str]) -> dict[str,
     return priors
 
 
+class CachedEmbedder:
+    """Sentence embeddings cached per sentence hash in the database (`text_embedding`, issue
+    18) on top of the model's own process memory: a sentence is embedded once per workspace."""
+
+    def __init__(self, session: Session, inner: semantic.E5Embedder | None = None) -> None:
+        self.session = session
+        self.inner = inner or semantic.default_embedder()
+        self.model_id = self.inner.model_id
+        self.embedded = 0  # sentences the model had to embed (not found in any cache)
+
+    def embed(self, sentences: Sequence[str]) -> np.ndarray:
+        found = {s: v for s in dict.fromkeys(sentences) if (v := self.inner.recall(s)) is not None}
+        keys = {
+            semantic.sentence_key(s, self.model_id): s
+            for s in dict.fromkeys(sentences)
+            if s not in found
+        }
+        for chunk in _chunks(list(keys), 2_000):
+            rows = self.session.execute(
+                select(TextEmbedding.key, TextEmbedding.vector).where(TextEmbedding.key.in_(chunk))
+            )
+            for key, vector in rows:
+                found[keys[key]] = np.frombuffer(vector, dtype="<f2").astype(np.float32)
+                self.inner.remember(keys[key], found[keys[key]])
+        missing = [s for s in keys.values() if s not in found]
+        if missing:
+            vectors = self.inner.embed(missing)
+            self.embedded += len(missing)
+            found.update(zip(missing, vectors, strict=True))
+            fresh = set(missing)
+            rows_out = [
+                {"key": key, "vector": found[s].astype("<f2").tobytes()}
+                for key, s in keys.items()
+                if s in fresh
+            ]
+            insert_ = sqlite_insert if _dialect(self.session) == "sqlite" else pg_insert
+            stmt = insert_(TextEmbedding).on_conflict_do_nothing(index_elements=["key"])
+            for start in range(0, len(rows_out), 1_000):
+                self.session.execute(stmt, rows_out[start : start + 1_000])
+        if not sentences:
+            return np.zeros((0, semantic.DIMENSIONS), dtype=np.float32)
+        return np.vstack([found[s] for s in sentences])
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+class SemanticReader:
+    """The semantic layer for one workspace and policy: the shipped examples plus the
+    team's labels (issue 18), one verdict per sentence, remembered for the run."""
+
+    def __init__(self, session: Session, policy: Policy) -> None:
+        self.settings = semantic.settings_of(policy.signals.semantic)
+        self.embedder = CachedEmbedder(session)
+        team = team_examples(session)
+        bank = semantic.shipped_bank()
+        if team:
+            bank = bank.plus(team, self.embedder.embed([e.text for e in team]))
+        self.classifier = semantic.fit(bank, self.settings)
+        self._verdicts: dict[str, semantic.Verdict] = {}
+
+    def verdicts(self, texts: Iterable[str]) -> dict[str, semantic.Verdict]:
+        wanted = list(dict.fromkeys(s for t in texts for s in semantic.candidates(t)))
+        new = [s for s in wanted if s not in self._verdicts]
+        if new:
+            vectors = self.embedder.embed(new)
+            found = semantic.classify(vectors, self.classifier, self.settings)
+            self._verdicts.update(zip(new, found, strict=True))
+        return {s: self._verdicts[s] for s in wanted}
+
+    def detect(
+        self,
+        bodies: Sequence[str],
+        priors: Sequence[str | None] | None = None,
+        *,
+        force: bool = False,
+    ) -> list[list[text.TextSignal]]:
+        """Both layers on each text (the CLI and the labels use this). `priors` are the
+        languages known for the texts; with `force` they are taken as they are."""
+        verdicts = self.verdicts(bodies)
+        out = []
+        for body, prior in zip(bodies, priors or [None] * len(bodies), strict=True):
+            language = prior if force and prior else _language(body, prior)
+            vocabulary = tuple(text.detect(body, language))
+            out.append(semantic.combine(body, vocabulary, verdicts, language))
+        return out
+
+
+def team_examples(session: Session) -> list[semantic.Example]:
+    """The team's labelled sentences of this workspace, as examples (newest label of a
+    sentence wins: a person may correct an earlier label)."""
+    latest: dict[str, semantic.Example] = {}
+    rows = session.execute(
+        select(SignalLabel.language, SignalLabel.labels, SignalLabel.text).order_by(
+            SignalLabel.label_id
+        )
+    )
+    for language, labels, sentence in rows:
+        latest[sentence] = semantic.Example(language, frozenset(labels or ()), sentence, "team")
+    return list(latest.values())
+
+
+def reader_for(session: Session, policy: Policy) -> SemanticReader | None:
+    """The semantic layer, or None when the policy turns it off (`signals.semantic.enabled`)."""
+    return SemanticReader(session, policy) if policy.signals.semantic.enabled else None
+
+
 def text_signals(
-    items: Iterable[SourceText], policy: Policy, priors: dict[str, str] | None = None
+    items: Iterable[SourceText],
+    policy: Policy,
+    priors: dict[str, str] | None = None,
+    reader: SemanticReader | None = None,
 ) -> dict[str, list[Detected]]:
     """SIG-2..8 from words: one signal per (account, kind, source and day), quoting its
     sentence: a note copied into a dozen records of one day is one alert, not twelve
     (issue 16, SIG-0: an alert budget). The record kept is the one with the smallest id,
-    so a re-run keeps the same one; `facts.records` counts the day's records."""
+    so a re-run keeps the same one; `facts.records` counts the day's records.
+
+    With a `reader` the semantic layer adds what the vocabulary misses (issue 18): the
+    fact `method` says which found it, `matched` quotes the phrase or the nearest example."""
     severity = policy.signals.text_severity
     found: dict[tuple[str, str, str, date], Detected] = {}
-    for item in sorted(items, key=lambda i: (i.account_id, i.source, i.day, i.source_id)):
-        if not item.text or not item.text.strip():
-            continue
-        for hit in _detect(item.text, (priors or {}).get(item.account_id)):
+    ordered = sorted(
+        (i for i in items if i.text and i.text.strip()),
+        key=lambda i: (i.account_id, i.source, i.day, i.source_id),
+    )
+    verdicts = reader.verdicts(i.text for i in ordered) if reader is not None else {}
+    for item in ordered:
+        hits = _detect(item.text, (priors or {}).get(item.account_id))
+        if reader is not None:
+            language = (
+                hits[0].language
+                if hits
+                else _language(item.text, (priors or {}).get(item.account_id))
+            )
+            hits = tuple(semantic.combine(item.text, hits, verdicts, language))
+        for hit in hits:
             kind = SignalKind(hit.signal)
             key = (item.account_id, kind.value, item.source, item.day)
             if key in found:
@@ -137,7 +270,13 @@ def text_signals(
                 source_id=item.source_id,
                 source_date=item.day,
                 evidence=hit.evidence,
-                facts={"matched": hit.matched, "rule": hit.rule, "records": 1},
+                facts={
+                    "matched": hit.matched,
+                    "rule": hit.rule,
+                    "records": 1,
+                    "method": hit.method,
+                    "score": hit.score,
+                },
                 language=hit.language,
             )
     by_account: dict[str, list[Detected]] = defaultdict(list)
@@ -158,11 +297,12 @@ def scan_texts(
     `policy.run.batch_accounts` accounts at a time (TECH-1: memory bounded by the batch)."""
     start = since or as_of - timedelta(days=policy.signals.sentiment_days - 1)
     new = 0
+    reader = reader_for(session, policy)
     batches = account_batches(session, policy.run.batch_accounts)
     for batch in each(batches, "signal.scan_texts", progress):
         items = [t for t in texts_between(session, start, as_of, batch) if t.text]
         known = account_service.languages(session, sorted({t.account_id for t in items}))
-        found = text_signals(items, policy, language_priors(items, known))
+        found = text_signals(items, policy, language_priors(items, known), reader)
         new += store(session, found, as_of=as_of)
         session.flush()
     return new
@@ -231,6 +371,13 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
+def marked_wrong():  # type: ignore[no-untyped-def]
+    """The signals the team marked wrong (issue 18): they no longer count (SIG-0)."""
+    return select(SignalLabel.signal_id).where(
+        SignalLabel.verdict == "wrong", SignalLabel.signal_id.is_not(None)
+    )
+
+
 def competitive_mentions(session: Session, *, since: date, until: date) -> dict[str, int]:
     """SIG-4: competitive remarks in texts dated in (since, until], per account."""
     query = (
@@ -240,6 +387,7 @@ def competitive_mentions(session: Session, *, since: date, until: date) -> dict[
             Signal.source.in_(TEXT_SOURCES),
             Signal.source_date > since,
             Signal.source_date <= until,
+            Signal.signal_id.not_in(marked_wrong()),
         )
         .group_by(Signal.account_id)
     )
@@ -313,6 +461,7 @@ def _active(policy: Policy, as_of: date):  # type: ignore[no-untyped-def]
     window_start = as_of - timedelta(days=policy.signals.lookback_days)
     return and_(
         Signal.first_seen_on <= as_of,
+        Signal.signal_id.not_in(marked_wrong()),
         (Signal.last_seen_on == as_of)
         | and_(
             Signal.source.in_(TEXT_SOURCES),

@@ -49,15 +49,19 @@ class TextSignal:
     rule: str  # SIG-2 .. SIG-8
     language: str  # the text's language (ISO 639-1)
     evidence: str  # the sentence, as written
-    matched: str  # the phrase that matched
+    matched: str  # the phrase that matched, or the semantic layer's reason ("reads like: ...")
+    method: str = "vocabulary"  # vocabulary | semantic (issue 18, renewals.signal.semantic)
+    score: float = 1.0  # 1.0 for a vocabulary phrase; the semantic layer's confidence otherwise
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> dict[str, str | float]:
         return {
             "signal": self.signal,
             "rule": self.rule,
             "language": self.language,
             "evidence": self.evidence,
             "matched": self.matched,
+            "method": self.method,
+            "score": self.score,
         }
 
 

@@ -58,6 +58,9 @@ def _routers(app: FastAPI) -> None:
     from renewals.renewal import pages as renewal_pages  # /renewals
 
     app.include_router(account_pages.router)
+    from renewals.signal import pages as signal_pages  # /accounts/{id}/signals/... (labels)
+
+    app.include_router(signal_pages.router)
     app.include_router(renewal_pages.router)
     from renewals.proposal import pages as proposal_pages  # /proposals/{id}
 

