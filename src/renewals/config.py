@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # clicks and than a proxy's own idle time, so that a client never sends a request on a
     # connection the server is closing at that moment (a reset, not an answer).
     web_keep_alive_seconds: int = Field(75, ge=1, le=3600)
+    # Milliseconds a computing thread holds the interpreter lock before a waiting request
+    # thread gets it (Python's default is 5): shorter keeps quick pages quick while another
+    # thread computes a dashboard (docs/deploy.md, benchmarks/results/load_*.md).
+    web_switch_interval_ms: float = Field(1.0, ge=0.1, le=100)
     # Seconds a stopping server gives requests under way before it closes them.
     web_shutdown_seconds: float = Field(10.0, ge=0, le=300)
     # Seconds a query waits for a pool connection (PostgreSQL) or for SQLite's write lock

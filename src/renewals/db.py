@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     create_engine,
     event,
+    inspect,
     select,
     update,
 )
@@ -77,18 +78,27 @@ QUIET_TABLES = frozenset({"web_session", "api_token", "audit_event", "data_versi
 _CHANGED = "renewals.data_changed"
 
 
-def _tables_of(objects: Any) -> Iterator[str]:
-    for obj in objects:
-        table = getattr(obj, "__tablename__", None)
-        if table:
-            yield table
+# Sign-in bookkeeping on a user's row changes no page's figures either: a team signing in on
+# Monday morning must not make every dashboard be computed again for each of them.
+QUIET_COLUMNS = {"app_user": frozenset({"password_hash", "failed_logins", "locked_until"})}
+
+
+def _changes_data(session: Session, obj: Any) -> bool:
+    table = getattr(obj, "__tablename__", None)
+    if not table or table in QUIET_TABLES:
+        return False
+    if obj in session.new or obj in session.deleted:
+        return True
+    quiet = QUIET_COLUMNS.get(table, frozenset())
+    # dirty only means an attribute was set; count the values that really changed
+    return any(attr.history.has_changes() for attr in inspect(obj).attrs if attr.key not in quiet)
 
 
 @event.listens_for(Session, "after_flush")
 def _note_flush(session: Session, _context: Any) -> None:
-    # In after_flush, new/dirty/deleted still show what this flush wrote.
-    written = _tables_of([*session.new, *session.dirty, *session.deleted])
-    if any(t not in QUIET_TABLES for t in written):
+    # In after_flush, new/dirty/deleted and each attribute's history still show what this
+    # flush wrote.
+    if any(_changes_data(session, o) for o in [*session.new, *session.dirty, *session.deleted]):
         session.info[_CHANGED] = True
 
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import Engine, select, update
 
 from renewals.db import data_version, session_scope
 from renewals.kit.time import utc_now
+from renewals.policy.service import load as load_policy
+from renewals.user import auth
 from renewals.user.models import User, WebSession
 from renewals.web.cache import PageCache
 
@@ -50,6 +53,31 @@ def test_data_version_moves_with_business_writes_only(engine: Engine) -> None:
         pass
     with session_scope(engine) as session:
         assert data_version(session) == after_bulk  # nothing committed, nothing moved
+
+
+def test_signing_in_or_failing_to_moves_no_page(engine: Engine) -> None:
+    """auth.login writes the user's row (failed_logins, a lock, a rehashed password) and a
+    failed sign-in counts a failure: none of it is data a page shows, so a team signing in on
+    Monday morning does not make every dashboard be computed again once per person."""
+    policy = load_policy().web
+    with session_scope(engine) as session:
+        user = User(email="cara@vendor.example", name="Cara", role="manager")
+        session.add(user)
+        auth.set_password(session, user, "a long enough password", actor="test")
+    with session_scope(engine) as session:
+        start = data_version(session)
+    with session_scope(engine) as session, pytest.raises(auth.LoginFailed):
+        auth.login(session, "cara@vendor.example", "wrong", now=utc_now(), policy=policy)
+    with session_scope(engine) as session:
+        assert session.get(User, "cara@vendor.example").failed_logins == 1  # type: ignore[union-attr]
+        auth.login(
+            session, "cara@vendor.example", "a long enough password", now=utc_now(), policy=policy
+        )
+    with session_scope(engine) as session:
+        assert data_version(session) == start
+        session.get(User, "cara@vendor.example").role = "director"  # type: ignore[union-attr]
+    with session_scope(engine) as session:
+        assert data_version(session) == start + 1  # a role is what pages are computed from
 
 
 def test_kept_until_the_data_changes_or_the_time_runs_out(engine: Engine) -> None:

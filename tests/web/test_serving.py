@@ -119,6 +119,36 @@ def test_every_page_uses_one_connection_and_never_the_event_loop(
     assert not too_many, f"requests that held more than one connection: {too_many}"
 
 
+def test_a_starting_worker_compiles_every_page_before_its_first_request(
+    book: tuple[Engine, Settings],
+) -> None:
+    """The first visitor of a new worker does not pay for compiling templates, and the worker
+    hands the interpreter lock over every web_switch_interval_ms (docs/deploy.md)."""
+    _, settings = book
+    app = create_app(settings.model_copy(update={"web_switch_interval_ms": 2.0}))
+    env = app.state.web.templates.env
+    pages = [name for name in env.list_templates() if name.endswith(".html")]
+    compiled: list[str] = []
+    real_compile = env.compile
+
+    def _compile(source, name=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        compiled.append(name)
+        return real_compile(source, name, *args, **kwargs)
+
+    env.compile = _compile  # type: ignore[method-assign]
+    before = sys.getswitchinterval()
+    try:
+        with TestClient(app) as client:
+            assert sorted(compiled) == sorted(pages)  # all of them, at start-up
+            assert sys.getswitchinterval() == pytest.approx(0.002)
+            compiled.clear()
+            client.get("/login")
+            client.get("/no-such-page")
+            assert compiled == []  # nothing compiled while answering
+    finally:
+        sys.setswitchinterval(before)
+
+
 def test_past_capacity_the_server_answers_503_with_retry_after_and_recovers() -> None:
     """Admission with one place and no backlog: a second request at once is shed."""
     gate = asyncio.Event()
@@ -323,7 +353,40 @@ def test_dashboards_are_computed_once_and_again_after_a_change(
             user = session.get(User, manager)
             user.name = user.name + " "
         assert client.get("/manager").status_code == 200
-        assert cache.stats.misses == misses + 3  # the figures and their page, again
+        # the figures, the book's win/loss they show and their page, again
+        assert cache.stats.misses == misses + 4
+
+
+def test_teams_share_the_books_win_loss_instead_of_each_computing_it(
+    book: tuple[Engine, Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every team's dashboard shows the same whole-book win/loss (LEARN-1): it is computed
+    once for all of them, not once per team (it is most of a team page's cost)."""
+    from renewals.winloss import service as winloss_service
+
+    engine, settings = book
+    with session_scope(engine) as session:
+        people = list(
+            session.scalars(select(User.email).where(User.role.in_(("manager", "director", "vp"))))
+        )
+    assert len(people) >= 2
+    calls = []
+    real = winloss_service.report
+    monkeypatch.setattr(winloss_service, "report", lambda *a, **k: calls.append(k) or real(*a, **k))
+    app = create_app(settings)
+    with TestClient(app) as client:
+        cookies = []
+        for email in people:  # signing in writes the user's row: all of them first
+            client.cookies.clear()
+            login(client, email, PASSWORD)
+            cookies.append(dict(client.cookies))
+        for jar in cookies:
+            client.cookies.clear()
+            client.cookies.update(jar)
+            assert client.get("/manager").status_code == 200
+    teams = {key[1] for key in app.state.page_cache._entries if key[0] == "manager"}
+    assert len(teams) >= 2  # at least two different teams' pages were computed
+    assert len(calls) == 1, calls
 
 
 def test_sqlite_readers_never_wait_for_the_daily_job_and_writers_get_503_not_a_hang(

@@ -11,6 +11,7 @@ Nothing is written.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -1025,10 +1026,24 @@ def manager_specs(
     return specs, facts
 
 
-def manager(session: Session, user: User, policy: Policy, *, as_of: date) -> Manager:
+def manager(
+    session: Session,
+    user: User,
+    policy: Policy,
+    *,
+    as_of: date,
+    book_winloss: Callable[[date], winloss_service.WinLossReport] | None = None,
+) -> Manager:
     """TECH-5 manager view: team forecast, risk distribution, activity completion rate,
-    stalled or delayed renewals, win/loss summary."""
+    stalled or delayed renewals, win/loss summary.
+
+    The win/loss summary covers the whole book since a date, the same for every team:
+    `book_winloss(since)` lets the caller share it between teams (the web keeps it once)."""
     require_role(user, MANAGER_ROLES, "manager")
+
+    def default_winloss(since: date) -> winloss_service.WinLossReport:
+        return winloss_service.report(session, policy, as_of=as_of, since=since)
+
     specs, facts = manager_specs(session, user, policy, as_of=as_of)
     scope: Scope = facts["scope"]
     groups = facts["groups"]
@@ -1082,7 +1097,7 @@ def manager(session: Session, user: User, policy: Policy, *, as_of: date) -> Man
         forecast=facts["forecast"],
         forecast_missing=facts["forecast_missing"],
         risk_chart=risk_chart,
-        winloss=winloss_service.report(session, policy, as_of=as_of, since=facts["review_since"]),
+        winloss=(book_winloss or default_winloss)(facts["review_since"]),
         review_since=facts["review_since"],
         completion_since=facts["completion_since"],
         specs=specs,

@@ -228,5 +228,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     serving.size_thread_pool(app.state.web.settings)
+    serving.share_interpreter(app.state.web.settings)
+    await run_in_threadpool(serving.warm_templates, app.state.web.templates)
     yield
     app.state.web.engine.dispose()

@@ -9,12 +9,18 @@
   Retry-After, not a 500 and not a hang.
 - `GET /healthz` answers without the database: load balancers and the tests ask it whether
   the process is alive and how busy it is.
+- A process compiles every page template before it takes its first request, so the first
+  visitors of a new worker do not pay for it, and it hands the interpreter lock between
+  threads every `web_switch_interval_ms`: a page that waits on many small queries gets the
+  lock back sooner while another thread computes a dashboard (docs/deploy.md).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sys
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +28,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -49,6 +56,28 @@ def size_thread_pool(settings: Settings) -> None:
     """Call inside the server's event loop (the limiter belongs to the loop)."""
     limiter = anyio.to_thread.current_default_thread_limiter()
     limiter.total_tokens = settings.web_concurrency + SPARE_THREADS
+
+
+def share_interpreter(settings: Settings) -> None:
+    """How often a thread that computes hands the interpreter lock to one that waits.
+
+    A page thread releases the lock for each query and must win it back afterwards; with
+    Python's default of 5 ms, an account page of twenty queries next to a dashboard being
+    computed waits about 100 ms for the lock alone (benchmarks/results/load_*.md)."""
+    sys.setswitchinterval(settings.web_switch_interval_ms / 1000)
+
+
+def warm_templates(templates: Jinja2Templates) -> int:
+    """Compile every page template now (Jinja keeps them), not on a visitor's first request:
+    compiling one costs 50-120 ms, and a new worker would otherwise charge it to the first
+    person who opens each page. Returns how many were compiled."""
+    env = templates.env
+    started = time.perf_counter()
+    names = [name for name in env.list_templates() if name.endswith((".html", ".txt", ".md"))]
+    for name in names:
+        env.get_template(name)
+    log.info("compiled %d templates in %.2f s", len(names), time.perf_counter() - started)
+    return len(names)
 
 
 @dataclass
