@@ -101,6 +101,11 @@ COMMANDS = tuple(
             "Export data for other tools (the export contract: docs/export.md).",
         ),
         (
+            "ownership",
+            "renewals.renewal.ownership_commands:ownership",
+            "Check the ownership model against the book: specialist volume, hand-overs, sponsors.",
+        ),
+        (
             "saves",
             "renewals.save_plan.commands:app",
             "The save desk: triage of at-risk renewals, evidence, save plans, exits, metrics.",

@@ -27,6 +27,10 @@ def view(days: int, segment: Segment = Segment.enterprise, **changes: object) ->
         "motion": "efficient",
     }
     values.update(changes)
+    # FUND-4 has its own tests: here the renewal falls mid-year in the customer's fiscal
+    # year (month 7), where the budget moves no step and adds no task.
+    renewal_month = values["renewal_date"].month  # type: ignore[attr-defined]
+    values.setdefault("fiscal_year_start_month", (renewal_month + 5) % 12 + 1)
     return RenewalView(**values)  # type: ignore[arg-type]
 
 

@@ -51,7 +51,7 @@ from renewals.health import service as health_service
 from renewals.kit.calendar import Quarter, quarters_between
 from renewals.policy.domain import ForecastCategories, Policy
 from renewals.renewal.domain import Stage, advance
-from renewals.renewal.models import Renewal, StageChange
+from renewals.renewal.models import Renewal, StageChange, stage_moves_only
 
 Progress = Callable[[str, int, int], None]
 
@@ -318,7 +318,11 @@ def _stages(
     for start in range(0, len(rids), 900):
         for renewal_id, to_stage, on in session.execute(
             select(StageChange.renewal_id, StageChange.to_stage, StageChange.on)
-            .where(StageChange.renewal_id.in_(rids[start : start + 900]), StageChange.on <= as_of)
+            .where(
+                StageChange.renewal_id.in_(rids[start : start + 900]),
+                StageChange.on <= as_of,
+                stage_moves_only(),
+            )
             .order_by(StageChange.on, StageChange.id)
         ):
             history[by_renewal[renewal_id]].append((on, to_stage))

@@ -61,3 +61,12 @@ def quarters_between(date_from: date, date_to: date) -> list[Quarter]:
         quarters.append(quarter)
         quarter = quarter.next()
     return quarters
+
+
+def fiscal_year_start(day: date, start_month: int) -> date:
+    """The first day of the fiscal year holding `day`, for a year that starts on the 1st of
+    `start_month` (1 = the calendar year; 7 = a July-June year, "a June fiscal year")."""
+    if not 1 <= start_month <= 12:
+        raise ValueError(f"a fiscal year starts in month 1-12, not {start_month}")
+    year = day.year if day.month >= start_month else day.year - 1
+    return date(year, start_month, 1)

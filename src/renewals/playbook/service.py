@@ -248,27 +248,30 @@ def _batches(session: Session, policy: Policy) -> list[Batch]:
 
 
 def _views(session: Session, batch: Batch | None = None) -> list[tuple[Renewal, RenewalView]]:
-    query = select(Renewal).where(_OPEN)
+    query = (
+        select(Renewal, Account.fiscal_year_start_month)
+        .join(Account, Account.account_id == Renewal.account_id)
+        .where(_OPEN)
+    )
     if batch is not None:
         query = query.where(batch.where(Renewal.renewal_id))
-    renewals = session.scalars(query)
-    return [
-        (
-            r,
-            RenewalView(
-                r.renewal_id,
-                Segment(r.segment),
-                r.current_arr,
-                r.renewal_date,
-                r.stage,
-                r.health_category,
-                r.opportunity_type,
-                r.motion,
-                r.created_on,
-            ),
-        )
-        for r in renewals
-    ]
+    return [(r, view_of(r, fiscal_month)) for r, fiscal_month in session.execute(query)]
+
+
+def view_of(r: Renewal, fiscal_year_start_month: int | None) -> RenewalView:
+    """The timeline's view of a renewal row (FUND-4: with its account's fiscal-year start)."""
+    return RenewalView(
+        r.renewal_id,
+        Segment(r.segment),
+        r.current_arr,
+        r.renewal_date,
+        r.stage,
+        r.health_category,
+        r.opportunity_type,
+        r.motion,
+        r.created_on,
+        fiscal_year_start_month or 1,
+    )
 
 
 def _existing_keys(session: Session, model: Any, column: Any, keys: list[str]) -> set[str]:

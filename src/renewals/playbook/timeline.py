@@ -17,7 +17,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from renewals.account.domain import Segment
-from renewals.policy.domain import Policy
+from renewals.policy.domain import Policy, Step
+from renewals.renewal import budget
 
 SEGMENT_RULE = {Segment.enterprise: "TIME-1", Segment.mid_market: "TIME-2", Segment.smb: "TIME-3"}
 
@@ -35,6 +36,17 @@ class RenewalView:
     # TIME-4: the day the renewal reached the playbook (its first daily run); steps due
     # before it are late entries, gathered in one catch-up task. None: entered on as_of.
     entered_on: date | None = None
+    # FUND-4: the customer's fiscal-year start (1 = calendar year) times the budget steps.
+    fiscal_year_start_month: int = 1
+
+
+def budget_timing(renewal: RenewalView, policy: Policy) -> budget.BudgetTiming:
+    """FUND-4: the renewal's budget phase, ask date and budget-check due date."""
+    band = policy.segments.band(renewal.segment)
+    lead = band.lead_days if band else max(s.offset_days for s in policy.timelines.smb)
+    return budget.timing(
+        renewal.renewal_date, renewal.fiscal_year_start_month, lead_days=lead, policy=policy.budget
+    )
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,16 @@ class PlannedTask:
 
 
 CATCH_UP = "catch_up"
+
+
+def _budget_step(renewal: RenewalView, fiscal: budget.BudgetTiming) -> Step:
+    """FUND-4: the budget check as a playbook step at its due date (internal, a person's)."""
+    return Step(
+        key=budget.BUDGET_STEP,
+        offset_days=(renewal.renewal_date - fiscal.check_due).days,
+        title=budget.check_task_title(fiscal),
+        customer_facing=False,
+    )
 
 
 def needs_person(renewal: RenewalView) -> str | None:
@@ -110,10 +132,18 @@ def planned_tasks(renewal: RenewalView, *, as_of: date, policy: Policy) -> list[
     person = needs_person(renewal)
     tasks = []
     missed: list[tuple[str, str, date]] = []
-    for step in policy.timelines.for_segment(renewal.segment):
+    fiscal = budget_timing(renewal, policy)
+    budget_steps = (
+        [_budget_step(renewal, fiscal)]
+        if fiscal.pulls_forward and renewal.segment in policy.budget.check_segments
+        else []
+    )
+    for step in [*policy.timelines.for_segment(renewal.segment), *budget_steps]:
         if step.min_arr is not None and renewal.arr < step.min_arr:
             continue
-        due = renewal.renewal_date - timedelta(days=step.offset_days)
+        due = fiscal.step_due(
+            step.key, renewal.renewal_date - timedelta(days=step.offset_days), policy.budget
+        )
         if due > horizon:
             continue
         if due < entered and not entering:
@@ -124,6 +154,10 @@ def planned_tasks(renewal: RenewalView, *, as_of: date, policy: Policy) -> list[
             f"{renewal.renewal_date.isoformat()}: motion {renewal.motion}, "
             f"opportunity {renewal.opportunity_type}."
         )
+        if step.key == budget.BUDGET_STEP:
+            text = " ".join(fiscal.reasons) + "."
+        elif due != renewal.renewal_date - timedelta(days=step.offset_days):
+            text += f" FUND-4: moved up to the budget ask date {due.isoformat()}."
         if step.automated and person is None:
             does = _automation(step.offset_days, policy)
             text += f" TIME-3: automated: {does}; recorded here, no one's task."
@@ -142,7 +176,8 @@ def planned_tasks(renewal: RenewalView, *, as_of: date, policy: Policy) -> list[
         late = due < as_of
         if late:
             text += f" Overdue since {due.isoformat()}."
-        tasks.append(PlannedTask(step.key, step.title, rule, due, late, text))
+        step_rule = "FUND-4" if step.key == budget.BUDGET_STEP else rule
+        tasks.append(PlannedTask(step.key, step.title, step_rule, due, late, text))
     if missed:
         due = min(
             entered + timedelta(days=policy.timelines.catch_up_due_days),
@@ -342,3 +377,35 @@ def guard_value(values: dict[str, float | int | None], policy: Policy) -> Guarde
 def upcoming(timeline: list[dict[str, object]]) -> list[dict[str, object]]:
     """TIME-6: a shared timeline never shows a date that is gone."""
     return [item for item in timeline if not item.get("passed")]
+
+
+@dataclass(frozen=True)
+class ScheduledStep:
+    """One step of a renewal's playbook with its date after FUND-4 (`moved_from` when the
+    budget ask moved it up)."""
+
+    step: str
+    title: str
+    rule: str
+    due_date: date
+    moved_from: date | None
+
+
+def schedule(renewal: RenewalView, policy: Policy) -> list[ScheduledStep]:
+    """The renewal's whole planned playbook (TIME-1..3 steps and the FUND-4 budget check)
+    by date, whether or not the steps' tasks exist yet."""
+    fiscal = budget_timing(renewal, policy)
+    rule = SEGMENT_RULE[renewal.segment]
+    planned = []
+    for step in policy.timelines.for_segment(renewal.segment):
+        if step.min_arr is not None and renewal.arr < step.min_arr:
+            continue
+        usual = renewal.renewal_date - timedelta(days=step.offset_days)
+        due = fiscal.step_due(step.key, usual, policy.budget)
+        planned.append(
+            ScheduledStep(step.key, step.title, rule, due, usual if due != usual else None)
+        )
+    if fiscal.pulls_forward and renewal.segment in policy.budget.check_segments:
+        check = _budget_step(renewal, fiscal)
+        planned.append(ScheduledStep(check.key, check.title, "FUND-4", fiscal.check_due, None))
+    return sorted(planned, key=lambda s: (s.due_date, s.step))

@@ -67,6 +67,40 @@ class Fundamentals(PolicyModel):
     healthy_nrr_rate: float = rule("FUND-2", "NRR at or above this is healthy", gt=0, le=2)
 
 
+class Budget(PolicyModel):
+    """FUND-4: the customer's fiscal year decides when the renewal's budget is set."""
+
+    planning_months: int = rule(
+        "FUND-4",
+        "customers set next fiscal year's budget in the months before it starts",
+        ge=1,
+        le=6,
+        source=PRODUCT,
+    )
+    new_budget_months: int = rule(
+        "FUND-4",
+        "a renewal in the fiscal year's first months comes right after the new budget",
+        ge=0,
+        le=6,
+        source=PRODUCT,
+    )
+    max_lead_days: int = rule(
+        "FUND-4",
+        "an ask date further ahead of the renewal belongs to the previous cycle",
+        gt=0,
+        le=366,
+        source=PRODUCT,
+    )
+    pull_forward_steps: list[str] = rule(
+        "FUND-4",
+        "playbook steps (pricing, terms) moved up to an earlier budget ask date",
+        source=PRODUCT,
+    )
+    check_segments: list[Segment] = rule(
+        "FUND-4", "segments whose owner gets a budget-check task on the ask date", source=PRODUCT
+    )
+
+
 class SegmentBand(PolicyModel):
     segment: Segment = rule("SEG-1", "segment name")
     min_arr: Decimal = rule("SEG-1", "lowest ARR in the band (inclusive)", ge=0)
@@ -591,11 +625,48 @@ class OwnershipRule(PolicyModel):
     strategic: bool | None = optional_rule("OWN-2", "only (non-)strategic accounts", None)
 
 
+class HybridAnswers(PolicyModel):
+    """OWN-3: the seeds ask these of every hybrid model; the answers are the team's own."""
+
+    communication_lead: Literal["owner", "csm"] = rule(
+        "OWN-3",
+        "who leads customer communication: the renewal's owner or the account's CSM",
+        source=PRODUCT,
+    )
+    revenue_credit: Literal["owner", "csm", "shared"] = rule(
+        "OWN-3",
+        "who is credited with renewal revenue: the owner, the CSM, or half each",
+        source=PRODUCT,
+    )
+    dispute_role: Role = rule(
+        "OWN-3", "who settles a disagreement between owner and CSM", source=PRODUCT
+    )
+    dispute_days: int = rule(
+        "OWN-3", "a disagreement is settled within this many days", gt=0, source=PRODUCT
+    )
+
+
 class Ownership(PolicyModel):
     model: Literal["csm", "specialist", "sales", "hybrid"] = rule("OWN-1", "ownership model")
     rules: list[OwnershipRule] = rule(
         "OWN-2", "owner rules; the highest-priority match wins, ties must agree", min_length=1
     )
+    specialist_handover_days: int = rule(
+        "OWN-1", "a specialist owns renewals from this many days out; the CSM before", gt=0
+    )
+    specialist_min_quarterly_renewals: int = rule(
+        "OWN-1", "a specialist pays off from this many renewals a quarter...", gt=0
+    )
+    specialist_min_customers: int = rule("OWN-1", "...or this many customers", gt=0)
+    specialist_failed_customers: int = rule(
+        "OWN-1",
+        "the seed saw specialists fail (not enough work) at about this many customers",
+        gt=0,
+    )
+    executive_sponsor_strategic: bool = rule(
+        "OWN-2", "an executive engages on every strategic account, whatever its size"
+    )
+    hybrid: HybridAnswers = rule("OWN-3", "the hybrid model's answers")
 
 
 class SaveProbability(PolicyModel):
@@ -682,6 +753,25 @@ class Triage(PolicyModel):
         return self
 
 
+class SaveEconomics(PolicyModel):
+    """SAVE-1, SAVE-7, LOST-1: what a save costs against what it can bring back."""
+
+    success_ceiling: Range = rule("SAVE-1", "save attempts succeed 40-60% at best")
+    save_cost_multiplier: Range = rule("SAVE-1", "a save costs 3-5x a normal renewal")
+    prevention_cost_ratio: Range = rule("SAVE-1", "prevention is 5-10x easier than a save")
+    max_cost_to_value: float = rule(
+        "LOST-1", "refuse a save whose cost exceeds this share of the account's ARR", gt=0
+    )
+
+    @model_validator(mode="after")
+    def _fractions(self) -> Self:
+        if self.success_ceiling.max > 1:
+            raise ValueError("success_ceiling: success rates are fractions (0-1)")
+        if self.save_cost_multiplier.min < 1 or self.prevention_cost_ratio.min < 1:
+            raise ValueError("save_cost_multiplier and prevention_cost_ratio are at least 1")
+        return self
+
+
 class Save(PolicyModel):
     comprehensive_min_days: int = rule("SAVE-6", "comprehensive save from", gt=0)
     compressed_min_days: int = rule("SAVE-6", "compressed save from; emergency below", gt=0)
@@ -695,6 +785,7 @@ class Save(PolicyModel):
     effort_days: EffortDays = rule("SAVE-5", "effort durations")
     effort_hours: EffortHours = rule("SAVE-7", "effort hours")
     flexibility: Flexibility = rule("SAVE-9", "contract flexibility options")
+    economics: SaveEconomics = rule("SAVE-1", "save economics")
 
     @model_validator(mode="after")
     def _windows(self) -> Self:
@@ -1002,6 +1093,7 @@ class Dashboard(PolicyModel):
 
 class Policy(PolicyModel):
     fundamentals: Fundamentals
+    budget: Budget
     segments: Segments
     health: Health
     signals: Signals

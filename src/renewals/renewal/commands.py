@@ -18,6 +18,7 @@ DECISIONS = (
     ("touch", "Touch model"),
     ("motion", "Motion"),
     ("owner", "Owner"),
+    ("sponsor", "Executive sponsor"),  # OWN-2: strategic accounts only
 )
 
 
@@ -37,8 +38,9 @@ def renewal(
 ) -> None:
     """Explain one renewal: its segment, opportunity type, touch model, motion and owner with
     the reasons and rule IDs behind each, the stage history, the playbook tasks (overdue
-    flagged), the campaign's messages, the timeline to share with the customer (TIME-6)
-    and the stakeholder map (STK-1/2). Renewals come from `renewals run`.
+    flagged), the campaign's messages, the customer's budget cycle with the budget ask
+    date and every planned playbook date (FUND-4), the timeline to share with the
+    customer (TIME-6) and the stakeholder map (STK-1/2). Renewals come from `renewals run`.
 
     Examples:\n
       renewals renewal R-C000123\n
@@ -154,6 +156,40 @@ def _report(session: Any, r: Any, policy: Any, day: Any, app_state: Any) -> dict
             templates_dir=app_state.settings.templates_dir,
         ),
         "stakeholders": _stakeholders(stakeholders),
+        **_budget(r, account, policy),
+    }
+
+
+def _budget(r: Any, account: Any, policy: Any) -> dict[str, Any]:
+    """FUND-4: the renewal's place in the customer's fiscal year and the planned dates."""
+    from renewals.playbook.service import view_of
+    from renewals.playbook.timeline import budget_timing, schedule
+
+    view = view_of(r, account.fiscal_year_start_month if account else None)
+    t = budget_timing(view, policy)
+    planned = schedule(view, policy)
+    return {
+        "budget": {
+            "fiscal_year": t.describe_year(),
+            "fiscal_year_start_month": t.fiscal_year_start_month,
+            "fiscal_month": t.fiscal_month,
+            "phase": t.phase.value,
+            "ask_date": t.ask_date,
+            "check_due": t.check_due,
+            "payment_gap_days": t.payment_gap_days,
+            "check_task": any(s.step == "budget_check" for s in planned),
+            "reasons": list(t.reasons),
+        },
+        "schedule": [
+            {
+                "step": s.step,
+                "title": s.title,
+                "rule": s.rule,
+                "due_date": s.due_date,
+                "moved_from": s.moved_from,
+            }
+            for s in planned
+        ],
     }
 
 
@@ -197,7 +233,9 @@ def _print(report: dict[str, Any]) -> None:
         d = report["decisions"].get(key)
         if not d:
             continue
-        value = d["value"] + (f" {d['email']}" if key == "owner" and d.get("email") else "")
+        value = (d["value"] or "none") + (
+            f" {d['email']}" if key == "owner" and d.get("email") else ""
+        )
         table.add_row(label, value, "\n".join(d["reasons"]))
     console.print(table)
 
@@ -244,6 +282,26 @@ def _print(report: dict[str, Any]) -> None:
                 m["reason"],
             )
         console.print(out)
+    b = report["budget"]
+    console.print(
+        f"[bold]Budget cycle (FUND-4)[/]: {b['fiscal_year']}, renewal in fiscal month "
+        f"{b['fiscal_month']} ({b['phase'].replace('_', ' ')}); budget ask {b['ask_date']}, "
+        + (
+            f"budget check task due {b['check_due']}"
+            if b["check_task"]
+            else f"no budget task: check at the motion's start ({b['check_due']})"
+        )
+        + (f"; payment gap up to {b['payment_gap_days']} days" if b["payment_gap_days"] else "")
+    )
+    for reason in b["reasons"]:
+        console.print(f"  {reason}", markup=False)
+    plan = Table(title="Planned playbook dates (TIME-1..3, FUND-4)")
+    for col in ("due", "step", "rule", "title"):
+        plan.add_column(col)
+    for s in report["schedule"]:
+        moved = f" (was {s['moved_from']})" if s["moved_from"] else ""
+        plan.add_row(f"{s['due_date']}{moved}", s["step"], s["rule"], s["title"])
+    console.print(plan)
     console.print("[bold]Timeline to share with the customer (TIME-6)[/]")
     console.print(report["customer_timeline"], markup=False)
     gaps = report["stakeholders"].get("gaps") or []

@@ -6,7 +6,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    or_,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from renewals.db import Base, UTCDateTime
@@ -63,3 +74,8 @@ class StageChange(Base):
     by: Mapped[str] = mapped_column(String(254))  # "system" or a person's email
     rule: Mapped[str | None] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+def stage_moves_only() -> ColumnElement[bool]:
+    """History rows that change the stage (not OWN-1 hand-overs recorded within a stage)."""
+    return or_(StageChange.from_stage.is_(None), StageChange.from_stage != StageChange.to_stage)

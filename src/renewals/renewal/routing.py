@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from itertools import product
 
@@ -199,3 +200,83 @@ def pick_person(
         f"OWN-2: {why}; {chosen.email} is the {role} with the fewest open renewals "
         f"({load.get(chosen.email, 0)})"
     )
+
+
+def handover(decision: Decision, *, days: int, renewal_date: date, policy: Policy) -> Decision:
+    """OWN-1: "the specialist owns every renewal from 60+ days before; the CSM keeps the
+    relationship". A renewal the rules give to a specialist stays with the CSM until
+    `specialist_handover_days` before its date, then passes to the specialist."""
+    if decision.value != "specialist":
+        return decision
+    at = policy.ownership.specialist_handover_days
+    on = renewal_date - timedelta(days=at)
+    if days > at:
+        return Decision(
+            "csm",
+            (
+                *decision.reasons,
+                f"OWN-1: a specialist owns renewals from T-{at}: the CSM owns it until the "
+                f"hand-over on {on}",
+            ),
+            decision.rules,
+            {**decision.facts, "handover": "pending", "handover_on": on.isoformat()},
+        )
+    return Decision(
+        "specialist",
+        (
+            *decision.reasons,
+            f"OWN-1: the specialist owns it from T-{at} ({on}); the CSM keeps the relationship",
+        ),
+        decision.rules,
+        {**decision.facts, "handover": "done", "handover_on": on.isoformat()},
+    )
+
+
+def hybrid_answers(policy: Policy) -> list[str]:
+    """OWN-3: the hybrid model's answers to the seeds' questions, in words."""
+    h = policy.ownership.hybrid
+    lead = "the renewal's owner" if h.communication_lead == "owner" else "the account's CSM"
+    credit = {
+        "owner": "the renewal's owner",
+        "csm": "the account's CSM",
+        "shared": "half to the owner, half to the CSM",
+    }[h.revenue_credit]
+    return [
+        f"OWN-3: {lead} leads customer communication",
+        f"OWN-3: renewal revenue is credited to {credit}",
+        f"OWN-3: a disagreement goes to the {h.dispute_role.value}, settled within "
+        f"{h.dispute_days} days",
+    ]
+
+
+def credit_shares(owner: str | None, csm: str | None, policy: Policy) -> dict[str, float]:
+    """OWN-3: who is credited with a renewal's revenue, as shares per person."""
+    credit = policy.ownership.hybrid.revenue_credit
+    if credit == "shared" and owner and csm and owner != csm:
+        return {owner: 0.5, csm: 0.5}
+    person = csm if credit == "csm" and csm else owner
+    return {person: 1.0} if person else {}
+
+
+def sponsor(
+    *,
+    strategic: bool,
+    current: str | None,
+    people: Sequence[Person],
+    load: Mapping[str, int],
+    policy: Policy,
+) -> Decision | None:
+    """OWN-2: "executive engagement for strategic accounts regardless of size": one
+    executive sponsors every strategic renewal (next to its one owner); the current sponsor
+    stays while they are an active executive, else the least-loaded executive."""
+    if not (strategic and policy.ownership.executive_sponsor_strategic):
+        return None
+    executives = {p.email for p in people if p.role == "executive"}
+    if current in executives:
+        return Decision(
+            current or "", (f"OWN-2: {current} sponsors this strategic account",), ("OWN-2",)
+        )
+    email, why = pick_person("executive", account_owner=None, people=people, load=load)
+    if email is None:
+        return Decision("", (f"{why} (strategic account)",), ("OWN-2",))
+    return Decision(email, (f"OWN-2: strategic account, whatever its size; {why}",), ("OWN-2",))

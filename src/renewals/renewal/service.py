@@ -52,6 +52,7 @@ class SyncReport:
     stage_moves: int = 0
     by_stage: Counter[str] = field(default_factory=Counter)
     unowned: int = 0
+    handovers: int = 0  # OWN-1: renewals a specialist took over from the CSM
 
 
 def facts_for(row: ContractRow, health: HealthRow | None, signals: tuple[str, ...]) -> RenewalFacts:
@@ -98,6 +99,9 @@ def decide(facts: RenewalFacts, *, as_of: date, policy: Policy) -> Decisions:
         ),
         model=policy.ownership.model,
     )
+    owner = routing.handover(
+        owner, days=facts.days_to_renewal(as_of), renewal_date=facts.renewal_date, policy=policy
+    )
     return Decisions(segment, opportunity, touch, motion_decision(facts), owner)
 
 
@@ -114,6 +118,8 @@ def sync(
     by_email = {email: routing.Person(email, role) for email, role, _ in people}
     persons = list(by_email.values())
     load = repository.open_load(session)
+    sponsor_load: Counter[str] = Counter()  # OWN-2: strategic renewals per executive sponsor
+    hybrid = routing.hybrid_answers(policy) if policy.ownership.model == "hybrid" else []
     now = utc_now()
 
     batches = repository.contract_batches(session, policy.run.batch_accounts)
@@ -140,6 +146,8 @@ def sync(
                     f"renewal {facts.renewal_id}: {exc} (OWN-2: fix the ownership rules; "
                     "`renewals policy check FILE` shows every gap)"
                 ) from None
+            before_role = renewal.owner_role if renewal is not None else None
+            before_email = renewal.owner_email if renewal is not None else None
             owner_email, owner_reason = _owner(
                 renewal, decisions.owner_role.value, row, by_email, persons, load
             )
@@ -150,10 +158,33 @@ def sync(
                 "motion": decisions.motion.as_record(),
                 "owner": {
                     **decisions.owner_role.as_record(),
-                    "reasons": [*decisions.owner_role.reasons, owner_reason],
+                    "reasons": [*decisions.owner_role.reasons, owner_reason, *hybrid],
                     "email": owner_email,
                 },
             }
+            before_sponsor: dict[str, Any] = (
+                ((renewal.decisions or {}).get("sponsor") or {}) if renewal else {}
+            )
+            sponsored = routing.sponsor(
+                strategic=row.strategic,
+                current=before_sponsor.get("value"),
+                people=persons,
+                load=sponsor_load,
+                policy=policy,
+            )
+            if sponsored is not None:
+                # The same sponsor keeps the reasons they were chosen with (idempotent run).
+                kept = before_sponsor.get("value") == sponsored.value
+                record["sponsor"] = before_sponsor if kept else sponsored.as_record()
+                if sponsored.value:
+                    sponsor_load[sponsored.value] += 1
+            # OWN-1: the day the specialist takes the renewal over from the CSM.
+            handed_over = (
+                f"OWN-1: hand-over at T-{policy.ownership.specialist_handover_days}: "
+                f"{before_email or 'no one'} (CSM) -> {owner_email or 'no one yet'} (specialist)"
+                if before_role == "csm" and decisions.owner_role.value == "specialist"
+                else None
+            )
             values: dict[str, Any] = {
                 "account_id": row.account_id,
                 "renewal_date": row.end_date,
@@ -223,9 +254,36 @@ def sync(
                         now=now,
                         by="system",
                         rule="TIME-4",
-                        reason=reason,
+                        reason=reason + (f"; {handed_over}" if handed_over else ""),
                     )
                     report.stage_moves += 1
+                elif handed_over:
+                    # OWN-1: no stage move today: the hand-over is its own history row
+                    # (same stage; LEARN-2's stall measure skips such rows).
+                    session.add(
+                        StageChange(
+                            renewal_id=renewal.renewal_id,
+                            from_stage=renewal.stage,
+                            to_stage=renewal.stage,
+                            on=as_of,
+                            at=now,
+                            by="system",
+                            rule="OWN-1",
+                            reason=handed_over,
+                        )
+                    )
+                if handed_over:
+                    report.handovers += 1
+                    # OWN-1: the specialist runs the renewal process from here: its open
+                    # tasks move with it (the CSM keeps the relationship).
+                    session.execute(
+                        update(Task)
+                        .where(
+                            Task.renewal_id == renewal.renewal_id,
+                            Task.status.in_(("open", "snoozed")),
+                        )
+                        .values(owner_email=owner_email)
+                    )
             report.by_stage[renewal.stage] += 1
         session.flush()
     return report

@@ -321,3 +321,110 @@ def _mount() -> None:
 
 
 _mount()
+
+
+@app.command()
+def economics(
+    ctx: typer.Context,
+    renewal_id: Annotated[
+        str | None,
+        typer.Argument(autocompletion=completion.renewal_ids, help="One renewal (R-...)."),
+    ] = None,
+    verdict: Annotated[
+        str | None, typer.Option(help="Only this verdict: save, poor, refuse, none.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 20,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """What each open save costs against what it can bring back (SAVE-1, SAVE-7, LOST-1).
+
+    Success is the triage band's rate capped at 40-60% (save attempts succeed that well at
+    best); the cost is the save's hours (at least 3-5x a normal renewal's team hours) at
+    the loaded hourly rate; a save that costs more than the account's ARR is refused
+    ("50K in resources to save 20K accounts"). Each save is compared with the same hours
+    spent on prevention (5-10x easier) and on the book's expansion renewals. Keys:
+    save.economics.* (success_ceiling, save_cost_multiplier, prevention_cost_ratio,
+    max_cost_to_value), save.effort_hours, roi.loaded_hourly_rate.
+
+    Examples:\n
+      renewals saves economics\n
+      renewals saves economics --verdict refuse\n
+      renewals saves economics R-C000123
+    """
+    from renewals.db import session_scope
+    from renewals.policy.service import PolicyError
+    from renewals.save_plan import economics_service
+
+    app_state = state(ctx)
+    try:
+        policy = app_state.policy()
+        with session_scope(app_state.engine()) as session:
+            r = economics_service.report(session, policy, renewal_id=renewal_id)
+    except (RenewalsError, PolicyError) as exc:
+        fail_with(exc)
+    rows = [e for e in r.rows if verdict is None or e.verdict.value == verdict]
+    rows.sort(key=lambda e: (e.verdict.value != "refuse", -e.arr))
+    if as_json:
+        from dataclasses import asdict
+
+        emit_json(
+            {
+                "verdicts": dict(r.verdicts),
+                "expansion_arr_per_hour": r.expansion_arr_per_hour,
+                "cost": r.cost,
+                "expected_arr": r.expected_arr,
+                "prevention_arr": r.prevention_arr,
+                "refused_cost": r.refused_cost,
+                "refused_arr": r.refused_arr,
+                "rows": [asdict(e) for e in rows[:limit]],
+            }
+        )
+        return
+    if not r.rows:
+        fail(
+            "no open triage" + (f" for {renewal_id}" if renewal_id else "") + ": run `renewals run`"
+        )
+    if renewal_id:
+        e = r.rows[0]
+        console.print(f"[bold]{e.renewal_id}[/]: {e.verdict.value}")
+        for reason in e.reasons:
+            console.print(f"  {reason}", markup=False)
+        return
+    console.print(
+        f"[bold]Save economics[/] of {len(r.rows):,} open triages: "
+        + ", ".join(f"{k} {v:,}" for k, v in sorted(r.verdicts.items()))
+        + f". Attempts worth it cost {r.cost:,.0f} for {r.expected_arr:,.0f} ARR expected back;"
+        f" the same hours on prevention would keep about {r.prevention_arr:,.0f} (SAVE-1, "
+        f"SAVE-7). Refused: {r.refused_cost:,.0f} of cost for {r.refused_arr:,.0f} ARR (LOST-1).",
+        soft_wrap=True,
+    )
+    table = Table(title=f"Saves ({len(rows):,}; {min(limit, len(rows))} shown, refusals first)")
+    for col in (
+        "renewal",
+        "ARR",
+        "effort",
+        "p",
+        "hours",
+        "cost",
+        "expected",
+        "prevention",
+        "expansion",
+        "verdict",
+    ):
+        table.add_column(
+            col, justify="left" if col in ("renewal", "effort", "verdict") else "right"
+        )
+    for e in rows[:limit]:
+        table.add_row(
+            e.renewal_id,
+            f"{e.arr:,.0f}",
+            e.effort,
+            f"{e.success_rate:.0%}",
+            f"{e.hours[0]:g}-{e.hours[1]:g}",
+            f"{e.cost[0]:,.0f}-{e.cost[1]:,.0f}",
+            f"{e.expected_arr:,.0f}",
+            f"{e.prevention_arr:,.0f}",
+            "-" if e.expansion_arr is None else f"{e.expansion_arr:,.0f}",
+            e.verdict.value,
+        )
+    console.print(table)

@@ -23,7 +23,7 @@ from renewals.audit import service as audit
 from renewals.contract.models import Contract
 from renewals.errors import NotFound, RenewalsError
 from renewals.policy.domain import Policy
-from renewals.renewal.models import Renewal, StageChange
+from renewals.renewal.models import Renewal, StageChange, stage_moves_only
 from renewals.signal.models import Signal
 from renewals.user import access
 from renewals.winloss import domain as rules
@@ -515,7 +515,7 @@ def stalls(session: Session, policy: Policy, *, as_of: date) -> list[rules.Stage
     dates = dict(session.execute(select(Renewal.renewal_id, Renewal.renewal_date)).all())
     changes = session.execute(
         select(StageChange.renewal_id, StageChange.to_stage, StageChange.on)
-        .where(StageChange.on <= as_of)
+        .where(StageChange.on <= as_of, stage_moves_only())
         .order_by(StageChange.renewal_id, StageChange.on, StageChange.id)
     )
     return rules.stalls(
