@@ -1062,6 +1062,8 @@ VETOES: dict[str, dict[str, tuple[str, ...]]] = {
         "competitive": (
             r"(?:chose|picked|selected|went with|decided (?:on|for)|stay(?:ed|ing)? with|sticking "
             r"with|renewed with) (?:you|your \w+)\b",
+            # a comparison we won (issue 18): "they compared us favourably with two vendors"
+            r"\bcompar\w* (?:us|you) (?:very )?favou?rably\b|\bfavou?rable comparison\b",
             _INTO_US,
             r"export\w*\b[^.]{0,30}\b(?:times? out|timed out|timing out|fails?|failed|failing|errors?|broken|hangs?|crash\w*)",
             r"export\w*\b[^.]{0,40}\b(?:works|is working|is fixed|runs|ran)\b(?! not)",

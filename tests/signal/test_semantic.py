@@ -1,0 +1,129 @@
+"""Signals in words by meaning (issue 18): the semantic layer beside the vocabulary."""
+
+from __future__ import annotations
+
+import pytest
+
+from renewals.policy import service as policy_service
+from renewals.signal import semantic
+from renewals.signal.text import detect
+
+POLICY = policy_service.load(None)
+SETTINGS = semantic.settings_of(POLICY.signals.semantic)
+
+
+@pytest.fixture(scope="module")
+def classifier() -> semantic.Classifier:
+    return semantic.fit(semantic.shipped_bank(), SETTINGS)
+
+
+def kinds(found: list) -> dict[str, str]:  # type: ignore[type-arg]
+    return {s.signal: s.method for s in found}
+
+
+def test_the_shipped_examples_are_built_from_todays_sources() -> None:
+    """A changed examples.tsv or labelled set needs `python -m renewals.signal.semantic build`."""
+    assert semantic.is_current()
+    bank = semantic.shipped_bank()
+    assert len(bank.examples) == len(semantic.training_examples())
+    assert bank.vectors.shape == (len(bank.examples), semantic.DIMENSIONS)
+
+
+def test_a_paraphrase_the_vocabulary_misses_is_found_and_quotes_its_nearest_example(
+    classifier: semantic.Classifier,
+) -> None:
+    sentence = "Honestly, the shift supervisors don't believe the numbers anymore."
+    assert detect(sentence) == []
+    [found] = semantic.detect_both([sentence], classifier, SETTINGS)
+    [hit] = found
+    assert (hit.signal, hit.rule, hit.method) == ("negative_feedback", "SIG-3", "semantic")
+    assert hit.matched.startswith("reads like: '") and "(similarity 0." in hit.matched
+    assert SETTINGS.thresholds["negative_feedback"] <= hit.score < 1
+    assert hit.evidence == sentence
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Budget for next year was approved by finance this morning.",
+        "They compared us favourably with the two other vendors.",
+        "Die Schulung war sehr gut besucht.",
+        "Anggaran tahun depan sudah disetujui.",
+    ],
+)
+def test_hard_negatives_stay_quiet(classifier: semantic.Classifier, sentence: str) -> None:
+    assert semantic.detect_both([sentence], classifier, SETTINGS) == [[]]
+
+
+def test_vocabulary_hits_stay_as_they_are(classifier: semantic.Classifier) -> None:
+    [found] = semantic.detect_both(["Wir müssen Kosten senken."], classifier, SETTINGS)
+    assert [(s.signal, s.method, s.matched, s.score) for s in found] == [
+        ("budget", "vocabulary", "Kosten senken", 1.0)
+    ]
+
+
+def test_a_veto_of_the_vocabulary_covers_semantic_hits_too() -> None:
+    """ "We compared three vendors and chose you" is never competitive, however it reads."""
+    hit = semantic.SemanticHit(
+        "competitive", 0.99, "They are evaluating other vendors.", 0.9, False
+    )
+    sentence = "We compared three vendors last year and chose you."
+    verdicts = {sentence: semantic.Verdict({"competitive": hit})}
+    assert semantic.combine(sentence, [], verdicts, "en") == []
+
+
+def test_the_teams_label_decides_for_a_sentence_that_reads_almost_the_same(
+    classifier: semantic.Classifier,
+) -> None:
+    missed = "The warehouse crew quietly went back to clipboards."
+    similar = "The warehouse crew has quietly gone back to clipboards."
+    embedder = semantic.default_embedder()
+    team = [semantic.Example("en", frozenset({"usage_decline"}), missed, "team")]
+    taught = semantic.fit(semantic.shipped_bank().plus(team, embedder.embed([missed])), SETTINGS)
+    [before] = semantic.detect_both([similar], classifier, SETTINGS)
+    [after] = semantic.detect_both([similar], taught, SETTINGS)
+    assert "usage_decline" not in kinds(before)
+    [hit] = [s for s in after if s.signal == "usage_decline"]
+    assert hit.method == "semantic" and "labelled by the team" in hit.matched
+    assert missed in hit.matched
+
+
+def test_the_teams_no_signal_label_silences_the_vocabulary_on_that_sentence(
+    classifier: semantic.Classifier,
+) -> None:
+    wrong = "The champion left the meeting early to catch a flight."
+    assert "stakeholder_change" in kinds(detect(wrong))
+    embedder = semantic.default_embedder()
+    team = [semantic.Example("en", frozenset(), wrong, "team")]
+    taught = semantic.fit(semantic.shipped_bank().plus(team, embedder.embed([wrong])), SETTINGS)
+    assert semantic.detect_both([wrong], taught, SETTINGS) == [[]]
+
+
+def test_labelled_tsv_round_trips_and_bad_rows_say_where() -> None:
+    rows = [
+        semantic.Example("de", frozenset({"budget", "competitive"}), "Zu teuer, X ist billiger."),
+        semantic.Example("ms", frozenset(), "Tiada aduan setakat ini."),
+    ]
+    text = semantic.write_tsv(rows)
+    assert text.splitlines() == [
+        "language\tlabels\ttext",
+        "de\tcompetitive,budget\tZu teuer, X ist billiger.",
+        "ms\tnone\tTiada aduan setakat ini.",
+    ]
+    assert semantic.read_tsv(text.splitlines(), "x.tsv") == rows
+    with pytest.raises(semantic.ExampleError, match=r"x.tsv:2:2: unknown signal kind pricing"):
+        semantic.read_tsv(["language\tlabels\ttext", "en\tpricing\tToo pricey."], "x.tsv")
+    with pytest.raises(semantic.ExampleError, match=r"x.tsv:1:1: language must be"):
+        semantic.read_tsv(["fr\tnone\tRien."], "x.tsv")
+    with pytest.raises(semantic.ExampleError, match=r"x.tsv:1: expected 3 tab-separated"):
+        semantic.read_tsv(["en none text"], "x.tsv")
+
+
+def test_every_kind_has_examples_in_every_language() -> None:
+    examples = semantic.read_tsv(
+        semantic.EXAMPLES_TSV.read_text(encoding="utf-8").splitlines(), "examples.tsv"
+    )
+    for language in ("en", "de", "id", "ms"):
+        mine = [e for e in examples if e.language == language]
+        assert {k for e in mine for k in e.labels} == set(semantic.KINDS), language
+        assert sum(not e.labels for e in mine) >= 10, language
