@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from web.conftest import CHROMIUM, FLAGS  # noqa: F401 (imported from here by other tests)
 from web.live import PASSWORD, LiveServer, build_demo, serve
 
 from renewals.account.models import Account
@@ -26,16 +27,6 @@ from renewals.user.models import User
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 ARTIFACTS = (
     Path(os.environ.get("RENEWALS_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts"))
     / "browser"
@@ -48,17 +39,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with serve(engine, settings) as server:
         yield server
     engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 class Person:

@@ -24,3 +24,20 @@ document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-confirm]");
   if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
 });
+
+// 4. A table wider than the screen scrolls sideways: it can then take the keyboard's focus
+//    (arrow keys scroll it, WCAG 2.1.1) and is named after its heading for screen readers.
+function focusableScrollers(root) {
+  root.querySelectorAll(".table-wrap").forEach((wrap) => {
+    const scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+    if (!scrolls || wrap.hasAttribute("tabindex")) return;
+    wrap.tabIndex = 0;
+    wrap.setAttribute("role", "region");
+    const section = wrap.closest("section");
+    const heading = wrap.querySelector("caption") || (section && section.querySelector("h2, h3"));
+    wrap.setAttribute("aria-label", (heading ? heading.textContent.trim() : "Table") + " (scrolls sideways)");
+  });
+}
+document.addEventListener("DOMContentLoaded", () => focusableScrollers(document));
+document.addEventListener("htmx:afterSwap", (event) => focusableScrollers(event.target));
+window.addEventListener("resize", () => focusableScrollers(document));
