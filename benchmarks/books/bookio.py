@@ -1,0 +1,102 @@
+"""Writing an external book in the import's directory format (docs/data-format.md).
+
+Shared by the external generators in this folder (and nothing else): CSV tables, the usage
+events as Parquet or CSV, and the ground-truth file `_truth.csv` (ignored by the import, since
+its name starts with `_`): one row per closed contract with who churned at that renewal and
+the generator's own churn probability for it.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+ACCOUNT_COLUMNS = ("account_id", "name", "industry", "customer_since", "language")
+CONTRACT_COLUMNS = (
+    "contract_id",
+    "account_id",
+    "start_date",
+    "end_date",
+    "arr",
+    "currency",
+    "seats",
+    "term_months",
+    "auto_renew",
+    "payment_on_file",
+    "outcome",
+    "outcome_arr",
+    "closed_at",
+)
+TRUTH_COLUMNS = ("contract_id", "account_id", "end_date", "term_months", "churned", "p_churn")
+EVENT_SCHEMA = pa.schema(
+    [
+        ("account_id", pa.string()),
+        ("user_id", pa.string()),
+        ("event", pa.string()),
+        ("feature", pa.string()),
+        ("timestamp", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+
+def write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, object]]) -> int:
+    n = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.DictWriter(handle, fieldnames=list(columns))
+        out.writeheader()
+        for row in rows:
+            out.writerow({k: _cell(row.get(k)) for k in columns})
+            n += 1
+    return n
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return value
+
+
+class EventWriter:
+    """Appends event batches to `usage_events.parquet` or `usage_events.csv`."""
+
+    def __init__(self, directory: Path, fmt: str = "parquet") -> None:
+        self.fmt = fmt
+        self.path = directory / f"usage_events.{fmt}"
+        self.rows = 0
+        if fmt == "parquet":
+            self._writer: object = pq.ParquetWriter(self.path, EVENT_SCHEMA, compression="zstd")
+        else:
+            self._writer = pacsv.CSVWriter(
+                str(self.path),
+                pa.schema([(f.name, pa.string()) for f in EVENT_SCHEMA]),
+            )
+
+    def write(self, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
+        self.rows += table.num_rows
+        if self.fmt == "parquet":
+            self._writer.write_table(table)  # type: ignore[attr-defined]
+        else:
+            ts = table.column("timestamp").cast(pa.timestamp("s", tz="UTC"))
+            text = pa.compute.strftime(ts, format="%Y-%m-%dT%H:%M:%SZ")
+            cols = [table.column(n).cast(pa.string()) for n in ("account_id", "user_id", "event")]
+            cols += [table.column("feature").cast(pa.string()), text]
+            self._writer.write_table(  # type: ignore[attr-defined]
+                pa.Table.from_arrays(cols, names=[f.name for f in EVENT_SCHEMA])
+            )
+
+    def close(self) -> None:
+        self._writer.close()  # type: ignore[attr-defined]
