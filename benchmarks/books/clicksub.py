@@ -28,10 +28,9 @@ import math
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import bookio
 import numpy as np
 import pyarrow as pa
-
-import bookio
 
 EVENTS = ("open", "search", "edit", "save", "publish", "undo", "delete_item", "dismiss_tip")
 FEATURE_OF = ("", "search", "editor", "editor", "publishing", "editor", "editor", "assistant")
@@ -98,7 +97,11 @@ def generate(
         # a third existed before the history starts; the rest sign up during it
         pre = rng.random() < 0.3
         first = 0 if pre else int(rng.integers(0, history_days - 10))
-        signup = first_day + timedelta(days=first) - timedelta(days=int(rng.integers(60, 900)) if pre else 0)
+        signup = (
+            first_day
+            + timedelta(days=first)
+            - timedelta(days=int(rng.integers(60, 900)) if pre else 0)
+        )
         value, phi = simulate_account(rng, history_days, first)
         if pre:  # already past the learning curve
             value = np.maximum(value, value.max() * 0.9)
@@ -106,8 +109,13 @@ def generate(
         team = 1 + int(rng.poisson(team_mean - 1))
         plan = PLANS[int(rng.choice(3, p=[p[3] for p in PLANS]))]
         accounts_out.append(
-            {"account_id": aid, "name": f"Clicksub workspace {a}", "industry": "services",
-             "customer_since": signup, "language": "en"}
+            {
+                "account_id": aid,
+                "name": f"Clicksub workspace {a}",
+                "industry": "services",
+                "customer_since": signup,
+                "language": "en",
+            }
         )
         # billing periods from the first day in the history
         period_start = first_day + timedelta(days=first)
@@ -132,13 +140,24 @@ def generate(
             if end <= as_of:
                 k = min(history_days - 1, (end - first_day).days) - first
                 v, f = float(value[max(0, k)]), float(phi[max(0, k)])
-                p = 1.0 - math.exp(-plan[1] * (0.006 + 0.07 * max(0.0, f) + 0.05 * math.exp(-3 * v)))
+                p = 1.0 - math.exp(
+                    -plan[1] * (0.006 + 0.07 * max(0.0, f) + 0.05 * math.exp(-3 * v))
+                )
                 gone = bool(rng.random() < p)
-                row.update(outcome="churned" if gone else "renewed",
-                           outcome_arr=0.0 if gone else row["arr"], closed_at=end)
+                row.update(
+                    outcome="churned" if gone else "renewed",
+                    outcome_arr=0.0 if gone else row["arr"],
+                    closed_at=end,
+                )
                 truth_out.append(
-                    {"contract_id": row["contract_id"], "account_id": aid, "end_date": end,
-                     "term_months": plan[1], "churned": int(gone), "p_churn": f"{p:.5f}"}
+                    {
+                        "contract_id": row["contract_id"],
+                        "account_id": aid,
+                        "end_date": end,
+                        "term_months": plan[1],
+                        "churned": int(gone),
+                        "p_churn": f"{p:.5f}",
+                    }
                 )
                 contracts_out.append(row)
                 if gone:
@@ -163,8 +182,12 @@ def generate(
         day = np.repeat(day_idx, counts)
         if day.size == 0:
             continue
-        w = np.maximum(0.01, BASE[None, :] + np.outer(v[day], VALUE_SLOPE)
-                       + np.outer(np.maximum(f[day], 0), FRUSTRATION_SLOPE))
+        w = np.maximum(
+            0.01,
+            BASE[None, :]
+            + np.outer(v[day], VALUE_SLOPE)
+            + np.outer(np.maximum(f[day], 0), FRUSTRATION_SLOPE),
+        )
         cdf = np.cumsum(w, axis=1)
         u = rng.random(day.size) * cdf[:, -1]
         kind = (cdf < u[:, None]).sum(axis=1)
@@ -185,8 +208,12 @@ def generate(
         )
     writer.close()
     return {
-        "accounts.csv": bookio.write_csv(out / "accounts.csv", bookio.ACCOUNT_COLUMNS, accounts_out),
-        "contracts.csv": bookio.write_csv(out / "contracts.csv", bookio.CONTRACT_COLUMNS, contracts_out),
+        "accounts.csv": bookio.write_csv(
+            out / "accounts.csv", bookio.ACCOUNT_COLUMNS, accounts_out
+        ),
+        "contracts.csv": bookio.write_csv(
+            out / "contracts.csv", bookio.CONTRACT_COLUMNS, contracts_out
+        ),
         "_truth.csv": bookio.write_csv(out / "_truth.csv", bookio.TRUTH_COLUMNS, truth_out),
         writer.path.name: writer.rows,
     }

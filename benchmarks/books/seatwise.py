@@ -31,10 +31,9 @@ import math
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import bookio
 import numpy as np
 import pyarrow as pa
-
-import bookio
 
 KINDS = (
     # event, feature, base rate per active user per week, engagement elasticity
@@ -91,9 +90,7 @@ def generate(
         old = rng.random() < 0.35
         join = start if old else start + timedelta(days=int(rng.integers(0, history_days - 14)))
         since = join - timedelta(days=int(rng.integers(200, 1500))) if old else join
-        plan_name, term, price, _ = PLANS[
-            int(rng.choice(len(PLANS), p=[p[3] for p in PLANS]))
-        ]
+        plan_name, term, price, _ = PLANS[int(rng.choice(len(PLANS), p=[p[3] for p in PLANS]))]
         seats = int(np.clip(rng.lognormal(math.log(4 if term == 1 else 9), 0.9), 1, 600))
         fit = float(rng.normal())
         activation = 1.0 if old else float(rng.beta(2.0, 1.5))
@@ -204,7 +201,9 @@ def generate(
         del plan_name
     events.close()
     return {
-        "accounts.csv": bookio.write_csv(out / "accounts.csv", bookio.ACCOUNT_COLUMNS, account_rows),
+        "accounts.csv": bookio.write_csv(
+            out / "accounts.csv", bookio.ACCOUNT_COLUMNS, account_rows
+        ),
         "contracts.csv": bookio.write_csv(
             out / "contracts.csv", bookio.CONTRACT_COLUMNS, contract_rows
         ),

@@ -37,8 +37,8 @@ COMMANDS = tuple(
         ),
         (
             "health",
-            "renewals.health.commands:health",
-            "Explain one account's health: score, components, drivers, trend, signals, tasks.",
+            "renewals.health.commands:app",
+            "Explain one account's health (score, components, drivers, trend, signals, tasks); calibrate it to the book.",
         ),
         (
             "renewal",

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 from dashboard.book import PASSWORD, POLICY, TODAY, built_book, client_for, people
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 
 from renewals.account.models import Account
 from renewals.config import Settings
 from renewals.db import session_scope
 from renewals.forecast import service as forecast_service
+from renewals.forecast.models import ModelRun
+from renewals.kit.time import utc_now
 from renewals.renewal.models import Renewal
 from renewals.signal.models import Signal
 from renewals.user import auth
@@ -170,6 +172,50 @@ def test_manager_and_executive_pages_are_for_their_roles(book) -> None:  # type:
     executive = director.get(f"/executive?as_of={TODAY}")
     assert executive.status_code == 200
     assert "forecast.target_nrr_rate" in executive.text
+    # issue 17: published accuracy, from the last trained model's hold-out
+    assert "How accurate are health and likelihood?" in executive.text
+    assert "Not measured yet" in executive.text
+    score = {
+        "auc": 0.812,
+        "brier": 0.0712,
+        "top_decile_lift": 3.4,
+        "calibrated_bins": 4,
+        "judged_bins": 5,
+    }
+    with session_scope(engine) as session:
+        session.add(
+            ModelRun(
+                trained_at=utc_now(),
+                as_of=TODAY,
+                kind="logistic",
+                lead_days=90,
+                n_train=300,
+                n_test=100,
+                features=[],
+                path="",
+                checksum="",
+                status="active",
+                metrics={
+                    "n_test": 100,
+                    "split_date": "2026-06-01",
+                    "test_to": "2026-11-20",
+                    "learned": score,
+                    "prior": {**score, "auc": 0.701},
+                    "health": {
+                        "n": 100,
+                        "scored": 100,
+                        "auc": 0.777,
+                        "top_decile_lift": 2.5,
+                        "by_category": {"red": {"renewals": 9, "churn_rate": 0.4}},
+                    },
+                },
+            )
+        )
+    measured = director.get(f"/executive?as_of={TODAY}").text
+    assert "0.812" in measured and "0.701" in measured and "0.777" in measured
+    assert "red 40.0% (9)" in measured
+    with session_scope(engine) as session:
+        session.execute(delete(ModelRun))
     with session_scope(engine) as session:
         retention = forecast_service.retention(
             session, POLICY, as_of=TODAY, quarters=POLICY.dashboard.trend_quarters

@@ -404,9 +404,53 @@ def test_model_commands_train_show_and_explain_too_few_outcomes(
         model_commands.app, ["train", *args, "--since", SINCE.isoformat()], env=env
     )
     assert result.exit_code == 0, result.output
-    for text in ("ROC AUC", "Brier score", "Calibration", "likelihood-2026-11-24-1.joblib"):
-        assert text in result.output
+    for text in (
+        "ROC AUC",
+        "Brier score",
+        "Calibration",
+        "likelihood-2026-11-24-1.joblib",
+        "top-decile lift",  # issue 17: published accuracy of likelihood and health
+        "Health as it was before each renewal",
+        "Training rows per term length: annual",
+    ):
+        assert text in result.output, text
     shown = runner.invoke(model_commands.app, ["show"], env=env)
     assert shown.exit_code == 0 and "Model #1" in shown.output and "coefficient" in shown.output
     stored = runner.invoke(model_commands.app, ["evaluate", "--stored", "--json"], env=env)
     assert stored.exit_code == 0 and '"brier"' in stored.output
+
+
+def test_the_lead_time_is_relative_to_the_term() -> None:
+    """Issue 17: 90 days before a one-month contract is before it started; the lead is at
+    most half the term, so monthly, quarterly and annual contracts all give rows."""
+    f = POLICY.forecast
+    assert training.lead_for(date(2026, 1, 1), date(2027, 1, 1), f) == 90
+    assert training.lead_for(date(2026, 1, 1), date(2026, 4, 1), f) == 45
+    assert training.lead_for(date(2026, 3, 1), date(2026, 4, 1), f) == 15
+    monthly = [
+        training.Closed(f"c{k}", "a", date(2026, k, 1), date(2026, k + 1, 1), 100.0, "renewed")
+        for k in range(1, 7)
+    ]
+    groups = training.group_by_week(monthly, f)
+    assert sum(len(v) for v in groups.values()) == 6
+    for day, members in groups.items():
+        assert all(m.start_date <= day < m.end_date for m in members)  # seen during its term
+
+
+def test_rows_are_counted_per_term_length() -> None:
+    rows = [
+        (renewal(features={"term_months": 1.0}), 1, date(2026, 5, 1)),
+        (renewal(features={"term_months": 1.0}), 0, date(2026, 6, 1)),
+        (renewal(features={"term_months": 12.0}), 1, date(2026, 6, 1)),
+        (renewal(features={"term_months": 36.0}), 1, date(2026, 6, 1)),
+    ]
+    assert training.rows_by_term(rows) == {"monthly": 2, "3 years": 1, "annual": 1}
+
+
+def test_too_few_renewals_say_what_is_missing() -> None:
+    rows = [(renewal(features={"term_months": 1.0}), 1, date(2026, 5, 1))] * 30
+    with pytest.raises(learned.TooFewOutcomes) as caught:
+        learned.check_enough(rows, POLICY, TODAY)
+    message = caught.value.message
+    assert "30 renewals closed before 2026-11-24 (monthly 30)" in message
+    assert "170 more closed renewals" in message and "forecast.lead_days" in message

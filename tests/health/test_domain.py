@@ -41,6 +41,11 @@ HEALTHY = {
     "nps_change": 0.5,
     "csat": 4.6,
     "competitive_mentions": 0,
+    "tenure_days": 900,
+    "usage_level_pct": 0.9,
+    "breadth_pct": 0.9,
+    "active_users_pct": 0.85,
+    "usage_depth_pct": 0.8,
 }
 
 
@@ -63,7 +68,11 @@ def test_declining_usage_and_a_departed_champion_pull_the_score_down_with_driver
     result = score_health(worse, HEALTH, segment=Segment.mid_market)
     healthy = score_health(HEALTHY, HEALTH, segment=Segment.mid_market)
     assert result.score < healthy.score  # type: ignore[operator]
-    driver = result.drivers[0]  # HEALTH-5: the biggest mover comes first
+    # HEALTH-5: drivers come biggest first; the biggest pull down is the falling trend
+    assert [abs(d.impact) for d in result.drivers] == sorted(
+        (abs(d.impact) for d in result.drivers), reverse=True
+    )
+    driver = min(result.drivers, key=lambda d: d.impact)
     assert (driver.feature, driver.rule) == ("usage_trend_90d", "HEALTH-1")
     assert driver.impact < 0 and "-5%" in driver.text
     usage = {m.feature: m for m in result.component("usage").measures}

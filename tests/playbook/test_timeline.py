@@ -8,7 +8,14 @@ from decimal import Decimal
 import pytest
 
 from renewals.account.domain import Segment
-from renewals.playbook.timeline import RenewalView, planned_messages, planned_tasks, team_load
+from renewals.playbook.timeline import (
+    RenewalView,
+    is_subscription,
+    planned_messages,
+    planned_tasks,
+    team_load,
+    workflow_id,
+)
 from renewals.policy import service as policy_service
 
 POLICY = policy_service.load()
@@ -177,3 +184,52 @@ class TestCampaign:
     def test_no_customer_message_after_the_renewal_date(self) -> None:
         planned = msgs(-3)
         assert {m.audience for m in planned.values()} == {"internal"}  # type: ignore[attr-defined]
+
+
+class TestSubscriptions:
+    """SEG-4 (issue 17): a contract shorter than touch.short_term_below_months is a
+    subscription: no playbook of dated steps per billing period, one workflow per account."""
+
+    def test_a_monthly_renewal_gets_no_dated_steps_and_no_campaign(self) -> None:
+        monthly = view(10, Segment.mid_market, term_months=1, account_id="acc-1")
+        assert planned_tasks(monthly, as_of=AS_OF, policy=POLICY) == []
+        assert planned_messages(monthly, as_of=AS_OF, policy=POLICY) == []
+        annual = view(10, Segment.mid_market, term_months=12, account_id="acc-1")
+        assert planned_tasks(annual, as_of=AS_OF, policy=POLICY)  # a term contract still does
+
+    def test_a_red_subscription_gets_the_path_once_per_account(self) -> None:
+        may = view(10, Segment.enterprise, term_months=1, account_id="acc-1", health_category="red")
+        june = view(
+            40,
+            Segment.enterprise,
+            term_months=1,
+            account_id="acc-1",
+            health_category="red",
+            renewal_id="R-C2",
+        )
+        tasks = planned_tasks(may, as_of=AS_OF, policy=POLICY)
+        assert tasks and {t.rule for t in tasks} == {"SEG-2"}
+        assert workflow_id(may, POLICY) == workflow_id(june, POLICY) == "subscription:acc-1"
+        assert {t.key(workflow_id(may, POLICY)) for t in tasks} == {
+            t.key(workflow_id(june, POLICY))
+            for t in planned_tasks(june, as_of=AS_OF, policy=POLICY)
+        }
+
+    def test_an_smb_subscription_gets_automated_touches_only(self) -> None:
+        red = view(
+            10,
+            Segment.smb,
+            term_months=1,
+            account_id="acc-1",
+            health_category="red",
+            opportunity_type="at_risk",
+        )
+        assert planned_tasks(red, as_of=AS_OF, policy=POLICY) == []
+
+    def test_the_line_is_policy(self) -> None:
+        monthly = view(10, Segment.smb, term_months=1, account_id="acc-1")
+        off = POLICY.model_copy(
+            update={"touch": POLICY.touch.model_copy(update={"short_term_below_months": 0})}
+        )
+        assert not is_subscription(monthly, off) and is_subscription(monthly, POLICY)
+        assert workflow_id(monthly, off) == "R-C1"

@@ -112,6 +112,9 @@ def test_every_feature_at_the_window_boundaries(data_dir: Path) -> None:
             trend_slope_90d=pytest.approx(expected_slope([0, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 1])),
             last_event_at=at(D, 23, 59, 59),
             days_since_last_event=0,
+            first_event_at=at(ago(60), 23, 59, 59),
+            kinds_30d={"use": 3},  # issue 17: per event kind, for negative kinds
+            kinds_prev_30d={"use": 2},
         )
     }
 
@@ -227,6 +230,7 @@ def test_silent_accounts_appear_with_zeros_and_days_since_their_last_event(
             trend_slope_90d=0.0,
             last_event_at=at(ago(120), 15),
             days_since_last_event=120,
+            first_event_at=at(ago(400), 15),
         )
     }
 
@@ -282,10 +286,35 @@ def test_the_ibis_expression_equals_the_floor_sql_on_a_demo_book(tmp_path: Path)
             floor = con.sql(sql, params=params).to_arrow_table()
         finally:
             con.close()
-        assert ibis_result == features.to_features(floor, as_of=as_of, key_features=KEYS)
+        # the floor SQL has no per-kind counts (kind_expr is its own small query)
+        without_kinds = {
+            k: replace(v, kinds_30d={}, kinds_prev_30d={}) for k, v in ibis_result.items()
+        }
+        assert without_kinds == features.to_features(floor, as_of=as_of, key_features=KEYS)
+        assert any(v.kinds_30d for v in ibis_result.values())
         assert len(ibis_result) >= 40
         busy = [f for f in ibis_result.values() if f.events_30d]
         assert busy and all(f.features_30d >= 1 and f.active_users_30d >= 1 for f in busy)
+
+
+def test_events_are_counted_per_kind_in_both_windows(data_dir: Path) -> None:
+    """Issue 17: the health policy tells negative kinds from usage by these counts."""
+    directory = repository.events_dir(data_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    rows = [
+        ("acme", "u1", "remove_user", "admin", at(ago(3))),
+        ("acme", "u1", "view", "reports", at(ago(3))),
+        ("acme", "u2", "view", "reports", at(ago(40))),
+        ("acme", "u2", "remove_user", "admin", at(ago(70))),  # before both windows
+    ]
+    pq.write_table(
+        pa.table({n: [r[i] for r in rows] for i, n in enumerate(SCHEMA.names)}, schema=SCHEMA),
+        directory / "part-0.parquet",
+    )
+    acme = compute(data_dir)["acme"]
+    assert acme.kinds_30d == {"remove_user": 1, "view": 1}
+    assert acme.kinds_prev_30d == {"view": 1}
+    assert acme.first_event_at == at(ago(70)) and acme.days_since_first_event == 70
 
 
 def test_change_ratios_and_days_since() -> None:

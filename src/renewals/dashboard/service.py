@@ -1136,6 +1136,7 @@ class Executive:
     kpis: dict[str, Any]
     specs: list[Spec]
     reasons: list[str] = field(default_factory=list)
+    accuracy: dict[str, Any] | None = None  # LEARN-2: health and likelihood on closed renewals
 
 
 def _month_start(day: date) -> date:
@@ -1490,6 +1491,7 @@ def executive(
         review_since=facts["since"],
         kpis=kpis,
         specs=specs,
+        accuracy=forecast_service.accuracy(session),
         reasons=[
             *report.reasons,
             f"TECH-5: key wins and losses told since {facts['since']} (dashboard.review_days), "

@@ -58,7 +58,11 @@ Row = training.Row
 KIND = "logistic"
 FORMAT = 1  # of the stored file
 RANDOM_STATE = 0
-C = 0.25  # L2 strength: a few hundred churned renewals, a few dozen features: keep it firm
+C = 0.25  # L2 strength when too few renewals to choose: a few dozen features: keep it firm
+# L2 strengths tried on an inner time-based split of the training renewals (issue 17: the
+# book decides how firm to be; a small book keeps the firm default)
+C_GRID = (0.03, 0.1, 0.25, 1.0, 4.0)
+MIN_CHURNED_TO_CHOOSE_C = 20
 MAX_DRIVERS = 5
 CALIBRATION_TOLERANCE = 0.1  # a judged bin is calibrated when |predicted - observed| <= this
 
@@ -190,7 +194,7 @@ def columns(names: Sequence[str]) -> tuple[list[int], list[int], list[int]]:
     return measures, counts, flags
 
 
-def make_pipeline(names: Sequence[str]) -> Pipeline:
+def make_pipeline(names: Sequence[str], c: float = C) -> Pipeline:
     """Measures: median-imputed (a measure with no data at all is kept) and standardized.
     Rare counts (log1p) and flags (one-hots, missing indicators): centred only, so one
     rare event is not blown up to many standard deviations. Then an L2 logistic
@@ -212,7 +216,7 @@ def make_pipeline(names: Sequence[str]) -> Pipeline:
             ("flags", StandardScaler(with_std=False), flags),
         ]
     )
-    model = LogisticRegression(C=C, max_iter=5000, random_state=RANDOM_STATE)
+    model = LogisticRegression(C=c, max_iter=5000, random_state=RANDOM_STATE)
     return Pipeline([("prepare", prepare), ("model", model)])
 
 
@@ -226,10 +230,34 @@ def fit(rows: Sequence[RenewalFeatures], labels: Sequence[int], *, policy: Polic
             f"TECH-1: the {len(rows)} renewals to learn from all "
             f"{'renewed' if len(y) and y[0] else 'churned'}: a model needs both outcomes"
         )
-    pipeline = make_pipeline(names := training.feature_names())
+    names = training.feature_names()
     x = np.asarray(training.matrix(rows, names), dtype=float).reshape(len(rows), len(names))
+    pipeline = make_pipeline(names, choose_c(rows, x, y, names))
     pipeline.fit(x, y)
     return LearnedEngine(pipeline, names, n_fitted=len(rows))
+
+
+def choose_c(
+    rows: Sequence[RenewalFeatures], x: np.ndarray, y: np.ndarray, names: Sequence[str]
+) -> float:
+    """TECH-1: the L2 strength from `C_GRID` with the lowest log loss on the newest quarter
+    of the training renewals (fitted on the older ones: time-based, no look-ahead); `C`
+    when there are too few churned renewals on either side to tell."""
+    from sklearn.metrics import log_loss
+
+    order = np.argsort(np.asarray([r.as_of.toordinal() for r in rows]), kind="stable")
+    cut = int(len(order) * 0.75)
+    inner, outer = order[:cut], order[cut:]
+    lost_in, lost_out = int((y[inner] == 0).sum()), int((y[outer] == 0).sum())
+    if min(lost_in, lost_out) < MIN_CHURNED_TO_CHOOSE_C or (y[inner] == 0).all():
+        return C
+    best, best_loss = C, math.inf
+    for c in C_GRID:
+        model = make_pipeline(names, c).fit(x[inner], y[inner])
+        loss = log_loss(y[outer], model.predict_proba(x[outer])[:, 1], labels=[0, 1])
+        if loss < best_loss - 1e-9:
+            best, best_loss = c, loss
+    return best
 
 
 # --- evaluation -----------------------------------------------------------------------------
@@ -300,6 +328,19 @@ def calibration(
     return table
 
 
+def top_decile_lift(
+    risk: Sequence[float], churned: Sequence[int], share: float = 0.1
+) -> float | None:
+    """LEARN-2: the churn rate among the riskiest `share` of renewals over the overall churn
+    rate (2.0 = the top decile churns twice as often); None without any churn."""
+    y = np.asarray(churned, dtype=float)
+    if not len(y) or y.mean() == 0:
+        return None
+    k = max(1, round(len(y) * share))
+    top = np.argsort(-np.asarray(risk, dtype=float), kind="stable")[:k]
+    return float(y[top].mean() / y.mean())
+
+
 @dataclass(frozen=True)
 class EngineScore:
     """How one engine's likelihoods compare with what happened."""
@@ -311,6 +352,7 @@ class EngineScore:
     mean_likelihood: float
     observed_rate: float
     calibration: tuple[CalibrationBin, ...]
+    lift: float | None = None  # churn in the least likely decile over the book's churn
 
     @property
     def judged_bins(self) -> int:
@@ -330,8 +372,54 @@ class EngineScore:
             "observed_rate": _r(self.observed_rate),
             "judged_bins": self.judged_bins,
             "calibrated_bins": self.calibrated_bins,
+            "top_decile_lift": _r(self.lift),
             "calibration": [b.as_dict() for b in self.calibration],
         }
+
+
+@dataclass(frozen=True)
+class HealthAccuracy:
+    """HEALTH-2/3 against what happened (issue 17): how well the health score, as it was a
+    lead time before each renewal, ranks the churned first, and the churn per category
+    (the score's calibration: red should churn most)."""
+
+    n: int
+    scored: int
+    auc: float | None  # of 100 - score; no score counts as 50
+    lift: float | None
+    by_category: dict[str, tuple[int, float]]  # category -> (renewals, churn rate)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "scored": self.scored,
+            "auc": _r(self.auc),
+            "top_decile_lift": _r(self.lift),
+            "by_category": {
+                k: {"renewals": n, "churn_rate": round(rate, 4)}
+                for k, (n, rate) in self.by_category.items()
+            },
+        }
+
+
+def health_accuracy(rows: Sequence[RenewalFeatures], labels: Sequence[int]) -> HealthAccuracy:
+    """The health score and category of each renewal (as it looked then) against churn."""
+    churned = [1 - y for y in labels]
+    risk = [100 - (r.health_score if r.health_score is not None else 50.0) for r in rows]
+    groups: dict[str, list[int]] = {}
+    for r, c in zip(rows, churned, strict=True):
+        groups.setdefault(r.health_category or "unscored", []).append(c)
+    order = ("expansion", "green", "yellow", "red", "unscored")
+    auc_value = float(roc_auc_score(churned, risk)) if len(set(churned)) == 2 else None
+    return HealthAccuracy(
+        n=len(rows),
+        scored=sum(r.health_score is not None for r in rows),
+        auc=auc_value,
+        lift=top_decile_lift(risk, churned),
+        by_category={
+            k: (len(groups[k]), sum(groups[k]) / len(groups[k])) for k in order if k in groups
+        },
+    )
 
 
 def score(
@@ -351,6 +439,7 @@ def score(
         calibration=tuple(
             calibration(p, y, bins=f.calibration_bins, min_samples=f.calibration_min_samples)
         ),
+        lift=top_decile_lift(list(1 - p), list(1 - y)),
     )
 
 
@@ -366,6 +455,7 @@ class Evaluation:
     train_from: date | None = None
     test_to: date | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    health: HealthAccuracy | None = None
 
     @property
     def brier_improvement(self) -> float:
@@ -383,6 +473,7 @@ class Evaluation:
             "test_to": None if self.test_to is None else self.test_to.isoformat(),
             "brier_improvement": round(self.brier_improvement, 5),
             "notes": list(self.notes),
+            "health": None if self.health is None else self.health.as_dict(),
         }
 
 
@@ -436,6 +527,7 @@ def evaluate(
         train_from=min((r[2] for r in train_rows), default=None),
         test_to=max(r[2] for r in test_rows),
         notes=tuple(notes),
+        health=health_accuracy(features, labels),
     )
 
 
@@ -468,18 +560,27 @@ def rows_before(
 
 
 def check_enough(rows: Sequence[Row], policy: Policy, as_of: date) -> None:
+    """TECH-1: enough closed renewals with both outcomes, or TooFewOutcomes saying what is
+    missing (how many more, which outcome, per term length)."""
     need = policy.forecast.min_outcomes_for_model
     churned = sum(1 for r in rows if r[1] == 0)
+    terms = ", ".join(f"{k} {v:,}" for k, v in training.rows_by_term(rows).items())
+    found = f"{len(rows):,} renewals closed before {as_of}" + (f" ({terms})" if terms else "")
     if len(rows) < need:
         raise TooFewOutcomes(
-            f"TECH-1: {len(rows)} renewals closed before {as_of}; the learned model needs "
-            f"{need} (forecast.min_outcomes_for_model). The forecast uses the policy prior "
-            "until then."
+            f"TECH-1: {found}, {churned:,} of them churned; the learned model needs {need:,} "
+            f"(forecast.min_outcomes_for_model): {need - len(rows):,} more closed renewals "
+            "with their outcome (contracts.csv: outcome, closed_at). Renewals count once "
+            "their outcome is recorded and their contract had started by its lead time "
+            f"(forecast.lead_days {policy.forecast.lead_days}, at most "
+            f"{policy.forecast.lead_term_share:g} of the term). The forecast uses the policy "
+            "prior until then."
         )
     if churned == 0 or churned == len(rows):
         raise TooFewOutcomes(
-            f"TECH-1: the {len(rows)} renewals closed before {as_of} all "
-            f"{'renewed' if churned == 0 else 'churned'}: a model needs both outcomes. "
+            f"TECH-1: the {found} all "
+            f"{'renewed' if churned == 0 else 'churned'}: a model needs both outcomes "
+            f"(missing: {'a churned' if churned == 0 else 'a renewed'} renewal). "
             "The forecast uses the policy prior."
         )
 
@@ -539,6 +640,7 @@ def train(
     report("fitting and evaluating", 1, 2)
     metrics = {
         **evaluation.as_dict(),
+        "rows_by_term": training.rows_by_term(rows),
         "n_fitted": len(rows),
         "since": None if since is None else since.isoformat(),
         "refit": "all: the stored model is the same recipe refitted on every closed renewal",
@@ -705,12 +807,16 @@ class Reevaluation:
     run: ModelRun | None
     since_training: Evaluation | None
     since_note: str
+    rows_by_term: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "as_of": self.as_of.isoformat(),
             "closed_renewals": self.closed,
-            "holdout": None if self.recipe is None else self.recipe.as_dict(),
+            "holdout": None
+            if self.recipe is None
+            else {**self.recipe.as_dict(), "rows_by_term": self.rows_by_term},
+            "rows_by_term": self.rows_by_term,
             "reason": self.reason,
             "active_model": None if self.run is None else self.run.model_id,
             "since_training": None
@@ -769,4 +875,6 @@ def reevaluate(
                 f"{len(later)} renewals dated on or after {run.as_of}, closed since model "
                 f"#{run.model_id} was trained (it never saw them)"
             )
-    return Reevaluation(as_of, len(rows), result, reason, run, unseen, note)
+    return Reevaluation(
+        as_of, len(rows), result, reason, run, unseen, note, training.rows_by_term(rows)
+    )

@@ -84,6 +84,25 @@ def _scores_table(title: str, metrics: dict[str, Any]) -> Table:
         f"{a['calibrated_bins']}/{a['judged_bins']}",
         f"{b['calibrated_bins']}/{b['judged_bins']}",
     )
+    table.add_row(
+        "top-decile lift (churn in the least likely 10% / all)",
+        _num(a.get("top_decile_lift"), ".1f"),
+        _num(b.get("top_decile_lift"), ".1f"),
+    )
+    return table
+
+
+def _health_table(health: dict[str, Any]) -> Table:
+    """HEALTH-2/3 on the same renewals: AUC, lift, churn per category (its calibration)."""
+    table = Table(
+        title=f"Health as it was before each renewal ({health['scored']:,} of "
+        f"{health['n']:,} scored): ROC AUC {_num(health['auc'], '.3f')}, top-decile lift "
+        f"{_num(health['top_decile_lift'], '.1f')}"
+    )
+    for col in ("category", "renewals", "churned"):
+        table.add_column(col, justify="left" if col == "category" else "right")
+    for name, c in health["by_category"].items():
+        table.add_row(name, f"{c['renewals']:,}", f"{c['churn_rate']:.1%}")
     return table
 
 
@@ -125,6 +144,11 @@ def _calibration_table(metrics: dict[str, Any], min_samples: int) -> Table:
 def _print_evaluation(title: str, metrics: dict[str, Any], policy: Policy) -> None:
     console.print(_scores_table(title, metrics))
     console.print(_calibration_table(metrics, policy.forecast.calibration_min_samples))
+    if metrics.get("health"):
+        console.print(_health_table(metrics["health"]))
+    if metrics.get("rows_by_term"):
+        terms = ", ".join(f"{k} {v:,}" for k, v in metrics["rows_by_term"].items())
+        console.print(f"Training rows per term length: {terms}", markup=False)
     for note in metrics.get("notes", []):
         console.print(f"- {note}", markup=False)
 

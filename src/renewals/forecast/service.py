@@ -1149,3 +1149,27 @@ def export_fields(
             )
         )
     return found
+
+
+def accuracy(session: Session) -> dict[str, Any] | None:
+    """LEARN-2, TECH-5 (issue 17): how well health and likelihood ranked the book's own
+    closed renewals, as the last trained model recorded it on its time-based hold-out
+    (`renewals model train`, or the daily retrain): AUC, top-decile lift, Brier score,
+    calibrated bins; None before any model was trained."""
+    from renewals.forecast.models import ModelRun  # noqa: PLC0415 (kept local: one use)
+
+    run = session.scalars(select(ModelRun).order_by(ModelRun.model_id.desc()).limit(1)).first()
+    if run is None or not run.metrics:
+        return None
+    m = run.metrics
+    return {
+        "model_id": run.model_id,
+        "as_of": run.as_of,
+        "n_test": m.get("n_test"),
+        "split_date": m.get("split_date"),
+        "test_to": m.get("test_to"),
+        "health": m.get("health"),
+        "learned": m.get("learned"),
+        "prior": m.get("prior"),
+        "rows_by_term": m.get("rows_by_term") or {},
+    }

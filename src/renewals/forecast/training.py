@@ -1,5 +1,11 @@
 """Training rows for the learned likelihood (TECH-1, LEARN-2): each closed renewal as it
-looked `forecast.lead_days` before its date, with what happened.
+looked a lead time before its date, with what happened.
+
+The lead time is relative to the term (issue 17): `forecast.lead_days`, but never more
+than `forecast.lead_term_share` of the contract's term (`lead_for`), so an annual contract
+is seen 90 days before its date and a monthly one 15 days before (90 days before a
+one-month contract is before it even started). `rows_by_term` counts the rows each term
+length gave.
 
 No look-ahead. A closed contract's row is built from facts dated on or before its
 `as_of` only: the health of the whole book scored on that day
@@ -7,9 +13,9 @@ No look-ahead. A closed contract's row is built from facts dated on or before it
 the SIG-0 risk from that score's numeric signals and the text signals dated in the
 look-back window before it, and the stage the daily run would have moved it to by
 date. The outcome is read only as the label. Renewals are grouped by the week of
-their `end_date - lead_days`, and each group is scored as of the earliest such day
+their `end_date - lead`, and each group is scored as of the earliest such day
 in it (as `benchmarks/health_quality.py` does): a row's `as_of` is therefore 0-6
-days before `end_date - lead_days`, never after it.
+days before `end_date - lead`, never after it.
 
 Label: renewed, expanded and downgraded = 1 (the customer renewed; a downgrade is a
 smaller renewal, not a loss: FUND-1 counts it as closed won); churned = 0.
@@ -23,7 +29,7 @@ not point-in-time or not known the same way at prediction time:
 - the goal features: a goal's status (achieved, missed) is its latest known state,
   with no date of when it became so.
   (The health score still counts both, for the prior and the learned model alike.)
-- days to renewal and stage: every training row is ~`lead_days` out, so the model
+- days to renewal and stage: every training row is about one lead time out, so the model
   cannot learn their effect.
 - anything from the contract's outcome, close date or outcome ARR.
 """
@@ -45,7 +51,7 @@ from sqlalchemy.orm import Session
 from renewals.contract.models import Contract
 from renewals.forecast.engine import RenewalFeatures
 from renewals.health import service as health_service
-from renewals.policy.domain import Policy
+from renewals.policy.domain import Forecast, Policy
 from renewals.renewal.domain import Stage, advance
 from renewals.signal import service as signal_service
 from renewals.signal.domain import HealthFacts, combined_risk, numeric_signals
@@ -79,7 +85,22 @@ HEALTH_FEATURES: dict[str, str] = {
     "nps_change": "none",
     "csat": "none",
     "competitive_mentions": "log",
+    # issue 17: book-relative facts, negative events, tenure, history and term
+    "usage_events_30d": "log",
+    "usage_level_pct": "none",
+    "active_users_pct": "none",
+    "usage_depth_pct": "none",
+    "breadth_pct": "none",
+    "negative_share_pct": "none",
+    "negative_event_share_30d": "none",
+    "tenure_days": "log",
+    "history_days": "log",
+    "term_months": "log",
 }
+# Rare events (a departure, an urgent ticket): log1p counts left on their own unit scale.
+RARE_COUNTS = frozenset(
+    ("urgent_tickets", "repeated_complaints", "key_departures", "competitive_mentions")
+)
 # Read by the health score but not by the model, with the reason (docs/likelihood.md).
 EXCLUDED: dict[str, str] = {
     "engaged_contacts": "a stakeholder's last_engaged_at is the latest known date, not a history",
@@ -109,7 +130,7 @@ def is_count(name: str) -> bool:
     """A log count of events that are rare (departures, urgent tickets...): already on a unit
     scale, so centred, not scaled: scaling a mostly-zero count would turn one event into
     many standard deviations and let it swamp the likelihood."""
-    return HEALTH_FEATURES.get(name) == "log" and name != "days_since_last_activity"
+    return name in RARE_COUNTS
 
 
 def feature_names() -> list[str]:
@@ -205,17 +226,50 @@ def closed_contracts(
     ]
 
 
-def group_by_week(contracts: Sequence[Closed], lead_days: int) -> dict[date, list[Closed]]:
-    """Contracts by the scoring day of their group: the earliest `end_date - lead_days` of
-    the week it falls in (so no member is scored after its own cut-off)."""
+def lead_for(start: date, end: date, forecast: Forecast) -> int:
+    """TECH-1: days before the renewal date a contract is seen: `lead_days`, but at most
+    `lead_term_share` of its term (at least one day)."""
+    term_days = (end - start).days
+    return max(1, min(forecast.lead_days, math.floor(term_days * forecast.lead_term_share)))
+
+
+def term_months(start: date, end: date) -> int:
+    """A contract's term in whole months (at least 1), from its dates."""
+    return max(1, round((end - start).days / 30.44))
+
+
+def term_label(months: int) -> str:
+    """A term length as people name it (for `rows_by_term`)."""
+    if months <= 1:
+        return "monthly"
+    if months < 12:
+        return f"{months} months"
+    years = round(months / 12)
+    return "annual" if years == 1 else f"{years} years"
+
+
+def rows_by_term(rows: Sequence[Row]) -> dict[str, int]:
+    """Training rows per term length ("monthly", "3 months", "annual", "2 years"...)."""
+    counts: dict[str, int] = defaultdict(int)
+    for features, _, _ in rows:
+        months = features.features.get("term_months")
+        counts["unknown" if months is None else term_label(int(months))] += 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def group_by_week(contracts: Sequence[Closed], forecast: Forecast) -> dict[date, list[Closed]]:
+    """Contracts by the scoring day of their group: the earliest cut-off (`end_date` minus
+    its lead, `lead_for`) of the week it falls in (so no member is scored after its own
+    cut-off)."""
+
+    def cut(c: Closed) -> date:
+        return c.end_date - timedelta(days=lead_for(c.start_date, c.end_date, forecast))
+
     weeks: dict[date, list[Closed]] = defaultdict(list)
     for c in contracts:
-        cut = c.end_date - timedelta(days=lead_days)
-        weeks[cut - timedelta(days=cut.weekday())].append(c)
-    return {
-        min(c.end_date - timedelta(days=lead_days) for c in members): members
-        for members in weeks.values()
-    }
+        day = cut(c)
+        weeks[day - timedelta(days=day.weekday())].append(c)
+    return {min(cut(c) for c in members): members for members in weeks.values()}
 
 
 def text_kinds(
@@ -297,7 +351,10 @@ def rows_as_of(
             risk=risk,
             signals=tuple(sorted(kinds)),
             stage=(moved[0] if moved else Stage.assessment).value,
-            features=dict(s.features) if s is not None else {},
+            features={
+                **(dict(s.features) if s is not None else {}),
+                "term_months": float(term_months(c.start_date, c.end_date)),
+            },
         )
         rows.append((features, label_of(c.outcome), c.end_date))
     return rows
@@ -314,15 +371,15 @@ def training_rows(
     known_by: date | None = None,
     progress: Progress | None = None,
 ) -> list[Row]:
-    """Every closed renewal dated in [closed_from, closed_to] as it looked `lead_days` before
-    its date, with its label (1 renewed, 0 churned) and renewal date; oldest first.
+    """Every closed renewal dated in [closed_from, closed_to] as it looked its lead time
+    (`lead_for`) before its date, with its label (1 renewed, 0 churned) and renewal date; oldest first.
 
     `known_by`: only outcomes recorded on or before that day (what was known then)."""
     report = progress or (lambda step, done, total: None)
     contracts = closed_contracts(
         session, closed_from=closed_from, closed_to=closed_to, known_by=known_by
     )
-    groups = group_by_week(contracts, policy.forecast.lead_days)
+    groups = group_by_week(contracts, policy.forecast)
     rows: list[Row] = []
     for k, as_of in enumerate(sorted(groups)):
         report("renewals as they looked", k, len(groups))

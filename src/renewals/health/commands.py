@@ -1,16 +1,59 @@
-"""`renewals health ACCOUNT_ID`: one account's score, explained (HEALTH-5)."""
+"""`renewals health ACCOUNT_ID`: one account's score, explained (HEALTH-5);
+`renewals health calibrate`: fit the scorecard to the book's closed renewals (issue 17)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from typer.core import TyperGroup
 
 from renewals.errors import RenewalsError
 from renewals.health.domain import FEATURES, format_value
 from renewals.kit import completion
-from renewals.kit.cli import console, emit_json, fail, fail_with, parse_as_of, state
+from renewals.kit.cli import (
+    console,
+    emit_json,
+    fail,
+    fail_with,
+    parse_as_of,
+    progress_bar,
+    state,
+)
+
+
+class _HealthGroup(TyperGroup):
+    """`renewals health ACCOUNT_ID` explains an account (the `show` command); a known
+    sub-command name (`calibrate`) runs that instead."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            return "show", self.commands["show"], args
+        return super().resolve_command(ctx, args)
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
+        """`renewals health <TAB>`: the sub-commands and the account ids that match."""
+        from typer._click.shell_completion import CompletionItem
+
+        found = super().shell_complete(ctx, incomplete)
+        if incomplete.startswith("-"):
+            return found
+        return found + [
+            CompletionItem(value, help=name)
+            for value, name in completion.account_ids(ctx, incomplete)
+        ]
+
+
+app = typer.Typer(
+    cls=_HealthGroup,
+    help=(
+        "Health (HEALTH-1..5): `renewals health ACCOUNT_ID` explains one account's score; "
+        "`renewals health calibrate` fits the scorecard to the book's own closed renewals."
+    ),
+    no_args_is_help=True,
+)
 
 CATEGORY_STYLE = {
     "green": "green",
@@ -21,6 +64,7 @@ CATEGORY_STYLE = {
 TREND_MARK = {"up": "up", "down": "down", "same": "about the same", "new": "first score"}
 
 
+@app.command("show")
 def health(
     ctx: typer.Context,
     account_id: Annotated[
@@ -40,7 +84,7 @@ def health(
 
     Examples:\n
       renewals health acc-00042\n
-      renewals health acc-00042 --as-of 2026-11-01 --json
+      renewals health show acc-00042 --as-of 2026-11-01 --json
     """
     from renewals.account.models import Account
     from renewals.db import session_scope
@@ -180,3 +224,248 @@ def _print(r: dict[str, Any]) -> None:
         console.print(
             f"Open task: {t['title']} (due {t['due']}, {t['rule']}, {t['owner'] or 'no owner'})"
         )
+
+
+@app.command("calibrate")
+def calibrate(
+    ctx: typer.Context,
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Learn from renewals closed before this day (default: today)."),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only renewals dated on or after this day (leave out bad history)."),
+    ] = None,
+    write: Annotated[
+        Path | None,
+        typer.Option(
+            "--write",
+            metavar="POLICY.toml",
+            help="Accept the proposal: write its [health] keys into this policy file "
+            "(created, or updated keeping its other keys).",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Fit the health scorecard to this book (HEALTH-1, LEARN-2): each measure's points
+    (thresholds), the component weights and the red/green lines, from the renewals closed
+    before --as-of, each as it looked a lead time before its date (no look-ahead: the
+    learned likelihood's rows). Reports each component's ROC AUC and the scorecard's
+    before and after, on the newest `forecast.holdout_share` (time-based hold-out), and
+    the policy change as a diff. Nothing changes until a person accepts it with --write;
+    scores then stay explained the same way (facts -> points, rule IDs). See docs/health.md.
+
+    Examples:\n
+      renewals health calibrate\n
+      renewals health calibrate --as-of 2026-11-24 --write policy.toml\n
+      renewals --policy policy.toml run
+    """
+    from renewals.db import session_scope
+    from renewals.health import service
+
+    app_state = state(ctx)
+    try:
+        policy = app_state.policy()
+    except RenewalsError as exc:
+        fail_with(exc)
+    day = parse_as_of(as_of)
+    first = parse_as_of(since, "--since") if since else None
+    settings = app_state.settings
+    try:
+        with (
+            session_scope(app_state.engine()) as session,
+            progress_bar(not as_json) as progress,
+        ):
+            proposal, by_term = service.calibrate(
+                session,
+                policy,
+                as_of=day,
+                data_dir=settings.data_dir,
+                memory_limit=settings.duckdb_memory_limit,
+                since=first,
+                progress=progress,
+            )
+    except RenewalsError as exc:
+        fail_with(exc)
+    table = proposal.health_table(policy.health)
+    diff = _policy_diff(policy, table)
+    report = _calibration_report(proposal, by_term, diff)
+    if write is not None:
+        _write_policy(write, table, proposal, day)
+        report["written"] = str(write)
+    if as_json:
+        emit_json(report)
+        return
+    _print_calibration(report)
+
+
+def _calibration_report(proposal: Any, by_term: dict[str, int], diff: str) -> dict[str, Any]:
+    return {
+        "renewals": proposal.n_train + proposal.n_test,
+        "rows_by_term": by_term,
+        "churn_rate": round(proposal.churn_rate, 4),
+        "n_train": proposal.n_train,
+        "n_test": proposal.n_test,
+        "holdout_from": proposal.split_date,
+        "auc_before": _r(proposal.auc_before),
+        "auc_after": _r(proposal.auc_after),
+        "components": {
+            name: {
+                "auc_before": _r(proposal.components_before.get(name)),
+                "auc_after": _r(proposal.components_after.get(name)),
+                "weight": proposal.weights.get(name),
+            }
+            for name in proposal.weights
+        },
+        "dropped_measures": proposal.dropped,
+        "unchanged_measures": proposal.kept,
+        "notes": proposal.notes,
+        "lines": {
+            "warning_score": proposal.warning_score,
+            "yellow_min_score": proposal.yellow_min_score,
+            "green_min_score": proposal.green_min_score,
+        },
+        "diff": diff,
+    }
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _auc(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _print_calibration(r: dict[str, Any]) -> None:
+    terms = ", ".join(f"{k} {v:,}" for k, v in r["rows_by_term"].items())
+    console.print(
+        f"Calibrated on {r['n_train']:,} closed renewals; tested on the {r['n_test']:,} dated "
+        f"{r['holdout_from']} or later (time-based hold-out). Renewals per term: {terms}; "
+        f"churned {r['churn_rate']:.1%}.",
+        highlight=False,
+    )
+    table = Table(title="ROC AUC on the hold-out (churned ranked first)", title_justify="left")
+    for column in ("component", "before", "after", "weight after"):
+        table.add_column(column, justify="left" if column == "component" else "right")
+    for name, c in r["components"].items():
+        table.add_row(name, _auc(c["auc_before"]), _auc(c["auc_after"]), f"{c['weight']:g}")
+    table.add_row("[bold]scorecard[/]", _auc(r["auc_before"]), _auc(r["auc_after"]), "100")
+    console.print(table)
+    if r["dropped_measures"]:
+        console.print(
+            "Dropped (no signal on this book): " + ", ".join(r["dropped_measures"]),
+            highlight=False,
+        )
+    for note in r["notes"]:
+        console.print(f"  - {note}", highlight=False)
+    lines = r["lines"]
+    console.print(
+        f"Red below {lines['yellow_min_score']:g} (about twice the book's churn), green from "
+        f"{lines['green_min_score']:g} (at most the book's churn); warning below "
+        f"{lines['warning_score']:g}.",
+        highlight=False,
+    )
+    console.print("[bold]Proposed policy change[/]")
+    console.print(r["diff"] or "(none)", markup=False, highlight=False)
+    if "written" in r:
+        console.print(
+            f"[green]written:[/] {r['written']} (use it with --policy or RENEWALS_POLICY_FILE)"
+        )
+    else:
+        console.print("Accept it with --write POLICY.toml.")
+
+
+def _toml_health(table: dict[str, Any]) -> str:
+    """The [health] keys as compact TOML: one line per value, points inline."""
+    table = _no_none(table)
+    out = ["[health]"]
+    tables = []
+    arrays = []
+    for key, value in table.items():
+        if isinstance(value, dict):
+            tables.append((key, value))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            arrays.append((key, value))
+        else:
+            out.append(f"{key} = {_literal(value)}")
+    for key, value in tables:
+        inner = [(k, v) for k, v in value.items() if isinstance(v, dict)]
+        flat = [(k, v) for k, v in value.items() if not isinstance(v, dict)]
+        if flat or not inner:
+            out += ["", f"[health.{key}]", *(f"{k} = {_literal(v)}" for k, v in flat)]
+        for name, sub in inner:
+            out += ["", f"[health.{key}.{name}]", *(f"{k} = {_literal(v)}" for k, v in sub.items())]
+    for key, items in arrays:
+        for item in items:
+            out += ["", f"[[health.{key}]]", *(f"{k} = {_literal(v)}" for k, v in item.items())]
+    return "\n".join(out) + "\n"
+
+
+def _literal(value: Any) -> str:
+    import tomli_w
+
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    if isinstance(value, float):
+        return f"{value:g}" if value == int(value) and abs(value) < 1e15 else repr(value)
+    return tomli_w.dumps({"v": value}).split(" = ", 1)[1].strip()
+
+
+def _no_none(value: Any) -> Any:
+    """TOML has no null: a key without a value is left out (an unset override)."""
+    if isinstance(value, dict):
+        return {k: _no_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_no_none(v) for v in value]
+    return value
+
+
+def _policy_diff(policy: Any, table: dict[str, Any]) -> str:
+    """The effective [health] keys the proposal changes, before and after, as a diff."""
+    import difflib
+
+    from renewals.policy.service import plain
+
+    current = plain(policy.health)
+    before = {k: current[k] for k in table}
+    lines = difflib.unified_diff(
+        _toml_health(before).splitlines(),
+        _toml_health(table).splitlines(),
+        "policy (effective)",
+        "policy (calibrated)",
+        lineterm="",
+        n=1,
+    )
+    return "\n".join(lines)
+
+
+def _write_policy(path: Path, table: dict[str, Any], proposal: Any, day: Any) -> None:
+    """Merge the proposal's [health] keys into the policy file at `path` (its other keys
+    kept), validated before anything is written."""
+    import tomllib
+
+    import tomli_w
+
+    from renewals.policy import service as policy_service
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        fail(f"cannot read {path}: {exc}")
+    data.setdefault("health", {}).update(table)
+    try:  # the result must load: nothing half-written
+        policy_service.load_data(data, str(path))
+    except RenewalsError as exc:
+        fail_with(exc)
+    header = (
+        f"# [health] calibrated by `renewals health calibrate --as-of {day}` on "
+        f"{proposal.n_train + proposal.n_test:,} closed renewals (HEALTH-1, LEARN-2): "
+        f"hold-out AUC {_auc(proposal.auc_before)} -> {_auc(proposal.auc_after)}\n"
+    )
+    tmp = path.with_name(path.name + ".tmp")
+    rest = {k: v for k, v in data.items() if k != "health"}
+    text = header + (tomli_w.dumps(rest) + "\n" if rest else "") + _toml_health(data["health"])
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

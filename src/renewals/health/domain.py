@@ -26,6 +26,7 @@ COMPONENTS = (
     "outcomes",
     "sentiment",
     "competitive",
+    "tenure",
 )
 NEUTRAL = 50.0  # a measure at 50 neither helps nor hurts: drivers are measured from here
 
@@ -77,7 +78,49 @@ FEATURES: dict[str, FeatureInfo] = {
     "nps_change": FeatureInfo("NPS change vs the half-year before", "score"),
     "csat": FeatureInfo("mean CSAT (1-5)", "score"),
     "competitive_mentions": FeatureInfo("competitive remarks in notes and tickets", "count"),
+    "usage_level_pct": FeatureInfo("usage in the last 30 days, percentile among peers", "pct"),
+    "active_users_pct": FeatureInfo("seats or users active, percentile among peers", "pct"),
+    "usage_depth_pct": FeatureInfo("use per active user, percentile among peers", "pct"),
+    "breadth_pct": FeatureInfo("features used, percentile among peers", "pct"),
+    "negative_share_pct": FeatureInfo(
+        "share of negative events (removing, rejecting), percentile among peers", "pct"
+    ),
+    "negative_event_share_30d": FeatureInfo("negative events in the last 30 days", "pct"),
+    "tenure_days": FeatureInfo("days as a customer", "days"),
+    "history_days": FeatureInfo("days of usage history", "days"),
 }
+
+# FUND-6 (issue 17): trends need history. A trend feature is not scored while the account's
+# usage history (`history_days`) is shorter than `health.trend_min_history_days`, or than
+# the window the feature itself spans, whichever is longer: "too new to trend".
+TREND_FEATURES: dict[str, int] = {
+    "usage_change_30d": 60,
+    "active_user_change_30d": 60,
+    "usage_trend_90d": 91,
+}
+
+
+def too_new_to_trend(
+    features: Mapping[str, float | None], policy: Health
+) -> tuple[dict[str, float | None], str | None]:
+    """FUND-6: the features with the trends an account is too new for set to None, and the
+    reason (None when nothing was held back)."""
+    history = features.get("history_days")
+    if history is None:
+        return dict(features), None
+    held = [
+        f
+        for f, window in TREND_FEATURES.items()
+        if features.get(f) is not None and history < max(window, policy.trend_min_history_days)
+    ]
+    if not held:
+        return dict(features), None
+    kept = {k: (None if k in held else v) for k, v in features.items()}
+    labels = ", ".join(FEATURES[f].label for f in held)
+    return kept, (
+        f"FUND-6: too new to trend: {history:.0f} days of usage history "
+        f"(health.trend_min_history_days {policy.trend_min_history_days}); not scored: {labels}"
+    )
 
 
 def format_value(feature: str, value: float | None) -> str:
@@ -176,7 +219,9 @@ def score_component(
 def score_health(
     features: Mapping[str, float | None], policy: Health, *, segment: Segment | None
 ) -> HealthScore:
-    """HEALTH-1, HEALTH-5: the weighted score, its components, drivers and what is missing."""
+    """HEALTH-1, HEALTH-5: the weighted score, its components, drivers and what is missing
+    (trends the account is too new for are left out, FUND-6)."""
+    features, young = too_new_to_trend(features, policy)
     weights = policy.weights_for(segment)
     parts: list[tuple[str, float | None, float, tuple[MeasureScore, ...]]] = []
     for name in COMPONENTS:
@@ -202,13 +247,13 @@ def score_health(
             f"HEALTH-1: only {len(present)} of {len(COMPONENTS)} components have data "
             f"(at least {policy.min_components} needed); missing: {', '.join(missing) or 'none'}"
         )
-        return HealthScore(None, components, (), missing, (reason,))
+        return HealthScore(None, components, (), missing, (reason,) + ((young,) if young else ()))
     score = sum(s * w for _, s, w in present) / total_weight  # type: ignore[operator]
     drivers = _drivers(components, policy)
     reasons = (
         f"HEALTH-1: weighted mean of {len(present)} components"
         + (f"; re-weighted without {', '.join(missing)} (no data)" if missing else ""),
-    )
+    ) + ((young,) if young else ())
     return HealthScore(round(score, 1), components, drivers, missing, reasons)
 
 

@@ -40,6 +40,11 @@ class ActiveContract:
     seats: int | None
     end_date: date
     segment_override: str | None
+    start_date: date | None = None
+    term_months: int | None = None
+    customer_since: date | None = (
+        None  # the earlier of the account's customer_since and first contract
+    )
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,15 @@ def _only(query: Select, column, accounts: Collection[str] | None) -> Select:  #
 def active_contracts(
     session: Session, *, as_of: date, accounts: Collection[str] | None = None
 ) -> dict[str, ActiveContract]:
-    """The contract in force on `as_of` per account (the latest started, if several)."""
+    """The contract in force on `as_of` per account (the latest started, if several), with
+    the account's tenure start: the earlier of `customer_since` and its first contract
+    that started by `as_of` (point in time)."""
+    first = (
+        select(Contract.account_id, func.min(Contract.start_date).label("first_start"))
+        .where(Contract.start_date <= as_of)
+        .group_by(Contract.account_id)
+        .subquery()
+    )
     query = _only(
         select(
             Contract.account_id,
@@ -80,17 +93,33 @@ def active_contracts(
             Contract.end_date,
             Contract.start_date,
             Account.segment_override,
+            Contract.term_months,
+            Account.customer_since,
+            first.c.first_start,
         )
         .join(Account, Account.account_id == Contract.account_id)
+        .join(first, first.c.account_id == Contract.account_id)
         .where(Contract.start_date <= as_of, Contract.end_date >= as_of)
         .order_by(Contract.account_id, Contract.start_date),
         Contract.account_id,
         accounts,
     )
     found: dict[str, ActiveContract] = {}
-    for account_id, contract_id, arr, seats, end_date, _, override in session.execute(query):
+    for row in session.execute(query):
+        account_id, contract_id, arr, seats, end_date, start, override, term, since, first_start = (
+            row
+        )
+        known = [d for d in (since, first_start) if d is not None and d <= as_of]
         found[account_id] = ActiveContract(
-            account_id, contract_id, float(arr), seats, end_date, override
+            account_id,
+            contract_id,
+            float(arr),
+            seats,
+            end_date,
+            override,
+            start_date=start,
+            term_months=term,
+            customer_since=min(known) if known else None,
         )
     return found
 

@@ -11,16 +11,17 @@ from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from renewals.account.domain import Segment
 from renewals.account.models import Account
-from renewals.errors import NotFound
-from renewals.health import repository
+from renewals.errors import NotFound, RenewalsError
+from renewals.health import peers, repository
 from renewals.health.domain import (
     Category,
     CategoryDecision,
@@ -37,7 +38,7 @@ from renewals.kit.batches import Batch, account_batches, each
 from renewals.playbook import service as playbook_service
 from renewals.policy.domain import Policy
 from renewals.signal import service as signal_service
-from renewals.usage.domain import UsageFeatures
+from renewals.usage.domain import UsageFeatures, change_ratio
 
 if TYPE_CHECKING:  # Ibis and DuckDB load only where features are computed (issue 24)
     from renewals.usage.backend import Analytics
@@ -69,23 +70,141 @@ def windows_for(policy: Policy, as_of: date) -> Windows:
     )
 
 
-def usage_to_features(usage: UsageFeatures | None, contract: ActiveContract) -> Features:
-    """HEALTH-1 usage and adoption features from the analytics row (None = no events)."""
-    if usage is None:
-        return {}
-    return {
-        "events_30d": float(usage.events_30d),
-        "active_users_30d": float(usage.active_users_30d),
-        "usage_change_30d": usage.events_change,
-        "active_user_change_30d": usage.active_users_change,
-        "usage_trend_90d": usage.trend_slope_90d,
-        "days_since_last_activity": (
-            None if usage.days_since_last_event is None else float(usage.days_since_last_event)
-        ),
-        "seat_utilisation": (usage.active_users_30d / contract.seats if contract.seats else None),
-        "key_feature_adoption": usage.key_feature_adoption,
-        "features_30d": float(usage.features_30d),
+KindSplit = Callable[[str], tuple[str, float]]
+
+
+def kind_splitter(policy: Policy) -> KindSplit:
+    """SIG-3, HEALTH-1: each event kind's role ("usage", "negative", "ignore") and usage
+    weight under `health.events`, remembered per kind (kinds are few, accounts many)."""
+    seen: dict[str, tuple[str, float]] = {}
+
+    def split(kind: str) -> tuple[str, float]:
+        if kind not in seen:
+            seen[kind] = policy.health.events.kind_of(kind)
+        return seen[kind]
+
+    return split
+
+
+def _usage_and_negative(kinds: dict[str, int] | Any, split: KindSplit) -> tuple[float, float]:
+    used = negative = 0.0
+    for kind, n in kinds.items():
+        role, weight = split(kind)
+        if role == "negative":
+            negative += n
+        elif role == "usage":
+            used += n * weight
+    return used, negative
+
+
+def usage_to_features(
+    usage: UsageFeatures | None,
+    contract: ActiveContract,
+    *,
+    as_of: date | None = None,
+    split: KindSplit | None = None,
+) -> Features:
+    """HEALTH-1 usage and adoption features from the analytics row (None = no events), and
+    the contract's facts: term, seats, tenure (MY-1, issue 17).
+
+    Usage counts only the kinds `health.events` calls usage (weighted); negative kinds
+    (a user removing or rejecting something) are counted apart (SIG-3), ignored kinds not
+    at all. Without per-kind counts every event is usage."""
+    values: Features = {
+        "term_months": None if contract.term_months is None else float(contract.term_months),
     }
+    if as_of is not None and contract.customer_since is not None:
+        values["tenure_days"] = float((as_of - contract.customer_since).days)
+    if usage is None:
+        return values
+    if split is not None and (usage.kinds_30d or usage.kinds_prev_30d):
+        used, negative = _usage_and_negative(usage.kinds_30d, split)
+        used_before, _ = _usage_and_negative(usage.kinds_prev_30d, split)
+    else:
+        used, negative, used_before = float(usage.events_30d), 0.0, float(usage.events_prev_30d)
+    users = usage.active_users_30d
+    values.update(
+        {
+            "events_30d": float(usage.events_30d),
+            "usage_events_30d": used,
+            "negative_events_30d": negative,
+            "negative_event_share_30d": (
+                negative / (negative + used) if negative + used > 0 else None
+            ),
+            "usage_events_per_seat_30d": used / contract.seats if contract.seats else None,
+            "usage_events_per_user_30d": used / users if users else None,
+            "active_users_30d": float(users),
+            "usage_change_30d": change_ratio(used, used_before),
+            "active_user_change_30d": usage.active_users_change,
+            "usage_trend_90d": usage.trend_slope_90d,
+            "days_since_last_activity": (
+                None if usage.days_since_last_event is None else float(usage.days_since_last_event)
+            ),
+            "history_days": (
+                None
+                if usage.days_since_first_event is None
+                else float(usage.days_since_first_event)
+            ),
+            "seat_utilisation": (users / contract.seats if contract.seats else None),
+            "key_feature_adoption": usage.key_feature_adoption,
+            "features_30d": float(usage.features_30d),
+        }
+    )
+    return values
+
+
+def segment_of(contract: ActiveContract, policy: Policy) -> Segment:
+    """SEG-1: the override, else the ARR band."""
+    if contract.segment_override:
+        return Segment(contract.segment_override)
+    return policy.segment_for_arr(Decimal(str(contract.arr)))
+
+
+def _peer_inputs(
+    contracts: dict[str, ActiveContract],
+    usage: dict[str, UsageFeatures],
+    policy: Policy,
+    as_of: date,
+    split: KindSplit,
+) -> dict[str, tuple[tuple[str, ...], Features]]:
+    out = {}
+    for account_id, contract in contracts.items():
+        values = usage_to_features(usage.get(account_id), contract, as_of=as_of, split=split)
+        values["seats"] = None if contract.seats is None else float(contract.seats)
+        key = peers.peer_key(
+            values,
+            segment_of(contract, policy).value,
+            policy.health,
+            short_term_below_months=policy.touch.short_term_below_months,
+        )
+        out[account_id] = (key, values)
+    return out
+
+
+@dataclass(frozen=True)
+class BookReference:
+    """HEALTH-2: what the book-relative facts are relative to on one day."""
+
+    peers: peers.Reference
+    key_features_used: bool  # some account used a key feature in the last 30 days
+
+
+def book_reference(
+    session: Session,
+    policy: Policy,
+    *,
+    as_of: date,
+    usage: dict[str, UsageFeatures],
+    contracts: dict[str, ActiveContract] | None = None,
+) -> BookReference:
+    """HEALTH-2: the whole book's distributions on `as_of` (every account under contract)."""
+    if contracts is None:
+        contracts = repository.active_contracts(session, as_of=as_of)
+    inputs = _peer_inputs(contracts, usage, policy, as_of, kind_splitter(policy))
+    return BookReference(
+        peers.reference(inputs, policy.health),
+        any(u.key_features_30d > 0 for a, u in usage.items() if a in contracts),
+    )
 
 
 def gather(
@@ -99,13 +218,32 @@ def gather(
     analytics: Analytics | None = None,
     usage: dict[str, UsageFeatures] | None = None,
     mentions: dict[str, int] | None = None,
+    reference: BookReference | None = None,
 ) -> tuple[dict[str, ActiveContract], dict[str, Features]]:
     """Every feature of every account under contract on `as_of` (point in time).
 
     `analytics` is the engine for the usage features (default: DuckDB, `memory_limit`).
-    `usage` and `mentions`, when given, are the book's, computed once for every batch."""
+    `usage`, `mentions` and `reference`, when given, are the book's, computed once for
+    every batch (HEALTH-2: book-relative facts rank each account among the whole book's
+    peers, never among a batch's)."""
     contracts = repository.active_contracts(session, as_of=as_of, accounts=accounts)
     ids = list(contracts)
+    if reference is None and accounts is not None:
+        from renewals.usage import features as usage_features
+
+        book_usage = (
+            usage
+            if usage is not None
+            else usage_features.compute(
+                data_dir,
+                as_of=as_of,
+                key_features=policy.health.key_features,
+                memory_limit=memory_limit,
+                analytics=analytics,
+            )
+        )
+        reference = book_reference(session, policy, as_of=as_of, usage=book_usage)
+        usage = book_usage
     if usage is None:
         from renewals.usage import features as usage_features
 
@@ -123,10 +261,24 @@ def gather(
     )
     if mentions is None:
         mentions = book_mentions(session, policy, as_of)
+    split = kind_splitter(policy)
+    if reference is None:  # the whole book is here
+        reference = book_reference(session, policy, as_of=as_of, usage=usage, contracts=contracts)
     features: dict[str, Features] = {}
     for account_id, contract in contracts.items():
         values: Features = {}
-        values.update(usage_to_features(usage.get(account_id), contract))
+        values.update(usage_to_features(usage.get(account_id), contract, as_of=as_of, split=split))
+        values["seats"] = None if contract.seats is None else float(contract.seats)
+        key = peers.peer_key(
+            values,
+            segment_of(contract, policy).value,
+            policy.health,
+            short_term_below_months=policy.touch.short_term_below_months,
+        )
+        if account_id in usage:
+            values.update(peers.relative(values, key, reference.peers))
+            if not reference.key_features_used:
+                values["key_feature_adoption"] = None  # HEALTH-1: the book has none: no data
         values.update(engagement.get(account_id, {}))
         # SIG-4: the texts were scanned, so no remark is a fact, not missing data.
         if account_id in engagement or account_id in mentions:
@@ -267,6 +419,7 @@ def snapshot_health(
         analytics=analytics,
     )
     mentions = book_mentions(session, policy, as_of)
+    reference = book_reference(session, policy, as_of=as_of, usage=usage)
     previous = repository.previous_scores(session, before=as_of)
     batches = account_batches(
         session, policy.run.batch_accounts, repository.active_accounts_query(as_of)
@@ -282,6 +435,7 @@ def snapshot_health(
             accounts=batch.ids,
             usage=usage,
             mentions=mentions,
+            reference=reference,
         )
 
     scores: list[float] = []
@@ -312,10 +466,18 @@ def _review_if_turned_red(
     session: Session, s: Scored, policy: Policy, as_of: date, owner_email: str | None
 ) -> None:
     """HEALTH-4: a review meeting task when the account turned red today (shared with the
-    SEG-2 red path's review: one meeting, one task)."""
+    SEG-2 red path's review: one meeting, one task); not for an SMB subscription (term
+    under `touch.short_term_below_months`): automated touches only (SEG-4, TIME-3)."""
     turned_red = s.decision is not None and s.decision.category == Category.red
     if not turned_red or (s.previous is not None and s.previous[2] == Category.red):
         return
+    term = s.features.get("term_months")
+    if (
+        s.segment == Segment.smb
+        and term is not None
+        and term < policy.touch.short_term_below_months
+    ):
+        return  # SEG-4, TIME-3: an SMB subscription gets automated touches only, no meeting
     playbook_service.ensure_review(
         session,
         account_id=s.account_id,
@@ -432,4 +594,100 @@ def mix(session: Session, as_of: date) -> Mix | None:
         day,
         {k: (int(v[0]), v[1]) for k, v in categories.items()},
         {k: (int(v[0]), v[1]) for k, v in risks.items()},
+    )
+
+
+def calibration_rows(
+    session: Session,
+    policy: Policy,
+    *,
+    as_of: date,
+    data_dir: Path,
+    memory_limit: str,
+    since: date | None = None,
+    progress: Progress | None = None,
+) -> tuple[list[Any], dict[str, int]]:
+    """HEALTH-1, LEARN-2: every renewal closed before `as_of` as it looked its lead time
+    before its date (point in time, the learned likelihood's rows), as calibration rows,
+    and the rows each term length gave."""
+    from renewals.forecast import learned, training
+    from renewals.health.calibrate import CalRow
+
+    rows = learned.rows_before(
+        session,
+        policy,
+        data_dir=data_dir,
+        memory_limit=memory_limit,
+        as_of=as_of,
+        since=since,
+        progress=progress,
+    )
+    cal = [
+        CalRow(
+            features=r.features,
+            segment=Segment(r.segment) if r.segment else None,
+            churned=1 - label,
+            renewal_date=end,
+        )
+        for r, label, end in rows
+    ]
+    return cal, training.rows_by_term(rows)
+
+
+def calibrate(
+    session: Session,
+    policy: Policy,
+    *,
+    as_of: date,
+    data_dir: Path,
+    memory_limit: str,
+    since: date | None = None,
+    progress: Progress | None = None,
+) -> tuple[Any, dict[str, int]]:
+    """HEALTH-1, LEARN-2: fit the scorecard on the book's closed renewals (see
+    `renewals.health.calibrate`); nothing is stored. Raises RenewalsError when there are
+    too few renewals or only one outcome, saying what is missing."""
+    from renewals.health.calibrate import calibrate as fit
+
+    rows, by_term = calibration_rows(
+        session,
+        policy,
+        as_of=as_of,
+        data_dir=data_dir,
+        memory_limit=memory_limit,
+        since=since,
+        progress=progress,
+    )
+    need = policy.forecast.min_outcomes_for_model
+    churned = sum(r.churned for r in rows)
+    if len(rows) < need or churned == 0 or churned == len(rows):
+        raise RenewalsError(
+            f"HEALTH-1: {len(rows):,} renewals closed before {as_of} "
+            f"({churned:,} churned); calibration needs {need:,} "
+            "(forecast.min_outcomes_for_model) with both outcomes. "
+            + _missing_history(session, as_of)
+        )
+    try:
+        return fit(rows, policy.health, holdout_share=policy.forecast.holdout_share), by_term
+    except ValueError as exc:
+        raise RenewalsError(f"HEALTH-1: {exc}") from None
+
+
+def _missing_history(session: Session, as_of: date) -> str:
+    """What the book lacks, in words: contracts with outcomes, and their dates."""
+    from renewals.contract.models import Contract
+
+    closed, first, last = session.execute(
+        select(func.count(), func.min(Contract.end_date), func.max(Contract.end_date)).where(
+            Contract.outcome.is_not(None)
+        )
+    ).one()
+    if not closed:
+        return (
+            "No contract has an outcome yet: import closed contracts (contracts.csv: outcome, "
+            "outcome_arr, closed_at; docs/data-format.md)."
+        )
+    return (
+        f"The book has {closed:,} contracts with an outcome, dated {first} to {last}; only "
+        f"those dated and closed before {as_of} count."
     )

@@ -28,7 +28,10 @@ def timeline(ctx: JobContext) -> str:
     return (
         f"{report.created:,} new tasks ({report.catch_up:,} catch-up tasks for late entries, "
         f"{report.late:,} overdue); {report.automated:,} automated steps carried out by the "
-        f"system (TIME-3); {report.shared_reviews:,} red-path reviews joined HEALTH-4's"
+        f"system (TIME-3); {report.shared_reviews:,} red-path reviews joined HEALTH-4's; "
+        f"{report.subscriptions:,} subscription renewals (terms under "
+        f"{ctx.policy.touch.short_term_below_months} months) run once per account, without "
+        "dated steps (SEG-4)"
         f"{': ' + rules if rules else ''}; {capacity}"
     )
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from renewals.account.domain import Segment
 from renewals.account.models import Account, Stakeholder
+from renewals.contract.models import Contract
 from renewals.health.models import HealthSnapshot
 from renewals.kit.batches import Batch, Progress, account_batches, each
 from renewals.playbook.models import Task
@@ -27,6 +28,7 @@ from renewals.playbook.timeline import (
     planned_messages,
     planned_tasks,
     upcoming,
+    workflow_id,
 )
 from renewals.playbook.timeline import team_load as timeline_team_load
 from renewals.policy.domain import Policy
@@ -234,6 +236,7 @@ class PlaybookReport:
     automated: int = 0
     shared_reviews: int = 0
     closed_by_events: int = 0
+    subscriptions: int = 0  # SEG-4: open renewals run at the account level (short terms)
     by_rule: Counter[str] = field(default_factory=Counter)
 
 
@@ -249,17 +252,24 @@ def _batches(session: Session, policy: Policy) -> list[Batch]:
 
 def _views(session: Session, batch: Batch | None = None) -> list[tuple[Renewal, RenewalView]]:
     query = (
-        select(Renewal, Account.fiscal_year_start_month)
+        select(Renewal, Account.fiscal_year_start_month, Contract.term_months)
         .join(Account, Account.account_id == Renewal.account_id)
+        .outerjoin(Contract, Contract.contract_id == Renewal.contract_id)
         .where(_OPEN)
     )
     if batch is not None:
         query = query.where(batch.where(Renewal.renewal_id))
-    return [(r, view_of(r, fiscal_month)) for r, fiscal_month in session.execute(query)]
+    return [
+        (r, view_of(r, fiscal_month, term))
+        for r, fiscal_month, term in session.execute(query)
+    ]
 
 
-def view_of(r: Renewal, fiscal_year_start_month: int | None) -> RenewalView:
-    """The timeline's view of a renewal row (FUND-4: with its account's fiscal-year start)."""
+def view_of(
+    r: Renewal, fiscal_year_start_month: int | None, term_months: int | None = None
+) -> RenewalView:
+    """The timeline's view of a renewal row (FUND-4: with its account's fiscal-year start;
+    SEG-4: with its contract's term, which makes short terms subscriptions)."""
     return RenewalView(
         r.renewal_id,
         Segment(r.segment),
@@ -271,6 +281,8 @@ def view_of(r: Renewal, fiscal_year_start_month: int | None) -> RenewalView:
         r.motion,
         r.created_on,
         fiscal_year_start_month or 1,
+        term_months=term_months,
+        account_id=r.account_id,
     )
 
 
@@ -295,14 +307,17 @@ def materialize(
     for batch in each(_batches(session, policy), "playbook.timeline", progress):
         planned = []
         for renewal, view in _views(session, batch):
+            # SEG-4: a subscription's tasks are keyed by its account: one workflow per account
+            workflow = workflow_id(view, policy)
+            report.subscriptions += workflow != renewal.renewal_id
             for task in planned_tasks(view, as_of=as_of, policy=policy):
-                planned.append((renewal, task))
-        keys = [t.key(r.renewal_id) for r, t in planned]
+                planned.append((renewal, task, workflow))
+        keys = [t.key(w) for _, t, w in planned]
         existing = _existing_keys(session, Task, Task.key, keys)
-        reviews = _open_reviews(session, {r.account_id for r, _ in planned}, shared)
+        reviews = _open_reviews(session, {r.account_id for r, _, _ in planned}, shared)
         rows = []
-        for renewal, task in planned:
-            key = task.key(renewal.renewal_id)
+        for renewal, task, workflow in planned:
+            key = task.key(workflow)
             if key in existing:
                 continue
             existing.add(key)

@@ -38,6 +38,9 @@ class RenewalView:
     entered_on: date | None = None
     # FUND-4: the customer's fiscal-year start (1 = calendar year) times the budget steps.
     fiscal_year_start_month: int = 1
+    # SEG-4 (issue 17): the contract's term and account, for subscriptions (short terms)
+    term_months: int | None = None
+    account_id: str | None = None
 
 
 def budget_timing(renewal: RenewalView, policy: Policy) -> budget.BudgetTiming:
@@ -47,6 +50,22 @@ def budget_timing(renewal: RenewalView, policy: Policy) -> budget.BudgetTiming:
     return budget.timing(
         renewal.renewal_date, renewal.fiscal_year_start_month, lead_days=lead, policy=policy.budget
     )
+
+
+def is_subscription(renewal: RenewalView, policy: Policy) -> bool:
+    """SEG-4: a contract shorter than `touch.short_term_below_months` is a subscription: its
+    renewal motion is the subscription's health, run once per account, not a playbook of
+    dated steps per billing period (90 days of steps do not fit in a one-month term)."""
+    below = policy.touch.short_term_below_months
+    return renewal.term_months is not None and renewal.term_months < below
+
+
+def workflow_id(renewal: RenewalView, policy: Policy) -> str:
+    """What tasks and messages are keyed by: the renewal, or for a subscription the account
+    (one workflow per account, whichever billing period is open)."""
+    if is_subscription(renewal, policy) and renewal.account_id:
+        return f"subscription:{renewal.account_id}"
+    return renewal.renewal_id
 
 
 @dataclass(frozen=True)
@@ -121,7 +140,15 @@ def planned_tasks(renewal: RenewalView, *, as_of: date, policy: Policy) -> list[
     `timelines.catch_up_due_days` after entry (never after the renewal date), listing
     them so the owner decides what is still worth doing (TIME-4). A step marked
     `automated` (TIME-3) comes back with `automated=True`: the system carries it out.
+
+    A subscription (`is_subscription`, SEG-4) gets no dated steps: only the SEG-2/SEG-3
+    path tasks, once per account (`workflow_id`), and none for SMB, whose subscriptions
+    get automated touches only (TIME-3).
     """
+    if is_subscription(renewal, policy):
+        if renewal.segment == Segment.smb:
+            return []
+        return _path_tasks(renewal, as_of=as_of, policy=policy)
     rule = SEGMENT_RULE[renewal.segment]
     horizon = as_of + timedelta(days=policy.timelines.lookahead_days)
     entered = renewal.entered_on or as_of
@@ -200,6 +227,12 @@ def planned_tasks(renewal: RenewalView, *, as_of: date, policy: Policy) -> list[
                 covers=tuple(when for when, _, _ in missed),
             )
         )
+    return tasks + _path_tasks(renewal, as_of=as_of, policy=policy)
+
+
+def _path_tasks(renewal: RenewalView, *, as_of: date, policy: Policy) -> list[PlannedTask]:
+    """SEG-2 (red) and SEG-3 (at-risk) path tasks."""
+    tasks = []
     paths = []
     if renewal.health_category == "red":
         paths += [(s, "SEG-2", "health is red") for s in policy.paths.red]
@@ -243,8 +276,11 @@ def planned_messages(renewal: RenewalView, *, as_of: date, policy: Policy) -> li
     customer messages are written to the outbox and leave only where permitted. A
     renewal that arrives late gets the latest customer message whose day has passed; the
     earlier ones are recorded as superseded rather than sent in a burst. No customer
-    message is planned after the renewal date.
+    message is planned after the renewal date. A subscription (SEG-4) renews by itself
+    each period: no campaign per period.
     """
+    if is_subscription(renewal, policy):
+        return []
     c = policy.campaign
     d = renewal.renewal_date
     late_stage = renewal.stage in c.late_stages

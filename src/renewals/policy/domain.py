@@ -163,6 +163,9 @@ class HealthWeights(PolicyModel):
     outcomes: float = rule("HEALTH-1", "business-outcome achievement", ge=0, source=PRODUCT)
     sentiment: float = rule("HEALTH-1", "NPS/CSAT", ge=0, source=PRODUCT)
     competitive: float = rule("HEALTH-1", "competitive activity", ge=0, source=PRODUCT)
+    tenure: float = optional_rule(
+        "MY-1", "tenure: new customers have not proven value yet", 0, ge=0, source=PRODUCT
+    )
 
     @model_validator(mode="after")
     def _some_weight(self) -> Self:
@@ -172,7 +175,7 @@ class HealthWeights(PolicyModel):
 
 
 Component = Literal[
-    "usage", "adoption", "support", "relationship", "outcomes", "sentiment", "competitive"
+    "usage", "adoption", "support", "relationship", "outcomes", "sentiment", "competitive", "tenure"
 ]
 
 
@@ -196,6 +199,7 @@ class SegmentWeights(PolicyModel):
     competitive: float | None = optional_rule(
         "HEALTH-1", "competitive activity", None, ge=0, source=PRODUCT
     )
+    tenure: float | None = optional_rule("MY-1", "tenure", None, ge=0, source=PRODUCT)
 
 
 class Measure(PolicyModel):
@@ -219,6 +223,45 @@ class Measure(PolicyModel):
         if any(not 0 <= y <= 100 for _, y in points):
             raise ValueError("point scores must lie within 0-100")
         return points
+
+
+class EventKinds(PolicyModel):
+    """Issue 17: which usage events are usage. Kinds are the `event` values of the usage
+    events, matched by glob patterns (`*remove*`); the first list that matches wins."""
+
+    negative: list[str] = optional_rule(
+        "SIG-3",
+        "kinds that signal dissatisfaction (a user removing or rejecting something): "
+        "counted as negative, never as usage",
+        [],
+        source=PRODUCT,
+    )
+    ignore: list[str] = optional_rule(
+        "HEALTH-1", "kinds that are not usage at all (system events)", [], source=PRODUCT
+    )
+    weights: dict[str, float] = optional_rule(
+        "HEALTH-1",
+        "usage weight of the kinds matching each pattern (1 for the rest)",
+        {},
+        source=PRODUCT,
+    )
+
+    def kind_of(self, event: str) -> tuple[str, float]:
+        """("negative" | "ignore" | "usage", weight) of one event kind."""
+        from fnmatch import fnmatchcase
+
+        name = event.lower()
+        if any(fnmatchcase(name, p.lower()) for p in self.negative):
+            return "negative", 1.0
+        if any(fnmatchcase(name, p.lower()) for p in self.ignore):
+            return "ignore", 0.0
+        for pattern, weight in self.weights.items():
+            if fnmatchcase(name, pattern.lower()):
+                return "usage", weight
+        return "usage", 1.0
+
+
+PeerKey = Literal["segment", "term", "seats"]
 
 
 class HealthGuard(PolicyModel):
@@ -255,7 +298,7 @@ class Health(PolicyModel):
         "HEALTH-4", "red account review meeting due in", ge=0, source=PRODUCT
     )
     min_components: int = rule(
-        "HEALTH-1", "components with data needed for a score", ge=1, le=7, source=PRODUCT
+        "HEALTH-1", "components with data needed for a score", ge=1, le=8, source=PRODUCT
     )
     trend_points: float = rule("HEALTH-5", "change that counts as up or down", ge=0, source=PRODUCT)
     top_drivers: int = rule("HEALTH-5", "drivers kept with each score", ge=1, le=20, source=PRODUCT)
@@ -284,6 +327,29 @@ class Health(PolicyModel):
     )
     red_min_guards: int = optional_rule(
         "HEALTH-3", "this many guards at once make the account red", 2, ge=1, source=PRODUCT
+    )
+    trend_min_history_days: int = optional_rule(
+        "FUND-6",
+        "days of usage history before a trend is scored (younger: 'too new to trend')",
+        60,
+        ge=0,
+        source=PRODUCT,
+    )
+    peer_group: list[PeerKey] = optional_rule(
+        "HEALTH-2",
+        "book-relative measures (*_pct) rank an account among peers alike in these",
+        ["segment", "term", "seats"],
+        source=PRODUCT,
+    )
+    peer_min_accounts: int = optional_rule(
+        "HEALTH-2",
+        "a peer group smaller than this is widened (dropping the last key) up to the book",
+        30,
+        ge=1,
+        source=PRODUCT,
+    )
+    events: EventKinds = optional_rule(
+        "SIG-3", "event kinds: negative, ignored, weighted", EventKinds(), source=PRODUCT
     )
 
     @model_validator(mode="after")
@@ -552,6 +618,14 @@ class Touch(PolicyModel):
     )
     negotiated_segments: list[Segment] = rule("SEG-4", "segments with a full sales process")
     complex_segments: list[Segment] = rule("SEG-4", "segments negotiated when expansion or at-risk")
+    short_term_below_months: int = optional_rule(
+        "SEG-4",
+        "contracts shorter than this are subscriptions: one account-level motion, not a "
+        "playbook per billing period (0 = none)",
+        3,
+        ge=0,
+        source=PRODUCT,
+    )
 
 
 class TimelineMilestone(PolicyModel):
@@ -1029,6 +1103,21 @@ class Forecast(PolicyModel):
     )
     lead_days: int = rule(
         "TECH-1", "features as of this many days before the date", gt=0, source=PRODUCT
+    )
+    lead_term_share: float = optional_rule(
+        "TECH-1",
+        "and at most this share of the contract's term before it (monthly terms train too)",
+        0.5,
+        gt=0,
+        le=1,
+        source=PRODUCT,
+    )
+    retrain_every_days: int = optional_rule(
+        "TECH-1",
+        "the daily run retrains the learned model when the last one is this old (0 = never)",
+        30,
+        ge=0,
+        source=PRODUCT,
     )
     holdout_share: float = rule(
         "TECH-1", "newest share held out for testing", gt=0, lt=1, source=PRODUCT

@@ -135,6 +135,11 @@ def load(path: Path | None = None) -> Policy:
     return validate(merge(_defaults(), _read_toml(path)), str(path))
 
 
+def load_data(data: dict[str, Any], source: str) -> Policy:
+    """The effective policy of a user file's data (already parsed), merged over the defaults."""
+    return validate(merge(_defaults(), data), source)
+
+
 @lru_cache
 def _default_policy() -> Policy:
     return validate(_defaults(), f"defaults ({DEFAULTS})")

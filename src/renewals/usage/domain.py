@@ -20,7 +20,8 @@ weeks count as zero. It is 0 when there are no events in the 13 weeks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 WINDOW_DAYS = 30
@@ -71,6 +72,16 @@ class UsageFeatures:
     trend_slope_90d: float  # weekly slope over 13 weeks as a fraction of the mean week
     last_event_at: datetime | None
     days_since_last_event: int | None
+    first_event_at: datetime | None = None  # the account's first event ever (before D+1)
+    # Events per kind (`event` column) in the last 30 days and the previous 30 (issue 17:
+    # negative and ignored kinds are told apart from usage by the health policy).
+    kinds_30d: Mapping[str, int] = field(default_factory=dict)
+    kinds_prev_30d: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def days_since_first_event(self) -> int | None:
+        """How long the account has been using the product (its usage history), in days."""
+        return days_since(self.first_event_at, self.as_of)
 
     @property
     def events_change(self) -> float | None:

@@ -9,7 +9,10 @@ after D+1 00:00 are never read, so features as of a past date see no later event
 - **trend**: 13 whole weeks, [D-90 00:00, D+1 00:00), week 0 the oldest and week 12
   ending with D: `trend_slope_90d`, the least-squares slope of the weekly event counts
   as a fraction of the mean week (see `renewals.usage.domain`);
-- **all history before D+1**: `last_event_at`, `days_since_last_event`.
+- **all history before D+1**: `first_event_at`, `last_event_at`, `days_since_last_event`;
+- **per event kind** (`kind_expr`): events of each `event` value in the last 30 days and
+  the previous 30, so that the health policy can tell negative kinds (a user removing or
+  rejecting something) from usage (issue 17).
 
 One row per account with at least one event before D+1 00:00, however old: an
 account silent for four months still appears (zero counts, `days_since_last_event`
@@ -60,7 +63,9 @@ COLUMNS = (
     "key_features_30d",
     "trend_slope_90d",
     "last_event_at",
+    "first_event_at",
 )
+KIND_COLUMNS = ("account_id", "event", "events_30d", "events_prev_30d")
 
 
 def _distinct_keys(key_features: Sequence[str]) -> list[str]:
@@ -84,7 +89,9 @@ def feature_expr(events: ibis.Table, *, as_of: date, key_features: Sequence[str]
         .select("account_id", "user_id", "feature", "timestamp")
         .alias("usage_events_past")
     )
-    latest = past.group_by("account_id").aggregate(last_event_at=past["timestamp"].max())
+    latest = past.group_by("account_id").aggregate(
+        last_event_at=past["timestamp"].max(), first_event_at=past["timestamp"].min()
+    )
 
     # Event counts only need the 13 trend weeks, which hold both 30-day windows.
     trend = past.filter(past["timestamp"] >= w.trend_start)
@@ -139,6 +146,20 @@ def feature_expr(events: ibis.Table, *, as_of: date, key_features: Sequence[str]
             events_trend > 0, joined["week_moment"] / (TREND_DIVISOR * events_trend), 0.0
         ),
         last_event_at=joined["last_event_at"],
+        first_event_at=joined["first_event_at"],
+    )
+
+
+def kind_expr(events: ibis.Table, *, as_of: date) -> ibis.Table:
+    """Events per (account, event kind) in the last 30 days and the previous 30: one row per
+    pair seen in the 60 days (a few rows per account: kinds are few)."""
+    w = windows(as_of)
+    ts = events["timestamp"]
+    recent = events.filter(ts >= w.prev_30_start, ts < w.end, events["event"].notnull())
+    rts = recent["timestamp"]
+    return recent.group_by(["account_id", "event"]).aggregate(
+        events_30d=recent.count(where=rts >= w.last_30_start),
+        events_prev_30d=recent.count(where=rts < w.last_30_start),
     )
 
 
@@ -148,7 +169,8 @@ WITH ev AS (
     SELECT account_id, user_id, feature, "timestamp" AS ts FROM {source} WHERE "timestamp" < $end
 ),
 latest AS (
-    SELECT account_id, max(ts) AS last_event_at FROM ev GROUP BY account_id
+    SELECT account_id, max(ts) AS last_event_at, min(ts) AS first_event_at
+    FROM ev GROUP BY account_id
 ),
 counts AS (
     SELECT account_id,
@@ -186,7 +208,8 @@ SELECT l.account_id,
        coalesce(f.key_features_30d, 0) AS key_features_30d,
        CASE WHEN c.events_trend > 0 THEN c.week_moment / ($divisor * c.events_trend) ELSE 0.0 END
            AS trend_slope_90d,
-       l.last_event_at
+       l.last_event_at,
+       l.first_event_at
 FROM latest l
 LEFT JOIN counts c USING (account_id)
 LEFT JOIN users u USING (account_id)
@@ -238,22 +261,37 @@ def compute(
             wanted = pa.table({"account_id": pa.array(sorted(set(accounts)), pa.string())})
             events = events.semi_join(ibis.memtable(wanted), "account_id")
         table = feature_expr(events, as_of=as_of, key_features=key_features).to_pyarrow()
-    return to_features(table, as_of=as_of, key_features=key_features)
+        kinds = kind_expr(events, as_of=as_of).to_pyarrow()
+    return to_features(table, as_of=as_of, key_features=key_features, kinds=kinds)
 
 
 def to_features(
-    table: pa.Table, *, as_of: date, key_features: Sequence[str]
+    table: pa.Table,
+    *,
+    as_of: date,
+    key_features: Sequence[str],
+    kinds: pa.Table | None = None,
 ) -> dict[str, UsageFeatures]:
-    """UsageFeatures per account from the rows of `feature_expr` (or `FLOOR_SQL`)."""
+    """UsageFeatures per account from the rows of `feature_expr` (or `FLOOR_SQL`), and the
+    per-kind counts of `kind_expr` if given."""
     total = len(_distinct_keys(key_features))
     table = table.select(list(COLUMNS))
     # Engines differ in how they hand back the instant: DuckDB as UTC-aware, Spark as
     # naive values in its session time zone (set to UTC). Both are read as UTC.
-    last_type = table.schema.field("last_event_at").type
-    if pa.types.is_timestamp(last_type) and last_type.tz is None:
-        index = table.schema.get_field_index("last_event_at")
-        cast = table.column(index).cast(pa.timestamp(last_type.unit, tz="UTC"))
-        table = table.set_column(index, "last_event_at", cast)
+    for name in ("last_event_at", "first_event_at"):
+        kind = table.schema.field(name).type
+        if pa.types.is_timestamp(kind) and kind.tz is None:
+            index = table.schema.get_field_index(name)
+            cast = table.column(index).cast(pa.timestamp(kind.unit, tz="UTC"))
+            table = table.set_column(index, name, cast)
+    recent: dict[str, dict[str, int]] = {}
+    before: dict[str, dict[str, int]] = {}
+    if kinds is not None:
+        for k in kinds.select(list(KIND_COLUMNS)).to_pylist():
+            if k["events_30d"]:
+                recent.setdefault(k["account_id"], {})[k["event"]] = int(k["events_30d"])
+            if k["events_prev_30d"]:
+                before.setdefault(k["account_id"], {})[k["event"]] = int(k["events_prev_30d"])
     result = {}
     for row in table.to_pylist():
         last = row["last_event_at"]
@@ -270,5 +308,8 @@ def to_features(
             trend_slope_90d=float(row["trend_slope_90d"]),
             last_event_at=last,
             days_since_last_event=days_since(last, as_of),
+            first_event_at=row["first_event_at"],
+            kinds_30d=recent.get(row["account_id"], {}),
+            kinds_prev_30d=before.get(row["account_id"], {}),
         )
     return result

@@ -1,0 +1,350 @@
+"""Calibrate the health scorecard on the book's own closed renewals (HEALTH-1, LEARN-2;
+issue 17): pure rules on plain values, no I/O, no clock.
+
+The explanation stays the same kind (facts -> measure scores -> weighted components ->
+0-100, with rule IDs); only the numbers change:
+
+1. **Measure points** (the thresholds). For each measure of the policy, an isotonic fit of
+   the renewal rate on the feature over the training renewals (rising or falling,
+   whichever fits better), read at the feature's 5th, 25th, 50th, 75th and 95th
+   percentiles. Each point's score is `50 + 25 log2(odds / book odds)`, clamped to 0-100:
+   50 is the book's average renewal odds (a measure at 50 neither helps nor hurts, as
+   the drivers assume), every doubling of the odds adds 25 points.
+2. **Weights**. A logistic regression of renewal on the measure scores with non-negative
+   coefficients (a higher score never lowers the odds), L2-penalised. A component's
+   weight is the sum of its measures' coefficients, a measure's weight its share in
+   the component: with every measure present the score is then exactly the regression's
+   linear predictor, rescaled. Measures with a zero coefficient are dropped.
+3. **Category thresholds** (HEALTH-2, HEALTH-3). A one-feature logistic fit of churn on the
+   new score gives each score a churn probability: red below the score where it is
+   `RED_CHURN_MULTIPLE` x the book's churn rate, green from where it is at most the
+   book's rate; the warning line is the red line.
+
+Point in time: the rows are the closed renewals as they looked a lead time before their
+dates (`forecast.training`), so nothing here looks ahead. The fit uses the older
+renewals; the newest `forecast.holdout_share` is the time-based hold-out on which the
+scorecard before and after, and every component, are compared (ROC AUC).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from renewals.account.domain import Segment
+from renewals.health.domain import COMPONENTS, score_health
+from renewals.policy.domain import Health, Measure
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+POINTS_PER_DOUBLING = 25.0
+RED_CHURN_MULTIPLE = 2.0
+MIN_ROWS_PER_MEASURE = 50  # a measure with fewer training rows keeps its points
+L2 = 1.0  # penalty on the (standardised) coefficients
+
+
+@dataclass(frozen=True)
+class CalRow:
+    """One closed renewal as it looked before its date: features, segment, churned (1/0)."""
+
+    features: Mapping[str, float | None]
+    segment: Segment | None
+    churned: int
+    renewal_date: date
+
+
+def auc(scores: Sequence[float], labels: Sequence[int]) -> float | None:
+    """ROC AUC of `scores` ranking the positives (label 1) first; ties count half."""
+    s = np.asarray(scores, dtype=float)
+    y = np.asarray(labels, dtype=int)
+    pos, neg = int(y.sum()), int(len(y) - y.sum())
+    if pos == 0 or neg == 0:
+        return None
+    order = np.argsort(s, kind="mergesort")
+    ranks = np.empty(len(s))
+    sorted_s = s[order]
+    i = 0
+    while i < len(s):
+        j = i
+        while j + 1 < len(s) and sorted_s[j + 1] == sorted_s[i]:
+            j += 1
+        ranks[order[i : j + 1]] = (i + j) / 2 + 1
+        i = j + 1
+    return float((ranks[y == 1].sum() - pos * (pos + 1) / 2) / (pos * neg))
+
+
+def _isotonic(x: np.ndarray, y: np.ndarray, increasing: bool) -> tuple[np.ndarray, float]:
+    from sklearn.isotonic import IsotonicRegression
+
+    model = IsotonicRegression(increasing=increasing, out_of_bounds="clip", y_min=0, y_max=1)
+    fitted = model.fit_transform(x, y)
+    return fitted, float(np.mean((fitted - y) ** 2))
+
+
+def _odds(p: float) -> float:
+    p = min(0.999, max(0.001, p))
+    return p / (1 - p)
+
+
+def fit_points(
+    values: Sequence[float], renewed: Sequence[int], base_rate: float
+) -> list[tuple[float, float]] | None:
+    """The measure's (value, score) points from the renewal rate along the feature, or None
+    when the feature takes fewer than two distinct values."""
+    from sklearn.isotonic import IsotonicRegression
+
+    x = np.asarray(values, dtype=float)
+    y = np.asarray(renewed, dtype=float)
+    knots = np.unique(np.round(np.quantile(x, QUANTILES), 6))
+    if len(knots) < 2:
+        return None
+    up, err_up = _isotonic(x, y, True)
+    down, err_down = _isotonic(x, y, False)
+    model = IsotonicRegression(
+        increasing=err_up <= err_down, out_of_bounds="clip", y_min=0, y_max=1
+    ).fit(x, y)
+    del up, down
+    # a little smoothing towards the book rate, so one bin of a few rows is not certain
+    n = len(x)
+    rates = model.predict(knots)
+    prior_weight = 20.0 / max(n, 1) * len(knots)
+    rates = (rates + prior_weight * base_rate) / (1 + prior_weight)
+    base = _odds(base_rate)
+    points = []
+    for knot, rate in zip(knots, rates, strict=True):
+        score = 50 + POINTS_PER_DOUBLING * math.log2(_odds(float(rate)) / base)
+        points.append((float(knot), round(min(100.0, max(0.0, score)), 1)))
+    return points
+
+
+def _measure_scores(rows: Sequence[CalRow], measures: Sequence[Measure]) -> np.ndarray:
+    """Rows x measures: each measure's score (NaN without data)."""
+    from renewals.health.domain import interpolate
+
+    out = np.full((len(rows), len(measures)), np.nan)
+    for j, m in enumerate(measures):
+        for i, r in enumerate(rows):
+            v = r.features.get(m.feature)
+            if v is not None and math.isfinite(v):
+                out[i, j] = interpolate(float(v), m.points)
+    return out
+
+
+def _nonnegative_logistic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Coefficients >= 0 and an intercept of a logistic regression of y on x (L2)."""
+    from scipy.optimize import minimize
+
+    n, k = x.shape
+
+    def loss(params: np.ndarray) -> tuple[float, np.ndarray]:
+        w, b = params[:k], params[k]
+        z = x @ w + b
+        p = 1 / (1 + np.exp(-z))
+        eps = 1e-12
+        value = -np.mean(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps)) + L2 / n * (w @ w)
+        g = p - y
+        grad = np.concatenate([x.T @ g / n + 2 * L2 / n * w, [g.mean()]])
+        return float(value), grad
+
+    start = np.zeros(k + 1)
+    bounds = [(0.0, None)] * k + [(None, None)]
+    result = minimize(loss, start, jac=True, bounds=bounds, method="L-BFGS-B")
+    return result.x[:k], float(result.x[k])
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What `renewals health calibrate` proposes and how it did on the hold-out."""
+
+    n_train: int
+    n_test: int
+    churn_rate: float
+    split_date: date | None
+    auc_before: float | None
+    auc_after: float | None
+    components_before: dict[str, float | None]
+    components_after: dict[str, float | None]
+    weights: dict[str, float]
+    measures: list[Measure]
+    dropped: list[str]
+    kept: list[str]  # measures with too few rows: points unchanged
+    warning_score: float
+    yellow_min_score: float
+    green_min_score: float
+    notes: list[str] = field(default_factory=list)
+
+    def health_table(self, policy: Health) -> dict[str, Any]:
+        """The [health] keys to write into a policy file (plain TOML data)."""
+        segments = {
+            seg.value: {c: self.weights[c] for c in COMPONENTS} for seg in policy.segment_weights
+        }
+        return {
+            "warning_score": self.warning_score,
+            "yellow_min_score": self.yellow_min_score,
+            "green_min_score": self.green_min_score,
+            "weights": dict(self.weights),
+            **({"segment_weights": segments} if segments else {}),
+            "measures": [
+                {
+                    "component": m.component,
+                    "feature": m.feature,
+                    "weight": m.weight,
+                    "points": [[x, y] for x, y in m.points],
+                }
+                for m in self.measures
+            ],
+        }
+
+
+def split_rows(rows: Sequence[CalRow], holdout_share: float) -> tuple[list[CalRow], list[CalRow]]:
+    """Oldest renewals to fit on, the newest `holdout_share` (by date, a day never split)
+    to test on."""
+    ordered = sorted(rows, key=lambda r: r.renewal_date)
+    k = min(len(ordered) - 1, max(1, math.floor(len(ordered) * (1 - holdout_share))))
+    day = ordered[k].renewal_date
+    return [r for r in ordered if r.renewal_date < day], [
+        r for r in ordered if r.renewal_date >= day
+    ]
+
+
+def scores_of(rows: Sequence[CalRow], policy: Health) -> tuple[list[float], dict[str, list]]:
+    """Each row's score under `policy` (missing = 50, the neutral score) and its component
+    scores (None where missing)."""
+    totals: list[float] = []
+    parts: dict[str, list] = {c: [] for c in COMPONENTS}
+    for r in rows:
+        h = score_health(r.features, policy, segment=r.segment)
+        totals.append(50.0 if h.score is None else h.score)
+        for c in h.components:
+            parts[c.name].append(c.score)
+    return totals, parts
+
+
+def component_aucs(rows: Sequence[CalRow], policy: Health) -> dict[str, float | None]:
+    """Per component, the ROC AUC of (100 - its score) against churn, over the rows where it
+    has data (None when it has none, or one outcome only)."""
+    _, parts = scores_of(rows, policy)
+    out: dict[str, float | None] = {}
+    for name, values in parts.items():
+        pairs = [(100 - v, r.churned) for v, r in zip(values, rows, strict=True) if v is not None]
+        out[name] = auc([p[0] for p in pairs], [p[1] for p in pairs]) if pairs else None
+    return out
+
+
+def calibrate(rows: Sequence[CalRow], policy: Health, *, holdout_share: float) -> Proposal:
+    """Fit points, weights and category lines on the older rows; compare on the newest."""
+    train, test = split_rows(rows, holdout_share)
+    y_train = np.asarray([1 - r.churned for r in train], dtype=float)
+    base_rate = float(y_train.mean())
+    notes: list[str] = []
+    measures: list[Measure] = []
+    kept: list[str] = []
+    absent: list[Measure] = []  # no data in this book: kept as they are, for when it comes
+    for m in policy.measures:
+        pairs = [
+            (float(r.features[m.feature]), 1 - r.churned)  # type: ignore[arg-type]
+            for r in train
+            if r.features.get(m.feature) is not None and math.isfinite(r.features[m.feature])  # type: ignore[arg-type]
+        ]
+        outcomes = {p[1] for p in pairs}
+        if not pairs:
+            absent.append(m)
+            continue
+        if len(pairs) < MIN_ROWS_PER_MEASURE or len(outcomes) < 2:
+            kept.append(m.feature)
+            measures.append(m)
+            continue
+        points = fit_points([p[0] for p in pairs], [p[1] for p in pairs], base_rate)
+        if points is None:
+            continue
+        measures.append(m.model_copy(update={"points": points}))
+    if not measures:
+        raise ValueError("no measure of the policy has data on these renewals")
+    scores = _measure_scores(train, measures)
+    centred = np.nan_to_num((scores - 50.0) / 50.0, nan=0.0)
+    coef, _ = _nonnegative_logistic(centred, y_train)
+    fitted: list[Measure] = []
+    dropped: list[str] = []
+    component_total: dict[str, float] = {c: 0.0 for c in COMPONENTS}
+    for m, c in zip(measures, coef, strict=True):
+        if c <= 1e-6:
+            dropped.append(m.feature)
+            continue
+        component_total[m.component] += float(c)
+        fitted.append(m.model_copy(update={"weight": float(f"{c:.3g}")}))
+    if not fitted:
+        raise ValueError("no measure ranks the churned below the renewed on these renewals")
+    total = sum(component_total.values())
+    weights = {c: round(100 * component_total[c] / total, 1) for c in COMPONENTS}
+    # A component with no data in this book keeps its weight (it is re-weighted away while
+    # it has none) and its measures, so data that arrives later still counts.
+    present = {m.component for m in measures}
+    for m in absent:
+        if m.component not in present:
+            fitted.append(m)
+            weights[m.component] = policy.weights_for(None)[m.component]
+            notes.append(f"{m.component}.{m.feature}: no data on these renewals, kept as it is")
+        else:
+            dropped.append(m.feature)
+    new_policy = policy.model_copy(
+        update={
+            "measures": fitted,
+            "weights": policy.weights.model_copy(update=weights),
+            "segment_weights": {},
+        }
+    )
+    # HEALTH-2/3: category lines from the churn probability the new score implies
+    train_scores, _ = scores_of(train, new_policy)
+    red, green = _lines(train_scores, [r.churned for r in train])
+    new_policy = new_policy.model_copy(
+        update={"warning_score": red, "yellow_min_score": red, "green_min_score": green}
+    )
+    before, _ = scores_of(test, policy)
+    after, _ = scores_of(test, new_policy)
+    labels = [r.churned for r in test]
+    return Proposal(
+        n_train=len(train),
+        n_test=len(test),
+        churn_rate=float(np.mean([r.churned for r in rows])),
+        split_date=test[0].renewal_date if test else None,
+        auc_before=auc([100 - s for s in before], labels),
+        auc_after=auc([100 - s for s in after], labels),
+        components_before=component_aucs(test, policy),
+        components_after=component_aucs(test, new_policy),
+        weights=weights,
+        measures=fitted,
+        dropped=dropped,
+        kept=kept,
+        warning_score=red,
+        yellow_min_score=red,
+        green_min_score=green,
+        notes=notes,
+    )
+
+
+def _lines(scores: Sequence[float], churned: Sequence[int]) -> tuple[float, float]:
+    """(red below, green from): where the churn probability implied by the score is
+    RED_CHURN_MULTIPLE x the book's churn rate, and the book's rate."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.asarray(scores, dtype=float).reshape(-1, 1)
+    y = np.asarray(churned, dtype=int)
+    rate = float(y.mean())
+    if len(set(y.tolist())) < 2:
+        return 50.0, 70.0
+    model = LogisticRegression(C=1e4).fit(x, y)
+    a, b = float(model.intercept_[0]), float(model.coef_[0][0])
+    if b >= 0:  # a higher score does not mean less churn: keep the usual lines
+        return 50.0, 70.0
+
+    def at(p: float) -> float:
+        p = min(0.999, max(0.001, p))
+        return (math.log(p / (1 - p)) - a) / b
+
+    red = round(min(95.0, max(5.0, at(min(0.95, RED_CHURN_MULTIPLE * rate)))))
+    green = round(min(95.0, max(float(red), at(rate))))
+    return float(red), float(green)

@@ -1,0 +1,200 @@
+"""Issue 17 on plain values: book-relative facts (HEALTH-2), "too new to trend" (FUND-6),
+negative event kinds (SIG-3), tenure (MY-1), and calibrating the scorecard on the book's
+own closed renewals (HEALTH-1, LEARN-2)."""
+
+from __future__ import annotations
+
+import random
+import tomllib
+from datetime import date, timedelta
+
+import pytest
+
+from renewals.account.domain import Segment
+from renewals.health import peers
+from renewals.health.calibrate import CalRow, auc, calibrate, fit_points, scores_of
+from renewals.health.commands import _toml_health
+from renewals.health.domain import score_health
+from renewals.health.repository import ActiveContract
+from renewals.health.service import kind_splitter, usage_to_features
+from renewals.policy import service as policy_service
+from renewals.usage.domain import UsageFeatures
+
+POLICY = policy_service.load()
+HEALTH = POLICY.health
+D = date(2026, 11, 24)
+
+
+def contract(**changes: object) -> ActiveContract:
+    values: dict[str, object] = {
+        "account_id": "a",
+        "contract_id": "c",
+        "arr": 6000.0,
+        "seats": 10,
+        "end_date": D + timedelta(days=20),
+        "segment_override": None,
+        "start_date": D - timedelta(days=10),
+        "term_months": 1,
+        "customer_since": D - timedelta(days=400),
+    }
+    values.update(changes)
+    return ActiveContract(**values)  # type: ignore[arg-type]
+
+
+def usage(**changes: object) -> UsageFeatures:
+    values: dict[str, object] = {
+        "account_id": "a",
+        "as_of": D,
+        "events_30d": 120,
+        "events_prev_30d": 100,
+        "active_users_30d": 5,
+        "active_users_prev_30d": 5,
+        "features_30d": 4,
+        "key_features_30d": 0,
+        "key_features_total": 3,
+        "trend_slope_90d": 0.01,
+        "last_event_at": None,
+        "days_since_last_event": 1,
+    }
+    values.update(changes)
+    return UsageFeatures(**values)  # type: ignore[arg-type]
+
+
+class TestNegativeKindsAndTenure:
+    def test_negative_kinds_are_not_usage(self) -> None:
+        u = usage(kinds_30d={"view": 80, "remove_user": 40}, kinds_prev_30d={"view": 100})
+        f = usage_to_features(u, contract(), as_of=D, split=kind_splitter(POLICY))
+        assert f["usage_events_30d"] == 80  # SIG-3: removing users is not usage
+        assert f["negative_events_30d"] == 40
+        assert f["negative_event_share_30d"] == pytest.approx(40 / 120)
+        assert f["usage_change_30d"] == pytest.approx(-0.2)  # not +20%
+        assert f["usage_events_per_seat_30d"] == 8 and f["usage_events_per_user_30d"] == 16
+        assert f["tenure_days"] == 400 and f["term_months"] == 1
+
+    def test_the_policy_can_ignore_and_weight_kinds(self) -> None:
+        events = HEALTH.events.model_copy(update={"ignore": ["sync*"], "weights": {"view": 0.5}})
+        policy = POLICY.model_copy(update={"health": HEALTH.model_copy(update={"events": events})})
+        u = usage(kinds_30d={"view": 80, "sync_job": 500, "create": 10})
+        f = usage_to_features(u, contract(), as_of=D, split=kind_splitter(policy))
+        assert f["usage_events_30d"] == 50  # 80 x 0.5 + 10; the sync jobs count as nothing
+
+    def test_a_new_account_is_too_new_to_trend(self) -> None:
+        features = {
+            "usage_change_30d": 1.0,
+            "usage_trend_90d": 0.3,
+            "history_days": 20.0,
+            "usage_level_pct": 0.4,
+            "tenure_days": 20.0,
+        }
+        result = score_health(features, HEALTH, segment=Segment.smb)
+        usage_measures = {m.feature: m for m in result.component("usage").measures}
+        assert usage_measures["usage_change_30d"].score is None  # not +100% from nothing
+        assert usage_measures["usage_trend_90d"].score is None
+        assert any("too new to trend: 20 days" in r for r in result.reasons)
+        assert (
+            result.component("tenure").score is not None and result.component("tenure").score < 30
+        )  # type: ignore[operator]
+        older = score_health({**features, "history_days": 200.0}, HEALTH, segment=Segment.smb)
+        assert {m.feature: m for m in older.component("usage").measures}[
+            "usage_change_30d"
+        ].score == 100
+
+
+class TestPeers:
+    def book(self) -> dict[str, tuple[tuple[str, ...], dict[str, float | None]]]:
+        out = {}
+        for i in range(40):
+            key = ("smb", "subscription", "per_seat")
+            out[f"s{i}"] = (
+                key,
+                {
+                    "seats": 10.0,
+                    "usage_events_per_seat_30d": float(i),
+                    "negative_event_share_30d": 0.0,
+                },
+            )
+        for i in range(5):  # a small group of enterprise contracts: widened to the book
+            key = ("enterprise", "contract", "per_seat")
+            out[f"e{i}"] = (key, {"seats": 100.0, "usage_events_per_seat_30d": 100.0 + i})
+        return out
+
+    def test_percentiles_are_within_the_peer_group_or_widened(self) -> None:
+        book = self.book()
+        ref = peers.reference(book, HEALTH)
+        low = peers.relative(book["s0"][1], book["s0"][0], ref)
+        high = peers.relative(book["s39"][1], book["s39"][0], ref)
+        assert low["usage_level_pct"] == pytest.approx(0.5 / 40)  # mid-rank among 40 peers
+        assert high["usage_level_pct"] == pytest.approx(39.5 / 40)
+        # 5 enterprise accounts < peer_min_accounts: ranked among the whole book (45)
+        top = peers.relative(book["e4"][1], book["e4"][0], ref)
+        assert top["usage_level_pct"] == pytest.approx(44.5 / 45)
+
+    def test_a_fact_nobody_has_is_no_data_not_a_tie(self) -> None:
+        book = self.book()
+        ref = peers.reference(book, HEALTH)
+        assert peers.relative(book["s3"][1], book["s3"][0], ref)["negative_share_pct"] is None
+
+    def test_peer_key_follows_the_policy(self) -> None:
+        key = peers.peer_key(
+            {"term_months": 1.0, "seats": None}, "smb", HEALTH, short_term_below_months=3
+        )
+        assert key == ("smb", "subscription", "flat")
+
+
+def churn_rows(n: int, seed: int = 4) -> list[CalRow]:
+    """Renewals where low usage percentile churns; a noise feature says nothing; the
+    policy's default points read the usage trend the wrong way round for this book."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        level = rng.random()
+        noise = rng.random()
+        trend = rng.uniform(-0.05, 0.05)
+        p = 0.02 + 0.3 * (1 - level) ** 3 + (0.15 if trend > 0.03 else 0.0)
+        rows.append(
+            CalRow(
+                {
+                    "usage_level_pct": level,
+                    "breadth_pct": noise,
+                    "usage_trend_90d": trend,
+                    "history_days": 400.0,
+                    "tenure_days": 400.0,
+                },
+                Segment.smb,
+                int(rng.random() < p),
+                D - timedelta(days=n - i),
+            )
+        )
+    return rows
+
+
+class TestCalibrate:
+    def test_it_learns_the_book_and_beats_the_default_on_the_holdout(self) -> None:
+        rows = churn_rows(3000)
+        proposal = calibrate(rows, HEALTH, holdout_share=0.25)
+        assert proposal.n_train + proposal.n_test == 3000
+        assert proposal.auc_after > proposal.auc_before + 0.02  # type: ignore[operator]
+        measures = {m.feature: m for m in proposal.measures}
+        level = measures["usage_level_pct"]
+        assert [x for x, _ in level.points] == sorted(x for x, _ in level.points)
+        assert level.points[0][1] < 50 < level.points[-1][1]  # low usage scores low
+        assert "breadth_pct" in proposal.dropped or measures["breadth_pct"].weight < level.weight
+        # components without data keep their measures and weights (they count when data comes)
+        assert "support" in {m.component for m in proposal.measures}
+        assert proposal.weights["support"] == HEALTH.weights.support
+        assert proposal.yellow_min_score <= proposal.green_min_score
+
+    def test_the_proposal_is_a_valid_policy_and_scores_explain_the_same_way(self) -> None:
+        proposal = calibrate(churn_rows(2000), HEALTH, holdout_share=0.25)
+        text = _toml_health(proposal.health_table(HEALTH))
+        policy = policy_service.load_data(tomllib.loads(text), "calibrated")
+        score = score_health(churn_rows(1)[0].features, policy.health, segment=Segment.smb)
+        assert score.score is not None
+        assert all(d.rule == "HEALTH-1" and "points" in d.text for d in score.drivers)
+        test_scores, _ = scores_of(churn_rows(500, seed=9), policy.health)
+        assert (
+            auc([100 - s for s in test_scores], [r.churned for r in churn_rows(500, seed=9)]) > 0.6
+        )  # type: ignore[operator]
+
+    def test_points_of_a_constant_feature_are_none(self) -> None:
+        assert fit_points([1.0] * 100, [1] * 90 + [0] * 10, 0.9) is None
