@@ -58,23 +58,12 @@ class CalRow:
 
 
 def auc(scores: Sequence[float], labels: Sequence[int]) -> float | None:
-    """ROC AUC of `scores` ranking the positives (label 1) first; ties count half."""
-    s = np.asarray(scores, dtype=float)
-    y = np.asarray(labels, dtype=int)
-    pos, neg = int(y.sum()), int(len(y) - y.sum())
-    if pos == 0 or neg == 0:
+    """ROC AUC of `scores` ranking the positives (label 1) first; None with one class."""
+    from sklearn.metrics import roc_auc_score
+
+    if len(set(labels)) < 2:
         return None
-    order = np.argsort(s, kind="mergesort")
-    ranks = np.empty(len(s))
-    sorted_s = s[order]
-    i = 0
-    while i < len(s):
-        j = i
-        while j + 1 < len(s) and sorted_s[j + 1] == sorted_s[i]:
-            j += 1
-        ranks[order[i : j + 1]] = (i + j) / 2 + 1
-        i = j + 1
-    return float((ranks[y == 1].sum() - pos * (pos + 1) / 2) / (pos * neg))
+    return float(roc_auc_score(list(labels), list(scores)))
 
 
 def _isotonic(x: np.ndarray, y: np.ndarray, increasing: bool) -> tuple[np.ndarray, float]:
