@@ -221,3 +221,30 @@ def test_the_cli_labels_a_missed_sentence_and_refuses_bad_use(book: Engine) -> N
         env=env,
     )
     assert result.exit_code == 1 and "may not see account acme" in result.output
+
+
+def test_the_cli_exports_and_imports_a_labelled_set(book: Engine, tmp_path: Path) -> None:
+    env = {"RENEWALS_DATABASE_URL": str(book.url)}
+    runner = CliRunner()
+    source = tmp_path / "in.tsv"
+    source.write_text(
+        "language\tlabels\ttext\n"
+        "id\tcompetitive,budget\tPesaing menawarkan harga separuh dari kita.\n"
+        "en\tnone\tThe budget was approved this morning.\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["signals", "import", str(source), "--by", CARL], env=env)
+    assert result.exit_code == 1 and "may not import labels" in result.output
+    result = runner.invoke(app, ["signals", "import", str(source), "--by", VERA], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Imported 2 labelled sentence(s)" in result.output
+    out = tmp_path / "out.tsv"
+    result = runner.invoke(app, ["signals", "export", "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8") == source.read_text(encoding="utf-8")
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("en\tnone\tfine\nen\tpricing\tToo pricey.\n", encoding="utf-8")
+    result = runner.invoke(app, ["signals", "import", str(bad), "--by", VERA], env=env)
+    assert result.exit_code == 1 and "bad.tsv:2:2: unknown signal kind pricing" in result.output
+    with session_scope(book) as session:
+        assert len(session.scalars(select(SignalLabel)).all()) == 2  # nothing of bad.tsv

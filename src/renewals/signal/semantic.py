@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -68,6 +69,7 @@ class E5Embedder:
         self._model = None
         self._memory: dict[str, np.ndarray] = {}
         self._limit = memory
+        self._lock = threading.Lock()  # web requests share the model: one call at a time
 
     def _load(self):  # type: ignore[no-untyped-def]
         if self._model is None:
@@ -93,7 +95,8 @@ class E5Embedder:
         missing = list(dict.fromkeys(s for s in sentences if s not in found))
         for start in range(0, len(missing), _BATCH):
             chunk = missing[start : start + _BATCH]
-            vectors = self._load().query(chunk).reshape(len(chunk), -1)
+            with self._lock:
+                vectors = self._load().query(chunk).reshape(len(chunk), -1)
             for sentence, vector in zip(chunk, vectors, strict=True):
                 found[sentence] = vector
                 self.remember(sentence, vector)
