@@ -71,6 +71,11 @@ COMMANDS = tuple(
             "Serve the dashboards and the REST API (/api/v1, OpenAPI at /docs).",
         ),
         (
+            "worker",
+            "renewals.worker.commands:worker",
+            "Run the schedule by itself: daily job, outbox, event spool, retraining (locked).",
+        ),
+        (
             "policy",
             "renewals.policy.commands:app",
             "See and check the policy: every threshold, weight, window and limit, with its rule ID.",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -158,6 +158,9 @@ class BookSummary:
     pipeline: renewal_service.Pipeline | None
     usage: dict[str, int]
     data_dir: Path
+    # The worker's schedule (renewals worker, issue 19): each job's next run and last success.
+    worker_jobs: list[Any] = field(default_factory=list)
+    worker_seen: datetime | None = None
 
 
 def print_summary(engine: Engine, settings: Settings, as_of: date, policy: Policy) -> None:
@@ -177,6 +180,7 @@ def book_summary(engine: Engine, settings: Settings, as_of: date, policy: Policy
     from renewals.renewal import service as renewal_service
     from renewals.scheduler import JobRun
     from renewals.usage import service as usage_service
+    from renewals.worker import service as worker_service
 
     with session_scope(engine) as session:
         figures = contract_service.compute_book(session, policy=policy, as_of=as_of)
@@ -190,9 +194,21 @@ def book_summary(engine: Engine, settings: Settings, as_of: date, policy: Policy
             session, as_of=as_of, window_days=policy.run.renewal_window_days
         )
         imported = (last_import.finished_at, last_import.source) if last_import else None
+        worker_jobs = worker_service.job_states(session)
+        beats = worker_service.heartbeats(session)
     usage = usage_service.summary(settings.data_dir, settings.duckdb_memory_limit)
     return BookSummary(
-        as_of, figures, closed, imported, last_run, health, pipeline, usage, settings.data_dir
+        as_of,
+        figures,
+        closed,
+        imported,
+        last_run,
+        health,
+        pipeline,
+        usage,
+        settings.data_dir,
+        worker_jobs,
+        beats[0].seen_at if beats else None,
     )
 
 
@@ -243,7 +259,17 @@ def _summary_json(s: BookSummary) -> dict[str, Any]:
         if s.last_import is None
         else {"finished_at": s.last_import[0].isoformat(), "source": s.last_import[1]},
         "last_run": s.last_run.isoformat() if s.last_run else None,
+        "worker": {
+            "last_seen": s.worker_seen.isoformat() if s.worker_seen else None,
+            "jobs": [_job_json(j) for j in s.worker_jobs],
+        },
     }
+
+
+def _job_json(job: Any) -> dict[str, Any]:
+    from renewals.worker.service import as_dict
+
+    return as_dict(job)
 
 
 def _print_book(s: BookSummary) -> None:
@@ -301,6 +327,28 @@ def _print_book(s: BookSummary) -> None:
         console.print(f"Last import: {s.last_import[0]:%Y-%m-%d %H:%M} UTC from {s.last_import[1]}")
     if s.last_run:
         console.print(f"Last daily run: {s.last_run:%Y-%m-%d %H:%M} UTC")
+    if s.worker_jobs:
+        _print_worker(s)
+
+
+def _print_worker(s: BookSummary) -> None:
+    """The worker's schedule (issue 19): next run, last status and last success per job."""
+    seen = f"last seen {s.worker_seen:%Y-%m-%d %H:%M} UTC" if s.worker_seen else "never seen"
+    table = Table(title=f"Scheduled jobs (`renewals worker`, {seen})")
+    for column in ("job", "schedule", "next run (UTC)", "last", "last success (UTC)"):
+        table.add_column(column)
+    for j in s.worker_jobs:
+        last = j.last_status or "-"
+        if j.failures:
+            last += f" ({j.failures} failure(s) in a row)"
+        table.add_row(
+            j.name,
+            j.schedule,
+            f"{j.next_run_at:%Y-%m-%d %H:%M}",
+            last,
+            f"{j.last_success_at:%Y-%m-%d %H:%M}" if j.last_success_at else "never",
+        )
+    console.print(table)
 
 
 def _print_health(health: health_service.Mix) -> None:

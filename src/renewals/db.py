@@ -74,7 +74,19 @@ class DataVersion(Base):
 
 
 DATA = "data"
-QUIET_TABLES = frozenset({"web_session", "api_token", "audit_event", "data_version"})
+# The worker's bookkeeping (schedule, history, locks, heartbeats) changes no page's figures.
+QUIET_TABLES = frozenset(
+    {
+        "web_session",
+        "api_token",
+        "audit_event",
+        "data_version",
+        "worker_job",
+        "worker_run",
+        "worker_lock",
+        "worker_heartbeat",
+    }
+)
 _CHANGED = "renewals.data_changed"
 
 

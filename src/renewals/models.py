@@ -26,8 +26,13 @@ from renewals.scheduler import JobRun
 from renewals.signal.models import Signal, SignalLabel, TextEmbedding
 from renewals.user.models import ApiToken, User, WebSession
 from renewals.winloss.models import WinLossRecord
+from renewals.worker.models import WorkerHeartbeat, WorkerJob, WorkerLock, WorkerRun
 
 __all__ = [
+    "WorkerHeartbeat",
+    "WorkerJob",
+    "WorkerLock",
+    "WorkerRun",
     "WebSession",
     "ValueMoment",
     "RoiInputs",

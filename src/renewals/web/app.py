@@ -54,6 +54,9 @@ def _routers(app: FastAPI) -> None:
     from renewals.web import admin_pages  # /audit, /users (admins only)
 
     app.include_router(admin_pages.router)
+    from renewals.worker import pages as worker_pages  # /admin/jobs (admins only)
+
+    app.include_router(worker_pages.router)
     from renewals.account import pages as account_pages  # /accounts, /accounts/{id}
     from renewals.renewal import pages as renewal_pages  # /renewals
 

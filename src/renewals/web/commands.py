@@ -26,6 +26,15 @@ def serve(
             max=64,
         ),
     ] = None,
+    worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker",
+            help="Also run the schedule in this process (as `renewals worker` does): the "
+            "daily job, the outbox, the event spool. For one-machine installs; production "
+            "runs `renewals worker` as its own service (docs/deploy.md).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the dashboards (http://HOST:PORT/) and the REST API (/api/v1, OpenAPI at /docs).
 
@@ -40,7 +49,6 @@ def serve(
     """
     import uvicorn
 
-    from renewals.kit.secrets import secret_key
     from renewals.web.app import create_app
 
     # Signing links follow the address served on unless RENEWALS_PUBLIC_URL is set.
@@ -59,9 +67,42 @@ def serve(
         "timeout_graceful_shutdown": settings.web_shutdown_seconds,
         "timeout_keep_alive": settings.web_keep_alive_seconds,
     }
-    if workers == 1:
-        uvicorn.run(create_app(settings), **options)
-        return
+    stop = _start_worker(settings) if worker else None
+    try:
+        if workers == 1:
+            uvicorn.run(create_app(settings), **options)
+            return
+        _multi(settings, workers, options)
+    finally:
+        if stop is not None:
+            stop.set()
+
+
+def _start_worker(settings: Any) -> Any:
+    """The scheduler on a thread of this process; returns the event that stops it."""
+    import threading
+
+    from renewals import migrate
+    from renewals.db import make_engine
+    from renewals.worker.service import RealClock, Worker
+
+    engine = make_engine(settings.database_url, timeout_seconds=settings.db_timeout_seconds)
+    migrate.ensure_schema(engine)
+    clock = RealClock()
+    runner = Worker(engine, settings)
+    thread = threading.Thread(
+        target=runner.run_forever, args=(clock,), name="renewals-worker", daemon=True
+    )
+    thread.start()
+    console.print(f"worker {runner.worker_id} runs {', '.join(runner.by_name)} in this process")
+    return clock.stop
+
+
+def _multi(settings: Any, workers: int, options: dict[str, Any]) -> None:
+    import uvicorn
+
+    from renewals.kit.secrets import secret_key
+
     # Worker processes build their own app from the environment: hand them this command's
     # settings, and create the secret key once here so that every worker signs alike.
     secret_key(settings)

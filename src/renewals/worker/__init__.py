@@ -1,0 +1,1 @@
+"""The worker: runs the daily job, the outbox, source syncs and retraining on a schedule."""

@@ -1,0 +1,113 @@
+"""`renewals worker`: run the schedule (daily job, outbox, sources, retraining) by itself."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from renewals.kit.cli import console, fail, state
+
+
+def _instant(value: str, option: str) -> datetime:
+    from renewals.kit.time import as_utc
+
+    try:
+        return as_utc(datetime.fromisoformat(value))
+    except ValueError:
+        fail(
+            f"{option} takes an ISO date-time like 2027-01-04T00:00 (UTC unless it says), got {value!r}",
+            2,
+        )
+
+
+def worker(
+    ctx: typer.Context,
+    once: Annotated[
+        bool, typer.Option("--once", help="Run the jobs that are due now, then exit (for cron).")
+    ] = False,
+    clock: Annotated[
+        str | None,
+        typer.Option(
+            "--clock",
+            help="Simulated start time (ISO, UTC unless it says): time jumps from one due "
+            "job to the next instead of passing; needs --until. For rehearsals and tests.",
+        ),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="With --clock: stop at this simulated time.")
+    ] = None,
+    worker_id: Annotated[
+        str | None,
+        typer.Option("--worker-id", help="This worker's name in the history (default host:pid)."),
+    ] = None,
+) -> None:
+    """Run the schedule by itself: the daily job at RENEWALS_WORKER_DAILY_AT in
+    RENEWALS_WORKER_TIMEZONE, the outbox every RENEWALS_WORKER_OUTBOX_MINUTES, the
+    product-event spool every RENEWALS_WORKER_INGEST_SECONDS, retraining every
+    RENEWALS_WORKER_RETRAIN_DAYS.
+
+    Start as many workers as you like against one database: each job runs under a
+    database lock (PostgreSQL advisory lock, SQLite lock row), so it runs once per due
+    time whichever worker gets there. A failed job retries after
+    RENEWALS_WORKER_RETRY_MINUTES, then the admins get an email (and
+    RENEWALS_ALERT_WEBHOOK_URL a post). History: `renewals status`, /admin/jobs.
+
+    Examples:\n
+      renewals worker\n
+      renewals worker --once\n
+      renewals worker --clock 2027-01-04T00:00 --until 2027-01-11T00:00
+    """
+    from pydantic import ValidationError
+
+    from renewals.worker.service import RealClock, SimulatedClock, Worker
+    from renewals.worker.settings import WorkerSettings
+
+    if (clock is None) != (until is None):
+        fail("--clock and --until go together", 2)
+    try:
+        worker_settings = WorkerSettings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        fail(f"RENEWALS_{str(first['loc'][0]).upper()}: {first['msg']}")
+    app_state = state(ctx)
+    engine = app_state.engine()
+    from renewals import migrate
+
+    migrate.ensure_schema(engine)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    kwargs = {"worker_id": worker_id} if worker_id else {}
+    runner = Worker(engine, app_state.settings, worker_settings, **kwargs)
+    if once:
+        from renewals.kit.time import utc_now
+
+        now = utc_now()
+        runner.ensure_jobs(now)
+        runner.heartbeat(now)
+        results = runner.tick(now)
+        for r in results:
+            style = "green" if r.status == "ok" else "red"
+            console.print(f"[{style}]{r.status}[/] {r.job}: {r.detail}", markup=True)
+        if not results:
+            console.print("nothing due")
+        if any(r.status != "ok" for r in results):
+            raise typer.Exit(1)
+        return
+    if clock is not None and until is not None:
+        start, end = _instant(clock, "--clock"), _instant(until, "--until")
+        if end <= start:
+            fail("--until must be after --clock", 2)
+        console.print(f"worker {runner.worker_id}: simulated time {start} to {end}")
+        runner.run_forever(SimulatedClock(start, end))
+        return
+    console.print(
+        f"worker {runner.worker_id} running {len(runner.by_name)} jobs: "
+        + ", ".join(runner.by_name)
+        + ". Ctrl-C stops it."
+    )
+    try:
+        runner.run_forever(RealClock())
+    except KeyboardInterrupt:
+        console.print("stopped")
