@@ -76,6 +76,11 @@ COMMANDS = tuple(
             "Run the schedule by itself: daily job, outbox, event spool, retraining (locked).",
         ),
         (
+            "doctor",
+            "renewals.doctor.commands:doctor",
+            "Check the set-up (database, data, secret, SMTP, public URL, worker); say what to fix.",
+        ),
+        (
             "policy",
             "renewals.policy.commands:app",
             "See and check the policy: every threshold, weight, window and limit, with its rule ID.",
