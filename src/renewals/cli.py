@@ -71,6 +71,11 @@ COMMANDS = tuple(
             "Serve the dashboards and the REST API (/api/v1, OpenAPI at /docs).",
         ),
         (
+            "source",
+            "renewals.source.commands:app",
+            "Sources: product events over the Segment/RudderStack API (/v1), write keys, quarantine.",
+        ),
+        (
             "worker",
             "renewals.worker.commands:worker",
             "Run the schedule by itself: daily job, outbox, event spool, retraining (locked).",

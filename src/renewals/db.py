@@ -74,7 +74,7 @@ class DataVersion(Base):
 
 
 DATA = "data"
-# The worker's bookkeeping (schedule, history, locks, heartbeats) changes no page's figures.
+# The worker's bookkeeping (schedule, history, locks, heartbeats) changes no page's figures;
 QUIET_TABLES = frozenset(
     {
         "web_session",
@@ -85,6 +85,10 @@ QUIET_TABLES = frozenset(
         "worker_run",
         "worker_lock",
         "worker_heartbeat",
+        # Sources (write keys, user mappings) and import records: no page shows them.
+        "source",
+        "source_user",
+        "import_run",
     }
 )
 _CHANGED = "renewals.data_changed"

@@ -24,11 +24,14 @@ from renewals.save_plan.models import (
 )
 from renewals.scheduler import JobRun
 from renewals.signal.models import Signal, SignalLabel, TextEmbedding
+from renewals.source.models import Source, SourceUser
 from renewals.user.models import ApiToken, User, WebSession
 from renewals.winloss.models import WinLossRecord
 from renewals.worker.models import WorkerHeartbeat, WorkerJob, WorkerLock, WorkerRun
 
 __all__ = [
+    "Source",
+    "SourceUser",
     "WorkerHeartbeat",
     "WorkerJob",
     "WorkerLock",

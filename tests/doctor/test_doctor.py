@@ -112,6 +112,7 @@ def test_a_ready_install_passes(
         "SMTP": "ok",
         "public URL": "ok",
         "worker": "ok",
+        "event spool": "ok",
     }
     assert code == 0
 

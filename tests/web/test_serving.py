@@ -36,7 +36,7 @@ from renewals.web.app import create_app
 
 # The only coroutines allowed in a request's dependency tree: they read the request body,
 # which must be awaited, and touch no database.
-ASYNC_ALLOWED = {"sent_csrf_token", "raw_body", "healthz"}
+ASYNC_ALLOWED = {"sent_csrf_token", "raw_body", "event_body", "healthz"}
 
 
 def _calls(dependant) -> Iterator:  # type: ignore[no-untyped-def]

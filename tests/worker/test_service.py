@@ -3,6 +3,10 @@ the lock keeps a second worker out, failures retry with backoff and alert once."
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -10,12 +14,12 @@ from pathlib import Path
 
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from renewals.config import Settings
 from renewals.db import session_scope
 from renewals.worker.lock import job_lock
-from renewals.worker.models import WorkerJob, WorkerRun
+from renewals.worker.models import WorkerJob, WorkerLock, WorkerRun
 from renewals.worker.service import (
     EPOCH,
     ScheduledJob,
@@ -135,3 +139,31 @@ def test_a_failing_job_retries_with_backoff_then_alerts_the_admins_once(
         assert row is not None and row.last_status == "failed" and row.last_success_at is None
         runs = session.scalars(select(WorkerRun.attempt).order_by(WorkerRun.id)).all()
     assert runs == [1, 2, 3, 1]
+
+
+def test_a_lock_row_left_by_a_killed_process_of_this_machine_is_taken_over(
+    engine: Engine,
+) -> None:
+    if engine.dialect.name != "sqlite":
+        return  # PostgreSQL's advisory locks end with the connection
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    corpse = f"{socket.gethostname()}:{dead.stdout.strip()}"
+    alive = f"{socket.gethostname()}:{os.getpid()}"
+    with job_lock(engine, "test.daily", holder=alive, lease=timedelta(hours=3)) as got:
+        assert got
+        # Held by a live process: refused.
+        with job_lock(engine, "test.daily", holder="other:1", lease=timedelta(hours=3)) as other:
+            assert not other
+    with session_scope(engine) as session:
+        session.execute(
+            update(WorkerLock)
+            .where(WorkerLock.name == "test.daily")
+            .values(holder=corpse, expires_at=datetime.now(UTC) + timedelta(hours=3))
+        )
+    with job_lock(engine, "test.daily", holder="me:1", lease=timedelta(hours=3)) as got:
+        assert got, "the dead process's lock was not taken over"

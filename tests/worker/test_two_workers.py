@@ -88,6 +88,7 @@ def test_two_workers_for_a_simulated_week(
         "RENEWALS_WORKER_TIMEZONE": "Europe/Berlin",
         "RENEWALS_WORKER_OUTBOX_MINUTES": "60",
         "RENEWALS_WORKER_RETRAIN_DAYS": "30",
+        "RENEWALS_WORKER_INGEST_SECONDS": "3600",
     }
     until = START + timedelta(days=DAYS)
     procs = [

@@ -205,6 +205,26 @@ def check_worker(engine: Engine, now: datetime) -> Finding:
     )
 
 
+def check_spool(settings: Settings, now: datetime) -> Finding:
+    """Product events acknowledged but not yet compacted: a few seconds' worth is normal."""
+    from renewals.source import spool
+
+    files = spool.waiting(settings.data_dir)
+    count, size = spool.backlog(settings.data_dir)
+    if not count:
+        return Finding("event spool", Level.ok, "empty: every acknowledged event is stored")
+    oldest = datetime.fromtimestamp(files[0].stat().st_mtime, tz=now.tzinfo) if files else now
+    waited = (now - oldest).total_seconds()
+    if waited > 600:
+        return Finding(
+            "event spool",
+            Level.error,
+            f"{count:,} files ({size / 2**20:,.1f} MiB) wait; the oldest for {waited / 60:,.0f} min",
+            "no worker compacts them: start `renewals worker`, or run `renewals source compact`",
+        )
+    return Finding("event spool", Level.ok, f"{count:,} files waiting for the next compaction")
+
+
 def check_policy(settings: Settings) -> Finding:
     from renewals.policy.service import PolicyError, load
 
@@ -233,6 +253,7 @@ def examine(settings: Settings, *, smtp: bool = True, now: datetime | None = Non
     findings.append(domain.public_url("public URL", settings.public_url))
     if engine is not None and schema.level == Level.ok:
         findings.append(check_worker(engine, now))
+    findings.append(check_spool(settings, now))
     if engine is not None:
         engine.dispose()
     return findings

@@ -114,7 +114,7 @@ BUSY_MESSAGE = "The server is busy; try again in a moment."
 
 def busy_answer(path: str) -> tuple[bytes, str]:
     """The 503's body and content type: the API's error format, or a short page."""
-    if path.startswith(("/api/", "/webhooks/")):
+    if path.startswith(("/api/", "/webhooks/", "/v1/")):
         body = json.dumps({"error": {"status": 503, "message": BUSY_MESSAGE}})
         return body.encode(), "application/json"
     page = (

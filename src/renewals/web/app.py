@@ -80,10 +80,14 @@ def _routers(app: FastAPI) -> None:
     from renewals.contract_doc import pages as contract_pages  # /contracts, /sign, /webhooks/esign
 
     app.include_router(contract_pages.router)
+    from renewals.source import endpoints as source_endpoints  # /v1 product events (issue 19)
+
+    app.include_router(source_endpoints.router)
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith(API_PREFIX) or request.url.path.startswith("/webhooks")
+    # /v1: the product-event tracking API (source/endpoints.py) answers JSON too.
+    return request.url.path.startswith((API_PREFIX, "/webhooks", "/v1/"))
 
 
 def error_body(status: int, message: str, **extra: object) -> dict[str, object]:

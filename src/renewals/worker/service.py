@@ -15,8 +15,6 @@ jumps from one due time to the next, so a week of schedule passes in seconds.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +36,7 @@ from renewals.db import session_scope
 from renewals.errors import RenewalsError
 from renewals.kit.time import utc_now
 from renewals.worker import domain
-from renewals.worker.lock import job_lock
+from renewals.worker.lock import holder_name, job_lock
 from renewals.worker.models import WorkerHeartbeat, WorkerJob, WorkerRun
 from renewals.worker.settings import WorkerSettings
 
@@ -152,8 +150,21 @@ def default_jobs(ws: WorkerSettings) -> list[ScheduledJob]:
             run_retrain,
             f"every {ws.worker_retrain_days} days, 30 min after the daily job",
         ),
+        ScheduledJob(
+            "source.compact",
+            IntervalTrigger(seconds=ws.worker_ingest_seconds, start_date=EPOCH),
+            _compact_spool,
+            f"every {ws.worker_ingest_seconds} s",
+        ),
     ]
     return jobs
+
+
+def _compact_spool(ctx: WorkerContext) -> str:
+    """Product events from the /v1 spool into the usage store (source/jobs.py)."""
+    from renewals.source.jobs import compact_spool
+
+    return compact_spool(ctx)
 
 
 # --- clocks -----------------------------------------------------------------------------
@@ -215,7 +226,7 @@ class Worker:
     settings: Settings
     worker_settings: WorkerSettings = field(default_factory=WorkerSettings)
     jobs: Sequence[ScheduledJob] | None = None
-    worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    worker_id: str = field(default_factory=holder_name)
     alert: Callable[[Engine, WorkerSettings, str, str], None] | None = None
 
     def __post_init__(self) -> None:

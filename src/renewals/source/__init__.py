@@ -1,0 +1,1 @@
+"""Sources: product events over the Segment/RudderStack HTTP API, warehouses, CSV deltas."""

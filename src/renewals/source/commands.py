@@ -1,0 +1,190 @@
+"""`renewals source ...`: where data comes in from (docs/sources.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from renewals.errors import RenewalsError
+from renewals.kit.cli import console, emit_json, fail, fail_with, state
+
+app = typer.Typer(
+    help=(
+        "Sources of data: product events over the Segment/RudderStack HTTP API (/v1) with "
+        "write keys, the event spool and its quarantine."
+    ),
+    no_args_is_help=True,
+)
+
+By = Annotated[
+    str,
+    typer.Option("--by", help="Your email (an active admin user): kept in the audit log."),
+]
+
+
+def _admin(session, email: str) -> str:  # type: ignore[no-untyped-def]
+    from renewals.errors import Forbidden
+    from renewals.user import access
+    from renewals.user.domain import Role
+
+    user = access.require_active_user(session, email)
+    if user.role != Role.admin:
+        raise Forbidden(f"{user.email} is {user.role}: only admins manage sources")
+    return user.email
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A name for the source, e.g. web-app or mobile.")],
+    by: By,
+    kind: Annotated[
+        str, typer.Option(help="events: the /v1 tracking API with a write key.")
+    ] = "events",
+) -> None:
+    """Add a source. An `events` source gets a write key, printed once (only its hash is
+    stored): give it to the Segment or RudderStack client as its write key, with the
+    server's address as the client's host / data-plane URL.
+
+    Examples:\n
+      renewals source add web-app --by admin@example.com
+    """
+    from renewals.db import session_scope
+    from renewals.source import service
+
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            raw, source = service.add(session, name, kind=kind, by=_admin(session, by))
+    except RenewalsError as exc:
+        fail_with(exc)
+    console.print(f"Added source [bold]{escape(source.name)}[/] ({source.kind}).")
+    if raw:
+        console.print("Write key (shown once; store it in the client's configuration):")
+        typer.echo(raw)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the sources as JSON.")] = False,
+) -> None:
+    """List the sources: kind, key hint, created, revoked, last events received."""
+    from renewals.db import session_scope
+    from renewals.source import service
+
+    with session_scope(state(ctx).engine()) as session:
+        rows = [
+            {
+                "name": s.name,
+                "kind": s.kind,
+                "key_hint": f"{s.key_hint}..." if s.key_hint else None,
+                "created_at": s.created_at.isoformat(),
+                "created_by": s.created_by,
+                "revoked_at": s.revoked_at and s.revoked_at.isoformat(),
+                "last_sync_at": s.last_sync_at and s.last_sync_at.isoformat(),
+            }
+            for s in service.list_sources(session)
+        ]
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        console.print("No sources yet: `renewals source add NAME --by EMAIL`.")
+        return
+    table = Table(title="Sources")
+    for column in ("name", "kind", "key", "created", "by", "revoked"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r["name"],
+            r["kind"],
+            r["key_hint"] or "",
+            r["created_at"][:16],
+            r["created_by"],
+            (r["revoked_at"] or "")[:16],
+        )
+    console.print(table)
+
+
+@app.command("revoke")
+def revoke(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The source whose write key to revoke.")],
+    by: By,
+) -> None:
+    """Revoke a source's write key: its requests get 401 from now on (events already
+    acknowledged are kept). Add a new source for a new key."""
+    from renewals.db import session_scope
+    from renewals.source import service
+
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            source = service.revoke(session, name, by=_admin(session, by))
+    except RenewalsError as exc:
+        fail_with(exc)
+    console.print(f"Revoked the write key of {escape(source.name)}.")
+
+
+@app.command("compact")
+def compact(ctx: typer.Context) -> None:
+    """Move acknowledged product events from the spool into the usage store now (the
+    worker does it every RENEWALS_WORKER_INGEST_SECONDS). Each event is stored once."""
+    from datetime import timedelta
+
+    from renewals.source import service
+    from renewals.worker.lock import holder_name, job_lock
+    from renewals.worker.settings import WorkerSettings
+
+    app_state = state(ctx)
+    settings = app_state.settings
+    engine = app_state.engine()
+    lease = timedelta(minutes=WorkerSettings().worker_lock_minutes)
+    with job_lock(engine, "source.compact", holder=holder_name(), lease=lease) as got:
+        if not got:
+            fail("a worker is compacting the spool right now; try again in a moment")
+        report = service.compact(engine, settings.data_dir, settings.duckdb_memory_limit)
+    console.print(report.summary())
+
+
+@app.command("quarantine")
+def quarantine(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(help="Newest rows to list.", min=0, max=1000)] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """The import report of product events: what was quarantined and why (unknown
+    accounts, no account, malformed calls), by account, and the newest rows."""
+    from renewals.source import service
+
+    settings = state(ctx).settings
+    summary = service.quarantine(settings.data_dir, settings.duckdb_memory_limit, limit=limit)
+    if as_json:
+        emit_json(
+            {
+                "total": summary.total,
+                "by_reason": dict(summary.by_reason),
+                "unknown_accounts": dict(summary.by_account),
+                "rows": summary.rows,
+            }
+        )
+        return
+    if not summary.total:
+        console.print("The quarantine is empty: every product event found its account.")
+        return
+    console.print(f"[bold]{summary.total:,}[/] product events in quarantine.")
+    table = Table(title="Why")
+    table.add_column("reason")
+    table.add_column("events", justify="right")
+    for reason, n in summary.by_reason:
+        table.add_row(escape(reason), f"{n:,}")
+    console.print(table)
+    if summary.by_account:
+        accounts = Table(title="Unknown accounts (groupId not in accounts.csv)")
+        accounts.add_column("groupId")
+        accounts.add_column("events", justify="right")
+        for account, n in summary.by_account:
+            accounts.add_row(escape(account), f"{n:,}")
+        console.print(accounts)
