@@ -1,7 +1,7 @@
 """worker: scheduled jobs' state, run history, lock rows (SQLite), heartbeats (issue 19)
 
 Revision ID: 7a9e0c4d2b19
-Revises: 5c1d2e3f4a5b
+Revises: 9febb51f4d86
 Create Date: 2026-12-06 17:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "7a9e0c4d2b19"
-down_revision = "5c1d2e3f4a5b"
+down_revision = "9febb51f4d86"
 branch_labels = None
 depends_on = None
 
