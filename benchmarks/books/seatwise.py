@@ -71,8 +71,10 @@ def generate(
     as_of: date = date(2026, 11, 24),
     history_days: int = 730,
     events_format: str = "parquet",
+    monthly_only: bool = False,
 ) -> dict[str, int]:
-    """Write the book into `out`; return row counts per file."""
+    """Write the book into `out`; return row counts per file (`monthly_only`: every
+    account on the monthly plan, for the subscription day-one check)."""
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     start = as_of - timedelta(days=history_days)
@@ -90,7 +92,8 @@ def generate(
         old = rng.random() < 0.35
         join = start if old else start + timedelta(days=int(rng.integers(0, history_days - 14)))
         since = join - timedelta(days=int(rng.integers(200, 1500))) if old else join
-        plan_name, term, price, _ = PLANS[int(rng.choice(len(PLANS), p=[p[3] for p in PLANS]))]
+        choice = int(rng.choice(len(PLANS), p=[p[3] for p in PLANS]))
+        plan_name, term, price, _ = PLANS[0 if monthly_only else choice]
         seats = int(np.clip(rng.lognormal(math.log(4 if term == 1 else 9), 0.9), 1, 600))
         fit = float(rng.normal())
         activation = 1.0 if old else float(rng.beta(2.0, 1.5))
@@ -219,6 +222,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--as-of", default="2026-11-24")
     parser.add_argument("--events-format", choices=("parquet", "csv"), default="parquet")
+    parser.add_argument("--history-days", type=int, default=730)
+    parser.add_argument("--monthly-only", action="store_true", help="every account monthly")
     args = parser.parse_args()
     counts = generate(
         args.out,
@@ -226,6 +231,8 @@ def main() -> None:
         seed=args.seed,
         as_of=date.fromisoformat(args.as_of),
         events_format=args.events_format,
+        history_days=args.history_days,
+        monthly_only=args.monthly_only,
     )
     for name, n in counts.items():
         print(f"{name}: {n:,} rows")
