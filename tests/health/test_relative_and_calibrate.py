@@ -7,17 +7,22 @@ from __future__ import annotations
 import random
 import tomllib
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
 from renewals.account.domain import Segment
+from renewals.db import make_engine
 from renewals.health import peers
 from renewals.health.calibrate import CalRow, auc, calibrate, fit_points, scores_of
 from renewals.health.commands import _toml_health
 from renewals.health.domain import score_health
 from renewals.health.repository import ActiveContract
 from renewals.health.service import kind_splitter, usage_to_features
+from renewals.ingest.service import ImportFailed, run_import
+from renewals.migrate import ensure_schema
 from renewals.policy import service as policy_service
+from renewals.usage import kinds
 from renewals.usage.domain import UsageFeatures
 
 POLICY = policy_service.load()
@@ -198,3 +203,44 @@ class TestCalibrate:
 
     def test_points_of_a_constant_feature_are_none(self) -> None:
         assert fit_points([1.0] * 100, [1] * 90 + [0] * 10, 0.9) is None
+
+
+class TestDeclaredKinds:
+    """Issue 17: the import declares its event kinds (event_kinds.csv); a declared kind wins
+    over the policy's patterns; bad rows are reported as file:line:column."""
+
+    def test_a_declared_kind_wins_over_the_policy_patterns(self) -> None:
+        split = kind_splitter(POLICY, {"remove_filter": ("usage", 1.0), "ping": ("ignore", 0.0)})
+        assert split("remove_filter") == ("usage", 1.0)  # the pattern *remove* would say negative
+        assert split("remove_user") == ("negative", 1.0)
+        assert split("ping") == ("ignore", 0.0)
+
+    def test_the_file_is_validated_and_published_after_the_commit(self, tmp_path: Path) -> None:
+        book = tmp_path / "book"
+        book.mkdir()
+        (book / "accounts.csv").write_text("account_id,name\na1,Acme\n", encoding="utf-8")
+        (book / "contracts.csv").write_text(
+            "contract_id,account_id,start_date,end_date,arr\nc1,a1,2026-01-01,2027-01-01,1000\n",
+            encoding="utf-8",
+        )
+        (book / "event_kinds.csv").write_text(
+            "event,kind,weight\nclose_tab,negative,\nview,usage,lots\nping,sometimes,\n",
+            encoding="utf-8",
+        )
+        engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
+        ensure_schema(engine)
+        data = tmp_path / "data"
+        with pytest.raises(ImportFailed) as caught:
+            run_import(engine, book, data_dir=data)
+        shown = [str(i) for i in caught.value.issues]
+        assert shown == [
+            "event_kinds.csv:3:3: weight: not a number >= 0: 'lots'",
+            "event_kinds.csv:4:2: kind: 'sometimes' is not one of: usage, negative, ignore",
+        ]
+        assert kinds.load(data) == {}  # nothing half-imported
+        (book / "event_kinds.csv").write_text(
+            "event,kind,weight\nclose_tab,negative,\nview,usage,0.5\n", encoding="utf-8"
+        )
+        result, _ = run_import(engine, book, data_dir=data)
+        assert kinds.load(data) == {"close_tab": ("negative", 1.0), "view": ("usage", 0.5)}
+        assert result.counts()["event_kinds.csv"]["inserted"] == 2

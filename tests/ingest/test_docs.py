@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from renewals.ingest.domain import TABLE_SPECS, USAGE_COLUMNS, EntitySpec
+from renewals.usage import kinds
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "data-format.md").read_text(encoding="utf-8")
 
@@ -29,3 +30,14 @@ def test_every_column_is_documented_with_its_requiredness(spec: EntitySpec) -> N
 
 def test_usage_columns_are_documented() -> None:
     assert list(documented("usage_events.parquet")) == list(USAGE_COLUMNS)
+
+
+def test_event_kind_columns_are_documented() -> None:
+    """Issue 17: event_kinds.csv, read by renewals.usage.kinds."""
+    assert list(documented("event_kinds.csv")) == list(kinds.COLUMNS)
+    assert documented("event_kinds.csv") == {
+        "event": True,
+        "kind": True,
+        "weight": False,
+        "description": False,
+    }

@@ -38,6 +38,7 @@ from renewals.kit.batches import Batch, account_batches, each
 from renewals.playbook import service as playbook_service
 from renewals.policy.domain import Policy
 from renewals.signal import service as signal_service
+from renewals.usage import kinds as usage_kinds
 from renewals.usage.domain import UsageFeatures, change_ratio
 
 if TYPE_CHECKING:  # Ibis and DuckDB load only where features are computed (issue 24)
@@ -73,10 +74,13 @@ def windows_for(policy: Policy, as_of: date) -> Windows:
 KindSplit = Callable[[str], tuple[str, float]]
 
 
-def kind_splitter(policy: Policy) -> KindSplit:
+def kind_splitter(
+    policy: Policy, declared: dict[str, tuple[str, float]] | None = None
+) -> KindSplit:
     """SIG-3, HEALTH-1: each event kind's role ("usage", "negative", "ignore") and usage
-    weight under `health.events`, remembered per kind (kinds are few, accounts many)."""
-    seen: dict[str, tuple[str, float]] = {}
+    weight: as the import declared it (`event_kinds.csv`), else under the policy's
+    `health.events` patterns; remembered per kind (kinds are few, accounts many)."""
+    seen: dict[str, tuple[str, float]] = dict(declared or {})
 
     def split(kind: str) -> tuple[str, float]:
         if kind not in seen:
@@ -196,11 +200,12 @@ def book_reference(
     as_of: date,
     usage: dict[str, UsageFeatures],
     contracts: dict[str, ActiveContract] | None = None,
+    split: KindSplit | None = None,
 ) -> BookReference:
     """HEALTH-2: the whole book's distributions on `as_of` (every account under contract)."""
     if contracts is None:
         contracts = repository.active_contracts(session, as_of=as_of)
-    inputs = _peer_inputs(contracts, usage, policy, as_of, kind_splitter(policy))
+    inputs = _peer_inputs(contracts, usage, policy, as_of, split or kind_splitter(policy))
     return BookReference(
         peers.reference(inputs, policy.health),
         any(u.key_features_30d > 0 for a, u in usage.items() if a in contracts),
@@ -228,6 +233,7 @@ def gather(
     peers, never among a batch's)."""
     contracts = repository.active_contracts(session, as_of=as_of, accounts=accounts)
     ids = list(contracts)
+    split = kind_splitter(policy, usage_kinds.load(data_dir))
     if reference is None and accounts is not None:
         from renewals.usage import features as usage_features
 
@@ -242,7 +248,7 @@ def gather(
                 analytics=analytics,
             )
         )
-        reference = book_reference(session, policy, as_of=as_of, usage=book_usage)
+        reference = book_reference(session, policy, as_of=as_of, usage=book_usage, split=split)
         usage = book_usage
     if usage is None:
         from renewals.usage import features as usage_features
@@ -261,9 +267,10 @@ def gather(
     )
     if mentions is None:
         mentions = book_mentions(session, policy, as_of)
-    split = kind_splitter(policy)
     if reference is None:  # the whole book is here
-        reference = book_reference(session, policy, as_of=as_of, usage=usage, contracts=contracts)
+        reference = book_reference(
+            session, policy, as_of=as_of, usage=usage, contracts=contracts, split=split
+        )
     features: dict[str, Features] = {}
     for account_id, contract in contracts.items():
         values: Features = {}
@@ -419,7 +426,13 @@ def snapshot_health(
         analytics=analytics,
     )
     mentions = book_mentions(session, policy, as_of)
-    reference = book_reference(session, policy, as_of=as_of, usage=usage)
+    reference = book_reference(
+        session,
+        policy,
+        as_of=as_of,
+        usage=usage,
+        split=kind_splitter(policy, usage_kinds.load(data_dir)),
+    )
     previous = repository.previous_scores(session, before=as_of)
     batches = account_batches(
         session, policy.run.batch_accounts, repository.active_accounts_query(as_of)

@@ -41,7 +41,9 @@ from renewals.ingest.domain import (
 from renewals.ingest.models import ImportRun
 from renewals.kit.spreadsheet import SafeWriter
 from renewals.kit.time import utc_now
+from renewals.usage import kinds as event_kinds
 from renewals.usage import service as usage_service
+from renewals.usage.kinds import StagedKinds
 from renewals.usage.service import StagedUsage
 from renewals.user.models import User
 
@@ -91,12 +93,15 @@ class ImportResult:
     usage: StagedUsage | None
     warnings: list[str]
     reject_file: Path | None = None
+    kinds: StagedKinds | None = None  # event_kinds.csv (issue 17)
 
     @property
     def issues(self) -> list[Issue]:
         found = [i for f in self.files for i in f.issues]
         if self.usage:
             found.extend(self.usage.issues)
+        if self.kinds:
+            found.extend(self.kinds.issues)
         return sorted(found)
 
     @property
@@ -122,6 +127,15 @@ class ImportResult:
                 "updated": 0,
                 "unchanged": self.usage.rows_read - self.usage.rows_new - self.usage.rows_rejected,
                 "rejected": self.usage.rows_rejected,
+            }
+        if self.kinds:
+            n = len(self.kinds.declared)
+            out[self.kinds.source.name] = {
+                "read": n + len(self.kinds.issues),
+                "inserted": n - self.kinds.existing,
+                "updated": self.kinds.existing,
+                "unchanged": 0,
+                "rejected": len(self.kinds.issues),
             }
         return out
 
@@ -345,6 +359,7 @@ def plan(
     notify = progress or (lambda step, done, total: None)
     known_names = {f"{s.stem}{x}" for s in TABLE_SPECS for x in (".csv", ".jsonl")}
     known_names |= {f"{USAGE_STEM}{x}" for x in (".parquet", ".csv", ".jsonl")}
+    known_names.add(event_kinds.FILE)
     warnings = [
         f"ignored {p.name}: not a file of the import format (see docs/data-format.md)"
         for p in sorted(source.iterdir())
@@ -399,8 +414,14 @@ def plan(
             memory_limit=memory_limit,
             write=not (strict and table_issues),
         )
+    kinds = None
+    if (source / event_kinds.FILE).is_file():  # SIG-3: the book declares its event kinds
+        declared, kind_issues = event_kinds.parse(source / event_kinds.FILE)
+        kinds = event_kinds.StagedKinds(source / event_kinds.FILE, declared, kind_issues)
+        if not (strict and (kind_issues or any(t.issues for t in tables))):
+            kinds.stage(data_dir)
     notify("validated", total, total)
-    return ImportResult(source, tables, usage, warnings)
+    return ImportResult(source, tables, usage, warnings, kinds=kinds)
 
 
 def write(session: Session, result: ImportResult, *, actor: str = "import") -> ImportRun:
@@ -448,7 +469,10 @@ def write_rejects(result: ImportResult, path: Path) -> None:
                             record,
                         ]
                     )
-        for issue in result.usage.issues if result.usage else []:
+        for issue in [
+            *(result.usage.issues if result.usage else []),
+            *(result.kinds.issues if result.kinds else []),
+        ]:
             out.writerow(
                 [issue.file, issue.line, issue.column or "", issue.field, issue.reason, ""]
             )
@@ -483,10 +507,14 @@ def run_import(
     except BaseException:
         if result is not None and result.usage:
             result.usage.discard()
+        if result is not None and result.kinds:
+            result.kinds.discard()
         raise
-    # Committed: now the events become visible, and the rejects are written.
+    # Committed: now the events (and declared kinds) become visible, and the rejects are written.
     if result.usage:
         result.usage.publish()
+    if result.kinds:
+        result.kinds.publish()
     if reject_file is not None:
         write_rejects(result, reject_file)
     refresh_statistics(engine)
