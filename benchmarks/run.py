@@ -22,6 +22,8 @@ run       The whole `renewals run` on the demo book at each --run-accounts size 
           10,000 and 100,000) on each --db (sqlite, postgresql): import, then the first run,
           each in its own process; per-job times come from the job_run table. PostgreSQL uses
           --pg-url, a database this script drops and creates (never the shared `test`).
+          The DuckDB floor (the `sql` feature variant) is measured on each book in the same
+          run, and every import, run and job figure is also given as a multiple of it.
 web       Page latency under concurrent load: `renewals serve` on 127.0.0.1 over the
           10,000-account SQLite book of the run part, --clients concurrent signed-in clients
           fetching /home and /accounts/{id} for --seconds; skipped with a message if those
@@ -29,7 +31,9 @@ web       Page latency under concurrent load: `renewals serve` on 127.0.0.1 over
 
 CPU time is user+sys of each child as the kernel accounts it (stable under load from other
 work); peak memory is the child's peak RSS. Wall times are noisy on a shared machine.
-Results go to --out (JSON) and the same name with .md (Markdown tables).
+Results go to --out (JSON) and the same name with .md (Markdown tables); each run is also
+kept as results/history/<date>T<time>.json, and the Markdown ends with the history of the
+daily-run figures (absolute and x floor) of every kept run.
 """
 
 from __future__ import annotations
@@ -372,6 +376,29 @@ def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 # --- (b, c) the whole daily run ----------------------------------------------------------
 
+
+def measure_floor(opts: argparse.Namespace, accounts: int) -> dict[str, Any]:
+    """The DuckDB floor on this book, in this run: FLOOR_SQL's usage features over the
+    book's events (the `sql` feature variant, median of --floor-runs). Every figure of the
+    daily run is also given as a multiple of it, so runs on a busier or faster machine
+    compare: the floor moves with the machine, the ratio with the code."""
+    data, events = feature_data(opts.dir, accounts, None)
+    out = opts.dir / f"floor-{accounts}.pickle"
+    runs = [
+        measure(
+            python(FEATURE_CHILD, "sql", str(data), FEATURES_AS_OF.isoformat(), str(out), str(HERE))
+        )
+        for _ in range(max(1, opts.floor_runs))
+    ]
+    out.unlink(missing_ok=True)
+    return {"events": events, "runs": len(runs), **_median(runs)}
+
+
+def ratio(value: float, floor: float) -> float | None:
+    """`value` as a multiple of the floor (None without a floor)."""
+    return round(value / floor, 1) if floor else None
+
+
 JOB_TIMES = r"""
 import json, sys
 from sqlalchemy import create_engine, text
@@ -414,8 +441,11 @@ with engine.connect() as con:
 
 def bench_run(opts: argparse.Namespace, results: dict[str, Any]) -> None:
     results.setdefault("run", {})
+    results.setdefault("floor", {})
     for accounts in opts.run_accounts:
         book = demo_book(opts.dir, accounts)
+        results["floor"][str(accounts)] = floor = measure_floor(opts, accounts)
+        log(f"floor {accounts:,}: {floor['work_wall_s']} s wall, {floor['work_cpu_s']} s CPU")
         for db in opts.db:
             work = opts.dir / f"run-{accounts}-{db}"
             work.mkdir(parents=True, exist_ok=True)
@@ -612,30 +642,66 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append("")
     r = results.get("run")
     if r:
+        floors = results.get("floor", {})
         lines += [
             "## The daily run (`renewals run`, first run of the day)",
             "",
-            "| book / database | import wall s | import CPU s | import peak MiB | run wall s | run CPU s | run peak MiB |",
-            "|---|---|---|---|---|---|---|",
+            "x floor: the figure as a multiple of the DuckDB floor measured in the same run on the",
+            "same book (FLOOR_SQL's usage features over the book's events: wall s for wall",
+            "figures, CPU s for CPU figures).",
+            "",
+            "| book | floor wall s | floor CPU s | events |",
+            "|---|---|---|---|",
+        ]
+        for accounts, f in floors.items():
+            lines.append(
+                f"| {int(accounts):,} | {f['work_wall_s']} | {f['work_cpu_s']} | {f['events']:,} |"
+            )
+        lines += [
+            "",
+            "| book / database | import wall s | x floor | import CPU s | x floor | import peak MiB | run wall s | x floor | run CPU s | x floor | run peak MiB |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for key, e in r.items():
             i, run = e["import"], e["first_run"]
+            f = floors.get(key.split("/")[0], {})
+            fw, fc = f.get("work_wall_s", 0), f.get("work_cpu_s", 0)
             lines.append(
-                f"| {key} | {i['wall_s']} | {i['cpu_s']} | {i['peak_rss_mib']:,} | "
-                f"{run['wall_s']} | {run['cpu_s']} | {run['peak_rss_mib']:,} |"
+                f"| {key} | {i['wall_s']} | {ratio(i['wall_s'], fw) or ''} | {i['cpu_s']} | "
+                f"{ratio(i['cpu_s'], fc) or ''} | {i['peak_rss_mib']:,} | {run['wall_s']} | "
+                f"{ratio(run['wall_s'], fw) or ''} | {run['cpu_s']} | {ratio(run['cpu_s'], fc) or ''} | "
+                f"{run['peak_rss_mib']:,} |"
             )
         keys = list(r)
         jobs = list(dict.fromkeys(j for e in r.values() for j in e["jobs"]))
         lines += [
             "",
-            "Seconds per job:",
+            "Wall seconds per job (job_run), and as a multiple of the floor's wall seconds:",
             "",
-            "| job | " + " | ".join(keys) + " |",
-            "|---|" + "---|" * len(keys),
+            "| job | " + " | ".join(f"{k} | x floor" for k in keys) + " |",
+            "|---|" + "---|---|" * len(keys),
         ]
         for job in jobs:
+            cells = []
+            for k in keys:
+                value = r[k]["jobs"].get(job, "")
+                fw = floors.get(k.split("/")[0], {}).get("work_wall_s", 0)
+                times = ratio(value, fw) if value != "" else None
+                cells.append(f"{value} | {'' if times is None else times}")
+            lines.append(f"| {job} | " + " | ".join(cells) + " |")
+        lines.append("")
+    history = results.get("history")
+    if history:
+        lines += [
+            "## History (benchmarks/results/history/)",
+            "",
+            "| run | book / database | run wall s | x floor | run CPU s | x floor | import wall s |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for h in history:
             lines.append(
-                f"| {job} | " + " | ".join(str(r[k]["jobs"].get(job, "")) for k in keys) + " |"
+                f"| {h['stamp']} | {h['key']} | {h['run_wall_s']} | {h.get('run_wall_x_floor') or ''} | "
+                f"{h['run_cpu_s']} | {h.get('run_cpu_x_floor') or ''} | {h['import_wall_s']} |"
             )
         lines.append("")
     w = results.get("web")
@@ -660,9 +726,40 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def history(out: Path) -> list[dict[str, Any]]:
+    """The daily-run figures of every earlier run kept in results/history/, oldest first."""
+    rows = []
+    for path in sorted((out.parent / "history").glob("*.json")):
+        past = json.loads(path.read_text())
+        floors = past.get("floor", {})
+        for key, e in past.get("run", {}).items():
+            f = floors.get(key.split("/")[0], {})
+            rows.append(
+                {
+                    "stamp": path.stem,
+                    "key": key,
+                    "run_wall_s": e["first_run"]["wall_s"],
+                    "run_wall_x_floor": ratio(e["first_run"]["wall_s"], f.get("work_wall_s", 0)),
+                    "run_cpu_s": e["first_run"]["cpu_s"],
+                    "run_cpu_x_floor": ratio(e["first_run"]["cpu_s"], f.get("work_cpu_s", 0)),
+                    "import_wall_s": e["import"]["wall_s"],
+                }
+            )
+    return rows
+
+
+def keep(results: dict[str, Any], out: Path, stamp: str) -> None:
+    """Keep this run's results in results/history/<stamp>.json (the history the tables show)."""
+    folder = out.parent / "history"
+    folder.mkdir(parents=True, exist_ok=True)
+    data = {k: v for k, v in results.items() if k not in ("web_book", "history")}
+    (folder / f"{stamp}.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    results["history"] = history(out)
+
+
 def write(results: dict[str, Any], out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    data = {k: v for k, v in results.items() if k != "web_book"}
+    data = {k: v for k, v in results.items() if k not in ("web_book", "history")}
     out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     out.with_suffix(".md").write_text(markdown(results), encoding="utf-8")
 
@@ -693,6 +790,9 @@ def main() -> None:
         default="postgresql://postgres@127.0.0.1:5432/bench",
         help="a dedicated PostgreSQL database, dropped and created (never `test`)",
     )
+    parser.add_argument(
+        "--floor-runs", type=int, default=1, help="runs of the DuckDB floor per run book (median)"
+    )
     parser.add_argument("--again", action="store_true", help="also time a second run the same day")
     parser.add_argument("--web", action="store_true", help="measure page latency under load")
     parser.add_argument("--web-accounts", type=int, default=10_000, help="book for the web part")
@@ -713,6 +813,7 @@ def main() -> None:
         _pg_database(opts.pg_url)
     opts.dir.mkdir(parents=True, exist_ok=True)
     previous = json.loads(opts.out.read_text()) if opts.out.exists() else {}
+    previous.pop("history", None)
     results: dict[str, Any] = {
         **previous,
         "date": date.today().isoformat(),
@@ -725,6 +826,7 @@ def main() -> None:
         bench_run(opts, results)
     if "web" in parts:
         bench_web(opts, results)
+    keep(results, opts.out, time.strftime("%Y-%m-%dT%H%M"))
     write(results, opts.out)
     print(markdown(results))
 

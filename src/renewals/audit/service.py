@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from renewals.audit.models import AuditEvent
+from renewals.kit.time import utc_now
 
 
 def record(
@@ -24,3 +26,29 @@ def record(
     )
     session.add(event)
     return event
+
+
+def event_row(
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One audit event as a row for `record_many` (the daily run's bulk writes)."""
+    return {
+        "at": utc_now(),
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "detail": detail or {},
+    }
+
+
+def record_many(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Append many audit events (rows from `event_row`) with one multi-row INSERT, in order."""
+    if rows:
+        session.execute(insert(AuditEvent), rows)
+    return len(rows)

@@ -8,13 +8,14 @@ existing row alone, so the daily run may repeat it.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from renewals.account import service as account_service
@@ -26,6 +27,7 @@ from renewals.contract.models import Contract
 from renewals.errors import Forbidden, NotFound, RenewalsError
 from renewals.escalation import domain
 from renewals.escalation.domain import EscalationDecision, EscalationFacts, EscalationStatus
+from renewals.kit.batches import chunks
 from renewals.kit.time import utc_now
 from renewals.policy.domain import Policy
 from renewals.renewal import service as renewal_service
@@ -65,6 +67,38 @@ class Brief:
 # --- ESC-1 -----------------------------------------------------------------------------
 
 
+def _facts(
+    *,
+    arr: Decimal,
+    currency: str,
+    strategic: bool,
+    effort: str,
+    plan: tuple[date, str, str] | None,
+    open_deal_breakers: int,
+    stakeholders: StakeholderMap | None,
+    kinds: Collection[str],
+) -> EscalationFacts:
+    """ESC-1's facts from plain values; `plan` is the save plan's (started_on, effort, status)."""
+    active = plan is not None and plan[2] == "active"
+    contacts = tuple(
+        entry.describe()
+        for role in domain.EXECUTIVE_ROLES
+        for entry in (stakeholders.by_role.get(role, []) if stakeholders else [])
+        if entry.engaged
+    )
+    return EscalationFacts(
+        arr=Decimal(arr),
+        currency=currency,
+        strategic=bool(strategic),
+        effort=effort,
+        plan_started_on=plan[0] if plan is not None and active else None,
+        plan_effort=plan[1] if plan is not None else None,
+        open_deal_breakers=open_deal_breakers if active else 0,
+        executive_contacts=contacts,
+        executive_signals=tuple(k for k in domain.EXECUTIVE_LEVEL_KINDS if k in kinds),
+    )
+
+
 def facts_for(
     session: Session, triage: SaveTriage, *, as_of: date, policy: Policy
 ) -> EscalationFacts:
@@ -79,27 +113,19 @@ def facts_for(
             for p in plan_service.problems_of(session, plan)
             if p.deal_breaker and p.status not in plan_rules.ProblemStatus.resolved()
         )
-    stakeholders = _stakeholders(session, triage.account_id, as_of, policy)
-    contacts = tuple(
-        entry.describe()
-        for role in domain.EXECUTIVE_ROLES
-        for entry in (stakeholders.by_role.get(role, []) if stakeholders else [])
-        if entry.engaged
-    )
     kinds = {
         s.kind
         for s in signal_service.active_signals(session, policy, triage.account_id, as_of=as_of)
     }
-    return EscalationFacts(
+    return _facts(
         arr=Decimal(renewal.current_arr),
         currency=renewal.currency,
         strategic=bool(account and account.strategic),
         effort=str(_effective(triage, "effort")),
-        plan_started_on=plan.started_on if plan and plan.status == "active" else None,
-        plan_effort=plan.effort if plan else None,
+        plan=(plan.started_on, plan.effort, plan.status) if plan else None,
         open_deal_breakers=open_deal_breakers,
-        executive_contacts=contacts,
-        executive_signals=tuple(k for k in domain.EXECUTIVE_LEVEL_KINDS if k in kinds),
+        stakeholders=_stakeholders(session, triage.account_id, as_of, policy),
+        kinds=kinds,
     )
 
 
@@ -114,59 +140,143 @@ def evaluate(
     )
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    renewal_id: str
+    account_id: str
+    effort: str
+    arr: Decimal
+    currency: str
+    strategic: bool
+
+
+# One query per fact for this many renewals at a time (IN lists stay short on both databases).
+SUGGEST_CHUNK = 1000
+
+
 def suggest(session: Session, *, as_of: date, policy: Policy) -> SuggestReport:
-    """Suggest an escalation for every open triage that meets ESC-1 (once per renewal)."""
+    """Suggest an escalation for every open triage that meets ESC-1 (once per renewal).
+
+    Set-based (issue 20): the open triages come in one query; those that pass ESC-1's
+    necessary conditions (`domain.could_escalate`) get their facts gathered one query per
+    fact per chunk (plans, open deal-breakers, stakeholders, signals in force), ESC-1
+    decides on plain values (`domain.should_escalate`), and the suggestions and their
+    audit events are written with one multi-row INSERT each."""
     report = SuggestReport()
     existing = set(session.scalars(select(Escalation.renewal_id)))
     rows = session.execute(
-        select(SaveTriage, Renewal.current_arr, Account.strategic)
+        select(
+            SaveTriage.renewal_id,
+            SaveTriage.account_id,
+            SaveTriage.effort,
+            SaveTriage.overrides,
+            Renewal.current_arr,
+            Renewal.currency,
+            Account.strategic,
+        )
         .join(Renewal, Renewal.renewal_id == SaveTriage.renewal_id)
         .join(Account, Account.account_id == SaveTriage.account_id)
         .where(SaveTriage.status == "open")
         .order_by(SaveTriage.renewal_id)
     ).all()
-    for triage, arr, strategic in rows:
-        if triage.renewal_id in existing:
+    candidates: list[_Candidate] = []
+    for renewal_id, account_id, effort, overrides, arr, currency, strategic in rows:
+        if renewal_id in existing:
             report.existing += 1
             continue
+        effective = str(_overridden(overrides, "effort", effort))
         if not domain.could_escalate(
             arr=Decimal(arr),
             strategic=bool(strategic),
-            effort=str(_effective(triage, "effort")),
+            effort=effective,
             escalation=policy.escalation,
         ):
             report.not_needed += 1  # ESC-1's value or effort condition fails: nothing to gather
             continue
-        facts = facts_for(session, triage, as_of=as_of, policy=policy)
-        decision = domain.should_escalate(
-            facts, as_of=as_of, escalation=policy.escalation, save=policy.save
+        candidates.append(
+            _Candidate(renewal_id, account_id, effective, Decimal(arr), currency, bool(strategic))
         )
-        if not decision.escalate:
-            report.not_needed += 1
-            continue
-        session.add(
-            Escalation(
-                renewal_id=triage.renewal_id,
-                account_id=triage.account_id,
-                suggested_on=as_of,
-                reasons=decision.reasons,
-                status=EscalationStatus.suggested,
-                steps=[],
-                brief="",
+    escalations: list[dict[str, Any]] = []
+    audits: list[dict[str, Any]] = []
+    for chunk in chunks(candidates, SUGGEST_CHUNK):
+        renewal_ids = [c.renewal_id for c in chunk]
+        account_ids = sorted({c.account_id for c in chunk})
+        plans = _plans(session, renewal_ids)
+        breakers = _open_deal_breakers(session, renewal_ids)
+        maps = account_service.stakeholder_maps_for(
+            session, account_ids, as_of=as_of, policy=policy
+        )
+        kinds = signal_service.active_kinds(session, policy, as_of=as_of, accounts=account_ids)
+        for c in chunk:
+            facts = _facts(
+                arr=c.arr,
+                currency=c.currency,
+                strategic=c.strategic,
+                effort=c.effort,
+                plan=plans.get(c.renewal_id),
+                open_deal_breakers=breakers.get(c.renewal_id, 0),
+                stakeholders=maps.get(c.account_id),
+                kinds=kinds.get(c.account_id, ()),
             )
-        )
-        report.created += 1
-        report.by_criterion.update(k for k, met in decision.criteria.items() if met)
-        audit.record(
-            session,
-            actor="system",
-            action="escalation.suggest",
-            entity="escalation",
-            entity_id=triage.renewal_id,
-            detail={"as_of": as_of.isoformat(), **decision.as_record()},
-        )
+            decision = domain.should_escalate(
+                facts, as_of=as_of, escalation=policy.escalation, save=policy.save
+            )
+            if not decision.escalate:
+                report.not_needed += 1
+                continue
+            escalations.append(
+                {
+                    "renewal_id": c.renewal_id,
+                    "account_id": c.account_id,
+                    "suggested_on": as_of,
+                    "reasons": decision.reasons,
+                    "status": EscalationStatus.suggested.value,
+                    "steps": [],
+                    "brief": "",
+                }
+            )
+            audits.append(
+                audit.event_row(
+                    actor="system",
+                    action="escalation.suggest",
+                    entity="escalation",
+                    entity_id=c.renewal_id,
+                    detail={"as_of": as_of.isoformat(), **decision.as_record()},
+                )
+            )
+            report.created += 1
+            report.by_criterion.update(k for k, met in decision.criteria.items() if met)
+    if escalations:
+        session.execute(insert(Escalation), escalations)
+        audit.record_many(session, audits)
     session.flush()
     return report
+
+
+def _plans(session: Session, renewal_ids: list[str]) -> dict[str, tuple[date, str, str]]:
+    """Each renewal's save plan as (started_on, effort, status) (one plan per renewal)."""
+    rows = session.execute(
+        select(SavePlan.renewal_id, SavePlan.started_on, SavePlan.effort, SavePlan.status).where(
+            SavePlan.renewal_id.in_(renewal_ids)
+        )
+    )
+    return {renewal_id: (started, effort, status) for renewal_id, started, effort, status in rows}
+
+
+def _open_deal_breakers(session: Session, renewal_ids: list[str]) -> dict[str, int]:
+    """Deal-breakers not yet done, verified or dropped, per renewal with a save plan."""
+    resolved = [s.value for s in plan_rules.ProblemStatus.resolved()]
+    rows = session.execute(
+        select(SavePlan.renewal_id, func.count())
+        .join(SaveProblem, SaveProblem.plan_id == SavePlan.plan_id)
+        .where(
+            SavePlan.renewal_id.in_(renewal_ids),
+            SaveProblem.deal_breaker.is_(True),
+            SaveProblem.status.not_in(resolved),
+        )
+        .group_by(SavePlan.renewal_id)
+    )
+    return {renewal_id: int(n) for renewal_id, n in rows}
 
 
 # --- reading -------------------------------------------------------------------------
@@ -510,10 +620,15 @@ def _triage(session: Session, renewal_id: str) -> SaveTriage:
 
 
 def _effective(triage: SaveTriage, name: str) -> Any:
-    override = (triage.overrides or {}).get(name)
+    return _overridden(triage.overrides, name, getattr(triage, name))
+
+
+def _overridden(overrides: dict[str, Any] | None, name: str, value: Any) -> Any:
+    """A triage field as the team overrode it (SAVE-5), else as triaged."""
+    override = (overrides or {}).get(name)
     if isinstance(override, dict) and override.get("value") is not None:
         return override["value"]
-    return getattr(triage, name)
+    return value
 
 
 def _stakeholders(

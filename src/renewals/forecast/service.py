@@ -23,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from renewals.audit import service as audit
@@ -76,9 +76,23 @@ class NoForecast(NotFound):
 # --- features and engine --------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _OpenRenewal:
+    """The renewal columns the day's forecast reads and writes, as plain values."""
+
+    renewal_id: str
+    account_id: str
+    renewal_date: date
+    segment: str
+    owner_email: str | None
+    current_arr: Decimal
+    target_arr: Decimal
+    likelihood: float | None
+
+
 def _open_renewals(
     session: Session, *, as_of: date, batch: Batch | None = None
-) -> list[tuple[Renewal, RenewalFeatures]]:
+) -> list[tuple[_OpenRenewal, RenewalFeatures]]:
     """Open renewals (of the accounts in `batch`'s range, if given) with their features."""
     latest_query = (
         select(HealthSnapshot.account_id, func.max(HealthSnapshot.as_of).label("day"))
@@ -90,7 +104,19 @@ def _open_renewals(
     latest = latest_query.subquery()
     query = (
         select(
-            Renewal,
+            Renewal.renewal_id,
+            Renewal.account_id,
+            Renewal.renewal_date,
+            Renewal.segment,
+            Renewal.owner_email,
+            Renewal.current_arr,
+            Renewal.target_arr,
+            Renewal.likelihood,
+            Renewal.health_score,
+            Renewal.health_category,
+            Renewal.risk,
+            Renewal.signals,
+            Renewal.stage,
             HealthSnapshot.score,
             HealthSnapshot.category,
             HealthSnapshot.risk,
@@ -110,7 +136,10 @@ def _open_renewals(
     if batch is not None:
         query = query.where(batch.where(Renewal.account_id))
     found = []
-    for renewal, score, health_category, risk, features in session.execute(query):
+    for row in session.execute(query):
+        renewal = _OpenRenewal(*row[:8])
+        health_score, health_category, renewal_risk, signals, stage = row[8:13]
+        score, category, risk, features = row[13:]
         scored = features is not None
         found.append(
             (
@@ -121,11 +150,11 @@ def _open_renewals(
                     renewal_date=renewal.renewal_date,
                     arr=float(renewal.current_arr),
                     segment=renewal.segment,
-                    health_score=score if scored else renewal.health_score,
-                    health_category=health_category if scored else renewal.health_category,
-                    risk=(risk if scored else None) or renewal.risk,
-                    signals=tuple(renewal.signals or ()),
-                    stage=renewal.stage,
+                    health_score=score if scored else health_score,
+                    health_category=category if scored else health_category,
+                    risk=(risk if scored else None) or renewal_risk,
+                    signals=tuple(signals or ()),
+                    stage=stage,
                     features=dict(features or {}),
                     renewal_id=renewal.renewal_id,
                 ),
@@ -267,6 +296,7 @@ def _snapshot_batch(
     if report.model_id is None:
         report.model_id = next((p.model_id for p in predictions if p.model_id is not None), None)
     rows = []
+    changed: list[dict[str, Any]] = []  # Renewal.likelihood follows the day's (by primary key)
     for (renewal, _), prediction in zip(opened, predictions, strict=True):
         likelihood = min(1.0, max(0.0, float(prediction.likelihood)))
         found = domain.category(likelihood, categories)
@@ -294,7 +324,7 @@ def _snapshot_batch(
             }
         )
         if renewal.likelihood != likelihood:
-            renewal.likelihood = likelihood
+            changed.append({"renewal_id": renewal.renewal_id, "likelihood": likelihood})
         report.renewals += 1
         report.overrides += effective is not None
         report.categories[found] += 1
@@ -306,6 +336,8 @@ def _snapshot_batch(
             report.window_expected_arr += expected
     if rows:
         session.execute(insert(ForecastSnapshot), rows)
+    if changed:
+        session.execute(update(Renewal), changed)
     session.flush()
 
 

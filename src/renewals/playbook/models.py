@@ -22,7 +22,7 @@ class Task(Base):
 
     task_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("account.account_id"), index=True)
-    key: Mapped[str] = mapped_column(String(120))
+    key: Mapped[str] = mapped_column(String(120), index=True)
     # Set for renewal playbook tasks (TIME-1..5, SEG-2/3 paths): the renewal and the step key.
     renewal_id: Mapped[str | None] = mapped_column(ForeignKey("renewal.renewal_id"), index=True)
     step: Mapped[str | None] = mapped_column(String(64))

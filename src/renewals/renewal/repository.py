@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -127,13 +127,14 @@ def open_load(session: Session) -> Counter[str]:
     return Counter({email: n for email, n in rows})
 
 
-def renewals_by_contract(
-    session: Session, contracts: Collection[str] | None = None
-) -> dict[str, Renewal]:
-    query = select(Renewal)
-    if contracts is not None:
-        query = query.where(Renewal.contract_id.in_(list(contracts)))
-    return {r.contract_id: r for r in session.scalars(query)}
+def renewal_values_by_contract(
+    session: Session, contracts: Collection[str], columns: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """The renewals of these contracts as plain values (contract id -> {column: value})."""
+    query = select(Renewal.contract_id, *(getattr(Renewal, c) for c in columns)).where(
+        Renewal.contract_id.in_(list(contracts))
+    )
+    return {row[0]: dict(zip(columns, row[1:], strict=True)) for row in session.execute(query)}
 
 
 def contract_batches(session: Session, size: int) -> list[Batch]:

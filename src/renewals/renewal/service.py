@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from renewals.account.domain import Segment
@@ -105,6 +105,47 @@ def decide(facts: RenewalFacts, *, as_of: date, policy: Policy) -> Decisions:
     return Decisions(segment, opportunity, touch, motion_decision(facts), owner)
 
 
+# The renewal columns the daily sync decides (and compares, to update only what changed).
+SYNCED = (
+    "account_id",
+    "renewal_date",
+    "currency",
+    "current_arr",
+    "target_arr",
+    "segment",
+    "opportunity_type",
+    "touch_model",
+    "motion",
+    "owner_role",
+    "owner_email",
+    "health_score",
+    "health_category",
+    "risk",
+    "signals",
+    "decisions",
+)
+
+
+class _Writes:
+    """The sync's rows of one batch, written in bulk in the order the ORM would have:
+    new renewals, changed renewals (by primary key), then their stage history."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.new: list[dict[str, Any]] = []
+        self.changed: list[dict[str, Any]] = []
+        self.stages: list[dict[str, Any]] = []
+
+    def flush(self) -> None:
+        if self.new:
+            self.session.execute(insert(Renewal), self.new)
+        if self.changed:
+            self.session.execute(update(Renewal), self.changed)
+        if self.stages:
+            self.session.execute(insert(StageChange), self.stages)
+        self.new, self.changed, self.stages = [], [], []
+
+
 def sync(
     session: Session, policy: Policy, *, as_of: date, progress: Progress | None = None
 ) -> SyncReport:
@@ -112,7 +153,11 @@ def sync(
     has an outcome. Idempotent for a given `as_of`.
 
     TECH-1: contracts are worked through `policy.run.batch_accounts` at a time, in contract
-    order (so OWN-2's load balancing assigns exactly as in one pass), so memory is bounded."""
+    order (so OWN-2's load balancing assigns exactly as in one pass), so memory is bounded.
+    Set-based (issue 20): each batch is read with one query per fact, decided on plain
+    values (`decide`, the rules of renewal.domain and routing) and written with one
+    multi-row INSERT or executemany UPDATE per table; only a renewal that closes goes
+    through the ORM (`close`, shared with a signed contract)."""
     report = SyncReport()
     people = repository.active_people(session)
     by_email = {email: routing.Person(email, role) for email, role, _ in people}
@@ -128,11 +173,16 @@ def sync(
         accounts = {row.account_id for row in rows}
         health = repository.health_on(session, as_of, accounts)
         kinds = signal_service.active_kinds(session, policy, as_of=as_of, accounts=accounts)
-        existing = repository.renewals_by_contract(session, [row.contract_id for row in rows])
+        existing = repository.renewal_values_by_contract(
+            session, [row.contract_id for row in rows], ("renewal_id", "stage", *SYNCED)
+        )
+        writes = _Writes(session)
         for row in rows:
-            renewal = existing.get(row.contract_id)
+            current = existing.get(row.contract_id)
             if row.outcome is not None:
-                if renewal is not None and not Stage(renewal.stage).is_closed:
+                if current is not None and not Stage(current["stage"]).is_closed:
+                    writes.flush()  # the ORM's close comes after the rows before it
+                    renewal = get(session, current["renewal_id"])
                     _close(session, renewal, row, as_of=as_of, now=now)
                     if renewal.owner_email:
                         load[renewal.owner_email] -= 1
@@ -146,10 +196,10 @@ def sync(
                     f"renewal {facts.renewal_id}: {exc} (OWN-2: fix the ownership rules; "
                     "`renewals policy check FILE` shows every gap)"
                 ) from None
-            before_role = renewal.owner_role if renewal is not None else None
-            before_email = renewal.owner_email if renewal is not None else None
+            before_role = current["owner_role"] if current is not None else None
+            before_email = current["owner_email"] if current is not None else None
             owner_email, owner_reason = _owner(
-                renewal, decisions.owner_role.value, row, by_email, persons, load
+                current, decisions.owner_role.value, row, by_email, persons, load
             )
             record = {
                 "segment": decisions.segment.as_record(),
@@ -163,7 +213,7 @@ def sync(
                 },
             }
             before_sponsor: dict[str, Any] = (
-                ((renewal.decisions or {}).get("sponsor") or {}) if renewal else {}
+                ((current["decisions"] or {}).get("sponsor") or {}) if current else {}
             )
             sponsored = routing.sponsor(
                 strategic=row.strategic,
@@ -206,30 +256,34 @@ def sync(
             if owner_email is None:
                 report.unowned += 1
             days = facts.days_to_renewal(as_of)
-            if renewal is None:
+            if current is None:
                 # A new renewal starts in the stage its date calls for (TIME-4), one history row.
                 entered = advance(Stage.assessment, days, policy.stages)
                 stage = entered[0] if entered else Stage.assessment
                 reason = f"FUND-1: open contract {row.contract_id} renews on {row.end_date}" + (
                     f"; {entered[1]}" if entered else ""
                 )
-                renewal = Renewal(
-                    renewal_id=facts.renewal_id,
-                    contract_id=row.contract_id,
-                    stage=stage.value,
-                    stage_since=as_of,
-                    created_on=as_of,
-                    updated_on=as_of,
-                    **values,
+                writes.new.append(
+                    {
+                        "renewal_id": facts.renewal_id,
+                        "contract_id": row.contract_id,
+                        "stage": stage.value,
+                        "stage_since": as_of,
+                        "created_on": as_of,
+                        "updated_on": as_of,
+                        "likelihood": None,
+                        "outcome": None,
+                        "closed_on": None,
+                        **values,
+                    }
                 )
-                session.add(renewal)
-                session.add(
-                    StageChange(
-                        renewal_id=renewal.renewal_id,
-                        from_stage=None,
-                        to_stage=stage.value,
+                writes.stages.append(
+                    _stage_row(
+                        facts.renewal_id,
+                        None,
+                        stage,
                         on=as_of,
-                        at=now,
+                        now=now,
                         by="system",
                         rule="FUND-1",
                         reason=reason,
@@ -237,41 +291,46 @@ def sync(
                 )
                 report.created += 1
             else:
-                changed = {k: v for k, v in values.items() if getattr(renewal, k) != v}
+                stage = Stage(current["stage"])
+                changed = {k: v for k, v in values.items() if current[k] != v}
                 if changed:
-                    for key, value in changed.items():
-                        setattr(renewal, key, value)
-                    renewal.updated_on = as_of
+                    changed["updated_on"] = as_of
                     report.updated += 1
-                move = advance(Stage(renewal.stage), days, policy.stages)
+                move = advance(stage, days, policy.stages)
                 if move is not None:
                     target, reason = move
-                    _move(
-                        session,
-                        renewal,
-                        target,
-                        on=as_of,
-                        now=now,
-                        by="system",
-                        rule="TIME-4",
-                        reason=reason + (f"; {handed_over}" if handed_over else ""),
+                    writes.stages.append(
+                        _stage_row(
+                            current["renewal_id"],
+                            stage.value,
+                            target,
+                            on=as_of,
+                            now=now,
+                            by="system",
+                            rule="TIME-4",
+                            reason=reason + (f"; {handed_over}" if handed_over else ""),
+                        )
                     )
+                    changed.update(stage=target.value, stage_since=as_of, updated_on=as_of)
+                    stage = target
                     report.stage_moves += 1
                 elif handed_over:
                     # OWN-1: no stage move today: the hand-over is its own history row
                     # (same stage; LEARN-2's stall measure skips such rows).
-                    session.add(
-                        StageChange(
-                            renewal_id=renewal.renewal_id,
-                            from_stage=renewal.stage,
-                            to_stage=renewal.stage,
+                    writes.stages.append(
+                        _stage_row(
+                            current["renewal_id"],
+                            stage.value,
+                            stage,
                             on=as_of,
-                            at=now,
+                            now=now,
                             by="system",
                             rule="OWN-1",
                             reason=handed_over,
                         )
                     )
+                if changed:
+                    writes.changed.append({"renewal_id": current["renewal_id"], **changed})
                 if handed_over:
                     report.handovers += 1
                     # OWN-1: the specialist runs the renewal process from here: its open
@@ -279,18 +338,19 @@ def sync(
                     session.execute(
                         update(Task)
                         .where(
-                            Task.renewal_id == renewal.renewal_id,
+                            Task.renewal_id == current["renewal_id"],
                             Task.status.in_(("open", "snoozed")),
                         )
                         .values(owner_email=owner_email)
                     )
-            report.by_stage[renewal.stage] += 1
+            report.by_stage[stage.value] += 1
+        writes.flush()
         session.flush()
     return report
 
 
 def _owner(
-    renewal: Renewal | None,
+    current: dict[str, Any] | None,
     role: str,
     row: ContractRow,
     by_email: dict[str, routing.Person],
@@ -298,19 +358,20 @@ def _owner(
     load: Counter[str],
 ) -> tuple[str | None, str]:
     """Keep the current owner while they still hold the role; otherwise pick (OWN-2)."""
-    if renewal is not None and renewal.owner_email:
-        current = by_email.get(renewal.owner_email)
-        if current is not None and current.role == role:
+    owner_email = current["owner_email"] if current is not None else None
+    if current is not None and owner_email:
+        holder = by_email.get(owner_email)
+        if holder is not None and holder.role == role:
             reason = next(
                 (
                     r
-                    for r in (renewal.decisions or {}).get("owner", {}).get("reasons", [])
-                    if r.startswith("OWN-2: ") and renewal.owner_email in r
+                    for r in (current["decisions"] or {}).get("owner", {}).get("reasons", [])
+                    if r.startswith("OWN-2: ") and owner_email in r
                 ),
-                f"OWN-2: {renewal.owner_email} keeps the renewal ({role})",
+                f"OWN-2: {owner_email} keeps the renewal ({role})",
             )
-            return renewal.owner_email, reason
-        load[renewal.owner_email] -= 1
+            return owner_email, reason
+        load[owner_email] -= 1
     email, reason = routing.pick_person(
         role,
         account_owner=by_email.get(row.account_owner or ""),
@@ -320,6 +381,30 @@ def _owner(
     if email:
         load[email] += 1
     return email, reason
+
+
+def _stage_row(
+    renewal_id: str,
+    from_stage: str | None,
+    target: Stage,
+    *,
+    on: date,
+    now: Any,
+    by: str,
+    rule: str | None,
+    reason: str,
+) -> dict[str, Any]:
+    """One stage-history row (LEARN-2)."""
+    return {
+        "renewal_id": renewal_id,
+        "from_stage": from_stage,
+        "to_stage": target.value,
+        "on": on,
+        "at": now,
+        "by": by,
+        "rule": rule,
+        "reason": reason,
+    }
 
 
 def _move(
@@ -335,14 +420,16 @@ def _move(
 ) -> None:
     session.add(
         StageChange(
-            renewal_id=renewal.renewal_id,
-            from_stage=renewal.stage,
-            to_stage=target.value,
-            on=on,
-            at=now,
-            by=by,
-            rule=rule,
-            reason=reason,
+            **_stage_row(
+                renewal.renewal_id,
+                renewal.stage,
+                target,
+                on=on,
+                now=now,
+                by=by,
+                rule=rule,
+                reason=reason,
+            )
         )
     )
     renewal.stage = target.value

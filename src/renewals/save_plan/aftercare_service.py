@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from renewals.account.models import Account, Stakeholder
 from renewals.audit import service as audit
@@ -410,8 +410,15 @@ def _imported_churns(session: Session, policy: Policy, *, as_of: date) -> list[d
     row): accounts with no open contract whose last contract churned. Only touches due
     from `as_of` on are planned; what fell due before we were there is not ours to flag."""
     horizon = max(policy.winback.touch_months)
-    open_accounts = select(Contract.account_id).where(Contract.outcome.is_(None))
-    tracked = select(Renewal.contract_id)
+    # NOT EXISTS rather than NOT IN (subquery): PostgreSQL turns it into an anti-join; a NOT
+    # IN over 100,000s of IDs that outgrow work_mem is a subplan scanned per row (issue 20).
+    other = aliased(Contract)
+    open_account = (
+        select(other.contract_id)
+        .where(other.account_id == Contract.account_id, other.outcome.is_(None))
+        .exists()
+    )
+    tracked = select(Renewal.renewal_id).where(Renewal.contract_id == Contract.contract_id).exists()
     rows = session.execute(
         select(
             Contract.contract_id,
@@ -425,8 +432,8 @@ def _imported_churns(session: Session, policy: Policy, *, as_of: date) -> list[d
         .join(Account, Account.account_id == Contract.account_id)
         .where(
             Contract.outcome == "churned",
-            Contract.contract_id.not_in(tracked),
-            Contract.account_id.not_in(open_accounts),
+            ~tracked,
+            ~open_account,
             Contract.end_date >= add_months(as_of, -horizon),
         )
         .order_by(Contract.contract_id)
