@@ -76,7 +76,6 @@ class HealthRow:
     relationship: float | None
     risk: str | None
     growth: tuple[str, ...]
-    features: dict[str, Any]
 
 
 def health_on(
@@ -96,18 +95,17 @@ def health_on(
         HealthSnapshot.components,
         HealthSnapshot.risk,
         HealthSnapshot.reasons,
-        HealthSnapshot.features,
     ).where(HealthSnapshot.as_of == day)
     if accounts is not None:
         query = query.where(HealthSnapshot.account_id.in_(list(accounts)))
     rows = session.execute(query)
     found = {}
-    for account_id, score, category, components, risk, reasons, features in rows:
+    for account_id, score, category, components, risk, reasons in rows:
         relationship = next(
             (c.get("score") for c in components or [] if c.get("name") == "relationship"), None
         )
         growth = tuple(r for r in reasons or [] if "expansion opportunity" in r)
-        found[account_id] = HealthRow(score, category, relationship, risk, growth, features or {})
+        found[account_id] = HealthRow(score, category, relationship, risk, growth)
     return found
 
 
