@@ -1,7 +1,7 @@
 """daily-run indexes (issue 20)
 
 Revision ID: 20a1d7c3e5f1
-Revises: 9febb51f4d86
+Revises: 9c3f61d0e8a2
 Create Date: 2026-12-06 17:00:00
 
 The daily run looks tasks up by key alone (playbook.timeline, save.aftercare: "is this
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "20a1d7c3e5f1"
-down_revision = "9febb51f4d86"
+down_revision = "9c3f61d0e8a2"
 branch_labels = None
 depends_on = None
 
