@@ -12,7 +12,7 @@ import pytest
 from factories import TODAY, write_book
 from sqlalchemy import select
 from web.live import PASSWORD, LiveServer, serve
-from web.test_browser import Person, browser  # noqa: F401 (the fixture)
+from web.test_browser import Person
 
 from renewals import migrate
 from renewals.config import Settings
@@ -81,7 +81,7 @@ def row_id(live: LiveServer, source_id: str, kind: str) -> str:
 
 
 def test_a_correction_on_the_account_page_changes_the_next_days_detection(  # type: ignore[no-untyped-def]
-    browser,  # noqa: F811
+    browser,
     live: LiveServer,
 ) -> None:
     # The day's run read the note as a competitive remark (SIG-4) and a budget one (SIG-5),
