@@ -293,6 +293,20 @@ def write_events_parquet(path: Path, events: Iterable[tuple[str, ...]] = EVENTS)
     return path
 
 
+def write_fx_rates(path: Path, rates: dict[str, float] | None = None) -> Path:
+    """fx_rates.csv for the personas' currencies (globex is in EUR): USD per unit, every
+    7 days from 2020 to 2030, so that any day has a rate at most 6 days old (issue 19)."""
+    rates = rates or {"EUR": 1.10, "GBP": 1.25}
+    day, end = date(2020, 1, 1), date(2031, 1, 1)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("date,currency,rate\n")
+        while day < end:
+            for currency, rate in rates.items():
+                handle.write(f"{day.isoformat()},{currency},{rate}\n")
+            day += timedelta(days=7)
+    return path
+
+
 def write_book(directory: Path, *, events: str = "csv", **overrides: list[dict[str, Any]]) -> Path:
     """The three personas in every file; pass e.g. `contracts=[...]` to replace a file's rows."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -309,6 +323,7 @@ def write_book(directory: Path, *, events: str = "csv", **overrides: list[dict[s
     for stem, rows in files.items():
         chosen = overrides.get(stem, rows)
         write_csv(directory / f"{stem}.csv", chosen, list(rows[0]))
+    write_fx_rates(directory / "fx_rates.csv")
     if events == "csv":
         write_events_csv(directory / "usage_events.csv")
     elif events == "parquet":

@@ -71,6 +71,11 @@ COMMANDS = tuple(
             "Serve the dashboards and the REST API (/api/v1, OpenAPI at /docs).",
         ),
         (
+            "fx",
+            "renewals.fx.commands:app",
+            "Currencies: FX rates that convert every total to the reporting currency.",
+        ),
+        (
             "source",
             "renewals.source.commands:app",
             "Sources: product events over the Segment/RudderStack API (/v1), write keys, quarantine.",

@@ -138,7 +138,12 @@ def status(
         policy = app_state.policy()
     except PolicyError as exc:  # a bad policy file: one clear error, exit 1
         fail(exc.message)
-    summary = book_summary(app_state.engine(), app_state.settings, parse_as_of(as_of), policy)
+    from renewals.errors import RenewalsError
+
+    try:
+        summary = book_summary(app_state.engine(), app_state.settings, parse_as_of(as_of), policy)
+    except RenewalsError as exc:  # e.g. a missing FX rate: name it, never sum currencies
+        fail(exc.message)
     if as_json:
         emit_json(_summary_json(summary))
         return
@@ -217,6 +222,7 @@ def _summary_json(s: BookSummary) -> dict[str, Any]:
     f = s.figures
     return {
         "as_of": s.as_of.isoformat(),
+        "currency": f.currency,
         "accounts": f.accounts,
         "active_accounts": f.active_accounts,
         "arr": str(f.arr),
@@ -283,14 +289,15 @@ def _print_book(s: BookSummary) -> None:
         s.usage,
         s.as_of,
     )
+    unit = f" {figures.currency}" if figures.currency else ""
     console.print(
         f"[bold]Book of business[/] as of {as_of}: {figures.accounts:,} accounts, "
-        f"{figures.active_accounts:,} under contract, ARR {_money(figures.arr)}"
+        f"{figures.active_accounts:,} under contract, ARR {_money(figures.arr)}{unit}"
     )
     table = Table(
         title=f"Segments (SEG-1) and renewals in the next {figures.window_days} days (TECH-5)"
     )
-    for column in ("segment", "accounts", "ARR", "renewals due", "ARR due"):
+    for column in ("segment", "accounts", f"ARR{unit}", "renewals due", f"ARR due{unit}"):
         table.add_column(column, justify="left" if column == "segment" else "right")
     for segment in Segment:
         f = figures.by_segment[segment]

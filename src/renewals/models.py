@@ -7,6 +7,7 @@ from renewals.contract.models import BookSnapshot, Contract
 from renewals.contract_doc.models import ContractDocument
 from renewals.db import Base
 from renewals.engagement.models import Interaction, SurveyResponse, Ticket
+from renewals.fx.models import FxRate
 from renewals.forecast.models import ForecastOverride, ForecastSnapshot, ModelRun
 from renewals.health.models import HealthSnapshot
 from renewals.ingest.models import ImportRun
@@ -30,6 +31,7 @@ from renewals.winloss.models import WinLossRecord
 from renewals.worker.models import WorkerHeartbeat, WorkerJob, WorkerLock, WorkerRun
 
 __all__ = [
+    "FxRate",
     "Source",
     "SourceUser",
     "WorkerHeartbeat",

@@ -27,6 +27,7 @@ CSV_FILES = (
     "surveys.csv",
     "interactions.csv",
     "_truth.csv",
+    "fx_rates.csv",
 )
 BOOK_FILES = (*CSV_FILES, "usage_events.parquet")
 ID_COLUMNS = {

@@ -33,6 +33,7 @@ class ContractFacts:
     end_date: date
     outcome: Outcome | None
     segment_override: Segment | None = None
+    currency: str = "USD"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class BookFigures:
     arr_in_window: Decimal
     by_segment: dict[Segment, SegmentFigures]
     rules: tuple[str, ...] = ("SEG-1", "TECH-1", "TECH-5")
+    # The currency of every amount above (policy currency.reporting, issue 19).
+    currency: str = ""
 
 
 def book_figures(
@@ -65,13 +68,18 @@ def book_figures(
     as_of: date,
     window_days: int,
     segment_for_arr: Callable[[Decimal], Segment],
+    to_reporting: Callable[[Decimal, str], Decimal] | None = None,
+    currency: str = "",
 ) -> BookFigures:
     """Active ARR and renewals due within `window_days` (TECH-5), per segment (SEG-1).
 
     An account is active while it holds an open contract (no outcome yet) whose
     end date is on or after `as_of`; its segment comes from the sum of its open
-    ARR unless a recorded override says otherwise (SEG-1).
+    ARR unless a recorded override says otherwise (SEG-1), in the contracts' own currency
+    (the policy's bands are). Totals are in the reporting currency: `to_reporting(amount,
+    contract currency)` converts each contract's ARR (at the rate of `as_of`).
     """
+    convert = to_reporting or (lambda amount, _currency: amount)
     open_by_account: dict[str, list[ContractFacts]] = defaultdict(list)
     for contract in contracts:
         if contract.outcome is None and contract.end_date >= as_of:
@@ -86,11 +94,12 @@ def book_figures(
         override = account_contracts[0].segment_override
         seg = totals[override or segment_for_arr(arr)]
         seg["accounts"] += 1
-        seg["arr"] += arr
         for c in account_contracts:
+            reported = convert(c.arr, c.currency)
+            seg["arr"] += reported
             if c.end_date <= horizon:
                 seg["renewals_in_window"] += 1
-                seg["arr_in_window"] += c.arr
+                seg["arr_in_window"] += reported
     by_segment = {s: SegmentFigures(**t) for s, t in totals.items()}
     return BookFigures(
         as_of=as_of,
@@ -101,4 +110,5 @@ def book_figures(
         renewals_in_window=sum(f.renewals_in_window for f in by_segment.values()),
         arr_in_window=sum((f.arr_in_window for f in by_segment.values()), Decimal(0)),
         by_segment=by_segment,
+        currency=currency,
     )

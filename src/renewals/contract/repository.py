@@ -16,13 +16,19 @@ from renewals.contract.models import BookSnapshot, Contract
 
 def open_contract_facts(session: Session, *, as_of: date) -> Iterator[ContractFacts]:
     rows = session.execute(
-        select(Contract.account_id, Contract.arr, Contract.end_date, Account.segment_override)
+        select(
+            Contract.account_id,
+            Contract.arr,
+            Contract.end_date,
+            Account.segment_override,
+            Contract.currency,
+        )
         .join(Account, Account.account_id == Contract.account_id)
         .where(Contract.outcome.is_(None), Contract.end_date >= as_of)
     )
-    for account_id, arr, end_date, override in rows:
+    for account_id, arr, end_date, override, currency in rows:
         yield ContractFacts(
-            account_id, arr, end_date, None, Segment(override) if override else None
+            account_id, arr, end_date, None, Segment(override) if override else None, currency
         )
 
 

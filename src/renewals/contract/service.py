@@ -13,13 +13,19 @@ from renewals.policy.domain import Policy
 
 
 def compute_book(session: Session, *, policy: Policy, as_of: date) -> BookFigures:
-    """Compute today's book figures from the open contracts."""
+    """Compute the book figures from the open contracts, totals in the reporting currency
+    at the rates of `as_of` (a missing rate is an error naming the currency and date)."""
+    from renewals.fx import service as fx_service
+
+    rates = fx_service.rate_table(session, policy)
     return book_figures(
         repository.open_contract_facts(session, as_of=as_of),
         accounts=repository.count_accounts(session),
         as_of=as_of,
         window_days=policy.run.renewal_window_days,
         segment_for_arr=policy.segment_for_arr,
+        to_reporting=lambda amount, currency: rates.convert(amount, currency, as_of),
+        currency=rates.reporting,
     )
 
 
@@ -35,6 +41,7 @@ def snapshot_book(session: Session, *, policy: Policy, as_of: date) -> BookSnaps
     snapshot.arr_in_window = figures.arr_in_window
     snapshot.detail = {
         "rules": list(figures.rules),
+        "currency": figures.currency,
         "by_segment": {
             segment.value: {
                 "accounts": f.accounts,

@@ -342,7 +342,26 @@ def generate_book(
     rows["_truth.csv"] = _write_csv(
         out_dir / "_truth.csv", TRUTH_COLUMNS, [_truth_row(a) for a in book.accounts]
     )
+    rows["fx_rates.csv"] = _write_csv(out_dir / "fx_rates.csv", FX_COLUMNS, _fx_rates(as_of))
     return BookStats(accounts=accounts, rows=rows, seconds=perf_counter() - started)
+
+
+# Demo FX rates (issue 19): USD per unit, daily over the book's history and a year ahead,
+# a smooth made-up drift around these levels; not market data.
+FX_COLUMNS = ("date", "currency", "rate")
+FX_LEVELS = {"EUR": 1.08, "GBP": 1.27}
+FX_AHEAD_DAYS = 400
+
+
+def _fx_rates(as_of: date) -> list[Row]:
+    start = as_of - timedelta(days=HISTORY_DAYS + 30)
+    rows: list[Row] = []
+    for k in range((as_of + timedelta(days=FX_AHEAD_DAYS) - start).days + 1):
+        day = start + timedelta(days=k)
+        for currency, level in FX_LEVELS.items():
+            rate = level * (1 + 0.03 * math.sin(k / 90 + len(currency)))
+            rows.append([day.isoformat(), currency, f"{rate:.4f}"])
+    return rows
 
 
 # --- helpers -------------------------------------------------------------------------

@@ -360,6 +360,7 @@ def plan(
     known_names = {f"{s.stem}{x}" for s in TABLE_SPECS for x in (".csv", ".jsonl")}
     known_names |= {f"{USAGE_STEM}{x}" for x in (".parquet", ".csv", ".jsonl")}
     known_names.add(event_kinds.FILE)
+    known_names.add("fx_rates.csv")  # imported after the tables (_import_fx_rates)
     warnings = [
         f"ignored {p.name}: not a file of the import format (see docs/data-format.md)"
         for p in sorted(source.iterdir())
@@ -504,6 +505,7 @@ def run_import(
                 raise ImportFailed(result.issues)
             result.reject_file = reject_file
             run = write(session, result)
+            _import_fx_rates(session, source)
     except BaseException:
         if result is not None and result.usage:
             result.usage.discard()
@@ -519,6 +521,20 @@ def run_import(
         write_rejects(result, reject_file)
     refresh_statistics(engine)
     return result, run
+
+
+def _import_fx_rates(session: Session, source: Path) -> None:
+    """fx_rates.csv (date, currency, rate), when the directory has one (issue 19,
+    docs/currencies.md); a bad row fails the whole import like any other file's."""
+    path = source / "fx_rates.csv"
+    if not path.exists():
+        return
+    from renewals.fx import service as fx_service
+
+    try:
+        fx_service.import_rates(session, path)
+    except fx_service.FxImportFailed as exc:
+        raise ImportFailed(exc.issues) from None
 
 
 def refresh_statistics(engine: Engine) -> None:

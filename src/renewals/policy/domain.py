@@ -1153,6 +1153,49 @@ class Run(PolicyModel):
     )
 
 
+class Currency(PolicyModel):
+    """Issue 19: totals in one reporting currency, each amount converted at its date's rate."""
+
+    reporting: str = rule(
+        "TECH-5",
+        "the currency every total on dashboards and reports is converted to and labelled with",
+        source=PRODUCT,
+        pattern=r"^[A-Z]{3}$",
+    )
+    max_rate_age_days: int = rule(
+        "TECH-5",
+        "a rate published this many days before the amount's date still applies (weekends, "
+        "holidays); older or none is an error naming the currency and date",
+        source=PRODUCT,
+        ge=0,
+        le=31,
+    )
+    # {"EUR": {"2026-11-24": 1.08}}: units of the reporting currency per unit of the currency
+    # on that date, beside (and over) the rates imported with `renewals fx import`.
+    rates: dict[str, dict[str, Decimal]] = optional_rule(
+        "TECH-5", "FX rates by currency and date, set in the policy", {}, source=PRODUCT
+    )
+
+    @field_validator("rates")
+    @classmethod
+    def _rates(cls, value: dict[str, dict[str, Decimal]]) -> dict[str, dict[str, Decimal]]:
+        from datetime import date as date_type
+
+        for code, by_day in value.items():
+            if len(code) != 3 or not code.isalpha() or not code.isupper():
+                raise ValueError(f"currency.rates: {code!r} is not a currency code like EUR")
+            for day, rate in by_day.items():
+                try:
+                    date_type.fromisoformat(str(day))
+                except ValueError:
+                    raise ValueError(
+                        f"currency.rates.{code}: {day!r} is not a date (YYYY-MM-DD)"
+                    ) from None
+                if rate <= 0:
+                    raise ValueError(f"currency.rates.{code}.{day}: a rate must be positive")
+        return value
+
+
 class Dashboard(PolicyModel):
     due_soon_days: int = rule(
         "TECH-5", "tasks due within this many days count as due", ge=0, source=PRODUCT
@@ -1209,6 +1252,7 @@ class Policy(PolicyModel):
     winloss: Winloss
     run: Run
     dashboard: Dashboard
+    currency: Currency
 
     def segment_for_arr(self, arr: Decimal) -> Segment:
         """SEG-1: the band whose [min_arr, max_arr) holds the ARR."""
