@@ -42,22 +42,58 @@ def add(
     name: Annotated[str, typer.Argument(help="A name for the source, e.g. web-app or mobile.")],
     by: By,
     kind: Annotated[
-        str, typer.Option(help="events: the /v1 tracking API with a write key.")
+        str,
+        typer.Option(
+            help="events: the /v1 tracking API with a write key; warehouse: a table of usage "
+            "events in any Ibis backend, synced incrementally (--url, --table, --column)."
+        ),
     ] = "events",
+    url: Annotated[
+        str | None,
+        typer.Option(help="warehouse: the Ibis connection, e.g. postgres://user@host/db."),
+    ] = None,
+    table: Annotated[
+        str | None, typer.Option(help="warehouse: the table or view of usage events.")
+    ] = None,
+    column: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--column",
+            help="warehouse: USAGE=COLUMN when the table names a usage column differently "
+            "(account_id, user_id, event, feature, timestamp); repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Add a source. An `events` source gets a write key, printed once (only its hash is
     stored): give it to the Segment or RudderStack client as its write key, with the
     server's address as the client's host / data-plane URL.
 
     Examples:\n
-      renewals source add web-app --by admin@example.com
+      renewals source add web-app --by admin@example.com\n
+      renewals source add dwh --kind warehouse --url postgres://ro@dwh/analytics
+      --table product_events --column timestamp=event_time --by admin@example.com
     """
     from renewals.db import session_scope
     from renewals.source import service
 
+    config = None
+    if kind == "warehouse":
+        from renewals.source.warehouse import config_for
+
+        if not url or not table:
+            fail("a warehouse source needs --url and --table", 2)
+        pairs = [c.split("=", 1) for c in column or []]
+        if any(len(p) != 2 for p in pairs):
+            fail("--column takes USAGE=COLUMN, e.g. timestamp=event_time", 2)
+        try:
+            config = config_for(url, table, {k.strip(): v.strip() for k, v in pairs})
+        except RenewalsError as exc:
+            fail_with(exc)
     try:
         with session_scope(state(ctx).engine()) as session:
-            raw, source = service.add(session, name, kind=kind, by=_admin(session, by))
+            raw, source = service.add(
+                session, name, kind=kind, by=_admin(session, by), config=config
+            )
     except RenewalsError as exc:
         fail_with(exc)
     console.print(f"Added source [bold]{escape(source.name)}[/] ({source.kind}).")
@@ -147,6 +183,44 @@ def compact(ctx: typer.Context) -> None:
             fail("a worker is compacting the spool right now; try again in a moment")
         report = service.compact(engine, settings.data_dir, settings.duckdb_memory_limit)
     console.print(report.summary())
+
+
+@app.command("sync")
+def sync(
+    ctx: typer.Context,
+    name: Annotated[
+        str | None, typer.Argument(help="The warehouse source; default every one.")
+    ] = None,
+) -> None:
+    """Sync warehouse sources now (the worker does it every RENEWALS_WORKER_SYNC_MINUTES):
+    only rows past the stored high-water mark are read; unknown accounts are quarantined."""
+    from datetime import timedelta
+
+    from renewals.source import warehouse
+    from renewals.worker.lock import holder_name, job_lock
+    from renewals.worker.settings import WorkerSettings
+
+    app_state = state(ctx)
+    settings, engine = app_state.settings, app_state.engine()
+    lease = timedelta(minutes=WorkerSettings().worker_lock_minutes)
+    with job_lock(engine, "source.sync", holder=holder_name(), lease=lease) as got:
+        if not got:
+            fail("a worker is syncing right now; try again in a moment")
+        try:
+            if name:
+                reports = [
+                    warehouse.sync(engine, name, settings.data_dir, settings.duckdb_memory_limit)
+                ]
+            else:
+                reports = warehouse.sync_all(
+                    engine, settings.data_dir, settings.duckdb_memory_limit
+                )
+        except RenewalsError as exc:
+            fail_with(exc)
+    for report in reports:
+        console.print(report.summary(), markup=False)
+    if not reports:
+        console.print("No warehouse sources: `renewals source add NAME --kind warehouse ...`.")
 
 
 @app.command("quarantine")

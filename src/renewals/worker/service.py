@@ -156,8 +156,24 @@ def default_jobs(ws: WorkerSettings) -> list[ScheduledJob]:
             _compact_spool,
             f"every {ws.worker_ingest_seconds} s",
         ),
+        ScheduledJob(
+            "source.sync",
+            IntervalTrigger(minutes=ws.worker_sync_minutes, start_date=EPOCH),
+            _sync_sources,
+            f"every {ws.worker_sync_minutes} min",
+        ),
     ]
     return jobs
+
+
+def _sync_sources(ctx: WorkerContext) -> str:
+    """Warehouse sources past their high-water marks (source/warehouse.py)."""
+    from renewals.source import warehouse
+
+    reports = warehouse.sync_all(
+        ctx.engine, ctx.settings.data_dir, ctx.settings.duckdb_memory_limit
+    )
+    return "; ".join(r.summary() for r in reports) or "no warehouse sources"
 
 
 def _compact_spool(ctx: WorkerContext) -> str:

@@ -23,6 +23,8 @@ class WorkerSettings(BaseSettings):
     worker_outbox_minutes: int = Field(5, ge=1, le=1440)
     worker_ingest_seconds: int = Field(30, ge=1, le=86_400)
     worker_retrain_days: int = Field(7, ge=1, le=365)
+    # Warehouse sources (`renewals source add --kind warehouse`) are synced this often.
+    worker_sync_minutes: int = Field(15, ge=1, le=10_080)
     # A failed job retries after these minutes (1st, 2nd, ... retry); then the admins are
     # alerted and the job waits for its regular next run.
     worker_retry_minutes: str = "5,15,60"
