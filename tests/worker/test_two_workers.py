@@ -89,6 +89,7 @@ def test_two_workers_for_a_simulated_week(
         "RENEWALS_WORKER_OUTBOX_MINUTES": "60",
         "RENEWALS_WORKER_RETRAIN_DAYS": "30",
         "RENEWALS_WORKER_INGEST_SECONDS": "3600",
+        "RENEWALS_WORKER_SYNC_MINUTES": "1440",
     }
     until = START + timedelta(days=DAYS)
     procs = [
