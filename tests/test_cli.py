@@ -123,7 +123,8 @@ def test_import_run_and_status(env: dict[str, str], tmp_path: Path) -> None:
     assert "contract.snapshot_book" in ran.output
     status = runner.invoke(app, ["status", "--as-of", "2026-11-24"], env=env)
     assert status.exit_code == 0, status.output
-    assert "3 accounts" in status.output and "248,000" in status.output
+    # globex's 42,000 EUR count 46,200 USD at the book's rate of 1.10 (issue 19), not 42,000
+    assert "3 accounts" in status.output and "ARR 252,200 USD" in status.output
     assert "Usage events stored: 5" in status.output
 
 
