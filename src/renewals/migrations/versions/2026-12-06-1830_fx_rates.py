@@ -1,7 +1,7 @@
 """fx rates: units of the reporting currency per unit of a currency on a date (issue 19)
 
 Revision ID: 4e2b7d91c0a3
-Revises: 9c3f61d0e8a2
+Revises: 20a1d7c3e5f1
 Create Date: 2026-12-06 18:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "4e2b7d91c0a3"
-down_revision = "9c3f61d0e8a2"
+down_revision = "20a1d7c3e5f1"
 branch_labels = None
 depends_on = None
 
