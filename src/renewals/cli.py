@@ -121,6 +121,16 @@ COMMANDS = tuple(
             "Export data for other tools (the export contract: docs/export.md).",
         ),
         (
+            "review",
+            "renewals.review.commands:app",
+            "The quarterly review (LEARN-2) with its decisions, and the program's phases (MET-2).",
+        ),
+        (
+            "library",
+            "renewals.library.commands:app",
+            "The playbook library (LEARN-3): scripts, talk tracks, objections; use and outcome.",
+        ),
+        (
             "ownership",
             "renewals.renewal.ownership_commands:ownership",
             "Check the ownership model against the book: specialist volume, hand-overs, sponsors.",

@@ -11,10 +11,12 @@ from renewals.fx.models import FxRate
 from renewals.forecast.models import ForecastOverride, ForecastSnapshot, ModelRun
 from renewals.health.models import HealthSnapshot
 from renewals.ingest.models import ImportRun
+from renewals.library.models import LibraryItem, LibraryUse
 from renewals.outbox.models import MessagePermission, OutboxMessage
 from renewals.playbook.models import Task
 from renewals.proposal.models import Proposal, RoiInputs, ValueMoment
 from renewals.renewal.models import Renewal, StageChange
+from renewals.review.models import ReviewDecision
 from renewals.save_plan.models import (
     Escalation,
     PostSave,
@@ -38,6 +40,9 @@ __all__ = [
     "WorkerJob",
     "WorkerLock",
     "WorkerRun",
+    "ReviewDecision",
+    "LibraryItem",
+    "LibraryUse",
     "WebSession",
     "ValueMoment",
     "RoiInputs",

@@ -65,6 +65,49 @@ class Range(PolicyModel):
 
 class Fundamentals(PolicyModel):
     healthy_nrr_rate: float = rule("FUND-2", "NRR at or above this is healthy", gt=0, le=2)
+    strong_usage_active_rate: float = rule(
+        "FUND-7",
+        "active users / seats at or above this is strong retention (80%+ daily users)",
+        gt=0,
+        le=1,
+    )
+    weak_retention_categories: list[str] = rule(
+        "FUND-7",
+        "health categories at the renewal that make a win fragile",
+        min_length=1,
+        source=PRODUCT,
+    )
+    follow_up_days: int = rule(
+        "FUND-9",
+        "after every signature a follow-up task falls due this many days later",
+        gt=0,
+        source=PRODUCT,
+    )
+    attention_window_days: int = rule(
+        "FUND-9",
+        "touches in this many days before and after signature are compared",
+        gt=0,
+        source=PRODUCT,
+    )
+    attention_drop_ratio: float = rule(
+        "FUND-9",
+        "touches after signature below this share of those before: attention dropped",
+        gt=0,
+        le=1,
+        source=PRODUCT,
+    )
+    nps_promoter: int = rule(
+        "FUND-8",
+        "NPS at or above this is a promoter (a polite score, if they then leave)",
+        ge=0,
+        le=10,
+    )
+    nps_window_days: int = rule(
+        "FUND-8",
+        "the last NPS this many days before the decision is what they said",
+        gt=0,
+        source=PRODUCT,
+    )
 
 
 class Budget(PolicyModel):

@@ -338,3 +338,12 @@ def confirm(
             )
     except RenewalsError as exc:
         fail_with(exc)
+
+
+def _mount() -> None:
+    from renewals.winloss.fundamentals_commands import fundamentals
+
+    app.command("fundamentals")(fundamentals)
+
+
+_mount()

@@ -17,3 +17,26 @@ def record(ctx: JobContext) -> str:
         f"{report.unchanged:,} unchanged ({outcomes or 'no closed renewals'}); "
         f"{report.kept_confirmed:,} confirmed reasons kept"
     )
+
+
+@job("winloss.fundamentals", order=97)
+def fundamentals(ctx: JobContext) -> str:
+    """FUND-7/8: the retention at each new decision (usage, health, NPS): a fragile win or a
+    loss despite strong usage is recorded as such (`winloss_record.retention`); FUND-9: an
+    after-signature task for every renewal won in the attention window (`task`)."""
+    from renewals.usage.backend import Analytics
+    from renewals.winloss import fundamentals_service
+
+    read = fundamentals_service.record_retention(
+        ctx.session,
+        ctx.policy,
+        as_of=ctx.as_of,
+        data_dir=ctx.settings.data_dir,
+        analytics=Analytics.from_settings(ctx.settings),
+    )
+    tasks = fundamentals_service.follow_ups(ctx.session, ctx.policy, as_of=ctx.as_of)
+    kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(read.items()))
+    return (
+        f"retention read for {sum(read.values()):,} decisions ({kinds or 'none new'}); "
+        f"{tasks:,} after-signature tasks created (FUND-9)"
+    )

@@ -39,5 +39,8 @@ class WinLossRecord(Base):
     really_lost_on: Mapped[date | None] = mapped_column(Date)  # when it was really lost
     missed_signals: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     notes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # value cited, lessons...
+    # FUND-7, FUND-8: retention at the decision (usage, health, NPS) and what it makes the
+    # outcome: a fragile win, a loss despite strong usage; None until the step has read it.
+    retention: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_on: Mapped[date] = mapped_column(Date)
     updated_on: Mapped[date] = mapped_column(Date)

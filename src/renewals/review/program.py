@@ -1,0 +1,196 @@
+"""Where the renewal program stands (MET-2 and the Strategy Framework's roll-out), from the
+product's own records.
+
+At-Risk Renewal Management, "Building at-risk renewal capability": phase 1 (months 1-3)
+at-risk criteria that actually predict churn, save playbooks from the first attempts,
+concession authority defined, saves and non-saves tracked as a baseline; phase 2 (4-6)
+refine risk identification, test save tactics and track what works, success rates by
+segment; phase 3 (7-12) allocate by measured ROI, train the team on proven approaches, feed
+save learnings back into prevention, scale what works and stop what does not.
+
+Renewal Strategy Framework, "Putting it into action": month 1 audit, month 2 design,
+month 3 pilot with one segment (mid-market or SMB, not enterprise), months 4-6 all
+segments, then monthly performance reviews, quarterly process updates, an annual refresh.
+
+Every milestone is judged from data (counts in the database, the effective policy); the
+program starts on the first daily run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from renewals.kit.calendar import add_months
+from renewals.policy import service as policy_service
+from renewals.policy.domain import Policy
+
+
+@dataclass(frozen=True)
+class Milestone:
+    track: str  # capability | roll-out
+    months: str  # "1-3", "4-6", ...
+    what: str
+    status: str  # done | under way | not yet
+    evidence: str
+    rule: str
+
+
+@dataclass
+class Program:
+    started: date | None
+    month: int
+    milestones: list[Milestone] = field(default_factory=list)
+
+    @property
+    def phase(self) -> str:
+        return (
+            "1 (months 1-3)"
+            if self.month <= 3
+            else "2 (months 4-6)"
+            if self.month <= 6
+            else "3 (months 7-12)"
+            if self.month <= 12
+            else "ongoing"
+        )
+
+
+def _value(data: object, key: str | None) -> object:
+    for part in (key or "").split("."):
+        data = data.get(part) if isinstance(data, dict) else None
+    return data
+
+
+def _status(done: bool, started: bool) -> str:
+    return "done" if done else "under way" if started else "not yet"
+
+
+def program(session: Session, policy: Policy, *, as_of: date) -> Program:
+    """MET-2 and the roll-out roadmap, each milestone with its status and evidence."""
+    from renewals.library.models import LibraryItem, LibraryUse
+    from renewals.playbook.models import Task
+    from renewals.renewal.models import Renewal
+    from renewals.review.models import ReviewDecision
+    from renewals.save_plan.models import SavePlan, SaveTriage
+    from renewals.scheduler import JobRun
+    from renewals.signal.models import SignalLabel
+    from renewals.winloss.models import WinLossRecord
+
+    started = session.scalar(select(func.min(JobRun.as_of)))
+    month = 1
+    if started is not None:
+        while add_months(started, month) <= as_of:
+            month += 1
+    out = Program(started, month)
+    add = out.milestones.append
+
+    # Phase 1 (MET-2, months 1-3).
+    losses = session.scalars(select(WinLossRecord).where(WinLossRecord.won.is_(False))).all()
+    flagged = sum(bool(r.missed_signals) for r in losses)
+    add(Milestone("capability", "1-3", "At-risk criteria that actually predict churn",
+        _status(bool(losses) and flagged * 2 >= len(losses), bool(losses)),
+        f"the signals flagged {flagged} of {len(losses)} losses before the decision", "MET-2"))  # fmt: skip
+    plans = session.scalar(select(func.count()).select_from(SavePlan)) or 0
+    scripts = session.scalar(select(func.count()).where(LibraryItem.kind == "script")) or 0
+    add(Milestone("capability", "1-3", "Save playbooks built from the first attempts",
+        _status(plans > 0 and scripts > 0, plans > 0 or scripts > 0),
+        f"{plans} save plans; {scripts} scripts in the library (`renewals library`)", "MET-2"))  # fmt: skip
+    levels = [a.role for a in policy.concessions.approval]
+    add(Milestone("capability", "1-3", "Concession authority defined", "done",
+        f"approval matrix with {len(levels)} levels: {', '.join(levels)} (CONC-3)", "MET-2"))  # fmt: skip
+    closed = dict(
+        session.execute(
+            select(SavePlan.outcome, func.count())
+            .where(SavePlan.outcome.is_not(None))
+            .group_by(SavePlan.outcome)
+        ).all()
+    )
+    triaged = session.scalar(select(func.count()).select_from(SaveTriage)) or 0
+    add(Milestone("capability", "1-3", "Saves against non-saves tracked (baseline)",
+        _status(sum(closed.values()) >= policy.metrics.min_sample, triaged > 0),
+        f"{triaged} at-risk renewals triaged; closed save plans {dict(closed) or 0} "
+        f"(a baseline needs {policy.metrics.min_sample}, MET-1)", "MET-2"))  # fmt: skip
+    # Phase 2 (months 4-6).
+    labels = session.scalar(select(func.count()).select_from(SignalLabel)) or 0
+    add(Milestone("capability", "4-6", "Risk identification refined from what was learned",
+        _status(labels >= 20, labels > 0),
+        f"{labels} signals labelled right or wrong by the team", "MET-2"))  # fmt: skip
+    uses = session.execute(
+        select(Renewal.stage, func.count())
+        .join(LibraryUse, LibraryUse.renewal_id == Renewal.renewal_id)
+        .group_by(Renewal.stage)
+    ).all()
+    judged = sum(n for stage, n in uses if stage in ("closed_won", "closed_lost"))
+    add(Milestone("capability", "4-6", "Save tactics tested, what works tracked",
+        _status(judged >= policy.metrics.min_sample, sum(n for _, n in uses) > 0),
+        f"{sum(n for _, n in uses)} library uses, {judged} on closed renewals (LEARN-3)", "MET-2"))  # fmt: skip
+    by_segment = Counter(
+        seg
+        for (seg,) in session.execute(
+            select(Renewal.segment)
+            .join(SavePlan, SavePlan.renewal_id == Renewal.renewal_id)
+            .where(SavePlan.outcome.is_not(None))
+        )
+    )
+    enough = [s for s, n in by_segment.items() if n >= policy.metrics.min_sample]
+    add(Milestone("capability", "4-6", "Save success rates by segment",
+        _status(len(enough) >= 2, bool(by_segment)),
+        f"closed save plans by segment {dict(by_segment) or 'none'}; {len(enough)} segments "
+        f"with {policy.metrics.min_sample}+ (`renewals saves report`)", "MET-2"))  # fmt: skip
+    # Phase 3 (months 7-12).
+    hours = session.scalar(select(func.count()).where(SavePlan.effort_hours > 0)) or 0
+    add(Milestone("capability", "7-12", "Resources allocated by measured ROI",
+        _status(hours >= policy.metrics.min_sample, hours > 0),
+        f"{hours} save plans with hours recorded (MET-1 save ROI; `renewals saves economics`)", "MET-2"))  # fmt: skip
+    team = session.scalar(select(func.count()).where(LibraryItem.source.like("team:%"))) or 0
+    add(Milestone("capability", "7-12", "Team trained on proven approaches (the team's own playbook)",
+        _status(team >= 5, team > 0), f"{team} library items written by the team", "MET-2"))  # fmt: skip
+    decisions = session.scalars(select(ReviewDecision)).all()
+    linked = [d for d in decisions if d.policy_key]
+    effective = policy.model_dump(mode="json")
+    applied = [d for d in linked if _value(effective, d.policy_key) == d.to_value]
+    add(Milestone("capability", "7-12", "Save learnings fed back into prevention",
+        _status(bool(applied), bool(decisions)),
+        f"{len(decisions)} review decisions, {len(linked)} linked to a policy key, "
+        f"{len(applied)} in the effective policy (LEARN-2)", "MET-2"))  # fmt: skip
+    # The roll-out roadmap (Strategy Framework).
+    renewals = session.scalar(select(func.count()).select_from(Renewal)) or 0
+    auto = session.scalar(select(func.count()).where(Task.status == "automated")) or 0
+    manual = session.scalar(select(func.count()).where(Task.status.in_(("open", "done")))) or 0
+    add(Milestone("roll-out", "1", "Audit: segments, process per segment, owners, automated vs manual",
+        _status(renewals > 0, renewals > 0),
+        f"{renewals} renewals segmented and owned (model {policy.ownership.model}); tasks "
+        f"automated {auto}, for people {manual}", "MET-2"))  # fmt: skip
+    custom = policy != policy_service.load()
+    add(Milestone("roll-out", "2", "Design: segments and criteria, process per segment, ownership",
+        _status(custom, renewals > 0),
+        "the effective policy differs from the defaults" if custom
+        else "the policy is still the product's defaults (`renewals policy show`)", "MET-2"))  # fmt: skip
+    done = Counter(
+        seg
+        for (seg,) in session.execute(
+            select(Renewal.segment)
+            .join(Task, Task.renewal_id == Renewal.renewal_id)
+            .where(Task.status == "done")
+        )
+    )
+    pilot = [s for s in ("mid_market", "smb") if done[s]]
+    add(Milestone("roll-out", "3", "Pilot with one segment: mid-market or SMB, not enterprise",
+        _status(bool(pilot), bool(done)),
+        f"playbook tasks done by segment: {dict(done) or 'none'}"
+        + ("; the pilot started with enterprise, which the framework advises against"
+           if done["enterprise"] and not pilot else ""), "MET-2"))  # fmt: skip
+    add(Milestone("roll-out", "4-6", "All segments",
+        _status(all(done[s] for s in ("enterprise", "mid_market", "smb")), bool(done)),
+        f"{sum(1 for s in ('enterprise', 'mid_market', 'smb') if done[s])} of 3 segments with "
+        "tasks done", "MET-2"))  # fmt: skip
+    quarters = sorted({d.quarter for d in decisions})
+    add(Milestone("roll-out", "ongoing", "Quarterly process updates",
+        _status(len(quarters) >= 2, bool(quarters)),
+        f"review decisions in {len(quarters)} quarters: {', '.join(quarters) or 'none'} "
+        "(`renewals review quarter`)", "LEARN-2"))  # fmt: skip
+    return out
