@@ -121,6 +121,11 @@ COMMANDS = tuple(
             "Export data for other tools (the export contract: docs/export.md).",
         ),
         (
+            "drumbeat",
+            "renewals.account.drumbeat_commands:drumbeat",
+            "The value drumbeat before coming renewals, and their advocates (STK-3, STK-4).",
+        ),
+        (
             "review",
             "renewals.review.commands:app",
             "The quarterly review (LEARN-2) with its decisions, and the program's phases (MET-2).",

@@ -289,6 +289,8 @@ class TestClosing:
             )
             assert post.lessons["time_to_resolution_days"] == 50
             assert post.lessons["risk"]["signals"] == ["usage_decline"]
+            # POST-4: the prevent-a-repeat questions come with the lessons.
+            assert "Is this happening to other customers?" in post.lessons["prevent_repeat"]
             assert post.lessons["tactics"] == [{"key": "fast_fix", "rule": "SAVE-9", "done": True}]
 
     def test_a_won_renewal_without_a_plan_is_resolved_not_saved(self, decided: Engine) -> None:
@@ -410,6 +412,7 @@ class TestPostSave:
                 ("postsave:R-acme-2026-11-30:2026-12-04", date(2026, 12, 4)),
             ]
             assert checks[0].owner_email == CARL
+            assert "POST-4: trust is rebuilt by actions" in checks[0].description
 
     def test_checks_go_to_the_owner_of_the_accounts_next_renewal(self, decided: Engine) -> None:
         with session_scope(decided) as session:

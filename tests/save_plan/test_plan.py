@@ -273,6 +273,14 @@ class TestTactics:
             return {i["key"] for i in items}
 
         assert "product_answer" in keys("product_fit")
+        # SAVE-9: product-team involvement as plan items with the person who does each.
+        assert {
+            "pm_reviews_use_case",
+            "engineer_on_calls",
+            "roadmap_preview",
+            "workarounds",
+        } <= keys("product_fit")
+        assert "pm_reviews_use_case" not in keys("value_perception")
         assert "relationship_repair" in keys("service_experience")
         assert "value_redemonstration" in keys("value_perception")
         assert "adapt_to_situation" in keys("circumstantial")
@@ -434,3 +442,13 @@ class TestConversationGuide:
     def test_a_missing_key_is_an_error_naming_it(self) -> None:
         with pytest.raises(rules.PlanTemplateError, match="account_name"):
             rules.render_template(rules.GUIDE_TEMPLATE, {})
+
+
+def test_product_team_items_name_who_does_them() -> None:
+    items = rules.tactics(
+        effort="full", window="comprehensive", root_cause="product_fit", fast_fix=False, save=SAVE
+    )
+    owners = {i["key"]: i.get("owner") for i in items}
+    assert owners["pm_reviews_use_case"] == "product manager"
+    assert owners["engineer_on_calls"] == "engineer"
+    assert all(i["rule"] == "SAVE-9" for i in items if i.get("owner"))

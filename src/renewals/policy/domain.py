@@ -110,6 +110,31 @@ class Fundamentals(PolicyModel):
     )
 
 
+class Drumbeat(PolicyModel):
+    """STK-3, STK-4: value made a constant drumbeat; the users who push for the renewal."""
+
+    window_months: int = rule(
+        "STK-3", "months of value touches looked back on", gt=0, le=36, source=PRODUCT
+    )
+    qbr_segments: list[Segment] = rule(
+        "STK-3", "segments expected to hold a QBR every quarter", source=PRODUCT
+    )
+    advocate_active_days: int = rule(
+        "STK-4",
+        "a user active this many of the last 30 days is an advocate",
+        gt=0,
+        le=30,
+        source=PRODUCT,
+    )
+    advocate_engaged_days: int = rule(
+        "STK-4",
+        "a user or champion engaged within this many days is a named advocate",
+        gt=0,
+        source=PRODUCT,
+    )
+    advocates_shown: int = rule("STK-4", "advocates listed per account", gt=0, source=PRODUCT)
+
+
 class Budget(PolicyModel):
     """FUND-4: the customer's fiscal year decides when the renewal's budget is set."""
 
@@ -1269,6 +1294,7 @@ class Dashboard(PolicyModel):
 class Policy(PolicyModel):
     fundamentals: Fundamentals
     budget: Budget
+    drumbeat: Drumbeat
     segments: Segments
     health: Health
     signals: Signals

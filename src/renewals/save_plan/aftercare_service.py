@@ -194,6 +194,8 @@ def _post_save(
         "tactics_worked": None,
         "do_differently": None,
         "systemic_fix": None,
+        # POST-4: the questions that fix the class of problem, not only this account.
+        "prevent_repeat": list(PREVENT_REPEAT),
     }
     return PostSave(
         renewal_id=renewal.renewal_id,
@@ -475,7 +477,17 @@ def _imported_churns(session: Session, policy: Policy, *, as_of: date) -> list[d
 HEALTH_CHECK_TEXT = (
     "POST-1: saved accounts are fragile for months. Check the health score and its trend, "
     "usage, open tickets and the promises of the save (POST-2); add a touchpoint; escalate "
-    "any new issue fast; keep the executive check-ins going."
+    "any new issue fast; keep the executive check-ins going.\n"
+    "POST-4: trust is rebuilt by actions, not words: over-communicate at first; be "
+    "transparent about progress and setbacks; admit when something does not work as "
+    "planned; ask for feedback often; show consistent improvement."
+)
+# POST-4 "prevent a repeat" (At-Risk Renewal Management, "Wiederholung verhindern").
+PREVENT_REPEAT = (
+    "Is this happening to other customers?",
+    "Which process change prevents it from now on?",
+    "Which early-warning system do we need?",
+    "Which product improvement would remove this class of problems?",
 )
 
 

@@ -305,6 +305,49 @@ def override(
     _print(record)
 
 
+def winback_triggers(
+    ctx: typer.Context,
+    as_of: Annotated[str | None, typer.Option(help="As things stood on this day.")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 20,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Win-back triggers of churned accounts (LOST-5), from the data: leadership changed,
+    they reached out again, the formal win-back time has come; with the loss reason, since
+    "we fixed the cause" is for the team to judge. Most triggers first.
+
+    Example: renewals saves winback triggers
+    """
+    from dataclasses import asdict
+
+    from renewals.db import session_scope
+    from renewals.policy.service import PolicyError
+    from renewals.save_plan.winback_triggers import triggers
+
+    app_state = state(ctx)
+    try:
+        policy = app_state.policy()
+        with session_scope(app_state.engine()) as session:
+            found = triggers(session, policy, as_of=parse_as_of(as_of))
+    except (RenewalsError, PolicyError) as exc:
+        fail_with(exc)
+    if as_json:
+        emit_json([asdict(t) for t in found[:limit]])
+        return
+    with_any = [t for t in found if t.found]
+    console.print(
+        f"[bold]Win-back triggers (LOST-5)[/]: {len(with_any):,} of {len(found):,} churned "
+        "accounts show at least one"
+    )
+    for t in with_any[:limit]:
+        console.print(
+            f"  {t.account_id} ({t.contract_id}, churned {t.churned_on}, reason "
+            f"{t.reason or 'unknown'}):",
+            markup=False,
+        )
+        for line in t.found:
+            console.print(f"    {line}", markup=False)
+
+
 def _mount() -> None:
     """Save plans, exits, debriefs, win-back and the metrics join the same `saves` app."""
     from renewals.save_plan import plan_commands, report_commands
@@ -317,6 +360,7 @@ def _mount() -> None:
     app.command("exit")(report_commands.exit_)
     app.command("debrief")(report_commands.debrief)
     app.command("lessons")(report_commands.lessons)
+    report_commands.winback_app.command("triggers")(winback_triggers)
     app.add_typer(report_commands.winback_app, name="winback")
 
 

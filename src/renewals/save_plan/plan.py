@@ -542,6 +542,16 @@ def tactics(
     return items
 
 
+# SAVE-9 "Product team involvement: when product gaps are the problem, bring in the people
+# who can actually address them": each as a plan item with the person who does it.
+PRODUCT_TEAM = (
+    ("pm_reviews_use_case", "Product team: a product manager reviews their use case", "product manager"),
+    ("engineer_on_calls", "Product team: an engineer joins the calls to understand the technical problems", "engineer"),
+    ("roadmap_preview", "Product team: preview the roadmap where relevant features are coming", "product manager"),
+    ("workarounds", "Product team: develop workarounds for the current limitations", "engineer"),
+)  # fmt: skip
+
+
 def _root_cause_tactics(root_cause: str, effort: str) -> list[dict[str, Any]]:
     if root_cause == RootCause.product_fit:
         return [
@@ -550,7 +560,16 @@ def _root_cause_tactics(root_cause: str, effort: str) -> list[dict[str, Any]]:
                 "Product fit: a workaround, a roadmap commitment the product team stands behind, "
                 "or an honest no; a discount does not fix a missing feature (CONC-4)",
                 "SAVE-4",
-            )
+            ),
+            *(
+                _item(
+                    key,
+                    f"{text} (owner: {owner}; the plan's owner arranges it)",
+                    "SAVE-9",
+                    owner=owner,
+                )  # fmt: skip
+                for key, text, owner in PRODUCT_TEAM
+            ),
         ]
     if root_cause == RootCause.service_experience:
         text = (
