@@ -142,6 +142,8 @@ EXPECTED = {
     'POST /renewals/{renewal_id}/concessions/check [own]': '303 200 403 200 200 200 200 200',
     'POST /renewals/{renewal_id}/concessions/check [missing]': '303 404 404 404 404 404 404 404',
     'GET /outbox': '303 200 200 200 200 200 200 200',
+    'GET /program': '303 403 403 200 200 200 200 200',
+    'GET /library': '303 200 200 200 200 200 200 200',
     'POST /outbox/{message_id}/approve [pending]': '303 303 403 303 303 303 303 303',
     'POST /outbox/{message_id}/approve [approved]': '303 409 403 409 409 409 409 409',
     'POST /outbox/{message_id}/approve [missing]': '303 404 404 404 404 404 404 404',

@@ -83,6 +83,9 @@ def _routers(app: FastAPI) -> None:
     from renewals.source import endpoints as source_endpoints  # /v1 product events (issue 19)
 
     app.include_router(source_endpoints.router)
+    from renewals.review import pages as review_pages  # /program (MET-2), /library (LEARN-3)
+
+    app.include_router(review_pages.router)
 
 
 def _is_api(request: Request) -> bool:
