@@ -121,6 +121,11 @@ COMMANDS = tuple(
             "Export data for other tools (the export contract: docs/export.md).",
         ),
         (
+            "multiyear",
+            "renewals.renewal.multi_year_commands:multiyear",
+            "Do the math first: multi-year options against renewing a year at a time (MY-2/3).",
+        ),
+        (
             "drumbeat",
             "renewals.account.drumbeat_commands:drumbeat",
             "The value drumbeat before coming renewals, and their advocates (STK-3, STK-4).",

@@ -1,0 +1,94 @@
+"""`renewals multiyear RENEWAL_ID`: the multi-year options against the single-year path."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from renewals.errors import RenewalsError
+from renewals.kit import completion
+from renewals.kit.cli import console, emit_json, fail_with, state
+
+
+def multiyear(
+    ctx: typer.Context,
+    renewal_id: Annotated[
+        str, typer.Argument(autocompletion=completion.renewal_ids, help="R-<contract id>.")
+    ],
+    years: Annotated[int, typer.Option(min=2, max=5, help="The horizon compared.")] = 3,
+    likelihood: Annotated[
+        float | None,
+        typer.Option(min=0, max=1, help="Yearly renewal likelihood (default: the forecast's)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Do the math first (MY-2, MY-3): each multi-year option of the policy (two and three
+    years, the band's lowest and highest discount, fixed or escalating) against renewing one
+    year at a time at full price with the account's renewal likelihood, over the same
+    horizon; the break-even likelihood of each ("a 30% two-year discount only pays when the
+    yearly renewal chance is below 40%"). The likelihood is the forecast's (TECH-1), else the
+    policy prior of the health category.
+
+    Examples:\n
+      renewals multiyear RENEWAL_ID\n
+      renewals multiyear RENEWAL_ID --years 2 --likelihood 0.7
+    """
+    from renewals.db import session_scope
+    from renewals.policy.service import PolicyError
+    from renewals.renewal import service
+    from renewals.renewal.multi_year_math import options
+
+    app_state = state(ctx)
+    try:
+        policy = app_state.policy()
+        with session_scope(app_state.engine()) as session:
+            r = service.get(session, renewal_id)
+            arr, opportunity = float(r.current_arr), r.opportunity_type
+            prior = getattr(policy.forecast.prior, r.health_category or "unscored", None)
+            p = likelihood if likelihood is not None else (r.likelihood or prior or 0.8)
+            source = (
+                "given"
+                if likelihood is not None
+                else "the forecast"
+                if r.likelihood is not None
+                else f"the prior for {r.health_category or 'unscored'}"
+            )
+    except (RenewalsError, PolicyError) as exc:
+        fail_with(exc)
+    found = options(arr, p, years=years, policy=policy)
+    notes = [
+        "BUN-2: customers tend to pick the middle option: put the one you want there",
+        "MY-4: with a multi-year term, add the renegotiation trigger for a major product change",
+    ]
+    if opportunity == "expansion":
+        notes.append(
+            "BUN-1: bundling the expansion can delay the renewal: close the renewal first if "
+            "the expansion needs other people or budget"
+        )
+    if as_json:
+        emit_json(
+            {
+                "renewal_id": renewal_id, "arr": arr, "likelihood": p, "source": source,
+                "years": years, "options": [o.__dict__ for o in found], "notes": notes,
+            }
+        )  # fmt: skip
+        return
+    console.print(
+        f"[bold]{renewal_id}[/]: ARR {arr:,.0f}, yearly renewal likelihood {p:.0%} ({source}), "
+        f"over {years} years"
+    )
+    table = Table(title="Multi-year options against the single-year path (MY-2, MY-3)")
+    for col in ("option", "expected revenue", "vs single-year", "break-even likelihood"):
+        table.add_column(col, justify="left" if col == "option" else "right")
+    for o in found:
+        table.add_row(
+            o.name,
+            f"{o.value:,.0f}",
+            f"{o.against_single:+,.0f}",
+            "-" if o.break_even is None else f"{o.break_even:.0%}",
+        )
+    console.print(table)
+    for line in notes:
+        console.print(f"  {line}", markup=False)
