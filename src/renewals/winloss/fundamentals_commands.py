@@ -50,7 +50,14 @@ def fundamentals(
     except (RenewalsError, PolicyError) as exc:
         fail_with(exc)
     if as_json:
-        emit_json(asdict(r))
+        # dataclasses.asdict would turn a Counter's keys into (key, count) pairs.
+        emit_json(
+            {
+                **asdict(r),
+                "retention": dict(r.retention),
+                "said_vs_did": dict(r.said_vs_did),
+            }
+        )
         return
     if not r.closed:
         console.print("No renewals decided in the period: the daily run records them.")
