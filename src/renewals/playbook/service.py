@@ -259,10 +259,7 @@ def _views(session: Session, batch: Batch | None = None) -> list[tuple[Renewal, 
     )
     if batch is not None:
         query = query.where(batch.where(Renewal.renewal_id))
-    return [
-        (r, view_of(r, fiscal_month, term))
-        for r, fiscal_month, term in session.execute(query)
-    ]
+    return [(r, view_of(r, fiscal_month, term)) for r, fiscal_month, term in session.execute(query)]
 
 
 def view_of(
