@@ -7,8 +7,8 @@ from renewals.contract.models import BookSnapshot, Contract
 from renewals.contract_doc.models import ContractDocument
 from renewals.db import Base
 from renewals.engagement.models import Interaction, SurveyResponse, Ticket
-from renewals.fx.models import FxRate
 from renewals.forecast.models import ForecastOverride, ForecastSnapshot, ModelRun
+from renewals.fx.models import FxRate
 from renewals.health.models import HealthSnapshot
 from renewals.ingest.models import ImportRun
 from renewals.library.models import LibraryItem, LibraryUse

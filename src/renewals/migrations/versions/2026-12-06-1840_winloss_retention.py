@@ -1,7 +1,7 @@
 """winloss retention: FUND-7/8 facts of each closed renewal (fragile win, strong-usage loss)
 
 Revision ID: 7e21f0a9c3d4
-Revises: 9c3f61d0e8a2
+Revises: 4e2b7d91c0a3
 Create Date: 2026-12-06 17:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "7e21f0a9c3d4"
-down_revision = "9c3f61d0e8a2"
+down_revision = "4e2b7d91c0a3"
 branch_labels = None
 depends_on = None
 
