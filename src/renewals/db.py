@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     create_engine,
     event,
+    insert,
     inspect,
     select,
     update,
@@ -148,6 +149,18 @@ def _forget_changes(session: Session) -> None:
 def data_version(session: Session) -> int:
     """The current version of the data (0 on a database that has never changed)."""
     return session.scalar(select(DataVersion.version).where(DataVersion.name == DATA)) or 0
+
+
+def insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> int:
+    """Insert `rows` (dicts of column values, every row the same keys) in one executemany.
+
+    The ORM's bulk INSERT leaves a None out of a row so that a column default may fill
+    it, and batches only runs of rows with the same keys: rows alternating between a
+    value and None went out one statement each (1,448 INSERTs for 10,700 tasks). Here a
+    None is NULL, as the caller wrote it (issue 20)."""
+    if rows:
+        session.execute(insert(model).execution_options(render_nulls=True), rows)
+    return len(rows)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from renewals.audit.models import AuditEvent
+from renewals.db import insert_rows
 from renewals.kit.time import utc_now
 
 
@@ -50,5 +50,5 @@ def event_row(
 def record_many(session: Session, rows: list[dict[str, Any]]) -> int:
     """Append many audit events (rows from `event_row`) with one multi-row INSERT, in order."""
     if rows:
-        session.execute(insert(AuditEvent), rows)
+        insert_rows(session, AuditEvent, rows)
     return len(rows)

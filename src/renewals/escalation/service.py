@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from renewals.account import service as account_service
@@ -24,6 +24,7 @@ from renewals.account.stakeholders import StakeholderMap, role_label
 from renewals.audit import service as audit
 from renewals.concession import service as concession_service
 from renewals.contract.models import Contract
+from renewals.db import insert_rows
 from renewals.errors import Forbidden, NotFound, RenewalsError
 from renewals.escalation import domain
 from renewals.escalation.domain import EscalationDecision, EscalationFacts, EscalationStatus
@@ -247,7 +248,7 @@ def suggest(session: Session, *, as_of: date, policy: Policy) -> SuggestReport:
             report.created += 1
             report.by_criterion.update(k for k, met in decision.criteria.items() if met)
     if escalations:
-        session.execute(insert(Escalation), escalations)
+        insert_rows(session, Escalation, escalations)
         audit.record_many(session, audits)
     session.flush()
     return report

@@ -23,11 +23,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from renewals.audit import service as audit
 from renewals.contract.models import Contract
+from renewals.db import insert_rows
 from renewals.errors import Conflict, Forbidden, NotFound, RenewalsError
 from renewals.forecast import domain
 from renewals.forecast.domain import (
@@ -335,7 +336,7 @@ def _snapshot_batch(
             report.window_arr += renewal.current_arr
             report.window_expected_arr += expected
     if rows:
-        session.execute(insert(ForecastSnapshot), rows)
+        insert_rows(session, ForecastSnapshot, rows)
     if changed:
         session.execute(update(Renewal), changed)
     session.flush()

@@ -9,12 +9,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from renewals.account.domain import Segment
 from renewals.account.models import Account, Stakeholder
 from renewals.contract.models import Contract
+from renewals.db import insert_rows
 from renewals.health.models import HealthSnapshot
 from renewals.kit.batches import Batch, Progress, account_batches, each
 from renewals.playbook.models import Task
@@ -353,7 +354,7 @@ def materialize(
             report.catch_up += task.step == CATCH_UP
             report.by_rule[task.rule] += 1
         if rows:
-            session.execute(insert(Task), rows)
+            insert_rows(session, Task, rows)
         session.flush()
     return report
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from renewals.account.domain import Segment
+from renewals.db import insert_rows
 from renewals.errors import NotFound, RenewalsError
 from renewals.kit.batches import Progress, each
 from renewals.kit.time import utc_now
@@ -138,11 +139,11 @@ class _Writes:
 
     def flush(self) -> None:
         if self.new:
-            self.session.execute(insert(Renewal), self.new)
+            insert_rows(self.session, Renewal, self.new)
         if self.changed:
             self.session.execute(update(Renewal), self.changed)
         if self.stages:
-            self.session.execute(insert(StageChange), self.stages)
+            insert_rows(self.session, StageChange, self.stages)
         self.new, self.changed, self.stages = [], [], []
 
 

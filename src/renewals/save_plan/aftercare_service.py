@@ -11,13 +11,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from renewals.account.models import Account, Stakeholder
 from renewals.audit import service as audit
 from renewals.concession.models import Concession
 from renewals.contract.models import Contract
+from renewals.db import insert_rows
 from renewals.errors import NotFound, RenewalsError
 from renewals.kit.calendar import add_months
 from renewals.playbook.models import Task
@@ -361,7 +362,7 @@ def _insert_missing(session: Session, planned: list[dict[str, Any]]) -> int:
         existing.add(row["key"])
         rows.append(row)
     if rows:
-        session.execute(insert(Task), rows)
+        insert_rows(session, Task, rows)
     return len(rows)
 
 
