@@ -9,10 +9,9 @@ import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
+from smtp_inbox import running_inbox
 from typer.testing import CliRunner
 
 from renewals import migrate
@@ -27,22 +26,10 @@ KEY = "k" * 48
 runner = CliRunner()
 
 
-class Quiet:
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp_port() -> Iterator[int]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    controller = Controller(Quiet(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with running_inbox() as (_, port):
         yield port
-    finally:
-        controller.stop()
 
 
 def _closed_port() -> int:

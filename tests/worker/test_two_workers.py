@@ -5,18 +5,15 @@ once per day, every step of it once per day, and every message reached the SMTP 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
-from email import message_from_bytes
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
+from smtp_inbox import Inbox, running_inbox
 from sqlalchemy import Engine, select
 
 from renewals.account.models import Account
@@ -34,27 +31,10 @@ START = date(2026, 11, 24)
 DAYS = 7
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
 @pytest.fixture
 def inbox() -> Iterator[tuple[Inbox, int]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
+    with running_inbox() as found:
+        yield found
 
 
 @pytest.mark.slow
