@@ -16,20 +16,30 @@ from renewals.concession.domain import (
     InvalidConcession,
     Rationale,
     RiskSeverity,
-    covers,
     evaluate,
     guide_category,
     make_request,
-    required_role,
     risk_severity,
-    role_covers,
 )
+from renewals.concession.matrix import ApprovalMatrix
 from renewals.policy import service as policy_service
 from renewals.policy.domain import ApprovalLimit, Concessions, Policy
 from renewals.user.domain import Role
 
 POLICY = policy_service.load()
 CONC = POLICY.concessions
+
+
+def required_role(pct: float, kinds: Any, conc: Concessions) -> str | None:
+    return ApprovalMatrix.of(conc).required_role(pct, kinds)
+
+
+def role_covers(role: str | None, pct: float, kinds: Any, conc: Concessions) -> bool:
+    return ApprovalMatrix.of(conc).covers(role, pct, kinds)
+
+
+def covers(limit: ApprovalLimit, pct: float, kinds: Any, conc: Concessions) -> bool:
+    return ApprovalMatrix.of(conc).covers(limit.role.value, pct, kinds)
 DOCUMENTED = Rationale(
     business_rationale="Budget cut after their merger; the product is used daily",
     expected_outcome="Renews for two years, full price from 2028",
@@ -180,12 +190,49 @@ class TestGuide:
         assert found == GuideCategory(category)
         assert reason.startswith("CONC-2")
 
-    def test_an_emergency_discount_needs_executive_approval(self) -> None:
+    def test_an_emergency_discount_needs_executive_approval_and_a_vp_is_one(self) -> None:
+        # CONC-2 "30%+ needs executive approval"; CONC-3 "VP/executive above that": the
+        # VP row says up to 100%, and a VP approving 30% is not told to find an executive.
         e = check(30, role="vp", severity=RiskSeverity.high)
         assert e.guide == GuideCategory.emergency
-        assert e.required_approver_role == "executive"
-        assert not e.allowed_for_requester  # a VP may approve up to 100%, but not 30%+ (CONC-2)
+        assert e.required_approver_role == "vp"
+        assert e.allowed_for_requester
         assert any("needs executive approval" in r for r in e.reasons)
+        assert not check(30, role="director", severity=RiskSeverity.high).allowed_for_requester
+
+    @pytest.mark.parametrize("pct", [25.5, 26, 27, 28, 29, 29.99])
+    def test_no_gap_between_significant_and_emergency(self, pct: float) -> None:
+        """26-29% lies between the guide's bands: counted as significant (CONC-2), and the
+        first row above the director's 25% approves it (CONC-3): one answer, no gap."""
+        matrix = ApprovalMatrix.of(CONC)
+        e = check(pct, role="vp", severity=RiskSeverity.high)
+        assert e.guide == GuideCategory.significant
+        assert e.required_approver_role == "vp" and e.allowed_for_requester
+        assert matrix.explain(pct, (), "vp") == f"needs a vp: {pct:g}% is above a director's 25% (CONC-3)"
+        assert not matrix.covers("director", pct, ())
+
+    def test_the_standard_multi_year_incentive_is_pre_approved_by_policy(self) -> None:
+        """MY-2: a proposal's standard 10% two-year incentive needs no manager; a person's
+        own 10% request, or more than the incentive, follows CONC-3."""
+        offer = make_request(
+            discount_pct=10, give_back="multi_year", sunset_clause="year 1 only",
+            rationale=DOCUMENTED, multi_year_offer=True,
+        )
+        e = evaluate(offer, requester_role="csm", severity=RiskSeverity.low, policy=POLICY, facts=UNDERSTOOD)
+        assert e.allowed_for_requester and e.preapproved and "MY-2" in e.preapproved
+        assert e.required_approver_role == "manager"  # what the matrix alone would need
+        more = make_request(
+            discount_pct=12, give_back="multi_year", sunset_clause="year 1 only",
+            rationale=DOCUMENTED, multi_year_offer=True,
+        )
+        e = evaluate(more, requester_role="csm", severity=RiskSeverity.low, policy=POLICY, facts=UNDERSTOOD)
+        assert not e.allowed_for_requester and e.preapproved is None
+        assert not check(10, role="csm").allowed_for_requester  # a person's own request
+        off = POLICY.model_copy(
+            update={"proposal": POLICY.proposal.model_copy(update={"multi_year_incentive_preapproved": False})}
+        )
+        e = evaluate(offer, requester_role="csm", severity=RiskSeverity.low, policy=off, facts=UNDERSTOOD)
+        assert not e.allowed_for_requester
 
 
 # --- CONC-3 approval matrix ----------------------------------------------------------------
@@ -203,8 +250,8 @@ class TestApprovalMatrix:
             (25, (), "director"),
             (25.01, (), "vp"),
             (29.99, (), "vp"),
-            (30, (), "executive"),
-            (100, (), "executive"),
+            (30, (), "vp"),  # CONC-2 "executive approval": CONC-3 groups VP/executive
+            (100, (), "vp"),
             (0, ("enhanced_service",), "manager"),
             (0, ("contract_terms",), "director"),
             (0, ("term_change",), "director"),  # a term change is a contract term
@@ -212,7 +259,7 @@ class TestApprovalMatrix:
             (5, ("enhanced_service",), "manager"),  # the grant, not the discount, decides
             (3, ("custom_deal",), "vp"),
             (20, ("payment_terms",), "director"),  # the discount, not the grant, decides
-            (30, ("payment_terms",), "executive"),
+            (30, ("payment_terms",), "vp"),
             (0, ("payment_terms", "contract_terms"), "director"),
         ],
     )
@@ -238,7 +285,7 @@ class TestApprovalMatrix:
             ("director", 25.01, (), False),
             ("director", 0, ("custom_deal",), False),
             ("vp", 29.99, ("custom_deal",), True),
-            ("vp", 30, (), False),
+            ("vp", 30, (), True),  # CONC-2/3 agree: the VP row says up to 100%
             ("executive", 30, ("custom_deal",), True),
             ("executive", 100, (), True),
             ("sales", 0, ("payment_terms",), False),
@@ -452,7 +499,7 @@ def test_the_required_role_is_the_most_junior_sufficient_one(
     assert role_covers(needed, pct, kinds, CONC)
     assert not any(role_covers(r, pct, kinds, CONC) for r in roles[: roles.index(needed)])
     if pct >= CONC.guide.emergency_min_pct:
-        assert needed == "executive"
+        assert needed == "vp"
 
 
 @st.composite

@@ -25,7 +25,8 @@ from renewals import migrate
 from renewals.audit.models import AuditEvent
 from renewals.concession import service
 from renewals.concession.commands import app as concession_app
-from renewals.concession.domain import ConcessionKind, Rationale, role_covers
+from renewals.concession.domain import ConcessionKind, Rationale
+from renewals.concession.matrix import ApprovalMatrix
 from renewals.concession.models import Concession, ConcessionStep
 from renewals.db import make_engine, make_sessionmaker, session_scope
 from renewals.errors import Forbidden, NotFound
@@ -201,12 +202,15 @@ def test_a_manager_with_less_authority_is_passed_over_for_a_director(db: Engine)
         assert "passed over" in step.note and WALT in step.note
 
 
-def test_an_emergency_discount_goes_past_the_vp_to_an_executive(db: Engine) -> None:
+def test_an_emergency_discount_goes_to_the_vp_who_may_approve_it(db: Engine) -> None:
     c = ask(db, 30, kinds=["custom_deal"])
-    # carl -> mia (15%) -> dora (25%) -> vera (VP: not 30%+, CONC-2): nobody in the chain.
-    assert c.required_role == "executive" and c.next_approver_email == ERIN
-    with session_scope(db) as session, pytest.raises(Forbidden, match="needs executive"):
-        service.approve(session, c.concession_id, by=VERA, policy=POLICY)
+    # carl -> mia (15%) -> dora (25%) -> vera: CONC-2's "executive approval" is CONC-3's
+    # "VP/executive" row, so the VP in the chain approves it; a director may not.
+    assert c.required_role == "vp" and c.next_approver_email == VERA
+    with session_scope(db) as session, pytest.raises(Forbidden, match="needs vp"):
+        service.approve(session, c.concession_id, by=DORA, policy=POLICY)
+    with session_scope(db) as session:
+        assert service.approve(session, c.concession_id, by=VERA, policy=POLICY).status == "approved"
 
 
 def test_without_a_manager_the_most_junior_sufficient_person_is_chosen(db: Engine) -> None:
@@ -610,7 +614,7 @@ def test_approve_never_succeeds_beyond_the_approvers_authority(
             approved = True
         except Forbidden:
             approved = False
-        assert approved == role_covers(role, pct, c.kinds, POLICY.concessions)
+        assert approved == ApprovalMatrix.of(POLICY.concessions).covers(role, pct, c.kinds)
         if not row_covers:
             assert not approved
             assert c.status == "pending"

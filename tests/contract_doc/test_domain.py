@@ -39,7 +39,7 @@ class TestRouting:
             (12, "8500", (), "manager", ("discount",)),  # 15%: inclusive bound (CONC-3)
             (12, "8499", (), "director", ("discount",)),  # 15.01%: director up to 25%
             (12, "7500", (), "director", ("discount",)),
-            (12, "7000", (), "executive", ("discount",)),  # 30%: CONC-2 emergency
+            (12, "7000", (), "vp", ("discount",)),  # 30%: CONC-2 emergency, VP/executive
         ],
     )
     def test_it_routes_to_the_most_senior_role_needed(

@@ -162,13 +162,40 @@ def test_at_risk_renewal_offers_no_bundled_expansion_and_says_why(
     assert "not offered" in refused.output
 
 
-def test_a_discount_beyond_authority_waits_for_the_concession_chain(
+def test_the_standard_multi_year_incentive_needs_no_manager(
     book: dict[str, str], engine: Engine
 ) -> None:
+    """MY-2: the policy pre-approves its own 10% two-year incentive (a CSM may approve
+    5%, CONC-3): the "best" proposal is ready at once, the concession says why."""
     renewal = _smb(engine, at_risk=False)
     with session_scope(engine) as session:
         proposal = service.create(
             session, renewal.renewal_id, option="best", by=None, as_of=TODAY, policy=POLICY
+        )
+        assert proposal.status == "ready"
+        concession = concession_service.get(session, proposal.concession_id)
+        assert (concession.status, concession.discount_pct) == ("approved", 10.0)
+        assert concession.evaluation["preapproved"].startswith("MY-2")
+        steps = concession_service.steps(session, concession.concession_id)
+        assert [s.action for s in steps] == ["requested", "approved"]
+        assert "pre-approved by policy" in steps[-1].note
+
+
+def test_a_discount_beyond_authority_waits_for_the_concession_chain(
+    book: dict[str, str], engine: Engine
+) -> None:
+    renewal = _smb(engine, at_risk=False)
+    # Without the MY-2 pre-approval the incentive follows CONC-3 like any discount.
+    strict = POLICY.model_copy(
+        update={
+            "proposal": POLICY.proposal.model_copy(
+                update={"multi_year_incentive_preapproved": False}
+            )
+        }
+    )
+    with session_scope(engine) as session:
+        proposal = service.create(
+            session, renewal.renewal_id, option="best", by=None, as_of=TODAY, policy=strict
         )
         # The owner is a CSM (5%, CONC-3); the 2-year incentive is 10%.
         assert proposal.status == "needs_approval"

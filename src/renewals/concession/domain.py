@@ -31,7 +31,8 @@ from enum import StrEnum
 from typing import Any
 
 from renewals.errors import RenewalsError
-from renewals.policy.domain import ApprovalLimit, Concessions, Policy
+from renewals.concession.matrix import GRANT_FOR, ApprovalMatrix, Kind
+from renewals.policy.domain import Concessions, Policy
 
 
 class InvalidConcession(RenewalsError):
@@ -47,23 +48,8 @@ class RiskSeverity(StrEnum):
     high = "high"
 
 
-class ConcessionKind(StrEnum):
-    discount = "discount"
-    payment_terms = "payment_terms"
-    enhanced_service = "enhanced_service"
-    contract_terms = "contract_terms"
-    custom_deal = "custom_deal"
-    term_change = "term_change"  # e.g. 6-month instead of 12-month (CONC-1 medium, SAVE-9)
-
-
-# CONC-3: the matrix grant each non-price kind needs. A term change is a contract term.
-GRANT_FOR: dict[ConcessionKind, str] = {
-    ConcessionKind.payment_terms: "payment_terms",
-    ConcessionKind.enhanced_service: "enhanced_service",
-    ConcessionKind.contract_terms: "contract_terms",
-    ConcessionKind.custom_deal: "custom_deal",
-    ConcessionKind.term_change: "contract_terms",
-}
+# CONC-3: the kinds and the matrix grant each non-price kind needs live with the matrix.
+ConcessionKind = Kind
 
 
 class GiveBack(StrEnum):
@@ -109,6 +95,9 @@ class ConcessionRequest:
     give_back: GiveBack | None = None
     sunset_clause: str | None = None
     rationale: Rationale = field(default_factory=Rationale)
+    # MY-2: a proposal's standard multi-year incentive (the renewal passed MY-1), not a
+    # person's discretionary request: policy may pre-approve it.
+    multi_year_offer: bool = False
 
     @property
     def grants_needed(self) -> frozenset[str]:
@@ -122,6 +111,7 @@ def make_request(
     give_back: str | None = None,
     sunset_clause: str | None = None,
     rationale: Rationale | None = None,
+    multi_year_offer: bool = False,
 ) -> ConcessionRequest:
     """Validate the raw request: known kinds and give-backs, a discount of 0-100%.
 
@@ -156,7 +146,9 @@ def make_request(
                 f"give-back must be one of {choices}, got {give_back!r}"
             ) from None
     sunset = sunset_clause.strip() if sunset_clause and sunset_clause.strip() else None
-    return ConcessionRequest(pct, frozenset(found), back, sunset, rationale or Rationale())
+    return ConcessionRequest(
+        pct, frozenset(found), back, sunset, rationale or Rationale(), multi_year_offer
+    )
 
 
 # --- risk severity (CONC-1) ------------------------------------------------------------
@@ -213,77 +205,47 @@ def risk_severity(
     return SeverityDecision(RiskSeverity.low, (f"CONC-1 low: no high or medium risk ({facts})",))
 
 
-# --- approval authority (CONC-2, CONC-3) -----------------------------------------------
+# --- approval authority (CONC-2, CONC-3): one matrix, renewals.concession.matrix --------
 
 
-def _rank(concessions: Concessions, role: str) -> int | None:
-    roles = [a.role.value for a in concessions.approval]
-    return roles.index(role) if role in roles else None
+def multi_year_incentive_pct(policy: Policy) -> float:
+    """MY-2: the incentive a standard multi-year proposal opens with (the band's minimum
+    for `proposal.best_term_years`; 0 under a price lock)."""
+    if policy.proposal.multi_year_incentive != "discount":
+        return 0.0
+    years = policy.proposal.best_term_years
+    band = (
+        policy.multi_year.two_year_discount_pct
+        if years == 2
+        else policy.multi_year.three_year_discount_pct
+    )
+    return band.min
 
 
-def _emergency_rank(concessions: Concessions) -> int:
-    """The matrix position that stands for "executive" (the most senior if none is listed)."""
-    rank = _rank(concessions, concessions.guide.emergency_role.value)
-    return rank if rank is not None else len(concessions.approval) - 1
+def preapproval(request: ConcessionRequest, policy: Policy) -> str | None:
+    """MY-2, CONC-3: why this request is pre-approved by policy, or None.
 
-
-def is_emergency(discount_pct: float, concessions: Concessions) -> bool:
-    """CONC-2: 30%+ is an emergency discount (inclusive)."""
-    return discount_pct >= concessions.guide.emergency_min_pct
-
-
-def covers(
-    limit: ApprovalLimit | None,
-    discount_pct: float,
-    kinds: Iterable[ConcessionKind | str],
-    concessions: Concessions,
-) -> bool:
-    """CONC-2/CONC-3: may this matrix entry approve the discount and every kind?
-
-    All bounds are inclusive ("up to 5%": 5% is within the CSM's authority). A role
-    that is not in the matrix (None) may approve nothing.
+    The standard multi-year incentive of a proposal whose renewal passed MY-1 (a discount
+    up to the MY-2 opening offer, tied to the multi-year commitment, nothing else asked
+    for) is the policy's own offer: with
+    `proposal.multi_year_incentive_preapproved` it needs no manager. Anything beyond it
+    (a larger discount, another give-back, another kind) follows CONC-3.
     """
-    if limit is None:
-        return False
-    if discount_pct > limit.max_discount_pct:
-        return False
-    needed = {GRANT_FOR[ConcessionKind(k)] for k in kinds if ConcessionKind(k) in GRANT_FOR}
-    if not needed <= set(limit.grants):
-        return False
-    if is_emergency(discount_pct, concessions):
-        rank = _rank(concessions, limit.role.value)
-        return rank is not None and rank >= _emergency_rank(concessions)
-    return True
-
-
-def role_covers(
-    role: str | None,
-    discount_pct: float,
-    kinds: Iterable[ConcessionKind | str],
-    concessions: Concessions,
-) -> bool:
-    """`covers` for a person's role (the matrix entry of that role, if any)."""
-    limit = next((a for a in concessions.approval if a.role.value == role), None)
-    return covers(limit, discount_pct, kinds, concessions)
-
-
-def required_role(
-    discount_pct: float, kinds: Iterable[ConcessionKind | str], concessions: Concessions
-) -> str | None:
-    """CONC-3: the most junior role in the matrix that may approve it (None: nobody)."""
-    wanted = list(kinds)
-    for limit in concessions.approval:
-        if covers(limit, discount_pct, wanted, concessions):
-            return limit.role.value
+    if not policy.proposal.multi_year_incentive_preapproved:
+        return None
+    incentive = multi_year_incentive_pct(policy)
+    if (
+        request.multi_year_offer
+        and request.give_back is GiveBack.multi_year
+        and request.kinds == frozenset({ConcessionKind.discount})
+        and 0 < request.discount_pct <= incentive
+    ):
+        return (
+            f"MY-2: the standard {policy.proposal.best_term_years}-year incentive "
+            f"(up to {incentive:g}%, tied to the multi-year commitment) is pre-approved by "
+            "policy (proposal.multi_year_incentive_preapproved): no approver needed"
+        )
     return None
-
-
-def authority_text(role: str | None, concessions: Concessions) -> str:
-    limit = next((a for a in concessions.approval if a.role.value == role), None)
-    if limit is None:
-        return f"{role or 'no role'}: not in the approval matrix (may approve nothing)"
-    grants = ", ".join(limit.grants) or "no non-price concessions"
-    return f"{role}: up to {limit.max_discount_pct:g}% and {grants}"
 
 
 # --- evaluation ------------------------------------------------------------------------
@@ -341,6 +303,7 @@ class Evaluation:
     requester_role: str | None
     allowed_for_requester: bool
     required_approver_role: str | None
+    preapproved: str | None  # MY-2: why policy pre-approves it (None: CONC-3 decides)
     band: BandCheck
     guide: GuideCategory
     warnings: tuple[ConcessionWarning, ...]
@@ -357,6 +320,7 @@ class Evaluation:
             "requester_role": self.requester_role,
             "allowed_for_requester": self.allowed_for_requester,
             "required_approver_role": self.required_approver_role,
+            "preapproved": self.preapproved,
             "band": self.band.as_record(),
             "guide": self.guide.value,
             "warnings": [w.as_record() for w in self.warnings],
@@ -437,8 +401,10 @@ def evaluate(
     warnings: list[ConcessionWarning] = []
 
     # CONC-3: who may approve it; nobody may promise what they cannot approve.
-    needed = required_role(pct, request.kinds, concessions)
-    allowed = role_covers(requester_role, pct, request.kinds, concessions)
+    matrix = ApprovalMatrix.of(concessions)
+    needed = matrix.required_role(pct, request.kinds)
+    preapproved = preapproval(request, policy)
+    allowed = matrix.covers(requester_role, pct, request.kinds) or preapproved is not None
     grants = sorted(request.grants_needed)
     what = f"{pct:g}%" + (f" and {', '.join(grants)}" if grants else "")
     if needed is None:
@@ -451,23 +417,23 @@ def evaluate(
             )
         )
     else:
+        reasons.append(f"CONC-3: {what} needs {needed} approval ({matrix.authority(needed)})")
+    if preapproved:
+        reasons.append(preapproved)
+    elif allowed:
         reasons.append(
-            f"CONC-3: {what} needs {needed} approval ({authority_text(needed, concessions)})"
-        )
-    if allowed:
-        reasons.append(
-            f"CONC-3: within the requester's own authority "
-            f"({authority_text(requester_role, concessions)})"
+            f"CONC-3: within the requester's own authority ({matrix.authority(requester_role)})"
         )
     else:
         reasons.append(
-            f"CONC-3: beyond the requester's authority "
-            f"({authority_text(requester_role, concessions)}): do not promise it before approval"
+            f"CONC-3: beyond the requester's authority ({matrix.authority(requester_role)}): "
+            "do not promise it before approval"
         )
-    if is_emergency(pct, concessions):
+    if matrix.is_emergency(pct):
         reasons.append(
-            f"CONC-2: {concessions.guide.emergency_min_pct:g}%+ needs executive approval "
-            f"(at least {concessions.approval[_emergency_rank(concessions)].role.value})"
+            f"CONC-2: {matrix.emergency_min_pct:g}%+ needs executive approval "
+            f"(a {matrix.roles[matrix.emergency_rank]} or more senior: CONC-3 groups VPs and "
+            "executives)"
         )
 
     # CONC-1: the band for the severity.
@@ -574,6 +540,7 @@ def evaluate(
         requester_role=requester_role,
         allowed_for_requester=allowed and needed is not None,
         required_approver_role=needed,
+        preapproved=preapproved if needed is not None else None,
         band=band,
         guide=guide,
         warnings=tuple(warnings),

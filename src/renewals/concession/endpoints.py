@@ -12,9 +12,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, or_, select
 
-from renewals.concession import domain as concession_domain
 from renewals.concession import service as concession_service
 from renewals.concession.domain import Rationale
+from renewals.concession.matrix import ApprovalMatrix
 from renewals.concession.models import Concession
 from renewals.concession.schemas import (
     Approvals,
@@ -44,14 +44,14 @@ INBOX_LIMIT = 200
 def _detail(
     request: Request, session: Any, viewer: Viewer, concession: Concession
 ) -> dict[str, Any]:
-    matrix = web(request).policy.concessions
+    matrix = ApprovalMatrix.of(web(request).policy.concessions)
     role = viewer.user.role
     return {
         **ConcessionRead.model_validate(concession).model_dump(),
         "chain": concession_service.steps(session, concession.concession_id),
         "can_approve": concession.status == concession_service.PENDING
-        and concession_domain.role_covers(role, concession.discount_pct, concession.kinds, matrix),
-        "authority": concession_domain.authority_text(role, matrix),
+        and matrix.covers(role, concession.discount_pct, concession.kinds),
+        "authority": matrix.authority(role),
     }
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from renewals.account.models import Account
 from renewals.audit import service as audit_service
 from renewals.concession import domain
+from renewals.concession import matrix as matrix_
 from renewals.concession.domain import ConcessionFacts, Evaluation, Rationale
 from renewals.concession.models import Concession, ConcessionStep
 from renewals.errors import Conflict, Forbidden, NotFound, RenewalsError
@@ -74,21 +75,15 @@ class AlreadyDecided(Conflict):
 # --- people ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Route:
-    """Who the request waits for, and why the people passed over were passed over."""
+Route = matrix_.Route
 
-    email: str
-    role: str
-    via: str  # chain | fallback
-    skipped: tuple[str, ...] = ()
 
-    def note(self) -> str:
-        how = "up the manager chain" if self.via == "chain" else "no one in the chain may"
-        text = f"routed to {self.email} ({self.role}), {how}"
-        if self.skipped:
-            text += "; passed over: " + "; ".join(self.skipped)
-        return text
+def directory(session: Session) -> dict[str, matrix_.Person]:
+    """The user directory routing walks (CONC-3): every user by lower-cased email."""
+    return {
+        u.email.lower(): matrix_.Person(u.email, u.role, bool(u.active), u.manager_email)
+        for u in session.scalars(select(User))
+    }
 
 
 def route(
@@ -100,47 +95,22 @@ def route(
     concessions: Concessions,
     exclude: tuple[str, ...] = (),
 ) -> Route:
-    """CONC-3: the first active person up `start`'s manager chain whose authority covers it.
-
-    A manager with less authority is passed over (the request goes above them). When no
-    one in the chain may approve, any active user of the required role or higher does,
-    the most junior role first, then by email (deterministic).
-    """
-    skipped: list[str] = []
-    seen = {start.email.lower(), *(e.lower() for e in exclude)}
-    email = start.manager_email
-    while email and email.strip().lower() not in seen:
-        seen.add(email.strip().lower())
-        person = access.find_user(session, email)
-        if person is None:
-            skipped.append(f"{email} (not in users.csv)")
-            break
-        if not person.active:
-            skipped.append(f"{person.email} (inactive)")
-        elif domain.role_covers(person.role, discount_pct, kinds, concessions):
-            return Route(person.email, person.role, "chain", tuple(skipped))
-        else:
-            skipped.append(f"{person.email} ({domain.authority_text(person.role, concessions)})")
-        email = person.manager_email
-    roles = [a.role.value for a in concessions.approval]
-    candidates = sorted(
-        (
-            u
-            for u in session.scalars(select(User).where(User.active.is_(True)))
-            if u.email.lower() not in seen
-            and u.email.lower() != start.email.lower()
-            and domain.role_covers(u.role, discount_pct, kinds, concessions)
-        ),
-        key=lambda u: (roles.index(u.role), u.email.lower()),
-    )
-    if not candidates:
-        needed = domain.required_role(discount_pct, kinds, concessions)
+    """CONC-3: `matrix.route` over the users (the first active person up the manager chain
+    whose authority covers it, else the most junior active person who may)."""
+    try:
+        return matrix_.route(
+            matrix_.ApprovalMatrix.of(concessions),
+            matrix_.Person(start.email, start.role, bool(start.active), start.manager_email),
+            directory(session),
+            discount_pct=discount_pct,
+            kinds=kinds,
+            exclude=exclude,
+        )
+    except matrix_.NoApprover as exc:
         raise Conflict(
             f"no active user may approve {discount_pct:g}% ({', '.join(kinds)}): add an active "
-            f"{needed or 'approver'} to users.csv (CONC-3)"
-        )
-    chosen = candidates[0]
-    return Route(chosen.email, chosen.role, "fallback", tuple(skipped))
+            f"{exc.needed or 'approver'} to users.csv (CONC-3)"
+        ) from None
 
 
 # --- facts -----------------------------------------------------------------------------
@@ -287,6 +257,7 @@ def _evaluate(
     sunset_clause: str | None,
     rationale: Rationale | None,
     policy: Policy,
+    multi_year_offer: bool = False,
 ) -> tuple[domain.ConcessionRequest, Evaluation]:
     request_ = domain.make_request(
         discount_pct=discount_pct,
@@ -294,6 +265,7 @@ def _evaluate(
         give_back=give_back,
         sunset_clause=sunset_clause,
         rationale=rationale,
+        multi_year_offer=multi_year_offer,
     )
     evaluation = domain.evaluate(
         request_,
@@ -438,8 +410,10 @@ def request(
     rationale: Rationale | None = None,
     policy: Policy,
     as_of: date | None = None,
+    multi_year_offer: bool = False,
 ) -> Concession:
-    """Store a concession request; approve it at once if the requester may, else route it.
+    """Store a concession request; approve it at once if the requester may (or policy
+    pre-approves a proposal's standard MY-2 incentive, `multi_year_offer`), else route it.
 
     Refused (ConcessionBlocked) when a blocking rule fails: no give-back on a discount
     (CONC-4), missing CONC-6 documentation, or nobody in the matrix may approve (CONC-3).
@@ -455,6 +429,7 @@ def request(
         sunset_clause=sunset_clause,
         rationale=rationale,
         policy=policy,
+        multi_year_offer=multi_year_offer,
     )
     if evaluation.blocking:
         raise ConcessionBlocked(evaluation)
@@ -505,25 +480,30 @@ def request(
     session.add(concession)
     session.flush()
     if evaluation.allowed_for_requester:
+        matrix = matrix_.ApprovalMatrix.of(policy.concessions)
+        authority = evaluation.preapproved or (
+            f"CONC-3: within own authority ({matrix.authority(requester.role)})"
+        )
         _step(
             session,
             concession,
             actor=requester,
             action="requested",
-            note="within the requester's own authority (CONC-3)",
+            note="pre-approved by policy (MY-2)"
+            if evaluation.preapproved
+            else "within the requester's own authority (CONC-3)",
             at=now,
         )
         concession.status = APPROVED
         concession.decided_by, concession.decided_at = requester.email, now
         concession.version += 1
         session.flush()
-        authority = domain.authority_text(requester.role, policy.concessions)
         _step(
             session,
             concession,
             actor=requester,
             action="approved",
-            note=f"CONC-3: within own authority ({authority})",
+            note=authority,
             at=now,
             extra={"authority": authority},
         )
@@ -611,9 +591,9 @@ def approve(
     concession = get(session, concession_id)
     _pending(concession)
     user = access.require_active_user(session, by)
-    concessions = policy.concessions
-    authority = domain.authority_text(user.role, concessions)
-    if not domain.role_covers(user.role, concession.discount_pct, concession.kinds, concessions):
+    matrix = matrix_.ApprovalMatrix.of(policy.concessions)
+    authority = matrix.authority(user.role)
+    if not matrix.covers(user.role, concession.discount_pct, concession.kinds):
         what = f"{concession.discount_pct:g}% ({', '.join(concession.kinds)})"
         if _is_next(concession, user):
             hint = "forward it to someone who may (`renewals concession forward`)"
@@ -653,13 +633,13 @@ def decline(
     concession = get(session, concession_id)
     _pending(concession)
     user = access.require_active_user(session, by)
-    concessions = policy.concessions
+    matrix = matrix_.ApprovalMatrix.of(policy.concessions)
     if not (
         _is_next(concession, user)
-        or domain.role_covers(user.role, concession.discount_pct, concession.kinds, concessions)
+        or matrix.covers(user.role, concession.discount_pct, concession.kinds)
     ):
         raise Forbidden(
-            f"{user.email} ({domain.authority_text(user.role, concessions)}) may not decide "
+            f"{user.email} ({matrix.authority(user.role)}) may not decide "
             f"concession {concession_id}: it waits for {concession.next_approver_email}"
         )
     now = utc_now()
@@ -693,20 +673,18 @@ def forward(
     _pending(concession)
     user = access.require_active_user(session, by)
     concessions = policy.concessions
+    matrix = matrix_.ApprovalMatrix.of(concessions)
     kinds = list(concession.kinds)
-    if not (
-        _is_next(concession, user)
-        or domain.role_covers(user.role, concession.discount_pct, kinds, concessions)
-    ):
+    if not (_is_next(concession, user) or matrix.covers(user.role, concession.discount_pct, kinds)):
         raise Forbidden(
             f"{user.email} may not forward concession {concession_id}: "
             f"it waits for {concession.next_approver_email}"
         )
     if to:
         target_user = access.require_active_user(session, to)
-        if not domain.role_covers(target_user.role, concession.discount_pct, kinds, concessions):
+        if not matrix.covers(target_user.role, concession.discount_pct, kinds):
             raise Forbidden(
-                f"{target_user.email} ({domain.authority_text(target_user.role, concessions)}) "
+                f"{target_user.email} ({matrix.authority(target_user.role)}) "
                 f"could not approve {concession.discount_pct:g}% ({', '.join(kinds)}): "
                 f"forward it to a {concession.required_role} or above"
             )

@@ -35,7 +35,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from renewals.concession import domain as concession_domain
+from renewals.concession.matrix import ApprovalMatrix
 from renewals.contract.domain import Outcome
 from renewals.errors import Conflict, RenewalsError
 from renewals.kit import validate
@@ -191,18 +191,6 @@ class Routing:
         }
 
 
-def role_rank(role: str | None, concessions: Concessions) -> int | None:
-    """Seniority in the approval matrix (juniors first, CONC-3); None: not in the matrix."""
-    roles = [a.role.value for a in concessions.approval]
-    return roles.index(role) if role in roles else None
-
-
-def role_covers(approver_role: str | None, required_role: str, concessions: Concessions) -> bool:
-    """CONC-3: an approver's role covers the required role when it is as senior or more."""
-    mine, needed = role_rank(approver_role, concessions), role_rank(required_role, concessions)
-    return mine is not None and needed is not None and mine >= needed
-
-
 def discount_pct(annual_value: Decimal, current_arr: Decimal) -> float:
     """The discount against the current ARR in percent (0 for the same price or more)."""
     if current_arr <= 0 or annual_value >= current_arr:
@@ -223,13 +211,13 @@ def route(
     approved: Sequence[ApprovedDiscount] = (),
 ) -> Routing:
     """TECH-4/CONC-3: the role that must approve this contract, with every reason."""
+    matrix = ApprovalMatrix.of(concessions)
     for key in ("standard_approver_role", "nonstandard_approver_role"):
         role = getattr(contracts, key)
-        if role_rank(role, concessions) is None:
-            matrix = ", ".join(a.role.value for a in concessions.approval)
+        if matrix.rank(role) is None:
             raise InvalidContract(
                 f"policy contracts.{key} = {role!r} is not in the approval matrix "
-                f"(concessions.approval: {matrix})"
+                f"(concessions.approval: {', '.join(matrix.roles)})"
             )
     candidates = [contracts.standard_approver_role]
     reasons = [
@@ -274,7 +262,7 @@ def route(
                 f"{covering.decided_by or 'its approver'})"
             )
         else:
-            needed = concession_domain.required_role(pct, [], concessions)
+            needed = matrix.required_role(pct, [])
             if needed is None:
                 raise InvalidContract(
                     f"nobody in the approval matrix may approve a {pct:g}% discount (CONC-3)"
@@ -282,12 +270,12 @@ def route(
             nonstandard.append("discount")
             reasons.append(
                 f"CONC-3: a {pct:g}% discount {source} needs a {needed} "
-                f"({concession_domain.authority_text(needed, concessions)})"
+                f"({matrix.authority(needed)})"
             )
             candidates.append(needed)
-            if concession_domain.is_emergency(pct, concessions):
+            if matrix.is_emergency(pct):
                 rules.append("CONC-2")
-    required = max(candidates, key=lambda r: role_rank(r, concessions) or 0)
+    required = max(candidates, key=lambda r: matrix.rank(r) or 0)
     reasons.append(f"TECH-4: approval by a {required} or more senior")
     return Routing(required, pct, tuple(nonstandard), tuple(reasons), tuple(dict.fromkeys(rules)))
 
@@ -319,7 +307,7 @@ def approver_check(
         return ApproverCheck(
             False, f"{approver_email} drafted this contract and may not approve it (TECH-4)"
         )
-    if not role_covers(approver_role, required_role, concessions):
+    if not ApprovalMatrix.of(concessions).at_least(approver_role, required_role):
         return ApproverCheck(
             False,
             f"{approver_email} ({approver_role or 'no role'}) may not approve it: it needs a "

@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session
 from renewals.account.models import Account
 from renewals.concession import domain as concession_domain
 from renewals.concession import service as concession_service
+from renewals.concession.matrix import ApprovalMatrix
 from renewals.concession.models import Concession, ConcessionStep
 from renewals.dashboard.service import TASK_HEADER, TASK_SORTS, task_csv, task_stmt
 from renewals.dashboard.tables import ListSpec, TableSpec
 from renewals.errors import Forbidden, RenewalsError
 from renewals.kit import validate
 from renewals.playbook.models import Task
-from renewals.policy.domain import Concessions, Policy
+from renewals.policy.domain import Policy
 from renewals.renewal.models import Renewal
 from renewals.user.access import Scope, owned_by, scope_for
 from renewals.user.models import User
@@ -133,47 +134,6 @@ def task_account(session: Session, task_id: int) -> str:
 # --- concessions ---------------------------------------------------------------------------
 
 
-def _article(word: str) -> str:
-    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
-
-
-def needs_text(discount_pct: float, kinds: list[str], required_role: str, c: Concessions) -> str:
-    """CONC-3 in words: who must approve and why the role below may not, e.g. "needs a
-    director: 20% is above a manager's 15% (CONC-3)"."""
-    roles = [a.role.value for a in c.approval]
-    if required_role not in roles:
-        return f"needs {_article(required_role)} (CONC-3)"
-    rank = roles.index(required_role)
-    if rank == 0:
-        return f"within {_article(required_role)}'s authority (CONC-3)"
-    below = c.approval[rank - 1]
-    why: list[str] = []
-    if discount_pct > below.max_discount_pct:
-        why.append(
-            f"{discount_pct:g}% is above {_article(below.role.value)}'s {below.max_discount_pct:g}%"
-        )
-    grants = sorted(
-        {
-            concession_domain.GRANT_FOR[concession_domain.ConcessionKind(k)]
-            for k in kinds
-            if k in concession_domain.ConcessionKind.__members__
-            and concession_domain.ConcessionKind(k) in concession_domain.GRANT_FOR
-        }
-        - set(below.grants)
-    )
-    if grants:
-        why.append(f"{', '.join(grants)} is beyond {_article(below.role.value)}'s authority")
-    if concession_domain.is_emergency(discount_pct, c) and not why:
-        why.append(
-            f"{discount_pct:g}% is an emergency discount ({c.guide.emergency_min_pct:g}%+, CONC-2)"
-        )
-    return (
-        f"needs {_article(required_role)}: "
-        + "; ".join(why or ["the matrix says so"])
-        + " (CONC-3)"
-    )
-
-
 @dataclass(frozen=True)
 class ConcessionView:
     concession: Concession
@@ -209,29 +169,22 @@ def concession_view(
         (s.note for s in reversed(steps) if s.action in ("requested", "forwarded")), None
     )
     is_next = (c.next_approver_email or "").lower() == user.email.lower()
-    covers = concession_domain.role_covers(user.role, c.discount_pct, c.kinds, rules)
+    matrix = ApprovalMatrix.of(rules)
+    covers = matrix.covers(user.role, c.discount_pct, c.kinds)
     pending = c.status == concession_service.PENDING
     return ConcessionView(
         concession=c,
         steps=steps,
         renewal=renewal,
         account_name=account.name if account else c.account_id,
-        needs=needs_text(c.discount_pct, list(c.kinds), c.required_role, rules),
+        needs=matrix.explain(c.discount_pct, c.kinds, c.required_role),
         next_approver=next_user,
         routing_note=routing,
-        viewer_authority=concession_domain.authority_text(user.role, rules),
+        viewer_authority=matrix.authority(user.role),
         can_approve=pending and covers,
         can_decide=pending and (covers or is_next),
         is_next=is_next,
-        matrix=[
-            {
-                "role": a.role.value,
-                "max_discount_pct": a.max_discount_pct,
-                "grants": list(a.grants),
-                "required": a.role.value == c.required_role,
-            }
-            for a in rules.approval
-        ],
+        matrix=matrix.rows(c.required_role),
     )
 
 
@@ -263,7 +216,7 @@ def approvals_spec(session: Session, user: User, policy: Policy) -> ListSpec:
             )
         ).all()
     )
-    rules = policy.concessions
+    matrix = ApprovalMatrix.of(policy.concessions)
     rows = [
         {
             "id": c.concession_id,
@@ -278,7 +231,7 @@ def approvals_spec(session: Session, user: User, policy: Policy) -> ListSpec:
             "risk_severity": c.risk_severity,
             "arr": (c.rationale or {}).get("account_arr"),
             "currency": (c.rationale or {}).get("currency"),
-            "needs": needs_text(c.discount_pct, list(c.kinds), c.required_role, rules),
+            "needs": matrix.explain(c.discount_pct, c.kinds, c.required_role),
             "warnings": len((c.evaluation or {}).get("warnings", [])),
         }
         for c in waiting
@@ -291,11 +244,7 @@ def approvals_spec(session: Session, user: User, policy: Policy) -> ListSpec:
             "account": lambda r: r["account"],
             "discount": lambda r: r["discount_pct"],
             "arr": lambda r: r["arr"],
-            "role": lambda r: (
-                [a.role.value for a in rules.approval].index(r["required_role"])
-                if r["required_role"] in [a.role.value for a in rules.approval]
-                else 99
-            ),
+            "role": lambda r: 99 if (k := matrix.rank(r["required_role"])) is None else k,
         },
         header=(
             "concession_id",
@@ -348,16 +297,13 @@ def request_form(
     session: Session, renewal: Renewal, user: User, policy: Policy, *, as_of: date
 ) -> RequestForm:
     account = session.get(Account, renewal.account_id)
-    rules = policy.concessions
+    matrix = ApprovalMatrix.of(policy.concessions)
     return RequestForm(
         renewal=renewal,
         account_name=account.name if account else renewal.account_id,
         kinds=[k.value for k in concession_domain.ConcessionKind if k != "discount"],
         give_backs=[g.value for g in concession_domain.GiveBack],
-        authority=concession_domain.authority_text(user.role, rules),
-        matrix=[
-            {"role": a.role.value, "max_discount_pct": a.max_discount_pct, "grants": list(a.grants)}
-            for a in rules.approval
-        ],
+        authority=matrix.authority(user.role),
+        matrix=matrix.rows(),
         days_left=(renewal.renewal_date - as_of).days,
     )

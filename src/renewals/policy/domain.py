@@ -1080,6 +1080,19 @@ class Proposals(PolicyModel):
     multi_year_incentive: Literal["discount", "price_lock"] = rule(
         "MY-2", "multi-year incentive: the band's discount or a price lock", source=PRODUCT
     )
+    multi_year_incentive_preapproved: bool = rule(
+        "MY-2",
+        "the standard multi-year incentive is pre-approved by policy (no manager); more "
+        "follows CONC-3",
+        source=PRODUCT,
+    )
+    at_risk_term_months: int = rule(
+        "MY-1",
+        "flat renewal term for an at-risk renewal (no multi-year lock-in while at risk)",
+        ge=1,
+        le=36,
+        source=PRODUCT,
+    )
     bundle_needs_budget_authority: bool = rule(
         "BUN-1", "bundle expansion only when the economic buyer is engaged"
     )

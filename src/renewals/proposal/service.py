@@ -435,6 +435,9 @@ def _concession(
         ),
         policy=policy,
         as_of=as_of,
+        # MY-2: the option's incentive is the policy's standard offer (MY-1 passed), which
+        # policy may pre-approve; more than that follows CONC-3.
+        multi_year_offer=bool(option.get("incentive")),
     )
     proposal.concession_id = concession.concession_id
     proposal.status = "ready" if concession.status == "approved" else "needs_approval"

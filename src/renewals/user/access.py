@@ -9,7 +9,7 @@ This module is the only place the rule is written (issue 14): `visible` is the r
 one SQL condition for lists and exports, `can_view_account`/`can_edit_account` the same
 rule for one account, `team_emails`/`manager_chain` walk the reporting lines, and
 `find_user`/`require_active_user` look people up with one email-case rule (`email_key`).
-Approval authority (CONC-3) is separate: see renewals.concession.domain.role_covers.
+Approval authority (CONC-3) is separate: see renewals.concession.matrix.ApprovalMatrix.
 """
 
 from __future__ import annotations

@@ -1,0 +1,279 @@
+"""The approval matrix (CONC-2, CONC-3) as ONE value object, and routing as a pure function.
+
+Every question about approval authority goes through `ApprovalMatrix`: concessions
+(who may approve a discount and which non-price kinds), contracts (is an approver's
+role as senior as the required one), the approvals queue (why the role below may not)
+and the forms (what a person's own authority is). Nothing here reads the database:
+`route` walks a user directory the service passes in.
+
+CONC-2 and CONC-3 agree: a discount from `guide.emergency_min_pct` (30%) is an
+emergency and needs executive approval; the seeds group VPs and executives ("VP/
+executive above that"), so `guide.emergency_role` names the most junior role that
+counts as executive (the VP by default) and every role from it upwards may approve an
+emergency discount their limit covers. A discount between the guide's bands (26-29%
+with the defaults) has no gap in authority: the matrix's limits are contiguous, so
+the first role whose limit covers it approves it (the VP above the director's 25%).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from renewals.policy.domain import Concessions
+
+
+class Kind(StrEnum):
+    """What a concession gives (CONC-1, CONC-3)."""
+
+    discount = "discount"
+    payment_terms = "payment_terms"
+    enhanced_service = "enhanced_service"
+    contract_terms = "contract_terms"
+    custom_deal = "custom_deal"
+    term_change = "term_change"  # e.g. 6-month instead of 12-month (CONC-1 medium, SAVE-9)
+
+
+# CONC-3: the matrix grant each non-price kind needs. A term change is a contract term.
+GRANT_FOR: dict[Kind, str] = {
+    Kind.payment_terms: "payment_terms",
+    Kind.enhanced_service: "enhanced_service",
+    Kind.contract_terms: "contract_terms",
+    Kind.custom_deal: "custom_deal",
+    Kind.term_change: "contract_terms",
+}
+
+
+def grants_for(kinds: Iterable[Kind | str]) -> frozenset[str]:
+    """The matrix grants these kinds need (unknown names need nothing: validated earlier)."""
+    out = set()
+    for kind in kinds:
+        try:
+            found = Kind(kind)
+        except ValueError:
+            continue
+        if found in GRANT_FOR:
+            out.add(GRANT_FOR[found])
+    return frozenset(out)
+
+
+def _article(word: str) -> str:
+    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
+
+
+@dataclass(frozen=True)
+class Limit:
+    role: str
+    max_discount_pct: float
+    grants: tuple[str, ...]  # in the policy's order
+
+
+@dataclass(frozen=True)
+class ApprovalMatrix:
+    """CONC-3's rows, juniors first, and CONC-2's emergency rule."""
+
+    limits: tuple[Limit, ...]
+    emergency_min_pct: float
+    emergency_role: str
+
+    @classmethod
+    def of(cls, concessions: Concessions) -> ApprovalMatrix:
+        return cls(
+            tuple(
+                Limit(a.role.value, a.max_discount_pct, tuple(a.grants))
+                for a in concessions.approval
+            ),
+            concessions.guide.emergency_min_pct,
+            concessions.guide.emergency_role.value,
+        )
+
+    # --- seniority ----------------------------------------------------------------------
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(limit.role for limit in self.limits)
+
+    def rank(self, role: str | None) -> int | None:
+        """Seniority (0 = most junior); None: not in the matrix (may approve nothing)."""
+        return self.roles.index(role) if role in self.roles else None
+
+    def limit(self, role: str | None) -> Limit | None:
+        rank = self.rank(role)
+        return None if rank is None else self.limits[rank]
+
+    def below(self, role: str | None) -> Limit | None:
+        """The row just below `role` (None for the most junior or an unknown role)."""
+        rank = self.rank(role)
+        return self.limits[rank - 1] if rank else None
+
+    def at_least(self, role: str | None, required: str | None) -> bool:
+        """TECH-4, CONC-3: `role` is as senior as `required` or more."""
+        mine, needed = self.rank(role), self.rank(required)
+        return mine is not None and needed is not None and mine >= needed
+
+    @property
+    def emergency_rank(self) -> int:
+        """The row that stands for "executive" (the most senior if the role is not listed)."""
+        rank = self.rank(self.emergency_role)
+        return rank if rank is not None else len(self.limits) - 1
+
+    # --- authority ----------------------------------------------------------------------
+
+    def is_emergency(self, discount_pct: float) -> bool:
+        """CONC-2: from emergency_min_pct (inclusive) a discount is an emergency."""
+        return discount_pct >= self.emergency_min_pct
+
+    def covers(self, role: str | None, discount_pct: float, kinds: Iterable[Kind | str]) -> bool:
+        """CONC-2/CONC-3: may this role approve the discount and every kind? Bounds are
+        inclusive ("up to 5%": 5% is within a CSM's authority)."""
+        limit = self.limit(role)
+        if limit is None or discount_pct > limit.max_discount_pct:
+            return False
+        if not grants_for(kinds) <= set(limit.grants):
+            return False
+        if self.is_emergency(discount_pct):
+            return self.roles.index(limit.role) >= self.emergency_rank
+        return True
+
+    def required_role(self, discount_pct: float, kinds: Iterable[Kind | str]) -> str | None:
+        """CONC-3: the most junior role that may approve it (None: nobody)."""
+        wanted = list(kinds)
+        return next((r for r in self.roles if self.covers(r, discount_pct, wanted)), None)
+
+    def authority(self, role: str | None) -> str:
+        """A person's authority in words, e.g. "manager: up to 15% and payment_terms, ..."."""
+        limit = self.limit(role)
+        if limit is None:
+            return f"{role or 'no role'}: not in the approval matrix (may approve nothing)"
+        grants = ", ".join(limit.grants) or "no non-price concessions"
+        emergency = (
+            f"; emergency discounts ({self.emergency_min_pct:g}%+, CONC-2)"
+            if self.roles.index(limit.role) >= self.emergency_rank
+            and limit.max_discount_pct >= self.emergency_min_pct
+            else ""
+        )
+        return f"{role}: up to {limit.max_discount_pct:g}% and {grants}{emergency}"
+
+    def explain(self, discount_pct: float, kinds: Iterable[Kind | str], required: str) -> str:
+        """CONC-3 in words: who must approve and why the row below may not, e.g.
+        "needs a director: 20% is above a manager's 15% (CONC-3)"."""
+        if self.rank(required) is None:
+            return f"needs {_article(required)} (CONC-3)"
+        below = self.below(required)
+        if below is None:
+            return f"within {_article(required)}'s authority (CONC-3)"
+        why: list[str] = []
+        if discount_pct > below.max_discount_pct:
+            why.append(
+                f"{discount_pct:g}% is above {_article(below.role)}'s {below.max_discount_pct:g}%"
+            )
+        missing = sorted(grants_for(kinds) - set(below.grants))
+        if missing:
+            why.append(f"{', '.join(missing)} is beyond {_article(below.role)}'s authority")
+        if self.is_emergency(discount_pct) and not why:
+            why.append(
+                f"{discount_pct:g}% is an emergency discount "
+                f"({self.emergency_min_pct:g}%+, CONC-2: VP or executive)"
+            )
+        return f"needs {_article(required)}: " + "; ".join(why or ["the matrix says so"]) + (
+            " (CONC-3)"
+        )
+
+    def rows(self, required: str | None = None) -> list[dict[str, object]]:
+        """The matrix as a table (forms and the concession page)."""
+        return [
+            {
+                "role": limit.role,
+                "max_discount_pct": limit.max_discount_pct,
+                "grants": list(limit.grants),
+                "required": limit.role == required,
+            }
+            for limit in self.limits
+        ]
+
+
+# --- routing (CONC-3) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """One entry of the user directory, as routing needs it."""
+
+    email: str
+    role: str | None
+    active: bool
+    manager_email: str | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    """Who the request waits for, and why the people passed over were passed over."""
+
+    email: str
+    role: str
+    via: str  # chain | fallback
+    skipped: tuple[str, ...] = ()
+
+    def note(self) -> str:
+        how = "up the manager chain" if self.via == "chain" else "no one in the chain may"
+        text = f"routed to {self.email} ({self.role}), {how}"
+        if self.skipped:
+            text += "; passed over: " + "; ".join(self.skipped)
+        return text
+
+
+class NoApprover(Exception):
+    """Nobody active in the directory may approve it (the service says what to add)."""
+
+    def __init__(self, needed: str | None) -> None:
+        self.needed = needed
+        super().__init__(needed or "approver")
+
+
+def route(
+    matrix: ApprovalMatrix,
+    start: Person,
+    directory: Mapping[str, Person],
+    *,
+    discount_pct: float,
+    kinds: Iterable[Kind | str],
+    exclude: Iterable[str] = (),
+) -> Route:
+    """CONC-3: the first active person up `start`'s manager chain whose authority covers it.
+
+    `directory` maps lower-cased emails to people. A manager with less authority is
+    passed over (the request goes above them). When no one in the chain may approve, any
+    active person of the required role or higher does, the most junior role first, then
+    by email (deterministic). Raises NoApprover when nobody may.
+    """
+    wanted = list(kinds)
+    skipped: list[str] = []
+    seen = {start.email.lower(), *(e.lower() for e in exclude)}
+    email = start.manager_email
+    while email and email.strip().lower() not in seen:
+        key = email.strip().lower()
+        seen.add(key)
+        person = directory.get(key)
+        if person is None:
+            skipped.append(f"{email} (not in users.csv)")
+            break
+        if not person.active:
+            skipped.append(f"{person.email} (inactive)")
+        elif matrix.covers(person.role, discount_pct, wanted):
+            return Route(person.email, str(person.role), "chain", tuple(skipped))
+        else:
+            skipped.append(f"{person.email} ({matrix.authority(person.role)})")
+        email = person.manager_email
+    candidates = sorted(
+        (
+            p
+            for key, p in directory.items()
+            if p.active and key not in seen and matrix.covers(p.role, discount_pct, wanted)
+        ),
+        key=lambda p: (matrix.rank(p.role), p.email.lower()),
+    )
+    if not candidates:
+        raise NoApprover(matrix.required_role(discount_pct, wanted))
+    chosen = candidates[0]
+    return Route(chosen.email, str(chosen.role), "fallback", tuple(skipped))
