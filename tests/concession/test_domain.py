@@ -40,6 +40,8 @@ def role_covers(role: str | None, pct: float, kinds: Any, conc: Concessions) -> 
 
 def covers(limit: ApprovalLimit, pct: float, kinds: Any, conc: Concessions) -> bool:
     return ApprovalMatrix.of(conc).covers(limit.role.value, pct, kinds)
+
+
 DOCUMENTED = Rationale(
     business_rationale="Budget cut after their merger; the product is used daily",
     expected_outcome="Renews for two years, full price from 2028",
@@ -208,30 +210,49 @@ class TestGuide:
         e = check(pct, role="vp", severity=RiskSeverity.high)
         assert e.guide == GuideCategory.significant
         assert e.required_approver_role == "vp" and e.allowed_for_requester
-        assert matrix.explain(pct, (), "vp") == f"needs a vp: {pct:g}% is above a director's 25% (CONC-3)"
+        assert (
+            matrix.explain(pct, (), "vp")
+            == f"needs a vp: {pct:g}% is above a director's 25% (CONC-3)"
+        )
         assert not matrix.covers("director", pct, ())
 
     def test_the_standard_multi_year_incentive_is_pre_approved_by_policy(self) -> None:
         """MY-2: a proposal's standard 10% two-year incentive needs no manager; a person's
         own 10% request, or more than the incentive, follows CONC-3."""
         offer = make_request(
-            discount_pct=10, give_back="multi_year", sunset_clause="year 1 only",
-            rationale=DOCUMENTED, multi_year_offer=True,
+            discount_pct=10,
+            give_back="multi_year",
+            sunset_clause="year 1 only",
+            rationale=DOCUMENTED,
+            multi_year_offer=True,
         )
-        e = evaluate(offer, requester_role="csm", severity=RiskSeverity.low, policy=POLICY, facts=UNDERSTOOD)
+        e = evaluate(
+            offer, requester_role="csm", severity=RiskSeverity.low, policy=POLICY, facts=UNDERSTOOD
+        )
         assert e.allowed_for_requester and e.preapproved and "MY-2" in e.preapproved
         assert e.required_approver_role == "manager"  # what the matrix alone would need
         more = make_request(
-            discount_pct=12, give_back="multi_year", sunset_clause="year 1 only",
-            rationale=DOCUMENTED, multi_year_offer=True,
+            discount_pct=12,
+            give_back="multi_year",
+            sunset_clause="year 1 only",
+            rationale=DOCUMENTED,
+            multi_year_offer=True,
         )
-        e = evaluate(more, requester_role="csm", severity=RiskSeverity.low, policy=POLICY, facts=UNDERSTOOD)
+        e = evaluate(
+            more, requester_role="csm", severity=RiskSeverity.low, policy=POLICY, facts=UNDERSTOOD
+        )
         assert not e.allowed_for_requester and e.preapproved is None
         assert not check(10, role="csm").allowed_for_requester  # a person's own request
         off = POLICY.model_copy(
-            update={"proposal": POLICY.proposal.model_copy(update={"multi_year_incentive_preapproved": False})}
+            update={
+                "proposal": POLICY.proposal.model_copy(
+                    update={"multi_year_incentive_preapproved": False}
+                )
+            }
         )
-        e = evaluate(offer, requester_role="csm", severity=RiskSeverity.low, policy=off, facts=UNDERSTOOD)
+        e = evaluate(
+            offer, requester_role="csm", severity=RiskSeverity.low, policy=off, facts=UNDERSTOOD
+        )
         assert not e.allowed_for_requester
 
 

@@ -210,7 +210,9 @@ def test_an_emergency_discount_goes_to_the_vp_who_may_approve_it(db: Engine) -> 
     with session_scope(db) as session, pytest.raises(Forbidden, match="needs vp"):
         service.approve(session, c.concession_id, by=DORA, policy=POLICY)
     with session_scope(db) as session:
-        assert service.approve(session, c.concession_id, by=VERA, policy=POLICY).status == "approved"
+        assert (
+            service.approve(session, c.concession_id, by=VERA, policy=POLICY).status == "approved"
+        )
 
 
 def test_without_a_manager_the_most_junior_sufficient_person_is_chosen(db: Engine) -> None:

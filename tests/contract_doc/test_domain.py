@@ -62,6 +62,41 @@ class TestRouting:
         assert routing.discount_pct == 20.0
         assert any("concession #7" in r and "dora@example.com" in r for r in routing.reasons)
 
+    def test_a_contract_is_checked_against_what_the_concession_approved(self) -> None:
+        """CONC-4, CONC-7: the give-back's term and the sunset clause come with the price."""
+        sunset = "discount for year 1, standard pricing year 2"
+        approved = [domain.ApprovedDiscount(7, 20.0, "dora@x", "multi_year", sunset)]
+        ok = domain.route(
+            domain.Terms(24, Decimal("8000"), Decimal("10000"), ("annual_true_up", sunset)),
+            contracts=POLICY.contracts,
+            concessions=POLICY.concessions,
+            approved=approved,
+        )
+        assert ok.required_role == "manager" and ok.nonstandard == ()
+        assert any("CONC-7" in r for r in ok.reasons) and any("CONC-4" in r for r in ok.reasons)
+        with pytest.raises(InvalidContract, match="at least 24 months, not 12"):
+            domain.route(
+                domain.Terms(12, Decimal("8000"), Decimal("10000"), (sunset,)),
+                contracts=POLICY.contracts,
+                concessions=POLICY.concessions,
+                approved=approved,
+            )
+        with pytest.raises(InvalidContract, match="sunset clause"):
+            domain.route(
+                domain.Terms(24, Decimal("8000"), Decimal("10000"), ("annual_true_up",)),
+                contracts=POLICY.contracts,
+                concessions=POLICY.concessions,
+                approved=approved,
+            )
+        # More discount than approved is not covered: it needs its own approver (CONC-3).
+        more = domain.route(
+            domain.Terms(24, Decimal("7400"), Decimal("10000"), (sunset,)),
+            contracts=POLICY.contracts,
+            concessions=POLICY.concessions,
+            approved=approved,
+        )
+        assert more.required_role == "vp" and "discount" in more.nonstandard
+
     def test_a_smaller_concession_does_not_cover_a_larger_discount(self) -> None:
         routing = domain.route(
             domain.Terms(12, Decimal("8000"), Decimal("10000")),

@@ -1,6 +1,8 @@
 """Issue 16 acceptance: a week of daily runs (D..D+7, then D+30, D+60) on a demo book
 sends no customer message without a person's allowance, none with a past date or an
-unfavourable figure, none superseded; checked over every customer message written."""
+unfavourable figure, none superseded; checked over every customer message written, and
+over every customer document the team makes meanwhile (proposals with their value
+summaries, and contracts drafted from them)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from renewals.account.models import Account
+from renewals.contract_doc import service as contract_service
+from renewals.contract_doc.models import ContractDocument
 from renewals.config import Settings
 from renewals.db import session_scope
 from renewals.demo.generator import generate_book
@@ -21,6 +25,9 @@ from renewals.playbook import messages
 from renewals.playbook.models import Task
 from renewals.playbook.timeline import guard_value
 from renewals.policy import service as policy_service
+from renewals.proposal import domain as proposal_domain
+from renewals.proposal import service as proposal_service
+from renewals.proposal.models import Proposal
 from renewals.renewal.models import Renewal
 from renewals.scheduler import run_all
 from renewals.user.models import User
@@ -29,6 +36,20 @@ TODAY = date(2026, 11, 24)
 POLICY = policy_service.load()
 DAYS = [TODAY + timedelta(days=n) for n in (*range(8), 30, 60)]
 LEFT = ("approved", "sending", "sent")
+# English labels of figures that must stay in the internal brief when unfavourable.
+EN_LABELS = {
+    "support.urgent_tickets": "Urgent requests",
+    "support.nps_latest": "Latest NPS answer",
+    "support.tickets": "Support requests this term",
+    "usage.seat_utilisation": "Seats in use",
+    "usage.key_feature_adoption": "Key features adopted",
+}
+PREPARATION = {
+    "en": "A review of the value you received this term is in preparation",
+    "de": "Eine Übersicht über Ihren Nutzen in dieser Laufzeit ist in Vorbereitung",
+    "id": "Tinjauan nilai yang Anda peroleh selama periode ini sedang kami siapkan",
+    "ms": "Semakan nilai yang anda peroleh sepanjang tempoh ini sedang disediakan",
+}
 
 
 def test_a_team_day_sends_nothing_wrong(engine: Engine, tmp_path: Path) -> None:
@@ -50,6 +71,79 @@ def test_a_team_day_sends_nothing_wrong(engine: Engine, tmp_path: Path) -> None:
                     select(func.count()).where(Task.status == "open", Task.due_date < day)
                 )
             _check_messages(session, allowed, day)
+            _team_documents(session, day)
+    with session_scope(engine) as session:
+        _check_documents(session)
+
+
+def _team_documents(session, day: date) -> None:  # type: ignore[no-untyped-def]
+    """The team's day: owners send proposals for the open renewals due within 45 days
+    (a few a day, at-risk ones first), and draft the contract from every fourth."""
+    due = session.scalars(
+        select(Renewal)
+        .where(
+            Renewal.outcome.is_(None),
+            Renewal.renewal_date >= day,
+            Renewal.renewal_date <= day + timedelta(days=45),
+            Renewal.stage.not_in(("closed_won", "closed_lost")),
+        )
+        .order_by((Renewal.opportunity_type != "at_risk"), Renewal.renewal_date)
+    ).all()
+    done = set(session.scalars(select(Proposal.renewal_id)))
+    for n, renewal in enumerate([r for r in due if r.renewal_id not in done][:4]):
+        proposal = proposal_service.create(
+            session, renewal.renewal_id, option=None, by=None, as_of=day, policy=POLICY,
+            vendor_name="Example Vendor GmbH",
+        )
+        if n == 0 and proposal.status == "ready":
+            contract_service.create(
+                session, renewal.renewal_id, by=renewal.owner_email, policy=POLICY,
+                proposal_id=proposal.proposal_id,
+                vendor=contract_service.Vendor("Example Vendor GmbH", "1 Example Street, Berlin"),
+            )
+
+
+def _check_documents(session) -> None:  # type: ignore[no-untyped-def]
+    proposals = session.execute(select(Proposal, Renewal).join(Renewal)).all()
+    assert len(proposals) >= 20, len(proposals)
+    risky = 0
+    for proposal, renewal in proposals:
+        key = f"proposal {proposal.proposal_id}"
+        html, summary = proposal.html, proposal.value_summary
+        text = re.sub(r"<[^>]+>", " ", html)
+        # The reviewer's view: which facts it drew on, what stayed internal.
+        guard = summary["guard"]
+        plain = {k: v for k, v in summary.items() if k != "guard"}
+        assert guard == proposal_domain.guard_summary(plain, policy=POLICY), key
+        shown = guard["shown"]
+        # FUND-5, SAVE-11: only favourable figures; never "0 of 3 goals"
+        assert all(g["status"] == "achieved" for g in shown["goals"]["items"]), key
+        usage = {f["key"]: f["value"] for f in shown["usage"]["figures"]}
+        assert guard_value(usage, POLICY).internal == {}, key
+        if "usage_change_30d" in usage:
+            assert usage["usage_change_30d"] > 0, key
+        for figure, value in guard["internal_brief"].items():
+            if figure == "usage.usage_change_30d":
+                signed = messages.format_percent(value, proposal.language, signed=True)
+                assert signed not in text, (key, figure)
+            if proposal.language == "en" and figure in EN_LABELS:
+                assert EN_LABELS[figure] not in text, (key, figure)
+        if shown["in_preparation"]:
+            assert PREPARATION[proposal.language] in text, key
+        # TIME-6: no deadline that is gone; no internal ids or raw states (issue 16 item 4)
+        if renewal.renewal_date < proposal.as_of:
+            gone = messages.format_date_long(renewal.renewal_date, proposal.language)
+            assert gone not in text, key
+        assert renewal.renewal_id not in text and renewal.account_id not in text, key
+        assert not re.search(r"\b(on_track|at_risk|needs_approval|None|True|False)\b", text), key
+        risky += renewal.opportunity_type == "at_risk"
+    assert risky, "no at-risk renewal got a proposal: the guard was not exercised"
+    contracts = session.execute(select(ContractDocument, Renewal).join(Renewal)).all()
+    assert contracts
+    for doc, renewal in contracts:
+        text = re.sub(r"<[^>]+>", " ", doc.html)
+        assert "Example Vendor GmbH" in text and renewal.renewal_id not in text, doc.document_id
+        assert doc.terms["sources"], doc.document_id  # the facts it drew on (internal view)
 
 
 def _check_messages(session, allowed: set[str], day: date) -> None:  # type: ignore[no-untyped-def]

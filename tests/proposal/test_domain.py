@@ -207,3 +207,36 @@ def test_roi_is_hours_times_rate_plus_wins() -> None:
     assert roi["total"] == "92280.00"
     assert roi["multiple_of_price"] == 1.8
     assert "policy" in roi["rate_source"]
+
+
+def test_an_at_risk_flat_option_runs_twelve_months_not_the_current_term() -> None:
+    """MY-1: an at-risk renewal is no multi-year candidate, so its flat option does not
+    lock in the current 36 months (proposal.at_risk_term_months)."""
+    risky = replace(HEALTHY, term_months=36, risk="at_risk", opportunity_type="at_risk")
+    good = domain.price_options(risky, as_of=AS_OF, policy=POLICY)["options"]["good"]
+    assert good["term_months"] == POLICY.proposal.at_risk_term_months == 12
+    assert any(r.startswith("MY-1: at risk") for r in good["reasons"])
+    healthy = domain.price_options(replace(HEALTHY, term_months=36), as_of=AS_OF, policy=POLICY)
+    assert healthy["options"]["good"]["term_months"] == 36
+
+
+def test_an_approved_concession_is_the_agreed_option_the_proposal_leads_with() -> None:
+    risky = replace(HEALTHY, term_months=36, risk="at_risk", opportunity_type="at_risk")
+    agreed = domain.AgreedConcession(
+        7,
+        20.0,
+        "multi_year",
+        "discount for year 1, standard pricing year 2",
+        ("discount",),
+        "dora@x",
+    )
+    result = domain.price_options(risky, as_of=AS_OF, policy=POLICY, agreed=agreed)
+    option = result["options"]["agreed"]
+    assert result["recommended"] == "agreed" and option["offered"]
+    assert option["annual_price"] == "4800.00"  # 6,000 less 20%
+    assert option["term_months"] == POLICY.proposal.best_term_years * 12  # the give-back
+    assert option["clauses"][-1] == agreed.sunset_clause
+    assert option["concession_id"] == 7 and option["give_back"] == "multi_year"
+    assert domain.choose(result, "agreed") == "agreed"
+    with pytest.raises(domain.ProposalError, match="no approved concession"):
+        domain.choose(domain.price_options(risky, as_of=AS_OF, policy=POLICY), "agreed")

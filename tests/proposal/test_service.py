@@ -120,7 +120,7 @@ def test_smb_proposal_pdf_has_the_real_figures_and_three_prices(
     best = ((arr + (per_seat * full).quantize(cent)) * (100 - discount) / 100).quantize(cent)
 
     text = _pdf_text(out)
-    assert renewal.renewal_id in text
+    assert renewal.renewal_id not in text  # the customer reads no internal id
     for figure in (
         format_money(arr, renewal.currency, "en"),
         format_money(better, renewal.currency, "en"),
@@ -331,7 +331,8 @@ def test_pages_create_show_and_download(
     assert shown in page.text and "BUN-1" in page.text and "MY-1" in page.text
     pdf = client.get(f"/proposals/{proposal.proposal_id}/pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
-    assert renewal.renewal_id in PdfReader(io.BytesIO(pdf.content)).pages[-1].extract_text()
+    last = PdfReader(io.BytesIO(pdf.content)).pages[-1].extract_text()
+    assert f"#{proposal.proposal_id}" in last and renewal.renewal_id not in last
     assert client.get("/proposals/9999").status_code == 404
     # A ready proposal drafts its contract from the page (TECH-4): price and term from it.
     assert proposal.status == "ready"

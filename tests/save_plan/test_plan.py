@@ -427,7 +427,7 @@ class TestConversationGuide:
             },
             health_score=None,
         )
-        assert "No usage figures yet" in text
+        assert "Value review in preparation" in text
 
     def test_a_users_template_wins(self, tmp_path: Path) -> None:
         (tmp_path / "save").mkdir()

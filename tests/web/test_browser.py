@@ -9,8 +9,10 @@ $RENEWALS_TEST_ARTIFACTS) for people to look at.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -20,8 +22,10 @@ from web.live import PASSWORD, LiveServer, build_demo, serve
 
 from renewals.account.models import Account
 from renewals.concession.models import Concession
+from renewals.contract_doc.models import ContractDocument
 from renewals.db import session_scope
 from renewals.playbook.models import Task
+from renewals.proposal.models import Proposal
 from renewals.renewal.models import Renewal
 from renewals.user.models import User
 
@@ -104,6 +108,94 @@ def _cast(live: LiveServer) -> dict[str, str]:
         "other_csm": other,
         "executive": executive,
     }
+
+
+def _concession_to_signed_contract(
+    browser, live: LiveServer, cast: dict[str, str], concession_id: int
+) -> None:  # type: ignore[no-untyped-def]
+    with session_scope(live.engine) as session:
+        renewal = session.get(Renewal, cast["renewal"])
+        concession = session.get(Concession, concession_id)
+        assert renewal is not None and concession is not None
+        arr = Decimal(renewal.current_arr)
+        sunset = concession.sunset_clause
+    approved_price = (arr * Decimal("0.80")).quantize(Decimal("0.01"))
+
+    # The CSM drafts the proposal from the account page: it leads with the agreed terms.
+    csm = Person(browser, live, cast["csm"])
+    csm.goto(f"/accounts/{cast['account']}")
+    form = csm.page.locator(f"form[action='/renewals/{cast['renewal']}/proposals']")
+    form.locator("select[name=option]").select_option("")
+    form.locator("button[type=submit]").click()
+    csm.page.wait_for_load_state("networkidle")
+    assert "/proposals/" in csm.page.url, csm.page.content()[:3000]
+    proposal_id = int(csm.page.url.rsplit("/", 1)[1])
+    main = csm.page.inner_text("main")
+    assert "leads with agreed" in main and "ready" in main, main[:1500]
+    with session_scope(live.engine) as session:
+        proposal = session.get(Proposal, proposal_id)
+        assert proposal is not None and proposal.concession_id == concession_id
+        agreed = proposal.options["options"]["agreed"]
+        assert Decimal(agreed["annual_price"]) == approved_price
+        assert agreed["term_months"] == 24 and agreed["give_back"] == "multi_year"
+        assert sunset in agreed["clauses"]
+        customer_text = re.sub(r"<[^>]+>", " ", proposal.html)
+    assert renewal.renewal_id not in customer_text  # no internal id for the customer
+
+    # The contract form shows the approved price, term and clauses; unchanged, it drafts them.
+    assert csm.page.input_value("input[name=annual_value]") == str(approved_price)
+    assert csm.page.input_value("input[name=term_months]") == "24"
+    assert sunset in csm.page.input_value("textarea[name=clauses]")
+    csm.page.get_by_role("button", name="Draft the renewal contract").click()
+    csm.page.wait_for_load_state("networkidle")
+    assert "/contracts/" in csm.page.url, csm.page.content()[:3000]
+    document_id = int(csm.page.url.rsplit("/", 1)[1])
+    main = csm.page.inner_text("main")
+    assert f"concession #{concession_id}" in main and "CONC-7" in main, main[:2000]
+    csm.page.get_by_role("button", name="Submit for approval").click()
+    csm.page.wait_for_load_state("networkidle")
+    with session_scope(live.engine) as session:
+        doc = session.get(ContractDocument, document_id)
+        assert doc is not None and doc.status == "pending_approval"
+        # Covered by the director's concession: a standard contract, a manager approves it.
+        assert doc.required_role == "manager", doc.routing
+    csm.close()
+
+    manager = Person(browser, live, cast["manager"])
+    manager.goto(f"/contracts/{document_id}")
+    manager.page.locator("form[action$='/approve'] button[type=submit]").click()
+    manager.page.wait_for_load_state("networkidle")
+    assert not manager.errors, manager.errors
+    manager.close()
+
+    csm = Person(browser, live, cast["csm"])
+    csm.goto(f"/contracts/{document_id}")
+    send = csm.page.locator("form[action$='/send']")
+    send.locator("input[name=signer_name]").fill("Pat Buyer")
+    send.locator("input[name=signer_email]").fill("pat.buyer@customer.example")
+    send.locator("button[type=submit]").click()
+    csm.page.wait_for_load_state("networkidle")
+    link = csm.page.locator(".flash code").first.inner_text()
+    assert "/sign/" in link, csm.page.content()[:2000]
+    csm.close()
+
+    # The customer signs at the link (no login) the contract at the approved price and term.
+    customer = browser.new_context()
+    page = customer.new_page()
+    page.goto(live.url + "/sign/" + link.split("/sign/", 1)[1])
+    page.locator("input[name=agree]").scroll_into_view_if_needed()
+    page.check("input[name=agree]")
+    page.fill("input[name=signed_name]", "Pat Buyer")
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    customer.close()
+    with session_scope(live.engine) as session:
+        doc = session.get(ContractDocument, document_id)
+        assert doc is not None and doc.status == "signed" and doc.signed_name == "Pat Buyer"
+        assert Decimal(doc.annual_value) == approved_price and doc.term_months == 24
+        clauses = [c["key"] or c["text"] for c in doc.terms["clauses"]]
+        assert sunset in clauses
+        assert session.get(Renewal, cast["renewal"]).outcome is not None  # type: ignore[union-attr]
 
 
 def test_csm_concession_director_approval_and_refusal(browser, live: LiveServer) -> None:  # type: ignore[no-untyped-def]
@@ -193,6 +285,10 @@ def test_csm_concession_director_approval_and_refusal(browser, live: LiveServer)
         assert (concession.status, concession.decided_by) == ("approved", cast["director"])
     assert not director.errors, director.errors
     director.close()
+
+    # 6b. The approved concession flows into the proposal, the contract form and the signed
+    # contract (issue 16 item 9): the approved price and term, its give-back and clauses.
+    _concession_to_signed_contract(browser, live, cast, concession_id)
 
     executive = Person(browser, live, cast["executive"])
     assert executive.page.url.endswith("/executive")

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from renewals.errors import RenewalsError
 from renewals.concession.matrix import GRANT_FOR, ApprovalMatrix, Kind
+from renewals.errors import RenewalsError
 from renewals.policy.domain import Concessions, Policy
 
 

@@ -176,8 +176,10 @@ class ApprovalMatrix:
                 f"{discount_pct:g}% is an emergency discount "
                 f"({self.emergency_min_pct:g}%+, CONC-2: VP or executive)"
             )
-        return f"needs {_article(required)}: " + "; ".join(why or ["the matrix says so"]) + (
-            " (CONC-3)"
+        return (
+            f"needs {_article(required)}: "
+            + "; ".join(why or ["the matrix says so"])
+            + (" (CONC-3)")
         )
 
     def rows(self, required: str | None = None) -> list[dict[str, object]]:

@@ -160,6 +160,9 @@ class ApprovedDiscount:
     concession_id: int
     discount_pct: float
     decided_by: str | None
+    give_back: str | None = None  # CONC-4: multi_year commits to a multi-year term
+    sunset_clause: str | None = None  # CONC-7: must be in the contract
+    own_incentive: bool = False  # a proposal's own MY-2 incentive (its term is the give-back)
 
 
 @dataclass(frozen=True)
@@ -209,8 +212,16 @@ def route(
     contracts: Contracts,
     concessions: Concessions,
     approved: Sequence[ApprovedDiscount] = (),
+    commitment_months: int = 24,
 ) -> Routing:
-    """TECH-4/CONC-3: the role that must approve this contract, with every reason."""
+    """TECH-4/CONC-3: the role that must approve this contract, with every reason.
+
+    A discount covered by an approved concession is checked against what was approved
+    (CONC-4, CONC-7): a multi-year give-back needs a term of at least
+    `commitment_months`, and a person's concession's sunset clause must be in the
+    contract (it then counts as approved, not as a custom clause). Anything else is an
+    InvalidContract naming the concession.
+    """
     matrix = ApprovalMatrix.of(concessions)
     for key in ("standard_approver_role", "nonstandard_approver_role"):
         role = getattr(contracts, key)
@@ -235,7 +246,26 @@ def route(
             f"a contract term, approved by a {senior} (CONC-3)"
         )
         candidates.append(senior)
-    custom = [c for c in terms.clauses if not is_standard_clause(c, contracts)]
+    by_price = discount_pct(terms.annual_value, terms.current_arr)
+    pct = max(by_price, round(terms.stated_discount_pct, 2))
+    covering = (
+        next(
+            (
+                a
+                for a in sorted(approved, key=lambda a: a.discount_pct)
+                if a.discount_pct + 1e-9 >= pct
+            ),
+            None,
+        )
+        if pct > 0
+        else None
+    )
+    if covering is not None:
+        reasons.extend(agrees_with(terms, covering, commitment_months))
+    agreed_clause = covering.sunset_clause if covering is not None else None
+    custom = [
+        c for c in terms.clauses if not is_standard_clause(c, contracts) and c != agreed_clause
+    ]
     if custom:
         nonstandard.append("clause")
         quoted = "; ".join(repr(_short(c)) for c in custom)
@@ -246,15 +276,12 @@ def route(
         )
         candidates.append(senior)
         rules.append("MY-4")
-    by_price = discount_pct(terms.annual_value, terms.current_arr)
-    pct = max(by_price, round(terms.stated_discount_pct, 2))
     source = (
         f"against the current ARR of {terms.current_arr:,.2f}"
         if pct == by_price
         else "stated by the proposal's option (MY-2 incentive)"
     )
     if pct > 0:
-        covering = next((a for a in approved if a.discount_pct + 1e-9 >= pct), None)
         if covering is not None:
             reasons.append(
                 f"CONC-3: the {pct:g}% discount {source} is covered by approved "
@@ -278,6 +305,30 @@ def route(
     required = max(candidates, key=lambda r: matrix.rank(r) or 0)
     reasons.append(f"TECH-4: approval by a {required} or more senior")
     return Routing(required, pct, tuple(nonstandard), tuple(reasons), tuple(dict.fromkeys(rules)))
+
+
+def agrees_with(terms: Terms, approved: ApprovedDiscount, commitment_months: int) -> list[str]:
+    """CONC-3, CONC-4, CONC-7: the contract gives what the concession approved, no more:
+    the term its give-back commits to and its sunset clause. Raises InvalidContract."""
+    ref = f"concession #{approved.concession_id}"
+    reasons = []
+    if approved.give_back == "multi_year":
+        if terms.term_months < commitment_months:
+            raise InvalidContract(
+                f"{ref} was approved for a multi-year commitment (CONC-4 give-back): the term "
+                f"must be at least {commitment_months} months, not {terms.term_months}"
+            )
+        reasons.append(
+            f"CONC-4: the {terms.term_months}-month term keeps {ref}'s multi-year give-back"
+        )
+    if approved.sunset_clause and not approved.own_incentive:
+        if approved.sunset_clause not in terms.clauses:
+            raise InvalidContract(
+                f"{ref} was approved with the sunset clause {_short(approved.sunset_clause)!r} "
+                "(CONC-7): put it in the contract's clauses"
+            )
+        reasons.append(f"CONC-7: {ref}'s sunset clause is in the contract (approved with it)")
+    return reasons
 
 
 def _short(text: str, limit: int = 60) -> str:

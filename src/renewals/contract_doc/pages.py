@@ -27,7 +27,7 @@ from renewals.kit.time import utc_now
 from renewals.user import access
 from renewals.web import deps
 from renewals.web.deps import Db, PageViewer, Viewer
-from renewals.web.params import FormChoice, FormEmail, FormName, FormText, IntId
+from renewals.web.params import FormChoice, FormEmail, FormName, FormShort, FormText, IntId
 
 router = APIRouter()
 
@@ -287,9 +287,17 @@ def _back(document_id: int) -> Response:
 
 @router.post("/proposals/{proposal_id}/contract", include_in_schema=False)
 def contract_from_proposal(
-    request: Request, session: Db, viewer: PageViewer, proposal_id: IntId
+    request: Request,
+    session: Db,
+    viewer: PageViewer,
+    proposal_id: IntId,
+    annual_value: FormShort = "",
+    term_months: FormShort = "",
+    clauses: FormText = "",
 ) -> Response:
-    """Draft the renewal contract from a proposal's chosen option (TECH-4)."""
+    """Draft the renewal contract from a proposal's chosen option (TECH-4). The form shows
+    the option's price, term and clauses; a value the drafter changed is used instead,
+    and the service checks it against any approved concession (CONC-3, CONC-4, CONC-7)."""
     from renewals.proposal.models import Proposal
 
     proposal = session.get(Proposal, proposal_id)
@@ -298,12 +306,18 @@ def contract_from_proposal(
     context = deps.web(request)
     # Access before state (TECH-5): 403 before any 409 about the renewal or the proposal.
     access.require_edit(session, viewer.user, proposal.account_id, context.policy.web)
+    changed = service.changed_terms(
+        proposal, annual_value=annual_value, term_months=term_months, clauses=clauses
+    )
     document = service.create(
         session,
         proposal.renewal_id,
         by=viewer.user.email,
         policy=context.policy,
         proposal_id=proposal_id,
+        term_months=changed.term_months,
+        annual_value=changed.annual_value,
+        clauses=changed.clauses,
         templates_dir=context.settings.templates_dir,
         vendor=service.vendor_of(context.settings),
     )

@@ -40,6 +40,7 @@ from renewals.kit.time import utc_now
 from renewals.playbook import service as playbook_service
 from renewals.playbook.messages import format_date_long, format_money, format_number
 from renewals.policy.domain import Policy
+from renewals.proposal.domain import at_risk_reasons
 from renewals.proposal.models import Proposal
 from renewals.renewal import service as renewal_service
 from renewals.renewal.domain import Stage
@@ -270,8 +271,28 @@ def _apply(
 
 
 def _approved_discounts(session: Session, renewal_id: str) -> list[domain.ApprovedDiscount]:
+    """The renewal's approved discounts (CONC-3), with what each was approved with."""
+    own = set(
+        session.scalars(
+            select(Proposal.concession_id).where(
+                Proposal.renewal_id == renewal_id, Proposal.concession_id.is_not(None)
+            )
+        )
+    )
+    agreed = {  # a person's concession that an "agreed" proposal carries
+        p.concession_id
+        for p in session.scalars(select(Proposal).where(Proposal.renewal_id == renewal_id))
+        if p.option == "agreed"
+    }
     return [
-        domain.ApprovedDiscount(c.concession_id, float(c.discount_pct or 0), c.decided_by)
+        domain.ApprovedDiscount(
+            c.concession_id,
+            float(c.discount_pct or 0),
+            c.decided_by,
+            c.give_back,
+            c.sunset_clause,
+            c.concession_id in own and c.concession_id not in agreed,
+        )
         for c in concession_service.list_concessions(
             session, status="approved", renewal_id=renewal_id
         )
@@ -291,6 +312,50 @@ class Draft:
     reasons: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class ChangedTerms:
+    """What the drafter changed on the contract form (None / empty: the proposal's)."""
+
+    term_months: int | None
+    annual_value: Decimal | None
+    clauses: tuple[str, ...]
+
+
+def changed_terms(
+    proposal: Proposal, *, annual_value: str, term_months: str, clauses: str
+) -> ChangedTerms:
+    """Read the contract form (TECH-4): price, term and clauses as typed, compared with
+    the proposal's chosen option so an unchanged form drafts exactly the option."""
+    chosen = str((proposal.options or {}).get("chosen") or proposal.option)
+    option = domain.option_terms(chosen, proposal.options)
+    value: Decimal | None = None
+    if annual_value.strip():
+        try:
+            value = Decimal(annual_value.strip().replace(",", ""))
+        except ArithmeticError:
+            raise InvalidContract(
+                f"the price a year must be a number, got {annual_value.strip()!r}"
+            ) from None
+        if not value.is_finite():
+            raise InvalidContract(f"the price a year must be a number, got {annual_value!r}")
+        if value == option.annual_value:
+            value = None
+    term: int | None = None
+    if term_months.strip():
+        try:
+            term = int(term_months.strip())
+        except ValueError:
+            raise InvalidContract(
+                f"the term must be a whole number of months, got {term_months.strip()!r}"
+            ) from None
+        if term == option.term_months:
+            term = None
+    lines = tuple(line.strip() for line in clauses.splitlines() if line.strip())
+    if lines == option.clauses:
+        lines = ()
+    return ChangedTerms(term, value, lines)
+
+
 def _draft_terms(
     session: Session,
     renewal: Renewal,
@@ -300,6 +365,7 @@ def _draft_terms(
     term_months: int | None,
     annual_value: Decimal | None,
     clauses: Sequence[str],
+    at_risk_term_months: int,
 ) -> Draft:
     reasons: list[str] = []
     option = None
@@ -311,6 +377,12 @@ def _draft_terms(
         term, why = term_months, f"TECH-4: a {term_months}-month term given by the drafter"
     elif option is not None and option.term_months:
         term, why = option.term_months, None
+    elif risky := at_risk_reasons(renewal.opportunity_type, renewal.risk, renewal.health_category):
+        term = at_risk_term_months
+        why = (
+            f"MY-1: at risk ({risky[0]}): a {term}-month term, not the current contract's "
+            f"{contract.term_months} months (proposal.at_risk_term_months)"
+        )
     else:
         term = contract.term_months or 12
         why = f"TECH-4: the current contract's {term}-month term (contract {contract.contract_id})"
@@ -388,6 +460,7 @@ def create(
         term_months=term_months,
         annual_value=annual_value,
         clauses=clauses,
+        at_risk_term_months=policy.proposal.at_risk_term_months,
     )
     cleaned = domain.check_terms(draft.term_months, draft.annual_value, draft.clauses)
     current = Decimal(renewal.current_arr)
@@ -398,6 +471,7 @@ def create(
         contracts=policy.contracts,
         concessions=policy.concessions,
         approved=_approved_discounts(session, renewal_id),
+        commitment_months=policy.proposal.best_term_years * 12,
     )
     language, language_reason = domain.choose_language(
         (proposal.language if proposal else None) or account.language,
@@ -550,6 +624,7 @@ def submit(session: Session, document_id: int, *, by: str, policy: Policy) -> Co
         contracts=policy.contracts,
         concessions=policy.concessions,
         approved=_approved_discounts(session, doc.renewal_id),
+        commitment_months=policy.proposal.best_term_years * 12,
     )
     _apply(
         session,

@@ -718,6 +718,20 @@ class Campaign(PolicyModel):
         le=1,
         source=PRODUCT,
     )
+    favourable_nps: int = rule(
+        "FUND-5",
+        "customer documents show an NPS answer only at or above this (a promoter)",
+        ge=0,
+        le=10,
+        source=PRODUCT,
+    )
+    favourable_satisfaction: float = rule(
+        "FUND-5",
+        "customer documents show support satisfaction and CSAT (1-5) only at or above this",
+        ge=1,
+        le=5,
+        source=PRODUCT,
+    )
     alert_owner_days: int = rule("TIME-5", "internal owner alert", gt=0)
     heads_up_days: int = rule("TIME-5", "prep task and heads-up email", gt=0)
     formal_notice_days: int = rule("TIME-5", "proposal and formal notice", gt=0)

@@ -103,6 +103,12 @@ def _date_long(ctx: jinja2.runtime.Context, value: Any) -> str:
     return "" if value is None else format_date_long(value, _lang(ctx))
 
 
+def _offered_in(name: str, options: Mapping[str, Any]) -> bool:
+    """Jinja test: the option `name` is on offer (the customer sees only those)."""
+    option = options.get(name)
+    return bool(option and option.get("offered"))
+
+
 def _dir_key(templates_dir: Path | None) -> str | None:
     if templates_dir is None:
         return None
@@ -131,6 +137,7 @@ def _environment(templates_dir: str | None) -> jinja2.Environment:
     env.filters.update(
         money=_money, number=_number, percent=_percent, pct=_pct, date_long=_date_long
     )
+    env.tests["offered_in"] = _offered_in
     return env
 
 
@@ -184,6 +191,7 @@ def context(
     """The keys every proposal template may use (docs/proposals.md); `vendor_name` is the
     company the customer deals with (settings vendor_name)."""
     renewal = facts.renewal
+    guarded = proposal.value_summary.get("guard") or {}
     return {
         "vendor_name": vendor_name or Settings().vendor_name,
         "proposal_id": proposal.proposal_id,
@@ -192,10 +200,13 @@ def context(
         "renewal_id": renewal.renewal_id,
         "renewal_date": renewal.renewal_date,
         "days_to_renewal": (renewal.renewal_date - proposal.as_of).days,
+        # TIME-6: a date that is gone is never written to the customer as a deadline.
+        "upcoming": renewal.renewal_date >= proposal.as_of,
         "currency": renewal.currency,
         "owner_name": owner.name if owner else None,
         "owner_email": owner.email if owner else renewal.owner_email,
-        "value": proposal.value_summary,
+        # Issue 16 content guard: the customer reads only the favourable, true facts.
+        "value": guarded.get("shown", proposal.value_summary),
         "pricing": proposal.options,
         "options": proposal.options["options"],
         "chosen": proposal.option,

@@ -16,7 +16,13 @@ Options (BUN-2):
 
 When BUN-1 says separate, "best" is the multi-year renewal without expansion (if MY-1
 passes); when MY-1 fails, "best" is the bundle on the current term. An at-risk renewal
-fails both, so only "good" is offered and the reasons say why.
+fails both, so only "good" is offered and the reasons say why; its flat option runs
+`proposal.at_risk_term_months` (12), not the current multi-year term (MY-1).
+
+An approved concession (CONC-3) adds the `agreed` option, and the proposal leads with
+it: the flat renewal at the approved discount, for the term its give-back commits to
+(multi_year: `proposal.best_term_years`, CONC-4), with the MY-4 flexibility clauses of
+a multi-year term and the concession's sunset clause (CONC-7).
 """
 
 from __future__ import annotations
@@ -47,6 +53,19 @@ class OptionName(StrEnum):
     good = "good"
     better = "better"
     best = "best"
+    agreed = "agreed"  # an approved concession's terms (CONC-3, CONC-4)
+
+
+@dataclass(frozen=True)
+class AgreedConcession:
+    """An approved concession of the renewal (CONC-3): what the proposal may now offer."""
+
+    concession_id: int
+    discount_pct: float
+    give_back: str | None
+    sunset_clause: str | None
+    kinds: tuple[str, ...]
+    approved_by: str | None
 
 
 class PricingApproach(StrEnum):
@@ -432,6 +451,68 @@ def value_summary(inputs: ValueInputs, *, as_of: date, policy: Policy) -> dict[s
     }
 
 
+# --- content guard (issue 16: FUND-5, ROI-1, SAVE-11) -------------------------------------------
+
+
+def guard_summary(summary: dict[str, Any], *, policy: Policy) -> dict[str, Any]:
+    """What the customer's document may show of a value summary, and what stays internal.
+
+    Only favourable, true facts reach the customer: usage figures by the campaign's
+    content guard (`guard_value`: growth, seats in use, key features adopted), the wins,
+    the goals achieved (never "0 of 3"), support satisfaction, CSAT and NPS at or above
+    `campaign.favourable_*`, the ROI lines and a ROI multiple of at least 1. Everything
+    else goes to `internal_brief`; `drew_on` names each fact shown, for the reviewer.
+    With nothing favourable, `in_preparation` is true and the document says a value
+    review is in preparation.
+    """
+    from renewals.playbook.timeline import guard_value
+
+    c = policy.campaign
+    usage = summary["usage"]
+    values = {f["key"]: f["value"] for f in usage["figures"]}
+    guarded = guard_value(values, policy)
+    figures = [f for f in usage["figures"] if f["key"] in guarded.shown]
+    brief: dict[str, Any] = {f"usage.{k}": v for k, v in guarded.internal.items()}
+    goals = summary["goals"]
+    achieved = [g for g in goals["items"] if g["status"] == "achieved"]
+    for g in goals["items"]:
+        if g["status"] != "achieved":
+            brief[f"goal: {g['description']}"] = g["status"]
+    favourable_support = {
+        "ticket_satisfaction": c.favourable_satisfaction,
+        "csat": c.favourable_satisfaction,
+        "nps_latest": c.favourable_nps,
+    }
+    support = []
+    for f in summary["support"]["figures"]:
+        floor = favourable_support.get(f["key"])
+        if floor is not None and f["value"] is not None and f["value"] >= floor:
+            support.append(f)
+        else:
+            brief[f"support.{f['key']}"] = f["value"]
+    roi = dict(summary["roi"])
+    if roi.get("multiple_of_price") is not None and roi["multiple_of_price"] < 1:
+        brief["roi.multiple_of_price"] = roi["multiple_of_price"]
+        roi["multiple_of_price"] = None
+    wins = summary["wins"]
+    drew_on = [
+        *(f"usage.{f['key']}" for f in figures),
+        *(f"win #{w['id']}" for w in wins["items"]),
+        *(f"goal achieved: {g['description']}" for g in achieved),
+        *(f"support.{f['key']}" for f in support),
+        *(f"roi.{line['key']}" for line in roi["lines"]),
+    ]
+    shown = {
+        **summary,
+        "usage": {**usage, "figures": figures},
+        "goals": {**goals, "items": achieved, "achieved": len(achieved), "total": len(achieved)},
+        "support": {**summary["support"], "figures": support},
+        "roi": roi,
+        "in_preparation": not drew_on,
+    }
+    return {"shown": shown, "internal_brief": brief, "drew_on": drew_on}
+
+
 # --- pricing (BUN-1, BUN-2, MY-1..4) ---------------------------------------------------------
 
 
@@ -465,12 +546,19 @@ def months_between(start: date, end: date) -> int:
 
 def is_at_risk(p: PricingInputs) -> tuple[str, ...]:
     """Why the renewal is at risk (empty when it is not): SEG-3, SIG-0, HEALTH-3."""
+    return at_risk_reasons(p.opportunity_type, p.risk, p.health_category)
+
+
+def at_risk_reasons(
+    opportunity_type: str | None, risk: str | None, health_category: str | None
+) -> tuple[str, ...]:
+    """Why a renewal is at risk (empty when it is not): SEG-3, SIG-0, HEALTH-3."""
     why = []
-    if p.opportunity_type == "at_risk":
+    if opportunity_type == "at_risk":
         why.append("SEG-3: the renewal is an at-risk opportunity")
-    if p.risk in AT_RISK_LEVELS:
-        why.append(f"SIG-0: combined risk is {p.risk}")
-    if p.health_category == "red":
+    if risk in AT_RISK_LEVELS:
+        why.append(f"SIG-0: combined risk is {risk}")
+    if health_category == "red":
         why.append("HEALTH-3: health is red")
     return tuple(why)
 
@@ -798,6 +886,8 @@ class Option:
     reasons: list[str] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
     not_offered_code: str = ""
+    give_back: str | None = None  # CONC-4, the agreed option only
+    concession_id: int | None = None  # CONC-3, the agreed option only
 
     @property
     def total(self) -> Decimal | None:
@@ -819,6 +909,8 @@ class Option:
             "reasons": list(self.reasons),
             "rules": sorted(set(self.rules)),
             "not_offered_code": self.not_offered_code,
+            "give_back": self.give_back,
+            "concession_id": self.concession_id,
         }
 
 
@@ -838,8 +930,54 @@ def _term_years(term_months: int) -> int:
     return max(1, math.ceil(term_months / 12))
 
 
-def price_options(p: PricingInputs, *, as_of: date, policy: Policy) -> dict[str, Any]:
-    """BUN-2: good, better and best, with the BUN-1 and MY-1 decisions behind them."""
+def agreed_option(
+    agreed: AgreedConcession, arr: Decimal, flat_term: int, *, policy: Policy
+) -> Option:
+    """CONC-3, CONC-4, CONC-7: the approved concession as an option: its price, the term
+    its give-back commits to, its clauses."""
+    multi_year = agreed.give_back == "multi_year"
+    term = policy.proposal.best_term_years * 12 if multi_year else flat_term
+    price = money(arr * (HUNDRED - Decimal(str(agreed.discount_pct))) / HUNDRED)
+    clauses: list[str] = list(policy.proposal.flexibility_clauses) if multi_year else []
+    if agreed.sunset_clause:
+        clauses.append(agreed.sunset_clause)
+    reasons = [
+        f"CONC-3: concession #{agreed.concession_id} approved"
+        + (f" by {agreed.approved_by}" if agreed.approved_by else "")
+        + f": {agreed.discount_pct:g}% off the current {arr}",
+        f"CONC-4: given back: {agreed.give_back or 'nothing (no discount)'}"
+        + (f", a {term}-month term" if multi_year else ""),
+    ]
+    if agreed.sunset_clause:
+        reasons.append(f"CONC-7: sunset clause: {agreed.sunset_clause}")
+    if multi_year:
+        reasons.append(
+            "MY-4: flexibility clauses: " + ", ".join(policy.proposal.flexibility_clauses)
+        )
+    return Option(
+        OptionName.agreed,
+        True,
+        price,
+        term,
+        discount_pct=agreed.discount_pct,
+        years=[price] * _term_years(term),
+        clauses=clauses,
+        reasons=reasons,
+        rules=["CONC-3", "CONC-4", "CONC-7", *(["MY-4"] if multi_year else [])],
+        give_back=agreed.give_back,
+        concession_id=agreed.concession_id,
+    )
+
+
+def price_options(
+    p: PricingInputs,
+    *,
+    as_of: date,
+    policy: Policy,
+    agreed: AgreedConcession | None = None,
+) -> dict[str, Any]:
+    """BUN-2: good, better and best, with the BUN-1 and MY-1 decisions behind them; and
+    the `agreed` option of an approved concession, which the proposal then leads with."""
     if p.arr <= 0:
         raise ProposalError(f"the renewal has no positive ARR ({p.arr}): nothing to price")
     arr = money(p.arr)
@@ -848,6 +986,16 @@ def price_options(p: PricingInputs, *, as_of: date, policy: Policy) -> dict[str,
     eligible = multi_year_eligibility(p, as_of=as_of, policy=policy)
     modest, full = size_expansions(p, policy)
     approach = pricing_approach(p, policy)
+    risky = is_at_risk(p)
+    good_reasons = [f"BUN-2: good: flat renewal at the current {arr} {p.currency}, same terms"]
+    good_rules = ["BUN-2"]
+    if risky and term != policy.proposal.at_risk_term_months:
+        good_reasons.append(
+            f"MY-1: at risk ({risky[0]}): a {policy.proposal.at_risk_term_months}-month term, "
+            f"not the current {term} months (proposal.at_risk_term_months)"
+        )
+        good_rules.append("MY-1")
+        term = policy.proposal.at_risk_term_months
     yearly = _term_years(term)
 
     good = Option(
@@ -856,8 +1004,8 @@ def price_options(p: PricingInputs, *, as_of: date, policy: Policy) -> dict[str,
         arr,
         term,
         years=[arr] * yearly,
-        reasons=[f"BUN-2: good: flat renewal at the current {arr} {p.currency}, same terms"],
-        rules=["BUN-2"],
+        reasons=good_reasons,
+        rules=good_rules,
     )
     if bundle.value == "bundle":
         better = Option(
@@ -945,14 +1093,19 @@ def price_options(p: PricingInputs, *, as_of: date, policy: Policy) -> dict[str,
             rules=["BUN-2", "BUN-1", "MY-1"],
             not_offered_code=bundle.code,
         )
+    listed = [good, better, best]
+    if agreed is not None:
+        listed.append(agreed_option(agreed, arr, term, policy=policy))
     return {
         "currency": p.currency,
         "current_arr": str(arr),
         "bundle": bundle.as_record(),
         "multi_year": eligible.as_record(),
         "approach": approach.as_record(),
-        "options": {o.name.value: o.as_record() for o in (good, better, best)},
-        "recommended": _recommend(good, better, best).value,
+        "options": {o.name.value: o.as_record() for o in listed},
+        "recommended": (
+            OptionName.agreed.value if agreed is not None else _recommend(good, better, best).value
+        ),
     }
 
 
@@ -974,7 +1127,12 @@ def choose(options: dict[str, Any], name: str | None) -> str:
         raise ProposalError(
             f"--option must be one of {', '.join(OptionName)}, got {name!r}"
         ) from None
-    option = options["options"][wanted.value]
+    option = options["options"].get(wanted.value)
+    if option is None:
+        raise ProposalError(
+            f"option {wanted.value} is not offered for this renewal: no approved concession "
+            "(CONC-3)"
+        )
     if not option["offered"]:
         raise ProposalError(
             f"option {wanted.value} is not offered for this renewal: "

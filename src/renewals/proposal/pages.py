@@ -69,7 +69,8 @@ def create_proposal(
     renewal = renewal_service.get(session, renewal_id)
     access.require_edit(session, viewer.user, renewal.account_id, web.policy.web)
     if option and option not in {o.value for o in OptionName}:
-        raise RenewalsError(f"option must be good, better or best, got {option!r}", 422)
+        choices = ", ".join(o.value for o in OptionName)
+        raise RenewalsError(f"option must be one of {choices}, got {option!r}", 422)
     proposal = service.create(
         session,
         renewal_id,

@@ -22,6 +22,7 @@ from renewals.account.models import Account, Goal
 from renewals.audit import service as audit_service
 from renewals.concession import service as concession_service
 from renewals.concession.domain import Rationale
+from renewals.concession.models import Concession
 from renewals.contract.models import Contract
 from renewals.engagement.models import SurveyResponse, Ticket
 from renewals.errors import NotFound, RenewalsError
@@ -384,12 +385,49 @@ class Preview:
     options: dict[str, Any]
 
 
+def agreed_concession(session: Session, renewal_id: str) -> domain.AgreedConcession | None:
+    """CONC-3: the renewal's newest approved concession that a person asked for (not a
+    proposal's own MY-2 incentive), which the proposal and the contract carry."""
+    own = select(Proposal.concession_id).where(
+        Proposal.renewal_id == renewal_id, Proposal.concession_id.is_not(None)
+    )
+    found = session.scalars(
+        select(Concession)
+        .where(
+            Concession.renewal_id == renewal_id,
+            Concession.status == "approved",
+            Concession.discount_pct > 0,
+            Concession.concession_id.not_in(own),
+        )
+        .order_by(Concession.decided_at.desc(), Concession.concession_id.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        return None
+    return domain.AgreedConcession(
+        found.concession_id,
+        float(found.discount_pct),
+        found.give_back,
+        found.sunset_clause,
+        tuple(found.kinds or ()),
+        found.decided_by,
+    )
+
+
 def preview(session: Session, renewal_id: str, *, as_of: date, policy: Policy) -> Preview:
     """The value summary and the priced options of a renewal, without storing anything."""
     renewal = renewal_service.get(session, renewal_id)
     facts = gather(session, renewal, as_of=as_of)
     summary = domain.value_summary(facts.value, as_of=as_of, policy=policy)
-    options = domain.price_options(facts.pricing, as_of=as_of, policy=policy)
+    # The customer's document shows `guard.shown`; the page shows what it drew on and the
+    # internal brief (issue 16 content guard).
+    summary["guard"] = domain.guard_summary(summary, policy=policy)
+    options = domain.price_options(
+        facts.pricing,
+        as_of=as_of,
+        policy=policy,
+        agreed=agreed_concession(session, renewal_id),
+    )
     return Preview(facts, summary, options)
 
 
@@ -488,7 +526,9 @@ def create(
     session.add(proposal)
     session.flush()
     picked = view.options["options"][chosen]
-    if picked["discount_pct"] > 0:
+    if picked.get("concession_id"):  # the agreed option: its concession is approved (CONC-3)
+        proposal.concession_id = picked["concession_id"]
+    elif picked["discount_pct"] > 0:
         _concession(session, proposal, picked, view.options, by=user, as_of=as_of, policy=policy)
     rendered = documents.render(
         documents.context(

@@ -173,6 +173,25 @@ class Quote:
     on: date
 
 
+# SAVE-11: the usage figures the guide's "value to re-demonstrate" may show.
+GUIDE_VALUE_FIGURES = (
+    "events_30d",
+    "active_users_30d",
+    "seats",
+    "seat_utilisation",
+    "key_feature_adoption",
+    "usage_change_30d",
+)
+
+
+def customer_quotes(quotes: Sequence[Quote], ours: Iterable[str]) -> list[Quote]:
+    """SAVE-10 "acknowledge": only the customer's own words. Tickets and survey comments
+    are theirs; an interaction is theirs only when its id is not in `ours` (the service
+    passes the interactions written by one of our users, or by nobody known)."""
+    internal = set(ours)
+    return [q for q in quotes if not (q.source == "interaction" and q.source_id in internal)]
+
+
 @dataclass(frozen=True)
 class Problem:
     """A SAVE-8 problem as suggested from the evidence or entered by the CSM."""
@@ -725,15 +744,17 @@ def guide_context(
     contacts: Sequence[str],
     items: Sequence[GuideItem],
     quotes: Sequence[Quote],
-    value: Mapping[str, float | None],
+    value: Mapping[str, float | int | None],
     health_score: float | None,
     root_cause: str,
     effort: str,
     window: str,
     alternatives: Sequence[Mapping[str, Any]],
     save: Save,
+    value_brief: Mapping[str, float | int | None] | None = None,
 ) -> dict[str, Any]:
-    """The conversation guide's facts (SAVE-10 sections, SAVE-11 value figures)."""
+    """The conversation guide's facts (SAVE-10 sections, SAVE-11 value figures: `value`
+    the favourable ones to re-demonstrate, `value_brief` the others to know)."""
     short_term_end = as_of + timedelta(days=save.short_term_days)
     immediate = [i for i in items if i.fast_fix]
     short_term = [
@@ -780,6 +801,7 @@ def guide_context(
             "key_feature_adoption": unused,
             "usage_change_30d": value.get("usage_change_30d"),
         },
+        "value_brief": dict(value_brief or {}),
         "health_score": health_score,
         "root_cause": root_cause,
         "root_cause_label": ROOT_CAUSE_LABELS.get(root_cause, root_cause),

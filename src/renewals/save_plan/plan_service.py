@@ -14,19 +14,20 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from renewals.account import service as account_service
 from renewals.account.models import Account
 from renewals.account.stakeholders import role_label
 from renewals.audit import service as audit
-from renewals.engagement.models import Ticket
+from renewals.engagement.models import Interaction, Ticket
 from renewals.errors import Forbidden, NotFound, RenewalsError
 from renewals.health import service as health_service
 from renewals.kit.time import as_utc, day_start
 from renewals.playbook import service as playbook_service
 from renewals.playbook.models import Task
+from renewals.playbook.timeline import guard_value
 from renewals.policy.domain import Policy
 from renewals.renewal import service as renewal_service
 from renewals.renewal.domain import Stage
@@ -744,6 +745,32 @@ def _render_guide(
         health_score = snapshot.score
     except NotFound:
         features, health_score = {}, renewal.health_score
+    # SAVE-10: quote the customer, never our own notes (interactions our users wrote).
+    noted = [q.source_id for q in quotes if q.source == "interaction"]
+    ours = (
+        set(
+            session.scalars(
+                select(Interaction.interaction_id).where(
+                    Interaction.interaction_id.in_(noted),
+                    or_(
+                        Interaction.author_email.is_(None),
+                        func.lower(Interaction.author_email).in_(
+                            select(func.lower(User.email))
+                        ),
+                    ),
+                )
+            )
+        )
+        if noted
+        else set()
+    )
+    quotes = rules.customer_quotes(quotes, ours)
+    # SAVE-11, FUND-5: the value to re-demonstrate is what is favourable and true; the
+    # rest is for the CSM to know, not to lead with.
+    guarded = guard_value(
+        {k: features.get(k) for k in rules.GUIDE_VALUE_FIGURES if features.get(k) is not None},
+        policy,
+    )
     context = rules.guide_context(
         account_name=account.name if account else plan.account_id,
         renewal_id=renewal.renewal_id,
@@ -755,7 +782,8 @@ def _render_guide(
         contacts=_contacts(session, plan.account_id, as_of, policy),
         items=items,
         quotes=sorted(quotes, key=lambda q: q.on, reverse=True),
-        value=features,
+        value=guarded.shown,
+        value_brief=guarded.internal,
         health_score=health_score,
         root_cause=str(_effective(triage, "root_cause")),
         effort=plan.effort,
