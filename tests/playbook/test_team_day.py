@@ -13,9 +13,9 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from renewals.account.models import Account
+from renewals.config import Settings
 from renewals.contract_doc import service as contract_service
 from renewals.contract_doc.models import ContractDocument
-from renewals.config import Settings
 from renewals.db import session_scope
 from renewals.demo.generator import generate_book
 from renewals.ingest.service import run_import
@@ -92,12 +92,20 @@ def _team_documents(session, day: date) -> None:  # type: ignore[no-untyped-def]
     done = set(session.scalars(select(Proposal.renewal_id)))
     for n, renewal in enumerate([r for r in due if r.renewal_id not in done][:4]):
         proposal = proposal_service.create(
-            session, renewal.renewal_id, option=None, by=None, as_of=day, policy=POLICY,
+            session,
+            renewal.renewal_id,
+            option=None,
+            by=None,
+            as_of=day,
+            policy=POLICY,
             vendor_name="Example Vendor GmbH",
         )
         if n == 0 and proposal.status == "ready":
             contract_service.create(
-                session, renewal.renewal_id, by=renewal.owner_email, policy=POLICY,
+                session,
+                renewal.renewal_id,
+                by=renewal.owner_email,
+                policy=POLICY,
                 proposal_id=proposal.proposal_id,
                 vendor=contract_service.Vendor("Example Vendor GmbH", "1 Example Street, Berlin"),
             )

@@ -754,9 +754,7 @@ def _render_guide(
                     Interaction.interaction_id.in_(noted),
                     or_(
                         Interaction.author_email.is_(None),
-                        func.lower(Interaction.author_email).in_(
-                            select(func.lower(User.email))
-                        ),
+                        func.lower(Interaction.author_email).in_(select(func.lower(User.email))),
                     ),
                 )
             )
