@@ -16,6 +16,17 @@ from renewals.db import make_engine
 
 TODAY = date(2026, 11, 24)
 
+# The vendor and the public address have no defaults (an example name or an unreachable
+# link must never reach a customer); the suite runs as a configured deployment would.
+# tests/contract_doc/test_configuration.py checks the refusals with them unset.
+CONFIGURED = {
+    "RENEWALS_VENDOR_NAME": "Test Vendor GmbH",
+    "RENEWALS_VENDOR_ADDRESS": "Teststrasse 1, 10115 Berlin, Germany",
+    "RENEWALS_PUBLIC_URL": "https://renewals.test.example",
+}
+for _name, _value in CONFIGURED.items():
+    os.environ.setdefault(_name, _value)
+
 
 @pytest.fixture(scope="session")
 def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from renewals.errors import RenewalsError
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RENEWALS_", extra="ignore")
@@ -38,12 +40,15 @@ class Settings(BaseSettings):
     # than one server.
     secret_key: str | None = None
     # The address customers' signing links point at (TECH-4), e.g. https://renewals.example.com.
-    # Unset: the address `renewals serve` / `renewals demo` listen on (--host/--port).
+    # No default: unset, no signing link is sent (a guessed address would be unreachable);
+    # only `renewals demo` uses the address it listens on.
     public_url: str | None = None
     # The vendor as the customer reads it on proposals and contracts (TECH-3, TECH-4): the
-    # legal name and the postal address. Product defaults: replace them with your company's.
-    vendor_name: str = "Renewals Example Ltd"
-    vendor_address: str = "1 Example Street, London EC1A 1AA, United Kingdom"
+    # legal name and the postal address. No default: unset, no proposal or contract is
+    # generated (an example name must never reach a customer); `renewals demo` sets
+    # DEMO_VENDOR for its own book.
+    vendor_name: str | None = None
+    vendor_address: str | None = None
     # Shared secret an external e-signature provider signs its webhook calls with (HMAC-SHA256);
     # unset: the webhook endpoint refuses every call.
     esign_webhook_secret: str | None = None
@@ -80,22 +85,57 @@ def get_settings() -> Settings:
     return Settings()
 
 
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+# The demo's own vendor (never used outside `renewals demo`).
+DEMO_VENDOR = ("Example Vendor Ltd (demo)", "1 Example Street, London EC1A 1AA, United Kingdom")
+
+
+class NotConfigured(RenewalsError):
+    """A setting customers depend on is missing: nothing is generated or sent without it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 409)
 
 
 def public_base(settings: Settings) -> str:
-    """Where customers' links point: RENEWALS_PUBLIC_URL, else the default server address."""
-    return (settings.public_url or DEFAULT_PUBLIC_URL).rstrip("/")
+    """Where customers' links point: RENEWALS_PUBLIC_URL, or NotConfigured."""
+    if not settings.public_url:
+        raise NotConfigured(
+            "set RENEWALS_PUBLIC_URL to the address customers open signing links at (e.g. "
+            "https://renewals.example.com): no signing link is sent until it is set (TECH-4)"
+        )
+    return settings.public_url.rstrip("/")
 
 
-def listening_on(settings: Settings, host: str, port: int) -> Settings:
-    """`settings` whose public address follows --host/--port, unless RENEWALS_PUBLIC_URL is
-    set (issue 15: a demo on --port 8765 must not send links to port 8000)."""
-    if settings.public_url:
-        return settings
-    if host in ("0.0.0.0", "::", ""):  # every interface: name the machine, not a wildcard
-        import socket
+def require_vendor(settings: Settings, *, address: bool = True) -> tuple[str, str]:
+    """The vendor's legal name and address (TECH-3, TECH-4), or NotConfigured naming the
+    settings to set; proposals need the name only (`address=False`)."""
+    wanted = [("RENEWALS_VENDOR_NAME", settings.vendor_name)]
+    if address:
+        wanted.append(("RENEWALS_VENDOR_ADDRESS", settings.vendor_address))
+    missing = [name for name, value in wanted if not (value or "").strip()]
+    if missing:
+        raise NotConfigured(
+            f"set {' and '.join(missing)}: customers read the vendor's legal name"
+            f"{' and address' if address else ''} on proposals and contracts (TECH-3, "
+            "TECH-4); nothing is generated for a customer until it is set"
+        )
+    return (settings.vendor_name or "").strip(), (settings.vendor_address or "").strip()
 
-        host = socket.getfqdn()
-    shown = f"[{host}]" if ":" in host else host
-    return settings.model_copy(update={"public_url": f"http://{shown}:{port}"})
+
+def demo_settings(settings: Settings, host: str, port: int) -> Settings:
+    """`renewals demo`'s settings: links follow --host/--port and the demo's example vendor
+    names the documents, unless RENEWALS_PUBLIC_URL / RENEWALS_VENDOR_* are set (issue 15:
+    a demo on --port 8765 must not send links to port 8000)."""
+    update: dict[str, str] = {}
+    if not settings.public_url:
+        if host in ("0.0.0.0", "::", ""):  # every interface: name the machine, not a wildcard
+            import socket
+
+            host = socket.getfqdn()
+        shown = f"[{host}]" if ":" in host else host
+        update["public_url"] = f"http://{shown}:{port}"
+    if not settings.vendor_name:
+        update["vendor_name"] = DEMO_VENDOR[0]
+    if not settings.vendor_address:
+        update["vendor_address"] = DEMO_VENDOR[1]
+    return settings.model_copy(update=update) if update else settings

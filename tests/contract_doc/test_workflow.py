@@ -66,14 +66,15 @@ def run(engine: Engine, settings: Settings, day: date) -> None:
     assert "contract.expire_links" in [o.name for o in outcomes]
 
 
-def cli(settings: Settings, *args: str) -> Any:
-    env = {
+def cli(settings: Settings, *args: str, env: dict[str, str | None] | None = None) -> Any:
+    environment: dict[str, str | None] = {
         "RENEWALS_DATABASE_URL": settings.database_url,
         "RENEWALS_DATA_DIR": str(settings.data_dir),
         "RENEWALS_SECRET_KEY": str(settings.secret_key),
         "COLUMNS": "200",
+        **(env or {}),
     }
-    return runner.invoke(contract_app, list(args), env=env)
+    return runner.invoke(contract_app, list(args), env=environment)
 
 
 def token_of(output: str) -> str:
@@ -222,7 +223,12 @@ def test_the_contract_workflow_end_to_end(
     # Tampered token: 400. Expired link (the database's expires_at decides): 410; the
     # daily job marks it expired; a new link replaces the old one for good.
     tampered = first[:-3] + ("xyz" if not first.endswith("xyz") else "abc")
-    assert client.get(f"/sign/{tampered}").status_code == 400
+    bad = client.get(f"/sign/{tampered}")
+    assert bad.status_code == 400 and 'lang="en"' in bad.text
+    # A link naming no contract speaks the browser's language; never the internal brand.
+    bad = client.get(f"/sign/{tampered}", headers={"Accept-Language": "id-ID,id;q=0.9,en;q=0.5"})
+    assert bad.status_code == 400 and "Tautan penandatanganan ini tidak valid" in bad.text
+    assert ">renewals<" not in bad.text and "Sign out" not in bad.text
     assert (
         client.post(
             f"/sign/{tampered}",
@@ -241,7 +247,8 @@ def test_the_contract_workflow_end_to_end(
             .values(expires_at=datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
         )
     gone = client.get(f"/sign/{first}")
-    assert gone.status_code == 410 and "expired" in gone.text
+    # The contract's language (German), whatever the browser says (TECH-4).
+    assert gone.status_code == 410 and "abgelaufen" in gone.text and 'lang="de"' in gone.text
     run(engine, settings, TODAY)
     assert doc_of(engine, doc_id).status == "expired"
     resent = cli(settings, "send", str(doc_id), "--by", CARL)
@@ -253,7 +260,9 @@ def test_the_contract_workflow_end_to_end(
     # Signing: consent, a name and the token-bound form value are required.
     form = signing_form(client, second)
     missing = client.post(f"/sign/{second}", data={**form, "signed_name": "Greta Gruber"})
-    assert missing.status_code == 422 and "unterschreiben" in missing.text
+    assert missing.status_code == 422 and "Bitte bestätigen Sie mit dem Häkchen" in missing.text
+    long = client.post(f"/sign/{second}", data={**form, "signed_name": "G" * 5000, "agree": "yes"})
+    assert long.status_code == 422 and "höchstens 300 Zeichen" in long.text  # no framework page
     forged = client.post(
         f"/sign/{second}", data={"form_key": "0" * 64, "signed_name": "G G", "agree": "yes"}
     )
@@ -264,7 +273,7 @@ def test_the_contract_workflow_end_to_end(
     assert signed.status_code == 200 and "unterschrieben" in signed.text
     assert client.get(f"/sign/{second}").status_code == 410  # used
     again = client.post(f"/sign/{second}", data={**form, "signed_name": "Eve", "agree": "yes"})
-    assert again.status_code == 410
+    assert again.status_code == 410 and "bereits unterschrieben" in again.text
 
     # The signature is recorded, the executed copy stored with its checksum.
     doc = doc_of(engine, doc_id)

@@ -130,7 +130,7 @@ class TestFormalNotice:
         assert "-12%" in body
         for day in ("13 January 2027", "28 January 2027", "12 February 2027", "14 March 2027"):
             assert day in body
-        assert "ren-acme-2027" in body
+        assert "ren-acme-2027" not in body  # no internal id for the customer
 
     @pytest.mark.parametrize(
         ("lang", "words"),
@@ -356,3 +356,37 @@ def test_docs_list_every_context_key() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "messages.md").read_text(encoding="utf-8")
     for key in (*messages.CONTEXT_KEYS, *VALUE_KEYS):
         assert f"`{key}`" in doc, key
+
+
+AT_RISK_STEPS = ("heads_up", "formal_notice", "follow_up", "final_reminder")
+# Words that ask an at-risk customer to sign or confirm a proposal they may never have had.
+# (The shared timeline's "the renewal is signed" milestone is a date, not a request.)
+PUSHY = {
+    "en": ("please sign", "who on your side signs", "confirm the renewal proposal", "signed renewal"),
+    "de": ("unterschreiben sie", "den vertrag unterschreibt", "zusage zum verlängerungsangebot"),
+    "id": ("yang akan menandatangani", "konfirmasi atas proposal", "sudah ditandatangani"),
+    "ms": ("sila tandatangani", "yang akan menandatangani", "pengesahan cadangan"),
+}
+
+
+@pytest.mark.parametrize("step", AT_RISK_STEPS)
+@pytest.mark.parametrize("lang", ["en", "de", "id", "ms"])
+def test_at_risk_accounts_get_their_own_variant_of_every_campaign_email(
+    step: str, lang: str
+) -> None:
+    """SEG-2, issue 16: an at-risk or red account never gets the friendly template: each
+    campaign email has an `_at_risk` variant in every language, which neither asks them
+    to sign nor to confirm a proposal, and names no internal id."""
+    rendered = render(step, lang, FULL | {"account_state": "at_risk"})
+    assert rendered.template == f"{step}_at_risk.{lang}.txt.j2"
+    text = (rendered.subject + "\n" + rendered.body).lower()
+    for word in PUSHY[lang]:
+        assert word.lower() not in text, (step, lang, word)
+    assert "ren-acme-2027" not in text
+
+
+@pytest.mark.parametrize(("step", "lang"), [c for c in CASES if c[0] in CUSTOMER_STEPS])
+def test_no_customer_message_names_the_internal_renewal_id(step: str, lang: str) -> None:
+    for state in ("ok", "at_risk"):
+        rendered = render(step, lang, FULL | {"account_state": state})
+        assert "ren-acme-2027" not in rendered.subject + rendered.body, (step, lang, state)

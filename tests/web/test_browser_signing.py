@@ -50,7 +50,7 @@ CUSTOMERS = {
 }
 SIGNED = {
     "en": "the contract is signed",
-    "de": "der Vertrag ist unterschrieben",
+    "de": "Vielen Dank, der Vertrag ist unterschrieben",
     "id": "kontrak telah ditandatangani",
     "ms": "kontrak telah ditandatangani",
 }

@@ -47,8 +47,9 @@ MAX_CLAUSE = 2000
 
 
 class InvalidContract(RenewalsError):
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, code: str = "") -> None:
         super().__init__(message, 422)
+        self.code = code  # a stable key the signing page words in the customer's language
 
 
 class Status(StrEnum):
@@ -526,11 +527,11 @@ def typed_signature(name: str | None, agreed: bool) -> str:
     """TECH-4: a typed full name (letters, at most 300 characters) and the "I agree" box."""
     text = " ".join((name or "").split())
     if not agreed:
-        raise InvalidContract("tick 'I agree' to sign the contract")
+        raise InvalidContract("tick 'I agree' to sign the contract", "agree")
     if len(text) < 2 or not _LETTER.search(text) or validate.CONTROL.search(text):
-        raise InvalidContract("type your full name to sign")
+        raise InvalidContract("type your full name to sign", "name")
     if len(text) > MAX_NAME:
-        raise InvalidContract(f"the name may have at most {MAX_NAME} characters")
+        raise InvalidContract(f"the name may have at most {MAX_NAME} characters", "name_long")
     return text
 
 

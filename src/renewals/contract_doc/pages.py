@@ -19,6 +19,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from starlette.responses import HTMLResponse, Response
 
 from renewals.contract_doc import service, tokens
+from renewals.contract_doc import domain
 from renewals.contract_doc.domain import InvalidContract, Status
 from renewals.contract_doc.models import ContractDocument
 from renewals.errors import RenewalsError
@@ -49,14 +50,31 @@ def _ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def _link_problem(request: Request, exc: RenewalsError) -> Response:
+def _accepted_language(request: Request) -> str:
+    """The first of the signing pages' languages the browser asks for (else English)."""
+    for part in request.headers.get("accept-language", "").split(","):
+        code = part.split(";")[0].strip().lower().split("-")[0]
+        if code in SIGN_PAGE_LANGUAGES:
+            return code
+    return "en"
+
+
+def _link_problem(
+    request: Request, exc: RenewalsError, *, reason: str | None = None, lang: str | None = None
+) -> Response:
+    """Why a signing link does not work, in the customer's words and language (TECH-4):
+    the contract's language when the link names a contract, else the browser's. Never the
+    internal message (English, for staff)."""
+    known = lang or getattr(exc, "language", None)
+    language = known if known in SIGN_PAGE_LANGUAGES else _accepted_language(request)
     response = deps.render(
         request,
         "contract_doc/link_problem.html",
         None,
         status_code=exc.status_code,
         status=exc.status_code,
-        message=exc.message,
+        reason=reason or getattr(exc, "reason", None) or "invalid",
+        lang=language,
     )
     response.headers.update(SIGN_PAGE_HEADERS)
     return response
@@ -125,22 +143,26 @@ def sign(
     request: Request,
     session: Db,
     token: str,
-    signed_name: Annotated[str, Form(max_length=1000)] = "",
-    agree: Annotated[str, Form(max_length=10)] = "",
-    form_key: Annotated[str, Form(max_length=200)] = "",
+    # No length limits here: a customer's over-long input gets the signing page's own
+    # message in their language (typed_signature), never a framework error page.
+    signed_name: Annotated[str, Form()] = "",
+    agree: Annotated[str, Form()] = "",
+    form_key: Annotated[str, Form()] = "",
 ) -> Response:
     context = deps.web(request)
-    if not tokens.check_form_key(context.secret, token, form_key):
+    signed_name = signed_name[: domain.MAX_NAME + 1]  # typed_signature refuses longer names
+    if len(form_key) > 200 or not tokens.check_form_key(context.secret, token, form_key):
         return _link_problem(
             request,
             RenewalsError("The form is not valid for this link; open the link again.", 403),
+            reason="form",
         )
     try:
         doc = service.sign_with_link(
             session,
             token,
             name=signed_name,
-            agreed=agree == "yes",
+            agreed=agree.strip() == "yes",
             ip=_ip(request),
             secret=context.secret,
             policy=context.policy,
@@ -150,12 +172,30 @@ def sign(
     except (tokens.LinkTampered, tokens.LinkGone) as exc:
         return _link_problem(request, exc)
     except InvalidContract as exc:  # nothing written yet: show the form again
-        doc = service.open_link(
-            session, token, secret=context.secret, policy=context.policy, now=utc_now()
-        )
+        try:
+            doc = service.open_link(
+                session, token, secret=context.secret, policy=context.policy, now=utc_now()
+            )
+        except (tokens.LinkTampered, tokens.LinkGone) as gone:
+            return _link_problem(request, gone)
         return _sign_page(
-            request, session, doc, token, error=exc.message, status_code=422, name=signed_name[:300]
+            request,
+            session,
+            doc,
+            token,
+            error=exc.code or "invalid",
+            status_code=422,
+            name=signed_name[:300],
         )
+    except RenewalsError as exc:  # e.g. signed meanwhile in another tab: say so, never a 500
+        session.rollback()
+        try:
+            service.open_link(
+                session, token, secret=context.secret, policy=context.policy, now=utc_now()
+            )
+        except (tokens.LinkTampered, tokens.LinkGone) as gone:
+            return _link_problem(request, gone)
+        return _link_problem(request, exc, reason="not_open")
     response = deps.render(
         request,
         "contract_doc/signed.html",

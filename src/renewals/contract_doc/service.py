@@ -28,7 +28,7 @@ from renewals.account.models import Account, Stakeholder
 from renewals.audit import service as audit
 from renewals.audit.models import AuditEvent
 from renewals.concession import service as concession_service
-from renewals.config import Settings, public_base
+from renewals.config import Settings, public_base, require_vendor
 from renewals.contract.models import Contract
 from renewals.contract_doc import domain, tokens
 from renewals.contract_doc.domain import Action, InvalidContract, Status
@@ -425,6 +425,7 @@ def create(
     user = access.require_active_user(session, by)
     renewal = renewal_service.get(session, renewal_id)
     _require_edit(session, user, renewal.account_id, policy)
+    vendor = vendor or vendor_of(Settings())  # NotConfigured before anything is written
     if Stage(renewal.stage).is_closed:
         raise Conflict(
             f"renewal {renewal_id} is {renewal.stage}: a closed renewal gets no new contract"
@@ -496,6 +497,7 @@ def create(
         "years": [str(y) for y in years],
         "total_value": str(total),
         "stated_discount_pct": draft.stated_discount_pct,
+        "vendor": {"name": vendor.name, "address": vendor.address},
         "sources": [*draft.reasons, language_reason],
     }
     doc = ContractDocument(
@@ -520,7 +522,7 @@ def create(
     doc.html = _render(
         "contract",
         language,
-        _context(doc, account, vendor or vendor_of(Settings()), now.date()),
+        _context(doc, account, vendor, now.date()),
         templates_dir,
     )
     session.flush()
@@ -563,7 +565,9 @@ class Vendor:
 
 
 def vendor_of(settings: Settings) -> Vendor:
-    return Vendor(settings.vendor_name, settings.vendor_address)
+    """The configured vendor (RENEWALS_VENDOR_NAME/ADDRESS), or NotConfigured: a contract
+    never names an example vendor (TECH-4)."""
+    return Vendor(*require_vendor(settings))
 
 
 @dataclass(frozen=True)
@@ -577,7 +581,12 @@ class CustomerView:
 
 def customer_view(session: Session, doc: ContractDocument, settings: Settings) -> CustomerView:
     account = session.get(Account, doc.account_id)
-    return CustomerView(account.name if account else "", vendor_of(settings))
+    stored = (doc.terms or {}).get("vendor")
+    if stored:  # the vendor the contract itself names
+        vendor = Vendor(stored["name"], stored["address"])
+    else:  # a contract drafted before the vendor was stored with it
+        vendor = Vendor(settings.vendor_name or "", settings.vendor_address or "")
+    return CustomerView(account.name if account else "", vendor)
 
 
 def _context(
@@ -749,6 +758,7 @@ def send(
             notes.append(why)
     if email and ("@" not in email or len(email) > 254 or any(c.isspace() for c in email)):
         raise InvalidContract(f"signer email {email!r} is not an email address")
+    public_base(settings)  # NotConfigured before anything changes: no unreachable link
     now = utc_now()
     nonce = secrets.token_urlsafe(24)
     expires = domain.link_expires_at(now, policy.contracts)
@@ -892,28 +902,35 @@ def open_link(
     )
     doc = session.get(ContractDocument, claim.document_id)
     if doc is None:
-        raise tokens.LinkGone("This contract no longer exists.")
+        raise tokens.LinkGone("This contract no longer exists.", "missing")
     _check_link(doc, claim, now)
     return doc
 
 
 def _check_link(doc: ContractDocument, claim: tokens.LinkClaim, now: datetime) -> None:
     status = Status(doc.status)
+    lang = doc.language
+
+    def gone(message: str, reason: str) -> tokens.LinkGone:
+        return tokens.LinkGone(message, reason, lang)
+
     if status == Status.signed:
         when = f" on {doc.signed_at:%Y-%m-%d}" if doc.signed_at else ""
-        raise tokens.LinkGone(f"This contract has already been signed{when}. Nothing more to do.")
+        raise gone(f"This contract has already been signed{when}. Nothing more to do.", "signed")
     if status == Status.declined:
-        raise tokens.LinkGone(
-            "This contract has been withdrawn or declined. Ask your contact for the current one."
+        raise gone(
+            "This contract has been withdrawn or declined. Ask your contact for the current one.",
+            "withdrawn",
         )
     if doc.link_nonce != claim.nonce:
-        raise tokens.LinkGone(
-            "A newer signing link was sent for this contract; please use the latest one."
+        raise gone(
+            "A newer signing link was sent for this contract; please use the latest one.",
+            "superseded",
         )
     if status == Status.expired or domain.link_expired(doc.expires_at, now):
-        raise tokens.LinkGone("This signing link has expired. Ask your contact for a new link.")
+        raise gone("This signing link has expired. Ask your contact for a new link.", "expired")
     if status != Status.sent:
-        raise tokens.LinkGone("This contract is not open for signature.")
+        raise gone("This contract is not open for signature.", "not_open")
 
 
 def sign_with_link(
@@ -935,7 +952,7 @@ def sign_with_link(
     )
     doc = session.get(ContractDocument, claim.document_id)
     if doc is None:
-        raise tokens.LinkGone("This contract no longer exists.")
+        raise tokens.LinkGone("This contract no longer exists.", "missing")
     _check_link(doc, claim, now)
     typed = domain.typed_signature(name, agreed)
     ip_text = (ip or "")[:64] or None

@@ -30,7 +30,11 @@ MAX_TOKEN = 500
 
 
 class LinkTampered(RenewalsError):
-    """The token was not issued by us (or was changed): 400."""
+    """The token was not issued by us (or was changed): 400. `reason` keys the customer's
+    wording on the signing pages (in their language)."""
+
+    reason = "invalid"
+    language: str | None = None
 
     def __init__(self) -> None:
         super().__init__(
@@ -41,10 +45,14 @@ class LinkTampered(RenewalsError):
 
 
 class LinkGone(RenewalsError):
-    """A genuine link that no longer works (expired, replaced, used): 410."""
+    """A genuine link that no longer works (expired, replaced, used): 410. `reason` is one
+    of expired, signed, withdrawn, superseded, not_open, missing; `language` the contract's
+    (None when unknown), so the page speaks the customer's language."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, reason: str = "expired", language: str | None = None) -> None:
         super().__init__(message, 410)
+        self.reason = reason
+        self.language = language
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,7 @@ def read_link_token(secret: str, token: str, *, now: datetime, max_age_days: int
         raise LinkTampered()
     issued_at = issued if issued.tzinfo else issued.replace(tzinfo=UTC)
     if (now - issued_at).total_seconds() > max_age_days * 86400:
-        raise LinkGone("This signing link has expired. Ask your contact for a new link.")
+        raise LinkGone("This signing link has expired. Ask your contact for a new link.", "expired")
     return LinkClaim(payload["d"], payload["n"], issued_at)
 
 

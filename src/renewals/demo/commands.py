@@ -105,7 +105,7 @@ def demo(
     from sqlalchemy import select
 
     from renewals.commands import print_summary
-    from renewals.config import listening_on
+    from renewals.config import demo_settings
     from renewals.db import session_scope
     from renewals.ingest.commands import import_directory
     from renewals.ingest.models import ImportRun
@@ -114,8 +114,9 @@ def demo(
     from renewals.web import commands as web_commands
 
     app_state = state(ctx)
-    # Links made by the daily run and the served app point where this demo serves.
-    settings = app_state.settings = listening_on(app_state.settings, host, port)
+    # Links made by the daily run and the served app point where this demo serves, and the
+    # demo's documents name its example vendor (never a default outside the demo).
+    settings = app_state.settings = demo_settings(app_state.settings, host, port)
     day = parse_as_of(as_of)
     target = directory or settings.data_dir / "demo-book"
     try:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from renewals.config import Settings
+from renewals.config import Settings, require_vendor
 from renewals.errors import RenewalsError
 from renewals.playbook.messages import (
     format_date_long,
@@ -193,7 +193,7 @@ def context(
     renewal = facts.renewal
     guarded = proposal.value_summary.get("guard") or {}
     return {
-        "vendor_name": vendor_name or Settings().vendor_name,
+        "vendor_name": vendor_name or require_vendor(Settings(), address=False)[0],
         "proposal_id": proposal.proposal_id,
         "as_of": proposal.as_of,
         "account_name": facts.account.name,

@@ -23,6 +23,7 @@ from renewals.audit import service as audit_service
 from renewals.concession import service as concession_service
 from renewals.concession.domain import Rationale
 from renewals.concession.models import Concession
+from renewals.config import Settings, require_vendor
 from renewals.contract.models import Contract
 from renewals.engagement.models import SurveyResponse, Ticket
 from renewals.errors import NotFound, RenewalsError
@@ -497,6 +498,8 @@ def create(
     if renewal.stage in CLOSED_STAGES:
         raise RenewalsError(f"renewal {renewal_id} is {renewal.stage}: no proposal any more", 409)
     user = active_user(session, by or renewal.owner_email)
+    # TECH-3: the customer reads who the proposal comes from: never an example name.
+    vendor_name = vendor_name or require_vendor(Settings(), address=False)[0]
     view = preview(session, renewal_id, as_of=as_of, policy=policy)
     chosen = domain.choose(view.options, option)
     view.options["chosen"] = chosen

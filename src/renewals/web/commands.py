@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 
-from renewals.config import listening_on
 from renewals.kit.cli import console, state
 
 
@@ -51,8 +50,9 @@ def serve(
 
     from renewals.web.app import create_app
 
-    # Signing links follow the address served on unless RENEWALS_PUBLIC_URL is set.
-    settings = state(ctx).settings = listening_on(state(ctx).settings, host, port)
+    # Signing links use RENEWALS_PUBLIC_URL only: the address served on (often 127.0.0.1 or
+    # an internal name) is no address a customer can open (TECH-4).
+    settings = state(ctx).settings
     workers = workers or settings.web_workers
     console.print(
         f"renewals is serving on [bold]http://{host}:{port}/[/] (API docs at /docs) with "
