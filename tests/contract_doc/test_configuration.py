@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from contract_doc.test_workflow import CARL, MIA, book, cli  # noqa: F401 (book: fixture)
 
 from renewals.config import NotConfigured, Settings, demo_settings, public_base, require_vendor

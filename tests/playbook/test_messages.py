@@ -362,7 +362,12 @@ AT_RISK_STEPS = ("heads_up", "formal_notice", "follow_up", "final_reminder")
 # Words that ask an at-risk customer to sign or confirm a proposal they may never have had.
 # (The shared timeline's "the renewal is signed" milestone is a date, not a request.)
 PUSHY = {
-    "en": ("please sign", "who on your side signs", "confirm the renewal proposal", "signed renewal"),
+    "en": (
+        "please sign",
+        "who on your side signs",
+        "confirm the renewal proposal",
+        "signed renewal",
+    ),
     "de": ("unterschreiben sie", "den vertrag unterschreibt", "zusage zum verlängerungsangebot"),
     "id": ("yang akan menandatangani", "konfirmasi atas proposal", "sudah ditandatangani"),
     "ms": ("sila tandatangani", "yang akan menandatangani", "pengesahan cadangan"),

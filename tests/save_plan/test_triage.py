@@ -188,12 +188,35 @@ class TestDeskOrder:
     """Issue 16: the save desk works urgency x value, and emergencies escalate big ones."""
 
     def test_a_large_renewal_due_in_days_comes_before_a_small_distant_one(self) -> None:
-        urgent = priority("emergency", 243_000.0, 0.175)
-        distant = priority("comprehensive", 20_000.0, 0.7)
+        urgent = priority("emergency", 243_000.0, 0.175, POLICY)
+        distant = priority("comprehensive", 20_000.0, 0.7, POLICY)
         assert urgent > distant
 
     def test_same_window_and_band_larger_arr_first(self) -> None:
-        assert priority("compressed", 90_000.0, 0.4) > priority("compressed", 30_000.0, 0.4)
+        p = POLICY
+        assert priority("compressed", 90_000.0, 0.4, p) > priority("compressed", 30_000.0, 0.4, p)
+
+    def test_the_urgency_comes_from_the_policy(self) -> None:
+        """SAVE-6 save.window_urgency: with equal urgency, value alone decides."""
+        flat = POLICY.model_copy(
+            update={
+                "save": POLICY.save.model_copy(
+                    update={
+                        "window_urgency": {
+                            "emergency": 1.0,
+                            "compressed": 1.0,
+                            "comprehensive": 1.0,
+                        }
+                    }
+                )
+            }
+        )
+        assert priority("emergency", 20_000.0, 0.5, flat) < priority(
+            "comprehensive", 30_000.0, 0.5, flat
+        )
+        assert priority("emergency", 20_000.0, 0.5, POLICY) > priority(
+            "comprehensive", 30_000.0, 0.5, POLICY
+        )
 
     def test_an_emergency_escalates_a_high_value_low_probability_save(self) -> None:
         light, _ = effort(ValueTier.high, Band.low)

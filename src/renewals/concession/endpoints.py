@@ -169,8 +169,7 @@ def approve(
     concession_id: api.IntId,
     body: ConcessionApprove,
 ) -> dict[str, Any]:
-    _visible(request, session, viewer, concession_id)
-    concession = concession_service.approve(
+    concession = concession_service.approve(  # access before state: in the service
         session, concession_id, by=viewer.user.email, note=body.note, policy=web(request).policy
     )
     return _detail(request, session, viewer, concession)
@@ -189,8 +188,7 @@ def decline(
     concession_id: api.IntId,
     body: ConcessionDecline,
 ) -> dict[str, Any]:
-    _visible(request, session, viewer, concession_id)
-    concession = concession_service.decline(
+    concession = concession_service.decline(  # access before state: in the service
         session, concession_id, by=viewer.user.email, note=body.note, policy=web(request).policy
     )
     return _detail(request, session, viewer, concession)

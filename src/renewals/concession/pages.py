@@ -51,7 +51,7 @@ def concession_page(
 ) -> Response:
     context = deps.web(request)
     concession = service.get(session, concession_id)
-    queues.require_view_concession(session, concession, viewer.user, context.policy)
+    service.require_view(session, concession, viewer.user, context.policy)
     view = queues.concession_view(session, concession_id, viewer.user, context.policy)
     return deps.render(request, "concession/show.html", viewer, v=view)
 
@@ -60,19 +60,11 @@ def _back(concession_id: int) -> Response:
     return RedirectResponse(f"/concessions/{concession_id}", status_code=303)
 
 
-def _require_view(request: Request, session: Db, viewer: PageViewer, concession_id: int) -> None:
-    """Access before state (TECH-5): someone who may not see the concession gets 403, never
-    a 409 that describes its decision."""
-    concession = service.get(session, concession_id)
-    queues.require_view_concession(session, concession, viewer.user, deps.web(request).policy)
-
-
 @router.post("/concessions/{concession_id}/approve")
 def approve(
     request: Request, session: Db, viewer: PageViewer, concession_id: IntId, rationale: Text = ""
 ) -> Response:
-    _require_view(request, session, viewer, concession_id)
-    policy = deps.web(request).policy
+    policy = deps.web(request).policy  # the service checks access before state (TECH-5)
     service.approve(session, concession_id, by=viewer.user.email, note=rationale, policy=policy)
     return _back(concession_id)
 
@@ -81,8 +73,10 @@ def approve(
 def decline(
     request: Request, session: Db, viewer: PageViewer, concession_id: IntId, rationale: Text = ""
 ) -> Response:
-    _require_view(request, session, viewer, concession_id)
     if not rationale.strip():
+        service.require_view(
+            session, service.get(session, concession_id), viewer.user, deps.web(request).policy
+        )
         raise RenewalsError("say why you decline: the rationale is required (CONC-6)", 422)
     policy = deps.web(request).policy
     service.decline(session, concession_id, by=viewer.user.email, note=rationale, policy=policy)
@@ -98,8 +92,7 @@ def forward(
     to: FormEmail = "",
     note: Text = "",
 ) -> Response:
-    _require_view(request, session, viewer, concession_id)
-    policy = deps.web(request).policy
+    policy = deps.web(request).policy  # the service checks access before state (TECH-5)
     service.forward(
         session,
         concession_id,

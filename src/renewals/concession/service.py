@@ -201,9 +201,11 @@ def _context(
     session: Session, renewal_id: str, requested_by: str, policy: Policy, as_of: date
 ) -> Context:
     renewal = renewal_service.get(session, renewal_id)
+    requester = access.require_active_user(session, requested_by)
+    # Access before state (TECH-5): only someone who may change the account asks for it.
+    access.require_edit(session, requester, renewal.account_id, policy.web)
     if renewal.stage in CLOSED_STAGES:
         raise Conflict(f"renewal {renewal_id} is {renewal.stage}: no concession any more")
-    requester = access.require_active_user(session, requested_by)
     triage = save_service.find(session, renewal_id)
     signals = set(renewal.signals or ())
     inputs = dict(triage.inputs or {}) if triage else {}
@@ -558,6 +560,34 @@ def list_concessions(
     return list(session.scalars(query))
 
 
+def can_view(session: Session, concession: Concession, user: User, policy: Policy) -> bool:
+    """Who may read a concession: its requester, approvers and people in its chain, and
+    those who may see its account (TECH-5)."""
+    involved = {concession.requested_by.lower(), (concession.next_approver_email or "").lower()}
+    involved |= {s.actor_email.lower() for s in steps(session, concession.concession_id)}
+    if user.email.lower() in involved:
+        return True
+    return access.can_view_account(session, user, concession.account_id, policy.web)
+
+
+def require_view(session: Session, concession: Concession, user: User, policy: Policy) -> None:
+    """Access before state (TECH-5): someone who may not see the concession gets 403 before
+    anything about its state (a 409 would describe its decision)."""
+    if not can_view(session, concession, user, policy):
+        raise Forbidden(f"{user.email} may not see concession {concession.concession_id}")
+
+
+def _decider(
+    session: Session, concession_id: int, by: str, policy: Policy
+) -> tuple[Concession, User]:
+    """The concession and the person acting on it, access checked before its state."""
+    concession = get(session, concession_id)
+    user = access.require_active_user(session, by)
+    require_view(session, concession, user, policy)
+    _pending(concession)
+    return concession, user
+
+
 def _pending(concession: Concession) -> None:
     if concession.status != PENDING:
         raise AlreadyDecided(concession)
@@ -588,9 +618,7 @@ def approve(
     session: Session, concession_id: int, *, by: str, note: str = "", policy: Policy
 ) -> Concession:
     """Approve a pending concession; only someone whose authority covers it may (CONC-3)."""
-    concession = get(session, concession_id)
-    _pending(concession)
-    user = access.require_active_user(session, by)
+    concession, user = _decider(session, concession_id, by, policy)
     matrix = matrix_.ApprovalMatrix.of(policy.concessions)
     authority = matrix.authority(user.role)
     if not matrix.covers(user.role, concession.discount_pct, concession.kinds):
@@ -630,9 +658,7 @@ def decline(
     """Decline a pending concession: its next approver or anyone who could approve it may."""
     if not note.strip():
         raise RenewalsError("say why the concession is declined (--note): CONC-6")
-    concession = get(session, concession_id)
-    _pending(concession)
-    user = access.require_active_user(session, by)
+    concession, user = _decider(session, concession_id, by, policy)
     matrix = matrix_.ApprovalMatrix.of(policy.concessions)
     if not (
         _is_next(concession, user)
@@ -669,9 +695,7 @@ def forward(
     Its next approver may forward it (also when they lack the authority), and so may
     anyone whose authority covers it. The new approver must be able to approve it.
     """
-    concession = get(session, concession_id)
-    _pending(concession)
-    user = access.require_active_user(session, by)
+    concession, user = _decider(session, concession_id, by, policy)
     concessions = policy.concessions
     matrix = matrix_.ApprovalMatrix.of(concessions)
     kinds = list(concession.kinds)

@@ -18,8 +18,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from starlette.responses import HTMLResponse, Response
 
-from renewals.contract_doc import service, tokens
-from renewals.contract_doc import domain
+from renewals.contract_doc import domain, service, tokens
 from renewals.contract_doc.domain import InvalidContract, Status
 from renewals.contract_doc.models import ContractDocument
 from renewals.errors import RenewalsError
@@ -368,7 +367,7 @@ def contract_from_proposal(
 def contract_submit(
     request: Request, session: Db, viewer: PageViewer, document_id: IntId
 ) -> Response:
-    _visible(request, session, viewer, document_id)  # access before state (TECH-5)
+    # The service checks access before state (TECH-5).
     service.submit(session, document_id, by=viewer.user.email, policy=deps.web(request).policy)
     return _back(document_id)
 
@@ -381,8 +380,7 @@ def contract_approve(
     document_id: IntId,
     note: FormText = "",
 ) -> Response:
-    _visible(request, session, viewer, document_id)  # access before state (TECH-5)
-    service.approve(
+    service.approve(  # the service checks access before state (TECH-5)
         session, document_id, by=viewer.user.email, policy=deps.web(request).policy, note=note
     )
     return _back(document_id)
@@ -396,8 +394,7 @@ def contract_decline(
     document_id: IntId,
     reason: FormText = "",
 ) -> Response:
-    _visible(request, session, viewer, document_id)  # access before state (TECH-5)
-    service.decline(
+    service.decline(  # the service checks access before state (TECH-5)
         session, document_id, by=viewer.user.email, reason=reason, policy=deps.web(request).policy
     )
     return _back(document_id)
@@ -413,9 +410,8 @@ def contract_send(
     signer_email: FormEmail = "",
     queue: FormChoice = "",
 ) -> Response:
-    _visible(request, session, viewer, document_id)  # access before state (TECH-5)
     context = deps.web(request)
-    sent = service.send(
+    sent = service.send(  # the service checks access before state (TECH-5)
         session,
         document_id,
         by=viewer.user.email,

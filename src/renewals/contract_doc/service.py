@@ -656,6 +656,8 @@ def approve(
     user = access.find_user(session, by)
     if user is None:
         raise Forbidden(f"{by} is not an active user (import them in users.csv)")
+    # Access before state (TECH-5): who may not see the account learns nothing of its state.
+    require_view(session, user, doc, policy)
     domain.transition(doc.status, Action.approve)  # a clear 409 before the authority check
     check = _approver_check(user, doc, policy)
     if not check.allowed:
@@ -683,6 +685,7 @@ def decline(
     """
     doc = get(session, document_id)
     user = access.require_active_user(session, by)
+    require_view(session, user, doc, policy)  # access before state (TECH-5)
     if not reason.strip():
         raise InvalidContract("a decline needs a reason (--reason)")
     domain.transition(doc.status, Action.decline)

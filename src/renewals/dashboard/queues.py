@@ -188,22 +188,6 @@ def concession_view(
     )
 
 
-def require_view_concession(
-    session: Session, concession: Concession, user: User, policy: Policy
-) -> None:
-    """Who may read a concession: those who may see its account, and its approvers."""
-    from renewals.user.access import can_view_account
-
-    involved = {concession.requested_by.lower(), (concession.next_approver_email or "").lower()}
-    involved |= {
-        s.actor_email.lower() for s in concession_service.steps(session, concession.concession_id)
-    }
-    if user.email.lower() in involved:
-        return
-    if not can_view_account(session, user, concession.account_id, policy.web):
-        raise Forbidden(f"{user.email} may not see concession {concession.concession_id}")
-
-
 def approvals_spec(session: Session, user: User, policy: Policy) -> ListSpec:
     """Concessions waiting for this user's decision (CONC-3), oldest first."""
     waiting = concession_service.list_concessions(

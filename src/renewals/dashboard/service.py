@@ -28,7 +28,7 @@ from renewals.dashboard.tables import ListSpec, Spec, TableSpec
 from renewals.errors import Forbidden, RenewalsError
 from renewals.forecast import domain as forecast_domain
 from renewals.forecast import service as forecast_service
-from renewals.kit.time import day_start
+from renewals.kit.time import as_utc, day_start
 from renewals.outbox.models import OutboxMessage
 from renewals.playbook.models import Task
 from renewals.policy.domain import Policy
@@ -615,13 +615,16 @@ class Noise:
         return self.acted / self.accounts if self.accounts else None
 
 
-def alert_noise(session: Session, scope: Scope, *, as_of: date, days: int = 7) -> list[Noise]:
-    """Per owner: alerts (signals first seen) in the `days` up to `as_of`, the accounts
-    they were on, and the share of those accounts where a person then did a task."""
-    since = as_of - timedelta(days=days - 1)
+def alert_noise(session: Session, scope: Scope, policy: Policy, *, as_of: date) -> list[Noise]:
+    """Per owner: alerts (signals first seen) in the `dashboard.alert_noise_days` up to
+    `as_of`, the accounts they were on, and on how many of those accounts a person then
+    finished a task: on or after the day of the account's first alert in the window, up
+    to the end of `as_of` (automation's records and earlier work do not count)."""
+    since = as_of - timedelta(days=policy.dashboard.alert_noise_days - 1)
     alerts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for owner, account_id, n in session.execute(
-        select(Account.owner_email, Signal.account_id, func.count())
+    first: dict[str, date] = {}
+    for owner, account_id, n, earliest in session.execute(
+        select(Account.owner_email, Signal.account_id, func.count(), func.min(Signal.first_seen_on))
         .join(Account, Account.account_id == Signal.account_id)
         .where(
             Signal.first_seen_on >= since,
@@ -631,18 +634,21 @@ def alert_noise(session: Session, scope: Scope, *, as_of: date, days: int = 7) -
         .group_by(Account.owner_email, Signal.account_id)
     ):
         alerts[owner or "(unowned)"][account_id] = int(n)
-    acted = set(
-        session.scalars(
-            select(Task.account_id)
-            .where(
+        first[account_id] = earliest
+    acted: set[str] = set()
+    if first:
+        for account_id, at in session.execute(
+            select(Task.account_id, Task.completed_at).where(
                 Task.status == "done",
                 Task.completed_by.is_not(None),
                 Task.completed_by != "system",
                 Task.completed_at >= day_start(since),
+                Task.completed_at < day_start(as_of + timedelta(days=1)),
+                Task.account_id.in_(first),
             )
-            .distinct()
-        )
-    )
+        ):
+            if at is not None and as_utc(at) >= as_utc(day_start(first[account_id])):
+                acted.add(account_id)
     return [
         Noise(owner, sum(by.values()), len(by), len(acted & set(by)))
         for owner, by in sorted(alerts.items())
@@ -837,7 +843,7 @@ def manager_specs(
     since = as_of - timedelta(days=policy.dashboard.completion_window_days)
     done = completion(session, scope, since=since, as_of=as_of)
     stuck = stalled(session, scope, policy, as_of=as_of)
-    noise = alert_noise(session, scope, as_of=as_of)
+    noise = alert_noise(session, scope, policy, as_of=as_of)
     risks = risk_distribution(session, scope)
     review_since = as_of - timedelta(days=policy.dashboard.review_days)
     wl = team_winloss(session, scope, since=review_since, as_of=as_of)

@@ -942,6 +942,11 @@ class Save(PolicyModel):
     effort_hours: EffortHours = rule("SAVE-7", "effort hours")
     flexibility: Flexibility = rule("SAVE-9", "contract flexibility options")
     economics: SaveEconomics = rule("SAVE-1", "save economics")
+    window_urgency: dict[Literal["comprehensive", "compressed", "emergency"], float] = rule(
+        "SAVE-6",
+        "save-desk order: how much sooner each time window needs attention (x ARR x rate)",
+        source=PRODUCT,
+    )
 
     @model_validator(mode="after")
     def _windows(self) -> Self:
@@ -1303,6 +1308,13 @@ class Dashboard(PolicyModel):
     )
     review_days: int = rule(
         "TECH-5", "win/loss summary and key deals look back this far", gt=0, source=PRODUCT
+    )
+    alert_noise_days: int = rule(
+        "SIG-0",
+        "the manager dashboard's alert budget counts the signals of this many days",
+        gt=0,
+        le=90,
+        source=PRODUCT,
     )
     key_deals: int = rule(
         "TECH-5", "key wins and losses shown of each", gt=0, le=100, source=PRODUCT

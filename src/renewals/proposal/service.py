@@ -495,9 +495,11 @@ def create(
 ) -> Proposal:
     """Create a proposal: value summary, priced options, the document; earlier ones superseded."""
     renewal = renewal_service.get(session, renewal_id)
+    user = active_user(session, by or renewal.owner_email)
+    # Access before state (TECH-5): only someone who may change the account proposes.
+    access.require_edit(session, user, renewal.account_id, policy.web)
     if renewal.stage in CLOSED_STAGES:
         raise RenewalsError(f"renewal {renewal_id} is {renewal.stage}: no proposal any more", 409)
-    user = active_user(session, by or renewal.owner_email)
     # TECH-3: the customer reads who the proposal comes from: never an example name.
     vendor_name = vendor_name or require_vendor(Settings(), address=False)[0]
     view = preview(session, renewal_id, as_of=as_of, policy=policy)

@@ -72,6 +72,7 @@ def list_(
     from renewals.save_plan.models import SaveTriage
     from renewals.save_plan.triage import priority
 
+    policy = state(ctx).policy()
     with session_scope(state(ctx).engine()) as session:
         query = (
             select(SaveTriage, Renewal.renewal_date, Renewal.owner_email, Renewal.current_arr)
@@ -85,7 +86,7 @@ def list_(
         rows = session.execute(query).all()
         rows.sort(
             key=lambda r: (
-                -priority(r[0].time_window, float(r[3]), r[0].success_rate),
+                -priority(r[0].time_window, float(r[3]), r[0].success_rate, policy),
                 r[1],
                 r[0].renewal_id,
             )

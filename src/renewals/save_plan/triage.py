@@ -328,15 +328,12 @@ def effort(value: ValueTier, band: Band, window: Window | None = None) -> tuple[
     ]
 
 
-# SAVE-6: how much sooner a window needs attention (emergency first).
-_URGENCY = {"emergency": 3.0, "compressed": 2.0, "comprehensive": 1.0}
-
-
-def priority(window: str, arr: float, rate: float) -> float:
-    """Save-desk order (issue 16): urgency x value: the SAVE-6 window's urgency (emergency
-    3, compressed 2, comprehensive 1) x ARR (SAVE-3) x the band's success rate (SAVE-2),
-    so a large red renewal due in 10 days comes first, not last."""
-    return _URGENCY.get(window, 1.0) * arr * rate
+def priority(window: str, arr: float, rate: float, policy: Policy) -> float:
+    """Save-desk order (issue 16): urgency x value: the SAVE-6 window's urgency
+    (`save.window_urgency`: emergency 3, compressed 2, comprehensive 1) x ARR (SAVE-3) x
+    the band's success rate (SAVE-2), so a large red renewal due in 10 days comes first."""
+    urgency = policy.save.window_urgency
+    return urgency.get(window, min(urgency.values(), default=1.0)) * arr * rate
 
 
 def expected_value(effort_: Effort, rate: float, policy: Policy) -> tuple[float, list[str]]:
