@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from contract_doc.test_workflow import CARL, MIA, book, cli  # noqa: F401 (book: fixture)
+from contract_doc.test_workflow import CARL, MIA, cli
+from contract_doc.test_workflow import book as book_fixture  # noqa: F401 (registers "book")
 
 from renewals.config import NotConfigured, Settings, demo_settings, public_base, require_vendor
 
