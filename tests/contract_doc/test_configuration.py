@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from contract_doc.test_workflow import CARL, MIA, cli
-from contract_doc.test_workflow import book as book_fixture  # noqa: F401 (registers "book")
+from contract_doc.test_workflow import CARL, MIA, book, cli  # noqa: F401 (book: fixture)
 
 from renewals.config import NotConfigured, Settings, demo_settings, public_base, require_vendor
 
@@ -34,7 +33,7 @@ def test_only_the_demo_fills_them_in() -> None:
     assert demo_settings(mine, "0.0.0.0", 1) == mine
 
 
-def test_the_cli_refuses_and_writes_nothing(book, engine) -> None:  # type: ignore[no-untyped-def]
+def test_the_cli_refuses_and_writes_nothing(book, engine) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     """`contract create` without a vendor, `contract send` without a public address: exit 1
     naming the setting, no document and no link."""
     from sqlalchemy import func, select
