@@ -5,7 +5,9 @@ and prints what a CS team would feel on day one:
 
 - overdue tasks (open, due before the day) in total and for the busiest CSM;
 - alerts per CSM per week: signals dated in the week ending on the day, per CSM who
-  owns accounts (SIG-0: an alert for half the book is not an alert);
+  owns accounts (SIG-0: an alert for half the book is not an alert); and the manager
+  dashboard's alert budget (`dashboard.service.alert_noise`: fresh account x kind alerts
+  of at least `dashboard.alert_min_severity`, and the share of those accounts acted on);
 - the share of open renewals that are at_risk (SEG-3) and the share of the book's
   expected churned ARR they cover (ARR x the generator's hidden churn propensity);
 - customer messages that could leave without a person's allowance for the account
@@ -31,7 +33,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from renewals.account.models import Account
+from renewals.dashboard.service import alert_noise
 from renewals.db import make_engine, session_scope
+from renewals.policy import service as policy_service
+from renewals.user.access import Scope
 from renewals.outbox.models import OutboxMessage
 from renewals.playbook.models import Task
 from renewals.renewal.models import Renewal
@@ -69,6 +74,7 @@ def measure(url: str, truth: Path, as_of: date) -> dict[str, object]:
                 OutboxMessage.audience == "customer"
             )
         ).all()
+        noise = alert_noise(s, Scope(True, frozenset(), True), policy_service.load(), as_of=as_of)
     csms = {o for o in owner_of.values() if o}
     per_csm = Counter(owner_of.get(a) for a, _, _ in week)
     churn_total = sum(float(arr) * propensity.get(a, 0.0) for a, arr, _ in renewals)
@@ -91,6 +97,15 @@ def measure(url: str, truth: Path, as_of: date) -> dict[str, object]:
         "alerts_last_7_days": len(week),
         "alerts_per_csm_per_week": round(len(week) / max(len(csms), 1), 1),
         "alerts_busiest_csm_per_week": max(per_csm.values(), default=0),
+        "dashboard_alerts_per_csm_per_week": round(
+            sum(n.alerts for n in noise if n.owner in csms) / max(len(csms), 1), 1
+        ),
+        "dashboard_alerts_busiest_csm_per_week": max(
+            (n.alerts for n in noise if n.owner in csms), default=0
+        ),
+        "dashboard_alert_accounts_acted_share": round(
+            sum(n.acted for n in noise) / max(sum(n.accounts for n in noise), 1), 3
+        ),
         "at_risk_renewals": len(at_risk),
         "at_risk_share": round(len(at_risk) / max(len(renewals), 1), 3),
         "at_risk_arr_share": round(

@@ -1,7 +1,8 @@
-"""Issue 16 item 7, SIG-0: the alert budget per owner. Alerts are the signals first raised
-on an owner's accounts in `dashboard.alert_noise_days`; an account counts as acted on only
-when a person finished a task there on or after its first alert, up to the end of the day
-(automation's records, earlier work and later days do not count)."""
+"""Issue 16 item 7, SIG-0: the alert budget per owner. An alert is an account and signal
+kind first raised on an owner's account in `dashboard.alert_noise_days`, about something
+dated in that window, of at least `dashboard.alert_min_severity`; an account counts as
+acted on only when a person finished a task there on or after its first alert, up to the
+end of the day (automation's records, earlier work and later days do not count)."""
 
 from __future__ import annotations
 
@@ -26,15 +27,23 @@ def _at(day: date, hour: int = 10) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
-def _signal(account: str, first: date, kind: str = "usage_decline") -> Signal:
+def _signal(
+    account: str,
+    first: date,
+    kind: str = "usage_decline",
+    *,
+    severity: str = "high",
+    dated: date | None = None,
+    record: str = "",
+) -> Signal:
     return Signal(
         account_id=account,
         kind=kind,
         rule="SIG-7",
-        severity="medium",
+        severity=severity,
         source="usage",
-        source_id="",
-        source_date=first,
+        source_id=record,
+        source_date=dated or first,
         first_seen_on=first,
         last_seen_on=first,
         evidence="usage fell",
@@ -79,6 +88,11 @@ def test_alerts_per_owner_and_the_share_acted_on(engine: Engine) -> None:
                 _signal("C", alert_day),
                 _signal("D", TODAY),
                 _signal("E", TODAY - timedelta(days=POLICY.dashboard.alert_noise_days)),  # too old
+                # Not alerts: the same kind again (one alert), a medium one (noise until it has
+                # company), history an import brought in today (dated before the window).
+                _signal("A", TODAY, "low_nps", record="2"),
+                _signal("B", TODAY, "negative_feedback", severity="medium"),
+                _signal("C", TODAY, "competitive", dated=TODAY - timedelta(days=200)),
                 _task("A", 1, done=_at(alert_day, 15), by="cara@x"),  # acted: after the alert
                 _task("B", 1, done=_at(alert_day - timedelta(days=1)), by="cara@x"),  # before it
                 _task("C", 1, done=_at(TODAY, 9), by="system"),  # automation, not a person

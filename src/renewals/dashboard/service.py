@@ -616,19 +616,33 @@ class Noise:
 
 
 def alert_noise(session: Session, scope: Scope, policy: Policy, *, as_of: date) -> list[Noise]:
-    """Per owner: alerts (signals first seen) in the `dashboard.alert_noise_days` up to
-    `as_of`, the accounts they were on, and on how many of those accounts a person then
-    finished a task: on or after the day of the account's first alert in the window, up
-    to the end of `as_of` (automation's records and earlier work do not count)."""
+    """Per owner: the alerts of the last `dashboard.alert_noise_days` up to `as_of`, the
+    accounts they were on, and on how many of those accounts a person then finished a
+    task: on or after the day of the account's first alert in the window, up to the end of
+    `as_of` (automation's records, earlier and later work do not count).
+
+    An alert (SIG-0) is an account and signal kind raised in the window: first seen in it,
+    about something dated in it (not history an import brought in), and of at least
+    `dashboard.alert_min_severity` (one signal may be noise). The same kind on the same
+    account is one alert however many records repeat it."""
     since = as_of - timedelta(days=policy.dashboard.alert_noise_days - 1)
+    order = ("low", "medium", "high")
+    severities = order[order.index(policy.dashboard.alert_min_severity) :]
     alerts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     first: dict[str, date] = {}
     for owner, account_id, n, earliest in session.execute(
-        select(Account.owner_email, Signal.account_id, func.count(), func.min(Signal.first_seen_on))
+        select(
+            Account.owner_email,
+            Signal.account_id,
+            func.count(Signal.kind.distinct()),
+            func.min(Signal.first_seen_on),
+        )
         .join(Account, Account.account_id == Signal.account_id)
         .where(
             Signal.first_seen_on >= since,
             Signal.first_seen_on <= as_of,
+            Signal.source_date >= since,
+            Signal.severity.in_(severities),
             owned_by(Account.owner_email, scope),
         )
         .group_by(Account.owner_email, Signal.account_id)

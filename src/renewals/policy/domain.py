@@ -1316,6 +1316,11 @@ class Dashboard(PolicyModel):
         le=90,
         source=PRODUCT,
     )
+    alert_min_severity: Literal["low", "medium", "high"] = rule(
+        "SIG-0",
+        "an alert is a fresh signal of at least this severity (one signal may be noise)",
+        source=PRODUCT,
+    )
     key_deals: int = rule(
         "TECH-5", "key wins and losses shown of each", gt=0, le=100, source=PRODUCT
     )
