@@ -4,6 +4,7 @@ run once per session (and worker); tests/databases.py hands each test an identic
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
