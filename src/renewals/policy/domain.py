@@ -8,7 +8,7 @@ in `defaults.toml` beside this file, not here: the models only validate.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal, Self
+from typing import Any, Final, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -16,8 +16,8 @@ from renewals.account.domain import Segment
 from renewals.user.domain import Role
 
 # Where a key's default comes from (docs/policy-reference.md shows it for every key):
-SEED = "seed"  # the seed rule itself gives the value (a number, a list, a yes/no)
-PRODUCT = "product default"  # the rule names the idea; the value is the product's own choice
+SEED: Final = "seed"  # the seed rule itself gives the value (a number, a list, a yes/no)
+PRODUCT: Final = "product default"  # the rule names the idea; the value is the product's own choice
 Source = Literal["seed", "product default"]
 
 

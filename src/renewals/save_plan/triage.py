@@ -332,7 +332,7 @@ def priority(window: str, arr: float, rate: float, policy: Policy) -> float:
     """Save-desk order (issue 16): urgency x value: the SAVE-6 window's urgency
     (`save.window_urgency`: emergency 3, compressed 2, comprehensive 1) x ARR (SAVE-3) x
     the band's success rate (SAVE-2), so a large red renewal due in 10 days comes first."""
-    urgency = policy.save.window_urgency
+    urgency: dict[str, float] = {str(k): v for k, v in policy.save.window_urgency.items()}
     return urgency.get(window, min(urgency.values(), default=1.0)) * arr * rate
 
 
