@@ -79,6 +79,19 @@ class TestUserFile:
         assert policy.health.green_min_score == defaults.green_min_score == 70
         assert policy.health.weights == defaults.weights  # a nested table kept whole
 
+    def test_a_guard_on_a_feature_nobody_computes_is_refused(self, tmp_path: Path) -> None:
+        """HEALTH-3: a misspelt guard (or measure) would never fire; the error names it."""
+        text = """
+[[health.guards]]
+feature = "seat_utilization"
+below = 0.2
+cap = "yellow"
+reason = "few seats in use"
+"""
+        with pytest.raises(service.PolicyError) as caught:
+            service.load(write(tmp_path, text))
+        assert "health.guards[0].feature: unknown feature 'seat_utilization'" in str(caught.value)
+
     def test_it_replaces_lists_whole(self, tmp_path: Path) -> None:
         text = """
 [[segments.bands]]

@@ -123,9 +123,27 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 def validate(data: dict[str, Any], source: str) -> Policy:
     """Validate merged policy data, or raise PolicyError listing every bad key."""
     try:
-        return Policy.model_validate(data)
+        policy = Policy.model_validate(data)
     except ValidationError as exc:
         raise PolicyError(source, _problems(exc, data)) from None
+    unknown = unknown_features(policy)
+    if unknown:
+        raise PolicyError(source, unknown)
+    return policy
+
+
+def unknown_features(policy: Policy) -> list[str]:
+    """HEALTH-1, HEALTH-3: each measure and guard must read a feature the health job
+    computes (a misspelt name would never fire, silently); the problems name the key."""
+    from renewals.health.domain import FEATURES  # health reads the policy, not the reverse
+
+    known = ", ".join(sorted(FEATURES))
+    return [
+        f"health.{kind}[{i}].feature: unknown feature {item.feature!r} (known: {known})"
+        for kind, items in (("measures", policy.health.measures), ("guards", policy.health.guards))
+        for i, item in enumerate(items)
+        if item.feature not in FEATURES
+    ]
 
 
 def load(path: Path | None = None) -> Policy:
