@@ -117,6 +117,19 @@ class TestTasks:
         assert "follow_up" in smb["followup_reminder"].automation  # type: ignore[attr-defined]
         assert "formal_notice" in smb["auto_proposal"].automation  # type: ignore[attr-defined]
 
+    def test_the_message_an_automated_step_sends_comes_from_its_done_when(self) -> None:
+        """TIME-3: matched by name, not by day: moving a step's day keeps its message."""
+        moved = [
+            s.model_copy(update={"offset_days": 21}) if s.key == "auto_proposal" else s
+            for s in POLICY.timelines.smb
+        ]
+        policy = POLICY.model_copy(
+            update={"timelines": POLICY.timelines.model_copy(update={"smb": moved})}
+        )
+        smb_view = view(10, Segment.smb, arr=Decimal(5_000))
+        smb = {t.step: t for t in planned_tasks(smb_view, as_of=AS_OF, policy=policy)}
+        assert "formal_notice message (T-21)" in smb["auto_proposal"].automation
+
     @pytest.mark.parametrize(
         "changes", [{"health_category": "red"}, {"opportunity_type": "at_risk"}]
     )

@@ -114,18 +114,12 @@ def needs_person(renewal: RenewalView) -> str | None:
     return None
 
 
-def _automation(offset_days: int, policy: Policy) -> str:
-    """TIME-3 -> TIME-5: the campaign message that carries out an automated step."""
-    c = policy.campaign
-    by_day = {
-        c.heads_up_days: "heads_up",
-        c.formal_notice_days: "formal_notice",
-        c.escalate_days: "follow_up",
-        c.management_days: "final_reminder",
-    }
-    step = by_day.get(offset_days)
+def _automation(done_when: tuple[str, ...] | list[str], offset_days: int) -> str:
+    """TIME-3 -> TIME-5: the campaign message that carries out an automated step: the one
+    its `done_when` names (`message:<step>`), never guessed from the day it falls on."""
+    step = next((e.removeprefix("message:") for e in done_when if e.startswith("message:")), None)
     if step is None:
-        return "no campaign message falls on this day, so there is nothing to send"
+        return "no campaign message carries this step out (its done_when names none)"
     return (
         f"the campaign queues its {step} message (T-{offset_days}), which leaves only "
         "where a person allowed the account (TIME-5)"
@@ -186,7 +180,7 @@ def planned_tasks(renewal: RenewalView, *, as_of: date, policy: Policy) -> list[
         elif due != renewal.renewal_date - timedelta(days=step.offset_days):
             text += f" FUND-4: moved up to the budget ask date {due.isoformat()}."
         if step.automated and person is None:
-            does = _automation(step.offset_days, policy)
+            does = _automation(step.done_when, step.offset_days)
             text += f" TIME-3: automated: {does}; recorded here, no one's task."
             tasks.append(PlannedTask(step.key, step.title, rule, due, False, text, True, (), does))
             continue
