@@ -212,7 +212,14 @@ def test_pages_format_for_people() -> None:
     assert (
         f.money(57210, "USD") == "57,210 USD" and f.money("57210.5", "EUR", "de") == "57.210,50 EUR"
     )
-    assert f.pct(0.1125) == "11%" and f.fact(0.1125, "seat_utilisation") == "11%"
+    assert f.percent(0.1125) == "11%" and f.fact(0.1125, "seat_utilisation") == "11%"
+    # `pct` is a value already in percent, as in the proposal documents' filters.
+    assert f.pct(12.5) == "12.5%" and f.pct(20) == "20%" and f.pct("12.5", "de") == "12,5 %"
+    from renewals.proposal import documents
+
+    env = documents._environment(None)
+    shown = env.from_string("{{ 12.5|pct }} {{ 0.1125|percent }}").render(language="en")
+    assert shown == f"{f.pct(12.5)} {f.percent(0.1125)}"
     assert (
         f.word(False) == "no"
         and f.yesno(True, "de") == "ja"

@@ -2,7 +2,9 @@
 
 - `plural`: `3|plural("row")` -> "3 rows", `1|plural("row")` -> "1 row";
 - `money`: `57210|money("USD")` -> "57,210 USD" (grouping, and cents only when there are any);
-- `pct`: a ratio as a percentage, `0.1125|pct` -> "11%";
+- `percent`: a ratio as a percentage, `0.1125|percent` -> "11%"; `pct`: a value already in
+  percent, `12.5|pct` -> "12.5%" (the same names mean the same as in customer messages
+  and proposal documents, so one template idiom works everywhere);
 - `yesno`: booleans as words, never "True"/"False";
 - `number`: grouping and at most two decimals;
 - `date_long`, `datetime_long`: dates in words in the page's language.
@@ -36,9 +38,18 @@ def money(value: Number | None, currency: str | None = None, lang: str = "en") -
     return "" if value is None or value == "" else format_money(value, currency, lang)
 
 
-def pct(ratio: Number | None, places: int = 0, lang: str = "en") -> str:
-    """A ratio (0..1) as a percentage."""
+def percent(ratio: Number | None, places: int = 0, lang: str = "en") -> str:
+    """A ratio (0..1) as a percentage (the `percent` filter of messages and documents)."""
     return "" if ratio is None or ratio == "" else format_percent(ratio, lang, places=places)
+
+
+def pct(value: Number | None, lang: str = "en") -> str:
+    """A value already in percent (12.5) as `12.5%` (the proposal documents' `pct`)."""
+    if value is None or value == "":
+        return ""
+    number_ = Decimal(str(value))
+    places = 0 if number_ == number_.to_integral_value() else 1
+    return format_percent(number_ / 100, lang, places=places)
 
 
 def number(value: Number | None, places: int | None = None, lang: str = "en") -> str:
@@ -94,7 +105,7 @@ def fact(value: Any, key: str = "", lang: str = "en") -> str:
     if isinstance(value, int | float | Decimal):
         ratio = Decimal(str(value))
         if any(w in key for w in RATIO_WORDS) and -1 <= ratio <= 1:
-            return pct(ratio, 1 if abs(ratio) < Decimal("0.1") else 0, lang)
+            return percent(ratio, 1 if abs(ratio) < Decimal("0.1") else 0, lang)
         return number(value, lang=lang)
     return str(value)
 
@@ -105,6 +116,7 @@ FILTERS = {
     "fact": fact,
     "plural": plural,
     "money": money,
+    "percent": percent,
     "pct": pct,
     "number": number,
     "yesno": yesno,
