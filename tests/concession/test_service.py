@@ -22,6 +22,7 @@ from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from renewals import migrate
+from renewals.account.models import Account
 from renewals.audit.models import AuditEvent
 from renewals.concession import service
 from renewals.concession.commands import app as concession_app
@@ -31,6 +32,7 @@ from renewals.concession.models import Concession, ConcessionStep
 from renewals.db import make_engine, make_sessionmaker, session_scope
 from renewals.errors import Forbidden, NotFound
 from renewals.policy import service as policy_service
+from renewals.renewal.models import Renewal
 from renewals.save_plan.models import SaveTriage
 from renewals.user.domain import Role
 from renewals.user.models import User
@@ -136,6 +138,13 @@ def db(engine: Engine) -> Engine:
     return engine
 
 
+def own(engine: Engine, who: str) -> None:
+    """Hand globex to `who`: only someone who may change the account asks (TECH-5)."""
+    with session_scope(engine) as session:
+        session.get(Account, "globex").owner_email = who  # type: ignore[union-attr]
+        session.get(Renewal, GLOBEX).owner_email = who  # type: ignore[union-attr]
+
+
 def ask(engine: Engine, pct: float, by: str = CARL, **kw: Any) -> Concession:
     args = TIED | kw
     with session_scope(engine) as session:
@@ -191,6 +200,7 @@ def test_it_routes_up_the_chain_to_the_first_person_who_may_approve(db: Engine) 
 
 
 def test_a_manager_with_less_authority_is_passed_over_for_a_director(db: Engine) -> None:
+    own(db, SAM)
     c = ask(db, 20, by=SAM)
     assert c.next_approver_email == DORA and c.required_role == "director"
     [request_event] = events(db, "concession.request")
@@ -216,6 +226,7 @@ def test_an_emergency_discount_goes_to_the_vp_who_may_approve_it(db: Engine) -> 
 
 
 def test_without_a_manager_the_most_junior_sufficient_person_is_chosen(db: Engine) -> None:
+    own(db, NINA)
     c = ask(db, 12, by=NINA)
     assert c.next_approver_email == MIA  # managers mia and walt may: the first by email
 
@@ -230,9 +241,12 @@ def test_an_inactive_approver_is_skipped(db: Engine) -> None:
 def test_an_approver_without_authority_cannot_approve(db: Engine) -> None:
     c = ask(db, 20)
     assert c.next_approver_email == DORA
-    for who in (MIA, CARL, WALT):
+    for who in (MIA, CARL):
         with session_scope(db) as session, pytest.raises(Forbidden, match="may not approve 20%"):
             service.approve(session, c.concession_id, by=who, policy=POLICY)
+    # Access before state (TECH-5): another team's manager learns nothing of it.
+    with session_scope(db) as session, pytest.raises(Forbidden, match="may not see concession"):
+        service.approve(session, c.concession_id, by=WALT, policy=POLICY)
     with session_scope(db) as session, pytest.raises(Forbidden, match="not an active user"):
         service.approve(session, c.concession_id, by=OLAF, policy=POLICY)
     with session_scope(db) as session:

@@ -285,7 +285,14 @@ class TestStartPlan:
         assert guide.startswith("# Save conversation: Globex GmbH")
         assert "Anna Roe (champion)" in guide
         assert '"Support takes days to answer."' in guide
-        assert "42 people used the product" in guide
+        # SAVE-11: 42 of 100 seats in use is not a figure to lead with: it is in the
+        # "know before the call" brief, not in the value to re-demonstrate.
+        value, brief = guide.split("## Value to re-demonstrate", 1)[1].split(
+            "Know before the call", 1
+        )
+        assert "people used the product" not in value
+        assert "50% of the key features in use" in value  # at the favourable floor (FUND-5)
+        assert "active users 30d: 42" in brief and "seat utilisation: 42%" in brief
         assert "Immediately (fast fix, within 48-72 hours)" in guide
         assert "by 27 November 2026" in guide
 

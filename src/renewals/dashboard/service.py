@@ -933,7 +933,7 @@ def manager_specs(
                 "accounts": lambda n: n.accounts,
                 "acted": lambda n: n.acted_share,
             },
-            header=("owner", "alerts_7d", "accounts", "accounts_acted_on", "acted_share"),
+            header=("owner", "alerts", "accounts", "accounts_acted_on", "acted_share"),
             row=lambda n: [n.owner, n.alerts, n.accounts, n.acted, _pct(n.acted_share)],
             default_sort="alerts",
         ),
