@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from dashboard.book import PASSWORD, POLICY, TODAY, built_book, client_for, people
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, select
 
 from renewals.account.models import Account
 from renewals.config import Settings
