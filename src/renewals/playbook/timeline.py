@@ -12,6 +12,7 @@ adds nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -114,7 +115,7 @@ def needs_person(renewal: RenewalView) -> str | None:
     return None
 
 
-def _automation(done_when: tuple[str, ...] | list[str], offset_days: int) -> str:
+def _automation(done_when: Sequence[str], offset_days: int) -> str:
     """TIME-3 -> TIME-5: the campaign message that carries out an automated step: the one
     its `done_when` names (`message:<step>`), never guessed from the day it falls on."""
     step = next((e.removeprefix("message:") for e in done_when if e.startswith("message:")), None)

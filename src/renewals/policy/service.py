@@ -138,11 +138,12 @@ def unknown_features(policy: Policy) -> list[str]:
     from renewals.health.domain import FEATURES  # health reads the policy, not the reverse
 
     known = ", ".join(sorted(FEATURES))
+    named = [("measures", i, m.feature) for i, m in enumerate(policy.health.measures)]
+    named += [("guards", i, g.feature) for i, g in enumerate(policy.health.guards)]
     return [
-        f"health.{kind}[{i}].feature: unknown feature {item.feature!r} (known: {known})"
-        for kind, items in (("measures", policy.health.measures), ("guards", policy.health.guards))
-        for i, item in enumerate(items)
-        if item.feature not in FEATURES
+        f"health.{kind}[{i}].feature: unknown feature {feature!r} (known: {known})"
+        for kind, i, feature in named
+        if feature not in FEATURES
     ]
 
 
