@@ -29,6 +29,10 @@ READ_VIA = {
     "outcomes": "weights_for",
     "sentiment": "weights_for",
     "support": "weights_for",
+    "tenure": "weights_for",
+    # The event kind patterns are read by `HealthEvents.kind_of`.
+    "negative": "kind_of",
+    "ignore": "kind_of",
 }
 
 
