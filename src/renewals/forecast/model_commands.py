@@ -95,6 +95,7 @@ def _scores_table(title: str, metrics: dict[str, Any]) -> Table:
 def _health_table(health: dict[str, Any]) -> Table:
     """HEALTH-2/3 on the same renewals: AUC, lift, churn per category (its calibration)."""
     table = Table(
+        min_width=80,  # wide enough for the title on one line: it is what people look for
         title=f"Health as it was before each renewal ({health['scored']:,} of "
         f"{health['n']:,} scored): ROC AUC {_num(health['auc'], '.3f')}, top-decile lift "
         f"{_num(health['top_decile_lift'], '.1f')}"
