@@ -9,9 +9,11 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    CursorResult,
     DateTime,
     Engine,
     MetaData,
+    Result,
     String,
     create_engine,
     event,
@@ -199,6 +201,12 @@ def make_engine(
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def rows_changed(result: Result[*tuple[Any, ...]]) -> int:
+    """How many rows an UPDATE or DELETE run through `Session.execute` changed (the session
+    types its result as a plain `Result`; it is a `CursorResult` that knows the count)."""
+    return (result.rowcount or 0) if isinstance(result, CursorResult) else 0
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

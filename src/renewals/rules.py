@@ -54,7 +54,7 @@ def by_id() -> dict[str, Rule]:
 
 def cited_ids(text: str) -> set[str]:
     """The rule IDs a text cites, ranges and pairs expanded (`SIG-2..4` -> SIG-2, SIG-3, SIG-4)."""
-    found = set()
+    found: set[str] = set()
     for family, first, joiner, last in CITATION.findall(text):
         start = int(first)
         if joiner == "..":

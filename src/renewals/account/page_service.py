@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import Select, SQLColumnExpression, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from renewals.account import service as account_service
@@ -84,9 +84,9 @@ class AccountFilters:
 class Listing:
     """A table's query, the columns one may sort by, and the order that makes it stable."""
 
-    stmt: Select[Any]
-    sortable: dict[str, ColumnElement[Any]]
-    tiebreak: tuple[ColumnElement[Any], ...]
+    stmt: Select[*tuple[Any, ...]]
+    sortable: dict[str, SQLColumnExpression[Any]]
+    tiebreak: tuple[SQLColumnExpression[Any], ...]
     header: tuple[str, ...]
     health_day: date | None = None
 
@@ -173,7 +173,7 @@ def account_listing(
         stmt = stmt.where(snap.risk == filters.risk)
     if filters.window is not None:
         stmt = stmt.where(nxt.renewal_date <= as_of + timedelta(days=filters.window))
-    sortable: dict[str, ColumnElement[Any]] = {
+    sortable: dict[str, SQLColumnExpression[Any]] = {
         "name": Account.name,
         "account_id": Account.account_id,
         "owner": Account.owner_email,
@@ -209,7 +209,7 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def sorted_stmt(listing: Listing, sort: str | None, desc: bool) -> Select[Any]:
+def sorted_stmt(listing: Listing, sort: str | None, desc: bool) -> Select[*tuple[Any, ...]]:
     """The listing in the order a page shows it (the same whitelist as web.tables.page_of)."""
     from renewals.errors import RenewalsError
 
@@ -639,14 +639,14 @@ def health_facts(
             scored[m["feature"]] = (component["name"], m.get("score"), m.get("weight"))
     facts = []
     for feature, value in sorted((snapshot.features or {}).items()):
-        component, score, weight = scored.get(feature, (None, None, None))
+        component_name, score, weight = scored.get(feature, (None, None, None))
         facts.append(
             FactRow(
                 feature,
                 feature_label(feature),
                 value,
                 _fact_text(feature, value),
-                component,
+                component_name,
                 score,
                 weight,
             )

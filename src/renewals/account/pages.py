@@ -77,7 +77,7 @@ class ListQuery(BaseModel):
         return None if isinstance(value, str) and not value.strip() else value
 
 
-def fetch_all(session: Session, stmt: Select[Any]) -> list[Any]:
+def fetch_all(session: Session, stmt: Select[*tuple[Any, ...]]) -> list[Any]:
     """Every row of a CSV export, read inside the request's transaction: the response
     streams after the session is committed and closed, which ends a PostgreSQL server-side
     cursor (web.tables.all_rows), so the rows are fetched (in chunks) before returning."""

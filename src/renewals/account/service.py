@@ -82,5 +82,6 @@ def languages(session: Session, account_ids: list[str]) -> dict[str, str]:
                 Account.account_id.in_(chunk), Account.language.is_not(None)
             )
         ):
-            found[account_id] = language
+            if language is not None:
+                found[account_id] = language
     return found

@@ -22,6 +22,7 @@ from renewals.concession import domain
 from renewals.concession import matrix as matrix_
 from renewals.concession.domain import ConcessionFacts, Evaluation, Rationale
 from renewals.concession.models import Concession, ConcessionStep
+from renewals.db import rows_changed
 from renewals.errors import Conflict, Forbidden, NotFound, RenewalsError
 from renewals.kit.time import day_start, utc_now
 from renewals.policy.domain import Concessions, Policy
@@ -606,7 +607,7 @@ def _change(session: Session, concession: Concession, **values: Any) -> None:
         .execution_options(synchronize_session=False)
     )
     session.refresh(concession)  # the winner's row when we lost, ours when we won
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(result) != 1:
         raise AlreadyDecided(concession)
 
 

@@ -42,7 +42,7 @@ def count_closed(session: Session) -> dict[Outcome, int]:
         .where(Contract.outcome.is_not(None))
         .group_by(Contract.outcome)
     )
-    return {Outcome(outcome): n for outcome, n in rows}
+    return {Outcome(outcome): n for outcome, n in rows if outcome is not None}
 
 
 def get_snapshot(session: Session, as_of: date) -> BookSnapshot | None:

@@ -348,7 +348,7 @@ def status_command(
         with session_scope(app_state.engine()) as session:
             doc = service.get(session, document_id)
             row = _row(doc)
-            events = [
+            events: list[dict[str, Any]] = [
                 {"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "detail": e.detail}
                 for e in service.history(session, document_id)
             ]

@@ -430,8 +430,9 @@ def option_terms(chosen: str, options: Mapping[str, Any] | None) -> OptionTerms:
     if clauses:
         reasons.append(f"MY-4: clauses from the proposal's {chosen} option: {', '.join(clauses)}")
     stated = _decimal_or_none(found.get("discount_pct"))
-    years_raw = found.get("years") if isinstance(found.get("years"), list) else []
-    years = tuple(y for y in (_decimal_or_none(v) for v in years_raw) if y is not None)
+    years_raw = found.get("years")
+    years_given = years_raw if isinstance(years_raw, list) else []
+    years = tuple(y for y in (_decimal_or_none(v) for v in years_given) if y is not None)
     if stated is not None and stated > 0:
         reasons.append(f"MY-2: the proposal's {chosen} option states a {stated:g}% discount")
     return OptionTerms(
@@ -441,8 +442,9 @@ def option_terms(chosen: str, options: Mapping[str, Any] | None) -> OptionTerms:
 
 def _find_option(chosen: str, options: Mapping[str, Any]) -> Mapping[str, Any] | None:
     for container in (options, options.get("options")):
-        if isinstance(container, Mapping) and isinstance(container.get(chosen), Mapping):
-            return container[chosen]
+        option = container.get(chosen) if isinstance(container, Mapping) else None
+        if isinstance(option, Mapping):
+            return option
         if isinstance(container, list):
             for item in container:
                 if isinstance(item, Mapping) and any(item.get(k) == chosen for k in _NAME_KEYS):

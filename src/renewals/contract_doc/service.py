@@ -33,6 +33,7 @@ from renewals.contract.models import Contract
 from renewals.contract_doc import domain, tokens
 from renewals.contract_doc.domain import Action, InvalidContract, Status
 from renewals.contract_doc.models import ContractDocument
+from renewals.db import rows_changed
 from renewals.errors import Conflict, Forbidden, NotFound, RenewalsError
 from renewals.kit.calendar import add_months
 from renewals.kit.pdf import html_to_pdf, sha256_of
@@ -247,7 +248,7 @@ def _apply(
         .execution_options(synchronize_session=False)
     )
     session.refresh(doc)
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(result) != 1:
         raise Conflict(
             f"contract {doc.document_id} changed while you were acting on it (it is now "
             f"{doc.status}); read it again"

@@ -242,7 +242,7 @@ TASK_HEADER = (
 )
 
 
-def task_stmt() -> Select[Any]:
+def task_stmt() -> Select[*tuple[Any, ...]]:
     return select(
         Task.task_id,
         Task.account_id,
@@ -319,7 +319,7 @@ OUTBOX_HEADER = (
 )
 
 
-def outbox_stmt(scope: Scope, status: str | None) -> Select[Any]:
+def outbox_stmt(scope: Scope, status: str | None) -> Select[*tuple[Any, ...]]:
     """Messages on accounts or renewals owned in the scope (TIME-5 approvers: the owner,
     their managers; directors and above see every message)."""
     owner = aliased(Renewal)

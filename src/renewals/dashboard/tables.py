@@ -13,9 +13,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, SQLColumnExpression
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ColumnElement
 from starlette.responses import Response
 
 from renewals.errors import RenewalsError
@@ -47,13 +46,13 @@ class TableSpec:
     """A table drawn from one SQL query; sorting and paging happen in the database."""
 
     name: str
-    stmt: Select[Any]
-    sortable: Mapping[str, ColumnElement[Any]]
+    stmt: Select[*tuple[Any, ...]]
+    sortable: Mapping[str, SQLColumnExpression[Any]]
     header: Sequence[str]
     row: Callable[[Any], Sequence[Any]]
     default_sort: str | None = None
     default_desc: bool = False
-    tiebreak: Sequence[ColumnElement[Any]] = ()
+    tiebreak: Sequence[SQLColumnExpression[Any]] = ()
 
     def fetch(self, session: Session, query: TableQuery) -> Page:
         sort = query.sort or self.default_sort

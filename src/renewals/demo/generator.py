@@ -415,9 +415,12 @@ def _ts(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
 
 
+_UMLAUTS: dict[str, str | int | None] = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}
+
+
 def _ascii(text: str) -> str:
     """Lower-case ASCII letters and digits only, for e-mail addresses and domains."""
-    folded = text.lower().translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}))
+    folded = text.lower().translate(str.maketrans(_UMLAUTS))
     return "".join(ch for ch in folded if ch.isascii() and ch.isalnum())
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -47,7 +47,7 @@ def list_(
 
     try:
         with session_scope(state(ctx).engine()) as session:
-            rows = [
+            rows: list[dict[str, Any]] = [
                 {
                     "renewal_id": e.renewal_id,
                     "account_id": e.account_id,

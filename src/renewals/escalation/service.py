@@ -415,7 +415,7 @@ def advance_step(
         row.executive_email = executive.email
     elif executive_email:
         row.executive_email = _check_user(session, executive_email).email
-    entry = {
+    entry: dict[str, int | str | None] = {
         "step": step,
         "status": protocol.status.value,
         "title": protocol.title,
@@ -586,7 +586,7 @@ def brief_context(
             as_of=as_of,
             renewal_date=renewal.renewal_date,
             window=window,
-            within=policy.escalation.engage_within_days,
+            within={str(k): v for k, v in policy.escalation.engage_within_days.items()},
         ),
         "reasons": list(row.reasons or []),
         "owner_name": _name(session, renewal.owner_email),

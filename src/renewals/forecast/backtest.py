@@ -326,15 +326,16 @@ def _stages(
             .order_by(StageChange.on, StageChange.id)
         ):
             history[by_renewal[renewal_id]].append((on, to_stage))
-    stages = {}
+    stages: dict[str, tuple[str | None, str, str | None]] = {}
     for d in due:
-        rid, segment = renewals.get(d.contract_id, (None, None))
+        tracked = renewals.get(d.contract_id)
+        rid, tracked_segment = tracked if tracked else (None, None)
         if history.get(d.contract_id):
             stage = history[d.contract_id][-1][1]
         else:
             moved = advance(Stage.assessment, (d.renewal_date - as_of).days, policy.stages)
             stage = (moved[0] if moved else Stage.assessment).value
-        stages[d.contract_id] = (rid, stage, segment)
+        stages[d.contract_id] = (rid, stage, tracked_segment)
     return stages
 
 
@@ -502,7 +503,8 @@ def backtest(
     for k, quarter in enumerate(quarters):
         report_progress(f"replaying {quarter.key}", k, len(quarters))
         due = due_in(session, quarter)
-        used, note = prior, ""
+        used: Engine = prior
+        note = ""
         if engine == "learned":
             fitted, note = learned[quarter.start]
             used = fitted or prior

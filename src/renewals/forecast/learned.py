@@ -423,7 +423,10 @@ def health_accuracy(rows: Sequence[RenewalFeatures], labels: Sequence[int]) -> H
 
 
 def score(
-    engine: str, likelihoods: Sequence[float], labels: Sequence[int], policy: Policy
+    engine: str,
+    likelihoods: Sequence[float] | np.ndarray,
+    labels: Sequence[int],
+    policy: Policy,
 ) -> EngineScore:
     """AUC, Brier score and calibration table of one engine's likelihoods."""
     p = np.asarray(likelihoods, dtype=float)
@@ -437,7 +440,12 @@ def score(
         mean_likelihood=float(p.mean()) if len(p) else math.nan,
         observed_rate=float(y.mean()) if len(y) else math.nan,
         calibration=tuple(
-            calibration(p, y, bins=f.calibration_bins, min_samples=f.calibration_min_samples)
+            calibration(
+                p.tolist(),
+                y.tolist(),
+                bins=f.calibration_bins,
+                min_samples=f.calibration_min_samples,
+            )
         ),
         lift=top_decile_lift(list(1 - p), list(1 - y)),
     )

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from renewals.audit import service as audit
 from renewals.contract.models import Contract
-from renewals.db import insert_rows
+from renewals.db import insert_rows, rows_changed
 from renewals.errors import Conflict, Forbidden, NotFound, RenewalsError
 from renewals.forecast import domain
 from renewals.forecast.domain import (
@@ -39,7 +39,6 @@ from renewals.forecast.domain import (
     BreakEven,
     ClosedContract,
     ExpectedRetention,
-    Quarter,
     Retention,
 )
 from renewals.forecast.engine import Engine, Prediction, RenewalFeatures
@@ -47,7 +46,7 @@ from renewals.forecast.models import ForecastOverride, ForecastSnapshot
 from renewals.forecast.prior import PriorEngine
 from renewals.health.models import HealthSnapshot
 from renewals.kit.batches import Batch, Progress, account_batches, each
-from renewals.kit.calendar import quarter_key, quarter_of
+from renewals.kit.calendar import Quarter, quarter_key, quarter_of
 from renewals.kit.time import utc_now
 from renewals.policy.domain import ForecastCategories, Policy
 from renewals.renewal.domain import Stage
@@ -270,9 +269,8 @@ def snapshot(
         engine_reason=_engine_reason(engine),
         window_days=policy.run.renewal_window_days,
     )
-    report.replaced = (
-        session.execute(delete(ForecastSnapshot).where(ForecastSnapshot.as_of == as_of)).rowcount
-        or 0
+    report.replaced = rows_changed(
+        session.execute(delete(ForecastSnapshot).where(ForecastSnapshot.as_of == as_of))
     )
     open_accounts = select(Renewal.account_id).where(Renewal.stage.not_in(CLOSED_STAGES))
     batches = account_batches(session, policy.run.batch_accounts, open_accounts)

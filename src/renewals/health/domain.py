@@ -205,15 +205,15 @@ def score_component(
     for measure in measures:
         value = features.get(measure.feature)
         usable = value is not None and math.isfinite(value)
-        score = interpolate(value, measure.points) if usable else None
+        score = interpolate(value, measure.points) if value is not None and usable else None
         scored.append(
             MeasureScore(measure.feature, value if usable else None, score, measure.weight)
         )
-    present = [m for m in scored if m.score is not None]
+    present = [(m.score, m.weight) for m in scored if m.score is not None]
     if not present:
         return None, tuple(scored)
-    total = sum(m.weight for m in present)
-    return sum(m.score * m.weight for m in present) / total, tuple(scored)  # type: ignore[operator]
+    total = sum(w for _, w in present)
+    return sum(s * w for s, w in present) / total, tuple(scored)
 
 
 def score_health(
@@ -248,7 +248,7 @@ def score_health(
             f"(at least {policy.min_components} needed); missing: {', '.join(missing) or 'none'}"
         )
         return HealthScore(None, components, (), missing, (reason,) + ((young,) if young else ()))
-    score = sum(s * w for _, s, w in present) / total_weight  # type: ignore[operator]
+    score = sum(s * w for _, s, w in present) / total_weight
     drivers = _drivers(components, policy)
     reasons = (
         f"HEALTH-1: weighted mean of {len(present)} components"
@@ -317,7 +317,7 @@ def categorize(
 
 def guards_fired(features: Mapping[str, float | None], policy: Health) -> list[tuple[str, str]]:
     """HEALTH-3: the policy's guards that hold for these features, as (cap, reason)."""
-    fired = []
+    fired: list[tuple[str, str]] = []
     for guard in policy.guards:
         value = features.get(guard.feature)
         if value is None:

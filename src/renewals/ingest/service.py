@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -263,7 +264,7 @@ def _dedupe(table: TableFile) -> None:
 
 def _existing_ids(session: Session, entity: str) -> set[str]:
     model = MODELS[entity]
-    pk = model.__table__.primary_key.columns.values()[0]
+    pk = sa_inspect(model).primary_key[0]
     return set(session.scalars(select(pk)))
 
 

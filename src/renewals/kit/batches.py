@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, select
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
@@ -31,7 +31,7 @@ class Batch:
     def size(self) -> int:
         return len(self.ids)
 
-    def where(self, column: Any) -> ColumnElement[bool]:
+    def where(self, column: SQLColumnExpression[str]) -> ColumnElement[bool]:
         """`column` (an account_id) inside this batch."""
         return column.between(self.first, self.last)
 
@@ -48,7 +48,9 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def account_batches(session: Session, size: int, query: Select[Any] | None = None) -> list[Batch]:
+def account_batches(
+    session: Session, size: int, query: Select[*tuple[Any, ...]] | None = None
+) -> list[Batch]:
     """Every account (or the account IDs `query` selects) in ranges of `size`, in ID order."""
     if query is None:
         from renewals.account.models import Account

@@ -56,7 +56,10 @@ def schema_keys() -> list[SchemaKey]:
     defaults = service.plain(service.load())
     keys: list[SchemaKey] = []
     for section, field in Policy.model_fields.items():
-        keys.extend(_fields(_model(field.annotation), section, [defaults[section]], "", section))
+        model = _model(field.annotation)
+        if model is None:
+            raise TypeError(f"policy section {section} is not a table")
+        keys.extend(_fields(model, section, [defaults[section]], "", section))
     return keys
 
 
@@ -68,7 +71,7 @@ def _fields(
     for name, field in model.model_fields.items():
         key = f"{prefix}.{name}"
         rule_id, source = field_meta(field, parent_rule)
-        mine = [v.get(name) for v in values if isinstance(v, dict)]
+        mine: list[Any] = [v.get(name) for v in values if isinstance(v, dict)]
         inner = _model(field.annotation)
         if inner is not None and not _is_range(inner) and not _is_list(field.annotation):
             if _is_dict(field.annotation):  # a table of tables (per segment)

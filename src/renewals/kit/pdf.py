@@ -18,7 +18,7 @@ def html_to_pdf(html: str, *, base_url: str | None = None) -> bytes:
             "PDF output needs Pango and HarfBuzz: apt-get install libpango-1.0-0 "
             f"libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core ({exc})"
         ) from exc
-    return HTML(string=html, base_url=base_url).write_pdf()
+    return bytes(HTML(string=html, base_url=base_url).write_pdf())
 
 
 def sha256_of(data: bytes) -> str:

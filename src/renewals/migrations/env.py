@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Literal
+
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from renewals.db import UTCDateTime
 from renewals.models import Base
+
+if TYPE_CHECKING:
+    from alembic.autogenerate.api import AutogenContext
+    from sqlalchemy import Connection
 
 config = context.config
 target_metadata = Base.metadata
@@ -24,14 +30,14 @@ def run_migrations_online() -> None:
         conn.commit()
 
 
-def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def _render_item(type_: str, obj: object, autogen_context: AutogenContext) -> str | Literal[False]:
     # UTCDateTime only converts in Python; the column itself is a plain timezone-aware DateTime.
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
     # render_as_batch: SQLite cannot ALTER constraints, batch mode recreates the table.
     context.configure(
         connection=connection,

@@ -449,9 +449,11 @@ def send_command(
         fail(f"invalid outbox settings (RENEWALS_SMTP_*, RENEWALS_WEBHOOK_URL): {exc}")
     except RenewalsError as exc:
         fail_with(exc)
-    for r in report.results:
-        if r.status not in (MessageStatus.sent, "skipped"):
-            console.print(f"  message {r.message_id}: {_status(r.status)}: {escape(r.detail)}")
+    for result in report.results:
+        if result.status not in (MessageStatus.sent, "skipped"):
+            console.print(
+                f"  message {result.message_id}: {_status(result.status)}: {escape(result.detail)}"
+            )
     console.print(
         f"Sent {report.sent}, failed {report.failed} (will retry), dead {report.dead}, "
         f"uncertain {report.uncertain} (check by hand), skipped {report.skipped}."

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from renewals.account.models import Account
 from renewals.audit import service as audit_service
-from renewals.db import session_scope
+from renewals.db import rows_changed, session_scope
 from renewals.errors import Conflict, Forbidden, NotFound, RenewalsError
 from renewals.kit.time import utc_now
 from renewals.outbox import domain
@@ -542,7 +542,7 @@ def cancel_for_renewal(session: Session, renewal_id: str, *, reason: str) -> int
         .values(status=MessageStatus.cancelled, status_reason=f"TIME-5: {reason}")
         .execution_options(synchronize_session="fetch")
     )
-    count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    count = rows_changed(result)
     if count:
         audit_service.record(
             session,
@@ -670,7 +670,7 @@ def claim(engine: Engine, message_id: int, *, now: datetime) -> OutboxMessage | 
             )
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if rows_changed(result) != 1:
             return None  # another sender got there first, or a person changed it
         return session.get(OutboxMessage, message_id)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -40,7 +40,7 @@ def list_(
         tasks = service.list_tasks(
             session, as_of=day, owner=owner, overdue_only=overdue, include_done=all_, limit=limit
         )
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "task_id": t.task_id,
                 "due_date": t.due_date.isoformat(),

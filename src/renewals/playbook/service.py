@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from renewals.account.domain import Segment
 from renewals.account.models import Account, Stakeholder
 from renewals.contract.models import Contract
-from renewals.db import insert_rows
+from renewals.db import insert_rows, rows_changed
 from renewals.health.models import HealthSnapshot
 from renewals.kit.batches import Batch, Progress, account_batches, each
 from renewals.playbook.models import Task
@@ -32,7 +32,7 @@ from renewals.playbook.timeline import (
     workflow_id,
 )
 from renewals.playbook.timeline import team_load as timeline_team_load
-from renewals.policy.domain import Policy
+from renewals.policy.domain import PathStep, Policy, Step
 from renewals.renewal.models import Renewal
 from renewals.user.models import User
 
@@ -110,7 +110,7 @@ def ensure_review(
 
 def steps_done_by(policy: Policy, event: str) -> set[str]:
     """TIME-4: the playbook and path steps whose task the event completes (done_when)."""
-    steps = [s for seg in Segment for s in policy.timelines.for_segment(seg)]
+    steps: list[Step | PathStep] = [s for seg in Segment for s in policy.timelines.for_segment(seg)]
     steps += [*policy.paths.red, *policy.paths.at_risk]
     return {s.key for s in steps if event in s.done_when}
 
@@ -186,15 +186,17 @@ def close_for_sent_messages(session: Session, policy: Policy, *, as_of: date) ->
     waiting = {s for steps in by_event.values() for s in steps}
     if not waiting:
         return 0
-    renewals = set(
-        session.scalars(
+    renewals = {
+        renewal_id
+        for renewal_id in session.scalars(
             select(Task.renewal_id).where(
                 Task.step.in_(sorted(waiting)),
                 Task.status.in_(("open", "snoozed")),
                 Task.renewal_id.is_not(None),
             )
         )
-    )
+        if renewal_id is not None
+    }
     closed = 0
     for renewal_id, step, sent_at, message_id in outbox_service.sent_customer_messages(
         session, renewals
@@ -462,7 +464,7 @@ def run_campaign(
                 context["timeline"] = upcoming(context["timeline"])
                 context["account_state"] = "at_risk" if view.renewal_id in at_risk else "ok"
             rendered = messages.render(message.step, language, context, templates_dir=templates_dir)
-            record = {
+            record: dict[str, Any] = {
                 "trigger_date": message.trigger_date.isoformat(),
                 "condition": message.condition,
                 "template": rendered.template,
@@ -730,7 +732,7 @@ def reopen_snoozed(session: Session, *, as_of: date) -> int:
     result = session.execute(
         update(Task).where(Task.status == "snoozed", Task.due_date <= as_of).values(status="open")
     )
-    return result.rowcount or 0
+    return rows_changed(result)
 
 
 def list_tasks(

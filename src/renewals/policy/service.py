@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from renewals.errors import RenewalsError
-from renewals.policy.domain import Policy
+from renewals.policy.domain import Policy, Range
 
 DEFAULTS = "defaults.toml"
 
@@ -230,7 +230,7 @@ def _walk(model: BaseModel, prefix: str, parent_rule: str) -> Iterator[PolicyEnt
         key = f"{prefix}.{name}" if prefix else name
         rule_id, source = field_meta(field, parent_rule)
         description = field.description or ""
-        if isinstance(value, BaseModel) and _is_range(value):
+        if isinstance(value, Range):
             yield PolicyEntry(key, f"{value.min:g}-{value.max:g}", rule_id, description, source)
         elif isinstance(value, BaseModel):
             yield from _walk(value, key, rule_id)
@@ -244,7 +244,3 @@ def _walk(model: BaseModel, prefix: str, parent_rule: str) -> Iterator[PolicyEnt
                 yield from _walk(item, f"{key}.{plain(k)}", rule_id)
         else:
             yield PolicyEntry(key, plain(value), rule_id, description, source)
-
-
-def _is_range(value: BaseModel) -> bool:
-    return set(type(value).model_fields) == {"min", "max"}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import SQLColumnExpression, or_, select
 
 from renewals.account.models import Account
 from renewals.account.page_service import Listing, escape_like
@@ -90,7 +90,7 @@ def renewal_listing(scope: Scope, filters: RenewalFilters, *, as_of: date) -> Li
         stmt = stmt.where(Renewal.risk == filters.risk)
     if filters.window is not None:
         stmt = stmt.where(Renewal.renewal_date <= as_of + timedelta(days=filters.window))
-    sortable: dict[str, ColumnElement[Any]] = {
+    sortable: dict[str, SQLColumnExpression[Any]] = {
         "renewal_date": Renewal.renewal_date,
         "name": Account.name,
         "stage": Renewal.stage,

@@ -66,7 +66,7 @@ def contracts_to_renew(session: Session, batch: Batch | None = None) -> list[Con
     )
     if batch is not None:
         query = query.where(batch.where(Contract.contract_id))
-    return [ContractRow(*row) for row in session.execute(query)]
+    return [ContractRow(*tuple(row)) for row in session.execute(query)]
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def open_load(session: Session) -> Counter[str]:
         .where(Renewal.stage.in_([s.value for s in OPEN_STAGES]), Renewal.owner_email.is_not(None))
         .group_by(Renewal.owner_email)
     )
-    return Counter({email: n for email, n in rows})
+    return Counter({email: n for email, n in rows if email is not None})
 
 
 def renewal_values_by_contract(

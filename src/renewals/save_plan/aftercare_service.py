@@ -18,7 +18,7 @@ from renewals.account.models import Account, Stakeholder
 from renewals.audit import service as audit
 from renewals.concession.models import Concession
 from renewals.contract.models import Contract
-from renewals.db import insert_rows
+from renewals.db import insert_rows, rows_changed
 from renewals.errors import NotFound, RenewalsError
 from renewals.kit.calendar import add_months
 from renewals.playbook.models import Task
@@ -119,7 +119,7 @@ def _close_one(
             .values(status="closed", outcome="saved" if won else "lost", closed_on=closed_on)
             .execution_options(synchronize_session="fetch")
         )
-        report.plans_closed += claimed.rowcount or 0
+        report.plans_closed += rows_changed(claimed)
     if triage is not None:
         status = ("saved" if saved else "resolved") if won else "lost"
         claimed = session.execute(
@@ -128,7 +128,7 @@ def _close_one(
             .values(status=status, closed_on=closed_on, updated_on=as_of)
             .execution_options(synchronize_session="fetch")
         )
-        if claimed.rowcount:
+        if rows_changed(claimed):
             setattr(report, status, getattr(report, status) + 1)
     if saved and session.get(PostSave, renewal.renewal_id) is None:
         session.add(_post_save(session, policy, renewal, triage, plan, closed_on))
@@ -498,14 +498,13 @@ def schedule_health_checks(
     """POST-1: weekly health-check tasks of saved renewals under monitoring, due up to
     `as_of` + `lookahead_days` (policy post_save.lookahead_days) (`postsave:<renewal>:<date>`); monitoring ends after its window.
     Returns (tasks created, monitoring ended)."""
-    ended = (
+    ended = rows_changed(
         session.execute(
             update(PostSave)
             .where(PostSave.status == "monitoring", PostSave.monitor_until < as_of)
             .values(status="ended")
             .execution_options(synchronize_session="fetch")
-        ).rowcount
-        or 0
+        )
     )
     rows = session.execute(
         select(PostSave, Renewal.owner_email)
@@ -556,7 +555,8 @@ def _current_owners(session: Session, account_ids: set[str]) -> dict[str, str]:
             )
             .order_by(Renewal.renewal_date.desc())
         ):
-            owners[account_id] = owner
+            if owner is not None:
+                owners[account_id] = owner
     return owners
 
 

@@ -83,13 +83,13 @@ def list_(
             query = query.where(SaveTriage.effort == effort)
         if owner:
             query = query.where(Renewal.owner_email == owner)
-        rows = session.execute(query).all()
-        rows.sort(
+        rows = sorted(
+            session.execute(query).all(),
             key=lambda r: (
                 -priority(r[0].time_window, float(r[3]), r[0].success_rate, policy),
                 r[1],
                 r[0].renewal_id,
-            )
+            ),
         )
         out = [
             {**_record(t), "renewal_date": d.isoformat(), "owner_email": o, "arr": float(arr)}

@@ -513,7 +513,7 @@ def winback_list(
         tasks = service.list_winbacks(
             session, as_of=day, owner=owner, due_within=due_within, include_done=all_
         )
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "task_id": t.task_id,
                 "due_date": t.due_date.isoformat(),

@@ -12,9 +12,10 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -76,7 +77,7 @@ def texts_between(
     if batch is not None:
         surveys = surveys.where(batch.where(SurveyResponse.account_id))
     for account_id, response_id, responded, comment in session.execute(surveys):
-        yield SourceText(account_id, "survey", response_id, responded.date(), comment)
+        yield SourceText(account_id, "survey", response_id, responded.date(), comment or "")
     notes = select(
         Interaction.account_id,
         Interaction.interaction_id,
@@ -88,7 +89,7 @@ def texts_between(
     if batch is not None:
         notes = notes.where(batch.where(Interaction.account_id))
     for account_id, interaction_id, occurred, body in session.execute(notes):
-        yield SourceText(account_id, "interaction", interaction_id, occurred.date(), body)
+        yield SourceText(account_id, "interaction", interaction_id, occurred.date(), body or "")
 
 
 @lru_cache(maxsize=200_000)
@@ -356,7 +357,7 @@ def store(session: Session, found: dict[str, list[Detected]], *, as_of: date) ->
     if new:
         session.execute(insert(Signal), new)
     if seen_again:
-        table = Signal.__table__
+        table = cast(Table, Signal.__table__)  # a declarative class maps a Table
         session.connection().execute(
             update(table)
             .where(table.c.signal_id == bindparam("id"))
@@ -403,7 +404,7 @@ def detect_and_combine(
     batches = account_batches(session, policy.run.batch_accounts, scored_today)
     new = 0
     risks: dict[str, int] = defaultdict(int)
-    table = HealthSnapshot.__table__
+    table = cast(Table, HealthSnapshot.__table__)
     for batch in each(batches, "signal.detect", progress):
         snapshots = session.execute(
             select(

@@ -22,6 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from renewals.audit import service as audit
+from renewals.db import rows_changed
 from renewals.errors import Conflict, NotFound, RenewalsError
 from renewals.policy.domain import Web
 from renewals.user.models import ApiToken, User, WebSession
@@ -83,7 +84,7 @@ def set_password(
 def end_sessions(session: Session, email: str) -> int:
     """Sign a user out of every browser; returns how many sessions ended."""
     result = session.execute(delete(WebSession).where(WebSession.user_email == email))
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return rows_changed(result)
 
 
 def find_user(session: Session, email: str) -> User | None:

@@ -52,7 +52,7 @@ def audit_query(
     entity: str | None = None,
     since: date | None = None,
     until: date | None = None,
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     """Audit events matching the filters, newest first (the date range includes both days)."""
     if since and until and since > until:
         raise RenewalsError(f"the date range is backwards: {since} is after {until}", 422)

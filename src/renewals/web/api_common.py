@@ -15,7 +15,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query, Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import Select, SQLColumnExpression
 
 from renewals.account.models import Account
 from renewals.errors import NotFound
@@ -142,7 +142,9 @@ def page_out(page: Page, items: list[Any]) -> dict[str, Any]:
     return {"items": items, **page.meta()}
 
 
-def where_given(stmt: Select[Any], *filters: tuple[ColumnElement[Any], Any]) -> Select[Any]:
+def where_given(
+    stmt: Select[*tuple[Any, ...]], *filters: tuple[SQLColumnExpression[Any], Any]
+) -> Select[*tuple[Any, ...]]:
     """`stmt` narrowed by each (column, value) whose value was given (not None or empty)."""
     for column, value in filters:
         if value is not None and value != "":
@@ -153,14 +155,14 @@ def where_given(stmt: Select[Any], *filters: tuple[ColumnElement[Any], Any]) -> 
 def listing(
     request: Request,
     session: Any,
-    stmt: Select[Any],
+    stmt: Select[*tuple[Any, ...]],
     *,
     page: int,
     size: int | None,
     sort: str | None,
     desc: bool,
-    sortable: Mapping[str, ColumnElement[Any]],
-    tiebreak: Sequence[ColumnElement[Any]],
+    sortable: Mapping[str, SQLColumnExpression[Any]],
+    tiebreak: Sequence[SQLColumnExpression[Any]],
     scalars: bool = True,
 ) -> Page:
     """One page of a list endpoint: the policy's page size unless asked, a whitelisted sort."""

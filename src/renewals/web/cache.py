@@ -72,14 +72,14 @@ class PageCache:
             entry = self._fresh(key, version)
             if entry is not None:
                 self.stats.hits += 1
-                return entry.value  # type: ignore[no-any-return]
+                return entry.value
             gate = self._computing.setdefault(key, threading.Lock())
         with gate:  # one computation per key; the others wait and then find it kept
             with self._lock:
                 entry = self._fresh(key, version)
                 if entry is not None:
                     self.stats.hits += 1
-                    return entry.value  # type: ignore[no-any-return]
+                    return entry.value
                 self.stats.misses += 1
             value = compute()
             with self._lock:
@@ -93,4 +93,4 @@ class PageCache:
 
 def of(request: Any) -> PageCache:
     """The cache of the app serving this request (one per server process)."""
-    return request.app.state.page_cache  # type: ignore[no-any-return]
+    return request.app.state.page_cache

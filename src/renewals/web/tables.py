@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, SQLColumnExpression, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ColumnElement
 from starlette.datastructures import QueryParams
 from starlette.responses import Response, StreamingResponse
 
@@ -54,14 +53,14 @@ class Page:
 
 def page_of(
     session: Session,
-    stmt: Select[Any],
+    stmt: Select[*tuple[Any, ...]],
     *,
     page: int = 1,
     size: int = 50,
     sort: str | None = None,
     desc: bool = False,
-    sortable: Mapping[str, ColumnElement[Any]] | None = None,
-    tiebreak: Sequence[ColumnElement[Any]] = (),
+    sortable: Mapping[str, SQLColumnExpression[Any]] | None = None,
+    tiebreak: Sequence[SQLColumnExpression[Any]] = (),
     scalars: bool = False,
 ) -> Page:
     """One page of `stmt`, sorted by a whitelisted column (unknown names are a 400)."""
@@ -80,7 +79,7 @@ def page_of(
 
 
 def all_rows(
-    session: Session, stmt: Select[Any], *, scalars: bool = False, chunk: int = 2000
+    session: Session, stmt: Select[*tuple[Any, ...]], *, scalars: bool = False, chunk: int = 2000
 ) -> Iterable[Any]:
     """Every row of `stmt`, fetched in chunks (for CSV export of a whole table)."""
     result = session.execute(stmt.execution_options(yield_per=chunk))
