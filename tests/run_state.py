@@ -8,8 +8,8 @@ from sqlalchemy import Engine, select
 
 from renewals.db import session_scope
 from renewals.outbox.models import OutboxMessage
-from renewals.playbook.models import Task
 from renewals.renewal.models import Renewal, StageChange
+from renewals.task.models import Task
 
 
 def lifecycle(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:

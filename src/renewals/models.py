@@ -13,7 +13,6 @@ from renewals.health.models import HealthSnapshot
 from renewals.ingest.models import ImportRun
 from renewals.library.models import LibraryItem, LibraryUse
 from renewals.outbox.models import MessagePermission, OutboxMessage
-from renewals.playbook.models import Task
 from renewals.proposal.models import Proposal, RoiInputs, ValueMoment
 from renewals.renewal.models import Renewal, StageChange
 from renewals.review.models import ReviewDecision
@@ -28,6 +27,7 @@ from renewals.save_plan.models import (
 from renewals.scheduler import JobRun
 from renewals.signal.models import Signal, SignalLabel, TextEmbedding
 from renewals.source.models import Source, SourceUser
+from renewals.task.models import Task
 from renewals.user.models import ApiToken, User, WebSession
 from renewals.winloss.models import WinLossRecord
 from renewals.worker.models import WorkerHeartbeat, WorkerJob, WorkerLock, WorkerRun

@@ -30,13 +30,13 @@ from renewals.db import make_engine, session_scope
 from renewals.demo.generator import generate_book
 from renewals.health.models import HealthSnapshot
 from renewals.ingest.service import run_import
-from renewals.playbook import service as playbook_service
-from renewals.playbook.models import Task
 from renewals.policy import service as policy_service
 from renewals.proposal.models import Proposal
 from renewals.renewal.models import Renewal
 from renewals.scheduler import run_all
 from renewals.signal.models import Signal
+from renewals.task import service as task_service
+from renewals.task.models import Task
 from renewals.user import auth
 from renewals.user.models import User
 from renewals.web.app import create_app
@@ -371,7 +371,7 @@ def test_read_only_when_the_policy_lets_csms_read_others(book: Book, tmp_path: P
     settings = book.settings.model_copy(update={"policy_file": policy})
     theirs = busiest_account(book.engine, book.other_csm)
     with session_scope(book.engine) as session:  # a person's task on it to show
-        playbook_service.ensure_task(
+        task_service.ensure_task(
             session,
             account_id=theirs,
             key="call-back",

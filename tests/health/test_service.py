@@ -16,10 +16,10 @@ from renewals.health import service
 from renewals.health.domain import COMPONENTS
 from renewals.health.models import HealthSnapshot
 from renewals.ingest.service import run_import
-from renewals.playbook.models import Task
 from renewals.policy import service as policy_service
 from renewals.scheduler import run_all
 from renewals.signal.models import Signal
+from renewals.task.models import Task
 
 TODAY = date(2026, 11, 24)
 POLICY = policy_service.load()

@@ -12,7 +12,7 @@ from dashboard.book import TODAY, built_book, client_for, people
 from sqlalchemy import Engine, select
 
 from renewals.db import session_scope
-from renewals.playbook.models import Task
+from renewals.task.models import Task
 
 
 @pytest.fixture

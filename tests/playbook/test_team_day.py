@@ -22,7 +22,6 @@ from renewals.ingest.service import run_import
 from renewals.outbox import service as outbox_service
 from renewals.outbox.models import OutboxMessage
 from renewals.playbook import messages
-from renewals.playbook.models import Task
 from renewals.playbook.timeline import guard_value
 from renewals.policy import service as policy_service
 from renewals.proposal import domain as proposal_domain
@@ -30,6 +29,7 @@ from renewals.proposal import service as proposal_service
 from renewals.proposal.models import Proposal
 from renewals.renewal.models import Renewal
 from renewals.scheduler import run_all
+from renewals.task.models import Task
 from renewals.user.models import User
 
 TODAY = date(2026, 11, 24)

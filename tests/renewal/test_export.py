@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from renewals.db import session_scope
-from renewals.playbook.models import Task
 from renewals.policy import service as policy_service
 from renewals.renewal import export, export_commands
 from renewals.renewal.calendar import RenewalEvent, TaskEvent, build_calendar
+from renewals.task.models import Task
 
 TODAY = date(2026, 11, 24)
 POLICY = policy_service.load()

@@ -21,11 +21,11 @@ from renewals.outbox import service as outbox_service
 from renewals.outbox.models import OutboxMessage
 from renewals.playbook import messages
 from renewals.playbook import service as playbook_service
-from renewals.playbook.models import Task
 from renewals.policy import service as policy_service
 from renewals.renewal import service
 from renewals.renewal.models import Renewal, StageChange
 from renewals.scheduler import run_all
+from renewals.task.models import Task
 from renewals.user.models import User
 
 TODAY = date(2026, 11, 24)

@@ -19,13 +19,13 @@ from renewals.account.models import Account, Stakeholder
 from renewals.contract.models import Contract
 from renewals.db import session_scope
 from renewals.errors import RenewalsError
-from renewals.playbook.models import Task
 from renewals.policy import service as policy_service
 from renewals.renewal.models import Renewal
 from renewals.save_plan import aftercare_service as service
 from renewals.save_plan import report_commands
 from renewals.save_plan.models import PostSave, SaveExit, SavePlan, SaveProblem, SaveTriage
 from renewals.signal.models import Signal
+from renewals.task.models import Task
 from renewals.user.models import User
 
 TODAY = date(2026, 11, 24)

@@ -22,8 +22,6 @@ from renewals.contract.models import Contract
 from renewals.db import session_scope
 from renewals.engagement.models import Ticket
 from renewals.health.models import HealthSnapshot
-from renewals.playbook import service as playbook_service
-from renewals.playbook.models import Task
 from renewals.policy import service as policy_service
 from renewals.renewal.models import Renewal
 from renewals.save_plan import plan_commands
@@ -31,6 +29,8 @@ from renewals.save_plan import plan_service as service
 from renewals.save_plan.models import SavePlan, SaveProblem, SaveTriage
 from renewals.save_plan.plan_service import NoTriage, SavePlanError
 from renewals.signal.models import Signal
+from renewals.task import service as task_service
+from renewals.task.models import Task
 from renewals.user.models import User
 
 TODAY = date(2026, 11, 24)
@@ -226,7 +226,7 @@ class TestStartPlan:
         # TIME-4, issue 16: the at-risk path's task closes itself when its action happens.
         with session_scope(engine) as session:
             add_globex(session)
-            kickoff, _ = playbook_service.ensure_task(
+            kickoff, _ = task_service.ensure_task(
                 session,
                 account_id="globex",
                 key=f"{R}:save_plan_kickoff",

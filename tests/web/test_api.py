@@ -20,8 +20,8 @@ from web.conftest import login
 from renewals.audit.models import AuditEvent
 from renewals.db import session_scope
 from renewals.kit.time import utc_now
-from renewals.playbook.models import Task
 from renewals.save_plan.models import SaveTriage
+from renewals.task.models import Task
 from renewals.user import auth
 from renewals.user.models import User
 

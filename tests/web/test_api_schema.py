@@ -34,11 +34,11 @@ from renewals.demo.generator import generate_book
 from renewals.ingest.service import run_import
 from renewals.kit.time import utc_now
 from renewals.outbox.models import OutboxMessage
-from renewals.playbook.models import Task
 from renewals.policy import service as policy_service
 from renewals.proposal import service as proposal_service
 from renewals.renewal.models import Renewal
 from renewals.scheduler import run_all
+from renewals.task.models import Task
 from renewals.user import auth
 from renewals.user.models import User
 from renewals.web.app import create_app

@@ -24,9 +24,9 @@ from renewals.account.models import Account
 from renewals.concession.models import Concession
 from renewals.contract_doc.models import ContractDocument
 from renewals.db import session_scope
-from renewals.playbook.models import Task
 from renewals.proposal.models import Proposal
 from renewals.renewal.models import Renewal
+from renewals.task.models import Task
 from renewals.user.models import User
 
 pytestmark = pytest.mark.browser

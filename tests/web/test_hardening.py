@@ -23,8 +23,8 @@ from web.world import EMAILS, build_world
 from renewals.account.models import Account
 from renewals.db import session_scope
 from renewals.kit.spreadsheet import FORMULA_START, safe_cell
-from renewals.playbook.models import Task
 from renewals.renewal.export_commands import export_app as export_cli
+from renewals.task.models import Task
 from renewals.user.models import User
 
 HUGE = "99999999999999999999"

@@ -30,13 +30,13 @@ from renewals.db import session_scope
 from renewals.ingest.service import run_import
 from renewals.kit.time import utc_now
 from renewals.outbox.models import OutboxMessage
-from renewals.playbook import service as playbook_service
-from renewals.playbook.models import Task
 from renewals.policy import service as policy_service
 from renewals.proposal import service as proposal_service
 from renewals.scheduler import run_all
 from renewals.signal.models import Signal
 from renewals.signal.service import TEXT_SOURCES
+from renewals.task import service as task_service
+from renewals.task.models import Task
 from renewals.user.models import User, WebSession
 from renewals.web.app import create_app
 from renewals.web.deps import SESSION_COOKIE
@@ -107,7 +107,7 @@ def _records(engine: Engine, settings: Settings) -> dict[str, Any]:
         ).all()
         records["task:open"] = tasks[0].task_id
         done = tasks[1]
-        playbook_service.complete_task(session, done.task_id, by=carl, note="called")
+        task_service.complete_task(session, done.task_id, by=carl, note="called")
         records["task:done"] = done.task_id
         for status in ("pending_approval", "approved"):
             records[f"message:{status.split('_')[0]}"] = session.scalar(

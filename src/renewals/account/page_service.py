@@ -27,7 +27,6 @@ from renewals.contract_doc.models import ContractDocument
 from renewals.errors import NotFound
 from renewals.health.domain import format_value
 from renewals.health.models import HealthSnapshot
-from renewals.playbook.models import Task
 from renewals.policy.domain import Policy
 from renewals.proposal.models import Proposal
 from renewals.renewal import service as renewal_service
@@ -40,6 +39,7 @@ from renewals.signal import labels as signal_labels
 from renewals.signal import service as signal_service
 from renewals.signal.lexicon import KINDS
 from renewals.signal.models import Signal, SignalLabel
+from renewals.task.models import Task
 from renewals.user import access
 from renewals.user.access import Scope
 from renewals.user.models import User

@@ -24,9 +24,9 @@ from renewals.dashboard.service import TASK_HEADER, TASK_SORTS, task_csv, task_s
 from renewals.dashboard.tables import ListSpec, TableSpec
 from renewals.errors import Forbidden, RenewalsError
 from renewals.kit import validate
-from renewals.playbook.models import Task
 from renewals.policy.domain import Policy
 from renewals.renewal.models import Renewal
+from renewals.task.models import Task
 from renewals.user.access import Scope, owned_by, scope_for
 from renewals.user.models import User
 
@@ -94,7 +94,7 @@ def tasks_spec(
     if filters.status != "all":
         stmt = stmt.where(Task.status == filters.status)
     if filters.due == "overdue":
-        stmt = stmt.where(Task.status == "open", Task.due_date < as_of)
+        stmt = stmt.where(Task.is_overdue(as_of))
     elif filters.due:
         stmt = stmt.where(Task.due_date <= as_of + timedelta(days=int(filters.due)))
     return TableSpec(

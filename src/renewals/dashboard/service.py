@@ -30,11 +30,12 @@ from renewals.forecast import domain as forecast_domain
 from renewals.forecast import service as forecast_service
 from renewals.kit.time import as_utc, day_start
 from renewals.outbox.models import OutboxMessage
-from renewals.playbook.models import Task
 from renewals.policy.domain import Policy
 from renewals.renewal.domain import OPEN_STAGES
 from renewals.renewal.models import Renewal
 from renewals.signal.models import Signal
+from renewals.task import domain as task_domain
+from renewals.task.models import Task
 from renewals.user.access import Scope, owned_by, scope_for
 from renewals.user.models import User
 from renewals.winloss import domain as winloss_domain
@@ -262,7 +263,7 @@ def task_stmt() -> Select[*tuple[Any, ...]]:
 
 def task_csv(as_of: date) -> Any:
     def row(t: Any) -> list[Any]:
-        overdue = (as_of - t.due_date).days if t.status == "open" and t.due_date < as_of else 0
+        overdue = task_domain.days_overdue(t.status, t.due_date, as_of)
         return [
             t.task_id,
             t.account_id,
@@ -440,8 +441,8 @@ def home(session: Session, user: User, policy: Policy, *, as_of: date) -> Home:
     ).one()
     overdue, due = session.execute(
         select(
-            func.sum(case((Task.due_date < as_of, 1), else_=0)),
-            func.sum(case((Task.due_date >= as_of, 1), else_=0)),
+            func.sum(case((Task.is_overdue(as_of), 1), else_=0)),
+            func.sum(case((Task.is_overdue(as_of), 0), else_=1)),
         ).where(
             Task.status == "open",
             Task.due_date <= as_of + timedelta(days=due_soon),
@@ -716,8 +717,7 @@ def stalled(session: Session, scope: Scope, policy: Policy, *, as_of: date) -> l
     overdue_rows = session.execute(
         select(Task.renewal_id, func.count())
         .where(
-            Task.status == "open",
-            Task.due_date < as_of,
+            Task.is_overdue(as_of),
             Task.renewal_id.is_not(None),
             owned_by(Task.owner_email, scope),
         )

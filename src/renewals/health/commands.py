@@ -89,9 +89,9 @@ def health(
     from renewals.account.models import Account
     from renewals.db import session_scope
     from renewals.health import service
-    from renewals.playbook import service as playbook_service
     from renewals.policy.service import PolicyError
     from renewals.signal import service as signal_service
+    from renewals.task import service as task_service
 
     app_state = state(ctx)
     try:
@@ -104,7 +104,7 @@ def health(
             snap = service.latest_snapshot(session, account_id, day)
             account = session.get(Account, account_id)
             signals = signal_service.active_signals(session, policy, account_id, as_of=snap.as_of)
-            tasks = playbook_service.open_tasks(session, account_id)
+            tasks = task_service.open_tasks(session, account_id)
             report = _report(snap, account, signals, tasks)
     except RenewalsError as exc:
         fail_with(exc)

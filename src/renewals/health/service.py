@@ -35,9 +35,9 @@ from renewals.health.domain import (
 from renewals.health.models import HealthSnapshot
 from renewals.health.repository import ActiveContract, Features, Windows
 from renewals.kit.batches import Batch, account_batches, each
-from renewals.playbook import service as playbook_service
 from renewals.policy.domain import Policy
 from renewals.signal import service as signal_service
+from renewals.task import service as task_service
 from renewals.usage import kinds as usage_kinds
 from renewals.usage.domain import UsageFeatures, change_ratio
 
@@ -491,7 +491,7 @@ def _review_if_turned_red(
         and term < policy.touch.short_term_below_months
     ):
         return  # SEG-4, TIME-3: an SMB subscription gets automated touches only, no meeting
-    playbook_service.ensure_review(
+    task_service.ensure_review(
         session,
         account_id=s.account_id,
         key=f"health_review:{as_of.isoformat()}",

@@ -33,18 +33,18 @@ def list_(
       renewals tasks list --overdue --json
     """
     from renewals.db import session_scope
-    from renewals.playbook import service
+    from renewals.task import service as task_service
 
     day = parse_as_of(as_of)
     with session_scope(state(ctx).engine()) as session:
-        tasks = service.list_tasks(
+        tasks = task_service.list_tasks(
             session, as_of=day, owner=owner, overdue_only=overdue, include_done=all_, limit=limit
         )
         rows: list[dict[str, Any]] = [
             {
                 "task_id": t.task_id,
                 "due_date": t.due_date.isoformat(),
-                "status": "overdue" if t.status == "open" and t.due_date < day else t.status,
+                "status": t.status_on(day),
                 "rule": t.rule,
                 "account_id": t.account_id,
                 "renewal_id": t.renewal_id,
@@ -90,11 +90,11 @@ def done(
     Example: renewals tasks done 42 --by carl@renewals.example --note "EBR booked for 3 Feb"
     """
     from renewals.db import session_scope
-    from renewals.playbook import service
+    from renewals.task import service as task_service
 
     try:
         with session_scope(state(ctx).engine()) as session:
-            task = service.complete_task(session, task_id, by=by, note=note)
+            task = task_service.complete_task(session, task_id, by=by, note=note)
             console.print(f"task {task.task_id} done: {task.title}")
     except RenewalsError as exc:
         fail_with(exc)
@@ -113,12 +113,12 @@ def snooze(
     Example: renewals tasks snooze 42 --until 2026-12-10 --reason "champion on leave" --by carl@renewals.example
     """
     from renewals.db import session_scope
-    from renewals.playbook import service
+    from renewals.task import service as task_service
 
     try:
         day = parse_as_of(until)
         with session_scope(state(ctx).engine()) as session:
-            task = service.snooze_task(session, task_id, by=by, until=day, reason=reason)
+            task = task_service.snooze_task(session, task_id, by=by, until=day, reason=reason)
             console.print(f"task {task.task_id} snoozed until {task.due_date}")
     except RenewalsError as exc:
         fail_with(exc)

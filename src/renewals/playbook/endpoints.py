@@ -11,9 +11,9 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, or_, select
 
 from renewals.errors import Conflict, NotFound
-from renewals.playbook import service as playbook_service
-from renewals.playbook.models import Task
 from renewals.playbook.schemas import TaskDone, TaskRead, TaskSnooze
+from renewals.task import service as task_service
+from renewals.task.models import Task
 from renewals.user import access
 from renewals.web import api_common as api
 from renewals.web.deps import ApiViewer, Db, Viewer
@@ -27,7 +27,7 @@ Status = Literal["open", "snoozed", "done", "cancelled", "overdue", "active"]
 def _read(task: Task, as_of: Any) -> dict[str, Any]:
     return {
         **{c: getattr(task, c) for c in TaskRead.model_fields if c != "overdue"},
-        "overdue": task.status == "open" and task.due_date < as_of,
+        "overdue": task.is_overdue(as_of),
     }
 
 
@@ -68,7 +68,7 @@ def list_tasks(
     if status == "active":
         stmt = stmt.where(Task.status.in_(("open", "snoozed")))
     elif status == "overdue":
-        stmt = stmt.where(Task.status == "open", Task.due_date < day)
+        stmt = stmt.where(Task.is_overdue(day))
     else:
         stmt = stmt.where(Task.status == status)
     if owner:
@@ -110,7 +110,7 @@ def complete(
     request: Request, session: Db, viewer: ApiViewer, task_id: api.IntId, body: TaskDone
 ) -> dict[str, Any]:
     _task_to_change(request, session, viewer, task_id)
-    task = playbook_service.complete_task(session, task_id, by=viewer.user.email, note=body.note)
+    task = task_service.complete_task(session, task_id, by=viewer.user.email, note=body.note)
     return _read(task, api.day(None))
 
 
@@ -124,7 +124,7 @@ def snooze(
     request: Request, session: Db, viewer: ApiViewer, task_id: api.IntId, body: TaskSnooze
 ) -> dict[str, Any]:
     _task_to_change(request, session, viewer, task_id)
-    task = playbook_service.snooze_task(
+    task = task_service.snooze_task(
         session, task_id, by=viewer.user.email, until=body.until, reason=body.reason
     )
     return _read(task, api.day(None))

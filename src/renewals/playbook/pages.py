@@ -18,7 +18,7 @@ from renewals.dashboard.tables import TableQuery
 from renewals.errors import RenewalsError
 from renewals.kit import validate
 from renewals.kit.time import today
-from renewals.playbook import service
+from renewals.task import service as task_service
 from renewals.user import access
 from renewals.web import deps
 from renewals.web.deps import Db, PageViewer, Viewer
@@ -105,7 +105,7 @@ def task_done(
     note: FormText = "",
 ) -> Response:
     def done() -> str:
-        service.complete_task(session, task_id, by=viewer.user.email, note=note.strip())
+        task_service.complete_task(session, task_id, by=viewer.user.email, note=note.strip())
         return "Done."
 
     return _act(request, session, viewer, task_id, done)
@@ -132,7 +132,7 @@ def task_snooze(
         day = _until(until)
         if not reason.strip():
             raise RenewalsError("say why you snooze the task: the reason is required", 422)
-        service.snooze_task(
+        task_service.snooze_task(
             session, task_id, by=viewer.user.email, until=day, reason=reason.strip()
         )
         return f"Snoozed until {day.isoformat()}."

@@ -9,16 +9,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from renewals.account.domain import Segment
 from renewals.account.models import Account, Stakeholder
 from renewals.contract.models import Contract
-from renewals.db import insert_rows, rows_changed
+from renewals.db import insert_rows
 from renewals.health.models import HealthSnapshot
 from renewals.kit.batches import Batch, Progress, account_batches, each
-from renewals.playbook.models import Task
 from renewals.playbook.timeline import (
     CATCH_UP,
     OwnerLoad,
@@ -34,78 +33,9 @@ from renewals.playbook.timeline import (
 from renewals.playbook.timeline import team_load as timeline_team_load
 from renewals.policy.domain import PathStep, Policy, Step
 from renewals.renewal.models import Renewal
+from renewals.task import service as task_service
+from renewals.task.models import Task
 from renewals.user.models import User
-
-
-def ensure_task(
-    session: Session,
-    *,
-    account_id: str,
-    key: str,
-    title: str,
-    description: str,
-    rule: str,
-    due_date: date,
-    owner_email: str | None,
-    created_on: date,
-) -> tuple[Task, bool]:
-    """The task with this (account, key), created if it does not exist yet; (task, created)."""
-    task = session.scalars(
-        select(Task).where(Task.account_id == account_id, Task.key == key)
-    ).first()
-    if task is not None:
-        return task, False
-    task = Task(
-        account_id=account_id,
-        key=key,
-        title=title,
-        description=description,
-        rule=rule,
-        due_date=due_date,
-        owner_email=owner_email,
-        status="open",
-        created_on=created_on,
-    )
-    session.add(task)
-    return task, True
-
-
-def ensure_review(
-    session: Session,
-    *,
-    account_id: str,
-    key: str,
-    title: str,
-    description: str,
-    rule: str,
-    due_date: date,
-    owner_email: str | None,
-    created_on: date,
-    policy: Policy,
-) -> tuple[Task, bool]:
-    """HEALTH-4 / SEG-2: the account's open review-meeting task, or a new one; (task, created).
-
-    A red account gets one review meeting, whichever rule asks first: the other rule's
-    reason is added to the task's description instead of a second, near-identical task.
-    """
-    with session.no_autoflush:
-        found = _open_reviews(session, {account_id}, review_steps(policy)).get(account_id)
-    if found is not None and found.key != key:
-        note = f" Also {rule} ({created_on.isoformat()}): {title}."
-        if note.strip() not in (found.description or ""):
-            found.description = (found.description or "") + note
-        return found, False
-    return ensure_task(
-        session,
-        account_id=account_id,
-        key=key,
-        title=title,
-        description=description,
-        rule=rule,
-        due_date=due_date,
-        owner_email=owner_email,
-        created_on=created_on,
-    )
 
 
 def steps_done_by(policy: Policy, event: str) -> set[str]:
@@ -218,15 +148,6 @@ def close_for_sent_messages(session: Session, policy: Policy, *, as_of: date) ->
     return closed
 
 
-def open_tasks(session: Session, account_id: str) -> list[Task]:
-    query = (
-        select(Task)
-        .where(Task.account_id == account_id, Task.status == "open")
-        .order_by(Task.due_date)
-    )
-    return list(session.scalars(query))
-
-
 # --- renewal playbooks (TIME-1..5) -----------------------------------------------------
 
 
@@ -301,9 +222,9 @@ def materialize(
     within the look-ahead window, each created once (keyed by renewal and step); worked
     through in batches of open renewals (TECH-1)."""
     report = PlaybookReport()
-    report.reopened = reopen_snoozed(session, as_of=as_of)
+    report.reopened = task_service.reopen_snoozed(session, as_of=as_of)
     report.closed_by_events = close_for_sent_messages(session, policy, as_of=as_of)
-    shared = review_steps(policy)
+    shared = task_service.review_steps(policy)
     for batch in each(_batches(session, policy), "playbook.timeline", progress):
         planned = []
         for renewal, view in _views(session, batch):
@@ -314,7 +235,7 @@ def materialize(
                 planned.append((renewal, task, workflow))
         keys = [t.key(w) for _, t, w in planned]
         existing = _existing_keys(session, Task, Task.key, keys)
-        reviews = _open_reviews(session, {r.account_id for r, _, _ in planned}, shared)
+        reviews = task_service.open_reviews(session, {r.account_id for r, _, _ in planned}, shared)
         rows = []
         for renewal, task, workflow in planned:
             key = task.key(workflow)
@@ -365,29 +286,6 @@ def materialize(
 # carried out (TIME-3), kept as a record; never counted as a person's work.
 AUTOMATED = "automated"
 SYSTEM = "system"
-REVIEW_RULES = ("HEALTH-4", "SEG-2")
-
-
-def review_steps(policy: Policy) -> set[str]:
-    """HEALTH-4, SEG-2: the red-path steps that are the review meeting (policy review_meeting)."""
-    return {p.key for p in policy.paths.red if p.review_meeting}
-
-
-def _open_reviews(session: Session, account_ids: set[str], steps: set[str]) -> dict[str, Task]:
-    """HEALTH-4 / SEG-2: each account's open review-meeting task, if any."""
-    found: dict[str, Task] = {}
-    ids = sorted(account_ids)
-    for start in range(0, len(ids), 500):
-        for task in session.scalars(
-            select(Task).where(
-                Task.account_id.in_(ids[start : start + 500]),
-                Task.status.in_(("open", "snoozed")),
-                Task.rule.in_(REVIEW_RULES),
-                or_(Task.key.like("health_review:%"), Task.step.in_(sorted(steps) or [""])),
-            )
-        ):
-            found[task.account_id] = task
-    return found
 
 
 def _share_review(task: Task, planned: PlannedTask, as_of: date) -> None:
@@ -676,79 +574,3 @@ def _context(
         ),
         "as_of": as_of,
     }
-
-
-# --- people working their tasks ---------------------------------------------------------
-
-
-def _task_for(session: Session, task_id: int, by: str) -> Task:
-    from renewals.errors import NotFound, RenewalsError
-    from renewals.user import access
-
-    task = session.get(Task, task_id)
-    if task is None:
-        raise NotFound(f"no task {task_id}")
-    access.require_active_user(session, by)
-    if task.status in ("done", "cancelled"):
-        raise RenewalsError(f"task {task_id} is already {task.status}")
-    return task
-
-
-def complete_task(session: Session, task_id: int, *, by: str, note: str = "") -> Task:
-    """Mark a task done (completion is tracked: who and when)."""
-    from renewals.kit.time import utc_now
-
-    task = _task_for(session, task_id, by)
-    task.status = "done"
-    task.completed_at = utc_now()
-    task.completed_by = by
-    task.status_reason = note or task.status_reason
-    session.flush()
-    return task
-
-
-def snooze_task(session: Session, task_id: int, *, by: str, until: date, reason: str) -> Task:
-    """Put a task off until a day, with a reason; the daily run reopens it on that day."""
-    from renewals.errors import RenewalsError
-
-    task = _task_for(session, task_id, by)
-    if not reason.strip():
-        raise RenewalsError("snoozing a task needs a reason")
-    if until <= task.due_date and task.status == "open":
-        raise RenewalsError(f"snooze until a day after its due date ({task.due_date})")
-    task.status_reason = (
-        f"snoozed by {by} until {until.isoformat()} (was due {task.due_date.isoformat()}): {reason}"
-    )
-    task.status = "snoozed"
-    task.due_date = until
-    session.flush()
-    return task
-
-
-def reopen_snoozed(session: Session, *, as_of: date) -> int:
-    """Snoozed tasks whose day has come are open again."""
-    from sqlalchemy import update
-
-    result = session.execute(
-        update(Task).where(Task.status == "snoozed", Task.due_date <= as_of).values(status="open")
-    )
-    return rows_changed(result)
-
-
-def list_tasks(
-    session: Session,
-    *,
-    as_of: date,
-    owner: str | None = None,
-    overdue_only: bool = False,
-    include_done: bool = False,
-    limit: int = 200,
-) -> list[Task]:
-    query = select(Task)
-    if owner:
-        query = query.where(Task.owner_email == owner)
-    if overdue_only:
-        query = query.where(Task.status == "open", Task.due_date < as_of)
-    elif not include_done:
-        query = query.where(Task.status.in_(("open", "snoozed")))
-    return list(session.scalars(query.order_by(Task.due_date, Task.task_id).limit(limit)))

@@ -74,8 +74,8 @@ def _report(session: Any, r: Any, policy: Any, day: Any, app_state: Any) -> dict
     from renewals.account.models import Account
     from renewals.outbox.models import OutboxMessage
     from renewals.playbook import messages
-    from renewals.playbook.models import Task
     from renewals.renewal import service
+    from renewals.task.models import Task
 
     account = session.get(Account, r.account_id)
     tasks = session.scalars(
@@ -130,7 +130,7 @@ def _report(session: Any, r: Any, policy: Any, day: Any, app_state: Any) -> dict
                 "rule": t.rule,
                 "due_date": t.due_date,
                 "owner_email": t.owner_email,
-                "status": "overdue" if t.status == "open" and t.due_date < day else t.status,
+                "status": t.status_on(day),
                 "note": t.status_reason,
             }
             for t in tasks

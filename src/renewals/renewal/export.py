@@ -20,16 +20,16 @@ from renewals.account.models import Account
 from renewals.errors import NotFound
 from renewals.kit.spreadsheet import SafeDictWriter
 from renewals.kit.time import utc_now
-from renewals.playbook.models import Task
 from renewals.policy.domain import Policy
 from renewals.renewal.calendar import RenewalEvent, TaskEvent, build_calendar
 from renewals.renewal.domain import Stage
 from renewals.renewal.models import Renewal
+from renewals.task import domain as task_domain
+from renewals.task.models import Task
 from renewals.user.models import User
 
 CLOSED_STAGES = tuple(stage.value for stage in Stage if stage.is_closed)
 # Tasks still to do: an open task past its due date is shown as "overdue".
-OUTSTANDING_TASK_STATUSES = ("open", "snoozed")
 # One vocabulary for numeric and text signals in the export; the signal table says
 # "single_threading" for SIG-9.
 SIGNAL_EXPORT_NAMES = {"single_threading": "single_threaded"}
@@ -81,10 +81,6 @@ class UnknownOwner(NotFound):
         )
 
 
-def is_overdue(status: str, due_date: date, as_of: date) -> bool:
-    return status == "open" and due_date < as_of
-
-
 def export_signals(kinds: list[str] | None) -> list[str]:
     """Signal kinds in the export's vocabulary, each once, in stored order."""
     names = (SIGNAL_EXPORT_NAMES.get(kind, kind) for kind in kinds or [])
@@ -123,7 +119,7 @@ def export_rows(session: Session, *, as_of: date, policy: Policy) -> list[dict[s
             Task.rule,
         )
         .where(
-            Task.status.in_(OUTSTANDING_TASK_STATUSES),
+            Task.status.in_(task_domain.OUTSTANDING),
             Task.account_id.in_(select(Renewal.account_id).where(open_renewal)),
         )
         .order_by(Task.due_date, Task.task_id)
@@ -135,7 +131,7 @@ def export_rows(session: Session, *, as_of: date, policy: Policy) -> list[dict[s
             "title": t.title,
             "due_date": t.due_date.isoformat(),
             "owner_email": t.owner_email,
-            "status": "overdue" if is_overdue(t.status, t.due_date, as_of) else t.status,
+            "status": task_domain.status_on(t.status, t.due_date, as_of),
             "rule": t.rule,
         }
         if t.renewal_id is None:
@@ -301,7 +297,7 @@ def calendar_events(
             rule=t.rule,
             owner_email=t.owner_email,
             renewal_id=t.renewal_id,
-            overdue=is_overdue(t.status, t.due_date, as_of),
+            overdue=task_domain.is_overdue(t.status, t.due_date, as_of),
         )
         for t, name in session.execute(task_query)
     ]

@@ -21,7 +21,6 @@ from renewals.db import insert_rows
 from renewals.errors import NotFound, RenewalsError
 from renewals.kit.batches import Progress, each
 from renewals.kit.time import utc_now
-from renewals.playbook.models import Task
 from renewals.policy.domain import Policy
 from renewals.renewal import repository, routing
 from renewals.renewal.domain import (
@@ -39,6 +38,7 @@ from renewals.renewal.domain import (
 from renewals.renewal.models import Renewal, StageChange
 from renewals.renewal.repository import ContractRow, HealthRow
 from renewals.signal import service as signal_service
+from renewals.task.models import Task
 
 
 def renewal_id_for(contract_id: str) -> str:
@@ -607,7 +607,7 @@ def pipeline(session: Session, *, as_of: date, window_days: int) -> Pipeline | N
         {k: (int(v[0]), v[1]) for k, v in by_stage.items()},
         {k: (int(v[0]), v[1]) for k, v in by_opportunity.items()},
         session.scalar(select(func.count()).where(open_tasks)) or 0,
-        session.scalar(select(func.count()).where(open_tasks, Task.due_date < as_of)) or 0,
+        session.scalar(select(func.count()).where(Task.is_overdue(as_of))) or 0,
         dict(
             session.execute(
                 select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)

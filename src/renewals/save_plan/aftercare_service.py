@@ -21,13 +21,13 @@ from renewals.contract.models import Contract
 from renewals.db import insert_rows, rows_changed
 from renewals.errors import NotFound, RenewalsError
 from renewals.kit.calendar import add_months
-from renewals.playbook.models import Task
 from renewals.policy.domain import Policy
 from renewals.renewal.models import Renewal
 from renewals.save_plan import aftercare as rules
 from renewals.save_plan import metrics
 from renewals.save_plan.models import PostSave, SaveExit, SavePlan, SaveProblem, SaveTriage
 from renewals.signal.models import Signal
+from renewals.task.models import Task
 from renewals.user import access
 from renewals.user.models import User
 

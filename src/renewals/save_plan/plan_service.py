@@ -26,7 +26,6 @@ from renewals.errors import Forbidden, NotFound, RenewalsError
 from renewals.health import service as health_service
 from renewals.kit.time import as_utc, day_start
 from renewals.playbook import service as playbook_service
-from renewals.playbook.models import Task
 from renewals.playbook.timeline import guard_value
 from renewals.policy.domain import Policy
 from renewals.renewal import service as renewal_service
@@ -35,6 +34,8 @@ from renewals.renewal.models import Renewal
 from renewals.save_plan import plan as rules
 from renewals.save_plan.models import SavePlan, SaveProblem, SaveTriage
 from renewals.signal import service as signal_service
+from renewals.task import service as task_service
+from renewals.task.models import Task
 from renewals.user import access
 from renewals.user.models import User
 
@@ -659,7 +660,7 @@ def _ensure_fast_fix_task(
     session: Session, plan: SavePlan, problem: SaveProblem, *, as_of: date
 ) -> Task:
     due = problem.due_date or as_of
-    task, created = playbook_service.ensure_task(
+    task, created = task_service.ensure_task(
         session,
         account_id=plan.account_id,
         key=fast_fix_key(plan.renewal_id, problem.problem_id),
@@ -707,7 +708,7 @@ def _sync_fast_fix_task(session: Session, plan: SavePlan, problem: SaveProblem, 
         task.due_date = problem.due_date
     if problem.status in (rules.ProblemStatus.done, rules.ProblemStatus.verified):
         note = problem.verified_note or problem.fix or ""
-        playbook_service.complete_task(session, task.task_id, by=by, note=note)
+        task_service.complete_task(session, task.task_id, by=by, note=note)
     elif problem.status == rules.ProblemStatus.dropped:
         task.status = "cancelled"
         task.status_reason = f"problem dropped by {by}"

@@ -517,7 +517,7 @@ def winback_list(
             {
                 "task_id": t.task_id,
                 "due_date": t.due_date.isoformat(),
-                "status": "overdue" if t.status == "open" and t.due_date < day else t.status,
+                "status": t.status_on(day),
                 "renewal_id": t.renewal_id,
                 "account_id": t.account_id,
                 "step": t.step,

@@ -22,6 +22,7 @@ from typing import Any
 from jinja2 import Environment
 
 from renewals.playbook.messages import format_date_long, format_money, format_number, format_percent
+from renewals.task import domain as task_domain
 
 Number = Decimal | float | int | str
 
@@ -110,7 +111,14 @@ def fact(value: Any, key: str = "", lang: str = "en") -> str:
     return str(value)
 
 
+def days_overdue(task: Any, as_of: date) -> int:
+    """Days an overdue task is late on `as_of`, 0 when it is not overdue (TIME-4: the one
+    rule, renewals.task.domain); `task` is a Task or a row with its status and due date."""
+    return task_domain.days_overdue(task.status, task.due_date, as_of)
+
+
 FILTERS = {
+    "days_overdue": days_overdue,
     "label": label,
     "word": word,
     "fact": fact,

@@ -4,10 +4,25 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+)
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column
 
 from renewals.db import Base, UTCDateTime
+from renewals.task import domain
+
+
+def _is_overdue_sql(cls: type[Task], as_of: date) -> ColumnElement[bool]:
+    return and_(cls.status == domain.OPEN, cls.due_date < as_of)
 
 
 class Task(Base):
@@ -35,5 +50,16 @@ class Task(Base):
     created_on: Mapped[date] = mapped_column(Date)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(254))
-    # open | done | snoozed | cancelled; "overdue" is open with due_date before the day asked.
+    # open | done | snoozed | cancelled | automated; "overdue" is not a status: see is_overdue.
     status_reason: Mapped[str | None] = mapped_column(Text)
+
+    def _is_overdue(self, as_of: date) -> bool:
+        return domain.is_overdue(self.status, self.due_date, as_of)
+
+    # TIME-4 (task.domain.is_overdue): open and due before `as_of`. `task.is_overdue(day)`
+    # answers for a task, `Task.is_overdue(day)` is the same rule as a SQL condition.
+    is_overdue = hybrid_method(_is_overdue, _is_overdue_sql)
+
+    def status_on(self, as_of: date) -> str:
+        """The status a person sees on `as_of` ("overdue" for an overdue task)."""
+        return domain.status_on(self.status, self.due_date, as_of)
