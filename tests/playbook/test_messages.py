@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from renewals.errors import RenewalsError
+from renewals.kit.locale import format_date_long, format_money, format_percent
 from renewals.playbook import messages
 from renewals.playbook.messages import (
     CUSTOMER_STEPS,
@@ -19,9 +20,6 @@ from renewals.playbook.messages import (
     MessageTemplateError,
     available_languages,
     customer_timeline,
-    format_date_long,
-    format_money,
-    format_percent,
     render,
     timeline_text,
 )

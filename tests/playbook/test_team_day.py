@@ -19,6 +19,7 @@ from renewals.contract_doc.models import ContractDocument
 from renewals.db import session_scope
 from renewals.demo.generator import generate_book
 from renewals.ingest.service import run_import
+from renewals.kit import locale
 from renewals.outbox import service as outbox_service
 from renewals.outbox.models import OutboxMessage
 from renewals.playbook import messages
@@ -182,7 +183,7 @@ def _check_messages(session, allowed: set[str], day: date) -> None:  # type: ign
             assert shown["usage_change_30d"] > 0, key
         for figure, value in message.facts.get("internal_brief", {}).items():
             if figure == "usage_change_30d":
-                signed = messages.format_percent(value, message.language, signed=True)
+                signed = locale.format_percent(value, message.language, signed=True)
                 assert signed not in message.body, (key, figure)
         # TIME-6: no date that is gone on the day it was written
         written = message.created_on
@@ -194,7 +195,7 @@ def _check_messages(session, allowed: set[str], day: date) -> None:  # type: ign
             written,
         ):
             if item["passed"]:
-                gone = messages.format_date_long(item["date"], message.language)
+                gone = locale.format_date_long(item["date"], message.language)
                 assert not re.search(rf"(?<!\d){re.escape(gone)}", message.body), (key, gone)
         # SEG-2: an at-risk or red renewal never gets the friendly template
         if (

@@ -27,7 +27,7 @@ from renewals.db import session_scope
 from renewals.demo.generator import generate_book
 from renewals.health.models import HealthSnapshot
 from renewals.ingest.service import run_import
-from renewals.playbook.messages import format_money
+from renewals.kit.locale import format_money
 from renewals.policy import service as policy_service
 from renewals.proposal import commands, service
 from renewals.proposal.models import Proposal

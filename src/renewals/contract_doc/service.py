@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +34,11 @@ from renewals.contract_doc.domain import Action, InvalidContract, Status
 from renewals.contract_doc.models import ContractDocument
 from renewals.db import rows_changed
 from renewals.errors import Conflict, Forbidden, NotFound, RenewalsError
+from renewals.kit import templates
 from renewals.kit.calendar import add_months
 from renewals.kit.pdf import html_to_pdf, sha256_of
 from renewals.kit.time import utc_now
 from renewals.playbook import service as playbook_service
-from renewals.playbook.messages import format_date_long, format_money, format_number
 from renewals.policy.domain import Policy
 from renewals.proposal.domain import at_risk_reasons
 from renewals.proposal.models import Proposal
@@ -99,36 +98,8 @@ def _approver_check(user: User, doc: ContractDocument, policy: Policy) -> domain
 # --- templates -------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=16)
 def _environment(templates_dir: str | None) -> jinja2.Environment:
-    loaders: list[jinja2.BaseLoader] = []
-    if templates_dir is not None:
-        loaders.append(jinja2.FileSystemLoader(templates_dir))
-    loaders.append(jinja2.PackageLoader("renewals.policy", "templates"))
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        undefined=jinja2.StrictUndefined,
-        autoescape=jinja2.select_autoescape(
-            enabled_extensions=("html.j2",), default_for_string=False
-        ),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-    @jinja2.pass_context
-    def money(ctx: Any, value: Any, currency: str | None = None) -> str:
-        return "" if value is None else format_money(value, currency, ctx.get("language", "en"))
-
-    @jinja2.pass_context
-    def number(ctx: Any, value: Any, places: int | None = None) -> str:
-        return "" if value is None else format_number(value, ctx.get("language", "en"), places)
-
-    @jinja2.pass_context
-    def date_long(ctx: Any, value: Any) -> str:
-        return "" if value is None else format_date_long(value, ctx.get("language", "en"))
-
-    env.filters.update(money=money, number=number, date_long=date_long)
-    return env
+    return templates.environment("", templates_dir)
 
 
 def _dir_key(templates_dir: Path | None) -> str | None:

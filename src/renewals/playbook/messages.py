@@ -21,15 +21,14 @@ import re
 import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import lru_cache
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 import jinja2
 
 from renewals.errors import RenewalsError
+from renewals.kit import templates
 
 # TIME-5, in campaign order: (internal) T-90 owner alert; (customer) T-60 heads-up,
 # T-30 formal notice, T-14 follow-up; (internal) T-14 escalation; (customer) T-7 final
@@ -87,73 +86,6 @@ _STEP_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 _SUFFIX = ".txt.j2"
 
-# (thousands separator, decimal mark). Malaysian usage (and CLDR "ms") writes
-# 12,000.50 like English; Indonesian and German write 12.000,50.
-_SEPARATORS: dict[str, tuple[str, str]] = {
-    "en": (",", "."),
-    "de": (".", ","),
-    "id": (".", ","),
-    "ms": (",", "."),
-}
-_MONTHS: dict[str, tuple[str, ...]] = {
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-    "de": (
-        "Januar",
-        "Februar",
-        "März",
-        "April",
-        "Mai",
-        "Juni",
-        "Juli",
-        "August",
-        "September",
-        "Oktober",
-        "November",
-        "Dezember",
-    ),
-    "id": (
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    ),
-    "ms": (
-        "Januari",
-        "Februari",
-        "Mac",
-        "April",
-        "Mei",
-        "Jun",
-        "Julai",
-        "Ogos",
-        "September",
-        "Oktober",
-        "November",
-        "Disember",
-    ),
-}
-
 
 class MessageTemplateError(RenewalsError):
     """A message template is missing, broken, or needs a context key it was not given."""
@@ -181,98 +113,6 @@ class MilestoneLike(Protocol):
 
 
 Milestones = Sequence[tuple[int, str]] | Sequence[MilestoneLike]
-
-
-# --- formatting (also the template filters) -------------------------------------------
-
-
-def format_number(
-    value: Decimal | float | int | str, language: str, places: int | None = None
-) -> str:
-    """`value` with the language's separators; whole numbers without decimals, else 2 places."""
-    number = _decimal(value)
-    if places is None:
-        places = 0 if number == number.to_integral_value() else 2
-    quantum = Decimal(1).scaleb(-places)
-    number = number.quantize(quantum, rounding=ROUND_HALF_UP)
-    if number == 0:
-        number = abs(number)  # no "-0"
-    group, mark = _SEPARATORS.get(language, _SEPARATORS[DEFAULT_LANGUAGE])
-    text = f"{number:,.{places}f}"
-    return text.replace(",", "\0").replace(".", mark).replace("\0", group)
-
-
-def format_money(value: Decimal | float | int | str, currency: str | None, language: str) -> str:
-    """`12,000 USD` (en, ms), `12.000 USD` (de, id)."""
-    amount = format_number(value, language)
-    return f"{amount} {currency}" if currency else amount
-
-
-def format_percent(
-    fraction: Decimal | float | int | str, language: str, *, signed: bool = False, places: int = 0
-) -> str:
-    """A fraction as a percentage: 0.85 -> `85%` (`85 %` in German); signed adds `+`."""
-    pct = _decimal(fraction) * 100
-    text = format_number(pct, language, places)
-    if signed and pct.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) > 0:
-        text = f"+{text}"
-    return f"{text} %" if language == "de" else f"{text}%"
-
-
-def format_date_long(value: date | datetime | str, language: str) -> str:
-    """The date in words: `14 March 2027`, `14. März 2027`, `14 Maret 2027`, `14 Mac 2027`."""
-    if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
-    if isinstance(value, datetime):
-        value = value.date()
-    if not isinstance(value, date):
-        raise TypeError(f"date_long needs a date, got {type(value).__name__} {value!r}")
-    month = _MONTHS.get(language, _MONTHS[DEFAULT_LANGUAGE])[value.month - 1]
-    if language == "de":
-        return f"{value.day}. {month} {value.year}"
-    return f"{value.day} {month} {value.year}"
-
-
-def _decimal(value: Decimal | float | int | str) -> Decimal:
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, bool):
-        raise TypeError(f"expected a number, got {value!r}")
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        raise TypeError(f"expected a number, got {value!r}") from None
-
-
-def _language_of(ctx: jinja2.runtime.Context) -> str:
-    language = ctx.get("language")
-    return language if isinstance(language, str) else DEFAULT_LANGUAGE
-
-
-# The filters print nothing for None, so `{{ x|money(currency) }}` never shows "None";
-# the templates still guard optional figures with `{% if %}` to leave out the sentence.
-@jinja2.pass_context
-def _number_filter(ctx: jinja2.runtime.Context, value: Any, places: int | None = None) -> str:
-    return "" if value is None else format_number(value, _language_of(ctx), places)
-
-
-@jinja2.pass_context
-def _money_filter(ctx: jinja2.runtime.Context, value: Any, currency: str | None = None) -> str:
-    return "" if value is None else format_money(value, currency, _language_of(ctx))
-
-
-@jinja2.pass_context
-def _percent_filter(
-    ctx: jinja2.runtime.Context, value: Any, signed: bool = False, places: int = 0
-) -> str:
-    if value is None:
-        return ""
-    return format_percent(value, _language_of(ctx), signed=signed, places=places)
-
-
-@jinja2.pass_context
-def _date_long_filter(ctx: jinja2.runtime.Context, value: Any) -> str:
-    return "" if value is None else format_date_long(value, _language_of(ctx))
 
 
 # --- templates ------------------------------------------------------------------------
@@ -378,28 +218,11 @@ def _dir_key(templates_dir: Path | None) -> str | None:
     return str(path.resolve())
 
 
-@lru_cache(maxsize=16)
 def _environment(templates_dir: str | None) -> jinja2.Environment:
-    loaders: list[jinja2.BaseLoader] = []
-    if templates_dir is not None:
-        # The user's edited copies win over the packaged ones of the same name.
-        loaders.append(jinja2.FileSystemLoader(templates_dir))
-    loaders.append(jinja2.PackageLoader("renewals.policy", "templates/messages"))
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,  # plain text, not HTML
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+    # The user's edited copies win over the packaged ones of the same name; plain text.
+    return templates.environment(
+        "messages", templates_dir, escape=False, keep_trailing_newline=True
     )
-    env.filters.update(
-        number=_number_filter,
-        money=_money_filter,
-        percent=_percent_filter,
-        date_long=_date_long_filter,
-    )
-    return env
 
 
 def _check_step(step: str) -> None:

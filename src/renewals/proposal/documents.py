@@ -16,7 +16,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,12 +23,7 @@ import jinja2
 
 from renewals.config import Settings, require_vendor
 from renewals.errors import RenewalsError
-from renewals.playbook.messages import (
-    format_date_long,
-    format_money,
-    format_number,
-    format_percent,
-)
+from renewals.kit import templates
 
 if TYPE_CHECKING:
     from renewals.proposal.models import Proposal
@@ -67,42 +61,6 @@ def _language(value: str | None) -> str | None:
     return code if _LANGUAGE_CODE.match(code) else None
 
 
-def _lang(ctx: jinja2.runtime.Context) -> str:
-    value = ctx.get("language")
-    return value if isinstance(value, str) else DEFAULT_LANGUAGE
-
-
-@jinja2.pass_context
-def _money(ctx: jinja2.runtime.Context, value: Any, currency: str | None = None) -> str:
-    return "" if value is None else format_money(value, currency, _lang(ctx))
-
-
-@jinja2.pass_context
-def _number(ctx: jinja2.runtime.Context, value: Any, places: int | None = None) -> str:
-    return "" if value is None else format_number(value, _lang(ctx), places)
-
-
-@jinja2.pass_context
-def _percent(ctx: jinja2.runtime.Context, value: Any, signed: bool = False, places: int = 0) -> str:
-    """A fraction (0.85) as `85%`; use `pct` for a value already in percent."""
-    return "" if value is None else format_percent(value, _lang(ctx), signed=signed, places=places)
-
-
-@jinja2.pass_context
-def _pct(ctx: jinja2.runtime.Context, value: Any) -> str:
-    """A value in percent (12.5) as `12.5%` / `12,5 %`."""
-    if value is None:
-        return ""
-    return format_percent(
-        float(value) / 100, _lang(ctx), places=0 if float(value).is_integer() else 1
-    )
-
-
-@jinja2.pass_context
-def _date_long(ctx: jinja2.runtime.Context, value: Any) -> str:
-    return "" if value is None else format_date_long(value, _lang(ctx))
-
-
 def _offered_in(name: str, options: Mapping[str, Any]) -> bool:
     """Jinja test: the option `name` is on offer (the customer sees only those)."""
     option = options.get(name)
@@ -120,23 +78,10 @@ def _dir_key(templates_dir: Path | None) -> str | None:
     return str(path.resolve())
 
 
-@lru_cache(maxsize=16)
 def _environment(templates_dir: str | None) -> jinja2.Environment:
-    loaders: list[jinja2.BaseLoader] = []
-    if templates_dir is not None:
-        # Your edited copies win over the packaged ones of the same name.
-        loaders.append(jinja2.FileSystemLoader(str(Path(templates_dir) / "proposal")))
-    loaders.append(jinja2.PackageLoader("renewals.policy", "templates/proposal"))
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        undefined=jinja2.StrictUndefined,
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(
-        money=_money, number=_number, percent=_percent, pct=_pct, date_long=_date_long
-    )
+    # Your edited copies (in its proposal/ folder) win over the packaged ones.
+    mine = None if templates_dir is None else str(Path(templates_dir) / "proposal")
+    env = templates.environment("proposal", mine, escape=True)
     env.tests["offered_in"] = _offered_in
     return env
 

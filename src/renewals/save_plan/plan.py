@@ -45,19 +45,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import jinja2
 
 from renewals.errors import RenewalsError
-from renewals.playbook.messages import (
-    format_date_long,
-    format_money,
-    format_number,
-    format_percent,
-)
+from renewals.kit import templates
 from renewals.policy.domain import Save
 from renewals.save_plan.triage import Effort, RootCause, Window
 
@@ -882,49 +876,8 @@ def _dir_key(templates_dir: Path | None) -> str | None:
     return str(path.resolve())
 
 
-def _language(ctx: jinja2.runtime.Context) -> str:
-    language = ctx.get("language")
-    return language if isinstance(language, str) else DEFAULT_LANGUAGE
-
-
-@jinja2.pass_context
-def _number(ctx: jinja2.runtime.Context, value: Any, places: int | None = None) -> str:
-    return "" if value is None else format_number(value, _language(ctx), places)
-
-
-@jinja2.pass_context
-def _money(ctx: jinja2.runtime.Context, value: Any, currency: str | None = None) -> str:
-    return "" if value is None else format_money(value, currency, _language(ctx))
-
-
-@jinja2.pass_context
-def _percent(ctx: jinja2.runtime.Context, value: Any, signed: bool = False) -> str:
-    return "" if value is None else format_percent(value, _language(ctx), signed=signed)
-
-
-@jinja2.pass_context
-def _date_long(ctx: jinja2.runtime.Context, value: Any) -> str:
-    return "" if value is None else format_date_long(value, _language(ctx))
-
-
-@lru_cache(maxsize=16)
 def _environment(templates_dir: str | None) -> jinja2.Environment:
-    loaders: list[jinja2.BaseLoader] = []
-    if templates_dir is not None:
-        loaders.append(jinja2.FileSystemLoader(templates_dir))
-    loaders.append(jinja2.PackageLoader("renewals.policy", "templates"))
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        undefined=jinja2.StrictUndefined,
-        autoescape=jinja2.select_autoescape(
-            enabled_extensions=("html.j2",), default_for_string=False
-        ),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(number=_number, money=_money, percent=_percent, date_long=_date_long)
-    return env
+    return templates.environment("", templates_dir, keep_trailing_newline=True)
 
 
 def _tidy(text: str) -> str:

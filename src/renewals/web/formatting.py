@@ -21,7 +21,7 @@ from typing import Any
 
 from jinja2 import Environment
 
-from renewals.playbook.messages import format_date_long, format_money, format_number, format_percent
+from renewals.kit.locale import format_date_long, format_money, format_number, format_percent
 from renewals.task import domain as task_domain
 
 Number = Decimal | float | int | str

@@ -1,0 +1,125 @@
+"""The one Jinja environment for what renewals writes from templates: customer messages,
+proposals, contracts and save plans (issue 14).
+
+- Loading: your edited copies (the templates directory, `RENEWALS_TEMPLATES_DIR`) win over
+  the packaged ones of the same name (renewals/policy/templates).
+- Undefined names fail loudly (StrictUndefined): a template never prints a blank where a
+  fact was expected.
+- Escaping: HTML templates (`.html.j2`) are escaped, text templates are not, unless the
+  caller says otherwise.
+- The locale filters print in the template context's `language` (English when it has
+  none), through renewals.kit.locale:
+  - `number`: `12000|number` -> 12,000 (12.000 in German); `places` fixes the decimals;
+  - `money`: `12000|money("USD")` -> 12,000 USD;
+  - `percent` and `pct`: a ratio as a percentage, `0.85|percent` -> 85% (85 % in German);
+    `signed=True` adds "+", `places` the decimals. `pct` means the same on the web pages
+    (renewals.web.formatting);
+  - `in_percent`: a value that is already in percent, `12.5|in_percent` -> 12.5%;
+  - `date_long`: `14 March 2027`, `14. März 2027`.
+  Each prints nothing for None.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+
+import jinja2
+
+from renewals.kit.locale import (
+    DEFAULT_LANGUAGE,
+    format_date_long,
+    format_money,
+    format_number,
+    format_percent,
+)
+
+PACKAGE = "renewals.policy"
+PACKAGED = "templates"
+
+Number = Decimal | float | int | str
+
+
+def language_of(ctx: jinja2.runtime.Context) -> str:
+    """The language a template is rendered in: its context's `language`, else English."""
+    language = ctx.get("language")
+    return language if isinstance(language, str) else DEFAULT_LANGUAGE
+
+
+@jinja2.pass_context
+def number(ctx: jinja2.runtime.Context, value: Number | None, places: int | None = None) -> str:
+    return "" if value is None else format_number(value, language_of(ctx), places)
+
+
+@jinja2.pass_context
+def money(ctx: jinja2.runtime.Context, value: Number | None, currency: str | None = None) -> str:
+    return "" if value is None else format_money(value, currency, language_of(ctx))
+
+
+@jinja2.pass_context
+def percent(
+    ctx: jinja2.runtime.Context, value: Number | None, signed: bool = False, places: int = 0
+) -> str:
+    """A ratio (0.85) as `85%`; `in_percent` is for a value already in percent."""
+    if value is None:
+        return ""
+    return format_percent(value, language_of(ctx), signed=signed, places=places)
+
+
+@jinja2.pass_context
+def in_percent(ctx: jinja2.runtime.Context, value: Number | None) -> str:
+    """A value in percent (12.5) as `12.5%` / `12,5 %`: whole numbers without decimals."""
+    if value is None:
+        return ""
+    places = 0 if float(value).is_integer() else 1
+    return format_percent(Decimal(str(value)) / 100, language_of(ctx), places=places)
+
+
+@jinja2.pass_context
+def date_long(ctx: jinja2.runtime.Context, value: date | datetime | str | None) -> str:
+    return "" if value is None else format_date_long(value, language_of(ctx))
+
+
+FILTERS = {
+    "number": number,
+    "money": money,
+    "percent": percent,
+    "pct": percent,
+    "in_percent": in_percent,
+    "date_long": date_long,
+}
+
+
+@lru_cache(maxsize=32)
+def environment(
+    folder: str = "",
+    templates_dir: str | None = None,
+    *,
+    escape: bool | None = None,
+    keep_trailing_newline: bool = False,
+) -> jinja2.Environment:
+    """The environment for the packaged templates in `folder` (under
+    renewals/policy/templates) and your copies in `templates_dir`, which win.
+
+    `escape`: True escapes every template, False none, None the `.html.j2` ones only.
+    """
+    loaders: list[jinja2.BaseLoader] = []
+    if templates_dir is not None:
+        loaders.append(jinja2.FileSystemLoader(templates_dir))
+    loaders.append(jinja2.PackageLoader(PACKAGE, f"{PACKAGED}/{folder}".rstrip("/")))
+    autoescape = (
+        jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False)
+        if escape is None
+        else escape
+    )
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        autoescape=autoescape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=keep_trailing_newline,
+    )
+    env.filters.update(FILTERS)
+    return env
