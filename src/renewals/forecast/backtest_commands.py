@@ -16,7 +16,7 @@ from rich.table import Table
 
 from renewals.errors import RenewalsError
 from renewals.kit.calendar import quarter_of
-from renewals.kit.cli import console, emit_json, fail, fail_with, progress_bar, state
+from renewals.kit.cli import console, emit_json, fail, fail_with, parse_date, progress_bar, state
 from renewals.kit.time import today
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
@@ -26,15 +26,6 @@ if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
 class EngineChoice(StrEnum):
     prior = "prior"
     learned = "learned"
-
-
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"{option} must be an ISO date (YYYY-MM-DD), got {value!r}", 2)
 
 
 def default_range(day: date) -> tuple[date, date]:
@@ -130,8 +121,8 @@ def backtest(
 
     app_state = state(ctx)
     start, end = default_range(today())
-    start = _day(date_from, "--from") or start
-    end = _day(date_to, "--to") or end
+    start = parse_date(date_from, "--from") or start
+    end = parse_date(date_to, "--to") or end
     try:
         policy = app_state.policy()
     except PolicyError as exc:

@@ -273,15 +273,6 @@ def forecast(
 # --- overrides ------------------------------------------------------------------------------------
 
 
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"{option} must be an ISO date (YYYY-MM-DD), got {value!r}", 2)
-
-
 @app.command("override")
 def override(
     ctx: typer.Context,

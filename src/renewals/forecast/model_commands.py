@@ -8,14 +8,22 @@ Mounted in the root app:
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from renewals.errors import RenewalsError
-from renewals.kit.cli import console, emit_json, fail, fail_with, parse_as_of, progress_bar, state
+from renewals.kit.cli import (
+    console,
+    emit_json,
+    fail,
+    fail_with,
+    parse_as_of,
+    parse_date,
+    progress_bar,
+    state,
+)
 from renewals.policy.domain import Policy
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
@@ -48,15 +56,6 @@ def _policy(ctx: typer.Context) -> Policy:
         return state(ctx).policy()
     except PolicyError as exc:
         fail(exc.message)
-
-
-def _since(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"--since must be an ISO date (YYYY-MM-DD), got {value!r}", 2)
 
 
 def _num(value: Any, spec: str) -> str:
@@ -197,7 +196,7 @@ def train(
                 data_dir=settings.data_dir,
                 memory_limit=settings.duckdb_memory_limit,
                 as_of=day,
-                since=_since(since),
+                since=parse_date(since, "--since"),
                 progress=progress,
             )
             resolved = learned.resolve(session, policy, data_dir=settings.data_dir)
@@ -299,7 +298,7 @@ def evaluate(
                 data_dir=settings.data_dir,
                 memory_limit=settings.duckdb_memory_limit,
                 as_of=day,
-                since=_since(since),
+                since=parse_date(since, "--since"),
                 progress=progress,
             )
             data = result.as_dict()

@@ -158,18 +158,23 @@ def fail_with(exc: RenewalsError) -> NoReturn:
     fail(exc.message)
 
 
-def parse_as_of(value: str | None, option: str = "--as-of") -> date:
-    """A date option: YYYY-MM-DD within the bounds pages and the API use (kit.validate)."""
+def parse_date(value: str | None, option: str) -> date | None:
+    """The CLI's one date parser: a date option written YYYY-MM-DD, within the bounds pages
+    and the API accept (kit.validate); None when not given. Bad input exits with code 2,
+    naming the option."""
     from renewals.kit import validate
-    from renewals.kit.time import today
 
-    if value is None:
-        return today()
     try:
-        day = validate.parse_day(value, option)
+        return validate.parse_day(value, option)
     except validate.InvalidInput as exc:
         fail(exc.message, 2)
-    return day or today()
+
+
+def parse_as_of(value: str | None, option: str = "--as-of") -> date:
+    """The day a command works as of: the date option, or today when not given."""
+    from renewals.kit.time import today
+
+    return parse_date(value, option) or today()
 
 
 ProgressCallback = Callable[[str, int, int], None]

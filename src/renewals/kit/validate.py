@@ -114,11 +114,11 @@ def parse_day(raw: str | date | None, field: str = "date") -> date | None:
     if not text:
         return None
     if len(text) > 10:
-        raise InvalidInput(field, f"must be a date (YYYY-MM-DD), got {text[:40]!r}")
+        raise InvalidInput(field, f"must be an ISO date (YYYY-MM-DD), got {text[:40]!r}")
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(field, f"must be a date (YYYY-MM-DD), got {text!r}") from None
+        raise InvalidInput(field, f"must be an ISO date (YYYY-MM-DD), got {text!r}") from None
     return check_day(day, field)
 
 

@@ -13,7 +13,15 @@ from rich.table import Table
 
 from renewals.errors import RenewalsError
 from renewals.kit import completion
-from renewals.kit.cli import console, emit_json_lines, fail, fail_with, parse_as_of, state
+from renewals.kit.cli import (
+    console,
+    emit_json_lines,
+    fail,
+    fail_with,
+    parse_as_of,
+    parse_date,
+    state,
+)
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
     from renewals.proposal.models import Proposal, RoiInputs, ValueMoment
@@ -328,13 +336,6 @@ def _win_row(w: ValueMoment) -> dict[str, Any]:
     }
 
 
-def _date(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"{option} must be an ISO date (YYYY-MM-DD), got {value!r}", 2)
-
-
 @wins_app.command("add")
 def wins_add(
     ctx: typer.Context,
@@ -361,7 +362,7 @@ def wins_add(
     from renewals.db import session_scope
     from renewals.proposal import service
 
-    day = _date(on, "--on")
+    day = _required_date(on, "--on")
     app_state = state(ctx)
     try:
         with session_scope(app_state.engine()) as session:
@@ -538,3 +539,10 @@ def roi_show(ctx: typer.Context, account: Account, as_json: Json = False) -> Non
     _print_roi(out)
     if out.get("loaded_hourly_rate") is None:
         console.print(f"  (rate: the policy's {rate}/h, ROI-1)")
+
+
+def _required_date(value: str, option: str) -> date:
+    day = parse_date(value, option)
+    if day is None:
+        fail(f"{option} needs a date (YYYY-MM-DD)", 2)
+    return day

@@ -11,7 +11,6 @@ The lead mounts these on the `saves` sub-app:
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -19,7 +18,7 @@ from rich.table import Table
 
 from renewals.errors import RenewalsError
 from renewals.kit import completion
-from renewals.kit.cli import console, emit_json, fail, fail_with, parse_as_of, state
+from renewals.kit.cli import console, emit_json, fail, fail_with, parse_as_of, parse_date, state
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
     from renewals.save_plan import plan_service
@@ -324,7 +323,7 @@ def problem_add(
     except PolicyError as exc:
         fail(exc.message)
     day = parse_as_of(as_of)
-    due_day = _date(due, "--due")
+    due_day = parse_date(due, "--due")
     try:
         with session_scope(app_state.engine()) as session:
             row = plan_service.add_problem(
@@ -392,9 +391,9 @@ def problem_update(
                 status=status,
                 fix=fix,
                 owner=owner,
-                due=_date(due, "--due"),
+                due=parse_date(due, "--due"),
                 success_metric=metric,
-                communicated_on=_date(communicated, "--communicated"),
+                communicated_on=parse_date(communicated, "--communicated"),
             )
             console.print(
                 f"problem {row.problem_id}: {row.status}, {row.owner_email or 'no owner'}, "
@@ -429,12 +428,3 @@ def problem_verify(
             console.print(f"problem {row.problem_id} verified by the customer on {row.verified_on}")
     except RenewalsError as exc:
         fail_with(exc)
-
-
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"{option} must be an ISO date (YYYY-MM-DD), got {value!r}", 2)

@@ -11,7 +11,6 @@ taught (POST-3) and the win-back touches (LOST-4). Mounted in the `saves` sub-ap
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -27,6 +26,7 @@ from renewals.kit.cli import (
     fail,
     fail_with,
     parse_as_of,
+    parse_date,
     state,
 )
 from renewals.save_plan import aftercare as rules
@@ -45,15 +45,6 @@ class Saveable(StrEnum):
     yes = "yes"
     no = "no"
     unknown = "unknown"
-
-
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"{option} must be an ISO date (YYYY-MM-DD), got {value!r}", 2)
 
 
 # --- MET-1 ----------------------------------------------------------------------------------
@@ -190,7 +181,7 @@ def report(
 
     app_state = state(ctx)
     day = parse_as_of(as_of)
-    start = _day(since, "--since")
+    start = parse_date(since, "--since")
     try:
         policy = app_state.policy()
     except PolicyError as exc:
@@ -399,7 +390,7 @@ def debrief(
 
     changes: dict[str, Any] = {
         "real_reasons": real_reason or None,
-        "really_lost_on": _day(really_lost_on, "--really-lost-on"),
+        "really_lost_on": parse_date(really_lost_on, "--really-lost-on"),
         "could_have_been_saved": saveable.value if saveable else None,
         "how": how,
         "pattern": pattern,

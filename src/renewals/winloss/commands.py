@@ -3,14 +3,13 @@ LEARN-1) and where they stall (LEARN-2). Mounted as `renewals winloss`."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from renewals.errors import RenewalsError
-from renewals.kit.cli import console, emit_json, fail, fail_with, parse_as_of, state
+from renewals.kit.cli import console, emit_json, fail, fail_with, parse_as_of, parse_date, state
 from renewals.winloss.domain import ReasonCategory, StageStall
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
@@ -22,15 +21,6 @@ app = typer.Typer(
     "words; competitors, patterns, missed signals; where renewals stall (LEARN-2).",
     no_args_is_help=True,
 )
-
-
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"{option} must be an ISO date (YYYY-MM-DD), got {value!r}", 2)
 
 
 def _pct(value: float | None) -> str:
@@ -175,7 +165,7 @@ def report(
 
     app_state = state(ctx)
     day = parse_as_of(as_of)
-    start = _day(since, "--since")
+    start = parse_date(since, "--since")
     try:
         policy = app_state.policy()
     except PolicyError as exc:
