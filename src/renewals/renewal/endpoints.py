@@ -3,11 +3,10 @@ one renewal with its decisions and reasons (TECH-5, FUND-1, SEG-1..3, TIME-4).""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import and_, func, literal, select
+from sqlalchemy import and_, literal, select
 
 from renewals.account.domain import Segment
 from renewals.account.models import Account
@@ -16,6 +15,7 @@ from renewals.forecast import service as forecast_service
 from renewals.forecast.domain import Category
 from renewals.forecast.models import ForecastSnapshot
 from renewals.health.domain import Category as HealthCategory
+from renewals.renewal import page_service
 from renewals.renewal import service as renewal_service
 from renewals.renewal.domain import OpportunityType, Stage
 from renewals.renewal.models import Renewal
@@ -75,7 +75,7 @@ def list_renewals(
     opportunity_type: OpportunityType | None = None,
     window: Annotated[
         int | None,
-        Query(ge=0, le=3660, description="renewing within this many days of as_of"),
+        Query(ge=0, le=3660, description="renewing within this many days of as_of (overdue too)"),
     ] = None,
     open: Annotated[bool, Query(description="only renewals without an outcome")] = True,
     account_id: api.QueryText = None,
@@ -92,34 +92,30 @@ def list_renewals(
     except NotFound:
         forecast_day = None
     on_day = ForecastSnapshot.as_of == forecast_day if forecast_day else literal(False)
+    # The page's and the CSV export's conditions (renewal.page_service, issue 14): the same
+    # scope (what the viewer may read, and renewals they own), owner in any letter case,
+    # and a window that counts overdue renewals in.
+    filters = page_service.RenewalFilters(
+        segment=segment.value if segment else None,
+        owner=owner,
+        stage=stage.value if stage else page_service.ANY_STAGE,
+        category=health.value if health else None,
+        window=window,
+        everyone=True,
+        opportunity_type=opportunity_type.value if opportunity_type else None,
+        account_id=account_id,
+        undecided=open,
+    )
     stmt = (
         select(Renewal, Account.name, ForecastSnapshot.category)
         .join(Account, Account.account_id == Renewal.account_id)
         .outerjoin(
             ForecastSnapshot, and_(ForecastSnapshot.renewal_id == Renewal.renewal_id, on_day)
         )
-        .where(access.visible(Renewal.account_id, scope))
+        .where(*page_service.renewal_conditions(scope, filters, as_of=day))
     )
-    if open:
-        stmt = stmt.where(Renewal.outcome.is_(None))
-    if segment:
-        stmt = stmt.where(Renewal.segment == segment.value)
-    if owner:
-        stmt = stmt.where(func.lower(Renewal.owner_email) == owner.strip().lower())
-    if stage:
-        stmt = stmt.where(Renewal.stage == stage.value)
     if category:
         stmt = stmt.where(ForecastSnapshot.category == category.value)
-    if health:
-        stmt = stmt.where(Renewal.health_category == health.value)
-    if opportunity_type:
-        stmt = stmt.where(Renewal.opportunity_type == opportunity_type.value)
-    if window is not None:
-        stmt = stmt.where(
-            Renewal.renewal_date >= day, Renewal.renewal_date <= day + timedelta(days=window)
-        )
-    if account_id:
-        stmt = stmt.where(Renewal.account_id == account_id)
     result = api.listing(
         request,
         session,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import SQLColumnExpression, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, func, or_, select
 
 from renewals.account.models import Account
 from renewals.account.page_service import Listing, escape_like
@@ -24,50 +24,37 @@ ANY_STAGE = "any"
 
 @dataclass(frozen=True)
 class RenewalFilters:
-    """What the renewal list is narrowed to; None means no filter."""
+    """What a renewal list is narrowed to; None means no filter. The page, its CSV export
+    and the API (renewal.endpoints) narrow with these same conditions (issue 14)."""
 
     q: str | None = None  # part of the account's name, the account id or the renewal id
     segment: str | None = None
-    owner: str | None = None  # the renewal's owner
+    owner: str | None = None  # the renewal's owner (any letter case)
     stage: str | None = None  # None: the open stages; "any": every stage; else that stage
     category: str | None = None  # HEALTH-3 category the renewal was decided with, or "unscored"
     risk: str | None = None
     window: int | None = None  # due within this many days of as_of (overdue included)
     everyone: bool = False
+    opportunity_type: str | None = None
+    account_id: str | None = None
+    undecided: bool = False  # only renewals without an outcome yet
 
 
-def renewal_listing(scope: Scope, filters: RenewalFilters, *, as_of: date) -> Listing:
-    """One row per renewal in scope, soonest first."""
-    stmt = select(
-        Renewal.renewal_id.label("renewal_id"),
-        Renewal.account_id.label("account_id"),
-        Account.name.label("name"),
-        Renewal.renewal_date.label("renewal_date"),
-        Renewal.stage.label("stage"),
-        Renewal.segment.label("segment"),
-        Renewal.opportunity_type.label("opportunity"),
-        Renewal.motion.label("motion"),
-        Renewal.owner_email.label("owner"),
-        Renewal.current_arr.label("arr"),
-        Renewal.target_arr.label("target_arr"),
-        Renewal.currency.label("currency"),
-        Renewal.health_score.label("score"),
-        Renewal.health_category.label("category"),
-        Renewal.risk.label("risk"),
-        Renewal.likelihood.label("likelihood"),
-        Renewal.outcome.label("outcome"),
-    ).join(Account, Account.account_id == Renewal.account_id)
+def renewal_conditions(
+    scope: Scope, filters: RenewalFilters, *, as_of: date
+) -> list[ColumnElement[bool]]:
+    """The WHERE of every renewal list (page, CSV, API): TECH-5 scope and the filters."""
     # TECH-5: renewals of accounts the user may see ("mine" unless they asked for everyone
     # and policy lets them read it), and any renewal they own themselves.
-    stmt = stmt.where(
+    conditions: list[ColumnElement[bool]] = [
         or_(
             access.visible(Account.account_id, scope, edit=not filters.everyone),
             access.owned_by(Renewal.owner_email, scope),
         )
-    )
+    ]
     if filters.q:
         pattern = f"%{escape_like(filters.q.strip())}%"
-        stmt = stmt.where(
+        conditions.append(
             or_(
                 Account.name.ilike(pattern, escape="\\"),
                 Renewal.account_id.ilike(pattern, escape="\\"),
@@ -75,21 +62,55 @@ def renewal_listing(scope: Scope, filters: RenewalFilters, *, as_of: date) -> Li
             )
         )
     if filters.stage is None:
-        stmt = stmt.where(Renewal.stage.in_([s.value for s in OPEN_STAGES]))
+        conditions.append(Renewal.stage.in_([s.value for s in OPEN_STAGES]))
     elif filters.stage != ANY_STAGE:
-        stmt = stmt.where(Renewal.stage == filters.stage)
+        conditions.append(Renewal.stage == filters.stage)
+    if filters.undecided:
+        conditions.append(Renewal.outcome.is_(None))
     if filters.segment:
-        stmt = stmt.where(Renewal.segment == filters.segment)
+        conditions.append(Renewal.segment == filters.segment)
     if filters.owner:
-        stmt = stmt.where(Renewal.owner_email == filters.owner)
+        conditions.append(func.lower(Renewal.owner_email) == filters.owner.strip().lower())
     if filters.category == "unscored":
-        stmt = stmt.where(Renewal.health_category.is_(None))
+        conditions.append(Renewal.health_category.is_(None))
     elif filters.category:
-        stmt = stmt.where(Renewal.health_category == filters.category)
+        conditions.append(Renewal.health_category == filters.category)
     if filters.risk:
-        stmt = stmt.where(Renewal.risk == filters.risk)
+        conditions.append(Renewal.risk == filters.risk)
+    if filters.opportunity_type:
+        conditions.append(Renewal.opportunity_type == filters.opportunity_type)
+    if filters.account_id:
+        conditions.append(Renewal.account_id == filters.account_id)
     if filters.window is not None:
-        stmt = stmt.where(Renewal.renewal_date <= as_of + timedelta(days=filters.window))
+        conditions.append(Renewal.renewal_date <= as_of + timedelta(days=filters.window))
+    return conditions
+
+
+def renewal_listing(scope: Scope, filters: RenewalFilters, *, as_of: date) -> Listing:
+    """One row per renewal in scope, soonest first."""
+    stmt = (
+        select(
+            Renewal.renewal_id.label("renewal_id"),
+            Renewal.account_id.label("account_id"),
+            Account.name.label("name"),
+            Renewal.renewal_date.label("renewal_date"),
+            Renewal.stage.label("stage"),
+            Renewal.segment.label("segment"),
+            Renewal.opportunity_type.label("opportunity"),
+            Renewal.motion.label("motion"),
+            Renewal.owner_email.label("owner"),
+            Renewal.current_arr.label("arr"),
+            Renewal.target_arr.label("target_arr"),
+            Renewal.currency.label("currency"),
+            Renewal.health_score.label("score"),
+            Renewal.health_category.label("category"),
+            Renewal.risk.label("risk"),
+            Renewal.likelihood.label("likelihood"),
+            Renewal.outcome.label("outcome"),
+        )
+        .join(Account, Account.account_id == Renewal.account_id)
+        .where(*renewal_conditions(scope, filters, as_of=as_of))
+    )
     sortable: dict[str, SQLColumnExpression[Any]] = {
         "renewal_date": Renewal.renewal_date,
         "name": Account.name,
