@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from databases import PostgresDatabase
 from fastapi.testclient import TestClient
 from markupsafe import escape
 from sqlalchemy import Engine, func, select
@@ -99,10 +100,31 @@ def sqlite_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Book]:
     return root, built
 
 
+_POSTGRES_BOOKS: dict[str, tuple[Path, Book]] = {}
+
+
+def _postgres_book(engine: Engine, request: pytest.FixtureRequest) -> tuple[Path, Book]:
+    """The book built once per module (and worker) on PostgreSQL, its rows kept in a
+    snapshot (tests/databases.py) and put back for each test."""
+    database: PostgresDatabase = request.getfixturevalue("postgres_database")
+    name = "book_" + re.sub(r"\W", "_", request.module.__name__)
+    if name not in _POSTGRES_BOOKS or name not in database.saved:
+        root = request.getfixturevalue("tmp_path_factory").mktemp("pgbook")
+        _POSTGRES_BOOKS[name] = (root, build_book(engine, root))
+        database.save(engine, name)
+    else:
+        database.restore(name)
+    return _POSTGRES_BOOKS[name]
+
+
 def copy_or_build(engine: Engine, tmp_path: Path, request: pytest.FixtureRequest) -> Book:
-    """A fresh book for this test: a copy of the module's SQLite book, or built on PostgreSQL."""
+    """A fresh book for this test: a copy of the module's book (SQLite: its file; PostgreSQL:
+    its rows), with a copy of its data directory."""
     if engine.dialect.name != "sqlite":
-        return build_book(engine, tmp_path)
+        root, built = _postgres_book(engine, request)
+        shutil.copytree(root / "data", tmp_path / "data", dirs_exist_ok=True)
+        settings = built.settings.model_copy(update={"data_dir": tmp_path / "data"})
+        return replace(built, engine=engine, settings=settings)
     root, built = request.getfixturevalue("sqlite_book")
     engine.dispose()
     with sqlite3.connect(root / "test.db") as source, sqlite3.connect(engine.url.database) as copy:
