@@ -20,7 +20,7 @@ from web.test_browser import ARTIFACTS, Person, _cast
 
 from renewals.concession.models import Concession
 from renewals.db import session_scope
-from renewals.playbook.models import Task
+from renewals.task.models import Task
 
 pytestmark = pytest.mark.browser
 
