@@ -28,6 +28,13 @@ CONFIGURED = {
 for _name, _value in CONFIGURED.items():
     os.environ.setdefault(_name, _value)
 
+# pytest-xdist starts its workers with COLUMNS=80 in the environment; Rich would fix the
+# CLI's console at that width when renewals.kit.cli is imported, and a test's own COLUMNS
+# (CliRunner env) would no longer count. Off xdist the variable is not set: the same here.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("LINES", None)
+
 
 @pytest.fixture(scope="session")
 def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
