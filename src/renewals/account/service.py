@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -66,6 +67,7 @@ def stakeholder_maps_for(
             .where(Stakeholder.account_id.in_(chunk))
             .order_by(Stakeholder.account_id, Stakeholder.stakeholder_id)
         )
+        row: list[Any]  # the stakeholder's columns, in StakeholderFacts' order
         for account_id, *row in rows:
             if account_id in people:
                 people[account_id].append(StakeholderFacts(*row))

@@ -136,6 +136,7 @@ def _open_renewals(
     if batch is not None:
         query = query.where(batch.where(Renewal.account_id))
     found = []
+    row: Any  # the query's columns: the renewal's, its decision's, the health snapshot's
     for row in session.execute(query):
         renewal = _OpenRenewal(*row[:8])
         health_score, health_category, renewal_risk, signals, stage = row[8:13]

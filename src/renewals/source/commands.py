@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -112,7 +112,7 @@ def list_(
     from renewals.source import service
 
     with session_scope(state(ctx).engine()) as session:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "name": s.name,
                 "kind": s.kind,

@@ -411,8 +411,8 @@ def compact(engine: Engine, data_dir: Path, memory_limit: str = "2GB") -> Compac
     spool.sweep_temporary(data_dir)
     for batch in spool.open_batches(data_dir):
         report.batches.append(compact_batch(engine, data_dir, batch, memory_limit))
-    while (batch := spool.claim(data_dir, BATCH_FILES)) is not None:
-        report.batches.append(compact_batch(engine, data_dir, batch, memory_limit))
+    while (claimed := spool.claim(data_dir, BATCH_FILES)) is not None:
+        report.batches.append(compact_batch(engine, data_dir, claimed, memory_limit))
     merge_ledgers(data_dir, memory_limit)
     return report
 

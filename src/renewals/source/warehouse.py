@@ -183,11 +183,11 @@ def sync(engine: Engine, name: str, data_dir: Path, memory_limit: str = "2GB") -
         con_duck.close()
     report.high_water = high.isoformat() if high else mark
     with session_scope(engine) as session:  # step 2: the mark and the parts, together
-        source = session.get(Source, source_id)
-        assert source is not None
-        source.high_water = {**(source.high_water or {}), "events": report.high_water}
-        source.config = {**config, "pending": pending}
-        source.last_sync_at = utc_now()
+        record = session.get(Source, source_id)
+        assert record is not None
+        record.high_water = {**(record.high_water or {}), "events": report.high_water}
+        record.config = {**config, "pending": pending}
+        record.last_sync_at = utc_now()
     _finish_pending(engine, source_id)
     report.seconds = time.perf_counter() - started
     return report

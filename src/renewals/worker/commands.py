@@ -78,8 +78,11 @@ def worker(
 
     migrate.ensure_schema(engine)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    kwargs = {"worker_id": worker_id} if worker_id else {}
-    runner = Worker(engine, app_state.settings, worker_settings, **kwargs)
+    runner = (
+        Worker(engine, app_state.settings, worker_settings, worker_id=worker_id)
+        if worker_id
+        else Worker(engine, app_state.settings, worker_settings)
+    )
     if once:
         from renewals.kit.time import utc_now
 

@@ -243,7 +243,7 @@ class Worker:
     worker_settings: WorkerSettings = field(default_factory=WorkerSettings)
     jobs: Sequence[ScheduledJob] | None = None
     worker_id: str = field(default_factory=holder_name)
-    alert: Callable[[Engine, WorkerSettings, str, str], None] | None = None
+    alert: Callable[[Engine, WorkerSettings, str, str], object] | None = None
 
     def __post_init__(self) -> None:
         if self.jobs is None:
@@ -280,10 +280,10 @@ class Worker:
                     .on_conflict_do_nothing(index_elements=["name"])
                 )
             for row in session.scalars(select(WorkerJob)):
-                job = self.by_name.get(row.name)
-                if job is not None and row.schedule != job.describe:
-                    row.schedule = job.describe
-                    row.next_run_at = self.next_fire(job, now - timedelta(microseconds=1))
+                found = self.by_name.get(row.name)
+                if found is not None and row.schedule != found.describe:
+                    row.schedule = found.describe
+                    row.next_run_at = self.next_fire(found, now - timedelta(microseconds=1))
 
     def heartbeat(self, now: datetime) -> None:
         insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
