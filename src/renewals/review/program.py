@@ -72,12 +72,12 @@ def _status(done: bool, started: bool) -> str:
 def program(session: Session, policy: Policy, *, as_of: date) -> Program:
     """MET-2 and the roll-out roadmap, each milestone with its status and evidence."""
     from renewals.library.models import LibraryItem, LibraryUse
-    from renewals.playbook.models import Task
     from renewals.renewal.models import Renewal
     from renewals.review.models import ReviewDecision
     from renewals.save_plan.models import SavePlan, SaveTriage
     from renewals.scheduler import JobRun
     from renewals.signal.models import SignalLabel
+    from renewals.task.models import Task
     from renewals.winloss.models import WinLossRecord
 
     started = session.scalar(select(func.min(JobRun.as_of)))

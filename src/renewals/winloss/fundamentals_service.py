@@ -132,7 +132,7 @@ def follow_ups(session: Session, policy: Policy, *, as_of: date) -> int:
     """FUND-9: one after-signature task for every renewal won in the last
     `attention_window_days` (every renewal, not only saves), due `follow_up_days` after
     the decision, for the renewal's owner."""
-    from renewals.playbook import service as playbook_service
+    from renewals.task import service as task_service
 
     since = as_of - timedelta(days=policy.fundamentals.attention_window_days)
     created = 0
@@ -142,7 +142,7 @@ def follow_ups(session: Session, policy: Policy, *, as_of: date) -> int:
             continue
         retention = r.retention or {}
         fragile = retention.get("kind") == rules.Retention.fragile.value
-        _, new = playbook_service.ensure_task(
+        _, new = task_service.ensure_task(
             session,
             account_id=r.account_id,
             key=f"{r.contract_id}:{FOLLOW_UP}",
@@ -233,7 +233,7 @@ def _attention(
     session: Session, policy: Policy, out: FundamentalsReport, *, as_of: date, since: date
 ) -> None:
     """FUND-9: after-signature tasks, and touches after signature against before."""
-    from renewals.playbook.models import Task
+    from renewals.task.models import Task
 
     window = timedelta(days=policy.fundamentals.attention_window_days)
     won = [
