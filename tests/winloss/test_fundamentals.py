@@ -10,8 +10,8 @@ from sqlalchemy import Engine, select
 from renewals.db import session_scope
 from renewals.demo.generator import generate_book
 from renewals.ingest.service import run_import
-from renewals.playbook.models import Task
 from renewals.policy import service as policy_service
+from renewals.task.models import Task
 from renewals.winloss import fundamentals_service, service
 from renewals.winloss.fundamentals import (
     Retention,
