@@ -13,9 +13,9 @@ from sqlalchemy import Engine
 from renewals.account.models import Account
 from renewals.dashboard.service import alert_noise
 from renewals.db import session_scope
-from renewals.playbook.models import Task
 from renewals.policy import service as policy_service
 from renewals.signal.models import Signal
+from renewals.task.models import Task
 from renewals.user.access import Scope
 
 POLICY = policy_service.load()
