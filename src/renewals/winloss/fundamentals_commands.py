@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from renewals.errors import RenewalsError
-from renewals.kit.cli import console, emit_json, fail, fail_with, parse_as_of, state
+from renewals.kit.cli import console, emit_json, fail_with, parse_as_of, parse_date, state
 
 
 def fundamentals(
@@ -39,10 +39,7 @@ def fundamentals(
 
     app_state = state(ctx)
     day = parse_as_of(as_of)
-    try:
-        start = date.fromisoformat(since) if since else day - timedelta(days=365)
-    except ValueError:
-        fail(f"--since must be an ISO date (YYYY-MM-DD), got {since!r}", 2)
+    start = parse_date(since, "--since") or day - timedelta(days=365)
     try:
         policy = app_state.policy()
         with session_scope(app_state.engine()) as session:
