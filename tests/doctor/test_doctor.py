@@ -108,7 +108,9 @@ def test_a_ready_install_passes(
     "database_url",
     [
         "postgresql://postgres@127.0.0.1:5432/no_such_database_h3",
-        f"postgresql://postgres@127.0.0.1:{_closed_port()}/renewals",
+        # the port is chosen when the test runs: a collected name must be the same in every
+        # xdist worker, or `pytest -n auto` refuses to start
+        "postgresql://postgres@127.0.0.1:{closed_port}/renewals",
         "mysql+nodriver://x@y/z",
         "not a url",
     ],
@@ -117,6 +119,7 @@ def test_a_broken_install_names_each_problem_and_its_fix(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
     _clear(monkeypatch)
+    database_url = database_url.replace("{closed_port}", str(_closed_port()))
     (tmp_path / "data").mkdir()
     env = {
         "RENEWALS_DATABASE_URL": database_url,
