@@ -294,9 +294,10 @@ def write_events_parquet(path: Path, events: Iterable[tuple[str, ...]] = EVENTS)
 
 
 def write_fx_rates(path: Path, rates: dict[str, float] | None = None) -> Path:
-    """fx_rates.csv for the personas' currencies (globex is in EUR): USD per unit, every
-    7 days from 2020 to 2030, so that any day has a rate at most 6 days old (issue 19)."""
-    rates = rates or {"EUR": 1.10, "GBP": 1.25}
+    """fx_rates.csv for the personas' currencies (globex is in EUR; the signing test bills in
+    MYR): USD per unit, every 7 days from 2020 to 2030, so that any day has a rate at most 6
+    days old (issue 19)."""
+    rates = rates or {"EUR": 1.10, "GBP": 1.25, "MYR": 0.22}
     day, end = date(2020, 1, 1), date(2031, 1, 1)
     with path.open("w", encoding="utf-8", newline="") as handle:
         handle.write("date,currency,rate\n")

@@ -35,8 +35,10 @@ def test_rerunning_the_same_day_keeps_one_snapshot(
         assert len(snapshots) == 1
         snap = snapshots[0]
         # Within 90 days of 2026-11-24 (to 2027-02-22): acme 200K on 2027-01-01 and initech 6K
-        # on 2027-02-01; globex 42K renews 2027-04-01, outside.
-        assert snap.arr == Decimal(248_000)
+        # on 2027-02-01; globex 42K renews 2027-04-01, outside. The book's ARR is in the
+        # reporting currency (TECH-5, issue 19): globex's 42K EUR at 1.10 is 46,200 USD.
+        assert snap.arr == Decimal(200_000 + 6_000 + 46_200)
+        assert snap.detail["currency"] == "USD"
         assert snap.renewals_in_window == 2 and snap.arr_in_window == Decimal(206_000)
         assert snap.detail["by_segment"]["enterprise"]["accounts"] == 1
         assert "SEG-1" in snap.detail["rules"]

@@ -85,7 +85,7 @@ def jobs() -> dict[str, JobFunc]:
     """The registered jobs in run order."""
     for module in JOB_MODULES:
         importlib.import_module(module)
-    ordered = sorted(_REGISTRY.items(), key=lambda item: item[1][0])
+    ordered = sorted(_REGISTRY.items(), key=lambda item: (item[1][0], item[0]))
     return {name: func for name, (_, func) in ordered}
 
 

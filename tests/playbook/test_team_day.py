@@ -133,7 +133,7 @@ def _check_documents(session) -> None:  # type: ignore[no-untyped-def]
             assert usage["usage_change_30d"] > 0, key
         for figure, value in guard["internal_brief"].items():
             if figure == "usage.usage_change_30d":
-                signed = messages.format_percent(value, proposal.language, signed=True)
+                signed = locale.format_percent(value, proposal.language, signed=True)
                 assert signed not in text, (key, figure)
             if proposal.language == "en" and figure in EN_LABELS:
                 assert EN_LABELS[figure] not in text, (key, figure)
@@ -141,7 +141,7 @@ def _check_documents(session) -> None:  # type: ignore[no-untyped-def]
             assert PREPARATION[proposal.language] in text, key
         # TIME-6: no deadline that is gone; no internal ids or raw states (issue 16 item 4)
         if renewal.renewal_date < proposal.as_of:
-            gone = messages.format_date_long(renewal.renewal_date, proposal.language)
+            gone = locale.format_date_long(renewal.renewal_date, proposal.language)
             assert gone not in text, key
         assert renewal.renewal_id not in text and renewal.account_id not in text, key
         assert not re.search(r"\b(on_track|at_risk|needs_approval|None|True|False)\b", text), key

@@ -85,8 +85,10 @@ FILTERS = {
     "number": number,
     "money": money,
     "percent": percent,
-    "pct": percent,
     "in_percent": in_percent,
+    # `pct` kept with its first meaning (the proposal documents' filter, web.formatting.pct):
+    # a value already in percent, so a copied template written against it still reads right.
+    "pct": in_percent,
     "date_long": date_long,
 }
 

@@ -114,10 +114,13 @@ def show(
     ctx: typer.Context,
     key: Annotated[str, typer.Argument(help="The item's key (see `renewals library list`).")],
     language: Annotated[str, typer.Option(help="en, de, id or ms.")] = "en",
+    as_json: Annotated[bool, typer.Option("--json", help="The item as JSON.")] = False,
 ) -> None:
     """Print one item in full (the script, the objection and its response).
 
-    Example: renewals library show save_listen_first --language ms
+    Examples:\n
+      renewals library show save_listen_first --language ms\n
+      renewals library show save_listen_first --json
     """
     from renewals.db import session_scope
     from renewals.library import service
@@ -125,6 +128,20 @@ def show(
     try:
         with session_scope(state(ctx).engine()) as session:
             item = service.get(session, key, language)
+            if as_json:
+                emit_json(
+                    {
+                        "key": item.key,
+                        "language": item.language,
+                        "kind": item.kind,
+                        "rule": item.rule,
+                        "title": item.title,
+                        "source": item.source,
+                        "body": item.body,
+                        "response": item.response,
+                    }
+                )
+                return
             console.print(
                 f"[bold]{escape(item.title)}[/] ({item.kind}, {item.rule}; {escape(item.source)})"
             )

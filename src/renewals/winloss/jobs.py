@@ -19,7 +19,7 @@ def record(ctx: JobContext) -> str:
     )
 
 
-@job("winloss.fundamentals", order=97)
+@job("winloss.fundamentals", order=98)
 def fundamentals(ctx: JobContext) -> str:
     """FUND-7/8: the retention at each new decision (usage, health, NPS): a fragile win or a
     loss despite strong usage is recorded as such (`winloss_record.retention`); FUND-9: an
