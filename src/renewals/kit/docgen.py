@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import enum
 import inspect
+import re
 import sys
 import types
 import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +72,8 @@ def _fields(
 
     for name, field in model.model_fields.items():
         key = f"{prefix}.{name}"
-        rule_id, source = field_meta(field, parent_rule)
+        rule_id, declared = field_meta(field, parent_rule)
+        source = _entry_sources(key, declared)
         mine: list[Any] = [v.get(name) for v in values if isinstance(v, dict)]
         inner = _model(field.annotation)
         if inner is not None and not _is_range(inner) and not _is_list(field.annotation):
@@ -114,6 +117,25 @@ def _fields(
                 _doc(field),
                 section,
             )
+
+
+def _entry_sources(key: str, declared: str) -> str:
+    """The source of a key of list entries, told per entry when entries differ (a step after
+    the renewal date is a product default where the others are the seed's: value_source)."""
+    if "[]" not in key and "<name>" not in key:
+        return declared
+    pattern = re.escape(key).replace(r"\[\]", r"\[\d+\]").replace(r"<name>", r"[^.]+")
+    found = [e.source for e in _entries() if re.fullmatch(pattern, e.key)]
+    if len(set(found)) <= 1:
+        return declared
+    return "; ".join(found) + " (per entry)"
+
+
+@lru_cache
+def _entries() -> tuple[Any, ...]:
+    from renewals.policy import service
+
+    return tuple(service.entries(service.load()))
 
 
 def _doc(field: Any) -> str:
@@ -309,7 +331,14 @@ def rules_page() -> str:
             if keys:
                 listed = ", ".join(
                     f"`{k.key}` = {k.default}"
-                    + (" (product default)" if k.source != "seed" else " (seed)")
+                    + (f" ({k.source})" if "per entry" in k.source else "")
+                    + (
+                        ""
+                        if "per entry" in k.source
+                        else " (product default)"
+                        if k.source != "seed"
+                        else " (seed)"
+                    )
                     for k in keys
                 )
                 out.append(f"- Policy keys: {listed}.")

@@ -51,6 +51,12 @@ def optional_rule(
 class PolicyModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    def value_source(self, name: str, declared: Source) -> Source:
+        """Where this item's value `name` comes from: the schema's `declared` source, unless
+        one item of a list knows better (a step after the renewal date: the seeds give no
+        day). `renewals policy show` and tests/policy/test_sources.py read it."""
+        return declared
+
 
 class Range(PolicyModel):
     min: float = Field(..., ge=0)
@@ -101,6 +107,7 @@ class Fundamentals(PolicyModel):
         "NPS at or above this is a promoter (a polite score, if they then leave)",
         ge=0,
         le=10,
+        source=PRODUCT,  # the seeds give no NPS scale (9-10 is the usual definition)
     )
     nps_window_days: int = rule(
         "FUND-8",
@@ -292,6 +299,10 @@ class Measure(PolicyModel):
             raise ValueError("point scores must lie within 0-100")
         return points
 
+    def value_source(self, name: str, declared: Source) -> Source:
+        # HEALTH-1 lists the components; tenure is ours (MY-1 names it for multi-year only).
+        return PRODUCT if name == "component" and self.component == "tenure" else declared
+
 
 class EventKinds(PolicyModel):
     """Issue 17: which usage events are usage. Kinds are the `event` values of the usage
@@ -361,7 +372,9 @@ class Health(PolicyModel):
     warning_score: float = rule("HEALTH-2", "warning below this score", ge=0, le=100)
     bottom_quartile: float = rule("HEALTH-2", "share of the book counted as bottom", gt=0, lt=1)
     green_min_score: float = rule("HEALTH-3", "green at or above", ge=0, le=100, source=PRODUCT)
-    yellow_min_score: float = rule("HEALTH-3", "yellow at or above; red below", ge=0, le=100)
+    yellow_min_score: float = rule(
+        "HEALTH-3", "yellow at or above; red below", ge=0, le=100, source=PRODUCT
+    )  # HEALTH-3 gives no score for red; 50 borrows HEALTH-2's warning line
     review_meeting_due_days: int = rule(
         "HEALTH-4", "red account review meeting due in", ge=0, source=PRODUCT
     )
@@ -569,6 +582,10 @@ class Step(PolicyModel):
         "TIME-4", "events that complete the step's task (closed by itself)", [], source=PRODUCT
     )
 
+    def value_source(self, name: str, declared: Source) -> Source:
+        # TIME-1 says "after signature" but gives no day: a step after the date is ours.
+        return PRODUCT if name == "offset_days" and self.offset_days < 0 else declared
+
 
 def _unique_keys(steps: list[Step], segment: str) -> None:
     keys = [s.key for s in steps]
@@ -635,7 +652,10 @@ class PathStep(PolicyModel):
         "due this many days after the path starts", ge=0, le=90, source=PRODUCT
     )
     review_meeting: bool = optional_rule(
-        "HEALTH-4", "this step is the red review meeting: one task with HEALTH-4's", False
+        "HEALTH-4",
+        "this step is the red review meeting: one task with HEALTH-4's",
+        False,
+        source=PRODUCT,  # HEALTH-4 and SEG-2 each ask for a meeting; serving both with one is ours
     )
     done_when: list[TaskEvent] = optional_rule(
         "TIME-4", "events that complete the step's task (closed by itself)", [], source=PRODUCT
@@ -663,7 +683,9 @@ class Opportunity(PolicyModel):
         "SEG-3", "SIG-0 risk levels that make a renewal at-risk", min_length=1, source=PRODUCT
     )
     healthy_categories: list[Category] = rule(
-        "SEG-2", "health categories not made at-risk by signals short of save mode"
+        "SEG-2",
+        "health categories not made at-risk by signals short of save mode",
+        source=PRODUCT,
     )
     early_min_days: int = rule(
         "SEG-3", "early renewal from this many days out", gt=0, source=PRODUCT
@@ -685,7 +707,9 @@ class Touch(PolicyModel):
         "SEG-4", "relationship score needed for auto-renewal", ge=0, le=100, source=PRODUCT
     )
     negotiated_segments: list[Segment] = rule("SEG-4", "segments with a full sales process")
-    complex_segments: list[Segment] = rule("SEG-4", "segments negotiated when expansion or at-risk")
+    complex_segments: list[Segment] = rule(
+        "SEG-4", "segments negotiated when expansion or at-risk", source=PRODUCT
+    )
     short_term_below_months: int = optional_rule(
         "SEG-4",
         "contracts shorter than this are subscriptions: one account-level motion, not a "
@@ -771,7 +795,9 @@ OwnerRole = Literal["csm", "specialist", "sales", "executive"]
 class OwnershipRule(PolicyModel):
     role: OwnerRole = rule("OWN-2", "owner role this rule assigns")
     description: str = rule("OWN-2", "why, in words", min_length=1)
-    priority: int = optional_rule("OWN-2", "the highest-priority matching rule wins", 0)
+    priority: int = optional_rule(
+        "OWN-2", "the highest-priority matching rule wins", 0, source=PRODUCT
+    )
     min_arr: Decimal | None = optional_rule("OWN-2", "ARR at or above", None, ge=0)
     max_arr: Decimal | None = optional_rule("OWN-2", "ARR below", None, gt=0)
     segments: list[Segment] | None = optional_rule("OWN-2", "only these segments", None)
@@ -841,7 +867,7 @@ class SaveProbability(PolicyModel):
 
 
 class ValueTiers(PolicyModel):
-    high_min_arr: Decimal = rule("SAVE-3", "high value from this ARR", gt=0)
+    high_min_arr: Decimal = rule("SAVE-3", "high value from this ARR", gt=0, source=PRODUCT)
     medium_min_arr: Decimal = rule("SAVE-3", "medium value from this ARR", gt=0, source=PRODUCT)
     strategic_is_high: bool = rule("SAVE-3", "strategic accounts count as high value")
 
@@ -890,7 +916,7 @@ class Triage(PolicyModel):
             "relationship_damaged",
             "checked_out",
         ]
-    ] = rule("SAVE-2", "one of these alone makes the band low")
+    ] = rule("SAVE-2", "one of these alone makes the band low", source=PRODUCT)
     relationship_good: float = rule(
         "SAVE-2", "relationship score of existing relationships", ge=0, le=100, source=PRODUCT
     )

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from renewals.errors import RenewalsError
-from renewals.policy.domain import Policy, Range
+from renewals.policy.domain import PRODUCT, SEED, Policy, PolicyModel, Range, Source
 
 DEFAULTS = "defaults.toml"
 
@@ -218,17 +218,19 @@ def display(value: Any) -> str:
     return str(value)
 
 
-def field_meta(field: Any, parent_rule: str) -> tuple[str, str]:
+def field_meta(field: Any, parent_rule: str) -> tuple[str, Source]:
     """(rule ID, source) of a schema field: its own marker, or the enclosing field's rule."""
     extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-    return str(extra.get("rule", parent_rule)), str(extra.get("source", "seed"))
+    source: Source = PRODUCT if extra.get("source") == PRODUCT else SEED
+    return str(extra.get("rule", parent_rule)), source
 
 
 def _walk(model: BaseModel, prefix: str, parent_rule: str) -> Iterator[PolicyEntry]:
     for name, field in type(model).model_fields.items():
         value = getattr(model, name)
         key = f"{prefix}.{name}" if prefix else name
-        rule_id, source = field_meta(field, parent_rule)
+        rule_id, declared = field_meta(field, parent_rule)
+        source = model.value_source(name, declared) if isinstance(model, PolicyModel) else declared
         description = field.description or ""
         if isinstance(value, Range):
             yield PolicyEntry(key, f"{value.min:g}-{value.max:g}", rule_id, description, source)
