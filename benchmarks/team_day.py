@@ -36,10 +36,10 @@ from renewals.account.models import Account
 from renewals.dashboard.service import alert_noise
 from renewals.db import make_engine, session_scope
 from renewals.outbox.models import OutboxMessage
-from renewals.playbook.models import Task
 from renewals.policy import service as policy_service
 from renewals.renewal.models import Renewal
 from renewals.signal.models import Signal
+from renewals.task.models import Task
 from renewals.user.access import Scope
 
 OPEN = ("closed_won", "closed_lost")

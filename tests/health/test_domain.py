@@ -18,6 +18,7 @@ from renewals.policy import service as policy_service
 
 POLICY = policy_service.load()
 HEALTH = POLICY.health
+SIGNALS = POLICY.signals
 
 HEALTHY = {
     "usage_change_30d": 0.1,
@@ -117,7 +118,7 @@ def test_segment_weights_override_the_defaults() -> None:
     ],
 )
 def test_categories(score: float, cutoff: float, category: Category, warning: bool) -> None:
-    decision = categorize(score, HEALTH, bottom_cutoff=cutoff, features={})
+    decision = categorize(score, HEALTH, bottom_cutoff=cutoff, features={}, signals=SIGNALS)
     assert (decision.category, decision.warning) == (category, warning)
     assert all(r.startswith(("HEALTH-2", "HEALTH-3")) for r in decision.reasons)
 
@@ -125,10 +126,19 @@ def test_categories(score: float, cutoff: float, category: Category, warning: bo
 def test_expansion_needs_growth_and_an_engaged_budget_authority() -> None:
     """HEALTH-3: all green plus growth signals plus a strong relationship with budget authority."""
     growing = {"seat_utilisation": 0.95, "budget_authority_engaged": 1}
-    assert categorize(85, HEALTH, bottom_cutoff=40, features=growing).category == Category.expansion
+    assert (
+        categorize(85, HEALTH, bottom_cutoff=40, features=growing, signals=SIGNALS).category
+        == Category.expansion
+    )
     no_buyer = {"seat_utilisation": 0.95, "budget_authority_engaged": 0}
-    assert categorize(85, HEALTH, bottom_cutoff=40, features=no_buyer).category == Category.green
-    assert categorize(85, HEALTH, bottom_cutoff=40, features={}).category == Category.green
+    assert (
+        categorize(85, HEALTH, bottom_cutoff=40, features=no_buyer, signals=SIGNALS).category
+        == Category.green
+    )
+    assert (
+        categorize(85, HEALTH, bottom_cutoff=40, features={}, signals=SIGNALS).category
+        == Category.green
+    )
 
 
 def test_bottom_cutoff_is_the_top_of_the_lowest_quarter() -> None:
@@ -149,25 +159,62 @@ class TestGuards:
 
     def test_the_issue_account_is_red_with_every_reason(self) -> None:
         # 4% of seats active, a detractor NPS and most meetings missed, yet a score of 74.
-        features = {"seat_utilisation": 0.04, "nps": 4.0, "missed_meeting_rate": 0.6}
-        decision = categorize(74, HEALTH, bottom_cutoff=40, features=features)
+        features = {
+            "seat_utilisation": 0.04,
+            "nps": 4.0,
+            "missed_meetings": 3,
+            "missed_meeting_rate": 0.6,
+        }
+        decision = categorize(74, HEALTH, bottom_cutoff=40, features=features, signals=SIGNALS)
         assert decision.category == Category.red
         text = " ".join(decision.reasons)
         assert "few seats in use" in text and "detractor NPS" in text
-        assert "half the meetings" in text and "definitions of trouble" in text
+        assert "meetings repeatedly missed" in text and "definitions of trouble" in text
 
     def test_one_guard_caps_green_at_yellow(self) -> None:
-        decision = categorize(90, HEALTH, bottom_cutoff=40, features={"competitive_mentions": 1})
+        decision = categorize(
+            90, HEALTH, bottom_cutoff=40, features={"competitive_mentions": 1}, signals=SIGNALS
+        )
         assert decision.category == Category.yellow
         assert any(r.startswith("HEALTH-3: at most yellow: competitive") for r in decision.reasons)
 
     def test_a_guard_never_raises_a_category(self) -> None:
-        decision = categorize(30, HEALTH, bottom_cutoff=40, features={"nps": 3.0})
+        decision = categorize(30, HEALTH, bottom_cutoff=40, features={"nps": 3.0}, signals=SIGNALS)
         assert decision.category == Category.red
+
+    def test_a_guard_and_its_signal_judge_one_fact_by_one_threshold(self) -> None:
+        """HEALTH-3 and SIG-7/SIG-3/SIG-2 (issue 16): the guard fires exactly where the signal
+        detector does, on the signals key's threshold, on both sides of it."""
+        from datetime import date
+
+        from renewals.signal.domain import HealthFacts, numeric_signals
+
+        cases = [
+            ("seats_unused", "seat_utilisation", SIGNALS.low_seat_utilisation, -0.01, "seats"),
+            ("detractor_nps", "nps", float(SIGNALS.low_nps), 0.0, "nps"),
+            ("detractor_nps", "nps", float(SIGNALS.low_nps), 0.5, "nps"),
+            ("usage_drop", "usage_change_30d", -SIGNALS.usage_drop_pct / 100, 0.0, "events"),
+            ("usage_drop", "usage_change_30d", -SIGNALS.usage_drop_pct / 100, 0.01, "events"),
+        ]
+        for fact, feature, threshold, delta, key in cases:
+            features: dict[str, float | None] = {feature: threshold + delta}
+            guard = categorize(90, HEALTH, bottom_cutoff=40, features=features, signals=SIGNALS)
+            fired = any(fact in r or feature in r for r in guard.reasons if "HEALTH-3" in r)
+            detected = numeric_signals(
+                features,
+                HealthFacts(None, None, False, None, None),
+                as_of=date(2026, 11, 24),
+                signals=SIGNALS,
+                health_policy=HEALTH,
+            )
+            signalled = any(d.source_id == key for d in detected)
+            assert fired == signalled, (fact, threshold + delta, fired, signalled)
 
     def test_healthy_facts_leave_the_score_in_charge(self) -> None:
         features = {"seat_utilisation": 0.8, "nps": 9.0, "missed_meeting_rate": 0.1}
-        assert categorize(85, HEALTH, bottom_cutoff=40, features=features).category in (
+        assert categorize(
+            85, HEALTH, bottom_cutoff=40, features=features, signals=SIGNALS
+        ).category in (
             Category.green,
             Category.expansion,
         )

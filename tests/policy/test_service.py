@@ -79,18 +79,30 @@ class TestUserFile:
         assert policy.health.green_min_score == defaults.green_min_score == 70
         assert policy.health.weights == defaults.weights  # a nested table kept whole
 
-    def test_a_guard_on_a_feature_nobody_computes_is_refused(self, tmp_path: Path) -> None:
-        """HEALTH-3: a misspelt guard (or measure) would never fire; the error names it."""
+    def test_a_guard_on_a_fact_nobody_judges_is_refused(self, tmp_path: Path) -> None:
+        """HEALTH-3: a misspelt guard would never fire; the error names it."""
         text = """
 [[health.guards]]
-feature = "seat_utilization"
+signal = "seats_unsued"
+cap = "yellow"
+reason = "few seats in use"
+"""
+        with pytest.raises(service.PolicyError) as caught:
+            service.load(write(tmp_path, text))
+        assert "health.guards[0].signal" in str(caught.value)
+
+    def test_a_guard_with_its_own_threshold_is_refused(self, tmp_path: Path) -> None:
+        """HEALTH-3 (issue 16): a guard reads the signals key's threshold, never its own."""
+        text = """
+[[health.guards]]
+signal = "seats_unused"
 below = 0.2
 cap = "yellow"
 reason = "few seats in use"
 """
         with pytest.raises(service.PolicyError) as caught:
             service.load(write(tmp_path, text))
-        assert "health.guards[0].feature: unknown feature 'seat_utilization'" in str(caught.value)
+        assert "health.guards[0].below: unknown key" in str(caught.value)
 
     def test_it_replaces_lists_whole(self, tmp_path: Path) -> None:
         text = """

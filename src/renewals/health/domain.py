@@ -16,7 +16,8 @@ from enum import StrEnum
 from typing import Any
 
 from renewals.account.domain import Segment
-from renewals.policy.domain import Health, Measure
+from renewals.policy.domain import Health, Measure, Signals
+from renewals.policy.facts import judge
 
 COMPONENTS = (
     "usage",
@@ -307,29 +308,27 @@ def categorize(
     *,
     bottom_cutoff: float | None,
     features: Mapping[str, float | None],
+    signals: Signals,
 ) -> CategoryDecision:
     """HEALTH-2, HEALTH-3: red below yellow_min_score; a warning below warning_score or in
     the bottom quartile (which also keeps the account out of green); expansion = green plus
-    growth signals and, if the policy asks, an engaged budget authority."""
+    growth signals and, if the policy asks, an engaged budget authority; each HEALTH-3 guard
+    whose signal fact holds (judged by the signals' thresholds) caps the category."""
     decision = _by_score(score, policy, bottom_cutoff=bottom_cutoff, features=features)
-    return _guarded(decision, policy, features)
+    return _guarded(decision, policy, features, signals)
 
 
-def guards_fired(features: Mapping[str, float | None], policy: Health) -> list[tuple[str, str]]:
-    """HEALTH-3: the policy's guards that hold for these features, as (cap, reason)."""
+def guards_fired(
+    features: Mapping[str, float | None], policy: Health, signals: Signals
+) -> list[tuple[str, str]]:
+    """HEALTH-3: the policy's guards that hold for these features, as (cap, reason). Each
+    reads its fact through `renewals.policy.facts.judge`, the judgement the SIG-x detector makes too, so
+    one threshold (the signals key) decides both the signal and the guard."""
     fired: list[tuple[str, str]] = []
     for guard in policy.guards:
-        value = features.get(guard.feature)
-        if value is None:
-            continue
-        if guard.below is not None and value < guard.below:
-            fired.append(
-                (guard.cap, f"{guard.reason} ({guard.feature} {value:g} < {guard.below:g})")
-            )
-        elif guard.at_least is not None and value >= guard.at_least:
-            fired.append(
-                (guard.cap, f"{guard.reason} ({guard.feature} {value:g} >= {guard.at_least:g})")
-            )
+        why = judge(signals, guard.signal, features)
+        if why is not None:
+            fired.append((guard.cap, f"{guard.reason} ({why})"))
     return fired
 
 
@@ -337,12 +336,15 @@ _RANK = {Category.red: 0, Category.yellow: 1, Category.green: 2, Category.expans
 
 
 def _guarded(
-    decision: CategoryDecision, policy: Health, features: Mapping[str, float | None]
+    decision: CategoryDecision,
+    policy: Health,
+    features: Mapping[str, float | None],
+    signals: Signals,
 ) -> CategoryDecision:
     """HEALTH-3 by definition, not only by score: each guard that holds caps the category
     (green needs high adoption, engagement, positive feedback and no known issues), and
     `red_min_guards` of them together make it red; each is shown as a reason."""
-    fired = guards_fired(features, policy)
+    fired = guards_fired(features, policy, signals)
     if not fired:
         return decision
     cap = Category.red if len(fired) >= policy.red_min_guards else Category.yellow

@@ -347,7 +347,11 @@ def _decide(
             None
             if health.score is None
             else categorize(
-                health.score, policy.health, bottom_cutoff=cutoff, features=features[account_id]
+                health.score,
+                policy.health,
+                bottom_cutoff=cutoff,
+                features=features[account_id],
+                signals=policy.signals,
             )
         )
         before = previous.get(account_id)

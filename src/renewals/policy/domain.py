@@ -343,29 +343,27 @@ class EventKinds(PolicyModel):
 PeerKey = Literal["segment", "term", "seats"]
 
 
-class HealthGuard(PolicyModel):
-    """HEALTH-3: a definition the score alone can miss: when the feature is below `below`
-    (or at least `at_least`), the category is at most `cap`, whatever the score."""
+# SIG-x facts a HEALTH-3 guard can name (renewals.policy.facts.judge judges each, for both).
+SignalFact = Literal[
+    "seats_unused",
+    "detractor_nps",
+    "usage_drop",
+    "missed_meetings",
+    "repeated_complaints",
+    "competitive",
+]
 
-    feature: str = inherited("the health feature it reads", min_length=1, source=PRODUCT)
-    below: float | None = Field(
-        None,
-        description="fires when the feature is below this",
-        json_schema_extra={"source": PRODUCT},
-    )
-    at_least: float | None = Field(
-        None,
-        description="fires when the feature is at least this",
-        json_schema_extra={"source": PRODUCT},
+
+class HealthGuard(PolicyModel):
+    """HEALTH-3: a definition the score alone can miss: when the signal fact holds (judged
+    by `renewals.policy.facts.judge` with the signals' own thresholds, the same judgement that raises the
+    SIG-x signal), the category is at most `cap`, whatever the score."""
+
+    signal: SignalFact = inherited(
+        "the SIG-x fact it reads (its threshold is the signals key named in the reason)"
     )
     cap: Literal["yellow", "red"] = inherited("the highest category it allows", source=PRODUCT)
     reason: str = inherited("what HEALTH-3 says, shown as the reason", min_length=1)
-
-    @model_validator(mode="after")
-    def _one_bound(self) -> Self:
-        if (self.below is None) == (self.at_least is None):
-            raise ValueError(f"guard {self.feature}: give exactly one of below or at_least")
-        return self
 
 
 class Health(PolicyModel):

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from renewals.policy.domain import Health, Signals
+from renewals.policy.facts import judge
 
 
 class SignalKind(StrEnum):
@@ -129,14 +130,10 @@ def numeric_signals(
                 score=health.score,
             )
 
-    # SIG-2: engagement drop.
-    missed, rate = value("missed_meetings"), value("missed_meeting_rate")
-    if (
-        missed is not None
-        and rate is not None
-        and missed >= signals.missed_meetings_min
-        and rate >= signals.missed_meeting_rate
-    ):
+    # SIG-2: engagement drop. Facts the HEALTH-3 guards read too are judged once, by
+    # renewals.policy.facts.judge (the same threshold keys for the signal and the guard).
+    missed, rate = value("missed_meetings") or 0, value("missed_meeting_rate") or 0
+    if judge(signals, "missed_meetings", features):
         add(
             SignalKind.engagement_drop,
             _escalated(rate, signals.missed_meeting_rate, signals),
@@ -170,8 +167,8 @@ def numeric_signals(
         )
 
     # SIG-3: negative feedback.
-    nps = value("nps")
-    if nps is not None and nps <= signals.low_nps:
+    nps = value("nps") or 0
+    if judge(signals, "detractor_nps", features):
         add(
             SignalKind.negative_feedback,
             Severity.medium,
@@ -200,8 +197,8 @@ def numeric_signals(
             f"mean CSAT {csat:.1f} of 5 (negative at {signals.low_csat} or below)",
             csat=round(csat, 2),
         )
-    repeats = value("repeated_complaints")
-    if repeats:
+    repeats = value("repeated_complaints") or 0
+    if judge(signals, "repeated_complaints", features):
         add(
             SignalKind.negative_feedback,
             _escalated(repeats, 1, signals),
@@ -225,8 +222,8 @@ def numeric_signals(
         )
 
     # SIG-7: usage decline, seats unused.
-    usage = value("usage_change_30d")
-    if usage is not None and usage <= -signals.usage_drop_pct / 100:
+    usage = value("usage_change_30d") or 0
+    if judge(signals, "usage_drop", features):
         add(
             SignalKind.usage_decline,
             Severity.high,
@@ -235,8 +232,8 @@ def numeric_signals(
             f"usage {usage:+.0%} on the previous 30 days (decline at -{signals.usage_drop_pct:g}%)",
             change=round(usage, 3),
         )
-    seats = value("seat_utilisation")
-    if seats is not None and seats < signals.low_seat_utilisation:
+    seats = value("seat_utilisation") or 0
+    if judge(signals, "seats_unused", features):
         add(
             SignalKind.usage_decline,
             Severity.medium,
