@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from renewals.account.domain import Segment
@@ -101,7 +101,12 @@ def close_for_sent_messages(session: Session, policy: Policy, *, as_of: date) ->
     """TIME-4, TIME-5: open tasks whose customer message the outbox has sent are done.
 
     The outbox sits below the playbook and knows nothing of tasks, so the daily run asks
-    it which campaign messages left, and closes the tasks that waited for them."""
+    it which campaign messages left, and closes the tasks that waited for them. Set-based
+    (issue 16): one query for the waiting tasks, one for the sent messages (per chunk of
+    renewals), one bulk UPDATE and one multi-row audit INSERT, whatever the book's size;
+    the same tasks close, with the same reasons, as `close_for_event` one by one would."""
+    from renewals.audit import service as audit_service
+    from renewals.kit.time import utc_now
     from renewals.outbox import service as outbox_service
 
     by_event = {
@@ -116,36 +121,68 @@ def close_for_sent_messages(session: Session, policy: Policy, *, as_of: date) ->
     waiting = {s for steps in by_event.values() for s in steps}
     if not waiting:
         return 0
-    renewals = {
-        renewal_id
-        for renewal_id in session.scalars(
-            select(Task.renewal_id).where(
-                Task.step.in_(sorted(waiting)),
-                Task.status.in_(("open", "snoozed")),
-                Task.renewal_id.is_not(None),
-            )
+    tasks = session.execute(
+        select(Task.task_id, Task.renewal_id, Task.step).where(
+            Task.step.in_(sorted(waiting)),
+            Task.status.in_(("open", "snoozed")),
+            Task.renewal_id.is_not(None),
         )
-        if renewal_id is not None
-    }
-    closed = 0
+    ).all()
+    if not tasks:
+        return 0
+    # Each renewal's sent messages in the outbox's order: a task closes on the first one
+    # its step waits for (a later one would find it closed already).
+    sent: dict[str, list[tuple[str, date, str]]] = {}
     for renewal_id, step, sent_at, message_id in outbox_service.sent_customer_messages(
-        session, renewals
+        session, {renewal_id for _, renewal_id, _ in tasks if renewal_id is not None}
     ):
         event = f"message:{step}"
-        if event not in by_event:
+        if event in by_event:
+            on = sent_at.date() if sent_at else as_of
+            detail = f"outbox message {message_id} ({step}) was sent"
+            sent.setdefault(renewal_id, []).append((event, on, detail))
+    now = utc_now()
+    updates: list[dict[str, Any]] = []
+    audits: list[dict[str, Any]] = []
+    for task_id, task_renewal, task_step in tasks:
+        match = next(
+            (m for m in sent.get(task_renewal or "", []) if task_step in by_event[m[0]]), None
+        )
+        if match is None:
             continue
-        closed += len(
-            close_for_event(
-                session,
-                policy,
-                renewal_id=renewal_id,
-                event=event,
-                on=sent_at.date() if sent_at else as_of,
-                by=SYSTEM,
-                detail=f"outbox message {message_id} ({step}) was sent",
+        event, on, detail = match
+        updates.append(
+            {
+                "task_id": task_id,
+                "status": "done",
+                "completed_at": now,
+                "completed_by": SYSTEM,
+                "status_reason": f"TIME-4: closed by itself: {event} on {on.isoformat()}: {detail}",
+            }
+        )
+        audits.append(
+            audit_service.event_row(
+                actor=SYSTEM,
+                action="task.closed_by_event",
+                entity="task",
+                entity_id=str(task_id),
+                detail={
+                    "event": event,
+                    "on": on.isoformat(),
+                    "renewal_id": task_renewal,
+                    "detail": detail,
+                },
             )
         )
-    return closed
+    if updates:
+        session.flush()  # pending changes first: the bulk UPDATE goes straight to the rows
+        session.execute(update(Task), updates)
+        closed = {u["task_id"] for u in updates}
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, Task) and obj.task_id in closed:
+                session.expire(obj)
+        audit_service.record_many(session, audits)
+    return len(updates)
 
 
 # --- renewal playbooks (TIME-1..5) -----------------------------------------------------
