@@ -7,14 +7,14 @@ from decimal import Decimal
 from pathlib import Path
 
 from factories import write_book
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from renewals.config import Settings
 from renewals.contract.models import BookSnapshot
 from renewals.db import session_scope
 from renewals.ingest import service as ingest_service
 from renewals.policy import service as policy_service
-from renewals.scheduler import JobRun, jobs, run_all
+from renewals.scheduler import JobRun, jobs, never_analyzed, run_all
 
 AS_OF = date(2026, 11, 24)
 
@@ -51,3 +51,27 @@ def test_a_failing_job_is_recorded_and_stops_the_run(engine: Engine, data_dir: P
     assert [o.status for o in outcomes] == ["failed"]
     with session_scope(engine) as session:
         assert session.scalars(select(JobRun.status)).all() == ["failed"]
+
+
+def test_the_run_leaves_planner_statistics_for_the_pages(
+    engine: Engine, tmp_path: Path, data_dir: Path
+) -> None:
+    """Issue 23: the pages' queries are planned on statistics the daily run gathers (SQLite
+    keeps none unless asked; PostgreSQL's autovacuum comes too late after a bulk write).
+    Without them a CSM's renewal list on SQLite walked every open renewal by stage."""
+    ingest_service.run_import(engine, write_book(tmp_path / "book"), data_dir=data_dir)
+    run_all(engine, policy=policy_service.load(), as_of=AS_OF, settings=Settings(data_dir=data_dir))
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            analyzed = set(conn.execute(text("SELECT DISTINCT tbl FROM sqlite_stat1")).scalars())
+        else:
+            analyzed = set(
+                conn.execute(
+                    text(
+                        "SELECT relname FROM pg_stat_user_tables WHERE schemaname = "
+                        "current_schema() AND last_analyze IS NOT NULL"
+                    )
+                ).scalars()
+            )
+    assert {"account", "renewal", "task", "signal", "health_snapshot"} <= analyzed, analyzed
+    assert never_analyzed(engine) == [] or engine.dialect.name == "sqlite"

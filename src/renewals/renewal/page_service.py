@@ -45,10 +45,13 @@ def renewal_conditions(
 ) -> list[ColumnElement[bool]]:
     """The WHERE of every renewal list (page, CSV, API): TECH-5 scope and the filters."""
     # TECH-5: renewals of accounts the user may see ("mine" unless they asked for everyone
-    # and policy lets them read it), and any renewal they own themselves.
+    # and policy lets them read it), and any renewal they own themselves. The condition is on
+    # the renewal's own account_id (equal to the joined account's): each branch of the OR is
+    # then an index lookup, where the account's columns made SQLite walk every renewal
+    # (issue 23: a CSM's list 100 ms -> 1 ms on 10,000 accounts).
     conditions: list[ColumnElement[bool]] = [
         or_(
-            access.visible(Account.account_id, scope, edit=not filters.everyone),
+            access.visible(Renewal.account_id, scope, edit=not filters.everyone),
             access.owned_by(Renewal.owner_email, scope),
         )
     ]
