@@ -31,6 +31,7 @@ from renewals.db import make_engine, session_scope
 from renewals.demo.generator import generate_book
 from renewals.health.models import HealthSnapshot
 from renewals.ingest.service import run_import
+from renewals.kit.time import utc_now
 from renewals.policy import service as policy_service
 from renewals.proposal.models import Proposal
 from renewals.renewal.models import Renewal
@@ -160,6 +161,15 @@ def sign_in(client: TestClient, email: str) -> str:
     found = re.search(r'data-csrf="([^"]+)"', client.get("/accounts").text)
     assert found
     return found.group(1)
+
+
+def api_token(book: Book, email: str) -> str:
+    """A bearer token for the user, to read the same book through the API."""
+    with session_scope(book.engine) as session:
+        user = session.get(User, email)
+        assert user is not None
+        token, _ = auth.create_token(session, user, "parity", now=utc_now())
+    return token
 
 
 def csv_rows(response) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]

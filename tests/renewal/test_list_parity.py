@@ -17,6 +17,7 @@ from account.test_pages import (
     AS_OF,
     TODAY,
     Book,
+    api_token,
     copy_or_build,
     csv_rows,
     sign_in,
@@ -26,10 +27,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
 from renewals.db import session_scope
-from renewals.kit.time import utc_now
 from renewals.renewal.models import Renewal
-from renewals.user import auth
-from renewals.user.models import User
 from renewals.web.app import create_app
 
 ROLES = ("csm", "manager")
@@ -94,20 +92,12 @@ def _page(client: TestClient, query: str) -> set[str]:
     return {row["renewal_id"] for row in csv_rows(response)}
 
 
-def _token(book: Book, email: str) -> str:
-    with session_scope(book.engine) as session:
-        user = session.get(User, email)
-        assert user is not None
-        token, _ = auth.create_token(session, user, "parity", now=utc_now())
-    return token
-
-
 @pytest.mark.parametrize("role", ROLES)
 def test_the_api_and_the_page_list_the_same_renewals(
     book: Book, client: TestClient, role: str
 ) -> None:
     email = {"csm": book.csm, "manager": book.manager}[role]
-    token = _token(book, email)
+    token = api_token(book, email)
     sign_in(client, email)
     seen: Callable[[str], set[str]] = lambda query: _page(client, query)  # noqa: E731
     answered = {}

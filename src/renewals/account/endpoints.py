@@ -6,31 +6,26 @@ another one is a 403.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from sqlalchemy import func, select
+from fastapi import APIRouter, Depends, Query, Request
 
+from renewals.account import page_service
 from renewals.account.domain import Segment
 from renewals.account.models import Account
 from renewals.account.schemas import AccountDetail, AccountRead
 from renewals.errors import RenewalsError
 from renewals.health import service as health_service
 from renewals.renewal import service as renewal_service
-from renewals.renewal.models import Renewal
 from renewals.user import access
 from renewals.web import api_common as api
 from renewals.web.deps import ApiViewer, Db, web
 
 router = APIRouter(tags=["accounts"])
 
-SORTABLE = {
-    "name": Account.name,
-    "account_id": Account.account_id,
-    "owner_email": Account.owner_email,
-    "customer_since": Account.customer_since,
-    "industry": Account.industry,
-}
+by_list_params = api.list_params(
+    ("name", "account_id", "owner_email", "customer_since", "industry"), sort="name"
+)
 
 
 @router.get(
@@ -43,46 +38,38 @@ def list_accounts(
     request: Request,
     session: Db,
     viewer: ApiViewer,
+    params: Annotated[api.ListParams, Depends(by_list_params)],
     q: Annotated[
-        str | None, Query(max_length=100, pattern=api.PRINTABLE, description="name contains")
+        str | None,
+        Query(max_length=100, pattern=api.PRINTABLE, description="part of the name or the id"),
     ] = None,
-    owner: api.QueryText = None,
+    owner: Annotated[
+        str | None,
+        Query(
+            max_length=api.LIMITS["query"],
+            pattern=api.PRINTABLE,
+            description="the account's owner or its next renewal's owner, any letter case",
+        ),
+    ] = None,
     segment: Annotated[
-        Segment | None, Query(description="has an open renewal in this segment (SEG-1)")
+        Segment | None,
+        Query(description="the segment of its next open renewal, else of its health (SEG-1)"),
     ] = None,
     strategic: bool | None = None,
-    page: api.PageNo = 1,
-    size: api.Size = None,
-    sort: Literal["name", "account_id", "owner_email", "customer_since", "industry"] = "name",
-    desc: api.Desc = False,
+    as_of: api.AsOf = None,
 ) -> dict[str, object]:
-    scope = api.scope(request, session, viewer)
-    stmt = select(Account).where(access.visible(Account.account_id, scope))
-    if q:
-        stmt = stmt.where(func.lower(Account.name).contains(q.lower(), autoescape=True))
-    if owner:
-        stmt = stmt.where(func.lower(Account.owner_email) == owner.strip().lower())
-    if segment:
-        stmt = stmt.where(
-            Account.account_id.in_(
-                select(Renewal.account_id).where(
-                    Renewal.segment == segment.value, Renewal.outcome.is_(None)
-                )
-            )
-        )
-    if strategic is not None:
-        stmt = stmt.where(Account.strategic.is_(strategic))
-    result = api.listing(
-        request,
-        session,
-        stmt,
-        page=page,
-        size=size,
-        sort=sort,
-        desc=desc,
-        sortable=SORTABLE,
-        tiebreak=(Account.account_id,),
+    # The list page's and the CSV export's query (account.page_service, issue 14), with
+    # every account the viewer may read (TECH-5), as ORM objects.
+    filters = page_service.AccountFilters(
+        q=q,
+        owner=owner,
+        segment=segment.value if segment else None,
+        strategic=strategic,
+        everyone=True,
     )
+    scope = api.scope(request, session, viewer)
+    listing = page_service.account_listing(session, scope, filters, as_of=api.day(as_of))
+    result = api.list_page(request, session, listing.selecting(Account), params)
     return api.page_out(result, result.rows)
 
 

@@ -15,19 +15,23 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, SQLColumnExpression, and_, func, or_, select
+from sqlalchemy import SQLColumnExpression, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from renewals.account import service as account_service
 from renewals.account.explain import ComponentMove, component_moves, feature_label
 from renewals.account.models import Account
 from renewals.account.stakeholders import StakeholderMap
+from renewals.concession import service as concession_service
 from renewals.concession.models import Concession
+from renewals.contract_doc import service as contract_service
 from renewals.contract_doc.models import ContractDocument
 from renewals.errors import NotFound
 from renewals.health.domain import format_value
 from renewals.health.models import HealthSnapshot
+from renewals.kit.listing import Listing, RecordFilters
 from renewals.policy.domain import Policy
+from renewals.proposal import service as proposal_service
 from renewals.proposal.models import Proposal
 from renewals.renewal import service as renewal_service
 from renewals.renewal.domain import Stage
@@ -73,22 +77,12 @@ class AccountFilters:
 
     q: str | None = None  # part of the name or the id, any case
     segment: str | None = None
-    owner: str | None = None  # the account's owner or its next renewal's owner
+    owner: str | None = None  # the account's owner or its next renewal's owner, any case
     category: str | None = None  # a HEALTH-3 category, or "unscored"
     risk: str | None = None  # a SIG-0 risk
     window: int | None = None  # next renewal due within this many days of as_of (or overdue)
     everyone: bool = False  # read-only view of every account, when the policy allows it
-
-
-@dataclass(frozen=True)
-class Listing:
-    """A table's query, the columns one may sort by, and the order that makes it stable."""
-
-    stmt: Select[*tuple[Any, ...]]
-    sortable: dict[str, SQLColumnExpression[Any]]
-    tiebreak: tuple[SQLColumnExpression[Any], ...]
-    header: tuple[str, ...]
-    health_day: date | None = None
+    strategic: bool | None = None
 
 
 def health_day(session: Session, as_of: date) -> date | None:
@@ -120,7 +114,8 @@ def next_renewal_id() -> Any:
 def account_listing(
     session: Session, scope: Scope, filters: AccountFilters, *, as_of: date
 ) -> Listing:
-    """One row per account in scope: owner, segment, ARR, health, risk and next renewal."""
+    """One row per account in scope: owner, segment, ARR, health, risk and next renewal.
+    The list page, its CSV export and the API (account.endpoints) read it (issue 14)."""
     day = health_day(session, as_of)
     nxt = aliased(Renewal, name="next_renewal")
     snap = HealthSnapshot
@@ -162,9 +157,12 @@ def account_listing(
     if filters.segment:
         stmt = stmt.where(segment == filters.segment)
     if filters.owner:
+        owner = filters.owner.strip().lower()
         stmt = stmt.where(
-            or_(Account.owner_email == filters.owner, nxt.owner_email == filters.owner)
+            or_(func.lower(Account.owner_email) == owner, func.lower(nxt.owner_email) == owner)
         )
+    if filters.strategic is not None:
+        stmt = stmt.where(Account.strategic.is_(filters.strategic))
     if filters.category == "unscored":
         stmt = stmt.where(snap.category.is_(None))
     elif filters.category:
@@ -177,6 +175,9 @@ def account_listing(
         "name": Account.name,
         "account_id": Account.account_id,
         "owner": Account.owner_email,
+        "owner_email": Account.owner_email,
+        "customer_since": Account.customer_since,
+        "industry": Account.industry,
         "segment": segment,
         "arr": nxt.current_arr,
         "score": snap.score,
@@ -202,26 +203,11 @@ def account_listing(
         "stage",
         "renewal_owner",
     )
-    return Listing(stmt, sortable, (Account.account_id,), header, day)
+    return Listing(stmt, sortable, (Account.account_id,), header, health_day=day)
 
 
 def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def sorted_stmt(listing: Listing, sort: str | None, desc: bool) -> Select[*tuple[Any, ...]]:
-    """The listing in the order a page shows it (the same whitelist as web.tables.page_of)."""
-    from renewals.errors import RenewalsError
-
-    if not sort:
-        return listing.stmt
-    column = listing.sortable.get(sort)
-    if column is None:
-        known = ", ".join(sorted(listing.sortable))
-        raise RenewalsError(f"cannot sort by {sort!r}; sortable columns: {known}")
-    return listing.stmt.order_by(None).order_by(
-        column.desc() if desc else column.asc(), *listing.tiebreak
-    )
 
 
 def owner_choices(session: Session, scope: Scope) -> list[tuple[str, str]]:
@@ -333,7 +319,8 @@ def account_page(
 
     health, missing = _health(session, policy, account_id, as_of=as_of, limit=limit)
     signals, in_force = _signals(session, policy, account_id, as_of=as_of, limit=limit)
-    renewals = _renewals(session, account_id)
+    scope = access.scope_for(session, user, policy.web)
+    renewals = _renewals(session, scope, user.email, account_id)
     tasks = _tasks(session, account_id, limit=limit)
     by_renewal: dict[str | None, list[Task]] = defaultdict(list)
     for task in tasks:
@@ -513,9 +500,13 @@ def _rule_ids(reasons: Sequence[str]) -> list[str]:
     return found
 
 
-def _renewals(session: Session, account_id: str) -> dict[str, RenewalView]:
+def _renewals(
+    session: Session, scope: Scope, viewer_email: str, account_id: str
+) -> dict[str, RenewalView]:
     """The account's renewals with stage history, save desk, concessions, proposals and
-    contract documents: one query per table for all of them (no query per renewal)."""
+    contract documents: one query per table for all of them (no query per renewal). The
+    save desk, concessions, proposals and contracts come from the lists the API answers
+    with (each slice's `listing`, issue 14), narrowed to this account."""
     renewals = renewal_service.for_account(session, account_id)
     views = {
         r.renewal_id: RenewalView(
@@ -532,34 +523,29 @@ def _renewals(session: Session, account_id: str) -> dict[str, RenewalView]:
         .order_by(StageChange.on, StageChange.id)
     ):
         views[change.renewal_id].stages.append(change)
+    saves = save_service.listing(scope, save_service.SaveFilters(account_id=account_id))
+    for triage in session.scalars(saves.stmt):
+        view = views.get(triage.renewal_id)
+        if view is not None and view.is_open:
+            view.triage = _triage(triage)
     for view in views.values():
         if view.is_open:
-            triage = save_service.find(session, view.renewal.renewal_id)
-            if triage is not None:
-                view.triage = _triage(triage)
             plan = plan_service.find_plan(session, view.renewal.renewal_id)
             if plan is not None:
                 view.plan = plan
                 view.problems = plan_service.problems_of(session, plan)
-    for concession in session.scalars(
-        select(Concession)
-        .where(Concession.account_id == account_id)
-        .order_by(Concession.concession_id.desc())
-    ):
+    concessions = concession_service.listing(
+        scope, viewer_email, RecordFilters(account_id=account_id)
+    )
+    for concession in session.scalars(concessions.stmt):
         if concession.renewal_id in views:
             views[concession.renewal_id].concessions.append(concession)
-    for proposal in session.scalars(
-        select(Proposal)
-        .where(Proposal.account_id == account_id)
-        .order_by(Proposal.created_at.desc(), Proposal.proposal_id.desc())
-    ):
+    proposals = proposal_service.listing(scope, RecordFilters(account_id=account_id))
+    for proposal in session.scalars(proposals.stmt):
         if proposal.renewal_id in views:
             views[proposal.renewal_id].proposals.append(proposal)
-    for document in session.scalars(
-        select(ContractDocument)
-        .where(ContractDocument.account_id == account_id)
-        .order_by(ContractDocument.created_at.desc(), ContractDocument.document_id.desc())
-    ):
+    documents = contract_service.listing(scope, RecordFilters(account_id=account_id))
+    for document in session.scalars(documents.stmt):
         if document.renewal_id in views:
             views[document.renewal_id].documents.append(document)
     return views

@@ -4,12 +4,10 @@ and the facts behind one health snapshot. Thin: the data comes from account.page
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import Select
-from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from renewals.account import page_service
@@ -29,8 +27,8 @@ from renewals.signal.domain import Risk
 from renewals.user import access
 from renewals.web import deps
 from renewals.web.deps import Db, PageViewer
-from renewals.web.params import Day, PathDay, PathId
-from renewals.web.tables import all_rows, csv_response, page_of
+from renewals.web.params import Day, ListParams, PathDay, PathId
+from renewals.web.tables import listing_csv, page_listing
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,12 +74,11 @@ class ListQuery(BaseModel):
         # An empty select or text box in the filter form means "no filter".
         return None if isinstance(value, str) and not value.strip() else value
 
-
-def fetch_all(session: Session, stmt: Select[*tuple[Any, ...]]) -> list[Any]:
-    """Every row of a CSV export, read inside the request's transaction: the response
-    streams after the session is committed and closed, which ends a PostgreSQL server-side
-    cursor (web.tables.all_rows), so the rows are fetched (in chunks) before returning."""
-    return list(all_rows(session, stmt))
+    @property
+    def params(self) -> ListParams:
+        """Page, size and sort as the API's lists read them (issue 14); an unknown sort
+        key is refused by the list query (400, naming the keys there are)."""
+        return ListParams(page=self.page, size=self.size, sort=self.sort, desc=self.desc)
 
 
 @router.get("/accounts")
@@ -106,20 +103,8 @@ def account_list(
     )
     listing = page_service.account_listing(session, scope, filters, as_of=as_of)
     if query.format == "csv":
-        stmt = page_service.sorted_stmt(listing, query.sort, query.desc)
-        return csv_response(
-            f"accounts-{as_of.isoformat()}.csv", listing.header, fetch_all(session, stmt)
-        )
-    page = page_of(
-        session,
-        listing.stmt,
-        page=query.page,
-        size=query.size or context.policy.web.page_size,
-        sort=query.sort,
-        desc=query.desc,
-        sortable=listing.sortable,
-        tiebreak=listing.tiebreak,
-    )
+        return listing_csv(session, listing, query.params, f"accounts-{as_of.isoformat()}.csv")
+    page = page_listing(session, listing, query.params, size=context.policy.web.page_size)
     return deps.render(
         request,
         "account/list.html",

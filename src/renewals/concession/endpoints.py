@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
-from sqlalchemy import func, or_, select
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy import func, select
 
 from renewals.concession import service as concession_service
 from renewals.concession.domain import Rationale
@@ -32,11 +32,9 @@ from renewals.web.deps import ApiViewer, Db, Viewer, web
 
 router = APIRouter(tags=["concessions"])
 
-SORTABLE = {
-    "concession_id": Concession.concession_id,
-    "discount_pct": Concession.discount_pct,
-    "requested_at": Concession.requested_at,
-}
+by_list_params = api.list_params(
+    ("concession_id", "discount_pct", "requested_at"), sort="concession_id", desc=True
+)
 # How many waiting items the approvals inbox shows of each kind.
 INBOX_LIMIT = 200
 
@@ -77,39 +75,18 @@ def list_concessions(
     request: Request,
     session: Db,
     viewer: ApiViewer,
+    params: Annotated[api.ListParams, Depends(by_list_params)],
     status: Literal["pending", "approved", "declined", "withdrawn"] | None = None,
     waiting_for_me: Annotated[bool, Query(description="only those routed to you")] = False,
     renewal_id: api.QueryText = None,
     account_id: api.QueryText = None,
-    page: api.PageNo = 1,
-    size: api.Size = None,
-    sort: Literal["concession_id", "discount_pct", "requested_at"] = "concession_id",
-    desc: api.Desc = True,
 ) -> dict[str, Any]:
-    me = viewer.user.email.lower()
-    mine = func.lower(Concession.next_approver_email) == me
-    if waiting_for_me:
-        stmt = select(Concession).where(mine)
-    else:
-        scope = api.scope(request, session, viewer)
-        stmt = select(Concession).where(or_(mine, access.visible(Concession.account_id, scope)))
-    stmt = api.where_given(
-        stmt,
-        (Concession.status, status),
-        (Concession.renewal_id, renewal_id),
-        (Concession.account_id, account_id),
+    filters = api.RecordFilters(status, renewal_id, account_id)
+    scope = api.scope(request, session, viewer)
+    listing = concession_service.listing(
+        scope, viewer.user.email, filters, waiting_for_me=waiting_for_me
     )
-    result = api.listing(
-        request,
-        session,
-        stmt,
-        page=page,
-        size=size,
-        sort=sort,
-        desc=desc,
-        sortable=SORTABLE,
-        tiebreak=(Concession.concession_id,),
-    )
+    result = api.list_page(request, session, listing, params)
     return api.page_out(result, result.rows)
 
 

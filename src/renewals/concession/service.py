@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from renewals.account.models import Account
@@ -24,6 +24,7 @@ from renewals.concession.domain import ConcessionFacts, Evaluation, Rationale
 from renewals.concession.models import Concession, ConcessionStep
 from renewals.db import rows_changed
 from renewals.errors import Conflict, Forbidden, NotFound, RenewalsError
+from renewals.kit.listing import Listing, RecordFilters, records_of
 from renewals.kit.time import day_start, utc_now
 from renewals.policy.domain import Concessions, Policy
 from renewals.renewal import service as renewal_service
@@ -904,3 +905,30 @@ def precedent_report(
             }
         )
     return report
+
+
+# --- the concession list (issue 14): the API's list and the account page's concessions ---
+
+
+def listing(
+    scope: access.Scope, viewer_email: str, filters: RecordFilters, *, waiting_for_me: bool = False
+) -> Listing:
+    """Concessions on accounts the viewer may see (TECH-5) and those waiting for the viewer
+    (CONC-3: an approver outside the account's team still sees what is routed to them;
+    `waiting_for_me`: only those), newest first."""
+    mine = func.lower(Concession.next_approver_email) == viewer_email.lower()
+    shown = mine if waiting_for_me else or_(mine, access.visible(Concession.account_id, scope))
+    stmt = records_of(
+        select(Concession).where(shown),
+        filters,
+        Concession.status,
+        Concession.renewal_id,
+        Concession.account_id,
+    )
+    sortable = {
+        "concession_id": Concession.concession_id,
+        "discount_pct": Concession.discount_pct,
+        "requested_at": Concession.requested_at,
+    }
+    newest = stmt.order_by(Concession.concession_id.desc())
+    return Listing(newest, sortable, (Concession.concession_id,), scalars=True)

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
-from sqlalchemy import select
+from fastapi import APIRouter, Depends, Request
 
+from renewals.contract_doc import service as contract_service
 from renewals.contract_doc.models import ContractDocument
 from renewals.contract_doc.schemas import ContractDetail, ContractRead
 from renewals.errors import NotFound
-from renewals.user import access
 from renewals.web import api_common as api
 from renewals.web.deps import ApiViewer, Db
 
 router = APIRouter(tags=["contracts"])
 
-SORTABLE = {
-    "document_id": ContractDocument.document_id,
-    "created_at": ContractDocument.created_at,
-    "annual_value": ContractDocument.annual_value,
-}
+by_list_params = api.list_params(
+    ("document_id", "created_at", "annual_value"), sort="document_id", desc=True
+)
 ContractStatus = Literal[
     "draft", "pending_approval", "approved", "sent", "signed", "declined", "expired"
 ]
@@ -36,33 +33,14 @@ def list_contracts(
     request: Request,
     session: Db,
     viewer: ApiViewer,
+    params: Annotated[api.ListParams, Depends(by_list_params)],
     status: ContractStatus | None = None,
     renewal_id: api.QueryText = None,
     account_id: api.QueryText = None,
-    page: api.PageNo = 1,
-    size: api.Size = None,
-    sort: Literal["document_id", "created_at", "annual_value"] = "document_id",
-    desc: api.Desc = True,
 ) -> dict[str, Any]:
-    scope = api.scope(request, session, viewer)
-    stmt = select(ContractDocument).where(access.visible(ContractDocument.account_id, scope))
-    stmt = api.where_given(
-        stmt,
-        (ContractDocument.status, status),
-        (ContractDocument.renewal_id, renewal_id),
-        (ContractDocument.account_id, account_id),
-    )
-    result = api.listing(
-        request,
-        session,
-        stmt,
-        page=page,
-        size=size,
-        sort=sort,
-        desc=desc,
-        sortable=SORTABLE,
-        tiebreak=(ContractDocument.document_id,),
-    )
+    filters = api.RecordFilters(status, renewal_id, account_id)
+    listing = contract_service.listing(api.scope(request, session, viewer), filters)
+    result = api.list_page(request, session, listing, params)
     return api.page_out(result, result.rows)
 
 

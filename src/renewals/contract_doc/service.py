@@ -36,6 +36,7 @@ from renewals.db import rows_changed
 from renewals.errors import Conflict, Forbidden, NotFound, RenewalsError
 from renewals.kit import templates
 from renewals.kit.calendar import add_months
+from renewals.kit.listing import Listing, RecordFilters, records_of
 from renewals.kit.pdf import html_to_pdf, sha256_of
 from renewals.kit.time import utc_now
 from renewals.playbook import service as playbook_service
@@ -1226,3 +1227,20 @@ def verify(session: Session, document_id: int) -> Verification:
             False, str(path), doc.sha256, actual, "the file does not match its recorded SHA-256"
         )
     return Verification(True, str(path), doc.sha256, actual, "the file matches its SHA-256")
+
+
+# --- the contract list (issue 14): the API's list and the account page's documents -------
+
+
+def listing(scope: access.Scope, filters: RecordFilters) -> Listing:
+    """Contract documents on accounts the viewer may see (TECH-5), newest first."""
+    doc = ContractDocument
+    shown = select(doc).where(access.visible(doc.account_id, scope))
+    stmt = records_of(shown, filters, doc.status, doc.renewal_id, doc.account_id)
+    sortable = {
+        "document_id": doc.document_id,
+        "created_at": doc.created_at,
+        "annual_value": doc.annual_value,
+    }
+    newest = stmt.order_by(doc.created_at.desc(), doc.document_id.desc())
+    return Listing(newest, sortable, (doc.document_id,), scalars=True)

@@ -3,22 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
-from sqlalchemy import select
+from fastapi import APIRouter, Depends, Request
 
 from renewals.proposal import service as proposal_service
 from renewals.proposal.models import Proposal
 from renewals.proposal.schemas import ProposalCreate, ProposalDetail, ProposalRead
 from renewals.renewal import service as renewal_service
-from renewals.user import access
 from renewals.web import api_common as api
 from renewals.web.deps import ApiViewer, Db, web
 
 router = APIRouter(tags=["proposals"])
 
-SORTABLE = {"proposal_id": Proposal.proposal_id, "as_of": Proposal.as_of}
+by_list_params = api.list_params(("proposal_id", "as_of"), sort="proposal_id", desc=True)
 
 
 @router.get(
@@ -31,33 +29,14 @@ def list_proposals(
     request: Request,
     session: Db,
     viewer: ApiViewer,
+    params: Annotated[api.ListParams, Depends(by_list_params)],
     status: Literal["draft", "needs_approval", "ready", "superseded"] | None = None,
     renewal_id: api.QueryText = None,
     account_id: api.QueryText = None,
-    page: api.PageNo = 1,
-    size: api.Size = None,
-    sort: Literal["proposal_id", "as_of"] = "proposal_id",
-    desc: api.Desc = True,
 ) -> dict[str, Any]:
-    scope = api.scope(request, session, viewer)
-    stmt = select(Proposal).where(access.visible(Proposal.account_id, scope))
-    stmt = api.where_given(
-        stmt,
-        (Proposal.status, status),
-        (Proposal.renewal_id, renewal_id),
-        (Proposal.account_id, account_id),
-    )
-    result = api.listing(
-        request,
-        session,
-        stmt,
-        page=page,
-        size=size,
-        sort=sort,
-        desc=desc,
-        sortable=SORTABLE,
-        tiebreak=(Proposal.proposal_id,),
-    )
+    filters = api.RecordFilters(status, renewal_id, account_id)
+    listing = proposal_service.listing(api.scope(request, session, viewer), filters)
+    result = api.list_page(request, session, listing, params)
     return api.page_out(result, result.rows)
 
 

@@ -29,6 +29,7 @@ from renewals.engagement.models import SurveyResponse, Ticket
 from renewals.errors import NotFound, RenewalsError
 from renewals.health.models import HealthSnapshot
 from renewals.kit import pdf as kit_pdf
+from renewals.kit.listing import Listing, RecordFilters, records_of
 from renewals.kit.time import as_utc, day_start, utc_now
 from renewals.policy.domain import Policy
 from renewals.proposal import documents, domain
@@ -648,3 +649,19 @@ def write_pdf(session: Session, proposal: Proposal, path: Path, *, by: str) -> s
     )
     session.flush()
     return digest
+
+
+# --- the proposal list (issue 14): the API's list and the account page's proposals --------
+
+
+def listing(scope: access.Scope, filters: RecordFilters) -> Listing:
+    """Proposals on accounts the viewer may see (TECH-5), newest first."""
+    shown = select(Proposal).where(access.visible(Proposal.account_id, scope))
+    stmt = records_of(shown, filters, Proposal.status, Proposal.renewal_id, Proposal.account_id)
+    sortable = {"proposal_id": Proposal.proposal_id, "as_of": Proposal.as_of}
+    return Listing(
+        stmt.order_by(Proposal.created_at.desc(), Proposal.proposal_id.desc()),
+        sortable,
+        (Proposal.proposal_id,),
+        scalars=True,
+    )

@@ -3,9 +3,10 @@ one renewal with its decisions and reasons (TECH-5, FUND-1, SEG-1..3, TIME-4).""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from dataclasses import replace
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import and_, literal, select
 
 from renewals.account.domain import Segment
@@ -26,18 +27,18 @@ from renewals.web.deps import ApiViewer, Db, web
 
 router = APIRouter(tags=["renewals"])
 
-SORTABLE = {
-    "renewal_date": Renewal.renewal_date,
-    "current_arr": Renewal.current_arr,
-    "likelihood": Renewal.likelihood,
-    "health_score": Renewal.health_score,
-    "stage": Renewal.stage,
-    "segment": Renewal.segment,
-    "account_id": Renewal.account_id,
-}
-SortBy = Literal[
-    "renewal_date", "current_arr", "likelihood", "health_score", "stage", "segment", "account_id"
-]
+by_list_params = api.list_params(
+    (
+        "renewal_date",
+        "current_arr",
+        "likelihood",
+        "health_score",
+        "stage",
+        "segment",
+        "account_id",
+    ),
+    sort="renewal_date",
+)
 
 
 def _row(renewal: Renewal, account_name: str, category: str | None) -> dict[str, Any]:
@@ -63,6 +64,7 @@ def list_renewals(
     request: Request,
     session: Db,
     viewer: ApiViewer,
+    params: Annotated[api.ListParams, Depends(by_list_params)],
     segment: Segment | None = None,
     owner: api.QueryText = None,
     stage: Stage | None = None,
@@ -80,10 +82,6 @@ def list_renewals(
     open: Annotated[bool, Query(description="only renewals without an outcome")] = True,
     account_id: api.QueryText = None,
     as_of: api.AsOf = None,
-    page: api.PageNo = 1,
-    size: api.Size = None,
-    sort: SortBy = "renewal_date",
-    desc: api.Desc = False,
 ) -> dict[str, Any]:
     day = api.day(as_of)
     scope = api.scope(request, session, viewer)
@@ -106,28 +104,15 @@ def list_renewals(
         account_id=account_id,
         undecided=open,
     )
-    stmt = (
-        select(Renewal, Account.name, ForecastSnapshot.category)
-        .join(Account, Account.account_id == Renewal.account_id)
-        .outerjoin(
-            ForecastSnapshot, and_(ForecastSnapshot.renewal_id == Renewal.renewal_id, on_day)
-        )
-        .where(*page_service.renewal_conditions(scope, filters, as_of=day))
+    # The page's list query, with the renewal, its account's name and its forecast category.
+    listing = page_service.renewal_listing(scope, filters, as_of=day)
+    listing = listing.selecting(Renewal, Account.name, ForecastSnapshot.category)
+    stmt = listing.stmt.outerjoin(
+        ForecastSnapshot, and_(ForecastSnapshot.renewal_id == Renewal.renewal_id, on_day)
     )
     if category:
         stmt = stmt.where(ForecastSnapshot.category == category.value)
-    result = api.listing(
-        request,
-        session,
-        stmt,
-        page=page,
-        size=size,
-        sort=sort,
-        desc=desc,
-        sortable=SORTABLE,
-        tiebreak=(Renewal.renewal_id,),
-        scalars=False,
-    )
+    result = api.list_page(request, session, replace(listing, stmt=stmt), params)
     return api.page_out(result, [_row(*row) for row in result.rows])
 
 

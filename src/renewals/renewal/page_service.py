@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, SQLColumnExpression, func, or_, select
 
 from renewals.account.models import Account
-from renewals.account.page_service import Listing, escape_like
+from renewals.account.page_service import escape_like
+from renewals.kit.listing import Listing
 from renewals.renewal.domain import OPEN_STAGES
 from renewals.renewal.models import Renewal
 from renewals.user import access
@@ -127,6 +128,10 @@ def renewal_listing(scope: Scope, filters: RenewalFilters, *, as_of: date) -> Li
         "category": Renewal.health_category,
         "risk": Renewal.risk,
         "likelihood": Renewal.likelihood,
+        # the API's names (renewal.endpoints)
+        "current_arr": Renewal.current_arr,
+        "health_score": Renewal.health_score,
+        "account_id": Renewal.account_id,
     }
     stmt = stmt.order_by(Renewal.renewal_date, Renewal.renewal_id)
     header = (

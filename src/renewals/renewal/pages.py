@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from renewals.account import page_service as account_pages
 from renewals.account.domain import Segment
-from renewals.account.pages import ListQuery, fetch_all
+from renewals.account.pages import ListQuery
 from renewals.health.domain import Category
 from renewals.kit.time import today
 from renewals.renewal import page_service
@@ -23,7 +23,7 @@ from renewals.user import access
 from renewals.web import deps
 from renewals.web.deps import Db, PageViewer
 from renewals.web.params import PathId
-from renewals.web.tables import csv_response, page_of
+from renewals.web.tables import listing_csv, page_listing
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,20 +71,8 @@ def renewal_list(
     )
     listing = page_service.renewal_listing(scope, filters, as_of=as_of)
     if query.format == "csv":
-        stmt = account_pages.sorted_stmt(listing, query.sort, query.desc)
-        return csv_response(
-            f"renewals-{as_of.isoformat()}.csv", listing.header, fetch_all(session, stmt)
-        )
-    page = page_of(
-        session,
-        listing.stmt,
-        page=query.page,
-        size=query.size or context.policy.web.page_size,
-        sort=query.sort,
-        desc=query.desc,
-        sortable=listing.sortable,
-        tiebreak=listing.tiebreak,
-    )
+        return listing_csv(session, listing, query.params, f"renewals-{as_of.isoformat()}.csv")
+    page = page_listing(session, listing, query.params, size=context.policy.web.page_size)
     return deps.render(
         request,
         "renewal/list.html",

@@ -3,28 +3,25 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
-from sqlalchemy import select
+from fastapi import APIRouter, Depends, Request
 
 from renewals.renewal import service as renewal_service
 from renewals.save_plan import plan_service
 from renewals.save_plan import service as save_service
 from renewals.save_plan.models import SaveTriage
 from renewals.save_plan.schemas import PlanRead, TriageRead
-from renewals.user import access
 from renewals.web import api_common as api
 from renewals.web.deps import ApiViewer, Db
 
 router = APIRouter(tags=["saves"])
 
-SORTABLE = {
-    "renewal_id": SaveTriage.renewal_id,
-    "expected_value_hours": SaveTriage.expected_value_hours,
-    "success_rate": SaveTriage.success_rate,
-    "updated_on": SaveTriage.updated_on,
-}
+by_list_params = api.list_params(
+    ("renewal_id", "expected_value_hours", "success_rate", "updated_on"),
+    sort="expected_value_hours",
+    desc=True,
+)
 
 
 @router.get(
@@ -37,35 +34,15 @@ def list_saves(
     request: Request,
     session: Db,
     viewer: ApiViewer,
+    params: Annotated[api.ListParams, Depends(by_list_params)],
     status: Literal["open", "saved", "lost", "resolved"] | None = "open",
     effort: Literal["full", "standard", "light", "none"] | None = None,
     probability_band: Literal["high", "medium", "low"] | None = None,
-    page: api.PageNo = 1,
-    size: api.Size = None,
-    sort: Literal["renewal_id", "expected_value_hours", "success_rate", "updated_on"] = (
-        "expected_value_hours"
-    ),
-    desc: api.Desc = True,
+    account_id: api.QueryText = None,
 ) -> dict[str, Any]:
-    scope = api.scope(request, session, viewer)
-    stmt = select(SaveTriage).where(access.visible(SaveTriage.account_id, scope))
-    stmt = api.where_given(
-        stmt,
-        (SaveTriage.status, status),
-        (SaveTriage.effort, effort),
-        (SaveTriage.probability_band, probability_band),
-    )
-    result = api.listing(
-        request,
-        session,
-        stmt,
-        page=page,
-        size=size,
-        sort=sort,
-        desc=desc,
-        sortable=SORTABLE,
-        tiebreak=(SaveTriage.renewal_id,),
-    )
+    filters = save_service.SaveFilters(status, effort, probability_band, account_id)
+    listing = save_service.listing(api.scope(request, session, viewer), filters)
+    result = api.list_page(request, session, listing, params)
     return api.page_out(result, result.rows)
 
 

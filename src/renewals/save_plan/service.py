@@ -16,6 +16,7 @@ from renewals.account.models import Account
 from renewals.audit import service as audit
 from renewals.errors import NotFound, RenewalsError
 from renewals.health.models import HealthSnapshot
+from renewals.kit.listing import Listing, where_given
 from renewals.kit.time import utc_now
 from renewals.policy.domain import Policy
 from renewals.renewal.models import Renewal
@@ -280,3 +281,34 @@ def save_fields(session: Session) -> dict[str, dict[str, Any]]:
         }
         for t in session.scalars(select(SaveTriage).where(SaveTriage.status == "open"))
     }
+
+
+# --- the save desk list (issue 14): the API's list and the account page's triages --------
+
+
+@dataclass(frozen=True)
+class SaveFilters:
+    """What a list of triaged renewals is narrowed to; None means no filter."""
+
+    status: str | None = None
+    effort: str | None = None
+    probability_band: str | None = None
+    account_id: str | None = None
+
+
+def listing(scope: access.Scope, filters: SaveFilters) -> Listing:
+    """Triaged renewals on accounts the viewer may see (TECH-5), best expected value first."""
+    stmt = where_given(
+        select(SaveTriage).where(access.visible(SaveTriage.account_id, scope)),
+        (SaveTriage.status, filters.status),
+        (SaveTriage.effort, filters.effort),
+        (SaveTriage.probability_band, filters.probability_band),
+        (SaveTriage.account_id, filters.account_id),
+    ).order_by(SaveTriage.expected_value_hours.desc(), SaveTriage.renewal_id)
+    sortable = {
+        "renewal_id": SaveTriage.renewal_id,
+        "expected_value_hours": SaveTriage.expected_value_hours,
+        "success_rate": SaveTriage.success_rate,
+        "updated_on": SaveTriage.updated_on,
+    }
+    return Listing(stmt, sortable, (SaveTriage.renewal_id,), scalars=True)

@@ -13,23 +13,29 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query, Request
+from fastapi import Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
 from sqlalchemy import Select, SQLColumnExpression
 
 from renewals.account.models import Account
 from renewals.errors import NotFound
+from renewals.kit.listing import Listing
+from renewals.kit.listing import RecordFilters as RecordFilters
+from renewals.kit.listing import where_given as where_given
 from renewals.kit.time import today
 from renewals.kit.validate import DATE_PATTERN, FIRST_DAY, LAST_DAY, LIMITS, ONE_LINE, PRINTABLE
 from renewals.kit.validate import MAX_PAGE as MAX_PAGE
 from renewals.user.access import Scope, require_edit, require_view, scope_for
 from renewals.web.deps import Viewer, web
 from renewals.web.params import Day, PageSize
+from renewals.web.params import Desc as Desc
 from renewals.web.params import IntId as IntId
+from renewals.web.params import ListParams as ListParams
 from renewals.web.params import PageNo as PageNo
 from renewals.web.params import PathId as PathId
 from renewals.web.params import QueryText as QueryText
-from renewals.web.tables import Page, page_of
+from renewals.web.params import list_params as list_params
+from renewals.web.tables import Page, page_listing
 
 # --- input types -----------------------------------------------------------------------------
 
@@ -142,14 +148,9 @@ def page_out(page: Page, items: list[Any]) -> dict[str, Any]:
     return {"items": items, **page.meta()}
 
 
-def where_given(
-    stmt: Select[*tuple[Any, ...]], *filters: tuple[SQLColumnExpression[Any], Any]
-) -> Select[*tuple[Any, ...]]:
-    """`stmt` narrowed by each (column, value) whose value was given (not None or empty)."""
-    for column, value in filters:
-        if value is not None and value != "":
-            stmt = stmt.where(column == value)
-    return stmt
+def list_page(request: Request, session: Any, listing: Listing, params: ListParams) -> Page:
+    """One page of a list query (issue 14): the policy's page size unless asked."""
+    return page_listing(session, listing, params, size=page_size(request, None))
 
 
 def listing(
@@ -165,22 +166,13 @@ def listing(
     tiebreak: Sequence[SQLColumnExpression[Any]],
     scalars: bool = True,
 ) -> Page:
-    """One page of a list endpoint: the policy's page size unless asked, a whitelisted sort."""
-    return page_of(
-        session,
-        stmt,
-        page=page,
-        size=page_size(request, size),
-        sort=sort,
-        desc=desc,
-        sortable=sortable,
-        tiebreak=tiebreak,
-        scalars=scalars,
-    )
+    """One page of a `select` built in the endpoint (prefer a slice's list query and
+    `list_page`): the policy's page size unless asked, a whitelisted sort."""
+    params = ListParams(page=page, size=size, sort=sort, desc=desc)
+    return list_page(request, session, Listing(stmt, sortable, tiebreak, scalars=scalars), params)
 
 
 Size = PageSize
-Desc = Annotated[bool, Query(description="sort descending")]
 AsOf = Day
 
 

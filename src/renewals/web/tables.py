@@ -20,9 +20,11 @@ from starlette.datastructures import QueryParams
 from starlette.responses import Response, StreamingResponse
 
 from renewals.errors import RenewalsError
+from renewals.kit.listing import Listing
 from renewals.kit.spreadsheet import SafeWriter
 from renewals.kit.validate import MAX_PAGE_SIZE as MAX_PAGE_SIZE
 from renewals.kit.validate import check_page
+from renewals.web.params import ListParams
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,31 @@ def page_of(
     query = stmt.limit(size).offset((page - 1) * size)
     rows = list(session.scalars(query) if scalars else session.execute(query))
     return Page(rows, total, page, size, sort, desc)
+
+
+def page_listing(session: Session, listing: Listing, params: ListParams, *, size: int) -> Page:
+    """One page of a list query (issue 14) as `params` ask; `size` when they name none."""
+    return page_of(
+        session,
+        listing.stmt,
+        page=params.page,
+        size=params.size or size,
+        sort=params.sort,
+        desc=params.desc,
+        sortable=listing.sortable,
+        tiebreak=listing.tiebreak,
+        scalars=listing.scalars,
+    )
+
+
+def listing_csv(session: Session, listing: Listing, params: ListParams, filename: str) -> Response:
+    """Every row of a list query as CSV, in the order `params` ask (the page's order).
+
+    The rows are read inside the request's transaction: the response streams after the
+    session is committed and closed, which ends a PostgreSQL server-side cursor."""
+    stmt = listing.sorted(params.sort, params.desc)
+    rows = list(all_rows(session, stmt, scalars=listing.scalars))
+    return csv_response(filename, listing.header, rows)
 
 
 def all_rows(

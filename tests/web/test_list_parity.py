@@ -1,0 +1,301 @@
+"""Every list is one query (issue 14): for every listed resource the API (/api/v1/...) and
+its page answer with the same rows for the same filters, for a CSM and for a manager
+(TECH-5 scope), on SQLite and PostgreSQL.
+
+The pages: the account and renewal lists (their CSV export, every row), and the account
+page for what it lists per renewal (the save desk triage, concessions, proposals and
+contract documents), which the API lists with `?account_id=` (and `?renewal_id=`). An
+account the viewer may not see is a 403 on the page and no rows in the API.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from account.test_pages import (
+    AS_OF,
+    TODAY,
+    Book,
+    api_token,
+    copy_or_build,
+    csv_rows,
+    sign_in,
+    sqlite_book,  # noqa: F401  (the module's SQLite book, used by copy_or_build)
+)
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from renewals.account.models import Account
+from renewals.concession.models import Concession
+from renewals.contract_doc.models import ContractDocument
+from renewals.db import session_scope
+from renewals.proposal.models import Proposal
+from renewals.renewal.models import Renewal
+from renewals.save_plan.models import SaveTriage
+from renewals.web.app import create_app
+
+ROLES = ("csm", "manager")
+NOW = datetime(2026, 11, 24, 10, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class World:
+    book: Book
+    accounts: tuple[str, ...]  # accounts with concessions, proposals and contracts
+    renewals: dict[str, str]  # account -> one of its renewals to filter by
+
+
+def _records(session, account_id: str, renewal_ids: list[str], by: str) -> None:  # type: ignore[no-untyped-def]
+    """Two concessions, proposals and contracts on each renewal, of two statuses each."""
+    for n, renewal_id in enumerate(renewal_ids * 2):
+        session.add(
+            Concession(
+                renewal_id=renewal_id,
+                account_id=account_id,
+                kinds=["discount"],
+                discount_pct=10.0 + n,
+                requested_by=by,
+                requested_at=NOW,
+                risk_severity="high",
+                required_role="director",
+                status=("pending", "approved")[n % 2],
+                next_approver_email="nobody@renewals.example",
+            )
+        )
+        proposal = Proposal(
+            renewal_id=renewal_id,
+            account_id=account_id,
+            as_of=TODAY,
+            language="en",
+            currency="USD",
+            option="better",
+            status=("ready", "draft")[n % 2],
+            created_by=by,
+            created_at=NOW,
+        )
+        session.add(proposal)
+        session.flush()
+        session.add(
+            ContractDocument(
+                renewal_id=renewal_id,
+                account_id=account_id,
+                proposal_id=proposal.proposal_id,
+                language="en",
+                currency="USD",
+                annual_value=Decimal("1000") * (n + 1),
+                term_months=12,
+                status=("sent", "draft")[n % 2],
+                created_by=by,
+                created_at=NOW,
+            )
+        )
+
+
+@pytest.fixture
+def world(engine: Engine, tmp_path: Path, request: pytest.FixtureRequest) -> World:
+    book = copy_or_build(engine, tmp_path, request)
+    accounts: list[str] = []
+    renewals: dict[str, str] = {}
+    with session_scope(book.engine) as session:
+        # For each of two CSMs, their account with the most renewals (so that a renewal
+        # filter narrows), triaged ones first among those.
+        for owner in (book.csm, book.other_csm):
+            counted = (
+                select(Account.account_id, func.count(Renewal.renewal_id).label("n"))
+                .join(Renewal, Renewal.account_id == Account.account_id)
+                .where(Account.owner_email == owner)
+                .group_by(Account.account_id)
+            ).subquery()
+            triaged = select(SaveTriage.account_id)
+            account_id = session.scalar(
+                select(counted.c.account_id)
+                .order_by(counted.c.n.desc(), counted.c.account_id.in_(triaged).desc())
+                .order_by(counted.c.account_id)
+                .limit(1)
+            )
+            assert account_id is not None
+            ids = list(
+                session.scalars(
+                    select(Renewal.renewal_id)
+                    .where(Renewal.account_id == account_id)
+                    .order_by(Renewal.renewal_date, Renewal.renewal_id)
+                )
+            )
+            _records(session, account_id, ids, owner)
+            accounts.append(account_id)
+            renewals[account_id] = ids[-1]
+    return World(book, tuple(accounts), renewals)
+
+
+@pytest.fixture
+def client(world: World) -> Iterator[TestClient]:
+    with TestClient(create_app(world.book.settings)) as test_client:
+        yield test_client
+
+
+# --- what the pages show ------------------------------------------------------------------
+
+
+def _list_page(client: TestClient, path: str, key: str, query: str) -> set[str]:
+    response = client.get(f"{path}?show=all&{AS_OF}&format=csv&{query}")
+    return {row[key] for row in csv_rows(response)}
+
+
+SECTION = re.compile(r'<article id="renewal-([^"]+)"')
+# (id, status) of each item the account page lists
+ON_PAGE = {
+    "concessions": re.compile(
+        r'<li><a href="/concessions/(\d+)">#\d+</a>[^<]* · <span class="badge[^"]*">([^<]+)<'
+    ),
+    "proposals": re.compile(
+        r'<a href="/proposals/(\d+)">Proposal #\d+</a> · option <strong>\w+</strong> · '
+        r'<span class="badge">([^<]+)<'
+    ),
+    "contracts": re.compile(
+        r'<a href="/contracts/(\d+)">Contract #\d+</a> · <span class="badge[^"]*">([^<]+)<'
+    ),
+}
+STATUSES = {"concessions": "pending", "proposals": "ready", "contracts": "sent"}
+
+
+def _account_page(
+    client: TestClient, resource: str, account_id: str, renewal: str | None, status: str = ""
+) -> set[str]:
+    """What the account page lists of `resource` (in one renewal's section if asked, with
+    one status if asked; the save desk: the renewals triaged with that status); an account
+    the viewer may not see lists nothing (403)."""
+    response = client.get(f"/accounts/{account_id}?{AS_OF}")
+    if response.status_code == 403:
+        return set()
+    assert response.status_code == 200, response.text
+    parts = SECTION.split(response.text)
+    sections = dict(zip(parts[1::2], parts[2::2], strict=True))
+    found: set[str] = set()
+    for renewal_id, html in sections.items():
+        html = html.split("</article>", 1)[0]
+        if renewal is not None and renewal_id != renewal:
+            continue
+        if resource == "saves":
+            if f"; status {status}</td>" in html:
+                found.add(renewal_id)
+        else:
+            found |= {
+                item
+                for item, shown in ON_PAGE[resource].findall(html)
+                if not status or shown == status.replace("_", " ")
+            }
+    return found
+
+
+# --- what the API answers -----------------------------------------------------------------
+
+API = {
+    "accounts": ("/api/v1/accounts", "account_id"),
+    "renewals": ("/api/v1/renewals", "renewal_id"),
+    "saves": ("/api/v1/saves", "renewal_id"),
+    "concessions": ("/api/v1/concessions", "concession_id"),
+    "proposals": ("/api/v1/proposals", "proposal_id"),
+    "contracts": ("/api/v1/contracts", "document_id"),
+}
+
+
+def _api(client: TestClient, token: str, resource: str, query: str) -> set[str]:
+    path, key = API[resource]
+    response = client.get(
+        f"{path}?size=1000&{AS_OF}&{query}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["pages"] <= 1
+    return {str(item[key]) for item in body["items"]}
+
+
+# --- the cases: (resource, name) -> (what the page shows, the API query) ------------------
+
+Case = tuple[Callable[[TestClient], set[str]], str]
+
+
+def _cases(world: World) -> dict[tuple[str, str], Case]:
+    book = world.book
+    upper = book.csm.upper()
+    cases: dict[tuple[str, str], Case] = {
+        ("accounts", "everything"): (lambda c: _list_page(c, "/accounts", "account_id", ""), ""),
+        ("accounts", "segment"): (
+            lambda c: _list_page(c, "/accounts", "account_id", "segment=enterprise"),
+            "segment=enterprise",
+        ),
+        ("accounts", "owner in other letters"): (
+            lambda c: _list_page(c, "/accounts", "account_id", f"owner={upper}"),
+            f"owner={upper}",
+        ),
+        ("accounts", "part of a name or an id"): (
+            lambda c: _list_page(c, "/accounts", "account_id", "q=a"),
+            "q=a",
+        ),
+        ("renewals", "everything"): (
+            lambda c: _list_page(c, "/renewals", "renewal_id", "stage=any"),
+            "open=false",
+        ),
+        ("renewals", "owner and window"): (
+            lambda c: _list_page(
+                c, "/renewals", "renewal_id", f"stage=any&window=90&owner={upper}"
+            ),
+            f"open=false&window=90&owner={upper}",
+        ),
+    }
+    for account_id in world.accounts:
+        renewal = world.renewals[account_id]
+        for status in ("open", "saved", "lost", "resolved"):
+            cases[("saves", f"account {account_id} {status}")] = (
+                lambda c, a=account_id, s=status: _account_page(c, "saves", a, None, s),
+                f"account_id={account_id}&status={status}",
+            )
+        for resource in ("concessions", "proposals", "contracts"):
+            cases[(resource, f"account {account_id}")] = (
+                lambda c, r=resource, a=account_id: _account_page(c, r, a, None),
+                f"account_id={account_id}",
+            )
+            cases[(resource, f"renewal {renewal}")] = (
+                lambda c, r=resource, a=account_id, n=renewal: _account_page(c, r, a, n),
+                f"account_id={account_id}&renewal_id={renewal}",
+            )
+            status = STATUSES[resource]
+            cases[(resource, f"account {account_id} {status}")] = (
+                lambda c, r=resource, a=account_id, s=status: _account_page(c, r, a, None, s),
+                f"account_id={account_id}&status={status}",
+            )
+    return cases
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_api_and_the_pages_list_the_same_rows(
+    world: World, client: TestClient, role: str
+) -> None:
+    book = world.book
+    email = {"csm": book.csm, "manager": book.manager}[role]
+    token = api_token(book, email)
+    sign_in(client, email)
+    answered: dict[tuple[str, str], set[str]] = {}
+    for (resource, name), (page, api_query) in _cases(world).items():
+        page_ids = page(client)
+        api_ids = _api(client, token, resource, api_query)
+        assert api_ids == page_ids, (role, resource, name, api_ids ^ page_ids)
+        answered[(resource, name)] = page_ids
+    # The cases list something and the filters narrow: not every answer is the whole list.
+    everything = answered[("accounts", "everything")]
+    assert everything and answered[("accounts", "owner in other letters")]
+    assert answered[("accounts", "segment")] < everything
+    assert answered[("renewals", "owner and window")] < answered[("renewals", "everything")]
+    own = world.accounts[0]  # the CSM's own account: seen by the CSM and their manager
+    assert any(v for (resource, _), v in answered.items() if resource == "saves")
+    for resource in ("concessions", "proposals", "contracts"):
+        assert answered[(resource, f"account {own}")], resource
+    for resource in ("concessions", "proposals", "contracts"):
+        narrowed = answered[(resource, f"account {own} {STATUSES[resource]}")]
+        assert narrowed and narrowed < answered[(resource, f"account {own}")], resource
