@@ -2,12 +2,13 @@
 sends no customer message without a person's allowance, none with a past date or an
 unfavourable figure, none superseded; checked over every customer message written, and
 over every customer document the team makes meanwhile (proposals with their value
-summaries, and contracts drafted from them)."""
+summaries, every contract drafted from them or from the renewal, and the customer-facing
+part of every save-conversation guide), each on the day it was written."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
@@ -29,6 +30,8 @@ from renewals.proposal import domain as proposal_domain
 from renewals.proposal import service as proposal_service
 from renewals.proposal.models import Proposal
 from renewals.renewal.models import Renewal
+from renewals.save_plan import plan_service
+from renewals.save_plan.models import SavePlan, SaveTriage
 from renewals.scheduler import run_all
 from renewals.task.models import Task
 from renewals.user.models import User
@@ -51,6 +54,13 @@ PREPARATION = {
     "id": "Tinjauan nilai yang Anda peroleh selama periode ini sedang kami siapkan",
     "ms": "Semakan nilai yang anda peroleh sepanjang tempoh ini sedang disediakan",
 }
+# Internal ids, raw states and keys (snake_case), rule IDs: none reaches a customer.
+RAW = re.compile(r"\b(on_track|at_risk|needs_approval|None|True|False|[a-z]+_[a-z_]+)\b")
+RULE_ID = re.compile(r"\b[A-Z]{2,6}-\d{1,2}\b")
+EN_DATE = re.compile(
+    r"\b\d{1,2} (?:January|February|March|April|May|June|July|August|September|"
+    r"October|November|December) \d{4}\b"
+)
 
 
 def test_a_team_day_sends_nothing_wrong(engine: Engine, tmp_path: Path) -> None:
@@ -63,6 +73,7 @@ def test_a_team_day_sends_nothing_wrong(engine: Engine, tmp_path: Path) -> None:
         accounts = sorted(session.scalars(select(Account.account_id)))
         allowed = set(accounts[::2])
         outbox_service.set_permissions(session, allowed, "auto", by=admin, reason="pilot")
+    drafted: dict[int, date] = {}
     for day in DAYS:
         outcomes = run_all(engine, policy=POLICY, as_of=day, settings=settings)
         assert {o.status for o in outcomes} == {"ok"}, outcomes
@@ -72,14 +83,17 @@ def test_a_team_day_sends_nothing_wrong(engine: Engine, tmp_path: Path) -> None:
                     select(func.count()).where(Task.status == "open", Task.due_date < day)
                 )
             _check_messages(session, allowed, day)
-            _team_documents(session, day)
+            drafted.update(_team_documents(session, day))
+            _save_conversations(session, day)
     with session_scope(engine) as session:
-        _check_documents(session)
+        _check_documents(session, drafted)
 
 
-def _team_documents(session, day: date) -> None:  # type: ignore[no-untyped-def]
+def _team_documents(session, day: date) -> dict[int, date]:  # type: ignore[no-untyped-def]
     """The team's day: owners send proposals for the open renewals due within 45 days
-    (a few a day, at-risk ones first), and draft the contract from every fourth."""
+    (a few a day, at-risk ones first) and draft each contract: from the proposal when it
+    is ready, from the renewal for the day's first (and when the proposal waits for an
+    approval). Returns {document: the day it was drafted}."""
     due = session.scalars(
         select(Renewal)
         .where(
@@ -91,6 +105,7 @@ def _team_documents(session, day: date) -> None:  # type: ignore[no-untyped-def]
         .order_by((Renewal.opportunity_type != "at_risk"), Renewal.renewal_date)
     ).all()
     done = set(session.scalars(select(Proposal.renewal_id)))
+    drafted = {}
     for n, renewal in enumerate([r for r in due if r.renewal_id not in done][:4]):
         proposal = proposal_service.create(
             session,
@@ -101,18 +116,69 @@ def _team_documents(session, day: date) -> None:  # type: ignore[no-untyped-def]
             policy=POLICY,
             vendor_name="Example Vendor GmbH",
         )
-        if n == 0 and proposal.status == "ready":
-            contract_service.create(
-                session,
-                renewal.renewal_id,
-                by=renewal.owner_email,
-                policy=POLICY,
-                proposal_id=proposal.proposal_id,
-                vendor=contract_service.Vendor("Example Vendor GmbH", "1 Example Street, Berlin"),
-            )
+        doc = contract_service.create(
+            session,
+            renewal.renewal_id,
+            by=renewal.owner_email,
+            policy=POLICY,
+            proposal_id=proposal.proposal_id if proposal.status == "ready" and n else None,
+            vendor=contract_service.Vendor("Example Vendor GmbH", "1 Example Street, Berlin"),
+            as_of=day,
+        )
+        drafted[doc.document_id] = day
+    return drafted
 
 
-def _check_documents(session) -> None:  # type: ignore[no-untyped-def]
+def _save_conversations(session, day: date) -> None:  # type: ignore[no-untyped-def]
+    """SAVE-10/11: owners start a save plan for two open triages a day (at-risk first) and
+    render every plan's conversation guide again before the call; the part of the guide
+    said to or shared with the customer (sections 1-5, the value to re-demonstrate) has no
+    gone date, no internal id, raw state or rule ID, and only favourable figures."""
+    started = set(session.scalars(select(SavePlan.renewal_id)))
+    triages = session.execute(
+        select(SaveTriage, Renewal)
+        .join(Renewal, Renewal.renewal_id == SaveTriage.renewal_id)
+        .where(
+            SaveTriage.status == "open",
+            Renewal.stage.not_in(("closed_won", "closed_lost")),
+            Renewal.owner_email.is_not(None),
+        )
+        .order_by(Renewal.opportunity_type != "at_risk", Renewal.renewal_date)
+    ).all()
+    for triage, renewal in [(t, r) for t, r in triages if t.renewal_id not in started][:2]:
+        plan_service.start_plan(
+            session, triage.renewal_id, by=renewal.owner_email, as_of=day, policy=POLICY
+        )
+    checked = 0
+    for plan, renewal in session.execute(select(SavePlan, Renewal).join(Renewal)).all():
+        if plan.status != "active" or renewal.stage in ("closed_won", "closed_lost"):
+            continue
+        plan_service.refresh_guide(
+            session, plan.renewal_id, by=plan.owner_email, as_of=day, policy=POLICY
+        )
+        _check_guide(plan.conversation_guide, renewal, f"guide {plan.renewal_id} on {day}", day)
+        checked += 1
+    assert checked or day == TODAY + timedelta(days=60), day
+
+
+def _check_guide(guide: str, renewal: Renewal, key: str, day: date) -> None:
+    assert "\n## 1. " in guide, key
+    said = guide.split("\n## 1. ", 1)[1].split("\nKnow before the call", 1)[0]
+    assert renewal.renewal_id not in said and renewal.account_id not in said, key
+    assert not RAW.search(said), (key, RAW.search(said))
+    assert not RULE_ID.search(said), (key, RULE_ID.search(said))
+    for word in ("NPS", "detractor", "engaged in the last", "health"):
+        assert word not in said, (key, word)
+    # TIME-6: every commitment's date is still ahead ("by <date>")
+    for when in re.findall(r"\bby (\d{1,2} [A-Z][a-z]+ \d{4})", said):
+        assert datetime.strptime(when, "%d %B %Y").date() >= day, (key, when)
+    # FUND-5, SAVE-11: the value to re-demonstrate shows only favourable figures
+    value = said.split("## Value to re-demonstrate", 1)[-1]
+    for sign, pct in re.findall(r"([+\-\u2212]?)(\d+(?:\.\d+)?)\s?%", value):
+        assert sign == "+" or (not sign and float(pct) >= 50), (key, sign, pct)
+
+
+def _check_documents(session, drafted: dict[int, date]) -> None:  # type: ignore[no-untyped-def]
     proposals = session.execute(select(Proposal, Renewal).join(Renewal)).all()
     assert len(proposals) >= 20, len(proposals)
     risky = 0
@@ -148,11 +214,30 @@ def _check_documents(session) -> None:  # type: ignore[no-untyped-def]
         risky += renewal.opportunity_type == "at_risk"
     assert risky, "no at-risk renewal got a proposal: the guard was not exercised"
     contracts = session.execute(select(ContractDocument, Renewal).join(Renewal)).all()
-    assert contracts
+    assert len(contracts) == len(drafted) >= 20, (len(contracts), len(drafted))
+    assert any(r.opportunity_type == "at_risk" for _, r in contracts), "no at-risk contract"
+    assert any(d.proposal_id is None for d, _ in contracts), "none drafted from the renewal"
     for doc, renewal in contracts:
-        text = re.sub(r"<[^>]+>", " ", doc.html)
-        assert "Example Vendor GmbH" in text and renewal.renewal_id not in text, doc.document_id
-        assert doc.terms["sources"], doc.document_id  # the facts it drew on (internal view)
+        key = f"contract {doc.document_id}"
+        # what the customer reads: the body, without the style sheet
+        text = re.sub(r"<[^>]+>", " ", doc.html.split("</style>", 1)[-1])
+        assert "Example Vendor GmbH" in text, key
+        assert doc.terms["sources"], key  # the facts it drew on (internal view)
+        # no internal ids or raw states (issue 16 item 4)
+        assert renewal.renewal_id not in text and renewal.account_id not in text, key
+        assert not RAW.search(text), (key, RAW.search(text))
+        assert not RULE_ID.search(text), (key, RULE_ID.search(text))
+        # TIME-6: no date that is gone on the day it was drafted
+        day = drafted[doc.document_id]
+        assert date.fromisoformat(doc.terms["start_date"]) >= day, key
+        drafted_on = locale.format_date_long(day, doc.language)
+        assert drafted_on in text, (key, drafted_on)
+        if doc.language == "en":
+            for when in EN_DATE.findall(text):
+                assert datetime.strptime(when, "%d %B %Y").date() >= day, (key, when)
+        # FUND-5: a contract carries terms, never our view of their usage or feedback
+        for label in (*EN_LABELS.values(), "NPS", "health"):
+            assert label not in text, (key, label)
 
 
 def _check_messages(session, allowed: set[str], day: date) -> None:  # type: ignore[no-untyped-def]

@@ -392,9 +392,11 @@ def create(
     clauses: Sequence[str] = (),
     templates_dir: Path | None = None,
     vendor: Vendor | None = None,
+    as_of: date | None = None,
 ) -> ContractDocument:
     """Draft the renewal contract from a proposal's chosen option or from the renewal.
-    `vendor` is who the customer contracts with (settings vendor_name, vendor_address)."""
+    `vendor` is who the customer contracts with (settings vendor_name, vendor_address);
+    `as_of` the day it is drafted on (today by default), the date the document shows."""
     user = access.require_active_user(session, by)
     renewal = renewal_service.get(session, renewal_id)
     _require_edit(session, user, renewal.account_id, policy)
@@ -495,7 +497,7 @@ def create(
     doc.html = _render(
         "contract",
         language,
-        _context(doc, account, vendor, now.date()),
+        _context(doc, account, vendor, as_of or now.date()),
         templates_dir,
     )
     session.flush()

@@ -90,39 +90,69 @@ class KindProfile:
     root_cause: str  # a RootCause value, or TRIAGE_ROOT_CAUSE
     quick: bool  # a first fix fits the fast-fix window
     impact: int  # 1-5
+    # How the guide says it to the customer (SAVE-10 "open with honesty"): their situation
+    # in plain words, without our rule IDs or internal figures (issue 16: those stay in the
+    # plan and the internal brief).
+    said: str = ""
 
 
 # SIG-2..9 as problems; SIG-1 (health drop) is the symptom, not the problem.
 KINDS: dict[str, KindProfile] = {
     "competitive": KindProfile(
-        "They are comparing us with an alternative (SIG-4)", TRIAGE_ROOT_CAUSE, False, 5
+        "They are comparing us with an alternative (SIG-4)",
+        TRIAGE_ROOT_CAUSE,
+        False,
+        5,
+        "You are looking at other options",
     ),
     "negative_feedback": KindProfile(
-        "Complaints and negative feedback (SIG-3)", TRIAGE_ROOT_CAUSE, False, 4
+        "Complaints and negative feedback (SIG-3)",
+        TRIAGE_ROOT_CAUSE,
+        False,
+        4,
+        "You have told us you are not satisfied",
     ),
     "budget": KindProfile(
-        "Their budget is under review (SIG-5)", RootCause.circumstantial, False, 4
+        "Their budget is under review (SIG-5)",
+        RootCause.circumstantial,
+        False,
+        4,
+        "Your budget is under review",
     ),
     "stakeholder_change": KindProfile(
-        "A champion or decision maker left (SIG-6)", RootCause.circumstantial, True, 4
+        "A champion or decision maker left (SIG-6)",
+        RootCause.circumstantial,
+        True,
+        4,
+        "The people we worked with on your side have changed",
     ),
     "business_change": KindProfile(
         "Their business is changing: restructuring, layoffs or a pivot (SIG-8)",
         RootCause.circumstantial,
         False,
         4,
+        "Your business is changing",
     ),
     "engagement_drop": KindProfile(
         "Engagement has dropped: meetings missed, slow replies (SIG-2)",
         RootCause.service_experience,
         True,
         3,
+        "We have not been meeting and talking as we should",
     ),
     "usage_decline": KindProfile(
-        "Usage is declining, seats unused (SIG-7)", RootCause.value_perception, False, 3
+        "Usage is declining, seats unused (SIG-7)",
+        RootCause.value_perception,
+        False,
+        3,
+        "Your team is using the product less than it could",
     ),
     "single_threading": KindProfile(
-        "We depend on one or two contacts (SIG-9)", RootCause.service_experience, False, 3
+        "We depend on one or two contacts (SIG-9)",
+        RootCause.service_experience,
+        False,
+        3,
+        "We work with too few people on your team",
     ),
 }
 SKIPPED_KINDS = ("health_drop",)
@@ -717,13 +747,27 @@ MAX_QUOTES = 5
 class GuideItem:
     """One remediation item as the guide shows it."""
 
-    description: str
+    description: str  # as the plan records it (internal: evidence, rule IDs)
     deal_breaker: bool
     fixable: bool
     fix: str | None
     owner: str | None
     due: date | None
     fast_fix: bool
+    said: str = ""  # as the guide says it to the customer (`said_to_customer`)
+
+    @property
+    def spoken(self) -> str:
+        return self.said or self.description
+
+
+def said_to_customer(source: str, source_ref: str | None, description: str) -> str:
+    """A save-plan problem in the words the guide uses with the customer (SAVE-10/11):
+    a signal problem by its plain wording (the evidence, figures and rule ID stay in the
+    plan); a support problem or one a person wrote, as recorded."""
+    if source == "signal" and source_ref in KINDS and KINDS[source_ref].said:
+        return KINDS[source_ref].said
+    return description
 
 
 def guide_context(

@@ -736,6 +736,7 @@ def _render_guide(
             owner=_name(session, p.owner_email),
             due=p.due_date,
             fast_fix=p.problem_id in fast,
+            said=rules.said_to_customer(p.source, p.source_ref, p.description),
         )
         for p in problems_of(session, plan)
         if p.status != rules.ProblemStatus.dropped
