@@ -16,9 +16,11 @@ from renewals.concession.domain import (
     InvalidConcession,
     Rationale,
     RiskSeverity,
+    discount_fit,
     evaluate,
     guide_category,
     make_request,
+    parse_terms,
     risk_severity,
 )
 from renewals.concession.matrix import ApprovalMatrix
@@ -481,16 +483,21 @@ MATRIX_ROLES = ["csm", "manager", "director", "vp", "executive"]
 GRANTS = ["payment_terms", "enhanced_service", "contract_terms", "custom_deal"]
 
 
+def grant_of(kind: ConcessionKind) -> str:
+    """CONC-3 and CONC-8 from the policy: a catalogued kind without a size needs its
+    escalation grant, unless it is itself a CONC-3 grant (payment terms)."""
+    term = CONC.term(kind.value)
+    if term is not None:
+        return term.grant if term.kind == term.grant else term.escalate_grant
+    return {"term_change": "contract_terms"}.get(kind.value, kind.value)
+
+
 def limit_covers(role: str | None, pct: float, kinds: set[ConcessionKind]) -> bool:
     """What the policy row alone says (limit_for): the discount and every kind's grant."""
     limit = CONC.limit_for(Role(role)) if role else None
     if limit is None:
         return False
-    grants = {
-        {"term_change": "contract_terms"}.get(k.value, k.value)
-        for k in kinds
-        if k != ConcessionKind.discount
-    }
+    grants = {grant_of(k) for k in kinds if k != ConcessionKind.discount}
     return pct <= limit.max_discount_pct and grants <= set(limit.grants)
 
 
@@ -534,9 +541,7 @@ def matrices(draw: st.DrawFn) -> Concessions:
         )
         for role, limit in zip(roles, limits, strict=True)
     ]
-    return Concessions(
-        by_risk=CONC.by_risk, guide=CONC.guide, precedent=CONC.precedent, approval=rows
-    )
+    return CONC.model_copy(update={"approval": rows})
 
 
 @settings(max_examples=200, deadline=None)
@@ -550,3 +555,151 @@ def test_any_matrix_routes_to_the_most_junior_sufficient_role(
     for a in conc.approval:
         if covers(a, pct, kinds, conc):
             assert pct <= a.max_discount_pct
+
+
+# --- CONC-8 concessions beyond price, CONC-9 is a discount right, CONC-10 cautions ------
+
+
+def sized(pct: float, sizes: dict[str, float], *, role: str = "csm", **kw: Any) -> Any:
+    request = make_request(
+        discount_pct=pct,
+        sizes=sizes,
+        give_back="multi_year" if pct else None,
+        sunset_clause="year 1 only" if pct else None,
+        rationale=DOCUMENTED,
+    )
+    facts = kw.pop("facts", UNDERSTOOD)
+    return evaluate(
+        request, requester_role=role, severity=RiskSeverity.medium, policy=POLICY, facts=facts
+    )
+
+
+class TestBeyondPrice:
+    @pytest.mark.parametrize(
+        ("sizes", "expected"),
+        [
+            ({"payment_terms": 60}, "csm"),  # CONC-3: a CSM changes payment terms, up to net 60
+            ({"payment_terms": 90}, "director"),  # beyond net 60: a contract change
+            ({"priority_support": 6}, "manager"),  # enhanced service
+            ({"priority_support": 12}, "director"),
+            ({"customisation": 10}, "manager"),
+            ({"customisation": 11}, "vp"),  # CONC-3: custom deals
+            ({"easy_exit": 30}, "director"),  # SAVE-9: the 30-day out clause, a contract term
+            ({"easy_exit": 14}, "vp"),
+            ({"reduced_scope": 40}, "director"),
+            ({"reduced_scope": 45}, "vp"),
+            ({"multi_year_lock": 3}, "director"),
+            ({"multi_year_lock": 4}, "vp"),
+            ({"contingent_pricing": 25}, "director"),
+            ({"contingent_pricing": 30}, "vp"),
+        ],
+    )
+    def test_the_size_decides_who_approves(self, sizes: dict[str, float], expected: str) -> None:
+        e = sized(0, sizes)
+        assert e.required_approver_role == expected
+        [kind] = sizes
+        assert any(r.startswith(f"CONC-8: {kind}") for r in e.reasons)
+        assert not e.blocking
+
+    def test_each_kind_names_its_documentation_and_becomes_a_clause(self) -> None:
+        e = sized(0, {"payment_terms": 90, "easy_exit": 30})
+        assert "Payment terms: net 90 days" in e.clauses
+        assert any(
+            c.startswith("Exit clause: the customer may leave on 30 days") for c in e.clauses
+        )
+        assert "payment_terms: the current and the new payment terms" in e.documentation
+        assert any(d.startswith("easy_exit: the problems to fix") for d in e.documentation)
+
+    def test_an_unsized_new_kind_is_blocked_and_routes_as_escalated(self) -> None:
+        e = evaluate(
+            make_request(discount_pct=0, kinds=["customisation"], rationale=DOCUMENTED),
+            requester_role="manager",
+            severity=RiskSeverity.medium,
+            policy=POLICY,
+            facts=UNDERSTOOD,
+        )
+        assert [w.rule for w in e.blocking] == ["CONC-8"]
+        assert e.required_approver_role == "vp"  # nobody approves an open-ended promise cheaply
+
+    def test_a_negative_size_or_a_bad_term_is_refused(self) -> None:
+        with pytest.raises(InvalidConcession):
+            make_request(discount_pct=0, sizes={"payment_terms": -5})
+        with pytest.raises(InvalidConcession):
+            parse_terms(["payment_terms"])
+        assert parse_terms(["payment_terms=90", "easy_exit=30"]) == {
+            "payment_terms": 90.0,
+            "easy_exit": 30.0,
+        }
+
+
+def facts(**kw: Any) -> ConcessionFacts:
+    base: dict[str, Any] = {
+        "problems_about_price": True,
+        "root_cause": "circumstantial",
+        "days_to_renewal": 60,
+        "triage_present": True,
+        "problems_understood": True,
+        "precedent_share": 0.1,
+        "segment": "mid_market",
+        "signals": (),
+        "arr": 20_000.0,
+        "churn_probability": 0.6,
+    }
+    return ConcessionFacts(**(base | kw))
+
+
+class TestDiscountFit:
+    def test_each_real_reason_is_named(self) -> None:
+        j = discount_fit(
+            15, facts(signals=("budget", "competitive", "usage_decline"), strategic=True), POLICY
+        )
+        assert j.verdict == "right"
+        assert len(j.for_) == 4
+        assert any("value gap (usage_decline" in r for r in j.for_)
+        assert any("budget is a real constraint" in r for r in j.for_)
+        assert any("competitive pressure" in r for r in j.for_)
+        assert any("strategic account (flagged)" in r for r in j.for_)
+
+    def test_no_reason_is_not_right(self) -> None:
+        j = discount_fit(10, facts(), POLICY)
+        assert j.verdict == "not_right" and not j.for_
+
+    def test_a_large_account_is_strategic_by_size(self) -> None:
+        j = discount_fit(10, facts(arr=50_000.0), POLICY)
+        assert j.verdict == "right" and "strategic account by size" in j.for_[0]
+
+    def test_reasons_against_make_it_doubtful(self) -> None:
+        j = discount_fit(10, facts(signals=("budget",), root_cause="product_fit"), POLICY)
+        assert j.verdict == "doubtful"
+        assert j.against == ("the root cause is product_fit, not price (CONC-4)",)
+
+    def test_a_discount_costing_more_than_the_expected_loss_fails_the_economics(self) -> None:
+        j = discount_fit(30, facts(signals=("budget",), churn_probability=0.2), POLICY)
+        assert j.verdict == "doubtful"
+        assert "the economics fail: 30% costs 6,000 a year against 4,000" in j.against[0]
+        assert (
+            discount_fit(15, facts(signals=("budget",), churn_probability=0.2), POLICY).verdict
+            == "right"
+        )
+
+
+class TestCautions:
+    def test_both_seed_warnings_come_with_every_proposal(self) -> None:
+        e = sized(12, {"customisation": 5}, facts=facts(signals=("budget",)))
+        deliver, money = e.cautions
+        assert deliver.rule == money.rule == "CONC-10"
+        assert deliver.text.startswith("don't promise what you can't deliver: nothing before")
+        assert "customisation: the product or engineering owner's confirmation" in deliver.text
+        assert money.text == (
+            "don't give away money you can't afford to lose: 12% off costs 2,400 a year, "
+            "within the 12,000 expected to be lost without it"
+        )
+        assert e.fit is not None and e.fit.verdict == "right"
+        assert "CONC-10" not in rules_of(e)  # cautions, not rule checks
+
+    def test_money_beyond_the_expected_loss_is_said_so(self) -> None:
+        e = sized(0, {"reduced_scope": 30}, facts=facts(churn_probability=0.1))
+        assert "30% of the price (reduced_scope) costs 6,000 a year, more than the 2,000" in (
+            e.cautions[1].text
+        )
+        assert e.fit is None  # no discount asked: no CONC-9 judgement

@@ -111,3 +111,31 @@ def test_blocked_requests_show_why_and_others_are_refused(book) -> None:  # type
     assert refused.status_code == 403
     assert csm.get("/renewals/R-nope/concessions/new").status_code == 404
     assert csm.post(f"/renewals/{renewal_id}/concessions", data=FORM).status_code == 403  # CSRF
+
+
+def test_a_concession_beyond_price_is_sized_on_the_form_and_routed(book) -> None:  # type: ignore[no-untyped-def]
+    """CONC-8: net 90 payment terms (beyond a CSM's net 60) go to a director; the page
+    shows its clause, the CONC-10 cautions and what it needs documented."""
+    engine, settings, who, renewal_id = book
+    csm, token = client_for(settings, who.csm)
+    form = {**FORM, "discount_pct": "", "give_back": "", "sunset_clause": ""}
+    form["terms"] = "payment_terms=90"
+    check = csm.post(
+        f"/renewals/{renewal_id}/concessions/check",
+        data=form,
+        headers={"HX-Request": "true", "X-CSRF-Token": token},
+    )
+    assert "Needs a director" in check.text
+    assert "Payment terms: net 90 days" in check.text
+    assert "don&#39;t promise what you can&#39;t deliver" in check.text
+    assert "the current and the new payment terms" in check.text
+    sent = csm.post(
+        f"/renewals/{renewal_id}/concessions",
+        data={**form, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    page = csm.get(sent.headers["location"]).text
+    assert "Clauses for the terms (CONC-8): Payment terms: net 90 days" in page
+    assert "payment_terms is contract_terms" not in page
+    assert "CONC-10" in page

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import factories
@@ -604,7 +605,13 @@ def test_approve_never_succeeds_beyond_the_approvers_authority(
 ) -> None:
     """Even as the named next approver, nobody approves what their matrix row does not cover."""
     limit = POLICY.concessions.limit_for(Role(role))
-    grants = {{"term_change": "contract_terms"}.get(k, k) for k in kinds}
+    terms = {t.kind: t for t in POLICY.concessions.terms}  # CONC-8: unsized, each escalates
+    grants = {
+        (t.grant if t.kind == t.grant else t.escalate_grant)
+        if (t := terms.get(k))
+        else {"term_change": "contract_terms"}.get(k, k)
+        for k in kinds
+    }
     row_covers = limit is not None and pct <= limit.max_discount_pct and grants <= set(limit.grants)
     session = make_sessionmaker(book)()
     try:
@@ -694,3 +701,86 @@ def test_two_approvers_at_once_only_one_decides(db: Engine) -> None:
         ).all()
         assert [s.actor_email for s in approvals] == [winner]
     assert [e.actor for e in events(db, "concession.approve")] == [winner]
+
+
+# --- CONC-8: a concession beyond price through the same matrix, audit and terms ----------
+
+
+def test_net_90_payment_terms_route_to_a_director_and_reach_the_terms(db: Engine) -> None:
+    from renewals.contract_doc import domain as contract_domain
+    from renewals.contract_doc.service import _approved_discounts
+    from renewals.proposal.service import agreed_concession
+
+    net60 = ask(db, 0, sizes={"payment_terms": 60}, give_back=None, sunset_clause=None)
+    assert net60.status == "approved" and net60.decided_by == CARL  # CONC-3: a CSM's own
+
+    c = ask(db, 0, sizes={"payment_terms": 90}, give_back=None, sunset_clause=None)
+    assert c.kinds == ["payment_terms"] and c.sizes == {"payment_terms": 90.0}
+    # mia (manager) is passed over: beyond net 60 is a contract term (CONC-8 escalation)
+    assert c.status == "pending" and c.required_role == "director"
+    assert c.next_approver_email == DORA
+    assert c.evaluation["clauses"] == ["Payment terms: net 90 days"]
+    assert [w["rule"] for w in c.evaluation["cautions"]] == ["CONC-10", "CONC-10"]
+    assert "the current and the new payment terms" in " ".join(c.rationale["documentation_needed"])
+    with session_scope(db) as session, pytest.raises(Forbidden):
+        service.approve(session, c.concession_id, by=MIA, note="", policy=POLICY)
+    with session_scope(db) as session:
+        service.approve(session, c.concession_id, by=DORA, note="fits their budget", policy=POLICY)
+    [approved] = [
+        e for e in events(db, "concession.approve") if e.entity_id == str(c.concession_id)
+    ]
+    assert approved.actor == DORA
+    assert approved.detail["sizes"] == {"payment_terms": 90.0}
+    assert approved.detail["clauses"] == ["Payment terms: net 90 days"]
+
+    with session_scope(db) as session:
+        agreed = agreed_concession(session, GLOBEX)
+        assert agreed is not None and agreed.concession_id == c.concession_id
+        assert agreed.clauses == ("Payment terms: net 90 days",)
+        approved_list = _approved_discounts(session, GLOBEX)
+    routing = contract_domain.route(
+        contract_domain.Terms(
+            12, Decimal("42000"), Decimal("42000"), clauses=("Payment terms: net 90 days",)
+        ),
+        contracts=POLICY.contracts,
+        concessions=POLICY.concessions,
+        approved=approved_list,
+    )
+    assert "clause" not in routing.nonstandard  # approved with its concession (CONC-8)
+    assert any(
+        r.startswith("CONC-8: 'Payment terms: net 90 days' was approved") for r in routing.reasons
+    )
+
+
+def test_the_cli_requests_a_concession_beyond_price(db: Engine) -> None:
+    out = cli(
+        db, "request", "--renewal-id", GLOBEX, "--requested-by", CARL, "--term", "easy_exit=30",
+        "--rationale", "r", "--expected-outcome", "o", "--alternatives", "a", "--json",
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    row = json.loads(out.output)
+    assert row["status"] == "pending" and row["next_approver"] == DORA
+    assert row["sizes"] == {"easy_exit": 30.0}
+    assert row["clauses"][0].startswith("Exit clause: the customer may leave on 30 days")
+    unsized = cli(
+        db, "request", "--renewal-id", GLOBEX, "--requested-by", CARL, "--kind", "customisation",
+        "--rationale", "r", "--expected-outcome", "o", "--alternatives", "a",
+    )  # fmt: skip
+    assert unsized.exit_code == 1 and "customisation needs its size" in unsized.output
+
+
+def test_the_evaluation_judges_a_discount_from_the_accounts_signals(db: Engine) -> None:
+    with session_scope(db) as session:
+        e = service.evaluate_for(
+            session, GLOBEX, discount_pct=12, kinds=[], requested_by=CARL, policy=POLICY,
+            as_of=TODAY, give_back="multi_year", sunset_clause="year 1", rationale=WHY,
+        )  # fmt: skip
+    assert e.fit is not None and e.fit.verdict == "right"
+    assert e.fit.for_[:2] == (
+        "a real value gap (usage_decline signal)",
+        "budget is a real constraint (budget signal, SIG-5)",
+    )
+    # 12% of 42,000 = 5,040 a year against 60% churn (triage success 40%) of 42,000
+    assert e.cautions[1].text.endswith(
+        "costs 5,040 a year, within the 25,200 expected to be lost without it"
+    )

@@ -9,7 +9,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from renewals.concession.domain import ConcessionKind, Evaluation, GiveBack, Rationale
+from renewals.concession.domain import (
+    ConcessionKind,
+    Evaluation,
+    GiveBack,
+    Rationale,
+    parse_terms,
+)
 from renewals.errors import RenewalsError
 from renewals.kit import completion
 from renewals.kit.cli import console, fail, fail_with, parse_as_of, state
@@ -57,6 +63,21 @@ Kinds = Annotated[
         show_default=False,
     ),
 ]
+Terms = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--term",
+        help=(
+            "A concession beyond price and its size, KIND=N, repeatable (CONC-8): "
+            "payment_terms=90 (net days), priority_support=6 (months), customisation=8 "
+            "(engineering days), easy_exit=30 (days' notice), reduced_scope=20 (% of ARR "
+            "removed), multi_year_lock=2 (years), contingent_pricing=15 (% of price). The size "
+            "decides who approves it: each kind escalates past its threshold "
+            "(`renewals policy show concessions.terms`)."
+        ),
+        show_default=False,
+    ),
+]
 GiveBackOpt = Annotated[
     str | None,
     typer.Option(
@@ -100,6 +121,10 @@ def _evaluation_json(e: Evaluation) -> dict[str, Any]:
         "guide": e.guide.value,
         "warnings": [w.as_record() for w in e.warnings],
         "reasons": list(e.reasons),
+        "discount_fit": e.fit.as_record() if e.fit else None,
+        "documentation": list(e.documentation),
+        "clauses": list(e.clauses),
+        "cautions": [w.as_record() for w in e.cautions],
     }
 
 
@@ -116,10 +141,18 @@ def _print_evaluation(e: Evaluation) -> None:
             f"Needs [bold]{e.required_approver_role or 'nobody can approve it'}[/] approval "
             "(CONC-3): do not promise it before then."
         )
+    if e.fit is not None:
+        console.print(f"[bold]{escape(e.fit.line())}[/]")
     for w in e.warnings:
         style = "bold red" if w.blocking else "yellow"
         label = "blocks" if w.blocking else "warning"
         console.print(f"[{style}]{label}[/] {w.rule}: {escape(w.text)}")
+    for w in e.cautions:
+        console.print(f"[magenta]caution[/] {w.rule}: {escape(w.text)}")
+    for doc in e.documentation:
+        console.print(f"document (CONC-8): {escape(doc)}")
+    for clause in e.clauses:
+        console.print(f"clause (CONC-8): {escape(clause)}")
     for reason in e.reasons:
         console.print(f"[dim]- {escape(reason)}[/]")
 
@@ -131,6 +164,7 @@ def _row(c: Concession) -> dict[str, Any]:
         "account_id": c.account_id,
         "discount_pct": c.discount_pct,
         "kinds": list(c.kinds),
+        "sizes": c.sizes,
         "give_back": c.give_back,
         "sunset_clause": c.sunset_clause,
         "requested_by": c.requested_by,
@@ -174,6 +208,7 @@ def evaluate_command(
     requested_by: RequestedBy,
     discount: Discount = 0.0,
     kind: Kinds = None,
+    term: Terms = None,
     give_back: GiveBackOpt = None,
     sunset: Sunset = None,
     rationale: RationaleOpt = "",
@@ -211,6 +246,7 @@ def evaluate_command(
                 rationale=_rationale(rationale, expected_outcome, alternatives),
                 policy=app_state.policy(),
                 as_of=day,
+                sizes=parse_terms(term or []),
             )
     except RenewalsError as exc:
         fail_with(exc)
@@ -230,6 +266,7 @@ def request_command(
     alternatives: Alternatives,
     discount: Discount = 0.0,
     kind: Kinds = None,
+    term: Terms = None,
     give_back: GiveBackOpt = None,
     sunset: Sunset = None,
     as_of: AsOf = None,
@@ -266,16 +303,30 @@ def request_command(
                 rationale=_rationale(rationale, expected_outcome, alternatives),
                 policy=app_state.policy(),
                 as_of=day,
+                sizes=parse_terms(term or []),
             )
             row = _row(concession)
-            warnings = list(concession.evaluation.get("warnings", []))
+            concession_eval = dict(concession.evaluation or {})
+            warnings = list(concession_eval.get("warnings", []))
     except service.ConcessionBlocked as exc:
         _print_evaluation(exc.evaluation)
         fail_with(exc)
     except RenewalsError as exc:
         fail_with(exc)
     if as_json:
-        print(json.dumps({**row, "warnings": warnings}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    **row,
+                    "warnings": warnings,
+                    "sizes": concession_eval.get("sizes") or {},
+                    "clauses": concession_eval.get("clauses") or [],
+                    "discount_fit": concession_eval.get("discount_fit"),
+                    "cautions": concession_eval.get("cautions") or [],
+                },
+                ensure_ascii=False,
+            )
+        )
         return
     if row["status"] == "approved":
         console.print(
@@ -286,6 +337,18 @@ def request_command(
             f"Concession {row['id']} [yellow]pending[/]: waits for {row['next_approver']} "
             f"(needs {row['required_role']})."
         )
+    fit = concession_eval.get("discount_fit")
+    if fit:
+        console.print(
+            f"[bold]CONC-9[/]: discount {fit['verdict']}: "
+            + escape(
+                "; ".join([*fit["for"], *(f"against: {a}" for a in fit["against"])]) or "no reason"
+            )
+        )
+    for clause in concession_eval.get("clauses") or []:
+        console.print(f"clause (CONC-8): {escape(clause)}")
+    for w in concession_eval.get("cautions") or []:
+        console.print(f"[magenta]caution[/] {w['rule']}: {escape(w['text'])}")
     for w in warnings:
         console.print(f"[yellow]warning[/] {w['rule']}: {escape(w['text'])}")
 
@@ -480,6 +543,10 @@ def show_command(
     for label, value in facts:
         if value not in (None, ""):
             console.print(f"[dim]{label}:[/] {escape(str(value))}")
+    for clause in row["evaluation"].get("clauses") or []:
+        console.print(f"[dim]clause (CONC-8):[/] {escape(clause)}")
+    for w in row["evaluation"].get("cautions") or []:
+        console.print(f"[magenta]caution[/] {w['rule']}: {escape(w['text'])}")
     for w in row["evaluation"].get("warnings", []):
         console.print(f"[yellow]warning[/] {w['rule']}: {escape(w['text'])}")
     console.print("[bold]Steps[/]")

@@ -18,6 +18,12 @@ with the request and in the audit log:
 | CONC-5 | too early (problems not yet understood) or too late (customer committed to leave) | advisory |
 | CONC-7 | a discount without a sunset clause | advisory |
 | CONC-7 | the segment's share of discounted renewals is above the precedent threshold | advisory |
+| CONC-8 | a concession beyond price without its size (`--term KIND=N`) | blocking |
+
+Apart from the warnings, every evaluation carries the judgement whether a discount is right
+(CONC-9, `Evaluation.fit`) and the seed's two cautions (CONC-10, `Evaluation.cautions`:
+don't promise what you can't deliver; don't give away money you can't afford to lose), said
+with the request's own facts wherever a concession is proposed.
 
 The advisory ones are judgement calls on facts the data may get wrong (a suggested
 root cause, a triage not yet run): a person weighs them, the approver sees them.
@@ -25,7 +31,7 @@ root cause, a triage not yet run): a person weighs them, the approver sees them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -98,10 +104,28 @@ class ConcessionRequest:
     # MY-2: a proposal's standard multi-year incentive (the renewal passed MY-1), not a
     # person's discretionary request: policy may pre-approve it.
     multi_year_offer: bool = False
+    # CONC-8: each catalogued non-price kind's size (net days, months, % of ARR ...)
+    sizes: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def grants_needed(self) -> frozenset[str]:
         return frozenset(GRANT_FOR[k] for k in self.kinds if k in GRANT_FOR)
+
+
+def parse_terms(values: Iterable[str]) -> dict[str, float]:
+    """CONC-8: `KIND=N` pairs (the CLI's --term, the form's fields) as sizes by kind."""
+    out: dict[str, float] = {}
+    for raw in values:
+        kind, sep, number = raw.partition("=")
+        if not sep:
+            raise InvalidConcession(f"a term is KIND=N (e.g. payment_terms=90), got {raw!r}")
+        try:
+            out[kind.strip()] = float(number)
+        except ValueError:
+            raise InvalidConcession(
+                f"{kind.strip()}: the size must be a number, got {number!r}"
+            ) from None
+    return out
 
 
 def make_request(
@@ -112,10 +136,12 @@ def make_request(
     sunset_clause: str | None = None,
     rationale: Rationale | None = None,
     multi_year_offer: bool = False,
+    sizes: Mapping[str, float] | None = None,
 ) -> ConcessionRequest:
     """Validate the raw request: known kinds and give-backs, a discount of 0-100%.
 
-    A discount above 0 adds the `discount` kind; `discount` with 0% is refused.
+    A discount above 0 adds the `discount` kind; `discount` with 0% is refused. A size
+    (CONC-8) adds its kind; a negative size is refused.
     """
     try:
         pct = float(discount_pct)
@@ -124,7 +150,11 @@ def make_request(
     if not 0 <= pct <= 100:
         raise InvalidConcession(f"the discount must lie within 0-100%, got {pct:g}%")
     found: set[ConcessionKind] = set()
-    for kind in kinds:
+    given = dict(sizes or {})
+    for kind, size in given.items():
+        if size < 0:
+            raise InvalidConcession(f"{kind}: the size must not be negative, got {size:g}")
+    for kind in [*kinds, *given]:
         try:
             found.add(ConcessionKind(kind.strip()))
         except ValueError:
@@ -147,7 +177,7 @@ def make_request(
             ) from None
     sunset = sunset_clause.strip() if sunset_clause and sunset_clause.strip() else None
     return ConcessionRequest(
-        pct, frozenset(found), back, sunset, rationale or Rationale(), multi_year_offer
+        pct, frozenset(found), back, sunset, rationale or Rationale(), multi_year_offer, given
     )
 
 
@@ -264,6 +294,11 @@ class ConcessionFacts:
     precedent_share: float | None = None  # the segment's share of discounted renewals
     segment: str | None = None
     precedent_threshold: float = 0.30  # the service passes concessions.precedent.share_warning
+    # CONC-9, CONC-10: the account's own facts for "is a discount right" and what it costs
+    signals: tuple[str, ...] = ()  # the renewal's risk signals (SIG-x kinds)
+    strategic: bool = False  # the account's strategic flag (SAVE-3)
+    arr: float | None = None
+    churn_probability: float | None = None  # SAVE-2 triage, else 1 - renewal likelihood
 
 
 @dataclass(frozen=True)
@@ -308,6 +343,10 @@ class Evaluation:
     guide: GuideCategory
     warnings: tuple[ConcessionWarning, ...]
     reasons: tuple[str, ...]
+    fit: DiscountJudgement | None = None  # CONC-9: only when a discount is asked for
+    documentation: tuple[str, ...] = ()  # CONC-8: what this request's kinds need documented
+    clauses: tuple[str, ...] = ()  # CONC-8: the proposal/contract clauses it becomes
+    cautions: tuple[ConcessionWarning, ...] = ()  # CONC-10: the seed's two warnings
 
     @property
     def blocking(self) -> tuple[ConcessionWarning, ...]:
@@ -326,7 +365,148 @@ class Evaluation:
             "warnings": [w.as_record() for w in self.warnings],
             "blocking": bool(self.blocking),
             "reasons": list(self.reasons),
+            "discount_fit": self.fit.as_record() if self.fit else None,
+            "documentation": list(self.documentation),
+            "clauses": list(self.clauses),
+            "cautions": [w.as_record() for w in self.cautions],
         }
+
+
+@dataclass(frozen=True)
+class DiscountJudgement:
+    """CONC-9: is a discount right for this account, from its own facts."""
+
+    verdict: str  # right | doubtful | not_right
+    for_: tuple[str, ...]  # the CONC-9 reasons that justify a discount
+    against: tuple[str, ...]  # the CONC-4 / CONC-10 reasons that argue against it
+    notes: tuple[str, ...] = ()
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "for": list(self.for_),
+            "against": list(self.against),
+            "notes": list(self.notes),
+        }
+
+    def line(self) -> str:
+        head = {
+            "right": "a discount is right",
+            "doubtful": "a discount is doubtful",
+            "not_right": "a discount is not right",
+        }[self.verdict]
+        parts = [*self.for_, *(f"against: {a}" for a in self.against)]
+        return f"CONC-9: {head}: " + ("; ".join(parts) if parts else "no reason in the data")
+
+
+def discount_cost(discount_pct: float, facts: ConcessionFacts) -> tuple[float, float] | None:
+    """CONC-10: (the yearly cost of the discount, the ARR expected to be lost without it);
+    None when the ARR or the churn probability is unknown."""
+    if facts.arr is None or facts.churn_probability is None:
+        return None
+    return facts.arr * discount_pct / 100, facts.arr * facts.churn_probability
+
+
+def discount_fit(discount_pct: float, facts: ConcessionFacts, policy: Policy) -> DiscountJudgement:
+    """CONC-9: "offer discounts when there is a real value gap, budget is a real constraint,
+    there is competitive pressure on price, or the account is strategically worth keeping at
+    lower margins"; against it (CONC-4): the problems are not about price, precedent risk,
+    the economics fail (CONC-10), the customer has committed to leave (CONC-5).
+
+    Right: at least one reason for and none against; doubtful: reasons both ways; not
+    right: no reason for.
+    """
+    fit = policy.concessions.discount_fit
+    signals = set(facts.signals)
+    for_: list[str] = []
+    gap = sorted(signals & set(fit.value_gap_signals))
+    if gap:
+        for_.append(f"a real value gap ({', '.join(gap)} signal)")
+    budget = sorted(signals & set(fit.budget_signals))
+    if budget:
+        for_.append(f"budget is a real constraint ({', '.join(budget)} signal, SIG-5)")
+    elif facts.root_cause == "budget":
+        for_.append("budget is a real constraint (root cause budget, SAVE-4)")
+    rivals = sorted(signals & set(fit.competitive_signals))
+    if rivals:
+        for_.append(f"competitive pressure on price ({', '.join(rivals)} signal, SIG-4)")
+    if facts.strategic:
+        for_.append("a strategic account (flagged): worth keeping at a lower margin")
+    elif facts.arr is not None and facts.arr >= float(fit.strategic_min_arr):
+        for_.append(
+            f"a strategic account by size (ARR {facts.arr:,.0f} >= "
+            f"{float(fit.strategic_min_arr):,.0f}): worth keeping at a lower margin"
+        )
+    against: list[str] = []
+    if facts.root_cause in ("product_fit", "service_experience"):
+        against.append(f"the root cause is {facts.root_cause}, not price (CONC-4)")
+    if facts.precedent_share is not None and facts.precedent_share > facts.precedent_threshold:
+        against.append(
+            f"precedent risk: {facts.precedent_share:.0%} of {facts.segment or 'the segment'}'s "
+            "renewals were discounted (CONC-7)"
+        )
+    cost = discount_cost(discount_pct, facts)
+    if cost is not None and discount_pct > 0:
+        spend, loss = cost
+        if spend > loss * fit.max_cost_to_expected_loss:
+            against.append(
+                f"the economics fail: {discount_pct:g}% costs {spend:,.0f} a year against "
+                f"{loss:,.0f} expected to be lost (CONC-10)"
+            )
+    if facts.customer_committed_to_leave:
+        against.append("the customer has committed to leave (CONC-5)")
+    notes = ("CONC-4: whether the customer is only testing limits is not in the data: ask",)
+    verdict = "not_right" if not for_ else "doubtful" if against else "right"
+    return DiscountJudgement(verdict, tuple(for_), tuple(against), notes)
+
+
+def seed_warnings(
+    request: ConcessionRequest,
+    facts: ConcessionFacts,
+    matrix: ApprovalMatrix,
+    *,
+    allowed: bool,
+    needed: str | None,
+    policy: Policy,
+) -> list[ConcessionWarning]:
+    """CONC-10: the At-Risk seed's two warnings, shown wherever a concession is proposed,
+    each said with this request's own facts."""
+    deliver = [
+        f"{k}: " + "; ".join(rule.documentation)
+        for k in sorted(request.kinds)
+        if (rule := matrix.term(k.value)) is not None and rule.grant != "payment_terms"
+    ]
+    text = "don't promise what you can't deliver"
+    if not allowed:
+        text += f": nothing before the {needed or 'approver'} approves it (CONC-3)"
+    if deliver:
+        text += "; confirm delivery first: " + " | ".join(deliver)
+    out = [ConcessionWarning("CONC-10", text)]
+    given: list[str] = []
+    if request.discount_pct > 0:
+        given.append(f"{request.discount_pct:g}% off")
+    for kind in ("reduced_scope", "contingent_pricing"):
+        if kind in request.sizes:
+            given.append(f"{request.sizes[kind]:g}% of the price ({kind})")
+    share = request.discount_pct + sum(
+        request.sizes.get(k, 0.0) for k in ("reduced_scope", "contingent_pricing")
+    )
+    money = "don't give away money you can't afford to lose"
+    cost = discount_cost(share, facts)
+    if not given:
+        money += ": no price given away by this request"
+    elif cost is None:
+        money += f": {', '.join(given)}; the churn probability is unknown (run the save triage)"
+    else:
+        spend, loss = cost
+        limit = loss * policy.concessions.discount_fit.max_cost_to_expected_loss
+        verdict = "more than" if spend > limit else "within"
+        money += (
+            f": {', '.join(given)} costs {spend:,.0f} a year, {verdict} the {loss:,.0f} "
+            "expected to be lost without it"
+        )
+    out.append(ConcessionWarning("CONC-10", money))
+    return out
 
 
 def band_check(discount_pct: float, severity: RiskSeverity, concessions: Concessions) -> BandCheck:
@@ -402,10 +582,11 @@ def evaluate(
 
     # CONC-3: who may approve it; nobody may promise what they cannot approve.
     matrix = ApprovalMatrix.of(concessions)
-    needed = matrix.required_role(pct, request.kinds)
+    sizes = request.sizes
+    needed = matrix.required_role(pct, request.kinds, sizes)
     preapproved = preapproval(request, policy)
-    allowed = matrix.covers(requester_role, pct, request.kinds) or preapproved is not None
-    grants = sorted(request.grants_needed)
+    allowed = matrix.covers(requester_role, pct, request.kinds, sizes) or preapproved is not None
+    grants = sorted(matrix.grants(request.kinds, sizes))
     what = f"{pct:g}%" + (f" and {', '.join(grants)}" if grants else "")
     if needed is None:
         warnings.append(
@@ -435,6 +616,34 @@ def evaluate(
             f"(a {matrix.roles[matrix.emergency_rank]} or more senior: CONC-3 groups VPs and "
             "executives)"
         )
+
+    # CONC-8: each concession beyond price: its grant at its size, its documentation.
+    documentation: list[str] = []
+    clauses: list[str] = []
+    for kind in sorted(request.kinds):
+        rule = matrix.term(kind.value)
+        if rule is None:
+            continue
+        size = sizes.get(kind.value)
+        reasons.append(rule.explain(size))
+        documentation.extend(f"{kind.value}: {d}" for d in rule.documentation)
+        if size is None and rule.seed_grant:
+            # a kind that is itself a CONC-3 grant (payment terms): unsized, it stays the
+            # seed's matrix row, but no clause reaches the terms
+            reasons.append(
+                f"CONC-8: {kind.value} without a size (--term {kind.value}=N, {rule.measure}): "
+                "no clause reaches the proposal or contract"
+            )
+        elif size is None:
+            warnings.append(
+                ConcessionWarning(
+                    "CONC-8",
+                    f"{kind.value} needs its size: --term {kind.value}=N ({rule.measure})",
+                    blocking=True,
+                )
+            )
+        else:
+            clauses.append(rule.render(size))
 
     # CONC-1: the band for the severity.
     band = band_check(pct, decision.value, concessions)
@@ -497,6 +706,20 @@ def evaluate(
                 )
             )
 
+    # CONC-9: is a discount right for this account at all?
+    fit = discount_fit(pct, facts, policy) if has_discount else None
+    if fit is not None:
+        reasons.append(fit.line())
+        if fit.verdict == "not_right":
+            reasons.append(
+                "CONC-9: no real value gap, budget limit, price pressure or strategic account "
+                "in the data: consider a concession beyond price (CONC-8)"
+            )
+
+    # CONC-10: the seed's two warnings, wherever a concession is proposed: kept apart from
+    # the rule checks above (they are said every time, with this request's facts).
+    cautions = seed_warnings(request, facts, matrix, allowed=allowed, needed=needed, policy=policy)
+
     # CONC-5: timing.
     if facts.customer_committed_to_leave:
         warnings.append(
@@ -545,4 +768,8 @@ def evaluate(
         guide=guide,
         warnings=tuple(warnings),
         reasons=tuple(reasons),
+        fit=fit,
+        documentation=tuple(documentation),
+        clauses=tuple(clauses),
+        cautions=tuple(cautions),
     )

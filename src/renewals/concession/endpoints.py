@@ -48,7 +48,7 @@ def _detail(
         **ConcessionRead.model_validate(concession).model_dump(),
         "chain": concession_service.steps(session, concession.concession_id),
         "can_approve": concession.status == concession_service.PENDING
-        and matrix.covers(role, concession.discount_pct, concession.kinds),
+        and matrix.covers(role, concession.discount_pct, concession.kinds, concession.sizes),
         "authority": matrix.authority(role),
     }
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from renewals.policy.domain import Concessions
+from renewals.policy.domain import Concessions, ConcessionTerm
 
 
 class Kind(StrEnum):
@@ -33,6 +33,14 @@ class Kind(StrEnum):
     contract_terms = "contract_terms"
     custom_deal = "custom_deal"
     term_change = "term_change"  # e.g. 6-month instead of 12-month (CONC-1 medium, SAVE-9)
+    # CONC-8: concessions beyond price, each catalogued in the policy (concessions.terms)
+    # with its grant, documentation and escalation threshold. payment_terms is one of them.
+    reduced_scope = "reduced_scope"
+    multi_year_lock = "multi_year_lock"
+    priority_support = "priority_support"
+    customisation = "customisation"
+    easy_exit = "easy_exit"
+    contingent_pricing = "contingent_pricing"
 
 
 # CONC-3: the matrix grant each non-price kind needs. A term change is a contract term.
@@ -63,6 +71,70 @@ def _article(word: str) -> str:
 
 
 @dataclass(frozen=True)
+class TermRule:
+    """CONC-8: a catalogued concession beyond price, as the matrix needs it."""
+
+    kind: str
+    grant: str
+    measure: str
+    escalate_above: float | None
+    escalate_below: float | None
+    escalate_grant: str
+    documentation: tuple[str, ...]
+    clause: str
+
+    @classmethod
+    def of(cls, t: ConcessionTerm) -> TermRule:
+        return cls(
+            t.kind,
+            t.grant,
+            t.measure,
+            t.escalate_above,
+            t.escalate_below,
+            t.escalate_grant,
+            tuple(t.documentation),
+            t.clause,
+        )
+
+    @property
+    def seed_grant(self) -> bool:
+        """The kind is itself a CONC-3 grant ("CSM ... payment terms"): unsized, the seed's
+        matrix row applies as before."""
+        return self.kind == self.grant
+
+    def escalates(self, value: float | None) -> bool:
+        """Beyond the threshold (bounds inclusive: net 60 is still a CSM's payment terms).
+        No size given counts as beyond it (nobody approves an open-ended promise cheaply),
+        except for a kind that is itself a CONC-3 grant."""
+        if value is None:
+            return not self.seed_grant
+        if self.escalate_above is not None:
+            return value > self.escalate_above
+        return self.escalate_below is not None and value < self.escalate_below
+
+    def grant_for(self, value: float | None) -> str:
+        return self.escalate_grant if self.escalates(value) else self.grant
+
+    def threshold(self) -> str:
+        if self.escalate_above is not None:
+            return f"above {self.escalate_above:g}"
+        return f"below {self.escalate_below:g}"
+
+    def explain(self, value: float | None) -> str:
+        """CONC-8 in words: which grant, and why."""
+        size = "no size given" if value is None else f"{value:g} {self.measure}"
+        if self.escalates(value):
+            return (
+                f"CONC-8: {self.kind} ({size}) escalates to {self.escalate_grant}: "
+                f"{self.threshold()} {self.measure}" + (" or unsized" if value is None else "")
+            )
+        return f"CONC-8: {self.kind} ({size}) is {self.grant} (escalates {self.threshold()})"
+
+    def render(self, value: float | None) -> str:
+        return self.clause.format(value=value if value is not None else 0)
+
+
+@dataclass(frozen=True)
 class Limit:
     role: str
     max_discount_pct: float
@@ -76,6 +148,7 @@ class ApprovalMatrix:
     limits: tuple[Limit, ...]
     emergency_min_pct: float
     emergency_role: str
+    terms: tuple[TermRule, ...] = ()  # CONC-8: the catalogue of concessions beyond price
 
     @classmethod
     def of(cls, concessions: Concessions) -> ApprovalMatrix:
@@ -86,7 +159,24 @@ class ApprovalMatrix:
             ),
             concessions.guide.emergency_min_pct,
             concessions.guide.emergency_role.value,
+            tuple(TermRule.of(t) for t in concessions.terms),
         )
+
+    def term(self, kind: str) -> TermRule | None:
+        return next((t for t in self.terms if t.kind == kind), None)
+
+    def grants(
+        self, kinds: Iterable[Kind | str], sizes: Mapping[str, float] | None = None
+    ) -> frozenset[str]:
+        """CONC-3, CONC-8: the grants these kinds need; a catalogued kind's grant depends on
+        its size (`sizes`, by kind) against its escalation threshold."""
+        wanted = [str(k) for k in kinds]
+        out = set(grants_for(k for k in wanted if self.term(k) is None))
+        for kind in wanted:
+            rule = self.term(kind)
+            if rule is not None:
+                out.add(rule.grant_for((sizes or {}).get(kind)))
+        return frozenset(out)
 
     # --- seniority ----------------------------------------------------------------------
 
@@ -124,22 +214,34 @@ class ApprovalMatrix:
         """CONC-2: from emergency_min_pct (inclusive) a discount is an emergency."""
         return discount_pct >= self.emergency_min_pct
 
-    def covers(self, role: str | None, discount_pct: float, kinds: Iterable[Kind | str]) -> bool:
-        """CONC-2/CONC-3: may this role approve the discount and every kind? Bounds are
-        inclusive ("up to 5%": 5% is within a CSM's authority)."""
+    def covers(
+        self,
+        role: str | None,
+        discount_pct: float,
+        kinds: Iterable[Kind | str],
+        sizes: Mapping[str, float] | None = None,
+    ) -> bool:
+        """CONC-2/CONC-3/CONC-8: may this role approve the discount and every kind (each
+        catalogued kind at its size)? Bounds are inclusive ("up to 5%": 5% is within a
+        CSM's authority)."""
         limit = self.limit(role)
         if limit is None or discount_pct > limit.max_discount_pct:
             return False
-        if not grants_for(kinds) <= set(limit.grants):
+        if not self.grants(kinds, sizes) <= set(limit.grants):
             return False
         if self.is_emergency(discount_pct):
             return self.roles.index(limit.role) >= self.emergency_rank
         return True
 
-    def required_role(self, discount_pct: float, kinds: Iterable[Kind | str]) -> str | None:
+    def required_role(
+        self,
+        discount_pct: float,
+        kinds: Iterable[Kind | str],
+        sizes: Mapping[str, float] | None = None,
+    ) -> str | None:
         """CONC-3: the most junior role that may approve it (None: nobody)."""
         wanted = list(kinds)
-        return next((r for r in self.roles if self.covers(r, discount_pct, wanted)), None)
+        return next((r for r in self.roles if self.covers(r, discount_pct, wanted, sizes)), None)
 
     def authority(self, role: str | None) -> str:
         """A person's authority in words, e.g. "manager: up to 15% and payment_terms, ..."."""
@@ -155,7 +257,13 @@ class ApprovalMatrix:
         )
         return f"{role}: up to {limit.max_discount_pct:g}% and {grants}{emergency}"
 
-    def explain(self, discount_pct: float, kinds: Iterable[Kind | str], required: str) -> str:
+    def explain(
+        self,
+        discount_pct: float,
+        kinds: Iterable[Kind | str],
+        required: str,
+        sizes: Mapping[str, float] | None = None,
+    ) -> str:
         """CONC-3 in words: who must approve and why the row below may not, e.g.
         "needs a director: 20% is above a manager's 15% (CONC-3)"."""
         if self.rank(required) is None:
@@ -168,7 +276,7 @@ class ApprovalMatrix:
             why.append(
                 f"{discount_pct:g}% is above {_article(below.role)}'s {below.max_discount_pct:g}%"
             )
-        missing = sorted(grants_for(kinds) - set(below.grants))
+        missing = sorted(self.grants(kinds, sizes) - set(below.grants))
         if missing:
             why.append(f"{', '.join(missing)} is beyond {_article(below.role)}'s authority")
         if self.is_emergency(discount_pct) and not why:
@@ -241,6 +349,7 @@ def route(
     discount_pct: float,
     kinds: Iterable[Kind | str],
     exclude: Iterable[str] = (),
+    sizes: Mapping[str, float] | None = None,
 ) -> Route:
     """CONC-3: the first active person up `start`'s manager chain whose authority covers it.
 
@@ -262,7 +371,7 @@ def route(
             break
         if not person.active:
             skipped.append(f"{person.email} (inactive)")
-        elif matrix.covers(person.role, discount_pct, wanted):
+        elif matrix.covers(person.role, discount_pct, wanted, sizes):
             return Route(person.email, str(person.role), "chain", tuple(skipped))
         else:
             skipped.append(f"{person.email} ({matrix.authority(person.role)})")
@@ -271,11 +380,11 @@ def route(
         (
             p
             for key, p in directory.items()
-            if p.active and key not in seen and matrix.covers(p.role, discount_pct, wanted)
+            if p.active and key not in seen and matrix.covers(p.role, discount_pct, wanted, sizes)
         ),
         key=lambda p: (matrix.rank(p.role), p.email.lower()),
     )
     if not candidates:
-        raise NoApprover(matrix.required_role(discount_pct, wanted))
+        raise NoApprover(matrix.required_role(discount_pct, wanted, sizes))
     chosen = candidates[0]
     return Route(chosen.email, str(chosen.role), "fallback", tuple(skipped))

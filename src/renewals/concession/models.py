@@ -43,6 +43,11 @@ class Concession(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
+    @property
+    def sizes(self) -> dict[str, float]:
+        """CONC-8: each catalogued non-price kind's size (net days, months, ...), as asked."""
+        return {k: float(v) for k, v in ((self.evaluation or {}).get("sizes") or {}).items()}
+
 
 class ConcessionStep(Base):
     """One step of the approval chain: forwarded, approved or declined, by whom and why."""

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from renewals.concession import service
-from renewals.concession.domain import Rationale
+from renewals.concession.domain import Rationale, parse_terms
 from renewals.dashboard import queues
 from renewals.dashboard.pages import is_htmx, parse_day
 from renewals.dashboard.tables import TableQuery
@@ -158,6 +158,11 @@ def _discount(value: str) -> float:
 Kinds = Annotated[list[str] | None, Form()]
 
 
+def _terms(value: str) -> dict[str, float]:
+    """CONC-8: "payment_terms=90, easy_exit=30" (commas or new lines) as sizes by kind."""
+    return parse_terms(p.strip() for p in value.replace("\n", ",").split(",") if p.strip())
+
+
 @router.post("/renewals/{renewal_id}/concessions")
 def request_concession(
     request: Request,
@@ -171,10 +176,12 @@ def request_concession(
     business_rationale: Text = "",
     expected_outcome: Text = "",
     alternatives_considered: Text = "",
+    terms: Text = "",
     as_of: str | None = None,
 ) -> Response:
     renewal = _editable_renewal(request, session, viewer, renewal_id)
     values = {
+        "terms": terms,
         "discount_pct": discount_pct,
         "kinds": list(kinds or []),
         "give_back": give_back,
@@ -195,6 +202,7 @@ def request_concession(
             rationale=Rationale(business_rationale, expected_outcome, alternatives_considered),
             policy=deps.web(request).policy,
             as_of=parse_day(as_of),
+            sizes=_terms(terms),
         )
     except service.ConcessionBlocked as blocked:
         session.rollback()
@@ -237,8 +245,9 @@ def check_concession(
     business_rationale: Text = "",
     expected_outcome: Text = "",
     alternatives_considered: Text = "",
+    terms: Text = "",
 ) -> Response:
-    """Evaluate the form against CONC-1..7 without storing anything (HTMX preview)."""
+    """Evaluate the form against CONC-1..10 without storing anything (HTMX preview)."""
     renewal = _editable_renewal(request, session, viewer, renewal_id)
     try:
         evaluation = service.evaluate_for(
@@ -251,6 +260,7 @@ def check_concession(
             sunset_clause=sunset_clause or None,
             rationale=Rationale(business_rationale, expected_outcome, alternatives_considered),
             policy=deps.web(request).policy,
+            sizes=_terms(terms),
         )
         error = None
     except RenewalsError as exc:

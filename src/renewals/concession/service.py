@@ -96,6 +96,7 @@ def route(
     kinds: list[str],
     concessions: Concessions,
     exclude: tuple[str, ...] = (),
+    sizes: dict[str, float] | None = None,
 ) -> Route:
     """CONC-3: `matrix.route` over the users (the first active person up the manager chain
     whose authority covers it, else the most junior active person who may)."""
@@ -107,6 +108,7 @@ def route(
             discount_pct=discount_pct,
             kinds=kinds,
             exclude=exclude,
+            sizes=sizes,
         )
     except matrix_.NoApprover as exc:
         raise Conflict(
@@ -209,6 +211,7 @@ def _context(
     if renewal.stage in CLOSED_STAGES:
         raise Conflict(f"renewal {renewal_id} is {renewal.stage}: no concession any more")
     triage = save_service.find(session, renewal_id)
+    account = session.get(Account, renewal.account_id)
     signals = set(renewal.signals or ())
     inputs = dict(triage.inputs or {}) if triage else {}
     # SIG-5 ("price is too high", "budget is tight") or a recorded missing budget say
@@ -234,6 +237,10 @@ def _context(
         ),
         segment=renewal.segment,
         precedent_threshold=policy.concessions.precedent.share_warning,
+        signals=tuple(sorted(signals)),
+        strategic=bool(account.strategic) if account else False,
+        arr=float(renewal.current_arr),
+        churn_probability=_churn(triage, renewal)["churn_probability"],
     )
     severity = domain.risk_severity(
         renewal.health_category,
@@ -243,7 +250,7 @@ def _context(
     )
     return Context(
         renewal=renewal,
-        account=session.get(Account, renewal.account_id),
+        account=account,
         requester=requester,
         triage=triage,
         severity=severity,
@@ -262,8 +269,10 @@ def _evaluate(
     rationale: Rationale | None,
     policy: Policy,
     multi_year_offer: bool = False,
+    sizes: dict[str, float] | None = None,
 ) -> tuple[domain.ConcessionRequest, Evaluation]:
     request_ = domain.make_request(
+        sizes=sizes,
         discount_pct=discount_pct,
         kinds=kinds,
         give_back=give_back,
@@ -293,8 +302,9 @@ def evaluate_for(
     rationale: Rationale | None = None,
     policy: Policy,
     as_of: date | None = None,
+    sizes: dict[str, float] | None = None,
 ) -> Evaluation:
-    """Check a concession against CONC-1..7 for one renewal, without storing anything."""
+    """Check a concession against CONC-1..10 for one renewal, without storing anything."""
     when = as_of or utc_now().date()
     ctx = _context(session, renewal_id, requested_by, policy, when)
     return _evaluate(
@@ -305,6 +315,7 @@ def evaluate_for(
         sunset_clause=sunset_clause,
         rationale=rationale,
         policy=policy,
+        sizes=sizes,
     )[1]
 
 
@@ -324,6 +335,8 @@ def _documentation(concession: Concession) -> dict[str, Any]:
         "requested_by": concession.requested_by,
         "required_role": concession.required_role,
         "risk_severity": concession.risk_severity,
+        "sizes": concession.sizes,  # CONC-8
+        "clauses": list((concession.evaluation or {}).get("clauses") or []),
         **(concession.rationale or {}),
     }
 
@@ -415,6 +428,7 @@ def request(
     policy: Policy,
     as_of: date | None = None,
     multi_year_offer: bool = False,
+    sizes: dict[str, float] | None = None,
 ) -> Concession:
     """Store a concession request; approve it at once if the requester may (or policy
     pre-approves a proposal's standard MY-2 incentive, `multi_year_offer`), else route it.
@@ -434,6 +448,7 @@ def request(
         rationale=rationale,
         policy=policy,
         multi_year_offer=multi_year_offer,
+        sizes=sizes,
     )
     if evaluation.blocking:
         raise ConcessionBlocked(evaluation)
@@ -451,6 +466,8 @@ def request(
         "risk_factors": list(renewal.signals or ()),
         "root_cause": triage.root_cause if triage else None,
         **_churn(triage, renewal),
+        # CONC-8: what each concession beyond price needs documented
+        "documentation_needed": list(evaluation.documentation),
     }
     concession = Concession(
         renewal_id=renewal.renewal_id,
@@ -466,6 +483,7 @@ def request(
         required_role=evaluation.required_approver_role,
         evaluation={
             **evaluation.as_record(),
+            "sizes": dict(request_.sizes),
             "severity": ctx.severity.as_record(),
             "facts": {
                 "as_of": when.isoformat(),
@@ -518,6 +536,7 @@ def request(
         discount_pct=concession.discount_pct,
         kinds=list(concession.kinds),
         concessions=policy.concessions,
+        sizes=concession.sizes,
     )
     concession.next_approver_email = target.email
     session.flush()
@@ -623,7 +642,7 @@ def approve(
     concession, user = _decider(session, concession_id, by, policy)
     matrix = matrix_.ApprovalMatrix.of(policy.concessions)
     authority = matrix.authority(user.role)
-    if not matrix.covers(user.role, concession.discount_pct, concession.kinds):
+    if not matrix.covers(user.role, concession.discount_pct, concession.kinds, concession.sizes):
         what = f"{concession.discount_pct:g}% ({', '.join(concession.kinds)})"
         if _is_next(concession, user):
             hint = "forward it to someone who may (`renewals concession forward`)"
@@ -664,7 +683,7 @@ def decline(
     matrix = matrix_.ApprovalMatrix.of(policy.concessions)
     if not (
         _is_next(concession, user)
-        or matrix.covers(user.role, concession.discount_pct, concession.kinds)
+        or matrix.covers(user.role, concession.discount_pct, concession.kinds, concession.sizes)
     ):
         raise Forbidden(
             f"{user.email} ({matrix.authority(user.role)}) may not decide "
@@ -701,14 +720,17 @@ def forward(
     concessions = policy.concessions
     matrix = matrix_.ApprovalMatrix.of(concessions)
     kinds = list(concession.kinds)
-    if not (_is_next(concession, user) or matrix.covers(user.role, concession.discount_pct, kinds)):
+    if not (
+        _is_next(concession, user)
+        or matrix.covers(user.role, concession.discount_pct, kinds, concession.sizes)
+    ):
         raise Forbidden(
             f"{user.email} may not forward concession {concession_id}: "
             f"it waits for {concession.next_approver_email}"
         )
     if to:
         target_user = access.require_active_user(session, to)
-        if not matrix.covers(target_user.role, concession.discount_pct, kinds):
+        if not matrix.covers(target_user.role, concession.discount_pct, kinds, concession.sizes):
             raise Forbidden(
                 f"{target_user.email} ({matrix.authority(target_user.role)}) "
                 f"could not approve {concession.discount_pct:g}% ({', '.join(kinds)}): "
@@ -723,6 +745,7 @@ def forward(
             kinds=kinds,
             concessions=concessions,
             exclude=(concession.requested_by,),
+            sizes=concession.sizes,
         )
     now = utc_now()
     _change(session, concession, next_approver_email=target.email)

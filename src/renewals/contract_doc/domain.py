@@ -164,6 +164,7 @@ class ApprovedDiscount:
     give_back: str | None = None  # CONC-4: multi_year commits to a multi-year term
     sunset_clause: str | None = None  # CONC-7: must be in the contract
     own_incentive: bool = False  # a proposal's own MY-2 incentive (its term is the give-back)
+    clauses: tuple[str, ...] = ()  # CONC-8: clauses of concessions beyond price it approved
 
 
 @dataclass(frozen=True)
@@ -264,8 +265,19 @@ def route(
     if covering is not None:
         reasons.extend(agrees_with(terms, covering, commitment_months))
     agreed_clause = covering.sunset_clause if covering is not None else None
+    # CONC-8: a clause of an approved concession beyond price (net 90, an exit clause) was
+    # approved by the matrix with its concession: it is not a new custom clause.
+    conceded = {c: a for a in approved for c in a.clauses}
+    for clause in terms.clauses:
+        if clause in conceded:
+            reasons.append(
+                f"CONC-8: {_short(clause)!r} was approved with concession "
+                f"#{conceded[clause].concession_id} (by {conceded[clause].decided_by or 'its approver'})"
+            )
     custom = [
-        c for c in terms.clauses if not is_standard_clause(c, contracts) and c != agreed_clause
+        c
+        for c in terms.clauses
+        if not is_standard_clause(c, contracts) and c != agreed_clause and c not in conceded
     ]
     if custom:
         nonstandard.append("clause")

@@ -265,11 +265,12 @@ def _approved_discounts(session: Session, renewal_id: str) -> list[domain.Approv
             c.give_back,
             c.sunset_clause,
             c.concession_id in own and c.concession_id not in agreed,
+            tuple((c.evaluation or {}).get("clauses") or ()),
         )
         for c in concession_service.list_concessions(
             session, status="approved", renewal_id=renewal_id
         )
-        if (c.discount_pct or 0) > 0
+        if (c.discount_pct or 0) > 0 or (c.evaluation or {}).get("clauses")
     ]
 
 

@@ -170,14 +170,14 @@ def concession_view(
     )
     is_next = (c.next_approver_email or "").lower() == user.email.lower()
     matrix = ApprovalMatrix.of(rules)
-    covers = matrix.covers(user.role, c.discount_pct, c.kinds)
+    covers = matrix.covers(user.role, c.discount_pct, c.kinds, c.sizes)
     pending = c.status == concession_service.PENDING
     return ConcessionView(
         concession=c,
         steps=steps,
         renewal=renewal,
         account_name=account.name if account else c.account_id,
-        needs=matrix.explain(c.discount_pct, c.kinds, c.required_role),
+        needs=matrix.explain(c.discount_pct, c.kinds, c.required_role, c.sizes),
         next_approver=next_user,
         routing_note=routing,
         viewer_authority=matrix.authority(user.role),
@@ -215,7 +215,7 @@ def approvals_spec(session: Session, user: User, policy: Policy) -> ListSpec:
             "risk_severity": c.risk_severity,
             "arr": (c.rationale or {}).get("account_arr"),
             "currency": (c.rationale or {}).get("currency"),
-            "needs": matrix.explain(c.discount_pct, c.kinds, c.required_role),
+            "needs": matrix.explain(c.discount_pct, c.kinds, c.required_role, c.sizes),
             "warnings": len((c.evaluation or {}).get("warnings", [])),
         }
         for c in waiting

@@ -1025,10 +1025,106 @@ class ApprovalLimit(PolicyModel):
     grants: list[Grant] = rule("CONC-3", "non-price concessions this role may approve")
 
 
+TermKind = Literal[
+    "reduced_scope",
+    "multi_year_lock",
+    "payment_terms",
+    "priority_support",
+    "customisation",
+    "easy_exit",
+    "contingent_pricing",
+]
+
+
+class ConcessionTerm(PolicyModel):
+    """CONC-8: one concession beyond price: who approves it (a CONC-3 grant), what it
+    needs documented, and the size at which it escalates to a more senior grant."""
+
+    kind: TermKind = inherited("the concession (the At-Risk seed's list)")
+    family: Literal["price", "service", "contract"] = inherited(
+        "the seed's family: price, service or contractual concession"
+    )
+    grant: Grant = inherited("the CONC-3 grant that approves it", source=PRODUCT)
+    measure: str = inherited("what its size measures (the request's --term value)", source=PRODUCT)
+    escalate_above: float | None = Field(
+        None, description="a size above this escalates", json_schema_extra={"source": PRODUCT}
+    )
+    escalate_below: float | None = Field(
+        None, description="a size below this escalates", json_schema_extra={"source": PRODUCT}
+    )
+    escalate_grant: Grant = inherited(
+        "the grant that approves it beyond the threshold", source=PRODUCT
+    )
+    documentation: list[str] = inherited(
+        "what the request must document (CONC-6 plus this kind's own)", min_length=1, source=PRODUCT
+    )
+    clause: str = inherited(
+        "the proposal and contract clause it becomes ({value} is its size)", source=PRODUCT
+    )
+
+    @model_validator(mode="after")
+    def _threshold(self) -> Self:
+        if (self.escalate_above is None) == (self.escalate_below is None):
+            raise ValueError(f"{self.kind}: give exactly one of escalate_above, escalate_below")
+        return self
+
+    def value_source(self, name: str, declared: Source) -> Source:
+        # CONC-3 gives the CSM payment terms, the director contract terms, the VP custom deals;
+        # SAVE-9 gives the 30-day out clause.
+        seeded = {
+            ("payment_terms", "grant"),
+            ("easy_exit", "grant"),
+            ("easy_exit", "escalate_below"),
+            ("customisation", "escalate_grant"),
+        }
+        return SEED if (self.kind, name) in seeded else declared
+
+
+class DiscountFit(PolicyModel):
+    """CONC-9, CONC-10: when a discount is right, judged from the account's own facts."""
+
+    value_gap_signals: list[str] = rule(
+        "CONC-9", "risk signals that show a real value gap (they pay for more than they use)",
+        source=PRODUCT,
+    )  # fmt: skip
+    budget_signals: list[str] = rule(
+        "CONC-9", "risk signals that show budget is a real constraint", source=PRODUCT
+    )
+    competitive_signals: list[str] = rule(
+        "CONC-9", "risk signals that show competitive pressure on price", source=PRODUCT
+    )
+    strategic_min_arr: Decimal = rule(
+        "CONC-9", "an account this large is strategic even without the flag", ge=0, source=PRODUCT
+    )
+    max_cost_to_expected_loss: float = rule(
+        "CONC-10",
+        "a discount costing more than this share of the ARR expected to be lost gives away "
+        "money you cannot afford to lose",
+        gt=0,
+        source=PRODUCT,
+    )
+
+
 class Concessions(PolicyModel):
     by_risk: RiskDiscounts = rule("CONC-1", "discounts by risk severity")
     guide: DiscountGuide = rule("CONC-2", "discount guide")
     precedent: Precedent = rule("CONC-7", "systematic discounting")
+    terms: list[ConcessionTerm] = rule(
+        "CONC-8", "concessions beyond price: approver, documentation, escalation", min_length=1
+    )
+    discount_fit: DiscountFit = rule("CONC-9", "when a discount is right")
+
+    @field_validator("terms")
+    @classmethod
+    def _one_each(cls, value: list[ConcessionTerm]) -> list[ConcessionTerm]:
+        kinds = [t.kind for t in value]
+        if len(set(kinds)) != len(kinds):
+            raise ValueError("each kind may appear once")
+        return value
+
+    def term(self, kind: str) -> ConcessionTerm | None:
+        return next((t for t in self.terms if t.kind == kind), None)
+
     approval: list[ApprovalLimit] = rule(
         "CONC-3", "approval matrix, rising with seniority", min_length=1
     )
@@ -1099,6 +1195,13 @@ class MultiYear(PolicyModel):
     high_change_industries: list[str] = rule(
         "MY-1", "industries too volatile for multi-year", source=PRODUCT
     )
+    bundle_finalise_days: int = rule(
+        "BUN-3", "bundled expansion terms are final this many days before the renewal", ge=0
+    )
+    renegotiation_clause: str = rule(
+        "MY-6", "the flexibility clause that reopens a multi-year term on a major product change",
+        source=PRODUCT,
+    )  # fmt: skip
 
 
 class Bundling(PolicyModel):

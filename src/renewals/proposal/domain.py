@@ -66,6 +66,7 @@ class AgreedConcession:
     sunset_clause: str | None
     kinds: tuple[str, ...]
     approved_by: str | None
+    clauses: tuple[str, ...] = ()  # CONC-8: what its concessions beyond price become
 
 
 class PricingApproach(StrEnum):
@@ -941,6 +942,7 @@ def agreed_option(
     clauses: list[str] = list(policy.proposal.flexibility_clauses) if multi_year else []
     if agreed.sunset_clause:
         clauses.append(agreed.sunset_clause)
+    clauses.extend(agreed.clauses)  # CONC-8: payment terms, exit clause, ...
     reasons = [
         f"CONC-3: concession #{agreed.concession_id} approved"
         + (f" by {agreed.approved_by}" if agreed.approved_by else "")
@@ -950,6 +952,8 @@ def agreed_option(
     ]
     if agreed.sunset_clause:
         reasons.append(f"CONC-7: sunset clause: {agreed.sunset_clause}")
+    for clause in agreed.clauses:
+        reasons.append(f"CONC-8: approved beyond price: {clause}")
     if multi_year:
         reasons.append(
             "MY-4: flexibility clauses: " + ", ".join(policy.proposal.flexibility_clauses)
@@ -963,7 +967,13 @@ def agreed_option(
         years=[price] * _term_years(term),
         clauses=clauses,
         reasons=reasons,
-        rules=["CONC-3", "CONC-4", "CONC-7", *(["MY-4"] if multi_year else [])],
+        rules=[
+            "CONC-3",
+            "CONC-4",
+            "CONC-7",
+            *(["CONC-8"] if agreed.clauses else []),
+            *(["MY-4"] if multi_year else []),
+        ],
         give_back=agreed.give_back,
         concession_id=agreed.concession_id,
     )

@@ -389,21 +389,24 @@ class Preview:
 
 def agreed_concession(session: Session, renewal_id: str) -> domain.AgreedConcession | None:
     """CONC-3: the renewal's newest approved concession that a person asked for (not a
-    proposal's own MY-2 incentive), which the proposal and the contract carry."""
+    proposal's own MY-2 incentive), which the proposal and the contract carry: a discount,
+    or a concession beyond price whose clause goes into the terms (CONC-8)."""
     own = select(Proposal.concession_id).where(
         Proposal.renewal_id == renewal_id, Proposal.concession_id.is_not(None)
     )
-    found = session.scalars(
+    approved = session.scalars(
         select(Concession)
         .where(
             Concession.renewal_id == renewal_id,
             Concession.status == "approved",
-            Concession.discount_pct > 0,
             Concession.concession_id.not_in(own),
         )
         .order_by(Concession.decided_at.desc(), Concession.concession_id.desc())
-        .limit(1)
-    ).first()
+    ).all()
+    # a discount, or a concession beyond price with a clause for the terms (CONC-8)
+    found = next(
+        (c for c in approved if c.discount_pct > 0 or (c.evaluation or {}).get("clauses")), None
+    )
     if found is None:
         return None
     return domain.AgreedConcession(
@@ -413,6 +416,7 @@ def agreed_concession(session: Session, renewal_id: str) -> domain.AgreedConcess
         found.sunset_clause,
         tuple(found.kinds or ()),
         found.decided_by,
+        tuple((found.evaluation or {}).get("clauses") or ()),
     )
 
 

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from renewals.errors import RenewalsError
 from renewals.kit import completion
-from renewals.kit.cli import console, emit_json, fail_with, state
+from renewals.kit.cli import console, emit_json, fail_with, parse_as_of, state
 
 
 def multiyear(
@@ -22,6 +22,9 @@ def multiyear(
         float | None,
         typer.Option(min=0, max=1, help="Yearly renewal likelihood (default: the forecast's)."),
     ] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Day to count the days to renewal from (default today).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Do the math first (MY-2, MY-3): each multi-year option of the policy (two and three
@@ -31,6 +34,13 @@ def multiyear(
     yearly renewal chance is below 40%"). The likelihood is the forecast's (TECH-1), else the
     policy prior of the health category.
 
+    Then the Strategy Framework's warnings, each with its rule and this renewal's facts:
+    do the math first (MY-5: how many options lose, which one pays most), a multi-year
+    term outlives product change (MY-6: is the renegotiation trigger among the clauses
+    offered), bundling delays the renewal (BUN-3, expansion renewals: days left against
+    the 45-day point where bundled terms are final), and customers pick the middle option
+    (BUN-4: the order to present three options in, the one we want in the middle).
+
     Examples:\n
       renewals multiyear RENEWAL_ID\n
       renewals multiyear RENEWAL_ID --years 2 --likelihood 0.7
@@ -38,7 +48,7 @@ def multiyear(
     from renewals.db import session_scope
     from renewals.policy.service import PolicyError
     from renewals.renewal import service
-    from renewals.renewal.multi_year_math import options
+    from renewals.renewal.multi_year_math import cautions, options
 
     app_state = state(ctx)
     try:
@@ -46,6 +56,7 @@ def multiyear(
         with session_scope(app_state.engine()) as session:
             r = service.get(session, renewal_id)
             arr, opportunity = float(r.current_arr), r.opportunity_type
+            days = (r.renewal_date - parse_as_of(as_of)).days
             prior = getattr(policy.forecast.prior, r.health_category or "unscored", None)
             p = likelihood if likelihood is not None else (r.likelihood or prior or 0.8)
             source = (
@@ -58,20 +69,14 @@ def multiyear(
     except (RenewalsError, PolicyError) as exc:
         fail_with(exc)
     found = options(arr, p, years=years, policy=policy)
-    notes = [
-        "BUN-2: customers tend to pick the middle option: put the one you want there",
-        "MY-4: with a multi-year term, add the renegotiation trigger for a major product change",
-    ]
-    if opportunity == "expansion":
-        notes.append(
-            "BUN-1: bundling the expansion can delay the renewal: close the renewal first if "
-            "the expansion needs other people or budget"
-        )
+    warned = cautions(found, p, opportunity_type=opportunity, days_to_renewal=days, policy=policy)
+    notes = [f"{c.rule}: {c.text}" for c in warned]
     if as_json:
         emit_json(
             {
                 "renewal_id": renewal_id, "arr": arr, "likelihood": p, "source": source,
                 "years": years, "options": [o.__dict__ for o in found], "notes": notes,
+                "cautions": [c.__dict__ for c in warned],
             }
         )  # fmt: skip
         return

@@ -99,3 +99,103 @@ def options(arr: float, likelihood: float, *, years: int, policy: Policy) -> lis
                     Option(name, term, pct, esc, value, value - single, even, tuple(reasons))
                 )
     return out
+
+
+# --- beyond the arithmetic (MY-5, MY-6, BUN-3, BUN-4) ---------------------------------
+
+
+@dataclass(frozen=True)
+class Caution:
+    """A Strategy Framework warning about multi-year terms, with its rule and reason."""
+
+    rule: str
+    text: str
+
+
+def wanted(found: list[Option]) -> Option:
+    """MY-5: the option we want: the multi-year option worth the most above the single-year
+    path, else the single-year path itself (no discount pays at this likelihood)."""
+    gains = [o for o in found[1:] if o.against_single > 0]
+    return max(gains, key=lambda o: o.against_single) if gains else found[0]
+
+
+def presentation(found: list[Option], *, short_term_months: int) -> list[str]:
+    """BUN-4: three options in the order to show them, the one we want in the middle:
+    a smaller commitment before it, a larger one after it (options ordered by term, then
+    discount)."""
+    pick = wanted(found)
+    ladder = sorted(found, key=lambda o: (o.years, o.discount_pct, o.escalator_pct))
+    at = ladder.index(pick)
+    if at == 0:  # the single-year path: the smaller commitment is a short term (SAVE-9)
+        before = f"a {short_term_months}-month term (save.flexibility.short_term_months)"
+    else:
+        before = ladder[at - 1].name
+    after = ladder[at + 1].name if at + 1 < len(ladder) else "a custom multi-year deal"
+    return [before, pick.name, after]
+
+
+def cautions(
+    found: list[Option],
+    likelihood: float,
+    *,
+    opportunity_type: str | None,
+    days_to_renewal: int | None,
+    policy: Policy,
+) -> list[Caution]:
+    """MY-5, MY-6, BUN-3, BUN-4 for one renewal, each with its reason from the options and
+    the renewal's own facts."""
+    m = policy.multi_year
+    out: list[Caution] = []
+    multi = found[1:]
+    losing = [o for o in multi if o.against_single < 0]
+    pick = wanted(found)
+    if pick is found[0]:
+        head = f"no multi-year option pays at a {likelihood:.0%} yearly likelihood"
+    else:
+        head = f"the best is {pick.name} ({pick.against_single:+,.0f} against single-year)"
+    out.append(
+        Caution(
+            "MY-5",
+            f"do the math first: {len(losing)} of {len(multi)} multi-year options give away "
+            f"more than the churn risk they remove; {head}",
+        )
+    )
+    longest = max((o.years for o in multi), default=1)
+    clause = m.renegotiation_clause
+    has = clause in policy.proposal.flexibility_clauses
+    out.append(
+        Caution(
+            "MY-6",
+            f"a {longest}-year term outlives product change (a customer that outgrows it in "
+            "year two feels trapped): "
+            + (
+                f"{clause} is among the clauses offered (proposal.flexibility_clauses)"
+                if has
+                else f"add {clause} to proposal.flexibility_clauses before offering it"
+            ),
+        )
+    )
+    if opportunity_type == "expansion":
+        if days_to_renewal is not None and days_to_renewal <= m.bundle_finalise_days:
+            text = (
+                f"{days_to_renewal} days to renewal, past the {m.bundle_finalise_days}-day "
+                "point where bundled terms are final: bundling now delays the renewal; close "
+                "it alone and run the expansion as a parallel track (BUN-1)"
+            )
+        else:
+            left = "" if days_to_renewal is None else f" ({days_to_renewal} days to renewal)"
+            text = (
+                "bundling the expansion can delay the renewal: finalise the bundled terms by "
+                f"{m.bundle_finalise_days} days before the renewal{left}"
+            )
+        out.append(Caution("BUN-3", text))
+    order = presentation(found, short_term_months=policy.save.flexibility.short_term_months)
+    out.append(
+        Caution(
+            "BUN-4",
+            "customers tend to pick the middle option: present "
+            + " | ".join(order)
+            + f", with {order[1]} in the middle",
+        )
+    )
+    return out
