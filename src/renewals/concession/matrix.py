@@ -75,6 +75,7 @@ class TermRule:
     """CONC-8: a catalogued concession beyond price, as the matrix needs it."""
 
     kind: str
+    family: str  # price | service | contract (the seed's grouping)
     grant: str
     measure: str
     escalate_above: float | None
@@ -87,6 +88,7 @@ class TermRule:
     def of(cls, t: ConcessionTerm) -> TermRule:
         return cls(
             t.kind,
+            t.family,
             t.grant,
             t.measure,
             t.escalate_above,
@@ -122,7 +124,9 @@ class TermRule:
 
     def explain(self, value: float | None) -> str:
         """CONC-8 in words: which grant, and why."""
-        size = "no size given" if value is None else f"{value:g} {self.measure}"
+        size = f"a {self.family} concession, " + (
+            "no size given" if value is None else f"{value:g} {self.measure}"
+        )
         if self.escalates(value):
             return (
                 f"CONC-8: {self.kind} ({size}) escalates to {self.escalate_grant}: "
