@@ -105,3 +105,10 @@ def test_bundling_warns_on_expansion_renewals_and_more_so_after_the_45_day_point
         cautions(found, 0.8, opportunity_type="expansion", days_to_renewal=45, policy=POLICY)
     )
     assert late["BUN-3"].startswith("45 days to renewal, past the 45-day point")
+
+
+def test_five_presented_options_keep_the_wanted_one_in_the_middle() -> None:
+    found = options(100_000, 0.5, years=3, policy=POLICY)
+    order = presentation(found, short_term_months=6, count=5)
+    assert len(order) == 5 and order[2] == wanted(found).name
+    assert POLICY.multi_year.presented_options == 3  # BUN-4: good, better, best

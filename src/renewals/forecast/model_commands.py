@@ -97,7 +97,7 @@ def _health_table(health: dict[str, Any]) -> Table:
         min_width=80,  # wide enough for the title on one line: it is what people look for
         title=f"Health as it was before each renewal ({health['scored']:,} of "
         f"{health['n']:,} scored): ROC AUC {_num(health['auc'], '.3f')}, top-decile lift "
-        f"{_num(health['top_decile_lift'], '.1f')}"
+        f"{_num(health['top_decile_lift'], '.1f')}",
     )
     for col in ("category", "renewals", "churned"):
         table.add_column(col, justify="left" if col == "category" else "right")

@@ -1195,6 +1195,13 @@ class MultiYear(PolicyModel):
     high_change_industries: list[str] = rule(
         "MY-1", "industries too volatile for multi-year", source=PRODUCT
     )
+    math_horizon_years: int = rule(
+        "MY-5", "years over which each option is compared with the single-year path",
+        ge=2, le=5, source=PRODUCT,
+    )  # fmt: skip
+    presented_options: int = rule(
+        "BUN-4", "options presented, the wanted one in the middle (good, better, best)", ge=3
+    )
     bundle_finalise_days: int = rule(
         "BUN-3", "bundled expansion terms are final this many days before the renewal", ge=0
     )

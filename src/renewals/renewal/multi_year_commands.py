@@ -17,7 +17,14 @@ def multiyear(
     renewal_id: Annotated[
         str, typer.Argument(autocompletion=completion.renewal_ids, help="R-<contract id>.")
     ],
-    years: Annotated[int, typer.Option(min=2, max=5, help="The horizon compared.")] = 3,
+    years: Annotated[
+        int | None,
+        typer.Option(
+            min=2,
+            max=5,
+            help="The horizon compared (default: multi_year.math_horizon_years, MY-5).",
+        ),
+    ] = None,
     likelihood: Annotated[
         float | None,
         typer.Option(min=0, max=1, help="Yearly renewal likelihood (default: the forecast's)."),
@@ -68,6 +75,7 @@ def multiyear(
             )
     except (RenewalsError, PolicyError) as exc:
         fail_with(exc)
+    years = years or policy.multi_year.math_horizon_years
     found = options(arr, p, years=years, policy=policy)
     warned = cautions(found, p, opportunity_type=opportunity, days_to_renewal=days, policy=policy)
     notes = [f"{c.rule}: {c.text}" for c in warned]

@@ -119,19 +119,22 @@ def wanted(found: list[Option]) -> Option:
     return max(gains, key=lambda o: o.against_single) if gains else found[0]
 
 
-def presentation(found: list[Option], *, short_term_months: int) -> list[str]:
-    """BUN-4: three options in the order to show them, the one we want in the middle:
-    a smaller commitment before it, a larger one after it (options ordered by term, then
-    discount)."""
+def presentation(found: list[Option], *, short_term_months: int, count: int = 3) -> list[str]:
+    """BUN-4: `count` options in the order to show them, the one we want in the middle:
+    smaller commitments before it, larger ones after it (options ordered by term, then
+    discount, then escalator). Where the ladder runs out: a short term (SAVE-9) below the
+    single-year path, a custom multi-year deal above the largest option."""
     pick = wanted(found)
     ladder = sorted(found, key=lambda o: (o.years, o.discount_pct, o.escalator_pct))
     at = ladder.index(pick)
-    if at == 0:  # the single-year path: the smaller commitment is a short term (SAVE-9)
-        before = f"a {short_term_months}-month term (save.flexibility.short_term_months)"
-    else:
-        before = ladder[at - 1].name
-    after = ladder[at + 1].name if at + 1 < len(ladder) else "a custom multi-year deal"
-    return [before, pick.name, after]
+    side = max(1, count // 2)
+    before = [o.name for o in ladder[max(0, at - side) : at]]
+    if len(before) < side:  # the single-year path: the smaller commitment is a short term
+        before.insert(0, f"a {short_term_months}-month term (save.flexibility.short_term_months)")
+    after = [o.name for o in ladder[at + 1 : at + 1 + side]]
+    if len(after) < side:
+        after.append("a custom multi-year deal")
+    return [*before[-side:], pick.name, *after[:side]]
 
 
 def cautions(
@@ -189,13 +192,18 @@ def cautions(
                 f"{m.bundle_finalise_days} days before the renewal{left}"
             )
         out.append(Caution("BUN-3", text))
-    order = presentation(found, short_term_months=policy.save.flexibility.short_term_months)
+    order = presentation(
+        found,
+        short_term_months=policy.save.flexibility.short_term_months,
+        count=m.presented_options,
+    )
+    middle = order[len(order) // 2]
     out.append(
         Caution(
             "BUN-4",
             "customers tend to pick the middle option: present "
             + " | ".join(order)
-            + f", with {order[1]} in the middle",
+            + f", with {middle} in the middle",
         )
     )
     return out
