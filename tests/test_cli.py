@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -151,6 +153,11 @@ def test_demo_end_to_end(env: dict[str, str], tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "Book of business as of 2026-11-24: 80 accounts" in result.output
+    # LEARN-3: the demo's library holds the seeds' scripts, so `renewals library` shows them
+    loaded = re.search(r"library: (\d+) seed items", result.output)
+    assert loaded and int(loaded.group(1)) > 0, result.output
+    listed = runner.invoke(app, ["library", "list", "--kind", "script", "--json"], env=env)
+    assert listed.exit_code == 0 and json.loads(listed.output)["items"], listed.output
     again = runner.invoke(
         app,
         [
@@ -167,6 +174,7 @@ def test_demo_end_to_end(env: dict[str, str], tmp_path: Path) -> None:
     )
     assert again.exit_code == 0, again.output
     assert "80 accounts" in again.output
+    assert "library: 0 seed items" in again.output  # safe to repeat: nothing added twice
 
 
 def test_demo_refuses_a_database_with_other_imports(env: dict[str, str], tmp_path: Path) -> None:

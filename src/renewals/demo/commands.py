@@ -140,6 +140,13 @@ def demo(
     _print_stats(target, stats)
     console.print(f"[bold]2/3[/] importing into {engine.url.render_as_string(hide_password=True)}")
     import_directory(app_state, target)
+    # LEARN-3: the demo shows the playbook library with the seeds' own scripts, talk tracks
+    # and objections in it (a team of its own loads them with `renewals library load-seeds`).
+    from renewals.library import service as library_service
+
+    with session_scope(engine) as session:
+        added, _ = library_service.load_seeds(session, on=day)
+    console.print(f"  library: {added} seed items (scripts, talk tracks, objections) loaded")
     console.print(f"[bold]3/3[/] running the daily job as of {day}")
     outcomes = run_all(
         engine,
