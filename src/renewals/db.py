@@ -9,11 +9,14 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     CursorResult,
     DateTime,
     Engine,
     MetaData,
     Result,
+    Select,
+    SQLColumnExpression,
     String,
     create_engine,
     event,
@@ -22,6 +25,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -30,7 +34,8 @@ from sqlalchemy.orm import (
     mapped_column,
     sessionmaker,
 )
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import NullType, TypeDecorator
 
 from renewals.kit.time import as_utc, utc_now
 
@@ -201,6 +206,38 @@ def make_engine(
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+class InSubquery(ColumnElement[Any]):
+    """`column IN (subquery)`, written so that each database plans it on its indexes.
+
+    PostgreSQL does not turn `a IN (sub1) OR a IN (sub2) OR b = x` into index lookups: it
+    walks the table testing each row against hashed subplans (a CSM's renewal list: 24 ms
+    on 10,000 accounts). Written `a = ANY(ARRAY(sub))`, each branch is a bitmap index scan
+    and the OR a BitmapOr (7 ms). SQLite plans the plain IN on its indexes (MULTI-INDEX OR).
+    The same rows either way: the ids are never NULL, and an empty subquery matches nothing."""
+
+    type = NullType()  # a condition, rendered as written (no `= 1` on SQLite)
+    inherit_cache = True
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("subquery", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: SQLColumnExpression[Any], subquery: Select[Any]) -> None:
+        self.column = column
+        self.subquery = subquery
+
+
+@compiles(InSubquery)
+def _in_subquery(element: InSubquery, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.column.in_(element.subquery), **kw))
+
+
+@compiles(InSubquery, "postgresql")
+def _in_subquery_postgresql(element: InSubquery, compiler: Any, **kw: Any) -> str:
+    inner = compiler.process(element.subquery.scalar_subquery(), **kw)
+    return f"{compiler.process(element.column, **kw)} = ANY(ARRAY{inner})"
 
 
 def rows_changed(result: Result[*tuple[Any, ...]]) -> int:

@@ -164,3 +164,22 @@ def test_require_view_and_edit_raise_forbidden_with_who_and_what(book):
 def test_an_unknown_account_is_nobodys_but_directors(book):
     assert _can(book, "carl", "nope") == (False, False)
     assert _can(book, "mia", "nope") == (False, False)
+
+
+def test_the_visible_condition_is_an_index_lookup_on_each_database(book):
+    """Issue 23: TECH-5's one SQL condition is written per database so that each branch is
+    an index lookup (PostgreSQL: `= ANY(ARRAY(...))`, a BitmapOr; SQLite: a plain IN), and
+    it selects exactly the renewals the account-by-account check lets the user see."""
+    from sqlalchemy import select
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    with session_scope(book) as session:
+        user = session.get(User, _email("cleo"))
+        condition = access.visible(Renewal.account_id, access.scope_for(session, user, WEB))
+        stmt = select(Renewal.renewal_id).where(condition)
+        assert "= ANY(ARRAY(SELECT" in str(stmt.compile(dialect=postgresql.dialect()))
+        assert " IN (SELECT" in str(stmt.compile(dialect=sqlite.dialect()))
+        listed = set(session.scalars(stmt))
+        every = session.execute(select(Renewal.renewal_id, Renewal.account_id)).all()
+    expected = {renewal for renewal, account in every if _can(book, "cleo", account)[0]}
+    assert listed == expected and listed
