@@ -703,3 +703,17 @@ class TestCautions:
             e.cautions[1].text
         )
         assert e.fit is None  # no discount asked: no CONC-9 judgement
+
+
+def test_every_clause_reads_as_contract_text_for_the_customer() -> None:
+    """CONC-8 clauses go into the proposal and the contract the customer signs: no rule IDs,
+    no internal jargon (ARR), no raw keys, and the size filled in."""
+    import re
+
+    terms = policy_service.load().concessions.terms
+    assert terms
+    for term in terms:
+        text = term.clause.format(value=30)
+        assert not re.search(r"\b[A-Z]{2,6}-\d+\b", text), (term.kind, text)
+        assert not re.search(r"\bARR\b|_", text), (term.kind, text)
+        assert "30" in text, (term.kind, text)
