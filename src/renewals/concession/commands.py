@@ -18,7 +18,7 @@ from renewals.concession.domain import (
 )
 from renewals.errors import RenewalsError
 from renewals.kit import completion
-from renewals.kit.cli import console, fail, fail_with, parse_as_of, state
+from renewals.kit.cli import console, fail, fail_with, opened, parse_as_of, state
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
     from renewals.concession.models import Concession, ConcessionStep
@@ -462,20 +462,16 @@ def list_command(
       renewals concession list --renewal-id R-c-0042 --json
     """
     from renewals.concession import service
-    from renewals.db import session_scope
 
     if status is not None and status not in STATUSES:
         fail(f"--status must be one of {', '.join(STATUSES)}, got {status!r}", 2)
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            rows = [
-                _row(c)
-                for c in service.list_concessions(
-                    session, status=status, approver=approver, renewal_id=renewal_id, limit=limit
-                )
-            ]
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        rows = [
+            _row(c)
+            for c in service.list_concessions(
+                session, status=status, approver=approver, renewal_id=renewal_id, limit=limit
+            )
+        ]
     if as_json:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
@@ -511,15 +507,11 @@ def show_command(
       renewals concession show 7 --json
     """
     from renewals.concession import service
-    from renewals.db import session_scope
 
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            c = service.get(session, concession_id)
-            row = _row(c) | {"rationale": c.rationale, "evaluation": c.evaluation}
-            row["steps"] = [_step_row(s) for s in service.steps(session, concession_id)]
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        c = service.get(session, concession_id)
+        row = _row(c) | {"rationale": c.rationale, "evaluation": c.evaluation}
+        row["steps"] = [_step_row(s) for s in service.steps(session, concession_id)]
     if as_json:
         print(json.dumps(row, ensure_ascii=False, default=str))
         return

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from renewals.errors import RenewalsError
 from renewals.kit import completion
-from renewals.kit.cli import console, emit_json_lines, fail, fail_with, parse_as_of, state
+from renewals.kit.cli import console, emit_json_lines, fail, fail_with, opened, parse_as_of, state
 
 app = typer.Typer(
     help="Executive escalations (ESC-1, ESC-2): suggested by `renewals run`, briefed by the "
@@ -42,28 +42,24 @@ def list_(
       renewals escalation list\n
       renewals escalation list --status suggested --json
     """
-    from renewals.db import session_scope
     from renewals.escalation import domain, service
 
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            rows: list[dict[str, Any]] = [
-                {
-                    "renewal_id": e.renewal_id,
-                    "account_id": e.account_id,
-                    "arr": str(r.current_arr),
-                    "currency": r.currency,
-                    "renewal_date": r.renewal_date.isoformat(),
-                    "status": e.status,
-                    "step": domain.current_step(e.status),
-                    "suggested_on": e.suggested_on.isoformat(),
-                    "executive_email": e.executive_email,
-                    "reasons": list(e.reasons or []),
-                }
-                for e, r in service.list_escalations(session, status=status, include_ended=all_)
-            ]
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        rows: list[dict[str, Any]] = [
+            {
+                "renewal_id": e.renewal_id,
+                "account_id": e.account_id,
+                "arr": str(r.current_arr),
+                "currency": r.currency,
+                "renewal_date": r.renewal_date.isoformat(),
+                "status": e.status,
+                "step": domain.current_step(e.status),
+                "suggested_on": e.suggested_on.isoformat(),
+                "executive_email": e.executive_email,
+                "reasons": list(e.reasons or []),
+            }
+            for e, r in service.list_escalations(session, status=status, include_ended=all_)
+        ]
     if as_json:
         emit_json_lines(rows)
         return
@@ -211,13 +207,9 @@ def decline(
 
     Example: renewals escalation decline R-C000123 --reason "fixed by the CSM" --by mia@renewals.example
     """
-    from renewals.db import session_scope
     from renewals.escalation import service
 
     day = parse_as_of(on)
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            service.decline(session, renewal_id, by=by, on=day, reason=reason)
-            console.print(f"{renewal_id}: escalation declined")
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        service.decline(session, renewal_id, by=by, on=day, reason=reason)
+        console.print(f"{renewal_id}: escalation declined")

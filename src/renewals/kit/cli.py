@@ -25,6 +25,7 @@ from typer.core import TyperCommand, TyperGroup
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
     from renewals.config import Settings
     from renewals.errors import RenewalsError
@@ -156,6 +157,21 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def fail_with(exc: RenewalsError) -> NoReturn:
     fail(exc.message)
+
+
+@contextmanager
+def opened(ctx: typer.Context) -> Iterator[Session]:
+    """A command's unit of work: a session on the configured database, committed when the
+    block ends, rolled back on an error; a RenewalsError becomes the one-line `error:`
+    message and exit code 1 (what every command did with its own try/except)."""
+    from renewals.db import session_scope
+    from renewals.errors import RenewalsError
+
+    try:
+        with session_scope(state(ctx).engine()) as session:
+            yield session
+    except RenewalsError as exc:
+        fail_with(exc)
 
 
 def parse_date(value: str | None, option: str) -> date | None:

@@ -8,9 +8,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from renewals.errors import RenewalsError
 from renewals.kit import completion
-from renewals.kit.cli import console, emit_json, fail_with, parse_as_of, state
+from renewals.kit.cli import console, emit_json, opened, parse_as_of, state
 
 app = typer.Typer(
     help="The playbook library (LEARN-3): the seeds' scripts (save conversation, "
@@ -122,37 +121,31 @@ def show(
       renewals library show save_listen_first --language ms\n
       renewals library show save_listen_first --json
     """
-    from renewals.db import session_scope
     from renewals.library import service
 
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            item = service.get(session, key, language)
-            if as_json:
-                emit_json(
-                    {
-                        "key": item.key,
-                        "language": item.language,
-                        "kind": item.kind,
-                        "rule": item.rule,
-                        "title": item.title,
-                        "source": item.source,
-                        "body": item.body,
-                        "response": item.response,
-                    }
-                )
-                return
-            console.print(
-                f"[bold]{escape(item.title)}[/] ({item.kind}, {item.rule}; {escape(item.source)})"
+    with opened(ctx) as session:
+        item = service.get(session, key, language)
+        if as_json:
+            emit_json(
+                {
+                    "key": item.key,
+                    "language": item.language,
+                    "kind": item.kind,
+                    "rule": item.rule,
+                    "title": item.title,
+                    "source": item.source,
+                    "body": item.body,
+                    "response": item.response,
+                }
             )
-            console.print(item.body, markup=False)
-            if item.kind == "objection":
-                console.print("[bold]Response[/]")
-                console.print(
-                    item.response or "(none yet: `renewals library respond`)", markup=False
-                )
-    except RenewalsError as exc:
-        fail_with(exc)
+            return
+        console.print(
+            f"[bold]{escape(item.title)}[/] ({item.kind}, {item.rule}; {escape(item.source)})"
+        )
+        console.print(item.body, markup=False)
+        if item.kind == "objection":
+            console.print("[bold]Response[/]")
+            console.print(item.response or "(none yet: `renewals library respond`)", markup=False)
 
 
 @app.command()
@@ -170,20 +163,16 @@ def add(
 
     Example: renewals library add --kind talk_track --title "Migration story" --body "Remember when we migrated 10,000 records in a weekend?" --by EMAIL
     """
-    from renewals.db import session_scope
     from renewals.library import service
     from renewals.user import access
 
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            access.require_active_user(session, by)
-            item = service.add(
-                session, kind=kind, title=title, body=body, by=by, on=parse_as_of(None),
-                language=language, response=response,
-            )  # fmt: skip
-            console.print(f"added {item.key} ({item.language}, {item.kind})")
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        access.require_active_user(session, by)
+        item = service.add(
+            session, kind=kind, title=title, body=body, by=by, on=parse_as_of(None),
+            language=language, response=response,
+        )  # fmt: skip
+        console.print(f"added {item.key} ({item.language}, {item.kind})")
 
 
 @app.command()
@@ -201,20 +190,14 @@ def use(
 
     Example: renewals library use save_open_honestly RENEWAL_ID --by EMAIL
     """
-    from renewals.db import session_scope
     from renewals.library import service
     from renewals.user import access
 
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            access.require_active_user(session, by)
-            item = service.get(session, key, language)
-            service.use(
-                session, item, renewal_id=renewal_id, by=by, on=parse_as_of(None), note=note
-            )
-            console.print(f"{item.key} ({item.language}) used on {renewal_id}")
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        access.require_active_user(session, by)
+        item = service.get(session, key, language)
+        service.use(session, item, renewal_id=renewal_id, by=by, on=parse_as_of(None), note=note)
+        console.print(f"{item.key} ({item.language}) used on {renewal_id}")
 
 
 @app.command()
@@ -237,27 +220,23 @@ def objection(
       renewals library objection RENEWAL_ID --heard "Budget is tight next year" --key objection_budget_tight --by EMAIL\n
       renewals library objection RENEWAL_ID --heard "Your mobile app is too slow" --by EMAIL
     """
-    from renewals.db import session_scope
     from renewals.library import service
     from renewals.user import access
 
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            access.require_active_user(session, by)
-            item, _, created = service.record_objection(
-                session, renewal_id=renewal_id, heard=heard, by=by, on=parse_as_of(None),
-                key=key, language=language,
-            )  # fmt: skip
-            if created:
-                console.print(
-                    f"new objection {item.key} recorded on {renewal_id}; write its response: "
-                    f"renewals library respond {item.key} --response ... --by {by}"
-                )
-            else:
-                console.print(f"{item.key} heard on {renewal_id}. Response:")
-                console.print(item.response or "(none yet)", markup=False)
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        access.require_active_user(session, by)
+        item, _, created = service.record_objection(
+            session, renewal_id=renewal_id, heard=heard, by=by, on=parse_as_of(None),
+            key=key, language=language,
+        )  # fmt: skip
+        if created:
+            console.print(
+                f"new objection {item.key} recorded on {renewal_id}; write its response: "
+                f"renewals library respond {item.key} --response ... --by {by}"
+            )
+        else:
+            console.print(f"{item.key} heard on {renewal_id}. Response:")
+            console.print(item.response or "(none yet)", markup=False)
 
 
 @app.command()
@@ -272,16 +251,12 @@ def respond(
 
     Example: renewals library respond objection_too_early --response "Agree a date now" --by EMAIL
     """
-    from renewals.db import session_scope
     from renewals.library import service
     from renewals.user import access
 
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            access.require_active_user(session, by)
-            item = service.respond(
-                session, service.get(session, key, language), response=response, by=by
-            )
-            console.print(f"{item.key}: response recorded")
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        access.require_active_user(session, by)
+        item = service.respond(
+            session, service.get(session, key, language), response=response, by=by
+        )
+        console.print(f"{item.key}: response recorded")

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from renewals.errors import RenewalsError
 from renewals.kit import completion
-from renewals.kit.cli import console, fail, fail_with, progress_bar, state
+from renewals.kit.cli import console, fail, fail_with, opened, progress_bar, state
 from renewals.outbox.domain import MessageStatus, PermissionMode
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
@@ -107,21 +107,17 @@ def list_command(
       renewals outbox list --account acc-00042\n
       renewals outbox list --status dead --json
     """
-    from renewals.db import session_scope
     from renewals.outbox import service
 
     if status is not None and status not in STATUSES:
         fail(f"--status must be one of {', '.join(STATUSES)}, got {status!r}", 2)
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            rows = [
-                _row(m)
-                for m in service.list_messages(
-                    session, status=status, account_id=account, renewal_id=renewal, limit=limit
-                )
-            ]
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        rows = [
+            _row(m)
+            for m in service.list_messages(
+                session, status=status, account_id=account, renewal_id=renewal, limit=limit
+            )
+        ]
     if as_json:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
@@ -157,14 +153,10 @@ def show_command(
       renewals outbox show 42\n
       renewals outbox show 42 --json
     """
-    from renewals.db import session_scope
     from renewals.outbox import service
 
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            row = _row(service.get(session, message_id), full=True)
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        row = _row(service.get(session, message_id), full=True)
     if as_json:
         print(json.dumps(row, ensure_ascii=False, default=str))
         return
@@ -212,14 +204,10 @@ def approve_command(
       renewals outbox approve 42 --by carl@example.com\n
       renewals outbox approve 42 43 44 --by mia@example.com
     """
-    from renewals.db import session_scope
     from renewals.outbox import service
 
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            done = [m.message_id for m in service.approve(session, message_ids, by=by)]
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        done = [m.message_id for m in service.approve(session, message_ids, by=by)]
     console.print(f"Approved {len(done)} message(s): {', '.join(map(str, done))}.")
 
 
@@ -237,14 +225,10 @@ def decline_command(
     Examples:\n
       renewals outbox decline 42 --by carl@example.com --reason "Talked to them yesterday"
     """
-    from renewals.db import session_scope
     from renewals.outbox import service
 
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            service.decline(session, message_id, by=by, reason=reason)
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        service.decline(session, message_id, by=by, reason=reason)
     console.print(f"Declined message {message_id}: it will not be sent.")
 
 
@@ -263,14 +247,10 @@ def retry_command(
       renewals outbox list --status dead\n
       renewals outbox retry 42 --by carl@example.com
     """
-    from renewals.db import session_scope
     from renewals.outbox import service
 
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            service.retry(session, message_id, by=by)
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        service.retry(session, message_id, by=by)
     console.print(f"Message {message_id} is queued again; `renewals outbox send` delivers it.")
 
 
@@ -321,17 +301,13 @@ def allow_command(
       renewals outbox allow acc-00007 --mode auto --by mia@example.com --reason "Agreed with buyer"\n
       renewals outbox allow --from smb-ok.txt --mode auto --by mia@example.com --reason "Reviewed list"
     """
-    from renewals.db import session_scope
     from renewals.outbox import service
 
     if (account_id is None) == (from_file is None):
         fail("give one account id or --from FILE (a list of account ids)", 2)
     ids = [account_id] if account_id else _ids_from(from_file)  # type: ignore[arg-type]
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            changes = service.set_permissions(session, ids, mode, by=by, reason=reason)
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        changes = service.set_permissions(session, ids, mode, by=by, reason=reason)
     for change in changes:
         was = f" (was {change.previous})" if change.previous else ""
         console.print(f"{change.account_id}: customer messages {change.mode}{was}.")

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from renewals.errors import RenewalsError
-from renewals.kit.cli import console, emit_json_lines, fail, fail_with, parse_as_of, state
+from renewals.kit.cli import console, emit_json_lines, fail, fail_with, opened, parse_as_of, state
 
 app = typer.Typer(
     help="Playbook tasks (TIME-1..5, HEALTH-4, SEG-2/3 paths): list, complete, snooze.",
@@ -89,15 +89,11 @@ def done(
 
     Example: renewals tasks done 42 --by carl@renewals.example --note "EBR booked for 3 Feb"
     """
-    from renewals.db import session_scope
     from renewals.task import service as task_service
 
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            task = task_service.complete_task(session, task_id, by=by, note=note)
-            console.print(f"task {task.task_id} done: {task.title}")
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        task = task_service.complete_task(session, task_id, by=by, note=note)
+        console.print(f"task {task.task_id} done: {task.title}")
 
 
 @app.command()

@@ -15,6 +15,7 @@ from renewals.kit.cli import (
     emit_json_lines,
     fail,
     fail_with,
+    opened,
     parse_as_of,
     state,
 )
@@ -154,14 +155,10 @@ def triage(
 
     Example: renewals saves triage R-C0000753
     """
-    from renewals.db import session_scope
     from renewals.save_plan import service
 
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            record = _record(service.get(session, renewal_id))
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        record = _record(service.get(session, renewal_id))
     if as_json:
         emit_json(record)
         return

@@ -18,7 +18,16 @@ from rich.table import Table
 
 from renewals.errors import RenewalsError
 from renewals.kit import completion
-from renewals.kit.cli import console, emit_json, fail, fail_with, parse_as_of, parse_date, state
+from renewals.kit.cli import (
+    console,
+    emit_json,
+    fail,
+    fail_with,
+    opened,
+    parse_as_of,
+    parse_date,
+    state,
+)
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
     from renewals.save_plan import plan_service
@@ -242,18 +251,12 @@ def hours(
 
     Example: renewals saves hours R-C000123 1.5 --by carl@renewals.example --note "exec call"
     """
-    from renewals.db import session_scope
     from renewals.save_plan import plan_service
 
     day = parse_as_of(on)
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            p = plan_service.record_hours(
-                session, renewal_id, by=by, hours=spent, on=day, note=note
-            )
-            console.print(f"{renewal_id}: {spent:g} hours recorded, {p.effort_hours:g} in total")
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        p = plan_service.record_hours(session, renewal_id, by=by, hours=spent, on=day, note=note)
+        console.print(f"{renewal_id}: {spent:g} hours recorded, {p.effort_hours:g} in total")
 
 
 def close(
@@ -267,16 +270,12 @@ def close(
 
     Example: renewals saves close R-C000123 --outcome saved --by mia@renewals.example
     """
-    from renewals.db import session_scope
     from renewals.save_plan import plan_service
 
     day = parse_as_of(on)
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            p = plan_service.close_plan(session, renewal_id, by=by, outcome=outcome, on=day)
-            console.print(f"{renewal_id}: save plan closed as {p.outcome} on {p.closed_on}")
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        p = plan_service.close_plan(session, renewal_id, by=by, outcome=outcome, on=day)
+        console.print(f"{renewal_id}: save plan closed as {p.outcome} on {p.closed_on}")
 
 
 @problem_app.command("add")
@@ -377,30 +376,26 @@ def problem_update(
     Example: renewals saves problem update 12 --status done --fix "patched exporter"
     --by carl@renewals.example
     """
-    from renewals.db import session_scope
     from renewals.save_plan import plan_service
 
     day = parse_as_of(as_of)
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            row = plan_service.update_problem(
-                session,
-                problem_id,
-                by=by,
-                as_of=day,
-                status=status,
-                fix=fix,
-                owner=owner,
-                due=parse_date(due, "--due"),
-                success_metric=metric,
-                communicated_on=parse_date(communicated, "--communicated"),
-            )
-            console.print(
-                f"problem {row.problem_id}: {row.status}, {row.owner_email or 'no owner'}, "
-                f"due {row.due_date or 'deferred'}"
-            )
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        row = plan_service.update_problem(
+            session,
+            problem_id,
+            by=by,
+            as_of=day,
+            status=status,
+            fix=fix,
+            owner=owner,
+            due=parse_date(due, "--due"),
+            success_metric=metric,
+            communicated_on=parse_date(communicated, "--communicated"),
+        )
+        console.print(
+            f"problem {row.problem_id}: {row.status}, {row.owner_email or 'no owner'}, "
+            f"due {row.due_date or 'deferred'}"
+        )
 
 
 @problem_app.command("verify")
@@ -416,15 +411,9 @@ def problem_verify(
     Example: renewals saves problem verify 12 --note "Anna Roe: exports run again"
     --by carl@renewals.example
     """
-    from renewals.db import session_scope
     from renewals.save_plan import plan_service
 
     day = parse_as_of(on)
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            row = plan_service.verify_problem(
-                session, problem_id, by=by, verified_on=day, note=note
-            )
-            console.print(f"problem {row.problem_id} verified by the customer on {row.verified_on}")
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        row = plan_service.verify_problem(session, problem_id, by=by, verified_on=day, note=note)
+        console.print(f"problem {row.problem_id} verified by the customer on {row.verified_on}")

@@ -25,6 +25,7 @@ from renewals.kit.cli import (
     emit_json_lines,
     fail,
     fail_with,
+    opened,
     parse_as_of,
     parse_date,
     state,
@@ -291,34 +292,30 @@ def exit_(
       renewals saves exit R-C-0042 --because final_decision --note "CFO: no budget in 2027" --by carl@renewals.example\n
       renewals saves exit R-C-0042 --done data_export --done knowledge_transfer --by carl@renewals.example
     """
-    from renewals.db import session_scope
     from renewals.save_plan import aftercare_service as service
 
     changes = bool(done or undo or because)
     if changes and not by:
         fail("--by EMAIL is needed to change an exit", 2)
     day = parse_as_of(None)
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            if because:
-                assert by is not None
-                service.declare_lost(
-                    session, renewal_id, [c.value for c in because], note=note, by=by, on=day
-                )
-            if done or undo:
-                assert by is not None
-                service.tick_exit(
-                    session,
-                    renewal_id,
-                    done=list(done or []),
-                    undo=list(undo or []),
-                    by=by,
-                    on=day,
-                    note=note,
-                )
-            _print_exit(service.get_exit(session, renewal_id))
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        if because:
+            assert by is not None
+            service.declare_lost(
+                session, renewal_id, [c.value for c in because], note=note, by=by, on=day
+            )
+        if done or undo:
+            assert by is not None
+            service.tick_exit(
+                session,
+                renewal_id,
+                done=list(done or []),
+                undo=list(undo or []),
+                by=by,
+                on=day,
+                note=note,
+            )
+        _print_exit(service.get_exit(session, renewal_id))
 
 
 def _print_debrief(row: SaveExit) -> None:
@@ -385,7 +382,6 @@ def debrief(
       renewals saves debrief R-C-0042 --real-reason "champion left in May" --really-lost-on 2026-05-15 --by carl@renewals.example\n
       renewals saves debrief R-C-0042 --could-have-been-saved yes --how "multi-thread before May" --change "SIG-6 alert to the manager" --shared-with product --complete --by carl@renewals.example
     """
-    from renewals.db import session_scope
     from renewals.save_plan import aftercare_service as service
 
     changes: dict[str, Any] = {
@@ -400,23 +396,20 @@ def debrief(
     changing = complete or any(v is not None for v in changes.values())
     if changing and not by:
         fail("--by EMAIL is needed to fill a debrief", 2)
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            if changing:
-                assert by is not None
-                row = service.fill_debrief(
-                    session,
-                    renewal_id,
-                    {k: v for k, v in changes.items() if v is not None},
-                    by=by,
-                    on=parse_as_of(None),
-                    complete=complete,
-                )
-            else:
-                row = service.get_exit(session, renewal_id)
-            _print_debrief(row)
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        if changing:
+            assert by is not None
+            row = service.fill_debrief(
+                session,
+                renewal_id,
+                {k: v for k, v in changes.items() if v is not None},
+                by=by,
+                on=parse_as_of(None),
+                complete=complete,
+            )
+        else:
+            row = service.get_exit(session, renewal_id)
+        _print_debrief(row)
 
 
 def lessons(
@@ -439,7 +432,6 @@ def lessons(
       renewals saves lessons R-C-0042\n
       renewals saves lessons R-C-0042 --worked "fast fix of the export bug" --systemic-fix "export regression tests" --by carl@renewals.example
     """
-    from renewals.db import session_scope
     from renewals.save_plan import aftercare_service as service
 
     changes = {
@@ -450,22 +442,19 @@ def lessons(
     changing = any(changes.values())
     if changing and not by:
         fail("--by EMAIL is needed to record lessons", 2)
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            if changing:
-                assert by is not None
-                row = service.record_lessons(session, renewal_id, changes, by=by)
-            else:
-                row = service.get_post_save(session, renewal_id)
-            record = {
-                "renewal_id": row.renewal_id,
-                "saved_on": row.saved_on.isoformat(),
-                "monitor_until": row.monitor_until.isoformat(),
-                "status": row.status,
-                "lessons": row.lessons,
-            }
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        if changing:
+            assert by is not None
+            row = service.record_lessons(session, renewal_id, changes, by=by)
+        else:
+            row = service.get_post_save(session, renewal_id)
+        record = {
+            "renewal_id": row.renewal_id,
+            "saved_on": row.saved_on.isoformat(),
+            "monitor_until": row.monitor_until.isoformat(),
+            "status": row.status,
+            "lessons": row.lessons,
+        }
     emit_json(record)
 
 

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from renewals.errors import RenewalsError
-from renewals.kit.cli import console, emit_json, fail, fail_with, state
+from renewals.kit.cli import console, emit_json, fail, fail_with, opened, state
 
 app = typer.Typer(
     help=(
@@ -73,7 +73,6 @@ def add(
       renewals source add dwh --kind warehouse --url postgres://ro@dwh/analytics
       --table product_events --column timestamp=event_time --by admin@example.com
     """
-    from renewals.db import session_scope
     from renewals.source import service
 
     config = None
@@ -89,13 +88,8 @@ def add(
             config = config_for(url, table, {k.strip(): v.strip() for k, v in pairs})
         except RenewalsError as exc:
             fail_with(exc)
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            raw, source = service.add(
-                session, name, kind=kind, by=_admin(session, by), config=config
-            )
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        raw, source = service.add(session, name, kind=kind, by=_admin(session, by), config=config)
     console.print(f"Added source [bold]{escape(source.name)}[/] ({source.kind}).")
     if raw:
         console.print("Write key (shown once; store it in the client's configuration):")
@@ -153,14 +147,10 @@ def revoke(
 ) -> None:
     """Revoke a source's write key: its requests get 401 from now on (events already
     acknowledged are kept). Add a new source for a new key."""
-    from renewals.db import session_scope
     from renewals.source import service
 
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            source = service.revoke(session, name, by=_admin(session, by))
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        source = service.revoke(session, name, by=_admin(session, by))
     console.print(f"Revoked the write key of {escape(source.name)}.")
 
 

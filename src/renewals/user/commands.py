@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from renewals.errors import RenewalsError
-from renewals.kit.cli import console, emit_json_lines, fail, fail_with, state
+from renewals.kit.cli import console, emit_json_lines, fail, opened, state
 from renewals.kit.time import utc_now
 from renewals.user.domain import Role
 
@@ -78,7 +78,6 @@ def add(
 
     Example: renewals user add cara@example.com --name "Cara Diaz" --role csm --manager mo@example.com
     """
-    from renewals.db import session_scope
     from renewals.user import service
 
     try:
@@ -88,22 +87,19 @@ def add(
     except RenewalsError as exc:
         fail(exc.message, 2)
     password = None if no_password else _read_password(password_stdin)
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            user = service.add_user(
-                session,
-                email=email,
-                name=name,
-                role=role,
-                manager_email=manager,
-                password=password,
-                actor=_actor(),
-            )
-            summary = f"Added {user.email} ({user.role})" + (
-                f", reporting to {user.manager_email}" if user.manager_email else ""
-            )
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        user = service.add_user(
+            session,
+            email=email,
+            name=name,
+            role=role,
+            manager_email=manager,
+            password=password,
+            actor=_actor(),
+        )
+        summary = f"Added {user.email} ({user.role})" + (
+            f", reporting to {user.manager_email}" if user.manager_email else ""
+        )
     console.print(
         escape(summary) + ("." if password else "; no password yet: `renewals user password`.")
     )
@@ -176,21 +172,14 @@ def password(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Set or reset a password; also lifts a lockout and signs the user out everywhere."""
-    from renewals.db import session_scope
     from renewals.user import service
 
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            service.get_user(session, email)  # fail before prompting for an unknown user
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        service.get_user(session, email)  # fail before prompting for an unknown user
     secret = _read_password(password_stdin)
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            user = service.set_password(session, email, secret, actor=_actor())
-            address = user.email
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        user = service.set_password(session, email, secret, actor=_actor())
+        address = user.email
     console.print(f"Password set for {escape(address)}; their other sessions were ended.")
 
 
@@ -199,15 +188,11 @@ def deactivate(
     ctx: typer.Context, email: Annotated[str, typer.Argument(help="The user's email.")]
 ) -> None:
     """Stop a user signing in: ends their sessions; their API tokens stop working."""
-    from renewals.db import session_scope
     from renewals.user import service
 
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            user = service.deactivate(session, email, actor=_actor())
-            address = user.email
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        user = service.deactivate(session, email, actor=_actor())
+        address = user.email
     console.print(f"{escape(address)} is inactive: sessions ended, API tokens refused.")
 
 
@@ -218,15 +203,11 @@ def token(
     name: Annotated[str, typer.Option("--name", help="What the token is for, e.g. 'crm-sync'.")],
 ) -> None:
     """Create an API token (Authorization: Bearer TOKEN); it is printed once, never again."""
-    from renewals.db import session_scope
     from renewals.user import service
 
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            raw, created = service.create_token(session, email, name, now=utc_now())
-            token_id, owner = created.id, created.user_email
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        raw, created = service.create_token(session, email, name, now=utc_now())
+        token_id, owner = created.id, created.user_email
     console.print(f"API token {token_id} for {escape(owner)} ({escape(name.strip())}):")
     # Plain print: no wrapping or markup, so the token can be copied or piped as is.
     typer.echo(raw)
@@ -243,36 +224,32 @@ def tokens(
     as_json: AsJson = False,
 ) -> None:
     """API tokens (never their values): id, owner, name, created, last used, revoked."""
-    from renewals.db import session_scope
     from renewals.user import service
 
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            found = service.list_tokens(session, email)
-            records = [
-                {
-                    "id": t.id,
-                    "user_email": t.user_email,
-                    "name": t.name,
-                    "created_at": t.created_at.isoformat(),
-                    "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
-                    "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
-                }
-                for t in found
-            ]
-            rows = [
-                (
-                    str(t.id),
-                    t.user_email,
-                    t.name,
-                    f"{t.created_at:%Y-%m-%d}",
-                    f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never",
-                    f"{t.revoked_at:%Y-%m-%d}" if t.revoked_at else "",
-                )
-                for t in found
-            ]
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        found = service.list_tokens(session, email)
+        records = [
+            {
+                "id": t.id,
+                "user_email": t.user_email,
+                "name": t.name,
+                "created_at": t.created_at.isoformat(),
+                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+            }
+            for t in found
+        ]
+        rows = [
+            (
+                str(t.id),
+                t.user_email,
+                t.name,
+                f"{t.created_at:%Y-%m-%d}",
+                f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never",
+                f"{t.revoked_at:%Y-%m-%d}" if t.revoked_at else "",
+            )
+            for t in found
+        ]
     if as_json:
         emit_json_lines(records)
         return
@@ -293,13 +270,9 @@ def revoke(
     token_id: Annotated[int, typer.Argument(help="The token's id, from `renewals user tokens`.")],
 ) -> None:
     """Revoke an API token at once; scripts using it get 401 from then on."""
-    from renewals.db import session_scope
     from renewals.user import auth
 
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            revoked = auth.revoke_token(session, token_id, actor=_actor(), now=utc_now())
-            owner = revoked.user_email
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        revoked = auth.revoke_token(session, token_id, actor=_actor(), now=utc_now())
+        owner = revoked.user_email
     console.print(f"API token {token_id} of {escape(owner)} is revoked.")

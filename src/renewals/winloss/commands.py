@@ -9,7 +9,16 @@ import typer
 from rich.table import Table
 
 from renewals.errors import RenewalsError
-from renewals.kit.cli import console, emit_json, fail, fail_with, parse_as_of, parse_date, state
+from renewals.kit.cli import (
+    console,
+    emit_json,
+    fail,
+    fail_with,
+    opened,
+    parse_as_of,
+    parse_date,
+    state,
+)
 from renewals.winloss.domain import ReasonCategory, StageStall
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
@@ -246,18 +255,14 @@ def show(
 ) -> None:
     """One closed renewal's record: the words, the reason (and why), when it was really
     lost, the signals we had before."""
-    from renewals.db import session_scope
     from renewals.winloss import service
 
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            record = service.get(session, contract_id)
-            if as_json:
-                emit_json(_record_json(record))
-            else:
-                _print_record(record)
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        record = service.get(session, contract_id)
+        if as_json:
+            emit_json(_record_json(record))
+        else:
+            _print_record(record)
 
 
 def _record_json(record: WinLossRecord) -> dict[str, Any]:
@@ -309,25 +314,19 @@ def confirm(
     Example:\n
       renewals winloss confirm C0001464-2 --reason-category product_fit --by carl@renewals.example --note "reporting module"
     """
-    from renewals.db import session_scope
     from renewals.winloss import service
 
     day = parse_as_of(None)
-    try:
-        with session_scope(state(ctx).engine()) as session:
-            record = service.confirm(
-                session,
-                contract_id,
-                reason_category=reason_category.value,
-                by=by,
-                notes=note,
-                on=day,
-            )
-            console.print(
-                f"{record.contract_id}: reason {record.reason_category} confirmed by {by}"
-            )
-    except RenewalsError as exc:
-        fail_with(exc)
+    with opened(ctx) as session:
+        record = service.confirm(
+            session,
+            contract_id,
+            reason_category=reason_category.value,
+            by=by,
+            notes=note,
+            on=day,
+        )
+        console.print(f"{record.contract_id}: reason {record.reason_category} confirmed by {by}")
 
 
 def _mount() -> None:
