@@ -226,7 +226,8 @@ def main() -> None:
     env = {**os.environ, "RENEWALS_DATABASE_URL": args.db, "COLUMNS": "200"}
     if args.data_dir:
         env["RENEWALS_DATA_DIR"] = str(args.data_dir)
-    env.setdefault("RENEWALS_SECRET_KEY", "load-benchmark")
+    if not args.data_dir:  # else the data directory's key, the one the daily run signed with
+        env.setdefault("RENEWALS_SECRET_KEY", "load-benchmark")
     log = tmp / "server.log"
     server = subprocess.Popen(
         [sys.executable, "-c", "from renewals.cli import main; main()", "serve"]

@@ -13,6 +13,7 @@ from sqlalchemy import (
     CursorResult,
     DateTime,
     Engine,
+    LargeBinary,
     MetaData,
     Result,
     Select,
@@ -81,6 +82,19 @@ class DataVersion(Base):
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class SharedFigure(Base):
+    """Figures computed once and read by every server process (issue 23, kit/figures.py):
+    the book-wide parts of the dashboards, stored by the daily run and by the first process
+    that computes them, each valid for one data version. A signed pickle of the value."""
+
+    __tablename__ = "shared_figure"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 DATA = "data"
 # The worker's bookkeeping (schedule, history, locks, heartbeats) changes no page's figures;
 QUIET_TABLES = frozenset(
@@ -89,6 +103,11 @@ QUIET_TABLES = frozenset(
         "api_token",
         "audit_event",
         "data_version",
+        "shared_figure",
+        # The daily run's record of each step (`job_run`): no dashboard shows it, and
+        # counting it would make the run's own bookkeeping discard the figures its last
+        # step stores for the day (kit/figures.py).
+        "job_run",
         "worker_job",
         "worker_run",
         "worker_lock",

@@ -35,6 +35,7 @@ JOB_MODULES = (
     "renewals.winloss.jobs",
     "renewals.forecast.jobs",
     "renewals.contract_doc.jobs",
+    "renewals.dashboard.jobs",
 )
 
 

@@ -254,3 +254,43 @@ def test_an_empty_book_explains_what_to_do(engine: Engine, tmp_path: Path) -> No
     html = client.get("/home").text
     assert "No renewals in the next 90 days" in html
     assert "renewals import" in html and "renewals run" in html
+
+
+def _figures(html: str) -> str:
+    """A page without what differs between two signed-in clients (CSRF tokens)."""
+    return re.sub(r'(csrf[-_a-z]*"?\s*(?:value)?=")[^"]+', r"\1", html)
+
+
+def test_the_daily_run_computes_the_book_figures_for_every_server_process(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Issue 23: the run's last step (dashboard.figures) stores the manager and executive
+    pages' book-wide figures, so a server process's first visit reads them instead of
+    computing them (a team opening the app after the run waits for no one); the pages are
+    the ones computed from scratch; a person's action makes them be computed again."""
+    settings = built_book(engine, tmp_path)
+    who = people(engine)
+    with session_scope(engine) as session:
+        executive = session.scalar(select(User.email).where(User.role == "executive"))
+        auth.set_password(session, session.get(User, executive), PASSWORD, actor="test")
+    manager, _ = client_for(settings, who.manager)
+    boss, _ = client_for(settings, executive)
+    team = manager.get(f"/manager?as_of={TODAY}")
+    book = boss.get(f"/executive?as_of={TODAY}")
+    assert team.status_code == book.status_code == 200
+    # forecast by owner, stage stalls, win/loss; retention, forecast by segment: read, not computed
+    assert manager.app.state.page_cache.stats.shared_hits == 3  # type: ignore[attr-defined]
+    assert boss.app.state.page_cache.stats.shared_hits == 2  # type: ignore[attr-defined]
+
+    fresh = settings.model_copy(update={"dashboard_cache_seconds": 0})
+    manager_fresh, _ = client_for(fresh, who.manager)
+    boss_fresh, _ = client_for(fresh, executive)
+    assert _figures(manager_fresh.get(f"/manager?as_of={TODAY}").text) == _figures(team.text)
+    assert _figures(boss_fresh.get(f"/executive?as_of={TODAY}").text) == _figures(book.text)
+
+    with session_scope(engine) as session:  # a person's action: the day's figures are stale
+        session.get(User, who.csm).name = "Renamed CSM"  # type: ignore[union-attr]
+    again, _ = client_for(settings, who.manager)
+    assert again.get(f"/manager?as_of={TODAY}").status_code == 200
+    stats = again.app.state.page_cache.stats  # type: ignore[attr-defined]
+    assert stats.shared_hits == 0 and stats.misses >= 4

@@ -4,12 +4,16 @@ data, from any process, and never with sign-ins."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import pickle
+import zlib
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine, select, update
 
-from renewals.db import data_version, session_scope
+from renewals.db import SharedFigure, data_version, session_scope
+from renewals.kit.figures import MISSING, FigureStore
 from renewals.kit.time import utc_now
 from renewals.policy.service import load as load_policy
 from renewals.user import auth
@@ -113,3 +117,70 @@ def test_kept_until_the_data_changes_or_the_time_runs_out(engine: Engine) -> Non
         off.get(session, "k", compute(session))
         off.get(session, "k", compute(session))
     assert len(calls) == 7
+
+
+def _store(secret: str = "s3cret", context: str = "policy-a") -> FigureStore:
+    return FigureStore(secret, context=context)
+
+
+def test_book_figures_are_computed_once_for_every_process(engine: Engine) -> None:
+    """Issue 23: a figure one process computed is read, not computed, by the next process
+    (a second PageCache), for the same data version only."""
+    first, second = PageCache(3600, store=_store()), PageCache(3600, store=_store())
+    calls: list[str] = []
+
+    def compute(who: str):  # type: ignore[no-untyped-def]
+        def run() -> dict[str, object]:
+            calls.append(who)
+            return {"figure": Decimal("12.50"), "day": date(2026, 12, 6), "who": who}
+
+        return run
+
+    key = ("forecast", date(2026, 12, 6), "owner", 90)
+    with session_scope(engine) as session:
+        assert first.get(session, key, compute("first"), shared=True)["who"] == "first"
+    with session_scope(engine) as session:
+        found = second.get(session, key, compute("second"), shared=True)
+    assert found == {"figure": Decimal("12.50"), "day": date(2026, 12, 6), "who": "first"}
+    assert calls == ["first"] and second.stats.shared_hits == 1 and second.stats.misses == 0
+    # A page's own (per-user) entry is never shared.
+    with session_scope(engine) as session:
+        second.get(session, ("home", "ann"), compute("second"))
+        first.get(session, ("home", "ann"), compute("first"))
+    assert calls == ["first", "second", "first"]
+
+    with session_scope(engine) as session:  # a person's action: the stored figure is stale
+        session.add(User(email="ann@vendor.example", name="Ann", role="csm"))
+    third = PageCache(3600, store=_store())
+    with session_scope(engine) as session:
+        assert third.get(session, key, compute("third"), shared=True)["who"] == "third"
+    # Another policy never reads this one's figures.
+    other = PageCache(3600, store=_store(context="policy-b"))
+    with session_scope(engine) as session:
+        assert other.get(session, key, compute("other"), shared=True)["who"] == "other"
+    assert calls[-2:] == ["third", "other"]
+
+
+def test_a_stored_figure_is_read_only_with_this_applications_signature(engine: Engine) -> None:
+    """The stored value is a pickle: one written by anything but this application (another
+    secret, or changed bytes) is ignored, never unpickled."""
+    key = ("winloss", date(2026, 12, 6))
+    with session_scope(engine) as session:
+        version = data_version(session)
+        assert _store().write(session, key, version, [1, 2, 3])
+    with session_scope(engine) as session:
+        assert _store().read(session, key, version) == [1, 2, 3]
+        assert _store(secret="another").read(session, key, version) is MISSING
+        assert _store().read(session, key, version + 1) is MISSING
+
+    class Boom:
+        def __reduce__(self):  # type: ignore[no-untyped-def]
+            return (pytest.fail, ("a forged figure was unpickled",))
+
+    forged = pickle.dumps(Boom())
+    with session_scope(engine) as session:
+        row = session.get(SharedFigure, _store().row_key(key))
+        assert row is not None
+        row.value = bytes(row.value)[:32] + zlib.compress(forged, 1)
+    with session_scope(engine) as session:
+        assert _store().read(session, key, version) is MISSING

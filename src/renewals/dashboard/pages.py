@@ -19,7 +19,6 @@ from renewals.kit.time import today
 from renewals.user.access import scope_for
 from renewals.web import cache, deps
 from renewals.web.deps import Db, PageViewer
-from renewals.winloss import service as winloss_service
 
 router = APIRouter(include_in_schema=False)
 
@@ -98,25 +97,16 @@ def manager_page(
     if csv:
         specs, _ = service.manager_specs(session, viewer.user, context.policy, as_of=day)
         return tables.export(session, specs, csv)
-    pages_cache = cache.of(request)
-
-    def book_winloss(since: date) -> winloss_service.WinLossReport:
-        # The whole book's win/loss, the same on every team's page: computed once, not per team.
-        return pages_cache.get(
-            session,
-            ("winloss", "book", day, since),
-            lambda: winloss_service.report(session, context.policy, as_of=day, since=since),
-        )
-
+    # The book-wide parts (forecast by owner, stage stalls, win/loss) are the same on every
+    # team's page: computed once and shared with the other processes (kit/figures.py).
+    memo = cache.memo(request, session)
     return _dashboard(
         request,
         session,
         viewer,
         "manager",
         day,
-        lambda: service.manager(
-            session, viewer.user, context.policy, as_of=day, book_winloss=book_winloss
-        ),
+        lambda: service.manager(session, viewer.user, context.policy, as_of=day, memo=memo),
         shared_by=scope_for(session, viewer.user, context.policy.web),  # same team, same page
     )
 
@@ -142,7 +132,14 @@ def executive_page(
         viewer,
         "executive",
         day,
-        lambda: service.executive(session, viewer.user, context.policy, as_of=day, trend_by=trend),
+        lambda: service.executive(
+            session,
+            viewer.user,
+            context.policy,
+            as_of=day,
+            trend_by=trend,
+            memo=cache.memo(request, session),
+        ),
         shared_by="book",  # the whole book, the same for every executive role
         options=(trend,),
     )

@@ -11,7 +11,6 @@ Nothing is written.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -28,6 +27,7 @@ from renewals.dashboard.tables import ListSpec, Spec, TableSpec
 from renewals.errors import Forbidden, RenewalsError
 from renewals.forecast import domain as forecast_domain
 from renewals.forecast import service as forecast_service
+from renewals.kit.figures import Memo, compute_now
 from renewals.kit.time import as_utc, day_start
 from renewals.outbox.models import OutboxMessage
 from renewals.policy.domain import Policy
@@ -652,18 +652,26 @@ def alert_noise(session: Session, scope: Scope, policy: Policy, *, as_of: date) 
         first[account_id] = earliest
     acted: set[str] = set()
     if first:
-        for account_id, at in session.execute(
-            select(Task.account_id, Task.completed_at).where(
+        # The last task a person finished on each account of the scope in the window (the
+        # scope as a join, not the alerted accounts as thousands of bound parameters): the
+        # account was acted on when that is on or after the day of its first alert.
+        for account_id, last in session.execute(
+            select(Task.account_id, func.max(Task.completed_at))
+            .join(Account, Account.account_id == Task.account_id)
+            .where(
                 Task.status == "done",
                 Task.completed_by.is_not(None),
                 Task.completed_by != "system",
                 Task.completed_at >= day_start(since),
                 Task.completed_at < day_start(as_of + timedelta(days=1)),
-                Task.account_id.in_(first),
+                owned_by(Account.owner_email, scope),
             )
+            .group_by(Task.account_id)
         ):
-            if at is not None and as_utc(at) >= as_utc(day_start(first[account_id])):
-                acted.add(account_id)
+            earliest = first.get(account_id)
+            if earliest is not None and last is not None:
+                if as_utc(last) >= as_utc(day_start(earliest)):
+                    acted.add(account_id)
     return [
         Noise(owner, sum(by.values()), len(by), len(acted & set(by)))
         for owner, by in sorted(alerts.items())
@@ -790,12 +798,65 @@ def stalled(session: Session, scope: Scope, policy: Policy, *, as_of: date) -> l
 
 
 def _forecast(
-    session: Session, policy: Policy, *, as_of: date, by: str, days: int | None
+    session: Session,
+    policy: Policy,
+    *,
+    as_of: date,
+    by: str,
+    days: int | None,
+    memo: Memo = compute_now,
 ) -> tuple[forecast_service.ForecastReport | None, str | None]:
-    try:
-        return forecast_service.forecast(session, policy, as_of=as_of, by=by, days=days), None
-    except forecast_service.NoForecast as exc:
-        return None, f"{exc.message} Run `renewals run` to write the day's forecast."
+    """The whole book's forecast by `by` (a book-wide figure, shared: kit/figures.py)."""
+
+    def compute() -> tuple[forecast_service.ForecastReport | None, str | None]:
+        try:
+            return forecast_service.forecast(session, policy, as_of=as_of, by=by, days=days), None
+        except forecast_service.NoForecast as exc:
+            return None, f"{exc.message} Run `renewals run` to write the day's forecast."
+
+    return memo(("forecast", as_of, by, days), compute)
+
+
+def book_winloss(
+    session: Session, policy: Policy, *, as_of: date, since: date, memo: Memo = compute_now
+) -> winloss_service.WinLossReport:
+    """LEARN-1: the whole book's win/loss since `since`, the same on every team's page."""
+    return memo(
+        ("winloss", as_of, since),
+        lambda: winloss_service.report(session, policy, as_of=as_of, since=since),
+    )
+
+
+def stage_stalls(
+    session: Session, policy: Policy, *, as_of: date, memo: Memo = compute_now
+) -> list[winloss_domain.StageStall]:
+    """LEARN-2: the book's stage stalls (a book-wide figure, shared)."""
+    return memo(
+        ("stage_stalls", as_of), lambda: winloss_service.stalls(session, policy, as_of=as_of)
+    )
+
+
+def book_figures(session: Session, policy: Policy, *, as_of: date, memo: Memo) -> list[str]:
+    """Compute every book-wide figure of the manager and executive pages through `memo`
+    (the daily run's `dashboard.figures` step stores them for every server process).
+    Returns what it computed, for the run's summary."""
+    board = policy.dashboard
+    _forecast(
+        session, policy, as_of=as_of, by="owner", days=policy.run.renewal_window_days, memo=memo
+    )
+    stage_stalls(session, policy, as_of=as_of, memo=memo)
+    book_winloss(
+        session, policy, as_of=as_of, since=as_of - timedelta(days=board.review_days), memo=memo
+    )
+    at_risk_by_segment(session, policy, as_of=as_of, memo=memo)
+    retention(session, policy, as_of=as_of, memo=memo)
+    return [
+        "team forecast by owner",
+        "stage stalls",
+        "win/loss",
+        "at-risk ARR by segment",
+        "retention",
+    ]
 
 
 def team_winloss(
@@ -844,12 +905,12 @@ def _pct(value: float | None) -> str:
 
 
 def manager_specs(
-    session: Session, user: User, policy: Policy, *, as_of: date
+    session: Session, user: User, policy: Policy, *, as_of: date, memo: Memo = compute_now
 ) -> tuple[list[Spec], dict[str, Any]]:
     """The manager page's tables, and the facts they came from."""
     scope = scope_for(session, user, policy.web)
     window = policy.run.renewal_window_days
-    report, missing = _forecast(session, policy, as_of=as_of, by="owner", days=window)
+    report, missing = _forecast(session, policy, as_of=as_of, by="owner", days=window, memo=memo)
     team = _team(session, scope)
     groups = [
         g for g in (report.groups if report else []) if scope.everything or g.key in scope.owners
@@ -861,7 +922,7 @@ def manager_specs(
     risks = risk_distribution(session, scope)
     review_since = as_of - timedelta(days=policy.dashboard.review_days)
     wl = team_winloss(session, scope, since=review_since, as_of=as_of)
-    stage_stalls = winloss_service.stalls(session, policy, as_of=as_of)
+    stalls_by_stage = stage_stalls(session, policy, as_of=as_of, memo=memo)
     specs: list[Spec] = [
         ListSpec(
             name="forecast",
@@ -981,7 +1042,7 @@ def manager_specs(
         ),
         ListSpec(
             name="stages",
-            rows=stage_stalls,
+            rows=stalls_by_stage,
             sortable={
                 "stage": lambda s: STAGES.index(s.stage) if s.stage in STAGES else 9,
                 "median": lambda s: s.median_days,
@@ -1052,19 +1113,15 @@ def manager(
     policy: Policy,
     *,
     as_of: date,
-    book_winloss: Callable[[date], winloss_service.WinLossReport] | None = None,
+    memo: Memo = compute_now,
 ) -> Manager:
     """TECH-5 manager view: team forecast, risk distribution, activity completion rate,
     stalled or delayed renewals, win/loss summary.
 
-    The win/loss summary covers the whole book since a date, the same for every team:
-    `book_winloss(since)` lets the caller share it between teams (the web keeps it once)."""
+    The forecast by owner, the stage stalls and the win/loss summary are the whole book's,
+    the same for every team: `memo` lets the caller share them (kit/figures.py)."""
     require_role(user, MANAGER_ROLES, "manager")
-
-    def default_winloss(since: date) -> winloss_service.WinLossReport:
-        return winloss_service.report(session, policy, as_of=as_of, since=since)
-
-    specs, facts = manager_specs(session, user, policy, as_of=as_of)
+    specs, facts = manager_specs(session, user, policy, as_of=as_of, memo=memo)
     scope: Scope = facts["scope"]
     groups = facts["groups"]
     done: list[Completion] = facts["completion"]
@@ -1117,7 +1174,7 @@ def manager(
         forecast=facts["forecast"],
         forecast_missing=facts["forecast_missing"],
         risk_chart=risk_chart,
-        winloss=(book_winloss or default_winloss)(facts["review_since"]),
+        winloss=book_winloss(session, policy, as_of=as_of, since=facts["review_since"], memo=memo),
         review_since=facts["review_since"],
         completion_since=facts["completion_since"],
         specs=specs,
@@ -1205,11 +1262,11 @@ def monthly_trend(session: Session, *, as_of: date, months: int) -> list[TrendPo
 
 
 def at_risk_by_segment(
-    session: Session, policy: Policy, *, as_of: date
+    session: Session, policy: Policy, *, as_of: date, memo: Memo = compute_now
 ) -> tuple[list[dict[str, Any]], str | None]:
     """TECH-5: per segment, open renewals, ARR, the forecast's expected and at-risk ARR
     (categories at_risk + lost) and the ARR of SEG-3 at-risk renewals."""
-    report, missing = _forecast(session, policy, as_of=as_of, by="segment", days=None)
+    report, missing = _forecast(session, policy, as_of=as_of, by="segment", days=None, memo=memo)
     seg3 = {
         segment: (int(n), _money(arr))
         for segment, n, arr in session.execute(
@@ -1335,18 +1392,29 @@ def key_deals_spec(name: str, *, won: bool, since: date, as_of: date, limit: int
     )
 
 
+def retention(
+    session: Session, policy: Policy, *, as_of: date, memo: Memo = compute_now
+) -> forecast_service.RetentionReport:
+    """FUND-2, TECH-5: the book's retention by quarter (a book-wide figure, shared)."""
+    quarters = policy.dashboard.trend_quarters
+    return memo(
+        ("retention", as_of, quarters),
+        lambda: forecast_service.retention(session, policy, as_of=as_of, quarters=quarters),
+    )
+
+
 def executive_specs(
-    session: Session, policy: Policy, *, as_of: date, trend_by: str
+    session: Session, policy: Policy, *, as_of: date, trend_by: str, memo: Memo = compute_now
 ) -> tuple[list[Spec], dict[str, Any]]:
     if trend_by not in ("quarter", "month"):
         raise RenewalsError(f"trend must be quarter or month, got {trend_by!r}")
     board = policy.dashboard
-    report = forecast_service.retention(session, policy, as_of=as_of, quarters=board.trend_quarters)
+    report = retention(session, policy, as_of=as_of, memo=memo)
     if trend_by == "quarter":
         trend = [TrendPoint(q.quarter.key, q.retention) for q in report.history]
     else:
         trend = monthly_trend(session, as_of=as_of, months=board.trend_months)
-    segments, missing = at_risk_by_segment(session, policy, as_of=as_of)
+    segments, missing = at_risk_by_segment(session, policy, as_of=as_of, memo=memo)
     since = as_of - timedelta(days=board.review_days)
 
     def rate_row(p: TrendPoint) -> list[Any]:
@@ -1431,12 +1499,18 @@ def executive_specs(
 
 
 def executive(
-    session: Session, user: User, policy: Policy, *, as_of: date, trend_by: str = "quarter"
+    session: Session,
+    user: User,
+    policy: Policy,
+    *,
+    as_of: date,
+    trend_by: str = "quarter",
+    memo: Memo = compute_now,
 ) -> Executive:
     """TECH-5 executive view: renewal rate trend, GRR/NRR forecast, at-risk ARR by
     segment, key wins and losses, performance against forecast.target_nrr_rate."""
     require_role(user, EXECUTIVE_ROLES, "executive")
-    specs, facts = executive_specs(session, policy, as_of=as_of, trend_by=trend_by)
+    specs, facts = executive_specs(session, policy, as_of=as_of, trend_by=trend_by, memo=memo)
     report: forecast_service.RetentionReport = facts["report"]
     trend: list[TrendPoint] = facts["trend"]
     segments = facts["segments"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -157,6 +159,12 @@ def load(path: Path | None = None) -> Policy:
 def load_data(data: dict[str, Any], source: str) -> Policy:
     """The effective policy of a user file's data (already parsed), merged over the defaults."""
     return validate(merge(_defaults(), data), source)
+
+
+def fingerprint(policy: Policy) -> str:
+    """A digest of every value of the effective policy: two processes with the same
+    fingerprint decide alike (figures shared between processes carry it, kit/figures.py)."""
+    return hashlib.sha256(policy.model_dump_json().encode()).hexdigest()
 
 
 @lru_cache

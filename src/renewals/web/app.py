@@ -22,6 +22,7 @@ from renewals import __version__, migrate
 from renewals.config import Settings
 from renewals.db import make_engine
 from renewals.errors import RenewalsError
+from renewals.kit.figures import FigureStore
 from renewals.kit.secrets import secret_key
 from renewals.policy import service as policy_service
 from renewals.web import deps, failures, serving
@@ -199,15 +200,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=_lifespan,
     )
+    policy = policy_service.load(settings.policy_file)
+    secret = secret_key(settings)
     app.state.web = deps.WebContext(
         settings=settings,
         engine=engine,
-        policy=policy_service.load(settings.policy_file),
-        secret=secret_key(settings),
+        policy=policy,
+        secret=secret,
         templates=deps.make_templates(settings),
     )
     app.state.admission = stats
-    app.state.page_cache = PageCache(settings.dashboard_cache_seconds)
+    # Book-wide figures are shared between processes through the database; on SQLite a
+    # page never takes the write lock for them (the daily run stores them), kit/figures.py.
+    store = FigureStore(
+        secret,
+        context=policy_service.fingerprint(policy),
+        writes=engine.dialect.name != "sqlite",
+    )
+    app.state.page_cache = PageCache(settings.dashboard_cache_seconds, store=store)
     app.state.loop_guard = serving.guard_event_loop(engine)
 
     @app.middleware("http")

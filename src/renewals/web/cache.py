@@ -12,6 +12,11 @@ first beyond MAX_ENTRIES.
 
 When several requests ask for the same missing entry at once, one computes it and the
 others wait for it (no stampede after the daily run).
+
+The book-wide parts of the dashboards are also shared between processes (`shared=True`):
+on a miss, the process looks in the database's figure store (kit/figures.py), where the
+daily run's last step and the first process to compute a figure keep it for the data
+version, before computing it itself.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from renewals.db import data_version
+from renewals.kit.figures import MISSING, FigureStore, Memo
 
 T = TypeVar("T")
 
@@ -43,11 +49,15 @@ class _Entry:
 class CacheStats:
     hits: int = 0
     misses: int = 0
+    shared_hits: int = 0  # found in the figure store, computed by another process or the run
 
 
 class PageCache:
-    def __init__(self, seconds: float, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(
+        self, seconds: float, max_entries: int = MAX_ENTRIES, store: FigureStore | None = None
+    ) -> None:
         self.seconds = seconds
+        self.store = store
         self.max_entries = max_entries
         self.stats = CacheStats()
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
@@ -63,8 +73,17 @@ class PageCache:
         self._entries.move_to_end(key)
         return entry
 
-    def get(self, session: Session, key: Hashable, compute: Callable[[], T]) -> T:
-        """The kept value for `key` at the current data version, computing it if needed."""
+    def get(
+        self,
+        session: Session,
+        key: Hashable,
+        compute: Callable[[], T],
+        *,
+        shared: bool = False,
+    ) -> T:
+        """The kept value for `key` at the current data version, computing it if needed.
+        `shared`: a figure for everyone (no user in it), looked up in and stored to the
+        figure store too."""
         if self.seconds <= 0:
             return compute()
         version = data_version(session)
@@ -80,8 +99,17 @@ class PageCache:
                 if entry is not None:
                     self.stats.hits += 1
                     return entry.value
-                self.stats.misses += 1
-            value = compute()
+            store = self.store if shared else None
+            value = store.read(session, key, version) if store else MISSING
+            if value is not MISSING:
+                with self._lock:
+                    self.stats.shared_hits += 1
+            else:
+                with self._lock:
+                    self.stats.misses += 1
+                value = compute()
+                if store and store.writes:
+                    store.write(session, key, version, value)
             with self._lock:
                 self._entries[key] = _Entry(version, time.monotonic(), value)
                 self._entries.move_to_end(key)
@@ -94,3 +122,14 @@ class PageCache:
 def of(request: Any) -> PageCache:
     """The cache of the app serving this request (one per server process)."""
     return request.app.state.page_cache
+
+
+def memo(request: Any, session: Session) -> Memo:
+    """The memo for a page's book-wide figures: kept in this process and shared with the
+    others through the figure store."""
+    pages = of(request)
+
+    def get(key: Hashable, compute: Callable[[], T]) -> T:
+        return pages.get(session, key, compute, shared=True)
+
+    return get
