@@ -310,3 +310,17 @@ class TestSigning:
 def test_add_months_keeps_month_ends() -> None:
     assert kit_calendar.add_months(date(2027, 1, 31), 1) == date(2027, 2, 28)
     assert kit_calendar.add_months(date(2027, 2, 1), 18) == date(2028, 8, 1)
+
+
+def test_a_late_contract_never_starts_in_the_past() -> None:
+    """TECH-4, contracts.late_start (product default drafted_on): drafted on or before the
+    previous term's end, the new term starts there; drafted after it (a late renewal), it
+    starts on the day it is drafted, with the reason; previous_end backdates it."""
+    end = date(2026, 11, 30)
+    assert domain.term_start(end, date(2026, 11, 2), POLICY.contracts) == (end, None)
+    assert domain.term_start(end, end, POLICY.contracts) == (end, None)
+    start, reason = domain.term_start(end, date(2026, 12, 6), POLICY.contracts)
+    assert start == date(2026, 12, 6)
+    assert reason and "TECH-4" in reason and "2026-11-30" in reason
+    backdated = POLICY.contracts.model_copy(update={"late_start": "previous_end"})
+    assert domain.term_start(end, date(2026, 12, 6), backdated) == (end, None)

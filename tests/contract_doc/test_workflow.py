@@ -455,3 +455,32 @@ def test_staff_pages_need_login_and_access_to_the_account(
     login(client, "nina@renewals.example")
     assert client.get("/contracts/1").status_code == 403
     assert client.get("/contracts/1/document").status_code == 403
+
+
+def test_a_contract_drafted_after_the_renewal_date_starts_on_the_day_it_is_drafted(
+    book: Settings, engine: Engine
+) -> None:
+    """What the customer signs never starts in the past (TECH-4, contracts.late_start):
+    globex's contract ends 2027-04-01; drafted ten days later, the new term, the
+    document's dates and the reasons all say so."""
+    from renewals.contract_doc import service
+    from renewals.kit.locale import format_date_long
+
+    with session_scope(engine) as session:
+        renewal = session.get(Renewal, "R-globex-2026")
+        assert renewal is not None
+        ended = session.get(Contract, renewal.contract_id).end_date  # type: ignore[union-attr]
+        late = ended + timedelta(days=10)
+        doc = service.create(
+            session,
+            "R-globex-2026",
+            by=CARL,
+            policy=POLICY,
+            vendor=service.Vendor("Renewals Example GmbH", "Hauptstr. 1, Berlin"),
+            as_of=late,
+        )
+        assert doc.terms["start_date"] == late.isoformat()
+        assert any("TECH-4" in s and ended.isoformat() in s for s in doc.terms["sources"])
+        # The document reads the late start, never the past one (German long dates).
+        assert format_date_long(late, "de") in doc.html
+        assert not re.search(rf"(?<!\d){re.escape(format_date_long(ended, 'de'))}", doc.html)

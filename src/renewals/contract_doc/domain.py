@@ -516,6 +516,22 @@ def choose_language(wanted: str | None, available: Iterable[str]) -> tuple[str, 
 # --- signing -------------------------------------------------------------------------
 
 
+def term_start(
+    previous_end: date, drafted_on: date, contracts: Contracts
+) -> tuple[date, str | None]:
+    """TECH-4: the new term starts where the previous one ends. Drafted after that day (a
+    late renewal), it starts on the day it is drafted (contracts.late_start = drafted_on,
+    product default), so what the customer reads and signs never starts in the past; or
+    keeps the previous end (previous_end) when the team backdates for continuous coverage.
+    Returns the start and, when it moved, the reason."""
+    if drafted_on <= previous_end or contracts.late_start == "previous_end":
+        return previous_end, None
+    return drafted_on, (
+        f"TECH-4: the previous term ended on {previous_end}; drafted on {drafted_on}, the "
+        "new term starts that day, not in the past (contracts.late_start = drafted_on)"
+    )
+
+
 def link_expires_at(sent_at: datetime, contracts: Contracts) -> datetime:
     """TECH-4: a signing link lasts `contracts.signing_link_days`."""
     return sent_at + timedelta(days=contracts.signing_link_days)

@@ -454,7 +454,8 @@ def create(
         (proposal.language if proposal else None) or account.language,
         contract_languages(templates_dir),
     )
-    start = contract.end_date
+    drafted_on = as_of or utc_now().date()
+    start, moved = domain.term_start(contract.end_date, drafted_on, policy.contracts)
     end = add_months(start, draft.term_months)
     years = list(draft.years) or _yearly(draft.annual_value, draft.term_months)
     total = sum(years, Decimal(0)).quantize(Decimal("0.01"))
@@ -474,7 +475,7 @@ def create(
         "total_value": str(total),
         "stated_discount_pct": draft.stated_discount_pct,
         "vendor": {"name": vendor.name, "address": vendor.address},
-        "sources": [*draft.reasons, language_reason],
+        "sources": [*draft.reasons, language_reason, *([moved] if moved else [])],
     }
     doc = ContractDocument(
         renewal_id=renewal_id,
@@ -498,7 +499,7 @@ def create(
     doc.html = _render(
         "contract",
         language,
-        _context(doc, account, vendor, as_of or now.date()),
+        _context(doc, account, vendor, drafted_on),
         templates_dir,
     )
     session.flush()

@@ -668,10 +668,13 @@ def alert_noise(session: Session, scope: Scope, policy: Policy, *, as_of: date) 
             )
             .group_by(Task.account_id)
         ):
-            earliest = first.get(account_id)
-            if earliest is not None and last is not None:
-                if as_utc(last) >= as_utc(day_start(earliest)):
-                    acted.add(account_id)
+            first_alert = first.get(account_id)
+            if (
+                first_alert is not None
+                and last is not None
+                and as_utc(last) >= as_utc(day_start(first_alert))
+            ):
+                acted.add(account_id)
     return [
         Noise(owner, sum(by.values()), len(by), len(acted & set(by)))
         for owner, by in sorted(alerts.items())

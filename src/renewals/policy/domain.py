@@ -1275,6 +1275,13 @@ class Contracts(PolicyModel):
         "stakeholder roles that sign when no signer is named (first found wins)",
         source=PRODUCT,
     )
+    late_start: Literal["drafted_on", "previous_end"] = rule(
+        "TECH-4",
+        "a contract drafted after the previous term ended starts on the day it is drafted "
+        "(drafted_on: what the customer signs never starts in the past) or where the "
+        "previous term ended (previous_end: backdated for continuous coverage)",
+        source=PRODUCT,
+    )
 
 
 class Web(PolicyModel):

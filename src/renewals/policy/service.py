@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
