@@ -25,6 +25,7 @@ from renewals.demo.generator import generate_book
 from renewals.errors import Forbidden, RenewalsError
 from renewals.forecast import domain, service
 from renewals.forecast.models import ForecastSnapshot
+from renewals.fx import service as fx_service
 from renewals.ingest.service import run_import
 from renewals.policy import service as policy_service
 from renewals.renewal import service as renewal_service
@@ -301,14 +302,24 @@ def test_the_forecast_groups_sum_to_the_total(book) -> None:  # type: ignore[no-
             policy=POLICY,
         )
         snaps = snapshots(session)
+        # TECH-5: the demo book has EUR and GBP renewals; the totals are in USD at the
+        # rates of the forecast's day
+        rates = fx_service.rate_table(session, POLICY)
+        currency = dict(session.execute(select(Renewal.renewal_id, Renewal.currency)).tuples().all())
+        assert {"EUR", "GBP"} <= {currency[r] for r in snaps}
+
+        def usd(s: ForecastSnapshot, amount: Decimal) -> Decimal:
+            return Decimal(amount) * rates.rate(currency[s.renewal_id], TODAY)
+
         for by in service.GROUPINGS:
             report = service.forecast(session, POLICY, as_of=TODAY, by=by)
             total = report.total
+            assert report.currency == "USD"
             assert _sum(report.groups) == _sum([total]), by
             assert total.renewals == len(snaps)
-            assert total.expected_arr == sum(s.expected_arr for s in snaps.values())
+            assert total.expected_arr == sum(usd(s, s.expected_arr) for s in snaps.values())
             assert total.at_risk_arr == sum(
-                s.arr for s in snaps.values() if s.category in ("at_risk", "lost")
+                usd(s, s.arr) for s in snaps.values() if s.category in ("at_risk", "lost")
             )
         by_segment = service.forecast(session, POLICY, as_of=TODAY, by="segment")
         assert [g.key for g in by_segment.groups] == ["enterprise", "mid_market", "smb"]

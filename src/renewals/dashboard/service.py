@@ -28,6 +28,8 @@ from renewals.errors import Forbidden, RenewalsError
 from renewals.forecast import domain as forecast_domain
 from renewals.forecast import service as forecast_service
 from renewals.kit.figures import Memo, compute_now
+from renewals.fx import service as fx_service
+from renewals.fx.domain import RateTable
 from renewals.kit.time import as_utc, day_start
 from renewals.outbox.models import OutboxMessage
 from renewals.policy.domain import Policy
@@ -113,6 +115,7 @@ class Home:
     chart: dict[str, Any]
     specs: list[Spec]
     reasons: list[str] = field(default_factory=list)
+    currency: str = "USD"  # TECH-5: the reporting currency of every total above
 
 
 def _scope_label(user: User, scope: Scope) -> str:
@@ -399,12 +402,16 @@ def home_specs(session: Session, user: User, policy: Policy, *, as_of: date) -> 
     ]
 
 
-def pipeline(session: Session, scope: Scope, *, end: date) -> list[StageRow]:
-    """TECH-5: open renewals in scope by stage: count and ARR, all and in the window."""
+def pipeline(
+    session: Session, scope: Scope, *, end: date, rates: RateTable, as_of: date
+) -> list[StageRow]:
+    """TECH-5: open renewals in scope by stage: count and ARR, all and in the window; ARR
+    summed per currency in SQL, then converted at `as_of`'s rates and added."""
     in_window = Renewal.renewal_date <= end
     rows = session.execute(
         select(
             Renewal.stage,
+            Renewal.currency,
             func.count(),
             func.sum(Renewal.current_arr),
             func.sum(case((in_window, 1), else_=0)),
@@ -412,14 +419,19 @@ def pipeline(session: Session, scope: Scope, *, end: date) -> list[StageRow]:
             func.sum(case((and_(in_window, Renewal.opportunity_type == AT_RISK), 1), else_=0)),
         )
         .where(_open(), owned_by(Renewal.owner_email, scope))
-        .group_by(Renewal.stage)
+        .group_by(Renewal.stage, Renewal.currency)
     ).all()
-    found = {r[0]: r for r in rows}
-    order = [*STAGES, *sorted(set(found) - set(STAGES))]
+    counts: dict[str, list[int]] = {}
+    for r in rows:
+        n = counts.setdefault(r[0], [0, 0, 0])
+        n[0], n[1], n[2] = n[0] + int(r[2]), n[1] + int(r[4] or 0), n[2] + int(r[6] or 0)
+    arr = rates.totals(((r[0], r[1], r[3]) for r in rows), as_of)
+    arr_in_window = rates.totals(((r[0], r[1], r[5]) for r in rows), as_of)
+    order = [*STAGES, *sorted(set(counts) - set(STAGES))]
     return [
-        StageRow(s, int(r[1]), _money(r[2]), int(r[3] or 0), _money(r[4]), int(r[5] or 0))
+        StageRow(s, c[0], _money(arr[s]), c[1], _money(arr_in_window[s]), c[2])
         for s in order
-        if (r := found.get(s)) is not None
+        if (c := counts.get(s)) is not None
     ]
 
 
@@ -430,15 +442,18 @@ def home(session: Session, user: User, policy: Policy, *, as_of: date) -> Home:
     window = policy.run.renewal_window_days
     end = as_of + timedelta(days=window)
     due_soon = policy.dashboard.due_soon_days
-    stages = pipeline(session, scope, end=end)
+    rates = fx_service.rate_table(session, policy)
+    stages = pipeline(session, scope, end=end, rates=rates, as_of=as_of)
     at_risk_window = session.execute(
-        select(func.count(), func.sum(Renewal.current_arr)).where(
+        select(Renewal.currency, func.count(), func.sum(Renewal.current_arr))
+        .where(
             _open(),
             owned_by(Renewal.owner_email, scope),
             Renewal.renewal_date <= end,
             Renewal.opportunity_type == AT_RISK,
         )
-    ).one()
+        .group_by(Renewal.currency)
+    ).all()
     overdue, due = session.execute(
         select(
             func.sum(case((Task.is_overdue(as_of), 1), else_=0)),
@@ -455,8 +470,8 @@ def home(session: Session, user: User, policy: Policy, *, as_of: date) -> Home:
     kpis = {
         "renewals_in_window": sum(s.in_window for s in stages),
         "arr_in_window": sum(s.arr_in_window for s in stages),
-        "at_risk_in_window": int(at_risk_window[0] or 0),
-        "at_risk_arr_in_window": _money(at_risk_window[1]),
+        "at_risk_in_window": sum(int(n) for _, n, _ in at_risk_window),
+        "at_risk_arr_in_window": _money(rates.total(((c, a) for c, _, a in at_risk_window), as_of)),
         "tasks_overdue": int(overdue or 0),
         "tasks_due_soon": int(due or 0),
         "concessions_waiting": waiting,
@@ -498,9 +513,11 @@ def home(session: Session, user: User, policy: Policy, *, as_of: date) -> Home:
         pipeline=stages,
         chart=spec,
         specs=home_specs(session, user, policy, as_of=as_of),
+        currency=rates.reporting,
         reasons=[
             f"TECH-5: renewals dated up to {end} (run.renewal_window_days = {window}); "
             "overdue open ones included",
+            f"TECH-5: ARR in {rates.reporting} (currency.reporting) at the rates of {as_of}",
             "SEG-3: at risk = the renewal's opportunity type is at_risk (red health or "
             "SIG-0 combined risk)",
             f"TECH-5: tasks due = open tasks due by {as_of + timedelta(days=due_soon)} "
@@ -560,6 +577,7 @@ class Manager:
     completion_since: date
     specs: list[Spec]
     reasons: list[str] = field(default_factory=list)
+    currency: str = "USD"  # TECH-5: the reporting currency of every total above
 
 
 def _team(session: Session, scope: Scope) -> list[str]:
@@ -570,18 +588,27 @@ def _team(session: Session, scope: Scope) -> list[str]:
     )
 
 
-def risk_distribution(session: Session, scope: Scope) -> list[dict[str, Any]]:
-    """HEALTH-3, SIG-0: open renewals in scope by health category and risk: count and ARR."""
-    rows = session.execute(
+def risk_distribution(
+    session: Session, scope: Scope, *, rates: RateTable, as_of: date
+) -> list[dict[str, Any]]:
+    """HEALTH-3, SIG-0: open renewals in scope by health category and risk: count and ARR
+    (TECH-5: summed per currency, converted at `as_of`'s rates)."""
+    found = session.execute(
         select(
             Renewal.health_category,
             Renewal.risk,
+            Renewal.currency,
             func.count(),
             func.sum(Renewal.current_arr),
         )
         .where(_open(), owned_by(Renewal.owner_email, scope))
-        .group_by(Renewal.health_category, Renewal.risk)
+        .group_by(Renewal.health_category, Renewal.risk, Renewal.currency)
     ).all()
+    counts: dict[tuple[str | None, str | None], int] = defaultdict(int)
+    for h, r, _, n, _ in found:
+        counts[(h, r)] += int(n)
+    arr = rates.totals((((h, r), c, a) for h, r, c, _, a in found), as_of)
+    rows = [(h, r, n, arr[(h, r)]) for (h, r), n in counts.items()]
 
     def rank(value: str | None, order: tuple[str | None, ...]) -> int:
         return order.index(value) if value in order else len(order)
@@ -863,20 +890,35 @@ def book_figures(session: Session, policy: Policy, *, as_of: date, memo: Memo) -
 
 
 def team_winloss(
-    session: Session, scope: Scope, *, since: date, as_of: date
+    session: Session, scope: Scope, *, since: date, as_of: date, rates: RateTable
 ) -> list[dict[str, Any]]:
-    """LEARN-1: closed renewals of the team's owners in the window, by owner."""
+    """LEARN-1: closed renewals of the team's owners in the window, by owner; ARR summed
+    per currency and renewal date, each converted at its date's rate (TECH-5)."""
     told = func.coalesce(WinLossRecord.told_on, WinLossRecord.closed_on, WinLossRecord.renewal_date)
-    rows = session.execute(
+    found = session.execute(
         select(
             WinLossRecord.owner_email,
             WinLossRecord.outcome,
+            Contract.currency,
+            WinLossRecord.renewal_date,
             func.count(),
             func.sum(WinLossRecord.arr),
         )
+        .join(Contract, Contract.contract_id == WinLossRecord.contract_id)
         .where(told >= since, told <= as_of, owned_by(WinLossRecord.owner_email, scope))
-        .group_by(WinLossRecord.owner_email, WinLossRecord.outcome)
+        .group_by(
+            WinLossRecord.owner_email,
+            WinLossRecord.outcome,
+            Contract.currency,
+            WinLossRecord.renewal_date,
+        )
     ).all()
+    merged: dict[tuple[str | None, str], list[Any]] = {}
+    for owner, outcome, currency, day, n, amount in found:
+        entry = merged.setdefault((owner, outcome), [0, Decimal(0)])
+        entry[0] += int(n)
+        entry[1] += rates.convert(Decimal(amount or 0), currency, rates.day_for(day, as_of))
+    rows = [(owner, outcome, n, arr) for (owner, outcome), (n, arr) in merged.items()]
     table: dict[str, dict[str, Any]] = {}
     for owner, outcome, n, arr in rows:
         row = table.setdefault(
@@ -922,9 +964,10 @@ def manager_specs(
     done = completion(session, scope, since=since, as_of=as_of)
     stuck = stalled(session, scope, policy, as_of=as_of)
     noise = alert_noise(session, scope, policy, as_of=as_of)
-    risks = risk_distribution(session, scope)
+    rates = fx_service.rate_table(session, policy)
+    risks = risk_distribution(session, scope, rates=rates, as_of=as_of)
     review_since = as_of - timedelta(days=policy.dashboard.review_days)
-    wl = team_winloss(session, scope, since=review_since, as_of=as_of)
+    wl = team_winloss(session, scope, since=review_since, as_of=as_of, rates=rates)
     stalls_by_stage = stage_stalls(session, policy, as_of=as_of, memo=memo)
     specs: list[Spec] = [
         ListSpec(
@@ -1106,6 +1149,7 @@ def manager_specs(
         "noise": noise,
         "risks": risks,
         "review_since": review_since,
+        "currency": rates.reporting,
     }
     return specs, facts
 
@@ -1181,6 +1225,7 @@ def manager(
         review_since=facts["review_since"],
         completion_since=facts["completion_since"],
         specs=specs,
+        currency=facts["currency"],
         reasons=[
             f"TECH-5: team forecast of renewals dated up to {as_of + timedelta(days=window)} "
             f"(run.renewal_window_days = {window}), by owner, from the latest forecast",
@@ -1189,6 +1234,8 @@ def manager(
             f"LEARN-2: stalled = longer than winloss.stall_factor ({policy.winloss.stall_factor:g}) "
             "x the stage's planned length (TIME-4 stages policy)",
             f"LEARN-1: win/loss since {facts['review_since']} (dashboard.review_days)",
+            f"TECH-5: ARR in {facts['currency']} (currency.reporting): open renewals at the "
+            f"rates of {as_of}, closed ones at their renewal date's",
         ],
     )
 
@@ -1217,6 +1264,7 @@ class Executive:
     specs: list[Spec]
     reasons: list[str] = field(default_factory=list)
     accuracy: dict[str, Any] | None = None  # LEARN-2: health and likelihood on closed renewals
+    currency: str = "USD"  # TECH-5: the reporting currency of every total above
 
 
 def _month_start(day: date) -> date:
@@ -1227,10 +1275,13 @@ def _previous_month(day: date) -> date:
     return _month_start(_month_start(day) - timedelta(days=1))
 
 
-def monthly_trend(session: Session, *, as_of: date, months: int) -> list[TrendPoint]:
+def monthly_trend(
+    session: Session, *, as_of: date, months: int, rates: RateTable
+) -> list[TrendPoint]:
     """FUND-2, TECH-5: GRR, NRR and renewal rates of the contracts that came up for
     renewal in each of the last `months` complete calendar months; an outcome counts once
-    recorded by `as_of` (as in forecast.service.retention, by quarter)."""
+    recorded by `as_of` (as in forecast.service.retention, by quarter, whose reading of
+    the contracts and their currencies this shares)."""
     starts = []
     month = _previous_month(as_of)
     for _ in range(months):
@@ -1239,25 +1290,11 @@ def monthly_trend(session: Session, *, as_of: date, months: int) -> list[TrendPo
     starts.reverse()
     first = starts[0]
     last = _month_start(as_of) - timedelta(days=1)
-    rows = session.execute(
-        select(
-            Contract.end_date,
-            Contract.arr,
-            Contract.outcome,
-            Contract.outcome_arr,
-            Contract.closed_at,
-        ).where(Contract.end_date >= first, Contract.end_date <= last)
-    ).all()
     cohorts: dict[str, list[forecast_domain.ClosedContract]] = defaultdict(list)
-    for end_date, arr, outcome, outcome_arr, closed_at in rows:
-        known = outcome is not None and (closed_at or end_date) <= as_of
-        cohorts[forecast_domain.month_key(end_date)].append(
-            forecast_domain.ClosedContract(
-                Decimal(arr),
-                outcome if known else None,
-                Decimal(outcome_arr) if known and outcome_arr is not None else None,
-            )
-        )
+    for _, end_date, contract in forecast_service.contracts_due(
+        session, start=first, end=last, as_of=as_of, rates=rates
+    ):
+        cohorts[forecast_domain.month_key(end_date)].append(contract)
     return [
         TrendPoint(key, forecast_domain.retention(cohorts[key]))
         for key in (forecast_domain.month_key(s) for s in starts)
@@ -1268,16 +1305,19 @@ def at_risk_by_segment(
     session: Session, policy: Policy, *, as_of: date, memo: Memo = compute_now
 ) -> tuple[list[dict[str, Any]], str | None]:
     """TECH-5: per segment, open renewals, ARR, the forecast's expected and at-risk ARR
-    (categories at_risk + lost) and the ARR of SEG-3 at-risk renewals."""
+    (categories at_risk + lost) and the ARR of SEG-3 at-risk renewals, all in the
+    reporting currency (the SEG-3 sums per currency, converted at `as_of`'s rates)."""
     report, missing = _forecast(session, policy, as_of=as_of, by="segment", days=None, memo=memo)
-    seg3 = {
-        segment: (int(n), _money(arr))
-        for segment, n, arr in session.execute(
-            select(Renewal.segment, func.count(), func.sum(Renewal.current_arr))
-            .where(_open(), Renewal.opportunity_type == AT_RISK)
-            .group_by(Renewal.segment)
-        )
-    }
+    rates = fx_service.rate_table(session, policy)
+    found = session.execute(
+        select(Renewal.segment, Renewal.currency, func.count(), func.sum(Renewal.current_arr))
+        .where(_open(), Renewal.opportunity_type == AT_RISK)
+        .group_by(Renewal.segment, Renewal.currency)
+    ).all()
+    seg3_arr = rates.totals(((seg, c, a) for seg, c, _, a in found), as_of)
+    seg3: dict[str, tuple[int, float]] = {}
+    for segment, _, n, _ in found:
+        seg3[segment] = (seg3.get(segment, (0, 0.0))[0] + int(n), _money(seg3_arr[segment]))
     rows: dict[str, dict[str, Any]] = {}
     for g in report.groups if report else []:
         rows[g.key] = {
@@ -1416,7 +1456,12 @@ def executive_specs(
     if trend_by == "quarter":
         trend = [TrendPoint(q.quarter.key, q.retention) for q in report.history]
     else:
-        trend = monthly_trend(session, as_of=as_of, months=board.trend_months)
+        trend = monthly_trend(
+            session,
+            as_of=as_of,
+            months=board.trend_months,
+            rates=fx_service.rate_table(session, policy),
+        )
     segments, missing = at_risk_by_segment(session, policy, as_of=as_of, memo=memo)
     since = as_of - timedelta(days=board.review_days)
 
@@ -1498,6 +1543,7 @@ def executive_specs(
         "segments": segments,
         "missing": missing,
         "since": since,
+        "currency": report.currency,
     }
 
 
@@ -1589,6 +1635,7 @@ def executive(
         kpis=kpis,
         specs=specs,
         accuracy=forecast_service.accuracy(session),
+        currency=facts["currency"],
         reasons=[
             *report.reasons,
             f"TECH-5: key wins and losses told since {facts['since']} (dashboard.review_days), "

@@ -80,7 +80,10 @@ def _target(a: AgainstTarget) -> str:
 
 def _forecast_table(r: ForecastReport) -> Table:
     window = f", renewals to {r.days} days out" if r.days is not None else ""
-    table = Table(title=f"Renewal forecast (TECH-5) of {r.snapshot_as_of} by {r.by}{window}")
+    table = Table(
+        title=f"Renewal forecast (TECH-5) of {r.snapshot_as_of} by {r.by}{window}, "
+        f"in {r.currency}"
+    )
     headers = (
         r.by,
         "renewals",
@@ -109,7 +112,8 @@ def _forecast_table(r: ForecastReport) -> Table:
 
 def _retention_table(r: RetentionReport) -> Table:
     table = Table(
-        title=f"Revenue retention (FUND-2) by quarter of renewal, outcomes known by {r.as_of}"
+        title=f"Revenue retention (FUND-2) by quarter of renewal, outcomes known by {r.as_of}, "
+        f"in {r.currency}"
     )
     for col in (
         "quarter",
@@ -263,7 +267,7 @@ def forecast(
         + ". Expected = likelihood x target ARR; w/ overrides counts the owners' calls "
         "(how many in brackets); at-risk ARR = at risk + lost.",
     ]
-    notes += [r for r in report.reasons if r.startswith("amounts add")]
+    notes += [r for r in report.reasons if r.startswith("TECH-5: amounts in")]
     for note in notes:
         console.print(note, soft_wrap=True)
     console.print()

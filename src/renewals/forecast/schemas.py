@@ -38,7 +38,8 @@ class ForecastRead(Out):
     scope: str
     engines: dict[str, int]
     model_ids: list[int]
-    currencies: list[str]
+    currency: str  # TECH-5: the reporting currency of every amount
+    currencies: list[str]  # the contracts' own currencies, converted from
     groups: list[GroupRead]
     total: GroupRead
     reasons: list[str]
@@ -64,6 +65,7 @@ class RetentionRead(Out):
     expected retention of this quarter and the next."""
 
     as_of: date
+    currency: str  # TECH-5: the reporting currency of every amount
     target: float
     healthy: float
     history: list[QuarterRead]

@@ -44,6 +44,8 @@ from renewals.forecast.domain import (
 from renewals.forecast.engine import Engine, Prediction, RenewalFeatures
 from renewals.forecast.models import ForecastOverride, ForecastSnapshot
 from renewals.forecast.prior import PriorEngine
+from renewals.fx import service as fx_service
+from renewals.fx.domain import RateTable
 from renewals.health.models import HealthSnapshot
 from renewals.kit.batches import Batch, Progress, account_batches, each
 from renewals.kit.calendar import Quarter, quarter_key, quarter_of
@@ -638,27 +640,29 @@ class GroupForecast:
         default_factory=lambda: {c: CategoryTotal() for c in CATEGORIES}
     )
 
-    def add(self, row: ForecastSnapshot) -> None:
+    def add(self, row: ForecastSnapshot, rate: Decimal = Decimal(1)) -> None:
+        """One renewal's forecast; its amounts (in the contract's currency) times `rate`,
+        the reporting-currency rate of the forecast's day (TECH-5)."""
         arr, target = Decimal(row.arr), Decimal(row.target_arr)
         self.renewals += 1
-        self.arr += arr
-        self.target_arr += target
-        self.expected_arr += Decimal(row.expected_arr)
+        self.arr += arr * rate
+        self.target_arr += target * rate
+        self.expected_arr += Decimal(row.expected_arr) * rate
         total = self.categories[row.category]
         total.renewals += 1
-        total.arr += arr
+        total.arr += arr * rate
         if row.category in AT_RISK_CATEGORIES:
-            self.at_risk_arr += arr
+            self.at_risk_arr += arr * rate
         called = row.override_category or row.category
         if row.override_category is not None and row.override_likelihood is not None:
             self.overrides += 1
-            self.expected_arr_with_overrides += domain.expected_arr(
-                row.override_likelihood, target, arr
-            ).amount
+            self.expected_arr_with_overrides += (
+                domain.expected_arr(row.override_likelihood, target, arr).amount * rate
+            )
         else:
-            self.expected_arr_with_overrides += Decimal(row.expected_arr)
+            self.expected_arr_with_overrides += Decimal(row.expected_arr) * rate
         if called in AT_RISK_CATEGORIES:
-            self.at_risk_arr_with_overrides += arr
+            self.at_risk_arr_with_overrides += arr * rate
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -683,10 +687,11 @@ class ForecastReport:
     days: int | None
     engines: dict[str, int]
     model_ids: list[int]
-    currencies: list[str]
+    currencies: list[str]  # the contracts' own currencies
     groups: list[GroupForecast]
     total: GroupForecast
     reasons: list[str]
+    currency: str = "USD"  # TECH-5: every amount above is in this reporting currency
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -696,6 +701,7 @@ class ForecastReport:
             "days": self.days,
             "engines": self.engines,
             "model_ids": self.model_ids,
+            "currency": self.currency,
             "currencies": self.currencies,
             "groups": [g.as_dict() for g in self.groups],
             "total": self.total.as_dict(),
@@ -751,16 +757,22 @@ def forecast(
         query = query.where(ForecastSnapshot.renewal_date <= as_of + timedelta(days=days))
     if owners is not None:
         query = query.where(ForecastSnapshot.owner_email.in_(sorted(owners)))
-    rows = session.scalars(query.order_by(ForecastSnapshot.renewal_date)).all()
+    query = query.join(Renewal, Renewal.renewal_id == ForecastSnapshot.renewal_id)
+    rows = session.execute(
+        query.add_columns(Renewal.currency).order_by(ForecastSnapshot.renewal_date)
+    ).all()
+    rates = fx_service.rate_table(session, policy)
     key = _group_key(by)
     groups: dict[str, GroupForecast] = {}
     total = GroupForecast("total")
     engines: Counter[str] = Counter()
     model_ids: set[int] = set()
-    for row in rows:
+    for row, currency in rows:
+        # TECH-5: each renewal's amounts at its currency's rate of the forecast's day
+        rate = rates.rate(currency, day)
         k = key(row)
-        groups.setdefault(k, GroupForecast(k)).add(row)
-        total.add(row)
+        groups.setdefault(k, GroupForecast(k)).add(row, rate)
+        total.add(row, rate)
         engines[row.engine] += 1
         if row.model_id is not None:
             model_ids.add(row.model_id)
@@ -782,8 +794,11 @@ def forecast(
         f"{policy.forecast.categories.probable:.0%}, at risk >= "
         f"{policy.forecast.categories.at_risk:.0%}, lost below; at-risk ARR = at_risk + lost",
     ]
-    if len(currencies) > 1:
-        reasons.append(f"amounts add {', '.join(currencies)} as they are: no currency conversion")
+    if foreign := sorted(set(currencies) - {rates.reporting}):
+        reasons.append(
+            f"TECH-5: amounts in {rates.reporting} (currency.reporting); {', '.join(foreign)} "
+            f"converted at the rates of {day}"
+        )
     ordered = [groups[k] for k in sorted(groups, key=_sort_key(by))]
     return ForecastReport(
         as_of=as_of,
@@ -796,6 +811,7 @@ def forecast(
         groups=ordered,
         total=total,
         reasons=reasons,
+        currency=rates.reporting,
     )
 
 
@@ -848,10 +864,12 @@ class RetentionReport:
     snapshot_as_of: date | None
     forward: list[QuarterForecast]  # this quarter and the next
     reasons: list[str]
+    currency: str = "USD"  # TECH-5: every amount above is in this reporting currency
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "as_of": self.as_of.isoformat(),
+            "currency": self.currency,
             "target": self.target,
             "healthy": self.healthy,
             "history": [q.as_dict() for q in self.history],
@@ -864,11 +882,13 @@ class RetentionReport:
         }
 
 
-def _contracts_due(
-    session: Session, *, start: date, end: date, as_of: date
+def contracts_due(
+    session: Session, *, start: date, end: date, as_of: date, rates: RateTable
 ) -> list[tuple[str, date, ClosedContract]]:
     """(contract_id, end_date, contract) of contracts renewing in [start, end]; an outcome
-    recorded after `as_of` (closed_at, else the end date) is not known yet."""
+    recorded after `as_of` (closed_at, else the end date) is not known yet. ARR and
+    outcome ARR in the reporting currency at the rate of the renewal date (of `as_of` for
+    one still ahead), TECH-5."""
     query = select(
         Contract.contract_id,
         Contract.end_date,
@@ -876,18 +896,22 @@ def _contracts_due(
         Contract.outcome,
         Contract.outcome_arr,
         Contract.closed_at,
+        Contract.currency,
     ).where(Contract.end_date >= start, Contract.end_date <= end)
     found = []
-    for contract_id, end_date, arr, outcome, outcome_arr, closed_at in session.execute(query):
+    for contract_id, end_date, arr, outcome, outcome_arr, closed_at, currency in session.execute(
+        query
+    ):
         known = outcome is not None and (closed_at or end_date) <= as_of
+        rate = rates.rate(currency, rates.day_for(end_date, as_of))
         found.append(
             (
                 contract_id,
                 end_date,
                 ClosedContract(
-                    Decimal(arr),
+                    Decimal(arr) * rate,
                     outcome if known else None,
-                    Decimal(outcome_arr) if known and outcome_arr is not None else None,
+                    Decimal(outcome_arr) * rate if known and outcome_arr is not None else None,
                 ),
             )
         )
@@ -910,7 +934,10 @@ def retention(
     past = domain.complete_quarters(as_of, max(quarters, 4))
     current = quarter_of(as_of)
     forward_quarters = [current, current.next()]
-    due = _contracts_due(session, start=past[0].start, end=forward_quarters[-1].end, as_of=as_of)
+    rates = fx_service.rate_table(session, policy)
+    due = contracts_due(
+        session, start=past[0].start, end=forward_quarters[-1].end, as_of=as_of, rates=rates
+    )
     by_quarter: dict[str, list[tuple[str, ClosedContract]]] = defaultdict(list)
     for contract_id, end_date, contract in due:
         by_quarter[quarter_key(end_date)].append((contract_id, contract))
@@ -927,6 +954,8 @@ def retention(
         "FUND-2: quarters by the contracts' renewal (end) dates; an outcome counts once "
         f"recorded by {as_of}",
         f"FUND-2: trailing four quarters {past[-4].key} to {past[-1].key}",
+        f"TECH-5: amounts in {rates.reporting}, each contract at the rate of its renewal date "
+        f"(of {as_of} for one still ahead)",
     ]
 
     forward: list[QuarterForecast] = []
@@ -938,7 +967,7 @@ def retention(
         reasons.append(f"TECH-1: no forward-looking retention: {exc.message}")
     if day is not None:
         rows = session.execute(
-            select(ForecastSnapshot, Renewal.contract_id)
+            select(ForecastSnapshot, Renewal.contract_id, Renewal.currency)
             .join(Renewal, Renewal.renewal_id == ForecastSnapshot.renewal_id)
             .where(
                 ForecastSnapshot.as_of == day,
@@ -949,14 +978,15 @@ def retention(
         for q in forward_quarters:
             closed = [(cid, c) for cid, c in by_quarter[q.key] if c.outcome is not None]
             decided = {cid for cid, _ in closed}
+            # TECH-5: open renewals at their currency's rate of the forecast's day
             open_renewals = [
                 domain.OpenRenewal(
-                    Decimal(s.arr),
-                    Decimal(s.target_arr),
+                    Decimal(s.arr) * rates.rate(currency, day),
+                    Decimal(s.target_arr) * rates.rate(currency, day),
                     s.likelihood,
                     s.override_likelihood if s.override_category else None,
                 )
-                for s, contract_id in rows
+                for s, contract_id, currency in rows
                 if s.renewal_date in q and contract_id not in decided
             ]
             expected = domain.expected_retention((c for _, c in closed), open_renewals)
@@ -980,6 +1010,7 @@ def retention(
         snapshot_as_of=day,
         forward=forward,
         reasons=reasons,
+        currency=rates.reporting,
     )
 
 

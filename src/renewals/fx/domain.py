@@ -9,12 +9,16 @@ names the currency and the date, never a silent sum of different currencies.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 from renewals.errors import RenewalsError
+
+K = TypeVar("K", bound=Hashable)
+Amount = Decimal | float | int | str | None
 
 
 class MissingRate(RenewalsError):
@@ -71,6 +75,33 @@ class RateTable:
 
     def currencies(self) -> list[str]:
         return sorted(self._days)
+
+    def day_for(self, day: date, as_of: date) -> date:
+        """TECH-5: the date an amount converts at: its own, or `as_of` when it lies ahead
+        (a renewal due next quarter converts at today's rate: no rate is published yet)."""
+        return min(day, as_of)
+
+    def total(self, amounts: Iterable[tuple[str, Amount]], day: date) -> Decimal:
+        """TECH-5: amounts in several currencies as one reporting-currency total on `day`:
+        each currency's amounts are added first, then converted and added (what a SQL
+        GROUP BY currency returns). None counts as nothing (an empty SUM)."""
+        return self.totals(((None, c, a) for c, a in amounts), day).get(None, Decimal(0))
+
+    def totals(self, rows: Iterable[tuple[K, str, Amount]], day: date) -> dict[K, Decimal]:
+        """TECH-5: per key, the (key, currency, amount) rows of a `GROUP BY key, currency`
+        converted on `day` and added; keys keep their first-seen order."""
+        per: dict[K, dict[str, Decimal]] = {}
+        for key, currency, amount in rows:
+            by_currency = per.setdefault(key, {})
+            code = (currency or self.reporting).upper()
+            by_currency[code] = by_currency.get(code, Decimal(0)) + Decimal(amount or 0)
+        return {
+            key: sum(
+                (self.convert(amount, code, day) for code, amount in sorted(by_currency.items())),
+                Decimal(0),
+            )
+            for key, by_currency in per.items()
+        }
 
 
 def policy_rates(rates: Mapping[str, Mapping[str, Decimal]]) -> list[tuple[str, date, Decimal]]:

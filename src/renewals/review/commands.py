@@ -68,6 +68,7 @@ def quarter(
         emit_json(
             {
                 "quarter": r.quarter.key,
+                "currency": r.currency,
                 "outcomes": [
                     {**asdict(o), "renewal_rate": o.renewal_rate, "grr": o.grr} for o in r.outcomes
                 ],
@@ -86,7 +87,7 @@ def quarter(
         f"[bold]Quarterly review {r.quarter.key}[/] ({r.quarter.start} to {r.quarter.end})"
     )
     table = Table(title="Outcomes (LEARN-1), this quarter and the three before")
-    for col in ("quarter", "decided", "won", "renewal rate", "ARR due", "GRR"):
+    for col in ("quarter", "decided", "won", "renewal rate", f"ARR due ({r.currency})", "GRR"):
         table.add_column(col, justify="left" if col == "quarter" else "right")
     for o in r.outcomes:
         table.add_row(

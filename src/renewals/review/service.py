@@ -81,12 +81,16 @@ class QuarterReview:
     day_zero: fund_rules.DayZero | None = None
     decisions: list[dict[str, Any]] = field(default_factory=list)
     sustained: list[str] = field(default_factory=list)
+    currency: str = "USD"  # TECH-5: the reporting currency of every ARR above
 
 
-def _outcome(key: str, records: list[WinLossRecord]) -> QuarterOutcome:
-    due = sum(float(r.arr) for r in records)
+def _outcome(key: str, records: list[WinLossRecord], rate: dict[str, float]) -> QuarterOutcome:
+    """The quarter's outcomes; ARR times each record's `rate` to the reporting currency."""
+    due = sum(float(r.arr) * rate[r.contract_id] for r in records)
     kept = sum(
-        float(r.outcome_arr if r.outcome_arr is not None else r.arr) for r in records if r.won
+        float(r.outcome_arr if r.outcome_arr is not None else r.arr) * rate[r.contract_id]
+        for r in records
+        if r.won
     )
     return QuarterOutcome(key, len(records), sum(r.won for r in records), due, kept)
 
@@ -112,7 +116,16 @@ def review(
         quarter,
     ]
     by_quarter = {q.key: [r for r in records if _decided(r) in q] for q in quarters}
-    out = QuarterReview(quarter, as_of, [_outcome(q.key, by_quarter[q.key]) for q in quarters])
+    # TECH-5: ARR in the reporting currency, each record at its renewal date's rate
+    reporting, rate = winloss_service.record_rates(
+        session, policy, [r for q in quarters for r in by_quarter[q.key]], as_of=as_of
+    )
+    out = QuarterReview(
+        quarter,
+        as_of,
+        [_outcome(q.key, by_quarter[q.key], rate) for q in quarters],
+        currency=reporting,
+    )
     these = by_quarter[quarter.key]
     wins = Counter(r.reason_category or "other" for r in these if r.won)
     losses = Counter(r.reason_category or "other" for r in these if not r.won)
@@ -120,9 +133,13 @@ def review(
         out.worked.append(f"LEARN-1: {n} renewals won for {reason.replace('_', ' ')}")
     for reason, n in losses.most_common(3):
         arr = sum(
-            float(r.arr) for r in these if not r.won and (r.reason_category or "other") == reason
+            float(r.arr) * rate[r.contract_id]
+            for r in these
+            if not r.won and (r.reason_category or "other") == reason
         )
-        out.did_not.append(f"LEARN-1: {n} lost to {reason.replace('_', ' ')} (ARR {arr:,.0f})")
+        out.did_not.append(
+            f"LEARN-1: {n} lost to {reason.replace('_', ' ')} (ARR {arr:,.0f} {reporting})"
+        )
     lost = [r for r in these if not r.won]
     if lost:
         missed = sum(bool(r.missed_signals) for r in lost)

@@ -44,8 +44,9 @@ def add(
     kind: Annotated[
         str,
         typer.Option(
-            help="events: the /v1 tracking API with a write key; warehouse: a table of usage "
-            "events in any Ibis backend, synced incrementally (--url, --table, --column)."
+            help="events: the /v1 tracking API with a write key; warehouse: tables of any "
+            "Ibis backend (usage events, accounts, contracts, ...), synced incrementally "
+            "(--url, --table, --column, --updated-at)."
         ),
     ] = "events",
     url: Annotated[
@@ -53,14 +54,29 @@ def add(
         typer.Option(help="warehouse: the Ibis connection, e.g. postgres://user@host/db."),
     ] = None,
     table: Annotated[
-        str | None, typer.Option(help="warehouse: the table or view of usage events.")
+        list[str] | None,
+        typer.Option(
+            "--table",
+            help="warehouse: the table or view of usage events (TABLE or events=TABLE), or "
+            "of an entity of the import format (accounts=TABLE, contracts=TABLE, users, "
+            "stakeholders, tickets, surveys, interactions, goals); repeatable.",
+        ),
     ] = None,
     column: Annotated[
         list[str] | None,
         typer.Option(
             "--column",
-            help="warehouse: USAGE=COLUMN when the table names a usage column differently "
-            "(account_id, user_id, event, feature, timestamp); repeatable.",
+            help="warehouse: USAGE=COLUMN when the events table names a usage column "
+            "differently (account_id, user_id, event, feature, timestamp), or "
+            "ENTITY.FIELD=COLUMN for an entity's field (accounts.name=Name); repeatable.",
+        ),
+    ] = None,
+    updated_at: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--updated-at",
+            help="warehouse: ENTITY=COLUMN, the entity table's last-modified column "
+            "(accounts=LastModifiedDate): each sync reads the rows changed since the last.",
         ),
     ] = None,
 ) -> None:
@@ -71,21 +87,51 @@ def add(
     Examples:\n
       renewals source add web-app --by admin@example.com\n
       renewals source add dwh --kind warehouse --url postgres://ro@dwh/analytics
-      --table product_events --column timestamp=event_time --by admin@example.com
+      --table product_events --column timestamp=event_time --by admin@example.com\n
+      renewals source add crm --kind warehouse --url postgres://ro@dwh/crm
+      --table accounts=Account --column accounts.account_id=Id --column accounts.name=Name
+      --updated-at accounts=LastModifiedDate --by admin@example.com
     """
     from renewals.source import service
 
     config = None
     if kind == "warehouse":
+        from renewals.source.entities import entity_config
         from renewals.source.warehouse import config_for
 
         if not url or not table:
             fail("a warehouse source needs --url and --table", 2)
+        events_table: str | None = None
+        tables: dict[str, str] = {}
+        for t in table:
+            key, _, value = t.partition("=")
+            if not value:
+                events_table = key.strip()
+            elif key.strip() == "events":
+                events_table = value.strip()
+            else:
+                tables[key.strip()] = value.strip()
         pairs = [c.split("=", 1) for c in column or []]
-        if any(len(p) != 2 for p in pairs):
-            fail("--column takes USAGE=COLUMN, e.g. timestamp=event_time", 2)
+        stamps = [c.split("=", 1) for c in updated_at or []]
+        if any(len(p) != 2 for p in [*pairs, *stamps]):
+            fail(
+                "--column takes USAGE=COLUMN or ENTITY.FIELD=COLUMN, --updated-at "
+                "ENTITY=COLUMN, e.g. --column timestamp=event_time",
+                2,
+            )
+        usage: dict[str, str] = {}
+        fields: dict[str, dict[str, str]] = {}
+        for k, v in pairs:
+            entity, dot, field_name = k.strip().partition(".")
+            if dot:
+                fields.setdefault(entity, {})[field_name] = v.strip()
+            else:
+                usage[k.strip()] = v.strip()
         try:
-            config = config_for(url, table, {k.strip(): v.strip() for k, v in pairs})
+            entities = entity_config(
+                tables, fields, {k.strip(): v.strip() for k, v in stamps}
+            )
+            config = config_for(url, events_table, usage, entities)
         except RenewalsError as exc:
             fail_with(exc)
     with opened(ctx) as session:

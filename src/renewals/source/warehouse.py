@@ -30,6 +30,7 @@ from renewals.db import session_scope
 from renewals.errors import RenewalsError
 from renewals.kit.time import as_utc, utc_now
 from renewals.source import service
+from renewals.source.entities import EntitySyncReport, sync_entities
 from renewals.source.models import Source
 from renewals.usage import repository as usage_repository
 
@@ -44,17 +45,25 @@ class SyncReport:
     quarantined: int = 0
     high_water: str | None = None
     seconds: float = 0.0
+    entities: EntitySyncReport | None = None  # accounts, contracts, ... (source/entities.py)
 
     def summary(self) -> str:
-        return (
+        events = (
             f"{self.source}: {self.read:,} new rows read, {self.stored:,} events stored, "
             f"{self.quarantined:,} quarantined; high-water mark {self.high_water or 'none'} "
             f"({self.seconds:.1f} s)"
         )
+        return f"{self.entities.summary()}\n{events}" if self.entities else events
 
 
-def config_for(url: str, table: str, columns: dict[str, str]) -> dict[str, Any]:
-    """The stored configuration of a warehouse source; checks the column mapping."""
+def config_for(
+    url: str,
+    table: str | None,
+    columns: dict[str, str],
+    entities: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The stored configuration of a warehouse source: its usage-event table and column
+    mapping (checked), and its entity tables (`entities.entity_config`)."""
     unknown = sorted(set(columns) - set(USAGE_COLUMNS))
     if unknown:
         raise RenewalsError(
@@ -62,8 +71,15 @@ def config_for(url: str, table: str, columns: dict[str, str]) -> dict[str, Any]:
             f"{', '.join(unknown)}",
             422,
         )
-    mapping = {c: columns.get(c, c) for c in USAGE_COLUMNS}
-    return {"url": url, "table": table, "columns": mapping}
+    if table is None and not entities:
+        raise RenewalsError("a warehouse source needs an events table or entity tables", 422)
+    config: dict[str, Any] = {"url": url}
+    if table is not None:
+        config["table"] = table
+        config["columns"] = {c: columns.get(c, c) for c in USAGE_COLUMNS}
+    if entities:
+        config["entities"] = entities
+    return config
 
 
 def _finish_pending(engine: Engine, source_id: int) -> None:
@@ -94,10 +110,19 @@ def sync(engine: Engine, name: str, data_dir: Path, memory_limit: str = "2GB") -
         if source.kind != "warehouse":
             raise RenewalsError(f"{name} is a {source.kind} source, not a warehouse", 422)
         source_id, config = source.id, dict(source.config or {})
-        mark = (source.high_water or {}).get("events")
-        known = set(session.scalars(select(Account.account_id)))
+        marks = dict(source.high_water or {})
+        mark = marks.get("events")
     _finish_pending(engine, source_id)
     report = SyncReport(name)
+    if config.get("entities"):  # first: events of accounts synced now are then known
+        report.entities = sync_entities(
+            engine, name, source_id, config, marks, data_dir=data_dir, memory_limit=memory_limit
+        )
+    if not config.get("table"):
+        report.seconds = time.perf_counter() - started
+        return report
+    with session_scope(engine) as session:
+        known = set(session.scalars(select(Account.account_id)))
     try:
         con = ibis.connect(config["url"])
         table = con.table(config["table"])

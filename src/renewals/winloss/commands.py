@@ -45,7 +45,7 @@ def _print_report(r: WinLossReport, stalls: list[StageStall]) -> None:
     console.print(
         f"[bold]Win/loss as of {r.as_of}{since}[/]: {r.closed:,} closed renewals, "
         f"{r.won:,} won, {r.lost:,} lost, {r.downgraded:,} downgraded; "
-        f"ARR lost {_money(r.arr_lost)}",
+        f"ARR lost {_money(r.arr_lost)} {r.currency}",
         soft_wrap=True,
     )
     if r.themes:

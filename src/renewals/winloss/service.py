@@ -22,6 +22,7 @@ from renewals.account.models import Account
 from renewals.audit import service as audit
 from renewals.contract.models import Contract
 from renewals.errors import NotFound, RenewalsError
+from renewals.fx import service as fx_service
 from renewals.policy.domain import Policy
 from renewals.renewal.models import Renewal, StageChange, stage_moves_only
 from renewals.signal.models import Signal
@@ -354,10 +355,12 @@ class WinLossReport:
     missed_signal_days: int
     win_reasons: list[WinReason]  # renewed and expanded, where words exist
     segments: list[SegmentFigures]
+    currency: str = "USD"  # TECH-5: the reporting currency of every ARR above
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "as_of": self.as_of.isoformat(),
+            "currency": self.currency,
             "since": None if self.since is None else self.since.isoformat(),
             "closed": self.closed,
             "won": self.won,
@@ -386,12 +389,42 @@ def _signals_since(session: Session) -> date | None:
     return min((d for d in (first, source) if d is not None), default=None)
 
 
-def _arr_lost(r: WinLossRecord) -> float:
+def _arr_lost(r: WinLossRecord, rate: float = 1.0) -> float:
+    """The ARR a loss or downgrade gave up, times `rate` (to the reporting currency)."""
     if r.outcome == rules.LOST:
-        return float(r.arr)
+        return float(r.arr) * rate
     if r.outcome == rules.PARTIAL and r.outcome_arr is not None:
-        return max(0.0, float(r.arr) - float(r.outcome_arr))
+        return max(0.0, float(r.arr) - float(r.outcome_arr)) * rate
     return 0.0
+
+
+def record_rates(
+    session: Session, policy: Policy, records: list[WinLossRecord], *, as_of: date
+) -> tuple[str, dict[str, float]]:
+    """TECH-5: the reporting currency, and per record (contract) the rate of its renewal
+    date (of `as_of` for one still ahead) from its contract's currency."""
+    table = fx_service.rate_table(session, policy)
+    ids = [r.contract_id for r in records]
+    currency: dict[str, str] = {}
+    for chunk in range(0, len(ids), 500):
+        currency.update(
+            session.execute(
+                select(Contract.contract_id, Contract.currency).where(
+                    Contract.contract_id.in_(ids[chunk : chunk + 500])
+                )
+            )
+            .tuples()
+            .all()
+        )
+    return table.reporting, {
+        r.contract_id: float(
+            table.rate(
+                currency.get(r.contract_id, table.reporting),
+                table.day_for(r.renewal_date, as_of),
+            )
+        )
+        for r in records
+    }
 
 
 def _quotes(records: list[WinLossRecord]) -> tuple[str, ...]:
@@ -408,6 +441,7 @@ def report(
     if since is not None:
         query = query.where(WinLossRecord.told_on >= since)
     records = list(session.scalars(query.order_by(WinLossRecord.told_on)))
+    reporting, rate = record_rates(session, policy, records, as_of=as_of)
     losing = [r for r in records if rules.lost_arr(r.outcome)]
     lost = [r for r in records if r.outcome == rules.LOST]
 
@@ -420,7 +454,7 @@ def report(
                 category=key,
                 lost=sum(r.outcome == rules.LOST for r in members),
                 downgraded=sum(r.outcome == rules.PARTIAL for r in members),
-                arr_lost=sum(_arr_lost(r) for r in members),
+                arr_lost=sum(_arr_lost(r, rate[r.contract_id]) for r in members),
                 confirmed=sum(r.reason_confirmed for r in members),
                 quotes=_quotes(members),
             )
@@ -435,7 +469,12 @@ def report(
             by_competitor[r.competitor].append(r)
     competitors = sorted(
         (
-            CompetitorLosses(name, len(m), sum(float(r.arr) for r in m), len(m) / len(lost))
+            CompetitorLosses(
+                name,
+                len(m),
+                sum(float(r.arr) * rate[r.contract_id] for r in m),
+                len(m) / len(lost),
+            )
             for name, m in by_competitor.items()
         ),
         key=lambda c: (-c.lost, -c.arr, c.competitor),
@@ -448,7 +487,7 @@ def report(
                 r.told_on or r.renewal_date,
                 r.competitor,
                 r.reason_category,
-                float(r.arr),
+                float(r.arr) * rate[r.contract_id],
             )
             for r in lost
         ),
@@ -484,7 +523,7 @@ def report(
             won=sum(r.won for r in m),
             lost=sum(r.outcome == rules.LOST for r in m),
             downgraded=sum(r.outcome == rules.PARTIAL for r in m),
-            arr_lost=sum(_arr_lost(r) for r in m),
+            arr_lost=sum(_arr_lost(r, rate[r.contract_id]) for r in m),
         )
         for key, m in sorted(by_segment.items())
     ]
@@ -495,7 +534,7 @@ def report(
         won=sum(r.won for r in records),
         lost=len(lost),
         downgraded=sum(r.outcome == rules.PARTIAL for r in records),
-        arr_lost=sum(_arr_lost(r) for r in records),
+        arr_lost=sum(_arr_lost(r, rate[r.contract_id]) for r in records),
         themes=themes,
         competitors=competitors,
         patterns=found,
@@ -507,6 +546,7 @@ def report(
         missed_signal_days=policy.winloss.missed_signal_days,
         win_reasons=win_reasons,
         segments=segments,
+        currency=reporting,
     )
 
 
