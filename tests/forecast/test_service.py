@@ -305,7 +305,9 @@ def test_the_forecast_groups_sum_to_the_total(book) -> None:  # type: ignore[no-
         # TECH-5: the demo book has EUR and GBP renewals; the totals are in USD at the
         # rates of the forecast's day
         rates = fx_service.rate_table(session, POLICY)
-        currency = dict(session.execute(select(Renewal.renewal_id, Renewal.currency)).tuples().all())
+        currency = dict(
+            session.execute(select(Renewal.renewal_id, Renewal.currency)).tuples().all()
+        )
         assert {"EUR", "GBP"} <= {currency[r] for r in snaps}
 
         def usd(s: ForecastSnapshot, amount: Decimal) -> Decimal:

@@ -175,7 +175,7 @@ def test_accounts_and_contracts_sync_incrementally(
 
     # Salesforce changes one account; HubSpot gets a new deal
     wh.run(
-        "UPDATE sf_account SET \"Name\" = 'Acme Corp', \"LastModifiedDate\" = "
+        'UPDATE sf_account SET "Name" = \'Acme Corp\', "LastModifiedDate" = '
         f"TIMESTAMP '{(T0 + timedelta(minutes=10)).isoformat(sep=' ')}' WHERE \"Id\" = '001A'"
     )
     wh.deals([_deal(4, "001A", "8000", 11)])
@@ -209,14 +209,14 @@ def test_bad_rows_are_reported_like_the_import_and_nothing_is_written(
     warehouse.sync(engine, "crm", data)
     before = _marks(engine)
     wh.run(
-        "UPDATE sf_account SET \"Name\" = 'Renamed', \"LastModifiedDate\" = "
+        'UPDATE sf_account SET "Name" = \'Renamed\', "LastModifiedDate" = '
         f"TIMESTAMP '{(T0 + timedelta(minutes=20)).isoformat(sep=' ')}' WHERE \"Id\" = '001B'"
     )
     wh.deals([_deal(5, "001Z", "9000", 21), _deal(6, "001A", "-5", 22)])
     with pytest.raises(EntitySyncFailed) as caught:
         warehouse.sync(engine, "crm", data)
     message = caught.value.message
-    assert "hubspot_deals: row" in message
+    assert "hubspot_deals: row 2, column associatedcompanyid" in message  # in updated-at order
     assert "associatedcompanyid (account_id): unknown account '001Z' (contract_id 'deal-5')" in (
         message
     )

@@ -81,8 +81,7 @@ def _target(a: AgainstTarget) -> str:
 def _forecast_table(r: ForecastReport) -> Table:
     window = f", renewals to {r.days} days out" if r.days is not None else ""
     table = Table(
-        title=f"Renewal forecast (TECH-5) of {r.snapshot_as_of} by {r.by}{window}, "
-        f"in {r.currency}"
+        title=f"Renewal forecast (TECH-5) of {r.snapshot_as_of} by {r.by}{window}, in {r.currency}"
     )
     headers = (
         r.by,

@@ -36,6 +36,15 @@ def import_(
             "Without it any bad row stops the import and nothing is written.",
         ),
     ] = None,
+    delta: Annotated[
+        bool,
+        typer.Option(
+            "--delta",
+            help="Read only what changed since the last --delta import of DIR: new or "
+            "changed table rows, and the events appended to usage_events.csv/.jsonl "
+            "(the file and the stored events are not re-read). Strict: no --reject-file.",
+        ),
+    ] = False,
 ) -> None:
     """Import accounts, contracts, stakeholders, usage events, tickets, surveys, interactions,
     goals and users from DIR (CSV or JSON Lines; Parquet or CSV for usage events).
@@ -46,29 +55,44 @@ def import_(
 
     Examples:\n
       renewals import ./export\n
-      renewals import ./export --reject-file rejects.csv
+      renewals import ./export --reject-file rejects.csv\n
+      renewals import ./export --delta
     """
-    import_directory(state(ctx), directory, reject_file=reject_file)
+    if delta and reject_file is not None:
+        fail("--delta imports are strict: fix the rows it reports (no --reject-file)", 2)
+    import_directory(state(ctx), directory, reject_file=reject_file, delta=delta)
 
 
 def import_directory(
-    app_state: AppState, directory: Path, *, reject_file: Path | None = None
+    app_state: AppState, directory: Path, *, reject_file: Path | None = None, delta: bool = False
 ) -> None:
     """Import with a progress bar and print the counts; report bad rows and exit 1 on failure."""
+    from renewals.ingest import delta as delta_import
     from renewals.ingest import service
     from renewals.ingest.service import ImportFailed
 
     settings = app_state.settings
+    note = None
     try:
         with progress_bar() as progress:
-            result, _ = service.run_import(
-                app_state.engine(),
-                directory,
-                data_dir=settings.data_dir,
-                memory_limit=settings.duckdb_memory_limit,
-                reject_file=reject_file,
-                progress=progress,
-            )
+            if delta:
+                result, _, staged = delta_import.run_delta_import(
+                    app_state.engine(),
+                    directory,
+                    data_dir=settings.data_dir,
+                    memory_limit=settings.duckdb_memory_limit,
+                    progress=progress,
+                )
+                note = delta_import.summary(staged)
+            else:
+                result, _ = service.run_import(
+                    app_state.engine(),
+                    directory,
+                    data_dir=settings.data_dir,
+                    memory_limit=settings.duckdb_memory_limit,
+                    reject_file=reject_file,
+                    progress=progress,
+                )
     except ImportFailed as exc:
         for issue in exc.issues:
             err_console.print(str(issue), markup=False, highlight=False)
@@ -79,6 +103,8 @@ def import_directory(
     except RenewalsError as exc:
         fail_with(exc)
     print_result(result)
+    if note:
+        console.print(note, markup=False)
 
 
 def print_result(result: ImportResult) -> None:

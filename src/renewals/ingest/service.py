@@ -353,8 +353,10 @@ def plan(
     data_dir: Path,
     memory_limit: str,
     progress: Progress | None = None,
+    appended_events: bool = False,
 ) -> ImportResult:
-    """Read and validate a directory; stage usage events. Writes nothing to the database."""
+    """Read and validate a directory; stage usage events. Writes nothing to the database.
+    `appended_events`: the events file holds only new events (a delta import)."""
     if not source.is_dir():
         raise RenewalsError(f"{source} is not a directory", 404)
     notify = progress or (lambda step, done, total: None)
@@ -415,6 +417,7 @@ def plan(
             known_accounts=accounts,
             memory_limit=memory_limit,
             write=not (strict and table_issues),
+            appended=appended_events,
         )
     kinds = None
     if (source / event_kinds.FILE).is_file():  # SIG-3: the book declares its event kinds
@@ -488,8 +491,11 @@ def run_import(
     memory_limit: str = "2GB",
     reject_file: Path | None = None,
     progress: Progress | None = None,
+    appended_events: bool = False,
+    label: Path | None = None,
 ) -> tuple[ImportResult, ImportRun]:
-    """The whole import as one unit: validate, then write in one transaction, or fail whole."""
+    """The whole import as one unit: validate, then write in one transaction, or fail whole.
+    `label`: the directory the import record names (a delta import reads a staged copy)."""
     strict = reject_file is None
     result: ImportResult | None = None
     try:
@@ -501,10 +507,13 @@ def run_import(
                 data_dir=data_dir,
                 memory_limit=memory_limit,
                 progress=progress,
+                appended_events=appended_events,
             )
             if strict and result.issues:
                 raise ImportFailed(result.issues)
             result.reject_file = reject_file
+            if label is not None:
+                result.source = label
             run = write(session, result)
             _import_fx_rates(session, source)
     except BaseException:

@@ -128,9 +128,7 @@ def add(
             else:
                 usage[k.strip()] = v.strip()
         try:
-            entities = entity_config(
-                tables, fields, {k.strip(): v.strip() for k, v in stamps}
-            )
+            entities = entity_config(tables, fields, {k.strip(): v.strip() for k, v in stamps})
             config = config_for(url, events_table, usage, entities)
         except RenewalsError as exc:
             fail_with(exc)
@@ -254,7 +252,7 @@ def sync(
         except RenewalsError as exc:
             fail_with(exc)
     for report in reports:
-        console.print(report.summary(), markup=False)
+        console.print(report.summary(), markup=False, soft_wrap=True)
     if not reports:
         console.print("No warehouse sources: `renewals source add NAME --kind warehouse ...`.")
 

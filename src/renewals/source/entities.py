@@ -91,8 +91,7 @@ def entity_config(
     unknown = sorted(set(tables) - set(SPECS))
     if unknown:
         raise RenewalsError(
-            f"--table maps entities ({', '.join(SPECS)}) or events; unknown: "
-            f"{', '.join(unknown)}",
+            f"--table maps entities ({', '.join(SPECS)}) or events; unknown: {', '.join(unknown)}",
             422,
         )
     config: dict[str, dict[str, Any]] = {}
@@ -161,12 +160,10 @@ def _read(
             422,
         )
     stamp = table[entity["updated_at"]].cast("timestamp")
-    expr = table.select(
-        **{f: table[c] for f, c in names.items()}, _updated_at=stamp
-    )
+    expr = table.select(**{f: table[c] for f, c in names.items()}, _updated_at=stamp)
     if mark:
         expr = expr.filter(expr._updated_at >= datetime.fromisoformat(mark))
-    rows = expr.to_pyarrow().to_pylist()
+    rows = expr.order_by("_updated_at").to_pyarrow().to_pylist()
     stamps = [r.pop("_updated_at") for r in rows]
     high = max((s for s in stamps if s is not None), default=None)
     new_mark = high.replace(tzinfo=None).isoformat() if high is not None else mark
@@ -213,9 +210,7 @@ def sync_entities(
             _write_csv(stage / f"{stem}.csv", spec, fields, rows)
             report.entities[stem] = EntityCounts(entity["table"], read=len(rows))
             new_marks[stem] = new_mark
-            lines[stem] = {
-                i + 2: str(r.get(spec.id_column)) for i, r in enumerate(rows)
-            }
+            lines[stem] = {i + 2: str(r.get(spec.id_column)) for i, r in enumerate(rows)}
         for spec in TABLE_SPECS:  # the import's required files, empty when not mapped
             if spec.required_file and not (stage / f"{spec.stem}.csv").exists():
                 _write_csv(stage / f"{spec.stem}.csv", spec, spec.required_columns, [])

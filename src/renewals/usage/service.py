@@ -100,12 +100,15 @@ def stage(
     known_accounts: Iterable[str],
     memory_limit: str,
     write: bool,
+    appended: bool = False,
 ) -> StagedUsage:
-    """Validate the events file; if `write`, stage its new valid events as a hidden part."""
+    """Validate the events file; if `write`, stage its new valid events as a hidden part.
+    `appended`: the file holds only events appended since the last import (a delta import),
+    so they are not compared with the stored events (which are not re-read)."""
     result = StagedUsage(source=path)
     con = repository.connect(data_dir, memory_limit)
     try:
-        return _stage(con, result, data_dir, known_accounts, write)
+        return _stage(con, result, data_dir, known_accounts, write, appended)
     except duckdb.Error as exc:
         result.discard()
         result.issues.append(Issue(path.name, 1, None, "", f"cannot read the file: {exc}"))
@@ -120,6 +123,7 @@ def _stage(
     data_dir: Path,
     known_accounts: Iterable[str],
     write: bool,
+    appended: bool = False,
 ) -> StagedUsage:
     path = result.source
     con.execute(f"CREATE TEMP VIEW src AS SELECT * FROM {_reader(path)}")
@@ -155,7 +159,7 @@ def _stage(
     if result.rows_rejected:
         result.issues.extend(_listed_issues(con, path, present))
     if write:
-        _write_new(con, result, data_dir, checked)
+        _write_new(con, result, data_dir, checked, appended)
     return result
 
 
@@ -188,7 +192,11 @@ def _listed_issues(con: duckdb.DuckDBPyConnection, path: Path, present: list[str
 
 
 def _write_new(
-    con: duckdb.DuckDBPyConnection, result: StagedUsage, data_dir: Path, checked: str
+    con: duckdb.DuckDBPyConnection,
+    result: StagedUsage,
+    data_dir: Path,
+    checked: str,
+    appended: bool = False,
 ) -> None:
     target_dir = repository.events_dir(data_dir)
     target_dir.mkdir(parents=True, exist_ok=True)
@@ -199,7 +207,7 @@ def _write_new(
         'SELECT account_id, user_id, event, feature, ts AS "timestamp" '
         f"FROM ({checked}) WHERE problem IS NULL"
     )
-    existing = repository.events_source(data_dir)
+    existing = None if appended else repository.events_source(data_dir)
     if existing:
         new += f' EXCEPT SELECT account_id, user_id, event, feature, "timestamp" FROM {existing}'
     else:
