@@ -31,6 +31,7 @@ def connect(data_dir: Path, memory_limit: str) -> duckdb.DuckDBPyConnection:
     tmp.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # no bars in worker logs or piped output
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(f"SET temp_directory = '{str(tmp).replace(chr(39), chr(39) * 2)}'")
     return con
