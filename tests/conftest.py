@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from books import Books
 from databases import PG_URL, PostgresDatabase, sqlite_copy, sqlite_template, worker_url
 from sqlalchemy import Engine
 
@@ -75,3 +76,10 @@ def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"
     path.mkdir()
     return path
+
+
+@pytest.fixture(scope="session")
+def books(request: pytest.FixtureRequest) -> Books:
+    """Demo books built once per session (and worker, and database kind); `books.copy`
+    hands a test its own copy (tests/books.py)."""
+    return Books(request)

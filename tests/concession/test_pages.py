@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from books import Books
 from dashboard.book import built_book, client_for, people
 from sqlalchemy import Engine, select
 
@@ -26,8 +27,8 @@ FORM = {
 
 
 @pytest.fixture
-def book(engine: Engine, tmp_path: Path):  # type: ignore[no-untyped-def]
-    settings = built_book(engine, tmp_path)
+def book(books: Books, engine: Engine, tmp_path: Path):  # type: ignore[no-untyped-def]
+    settings = built_book(books, engine, tmp_path)
     who = people(engine)
     with session_scope(engine) as session:
         renewal_id = session.scalars(

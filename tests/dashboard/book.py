@@ -1,7 +1,8 @@
 """A small generated book after one daily run, and signed-in clients, for the page tests.
 
-`built_book` imports a 40-account demo book (seed 7, as of TODAY) into the test
-database and runs every daily job; `people` names one user per role from it.
+`built_book` gives the test database a copy of a 40-account demo book (seed 7, as of
+TODAY) imported and run once (every daily job), built once per session (tests/books.py);
+`people` names one user per role from it.
 """
 
 from __future__ import annotations
@@ -11,16 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from books import Books, Demo
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from renewals.config import Settings
 from renewals.db import session_scope
-from renewals.demo.generator import generate_book
-from renewals.ingest.service import run_import
 from renewals.policy import service as policy_service
 from renewals.renewal.models import Renewal
-from renewals.scheduler import run_all
 from renewals.user import auth
 from renewals.user.models import User
 from renewals.web.app import create_app
@@ -29,6 +28,7 @@ TODAY = date(2026, 11, 24)
 POLICY = policy_service.load()
 PASSWORD = "page-tests-password"
 ACCOUNTS = 40
+BOOK = Demo(ACCOUNTS, seed=7, days=(TODAY,))
 
 
 @dataclass(frozen=True)
@@ -39,18 +39,17 @@ class People:
     director: str
 
 
-def built_book(engine: Engine, tmp_path: Path, *, policy_file: Path | None = None) -> Settings:
-    generate_book(tmp_path / "book", accounts=ACCOUNTS, seed=7, as_of=TODAY)
-    run_import(engine, tmp_path / "book", data_dir=tmp_path / "data")
-    settings = Settings(
+def built_book(
+    books: Books, engine: Engine, tmp_path: Path, *, policy_file: Path | None = None
+) -> Settings:
+    """A copy of the session's book (tests/books.py): BOOK, imported and run on TODAY."""
+    books.copy(engine, tmp_path, BOOK)
+    return Settings(
         database_url=engine.url.render_as_string(hide_password=False),
         data_dir=tmp_path / "data",
         secret_key="page-tests",
         policy_file=policy_file,
     )
-    outcomes = run_all(engine, policy=POLICY, as_of=TODAY, settings=settings)
-    assert {o.status for o in outcomes} == {"ok"}, outcomes
-    return settings
 
 
 def people(engine: Engine) -> People:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from books import Books
 from dashboard.book import PASSWORD, POLICY, TODAY, built_book, client_for, people
 from sqlalchemy import Engine, delete, select
 
@@ -29,10 +30,10 @@ WINDOW_END = TODAY + timedelta(days=POLICY.run.renewal_window_days)
 
 
 @pytest.fixture
-def book(engine: Engine, tmp_path: Path):  # type: ignore[no-untyped-def]
+def book(books: Books, engine: Engine, tmp_path: Path):  # type: ignore[no-untyped-def]
     policy = tmp_path / "policy.toml"
     policy.write_text("[web]\npage_size = 5               # TECH-5: small pages to test paging\n")
-    settings = built_book(engine, tmp_path, policy_file=policy)
+    settings = built_book(books, engine, tmp_path, policy_file=policy)
     return engine, settings, people(engine)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from books import Books
 from dashboard.book import built_book, client_for, people
 from sqlalchemy import Engine, select, update
 
@@ -15,8 +16,8 @@ from renewals.renewal.models import Renewal
 
 
 @pytest.fixture
-def book(engine: Engine, tmp_path: Path):  # type: ignore[no-untyped-def]
-    settings = built_book(engine, tmp_path)
+def book(books: Books, engine: Engine, tmp_path: Path):  # type: ignore[no-untyped-def]
+    settings = built_book(books, engine, tmp_path)
     who = people(engine)
     # Two customer messages of the CSM's renewals wait for a person (TIME-5 approve_each).
     with session_scope(engine) as session:

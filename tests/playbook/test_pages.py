@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 import pytest
+from books import Books
 from dashboard.book import TODAY, built_book, client_for, people
 from sqlalchemy import Engine, select
 
@@ -16,8 +17,8 @@ from renewals.task.models import Task
 
 
 @pytest.fixture
-def book(engine: Engine, tmp_path: Path):  # type: ignore[no-untyped-def]
-    settings = built_book(engine, tmp_path)
+def book(books: Books, engine: Engine, tmp_path: Path):  # type: ignore[no-untyped-def]
+    settings = built_book(books, engine, tmp_path)
     return engine, settings, people(engine)
 
 

@@ -1,0 +1,125 @@
+"""Demo books built once per session and handed to each test as a copy (issue 14).
+
+Building a demo book (generate, import, one or more daily runs) takes seconds to tens of
+seconds; the daily run's text signals and win/loss reading dominate. Many tests need the
+same book, so `Books` builds each recipe once per session (per pytest-xdist worker and per
+database kind) and gives every test a fresh copy of it:
+
+- SQLite: the book is built into a file of its own (a copy of the migrated template); each
+  test's database file is replaced by a copy of it (`sqlite_copy`, milliseconds).
+- PostgreSQL: the first test that asks builds the book in its own database; its rows are
+  kept as a snapshot (`PostgresDatabase.save`, tests/databases.py) and put back for every
+  later test (`restore`: the same rows and sequences, tens of milliseconds).
+- The book's files are copied too: `<tmp_path>/book` (the generated import files) and
+  `<tmp_path>/data` (the data directory with the Parquet usage store), so a test may change
+  them as it likes.
+
+Every test still gets exactly what building the book itself would have given it (the same
+rows, ids and files); only the wall-clock timestamps of the build are older.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from databases import PostgresDatabase, sqlite_copy
+from sqlalchemy import Engine
+
+from renewals.config import Settings
+from renewals.db import make_engine
+from renewals.demo.generator import generate_book
+from renewals.ingest.service import run_import
+from renewals.policy import service as policy_service
+from renewals.scheduler import run_all
+
+TODAY = date(2026, 11, 24)
+
+# build(engine, root): writes the book into `engine`, its files under root/"book" and
+# root/"data"; what it returns (users, ids...) is handed to every test with the copy.
+Build = Callable[[Engine, Path], Any]
+
+
+@dataclass(frozen=True)
+class Demo:
+    """A generated demo book (`accounts`, `seed`, generated as of `as_of`), imported, then
+    run on each of `days` with the packaged policy (none: imported only)."""
+
+    accounts: int
+    seed: int
+    days: tuple[date, ...] = ()
+    as_of: date = TODAY
+
+    @property
+    def key(self) -> str:
+        runs = "_".join(f"{d:%Y%m%d}" for d in self.days) or "imported"
+        return f"demo_{self.accounts}_{self.seed}_{self.as_of:%Y%m%d}_{runs}"
+
+    def __call__(self, engine: Engine, root: Path) -> None:
+        generate_book(root / "book", accounts=self.accounts, seed=self.seed, as_of=self.as_of)
+        run_import(engine, root / "book", data_dir=root / "data")
+        settings = Settings(
+            database_url=engine.url.render_as_string(hide_password=False), data_dir=root / "data"
+        )
+        policy = policy_service.load()
+        for day in self.days:
+            outcomes = run_all(engine, policy=policy, as_of=day, settings=settings)
+            assert {o.status for o in outcomes} == {"ok"}, outcomes
+
+
+@dataclass
+class _Built:
+    root: Path
+    value: Any
+
+
+@dataclass
+class Books:
+    """This worker's books, built on first use (see the module's docstring)."""
+
+    request: pytest.FixtureRequest  # the session's, for the database fixtures
+    sqlite: dict[str, _Built] = field(default_factory=dict)
+    postgres: dict[str, _Built] = field(default_factory=dict)
+
+    def copy(self, engine: Engine, tmp_path: Path, build: Build, key: str = "") -> Any:
+        """Make `engine`'s (freshly migrated) database, tmp_path/"book" and tmp_path/"data" a
+        copy of the book `build` makes (built the first time); returns what `build` returned.
+        `key` names the book (a `Demo` names itself): one key, one build, session-wide."""
+        key = key or build.key  # type: ignore[attr-defined]
+        factory: pytest.TempPathFactory = self.request.getfixturevalue("tmp_path_factory")
+        if engine.dialect.name == "sqlite":
+            built = self.sqlite.get(key)
+            if built is None:
+                root = factory.mktemp(f"book-{key}")
+                sqlite_copy(self.request.getfixturevalue("migrated_sqlite"), root / "book.db")
+                own = make_engine(f"sqlite:///{root / 'book.db'}")
+                try:
+                    built = _Built(root, build(own, root))
+                finally:
+                    own.dispose()
+                self.sqlite[key] = built
+            engine.dispose()
+            assert engine.url.database
+            sqlite_copy(built.root / "book.db", Path(engine.url.database))
+        else:
+            database: PostgresDatabase = self.request.getfixturevalue("postgres_database")
+            name = f"book_{key}".replace("-", "_")
+            built = self.postgres.get(key)
+            if built is None or name not in database.saved:
+                root = factory.mktemp(f"pgbook-{key}")
+                built = _Built(root, build(engine, root))
+                engine.dispose()
+                database.save(engine, name)
+                self.postgres[key] = built
+            else:
+                engine.dispose()
+                database.restore(name)
+        for part in ("book", "data"):
+            if (built.root / part).exists():
+                shutil.copytree(built.root / part, tmp_path / part, dirs_exist_ok=True)
+        return built.value
