@@ -35,6 +35,7 @@ from renewals.account.models import Account
 from renewals.concession.models import Concession
 from renewals.contract_doc.models import ContractDocument
 from renewals.db import session_scope
+from renewals.outbox.models import OutboxMessage
 from renewals.proposal.models import Proposal
 from renewals.renewal.models import Renewal
 from renewals.save_plan.models import SaveTriage
@@ -299,3 +300,44 @@ def test_the_api_and_the_pages_list_the_same_rows(
     for resource in ("concessions", "proposals", "contracts"):
         narrowed = answered[(resource, f"account {own} {STATUSES[resource]}")]
         assert narrowed and narrowed < answered[(resource, f"account {own}")], resource
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_approvals_inbox_lists_what_the_pages_list(
+    world: World, client: TestClient, role: str
+) -> None:
+    """Issue 14, CONC-3, TIME-5: what waits for a person is one query each: the API's
+    /approvals lists the concessions of the /approvals page (routed to them, whatever the
+    case of the address) and the messages of the outbox page (waiting for approval on a
+    renewal or account whose owner is in their scope: who `approve` lets act)."""
+    book = world.book
+    me = book.csm if role == "csm" else book.manager
+    with session_scope(book.engine) as session:
+        mine = session.scalars(
+            select(Concession).where(Concession.account_id.in_(world.accounts))
+        ).all()
+        for n, concession in enumerate(mine):
+            concession.status = "pending"
+            concession.next_approver_email = (me.upper(), me, "nobody@renewals.example")[n % 3]
+        pending = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.status == "pending_approval")
+        ).all()
+        owners = {
+            (m.message_id, a.owner_email)
+            for m in pending
+            if (a := session.get(Account, m.account_id)) is not None
+        }
+    assert pending and len({o for _, o in owners}) > 1  # messages of several owners
+    sign_in(client, me)
+    page_concessions = {r["concession_id"] for r in csv_rows(client.get("/approvals?format=csv"))}
+    outbox = client.get("/outbox?status=pending_approval&format=csv")
+    page_messages = {r["message_id"] for r in csv_rows(outbox)}
+    token = api_token(book, me)
+    inbox = client.get("/api/v1/approvals", headers={"Authorization": f"Bearer {token}"})
+    assert inbox.status_code == 200, inbox.text
+    assert {str(c["concession_id"]) for c in inbox.json()["concessions"]} == page_concessions
+    assert {str(m["message_id"]) for m in inbox.json()["messages"]} == page_messages
+    assert len(page_concessions) == len([c for n, c in enumerate(mine) if n % 3 != 2])
+    assert page_messages
+    if role == "csm":  # a scope, not the book (the manager's team owns all five here)
+        assert len(page_messages) < len(pending)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from renewals.concession import service as concession_service
 from renewals.concession.domain import Rationale
@@ -24,9 +24,9 @@ from renewals.concession.schemas import (
     ConcessionDetail,
     ConcessionRead,
 )
+from renewals.outbox import service as outbox_service
 from renewals.outbox.models import OutboxMessage
 from renewals.renewal import service as renewal_service
-from renewals.user import access
 from renewals.web import api_common as api
 from renewals.web.deps import ApiViewer, Db, Viewer, web
 
@@ -178,24 +178,12 @@ def decline(
     summary="What waits for you: concessions routed to you and messages you may approve",
 )
 def approvals(request: Request, session: Db, viewer: ApiViewer) -> dict[str, Any]:
-    me = viewer.user.email.lower()
-    concessions = session.scalars(
-        select(Concession)
-        .where(
-            func.lower(Concession.next_approver_email) == me,
-            Concession.status == concession_service.PENDING,
-        )
-        .order_by(Concession.requested_at)
-        .limit(INBOX_LIMIT)
-    ).all()
+    concessions = concession_service.waiting_for(session, viewer.user.email, limit=INBOX_LIMIT)
     # TIME-5: the owner, their managers, directors and above may approve a message.
     scope = api.scope(request, session, viewer)
     messages = session.scalars(
         select(OutboxMessage)
-        .where(
-            OutboxMessage.status == "pending_approval",
-            access.visible(OutboxMessage.account_id, scope, edit=True),
-        )
+        .where(OutboxMessage.status == "pending_approval", outbox_service.in_scope(scope))
         .order_by(OutboxMessage.created_on, OutboxMessage.message_id)
         .limit(INBOX_LIMIT)
     ).all()

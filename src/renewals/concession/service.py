@@ -581,6 +581,22 @@ def list_concessions(
     return list(session.scalars(query))
 
 
+def waiting_for(session: Session, email: str, *, limit: int) -> list[Concession]:
+    """CONC-3: the pending concessions routed to this person for a decision, oldest first
+    (the approvals inbox of the page and of the API)."""
+    return list(
+        session.scalars(
+            select(Concession)
+            .where(
+                func.lower(Concession.next_approver_email) == email.strip().lower(),
+                Concession.status == PENDING,
+            )
+            .order_by(Concession.requested_at, Concession.concession_id)
+            .limit(limit)
+        )
+    )
+
+
 def can_view(session: Session, concession: Concession, user: User, policy: Policy) -> bool:
     """Who may read a concession: its requester, approvers and people in its chain, and
     those who may see its account (TECH-5)."""

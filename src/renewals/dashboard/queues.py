@@ -190,9 +190,7 @@ def concession_view(
 
 def approvals_spec(session: Session, user: User, policy: Policy) -> ListSpec:
     """Concessions waiting for this user's decision (CONC-3), oldest first."""
-    waiting = concession_service.list_concessions(
-        session, status=concession_service.PENDING, approver=user.email, limit=1000
-    )
+    waiting = concession_service.waiting_for(session, user.email, limit=1000)
     names = dict(
         session.execute(
             select(Account.account_id, Account.name).where(

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from renewals.account.models import Account
@@ -31,6 +31,7 @@ from renewals.kit.figures import Memo, compute_now
 from renewals.fx import service as fx_service
 from renewals.fx.domain import RateTable
 from renewals.kit.time import as_utc, day_start
+from renewals.outbox import service as outbox_service
 from renewals.outbox.models import OutboxMessage
 from renewals.policy.domain import Policy
 from renewals.renewal.domain import OPEN_STAGES
@@ -324,9 +325,9 @@ OUTBOX_HEADER = (
 
 
 def outbox_stmt(scope: Scope, status: str | None) -> Select[*tuple[Any, ...]]:
-    """Messages on accounts or renewals owned in the scope (TIME-5 approvers: the owner,
-    their managers; directors and above see every message)."""
-    owner = aliased(Renewal)
+    """Messages the viewer may act on (TIME-5 approvers: the owner, their managers;
+    directors and above see every message): `outbox.service.in_scope`, the condition the
+    approvals API uses too."""
     stmt = (
         select(
             OutboxMessage.message_id,
@@ -345,17 +346,10 @@ def outbox_stmt(scope: Scope, status: str | None) -> Select[*tuple[Any, ...]]:
             OutboxMessage.status_reason,
         )
         .join(Account, Account.account_id == OutboxMessage.account_id)
-        .outerjoin(owner, owner.renewal_id == OutboxMessage.renewal_id)
+        .where(outbox_service.in_scope(scope))
     )
     if status:
         stmt = stmt.where(OutboxMessage.status == status)
-    if not scope.everything:
-        stmt = stmt.where(
-            or_(
-                owned_by(owner.owner_email, scope),
-                owned_by(Account.owner_email, scope),
-            )
-        )
     return stmt
 
 
