@@ -180,6 +180,7 @@ def book_summary(engine: Engine, settings: Settings, as_of: date, policy: Policy
     from renewals.contract import repository as contract_repository
     from renewals.contract import service as contract_service
     from renewals.db import session_scope
+    from renewals.fx import service as fx_service
     from renewals.health import service as health_service
     from renewals.ingest.models import ImportRun
     from renewals.renewal import service as renewal_service
@@ -196,7 +197,10 @@ def book_summary(engine: Engine, settings: Settings, as_of: date, policy: Policy
         last_run = session.scalar(select(func.max(JobRun.finished_at)).where(JobRun.status == "ok"))
         health = health_service.mix(session, as_of)
         pipeline = renewal_service.pipeline(
-            session, as_of=as_of, window_days=policy.run.renewal_window_days
+            session,
+            as_of=as_of,
+            window_days=policy.run.renewal_window_days,
+            rates=fx_service.rate_table(session, policy),
         )
         imported = (last_import.finished_at, last_import.source) if last_import else None
         worker_jobs = worker_service.job_states(session)
@@ -321,7 +325,7 @@ def _print_book(s: BookSummary) -> None:
     if health:
         _print_health(health)
     if pipeline:
-        _print_pipeline(pipeline)
+        _print_pipeline(pipeline, figures.currency)
     if closed:
         total = sum(closed.values())
         parts = ", ".join(f"{k.value} {v:,} ({v / total:.0%})" for k, v in sorted(closed.items()))
@@ -381,10 +385,11 @@ def _print_health(health: health_service.Mix) -> None:
     console.print(table)
 
 
-def _print_pipeline(p: renewal_service.Pipeline) -> None:
-    """TIME-4 stages and SEG-3 opportunity types of the renewals due soon; the work queued."""
+def _print_pipeline(p: renewal_service.Pipeline, currency: str = "") -> None:
+    """TIME-4 stages and SEG-3 opportunity types of the renewals due soon; the work queued
+    (ARR in the reporting currency, TECH-5)."""
     table = Table(title=f"Renewals due in {p.window_days} days (TIME-4, SEG-3)")
-    for column in ("", "renewals", "ARR"):
+    for column in ("", "renewals", f"ARR {currency}" if currency else "ARR"):
         table.add_column(column, justify="left" if not column else "right")
     for stage in ("assessment", "preparation", "engagement", "closing", "execution"):
         if stage in p.by_stage:

@@ -19,11 +19,13 @@ from renewals.contract.models import Contract
 from renewals.dashboard import service as dashboard
 from renewals.db import session_scope
 from renewals.forecast import service as forecast_service
+from renewals.fx import service as fx_service
 from renewals.fx.domain import MissingRate, RateTable
 from renewals.fx.models import FxRate
 from renewals.ingest.service import run_import
 from renewals.kit.calendar import quarter_of
 from renewals.policy import service as policy_service
+from renewals.renewal import service as renewal_service
 from renewals.review import service as review_service
 from renewals.scheduler import run_all
 from renewals.user.models import User
@@ -153,6 +155,13 @@ def test_every_total_is_in_the_reporting_currency(book: Engine) -> None:
         # NRR: 120,000 + 0 + 24,000 x 1.25 over the start
         assert retention.trailing.ending_arr == Decimal("150000")
         assert retention.trailing.nrr == pytest.approx(150000 / 181500)
+
+        # `renewals status`: the renewals due in the window by stage and opportunity type
+        rates = fx_service.rate_table(session, POLICY)
+        due = renewal_service.pipeline(session, as_of=AS_OF, window_days=90, rates=rates)
+        assert due is not None
+        assert sum(Decimal(str(a)) for _, a in due.by_stage.values()) == open_usd
+        assert sum(Decimal(str(a)) for _, a in due.by_opportunity.values()) == open_usd
 
         # the CSM home (all three renewals are in carl's book and the window)
         carl = session.get(User, "carl@renewals.example")

@@ -27,9 +27,9 @@ from renewals.dashboard.tables import ListSpec, Spec, TableSpec
 from renewals.errors import Forbidden, RenewalsError
 from renewals.forecast import domain as forecast_domain
 from renewals.forecast import service as forecast_service
-from renewals.kit.figures import Memo, compute_now
 from renewals.fx import service as fx_service
 from renewals.fx.domain import RateTable
+from renewals.kit.figures import Memo, compute_now
 from renewals.kit.time import as_utc, day_start
 from renewals.outbox import service as outbox_service
 from renewals.outbox.models import OutboxMessage

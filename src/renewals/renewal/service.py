@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, update
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from renewals.account.domain import Segment
 from renewals.db import insert_rows
 from renewals.errors import NotFound, RenewalsError
+from renewals.fx.domain import RateTable
 from renewals.kit.batches import Progress, each
 from renewals.kit.time import utc_now
 from renewals.policy.domain import Policy
@@ -578,7 +580,11 @@ class Pipeline:
     outbox: dict[str, int]
 
 
-def pipeline(session: Session, *, as_of: date, window_days: int) -> Pipeline | None:
+def pipeline(
+    session: Session, *, as_of: date, window_days: int, rates: RateTable | None = None
+) -> Pipeline | None:
+    """The renewals due in the window; ARR in the reporting currency at `as_of`'s rates
+    (TECH-5) when `rates` is given, else as stored."""
     from datetime import timedelta
 
     from sqlalchemy import func
@@ -586,12 +592,18 @@ def pipeline(session: Session, *, as_of: date, window_days: int) -> Pipeline | N
     from renewals.outbox.models import OutboxMessage
 
     horizon = as_of + timedelta(days=window_days)
-    rows = session.execute(
-        select(Renewal.stage, Renewal.opportunity_type, Renewal.current_arr).where(
+    found = session.execute(
+        select(
+            Renewal.stage, Renewal.opportunity_type, Renewal.currency, Renewal.current_arr
+        ).where(
             Renewal.stage.not_in((Stage.closed_won.value, Stage.closed_lost.value)),
             Renewal.renewal_date <= horizon,
         )
     ).all()
+    rows = [
+        (stage, kind, rates.convert(Decimal(arr), currency, as_of) if rates else arr)
+        for stage, kind, currency, arr in found
+    ]
     if not rows and session.scalar(select(func.count()).select_from(Renewal)) == 0:
         return None
     by_stage: dict[str, list[float]] = {}

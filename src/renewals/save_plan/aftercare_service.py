@@ -6,7 +6,7 @@ measures the save desk. Services flush, never commit."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,6 +20,7 @@ from renewals.concession.models import Concession
 from renewals.contract.models import Contract
 from renewals.db import insert_rows, rows_changed
 from renewals.errors import NotFound, RenewalsError
+from renewals.fx import service as fx_service
 from renewals.kit.calendar import add_months
 from renewals.policy.domain import Policy
 from renewals.renewal.models import Renewal
@@ -874,11 +875,15 @@ def save_metrics(
         if p.outcome == "saved" and p.closed_on and p.closed_on <= as_of and rid in renewals
     ]
     next_outcomes = _next_renewals(session, saved, as_of)
+    rates = fx_service.rate_table(session, policy)
     cases = []
     for rid in ids:
         renewal = renewals.get(rid)
         if renewal is None:
             continue
+        # TECH-5: ARR in the reporting currency at the renewal date's rate (as_of's if ahead)
+        rate = rates.rate(renewal.currency, rates.day_for(renewal.renewal_date, as_of))
+        kept = outcome_arr.get(rid)
         triage, plan = triages.get(rid), plans.get(rid)
         started = [d for d in (triage and triage.created_on, plan and plan.started_on) if d]
         if since is not None and not any(d >= since for d in started):
@@ -896,14 +901,16 @@ def save_metrics(
                 renewal_id=rid,
                 segment=renewal.segment,
                 owner=(plan.owner_email if plan else None) or renewal.owner_email or "(unowned)",
-                arr=Decimal(renewal.current_arr),
+                arr=Decimal(renewal.current_arr) * rate,
                 triaged=triage is not None,
                 renewal_outcome=outcome,
                 plan_started_on=plan.started_on if plan else None,
                 plan_closed_on=plan.closed_on if closed and plan else None,
                 plan_outcome=plan_outcome,
                 effort_hours=hours,
-                saved_arr=outcome_arr.get(rid) if plan_outcome == "saved" else None,
+                saved_arr=(
+                    Decimal(kept) * rate if kept is not None and plan_outcome == "saved" else None
+                ),
                 next_renewal=next_outcomes.get(rid) if plan_outcome == "saved" else None,
             )
         )
@@ -914,7 +921,8 @@ def save_metrics(
         hourly_rate=policy.roi.loaded_hourly_rate,
         min_sample=policy.metrics.min_sample,
     )
-    return metrics.build_report(cases, thresholds, as_of=as_of, by=by, since=since)
+    report = metrics.build_report(cases, thresholds, as_of=as_of, by=by, since=since)
+    return replace(report, currency=rates.reporting)
 
 
 def _planned_hours(policy: Policy, effort: str) -> float:

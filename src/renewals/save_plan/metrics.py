@@ -208,10 +208,12 @@ class SaveMetricsReport:
     overall: SaveFigures
     groups: dict[str, SaveFigures] = field(default_factory=dict)
     message: str | None = None  # set when there is nothing to measure yet
+    currency: str = "USD"  # TECH-5: the reporting currency of every amount
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "as_of": self.as_of.isoformat(),
+            "currency": self.currency,
             "since": self.since.isoformat() if self.since else None,
             "by": self.by,
             "message": self.message,

@@ -101,7 +101,7 @@ def _overall_table(r: SaveMetricsReport) -> Table:
     )
     table.add_row(
         "Save ROI",
-        f"{_roi(f)} (saved ARR {_money(f.saved_arr)} / cost {_money(f.effort_cost)})",
+        f"{_roi(f)} (saved ARR {_money(f.saved_arr)} / cost {_money(f.effort_cost)} {r.currency})",
         f"{f.effort_hours:,.0f} h of closed plans x loaded hourly rate (ROI-1)",
     )
     table.add_row(
