@@ -235,3 +235,39 @@ def test_the_mapping_is_checked_when_the_source_is_added() -> None:
         entity_config({"accounts": "x"}, {"accounts": {"amount": "y"}}, {"accounts": "z"})
     with pytest.raises(Exception, match="--updated-at accounts=COLUMN"):
         entity_config({"accounts": "x"}, {}, {})
+
+
+def test_the_cli_adds_and_syncs_an_entity_source(
+    engine: Engine, wh: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from factories import add_user
+    from typer.testing import CliRunner
+
+    from renewals.cli import app
+
+    with session_scope(engine) as session:
+        add_user(session, "root@example.com", role="admin")
+    monkeypatch.setenv("RENEWALS_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("RENEWALS_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    added = runner.invoke(
+        app,
+        [
+            *("source", "add", "sf", "--kind", "warehouse", "--url", wh.url),
+            *("--table", "accounts=sf_account", "--column", "accounts.account_id=Id"),
+            *("--column", "accounts.name=Name", "--updated-at", "accounts=LastModifiedDate"),
+            *("--by", "root@example.com"),
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    synced = runner.invoke(app, ["source", "sync", "sf"])
+    assert synced.exit_code == 0, synced.output
+    assert "accounts 3 read (3 new, 0 changed, 0 unchanged" in synced.output
+    bad = runner.invoke(
+        app,
+        [
+            *("source", "add", "sf2", "--kind", "warehouse", "--url", wh.url),
+            *("--table", "accounts=sf_account", "--by", "root@example.com"),
+        ],
+    )
+    assert bad.exit_code == 1 and "--updated-at accounts=COLUMN" in bad.output
