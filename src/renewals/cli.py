@@ -14,7 +14,14 @@ from typing import Annotated
 import typer
 
 from renewals import __version__
-from renewals.kit.cli import AppState, LazyCommand, LazyGroup, wide_help_off_terminal
+from renewals.kit.cli import (
+    LANGUAGE_HELP,
+    AppState,
+    LazyCommand,
+    LazyGroup,
+    use_language,
+    wide_help_off_terminal,
+)
 
 # name, "module:attribute" (a Typer app or a command function), the line `renewals --help` shows
 COMMANDS = tuple(
@@ -252,6 +259,7 @@ def root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
+    language: Annotated[str | None, typer.Option("--language", help=LANGUAGE_HELP)] = None,
 ) -> None:
     overrides = {
         k: v
@@ -260,6 +268,7 @@ def root(
     }
     # Settings are read (and a bad one reported in one line) when a command first needs them.
     ctx.obj = AppState(overrides=overrides)
+    use_language(ctx, language, from_environment=True)  # issue 22
 
 
 def main() -> None:

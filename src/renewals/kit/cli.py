@@ -63,6 +63,33 @@ def wide_help_off_terminal() -> None:
         os.environ.setdefault("TERMINAL_WIDTH", str(PIPE_WIDTH))
 
 
+# ---------------------------------------------------------------- language (issue 22)
+
+LANGUAGE_HELP = (
+    "The language to write in: en, de, id or ms. Default: RENEWALS_LANGUAGE, then the "
+    "environment's locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), then English."
+)
+
+
+def use_language(ctx: typer.Context, language: str | None, *, from_environment: bool) -> None:
+    """Write this invocation's output in `language` (an explicit --language), else, when
+    `from_environment`, in RENEWALS_LANGUAGE's or the locale's; restored when the command
+    ends. An unsupported explicit language is an error (exit 2)."""
+    from renewals.kit import i18n
+
+    if language is not None:
+        chosen = i18n.normalise(language)
+        if chosen is None or chosen != language.strip().lower():
+            fail(f"--language must be one of {', '.join(i18n.LANGUAGES)}, not {language!r}", 2)
+    elif from_environment:
+        chosen = i18n.choose(
+            os.environ.get("RENEWALS_LANGUAGE"), i18n.from_environment(os.environ)
+        )
+    else:
+        return
+    ctx.call_on_close(i18n.activate(chosen))
+
+
 # ---------------------------------------------------------------- machine output
 
 

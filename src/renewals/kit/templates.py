@@ -17,6 +17,12 @@ proposals, contracts and save plans (issue 14).
   - `in_percent`: a value that is already in percent, `12.5|in_percent` -> 12.5%;
   - `date_long`: `14 March 2027`, `14. März 2027`.
   Each prints nothing for None.
+- Words (issue 22): `jinja2.ext.i18n` with gettext callables from renewals.kit.i18n
+  (`{{ _("...") }}`, `{% trans %}`, `ngettext`, `pgettext`; new-style, so `%(name)s`
+  placeholders are filled and escaped). Customer templates translate into their context's
+  `language`; the pages (`install_i18n(env)`) into the language of the request being
+  rendered (renewals.kit.i18n.using). `term(context)` prints a stored value (a stage, a
+  health category) as a word of that language.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from functools import lru_cache
 
 import jinja2
 
+from renewals.kit import i18n
 from renewals.kit.locale import (
     DEFAULT_LANGUAGE,
     format_date_long,
@@ -81,6 +88,69 @@ def date_long(ctx: jinja2.runtime.Context, value: date | datetime | str | None) 
     return "" if value is None else format_date_long(value, language_of(ctx))
 
 
+@jinja2.pass_context
+def _context_gettext(ctx: jinja2.runtime.Context, message: str) -> str:
+    with i18n.using(_context_language(ctx)):
+        return i18n.gettext(message)
+
+
+@jinja2.pass_context
+def _context_ngettext(ctx: jinja2.runtime.Context, singular: str, plural: str, n: int) -> str:
+    with i18n.using(_context_language(ctx)):
+        return i18n.ngettext(singular, plural, n)
+
+
+@jinja2.pass_context
+def _context_pgettext(ctx: jinja2.runtime.Context, context: str, message: str) -> str:
+    with i18n.using(_context_language(ctx)):
+        return i18n.pgettext(context, message)
+
+
+@jinja2.pass_context
+def _context_npgettext(
+    ctx: jinja2.runtime.Context, context: str, singular: str, plural: str, n: int
+) -> str:
+    with i18n.using(_context_language(ctx)):
+        return i18n.npgettext(context, singular, plural, n)
+
+
+def _context_language(ctx: jinja2.runtime.Context) -> str | None:
+    """A customer template's `language` when it is one we have words for, else the current."""
+    language = ctx.get("language")
+    return language if isinstance(language, str) and language in i18n.LANGUAGES else None
+
+
+@jinja2.pass_context
+def _context_term(ctx: jinja2.runtime.Context, value: str | None, context: str) -> str:
+    with i18n.using(_context_language(ctx)):
+        return i18n.term(context, value)
+
+
+def install_i18n(env: jinja2.Environment, *, from_context: bool = False) -> None:
+    """Add `jinja2.ext.i18n` to `env`, translating into the current language
+    (renewals.kit.i18n.current), or with `from_context` into the template context's
+    `language` (customer messages and documents) when it has one."""
+    env.add_extension("jinja2.ext.i18n")
+    if from_context:
+        env.install_gettext_callables(  # type: ignore[attr-defined]
+            gettext=_context_gettext,
+            ngettext=_context_ngettext,
+            pgettext=_context_pgettext,
+            npgettext=_context_npgettext,
+            newstyle=True,
+        )
+        env.filters["term"] = _context_term
+    else:
+        env.install_gettext_callables(  # type: ignore[attr-defined]
+            gettext=i18n.gettext,
+            ngettext=i18n.ngettext,
+            pgettext=i18n.pgettext,
+            npgettext=i18n.npgettext,
+            newstyle=True,
+        )
+        env.filters["term"] = lambda value, context: i18n.term(context, value)
+
+
 FILTERS = {
     "number": number,
     "money": money,
@@ -124,4 +194,5 @@ def environment(
         keep_trailing_newline=keep_trailing_newline,
     )
     env.filters.update(FILTERS)
+    install_i18n(env, from_context=True)
     return env

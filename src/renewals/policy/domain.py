@@ -1298,6 +1298,12 @@ class Web(PolicyModel):
         "TECH-5", "failed logins before an account is locked", gt=0, source=PRODUCT
     )
     lockout_minutes: int = rule("TECH-5", "minutes a locked account waits", gt=0, source=PRODUCT)
+    language: Literal["en", "de", "id", "ms"] = rule(
+        "TECH-5",
+        "language of pages and CLI output for a user who set none and whose browser asks for "
+        "none we have (issue 22)",
+        source=PRODUCT,
+    )
 
 
 class Prior(PolicyModel):

@@ -73,6 +73,14 @@ def add(
         bool,
         typer.Option("--no-password", help="Create the user without a password (set one later)."),
     ] = False,
+    language: Annotated[
+        str | None,
+        typer.Option(
+            "--language",
+            help="The language they read the product in: en, de, id or ms (issue 22). "
+            "Default: their browser's, then the policy's web.language.",
+        ),
+    ] = None,
 ) -> None:
     """Add a user who can sign in; prompts twice for the password (hidden) unless told otherwise.
 
@@ -84,6 +92,7 @@ def add(
         # Check the cheap things before asking for a password.
         service.normalize_email(email)
         service.parse_role(role)
+        service.parse_language(language)
     except RenewalsError as exc:
         fail(exc.message, 2)
     password = None if no_password else _read_password(password_stdin)
@@ -96,6 +105,7 @@ def add(
             manager_email=manager,
             password=password,
             actor=_actor(),
+            language=language,
         )
         summary = f"Added {user.email} ({user.role})" + (
             f", reporting to {user.manager_email}" if user.manager_email else ""
@@ -163,6 +173,36 @@ def list_(ctx: typer.Context, as_json: AsJson = False) -> None:
         )
     console.print(table)
     console.print(f"{len(rows)} user(s)")
+
+
+@app.command("update")
+def update(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="The user's email.")],
+    language: Annotated[
+        str,
+        typer.Option(
+            "--language",
+            help="The language they read the product in: en, de, id or ms; 'default' clears "
+            "it (their browser's, then the policy's web.language).",
+        ),
+    ],
+) -> None:
+    """Change a user's settings: the language of their pages and messages (issue 22).
+
+    Example: renewals user update cara@example.com --language id
+    """
+    from renewals.user import service
+
+    chosen = None if language.strip().lower() == "default" else language
+    with opened(ctx) as session:
+        user = service.set_language(session, email, chosen, actor=_actor())
+        address, now_language = user.email, user.language
+    console.print(
+        f"{escape(address)} reads the product in {now_language}."
+        if now_language
+        else f"{escape(address)} has no language set: their browser's, then the policy's."
+    )
 
 
 @app.command("password")

@@ -21,6 +21,9 @@ class User(Base):
     # Consecutive failed logins and the lock they caused (policy web.lockout_*).
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language they read the product in (en, de, id, ms; issue 22); None: the browser's
+    # Accept-Language, then the policy's web.language.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class WebSession(Base):

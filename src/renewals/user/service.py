@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from renewals.audit import service as audit
 from renewals.audit.models import AuditEvent
 from renewals.errors import Conflict, NotFound, RenewalsError
+from renewals.kit import i18n
+from renewals.kit.i18n import _
 from renewals.user import auth
 from renewals.user.domain import Role
 from renewals.user.models import ApiToken, User, WebSession
@@ -60,10 +62,12 @@ def add_user(
     manager_email: str | None,
     password: str | None,
     actor: str,
+    language: str | None = None,
 ) -> User:
     """Create a user (with a password when given); refuse a duplicate or an unknown manager."""
     address = normalize_email(email)
     parsed_role = parse_role(role)
+    language = parse_language(language)
     if not name.strip():
         raise RenewalsError("a name is required (--name)")
     if auth.find_user(session, address) is not None:
@@ -80,6 +84,7 @@ def add_user(
         manager_email=manager.email if manager else None,
         active=True,
         failed_logins=0,
+        language=language,
     )
     session.add(user)
     session.flush()
@@ -89,10 +94,46 @@ def add_user(
         action="user.added",
         entity="user",
         entity_id=address,
-        detail={"role": parsed_role.value, "manager_email": user.manager_email},
+        detail={
+            "role": parsed_role.value,
+            "manager_email": user.manager_email,
+            **({"language": language} if language else {}),
+        },
     )
     if password is not None:
         auth.set_password(session, user, password, actor=actor)
+    return user
+
+
+def parse_language(language: str | None) -> str | None:
+    """A user's language (issue 22): en, de, id or ms; None or "" for none (the browser's,
+    then the policy's)."""
+    if language is None or not language.strip():
+        return None
+    code = language.strip().lower()
+    if code not in i18n.LANGUAGES:
+        raise RenewalsError(
+            _("language must be one of {languages}, not {language!r}").format(
+                languages=", ".join(i18n.LANGUAGES), language=language
+            )
+        )
+    return code
+
+
+def set_language(session: Session, email: str, language: str | None, *, actor: str) -> User:
+    """Set (or with None clear) the language a user reads the product in; audited."""
+    user = get_user(session, email)
+    code = parse_language(language)
+    if user.language != code:
+        audit.record(
+            session,
+            actor=actor,
+            action="user.language",
+            entity="user",
+            entity_id=user.email,
+            detail={"from": user.language, "to": code},
+        )
+        user.language = code
     return user
 
 

@@ -24,7 +24,9 @@ from starlette.responses import Response
 from renewals.config import Settings
 from renewals.db import make_sessionmaker
 from renewals.errors import RenewalsError
+from renewals.kit import i18n
 from renewals.kit.secrets import same_secret
+from renewals.kit.templates import install_i18n
 from renewals.kit.time import utc_now
 from renewals.policy.domain import Policy
 from renewals.user import auth
@@ -57,6 +59,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
 
     templates.env.globals["url_with"] = url_with
     formatting.install(templates.env)  # plural, money, pct, yesno, dates (issue 15)
+    install_i18n(templates.env)  # _(), {% trans %}, term: the request's language (issue 22)
     return templates
 
 
@@ -186,6 +189,17 @@ PageViewer = Annotated[Viewer, Depends(page_viewer)]
 ApiViewer = Annotated[Viewer, Depends(api_viewer)]
 
 
+def page_language(request: Request, user: User | None) -> str:
+    """The language a person reads the pages in (issue 22): the one set on their profile
+    (`renewals user add/update --language`, /profile), else the browser's Accept-Language,
+    else the policy's `web.language`."""
+    return i18n.choose(
+        user.language if user is not None else None,
+        i18n.from_accept_language(request.headers.get("accept-language")),
+        web(request).policy.web.language,
+    )
+
+
 def render(
     request: Request,
     name: str,
@@ -193,19 +207,23 @@ def render(
     status_code: int = 200,
     **context: Any,
 ) -> Response:
-    """A page with the layout's shared context (user, CSRF token, policy)."""
+    """A page with the layout's shared context (user, CSRF token, policy), in the viewer's
+    language (the template is rendered here, so the block covers every word of it)."""
     ctx = web(request)
-    return ctx.templates.TemplateResponse(
-        request,
-        name,
-        {
-            "user": viewer.user if viewer else None,
-            "csrf_token": viewer.csrf_token if viewer else "",
-            "policy": ctx.policy,
-            **context,
-        },
-        status_code=status_code,
-    )
+    language = page_language(request, viewer.user if viewer else None)
+    with i18n.using(language):
+        return ctx.templates.TemplateResponse(
+            request,
+            name,
+            {
+                "user": viewer.user if viewer else None,
+                "csrf_token": viewer.csrf_token if viewer else "",
+                "policy": ctx.policy,
+                "ui_language": language,
+                **context,
+            },
+            status_code=status_code,
+        )
 
 
 def login_redirect(next_url: str) -> str:

@@ -21,40 +21,46 @@ from typing import Any
 
 from jinja2 import Environment
 
+from renewals.kit import i18n
 from renewals.kit.locale import format_date_long, format_money, format_number, format_percent
 from renewals.task import domain as task_domain
 
 Number = Decimal | float | int | str
 
 
-def plural(count: Any, singular: str, plural_form: str | None = None, lang: str = "en") -> str:
+def _lang(lang: str | None) -> str:
+    """The language asked for, else the page's (renewals.kit.i18n: the viewer's, issue 22)."""
+    return lang or i18n.current()
+
+
+def plural(count: Any, singular: str, plural_form: str | None = None, lang: str | None = None) -> str:
     """`count` with the noun in the right number; counts are grouped (1,234 rows)."""
     if count is None:
         count = 0
     noun = singular if count == 1 else (plural_form or f"{singular}s")
-    return f"{format_number(count, lang)} {noun}"
+    return f"{format_number(count, _lang(lang))} {noun}"
 
 
-def money(value: Number | None, currency: str | None = None, lang: str = "en") -> str:
-    return "" if value is None or value == "" else format_money(value, currency, lang)
+def money(value: Number | None, currency: str | None = None, lang: str | None = None) -> str:
+    return "" if value is None or value == "" else format_money(value, currency, _lang(lang))
 
 
-def percent(ratio: Number | None, places: int = 0, lang: str = "en") -> str:
+def percent(ratio: Number | None, places: int = 0, lang: str | None = None) -> str:
     """A ratio (0..1) as a percentage (the `percent` filter of messages and documents)."""
-    return "" if ratio is None or ratio == "" else format_percent(ratio, lang, places=places)
+    return "" if ratio is None or ratio == "" else format_percent(ratio, _lang(lang), places=places)
 
 
-def pct(value: Number | None, lang: str = "en") -> str:
+def pct(value: Number | None, lang: str | None = None) -> str:
     """A value already in percent (12.5) as `12.5%` (the proposal documents' `pct`)."""
     if value is None or value == "":
         return ""
     number_ = Decimal(str(value))
     places = 0 if number_ == number_.to_integral_value() else 1
-    return format_percent(number_ / 100, lang, places=places)
+    return format_percent(number_ / 100, _lang(lang), places=places)
 
 
-def number(value: Number | None, places: int | None = None, lang: str = "en") -> str:
-    return "" if value is None or value == "" else format_number(value, lang, places)
+def number(value: Number | None, places: int | None = None, lang: str | None = None) -> str:
+    return "" if value is None or value == "" else format_number(value, _lang(lang), places)
 
 
 YES_NO = {
@@ -65,22 +71,22 @@ YES_NO = {
 }
 
 
-def yesno(value: Any, lang: str = "en") -> str:
-    yes, no = YES_NO.get(lang, YES_NO["en"])
+def yesno(value: Any, lang: str | None = None) -> str:
+    yes, no = YES_NO.get(_lang(lang), YES_NO["en"])
     if value is None:
         return "–"
     return yes if value else no
 
 
-def date_long(value: date | datetime | str | None, lang: str = "en") -> str:
-    return "" if not value else format_date_long(value, lang)
+def date_long(value: date | datetime | str | None, lang: str | None = None) -> str:
+    return "" if not value else format_date_long(value, _lang(lang))
 
 
-def datetime_long(value: datetime | None, lang: str = "en") -> str:
+def datetime_long(value: datetime | None, lang: str | None = None) -> str:
     """`14 March 2027, 09:30 UTC` in the page's language."""
     if value is None:
         return ""
-    return f"{format_date_long(value, lang)}, {value:%H:%M} UTC"
+    return f"{format_date_long(value, _lang(lang))}, {value:%H:%M} UTC"
 
 
 RATIO_WORDS = ("utilisation", "utilization", "rate", "share", "ratio", "adoption")
@@ -92,14 +98,14 @@ def label(key: Any) -> str:
     return text[:1].upper() + text[1:]
 
 
-def word(value: Any, lang: str = "en") -> str:
+def word(value: Any, lang: str | None = None) -> str:
     """A decided value as a word: booleans as yes/no, `multi_year` as "multi year"."""
     if isinstance(value, bool) or value is None:
         return yesno(value, lang)
     return str(value).replace("_", " ")
 
 
-def fact(value: Any, key: str = "", lang: str = "en") -> str:
+def fact(value: Any, key: str = "", lang: str | None = None) -> str:
     """A measured fact for people: ratios named so as percentages, numbers grouped."""
     if isinstance(value, bool) or value is None:
         return yesno(value, lang)

@@ -1,0 +1,219 @@
+"""What the team reads, in the team's language (issue 22): gettext over the Babel catalogues
+in renewals/locale/<lang>/LC_MESSAGES/messages.{po,mo}.
+
+- `_` (gettext), `ngettext` (plurals: German has two forms, Indonesian and Malay one),
+  `pgettext` (a word with a context, e.g. a stage name) and `lazy` (a message translated
+  when it is printed, for module-level constants) translate into the *current* language.
+- The current language is a context variable: `using("de")` sets it for a block (a page
+  being rendered, a CLI command), `set_language` for the rest of the invocation.
+- Who reads which language is decided by the caller with `choose`: the first supported
+  of, in order, an explicit choice (`--language`, the user's profile), the browser's
+  Accept-Language or the environment's locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), and
+  the policy's default. English is the source language: its catalogue is the msgids.
+
+Numbers, money and dates are formatted by renewals.kit.locale (the customer documents'
+one place); this module only picks the words.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
+from pathlib import Path
+
+from renewals.kit.locale import DEFAULT_LANGUAGE
+
+LANGUAGES: tuple[str, ...] = ("en", "de", "id", "ms")
+LANGUAGE_NAMES: dict[str, str] = {
+    "en": "English",
+    "de": "Deutsch",
+    "id": "Bahasa Indonesia",
+    "ms": "Bahasa Melayu",
+}
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+DOMAIN = "messages"
+
+_current: ContextVar[str] = ContextVar("renewals_language", default=DEFAULT_LANGUAGE)
+
+
+# ------------------------------------------------------------------ which language
+
+
+def normalise(tag: str | None) -> str | None:
+    """A supported language from a locale tag or name: `de-DE`, `id_ID.UTF-8`, `ms` -> de,
+    id, ms; `in` (the old code for Indonesian) -> id; anything else (C, POSIX, fr) -> None."""
+    if not tag:
+        return None
+    code = tag.strip().split(".")[0].split("@")[0].replace("_", "-").split("-")[0].lower()
+    code = {"in": "id", "zsm": "ms", "ind": "id", "deu": "de", "ger": "de", "eng": "en"}.get(
+        code, code
+    )
+    return code if code in LANGUAGES else None
+
+
+def from_accept_language(header: str | None) -> str | None:
+    """The supported language a browser prefers most (`de-CH,de;q=0.9,en;q=0.8` -> de)."""
+    if not header:
+        return None
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _eq, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        language = normalise(tag)
+        if language is not None and quality > 0:
+            ranked.append((-quality, position, language))
+    return min(ranked)[2] if ranked else None
+
+
+def from_environment(environ: Mapping[str, str]) -> str | None:
+    """The language of the environment's locale, in gettext's order: LANGUAGE (a list),
+    LC_ALL, LC_MESSAGES, LANG. `C` and `POSIX` say nothing."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name)
+        if not value:
+            continue
+        for tag in value.split(":"):
+            language = normalise(tag)
+            if language is not None:
+                return language
+        if name != "LANGUAGE":  # a set LC_ALL/LC_MESSAGES/LANG decides, even as C
+            return None
+    return None
+
+
+def choose(*candidates: str | None) -> str:
+    """The first supported language of `candidates` (most specific first), else English."""
+    for candidate in candidates:
+        language = normalise(candidate)
+        if language is not None:
+            return language
+    return DEFAULT_LANGUAGE
+
+
+def check(language: str) -> str:
+    """`language` if supported; a ValueError naming the supported ones otherwise."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    return language
+
+
+# ------------------------------------------------------------------ the current language
+
+
+def current() -> str:
+    return _current.get()
+
+
+def set_language(language: str) -> None:
+    """The language for the rest of this context (a CLI invocation)."""
+    _current.set(check(language))
+
+
+def activate(language: str) -> Callable[[], None]:
+    """Make `language` current until the returned function is called (a CLI command's
+    `call_on_close`), which puts the previous one back."""
+    token = _current.set(check(language))
+    return lambda: _current.reset(token)
+
+
+@contextmanager
+def using(language: str | None) -> Iterator[str]:
+    """Translate into `language` inside the block (None keeps the current one)."""
+    if language is None:
+        yield current()
+        return
+    token = _current.set(check(language))
+    try:
+        yield language
+    finally:
+        _current.reset(token)
+
+
+# ------------------------------------------------------------------ translating
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def translations(language: str) -> _gettext.NullTranslations:
+    """The compiled catalogue of `language` (English: the msgids themselves)."""
+    if language == DEFAULT_LANGUAGE:
+        return _gettext.NullTranslations()
+    return _gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True)
+
+
+def gettext(message: str) -> str:
+    return translations(current()).gettext(message)
+
+
+_ = gettext
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The form for `n` (German: one for 1, another for the rest; id/ms: one form)."""
+    return translations(current()).ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """`message` in a context (`pgettext("stage", "negotiation")`): the same English word may
+    need different translations in different places."""
+    return translations(current()).pgettext(context, message)
+
+
+def npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    return translations(current()).npgettext(context, singular, plural, n)
+
+
+def translate(language: str, message: str) -> str:
+    """`message` in `language`, whatever the current language is."""
+    return translations(check(language)).gettext(message)
+
+
+class LazyString:
+    """A message translated each time it is printed (module-level constants, labels made
+    before anyone knows who reads them). Extracted as `lazy("...")`."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __str__(self) -> str:
+        return gettext(self.message)
+
+    def __repr__(self) -> str:
+        return f"lazy({self.message!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(self.message)
+
+    def format(self, *args: object, **kwargs: object) -> str:
+        return str(self).format(*args, **kwargs)
+
+    def __mod__(self, values: object) -> str:
+        return str(self) % values
+
+
+def lazy(message: str) -> LazyString:
+    return LazyString(message)
+
+
+def term(context: str, value: str | None) -> str:
+    """A stored value (a stage, a health category, a segment) as a word of the current
+    language: the value's catalogue entry in `context`, else the value with spaces."""
+    if value is None:
+        return ""
+    text = str(value)
+    translated = pgettext(context, text)
+    return (translated if translated != text else text).replace("_", " ")
