@@ -34,6 +34,7 @@ KINDS = {
 # A valid body for each unsafe route: a form for pages, JSON for the API.
 FORMS: dict[str, dict[str, Any]] = {
     "/login": {"email": "nobody@renewals.example", "password": "wrong"},
+    "/profile": {"language": "de"},
     "/tasks/{task_id}/snooze": {"until": "2026-12-10", "reason": "customer on holiday"},
     "/tasks/{task_id}/done": {"note": "called them"},
     "/outbox/{message_id}/decline": {"reason": "not now"},

@@ -30,6 +30,8 @@ EXPECTED = {
     'POST /login': '403 403 403 403 403 403 403 403',
     'POST /logout': '303 303 303 303 303 303 303 303',
     'GET /': '303 303 303 303 303 303 303 303',
+    'GET /profile': '303 200 200 200 200 200 200 200',
+    'POST /profile': '303 303 303 303 303 303 303 303',
     'GET /api/v1/accounts': '401 200 200 200 200 200 200 200',
     'GET /api/v1/accounts/{account_id} [own]': '401 200 403 200 200 200 200 200',
     'GET /api/v1/accounts/{account_id} [missing]': '401 404 404 404 404 404 404 404',

@@ -30,6 +30,7 @@ from renewals.forecast import service as forecast_service
 from renewals.fx import service as fx_service
 from renewals.fx.domain import RateTable
 from renewals.kit.figures import Memo, compute_now
+from renewals.kit.i18n import Text
 from renewals.kit.time import as_utc, day_start
 from renewals.outbox import service as outbox_service
 from renewals.outbox.models import OutboxMessage
@@ -121,10 +122,10 @@ class Home:
 
 def _scope_label(user: User, scope: Scope) -> str:
     if scope.everything:
-        return "every renewal (your role sees the whole book)"
+        return Text("every renewal (your role sees the whole book)")
     if len(scope.owners) > 1:
-        return f"your team's renewals ({len(scope.owners)} people)"
-    return "your renewals"
+        return Text("your team's renewals ({people} people)", people=len(scope.owners))
+    return Text("your renewals")
 
 
 def renewal_columns() -> list[Any]:
@@ -509,14 +510,29 @@ def home(session: Session, user: User, policy: Policy, *, as_of: date) -> Home:
         specs=home_specs(session, user, policy, as_of=as_of),
         currency=rates.reporting,
         reasons=[
-            f"TECH-5: renewals dated up to {end} (run.renewal_window_days = {window}); "
-            "overdue open ones included",
-            f"TECH-5: ARR in {rates.reporting} (currency.reporting) at the rates of {as_of}",
-            "SEG-3: at risk = the renewal's opportunity type is at_risk (red health or "
-            "SIG-0 combined risk)",
-            f"TECH-5: tasks due = open tasks due by {as_of + timedelta(days=due_soon)} "
-            f"(dashboard.due_soon_days = {due_soon}); overdue = due before {as_of}",
-            "TIME-5: messages waiting for a person's approval on renewals you may approve",
+            Text(
+                "TECH-5: renewals dated up to {end} (run.renewal_window_days = {window}); "
+                "overdue open ones included",
+                end=end,
+                window=window,
+            ),
+            Text(
+                "TECH-5: ARR in {currency} (currency.reporting) at the rates of {as_of}",
+                currency=rates.reporting,
+                as_of=as_of,
+            ),
+            Text(
+                "SEG-3: at risk = the renewal's opportunity type is at_risk (red health or "
+                "SIG-0 combined risk)"
+            ),
+            Text(
+                "TECH-5: tasks due = open tasks due by {due_by} "
+                "(dashboard.due_soon_days = {due_soon}); overdue = due before {as_of}",
+                due_by=as_of + timedelta(days=due_soon),
+                due_soon=due_soon,
+                as_of=as_of,
+            ),
+            Text("TIME-5: messages waiting for a person's approval on renewals you may approve"),
         ],
     )
 
@@ -786,20 +802,36 @@ def stalled(session: Session, scope: Scope, policy: Policy, *, as_of: date) -> l
             stay = winloss_domain.stay_days(visit, starts_before, as_of=as_of)
             if stay > factor * length:
                 reasons.append(
-                    f"LEARN-2: {stay} days in {stage} against {length} planned "
-                    f"(over {factor:g} x = {factor * length:g})"
+                    Text(
+                        "LEARN-2: {stay} days in {stage} against {length} planned "
+                        "(over {factor:g} x = {limit:g})",
+                        stay=stay,
+                        stage=stage,
+                        length=length,
+                        factor=factor,
+                        limit=factor * length,
+                    )
                 )
         if overdue.get(rid):
-            reasons.append(f"TIME-4: {overdue[rid]} task(s) past their due date")
+            reasons.append(Text("TIME-4: {n} task(s) past their due date", n=overdue[rid]))
         if days_left < 0:
             reasons.append(
-                f"TIME-4: the renewal date passed {-days_left} day(s) ago and it is still "
-                f"{stage}: the timeline failed"
+                Text(
+                    "TIME-4: the renewal date passed {days} day(s) ago and it is still "
+                    "{stage}: the timeline failed",
+                    days=-days_left,
+                    stage=stage,
+                )
             )
         elif days_left <= stages.closing_days and stage not in late_stages:
             reasons.append(
-                f"TIME-5: {days_left} days to renewal and still in {stage}: escalate "
-                f"internally (late stage from T-{stages.closing_days})"
+                Text(
+                    "TIME-5: {days} days to renewal and still in {stage}: escalate "
+                    "internally (late stage from T-{closing})",
+                    days=days_left,
+                    stage=stage,
+                    closing=stages.closing_days,
+                )
             )
         if reasons:
             found.append(
@@ -1221,15 +1253,34 @@ def manager(
         specs=specs,
         currency=facts["currency"],
         reasons=[
-            f"TECH-5: team forecast of renewals dated up to {as_of + timedelta(days=window)} "
-            f"(run.renewal_window_days = {window}), by owner, from the latest forecast",
-            f"TECH-5: completion rate = tasks done / tasks due from {facts['completion_since']} "
-            f"to {as_of} (dashboard.completion_window_days), cancelled ones and the steps automation carried out (TIME-3) left out",
-            f"LEARN-2: stalled = longer than winloss.stall_factor ({policy.winloss.stall_factor:g}) "
-            "x the stage's planned length (TIME-4 stages policy)",
-            f"LEARN-1: win/loss since {facts['review_since']} (dashboard.review_days)",
-            f"TECH-5: ARR in {facts['currency']} (currency.reporting): open renewals at the "
-            f"rates of {as_of}, closed ones at their renewal date's",
+            Text(
+                "TECH-5: team forecast of renewals dated up to {end} "
+                "(run.renewal_window_days = {window}), by owner, from the latest forecast",
+                end=as_of + timedelta(days=window),
+                window=window,
+            ),
+            Text(
+                "TECH-5: completion rate = tasks done / tasks due from {since} "
+                "to {as_of} (dashboard.completion_window_days), cancelled ones and the steps "
+                "automation carried out (TIME-3) left out",
+                since=facts["completion_since"],
+                as_of=as_of,
+            ),
+            Text(
+                "LEARN-2: stalled = longer than winloss.stall_factor ({factor:g}) "
+                "x the stage's planned length (TIME-4 stages policy)",
+                factor=policy.winloss.stall_factor,
+            ),
+            Text(
+                "LEARN-1: win/loss since {since} (dashboard.review_days)",
+                since=facts["review_since"],
+            ),
+            Text(
+                "TECH-5: ARR in {currency} (currency.reporting): open renewals at the "
+                "rates of {as_of}, closed ones at their renewal date's",
+                currency=facts["currency"],
+                as_of=as_of,
+            ),
         ],
     )
 
@@ -1632,9 +1683,15 @@ def executive(
         currency=facts["currency"],
         reasons=[
             *report.reasons,
-            f"TECH-5: key wins and losses told since {facts['since']} (dashboard.review_days), "
-            f"the largest {policy.dashboard.key_deals} of each (dashboard.key_deals)",
-            "SEG-3: at-risk ARR = open renewals whose opportunity type is at_risk; the "
-            "forecast's at-risk ARR = categories at_risk and lost (TECH-5)",
+            Text(
+                "TECH-5: key wins and losses told since {since} (dashboard.review_days), "
+                "the largest {n} of each (dashboard.key_deals)",
+                since=facts["since"],
+                n=policy.dashboard.key_deals,
+            ),
+            Text(
+                "SEG-3: at-risk ARR = open renewals whose opportunity type is at_risk; the "
+                "forecast's at-risk ARR = categories at_risk and lost (TECH-5)"
+            ),
         ],
     )

@@ -22,7 +22,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
@@ -35,23 +35,71 @@ TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
 ROOT = LOCALE_DIR.parent.parent.parent  # the repository (src/renewals/locale -> .)
 # gettext's, plus `lazy` (a message translated when printed) and `term_noop` (a stored
 # value's word in a context, listed for extraction: renewals.web.terms).
-KEYWORDS = ("lazy", "term_noop:1c,2")
+KEYWORDS = ("lazy", "term_noop:1c,2", "Text")
 
 # Messages that may read the same in a language as in English: names, rule IDs, units and
 # loanwords the seeds themselves use (docs/i18n.md, glossary). Matched on the whole msgid.
 SAME_AS_ENGLISH: dict[str, frozenset[str]] = {
     "de": frozenset(
-        {"ARR", "NRR", "GRR", "ROC AUC", "Brier score", "CSM", "Status", "Segment", "Name",
-         "Account", "Accounts", "Team", "Enterprise", "Mid-market", "SMB", "Outbox", "Audit-Log",
-         "Deutsch", "English", "Bahasa Indonesia", "Bahasa Melayu", "Jobs", "E-Mail"}
+        {
+            "ARR",
+            "NRR",
+            "GRR",
+            "ROC AUC",
+            "Brier score",
+            "CSM",
+            "Status",
+            "Segment",
+            "Name",
+            "Account",
+            "Accounts",
+            "Team",
+            "Enterprise",
+            "Mid-market",
+            "SMB",
+            "Outbox",
+            "Audit-Log",
+            "Deutsch",
+            "English",
+            "Bahasa Indonesia",
+            "Bahasa Melayu",
+            "Jobs",
+            "E-Mail",
+        }
     ),
     "id": frozenset(
-        {"ARR", "NRR", "GRR", "ROC AUC", "CSM", "Status", "Enterprise", "Mid-market", "SMB",
-         "Deutsch", "English", "Bahasa Indonesia", "Bahasa Melayu"}
+        {
+            "ARR",
+            "NRR",
+            "GRR",
+            "ROC AUC",
+            "CSM",
+            "Status",
+            "Enterprise",
+            "Mid-market",
+            "SMB",
+            "Deutsch",
+            "English",
+            "Bahasa Indonesia",
+            "Bahasa Melayu",
+        }
     ),
     "ms": frozenset(
-        {"ARR", "NRR", "GRR", "ROC AUC", "CSM", "Status", "Enterprise", "Mid-market", "SMB",
-         "Deutsch", "English", "Bahasa Indonesia", "Bahasa Melayu"}
+        {
+            "ARR",
+            "NRR",
+            "GRR",
+            "ROC AUC",
+            "CSM",
+            "Status",
+            "Enterprise",
+            "Mid-market",
+            "SMB",
+            "Deutsch",
+            "English",
+            "Bahasa Indonesia",
+            "Bahasa Melayu",
+        }
     ),
 }
 # A msgid with no letters outside placeholders and markup needs no translation of its own.
@@ -67,10 +115,10 @@ def mo_path(language: str) -> Path:
 
 
 def _babel(*args: str) -> None:
-    CommandLineInterface().run(["pybabel", "-q", *args])
+    CommandLineInterface().run(["pybabel", "-q", *args])  # type: ignore[no-untyped-call]
 
 
-def extract() -> None:
+def extract(output: Path = TEMPLATE) -> None:
     keywords = [arg for keyword in KEYWORDS for arg in ("-k", keyword)]
     _babel(
         "extract",
@@ -82,7 +130,7 @@ def extract() -> None:
         "--project",
         "renewals",
         "-o",
-        str(TEMPLATE),
+        str(output),
         str(ROOT / "src" / "renewals"),
     )
 
@@ -91,8 +139,15 @@ def update() -> None:
     for language in TRANSLATED:
         if po_path(language).exists():
             _babel(
-                "update", "-i", str(TEMPLATE), "-d", str(LOCALE_DIR), "-l", language,
-                "--no-fuzzy-matching", "--ignore-obsolete",
+                "update",
+                "-i",
+                str(TEMPLATE),
+                "-d",
+                str(LOCALE_DIR),
+                "-l",
+                language,
+                "--no-fuzzy-matching",
+                "--ignore-obsolete",
             )
         else:
             _babel("init", "-i", str(TEMPLATE), "-d", str(LOCALE_DIR), "-l", language)
@@ -123,14 +178,24 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.fuzzy or self.english or self.placeholders
-                    or self.stale_mo)
+        return not (
+            self.missing or self.fuzzy or self.english or self.placeholders or self.stale_mo
+        )
 
 
 def _names(text: str) -> set[str]:
     """The placeholders' names in a message: `%(count)s`, `{count}`, `{0}`."""
     found = re.findall(r"%\((\w+)\)[sd]|\{(\w*)[^}]*\}", text)
     return {name for pair in found for name in pair if name}
+
+
+def _key(message: Message) -> tuple[str | None, str]:
+    return message.context, message.id if isinstance(message.id, str) else message.id[0]
+
+
+def _strings(message: Message) -> tuple[str, ...]:
+    string = message.string
+    return (string,) if isinstance(string, str) else tuple(string or ())
 
 
 def check_language(language: str, template: Catalog) -> Report:
@@ -146,21 +211,14 @@ def check_language(language: str, template: Catalog) -> Report:
         found = catalog.get(message.id, context=message.context)
         label = message.id if isinstance(message.id, str) else message.id[0]
         label = f"{message.context}|{label}" if message.context else label
-        strings = (
-            [found.string] if found is not None and isinstance(found.string, str)
-            else list(found.string) if found is not None else []
-        )
+        strings = list(_strings(found)) if found is not None else []
         if found is None or not strings or not all(strings):
             report.missing.append(label)
             continue
         if found.fuzzy:
             report.fuzzy.append(label)
         singular = message.id if isinstance(message.id, str) else message.id[0]
-        if (
-            strings[0] == singular
-            and _needs_words(singular)
-            and singular not in same_ok
-        ):
+        if strings[0] == singular and _needs_words(singular) and singular not in same_ok:
             report.english.append(label)
         ids = [message.id] if isinstance(message.id, str) else list(message.id)
         wanted = set().union(*(_names(i) for i in ids))
@@ -177,10 +235,8 @@ def check_language(language: str, template: Catalog) -> Report:
     else:
         with mo.open("rb") as handle:
             compiled = read_mo(handle)
-        expected = {(m.context, m.id if isinstance(m.id, str) else m.id[0]): m.string
-                    for m in catalog if m.id and not m.fuzzy}
-        have = {(m.context, m.id if isinstance(m.id, str) else m.id[0]): m.string
-                for m in compiled if m.id}
+        expected = {_key(m): _strings(m) for m in catalog if m.id and not m.fuzzy}
+        have = {_key(m): _strings(m) for m in compiled if m.id}
         report.stale_mo = expected != have
     return report
 

@@ -82,9 +82,7 @@ def use_language(ctx: typer.Context, language: str | None, *, from_environment: 
         if chosen is None or chosen != language.strip().lower():
             fail(f"--language must be one of {', '.join(i18n.LANGUAGES)}, not {language!r}", 2)
     elif from_environment:
-        chosen = i18n.choose(
-            os.environ.get("RENEWALS_LANGUAGE"), i18n.from_environment(os.environ)
-        )
+        chosen = i18n.choose(os.environ.get("RENEWALS_LANGUAGE"), i18n.from_environment(os.environ))
     else:
         return
     ctx.call_on_close(i18n.activate(chosen))

@@ -209,6 +209,49 @@ def lazy(message: str) -> LazyString:
     return LazyString(message)
 
 
+class Text(str):
+    """An explanation made where nobody knows yet who reads it (a decision's reason, a
+    dashboard's note): a template with parameters. It *is* the English text wherever a
+    str is used (tests, JSON, CSV, logs); printed with `translated()` (the pages' `tr`
+    filter, the CLI) it reads in the current language, rule IDs and values unchanged.
+    Extracted as `Text("SEG-1: ARR {arr} lies in the {segment} band", arr=..., ...)`."""
+
+    msgid: str
+    params: dict[str, object]
+
+    def __new__(cls, msgid: str, **params: object) -> Text:
+        text = super().__new__(cls, msgid.format(**params) if params else msgid)
+        text.msgid = msgid
+        text.params = params
+        return text
+
+    def translated(self) -> str:
+        words = gettext(self.msgid)
+        if not self.params:
+            return words
+        try:
+            return words.format(**self.params)
+        except (KeyError, IndexError, ValueError):  # a broken translation: the English
+            return str(self)
+
+    def __reduce__(self) -> tuple[object, ...]:  # pickles (caches) keep the template
+        return (_text, (self.msgid, self.params))
+
+
+def _text(msgid: str, params: dict[str, object]) -> Text:
+    return Text(msgid, **params)
+
+
+def tr(value: object) -> str:
+    """`value` for the reader: a Text translated, a plain str looked up as a message (so a
+    constant such as "your renewals" translates too), anything else as str."""
+    if isinstance(value, Text):
+        return value.translated()
+    if isinstance(value, str):
+        return gettext(value) if value else value
+    return str(value)
+
+
 def term(context: str, value: str | None) -> str:
     """A stored value (a stage, a health category, a segment) as a word of the current
     language: the value's catalogue entry in `context`, else the value with spaces."""

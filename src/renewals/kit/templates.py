@@ -149,6 +149,7 @@ def install_i18n(env: jinja2.Environment, *, from_context: bool = False) -> None
             newstyle=True,
         )
         env.filters["term"] = lambda value, context: i18n.term(context, value)
+    env.filters["tr"] = i18n.tr
 
 
 FILTERS = {

@@ -9,9 +9,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
+from renewals.kit import i18n
 from renewals.kit.secrets import same_secret
 from renewals.kit.time import utc_now
 from renewals.user import auth
+from renewals.user import service as user_service
 from renewals.web import deps
 from renewals.web.deps import Db, PageViewer
 
@@ -120,6 +122,31 @@ def logout(request: Request, session: Db, viewer: PageViewer) -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(deps.SESSION_COOKIE, path="/")
     return response
+
+
+@router.get("/profile")
+def profile(request: Request, viewer: PageViewer, saved: bool = False) -> Response:
+    """Your settings: the language you read the product in (issue 22)."""
+    return deps.render(
+        request,
+        "auth/profile.html",
+        viewer,
+        languages=i18n.LANGUAGE_NAMES,
+        browser=i18n.from_accept_language(request.headers.get("accept-language")),
+        saved=saved,
+    )
+
+
+@router.post("/profile")
+def save_profile(
+    request: Request,
+    session: Db,
+    viewer: PageViewer,
+    language: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Set (or with "" clear) your language; audited like `renewals user update --language`."""
+    user_service.set_language(session, viewer.user.email, language or None, actor=viewer.user.email)
+    return RedirectResponse("/profile?saved=1", status_code=303)
 
 
 @router.get("/")

@@ -33,7 +33,9 @@ def _lang(lang: str | None) -> str:
     return lang or i18n.current()
 
 
-def plural(count: Any, singular: str, plural_form: str | None = None, lang: str | None = None) -> str:
+def plural(
+    count: Any, singular: str, plural_form: str | None = None, lang: str | None = None
+) -> str:
     """`count` with the noun in the right number; counts are grouped (1,234 rows)."""
     if count is None:
         count = 0
