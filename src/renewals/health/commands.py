@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
@@ -14,6 +15,7 @@ from renewals.errors import RenewalsError
 from renewals.health.domain import FEATURES, format_value
 from renewals.kit import completion
 from renewals.kit.cli import (
+    LANGUAGE_HELP,
     console,
     emit_json,
     fail,
@@ -21,7 +23,10 @@ from renewals.kit.cli import (
     parse_as_of,
     progress_bar,
     state,
+    use_language,
 )
+from renewals.kit.i18n import _, current, lazy, pgettext, term, tr
+from renewals.kit.locale import format_percent
 
 
 class _HealthGroup(TyperGroup):
@@ -61,7 +66,12 @@ CATEGORY_STYLE = {
     "yellow": "yellow",
     "red": "bold red",
 }
-TREND_MARK = {"up": "up", "down": "down", "same": "about the same", "new": "first score"}
+TREND_MARK = {
+    "up": lazy("up"),
+    "down": lazy("down"),
+    "same": lazy("about the same"),
+    "new": lazy("first score"),
+}
 
 
 @app.command("show")
@@ -77,6 +87,7 @@ def health(
         str | None, typer.Option(help="Explain the score of this day (default: the latest).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON.")] = False,
+    language: Annotated[str | None, typer.Option("--language", help=LANGUAGE_HELP)] = None,
 ) -> None:
     """Explain one account's health: score, category and trend, the components and the facts
     behind them, the drivers that moved it most, what data is missing, its signals with
@@ -84,7 +95,8 @@ def health(
 
     Examples:\n
       renewals health acc-00042\n
-      renewals health show acc-00042 --as-of 2026-11-01 --json
+      renewals health show acc-00042 --as-of 2026-11-01 --json\n
+      renewals health acc-00042 --language id
     """
     from renewals.account.models import Account
     from renewals.db import session_scope
@@ -93,6 +105,7 @@ def health(
     from renewals.signal import service as signal_service
     from renewals.task import service as task_service
 
+    use_language(ctx, language, from_environment=False)  # issue 22; JSON stays as it is
     app_state = state(ctx)
     try:
         policy = app_state.policy()
@@ -162,67 +175,105 @@ def _report(snap: Any, account: Any, signals: list[Any], tasks: list[Any]) -> di
 
 
 def _print(r: dict[str, Any]) -> None:
+    """The explanation in the current language (issue 22): labels from the catalogue,
+    reasons (stored in English with their rule IDs) through their templates (kit.i18n.tr);
+    customer words (evidence), names and task titles as they are."""
     style = CATEGORY_STYLE.get(r["category"] or "", "dim")
-    score = "no score" if r["score"] is None else f"{r['score']:.0f}/100"
+    score = _("no score") if r["score"] is None else f"{r['score']:.0f}/100"
     console.print(
-        f"[bold]{r['name']}[/] ({r['account_id']}, {r['segment']}, owner {r['owner'] or 'none'})"
+        _("[bold]{name}[/] ({account}, {segment}, owner {owner})").format(
+            name=escape(r["name"]),
+            account=r["account_id"],
+            segment=term("segment", r["segment"]),
+            owner=r["owner"] or _("none"),
+        )
     )
-    trend = TREND_MARK.get(r["trend"], r["trend"])
+    trend = str(TREND_MARK.get(r["trend"], r["trend"]))
     if r["previous_score"] is not None:
-        trend += f" (was {r['previous_score']:.0f} on {r['previous_as_of']})"
+        trend += " " + _("(was {score:.0f} on {day})").format(
+            score=r["previous_score"], day=r["previous_as_of"]
+        )
     console.print(
-        f"Health on {r['as_of']}: [{style}]{score} {r['category'] or ''}[/]"
-        f"{' [yellow]warning[/]' if r['warning'] else ''}, trend {trend}"
+        _("Health on {day}: [{style}]{score} {category}[/]{warning}, trend {trend}").format(
+            day=r["as_of"],
+            style=style,
+            score=score,
+            category=term("badge", r["category"]),
+            warning=" [yellow]" + _("warning") + "[/]" if r["warning"] else "",
+            trend=trend,
+        )
     )
     if r["risk"]:
-        console.print(f"Risk (SIG-0): [bold]{r['risk']}[/]: {'; '.join(r['risk_reasons'])}")
+        console.print(
+            _("Risk (SIG-0): [bold]{risk}[/]: {reasons}").format(
+                risk=term("badge", r["risk"]),
+                reasons="; ".join(tr(x) for x in r["risk_reasons"]),
+            )
+        )
     for reason in r["reasons"]:
-        console.print(f"  - {reason}", highlight=False)
+        console.print(f"  - {tr(reason)}", highlight=False)
 
-    table = Table(title="Components (HEALTH-1)", title_justify="left")
-    for column in ("component", "score", "share", "measured by (fact -> score)"):
-        table.add_column(column, justify="right" if column in ("score", "share") else "left")
+    table = Table(title=_("Components (HEALTH-1)"), title_justify="left")
+    columns = (
+        (_("component"), "left"),
+        (_("score"), "right"),
+        (_("share"), "right"),
+        (_("measured by (fact -> score)"), "left"),
+    )
+    for column, justify in columns:
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for c in r["components"]:
         facts = "; ".join(
-            f"{FEATURES[m['feature']].label if m['feature'] in FEATURES else m['feature']} "
-            f"{format_value(m['feature'], m['value'])}"
+            f"{tr(FEATURES[m['feature']].label) if m['feature'] in FEATURES else m['feature']} "
+            f"{tr(format_value(m['feature'], m['value']))}"
             + ("" if m["score"] is None else f" -> {m['score']:.0f}")
             for m in c["measures"]
         )
         table.add_row(
-            c["name"],
-            "[dim]missing[/]" if c["score"] is None else f"{c['score']:.0f}",
-            f"{c['share']:.0%}",
+            pgettext("component", c["name"]),
+            "[dim]" + _("missing") + "[/]" if c["score"] is None else f"{c['score']:.0f}",
+            format_percent(c["share"], current()),
             facts,
         )
     console.print(table)
     if r["missing"]:
         console.print(
-            f"Missing data (re-weighted, not counted as 0): {', '.join(r['missing'])}",
+            _("Missing data (re-weighted, not counted as 0): {components}").format(
+                components=", ".join(pgettext("component", m) for m in r["missing"])
+            ),
             highlight=False,
         )
     if r["drivers"]:
-        console.print("[bold]What moved the score most (HEALTH-5)[/]")
+        console.print("[bold]" + _("What moved the score most (HEALTH-5)") + "[/]")
         for d in r["drivers"]:
             mark = "[red]-[/]" if d["impact"] < 0 else "[green]+[/]"
-            console.print(f"  {mark} {d['text']} [{d['rule']}]", highlight=False)
-    signals = Table(title="Signals in force", title_justify="left")
-    for column in ("signal", "rule", "severity", "source", "evidence"):
+            console.print(f"  {mark} {escape(tr(d['text']))} [{d['rule']}]", highlight=False)
+    signals = Table(title=_("Signals in force"), title_justify="left")
+    for column in (_("signal"), _("rule"), _("severity"), _("source"), _("evidence")):
         signals.add_column(column)
     for s in r["signals"]:
-        source = s["source"] + (
+        source = pgettext("source", s["source"]) + (
             f" {s['source_id']}" if s["source"] in ("ticket", "survey", "interaction") else ""
         )
         signals.add_row(
-            s["kind"], s["rule"], s["severity"], f"{source} ({s['date']})", s["evidence"]
+            pgettext("signal", s["kind"]),
+            s["rule"],
+            pgettext("severity", s["severity"]),
+            f"{source} ({s['date']})",
+            escape(s["evidence"]),
         )
     if r["signals"]:
         console.print(signals)
     else:
-        console.print("No signals in force.")
+        console.print(_("No signals in force."))
     for t in r["tasks"]:
         console.print(
-            f"Open task: {t['title']} (due {t['due']}, {t['rule']}, {t['owner'] or 'no owner'})"
+            _("Open task: {title} (due {due}, {rule}, {owner})").format(
+                title=escape(tr(t["title"])),
+                due=t["due"],
+                rule=t["rule"],
+                owner=t["owner"] or _("no owner"),
+            )
         )
 
 

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from renewals.account.domain import Segment
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Health, Measure, Signals
 from renewals.policy.facts import judge
 
@@ -58,37 +59,39 @@ class FeatureInfo:
 
 # What each feature means, for explanations (docs/health.md lists the same).
 FEATURES: dict[str, FeatureInfo] = {
-    "usage_change_30d": FeatureInfo("usage in the last 30 days vs the previous 30", "change"),
-    "usage_trend_90d": FeatureInfo("weekly usage trend over 90 days", "change"),
-    "days_since_last_activity": FeatureInfo("days since the last product activity", "days"),
-    "seat_utilisation": FeatureInfo("seats active in the last 30 days", "pct"),
-    "key_feature_adoption": FeatureInfo("key features used in the last 30 days", "pct"),
-    "features_30d": FeatureInfo("distinct features used in the last 30 days", "count"),
-    "active_user_change_30d": FeatureInfo("active users vs the previous 30 days", "change"),
-    "repeated_complaints": FeatureInfo("problems reported more than once", "count"),
-    "ticket_satisfaction": FeatureInfo("mean ticket satisfaction (1-5)", "score"),
-    "ticket_volume_ratio": FeatureInfo("tickets vs the window before", "ratio"),
-    "urgent_tickets": FeatureInfo("high and urgent tickets", "count"),
-    "missed_meeting_rate": FeatureInfo("meetings cancelled, missed or declined", "pct"),
-    "engaged_contacts": FeatureInfo("stakeholders engaged recently", "count"),
-    "champion_reply_hours": FeatureInfo("champion's mean reply time, hours", "count"),
-    "champion_response_ratio": FeatureInfo("champion reply time now vs before", "ratio"),
-    "key_departures": FeatureInfo("champions and decision makers who left", "count"),
-    "goals_achieved_rate": FeatureInfo("business goals achieved (of those due)", "pct"),
-    "nps": FeatureInfo("mean NPS (0-10)", "score"),
-    "nps_change": FeatureInfo("NPS change vs the half-year before", "score"),
-    "csat": FeatureInfo("mean CSAT (1-5)", "score"),
-    "competitive_mentions": FeatureInfo("competitive remarks in notes and tickets", "count"),
-    "usage_level_pct": FeatureInfo("usage in the last 30 days, percentile among peers", "pct"),
-    "active_users_pct": FeatureInfo("seats or users active, percentile among peers", "pct"),
-    "usage_depth_pct": FeatureInfo("use per active user, percentile among peers", "pct"),
-    "breadth_pct": FeatureInfo("features used, percentile among peers", "pct"),
-    "negative_share_pct": FeatureInfo(
-        "share of negative events (removing, rejecting), percentile among peers", "pct"
+    "usage_change_30d": FeatureInfo(Text("usage in the last 30 days vs the previous 30"), "change"),
+    "usage_trend_90d": FeatureInfo(Text("weekly usage trend over 90 days"), "change"),
+    "days_since_last_activity": FeatureInfo(Text("days since the last product activity"), "days"),
+    "seat_utilisation": FeatureInfo(Text("seats active in the last 30 days"), "pct"),
+    "key_feature_adoption": FeatureInfo(Text("key features used in the last 30 days"), "pct"),
+    "features_30d": FeatureInfo(Text("distinct features used in the last 30 days"), "count"),
+    "active_user_change_30d": FeatureInfo(Text("active users vs the previous 30 days"), "change"),
+    "repeated_complaints": FeatureInfo(Text("problems reported more than once"), "count"),
+    "ticket_satisfaction": FeatureInfo(Text("mean ticket satisfaction (1-5)"), "score"),
+    "ticket_volume_ratio": FeatureInfo(Text("tickets vs the window before"), "ratio"),
+    "urgent_tickets": FeatureInfo(Text("high and urgent tickets"), "count"),
+    "missed_meeting_rate": FeatureInfo(Text("meetings cancelled, missed or declined"), "pct"),
+    "engaged_contacts": FeatureInfo(Text("stakeholders engaged recently"), "count"),
+    "champion_reply_hours": FeatureInfo(Text("champion's mean reply time, hours"), "count"),
+    "champion_response_ratio": FeatureInfo(Text("champion reply time now vs before"), "ratio"),
+    "key_departures": FeatureInfo(Text("champions and decision makers who left"), "count"),
+    "goals_achieved_rate": FeatureInfo(Text("business goals achieved (of those due)"), "pct"),
+    "nps": FeatureInfo(Text("mean NPS (0-10)"), "score"),
+    "nps_change": FeatureInfo(Text("NPS change vs the half-year before"), "score"),
+    "csat": FeatureInfo(Text("mean CSAT (1-5)"), "score"),
+    "competitive_mentions": FeatureInfo(Text("competitive remarks in notes and tickets"), "count"),
+    "usage_level_pct": FeatureInfo(
+        Text("usage in the last 30 days, percentile among peers"), "pct"
     ),
-    "negative_event_share_30d": FeatureInfo("negative events in the last 30 days", "pct"),
-    "tenure_days": FeatureInfo("days as a customer", "days"),
-    "history_days": FeatureInfo("days of usage history", "days"),
+    "active_users_pct": FeatureInfo(Text("seats or users active, percentile among peers"), "pct"),
+    "usage_depth_pct": FeatureInfo(Text("use per active user, percentile among peers"), "pct"),
+    "breadth_pct": FeatureInfo(Text("features used, percentile among peers"), "pct"),
+    "negative_share_pct": FeatureInfo(
+        Text("share of negative events (removing, rejecting), percentile among peers"), "pct"
+    ),
+    "negative_event_share_30d": FeatureInfo(Text("negative events in the last 30 days"), "pct"),
+    "tenure_days": FeatureInfo(Text("days as a customer"), "days"),
+    "history_days": FeatureInfo(Text("days of usage history"), "days"),
 }
 
 # FUND-6 (issue 17): trends need history. A trend feature is not scored while the account's
@@ -118,16 +121,19 @@ def too_new_to_trend(
         return dict(features), None
     kept = {k: (None if k in held else v) for k, v in features.items()}
     labels = ", ".join(FEATURES[f].label for f in held)
-    return kept, (
-        f"FUND-6: too new to trend: {history:.0f} days of usage history "
-        f"(health.trend_min_history_days {policy.trend_min_history_days}); not scored: {labels}"
+    return kept, Text(
+        "FUND-6: too new to trend: {days:.0f} days of usage history "
+        "(health.trend_min_history_days {minimum}); not scored: {labels}",
+        days=history,
+        minimum=policy.trend_min_history_days,
+        labels=labels,
     )
 
 
 def format_value(feature: str, value: float | None) -> str:
     """A feature value as a person reads it: 42%, +15%, 3, 2.5x."""
     if value is None:
-        return "no data"
+        return Text("no data")
     unit = FEATURES[feature].unit if feature in FEATURES else "score"
     if unit == "pct":
         return f"{value:.0%}"
@@ -244,17 +250,27 @@ def score_health(
         for n, s, w, scored in parts
     )
     if not enough:
-        reason = (
-            f"HEALTH-1: only {len(present)} of {len(COMPONENTS)} components have data "
-            f"(at least {policy.min_components} needed); missing: {', '.join(missing) or 'none'}"
+        reason = Text(
+            "HEALTH-1: only {n} of {total} components have data "
+            "(at least {needed} needed); missing: {missing}",
+            n=len(present),
+            total=len(COMPONENTS),
+            needed=policy.min_components,
+            missing=", ".join(missing) or Text("none"),
         )
         return HealthScore(None, components, (), missing, (reason,) + ((young,) if young else ()))
     score = sum(s * w for _, s, w in present) / total_weight
     drivers = _drivers(components, policy)
-    reasons = (
-        f"HEALTH-1: weighted mean of {len(present)} components"
-        + (f"; re-weighted without {', '.join(missing)} (no data)" if missing else ""),
-    ) + ((young,) if young else ())
+    mean = (
+        Text(
+            "HEALTH-1: weighted mean of {n} components; re-weighted without {missing} (no data)",
+            n=len(present),
+            missing=", ".join(missing),
+        )
+        if missing
+        else Text("HEALTH-1: weighted mean of {n} components", n=len(present))
+    )
+    reasons = (mean,) + ((young,) if young else ())
     return HealthScore(round(score, 1), components, drivers, missing, reasons)
 
 
@@ -267,9 +283,12 @@ def _drivers(components: Sequence[ComponentScore], policy: Health) -> tuple[Driv
         for m in present:
             impact = component.share * (m.weight / total) * (m.score - NEUTRAL)  # type: ignore[operator]
             label = FEATURES.get(m.feature, FeatureInfo(m.feature, "score")).label
-            text = (
-                f"{label}: {format_value(m.feature, m.value)} "
-                f"(scores {m.score:.0f}/100, {impact:+.1f} points)"
+            text = Text(
+                "{label}: {value} (scores {score:.0f}/100, {impact:+.1f} points)",
+                label=label,
+                value=format_value(m.feature, m.value),
+                score=m.score,
+                impact=impact,
             )
             found.append(
                 Driver(
@@ -352,13 +371,17 @@ def _guarded(
         if guard_cap == "red":
             cap = Category.red
     reasons = list(decision.reasons)
-    reasons += [f"HEALTH-3: at most {c}: {why}" for c, why in fired]
+    reasons += [Text("HEALTH-3: at most {cap}: {why}", cap=c, why=why) for c, why in fired]
     if _RANK[decision.category] <= _RANK[cap]:
         return CategoryDecision(decision.category, decision.warning, tuple(reasons))
     if cap == Category.red and len(fired) >= policy.red_min_guards:
         reasons.append(
-            f"HEALTH-3: red: {len(fired)} definitions of trouble hold at once "
-            f"(health.red_min_guards {policy.red_min_guards})"
+            Text(
+                "HEALTH-3: red: {n} definitions of trouble hold at once "
+                "(health.red_min_guards {minimum})",
+                n=len(fired),
+                minimum=policy.red_min_guards,
+            )
         )
     return CategoryDecision(cap, decision.warning, tuple(reasons))
 
@@ -374,45 +397,68 @@ def _by_score(
     in_bottom = bottom_cutoff is not None and score <= bottom_cutoff
     warning = score < policy.warning_score or in_bottom
     if score < policy.warning_score:
-        reasons.append(f"HEALTH-2: score {score:.0f} is below {policy.warning_score:g}")
+        reasons.append(
+            Text(
+                "HEALTH-2: score {score:.0f} is below {warning:g}",
+                score=score,
+                warning=policy.warning_score,
+            )
+        )
     if in_bottom:
         reasons.append(
-            f"HEALTH-2: score {score:.0f} is in the bottom {policy.bottom_quartile:.0%} "
-            f"of the book (at or below {bottom_cutoff:.0f})"
+            Text(
+                "HEALTH-2: score {score:.0f} is in the bottom {share:.0%} "
+                "of the book (at or below {cutoff:.0f})",
+                score=score,
+                share=policy.bottom_quartile,
+                cutoff=bottom_cutoff,
+            )
         )
     if score < policy.yellow_min_score:
-        reasons.append(f"HEALTH-3: red below {policy.yellow_min_score:g}")
+        reasons.append(Text("HEALTH-3: red below {yellow:g}", yellow=policy.yellow_min_score))
         return CategoryDecision(Category.red, warning, tuple(reasons))
     if score < policy.green_min_score or in_bottom:
         if score >= policy.green_min_score:
-            reasons.append("HEALTH-3: yellow, not green, while in the bottom of the book")
+            reasons.append(Text("HEALTH-3: yellow, not green, while in the bottom of the book"))
         else:
             reasons.append(
-                f"HEALTH-3: yellow from {policy.yellow_min_score:g} to below "
-                f"{policy.green_min_score:g}"
+                Text(
+                    "HEALTH-3: yellow from {yellow:g} to below {green:g}",
+                    yellow=policy.yellow_min_score,
+                    green=policy.green_min_score,
+                )
             )
         return CategoryDecision(Category.yellow, warning, tuple(reasons))
-    reasons.append(f"HEALTH-3: green at {policy.green_min_score:g} or above")
+    reasons.append(Text("HEALTH-3: green at {green:g} or above", green=policy.green_min_score))
     growth = _growth_signals(features, policy)
     authority = (features.get("budget_authority_engaged") or 0) > 0
     if growth and (authority or not policy.expansion_needs_budget_authority):
+        signals = "; ".join(growth)
         reasons.append(
-            "HEALTH-3: expansion opportunity: "
-            + "; ".join(growth)
-            + ("; budget authority engaged" if authority else "")
+            Text(
+                "HEALTH-3: expansion opportunity: {signals}; budget authority engaged",
+                signals=signals,
+            )
+            if authority
+            else Text("HEALTH-3: expansion opportunity: {signals}", signals=signals)
         )
         return CategoryDecision(Category.expansion, warning, tuple(reasons))
     return CategoryDecision(Category.green, warning, tuple(reasons))
 
 
 def _growth_signals(features: Mapping[str, float | None], policy: Health) -> list[str]:
-    found = []
+    found: list[str] = []
     seats = features.get("seat_utilisation")
     if seats is not None and seats >= policy.expansion_seat_utilisation:
-        found.append(f"{seats:.0%} of seats active")
+        found.append(Text("{share:.0%} of seats active", share=seats))
     growth = features.get("usage_trend_90d")
     if growth is not None and growth >= policy.expansion_usage_trend:
-        found.append(f"usage growing {growth:+.1%} of its mean week, week on week, for 90 days")
+        found.append(
+            Text(
+                "usage growing {growth:+.1%} of its mean week, week on week, for 90 days",
+                growth=growth,
+            )
+        )
     return found
 
 

@@ -18,6 +18,7 @@ one place); this module only picks the words.
 from __future__ import annotations
 
 import gettext as _gettext
+import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -243,13 +244,83 @@ def _text(msgid: str, params: dict[str, object]) -> Text:
 
 
 def tr(value: object) -> str:
-    """`value` for the reader: a Text translated, a plain str looked up as a message (so a
-    constant such as "your renewals" translates too), anything else as str."""
+    """`value` for the reader: a Text translated; a plain str looked up as a message, or,
+    when it is the English of a Text stored earlier (a reason in the database), matched
+    against the catalogue's templates and translated with its values; anything else as str."""
     if isinstance(value, Text):
         return value.translated()
     if isinstance(value, str):
-        return gettext(value) if value else value
+        return _translate_text(value, current(), 0) if value else value
     return str(value)
+
+
+# The contexts of stored values (renewals.web.terms), tried in this order for a value that
+# fills a reason's field ("40 days in {stage}").
+TERM_CONTEXTS = (
+    "stage",
+    "badge",
+    "segment",
+    "opportunity",
+    "motion",
+    "outcome",
+    "role",
+    "component",
+    "signal",
+    "severity",
+)
+_VALUE = re.compile(r"[a-z][a-z_]*")
+_FIELD = re.compile(r"\{(\w+)((?:![rsa])?(?::[^{}]*)?)\}")
+_MAX_DEPTH = 3
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def _templates(language: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The catalogue's messages with `{name}` fields as patterns over their English text,
+    the most specific (longest fixed text) first."""
+    catalog = getattr(translations(language), "_catalog", {})
+    found: list[tuple[int, re.Pattern[str], str]] = []
+    for msgid, msgstr in catalog.items():
+        if not isinstance(msgid, str) or "\x04" in msgid or "{" not in msgid:
+            continue
+        parts, seen, fixed, position = [], set(), 0, 0
+        for field in _FIELD.finditer(msgid):
+            literal = msgid[position : field.start()]
+            parts.append(re.escape(literal))
+            fixed += len(literal)
+            name = field.group(1)
+            parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+            seen.add(name)
+            position = field.end()
+        parts.append(re.escape(msgid[position:]))
+        fixed += len(msgid) - position
+        if fixed >= 8:  # a template of little but fields would match anything
+            found.append((fixed, re.compile("".join(parts), re.S), msgstr))
+    found.sort(key=lambda item: -item[0])
+    return tuple((pattern, msgstr) for _, pattern, msgstr in found)
+
+
+@lru_cache(maxsize=4096)
+def _translate_text(text: str, language: str, depth: int) -> str:
+    catalog = translations(language)
+    words = catalog.gettext(text)
+    if words != text or language == DEFAULT_LANGUAGE or depth >= _MAX_DEPTH:
+        return words
+    if depth and _VALUE.fullmatch(text):  # a stored value inside a reason: its term
+        for context in TERM_CONTEXTS:
+            words = catalog.pgettext(context, text)
+            if words != text:
+                return words
+    for pattern, msgstr in _templates(language):
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        values = {
+            name: _translate_text(value, language, depth + 1)
+            for name, value in match.groupdict().items()
+        }
+        # the values are already text: their format specs ({x:g}) are spent
+        return _FIELD.sub(lambda f: "{" + f.group(1) + "}", msgstr).format(**values)
+    return text
 
 
 def term(context: str, value: str | None) -> str:

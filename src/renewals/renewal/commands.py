@@ -5,21 +5,41 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from renewals.errors import RenewalsError
 from renewals.kit import completion
-from renewals.kit.cli import console, emit_json, fail, fail_with, parse_as_of, state
+from renewals.kit.cli import (
+    LANGUAGE_HELP,
+    console,
+    emit_json,
+    fail,
+    fail_with,
+    parse_as_of,
+    state,
+    use_language,
+)
+from renewals.kit.i18n import _, current, lazy, term, tr
+from renewals.kit.locale import format_number
 from renewals.renewal.domain import Stage
 
 DECISIONS = (
-    ("segment", "Segment"),
-    ("opportunity", "Opportunity type"),
-    ("touch", "Touch model"),
-    ("motion", "Motion"),
-    ("owner", "Owner"),
-    ("sponsor", "Executive sponsor"),  # OWN-2: strategic accounts only
+    ("segment", lazy("Segment")),
+    ("opportunity", lazy("Opportunity type")),
+    ("touch", lazy("Touch model")),
+    ("motion", lazy("Motion")),
+    ("owner", lazy("Owner")),
+    ("sponsor", lazy("Executive sponsor")),  # OWN-2: strategic accounts only
 )
+# The context of each decision's value (renewals.web.terms): its word in the language.
+DECISION_TERMS = {
+    "segment": "segment",
+    "opportunity": "opportunity",
+    "touch": "touch",
+    "motion": "motion",
+    "owner": "role",
+}
 
 
 def renewal(
@@ -35,6 +55,7 @@ def renewal(
         str | None, typer.Option(help="Day to count days, overdue tasks and the timeline from.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print everything as JSON.")] = False,
+    language: Annotated[str | None, typer.Option("--language", help=LANGUAGE_HELP)] = None,
 ) -> None:
     """Explain one renewal: its segment, opportunity type, touch model, motion and owner with
     the reasons and rule IDs behind each, the stage history, the playbook tasks (overdue
@@ -44,12 +65,14 @@ def renewal(
 
     Examples:\n
       renewals renewal R-C000123\n
-      renewals renewal R-C000123 --json | jq .decisions.owner
+      renewals renewal R-C000123 --json | jq .decisions.owner\n
+      renewals renewal R-C000123 --language de
     """
     from renewals.db import session_scope
     from renewals.policy.service import PolicyError
     from renewals.renewal import service
 
+    use_language(ctx, language, from_environment=False)  # issue 22; JSON stays as it is
     app_state = state(ctx)
     try:
         policy = app_state.policy()
@@ -209,50 +232,89 @@ STAGE_STYLE = {"closed_won": "green", "closed_lost": "red"}
 
 
 def _print(report: dict[str, Any]) -> None:
+    """The explanation in the current language (issue 22): labels from the catalogue,
+    decision reasons (stored in English with their rule IDs) through their templates;
+    names, notes, task titles and the customer's timeline (their language) as they are."""
     days = report["days_to_renewal"]
-    when = f"in {days} days" if days >= 0 else f"{-days} days ago"
+    when = (
+        _("in {days} days").format(days=days)
+        if days >= 0
+        else _("{days} days ago").format(days=-days)
+    )
     console.print(
-        f"[bold]{report['renewal_id']}[/] {report['account_name']} ({report['account_id']}): "
-        f"renews {report['renewal_date']} ({when}), ARR {report['arr']:,.0f} {report['currency']}"
-        f" -> target {report['target_arr']:,.0f}"
+        _(
+            "[bold]{renewal}[/] {account} ({account_id}): renews {date} ({when}), "
+            "ARR {arr} {currency} -> target {target}"
+        ).format(
+            renewal=report["renewal_id"],
+            account=escape(report["account_name"]),
+            account_id=report["account_id"],
+            date=report["renewal_date"],
+            when=when,
+            arr=format_number(report["arr"], current(), 0),
+            currency=report["currency"],
+            target=format_number(report["target_arr"], current(), 0),
+        )
     )
     stage = report["stage"]
     expected = report["expected_stage"]
-    behind = f" (by date it should be in {expected})" if expected and expected != stage else ""
-    console.print(
-        f"stage [{STAGE_STYLE.get(stage, 'cyan')}]{stage}[/] since {report['stage_since']}{behind}; "
-        f"health {report['health_score'] if report['health_score'] is None else round(report['health_score'])}"
-        f" {report['health_category'] or 'unscored'}; risk {report['risk'] or '-'}; "
-        f"signals {', '.join(report['signals']) or 'none'}; owner {report['owner_email'] or 'none'}"
+    behind = (
+        " " + _("(by date it should be in {stage})").format(stage=term("stage", expected))
+        if expected and expected != stage
+        else ""
     )
-    table = Table(title="Decisions and why", show_lines=True)
-    table.add_column("decision", style="cyan", no_wrap=True)
-    table.add_column("value", style="bold")
-    table.add_column("reasons (rule IDs first)")
+    score = report["health_score"]
+    console.print(
+        _(
+            "stage [{style}]{stage}[/] since {since}{behind}; health {score} {category}; "
+            "risk {risk}; signals {signals}; owner {owner}"
+        ).format(
+            style=STAGE_STYLE.get(stage, "cyan"),
+            stage=term("stage", stage),
+            since=report["stage_since"],
+            behind=behind,
+            score=score if score is None else round(score),
+            category=term("badge", report["health_category"]) or _("unscored"),
+            risk=term("badge", report["risk"]) if report["risk"] else "-",
+            signals=", ".join(term("signal", s) for s in report["signals"]) or _("none"),
+            owner=report["owner_email"] or _("none"),
+        )
+    )
+    table = Table(title=_("Decisions and why"), show_lines=True)
+    table.add_column(_("decision"), style="cyan", no_wrap=True)
+    table.add_column(_("value"), style="bold")
+    table.add_column(_("reasons (rule IDs first)"))
     for key, label in DECISIONS:
         d = report["decisions"].get(key)
         if not d:
             continue
-        value = (d["value"] or "none") + (
+        value = (term(DECISION_TERMS.get(key, key), d["value"]) or _("none")) + (
             f" {d['email']}" if key == "owner" and d.get("email") else ""
         )
-        table.add_row(label, value, "\n".join(d["reasons"]))
+        table.add_row(str(label), value, escape("\n".join(tr(x) for x in d["reasons"])))
     console.print(table)
 
-    history = Table(title="Stage history (LEARN-2)")
-    for col in ("on", "from", "to", "by", "reason"):
+    history = Table(title=_("Stage history (LEARN-2)"))
+    for col in (_("on"), _("from"), _("to"), _("by"), _("reason")):
         history.add_column(col)
     for c in report["stage_history"]:
-        history.add_row(str(c["on"]), c["from"] or "-", c["to"], c["by"], c["reason"])
+        history.add_row(
+            str(c["on"]),
+            term("stage", c["from"]) if c["from"] else "-",
+            term("stage", c["to"]),
+            c["by"],
+            escape(tr(c["reason"])),
+        )
     console.print(history)
 
     if report["tasks"]:
-        tasks = Table(title="Playbook tasks")
-        for col in ("id", "due", "step", "rule", "status", "owner", "title"):
+        tasks = Table(title=_("Playbook tasks"))
+        for col in (_("id"), _("due"), _("step"), _("rule"), _("status"), _("owner"), _("title")):
             tasks.add_column(col)
         for t in report["tasks"]:
             status = t["status"]
-            shown = f"[bold red]{status}[/]" if status == "overdue" else status
+            word = term("badge", status)
+            shown = f"[bold red]{word}[/]" if status == "overdue" else word
             tasks.add_row(
                 str(t["task_id"]),
                 str(t["due_date"]),
@@ -260,17 +322,21 @@ def _print(report: dict[str, Any]) -> None:
                 t["rule"],
                 shown,
                 t["owner_email"] or "-",
-                t["title"],
+                escape(tr(t["title"])),
             )
         console.print(tasks)
     else:
         console.print(
-            "[dim]No playbook tasks yet: steps appear as their dates come within "
-            "timelines.lookahead_days (TIME-4).[/]"
+            "[dim]"
+            + _(
+                "No playbook tasks yet: steps appear as their dates come within "
+                "timelines.lookahead_days (TIME-4)."
+            )
+            + "[/]"
         )
     if report["messages"]:
-        out = Table(title="Campaign messages (outbox, TIME-5)")
-        for col in ("id", "step", "to", "lang", "status", "why"):
+        out = Table(title=_("Campaign messages (outbox, TIME-5)"))
+        for col in (_("id"), _("step"), _("to"), _("lang"), _("status"), _("why")):
             out.add_column(col)
         for m in report["messages"]:
             out.add_row(
@@ -278,37 +344,50 @@ def _print(report: dict[str, Any]) -> None:
                 m["step"],
                 m["to"] or "-",
                 m["language"],
-                m["status"],
-                m["reason"],
+                term("message", m["status"]),
+                escape(tr(m["reason"] or "")),
             )
         console.print(out)
     b = report["budget"]
+    check = (
+        _("budget check task due {day}").format(day=b["check_due"])
+        if b["check_task"]
+        else _("no budget task: check at the motion's start ({day})").format(day=b["check_due"])
+    )
+    gap = (
+        "; " + _("payment gap up to {days} days").format(days=b["payment_gap_days"])
+        if b["payment_gap_days"]
+        else ""
+    )
     console.print(
-        f"[bold]Budget cycle (FUND-4)[/]: {b['fiscal_year']}, renewal in fiscal month "
-        f"{b['fiscal_month']} ({b['phase'].replace('_', ' ')}); budget ask {b['ask_date']}, "
-        + (
-            f"budget check task due {b['check_due']}"
-            if b["check_task"]
-            else f"no budget task: check at the motion's start ({b['check_due']})"
+        _(
+            "[bold]Budget cycle (FUND-4)[/]: {fiscal_year}, renewal in fiscal month "
+            "{month} ({phase}); budget ask {ask}, {check}{gap}"
+        ).format(
+            fiscal_year=tr(b["fiscal_year"]),
+            month=b["fiscal_month"],
+            phase=term("budget", b["phase"]),
+            ask=b["ask_date"],
+            check=check,
+            gap=gap,
         )
-        + (f"; payment gap up to {b['payment_gap_days']} days" if b["payment_gap_days"] else "")
     )
     for reason in b["reasons"]:
-        console.print(f"  {reason}", markup=False)
-    plan = Table(title="Planned playbook dates (TIME-1..3, FUND-4)")
-    for col in ("due", "step", "rule", "title"):
+        console.print(f"  {tr(reason)}", markup=False)
+    plan = Table(title=_("Planned playbook dates (TIME-1..3, FUND-4)"))
+    for col in (_("due"), _("step"), _("rule"), _("title")):
         plan.add_column(col)
     for s in report["schedule"]:
-        moved = f" (was {s['moved_from']})" if s["moved_from"] else ""
-        plan.add_row(f"{s['due_date']}{moved}", s["step"], s["rule"], s["title"])
+        moved = " " + _("(was {day})").format(day=s["moved_from"]) if s["moved_from"] else ""
+        plan.add_row(f"{s['due_date']}{moved}", s["step"], s["rule"], escape(tr(s["title"])))
     console.print(plan)
-    console.print("[bold]Timeline to share with the customer (TIME-6)[/]")
+    console.print("[bold]" + _("Timeline to share with the customer (TIME-6)") + "[/]")
     console.print(report["customer_timeline"], markup=False)
     gaps = report["stakeholders"].get("gaps") or []
     if gaps:
-        console.print("[bold]Stakeholder gaps (STK-1/2)[/]")
+        console.print("[bold]" + _("Stakeholder gaps (STK-1/2)") + "[/]")
         for g in gaps:
-            console.print(f"  [yellow]{g['rule']}[/] {g['text']}", markup=True)
+            console.print(f"  [yellow]{g['rule']}[/] {escape(tr(g['text']))}", markup=True)
 
 
 def stage(

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from renewals.account.domain import Segment
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Policy, Stages
 
 
@@ -120,17 +121,27 @@ def segment_decision(facts: RenewalFacts, policy: Policy) -> Decision:
     by_arr = policy.segment_for_arr(facts.arr)
     band = policy.segments.band(by_arr)
     assert band is not None  # segment_for_arr only returns bands that exist
-    upper = f"{_money(band.max_arr)}" if band.max_arr is not None else "no limit"
-    band_reason = (
-        f"SEG-1: ARR {_money(facts.arr)} lies in the {by_arr.value} band "
-        f"[{_money(band.min_arr)}, {upper})"
+    upper = f"{_money(band.max_arr)}" if band.max_arr is not None else Text("no limit")
+    band_reason = Text(
+        "SEG-1: ARR {arr} lies in the {segment} band [{low}, {high})",
+        arr=_money(facts.arr),
+        segment=by_arr.value,
+        low=_money(band.min_arr),
+        high=upper,
     )
     facts_out = {"arr": float(facts.arr), "band": by_arr.value}
     if facts.segment_override and facts.segment_override != by_arr:
-        why = facts.segment_override_reason or "no reason recorded"
+        why = facts.segment_override_reason or Text("no reason recorded")
         return Decision(
             facts.segment_override.value,
-            (band_reason, f"SEG-1 override to {facts.segment_override.value}: {why}"),
+            (
+                band_reason,
+                Text(
+                    "SEG-1 override to {segment}: {why}",
+                    segment=facts.segment_override.value,
+                    why=why,
+                ),
+            ),
             ("SEG-1",),
             {**facts_out, "override": facts.segment_override.value, "override_reason": why},
         )
@@ -145,31 +156,54 @@ def motion_decision(facts: RenewalFacts) -> Decision:
     """
     category = facts.health_category
     if category == "red" or facts.risk == "save":
-        why = "health is red" if category == "red" else "SIG-4 competitive signal: save mode"
+        why = (
+            Text("health is red")
+            if category == "red"
+            else Text("SIG-4 competitive signal: save mode")
+        )
         return Decision(
             Motion.intervention.value,
-            (f"SEG-2: {why}: full intervention (escalation, issue sprint, save playbook)",),
+            (
+                Text(
+                    "SEG-2: {why}: full intervention (escalation, issue sprint, save playbook)",
+                    why=why,
+                ),
+            ),
             ("SEG-2",),
             {"health_category": category, "risk": facts.risk},
         )
     if category == "yellow" or facts.risk == "at_risk":
-        why = "health is yellow" if category == "yellow" else "signals add up to risk (SIG-0)"
+        why = (
+            Text("health is yellow")
+            if category == "yellow"
+            else Text("signals add up to risk (SIG-0)")
+        )
         return Decision(
             Motion.reinforce.value,
-            (f"SEG-2: {why}: reinforce value, address concerns, confirm commitment early",),
+            (
+                Text(
+                    "SEG-2: {why}: reinforce value, address concerns, confirm commitment early",
+                    why=why,
+                ),
+            ),
             ("SEG-2",),
             {"health_category": category, "risk": facts.risk},
         )
     if category is None:
         return Decision(
             Motion.reinforce.value,
-            ("SEG-2: no health score yet (too little data): treat as yellow until scored",),
+            (Text("SEG-2: no health score yet (too little data): treat as yellow until scored"),),
             ("SEG-2", "HEALTH-1"),
             {"health_category": None},
         )
     return Decision(
         Motion.efficient.value,
-        (f"SEG-2: health is {category}: efficient process, confirm value, explore growth",),
+        (
+            Text(
+                "SEG-2: health is {category}: efficient process, confirm value, explore growth",
+                category=category,
+            ),
+        ),
         ("SEG-2",),
         {"health_category": category, "risk": facts.risk},
     )
@@ -191,25 +225,37 @@ def opportunity_decision(facts: RenewalFacts, *, as_of: date, policy: Policy) ->
         healthy = facts.health_category in rules.healthy_categories and facts.risk != "save"
         if not healthy:
             why = (
-                "health is red"
+                Text("health is red")
                 if facts.health_category == "red"
-                else f"combined risk is {facts.risk} (SIG-0: {', '.join(facts.signals) or 'signals'})"
+                else Text(
+                    "combined risk is {risk} (SIG-0: {signals})",
+                    risk=facts.risk,
+                    signals=", ".join(facts.signals) or Text("signals"),
+                )
             )
             return Decision(
                 OpportunityType.at_risk.value,
-                (f"SEG-3: {why}: at-risk renewal, save strategy",),
+                (Text("SEG-3: {why}: at-risk renewal, save strategy", why=why),),
                 ("SEG-3", "SIG-0"),
                 base,
             )
         notes = (
-            f"SEG-2: signals add up to {facts.risk} ({', '.join(facts.signals)}) but health is "
-            f"{facts.health_category}: watched, not treated as at risk",
+            Text(
+                "SEG-2: signals add up to {risk} ({signals}) but health is "
+                "{category}: watched, not treated as at risk",
+                risk=facts.risk,
+                signals=", ".join(facts.signals),
+                category=facts.health_category,
+            ),
         )
     if facts.health_category == "expansion":
-        growth = "; ".join(facts.growth_reasons) or "growth indicators (HEALTH-3)"
+        growth = "; ".join(facts.growth_reasons) or Text("growth indicators (HEALTH-3)")
         return Decision(
             OpportunityType.expansion.value,
-            (f"SEG-3: expansion: {growth}; lead with growth, sales involved", *notes),
+            (
+                Text("SEG-3: expansion: {growth}; lead with growth, sales involved", growth=growth),
+                *notes,
+            ),
             ("SEG-3", "HEALTH-3"),
             base,
         )
@@ -224,10 +270,18 @@ def opportunity_decision(facts: RenewalFacts, *, as_of: date, policy: Policy) ->
         return Decision(
             OpportunityType.early.value,
             (
-                f"SEG-3: early renewal: {days} days out (>= {rules.early_min_days}), "
-                f"health {facts.health_score:.0f} (>= {rules.early_min_score:g}), "
-                f"customer for {tenure} months (>= {rules.early_min_customer_months}, MY-1): "
-                "lock commitment ahead of schedule, often multi-year",
+                Text(
+                    "SEG-3: early renewal: {days} days out (>= {min_days}), "
+                    "health {score:.0f} (>= {min_score:g}), "
+                    "customer for {months} months (>= {min_months}, MY-1): "
+                    "lock commitment ahead of schedule, often multi-year",
+                    days=days,
+                    min_days=rules.early_min_days,
+                    score=facts.health_score,
+                    min_score=rules.early_min_score,
+                    months=tenure,
+                    min_months=rules.early_min_customer_months,
+                ),
                 *notes,
             ),
             ("SEG-3", "MY-1"),
@@ -236,9 +290,13 @@ def opportunity_decision(facts: RenewalFacts, *, as_of: date, policy: Policy) ->
     return Decision(
         OpportunityType.flat.value,
         (
-            "SEG-3: flat renewal: no risk, no growth signal"
-            + (f", health {facts.health_category}" if facts.health_category else "")
-            + "; same terms, quick",
+            Text(
+                "SEG-3: flat renewal: no risk, no growth signal, health {category}; "
+                "same terms, quick",
+                category=facts.health_category,
+            )
+            if facts.health_category
+            else Text("SEG-3: flat renewal: no risk, no growth signal; same terms, quick"),
             *notes,
         ),
         ("SEG-3",),
@@ -263,23 +321,33 @@ def touch_decision(
     if segment in touch.negotiated_segments:
         return Decision(
             TouchModel.negotiated.value,
-            (f"SEG-4: {segment.value}: full sales process for large accounts",),
+            (
+                Text(
+                    "SEG-4: {segment}: full sales process for large accounts", segment=segment.value
+                ),
+            ),
             ("SEG-4",),
             base,
         )
     if complex_ and segment in touch.complex_segments:
         return Decision(
             TouchModel.negotiated.value,
-            (f"SEG-4: {segment.value} renewal that is {opportunity}: complex, negotiated",),
+            (
+                Text(
+                    "SEG-4: {segment} renewal that is {opportunity}: complex, negotiated",
+                    segment=segment.value,
+                    opportunity=opportunity,
+                ),
+            ),
             ("SEG-4",),
             base,
         )
     if segment in touch.auto_segments:
-        missing = []
+        missing: list[str] = []
         if not facts.auto_renew:
-            missing.append("no auto-renew clause")
+            missing.append(Text("no auto-renew clause"))
         if not facts.payment_on_file:
-            missing.append("no payment on file")
+            missing.append(Text("no payment on file"))
         solid = (
             facts.relationship_score is not None
             and facts.relationship_score >= touch.auto_min_relationship
@@ -287,33 +355,48 @@ def touch_decision(
         )
         if not solid:
             rel = (
-                "unknown" if facts.relationship_score is None else f"{facts.relationship_score:.0f}"
+                Text("unknown")
+                if facts.relationship_score is None
+                else f"{facts.relationship_score:.0f}"
             )
             missing.append(
-                f"relationship not solid (relationship {rel}, needs >= "
-                f"{touch.auto_min_relationship:g} and health green; is {facts.health_category})"
+                Text(
+                    "relationship not solid (relationship {score}, needs >= "
+                    "{minimum:g} and health green; is {category})",
+                    score=rel,
+                    minimum=touch.auto_min_relationship,
+                    category=facts.health_category,
+                )
             )
         if complex_:
-            missing.append(f"{opportunity} renewal needs a person")
+            missing.append(Text("{opportunity} renewal needs a person", opportunity=opportunity))
         if not missing:
             return Decision(
                 TouchModel.auto.value,
                 (
-                    "SEG-4: auto-renewal: auto-renew clause, payment on file, solid relationship "
-                    f"(relationship {facts.relationship_score:.0f}); customer notified, must opt out",
+                    Text(
+                        "SEG-4: auto-renewal: auto-renew clause, payment on file, solid "
+                        "relationship (relationship {score:.0f}); customer notified, must opt out",
+                        score=facts.relationship_score,
+                    ),
                 ),
                 ("SEG-4",),
                 base,
             )
         return Decision(
             TouchModel.assisted.value,
-            (f"SEG-4: assisted, not auto-renewal: {'; '.join(missing)}",),
+            (Text("SEG-4: assisted, not auto-renewal: {missing}", missing="; ".join(missing)),),
             ("SEG-4",),
             base,
         )
     return Decision(
         TouchModel.assisted.value,
-        (f"SEG-4: {segment.value}: automated reminders plus a light human check-in",),
+        (
+            Text(
+                "SEG-4: {segment}: automated reminders plus a light human check-in",
+                segment=segment.value,
+            ),
+        ),
         ("SEG-4",),
         base,
     )
@@ -354,9 +437,18 @@ def advance(current: Stage, days_to_renewal: int, stages: Stages) -> tuple[Stage
     target = due if due.rank <= cap.rank else cap
     if target.rank <= current.rank:
         return None
-    return target, (
-        f"TIME-4: {days_to_renewal} days before renewal the renewal is in {due.value}"
-        + (f" (moved by date up to {cap.value})" if target != due else "")
+    if target != due:
+        return target, Text(
+            "TIME-4: {days} days before renewal the renewal is in {stage} "
+            "(moved by date up to {cap})",
+            days=days_to_renewal,
+            stage=due.value,
+            cap=cap.value,
+        )
+    return target, Text(
+        "TIME-4: {days} days before renewal the renewal is in {stage}",
+        days=days_to_renewal,
+        stage=due.value,
     )
 
 
