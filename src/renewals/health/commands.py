@@ -25,7 +25,7 @@ from renewals.kit.cli import (
     state,
     use_language,
 )
-from renewals.kit.i18n import _, current, lazy, pgettext, term, tr
+from renewals.kit.i18n import _, current, lazy, tr, word
 from renewals.kit.locale import format_percent
 
 
@@ -184,7 +184,7 @@ def _print(r: dict[str, Any]) -> None:
         _("[bold]{name}[/] ({account}, {segment}, owner {owner})").format(
             name=escape(r["name"]),
             account=r["account_id"],
-            segment=term("segment", r["segment"]),
+            segment=word("segment", r["segment"]),
             owner=r["owner"] or _("none"),
         )
     )
@@ -198,7 +198,7 @@ def _print(r: dict[str, Any]) -> None:
             day=r["as_of"],
             style=style,
             score=score,
-            category=term("badge", r["category"]),
+            category=word("badge", r["category"]),
             warning=" [yellow]" + _("warning") + "[/]" if r["warning"] else "",
             trend=trend,
         )
@@ -206,7 +206,7 @@ def _print(r: dict[str, Any]) -> None:
     if r["risk"]:
         console.print(
             _("Risk (SIG-0): [bold]{risk}[/]: {reasons}").format(
-                risk=term("badge", r["risk"]),
+                risk=word("badge", r["risk"]),
                 reasons="; ".join(tr(x) for x in r["risk_reasons"]),
             )
         )
@@ -230,7 +230,7 @@ def _print(r: dict[str, Any]) -> None:
             for m in c["measures"]
         )
         table.add_row(
-            pgettext("component", c["name"]),
+            word("component", c["name"]),
             "[dim]" + _("missing") + "[/]" if c["score"] is None else f"{c['score']:.0f}",
             format_percent(c["share"], current()),
             facts,
@@ -239,7 +239,7 @@ def _print(r: dict[str, Any]) -> None:
     if r["missing"]:
         console.print(
             _("Missing data (re-weighted, not counted as 0): {components}").format(
-                components=", ".join(pgettext("component", m) for m in r["missing"])
+                components=", ".join(word("component", m) for m in r["missing"])
             ),
             highlight=False,
         )
@@ -252,13 +252,13 @@ def _print(r: dict[str, Any]) -> None:
     for column in (_("signal"), _("rule"), _("severity"), _("source"), _("evidence")):
         signals.add_column(column)
     for s in r["signals"]:
-        source = pgettext("source", s["source"]) + (
+        source = word("source", s["source"]) + (
             f" {s['source_id']}" if s["source"] in ("ticket", "survey", "interaction") else ""
         )
         signals.add_row(
-            pgettext("signal", s["kind"]),
+            word("signal", s["kind"]),
             s["rule"],
-            pgettext("severity", s["severity"]),
+            word("severity", s["severity"]),
             f"{source} ({s['date']})",
             escape(s["evidence"]),
         )

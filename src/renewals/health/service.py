@@ -35,6 +35,7 @@ from renewals.health.domain import (
 from renewals.health.models import HealthSnapshot
 from renewals.health.repository import ActiveContract, Features, Windows
 from renewals.kit.batches import Batch, account_batches, each
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Policy
 from renewals.signal import service as signal_service
 from renewals.task import service as task_service
@@ -499,11 +500,13 @@ def _review_if_turned_red(
         session,
         account_id=s.account_id,
         key=f"health_review:{as_of.isoformat()}",
-        title="Review meeting: health turned red",
-        description=(
-            f"Health {s.health.score:.0f} ({'; '.join(s.decision.reasons)}). "  # type: ignore[union-attr]
-            "Hold a review meeting now; do not wait for the next QBR. Top drivers: "
-            + "; ".join(d.text for d in s.health.drivers[:3])
+        title=Text("Review meeting: health turned red"),
+        description=Text(
+            "Health {score:.0f} ({reasons}). Hold a review meeting now; do not wait for the "
+            "next QBR. Top drivers: {drivers}",
+            score=s.health.score,
+            reasons="; ".join(s.decision.reasons),  # type: ignore[union-attr]
+            drivers="; ".join(d.text for d in s.health.drivers[:3]),
         ),
         rule="HEALTH-4",
         due_date=as_of + timedelta(days=policy.health.review_meeting_due_days),

@@ -268,9 +268,12 @@ TERM_CONTEXTS = (
     "signal",
     "severity",
 )
+# Fields that hold a list joined with "; " (a template's other fields never span one, so a
+# list of reasons is read item by item rather than swallowed by one item's template).
+LIST_FIELDS = frozenset({"reasons", "drivers", "signals", "missing", "growth", "labels"})
 _VALUE = re.compile(r"[a-z][a-z_]*")
 _FIELD = re.compile(r"\{(\w+)((?:![rsa])?(?::[^{}]*)?)\}")
-_MAX_DEPTH = 3
+_MAX_DEPTH = 4
 
 
 @lru_cache(maxsize=len(LANGUAGES))
@@ -288,7 +291,8 @@ def _templates(language: str) -> tuple[tuple[re.Pattern[str], str], ...]:
             parts.append(re.escape(literal))
             fixed += len(literal)
             name = field.group(1)
-            parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+            value = ".+?" if name in LIST_FIELDS else "(?:(?!; ).)+?"
+            parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>{value})")
             seen.add(name)
             position = field.end()
         parts.append(re.escape(msgid[position:]))
@@ -320,7 +324,16 @@ def _translate_text(text: str, language: str, depth: int) -> str:
         }
         # the values are already text: their format specs ({x:g}) are spent
         return _FIELD.sub(lambda f: "{" + f.group(1) + "}", msgstr).format(**values)
+    if "; " in text:  # a list of reasons joined into one: each in its words
+        return "; ".join(_translate_text(part, language, depth + 1) for part in text.split("; "))
     return text
+
+
+def word(context: str, value: str | None) -> str:
+    """A stored value for CLI output: as stored in English (scripts read it), else its term."""
+    if value is None:
+        return ""
+    return str(value) if current() == DEFAULT_LANGUAGE else term(context, value)
 
 
 def term(context: str, value: str | None) -> str:

@@ -20,7 +20,7 @@ from renewals.kit.cli import (
     state,
     use_language,
 )
-from renewals.kit.i18n import _, current, lazy, term, tr
+from renewals.kit.i18n import _, current, lazy, term, tr, word
 from renewals.kit.locale import format_number
 from renewals.renewal.domain import Stage
 
@@ -259,7 +259,7 @@ def _print(report: dict[str, Any]) -> None:
     stage = report["stage"]
     expected = report["expected_stage"]
     behind = (
-        " " + _("(by date it should be in {stage})").format(stage=term("stage", expected))
+        " " + _("(by date it should be in {stage})").format(stage=word("stage", expected))
         if expected and expected != stage
         else ""
     )
@@ -270,13 +270,13 @@ def _print(report: dict[str, Any]) -> None:
             "risk {risk}; signals {signals}; owner {owner}"
         ).format(
             style=STAGE_STYLE.get(stage, "cyan"),
-            stage=term("stage", stage),
+            stage=word("stage", stage),
             since=report["stage_since"],
             behind=behind,
             score=score if score is None else round(score),
-            category=term("badge", report["health_category"]) or _("unscored"),
-            risk=term("badge", report["risk"]) if report["risk"] else "-",
-            signals=", ".join(term("signal", s) for s in report["signals"]) or _("none"),
+            category=word("badge", report["health_category"]) or _("unscored"),
+            risk=word("badge", report["risk"]) if report["risk"] else "-",
+            signals=", ".join(word("signal", s) for s in report["signals"]) or _("none"),
             owner=report["owner_email"] or _("none"),
         )
     )
@@ -288,7 +288,7 @@ def _print(report: dict[str, Any]) -> None:
         d = report["decisions"].get(key)
         if not d:
             continue
-        value = (term(DECISION_TERMS.get(key, key), d["value"]) or _("none")) + (
+        value = (word(DECISION_TERMS.get(key, key), d["value"]) or _("none")) + (
             f" {d['email']}" if key == "owner" and d.get("email") else ""
         )
         table.add_row(str(label), value, escape("\n".join(tr(x) for x in d["reasons"])))
@@ -300,8 +300,8 @@ def _print(report: dict[str, Any]) -> None:
     for c in report["stage_history"]:
         history.add_row(
             str(c["on"]),
-            term("stage", c["from"]) if c["from"] else "-",
-            term("stage", c["to"]),
+            word("stage", c["from"]) if c["from"] else "-",
+            word("stage", c["to"]),
             c["by"],
             escape(tr(c["reason"])),
         )
@@ -313,8 +313,8 @@ def _print(report: dict[str, Any]) -> None:
             tasks.add_column(col)
         for t in report["tasks"]:
             status = t["status"]
-            word = term("badge", status)
-            shown = f"[bold red]{word}[/]" if status == "overdue" else word
+            shown_status = word("badge", status)
+            shown = f"[bold red]{shown_status}[/]" if status == "overdue" else shown_status
             tasks.add_row(
                 str(t["task_id"]),
                 str(t["due_date"]),
@@ -344,7 +344,7 @@ def _print(report: dict[str, Any]) -> None:
                 m["step"],
                 m["to"] or "-",
                 m["language"],
-                term("message", m["status"]),
+                word("message", m["status"]),
                 escape(tr(m["reason"] or "")),
             )
         console.print(out)

@@ -93,6 +93,9 @@ TERMS = (
     term_noop("source", "team"),
     term_noop("source", "contract"),
     term_noop("source", "goal"),
+    term_noop("source", "tickets"),
+    term_noop("source", "surveys"),
+    term_noop("source", "stakeholders"),
     # SEG-4 touch models (renewals.renewal.domain.TouchModel)
     term_noop("touch", "auto"),
     term_noop("touch", "assisted"),
