@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from books import Books
 from dashboard.book import TODAY, built_book, client_for, people
 from sqlalchemy import Engine
 
@@ -206,8 +207,8 @@ EXPECTED = {
 
 
 @pytest.fixture
-def book(engine: Engine, tmp_path: Path):  # type: ignore[no-untyped-def]
-    settings = built_book(engine, tmp_path)
+def book(books: Books, engine: Engine, tmp_path: Path):  # type: ignore[no-untyped-def]
+    settings = built_book(books, engine, tmp_path)
     return engine, settings, people(engine)
 
 

@@ -49,6 +49,7 @@ from renewals.fx.domain import RateTable
 from renewals.health.models import HealthSnapshot
 from renewals.kit.batches import Batch, Progress, account_batches, each
 from renewals.kit.calendar import Quarter, quarter_key, quarter_of
+from renewals.kit.i18n import Text
 from renewals.kit.time import utc_now
 from renewals.policy.domain import ForecastCategories, Policy
 from renewals.renewal.domain import Stage
@@ -786,18 +787,33 @@ def forecast(
             )
         )
     )
-    reasons = [
-        f"TECH-1: the forecast of {day}"
-        + (f" (the latest on or before {as_of})" if day != as_of else ""),
-        "TECH-1: expected ARR = likelihood x target ARR (current ARR without a target)",
-        f"TECH-5: categories commit >= {policy.forecast.categories.commit:.0%}, probable >= "
-        f"{policy.forecast.categories.probable:.0%}, at risk >= "
-        f"{policy.forecast.categories.at_risk:.0%}, lost below; at-risk ARR = at_risk + lost",
+    categories = policy.forecast.categories
+    reasons: list[str] = [
+        Text(
+            "TECH-1: the forecast of {day} (the latest on or before {as_of})",
+            day=day,
+            as_of=as_of,
+        )
+        if day != as_of
+        else Text("TECH-1: the forecast of {day}", day=day),
+        Text("TECH-1: expected ARR = likelihood x target ARR (current ARR without a target)"),
+        Text(
+            "TECH-5: categories commit >= {commit:.0%}, probable >= {probable:.0%}, at risk >= "
+            "{at_risk:.0%}, lost below; at-risk ARR = at_risk + lost",
+            commit=categories.commit,
+            probable=categories.probable,
+            at_risk=categories.at_risk,
+        ),
     ]
     if foreign := sorted(set(currencies) - {rates.reporting}):
         reasons.append(
-            f"TECH-5: amounts in {rates.reporting} (currency.reporting); {', '.join(foreign)} "
-            f"converted at the rates of {day}"
+            Text(
+                "TECH-5: amounts in {currency} (currency.reporting); {foreign} "
+                "converted at the rates of {day}",
+                currency=rates.reporting,
+                foreign=", ".join(foreign),
+                day=day,
+            )
         )
     ordered = [groups[k] for k in sorted(groups, key=_sort_key(by))]
     return ForecastReport(
@@ -950,12 +966,23 @@ def retention(
         r = domain.retention(c for _, c in by_quarter[q.key])
         history.append(QuarterRetention(q, r, judged(r.nrr)))
     trailing = domain.retention(c for q in past[-4:] for _, c in by_quarter[q.key])
-    reasons = [
-        "FUND-2: quarters by the contracts' renewal (end) dates; an outcome counts once "
-        f"recorded by {as_of}",
-        f"FUND-2: trailing four quarters {past[-4].key} to {past[-1].key}",
-        f"TECH-5: amounts in {rates.reporting}, each contract at the rate of its renewal date "
-        f"(of {as_of} for one still ahead)",
+    reasons: list[str] = [
+        Text(
+            "FUND-2: quarters by the contracts' renewal (end) dates; an outcome counts once "
+            "recorded by {as_of}",
+            as_of=as_of,
+        ),
+        Text(
+            "FUND-2: trailing four quarters {first} to {last}",
+            first=past[-4].key,
+            last=past[-1].key,
+        ),
+        Text(
+            "TECH-5: amounts in {currency}, each contract at the rate of its renewal date "
+            "(of {as_of} for one still ahead)",
+            currency=rates.reporting,
+            as_of=as_of,
+        ),
     ]
 
     forward: list[QuarterForecast] = []
@@ -964,7 +991,7 @@ def retention(
         day = snapshot_day(session, as_of=as_of)
     except NoForecast as exc:
         day = None
-        reasons.append(f"TECH-1: no forward-looking retention: {exc.message}")
+        reasons.append(Text("TECH-1: no forward-looking retention: {why}", why=exc.message))
     if day is not None:
         rows = session.execute(
             select(ForecastSnapshot, Renewal.contract_id, Renewal.currency)
@@ -996,8 +1023,11 @@ def retention(
                 )
             )
         reasons.append(
-            f"TECH-1: forward quarters from the forecast of {day}: outcomes so far plus the "
-            "open renewals at their likelihood"
+            Text(
+                "TECH-1: forward quarters from the forecast of {day}: outcomes so far plus the "
+                "open renewals at their likelihood",
+                day=day,
+            )
         )
     return RetentionReport(
         as_of=as_of,

@@ -1,8 +1,8 @@
 """user language: the language each person reads the product in (issue 22)
 
 Revision ID: 3c9e5a7b1f22
-Revises: 8a4c2b1d9e07
-Create Date: 2026-12-06 23:00:00
+Revises: 5f3a9c2e7b10
+Create Date: 2026-12-06 23:30:00
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "3c9e5a7b1f22"
-down_revision = "8a4c2b1d9e07"
+down_revision = "5f3a9c2e7b10"
 branch_labels = None
 depends_on = None
 
