@@ -53,10 +53,12 @@ def state(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     return found
 
 
-@pytest.fixture
-def book(tmp_path: Path) -> Path:
-    generate_book(tmp_path / "book", accounts=ACCOUNTS, seed=3, as_of=TODAY)
-    return tmp_path / "book"
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generated book's files, read only (each test imports them into its database)."""
+    path = tmp_path_factory.mktemp("batches") / "book"
+    generate_book(path, accounts=ACCOUNTS, seed=3, as_of=TODAY)
+    return path
 
 
 def run_book(
@@ -69,8 +71,23 @@ def run_book(
     return state(engine)
 
 
+@pytest.fixture(scope="module")
+def whole(book: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[Any, ...]]]:
+    """What the run writes in one pass (every account one batch), on SQLite: the reference
+    for the batched run on each database, run once per module."""
+    tmp_path = tmp_path_factory.mktemp("whole")
+    whole_engine = make_engine(f"sqlite:///{tmp_path / 'whole.db'}")
+    migrate.upgrade(whole_engine)
+    try:
+        return run_book(
+            whole_engine, book, tmp_path / "data-whole", policy_with_batches(tmp_path, 100_000)
+        )
+    finally:
+        whole_engine.dispose()
+
+
 def test_batches_of_100_write_what_one_batch_writes(
-    engine: Engine, book: Path, tmp_path: Path
+    engine: Engine, book: Path, tmp_path: Path, whole: dict[str, list[tuple[Any, ...]]]
 ) -> None:
     calls: list[tuple[str, int, int]] = []
     batched = run_book(
@@ -79,11 +96,6 @@ def test_batches_of_100_write_what_one_batch_writes(
         tmp_path / "data-batched",
         policy_with_batches(tmp_path, 100),
         lambda step, done, total: calls.append((step, done, total)),
-    )
-    whole_engine = make_engine(f"sqlite:///{tmp_path / 'whole.db'}")
-    migrate.upgrade(whole_engine)
-    whole = run_book(
-        whole_engine, book, tmp_path / "data-whole", policy_with_batches(tmp_path, 100_000)
     )
     assert len(batched["health"]) > 200 and batched["renewals"] and batched["tasks"]
     for table in whole:  # sorted: rows tied on the ORDER BY come back in any order
@@ -101,8 +113,10 @@ def test_batches_of_100_write_what_one_batch_writes(
         assert done == sorted(done) and len(done) >= 4  # 0, then one report per batch
 
 
-def test_batches_cover_every_account_once_in_id_order(engine: Engine, book: Path) -> None:
-    run_import(engine, book, data_dir=book.parent / "data")
+def test_batches_cover_every_account_once_in_id_order(
+    engine: Engine, book: Path, tmp_path: Path
+) -> None:
+    run_import(engine, book, data_dir=tmp_path / "data")
     with session_scope(engine) as session:
         batches = account_batches(session, 100)
     assert [b.size for b in batches] == [100, 100, ACCOUNTS - 200]

@@ -10,10 +10,12 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
+from databases import sqlite_copy
 from run_state import lifecycle
 from sqlalchemy import select
 
@@ -74,26 +76,47 @@ def _everything(db: Path) -> dict[str, object]:
     return state
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("kill_after_jobs", [4, 5, 6])
-def test_killed_run_rerun_equals_an_uninterrupted_run(tmp_path: Path, kill_after_jobs: int) -> None:
-    # kill_after_jobs 4, 5, 6: killed inside renewal.sync, playbook.timeline, playbook.campaign
-    generate_book(tmp_path / "book", accounts=150, seed=5, as_of=TODAY)
-    clean, killed = tmp_path / "clean.db", tmp_path / "killed.db"
-    engine = make_engine(f"sqlite:///{clean}")
+@dataclass(frozen=True)
+class Uninterrupted:
+    imported: Path  # the book imported, before any run
+    data: Path  # the data directory after the uninterrupted run
+    expected: dict[str, object]  # what the uninterrupted run left
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> Uninterrupted:
+    """The book imported, and one uninterrupted run of it: the same for every kill point,
+    so it runs once per module."""
+    root = tmp_path_factory.mktemp("killed-run")
+    generate_book(root / "book", accounts=150, seed=5, as_of=TODAY)
+    imported, clean = root / "imported.db", root / "clean.db"
+    engine = make_engine(f"sqlite:///{imported}")
     from renewals import migrate
 
     migrate.upgrade(engine)
-    run_import(engine, tmp_path / "book", data_dir=tmp_path / "data")
+    run_import(engine, root / "book", data_dir=root / "data")
     engine.dispose()
-    shutil.copy(clean, killed)
+    sqlite_copy(imported, clean)
 
-    _run(clean, tmp_path / "data")
-    reached = _run(killed, tmp_path / "data", kill_after_jobs=kill_after_jobs)
+    _run(clean, root / "data")
+    return Uninterrupted(imported, root / "data", _everything(clean))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kill_after_jobs", [4, 5, 6])
+def test_killed_run_rerun_equals_an_uninterrupted_run(
+    tmp_path: Path, kill_after_jobs: int, uninterrupted: Uninterrupted
+) -> None:
+    # kill_after_jobs 4, 5, 6: killed inside renewal.sync, playbook.timeline, playbook.campaign
+    killed, data = tmp_path / "killed.db", tmp_path / "data"
+    sqlite_copy(uninterrupted.imported, killed)
+    shutil.copytree(uninterrupted.data, data)  # as the uninterrupted run left it
+
+    reached = _run(killed, data, kill_after_jobs=kill_after_jobs)
     assert reached is not None and reached >= kill_after_jobs
     interrupted = _everything(killed)
-    _run(killed, tmp_path / "data")  # run again after the kill
+    _run(killed, data)  # run again after the kill
 
-    expected = _everything(clean)
+    expected = uninterrupted.expected
     assert interrupted != expected  # the kill really cut the run short
     assert _everything(killed) == expected

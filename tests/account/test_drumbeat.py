@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+from books import Books, Demo
 from sqlalchemy import Engine
 
 from renewals.account import drumbeat_service
 from renewals.account.drumbeat import advocates, drumbeat
 from renewals.db import session_scope
-from renewals.demo.generator import generate_book
-from renewals.ingest.service import run_import
 from renewals.policy import service as policy_service
 from renewals.renewal import service as renewal_service
 
@@ -48,10 +47,9 @@ def test_advocates_are_engaged_users_then_power_users() -> None:
 
 
 def test_the_book_s_coming_renewals_have_a_drumbeat_and_advocates(
-    engine: Engine, tmp_path: Path
+    books: Books, engine: Engine, tmp_path: Path
 ) -> None:
-    generate_book(tmp_path / "book", accounts=120, seed=7, as_of=TODAY)
-    run_import(engine, tmp_path / "book", data_dir=tmp_path / "data")
+    books.copy(engine, tmp_path, Demo(120, seed=7))  # imported once (tests/books.py)
     with session_scope(engine) as session:
         renewal_service.sync(session, POLICY, as_of=TODAY)
         r = drumbeat_service.report(

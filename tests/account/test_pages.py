@@ -8,8 +8,6 @@ import csv
 import io
 import json
 import re
-import shutil
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -17,17 +15,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from databases import PostgresDatabase
+from books import Books
 from fastapi.testclient import TestClient
 from markupsafe import escape
 from sqlalchemy import Engine, func, select
 
-from renewals import migrate
 from renewals.account.models import Account, Stakeholder
 from renewals.concession.models import Concession
 from renewals.config import Settings
 from renewals.contract_doc.models import ContractDocument
-from renewals.db import make_engine, session_scope
+from renewals.db import session_scope
 from renewals.demo.generator import generate_book
 from renewals.health.models import HealthSnapshot
 from renewals.ingest.service import run_import
@@ -90,49 +87,16 @@ def build_book(engine: Engine, tmp_path: Path) -> Book:
     return Book(engine, settings, csm, other, manager, admin)
 
 
-@pytest.fixture(scope="module")
-def sqlite_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Book]:
-    """The book built once per module on SQLite; each test gets a copy of it."""
-    root = tmp_path_factory.mktemp("book")
-    engine = make_engine(f"sqlite:///{root / 'test.db'}")
-    migrate.upgrade(engine)
-    built = build_book(engine, root)
-    engine.dispose()
-    return root, built
-
-
-_POSTGRES_BOOKS: dict[str, tuple[Path, Book]] = {}
-
-
-def _postgres_book(engine: Engine, request: pytest.FixtureRequest) -> tuple[Path, Book]:
-    """The book built once per module (and worker) on PostgreSQL, its rows kept in a
-    snapshot (tests/databases.py) and put back for each test."""
-    database: PostgresDatabase = request.getfixturevalue("postgres_database")
-    name = "book_" + re.sub(r"\W", "_", request.module.__name__)
-    if name not in _POSTGRES_BOOKS or name not in database.saved:
-        root = request.getfixturevalue("tmp_path_factory").mktemp("pgbook")
-        _POSTGRES_BOOKS[name] = (root, build_book(engine, root))
-        database.save(engine, name)
-    else:
-        database.restore(name)
-    return _POSTGRES_BOOKS[name]
-
-
 def copy_or_build(engine: Engine, tmp_path: Path, request: pytest.FixtureRequest) -> Book:
-    """A fresh book for this test: a copy of the module's book (SQLite: its file; PostgreSQL:
-    its rows), with a copy of its data directory."""
-    if engine.dialect.name != "sqlite":
-        root, built = _postgres_book(engine, request)
-        shutil.copytree(root / "data", tmp_path / "data", dirs_exist_ok=True)
-        settings = built.settings.model_copy(update={"data_dir": tmp_path / "data"})
-        return replace(built, engine=engine, settings=settings)
-    root, built = request.getfixturevalue("sqlite_book")
-    engine.dispose()
-    with sqlite3.connect(root / "test.db") as source, sqlite3.connect(engine.url.database) as copy:
-        source.backup(copy)
-    shutil.copytree(root / "data", tmp_path / "data", dirs_exist_ok=True)
+    """A fresh book for this test: a copy of the session's book (tests/books.py: SQLite its
+    file, PostgreSQL its rows), with a copy of its data directory."""
+    books: Books = request.getfixturevalue("books")
+    built: Book = books.copy(engine, tmp_path, build_book, key="account_pages_40_7")
     settings = built.settings.model_copy(
-        update={"database_url": str(engine.url), "data_dir": tmp_path / "data"}
+        update={
+            "database_url": engine.url.render_as_string(hide_password=False),
+            "data_dir": tmp_path / "data",
+        }
     )
     return replace(built, engine=engine, settings=settings)
 
@@ -533,8 +497,11 @@ def test_sorting_and_paging_follow_the_csv_order(book: Book, client: TestClient)
 def test_bad_list_input_is_a_clear_error(book: Book, client: TestClient) -> None:
     sign_in(client, book.csm)
     bad_sort = client.get("/accounts?sort=password")
-    assert bad_sort.status_code == 400 and "cannot sort by" in bad_sort.text
-    assert client.get("/accounts?sort=password&format=csv").status_code == 400
+    # 422 like its API twin (/api/v1/accounts?sort=password): the input is refused, naming
+    # the field and the columns one may sort by (issue 14).
+    assert bad_sort.status_code == 422 and "cannot sort by" in bad_sort.text
+    assert "sortable columns" in bad_sort.text
+    assert client.get("/accounts?sort=password&format=csv").status_code == 422
     for params in ("category=purple", "window=-1", "page=0", "segment=huge", "as_of=yesterday"):
         response = client.get(f"/accounts?{params}")
         assert response.status_code == 422, params

@@ -8,14 +8,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from books import Books, Demo
 from sqlalchemy import Engine, select
 
 from renewals.audit.models import AuditEvent
 from renewals.config import Settings
 from renewals.db import session_scope
-from renewals.demo.generator import generate_book
 from renewals.escalation import service
-from renewals.ingest.service import run_import
 from renewals.policy import service as policy_service
 from renewals.renewal.models import Renewal
 from renewals.save_plan.models import Escalation, SaveTriage
@@ -26,10 +25,9 @@ POLICY = policy_service.load()
 
 
 def test_the_daily_step_suggests_what_one_by_one_evaluation_gives(
-    engine: Engine, tmp_path: Path
+    books: Books, engine: Engine, tmp_path: Path
 ) -> None:
-    generate_book(tmp_path / "book", accounts=150, seed=11, as_of=TODAY)
-    run_import(engine, tmp_path / "book", data_dir=tmp_path / "data")
+    books.copy(engine, tmp_path, Demo(150, seed=11))  # imported once (tests/books.py)
     settings = Settings(database_url=str(engine.url), data_dir=tmp_path / "data")
     before = [n for n in jobs() if n != "escalation.suggest"]
     before = before[: before.index("save.triage") + 1]

@@ -14,11 +14,11 @@ from typing import Any
 
 import factories
 import pytest
+from books import Books, Demo
 from sqlalchemy import Engine
 
 import renewals.forecast
 from renewals.db import session_scope
-from renewals.demo.generator import generate_book
 from renewals.errors import RenewalsError
 from renewals.forecast import backtest as bt
 from renewals.forecast.backtest import Due, Quarter, Replayed
@@ -298,9 +298,8 @@ def test_a_range_without_a_quarter_start_is_refused(tiny: tuple[Engine, Path]) -
         run(engine, data, date_from=date(2026, 1, 2), date_to=date(2026, 3, 1))
 
 
-def test_a_generated_book(engine: Engine, tmp_path: Path) -> None:
-    generate_book(tmp_path / "book", accounts=60, seed=5, as_of=TODAY)
-    run_import(engine, tmp_path / "book", data_dir=tmp_path / "data")
+def test_a_generated_book(books: Books, engine: Engine, tmp_path: Path) -> None:
+    books.copy(engine, tmp_path, Demo(60, seed=5))  # imported once (tests/books.py)
     report = run(engine, tmp_path / "data", date_from=date(2025, 10, 1), date_to=date(2026, 12, 31))
     assert [q.quarter.key for q in report.quarters] == [
         "2025-Q4",

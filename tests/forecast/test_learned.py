@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from books import Books, Demo
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
@@ -23,7 +24,6 @@ from renewals.forecast import learned, model_commands, training
 from renewals.forecast.engine import RenewalFeatures
 from renewals.forecast.models import ModelRun
 from renewals.forecast.prior import PriorEngine
-from renewals.ingest.service import run_import
 from renewals.policy import service as policy_service
 from renewals.policy.domain import Policy
 
@@ -38,18 +38,21 @@ def with_forecast(policy: Policy, **values: object) -> Policy:
 
 
 SMALL = with_forecast(POLICY, min_outcomes_for_model=50)
+BOOK = Demo(200, seed=7)  # imported, no daily run
 
 
 @pytest.fixture(scope="module")
 def book_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("likelihood") / "book"
-    generate_book(path, accounts=200, seed=7, as_of=TODAY)
+    generate_book(path, accounts=BOOK.accounts, seed=BOOK.seed, as_of=BOOK.as_of)
     return path
 
 
 @pytest.fixture
-def book(engine: Engine, book_dir: Path, data_dir: Path) -> Engine:
-    run_import(engine, book_dir, data_dir=data_dir)
+def book(books: Books, engine: Engine, tmp_path: Path, data_dir: Path) -> Engine:
+    # book_dir imported, once per session (tests/books.py): the same generated book.
+    books.copy(engine, tmp_path, BOOK)
+    assert data_dir == tmp_path / "data"
     return engine
 
 
@@ -381,12 +384,12 @@ def test_a_changed_or_missing_model_file_is_refused(book: Engine, data_dir: Path
 
 
 def test_model_commands_train_show_and_explain_too_few_outcomes(
-    engine: Engine, book_dir: Path, tmp_path: Path
+    books: Books, engine: Engine, tmp_path: Path
 ) -> None:
     if engine.dialect.name != "sqlite":
         pytest.skip("the commands are exercised on SQLite")
-    data = tmp_path / "cli-data"
-    run_import(engine, book_dir, data_dir=data)
+    books.copy(engine, tmp_path, BOOK)  # book_dir imported (tests/books.py)
+    data = tmp_path / "data"
     policy = tmp_path / "policy.toml"
     policy.write_text("[forecast]\nmin_outcomes_for_model = 50\n", encoding="utf-8")
     env = {

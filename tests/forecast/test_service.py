@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from books import Books, Demo
 from factories import CONTRACTS, write_book
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -21,7 +22,6 @@ from renewals.audit.models import AuditEvent
 from renewals.config import Settings
 from renewals.contract.models import Contract
 from renewals.db import session_scope
-from renewals.demo.generator import generate_book
 from renewals.errors import Forbidden, RenewalsError
 from renewals.forecast import domain, service
 from renewals.forecast.models import ForecastSnapshot
@@ -31,7 +31,7 @@ from renewals.policy import service as policy_service
 from renewals.renewal import service as renewal_service
 from renewals.renewal.export import CSV_COLUMNS, export_rows, to_csv
 from renewals.renewal.models import Renewal
-from renewals.scheduler import run_all
+from renewals.scheduler import JobRun, run_all
 from renewals.user.models import User
 
 TODAY = date(2026, 11, 24)
@@ -46,11 +46,13 @@ def run(engine: Engine, settings: Settings, day: date = TODAY) -> None:
 
 
 @pytest.fixture
-def book(engine: Engine, tmp_path: Path) -> tuple[Engine, Settings]:
-    generate_book(tmp_path / "book", accounts=120, seed=7, as_of=TODAY)
-    run_import(engine, tmp_path / "book", data_dir=tmp_path / "data")
+def book(books: Books, engine: Engine, tmp_path: Path) -> tuple[Engine, Settings]:
+    # The 120-account book (seed 7) imported and run on TODAY, every job "ok" (tests/books.py).
+    books.copy(engine, tmp_path, Demo(120, seed=7, days=(TODAY,)))
+    with session_scope(engine) as session:  # what run() checks: the forecast step ran
+        ran = session.scalars(select(JobRun.name).where(JobRun.as_of == TODAY)).all()
+    assert "forecast.snapshot" in ran
     settings = Settings(database_url=str(engine.url), data_dir=tmp_path / "data")
-    run(engine, settings)
     return engine, settings
 
 

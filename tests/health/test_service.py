@@ -6,16 +6,15 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from books import Books, Demo
 from sqlalchemy import Engine, func, select
 
 from renewals.config import Settings
 from renewals.db import session_scope
-from renewals.demo.generator import generate_book
 from renewals.engagement.models import Ticket
 from renewals.health import service
 from renewals.health.domain import COMPONENTS
 from renewals.health.models import HealthSnapshot
-from renewals.ingest.service import run_import
 from renewals.policy import service as policy_service
 from renewals.scheduler import run_all
 from renewals.signal.models import Signal
@@ -26,9 +25,8 @@ POLICY = policy_service.load()
 
 
 @pytest.fixture
-def book(engine: Engine, tmp_path: Path) -> tuple[Engine, Settings]:
-    generate_book(tmp_path / "book", accounts=80, seed=11, as_of=TODAY)
-    run_import(engine, tmp_path / "book", data_dir=tmp_path / "data")
+def book(books: Books, engine: Engine, tmp_path: Path) -> tuple[Engine, Settings]:
+    books.copy(engine, tmp_path, Demo(80, seed=11))  # imported once (tests/books.py)
     return engine, Settings(database_url=str(engine.url), data_dir=tmp_path / "data")
 
 

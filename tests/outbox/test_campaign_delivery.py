@@ -11,13 +11,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from books import Books, Demo
 from smtp_inbox import Inbox, running_inbox
 from sqlalchemy import Engine, select
 
 from renewals.config import Settings
 from renewals.db import session_scope
-from renewals.demo.generator import generate_book
-from renewals.ingest.service import run_import
 from renewals.outbox import service
 from renewals.outbox.delivery import SmtpTransport
 from renewals.outbox.models import OutboxMessage
@@ -37,11 +36,10 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
 
 
 def test_campaign_reaches_smtp_once_and_only_where_allowed(
-    engine: Engine, tmp_path: Path, inbox: tuple[Inbox, int]
+    books: Books, engine: Engine, tmp_path: Path, inbox: tuple[Inbox, int]
 ) -> None:
     handler, port = inbox
-    generate_book(tmp_path / "book", accounts=120, seed=7, as_of=TODAY)
-    run_import(engine, tmp_path / "book", data_dir=tmp_path / "data")
+    books.copy(engine, tmp_path, Demo(120, seed=7))  # imported once (tests/books.py)
     settings = Settings(database_url=str(engine.url), data_dir=tmp_path / "data")
     transports = {"email": SmtpTransport("127.0.0.1", port, "renewals@test.example")}
 

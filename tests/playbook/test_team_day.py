@@ -11,6 +11,7 @@ import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from books import Books, Demo
 from sqlalchemy import Engine, func, select
 
 from renewals.account.models import Account
@@ -18,8 +19,6 @@ from renewals.config import Settings
 from renewals.contract_doc import service as contract_service
 from renewals.contract_doc.models import ContractDocument
 from renewals.db import session_scope
-from renewals.demo.generator import generate_book
-from renewals.ingest.service import run_import
 from renewals.kit import locale
 from renewals.outbox import service as outbox_service
 from renewals.outbox.models import OutboxMessage
@@ -63,9 +62,8 @@ EN_DATE = re.compile(
 )
 
 
-def test_a_team_day_sends_nothing_wrong(engine: Engine, tmp_path: Path) -> None:
-    generate_book(tmp_path / "book", accounts=150, seed=11, as_of=TODAY)
-    run_import(engine, tmp_path / "book", data_dir=tmp_path / "data")
+def test_a_team_day_sends_nothing_wrong(books: Books, engine: Engine, tmp_path: Path) -> None:
+    books.copy(engine, tmp_path, Demo(150, seed=11))  # imported once (tests/books.py)
     settings = Settings(database_url=str(engine.url), data_dir=tmp_path / "data")
     with session_scope(engine) as session:
         # A manager allows half the book (a list); the other half has no allowance.

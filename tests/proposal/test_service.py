@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from books import Books, Demo
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy import Engine, select
@@ -24,15 +25,12 @@ from renewals.config import Settings
 from renewals.contract.models import Contract
 from renewals.contract_doc.models import ContractDocument
 from renewals.db import session_scope
-from renewals.demo.generator import generate_book
 from renewals.health.models import HealthSnapshot
-from renewals.ingest.service import run_import
 from renewals.kit.locale import format_money
 from renewals.policy import service as policy_service
 from renewals.proposal import commands, service
 from renewals.proposal.models import Proposal
 from renewals.renewal.models import Renewal
-from renewals.scheduler import run_all
 from renewals.web.formatting import money
 
 TODAY = date(2026, 11, 24)
@@ -41,14 +39,12 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def book(engine: Engine, tmp_path: Path) -> dict[str, str]:
-    generate_book(tmp_path / "book", accounts=40, seed=7, as_of=TODAY)
-    run_import(engine, tmp_path / "book", data_dir=tmp_path / "data")
+def book(books: Books, engine: Engine, tmp_path: Path) -> dict[str, str]:
+    # The 40-account book (seed 7) imported and run on TODAY, built once (tests/books.py).
+    books.copy(engine, tmp_path, Demo(40, seed=7, days=(TODAY,)))
     settings = Settings(
         database_url=engine.url.render_as_string(hide_password=False), data_dir=tmp_path / "data"
     )
-    outcomes = run_all(engine, policy=POLICY, as_of=TODAY, settings=settings)
-    assert {o.status for o in outcomes} == {"ok"}, outcomes
     return {
         "RENEWALS_DATABASE_URL": settings.database_url,
         "RENEWALS_DATA_DIR": str(tmp_path / "data"),

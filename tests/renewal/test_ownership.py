@@ -7,11 +7,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from books import Books, Demo
 from sqlalchemy import Engine, select
 
 from renewals.db import session_scope
-from renewals.demo.generator import generate_book
-from renewals.ingest.service import run_import
 from renewals.policy import service as policy_service
 from renewals.renewal import ownership_service, service
 from renewals.renewal.domain import Decision
@@ -124,9 +123,10 @@ class TestSponsorAndHybrid:
         assert credit_shares("s@x", "c@x", SPEC_POLICY) == {"s@x": 1.0}
 
 
-def test_the_hand_over_shows_in_the_stage_history(engine: Engine, tmp_path: Path) -> None:
-    generate_book(tmp_path / "book", accounts=150, seed=7, as_of=TODAY)
-    run_import(engine, tmp_path / "book", data_dir=tmp_path / "data")
+def test_the_hand_over_shows_in_the_stage_history(
+    books: Books, engine: Engine, tmp_path: Path
+) -> None:
+    books.copy(engine, tmp_path, Demo(150, seed=7))  # imported once (tests/books.py)
     with session_scope(engine) as session:
         service.sync(session, SPEC_POLICY, as_of=TODAY)
         # The small renewals that reach T-60 within the next ten days.

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from books import Books, Demo
 from factories import write_book
 from run_state import lifecycle
 from sqlalchemy import Engine, func, select, update
@@ -15,7 +16,6 @@ from renewals.account.models import Account
 from renewals.config import Settings
 from renewals.contract.models import Contract
 from renewals.db import session_scope
-from renewals.demo.generator import generate_book
 from renewals.ingest.service import run_import
 from renewals.outbox import service as outbox_service
 from renewals.outbox.models import OutboxMessage
@@ -39,9 +39,8 @@ def run(engine: Engine, settings: Settings, day: date = TODAY) -> None:
 
 
 @pytest.fixture
-def book(engine: Engine, tmp_path: Path) -> tuple[Engine, Settings]:
-    generate_book(tmp_path / "book", accounts=120, seed=7, as_of=TODAY)
-    run_import(engine, tmp_path / "book", data_dir=tmp_path / "data")
+def book(books: Books, engine: Engine, tmp_path: Path) -> tuple[Engine, Settings]:
+    books.copy(engine, tmp_path, Demo(120, seed=7))  # imported once (tests/books.py)
     return engine, Settings(database_url=str(engine.url), data_dir=tmp_path / "data")
 
 

@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from books import Books, Demo
 from factories import add_user
 from sqlalchemy import Engine
 
 from renewals.db import session_scope
-from renewals.demo.generator import generate_book
 from renewals.errors import RenewalsError
-from renewals.ingest.service import run_import
 from renewals.kit.calendar import quarter_of
 from renewals.policy import service as policy_service
 from renewals.policy.service import PolicyError
@@ -74,9 +73,10 @@ def test_a_decision_is_checked_against_the_policy_and_shown_pending_until_applie
                            policy_key="stages.preparation_days", to_value='"soon"')  # fmt: skip
 
 
-def test_the_review_and_the_program_come_from_the_book(engine: Engine, tmp_path: Path) -> None:
-    generate_book(tmp_path / "book", accounts=120, seed=7, as_of=TODAY)
-    run_import(engine, tmp_path / "book", data_dir=tmp_path / "data")
+def test_the_review_and_the_program_come_from_the_book(
+    books: Books, engine: Engine, tmp_path: Path
+) -> None:
+    books.copy(engine, tmp_path, Demo(120, seed=7))  # imported once (tests/books.py)
     quarter = quarter_of(TODAY).previous()
     with session_scope(engine) as session:
         winloss_service.record_all(session, POLICY, as_of=TODAY)

@@ -7,20 +7,17 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from books import Books, Demo
 from sqlalchemy import Engine, select
 
 from renewals.audit.models import AuditEvent
-from renewals.config import Settings
 from renewals.db import session_scope
-from renewals.demo.generator import generate_book
 from renewals.errors import RenewalsError
-from renewals.ingest.service import run_import
 from renewals.policy import service as policy_service
 from renewals.renewal.export import export_rows
 from renewals.renewal.models import Renewal
 from renewals.save_plan import service
 from renewals.save_plan.models import SaveTriage
-from renewals.scheduler import run_all
 from renewals.user.models import User
 
 TODAY = date(2026, 11, 24)
@@ -28,12 +25,9 @@ POLICY = policy_service.load()
 
 
 @pytest.fixture
-def book(engine: Engine, tmp_path: Path) -> Engine:
-    generate_book(tmp_path / "book", accounts=120, seed=7, as_of=TODAY)
-    run_import(engine, tmp_path / "book", data_dir=tmp_path / "data")
-    settings = Settings(database_url=str(engine.url), data_dir=tmp_path / "data")
-    outcomes = run_all(engine, policy=POLICY, as_of=TODAY, settings=settings)
-    assert {o.status for o in outcomes} == {"ok"}, outcomes
+def book(books: Books, engine: Engine, tmp_path: Path) -> Engine:
+    # The 120-account book (seed 7) imported and run on TODAY, every job "ok" (tests/books.py).
+    books.copy(engine, tmp_path, Demo(120, seed=7, days=(TODAY,)))
     return engine
 
 

@@ -3,6 +3,7 @@ passwords, and Uvicorn on a free 127.0.0.1 port in a background thread."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
@@ -13,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import uvicorn
+from databases import sqlite_copy
 from sqlalchemy import Engine, select
 
 from renewals import migrate
@@ -37,8 +39,27 @@ class LiveServer:
     settings: Settings
 
 
+# The books build_demo made in this process (accounts -> the untouched copy's directory).
+_BUILT: dict[int, Path] = {}
+
+
 def build_demo(tmp: Path, accounts: int = 120) -> tuple[Engine, Settings]:
-    """A migrated SQLite book after one daily run; every user gets PASSWORD."""
+    """A migrated SQLite book after one daily run; every user gets PASSWORD. Built once per
+    session (and worker) per size; each caller gets its own copy (database and data)."""
+    pristine = _BUILT.get(accounts)
+    if pristine is None:
+        pristine = tmp / "pristine"
+        _build(pristine, accounts)
+        _BUILT[accounts] = pristine
+    settings = Settings(
+        database_url=f"sqlite:///{tmp / 'demo.db'}", data_dir=tmp / "data", secret_key="browser"
+    )
+    sqlite_copy(pristine / "demo.db", tmp / "demo.db")
+    shutil.copytree(pristine / "data", settings.data_dir)
+    return make_engine(settings.database_url), settings
+
+
+def _build(tmp: Path, accounts: int) -> None:
     settings = Settings(
         database_url=f"sqlite:///{tmp / 'demo.db'}", data_dir=tmp / "data", secret_key="browser"
     )
@@ -51,7 +72,7 @@ def build_demo(tmp: Path, accounts: int = 120) -> tuple[Engine, Settings]:
     with session_scope(engine) as session:
         for user in session.scalars(select(User)):
             auth.set_password(session, user, PASSWORD, actor="test")
-    return engine, settings
+    engine.dispose()
 
 
 def _free_port() -> int:

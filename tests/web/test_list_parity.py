@@ -26,7 +26,6 @@ from account.test_pages import (
     copy_or_build,
     csv_rows,
     sign_in,
-    sqlite_book,  # noqa: F401  (the module's SQLite book, used by copy_or_build)
 )
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+from books import Books, Demo
 from sqlalchemy import Engine, select
 
 from renewals.db import session_scope
-from renewals.demo.generator import generate_book
-from renewals.ingest.service import run_import
 from renewals.policy import service as policy_service
 from renewals.task.models import Task
 from renewals.winloss import fundamentals_service, service
@@ -95,10 +94,9 @@ def test_attention_drops_below_half_the_touches_before() -> None:
 
 
 def test_every_decision_is_read_once_and_every_recent_win_gets_a_follow_up(
-    engine: Engine, tmp_path: Path
+    books: Books, engine: Engine, tmp_path: Path
 ) -> None:
-    generate_book(tmp_path / "book", accounts=120, seed=7, as_of=TODAY)
-    run_import(engine, tmp_path / "book", data_dir=tmp_path / "data")
+    books.copy(engine, tmp_path, Demo(120, seed=7))  # imported once (tests/books.py)
     with session_scope(engine) as session:
         service.record_all(session, POLICY, as_of=TODAY)
         read_ = fundamentals_service.record_retention(

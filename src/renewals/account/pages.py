@@ -77,7 +77,7 @@ class ListQuery(BaseModel):
     @property
     def params(self) -> ListParams:
         """Page, size and sort as the API's lists read them (issue 14); an unknown sort
-        key is refused by the list query (400, naming the keys there are)."""
+        key is refused by the list query (422, naming the keys there are)."""
         return ListParams(page=self.page, size=self.size, sort=self.sort, desc=self.desc)
 
 

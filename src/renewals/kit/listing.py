@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Select, SQLColumnExpression
 
-from renewals.errors import RenewalsError
+from renewals.kit.validate import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -37,13 +37,13 @@ class Listing:
 
     def sorted(self, sort: str | None, desc: bool) -> Select[*tuple[Any, ...]]:
         """The query in the order asked for (a whitelisted column, then the tiebreak); an
-        unknown column is a 400 naming the ones there are."""
+        unknown column is a 422 naming the ones there are (as the API's `?sort=` is)."""
         if not sort:
             return self.stmt
         column = self.sortable.get(sort)
         if column is None:
             known = ", ".join(sorted(self.sortable)) or "none"
-            raise RenewalsError(f"cannot sort by {sort!r}; sortable columns: {known}")
+            raise InvalidInput("sort", f"cannot sort by {sort!r}; sortable columns: {known}")
         return self.stmt.order_by(None).order_by(
             column.desc() if desc else column.asc(), *self.tiebreak
         )

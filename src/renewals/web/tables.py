@@ -19,11 +19,10 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import QueryParams
 from starlette.responses import Response, StreamingResponse
 
-from renewals.errors import RenewalsError
 from renewals.kit.listing import Listing
 from renewals.kit.spreadsheet import SafeWriter
 from renewals.kit.validate import MAX_PAGE_SIZE as MAX_PAGE_SIZE
-from renewals.kit.validate import check_page
+from renewals.kit.validate import InvalidInput, check_page
 from renewals.web.params import ListParams
 
 
@@ -65,14 +64,14 @@ def page_of(
     tiebreak: Sequence[SQLColumnExpression[Any]] = (),
     scalars: bool = False,
 ) -> Page:
-    """One page of `stmt`, sorted by a whitelisted column (unknown names are a 400)."""
+    """One page of `stmt`, sorted by a whitelisted column (unknown names are a 422)."""
     check_page(page)  # an out-of-range page is a 422, never an OFFSET overflow
     size = max(1, min(size, MAX_PAGE_SIZE))
     if sort:
         column = (sortable or {}).get(sort)
         if column is None:
             known = ", ".join(sorted(sortable or {})) or "none"
-            raise RenewalsError(f"cannot sort by {sort!r}; sortable columns: {known}")
+            raise InvalidInput("sort", f"cannot sort by {sort!r}; sortable columns: {known}")
         stmt = stmt.order_by(None).order_by(column.desc() if desc else column.asc(), *tiebreak)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     query = stmt.limit(size).offset((page - 1) * size)
