@@ -44,9 +44,16 @@ def book(books: Books, engine: Engine, tmp_path: Path) -> tuple[Engine, Settings
     return engine, Settings(database_url=str(engine.url), data_dir=tmp_path / "data")
 
 
-def test_every_open_contract_has_one_owned_renewal_with_reasons(book) -> None:  # type: ignore[no-untyped-def]
-    engine, settings = book
-    run(engine, settings)
+@pytest.fixture
+def run_book(books: Books, engine: Engine, tmp_path: Path) -> tuple[Engine, Settings]:
+    """The same book after its first daily run on TODAY, every job "ok" (what `run` checks):
+    built once per session and shared with the save desk and forecast tests (tests/books.py)."""
+    books.copy(engine, tmp_path, Demo(120, seed=7, days=(TODAY,)))
+    return engine, Settings(database_url=str(engine.url), data_dir=tmp_path / "data")
+
+
+def test_every_open_contract_has_one_owned_renewal_with_reasons(run_book) -> None:  # type: ignore[no-untyped-def]
+    engine, settings = run_book  # run once on TODAY (the fixture)
     with session_scope(engine) as session:
         open_contracts = set(
             session.scalars(select(Contract.contract_id).where(Contract.outcome.is_(None)))
@@ -66,9 +73,8 @@ def test_every_open_contract_has_one_owned_renewal_with_reasons(book) -> None:  
         assert {c.renewal_id for c in history} == {r.renewal_id for r in renewals}
 
 
-def test_rerun_adds_nothing_and_a_week_later_adds_only_what_came_due(book) -> None:  # type: ignore[no-untyped-def]
-    engine, settings = book
-    run(engine, settings)
+def test_rerun_adds_nothing_and_a_week_later_adds_only_what_came_due(run_book) -> None:  # type: ignore[no-untyped-def]
+    engine, settings = run_book  # run once on TODAY (the fixture)
     first = lifecycle(engine)
     assert first["tasks"] and first["messages"]
     run(engine, settings)
@@ -100,9 +106,8 @@ def test_rerun_adds_nothing_and_a_week_later_adds_only_what_came_due(book) -> No
             assert renewals[message.renewal_id].stage not in ("closed_won", "closed_lost")
 
 
-def test_customer_messages_wait_for_a_person_without_an_allowance(book) -> None:  # type: ignore[no-untyped-def]
-    engine, settings = book
-    run(engine, settings)
+def test_customer_messages_wait_for_a_person_without_an_allowance(run_book) -> None:  # type: ignore[no-untyped-def]
+    engine, settings = run_book  # run once on TODAY (the fixture)
     with session_scope(engine) as session:
         rows = session.execute(
             select(OutboxMessage.audience, OutboxMessage.status, Renewal.segment).join(
@@ -164,9 +169,8 @@ def test_an_allowance_never_covers_at_risk_accounts_and_old_messages_are_withdra
     assert withdrawn
 
 
-def test_closing_a_contract_closes_its_renewal_and_stops_its_work(book) -> None:  # type: ignore[no-untyped-def]
-    engine, settings = book
-    run(engine, settings)
+def test_closing_a_contract_closes_its_renewal_and_stops_its_work(run_book) -> None:  # type: ignore[no-untyped-def]
+    engine, settings = run_book  # run once on TODAY (the fixture)
     with session_scope(engine) as session:
         renewal = session.scalars(
             select(Renewal).join(Task, Task.renewal_id == Renewal.renewal_id).limit(1)
@@ -273,11 +277,10 @@ class TestLateEntry:
         assert report["customer_timeline"]
 
 
-def test_day_one_is_only_what_a_person_must_do_now(book) -> None:  # type: ignore[no-untyped-def]
+def test_day_one_is_only_what_a_person_must_do_now(run_book) -> None:  # type: ignore[no-untyped-def]
     # Issue 16: no overdue work on day one, automated steps are the system's records,
     # and a red account has one review meeting (HEALTH-4 and the SEG-2 red path).
-    engine, settings = book
-    run(engine, settings)
+    engine, settings = run_book  # run once on TODAY (the fixture)
     with session_scope(engine) as session:
         tasks = session.scalars(select(Task)).all()
         renewals = {r.renewal_id: r for r in session.scalars(select(Renewal))}
@@ -301,11 +304,10 @@ def test_day_one_is_only_what_a_person_must_do_now(book) -> None:  # type: ignor
     assert reviews and max(reviews.values()) == 1
 
 
-def test_a_sent_message_closes_the_task_that_asked_for_it(book) -> None:  # type: ignore[no-untyped-def]
+def test_a_sent_message_closes_the_task_that_asked_for_it(run_book) -> None:  # type: ignore[no-untyped-def]
     # TIME-4, TIME-5 (issue 16): sending a campaign message completes the task whose step
     # waits for it (`done_when = ["message:<step>"]`), e.g. an at-risk SMB renewal's reminder.
-    engine, settings = book
-    run(engine, settings)
+    engine, settings = run_book  # run once on TODAY (the fixture)
     later = TODAY + timedelta(days=7)
     run(engine, settings, later)
     with session_scope(engine) as session:
