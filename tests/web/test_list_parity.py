@@ -340,3 +340,58 @@ def test_the_approvals_inbox_lists_what_the_pages_list(
     assert page_messages
     if role == "csm":  # a scope, not the book (the manager's team owns all five here)
         assert len(page_messages) < len(pending)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("api_query", "page_query"),
+    [
+        ("status=open", "status=open"),
+        ("status=overdue", "status=all&due=overdue"),
+        ("status=done", "status=done"),
+    ],
+)
+def test_the_task_queue_is_one_query_for_the_api_and_the_page(
+    world: World, client: TestClient, role: str, api_query: str, page_query: str
+) -> None:
+    """Issue 14, TIME-4, TECH-5: the API's task list and the /tasks page (its CSV) list the
+    same tasks for the same filters: your own, and your whole scope (a manager's team;
+    a CSM's own tasks); one person outside your scope is a 403 on both."""
+    book = world.book
+    me = book.csm if role == "csm" else book.manager
+    sign_in(client, me)
+    token = {"Authorization": f"Bearer {api_token(book, me)}"}
+
+    def api_ids(query: str) -> set[str]:
+        found: set[str] = set()
+        page = 1
+        while True:
+            response = client.get(
+                f"/api/v1/tasks?{query}&{AS_OF}&size=500&page={page}", headers=token
+            )
+            assert response.status_code == 200, response.text
+            body = response.json()
+            found |= {str(t["task_id"]) for t in body["items"]}
+            if page * 500 >= body["total"]:
+                return found
+            page += 1
+
+    def page_ids(query: str) -> set[str]:
+        return {r["task_id"] for r in csv_rows(client.get(f"/tasks?{query}&{AS_OF}&format=csv"))}
+
+    own = api_ids(f"mine=true&{api_query}")
+    assert own == page_ids(page_query)
+    scope = api_ids(f"mine=false&{api_query}")
+    if api_query != "status=done":
+        assert scope  # something to compare: the CSM's, the team's open and overdue tasks
+    if role == "manager":
+        assert scope == page_ids(f"owner=team&{page_query}")
+        assert scope >= own
+    else:
+        assert scope == own  # a CSM's scope is their own queue
+        assert client.get(f"/tasks?owner=team&{page_query}").status_code == 403
+    assert (
+        client.get(f"/api/v1/tasks?owner={book.admin}&{api_query}", headers=token).status_code
+        == 403
+    )
+    assert client.get(f"/tasks?owner={book.admin}&{page_query}").status_code == 403

@@ -9,7 +9,7 @@ which enforces authority on the server (CONC-3, TIME-5).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -22,12 +22,13 @@ from renewals.concession.matrix import ApprovalMatrix
 from renewals.concession.models import Concession, ConcessionStep
 from renewals.dashboard.service import TASK_HEADER, TASK_SORTS, task_csv, task_stmt
 from renewals.dashboard.tables import ListSpec, TableSpec
-from renewals.errors import Forbidden, RenewalsError
+from renewals.errors import RenewalsError
 from renewals.kit import validate
 from renewals.policy.domain import Policy
 from renewals.renewal.models import Renewal
+from renewals.task import service as task_service
 from renewals.task.models import Task
-from renewals.user.access import Scope, owned_by, scope_for
+from renewals.user.access import Scope, scope_for
 from renewals.user.models import User
 
 TASK_STATUSES = ("open", "snoozed", "done", "cancelled", "all")
@@ -71,18 +72,10 @@ def task_filters(owner: str | None, status: str | None, due: str | None) -> Task
 
 
 def task_owners(session: Session, user: User, policy: Policy, owner: str) -> Scope:
-    """Whose tasks to list: mine by default; a manager may pick their team or one person in
-    it (TECH-5 scope); anyone else is refused (403)."""
-    if not owner or owner == user.email.lower():
-        return Scope(False, frozenset({user.email}), False)
-    scope = scope_for(session, user, policy.web)
-    if owner == "team":
-        if not scope.everything and len(scope.owners) <= 1:
-            raise Forbidden(f"{user.email} ({user.role}) has no team: only your own tasks")
-        return scope
-    if not scope.covers_owner(owner):
-        raise Forbidden(f"{user.email} ({user.role}) may not see {owner}'s tasks (TECH-5)")
-    return Scope(False, frozenset({owner}), False)
+    """Whose tasks to list (task.service.list_owners, the same for the API)."""
+    return task_service.list_owners(
+        owner, me=user.email, role=user.role, scope=lambda: scope_for(session, user, policy.web)
+    )
 
 
 def tasks_spec(
@@ -90,13 +83,15 @@ def tasks_spec(
 ) -> TableSpec:
     """The task queue for these filters, sortable and paged in the database."""
     owners = task_owners(session, user, policy, filters.owner)
-    stmt = task_stmt().where(owned_by(Task.owner_email, owners))
-    if filters.status != "all":
-        stmt = stmt.where(Task.status == filters.status)
-    if filters.due == "overdue":
-        stmt = stmt.where(Task.is_overdue(as_of))
-    elif filters.due:
-        stmt = stmt.where(Task.due_date <= as_of + timedelta(days=int(filters.due)))
+    stmt = task_stmt().where(
+        *task_service.list_conditions(
+            owners,
+            status=filters.status,
+            as_of=as_of,
+            overdue=filters.due == "overdue",
+            due_within=int(filters.due) if filters.due.isdigit() else None,
+        )
+    )
     return TableSpec(
         name="tasks",
         stmt=stmt.order_by(Task.due_date, Task.task_id),

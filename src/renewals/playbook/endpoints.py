@@ -8,13 +8,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from renewals.errors import Conflict, NotFound
 from renewals.playbook.schemas import TaskDone, TaskRead, TaskSnooze
 from renewals.task import service as task_service
 from renewals.task.models import Task
-from renewals.user import access
 from renewals.web import api_common as api
 from renewals.web.deps import ApiViewer, Db, Viewer
 
@@ -54,27 +53,34 @@ def list_tasks(
     desc: api.Desc = False,
 ) -> dict[str, Any]:
     day = api.day(as_of)
-    stmt = select(Task)
-    if mine:
-        stmt = stmt.where(func.lower(Task.owner_email) == viewer.user.email.lower())
-    else:
-        scope = api.scope(request, session, viewer)
-        stmt = stmt.where(
-            or_(
-                func.lower(Task.owner_email) == viewer.user.email.lower(),
-                access.visible(Task.account_id, scope),
-            )
-        )
-    if status == "active":
-        stmt = stmt.where(Task.status.in_(("open", "snoozed")))
-    elif status == "overdue":
-        stmt = stmt.where(Task.is_overdue(day))
-    else:
-        stmt = stmt.where(Task.status == status)
+    # The /tasks page's query (task.service): `owner` is one person in your scope (403
+    # otherwise), `mine=false` every task owned in your scope (a manager's team; a CSM's
+    # own), else your own tasks.
     if owner:
-        stmt = stmt.where(func.lower(Task.owner_email) == owner.strip().lower())
-    if account_id:
-        stmt = stmt.where(Task.account_id == account_id)
+        owners = task_service.list_owners(
+            owner,
+            me=viewer.user.email,
+            role=viewer.user.role,
+            scope=lambda: api.scope(request, session, viewer),
+        )
+    elif mine:
+        owners = task_service.list_owners(
+            None,
+            me=viewer.user.email,
+            role=viewer.user.role,
+            scope=lambda: api.scope(request, session, viewer),
+        )
+    else:
+        owners = api.scope(request, session, viewer)
+    stmt = select(Task).where(
+        *task_service.list_conditions(
+            owners,
+            status="all" if status == "overdue" else status,
+            as_of=day,
+            overdue=status == "overdue",
+            account_id=account_id,
+        )
+    )
     result = api.listing(
         request,
         session,

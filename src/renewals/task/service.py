@@ -3,16 +3,18 @@ snooze it with a reason, reopen snoozed tasks on their day, list them (TIME-4)."
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from renewals.db import rows_changed
-from renewals.errors import NotFound, RenewalsError
+from renewals.errors import Forbidden, NotFound, RenewalsError
 from renewals.kit.time import utc_now
 from renewals.policy.domain import Policy
-from renewals.task.domain import DONE, FINISHED, OPEN, OUTSTANDING, SNOOZED
+from renewals.task.domain import CANCELLED, DONE, FINISHED, OPEN, OUTSTANDING, SNOOZED
 from renewals.task.models import Task
 from renewals.user import access
 
@@ -105,15 +107,75 @@ def list_tasks(
     limit: int = 200,
 ) -> list[Task]:
     """The tasks to work, soonest due first: outstanding ones (open or snoozed), only the
-    overdue ones, or all of them with `include_done`; `owner` narrows to one person's."""
-    query = select(Task)
-    if owner:
-        query = query.where(Task.owner_email == owner)
-    if overdue_only:
-        query = query.where(Task.is_overdue(as_of))
-    elif not include_done:
-        query = query.where(Task.status.in_(OUTSTANDING))
-    return list(session.scalars(query.order_by(Task.due_date, Task.task_id).limit(limit)))
+    overdue ones, or all of them with `include_done`; `owner` narrows to one person's
+    (the CLI's list: the conditions of every task list, `list_conditions`)."""
+    owners = (
+        access.Scope(False, frozenset({owner}), False)
+        if owner
+        else access.Scope(True, frozenset(), True)
+    )
+    conditions = list_conditions(
+        owners,
+        status="all" if overdue_only or include_done else "active",
+        as_of=as_of,
+        overdue=overdue_only,
+    )
+    query = select(Task).where(*conditions).order_by(Task.due_date, Task.task_id).limit(limit)
+    return list(session.scalars(query))
+
+
+# The statuses a list asks for: a task's own four, "active" (open or snoozed: the work
+# ahead), or "all".
+LIST_STATUSES = (OPEN, SNOOZED, DONE, CANCELLED, "active", "all")
+
+
+def list_conditions(
+    owners: access.Scope,
+    *,
+    status: str,
+    as_of: date,
+    overdue: bool = False,
+    due_within: int | None = None,
+    account_id: str | None = None,
+) -> list[ColumnElement[bool]]:
+    """TIME-4, TECH-5: the conditions of a task list, the same for the JSON API, the /tasks
+    page and its CSV: tasks owned in `owners` (access.owned_by, the work queues' rule),
+    of `status` (LIST_STATUSES), only the overdue ones (open and past due on `as_of`),
+    due within `due_within` days of `as_of`, on one account."""
+    if status not in LIST_STATUSES:
+        raise RenewalsError(f"status must be one of {', '.join(LIST_STATUSES)}, got {status!r}")
+    found: list[ColumnElement[bool]] = [access.owned_by(Task.owner_email, owners)]
+    if status == "active":
+        found.append(Task.status.in_(OUTSTANDING))
+    elif status != "all":
+        found.append(Task.status == status)
+    if overdue:
+        found.append(cast(ColumnElement[bool], Task.is_overdue(as_of)))  # the SQL side
+    if due_within is not None:
+        found.append(Task.due_date <= as_of + timedelta(days=due_within))
+    if account_id:
+        found.append(Task.account_id == account_id)
+    return found
+
+
+def list_owners(
+    owner: str | None, *, me: str, role: str, scope: Callable[[], access.Scope]
+) -> access.Scope:
+    """Whose tasks a list shows (TECH-5): mine by default; "team" is everyone in my scope
+    (`scope()`, the viewer's: a manager's team, the whole book for directors and above);
+    one person only when they are in my scope. Anyone else is refused (403), never an
+    empty list."""
+    owner = (owner or "").strip().lower()
+    if not owner or owner == me.lower():
+        return access.Scope(False, frozenset({me}), False)
+    mine = scope()
+    if owner == "team":
+        if not mine.everything and len(mine.owners) <= 1:
+            raise Forbidden(f"{me} ({role}) has no team: only your own tasks")
+        return mine
+    if not mine.covers_owner(owner):
+        raise Forbidden(f"{me} ({role}) may not see {owner}'s tasks (TECH-5)")
+    return access.Scope(False, frozenset({owner}), False)
 
 
 def open_tasks(session: Session, account_id: str) -> list[Task]:
