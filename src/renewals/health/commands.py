@@ -260,7 +260,7 @@ def _print(r: dict[str, Any]) -> None:
             s["rule"],
             word("severity", s["severity"]),
             f"{source} ({s['date']})",
-            escape(s["evidence"]),
+            escape(tr(s["evidence"])),
         )
     if r["signals"]:
         console.print(signals)

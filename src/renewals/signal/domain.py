@@ -13,6 +13,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Health, Signals
 from renewals.policy.facts import judge
 
@@ -113,7 +114,7 @@ def numeric_signals(
             severity,
             "health",
             "warning",
-            f"health {health.score:.0f}: {why}",
+            Text("health {score:.0f}: {reasons}", score=health.score, reasons=why),
             score=health.score,
         )
     if health.score is not None and health.previous_score is not None:
@@ -124,8 +125,13 @@ def numeric_signals(
                 _escalated(fall, signals.health_drop_points, signals),
                 "health",
                 "fall",
-                f"health fell {fall:.0f} points, from {health.previous_score:.0f} on "
-                f"{health.previous_as_of} to {health.score:.0f}",
+                Text(
+                    "health fell {fall:.0f} points, from {previous:.0f} on {day} to {score:.0f}",
+                    fall=fall,
+                    previous=health.previous_score,
+                    day=health.previous_as_of,
+                    score=health.score,
+                ),
                 previous=health.previous_score,
                 score=health.score,
             )
@@ -139,8 +145,13 @@ def numeric_signals(
             _escalated(rate, signals.missed_meeting_rate, signals),
             "interactions",
             "missed_meetings",
-            f"{missed:.0f} meetings cancelled, missed or declined in {signals.lookback_days} "
-            f"days ({rate:.0%} of those scheduled)",
+            Text(
+                "{missed:.0f} meetings cancelled, missed or declined in {days} days "
+                "({rate:.0%} of those scheduled)",
+                missed=missed,
+                days=signals.lookback_days,
+                rate=rate,
+            ),
             missed=missed,
             rate=round(rate, 3),
         )
@@ -151,8 +162,12 @@ def numeric_signals(
             Severity.medium,
             "interactions",
             "champion_reply",
-            f"champion replies {slowdown:.1f}x slower than before "
-            f"({value('champion_reply_hours') or 0:.0f} hours on average now)",
+            Text(
+                "champion replies {slowdown:.1f}x slower than before "
+                "({hours:.0f} hours on average now)",
+                slowdown=slowdown,
+                hours=value("champion_reply_hours") or 0,
+            ),
             ratio=round(slowdown, 2),
         )
     users = value("active_user_change_30d")
@@ -162,7 +177,7 @@ def numeric_signals(
             Severity.medium,
             "usage",
             "active_users",
-            f"active users {users:+.0%} on the previous 30 days",
+            Text("active users {change:+.0%} on the previous 30 days", change=users),
             change=round(users, 3),
         )
 
@@ -174,7 +189,7 @@ def numeric_signals(
             Severity.medium,
             "surveys",
             "nps",
-            f"mean NPS {nps:.1f} (detractor at {signals.low_nps} or below)",
+            Text("mean NPS {nps:.1f} (detractor at {low} or below)", nps=nps, low=signals.low_nps),
             nps=round(nps, 2),
         )
     nps_change = value("nps_change")
@@ -184,7 +199,7 @@ def numeric_signals(
             Severity.medium,
             "surveys",
             "nps_trend",
-            f"NPS down {-nps_change:.1f} points on the half-year before",
+            Text("NPS down {points:.1f} points on the half-year before", points=-nps_change),
             change=round(nps_change, 2),
         )
     csat = value("csat")
@@ -194,7 +209,11 @@ def numeric_signals(
             Severity.low,
             "surveys",
             "csat",
-            f"mean CSAT {csat:.1f} of 5 (negative at {signals.low_csat} or below)",
+            Text(
+                "mean CSAT {csat:.1f} of 5 (negative at {low} or below)",
+                csat=csat,
+                low=signals.low_csat,
+            ),
             csat=round(csat, 2),
         )
     repeats = value("repeated_complaints") or 0
@@ -204,7 +223,11 @@ def numeric_signals(
             _escalated(repeats, 1, signals),
             "tickets",
             "repeated_complaints",
-            f"{repeats:.0f} problem(s) reported more than once in {signals.lookback_days} days",
+            Text(
+                "{repeats:.0f} problem(s) reported more than once in {days} days",
+                repeats=repeats,
+                days=signals.lookback_days,
+            ),
             repeated=repeats,
         )
 
@@ -216,8 +239,11 @@ def numeric_signals(
             Severity.high,
             "stakeholders",
             "departures",
-            f"{departures:.0f} champion(s) or decision maker(s) left in the last "
-            f"{signals.stakeholder_change_days} days",
+            Text(
+                "{departures:.0f} champion(s) or decision maker(s) left in the last {days} days",
+                departures=departures,
+                days=signals.stakeholder_change_days,
+            ),
             departures=departures,
         )
 
@@ -229,7 +255,11 @@ def numeric_signals(
             Severity.high,
             "usage",
             "events",
-            f"usage {usage:+.0%} on the previous 30 days (decline at -{signals.usage_drop_pct:g}%)",
+            Text(
+                "usage {change:+.0%} on the previous 30 days (decline at -{drop:g}%)",
+                change=usage,
+                drop=signals.usage_drop_pct,
+            ),
             change=round(usage, 3),
         )
     seats = value("seat_utilisation") or 0
@@ -239,7 +269,7 @@ def numeric_signals(
             Severity.medium,
             "usage",
             "seats",
-            f"only {seats:.0%} of seats active in the last 30 days",
+            Text("only {share:.0%} of seats active in the last 30 days", share=seats),
             utilisation=round(seats, 3),
         )
 
@@ -251,7 +281,11 @@ def numeric_signals(
             Severity.medium if engaged else Severity.high,
             "stakeholders",
             "engaged_contacts",
-            f"{engaged:.0f} contact(s) engaged in the last {signals.engaged_within_days} days",
+            Text(
+                "{engaged:.0f} contact(s) engaged in the last {days} days",
+                engaged=engaged,
+                days=signals.engaged_within_days,
+            ),
             engaged=engaged,
         )
     return found
@@ -273,19 +307,25 @@ def combined_risk(kinds: Iterable[str], *, category: str | None, signals: Signal
     """SIG-0: one weak signal alone is noise; several together (or red health) are real risk;
     any competitive signal switches the account to save mode (SIG-4)."""
     distinct = tuple(sorted(set(kinds)))
-    reasons = []
+    reasons: list[str] = []
     if signals.competitive_switches_to_save and SignalKind.competitive in distinct:
-        reasons.append("SIG-4: a competitive signal switches the account to save mode")
+        reasons.append(Text("SIG-4: a competitive signal switches the account to save mode"))
         return RiskDecision(Risk.save, distinct, tuple(reasons))
     if len(distinct) >= signals.min_signals_for_risk:
         reasons.append(
-            f"SIG-0: {len(distinct)} kinds of signal together ({', '.join(distinct)}) are real risk"
+            Text(
+                "SIG-0: {n} kinds of signal together ({signals}) are real risk",
+                n=len(distinct),
+                signals=", ".join(distinct),
+            )
         )
         return RiskDecision(Risk.at_risk, distinct, tuple(reasons))
     if category == "red":
-        reasons.append("HEALTH-4: a red health score flags the account at risk")
+        reasons.append(Text("HEALTH-4: a red health score flags the account at risk"))
         return RiskDecision(Risk.at_risk, distinct, tuple(reasons))
     if distinct:
-        reasons.append(f"SIG-0: one kind of signal ({distinct[0]}) alone may be noise: watch")
+        reasons.append(
+            Text("SIG-0: one kind of signal ({kind}) alone may be noise: watch", kind=distinct[0])
+        )
         return RiskDecision(Risk.watch, distinct, tuple(reasons))
-    return RiskDecision(Risk.none, distinct, ("SIG-0: no signals",))
+    return RiskDecision(Risk.none, distinct, (Text("SIG-0: no signals"),))
