@@ -264,13 +264,16 @@ def _figures(html: str) -> str:
 
 
 def test_the_daily_run_computes_the_book_figures_for_every_server_process(
-    engine: Engine, tmp_path: Path
+    books: Books, engine: Engine, tmp_path: Path
 ) -> None:
     """Issue 23: the run's last step (dashboard.figures) stores the manager and executive
     pages' book-wide figures, so a server process's first visit reads them instead of
     computing them (a team opening the app after the run waits for no one); the pages are
     the ones computed from scratch; a person's action makes them be computed again."""
-    settings = built_book(engine, tmp_path)
+    # The server shares the run's secret: the data directory's secret.key (no
+    # RENEWALS_SECRET_KEY), as `renewals run` and `renewals serve` on one machine do.
+    settings = built_book(books, engine, tmp_path).model_copy(update={"secret_key": None})
+    assert (tmp_path / "data" / "secret.key").exists()
     who = people(engine)
     with session_scope(engine) as session:
         executive = session.scalar(select(User.email).where(User.role == "executive"))
@@ -283,6 +286,11 @@ def test_the_daily_run_computes_the_book_figures_for_every_server_process(
     # forecast by owner, stage stalls, win/loss; retention, forecast by segment: read, not computed
     assert manager.app.state.page_cache.stats.shared_hits == 3  # type: ignore[attr-defined]
     assert boss.app.state.page_cache.stats.shared_hits == 2  # type: ignore[attr-defined]
+
+    # A server with another secret never reads the run's figures: it computes its own.
+    stranger, _ = client_for(settings.model_copy(update={"secret_key": "another"}), who.manager)
+    assert stranger.get(f"/manager?as_of={TODAY}").status_code == 200
+    assert stranger.app.state.page_cache.stats.shared_hits == 0  # type: ignore[attr-defined]
 
     fresh = settings.model_copy(update={"dashboard_cache_seconds": 0})
     manager_fresh, _ = client_for(fresh, who.manager)
