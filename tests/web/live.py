@@ -60,6 +60,7 @@ def build_demo(tmp: Path, accounts: int = 120) -> tuple[Engine, Settings]:
 
 
 def _build(tmp: Path, accounts: int) -> None:
+    tmp.mkdir(parents=True)
     settings = Settings(
         database_url=f"sqlite:///{tmp / 'demo.db'}", data_dir=tmp / "data", secret_key="browser"
     )
