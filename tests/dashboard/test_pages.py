@@ -304,3 +304,6 @@ def test_the_daily_run_computes_the_book_figures_for_every_server_process(
     assert again.get(f"/manager?as_of={TODAY}").status_code == 200
     stats = again.app.state.page_cache.stats  # type: ignore[attr-defined]
     assert stats.shared_hits == 0 and stats.misses >= 4
+    # A table of computed rows (the team forecast) refuses an unknown sort with a 422 too.
+    refused = again.get(f"/manager?as_of={TODAY}&forecast_sort=nope")
+    assert refused.status_code == 422 and "forecast_sort" in refused.text

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from renewals.errors import RenewalsError
-from renewals.kit.validate import LIMITS, parse_page
+from renewals.kit.validate import LIMITS, InvalidInput, parse_page
 from renewals.web.tables import MAX_PAGE_SIZE, Page, csv_response, page_of
 
 
@@ -96,7 +96,9 @@ class ListSpec:
             key = self.sortable.get(sort)
             if key is None:
                 known = ", ".join(sorted(self.sortable)) or "none"
-                raise RenewalsError(f"cannot sort by {sort!r}; sortable columns: {known}")
+                raise InvalidInput(  # a 422, like the SQL tables and the API
+                    f"{self.name}_sort", f"cannot sort by {sort!r}; sortable columns: {known}"
+                )
             # None sorts last in either direction.
             present = [r for r in rows if key(r) is not None]
             missing = [r for r in rows if key(r) is None]
