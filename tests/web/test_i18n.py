@@ -136,11 +136,15 @@ def test_every_stored_value_shown_as_a_word_has_its_term() -> None:
             assert (context, member.value) in terms, (context, member.value)
 
 
+# The attributes people read (labels, hints, tooltips, image texts): checked like text.
+READ_ATTRIBUTES = re.compile(r'(?:aria-label|placeholder|title|alt)="([^"]*)"')
+
+
 def _untranslated_text(source: str) -> list[str]:
     """Words in a template outside Jinja tags: text between HTML tags and the values of the
     attributes people read (aria-label, placeholder, title, alt)."""
     text = re.sub(r"\{#.*?#\}", " ", source, flags=re.S)
-    attrs = re.findall(r'(?:aria-label|placeholder|title|alt)="([^"]*)"', text)
+    attrs = READ_ATTRIBUTES.findall(text)
     text = re.sub(r"<script.*?</script>|<style.*?</style>", " ", text, flags=re.S)
     text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}", " ", text, flags=re.S)
     text = re.sub(r"<[^>]*>", " ", text)
@@ -172,7 +176,7 @@ def test_the_untranslated_text_check_can_fail() -> None:
 
 def _visible_text(page: str) -> str:
     page = re.sub(r"<script.*?</script>|<style.*?</style>|<code>.*?</code>", " ", page, flags=re.S)
-    labels = " ".join(re.findall(r'(?:aria-label|placeholder|title)="([^"]*)"', page))
+    labels = " ".join(READ_ATTRIBUTES.findall(page))
     text = re.sub(r"<[^>]*>", " ", page) + " " + labels
     return re.sub(r"\s+", " ", html.unescape(text))
 
