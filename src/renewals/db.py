@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -26,6 +27,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -221,6 +223,12 @@ def make_engine(
             options["pool_timeout"] = timeout_seconds
         if url.startswith("sqlite"):
             options["connect_args"] = {"timeout": timeout_seconds}
+    if url.startswith("sqlite") and not in_memory:
+        # SQLite creates its file but not the folder it goes in: "unable to open database
+        # file" told a new user nothing about a missing folder.
+        path = make_url(url).database
+        if path and not path.startswith("file:"):
+            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, future=True, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
