@@ -275,34 +275,39 @@ def score_health(
 
 
 def _drivers(components: Sequence[ComponentScore], policy: Health) -> tuple[Driver, ...]:
-    """HEALTH-5: the measures that moved the score most, in points, with their facts."""
-    found = []
+    """HEALTH-5: the measures that moved the score most, in points, with their facts.
+
+    Every measure's impact is computed, but only the top `top_drivers` get their sentence
+    (formatting one per measure was a third of scoring the book, issue 20)."""
+    found: list[tuple[float, str, MeasureScore]] = []
     for component in components:
         present = [m for m in component.measures if m.score is not None]
         total = sum(m.weight for m in present)
         for m in present:
             impact = component.share * (m.weight / total) * (m.score - NEUTRAL)  # type: ignore[operator]
-            label = FEATURES.get(m.feature, FeatureInfo(m.feature, "score")).label
-            text = Text(
-                "{label}: {value} (scores {score:.0f}/100, {impact:+.1f} points)",
-                label=label,
-                value=format_value(m.feature, m.value),
-                score=m.score,
-                impact=impact,
+            found.append((impact, component.name, m))
+    found.sort(key=lambda d: -abs(round(d[0], 1)))  # by the impact shown, ties in order
+    drivers = []
+    for impact, component_name, m in found[: policy.top_drivers]:
+        label = FEATURES.get(m.feature, FeatureInfo(m.feature, "score")).label
+        drivers.append(
+            Driver(
+                component=component_name,
+                feature=m.feature,
+                value=m.value,  # type: ignore[arg-type]
+                score=round(m.score, 1),  # type: ignore[arg-type]
+                impact=round(impact, 1),
+                rule="HEALTH-1",
+                text=Text(
+                    "{label}: {value} (scores {score:.0f}/100, {impact:+.1f} points)",
+                    label=label,
+                    value=format_value(m.feature, m.value),
+                    score=m.score,
+                    impact=impact,
+                ),
             )
-            found.append(
-                Driver(
-                    component=component.name,
-                    feature=m.feature,
-                    value=m.value,  # type: ignore[arg-type]
-                    score=round(m.score, 1),  # type: ignore[arg-type]
-                    impact=round(impact, 1),
-                    rule="HEALTH-1",
-                    text=text,
-                )
-            )
-    found.sort(key=lambda d: -abs(d.impact))
-    return tuple(found[: policy.top_drivers])
+        )
+    return tuple(drivers)
 
 
 @dataclass(frozen=True)

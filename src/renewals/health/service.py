@@ -473,31 +473,34 @@ def snapshot_health(
         scored = _decide(_scores(contracts, features, policy), features, policy, previous, cutoff)
         if scored:
             session.execute(insert(HealthSnapshot), [_snapshot_row(s, as_of) for s in scored])
+        reviews = []
         for s in scored:
             run.categories[s.decision.category.value if s.decision else "unscored"] += 1
-            _review_if_turned_red(session, s, policy, as_of, owners.get(s.account_id))
+            review = _review_if_turned_red(s, policy, as_of, owners.get(s.account_id))
+            if review is not None:
+                reviews.append(review)
+        task_service.ensure_reviews(session, reviews, policy=policy)
         session.flush()
     return run
 
 
 def _review_if_turned_red(
-    session: Session, s: Scored, policy: Policy, as_of: date, owner_email: str | None
-) -> None:
+    s: Scored, policy: Policy, as_of: date, owner_email: str | None
+) -> task_service.ReviewRequest | None:
     """HEALTH-4: a review meeting task when the account turned red today (shared with the
     SEG-2 red path's review: one meeting, one task); not for an SMB subscription (term
     under `touch.short_term_below_months`): automated touches only (SEG-4, TIME-3)."""
     turned_red = s.decision is not None and s.decision.category == Category.red
     if not turned_red or (s.previous is not None and s.previous[2] == Category.red):
-        return
+        return None
     term = s.features.get("term_months")
     if (
         s.segment == Segment.smb
         and term is not None
         and term < policy.touch.short_term_below_months
     ):
-        return  # SEG-4, TIME-3: an SMB subscription gets automated touches only, no meeting
-    task_service.ensure_review(
-        session,
+        return None  # SEG-4, TIME-3: an SMB subscription gets automated touches only, no meeting
+    return task_service.ReviewRequest(
         account_id=s.account_id,
         key=f"health_review:{as_of.isoformat()}",
         title=Text("Review meeting: health turned red"),
@@ -512,7 +515,6 @@ def _review_if_turned_red(
         due_date=as_of + timedelta(days=policy.health.review_meeting_due_days),
         owner_email=owner_email,
         created_on=as_of,
-        policy=policy,
     )
 
 
