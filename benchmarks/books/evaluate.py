@@ -1,8 +1,8 @@
 """Benchmark: health and likelihood on books we did not generate (issue 17).
 
-Generates an external book (`seatwise`, or `clicksub`, the held-out one), imports it as a
-user would (`run_import`, default policy), builds every closed renewal as it looked its
-lead time before its date (the learned model's point-in-time rows: `forecast.lead_days`,
+Generates an external book (`seatwise`, `clicksub`, or `suitemeter`, the held-out one),
+imports it as a user would (`run_import`, default policy), builds every closed renewal as
+it looked its lead time before its date (the learned model's point-in-time rows: `forecast.lead_days`,
 at most half the term), holds out the newest `forecast.holdout_share` by date, and reports
 on that hold-out, against who churned at that renewal:
 
@@ -15,7 +15,8 @@ on that hold-out, against who churned at that renewal:
   older renewals: AUC, top-decile lift of churn, Brier score.
 
   python benchmarks/books/evaluate.py seatwise --accounts 1500
-  python benchmarks/books/evaluate.py clicksub --accounts 3000    # held out: run once
+  python benchmarks/books/evaluate.py clicksub --accounts 2000
+  python benchmarks/books/evaluate.py suitemeter --accounts 2000  # held out: run once
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ sys.path.insert(0, str(HERE))
 
 import clicksub  # noqa: E402
 import seatwise  # noqa: E402
+import suitemeter  # noqa: E402
 
 from renewals.account.domain import Segment  # noqa: E402
 from renewals.db import make_engine, session_scope  # noqa: E402
@@ -46,7 +48,11 @@ from renewals.ingest.service import run_import  # noqa: E402
 from renewals.migrate import ensure_schema  # noqa: E402
 from renewals.policy import service as policy_service  # noqa: E402
 
-GENERATORS = {"seatwise": seatwise.generate, "clicksub": clicksub.generate}
+GENERATORS = {
+    "seatwise": seatwise.generate,
+    "clicksub": clicksub.generate,
+    "suitemeter": suitemeter.generate,
+}
 
 
 def lift(risk: list[float], churned: list[int], share: float = 0.1) -> float | None:
