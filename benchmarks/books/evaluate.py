@@ -9,7 +9,8 @@ on that hold-out, against who churned at that renewal:
 - health AUC with the default policy (100 - score; no score counts as 50);
 - the naive baseline: total events in the last 30 days (fewer = riskier);
 - the generator's own churn probability (the ceiling), from `_truth.csv`;
-- health AUC after `renewals health calibrate` (fitted on the older renewals only);
+- health AUC after `renewals health calibrate` (fitted on the older renewals only, moved
+  toward the fit as far as an inner time split of those supports);
 - the learned likelihood (the product's recipe) and a plain logistic regression
   (scikit-learn defaults, mean-imputed, standardised) on the same features, fitted on the
   older renewals: AUC, top-decile lift of churn, Brier score.
@@ -143,13 +144,7 @@ def main() -> None:
         for r, y, end in rows
     ]
     proposal = calibrate(cal, policy.health, holdout_share=policy.forecast.holdout_share)
-    calibrated = policy.health.model_copy(
-        update={
-            "measures": proposal.measures,
-            "weights": policy.health.weights.model_copy(update=proposal.weights),
-            "segment_weights": {},
-        }
-    )
+    calibrated = proposal.health(policy.health)
     test_cal = [
         CalRow(r.features, Segment(r.segment) if r.segment else None, 1 - y, end)
         for r, y, end in test
@@ -193,6 +188,8 @@ def main() -> None:
         "component_auc_default": proposal.components_before,
         "component_auc_calibrated": proposal.components_after,
         "calibrated_weights": proposal.weights,
+        "calibration_share": proposal.share,
+        "calibration_inner_auc": {str(k): v for k, v in proposal.inner_aucs.items()},
         "dropped_measures": proposal.dropped,
         "seconds": {
             "generate": round(generated, 1),

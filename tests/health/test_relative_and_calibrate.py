@@ -14,7 +14,17 @@ import pytest
 from renewals.account.domain import Segment
 from renewals.db import make_engine
 from renewals.health import peers
-from renewals.health.calibrate import CalRow, auc, calibrate, fit_points, scores_of
+from renewals.health.calibrate import (
+    CalRow,
+    Proposal,
+    auc,
+    blend,
+    calibrate,
+    choose_share,
+    fit_points,
+    scores_of,
+    split_rows,
+)
 from renewals.health.commands import _toml_health
 from renewals.health.domain import score_health
 from renewals.health.repository import ActiveContract
@@ -173,6 +183,13 @@ def churn_rows(n: int, seed: int = 4) -> list[CalRow]:
     return rows
 
 
+def effective(proposal: Proposal, feature: str) -> float:
+    """A measure's weight in the whole score: its component's weight times its share."""
+    m = next(m for m in proposal.measures if m.feature == feature)
+    total = sum(x.weight for x in proposal.measures if x.component == m.component)
+    return proposal.weights[m.component] * m.weight / total
+
+
 class TestCalibrate:
     def test_it_learns_the_book_and_beats_the_default_on_the_holdout(self) -> None:
         rows = churn_rows(3000)
@@ -183,7 +200,9 @@ class TestCalibrate:
         level = measures["usage_level_pct"]
         assert [x for x, _ in level.points] == sorted(x for x, _ in level.points)
         assert level.points[0][1] < 50 < level.points[-1][1]  # low usage scores low
-        assert "breadth_pct" in proposal.dropped or measures["breadth_pct"].weight < level.weight
+        assert "breadth_pct" in proposal.dropped or effective(proposal, "breadth_pct") < effective(
+            proposal, "usage_level_pct"
+        )
         # components without data keep their measures and weights (they count when data comes)
         assert "support" in {m.component for m in proposal.measures}
         assert proposal.weights["support"] == HEALTH.weights.support
@@ -201,6 +220,87 @@ class TestCalibrate:
             auc([100 - s for s in test_scores], [r.churned for r in churn_rows(500, seed=9)]) > 0.6
         )  # type: ignore[operator]
 
+    def test_the_proposal_applied_scores_as_the_written_policy_does(self) -> None:
+        proposal = calibrate(churn_rows(2000), HEALTH, holdout_share=0.25)
+        text = _toml_health(proposal.health_table(HEALTH))
+        written = policy_service.load_data(tomllib.loads(text), "calibrated").health
+        applied = proposal.health(HEALTH)
+        for row in churn_rows(50, seed=3):
+            for segment in (Segment.smb, Segment.enterprise):
+                a = score_health(row.features, applied, segment=segment).score
+                b = score_health(row.features, written, segment=segment).score
+                assert a == pytest.approx(b, abs=0.05)
+
+
+class TestShrinkTowardTheDefault:
+    """Issue 17: a full fit on the older renewals can rank the newer ones worse than the
+    default did (clicksub); the proposal moves toward the fit only as far as an inner
+    time split of the training renewals supports."""
+
+    def test_a_blend_mixes_each_curve_and_weight_exactly(self) -> None:
+        fitted = calibrate(churn_rows(2000), HEALTH, holdout_share=0.25).health(HEALTH)
+        assert blend(HEALTH, fitted, 0.0) == HEALTH
+        assert blend(HEALTH, fitted, 1.0) == fitted
+        half = blend(HEALTH, fitted, 0.5, {"usage", "adoption", "tenure"})
+
+        def measure(h: object, feature: str) -> object:
+            return next(m for m in h.measures if m.feature == feature)  # type: ignore[attr-defined]
+
+        from renewals.health.domain import interpolate
+
+        for x in (0.0, 0.1, 0.37, 0.5, 0.93, 1.0):
+            a = interpolate(x, measure(HEALTH, "usage_level_pct").points)  # type: ignore[attr-defined]
+            b = interpolate(x, measure(fitted, "usage_level_pct").points)  # type: ignore[attr-defined]
+            c = interpolate(x, measure(half, "usage_level_pct").points)  # type: ignore[attr-defined]
+            assert c == pytest.approx((a + b) / 2, abs=0.06)
+        # components the fit did not see stay as they were
+        assert half.weights.support == HEALTH.weights.support
+        assert measure(half, "nps") == measure(HEALTH, "nps")
+
+    def test_it_keeps_the_default_when_the_old_pattern_does_not_hold(self) -> None:
+        # older renewals: churn follows breadth (a measure the default weighs little);
+        # from 60% of the way on, it follows usage level, as the default expects
+        rng = random.Random(8)
+        rows = []
+        n = 4000
+        for i in range(n):
+            level, breadth = rng.random(), rng.random()
+            driver = breadth if i < 0.6 * n else level
+            rows.append(
+                CalRow(
+                    {"usage_level_pct": level, "breadth_pct": breadth, "tenure_days": 400.0},
+                    Segment.smb,
+                    int(rng.random() < 0.02 + 0.4 * (1 - driver) ** 3),
+                    D - timedelta(days=n - i),
+                )
+            )
+        train, _ = split_rows(rows, 0.25)
+        share, inner, reason = choose_share(train, HEALTH, holdout_share=0.25)
+        assert share == 0.0
+        assert inner[0.0] > inner[1.0]  # type: ignore[operator]
+        assert reason.startswith("kept the current scorecard")
+        proposal = calibrate(rows, HEALTH, holdout_share=0.25)
+        assert proposal.share == 0.0
+        assert proposal.measures == HEALTH.measures
+        assert proposal.auc_after == pytest.approx(proposal.auc_before)
+        assert any(note.startswith("kept the current scorecard") for note in proposal.notes)
+
+    def test_it_moves_to_the_fit_when_the_pattern_holds(self) -> None:
+        proposal = calibrate(churn_rows(3000), HEALTH, holdout_share=0.25)
+        assert proposal.share > 0
+        assert proposal.inner_aucs[proposal.share] == max(
+            v for v in proposal.inner_aucs.values() if v is not None
+        )
+
+    def test_shares_are_policy(self) -> None:
+        only_default = HEALTH.model_copy(update={"calibration_shares": [0.0]})
+        proposal = calibrate(churn_rows(2000), only_default, holdout_share=0.25)
+        assert proposal.share == 0.0 and proposal.measures == HEALTH.measures
+        with pytest.raises(policy_service.PolicyError, match="calibration_shares"):
+            policy_service.load_data({"health": {"calibration_shares": [1.5]}}, "bad")
+
+
+class TestPoints:
     def test_points_of_a_constant_feature_are_none(self) -> None:
         assert fit_points([1.0] * 100, [1] * 90 + [0] * 10, 0.9) is None
 

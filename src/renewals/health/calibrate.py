@@ -29,7 +29,7 @@ scorecard before and after, and every component, are compared (ROC AUC).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -38,7 +38,7 @@ import numpy as np
 
 from renewals.account.domain import Segment
 from renewals.health.domain import COMPONENTS, score_health
-from renewals.policy.domain import Health, Measure
+from renewals.policy.domain import Health, Measure, SegmentWeights
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 POINTS_PER_DOUBLING = 25.0
@@ -165,11 +165,30 @@ class Proposal:
     yellow_min_score: float
     green_min_score: float
     notes: list[str] = field(default_factory=list)
+    share: float = 1.0  # how far the proposal moved from the current scorecard to the fit
+    inner_aucs: dict[float, float | None] = field(default_factory=dict)
+    segment_weights: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def health(self, policy: Health) -> Health:
+        """`policy` with the proposal applied (what `--write` writes)."""
+        return policy.model_copy(
+            update={
+                "measures": self.measures,
+                "weights": policy.weights.model_copy(update=self.weights),
+                "segment_weights": {
+                    Segment(k): SegmentWeights(**v) for k, v in self.segment_weights.items()
+                },
+                "warning_score": self.warning_score,
+                "yellow_min_score": self.yellow_min_score,
+                "green_min_score": self.green_min_score,
+            }
+        )
 
     def health_table(self, policy: Health) -> dict[str, Any]:
         """The [health] keys to write into a policy file (plain TOML data)."""
         segments = {
-            seg.value: {c: self.weights[c] for c in COMPONENTS} for seg in policy.segment_weights
+            seg.value: self.segment_weights.get(seg.value, {c: self.weights[c] for c in COMPONENTS})
+            for seg in policy.segment_weights
         }
         return {
             "warning_score": self.warning_score,
@@ -224,9 +243,20 @@ def component_aucs(rows: Sequence[CalRow], policy: Health) -> dict[str, float | 
     return out
 
 
-def calibrate(rows: Sequence[CalRow], policy: Health, *, holdout_share: float) -> Proposal:
-    """Fit points, weights and category lines on the older rows; compare on the newest."""
-    train, test = split_rows(rows, holdout_share)
+@dataclass(frozen=True)
+class _Fit:
+    """A scorecard fitted on some renewals (no category lines yet)."""
+
+    policy: Health
+    weights: dict[str, float]
+    present: frozenset[str]  # the components with data on these renewals
+    dropped: list[str]
+    kept: list[str]
+    notes: list[str]
+
+
+def _fit(train: Sequence[CalRow], policy: Health) -> _Fit:
+    """Points and weights fitted on `train` (steps 1 and 2)."""
     y_train = np.asarray([1 - r.churned for r in train], dtype=float)
     base_rate = float(y_train.mean())
     notes: list[str] = []
@@ -286,6 +316,133 @@ def calibrate(rows: Sequence[CalRow], policy: Health, *, holdout_share: float) -
             "segment_weights": {},
         }
     )
+    return _Fit(new_policy, weights, frozenset(present), dropped, kept, notes)
+
+
+def _curve_mix(
+    a: Sequence[tuple[float, float]], b: Sequence[tuple[float, float]], share: float
+) -> list[tuple[float, float]]:
+    """The piecewise-linear curve (1 - share) a + share b, exactly: both are read at the
+    union of their points."""
+    from renewals.health.domain import interpolate
+
+    xs = sorted({x for x, _ in a} | {x for x, _ in b})
+    out = [(x, round((1 - share) * interpolate(x, a) + share * interpolate(x, b), 1)) for x in xs]
+    return [(float(x), float(y)) for x, y in out]
+
+
+def blend(
+    default: Health, fitted: Health, share: float, present: Collection[str] | None = None
+) -> Health:
+    """HEALTH-1: the scorecard `share` of the way from `default` to `fitted` (0 = default,
+    1 = fitted): each measure's points are the mix of its two curves, each measure's share
+    of its component and each component's weight the mix of the two. Still facts -> points
+    -> weighted components: a shrunk fit, not a new kind of score. `present`: the
+    components the fit saw data for (default: all of its measures'); the others stay as
+    they are in `default`."""
+    if share <= 0:
+        return default
+    if share >= 1:
+        return fitted
+    by_key = {(m.component, m.feature): m for m in fitted.measures}
+    old_keys = {(m.component, m.feature) for m in default.measures}
+
+    def shares(measures: Sequence[Measure]) -> dict[tuple[str, str], float]:
+        totals: dict[str, float] = {}
+        for m in measures:
+            totals[m.component] = totals.get(m.component, 0.0) + m.weight
+        return {(m.component, m.feature): m.weight / totals[m.component] for m in measures}
+
+    d_share, f_share = shares(default.measures), shares(fitted.measures)
+    fitted_components = set(
+        present if present is not None else (m.component for m in fitted.measures)
+    )
+    measures: list[Measure] = []
+    for m in [*default.measures, *(m for k, m in by_key.items() if k not in old_keys)]:
+        key = (m.component, m.feature)
+        if m.component not in fitted_components:  # the fit has no view of it: as it was
+            measures.append(m)
+            continue
+        weight = (1 - share) * d_share.get(key, 0.0) + share * f_share.get(key, 0.0)
+        if weight <= 1e-6:
+            continue
+        other = by_key.get(key)
+        points = m.points if other is None else _curve_mix(m.points, other.points, share)
+        measures.append(m.model_copy(update={"weight": float(f"{weight:.3g}"), "points": points}))
+
+    def mix(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+        # the fitted weights are put on the scale of the default's over the same components
+        common = [c for c in COMPONENTS if c in fitted_components]
+        scale = sum(before[c] for c in common) / (sum(after[c] for c in common) or 1.0)
+        return {
+            c: round((1 - share) * before[c] + share * after[c] * scale, 1)
+            if c in fitted_components
+            else before[c]
+            for c in COMPONENTS
+        }
+
+    after = fitted.weights_for(None)
+    segment_weights = {
+        seg: SegmentWeights(**mix(default.weights_for(seg), after))
+        for seg in default.segment_weights
+    }
+    return default.model_copy(
+        update={
+            "measures": measures,
+            "weights": default.weights.model_copy(update=mix(default.weights_for(None), after)),
+            "segment_weights": segment_weights,
+        }
+    )
+
+
+def choose_share(
+    train: Sequence[CalRow], policy: Health, *, holdout_share: float
+) -> tuple[float, dict[float, float | None], str]:
+    """LEARN-2: how far to move from the current scorecard toward the fit, decided on the
+    training renewals only: fit on their older part, try each of
+    `health.calibration_shares` on their newest `holdout_share` (a time-based inner
+    split), keep the best ROC AUC (a tie goes to the smaller move). Returns the share, each
+    share's inner AUC and the reason in words."""
+    candidates = sorted(set(policy.calibration_shares))
+    inner_train, inner_test = split_rows(train, holdout_share)
+    labels = [r.churned for r in inner_test]
+    if len(set(labels)) < 2 or len({r.churned for r in inner_train}) < 2:
+        return 1.0, {}, "too few renewals for an inner split: the fit is proposed as it is"
+    try:
+        inner_fit = _fit(inner_train, policy)
+    except ValueError:
+        return 1.0, {}, "no fit on the older renewals alone: the fit is proposed as it is"
+    aucs: dict[float, float | None] = {}
+    for share in candidates:
+        scores, _ = scores_of(inner_test, blend(policy, inner_fit.policy, share, inner_fit.present))
+        aucs[share] = auc([100 - s for s in scores], labels)
+    best = max(candidates, key=lambda s: (aucs[s] or 0.0, -s))
+    day = inner_test[0].renewal_date
+    tried = ", ".join(f"{s:g}: {_fmt(aucs[s])}" for s in candidates)
+    if best == 0:
+        reason = (
+            f"kept the current scorecard: fitted on the renewals before {day}, no move "
+            f"toward the fit ranked those from {day} better (AUC by share of the fit: {tried})"
+        )
+    else:
+        reason = (
+            f"moved {best:.0%} of the way to the fit: the best AUC on the renewals from {day} "
+            f"when fitted on those before (AUC by share of the fit: {tried})"
+        )
+    return best, aucs, reason
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def calibrate(rows: Sequence[CalRow], policy: Health, *, holdout_share: float) -> Proposal:
+    """Fit points, weights and category lines on the older rows, moved toward the fit only
+    as far as an inner time split supports (`choose_share`); compare on the newest."""
+    train, test = split_rows(rows, holdout_share)
+    share, inner_aucs, reason = choose_share(train, policy, holdout_share=holdout_share)
+    fit = _fit(train, policy)
+    new_policy = blend(policy, fit.policy, share, fit.present)
     # HEALTH-2/3: category lines from the churn probability the new score implies
     train_scores, _ = scores_of(train, new_policy)
     red, green = _lines(train_scores, [r.churned for r in train])
@@ -295,6 +452,7 @@ def calibrate(rows: Sequence[CalRow], policy: Health, *, holdout_share: float) -
     before, _ = scores_of(test, policy)
     after, _ = scores_of(test, new_policy)
     labels = [r.churned for r in test]
+    kept_features = {m.feature for m in new_policy.measures}
     return Proposal(
         n_train=len(train),
         n_test=len(test),
@@ -304,14 +462,19 @@ def calibrate(rows: Sequence[CalRow], policy: Health, *, holdout_share: float) -
         auc_after=auc([100 - s for s in after], labels),
         components_before=component_aucs(test, policy),
         components_after=component_aucs(test, new_policy),
-        weights=weights,
-        measures=fitted,
-        dropped=dropped,
-        kept=kept,
+        weights=new_policy.weights_for(None),
+        measures=list(new_policy.measures),
+        dropped=[f for f in fit.dropped if f not in kept_features],
+        kept=fit.kept,
         warning_score=red,
         yellow_min_score=red,
         green_min_score=green,
-        notes=notes,
+        notes=[*fit.notes, reason] if share < 1 or inner_aucs else fit.notes,
+        share=share,
+        inner_aucs=inner_aucs,
+        segment_weights={
+            seg.value: new_policy.weights_for(seg) for seg in new_policy.segment_weights
+        },
     )
 
 

@@ -369,6 +369,8 @@ def _calibration_report(proposal: Any, by_term: dict[str, int], diff: str) -> di
             }
             for name in proposal.weights
         },
+        "share_of_fit": proposal.share,
+        "inner_auc_by_share": {f"{k:g}": _r(v) for k, v in proposal.inner_aucs.items()},
         "dropped_measures": proposal.dropped,
         "unchanged_measures": proposal.kept,
         "notes": proposal.notes,

@@ -427,9 +427,25 @@ class Health(PolicyModel):
         ge=1,
         source=PRODUCT,
     )
+    calibration_shares: list[float] = optional_rule(
+        "HEALTH-1",
+        "how far `health calibrate` may move from the current scorecard toward the fit "
+        "(0 = keep it, 1 = the fit): the share that ranks best on an inner time split wins",
+        [0.0, 0.25, 0.5, 0.75, 1.0],
+        min_length=1,
+        source=PRODUCT,
+    )
+
     events: EventKinds = optional_rule(
         "SIG-3", "event kinds: negative, ignored, weighted", EventKinds(), source=PRODUCT
     )
+
+    @field_validator("calibration_shares")
+    @classmethod
+    def _shares(cls, shares: list[float]) -> list[float]:
+        if any(not 0 <= x <= 1 for x in shares):
+            raise ValueError("each share lies within 0-1")
+        return shares
 
     @model_validator(mode="after")
     def _bands(self) -> Self:
