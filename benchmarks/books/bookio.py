@@ -68,6 +68,22 @@ def _cell(value: object) -> object:
     return value
 
 
+def write_tables(
+    out: Path,
+    accounts: Iterable[dict[str, object]],
+    contracts: Iterable[dict[str, object]],
+    truth: Iterable[dict[str, object]],
+    events: EventWriter,
+) -> dict[str, int]:
+    """Write the three CSV tables (the events are written already); rows per file."""
+    return {
+        "accounts.csv": write_csv(out / "accounts.csv", ACCOUNT_COLUMNS, accounts),
+        "contracts.csv": write_csv(out / "contracts.csv", CONTRACT_COLUMNS, contracts),
+        "_truth.csv": write_csv(out / "_truth.csv", TRUTH_COLUMNS, truth),
+        events.path.name: events.rows,
+    }
+
+
 class EventWriter:
     """Appends event batches to `usage_events.parquet` or `usage_events.csv`."""
 

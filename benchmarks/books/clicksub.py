@@ -207,16 +207,7 @@ def generate(
             )
         )
     writer.close()
-    return {
-        "accounts.csv": bookio.write_csv(
-            out / "accounts.csv", bookio.ACCOUNT_COLUMNS, accounts_out
-        ),
-        "contracts.csv": bookio.write_csv(
-            out / "contracts.csv", bookio.CONTRACT_COLUMNS, contracts_out
-        ),
-        "_truth.csv": bookio.write_csv(out / "_truth.csv", bookio.TRUTH_COLUMNS, truth_out),
-        writer.path.name: writer.rows,
-    }
+    return bookio.write_tables(out, accounts_out, contracts_out, truth_out, writer)
 
 
 def main() -> None:

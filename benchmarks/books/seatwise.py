@@ -203,16 +203,7 @@ def generate(
             events.write(chunk)
         del plan_name
     events.close()
-    return {
-        "accounts.csv": bookio.write_csv(
-            out / "accounts.csv", bookio.ACCOUNT_COLUMNS, account_rows
-        ),
-        "contracts.csv": bookio.write_csv(
-            out / "contracts.csv", bookio.CONTRACT_COLUMNS, contract_rows
-        ),
-        "_truth.csv": bookio.write_csv(out / "_truth.csv", bookio.TRUTH_COLUMNS, truth_rows),
-        events.path.name: events.rows,
-    }
+    return bookio.write_tables(out, account_rows, contract_rows, truth_rows, events)
 
 
 def main() -> None:

@@ -48,6 +48,7 @@ from pathlib import Path
 import bookio
 import numpy as np
 import pyarrow as pa
+from seatwise import add_months
 
 # module, people's daily events per unit of user weight, kinds (name, share, frustration slope)
 MODULES = (
@@ -70,14 +71,6 @@ INDUSTRIES = ("retail", "logistics", "media", "finance", "public", "software")
 
 def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    last = [31, 29 if year % 4 == 0 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-    return date(year, month, min(day.day, last))
 
 
 def season(days: list[date]) -> tuple[np.ndarray, np.ndarray]:
@@ -295,16 +288,7 @@ def generate(
             )
         )
     writer.close()
-    return {
-        "accounts.csv": bookio.write_csv(
-            out / "accounts.csv", bookio.ACCOUNT_COLUMNS, accounts_out
-        ),
-        "contracts.csv": bookio.write_csv(
-            out / "contracts.csv", bookio.CONTRACT_COLUMNS, contracts_out
-        ),
-        "_truth.csv": bookio.write_csv(out / "_truth.csv", bookio.TRUTH_COLUMNS, truth_out),
-        writer.path.name: writer.rows,
-    }
+    return bookio.write_tables(out, accounts_out, contracts_out, truth_out, writer)
 
 
 def _events(
