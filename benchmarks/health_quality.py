@@ -162,7 +162,9 @@ def main() -> None:
     latent_auc = auc([100 - r["latent"] for r in usable], labels)
     by_category: dict[str, list[int]] = defaultdict(list)
     for r in usable:
-        category = categorize(r["score"], policy.health, bottom_cutoff=None, features={}).category
+        category = categorize(
+            r["score"], policy.health, bottom_cutoff=None, features={}, signals=policy.signals
+        ).category
         by_category[category.value].append(r["bad"])
     result = {
         "accounts": args.accounts,

@@ -1,6 +1,6 @@
 """Benchmark: health and likelihood on books we did not generate (issue 17).
 
-Generates an external book (`seatwise`, `clicksub`, or `suitemeter`, the held-out one),
+Generates an external book (`seatwise`, `clicksub`, or `suitemeter`, held out and scored once),
 imports it as a user would (`run_import`, default policy), builds every closed renewal as
 it looked its lead time before its date (the learned model's point-in-time rows: `forecast.lead_days`,
 at most half the term), holds out the newest `forecast.holdout_share` by date, and reports
