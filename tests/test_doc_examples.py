@@ -20,15 +20,20 @@ type it, with the demo book's database and data directory as the defaults:
   failing command on purpose, `<!-- example: output not checked REASON -->` when the output
   shown comes from another book.
 
-The figures (found, run, passed, skipped with their reasons) are printed and written to
-test-artifacts/doc-examples.txt. One demo book of DEMO_ACCOUNTS accounts per session.
+Each page is a test of its own (pytest-xdist spreads them over its workers) and runs its
+examples in page order on a fresh copy of one demo book of DEMO_ACCOUNTS accounts, built
+once per run (by the first worker that needs it). The figures (found, run, skipped with
+their reasons) are written to test-artifacts/doc-examples.txt; each page's (run, passed,
+failed, its slowest examples) are printed and written to test-artifacts/doc-examples/PAGE.txt.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -40,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from databases import sqlite_copy
 from sqlalchemy import Engine, create_engine, text
 from typer.testing import CliRunner
 
@@ -387,54 +393,103 @@ def test_every_marker_says_why_and_every_block_has_commands() -> None:
                 below = next(x for x in lines[number:] if not x.startswith("<!-- example:"))
                 fence = r"```\w+" if "example: file " in line else r"```(console|bash|sh|shell)\b"
                 assert re.match(fence, below), f"{page.name}:{number + 1}"
+    skipped = Counter(e.skip for e in examples if e.skip)
+    report = [
+        f"doc examples: {len(examples)} found, {len(examples) - skipped.total()} run "
+        f"(test_every_example_runs, a test per page: test-artifacts/doc-examples/PAGE.txt), "
+        f"{skipped.total()} skipped",
+        *(f"  skipped {n}: {reason}" for reason, n in sorted(skipped.items())),
+    ]
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    (artifacts / "doc-examples.txt").write_text("\n".join(report) + "\n", "utf-8")
+
+
+def _build(directory: Path) -> None:
+    """The demo book the examples run on: its database, data directory and import files."""
+    env = {**_env(directory), "RENEWALS_SMTP_HOST": None, "RENEWALS_SMTP_PORT": None}
+    made = Shell(directory, env).run(
+        f"renewals demo --no-serve --accounts {DEMO_ACCOUNTS} --seed 7 --as-of {DEMO_AS_OF} "
+        f"--dir {directory / 'book'}"
+    )
+    assert made.code == 0, made.stdout + made.stderr
+
+
+def _env(directory: Path, smtp_port: int | None = None) -> dict[str, str | None]:
+    """Every command's defaults: the book in `directory`, the SMTP server for `outbox send`."""
+    return {
+        "RENEWALS_DATABASE_URL": f"sqlite:///{directory / 'renewals.db'}",
+        "RENEWALS_DATA_DIR": str(directory / "renewals-data"),
+        "RENEWALS_SMTP_HOST": "127.0.0.1",
+        "RENEWALS_SMTP_PORT": str(smtp_port),
+        "RENEWALS_POLICY_FILE": None,  # the packaged defaults, whatever this shell has
+        "COLUMNS": "160",
+        **EXAMPLE_ENV,
+    }
 
 
 @pytest.fixture(scope="session")
-def book(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[Path, dict[str, str | None]]]:
-    """A fresh demo book, its database and data directory the defaults of every command,
-    an SMTP server for `outbox send`, and ./export holding the book's import files."""
+def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo book, built once for the whole run: under pytest-xdist the first worker
+    that needs it builds it (the others wait on a lock) in the run's shared directory."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's directory, above each worker's own
+    directory = shared / "doc-examples-book"
+    with open(shared / "doc-examples-book.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (directory / "built").exists():
+            shutil.rmtree(directory, ignore_errors=True)
+            directory.mkdir()
+            _build(directory)
+            (directory / "built").touch()
+    return directory
+
+
+@pytest.fixture(scope="session")
+def smtp_port() -> Iterator[int]:
+    """An SMTP server that accepts every message, for `outbox send`."""
     from aiosmtpd.controller import Controller
 
     class Sink:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             return "250 Message accepted"
 
-    directory = tmp_path_factory.mktemp("doc-examples")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
     controller = Controller(Sink(), hostname="127.0.0.1", port=port)
     controller.start()
-    env = {
-        "RENEWALS_DATABASE_URL": f"sqlite:///{directory / 'renewals.db'}",
-        "RENEWALS_DATA_DIR": str(directory / "renewals-data"),
-        "RENEWALS_SMTP_HOST": "127.0.0.1",
-        "RENEWALS_SMTP_PORT": str(port),
-        "RENEWALS_POLICY_FILE": None,  # the packaged defaults, whatever this shell has
-        "COLUMNS": "160",
-        **EXAMPLE_ENV,
-    }
-    shell = Shell(directory, env)
-    made = shell.run(
-        f"renewals demo --no-serve --accounts {DEMO_ACCOUNTS} --seed 7 --as-of {DEMO_AS_OF} "
-        f"--dir {directory / 'book'}"
-    )
-    assert made.code == 0, made.stdout + made.stderr
-    (directory / "export").symlink_to(directory / "book")
     try:
-        yield directory, env
+        yield port
     finally:
         controller.stop()
 
 
-def test_every_example_runs(book: tuple[Path, dict[str, str | None]]) -> None:
+@pytest.fixture
+def book(built_book: Path, smtp_port: int, tmp_path: Path) -> tuple[Path, dict[str, str | None]]:
+    """A copy of the demo book for one page (its database and data directory the defaults
+    of every command), and ./export holding the book's import files."""
+    sqlite_copy(built_book / "renewals.db", tmp_path / "renewals.db")
+    for part in ("renewals-data", "book"):
+        shutil.copytree(built_book / part, tmp_path / part)
+    (tmp_path / "export").symlink_to(tmp_path / "book")
+    return tmp_path, _env(tmp_path, smtp_port)
+
+
+def runnable(page: Path) -> bool:
+    return any(not e.skip and not e.writes for e in extract(page))
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if runnable(p)], ids=lambda p: p.name)
+def test_every_example_runs(page: Path, book: tuple[Path, dict[str, str | None]]) -> None:
+    """The page's examples in page order, on a fresh copy of the demo book (as a reader
+    who follows the page from the demo would)."""
     directory, env = book
     shell = Shell(directory, env)
     engine = create_engine(str(env["RENEWALS_DATABASE_URL"]))
-    examples = all_examples()
-    found = len(commands())
+    examples = extract(page)
+    found = len([e for e in examples if not e.writes])
     tally: Counter[str] = Counter()
     skipped: Counter[str] = Counter()
     failures: list[str] = []
@@ -481,9 +536,9 @@ def test_every_example_runs(book: tuple[Path, dict[str, str | None]]) -> None:
         tally["passed"] += 1
     engine.dispose()
     report = [
-        f"doc examples: {found} found, {tally['run']} run, {tally['passed']} passed "
+        f"{page.name}: {found} found, {tally['run']} run, {tally['passed']} passed "
         f"({tally['output checked']} with their output checked), {tally['skipped']} skipped, "
-        f"{len(failures)} failed; {time.perf_counter() - started:.0f} s on a "
+        f"{len(failures)} failed; {time.perf_counter() - started:.0f} s on a copy of the "
         f"{DEMO_ACCOUNTS}-account demo book",
         *(f"  skipped {n}: {reason}" for reason, n in sorted(skipped.items())),
         "  slowest: "
@@ -491,8 +546,8 @@ def test_every_example_runs(book: tuple[Path, dict[str, str | None]]) -> None:
             f"{where} {s:.0f} s" for where, s in sorted(took.items(), key=lambda x: -x[1])[:6]
         ),
     ]
-    artifacts = ROOT / "test-artifacts"
-    artifacts.mkdir(exist_ok=True)
-    (artifacts / "doc-examples.txt").write_text("\n".join(report + failures) + "\n", "utf-8")
+    artifacts = ROOT / "test-artifacts" / "doc-examples"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    (artifacts / f"{page.stem}.txt").write_text("\n".join(report + failures) + "\n", "utf-8")
     print("\n".join(report), file=sys.stderr)
     assert not failures, "\n".join(report + failures)
