@@ -297,6 +297,31 @@ def test_the_ibis_expression_equals_the_floor_sql_on_a_demo_book(tmp_path: Path)
         assert busy and all(f.features_30d >= 1 and f.active_users_30d >= 1 for f in busy)
 
 
+def test_many_days_at_once_equal_each_day_on_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """compute_days (the win/loss reading's and the training rows' hundred weeks in a few
+    queries) gives every day exactly what compute gives it, with and without accounts."""
+    book = tmp_path / "book"
+    generate_book(book, accounts=50, seed=7, as_of=D)
+    data_dir = tmp_path / "data"
+    repository.events_dir(data_dir).mkdir(parents=True)
+    shutil.copy(book / "usage_events.parquet", repository.events_dir(data_dir) / "part-0.parquet")
+    monkeypatch.setattr(features, "DAYS_PER_QUERY", 4)  # several groups of days
+    days = [D - timedelta(days=n) for n in (0, 1, 29, 30, 59, 60, 90, 91, 200, 400, 900)]
+    each = {day: compute(data_dir, day) for day in days}
+    assert features.compute_days(data_dir, days, key_features=KEYS) == each
+    assert sum(map(len, each.values())) >= 200 and not each[days[-1]]  # before any event
+    accounts = {day: sorted(each[days[0]])[k % 3 :: 5] for k, day in enumerate(days)}
+    accounts[days[1]] = []  # nobody: nothing read
+    some = {day: compute(data_dir, day, accounts=accounts[day]) for day in days}
+    assert features.compute_days(data_dir, days, key_features=KEYS, accounts=accounts) == some
+    assert 0 < sum(map(len, some.values())) < sum(map(len, each.values()))
+    assert features.compute_days(tmp_path / "nothing", days, key_features=KEYS) == {
+        day: {} for day in days
+    }
+
+
 def test_events_are_counted_per_kind_in_both_windows(data_dir: Path) -> None:
     """Issue 17: the health policy tells negative kinds from usage by these counts."""
     directory = repository.events_dir(data_dir)

@@ -55,6 +55,7 @@ from renewals.policy.domain import Forecast, Policy
 from renewals.renewal.domain import Stage, advance
 from renewals.signal import service as signal_service
 from renewals.signal.domain import HealthFacts, combined_risk, numeric_signals
+from renewals.usage.domain import UsageFeatures
 
 Progress = Callable[[str, int, int], None]
 Row = tuple[RenewalFeatures, int, date]  # features as of lead_days before, label, renewal date
@@ -320,16 +321,22 @@ def rows_as_of(
     as_of: date,
     data_dir: Path,
     memory_limit: str,
+    usage: dict[str, UsageFeatures] | None = None,
 ) -> list[Row]:
     """The group's renewals as they looked on `as_of` (contracts not yet started then are
-    left out: they did not exist)."""
+    left out: they did not exist); `usage`: the book's usage features on `as_of`, if read."""
     members = [c for c in contracts if c.start_date <= as_of]
     if not members:
         return []
     scored = {
         s.account_id: s
         for s in health_service.score_accounts(
-            session, policy, as_of=as_of, data_dir=data_dir, memory_limit=memory_limit
+            session,
+            policy,
+            as_of=as_of,
+            data_dir=data_dir,
+            memory_limit=memory_limit,
+            usage=usage,
         )
     }
     texts = text_kinds(session, policy, as_of=as_of, accounts={c.account_id for c in members})
@@ -375,11 +382,20 @@ def training_rows(
     (`lead_for`) before its date, with its label (1 renewed, 0 churned) and renewal date; oldest first.
 
     `known_by`: only outcomes recorded on or before that day (what was known then)."""
+    from renewals.usage import features as usage_features
+
     report = progress or (lambda step, done, total: None)
     contracts = closed_contracts(
         session, closed_from=closed_from, closed_to=closed_to, known_by=known_by
     )
     groups = group_by_week(contracts, policy.forecast)
+    # The book's usage on every day a group is seen, read in a few queries, not one a day.
+    usage = usage_features.compute_days(
+        data_dir,
+        [day for day, group in groups.items() if any(c.start_date <= day for c in group)],
+        key_features=policy.health.key_features,
+        memory_limit=memory_limit,
+    )
     rows: list[Row] = []
     for k, as_of in enumerate(sorted(groups)):
         report("renewals as they looked", k, len(groups))
@@ -391,6 +407,7 @@ def training_rows(
                 as_of=as_of,
                 data_dir=data_dir,
                 memory_limit=memory_limit,
+                usage=usage.get(as_of),
             )
         )
     report("renewals as they looked", len(groups), len(groups))

@@ -378,8 +378,10 @@ def score_accounts(
     data_dir: Path,
     memory_limit: str,
     accounts: Collection[str] | None = None,
+    usage: dict[str, UsageFeatures] | None = None,
 ) -> list[Scored]:
-    """Gather and score without storing anything (used by the daily run and benchmarks)."""
+    """Gather and score without storing anything (used by the daily run and benchmarks);
+    `usage`: the book's usage features on `as_of`, if the caller has read them already."""
     contracts, features = gather(
         session,
         policy,
@@ -387,6 +389,7 @@ def score_accounts(
         data_dir=data_dir,
         memory_limit=memory_limit,
         accounts=accounts,
+        usage=usage,
     )
     previous = repository.previous_scores(session, before=as_of)
     return score_book(contracts, features, policy, previous)

@@ -33,8 +33,9 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Collection, Sequence
-from datetime import date, timedelta
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,10 @@ COLUMNS = (
     "first_event_at",
 )
 KIND_COLUMNS = ("account_id", "event", "events_30d", "events_prev_30d")
+# Many days in one query (`compute_days`): the days table's day column, its bounds are
+# DAY_end, DAY_last_30, ...; how many days one query reads the events for.
+DAY = "usage_day"
+DAYS_PER_QUERY = 16
 
 
 def _distinct_keys(key_features: Sequence[str]) -> list[str]:
@@ -73,36 +78,74 @@ def _distinct_keys(key_features: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(key_features))
 
 
+@dataclass(frozen=True)
+class _Bounds:
+    """The window bounds of `windows` (and the trend's 12 inner week starts): literals for
+    one day, or columns of the days table for many (`feature_days_expr`)."""
+
+    end: Any
+    last_30_start: Any
+    prev_30_start: Any
+    trend_start: Any
+    weeks: tuple[Any, ...]  # trend_start + k weeks, k = 1..12
+
+    @classmethod
+    def of(cls, as_of: date) -> _Bounds:
+        w = windows(as_of)
+        weeks = tuple(w.trend_start + timedelta(weeks=k) for k in range(1, TREND_WEEKS))
+        return cls(w.end, w.last_30_start, w.prev_30_start, w.trend_start, weeks)
+
+    @classmethod
+    def columns(cls, table: ibis.Table) -> _Bounds:
+        weeks = tuple(table[f"{DAY}_week_{k}"] for k in range(1, TREND_WEEKS))
+        return cls(
+            table[f"{DAY}_end"],
+            table[f"{DAY}_last_30"],
+            table[f"{DAY}_prev_30"],
+            table[f"{DAY}_trend"],
+            weeks,
+        )
+
+
 def feature_expr(events: ibis.Table, *, as_of: date, key_features: Sequence[str]) -> ibis.Table:
     """One row per account with events before the end of `as_of`: the columns in `COLUMNS`.
 
     `events` needs `account_id`, `user_id`, `feature` (strings) and `timestamp` (UTC).
     """
-    w = windows(as_of)
+    return _features(events, _Bounds.of(as_of), ["account_id"], key_features)
+
+
+def _features(
+    events: ibis.Table, fixed: _Bounds | None, by: list[str], key_features: Sequence[str]
+) -> ibis.Table:
+    """`feature_expr` per `by` (the account, or the day and the account): the windows
+    `fixed` for every row, or (None) each row's own, in the columns of the days table."""
     keys = _distinct_keys(key_features)
+    carried = [] if fixed else [c for c in events.columns if c.startswith(f"{DAY}_")]
+
+    def bounds(table: ibis.Table) -> _Bounds:
+        return fixed or _Bounds.columns(table)
 
     # Point in time: nothing at or after D+1 00:00 is read. `alias` makes this one named
     # subquery (a CTE) shared by the aggregations below, so that the engine reads the
     # events once; without it Ibis fuses each filter into its own scan of the source.
     past = (
-        events.filter(events["timestamp"] < w.end)
-        .select("account_id", "user_id", "feature", "timestamp")
+        events.filter(events["timestamp"] < bounds(events).end)
+        .select(*by, "user_id", "feature", "timestamp", *carried)
         .alias("usage_events_past")
     )
-    latest = past.group_by("account_id").aggregate(
+    latest = past.group_by(by).aggregate(
         last_event_at=past["timestamp"].max(), first_event_at=past["timestamp"].min()
     )
 
     # Event counts only need the 13 trend weeks, which hold both 30-day windows.
-    trend = past.filter(past["timestamp"] >= w.trend_start)
+    trend = past.filter(past["timestamp"] >= bounds(past).trend_start)
+    w = bounds(trend)
     ts = trend["timestamp"]
     # The week (0..12) as a sum of comparisons: exact and portable. (epoch_seconds() would
     # make DuckDB convert every TIMESTAMPTZ to a local TIMESTAMP first, which costs more.)
-    week = functools.reduce(
-        operator.add,
-        [(ts >= w.trend_start + timedelta(weeks=k)).cast("int64") for k in range(1, TREND_WEEKS)],
-    )
-    counts = trend.group_by("account_id").aggregate(
+    week = functools.reduce(operator.add, [(ts >= start).cast("int64") for start in w.weeks])
+    counts = trend.group_by(by).aggregate(
         events_30d=trend.count(where=ts >= w.last_30_start),
         events_prev_30d=trend.count(where=(ts >= w.prev_30_start) & (ts < w.last_30_start)),
         events_trend=trend.count(),
@@ -110,32 +153,26 @@ def feature_expr(events: ibis.Table, *, as_of: date, key_features: Sequence[str]
     )
 
     # Distinct counts as separate steps: distinct rows first, then plain counts.
-    recent = past.filter(past["timestamp"] >= w.prev_30_start, past["user_id"].notnull())
+    recent = past.filter(past["timestamp"] >= bounds(past).prev_30_start, past["user_id"].notnull())
     pairs = recent.select(
-        "account_id", "user_id", last_30=recent["timestamp"] >= w.last_30_start
+        *by, "user_id", last_30=recent["timestamp"] >= bounds(recent).last_30_start
     ).distinct()
-    users = pairs.group_by("account_id").aggregate(
+    users = pairs.group_by(by).aggregate(
         active_users_30d=pairs.count(where=pairs["last_30"]),
         active_users_prev_30d=pairs.count(where=~pairs["last_30"]),
     )
     used = (
-        past.filter(past["timestamp"] >= w.last_30_start, past["feature"].notnull())
-        .select("account_id", "feature")
+        past.filter(past["timestamp"] >= bounds(past).last_30_start, past["feature"].notnull())
+        .select(*by, "feature")
         .distinct()
     )
     key_used = used.count(where=used["feature"].isin(keys)) if keys else ibis.literal(0)
-    features = used.group_by("account_id").aggregate(
-        features_30d=used.count(), key_features_30d=key_used
-    )
+    features = used.group_by(by).aggregate(features_30d=used.count(), key_features_30d=key_used)
 
-    joined = (
-        latest.left_join(counts, "account_id")
-        .left_join(users, "account_id")
-        .left_join(features, "account_id")
-    )
+    joined = latest.left_join(counts, by).left_join(users, by).left_join(features, by)
     events_trend = joined["events_trend"].fill_null(0)
     return joined.select(
-        "account_id",
+        *by,
         events_30d=joined["events_30d"].fill_null(0),
         events_prev_30d=joined["events_prev_30d"].fill_null(0),
         active_users_30d=joined["active_users_30d"].fill_null(0),
@@ -153,13 +190,18 @@ def feature_expr(events: ibis.Table, *, as_of: date, key_features: Sequence[str]
 def kind_expr(events: ibis.Table, *, as_of: date) -> ibis.Table:
     """Events per (account, event kind) in the last 30 days and the previous 30: one row per
     pair seen in the 60 days (a few rows per account: kinds are few)."""
-    w = windows(as_of)
+    return _kinds(events, _Bounds.of(as_of), ["account_id"])
+
+
+def _kinds(events: ibis.Table, fixed: _Bounds | None, by: list[str]) -> ibis.Table:
+    """`kind_expr` per `by`, windows as in `_features`."""
+    w = fixed or _Bounds.columns(events)
     ts = events["timestamp"]
     recent = events.filter(ts >= w.prev_30_start, ts < w.end, events["event"].notnull())
-    rts = recent["timestamp"]
-    return recent.group_by(["account_id", "event"]).aggregate(
-        events_30d=recent.count(where=rts >= w.last_30_start),
-        events_prev_30d=recent.count(where=rts < w.last_30_start),
+    rts, rw = recent["timestamp"], fixed or _Bounds.columns(recent)
+    return recent.group_by([*by, "event"]).aggregate(
+        events_30d=recent.count(where=rts >= rw.last_30_start),
+        events_prev_30d=recent.count(where=rts < rw.last_30_start),
     )
 
 
@@ -263,6 +305,80 @@ def compute(
         table = feature_expr(events, as_of=as_of, key_features=key_features).to_pyarrow()
         kinds = kind_expr(events, as_of=as_of).to_pyarrow()
     return to_features(table, as_of=as_of, key_features=key_features, kinds=kinds)
+
+
+def days_table(days: Sequence[date], accounts: Mapping[date, Collection[str]] | None) -> pa.Table:
+    """One row per day (per day and account, if `accounts`): the day and its window bounds."""
+    rows = []
+    for day in days:
+        b = _Bounds.of(day)
+        bounds = {
+            f"{DAY}_end": b.end,
+            f"{DAY}_last_30": b.last_30_start,
+            f"{DAY}_prev_30": b.prev_30_start,
+            f"{DAY}_trend": b.trend_start,
+            **{f"{DAY}_week_{k}": start for k, start in enumerate(b.weeks, start=1)},
+        }
+        if accounts is None:
+            rows.append({DAY: day, **bounds})
+        else:
+            rows.extend({"account_id": a, DAY: day, **bounds} for a in sorted(set(accounts[day])))
+    instant = pa.timestamp("us", tz="UTC")
+    fields = [pa.field(DAY, pa.date32())]
+    fields += [pa.field(name, instant) for name in rows[0] if name.startswith(f"{DAY}_")]
+    if accounts is not None:
+        fields.insert(0, pa.field("account_id", pa.string()))
+    return pa.Table.from_pylist(rows, schema=pa.schema(fields))
+
+
+def compute_days(
+    data_dir: Path,
+    days: Sequence[date],
+    *,
+    key_features: Sequence[str],
+    accounts: Mapping[date, Collection[str]] | None = None,
+    memory_limit: str = "2GB",
+    analytics: Analytics | None = None,
+) -> dict[date, dict[str, UsageFeatures]]:
+    """`compute` for many days at once: per day, what `compute(as_of=day, accounts=...)`
+    returns, with `accounts[day]` when `accounts` is given (else every account).
+
+    The days go DAYS_PER_QUERY to a query: the events are paired with each day (with each
+    (day, account) when `accounts` is given) and every window is the row's own, so the
+    expression is built, compiled and run once per group of days, not once per day (the
+    win/loss reading and the model's training rows ask for a hundred weeks)."""
+    analytics = analytics or Analytics(memory_limit=memory_limit)
+    result: dict[date, dict[str, UsageFeatures]] = {day: {} for day in days}
+    stored = repository.parts(data_dir)
+    in_warehouse = analytics.backend == "ibis" and analytics.events_table
+    wanted = sorted(d for d in set(days) if accounts is None or accounts.get(d))
+    if (not stored and not in_warehouse) or not wanted:
+        return result
+    by = [DAY, "account_id"]
+    with backend.events_table(analytics, data_dir, stored) as events:
+        for start in range(0, len(wanted), DAYS_PER_QUERY):
+            chunk = wanted[start : start + DAYS_PER_QUERY]
+            table = ibis.memtable(days_table(chunk, accounts))
+            paired = (
+                events.cross_join(table) if accounts is None else events.join(table, "account_id")
+            )
+            found = _by_day(_features(paired, None, by, key_features).to_pyarrow())
+            kinds = _by_day(_kinds(paired, None, by).to_pyarrow())
+            for day in chunk:
+                if day in found:
+                    result[day] = to_features(
+                        found[day], as_of=day, key_features=key_features, kinds=kinds.get(day)
+                    )
+    return result
+
+
+def _by_day(table: pa.Table) -> dict[date, pa.Table]:
+    """The rows of a many-day result, per day."""
+    rows: dict[date, list[int]] = {}
+    for i, value in enumerate(table.column(DAY).to_pylist()):
+        day = value.date() if isinstance(value, datetime) else value
+        rows.setdefault(day, []).append(i)
+    return {day: table.take(pa.array(ix, pa.int64())) for day, ix in rows.items()}
 
 
 def to_features(

@@ -45,7 +45,8 @@ def record_retention(
     """FUND-7/8: read the retention at the decision of every closed renewal not read yet.
 
     Usage is read once per week of decisions (as of the Monday on or before each decision,
-    so nothing after it counts); a reading needs two full 30-day windows of usage."""
+    so nothing after it counts; every week in a few queries, `compute_days`); a reading
+    needs two full 30-day windows of usage."""
     from renewals.usage import features as usage_features
 
     pending = [
@@ -67,18 +68,19 @@ def record_retention(
     for r in pending:
         day = _decided(r)
         weeks[day - timedelta(days=day.weekday())].append(r)
+    accounts = {monday: {r.account_id for r in group} for monday, group in weeks.items()}
+    usage_by_week = usage_features.compute_days(
+        data_dir,
+        sorted(weeks),
+        key_features=policy.health.key_features,
+        accounts=accounts,
+        analytics=analytics,
+    )
     for monday in sorted(weeks):
         group = weeks[monday]
-        accounts = {r.account_id for r in group}
-        usage = usage_features.compute(
-            data_dir,
-            as_of=monday,
-            key_features=policy.health.key_features,
-            accounts=accounts,
-            analytics=analytics,
-        )
-        health = _health_before(session, accounts, monday)
-        nps = _nps_before(session, accounts, monday, policy.fundamentals.nps_window_days)
+        usage = usage_by_week[monday]
+        health = _health_before(session, accounts[monday], monday)
+        nps = _nps_before(session, accounts[monday], monday, policy.fundamentals.nps_window_days)
         for r in group:
             u = usage.get(r.account_id)
             seat_count = seats.get(r.contract_id)
