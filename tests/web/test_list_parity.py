@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from account.test_pages import (
     AS_OF,
+    POLICY,
     TODAY,
     Book,
     api_token,
@@ -38,6 +39,7 @@ from renewals.outbox.models import OutboxMessage
 from renewals.proposal.models import Proposal
 from renewals.renewal.models import Renewal
 from renewals.save_plan.models import SaveTriage
+from renewals.signal.models import Signal
 from renewals.web.app import create_app
 
 ROLES = ("csm", "manager")
@@ -395,3 +397,57 @@ def test_the_task_queue_is_one_query_for_the_api_and_the_page(
         == 403
     )
     assert client.get(f"/tasks?owner={book.admin}&{page_query}").status_code == 403
+
+
+SIGNAL_ROW = re.compile(r'<tr id="signal-(\d+)">\s*<td>[^<]*<br><span class="([^"]+)">')
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_an_accounts_signals_are_one_list_for_the_api_and_the_page(
+    world: World, client: TestClient, role: str
+) -> None:
+    """Issue 14, SIG-0, TECH-5: the account page's signals and the API's
+    /accounts/{id}/signals?all=true are one query (signal.service.account_signals): the same
+    signals in the same order, each marked in force alike, and the API's default list
+    (in force) is what the page marks in force; an account the viewer may not see (the other
+    CSM's, for a CSM) is a 403 on both."""
+    book = world.book
+    me = book.csm if role == "csm" else book.manager
+    sign_in(client, me)
+    token = {"Authorization": f"Bearer {api_token(book, me)}"}
+    with session_scope(book.engine) as session:
+        busiest = {
+            owner: session.scalar(
+                select(Signal.account_id)
+                .join(Account, Account.account_id == Signal.account_id)
+                .where(Account.owner_email == owner)
+                .group_by(Signal.account_id)
+                .order_by(func.count().desc(), Signal.account_id)
+                .limit(1)
+            )
+            for owner in (book.csm, book.other_csm)
+        }
+        size = POLICY.web.page_size
+    compared = refused = 0
+    for owner, account_id in busiest.items():
+        assert account_id is not None, owner
+        page = client.get(f"/accounts/{account_id}?{AS_OF}")
+        everything = client.get(
+            f"/api/v1/accounts/{account_id}/signals?all=true&size={size}&{AS_OF}", headers=token
+        )
+        in_force = client.get(
+            f"/api/v1/accounts/{account_id}/signals?size=1000&{AS_OF}", headers=token
+        )
+        if page.status_code == 403:  # an account the viewer may not see
+            assert everything.status_code == in_force.status_code == 403
+            refused += 1
+            continue
+        assert page.status_code == 200 and everything.status_code == 200, everything.text
+        shown = [(int(i), "at_risk" in badge) for i, badge in SIGNAL_ROW.findall(page.text)]
+        listed = [(s["signal_id"], s["active"]) for s in everything.json()["items"]]
+        assert shown == listed, (role, account_id)
+        forced = {s["signal_id"] for s in in_force.json()["items"]}
+        assert {i for i, active in shown if active} == forced & {i for i, _ in shown}
+        compared += len(shown)
+    assert compared >= 2  # signals to compare
+    assert refused == (role == "csm" and not POLICY.web.csm_can_read_others)

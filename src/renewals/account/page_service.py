@@ -437,12 +437,7 @@ def _signals(
     active = {
         s.signal_id for s in signal_service.active_signals(session, policy, account_id, as_of=as_of)
     }
-    rows = session.scalars(
-        select(Signal)
-        .where(Signal.account_id == account_id, Signal.first_seen_on <= as_of)
-        .order_by(Signal.source_date.desc(), Signal.last_seen_on.desc(), Signal.signal_id.desc())
-        .limit(limit)
-    )
+    rows = session.scalars(signal_service.account_signals(account_id, as_of=as_of).limit(limit))
     labels = {
         label.signal_id: label
         for label in reversed(signal_labels.for_account(session, account_id))

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import select
 
 from renewals.signal import service as signal_service
-from renewals.signal.models import Signal
 from renewals.signal.schemas import SignalRead
 from renewals.web import api_common as api
 from renewals.web.deps import ApiViewer, Db, web
@@ -29,7 +27,11 @@ def list_signals(
     viewer: ApiViewer,
     account_id: api.PathId,
     all: Annotated[
-        bool, Query(description="every signal ever seen, not only those in force (SIG-0)")
+        bool,
+        Query(
+            description="every signal seen by as_of, newest first (the account page's list), "
+            "not only those in force (SIG-0)"
+        ),
     ] = False,
     as_of: api.AsOf = None,
     page: api.PageNo = 1,
@@ -44,9 +46,7 @@ def list_signals(
     if all:
         result = page_of(
             session,
-            select(Signal)
-            .where(Signal.account_id == account_id)
-            .order_by(Signal.last_seen_on.desc(), Signal.signal_id.desc()),
+            signal_service.account_signals(account_id, as_of=day),
             page=page,
             size=rows_per_page,
             scalars=True,

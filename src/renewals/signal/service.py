@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import cast
 
 import numpy as np
-from sqlalchemy import Table, and_, bindparam, func, insert, select, update
+from sqlalchemy import Select, Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -491,6 +491,17 @@ def active_kinds(
     for account_id, kind in session.execute(query):
         kinds[account_id].append(kind)
     return {a: tuple(sorted(k)) for a, k in kinds.items()}
+
+
+def account_signals(account_id: str, *, as_of: date) -> Select[Signal]:
+    """SIG-0: the one list of an account's signals, served by the API (`?all=true`) and the
+    account page (the caller checks that the viewer may see the account, TECH-5): every
+    signal first seen by `as_of`, newest source first."""
+    return (
+        select(Signal)
+        .where(Signal.account_id == account_id, Signal.first_seen_on <= as_of)
+        .order_by(Signal.source_date.desc(), Signal.last_seen_on.desc(), Signal.signal_id.desc())
+    )
 
 
 def active_signals(
