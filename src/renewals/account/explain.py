@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from renewals.health.domain import FEATURES, format_value
+from renewals.kit.i18n import Text
 
 
 @dataclass(frozen=True)
@@ -114,18 +115,29 @@ def component_moves(
     return moves
 
 
-def _reason(name: str, before: float | None, after: float | None, change: float) -> str:
+def _reason(name: str, before: float | None, after: float | None, change: float) -> Text:
     if before is None and after is None:
-        return f"HEALTH-1: {name} had no data on either day"
+        return Text("HEALTH-1: {name} had no data on either day", name=name)
     if before is None:
-        return f"HEALTH-1: {name} has data now and adds {after:.1f} points (no data before)"
-    if after is None:
-        return (
-            f"HEALTH-1: {name} has no data now; its {before:.1f} points are re-weighted "
-            "over the other components"
+        return Text(
+            "HEALTH-1: {name} has data now and adds {after:.1f} points (no data before)",
+            name=name,
+            after=after,
         )
-    direction = "added" if change >= 0 else "took away"
-    return (
-        f"HEALTH-5: {name} {direction} {abs(change):.1f} points "
-        f"({before:.1f} -> {after:.1f} of the score)"
+    if after is None:
+        return Text(
+            "HEALTH-1: {name} has no data now; its {before:.1f} points are re-weighted "
+            "over the other components",
+            name=name,
+            before=before,
+        )
+    values = {"name": name, "change": abs(change), "before": before, "after": after}
+    if change >= 0:
+        return Text(
+            "HEALTH-5: {name} added {change:.1f} points ({before:.1f} -> {after:.1f} of the score)",
+            **values,
+        )
+    return Text(
+        "HEALTH-5: {name} took away {change:.1f} points ({before:.1f} -> {after:.1f} of the score)",
+        **values,
     )

@@ -29,6 +29,7 @@ from renewals.contract_doc.models import ContractDocument
 from renewals.errors import NotFound
 from renewals.health.domain import format_value
 from renewals.health.models import HealthSnapshot
+from renewals.kit.i18n import LazyString, Text, lazy
 from renewals.kit.listing import Listing, RecordFilters
 from renewals.policy.domain import Policy
 from renewals.proposal import service as proposal_service
@@ -52,18 +53,18 @@ from renewals.winloss.models import WinLossRecord
 
 # The renewal decisions stored with every renewal (SEG-1..4, OWN-2), in reading order.
 DECISIONS = (
-    ("segment", "Segment"),
-    ("opportunity", "Opportunity"),
-    ("touch", "Touch model"),
-    ("motion", "Motion"),
-    ("owner", "Owner"),
+    ("segment", lazy("Segment")),
+    ("opportunity", lazy("Opportunity")),
+    ("touch", lazy("Touch model")),
+    ("motion", lazy("Motion")),
+    ("owner", lazy("Owner")),
 )
 TRIAGE_FIELDS = (
-    ("probability_band", "Save probability"),
-    ("value_tier", "Value tier"),
-    ("root_cause", "Root cause"),
-    ("time_window", "Time window"),
-    ("effort", "Effort"),
+    ("probability_band", lazy("Save probability")),
+    ("value_tier", lazy("Value tier")),
+    ("root_cause", lazy("Root cause")),
+    ("time_window", lazy("Time window")),
+    ("effort", lazy("Effort")),
 )
 OPEN_TASK_STATUSES = ("open", "snoozed")
 
@@ -248,7 +249,7 @@ class SignalView:
 @dataclass(frozen=True)
 class DecisionView:
     key: str
-    label: str
+    label: LazyString  # read in the page's language
     value: Any
     reasons: list[str]
     rules: list[str]
@@ -376,7 +377,7 @@ def _health(
         )
     )
     if not history:
-        return None, (
+        return None, Text(
             "No health score yet: the daily run (`renewals run`) scores every account "
             "with a contract in force (HEALTH-1)."
         )
@@ -479,7 +480,11 @@ def _triage(row: SaveTriage) -> TriageView:
             value = override.get("value", value)
             reasons.insert(
                 0,
-                f"overridden by {override.get('by')}: {override.get('reason', '')}".strip(),
+                Text(
+                    "overridden by {who}: {reason}",
+                    who=override.get("by"),
+                    reason=override.get("reason", ""),
+                ),
             )
         fields.append(DecisionView(key, label, value, reasons, _rule_ids(reasons)))
     return TriageView(row, fields, list((row.reasons or {}).get("evidence", [])))

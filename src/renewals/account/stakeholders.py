@@ -21,16 +21,19 @@ from enum import StrEnum
 from typing import Any
 
 from renewals.account.domain import StakeholderRole
+from renewals.kit.i18n import Text
 
-ROLE_LABELS: dict[str, str] = {
-    StakeholderRole.user: "user",
-    StakeholderRole.champion: "champion",
-    StakeholderRole.economic_buyer: "economic buyer",
-    StakeholderRole.decision_maker: "decision maker",
-    StakeholderRole.technical_buyer: "technical buyer",
-    StakeholderRole.legal: "legal",
-    StakeholderRole.procurement: "procurement",
-    StakeholderRole.executive: "executive",
+# The words of the map are explanations (renewals.kit.i18n.Text): English wherever a str is
+# used, read in the team's language on the pages (issue 22).
+ROLE_LABELS: dict[str, Text] = {
+    StakeholderRole.user: Text("user"),
+    StakeholderRole.champion: Text("champion"),
+    StakeholderRole.economic_buyer: Text("economic buyer"),
+    StakeholderRole.decision_maker: Text("decision maker"),
+    StakeholderRole.technical_buyer: Text("technical buyer"),
+    StakeholderRole.legal: Text("legal"),
+    StakeholderRole.procurement: Text("procurement"),
+    StakeholderRole.executive: Text("executive"),
 }
 BUDGET_ROLES = (StakeholderRole.economic_buyer, StakeholderRole.decision_maker)
 
@@ -81,19 +84,25 @@ class MapEntry:
     days_since_engaged: int | None  # None: never engaged; 0 also for a date after as_of
     left_at: date | None
 
-    def describe(self) -> str:
+    def describe(self) -> Text:
         """`Anna Roe (champion, last engaged 2026-11-01, 23 days ago)`."""
-        facts = [role_label(self.role)]
+        role = role_label(self.role)
         if self.left and self.left_at is not None:
-            facts.append(f"left on {self.left_at.isoformat()}")
-        elif self.last_engaged_at is None:
-            facts.append("never engaged")
-        else:
-            facts.append(
-                f"last engaged {self.last_engaged_at.isoformat()}, "
-                f"{_days(self.days_since_engaged or 0)} ago"
+            return Text(
+                "{name} ({role}, left on {day})",
+                name=self.name,
+                role=role,
+                day=self.left_at.isoformat(),
             )
-        return f"{self.name} ({', '.join(facts)})"
+        if self.last_engaged_at is None:
+            return Text("{name} ({role}, never engaged)", name=self.name, role=role)
+        return Text(
+            "{name} ({role}, last engaged {day}, {days} ago)",
+            name=self.name,
+            role=role,
+            day=self.last_engaged_at.isoformat(),
+            days=_days(self.days_since_engaged or 0),
+        )
 
 
 @dataclass(frozen=True)
@@ -175,27 +184,31 @@ class StakeholderMap:
 
 
 # STK-2: who on our side threads with which roles on theirs, and why (STK-1).
-PAIRINGS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+PAIRINGS: tuple[tuple[Text, tuple[str, ...], Text], ...] = (
     (
-        "CSM (renewal owner)",
+        Text("CSM (renewal owner)"),
         (StakeholderRole.champion,),
-        "the champion carries the value story internally",
+        Text("The champion carries the value story internally"),
     ),
-    ("CSM (renewal owner)", (StakeholderRole.user,), "users feel daily usability first"),
     (
-        "our executive",
+        Text("CSM (renewal owner)"),
+        (StakeholderRole.user,),
+        Text("Users feel daily usability first"),
+    ),
+    (
+        Text("our executive"),
         (StakeholderRole.executive, StakeholderRole.decision_maker),
-        "strategic alignment is decided at their level",
+        Text("Strategic alignment is decided at their level"),
     ),
     (
-        "our technical team",
+        Text("our technical team"),
         (StakeholderRole.technical_buyer,),
-        "integration, security and risk questions need a technical counterpart",
+        Text("Integration, security and risk questions need a technical counterpart"),
     ),
     (
-        "CS or sales leader",
+        Text("CS or sales leader"),
         (StakeholderRole.economic_buyer,),
-        "ROI and budget are decided by the economic buyer",
+        Text("ROI and budget are decided by the economic buyer"),
     ),
 )
 
@@ -276,7 +289,7 @@ def _gaps(
     single_thread_max_contacts: int,
     departure_days: int,
 ) -> list[Gap]:
-    window = f"the last {_days(engaged_within_days)}"
+    window = Text("the last {days}", days=_days(engaged_within_days))
     gaps: list[Gap] = []
 
     def of_roles(*roles: str) -> list[MapEntry]:
@@ -293,14 +306,18 @@ def _gaps(
     active_champions = [e for e in champions if e.active]
     gone = [e for e in champions if recently_left(e)]
     if gone and not active_champions:
-        who = _join(f"{e.name} left on {_iso(e.left_at)}" for e in gone)
+        who = _join(Text("{name} left on {day}", name=e.name, day=_iso(e.left_at)) for e in gone)
         gaps.append(
             Gap(
                 GapKind.champion_gone,
                 "SIG-6",
-                f"Champion gone: {who}, within the last {_days(departure_days)}, and no other "
-                "champion is active. The relationship resets to zero: find and win over the "
-                "replacement now.",
+                Text(
+                    "Champion gone: {who}, within the last {days}, and no other champion is "
+                    "active. The relationship resets to zero: find and win over the "
+                    "replacement now.",
+                    who=who,
+                    days=_days(departure_days),
+                ),
             )
         )
 
@@ -308,17 +325,24 @@ def _gaps(
     budget = of_roles(*BUDGET_ROLES)
     if not any(e.engaged for e in budget):
         facts = (
-            "on record but not engaged: " + _join(e.describe() for e in budget)
+            Text(
+                "on record but not engaged: {contacts}",
+                contacts=_join(e.describe() for e in budget),
+            )
             if budget
-            else "none is on record"
+            else Text("none is on record")
         )
         gaps.append(
             Gap(
                 GapKind.no_economic_buyer,
                 "STK-1",
-                f"No economic buyer or decision maker engaged in {window}; {facts}. "
-                "ROI, budget and the final decision sit with them; the CS or sales leader "
-                "should build that thread (STK-2).",
+                Text(
+                    "No economic buyer or decision maker engaged in {window}; {facts}. "
+                    "ROI, budget and the final decision sit with them; the CS or sales leader "
+                    "should build that thread (STK-2).",
+                    window=window,
+                    facts=facts,
+                ),
             )
         )
 
@@ -326,33 +350,49 @@ def _gaps(
     engaged = [e for e in entries if e.engaged]
     if len(engaged) <= single_thread_max_contacts:
         if engaged:
-            contacts = "1 contact" if len(engaged) == 1 else f"{len(engaged)} contacts"
-            facts = f"only {contacts} engaged in {window}: " + _join(e.describe() for e in engaged)
+            contacts = (
+                Text("1 contact") if len(engaged) == 1 else Text("{n} contacts", n=len(engaged))
+            )
+            facts = Text(
+                "only {number} engaged in {window}: {contacts}",
+                number=contacts,
+                window=window,
+                contacts=_join(e.describe() for e in engaged),
+            )
         else:
-            facts = f"no contact engaged in {window}"
+            facts = Text("no contact engaged in {window}", window=window)
         gaps.append(
             Gap(
                 GapKind.single_threaded,
                 "SIG-9",
-                f"Single-threaded: {facts}. The policy counts {single_thread_max_contacts} or "
-                "fewer as single-threaded: a renewal dies when that one contact leaves, so "
-                "engage more people.",
+                Text(
+                    "Single-threaded: {facts}. The policy counts {max} or fewer as "
+                    "single-threaded: a renewal dies when that one contact leaves, so engage "
+                    "more people.",
+                    facts=facts,
+                    max=single_thread_max_contacts,
+                ),
             )
         )
 
     # STK-1: no champion at all (a recent departure is reported as champion_gone instead).
     if not active_champions and not gone:
         facts = (
-            "no champion is on record"
+            Text("no champion is on record")
             if not champions
-            else "the last one left: " + _join(e.describe() for e in champions)
+            else Text(
+                "the last one left: {contacts}", contacts=_join(e.describe() for e in champions)
+            )
         )
         gaps.append(
             Gap(
                 GapKind.no_champion,
                 "STK-1",
-                f"No active champion: {facts}. Nobody inside makes the case for us; "
-                "find someone who looks good when the product succeeds.",
+                Text(
+                    "No active champion: {facts}. Nobody inside makes the case for us; "
+                    "find someone who looks good when the product succeeds.",
+                    facts=facts,
+                ),
             )
         )
 
@@ -362,8 +402,10 @@ def _gaps(
             Gap(
                 GapKind.no_technical_buyer,
                 "STK-1",
-                "No active technical buyer on record: integration, security and risk "
-                "questions have no named owner on their side (information).",
+                Text(
+                    "No active technical buyer on record: integration, security and risk "
+                    "questions have no named owner on their side (information)."
+                ),
                 info=True,
             )
         )
@@ -371,28 +413,47 @@ def _gaps(
 
 
 def _pairing(
-    ours: str,
+    ours: Text,
     theirs: tuple[str, ...],
-    why: str,
+    why: Text,
     by_role: dict[str, list[MapEntry]],
     engaged_within_days: int,
 ) -> Pairing:
     people = [e for role in theirs for e in by_role.get(str(role), [])]
     engaged = [e for e in people if e.engaged]
-    roles = " or ".join(role_label(r) for r in theirs)
-    reason = why[0].upper() + why[1:]
+    labels = [role_label(r) for r in theirs]
+    roles = (
+        labels[0]
+        if len(labels) == 1
+        else Text("{one} or {other}", one=labels[0], other=labels[1])
+        if len(labels) == 2
+        else " or ".join(labels)
+    )
+    text: Text
     if engaged:
-        text = f"Covered: {ours} with {_join(e.describe() for e in engaged)}. {reason}."
+        text = Text(
+            "Covered: {ours} with {contacts}. {reason}.",
+            ours=ours,
+            contacts=_join(e.describe() for e in engaged),
+            reason=why,
+        )
     else:
         others = [e for e in people if e.active]
         facts = (
-            "on record but not engaged: " + _join(e.describe() for e in others)
+            Text(
+                "on record but not engaged: {contacts}",
+                contacts=_join(e.describe() for e in others),
+            )
             if others
-            else "none active on record"
+            else Text("none active on record")
         )
-        text = (
-            f"Uncovered: {ours} has no {roles} engaged in the last "
-            f"{_days(engaged_within_days)}; {facts}. {reason}."
+        text = Text(
+            "Uncovered: {ours} has no {roles} engaged in the last {days}; {facts}. {reason}.",
+            ours=ours,
+            roles=roles,
+            days=_days(engaged_within_days),
+            facts=facts,
+            reason=why,
         )
     return Pairing(
         ours=ours,
@@ -408,8 +469,8 @@ def _join(parts: Iterable[str]) -> str:
     return "; ".join(parts)
 
 
-def _days(n: int) -> str:
-    return f"{n} day" if n == 1 else f"{n} days"
+def _days(n: int) -> Text:
+    return Text("1 day") if n == 1 else Text("{n} days", n=n)
 
 
 def _iso(value: date | None) -> str | None:

@@ -84,10 +84,15 @@ SAME_AS_ENGLISH: dict[str, frozenset[str]] = {
             "Bahasa Melayu",
             "Jobs",
             "E-Mail",
+            "Signal",
+            "Option",
+            "Problem (SAVE-8)",
+            "Triage (SAVE-2..7)",
         }
     ),
-    "id": MALAY_LIKE_INDONESIAN,
-    "ms": MALAY_LIKE_INDONESIAN,
+    # the seeds' own loanwords: "champion" and "proposal" (Indonesian), "trend" (Malay)
+    "id": MALAY_LIKE_INDONESIAN | {"champion", "Proposal #%(id)s"},
+    "ms": MALAY_LIKE_INDONESIAN | {"Trend", "Trend (HEALTH-5)", "standard"},
 }
 # A msgid with no letters outside placeholders and markup needs no translation of its own.
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{[^}]*\}|<[^>]+>|&\w+;")

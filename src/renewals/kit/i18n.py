@@ -230,8 +230,21 @@ class Text(str):
         words = gettext(self.msgid)
         if not self.params:
             return words
+        language = current()
+        # a value that is itself an explanation or a stored value (a component, a stage)
+        # reads in the language too, as when the English is read back from the database
+        params = {
+            name: (
+                value.translated()
+                if isinstance(value, Text)
+                else _translate_text(value, language, 1)
+                if isinstance(value, str) and value and language != DEFAULT_LANGUAGE
+                else value
+            )
+            for name, value in self.params.items()
+        }
         try:
-            return words.format(**self.params)
+            return words.format(**params)
         except (KeyError, IndexError, ValueError):  # a broken translation: the English
             return str(self)
 
@@ -268,9 +281,12 @@ TERM_CONTEXTS = (
     "signal",
     "severity",
 )
-# Fields that hold a list joined with "; " (a template's other fields never span one, so a
-# list of reasons is read item by item rather than swallowed by one item's template).
-LIST_FIELDS = frozenset({"reasons", "drivers", "signals", "missing", "growth", "labels"})
+# Fields that may hold "; " (a list joined into one, a policy title); a template's other
+# fields never span one, so a list of reasons is read item by item rather than swallowed
+# by one item's template.
+LIST_FIELDS = frozenset(
+    {"reasons", "drivers", "signals", "missing", "growth", "labels", "contacts", "title"}
+)
 _VALUE = re.compile(r"[a-z][a-z_]*")
 _FIELD = re.compile(r"\{(\w+)((?:![rsa])?(?::[^{}]*)?)\}")
 _MAX_DEPTH = 4
@@ -304,7 +320,9 @@ def _templates(language: str) -> tuple[tuple[re.Pattern[str], str], ...]:
 
 
 @lru_cache(maxsize=4096)
-def _translate_text(text: str, language: str, depth: int) -> str:
+def _translate_text(text: str, language: str, depth: int, split: bool = True) -> str:
+    """`text` in `language`: a message, a stored value's term, a template's English with
+    its values, else (with `split`) paragraph by paragraph and item by item."""
     catalog = translations(language)
     words = catalog.gettext(text)
     if words != text or language == DEFAULT_LANGUAGE or depth >= _MAX_DEPTH:
@@ -324,9 +342,35 @@ def _translate_text(text: str, language: str, depth: int) -> str:
         }
         # the values are already text: their format specs ({x:g}) are spent
         return _FIELD.sub(lambda f: "{" + f.group(1) + "}", msgstr).format(**values)
+    if not split:
+        return text
+    if "\n\n" in text:  # paragraphs (a task's description and a note added to it)
+        return "\n\n".join(
+            _translate_text(part, language, depth + 1) for part in text.split("\n\n")
+        )
     if "; " in text:  # a list of reasons joined into one: each in its words
-        return "; ".join(_translate_text(part, language, depth + 1) for part in text.split("; "))
+        return "; ".join(_translate_items(tuple(text.split("; ")), language, depth + 1))
     return text
+
+
+def _translate_items(parts: tuple[str, ...], language: str, depth: int) -> list[str]:
+    """The items of a "; "-joined list, each in its words. An item may hold "; " itself
+    ("relationship not solid (...; is red)"): the longest run of parts a message reads is
+    taken as one item."""
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        for j in range(len(parts) if i else len(parts) - 1, i + 1, -1):
+            candidate = "; ".join(parts[i:j])
+            words = _translate_text(candidate, language, depth, split=False)
+            if words != candidate:  # one message reads these parts together
+                out.append(words)
+                i = j
+                break
+        else:
+            out.append(_translate_text(parts[i], language, depth))
+            i += 1
+    return out
 
 
 def word(context: str, value: str | None) -> str:

@@ -148,8 +148,21 @@ def install_i18n(env: jinja2.Environment, *, from_context: bool = False) -> None
             npgettext=i18n.npgettext,
             newstyle=True,
         )
-        env.filters["term"] = lambda value, context: i18n.term(context, value)
-    env.filters["tr"] = i18n.tr
+        env.filters["term"] = _current_term
+    env.filters["tr"] = _current_tr
+
+
+# The pages' filters take the context only so that Jinja never folds them at compile time:
+# `"overdue"|term("badge")` has constant arguments, and a plain function would be evaluated
+# once, in the language of the first request, for every later reader.
+@jinja2.pass_context
+def _current_term(ctx: jinja2.runtime.Context, value: str | None, context: str) -> str:
+    return i18n.term(context, value)
+
+
+@jinja2.pass_context
+def _current_tr(ctx: jinja2.runtime.Context, value: object) -> str:
+    return i18n.tr(value)
 
 
 FILTERS = {

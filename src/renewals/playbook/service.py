@@ -18,6 +18,7 @@ from renewals.contract.models import Contract
 from renewals.db import insert_rows
 from renewals.health.models import HealthSnapshot
 from renewals.kit.batches import Batch, Progress, account_batches, each
+from renewals.kit.i18n import Text
 from renewals.playbook.timeline import (
     CATCH_UP,
     OwnerLoad,
@@ -326,7 +327,13 @@ SYSTEM = "system"
 
 
 def _share_review(task: Task, planned: PlannedTask, as_of: date) -> None:
-    note = f" Also the {planned.rule} red path's review ({as_of.isoformat()}): {planned.title}."
+    # a paragraph of its own, so that each reads in the team's language (renewals.kit.i18n.tr)
+    note = "\n\n" + Text(
+        "Also the {rule} red path's review ({day}): {title}.",
+        rule=planned.rule,
+        day=as_of.isoformat(),
+        title=planned.title,
+    )
     if note.strip() not in task.description:
         task.description = (task.description or "") + note
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from itertools import product
 
 from renewals.account.domain import Segment
+from renewals.kit.i18n import Text
 from renewals.policy.domain import OwnershipRule, Policy
 from renewals.renewal.domain import Decision
 
@@ -50,11 +51,13 @@ def _conditions(rule: OwnershipRule) -> list[str]:
     if rule.max_arr is not None:
         parts.append(f"ARR < {rule.max_arr:,.0f}")
     if rule.segments is not None:
-        parts.append("segment in " + "/".join(s.value for s in rule.segments))
+        parts.append(
+            Text("segment in {segments}", segments="/".join(s.value for s in rule.segments))
+        )
     if rule.health_categories is not None:
-        parts.append("health in " + "/".join(rule.health_categories))
+        parts.append(Text("health in {categories}", categories="/".join(rule.health_categories)))
     if rule.strategic is not None:
-        parts.append("strategic" if rule.strategic else "not strategic")
+        parts.append(Text("strategic") if rule.strategic else Text("not strategic"))
     return parts
 
 
@@ -88,17 +91,32 @@ def route(rules: Sequence[OwnershipRule], facts: RoutingFacts, *, model: str) ->
             f"{listed}",
         )
     index, chosen = winners[0]
-    conditions = _conditions(chosen) or ["matches every renewal"]
+    conditions = _conditions(chosen) or [Text("matches every renewal")]
     reasons = [
-        f"OWN-2: rule {index + 1} '{chosen.description}' ({', '.join(conditions)}) "
-        f"assigns the {chosen.role}",
-        f"OWN-1: ownership model is {model}",
+        Text(
+            "OWN-2: rule {number} '{description}' ({conditions}) assigns the {role}",
+            number=index + 1,
+            description=chosen.description,
+            conditions=", ".join(conditions),
+            role=chosen.role,
+        ),
+        Text("OWN-1: ownership model is {model}", model=model),
     ]
     overruled = [(i, r) for i, r in candidates if r.priority < top]
     if overruled:
         reasons.append(
-            "OWN-2: outranks "
-            + "; ".join(f"rule {i + 1} ({r.role}, priority {r.priority})" for i, r in overruled)
+            Text(
+                "OWN-2: outranks {rules}",
+                rules="; ".join(
+                    Text(
+                        "rule {number} ({role}, priority {priority})",
+                        number=i + 1,
+                        role=r.role,
+                        priority=r.priority,
+                    )
+                    for i, r in overruled
+                ),
+            )
         )
     return Decision(
         chosen.role,
@@ -184,21 +202,34 @@ def pick_person(
     """OWN-2: the account's own owner when they hold the role, else the least-loaded person
     of that role (ties by email, so the choice is stable); None when nobody has the role."""
     if account_owner is not None and account_owner.role == role:
-        return account_owner.email, f"OWN-2: {account_owner.email} owns the account and is a {role}"
+        return account_owner.email, Text(
+            "OWN-2: {email} owns the account and is a {role}",
+            email=account_owner.email,
+            role=role,
+        )
     pool = sorted(
         (p for p in people if p.role == role), key=lambda p: (load.get(p.email, 0), p.email)
     )
     if not pool:
-        return None, f"OWN-2: nobody active has the role {role}: the renewal waits for an owner"
+        return None, Text(
+            "OWN-2: nobody active has the role {role}: the renewal waits for an owner", role=role
+        )
     chosen = pool[0]
     why = (
-        f"the account's owner ({account_owner.email}) is a {account_owner.role}"
+        Text(
+            "the account's owner ({email}) is a {role}",
+            email=account_owner.email,
+            role=account_owner.role,
+        )
         if account_owner
-        else "the account has no owner"
+        else Text("the account has no owner")
     )
-    return chosen.email, (
-        f"OWN-2: {why}; {chosen.email} is the {role} with the fewest open renewals "
-        f"({load.get(chosen.email, 0)})"
+    return chosen.email, Text(
+        "OWN-2: {why}; {email} is the {role} with the fewest open renewals ({n})",
+        why=why,
+        email=chosen.email,
+        role=role,
+        n=load.get(chosen.email, 0),
     )
 
 
@@ -215,8 +246,12 @@ def handover(decision: Decision, *, days: int, renewal_date: date, policy: Polic
             "csm",
             (
                 *decision.reasons,
-                f"OWN-1: a specialist owns renewals from T-{at}: the CSM owns it until the "
-                f"hand-over on {on}",
+                Text(
+                    "OWN-1: a specialist owns renewals from T-{at}: the CSM owns it until the "
+                    "hand-over on {on}",
+                    at=at,
+                    on=on.isoformat(),
+                ),
             ),
             decision.rules,
             {**decision.facts, "handover": "pending", "handover_on": on.isoformat()},
@@ -225,7 +260,11 @@ def handover(decision: Decision, *, days: int, renewal_date: date, policy: Polic
         "specialist",
         (
             *decision.reasons,
-            f"OWN-1: the specialist owns it from T-{at} ({on}); the CSM keeps the relationship",
+            Text(
+                "OWN-1: the specialist owns it from T-{at} ({on}); the CSM keeps the relationship",
+                at=at,
+                on=on.isoformat(),
+            ),
         ),
         decision.rules,
         {**decision.facts, "handover": "done", "handover_on": on.isoformat()},

@@ -37,6 +37,7 @@ from typing import Protocol
 
 import numpy as np
 
+from renewals.kit.i18n import Text
 from renewals.signal.lexicon import KINDS, RULES
 from renewals.signal.text import TextSignal, _vetoes, detect, detect_language, sentences
 
@@ -328,8 +329,17 @@ class SemanticHit:
 
     @property
     def reason(self) -> str:
-        who = ", labelled by the team" if self.by_team else ""
-        return f"reads like: '{self.example}' (similarity {self.similarity:.2f}{who})"
+        if self.by_team:
+            return Text(
+                "reads like: '{example}' (similarity {similarity:.2f}, labelled by the team)",
+                example=self.example,
+                similarity=self.similarity,
+            )
+        return Text(
+            "reads like: '{example}' (similarity {similarity:.2f})",
+            example=self.example,
+            similarity=self.similarity,
+        )
 
 
 @dataclass(frozen=True)
