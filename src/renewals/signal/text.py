@@ -135,6 +135,22 @@ def _patterns(language: str) -> dict[str, tuple[_Pattern, ...]]:
 
 
 @cache
+def _screens(language: str) -> tuple[re.Pattern[str], dict[str, re.Pattern[str]]]:
+    """One pattern of every kind's phrases, and one per kind: a sentence none of them
+    matches anywhere cannot match any single phrase, so it is passed over without trying
+    the phrases one by one (most sentences carry no signal: 5 million separate searches a
+    day on the 10,000-account book, issue 20). The same hits either way: an alternation
+    matches somewhere exactly when one of its alternatives does."""
+    per_kind = {
+        kind: re.compile("|".join(p.regex.pattern for p in patterns), re.IGNORECASE)
+        for kind, patterns in _patterns(language).items()
+        if patterns
+    }
+    every = re.compile("|".join(p.pattern for p in per_kind.values()), re.IGNORECASE)
+    return every, per_kind
+
+
+@cache
 def _vetoes(language: str) -> dict[str, re.Pattern[str]]:
     """Per kind, one pattern of the sentences that never carry it (lexicon.VETOES)."""
     merged: dict[str, list[str]] = {}
@@ -179,10 +195,15 @@ def detect(text: str, language: str | None = None, *, prior: str | None = None) 
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
     lang = language or detect_language(text, prior)
     patterns, vetoes = _patterns(lang), _vetoes(lang)
+    every, screens = _screens(lang)
     found: dict[str, TextSignal] = {}
     for sentence in sentences(text):
+        if not every.search(sentence):
+            continue
         for kind in KINDS:
-            if kind in found or (kind in vetoes and vetoes[kind].search(sentence)):
+            if kind in found or kind not in screens or not screens[kind].search(sentence):
+                continue
+            if kind in vetoes and vetoes[kind].search(sentence):
                 continue
             hit = _first_hit(sentence, patterns[kind], lang)
             if hit is not None:
