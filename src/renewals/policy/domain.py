@@ -516,7 +516,16 @@ class Semantic(PolicyModel):
     regularisation: float = rule(
         "SIG-0", "inverse regularisation (C) of the per-kind classifiers", gt=0, source=PRODUCT
     )
-    threshold: SemanticThresholds = rule("SIG-0", "probability from which a sentence is a hit")
+    neighbours: int = rule(
+        "SIG-0", "nearest examples that vote beside the classifiers (0: none)", ge=0, source=PRODUCT
+    )
+    neighbour_weight: float = rule(
+        "SIG-0", "share of the nearest examples' vote in a kind's score", ge=0, le=1, source=PRODUCT
+    )
+    temperature: float = rule(
+        "SIG-0", "softmax temperature of the vote over similarities", gt=0, source=PRODUCT
+    )
+    threshold: SemanticThresholds = rule("SIG-0", "score from which a sentence is a hit")
 
 
 class Signals(PolicyModel):

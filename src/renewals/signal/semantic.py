@@ -15,7 +15,10 @@ Indonesian and Malay, positives and (hard) negatives alike:
   sentence the team labelled decides alone for any sentence that reads almost the same
   (similarity >= `signals.semantic.same_as`), and weighs `signals.semantic.team_weight`
   times an example in the classifier for the rest;
-- **a hit** is a kind whose probability reaches `signals.semantic.threshold.<kind>` (SIG-2..8)
+- **the score** of a kind mixes the classifier's probability with a vote of the sentence's
+  `signals.semantic.neighbours` nearest examples (weighted by similarity; its share is
+  `signals.semantic.neighbour_weight`): the vote follows wording the linear model smooths over;
+- **a hit** is a kind whose score reaches `signals.semantic.threshold.<kind>` (SIG-2..8)
   in a sentence no veto of the vocabulary covers; its reason quotes the nearest labelled
   example of that kind: "reads like: 'they are evaluating other vendors' (similarity 0.83)".
 
@@ -271,6 +274,9 @@ class Settings:
     same_as: float
     team_weight: float
     regularisation: float
+    neighbours: int = 10  # the nearest examples that vote (0: the linear model alone)
+    neighbour_weight: float = 0.5  # the vote's share of the score, the rest the model's
+    temperature: float = 0.02  # softmax temperature of the vote over similarities
 
 
 @dataclass(frozen=True)
@@ -322,7 +328,7 @@ def fit(bank: Bank, settings: Settings) -> Classifier:
 @dataclass(frozen=True)
 class SemanticHit:
     kind: str
-    score: float  # the classifier's probability, or the similarity to the team's sentence
+    score: float  # the kind's score (see `scores`), or the similarity to the team's sentence
     example: str  # the nearest labelled example that carries the kind
     similarity: float
     by_team: bool
@@ -351,6 +357,38 @@ class Verdict:
     team: Example | None = None
 
 
+def neighbour_vote(
+    sims: np.ndarray, labels: np.ndarray, weights: np.ndarray, k: int, temperature: float
+) -> np.ndarray:
+    """Per sentence (row of `sims`, its similarity to each example) and kind, the share of
+    its `k` nearest examples that carry the kind, each weighted by exp(similarity /
+    temperature) times its own weight (a team label weighs `team_weight`)."""
+    k = min(k, sims.shape[1])
+    nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]  # (n, k), unordered
+    near_sims = np.take_along_axis(sims, nearest, axis=1)
+    w = np.exp((near_sims - near_sims.max(axis=1, keepdims=True)) / temperature)
+    w *= weights[nearest]
+    w /= w.sum(axis=1, keepdims=True)
+    return np.einsum("ik,ikj->ij", w, labels[nearest].astype(np.float64))
+
+
+def scores(
+    vectors: np.ndarray, classifier: Classifier, settings: Settings, sims: np.ndarray | None = None
+) -> np.ndarray:
+    """Per sentence vector and kind, the score compared with the kind's threshold: the
+    linear model's probability, mixed with the nearest examples' vote (SIG-0)."""
+    logits = vectors @ classifier.weights + classifier.intercepts
+    probs = 1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50)))
+    share = settings.neighbour_weight if settings.neighbours > 0 else 0.0
+    if share == 0.0:
+        return probs
+    bank = classifier.bank
+    sims = vectors @ bank.vectors.T if sims is None else sims
+    weights = np.where(classifier.team, settings.team_weight, 1.0)
+    vote = neighbour_vote(sims, bank.labels, weights, settings.neighbours, settings.temperature)
+    return (1.0 - share) * probs + share * vote
+
+
 def classify(vectors: np.ndarray, classifier: Classifier, settings: Settings) -> list[Verdict]:
     """Per sentence vector, the kinds it reads as, each with its nearest example."""
     if len(vectors) == 0:
@@ -358,8 +396,7 @@ def classify(vectors: np.ndarray, classifier: Classifier, settings: Settings) ->
     bank = classifier.bank
     labels = bank.labels
     sims = vectors @ bank.vectors.T  # (n, examples)
-    logits = vectors @ classifier.weights + classifier.intercepts
-    probs = 1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50)))
+    probs = scores(vectors, classifier, settings, sims)
     thresholds = np.array([settings.thresholds[kind] for kind in KINDS])
     team_rows = np.flatnonzero(classifier.team)
     out: list[Verdict] = []
@@ -398,6 +435,9 @@ def settings_of(policy_semantic: object) -> Settings:
         same_as=float(policy_semantic.same_as),  # type: ignore[attr-defined]
         team_weight=float(policy_semantic.team_weight),  # type: ignore[attr-defined]
         regularisation=float(policy_semantic.regularisation),  # type: ignore[attr-defined]
+        neighbours=int(policy_semantic.neighbours),  # type: ignore[attr-defined]
+        neighbour_weight=float(policy_semantic.neighbour_weight),  # type: ignore[attr-defined]
+        temperature=float(policy_semantic.temperature),  # type: ignore[attr-defined]
     )
 
 
