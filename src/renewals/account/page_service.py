@@ -314,14 +314,13 @@ def account_page(
     account = session.get(Account, account_id)
     if account is None:
         raise NotFound(f"no account {account_id!r}")
-    access.require_view(session, user, account_id, policy.web)
-    can_edit = access.can_edit_account(session, user, account_id, policy.web)
+    rights = access.require_view(session, user, account_id, policy.web)
     limit = policy.web.page_size
+    labels = signal_labels.for_account(session, account_id)
 
     health, missing = _health(session, policy, account_id, as_of=as_of, limit=limit)
-    signals, in_force = _signals(session, policy, account_id, as_of=as_of, limit=limit)
-    scope = access.scope_for(session, user, policy.web)
-    renewals = _renewals(session, scope, user.email, account_id)
+    signals, in_force = _signals(session, policy, account_id, labels, as_of=as_of, limit=limit)
+    renewals = _renewals(session, rights.scope, user.email, account_id)
     tasks = _tasks(session, account_id, limit=limit)
     by_renewal: dict[str | None, list[Task]] = defaultdict(list)
     for task in tasks:
@@ -344,16 +343,12 @@ def account_page(
     return AccountPage(
         account=account,
         as_of=as_of,
-        can_edit=can_edit,
+        can_edit=rights.edit,
         health=health,
         health_missing=missing,
         signals=signals,
         signals_in_force=in_force,
-        missed_labels=[
-            label
-            for label in signal_labels.for_account(session, account_id)
-            if label.signal_id is None
-        ][:limit],
+        missed_labels=[label for label in labels if label.signal_id is None][:limit],
         stakeholders=account_service.stakeholder_map_for(
             session, account_id, as_of=as_of, policy=policy
         ),
@@ -432,7 +427,13 @@ def _chart(history: Sequence[HealthSnapshot], policy: Policy) -> dict[str, Any]:
 
 
 def _signals(
-    session: Session, policy: Policy, account_id: str, *, as_of: date, limit: int
+    session: Session,
+    policy: Policy,
+    account_id: str,
+    labelled: Sequence[SignalLabel],
+    *,
+    as_of: date,
+    limit: int,
 ) -> tuple[list[SignalView], int]:
     """The account's signals, newest first, marked when in force on `as_of` (SIG-0..9)."""
     active = {
@@ -441,7 +442,7 @@ def _signals(
     rows = session.scalars(signal_service.account_signals(account_id, as_of=as_of).limit(limit))
     labels = {
         label.signal_id: label
-        for label in reversed(signal_labels.for_account(session, account_id))
+        for label in reversed(labelled)
         if label.signal_id is not None
     }  # oldest first, so the newest label of a signal wins
     return [SignalView(s, s.signal_id in active, labels.get(s.signal_id)) for s in rows], len(

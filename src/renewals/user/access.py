@@ -161,18 +161,37 @@ def _owners_of(session: Session, account_id: str) -> tuple[str | None, ...]:
     return (account.owner_email, *renewal_owners)
 
 
+@dataclass(frozen=True)
+class Rights:
+    """What one user may do with one account (TECH-5), and the scope it was judged in."""
+
+    scope: Scope
+    view: bool
+    edit: bool
+
+
+def account_rights(session: Session, user: User, account_id: str, policy: Web) -> Rights:
+    """TECH-5 for one account: edit when its owner or an open renewal's owner is in the
+    user's scope; view as well, or when the policy lets the role read every account."""
+    scope = scope_for(session, user, policy)
+    edit = scope.covers_owner(*_owners_of(session, account_id))
+    return Rights(scope, view=edit or scope.read_everything, edit=edit)
+
+
 def can_edit_account(session: Session, user: User, account_id: str, policy: Web) -> bool:
-    return scope_for(session, user, policy).covers_owner(*_owners_of(session, account_id))
+    return account_rights(session, user, account_id, policy).edit
 
 
 def can_view_account(session: Session, user: User, account_id: str, policy: Web) -> bool:
-    scope = scope_for(session, user, policy)
-    return scope.read_everything or scope.covers_owner(*_owners_of(session, account_id))
+    return account_rights(session, user, account_id, policy).view
 
 
-def require_view(session: Session, user: User, account_id: str, policy: Web) -> None:
-    if not can_view_account(session, user, account_id, policy):
+def require_view(session: Session, user: User, account_id: str, policy: Web) -> Rights:
+    """The user's rights on the account, or 403 when they may not see it."""
+    rights = account_rights(session, user, account_id, policy)
+    if not rights.view:
         raise Forbidden(f"{user.email} may not see account {account_id}")
+    return rights
 
 
 def require_edit(session: Session, user: User, account_id: str, policy: Web) -> None:

@@ -193,13 +193,18 @@ def session_user(
     """The signed-in user for a cookie value, sliding the expiry; None when absent or expired."""
     if not raw_session_id:
         return None
-    web_session = session.get(WebSession, _sha256(raw_session_id))
-    if web_session is None:
+    # One round trip for the session and its user: every page and API call starts here.
+    found = session.execute(
+        select(WebSession, User)
+        .outerjoin(User, User.email == WebSession.user_email)
+        .where(WebSession.id_hash == _sha256(raw_session_id))
+    ).first()
+    if found is None:
         return None
+    web_session, user = found
     if web_session.expires_at <= now:
         session.delete(web_session)
         return None
-    user = session.get(User, web_session.user_email)
     if user is None or not user.active:
         return None
     # Slide the expiry, but write at most once a minute per session: most requests only read.
