@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from renewals.policy import service as policy_service
@@ -53,6 +55,20 @@ def test_a_paraphrase_the_vocabulary_misses_is_found_and_quotes_its_nearest_exam
 )
 def test_hard_negatives_stay_quiet(classifier: semantic.Classifier, sentence: str) -> None:
     assert semantic.detect_both([sentence], classifier, SETTINGS) == [[]]
+
+
+def test_a_vocabulary_hit_its_meaning_plainly_contradicts_is_dropped(
+    classifier: semantic.Classifier,
+) -> None:
+    """The words of a business change ("cut ... costs") in praise of the product: the
+    sentence scores below `doubt_below` for business_change, so that vocabulary hit goes."""
+    sentence = "The finance team says our tool cut their processing costs by a fifth."
+    assert "business_change" in kinds(detect(sentence))
+    [found] = semantic.detect_both([sentence], classifier, SETTINGS)
+    assert "business_change" not in kinds(found)
+    never = dataclasses.replace(SETTINGS, doubt_below=0.0)
+    [kept] = semantic.detect_both([sentence], classifier, never)
+    assert kinds(kept)["business_change"] == "vocabulary"
 
 
 def test_vocabulary_hits_stay_as_they_are(classifier: semantic.Classifier) -> None:

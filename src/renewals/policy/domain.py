@@ -516,6 +516,13 @@ class Semantic(PolicyModel):
     regularisation: float = rule(
         "SIG-0", "inverse regularisation (C) of the per-kind classifiers", gt=0, source=PRODUCT
     )
+    doubt_below: float = rule(
+        "SIG-0",
+        "a vocabulary hit whose kind scores below this by meaning is dropped (0: never)",
+        ge=0,
+        lt=1,
+        source=PRODUCT,
+    )
     neighbours: int = rule(
         "SIG-0", "nearest examples that vote beside the classifiers (0: none)", ge=0, source=PRODUCT
     )

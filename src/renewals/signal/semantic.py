@@ -274,6 +274,7 @@ class Settings:
     same_as: float
     team_weight: float
     regularisation: float
+    doubt_below: float = 0.0  # a vocabulary hit whose kind scores below this is dropped
     neighbours: int = 10  # the nearest examples that vote (0: the linear model alone)
     neighbour_weight: float = 0.5  # the vote's share of the score, the rest the model's
     temperature: float = 0.02  # softmax temperature of the vote over similarities
@@ -355,6 +356,7 @@ class Verdict:
 
     hits: dict[str, SemanticHit]
     team: Example | None = None
+    doubts: frozenset[str] = frozenset()  # kinds this sentence reads as almost surely not
 
 
 def neighbour_vote(
@@ -415,6 +417,7 @@ def classify(vectors: np.ndarray, classifier: Classifier, settings: Settings) ->
                 out.append(Verdict(hits, example))
                 continue
         found: dict[str, SemanticHit] = {}
+        doubts = frozenset(KINDS[k] for k in np.flatnonzero(probs[i] < settings.doubt_below))
         for k in np.flatnonzero(probs[i] >= thresholds):
             kind = KINDS[k]
             carriers = np.flatnonzero(labels[:, k])
@@ -423,7 +426,7 @@ def classify(vectors: np.ndarray, classifier: Classifier, settings: Settings) ->
             found[kind] = SemanticHit(
                 kind, float(probs[i, k]), example.text, float(row[best]), example.source == "team"
             )
-        out.append(Verdict(found))
+        out.append(Verdict(found, doubts=doubts))
     return out
 
 
@@ -435,6 +438,7 @@ def settings_of(policy_semantic: object) -> Settings:
         same_as=float(policy_semantic.same_as),  # type: ignore[attr-defined]
         team_weight=float(policy_semantic.team_weight),  # type: ignore[attr-defined]
         regularisation=float(policy_semantic.regularisation),  # type: ignore[attr-defined]
+        doubt_below=float(policy_semantic.doubt_below),  # type: ignore[attr-defined]
         neighbours=int(policy_semantic.neighbours),  # type: ignore[attr-defined]
         neighbour_weight=float(policy_semantic.neighbour_weight),  # type: ignore[attr-defined]
         temperature=float(policy_semantic.temperature),  # type: ignore[attr-defined]
@@ -456,16 +460,17 @@ def combine(
     language: str,
 ) -> list[TextSignal]:
     """Vocabulary hits as they are, unless the team labelled their sentence (or one that
-    reads almost the same) without that kind; a kind the vocabulary did not find is added
+    reads almost the same) without that kind, or its sentence reads almost surely as not
+    that kind (score below `signals.semantic.doubt_below`: "we compared three vendors last
+    year and chose you" has the words of a comparison and the meaning of none); a kind the vocabulary did not find is added
     from the semantic hits of the text's sentences, in order, unless a veto of the
     vocabulary covers the sentence ("we compared three vendors and chose you")."""
     found = {}
     for signal in vocabulary:
         verdict = verdicts.get(signal.evidence)
-        if (
-            verdict is not None
-            and verdict.team is not None
-            and signal.signal not in verdict.team.labels
+        if verdict is not None and (
+            (verdict.team is not None and signal.signal not in verdict.team.labels)
+            or signal.signal in verdict.doubts
         ):
             continue
         found[signal.signal] = signal
