@@ -32,6 +32,7 @@ from renewals.renewal import service as renewal_service
 from renewals.renewal.export import CSV_COLUMNS, export_rows, to_csv
 from renewals.renewal.models import Renewal
 from renewals.scheduler import JobRun, run_all
+from renewals.user import access
 from renewals.user.models import User
 
 TODAY = date(2026, 11, 24)
@@ -336,6 +337,13 @@ def test_the_forecast_groups_sum_to_the_total(book) -> None:  # type: ignore[no-
         assert 0 < window.total.renewals < total.renewals
         with pytest.raises(service.NoForecast, match="renewals run"):
             service.forecast(session, POLICY, as_of=TODAY - timedelta(days=1))
+        # TECH-5: a scope's forecast counts the renewals its owners own (access.owned_by)
+        owners = sorted({s.owner_email for s in snaps.values() if s.owner_email})[:2]
+        team = access.Scope(everything=False, owners=frozenset(owners), read_everything=False)
+        scoped = service.forecast(session, POLICY, as_of=TODAY, by="owner", scope=team)
+        assert scoped.total.renewals == sum(s.owner_email in owners for s in snaps.values())
+        assert 0 < scoped.total.renewals < total.renewals
+        assert {g.key for g in scoped.groups} == set(owners)
 
 
 def test_retention_on_the_book(book) -> None:  # type: ignore[no-untyped-def]

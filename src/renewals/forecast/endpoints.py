@@ -45,7 +45,7 @@ def forecast(
         as_of=api.day(as_of),
         by=by,
         days=days,
-        owners=None if whole_book else scope.owners,
+        scope=None if whole_book else scope,
     )
     return {
         **report.as_dict(),

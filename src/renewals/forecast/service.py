@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -740,15 +740,15 @@ def forecast(
     as_of: date,
     by: str = "segment",
     days: int | None = None,
-    owners: Collection[str] | None = None,
+    scope: access.Scope | None = None,
 ) -> ForecastReport:
     """TECH-5: the renewal forecast by segment, owner, month, quarter or category.
 
     Read from the forecast of `as_of` (or the latest before it). Per group: renewals,
     ARR, expected ARR by the model, expected ARR with the owners' overrides, the
     category counts and ARR, and the at-risk ARR (at_risk and lost). With `days`,
-    only renewals dated up to `as_of + days` (overdue ones included); with `owners`,
-    only their renewals (a manager's team, TECH-5).
+    only renewals dated up to `as_of + days` (overdue ones included); with `scope`,
+    only the renewals its owners own (a manager's team, TECH-5: `access.owned_by`).
     """
     if by not in GROUPINGS:
         raise RenewalsError(f"--by must be one of {', '.join(GROUPINGS)}, got {by!r}")
@@ -756,8 +756,8 @@ def forecast(
     query = select(ForecastSnapshot).where(ForecastSnapshot.as_of == day)
     if days is not None:
         query = query.where(ForecastSnapshot.renewal_date <= as_of + timedelta(days=days))
-    if owners is not None:
-        query = query.where(ForecastSnapshot.owner_email.in_(sorted(owners)))
+    if scope is not None:
+        query = query.where(access.owned_by(ForecastSnapshot.owner_email, scope))
     query = query.join(Renewal, Renewal.renewal_id == ForecastSnapshot.renewal_id)
     rows = session.execute(
         query.add_columns(Renewal.currency).order_by(ForecastSnapshot.renewal_date)
