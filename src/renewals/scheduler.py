@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Engine, Integer, String, Text, event, text
+from sqlalchemy import Date, Engine, Integer, String, Text, event, select, text
+from sqlalchemy import func as sql
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from renewals.config import Settings
@@ -49,6 +50,12 @@ class JobRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+def first_day(session: Session) -> date | None:
+    """The first day the daily run ran in this workspace (None before it ever ran): what
+    fell due before it is history the workspace was not there for, not a task today."""
+    return session.scalar(select(sql.min(JobRun.as_of)))
 
 
 # A job reports its progress as (step, done, total); `renewals run` draws it as a bar with ETA.

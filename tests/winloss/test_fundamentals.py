@@ -10,6 +10,7 @@ from sqlalchemy import Engine, select
 
 from renewals.db import session_scope
 from renewals.policy import service as policy_service
+from renewals.scheduler import first_day
 from renewals.task.models import Task
 from renewals.winloss import fundamentals_service, service
 from renewals.winloss.fundamentals import (
@@ -113,8 +114,18 @@ def test_every_decision_is_read_once_and_every_recent_win_gets_a_follow_up(
         assert sum(again.values()) == 0
         created = fundamentals_service.follow_ups(session, POLICY, as_of=TODAY)
         window = TODAY - timedelta(days=POLICY.fundamentals.attention_window_days)
-        recent = [r for r in records if r.won and window < (r.told_on or r.renewal_date) <= TODAY]
+        started = first_day(session) or TODAY
+        follow_up = timedelta(days=POLICY.fundamentals.follow_up_days)
+        won = [r for r in records if r.won and window < (r.told_on or r.renewal_date) <= TODAY]
+        # FUND-9: not for a signature whose follow-up fell due before the first daily run.
+        recent = [r for r in won if (r.told_on or r.renewal_date) + follow_up >= started]
+        history = [r for r in won if (r.told_on or r.renewal_date) + follow_up < started]
         assert created == len(recent) > 0
+        assert history, "the book must hold signatures from before its first run"
+        noted = {
+            t.key.split(":")[0] for t in session.scalars(select(Task).where(Task.rule == "FUND-9"))
+        }
+        assert not noted & {r.contract_id for r in history}
         tasks = session.scalars(select(Task).where(Task.rule == "FUND-9")).all()
         assert len(tasks) == created
         assert all(t.due_date >= TODAY for t in tasks)

@@ -75,12 +75,12 @@ def program(session: Session, policy: Policy, *, as_of: date) -> Program:
     from renewals.renewal.models import Renewal
     from renewals.review.models import ReviewDecision
     from renewals.save_plan.models import SavePlan, SaveTriage
-    from renewals.scheduler import JobRun
+    from renewals.scheduler import first_day
     from renewals.signal.models import SignalLabel
     from renewals.task.models import Task
     from renewals.winloss.models import WinLossRecord
 
-    started = session.scalar(select(func.min(JobRun.as_of)))
+    started = first_day(session)
     month = 1
     if started is not None:
         while add_months(started, month) <= as_of:

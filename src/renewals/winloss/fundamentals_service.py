@@ -22,6 +22,7 @@ from renewals.kit.batches import Progress
 from renewals.policy.domain import Policy
 from renewals.renewal.domain import OPEN_STAGES
 from renewals.renewal.models import Renewal
+from renewals.scheduler import first_day
 from renewals.usage.backend import Analytics
 from renewals.winloss import fundamentals as rules
 from renewals.winloss.models import WinLossRecord
@@ -133,14 +134,22 @@ def _nps_before(session: Session, accounts: set[str], day: date, days: int) -> d
 def follow_ups(session: Session, policy: Policy, *, as_of: date) -> int:
     """FUND-9: one after-signature task for every renewal won in the last
     `attention_window_days` (every renewal, not only saves), due `follow_up_days` after
-    the decision, for the renewal's owner."""
+    the decision, for the renewal's owner.
+
+    Not for a signature whose follow-up fell due before the workspace's first daily run:
+    that renewal's after-care happened (or not) before renewals was there, and a task
+    "deliver the commitments" due today for a renewal signed months ago is noise (the
+    2,000-account demo book's first day had 299 of them due at once; LOST-4 treats
+    imported churns the same way)."""
     from renewals.task import service as task_service
 
     since = as_of - timedelta(days=policy.fundamentals.attention_window_days)
+    started = first_day(session) or as_of
+    follow_up = timedelta(days=policy.fundamentals.follow_up_days)
     created = 0
     for r in session.scalars(select(WinLossRecord).where(WinLossRecord.won.is_(True))):
         signed = _decided(r)
-        if not since < signed <= as_of:
+        if not since < signed <= as_of or signed + follow_up < started:
             continue
         retention = r.retention or {}
         fragile = retention.get("kind") == rules.Retention.fragile.value
@@ -157,7 +166,7 @@ def follow_ups(session: Session, policy: Policy, *, as_of: date) -> int:
                 + (" " + " ".join(retention.get("reasons", [])) if fragile else "")
             ),
             rule="FUND-9",
-            due_date=max(signed + timedelta(days=policy.fundamentals.follow_up_days), as_of),
+            due_date=max(signed + follow_up, as_of),
             owner_email=r.owner_email,
             created_on=as_of,
         )
