@@ -136,7 +136,7 @@ def categorize(words: str | None, *, competitor: str | None, outcome: str) -> Re
     Wins: auto-renewed > growth (expanded, or a growth word) > value realised > other.
     """
     said = (words or "").strip()
-    found = {s.signal: s for s in text.detect(said)} if said else {}
+    found = {s.signal: s for s in text.detect_once(said)} if said else {}
     kinds = tuple(found)
     quoted = f"FUND-3: the customer's words: {said!r}" if said else "FUND-3: no words recorded"
     basis = [quoted] + [
