@@ -113,7 +113,8 @@ def run(
             settings=app_state.settings,
             only=job,
             on_done=lambda o: console.print(
-                f"{'[green]ok[/]' if o.status == 'ok' else '[red]failed[/]'} {o.name}: {o.detail}"
+                f"{'[green]ok[/]' if o.status == 'ok' else '[red]failed[/]'} {o.name} "
+                f"[dim]({o.seconds:,.1f} s)[/]: {o.detail}"
             ),
             progress=progress,
         )

@@ -177,6 +177,7 @@ class JobOutcome:
     name: str
     status: str
     detail: str
+    seconds: float = 0.0  # wall time of the step, as `renewals run` prints it
 
 
 def run_all(
@@ -205,17 +206,19 @@ def run_all(
             with session_scope(engine) as session, _tables_written(session, written):
                 detail = func(JobContext(session, policy, as_of, settings, report))
         except Exception as exc:
-            outcome = JobOutcome(name, "failed", f"{type(exc).__name__}: {exc}")
+            status, detail = "failed", f"{type(exc).__name__}: {exc}"
         else:
-            outcome = JobOutcome(name, "ok", detail)
+            status = "ok"
             analyze(engine, written)
+        finished = utc_now()
+        outcome = JobOutcome(name, status, detail, (finished - started).total_seconds())
         with session_scope(engine) as session:
             session.add(
                 JobRun(
                     name=name,
                     as_of=as_of,
                     started_at=started,
-                    finished_at=utc_now(),
+                    finished_at=finished,
                     status=outcome.status,
                     detail=outcome.detail,
                 )

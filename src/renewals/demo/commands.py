@@ -153,7 +153,7 @@ def demo(
         policy=policy,
         as_of=day,
         settings=settings,
-        on_done=lambda o: console.print(f"  {o.status} {o.name}: {o.detail}"),
+        on_done=lambda o: console.print(f"  {o.status} {o.name} ({o.seconds:,.1f} s): {o.detail}"),
     )
     if any(o.status != "ok" for o in outcomes):
         raise typer.Exit(1)

@@ -409,7 +409,8 @@ def daily_run_page() -> str:
     out.append("# The daily run\n")
     out.append(
         "`renewals run` runs these jobs in this order, each in its own transaction, recorded in\n"
-        "the `job_run` table; `renewals run --job NAME` runs one. Every job is idempotent: running a\n"
+        "the `job_run` table, and prints each one's result with its time (`ok health.score (10.8\n"
+        "s): ...`); `renewals run --job NAME` runs one. Every job is idempotent: running a\n"
         "day again replaces its snapshots and adds nothing twice, and a run killed at any point and\n"
         "run again ends where an uninterrupted run would. Sending is not part of the run:\n"
         "`renewals outbox send` delivers what is approved ([outbox.md](outbox.md)).\n"
