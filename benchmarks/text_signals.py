@@ -211,7 +211,15 @@ def tune(folds: int = 5, targets: tuple[float, ...] = (0.9, 0.93), repeats: int 
     splits = [rng.integers(0, folds, groups.max() + 1)[groups] for _ in range(repeats)]
     print(f"{len(bank.examples)} examples in {groups.max() + 1} translation groups")
     for c, share in ((16.0, 0.0), (64.0, 0.0), (64.0, 0.5), (16.0, 0.5)):
-        settings = semantic.Settings({k: 0.5 for k in KINDS}, 1.0, 1.0, c, 10, share, 0.02)
+        settings = semantic.Settings(
+            {k: 0.5 for k in KINDS},
+            same_as=1.0,
+            team_weight=1.0,
+            regularisation=c,
+            neighbours=10,
+            neighbour_weight=share,
+            temperature=0.02,
+        )
         oof = np.zeros(labels.shape)
         for r, fold in enumerate(splits):
             for f in range(folds):
