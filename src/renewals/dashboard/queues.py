@@ -24,6 +24,7 @@ from renewals.dashboard.service import TASK_HEADER, TASK_SORTS, task_csv, task_s
 from renewals.dashboard.tables import ListSpec, TableSpec
 from renewals.errors import RenewalsError
 from renewals.kit import validate
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Policy
 from renewals.renewal.models import Renewal
 from renewals.task import service as task_service
@@ -44,15 +45,23 @@ class TaskFilters:
     status: str
     due: str  # "" = any day, "overdue", or N = due within N days
 
-    def describe(self, user: User) -> str:
-        who = {"": "your", "team": "your team's"}.get(self.owner, f"{self.owner}'s")
-        what = {"all": "tasks"}.get(self.status, f"{self.status} tasks")
-        when = ""
+    def describe(self, user: User) -> Text:
+        """`your tasks (open), due within 7 days`: read in the team's language (issue 22)."""
+        status = Text("every status") if self.status == "all" else self.status
+        tasks = (
+            Text("your tasks ({status})", status=status)
+            if self.owner == ""
+            else Text("your team's tasks ({status})", status=status)
+            if self.owner == "team"
+            else Text("{owner}'s tasks ({status})", owner=self.owner, status=status)
+        )
         if self.due == "overdue":
-            when = ", overdue"
-        elif self.due:
-            when = f", due within {self.due} days" if self.due != "0" else ", due today or before"
-        return f"{who} {what}{when}"
+            return Text("{tasks}, overdue", tasks=tasks)
+        if self.due == "0":
+            return Text("{tasks}, due today or before", tasks=tasks)
+        if self.due:
+            return Text("{tasks}, due within {days} days", tasks=tasks, days=self.due)
+        return tasks
 
 
 def task_filters(owner: str | None, status: str | None, due: str | None) -> TaskFilters:

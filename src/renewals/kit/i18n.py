@@ -285,11 +285,11 @@ TERM_CONTEXTS = (
 # fields never span one, so a list of reasons is read item by item rather than swallowed
 # by one item's template.
 LIST_FIELDS = frozenset(
-    {"reasons", "drivers", "signals", "missing", "growth", "labels", "contacts", "title"}
+    {"reasons", "drivers", "signals", "missing", "growth", "labels", "contacts", "title", "lines"}
 )
 _VALUE = re.compile(r"[a-z][a-z_]*")
 _FIELD = re.compile(r"\{(\w+)((?:![rsa])?(?::[^{}]*)?)\}")
-_MAX_DEPTH = 4
+_MAX_DEPTH = 6
 
 
 @lru_cache(maxsize=len(LANGUAGES))
@@ -307,7 +307,8 @@ def _templates(language: str) -> tuple[tuple[re.Pattern[str], str], ...]:
             parts.append(re.escape(literal))
             fixed += len(literal)
             name = field.group(1)
-            value = ".+?" if name in LIST_FIELDS else "(?:(?!; ).)+?"
+            # a value spans no list item and no sentence ("flat. Customer-facing: ...")
+            value = ".+?" if name in LIST_FIELDS else r"(?:(?!; |\. [A-Z]).)+?"
             parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>{value})")
             seen.add(name)
             position = field.end()
@@ -348,20 +349,27 @@ def _translate_text(text: str, language: str, depth: int, split: bool = True) ->
         return "\n\n".join(
             _translate_text(part, language, depth + 1) for part in text.split("\n\n")
         )
+    sentences = _SENTENCE.split(text)
+    if len(sentences) > 1:  # sentences joined with " " (a task's description): each
+        return " ".join(_translate_items(tuple(sentences), " ", language, depth + 1))
     if "; " in text:  # a list of reasons joined into one: each in its words
-        return "; ".join(_translate_items(tuple(text.split("; ")), language, depth + 1))
+        return "; ".join(_translate_items(tuple(text.split("; ")), "; ", language, depth + 1))
     return text
 
 
-def _translate_items(parts: tuple[str, ...], language: str, depth: int) -> list[str]:
-    """The items of a "; "-joined list, each in its words. An item may hold "; " itself
-    ("relationship not solid (...; is red)"): the longest run of parts a message reads is
-    taken as one item."""
+# Where one sentence ends and the next begins: ". " before a capital letter or a rule ID.
+_SENTENCE = re.compile(r"(?<=[.)]) (?=[A-Z])")
+
+
+def _translate_items(parts: tuple[str, ...], sep: str, language: str, depth: int) -> list[str]:
+    """The items of a joined list (sentences, "; "-joined reasons), each in its words. An
+    item may hold the separator itself ("relationship not solid (...; is red)"): the
+    longest run of parts a message reads is taken as one item."""
     out: list[str] = []
     i = 0
     while i < len(parts):
         for j in range(len(parts) if i else len(parts) - 1, i + 1, -1):
-            candidate = "; ".join(parts[i:j])
+            candidate = sep.join(parts[i:j])
             words = _translate_text(candidate, language, depth, split=False)
             if words != candidate:  # one message reads these parts together
                 out.append(words)

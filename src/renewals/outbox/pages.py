@@ -15,6 +15,7 @@ from renewals.dashboard import service as dashboard
 from renewals.dashboard.pages import is_htmx, redirect_back
 from renewals.dashboard.tables import TableQuery
 from renewals.errors import NotFound, RenewalsError
+from renewals.kit.i18n import Text
 from renewals.outbox import service
 from renewals.outbox.domain import MessageStatus
 from renewals.outbox.models import OutboxMessage
@@ -99,7 +100,7 @@ def _answer(
 def approve(request: Request, session: Db, viewer: PageViewer, message_id: IntId) -> Response:
     def act() -> str:
         service.approve(session, [message_id], by=viewer.user.email)
-        return "Approved: it leaves with the next send."
+        return Text("Approved: it leaves with the next send.")
 
     return _answer(request, session, viewer, message_id, act)
 
@@ -114,8 +115,10 @@ def decline(
 ) -> Response:
     def act() -> str:
         if not reason.strip():
-            raise RenewalsError("say why you decline the message: the reason is required", 422)
+            raise RenewalsError(
+                Text("say why you decline the message: the reason is required"), 422
+            )
         service.decline(session, message_id, by=viewer.user.email, reason=reason.strip())
-        return "Declined: it will not be sent."
+        return Text("Declined: it will not be sent.")
 
     return _answer(request, session, viewer, message_id, act)

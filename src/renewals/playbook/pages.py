@@ -17,6 +17,7 @@ from renewals.dashboard.pages import is_htmx, parse_day, redirect_back
 from renewals.dashboard.tables import TableQuery
 from renewals.errors import RenewalsError
 from renewals.kit import validate
+from renewals.kit.i18n import Text
 from renewals.kit.time import today
 from renewals.task import service as task_service
 from renewals.user import access
@@ -106,7 +107,7 @@ def task_done(
 ) -> Response:
     def done() -> str:
         task_service.complete_task(session, task_id, by=viewer.user.email, note=note.strip())
-        return "Done."
+        return Text("Done.")
 
     return _act(request, session, viewer, task_id, done)
 
@@ -131,10 +132,10 @@ def task_snooze(
     def snooze() -> str:
         day = _until(until)
         if not reason.strip():
-            raise RenewalsError("say why you snooze the task: the reason is required", 422)
+            raise RenewalsError(Text("say why you snooze the task: the reason is required"), 422)
         task_service.snooze_task(
             session, task_id, by=viewer.user.email, until=day, reason=reason.strip()
         )
-        return f"Snoozed until {day.isoformat()}."
+        return Text("Snoozed until {day}.", day=day.isoformat())
 
     return _act(request, session, viewer, task_id, snooze)

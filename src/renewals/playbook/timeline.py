@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from renewals.account.domain import Segment
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Policy, Step
 from renewals.renewal import budget
 
@@ -109,9 +110,9 @@ def needs_person(renewal: RenewalView) -> str | None:
     gets full intervention; SEG-3: an at-risk renewal gets a save strategy, not reminders.
     """
     if renewal.health_category == "red":
-        return "SEG-2: health is red, so a person handles every customer step"
+        return Text("SEG-2: health is red, so a person handles every customer step")
     if renewal.opportunity_type == "at_risk":
-        return "SEG-3: the renewal is at-risk, so a person handles every customer step"
+        return Text("SEG-3: the renewal is at-risk, so a person handles every customer step")
     return None
 
 
@@ -120,10 +121,12 @@ def _automation(done_when: Sequence[str], offset_days: int) -> str:
     its `done_when` names (`message:<step>`), never guessed from the day it falls on."""
     step = next((e.removeprefix("message:") for e in done_when if e.startswith("message:")), None)
     if step is None:
-        return "no campaign message carries this step out (its done_when names none)"
-    return (
-        f"the campaign queues its {step} message (T-{offset_days}), which leaves only "
-        "where a person allowed the account (TIME-5)"
+        return Text("no campaign message carries this step out (its done_when names none)")
+    return Text(
+        "the campaign queues its {step} message (T-{days}), which leaves only where a person "
+        "allowed the account (TIME-5)",
+        step=step,
+        days=offset_days,
     )
 
 
@@ -171,33 +174,45 @@ def planned_tasks(renewal: RenewalView, *, as_of: date, policy: Policy) -> list[
         if due < entered and not entering:
             continue  # handled when the renewal entered: recorded or in its catch-up task
         when = f"T-{step.offset_days}" if step.offset_days >= 0 else f"T+{-step.offset_days}"
-        text = (
-            f"{when} step of the {renewal.segment.value} playbook ({rule}) for the renewal on "
-            f"{renewal.renewal_date.isoformat()}: motion {renewal.motion}, "
-            f"opportunity {renewal.opportunity_type}."
+        # sentences joined with " ": each reads in the team's language (renewals.kit.i18n.tr)
+        text: str = Text(
+            "{when} step of the {segment} playbook ({rule}) for the renewal on {day}: "
+            "motion {motion}, opportunity {opportunity}.",
+            when=when,
+            segment=renewal.segment.value,
+            rule=rule,
+            day=renewal.renewal_date.isoformat(),
+            motion=renewal.motion,
+            opportunity=renewal.opportunity_type,
         )
         if step.key == budget.BUDGET_STEP:
             text = " ".join(fiscal.reasons) + "."
         elif due != renewal.renewal_date - timedelta(days=step.offset_days):
-            text += f" FUND-4: moved up to the budget ask date {due.isoformat()}."
+            text += " " + Text(
+                "FUND-4: moved up to the budget ask date {day}.", day=due.isoformat()
+            )
         if step.automated and person is None:
             does = _automation(step.done_when, step.offset_days)
-            text += f" TIME-3: automated: {does}; recorded here, no one's task."
+            text += " " + Text(
+                "TIME-3: automated: {does}; recorded here, no one's task.", does=does
+            )
             tasks.append(PlannedTask(step.key, step.title, rule, due, False, text, True, (), does))
             continue
         if step.automated:
-            text += f" TIME-3 step normally automated; a person handles it: {person}."
+            text += " " + Text(
+                "TIME-3 step normally automated; a person handles it: {person}.", person=person
+            )
         if due < entered:
             missed.append((when, step.title, due))
             continue
         if step.customer_facing:
-            text += (
-                " Customer-facing: the message goes through the outbox, sent only where the "
+            text += " " + Text(
+                "Customer-facing: the message goes through the outbox, sent only where the "
                 "account's owner allows it (TIME-5)."
             )
         late = due < as_of
         if late:
-            text += f" Overdue since {due.isoformat()}."
+            text += " " + Text("Overdue since {day}.", day=due.isoformat())
         step_rule = "FUND-4" if step.key == budget.BUDGET_STEP else rule
         tasks.append(PlannedTask(step.key, step.title, step_rule, due, late, text))
     if missed:
@@ -209,16 +224,25 @@ def planned_tasks(renewal: RenewalView, *, as_of: date, policy: Policy) -> list[
         tasks.append(
             PlannedTask(
                 CATCH_UP,
-                f"Catch up: {len(missed)} playbook step(s) passed before this renewal "
-                "reached the playbook",
+                Text(
+                    "Catch up: {n} playbook step(s) passed before this renewal reached the "
+                    "playbook",
+                    n=len(missed),
+                ),
                 "TIME-4",
                 due,
                 False,
-                f"TIME-4 late entry: the renewal on {renewal.renewal_date.isoformat()} "
-                f"reached the {renewal.segment.value} playbook ({rule}) on "
-                f"{entered.isoformat()}, after these steps' dates: {lines}. Do what still "
-                "matters now and close this task; the campaign sends only the latest "
-                "customer message (TIME-5).",
+                Text(
+                    "TIME-4 late entry: the renewal on {day} reached the {segment} playbook "
+                    "({rule}) on {entered}, after these steps' dates: {lines}. Do what still "
+                    "matters now and close this task; the campaign sends only the latest "
+                    "customer message (TIME-5).",
+                    day=renewal.renewal_date.isoformat(),
+                    segment=renewal.segment.value,
+                    rule=rule,
+                    entered=entered.isoformat(),
+                    lines=lines,
+                ),
                 covers=tuple(when for when, _, _ in missed),
             )
         )
@@ -230,9 +254,9 @@ def _path_tasks(renewal: RenewalView, *, as_of: date, policy: Policy) -> list[Pl
     tasks = []
     paths = []
     if renewal.health_category == "red":
-        paths += [(s, "SEG-2", "health is red") for s in policy.paths.red]
+        paths += [(s, "SEG-2", Text("health is red")) for s in policy.paths.red]
     if renewal.opportunity_type == "at_risk":
-        paths += [(s, "SEG-3", "the renewal is at-risk") for s in policy.paths.at_risk]
+        paths += [(s, "SEG-3", Text("the renewal is at-risk")) for s in policy.paths.at_risk]
     for path_step, path_rule, why in paths:
         due = as_of + timedelta(days=path_step.due_in_days)
         tasks.append(
@@ -243,8 +267,13 @@ def _path_tasks(renewal: RenewalView, *, as_of: date, policy: Policy) -> list[Pl
                 # SAVE-6, TIME-4: no task falls due after the renewal date.
                 min(due, max(renewal.renewal_date, as_of)),
                 False,
-                f"{path_rule}: {why} on {as_of.isoformat()}; renewal on "
-                f"{renewal.renewal_date.isoformat()}.",
+                Text(
+                    "{rule}: {why} on {day}; renewal on {renewal_day}.",
+                    rule=path_rule,
+                    why=why,
+                    day=as_of.isoformat(),
+                    renewal_day=renewal.renewal_date.isoformat(),
+                ),
             )
         )
     return tasks

@@ -36,6 +36,7 @@ TERMS = (
     term_noop("badge", "done"),
     term_noop("badge", "snoozed"),
     term_noop("badge", "open"),
+    term_noop("badge", "cancelled"),
     term_noop("badge", "unscored"),
     term_noop("badge", "warning"),
     term_noop("badge", "strategic"),
@@ -113,6 +114,9 @@ TERMS = (
     term_noop("message", "uncertain"),
     term_noop("message", "blocked"),
     term_noop("message", "cancelled"),
+    # outbox audiences (renewals.outbox.domain.Audience)
+    term_noop("audience", "customer"),
+    term_noop("audience", "internal"),
     # FUND-4 budget phases (renewals.renewal.budget.Phase)
     term_noop("budget", "new_budget"),
     term_noop("budget", "mid_year"),
