@@ -80,6 +80,22 @@ def test_pyspark_limits_to_the_given_accounts(book_data: Path, spark_analytics: 
     assert on_spark == {a: everyone[a] for a in some}
 
 
+@pytest.mark.spark
+def test_pyspark_reads_many_days_at_once_as_duckdb_reads_each(
+    book_data: Path, spark_analytics: Analytics
+) -> None:
+    """compute_days (the win/loss reading, the training rows) on Spark: each day as
+    DuckDB's compute gives it, for the whole book and for some accounts per day."""
+    everyone = {day: compute(book_data, day) for day in DAYS}
+    many = features.compute_days(book_data, DAYS, key_features=KEYS, analytics=spark_analytics)
+    assert many == everyone and all(len(v) >= 20 for v in many.values())
+    some = {day: sorted(everyone[day])[k::3] for k, day in enumerate(DAYS)}
+    limited = features.compute_days(
+        book_data, DAYS, key_features=KEYS, accounts=some, analytics=spark_analytics
+    )
+    assert limited == {day: {a: everyone[day][a] for a in some[day]} for day in DAYS}
+
+
 def test_a_backend_by_ibis_connection_string_gives_the_same_features(book_data: Path) -> None:
     by_url = Analytics(backend="ibis", url="duckdb://")
     assert compute(book_data, DAYS[0], analytics=by_url) == compute(book_data, DAYS[0])
