@@ -52,6 +52,8 @@ TRANSLATED_TEMPLATES = (
     "outbox/list.html",
     "outbox/_row.html",
     "concession/approvals.html",
+    "concession/new.html",
+    "concession/_evaluation.html",
 )
 
 

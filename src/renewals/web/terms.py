@@ -114,6 +114,18 @@ TERMS = (
     term_noop("message", "uncertain"),
     term_noop("message", "blocked"),
     term_noop("message", "cancelled"),
+    # CONC-4 give-backs, CONC-2 guide categories, CONC-9 discount fit (renewals.concession)
+    term_noop("giveback", "multi_year"),
+    term_noop("giveback", "case_study"),
+    term_noop("giveback", "value_plan"),
+    term_noop("guide", "none"),
+    term_noop("guide", "minor"),
+    term_noop("guide", "standard"),
+    term_noop("guide", "significant"),
+    term_noop("guide", "emergency"),
+    term_noop("fit", "right"),
+    term_noop("fit", "doubtful"),
+    term_noop("fit", "not_right"),
     # outbox audiences (renewals.outbox.domain.Audience)
     term_noop("audience", "customer"),
     term_noop("audience", "internal"),
