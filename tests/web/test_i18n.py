@@ -54,6 +54,7 @@ TRANSLATED_TEMPLATES = (
     "concession/approvals.html",
     "concession/new.html",
     "concession/_evaluation.html",
+    "concession/show.html",
 )
 
 

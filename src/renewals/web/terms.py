@@ -126,6 +126,11 @@ TERMS = (
     term_noop("fit", "right"),
     term_noop("fit", "doubtful"),
     term_noop("fit", "not_right"),
+    # CONC-3 approval chain steps (renewals.concession.models.ConcessionStep.action)
+    term_noop("step", "requested"),
+    term_noop("step", "forwarded"),
+    term_noop("step", "approved"),
+    term_noop("step", "declined"),
     # outbox audiences (renewals.outbox.domain.Audience)
     term_noop("audience", "customer"),
     term_noop("audience", "internal"),
