@@ -441,9 +441,7 @@ def _signals(
     }
     rows = session.scalars(signal_service.account_signals(account_id, as_of=as_of).limit(limit))
     labels = {
-        label.signal_id: label
-        for label in reversed(labelled)
-        if label.signal_id is not None
+        label.signal_id: label for label in reversed(labelled) if label.signal_id is not None
     }  # oldest first, so the newest label of a signal wins
     return [SignalView(s, s.signal_id in active, labels.get(s.signal_id)) for s in rows], len(
         active
