@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 from web.conftest import login
 
+from renewals.account.models import Account
 from renewals.audit.models import AuditEvent
 from renewals.concession import service as concession_service
 from renewals.config import Settings
@@ -53,7 +54,9 @@ def book(books: Books, engine: Engine, tmp_path: Path) -> dict[str, str]:
 
 
 def _smb(engine: Engine, *, at_risk: bool) -> Renewal:
-    """An open SMB renewal: at risk, or one offered all three options."""
+    """An open SMB renewal: at risk, or one offered all three options. Which one depends on
+    the day's decisions on the demo book, so the tests read its facts (term, language) rather
+    than assume them."""
     with session_scope(engine) as session:
         rows = session.scalars(
             select(Renewal)
@@ -80,6 +83,8 @@ def test_smb_proposal_pdf_has_the_real_figures_and_three_prices(
     book: dict[str, str], engine: Engine, tmp_path: Path
 ) -> None:
     renewal = _smb(engine, at_risk=False)
+    with session_scope(engine) as session:  # the figures below are read in English
+        session.get(Account, renewal.account_id).language = "en"
     out = tmp_path / "out.pdf"
     result = runner.invoke(
         commands.app,
@@ -227,13 +232,15 @@ def test_wins_and_roi_feed_the_value_summary(book: dict[str, str], engine: Engin
     renewal = _smb(engine, at_risk=False)
     account = renewal.account_id
     by = renewal.owner_email
+    with session_scope(engine) as session:  # a win of this term (FUND-5: the term's wins)
+        won_on = min(session.get(Contract, renewal.contract_id).start_date + timedelta(1), TODAY)
     added = runner.invoke(
         commands.wins_app,
         [
             "add",
             account,
             "--on",
-            "2026-06-01",
+            won_on.isoformat(),
             "--title",
             "Migrated 10,000 records",
             "--hours-saved",
