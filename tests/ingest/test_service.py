@@ -7,7 +7,16 @@ import json
 from pathlib import Path
 
 import pytest
-from factories import ACCOUNTS, CONTRACTS, GOALS, TICKETS, write_book, write_csv, write_events_csv
+from factories import (
+    ACCOUNTS,
+    CONTRACTS,
+    GOALS,
+    TICKETS,
+    USERS,
+    write_book,
+    write_csv,
+    write_events_csv,
+)
 from sqlalchemy import Engine, func, select
 
 from renewals.account.models import Account
@@ -17,8 +26,11 @@ from renewals.db import session_scope
 from renewals.engagement.models import Ticket
 from renewals.ingest import service
 from renewals.ingest.service import ImportFailed
+from renewals.policy import service as policy_service
 from renewals.usage import repository as usage_repository
 from renewals.usage import service as usage_service
+from renewals.user import access
+from renewals.user.models import User
 
 TABLES = (Account, Contract, Ticket)
 
@@ -38,6 +50,9 @@ def import_dir(
         engine, source, data_dir=data_dir, memory_limit="500MB", **kwargs
     )  # type: ignore[arg-type]
     return result
+
+
+POLICY = policy_service.load()
 
 
 def issues_of(engine: Engine, source: Path, data_dir: Path) -> list[str]:
@@ -64,6 +79,29 @@ class TestRoundTrip:
             )
             assert ticket.closed_at is not None and ticket.closed_at.tzinfo is not None
             assert session.scalar(select(func.count()).select_from(AuditEvent)) == 1
+
+    def test_emails_are_stored_in_lower_case_so_every_owner_check_agrees(
+        self, engine: Engine, tmp_path: Path, data_dir: Path
+    ) -> None:
+        """TECH-5: one email-case rule. users.csv writes Carl with capitals, accounts.csv in
+        capitals again: the same person, and the SQL owner filter (access.owned_by) finds
+        his accounts as the Python check (Scope.covers_owner) does."""
+        users = [
+            {**u, "email": u["email"].title() if u["email"].startswith("carl") else u["email"]}
+            for u in USERS
+        ]
+        accounts = [{**a, "owner_email": a["owner_email"].upper()} for a in ACCOUNTS]
+        import_dir(engine, write_book(tmp_path / "book", users=users, accounts=accounts), data_dir)
+        with session_scope(engine) as session:
+            carl = session.get(User, "carl@renewals.example")
+            assert carl is not None
+            scope = access.scope_for(session, carl, POLICY.web)
+            mine = session.scalars(
+                select(Account.account_id).where(access.owned_by(Account.owner_email, scope))
+            ).all()
+            owners = set(session.scalars(select(Account.owner_email)))
+        assert owners == {"carl@renewals.example"}
+        assert len(mine) == len(ACCOUNTS)
 
     def test_reimport_changes_nothing(self, engine: Engine, tmp_path: Path, data_dir: Path) -> None:
         book = write_book(tmp_path / "book")

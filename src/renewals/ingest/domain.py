@@ -84,6 +84,14 @@ def parse_text(raw: str) -> str:
     return raw.strip()
 
 
+def parse_email(raw: str) -> str:
+    """An email address as stored: trimmed and lower case, the one email-case rule of
+    TECH-5 (user.access.email_key; `renewals user add` stores addresses the same way), so
+    that "Anna.Schmidt@X.com" in contracts.csv is the same person as anna.schmidt@x.com in
+    users.csv and every owner comparison, in Python or SQL, agrees."""
+    return raw.strip().lower()
+
+
 def enum_parser(enum: type[StrEnum]) -> Callable[[str], str]:
     allowed = [e.value for e in enum]
 
@@ -210,7 +218,7 @@ ACCOUNTS = EntitySpec(
         Column("account_id", required=True),
         Column("name", required=True),
         Column("industry"),
-        Column("owner_email", references="user"),
+        Column("owner_email", parse_email, references="user"),
         Column("fiscal_year_start_month", parse_int, min_value=_z(1), max_value=_z(12), default=1),
         Column("strategic", parse_bool, default=False),
         Column("customer_since", parse_date),
@@ -307,7 +315,7 @@ INTERACTIONS = EntitySpec(
         Column("status", enum_parser(InteractionStatus), required=True),
         Column("response_hours", parse_float, min_value=_z(0)),
         Column("text"),
-        Column("author_email", references="user"),
+        Column("author_email", parse_email, references="user"),
     ),
 )
 
@@ -329,10 +337,10 @@ USERS = EntitySpec(
     stem="users",
     id_column="email",
     columns=(
-        Column("email", required=True),
+        Column("email", parse_email, required=True),
         Column("name", required=True),
         Column("role", enum_parser(Role), required=True),
-        Column("manager_email", references="user"),
+        Column("manager_email", parse_email, references="user"),
     ),
 )
 
