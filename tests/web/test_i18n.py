@@ -148,19 +148,35 @@ def test_every_stored_value_shown_as_a_word_has_its_term() -> None:
             assert (context, member.value) in terms, (context, member.value)
 
 
-# The attributes people read (labels, hints, tooltips, image texts): checked like text.
-READ_ATTRIBUTES = re.compile(r'(?:aria-label|placeholder|title|alt)="([^"]*)"')
+# The attributes people read, checked like text: labels and descriptions read aloud
+# (aria-*), hints, tooltips, image texts, option-group labels, in double or single quotes;
+# and the words of an <input> button (its value).
+READ_ATTRIBUTES = re.compile(
+    r"""(?<![\w-])(?:aria-(?:label|description|roledescription|placeholder|valuetext)"""
+    r"""|placeholder|title|alt|label)=(["'])(.*?)\1""",
+    re.S,
+)
+BUTTON_INPUT = re.compile(r"""<input\b[^>]*\btype=(["'])(?:submit|button|reset)\1[^>]*>""", re.S)
+VALUE = re.compile(r"""(?<![\w-])value=(["'])(.*?)\1""", re.S)
+
+
+def read_attributes(markup: str) -> list[str]:
+    """The values of the attributes people read in `markup` (READ_ATTRIBUTES, button values)."""
+    found = [m.group(2) for m in READ_ATTRIBUTES.finditer(markup)]
+    for button in BUTTON_INPUT.finditer(markup):
+        found += [m.group(2) for m in VALUE.finditer(button.group(0))]
+    return found
 
 
 def _untranslated_text(source: str) -> list[str]:
     """Words in a template outside Jinja tags: text between HTML tags and the values of the
     attributes people read (aria-label, placeholder, title, alt)."""
     text = re.sub(r"\{#.*?#\}", " ", source, flags=re.S)
-    attrs = READ_ATTRIBUTES.findall(text)
+    attrs = read_attributes(text)
     text = re.sub(r"<script.*?</script>|<style.*?</style>", " ", text, flags=re.S)
     text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}", " ", text, flags=re.S)
     text = re.sub(r"<[^>]*>", " ", text)
-    text = re.sub(r'[\w-]+="[^"]*"', " ", text)  # attributes a macro writes into a tag
+    text = re.sub(r"""[\w-]+=(["']).*?\1""", " ", text)  # attributes a macro writes into a tag
     found = []
     for chunk in [text, *(re.sub(r"\{\{.*?\}\}", " ", a) for a in attrs)]:
         chunk = html.unescape(chunk)
@@ -195,6 +211,12 @@ def test_a_word_in_a_template_reads_in_each_readers_language() -> None:
 def test_the_untranslated_text_check_can_fail() -> None:
     assert _untranslated_text('<p>{{ _("Fine") }} Not fine</p>') == ["Not", "fine"]
     assert _untranslated_text('<input placeholder="any">') == ["any"]
+    assert _untranslated_text("<img alt='a chart'>") == ["chart"]
+    assert _untranslated_text('<div aria-description="Read aloud">') == ["Read", "aloud"]
+    assert _untranslated_text('<optgroup label="Old ones">') == ["Old", "ones"]
+    assert _untranslated_text('<input type="submit" value="Save it">') == ["Save", "it"]
+    assert _untranslated_text('<input type="hidden" value="abc">') == []
+    assert _untranslated_text('<div data-label="x">') == []
     assert _untranslated_text('<p>{{ _("Fine") }} (TECH-5) · 3</p>') == []
 
 
@@ -206,7 +228,7 @@ def _visible_text(page: str) -> str:
     and the customers' own words (marked `translate="no"`, HTML's own attribute for it)."""
     page = re.sub(r"<script.*?</script>|<style.*?</style>|<code>.*?</code>", " ", page, flags=re.S)
     page = re.sub(r'<(\w+)[^>]*\btranslate="no"[^>]*>.*?</\1>', " ", page, flags=re.S)
-    labels = " ".join(READ_ATTRIBUTES.findall(page))
+    labels = " ".join(read_attributes(page))
     text = re.sub(r"<[^>]*>", " ", page) + " " + labels
     return re.sub(r"\s+", " ", html.unescape(text))
 
