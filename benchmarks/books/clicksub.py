@@ -32,6 +32,8 @@ import bookio
 import numpy as np
 import pyarrow as pa
 
+from renewals.kit.calendar import add_months
+
 EVENTS = ("open", "search", "edit", "save", "publish", "undo", "delete_item", "dismiss_tip")
 FEATURE_OF = ("", "search", "editor", "editor", "publishing", "editor", "editor", "assistant")
 # weight = base + value_slope * v + frustration_slope * phi (floored at 0.01)
@@ -44,17 +46,6 @@ PLANS = (  # name, months, monthly price, share
     ("annual", 12, 0.8, 0.15),
 )
 TIERS = ((29.0, 1.2), (79.0, 2.5), (249.0, 6.0))  # monthly list price, mean team size
-
-
-def months_after(day: date, months: int) -> date:
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def simulate_account(
@@ -120,11 +111,11 @@ def generate(
         # billing periods from the first day in the history
         period_start = first_day + timedelta(days=first)
         if pre:  # a renewal anniversary somewhere in the first term
-            period_start = months_after(period_start, -int(rng.integers(0, plan[1])))
+            period_start = add_months(period_start, -int(rng.integers(0, plan[1])))
         last_day = history_days  # index (exclusive) of the last simulated day
         number = 0
         while period_start <= as_of:
-            end = months_after(period_start, plan[1])
+            end = add_months(period_start, plan[1])
             row = {
                 "contract_id": f"{aid}/{number}",
                 "account_id": aid,

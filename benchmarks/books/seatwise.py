@@ -35,6 +35,8 @@ import bookio
 import numpy as np
 import pyarrow as pa
 
+from renewals.kit.calendar import add_months
+
 KINDS = (
     # event, feature, base rate per active user per week, engagement elasticity
     ("login", "", 0.8, 0.3),
@@ -53,14 +55,6 @@ WEEK = timedelta(days=7)
 
 def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    last = [31, 29 if year % 4 == 0 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-    return date(year, month, min(day.day, last))
 
 
 def generate(

@@ -48,7 +48,8 @@ from pathlib import Path
 import bookio
 import numpy as np
 import pyarrow as pa
-from seatwise import add_months
+
+from renewals.kit.calendar import add_months
 
 # module, people's daily events per unit of user weight, kinds (name, share, frustration slope)
 MODULES = (
