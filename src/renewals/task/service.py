@@ -4,7 +4,7 @@ snooze it with a reason, reopen snoozed tasks on their day, list them (TIME-4)."
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import cast
 
@@ -38,7 +38,8 @@ def ensure_task(
     ).first()
     if task is not None:
         return task, False
-    task = Task(
+    return _add_open(
+        session,
         account_id=account_id,
         key=key,
         title=title,
@@ -46,11 +47,15 @@ def ensure_task(
         rule=rule,
         due_date=due_date,
         owner_email=owner_email,
-        status=OPEN,
         created_on=created_on,
-    )
+    ), True
+
+
+def _add_open(session: Session, **fields: object) -> Task:
+    """A new task, open (every slice's tasks start so), added to the session."""
+    task = Task(**fields, status=OPEN)
     session.add(task)
-    return task, True
+    return task
 
 
 def _task_for(session: Session, task_id: int, by: str) -> Task:
@@ -274,18 +279,7 @@ def ensure_reviews(
         if known is not None:
             out.append((known, False))
             continue
-        task = Task(
-            account_id=r.account_id,
-            key=r.key,
-            title=r.title,
-            description=r.description,
-            rule=r.rule,
-            due_date=r.due_date,
-            owner_email=r.owner_email,
-            status=OPEN,
-            created_on=r.created_on,
-        )
-        session.add(task)
+        task = _add_open(session, **{f.name: getattr(r, f.name) for f in fields(r)})
         existing[(r.account_id, r.key)] = task
         reviews[r.account_id] = task
         out.append((task, True))
