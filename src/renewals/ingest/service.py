@@ -1,13 +1,18 @@
-"""Import a directory in the canonical format: validate everything, then write once.
+"""Import a directory in the canonical format: all of it in one transaction, or nothing.
 
-1. Read every file and parse every row, collecting all problems (file, line,
+1. Stream every file, `CHUNK` rows at a time (users and accounts first, as other
+   files refer to them), parsing every row and collecting all problems (file, line,
    column, reason) instead of stopping at the first.
 2. Check ids (unique per file) and references (accounts, users) against the
-   file and what the database already holds.
-3. Strict (default): any problem and nothing is written. With a reject file:
-   bad rows, and rows that depend on them, go to that file; the rest is written.
-4. Upsert by id in one transaction; usage events are staged as a hidden
-   Parquet part and published only after the commit.
+   files read so far and what the database already holds.
+3. Upsert each chunk of good rows by id in the import's one transaction: a file's
+   rows are never all held (issue 20: bounded memory whatever the book's size).
+4. Strict (default): any problem and the transaction is rolled back, so nothing is
+   written (rows stop being written at the first problem; the files are read to the
+   end to report every problem). With a reject file: bad rows, and rows that depend
+   on them, go to that file; the rest is written.
+5. Usage events are staged by DuckDB as a hidden Parquet part and published only
+   after the commit. A killed import commits nothing and publishes nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import csv
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +66,9 @@ MODELS: dict[str, type[Base]] = {
 }
 
 Progress = Callable[[str, int, int], None]
-CHUNK = 1000
+# Rows read, checked and written at a time (issue 20, a product default): the memory an
+# import holds for a file's rows whatever its size, and the rows per executemany.
+CHUNK = 5000
 
 
 class ImportFailed(RenewalsError):
@@ -74,17 +82,30 @@ class ImportFailed(RenewalsError):
 
 @dataclass
 class TableFile:
+    """One file of an import: its columns, its problems and what was written of it."""
+
     spec: EntitySpec
     path: Path
     columns: list[str] = field(default_factory=list)
     # Header name -> 1-based column number (CSV only; JSON Lines name their fields).
     positions: dict[str, int] = field(default_factory=dict)
-    rows: list[ParsedRow] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    # The bad rows themselves, for a reject file (not kept by a strict import).
     rejected: list[tuple[ParsedRow, list[Issue]]] = field(default_factory=list)
+    read: int = 0
+    rejected_rows: int = 0
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+
+    @property
+    def jsonl(self) -> bool:
+        return self.path.suffix == ".jsonl"
+
+    def reset(self) -> None:
+        """Forget a first pass over the file."""
+        self.issues, self.rejected = [], []
+        self.read = self.rejected_rows = 0
 
 
 @dataclass
@@ -95,6 +116,7 @@ class ImportResult:
     warnings: list[str]
     reject_file: Path | None = None
     kinds: StagedKinds | None = None  # event_kinds.csv (issue 17)
+    started: datetime = field(default_factory=utc_now)
 
     @property
     def issues(self) -> list[Issue]:
@@ -108,16 +130,16 @@ class ImportResult:
     @property
     def rejected(self) -> int:
         usage = self.usage.rows_rejected if self.usage else 0
-        return sum(len(f.rejected) for f in self.files) + usage
+        return sum(f.rejected_rows for f in self.files) + usage
 
     def counts(self) -> dict[str, dict[str, int]]:
         out = {
             f.path.name: {
-                "read": len(f.rows) + len(f.rejected),
+                "read": f.read,
                 "inserted": f.inserted,
                 "updated": f.updated,
                 "unchanged": f.unchanged,
-                "rejected": len(f.rejected),
+                "rejected": f.rejected_rows,
             }
             for f in self.files
         }
@@ -198,68 +220,174 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | Issue]]:
             yield line, record
 
 
-def read_table(spec: EntitySpec, path: Path) -> TableFile:
-    """Parse every row of one file, keeping all problems with their locations."""
-    table = TableFile(spec, path)
-    reader = _read_jsonl(path) if path.suffix == ".jsonl" else _read_csv(path)
+def _rows(table: TableFile) -> Iterator[tuple[int, dict[str, Any] | Issue]]:
+    """The file's header (the first item) and its rows, one at a time."""
+    return _read_jsonl(table.path) if table.jsonl else _read_csv(table.path)
+
+
+def _json_columns(table: TableFile) -> list[str]:
+    """The import-format fields that any object of a JSON Lines file names, in format order
+    (a first pass over the file: its rows are written a chunk at a time, all with the same
+    columns)."""
+    names: set[str] = set()
+    for _, record in _rows(table):
+        if not isinstance(record, Issue):
+            names.update(c for c in record if c in table.spec.names)
+    return [c for c in table.spec.names if c in names]
+
+
+@dataclass
+class _Books:
+    """What the rows of every file are checked against while the files stream past."""
+
+    strict: bool
+    # Ids that exist: stored, or written (or, strict, about to be) by this import.
+    known: dict[str, set[str]]
+    # Ids whose own row is bad -> where ("accounts.csv:4"), to explain dependent rejections.
+    present: dict[str, dict[str, str]] = field(default_factory=lambda: {"account": {}, "user": {}})
+    problems: bool = False  # strict: once a row is bad nothing will be committed
+
+    @property
+    def writing(self) -> bool:
+        return not (self.strict and self.problems)
+
+
+def _header(table: TableFile, header: dict[str, Any]) -> bool:
+    """Take the file's columns from its header; False if a required column is missing."""
+    spec = table.spec
+    if table.jsonl:
+        table.columns = _json_columns(table)
+        return True
+    table.columns = [c for c in header if c in spec.names]
+    table.positions = {name: i + 1 for i, name in enumerate(header)}
+    missing = [c for c in spec.required_columns if c not in header]
+    if missing:
+        table.issues.append(
+            Issue(table.path.name, 1, None, "", f"missing required column(s): {', '.join(missing)}")
+        )
+        return False
+    return True
+
+
+def _reference_issues(table: TableFile, row: ParsedRow, books: _Books) -> list[Issue]:
+    """The row's account/user references that do not exist. Strict: a reference to a row
+    that is itself bad is not a second problem (that row's problem is already reported)."""
+    issues = []
+    for column in table.spec.columns:
+        value = row.values.get(column.name)
+        if column.references is None or value is None:
+            continue
+        if column.references == "user" and not books.known["user"]:
+            continue  # no users anywhere: owner emails are kept as given (see data-format.md)
+        if value in books.known[column.references]:
+            continue
+        elsewhere = books.present[column.references].get(value)
+        if elsewhere is not None:
+            if books.strict:
+                continue
+            reason = f"refers to {column.references} {value!r}, rejected at {elsewhere}"
+        else:
+            reason = f"unknown {column.references} {value!r}"
+        issues.append(
+            Issue(table.path.name, row.line, table.positions.get(column.name), column.name, reason)
+        )
+    return issues
+
+
+def _checked_rows(
+    table: TableFile,
+    books: _Books,
+    *,
+    references: bool = True,
+    fresh: frozenset[str] | set[str] = frozenset(),
+) -> Iterator[ParsedRow]:
+    """The good rows of a file, one at a time: each parsed with the import's rules
+    (ingest.domain), its id unique in the file, its references known; a bad row's
+    problems go to `table` (and the row itself, for a reject file, when not strict).
+    `fresh`: ids of this file already counted as known by a first pass over it."""
+    spec, name = table.spec, table.path.name
+    id_column = spec.id_column
+    first: dict[Any, int] = {}  # id -> line of its first good row (duplicates point at it)
+    bad = books.present.get(spec.entity)
     header_seen = False
-    jsonl = path.suffix == ".jsonl"
-    for line, record in reader:
+    for line, record in _rows(table):
         if isinstance(record, Issue):
             table.issues.append(record)
+            books.problems = True
             continue
         if not header_seen:
             # The first item is the header (CSV) or the first object's keys (JSON Lines).
             header_seen = True
-            table.columns = [c for c in record if c in spec.names]
-            table.positions = {} if jsonl else {name: i + 1 for i, name in enumerate(record)}
-            missing = [c for c in spec.required_columns if c not in record]
-            if missing and not jsonl:
-                table.issues.append(
-                    Issue(
-                        path.name, 1, None, "", f"missing required column(s): {', '.join(missing)}"
-                    )
-                )
-                return table
+            if not _header(table, record):
+                books.problems = True
+                return
             continue
+        table.read += 1
         values, problems = parse_row(spec, record)
-        if jsonl:
+        if table.jsonl:
             problems.extend((c, "is required") for c in spec.required_columns if c not in record)
         row = ParsedRow(line, values, dict(record))
+        key = values.get(id_column)
+        duplicate = False
         if problems:
-            issues = [Issue(path.name, line, table.positions.get(c), c, r) for c, r in problems]
-            table.issues.extend(issues)
+            issues = [Issue(name, line, table.positions.get(c), c, r) for c, r in problems]
+        elif key in first:
+            duplicate = True
+            issues = [
+                Issue(
+                    name,
+                    line,
+                    table.positions.get(id_column),
+                    id_column,
+                    f"duplicate {id_column} {key!r} (first at line {first[key]})",
+                )
+            ]
+        else:
+            first[key] = line
+            issues = _reference_issues(table, row, books) if references else []
+        if not issues:
+            yield row
+            continue
+        table.issues.extend(issues)
+        table.rejected_rows += 1
+        books.problems = True
+        if not books.strict:
             table.rejected.append((row, issues))
-        else:
-            table.rows.append(row)
-    if jsonl:
-        table.columns = sorted(
-            {c for r in table.rows for c in r.raw if c in spec.names},
-            key=spec.names.index,
-        )
-    return table
+        if bad is not None and not duplicate:
+            where = str(key if key is not None else record.get(id_column))
+            if not problems and where in fresh:  # read ahead, but its references are bad
+                books.known[spec.entity].discard(where)
+            bad.setdefault(where, f"{name}:{line}")
 
 
-def _dedupe(table: TableFile) -> None:
-    id_column = table.spec.id_column
-    first: dict[str, int] = {}
-    kept = []
-    for row in table.rows:
-        key = row.values[id_column]
-        if key in first:
-            issue = Issue(
-                table.path.name,
-                row.line,
-                table.positions.get(id_column),
-                id_column,
-                f"duplicate {id_column} {key!r} (first at line {first[key]})",
-            )
-            table.issues.append(issue)
-            table.rejected.append((row, [issue]))
-        else:
-            first[key] = row.line
-            kept.append(row)
-    table.rows = kept
+def _load_table(session: Session, table: TableFile, books: _Books, chunk_size: int) -> None:
+    """Stream one file into the open transaction, `chunk_size` good rows at a time: rows are
+    read, checked and written in chunks and never all held (issue 20)."""
+    entity = table.spec.entity
+    referenced = entity in books.known
+    fresh: set[str] = set()
+    if any(c.references == entity for c in table.spec.columns):
+        # The file refers to itself (a user's manager): its ids first, then its rows.
+        for row in _checked_rows(table, books, references=False):
+            key = row.values[table.spec.id_column]
+            if key not in books.known[entity]:
+                books.known[entity].add(key)
+                fresh.add(key)
+        table.reset()
+    pk = sa_inspect(MODELS[entity]).primary_key[0]
+    empty = session.scalar(select(pk).limit(1)) is None
+    chunk: list[ParsedRow] = []
+    for row in _checked_rows(table, books, fresh=fresh):
+        if referenced:
+            books.known[entity].add(row.values[table.spec.id_column])
+        if not books.writing:
+            continue
+        chunk.append(row)
+        if len(chunk) >= chunk_size:
+            _upsert(session, table, chunk, empty=empty)
+            chunk = []
+    if chunk and books.writing:
+        _upsert(session, table, chunk, empty=empty)
 
 
 def _existing_ids(session: Session, entity: str) -> set[str]:
@@ -268,61 +396,26 @@ def _existing_ids(session: Session, entity: str) -> set[str]:
     return set(session.scalars(select(pk)))
 
 
-def _stored_rows(session: Session, table: TableFile) -> dict[str, tuple[Any, ...]]:
-    """The stored values of this file's columns, by id, to tell updates from unchanged rows."""
+def _stored_rows(session: Session, table: TableFile, ids: list[Any]) -> dict[str, tuple[Any, ...]]:
+    """The stored values of this file's columns for these ids, to tell updates from
+    unchanged rows."""
     model = MODELS[table.spec.entity]
     columns = [model.__table__.c[c] for c in table.columns]
     id_index = table.columns.index(table.spec.id_column)
-    return {row[id_index]: tuple(row) for row in session.execute(select(*columns))}
+    key = model.__table__.c[table.spec.id_column]
+    query = select(*columns).where(key.in_(ids))
+    return {row[id_index]: tuple(row) for row in session.execute(query)}
 
 
-def _check_references(
-    table: TableFile,
-    known: dict[str, set[str]],
-    present: dict[str, dict[str, str]],
-    strict: bool,
-) -> None:
-    """Reject rows whose account/user does not exist; in strict mode skip rows that fail only
-    because the row they point to is itself bad (that row's problem is already reported)."""
-    kept = []
-    for row in table.rows:
-        issues = []
-        for column in table.spec.columns:
-            value = row.values.get(column.name)
-            if column.references is None or value is None:
-                continue
-            if column.references == "user" and not known["user"]:
-                continue  # no users anywhere: owner emails are kept as given (see data-format.md)
-            if value in known[column.references]:
-                continue
-            elsewhere = present[column.references].get(value)
-            if elsewhere is not None:
-                if strict:
-                    continue
-                reason = f"refers to {column.references} {value!r}, rejected at {elsewhere}"
-            else:
-                reason = f"unknown {column.references} {value!r}"
-            issues.append(
-                Issue(
-                    table.path.name, row.line, table.positions.get(column.name), column.name, reason
-                )
-            )
-        if issues:
-            table.issues.extend(issues)
-            table.rejected.append((row, issues))
-        else:
-            kept.append(row)
-    table.rows = kept
-
-
-def _upsert(session: Session, table: TableFile) -> None:
-    """Insert new ids, update changed rows; rows equal to what is stored are not rewritten."""
+def _upsert(session: Session, table: TableFile, rows: list[ParsedRow], *, empty: bool) -> None:
+    """Insert new ids, update changed rows; rows equal to what is stored are not rewritten.
+    `empty`: the table held no row when the file started (every id is new)."""
     model = MODELS[table.spec.entity]
     id_column = table.spec.id_column
     columns = table.columns
-    stored = _stored_rows(session, table)
+    stored = {} if empty else _stored_rows(session, table, [r.values[id_column] for r in rows])
     payload = []
-    for row in table.rows:
+    for row in rows:
         values = tuple(row.values.get(c) for c in columns)
         before = stored.get(row.values[id_column])
         if before is None:
@@ -333,6 +426,8 @@ def _upsert(session: Session, table: TableFile) -> None:
         else:
             table.updated += 1
         payload.append(dict(zip(columns, values, strict=True)))
+    if not payload:
+        return
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
     stmt = insert(model)
     updates = {c: stmt.excluded[c] for c in columns if c != id_column}
@@ -341,11 +436,10 @@ def _upsert(session: Session, table: TableFile) -> None:
         if updates
         else stmt.on_conflict_do_nothing(index_elements=[id_column])
     )
-    for start in range(0, len(payload), CHUNK):
-        session.execute(stmt, payload[start : start + CHUNK])
+    session.execute(stmt, payload)
 
 
-def plan(
+def load(
     session: Session,
     source: Path,
     *,
@@ -354,8 +448,14 @@ def plan(
     memory_limit: str,
     progress: Progress | None = None,
     appended_events: bool = False,
+    chunk_size: int = CHUNK,
 ) -> ImportResult:
-    """Read and validate a directory; stage usage events. Writes nothing to the database.
+    """Read, validate and write a directory into the session's open transaction, one file
+    at a time and `chunk_size` rows at a time; stage usage events.
+
+    Nothing is committed here: the caller commits only an import it accepts. Strict: a
+    result with issues must be rolled back (rows stop being written at the first problem;
+    the files are still read to the end so that every problem is reported).
     `appended_events`: the events file holds only new events (a delta import)."""
     if not source.is_dir():
         raise RenewalsError(f"{source} is not a directory", 404)
@@ -369,38 +469,31 @@ def plan(
         for p in sorted(source.iterdir())
         if p.is_file() and p.name not in known_names and not p.name.startswith((".", "_"))
     ]
-    tables: list[TableFile] = []
-    missing_required: list[Issue] = []
     specs = [(spec, _find(source, spec.stem)) for spec in TABLE_SPECS]
-    total = sum(1 for _, p in specs if p) + 1
-    for done, (spec, path) in enumerate(specs):
-        if path is None:
-            if spec.required_file:
-                missing_required.append(
-                    Issue(f"{spec.stem}.csv", 0, None, "", "file is required but missing")
-                )
-            continue
-        notify(f"reading {path.name}", done, total)
-        table = read_table(spec, path)
-        _dedupe(table)
-        tables.append(table)
+    missing_required = [
+        Issue(f"{spec.stem}.csv", 0, None, "", "file is required but missing")
+        for spec, path in specs
+        if path is None and spec.required_file
+    ]
     if missing_required:
         raise ImportFailed(missing_required)
 
-    known = {"account": _existing_ids(session, "account"), "user": _existing_ids(session, "user")}
-    # Ids whose own row is bad -> where ("accounts.csv:4"), to explain dependent rejections.
-    present: dict[str, dict[str, str]] = {"account": {}, "user": {}}
-    by_entity = {t.spec.entity: t for t in tables}
-    for entity in ("user", "account"):
-        if entity in by_entity:
-            table = by_entity[entity]
-            id_column = table.spec.id_column
-            present[entity] = {
-                str(r.raw.get(id_column)): f"{table.path.name}:{r.line}" for r, _ in table.rejected
-            }
-            known[entity] |= {r.values[id_column] for r in table.rows}
-    for table in tables:
-        _check_references(table, known, present, strict)
+    books = _Books(
+        strict,
+        known={
+            "account": _existing_ids(session, "account"),
+            "user": _existing_ids(session, "user"),
+        },
+    )
+    tables: list[TableFile] = []
+    total = sum(1 for _, p in specs if p) + 1
+    # Write order (TABLE_SPECS): users and accounts before the rows that refer to them.
+    for done, (spec, path) in enumerate(p for p in specs if p[1] is not None):
+        assert path is not None
+        notify(f"reading {path.name}", done, total)
+        table = TableFile(spec, path)
+        _load_table(session, table, books, chunk_size)
+        tables.append(table)
 
     usage_path = usage_service.find_source(source)
     usage = None
@@ -408,35 +501,30 @@ def plan(
         notify(f"checking {usage_path.name}", total - 1, total)
         # Strict: events of an account whose own row is bad are not a second problem.
         # With a reject file they are rejected with it.
-        accounts = known["account"] | (set(present["account"]) if strict else set())
+        accounts = books.known["account"] | (set(books.present["account"]) if strict else set())
         # In strict mode bad table rows already doom the import: validate events, write none.
-        table_issues = any(t.issues for t in tables)
         usage = usage_service.stage(
             usage_path,
             data_dir=data_dir,
             known_accounts=accounts,
             memory_limit=memory_limit,
-            write=not (strict and table_issues),
+            write=books.writing,
             appended=appended_events,
         )
     kinds = None
     if (source / event_kinds.FILE).is_file():  # SIG-3: the book declares its event kinds
         declared, kind_issues = event_kinds.parse(source / event_kinds.FILE)
         kinds = event_kinds.StagedKinds(source / event_kinds.FILE, declared, kind_issues)
-        if not (strict and (kind_issues or any(t.issues for t in tables))):
+        if not (strict and (kind_issues or books.problems)):
             kinds.stage(data_dir)
     notify("validated", total, total)
     return ImportResult(source, tables, usage, warnings, kinds=kinds)
 
 
-def write(session: Session, result: ImportResult, *, actor: str = "import") -> ImportRun:
-    """Upsert the good rows of a validated import and record the run."""
-    started = utc_now()
-    for table in result.files:
-        _upsert(session, table)
-        session.flush()
+def record(session: Session, result: ImportResult, *, actor: str = "import") -> ImportRun:
+    """Record a loaded import (its counts and rejections) and audit it."""
     run = ImportRun(
-        started_at=started,
+        started_at=result.started,
         finished_at=utc_now(),
         source=str(result.source),
         counts=result.counts(),
@@ -493,14 +581,16 @@ def run_import(
     progress: Progress | None = None,
     appended_events: bool = False,
     label: Path | None = None,
+    chunk_size: int = CHUNK,
 ) -> tuple[ImportResult, ImportRun]:
-    """The whole import as one unit: validate, then write in one transaction, or fail whole.
-    `label`: the directory the import record names (a delta import reads a staged copy)."""
+    """The whole import as one unit: validate and write in one transaction, or fail whole.
+    `label`: the directory the import record names (a delta import reads a staged copy).
+    `chunk_size`: rows read, checked and written at a time (see CHUNK)."""
     strict = reject_file is None
     result: ImportResult | None = None
     try:
         with session_scope(engine) as session:
-            result = plan(
+            result = load(
                 session,
                 source,
                 strict=strict,
@@ -508,13 +598,14 @@ def run_import(
                 memory_limit=memory_limit,
                 progress=progress,
                 appended_events=appended_events,
+                chunk_size=chunk_size,
             )
             if strict and result.issues:
-                raise ImportFailed(result.issues)
+                raise ImportFailed(result.issues)  # rolls back the rows written so far
             result.reject_file = reject_file
             if label is not None:
                 result.source = label
-            run = write(session, result)
+            run = record(session, result)
             _import_fx_rates(session, source)
     except BaseException:
         if result is not None and result.usage:

@@ -10,7 +10,7 @@ Salesforce `Account` (Id, Name, Industry, LastModifiedDate) or a HubSpot `deals`
    read again and found unchanged, so a row written in the same instant as the last sync
    is not missed);
 2. writes them as the import format's files into a staging directory and validates them
-   with the CSV import's own rules and error report (ingest.service.plan): strict, so a
+   with the CSV import's own rules and error report (ingest.service.load): strict, so a
    bad row stops the sync and nothing is written; the report names the table, row and
    column;
 3. upserts the rows (unchanged ones are not rewritten) and stores the new high-water
@@ -215,13 +215,13 @@ def sync_entities(
             if spec.required_file and not (stage / f"{spec.stem}.csv").exists():
                 _write_csv(stage / f"{spec.stem}.csv", spec, spec.required_columns, [])
         with session_scope(engine) as session:
-            result = ingest_service.plan(
+            result = ingest_service.load(  # written in this transaction, kept only if good
                 session, stage, strict=True, data_dir=data_dir, memory_limit=memory_limit
             )
             if result.issues:
                 raise EntitySyncFailed(name, [_located(i, entities, lines) for i in result.issues])
             result.source = Path(f"warehouse:{name}")
-            ingest_service.write(session, result, actor=f"source:{name}")
+            ingest_service.record(session, result, actor=f"source:{name}")
             for table_file in result.files:
                 counts = report.entities.get(table_file.spec.stem)
                 if counts is not None:
