@@ -157,6 +157,12 @@ def _note_statement(state: ORMExecuteState) -> None:
         state.session.info[_CHANGED] = True
 
 
+def note_data_changed(session: Session) -> None:
+    """Count a write the session's events cannot see (a PostgreSQL COPY on its connection)
+    as a change of the data, so the commit bumps the data version."""
+    session.info[_CHANGED] = True
+
+
 @event.listens_for(Session, "before_commit")
 def _bump_version(session: Session) -> None:
     if session.new or session.dirty or session.deleted:

@@ -314,3 +314,72 @@ class TestBadRows:
         assert issues_of(engine, book, data_dir) == [
             "accounts.csv:5: has 2 fields but the header has 10"
         ]
+
+
+class TestChunks:
+    """Files are read, checked and written `chunk_size` rows at a time (issue 20): a problem
+    in a later chunk is located as well and still writes nothing (earlier chunks were
+    written into the import's transaction, which is rolled back)."""
+
+    def test_a_bad_row_in_the_second_chunk_is_located_and_nothing_is_written(
+        self, engine: Engine, tmp_path: Path, data_dir: Path
+    ) -> None:
+        contracts = [dict(c) for c in CONTRACTS]
+        contracts[3]["arr"] = "lots"  # line 5: the second chunk of two rows
+        book = write_book(tmp_path / "bad", contracts=contracts)
+        with pytest.raises(ImportFailed) as caught:
+            import_dir(engine, book, data_dir, chunk_size=2)
+        assert [str(i) for i in caught.value.issues] == [
+            "contracts.csv:5:5: arr: not a number: 'lots'"
+        ]
+        assert counts(engine) == {"account": 0, "contract": 0, "ticket": 0}
+        with session_scope(engine) as session:
+            assert session.scalar(select(func.count()).select_from(User)) == 0
+        assert usage_repository.parts(data_dir) == []
+
+    def test_a_duplicate_in_a_later_chunk_points_at_the_first(
+        self, engine: Engine, tmp_path: Path, data_dir: Path
+    ) -> None:
+        contracts = [*CONTRACTS, CONTRACTS[0]]
+        book = write_book(tmp_path / "dup", contracts=contracts)
+        with pytest.raises(ImportFailed) as caught:
+            import_dir(engine, book, data_dir, chunk_size=2)
+        assert [str(i) for i in caught.value.issues] == [
+            "contracts.csv:6:1: contract_id: duplicate contract_id 'acme-2025' (first at line 2)"
+        ]
+        assert counts(engine) == {"account": 0, "contract": 0, "ticket": 0}
+
+    def test_chunks_write_what_one_chunk_writes(
+        self, engine: Engine, tmp_path: Path, data_dir: Path
+    ) -> None:
+        # The manager after her report (users.csv refers to itself): known ahead of her row.
+        users = [USERS[1], USERS[2], USERS[0]]
+        book = write_book(tmp_path / "book", users=users)
+        first = import_dir(engine, book, data_dir, chunk_size=1)
+        assert counts(engine) == {"account": 3, "contract": 4, "ticket": 2}
+        assert first.counts()["contracts.csv"] == {
+            "read": 4,
+            "inserted": 4,
+            "updated": 0,
+            "unchanged": 0,
+            "rejected": 0,
+        }
+        contracts = [dict(c) for c in CONTRACTS]
+        contracts[3]["arr"] = "7000"  # the second chunk's row changes, the rest do not
+        again = import_dir(
+            engine,
+            write_book(tmp_path / "v2", users=users, contracts=contracts),
+            data_dir,
+            chunk_size=3,
+        )
+        assert again.counts()["contracts.csv"] == {
+            "read": 4,
+            "inserted": 0,
+            "updated": 1,
+            "unchanged": 3,
+            "rejected": 0,
+        }
+        assert again.counts()["users.csv"]["unchanged"] == 3
+        with session_scope(engine) as session:
+            initech = session.get(Contract, "initech-2026")
+            assert initech is not None and initech.arr == 7000

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from renewals.account.models import Account, Goal, Stakeholder
 from renewals.audit import service as audit_service
 from renewals.contract.models import Contract
-from renewals.db import Base, session_scope
+from renewals.db import Base, note_data_changed, session_scope
 from renewals.engagement.models import Interaction, SurveyResponse, Ticket
 from renewals.errors import RenewalsError
 from renewals.ingest.domain import (
@@ -414,21 +414,28 @@ def _upsert(session: Session, table: TableFile, rows: list[ParsedRow], *, empty:
     id_column = table.spec.id_column
     columns = table.columns
     stored = {} if empty else _stored_rows(session, table, [r.values[id_column] for r in rows])
-    payload = []
+    dialect = session.get_bind().dialect.name
+    copy = dialect == "postgresql" and _copy_defaults(model, columns) is not None
+    payload, new = [], []
     for row in rows:
         values = tuple(row.values.get(c) for c in columns)
         before = stored.get(row.values[id_column])
         if before is None:
             table.inserted += 1
+            if copy:  # an id not stored: no conflict to resolve
+                new.append(values)
+                continue
         elif before == values:
             table.unchanged += 1
             continue
         else:
             table.updated += 1
         payload.append(dict(zip(columns, values, strict=True)))
+    if new:
+        _copy(session, model, columns, new)
     if not payload:
         return
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
     stmt = insert(model)
     updates = {c: stmt.excluded[c] for c in columns if c != id_column}
     stmt = (
@@ -437,6 +444,38 @@ def _upsert(session: Session, table: TableFile, rows: list[ParsedRow], *, empty:
         else stmt.on_conflict_do_nothing(index_elements=[id_column])
     )
     session.execute(stmt, payload)
+
+
+def _copy_defaults(model: type[Base], columns: list[str]) -> dict[str, Any] | None:
+    """The values COPY must give the table's other columns (their Python-side defaults,
+    which only an INSERT through SQLAlchemy applies); None if one is not a plain value."""
+    defaults: dict[str, Any] = {}
+    for column in model.__table__.columns:
+        if column.name in columns or column.default is None:
+            continue
+        if not column.default.is_scalar:
+            return None
+        defaults[column.name] = column.default.arg
+    return defaults
+
+
+def _copy(
+    session: Session, model: type[Base], columns: list[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert rows whose ids are not stored with PostgreSQL's COPY, in the session's
+    transaction: several times faster than INSERT statements for a large book."""
+    defaults = _copy_defaults(model, columns)
+    assert defaults is not None
+    quote = session.get_bind().dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in (*columns, *defaults))
+    extra = tuple(defaults.values())
+    statement = f"COPY {quote(str(model.__tablename__))} ({names}) FROM STDIN"
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(statement) as out:
+        for values in rows:
+            out.write_row((*values, *extra) if extra else values)
+    note_data_changed(session)
 
 
 def load(

@@ -107,6 +107,9 @@ def stage(
     so they are not compared with the stored events (which are not re-read)."""
     result = StagedUsage(source=path)
     con = repository.connect(data_dir, memory_limit)
+    # The staged part's row order is of no account: DuckDB need not buffer rows to keep
+    # the file's order, and writes within less memory (issue 20).
+    con.execute("SET preserve_insertion_order = false")
     try:
         return _stage(con, result, data_dir, known_accounts, write, appended)
     except duckdb.Error as exc:
