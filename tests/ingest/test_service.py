@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -383,3 +386,42 @@ class TestChunks:
         with session_scope(engine) as session:
             initech = session.get(Contract, "initech-2026")
             assert initech is not None and initech.arr == 7000
+
+    def test_an_import_killed_after_some_chunks_leaves_nothing(
+        self, engine: Engine, tmp_path: Path, data_dir: Path
+    ) -> None:
+        """SIGKILL once users, accounts and two contracts' chunks are written: the
+        transaction was never committed, so the database holds none of them."""
+        book = write_book(tmp_path / "book")
+        url = engine.url.render_as_string(hide_password=False)
+        proc = subprocess.run(
+            [sys.executable, "-c", KILLED_IMPORT, url, str(book), str(data_dir)],
+            capture_output=True,
+            timeout=300,
+        )
+        assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
+        assert counts(engine) == {"account": 0, "contract": 0, "ticket": 0}
+        with session_scope(engine) as session:
+            assert session.scalar(select(func.count()).select_from(User)) == 0
+        assert usage_repository.parts(data_dir) == []
+
+
+# An import, one row per chunk, that kills itself after writing its second contract.
+KILLED_IMPORT = """
+import os, signal, sys
+from pathlib import Path
+from renewals.db import make_engine
+from renewals.ingest import service
+
+real = service._upsert
+
+def dying(session, table, rows, *, empty):
+    real(session, table, rows, empty=empty)
+    if table.spec.entity == "contract" and table.inserted == 2:
+        session.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+service._upsert = dying
+url, book, data = sys.argv[1:4]
+service.run_import(make_engine(url), Path(book), data_dir=Path(data), chunk_size=1)
+"""
