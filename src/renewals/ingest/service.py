@@ -615,7 +615,7 @@ def run_import(
     source: Path,
     *,
     data_dir: Path,
-    memory_limit: str = "2GB",
+    memory_limit: str = "1GB",
     reject_file: Path | None = None,
     progress: Progress | None = None,
     appended_events: bool = False,
