@@ -23,10 +23,10 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./renewals-data")
     # A TOML file merged over the packaged defaults (see docs/policy.md).
     policy_file: Path | None = None
-    # DuckDB memory cap for imports and analytics; spills to data_dir/tmp beyond it. 1GB
-    # keeps a whole import (its Python side and DuckDB de-duplicating 50 million events)
-    # under 2 GiB (issue 20); the feature step of a 100,000-account book needs about 0.6 GB.
-    duckdb_memory_limit: str = "1GB"
+    # DuckDB memory cap for imports and analytics; spills to data_dir/tmp beyond it.
+    # 1536MB keeps a whole import (DuckDB de-duplicating 50 million events, then the
+    # streamed tables) under 2 GiB (issue 20); 1GB is too little for those events.
+    duckdb_memory_limit: str = "1536MB"
     # Where the usage-feature expressions run (docs/analytics-backends.md): "duckdb" (embedded,
     # the default), "pyspark" (needs the [spark] extra and Java; analytics_url is the Spark
     # master URL, default local[*]) or "ibis" (any Ibis backend by its connection string in

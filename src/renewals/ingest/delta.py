@@ -218,7 +218,7 @@ def run_delta_import(
     directory: Path,
     *,
     data_dir: Path,
-    memory_limit: str = "1GB",
+    memory_limit: str = "1536MB",
     progress: Progress | None = None,
 ) -> tuple[ImportResult, ImportRun, Staged]:
     """Import only what changed in `directory` since its last delta import (strict)."""

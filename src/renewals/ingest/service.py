@@ -525,24 +525,18 @@ def load(
         },
     )
     tables: list[TableFile] = []
-    total = sum(1 for _, p in specs if p) + 1
-    # Write order (TABLE_SPECS): users and accounts before the rows that refer to them.
-    for done, (spec, path) in enumerate(p for p in specs if p[1] is not None):
-        assert path is not None
-        notify(f"reading {path.name}", done, total)
-        table = TableFile(spec, path)
-        _load_table(session, table, books, chunk_size)
-        tables.append(table)
-
+    files = [(spec, path) for spec, path in specs if path is not None]
     usage_path = usage_service.find_source(source)
-    usage = None
-    if usage_path is not None:
-        notify(f"checking {usage_path.name}", total - 1, total)
+    usage: StagedUsage | None = None
+    total = len(files) + 1
+
+    def stage_events(usage_path: Path) -> StagedUsage:
+        notify(f"checking {usage_path.name}", len(tables), total)
         # Strict: events of an account whose own row is bad are not a second problem.
         # With a reject file they are rejected with it.
         accounts = books.known["account"] | (set(books.present["account"]) if strict else set())
         # In strict mode bad table rows already doom the import: validate events, write none.
-        usage = usage_service.stage(
+        return usage_service.stage(
             usage_path,
             data_dir=data_dir,
             known_accounts=accounts,
@@ -550,6 +544,19 @@ def load(
             write=books.writing,
             appended=appended_events,
         )
+
+    # Write order (TABLE_SPECS): users and accounts before the rows that refer to them.
+    for spec, path in files:
+        if usage_path is not None and usage is None and spec.entity not in books.known:
+            # Every account is known: the events now, before the large files, so that
+            # DuckDB's peak comes while the import holds little (issue 20).
+            usage = stage_events(usage_path)
+        notify(f"reading {path.name}", len(tables), total)
+        table = TableFile(spec, path)
+        _load_table(session, table, books, chunk_size)
+        tables.append(table)
+    if usage_path is not None and usage is None:
+        usage = stage_events(usage_path)
     kinds = None
     if (source / event_kinds.FILE).is_file():  # SIG-3: the book declares its event kinds
         declared, kind_issues = event_kinds.parse(source / event_kinds.FILE)
@@ -615,7 +622,7 @@ def run_import(
     source: Path,
     *,
     data_dir: Path,
-    memory_limit: str = "1GB",
+    memory_limit: str = "1536MB",
     reject_file: Path | None = None,
     progress: Progress | None = None,
     appended_events: bool = False,
