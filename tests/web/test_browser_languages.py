@@ -1,12 +1,15 @@
-"""The product in each language, in a real browser (issue 22, acceptance): a CSM, a manager
-and an executive sign in with their language set to en, de, id and ms in turn and walk their
-main pages in Debian's Chromium (never `playwright install`). On each page:
+"""The product in each language, in a real browser (issue 22, acceptance): a CSM, a manager,
+an executive and an admin sign in with their language set to en, de, id and ms in turn and
+walk their pages in Debian's Chromium (never `playwright install`): the dashboards, lists,
+an account and its health facts, tasks, approvals, the outbox, a proposal and the contract
+drafted from it, the library, the program, the profile and the admin pages. On each page:
 
 - the page says its language (`<html lang>`) and no English phrase of the catalogue is left
   (names, rule IDs, customers' own words and the policy's own text aside: test_i18n's rules);
 - axe-core finds no serious or critical violation;
 - a full-page screenshot is saved under $RENEWALS_SCREENSHOTS (else a pytest temporary
-  directory), one folder per language, with axe.json: the violations by impact per page.
+  directory), one folder per language, with axe.json: the violations by impact per page, and
+  the page's visible text (`<role>-<page>.txt`) for people to read what is left.
 
 One small demo book, one server, one browser.
 """
@@ -20,22 +23,48 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from web.live import LiveServer, build_demo, free_port_in, serve
+from sqlalchemy import func, select
+from web.live import TODAY, LiveServer, build_demo, free_port_in, serve
 from web.test_accessibility import BLOCKING, axe  # noqa: F401, F811 (axe: the fixture)
 from web.test_browser import Person, _cast
 from web.test_i18n import _english_phrases, _policy_texts, _visible_text
 
+from renewals.contract_doc import service as contract_service
 from renewals.db import session_scope
+from renewals.health.models import HealthSnapshot
 from renewals.kit import i18n
 from renewals.policy import service as policy_service
+from renewals.proposal import service as proposal_service
 from renewals.user.models import User
 
 pytestmark = pytest.mark.browser
 
 PAGES = {
-    "csm": ("/home", "/accounts", "/accounts/{account}", "/renewals", "/tasks", "/outbox"),
-    "manager": ("/manager", "/accounts", "/tasks", "/approvals", "/outbox"),
-    "executive": ("/executive",),
+    "csm": (
+        "/home",
+        "/accounts",
+        "/accounts/{account}",
+        "/accounts/{account}/health/{day}",
+        "/renewals",
+        "/tasks",
+        "/outbox",
+        "/proposals/{proposal}",
+        "/contracts/{contract}",
+        "/library",
+        "/profile",
+    ),
+    "manager": (
+        "/manager",
+        "/accounts",
+        "/tasks",
+        "/approvals",
+        "/outbox",
+        "/contracts/{contract}",
+        "/program",
+        "/library",
+    ),
+    "executive": ("/executive", "/program", "/library"),
+    "admin": ("/users", "/audit", "/admin/jobs", "/program"),
 }
 
 
@@ -62,7 +91,13 @@ def test_each_role_walks_its_pages_in_each_language(  # type: ignore[no-untyped-
     screenshots: Path,
 ) -> None:
     cast = _cast(live)
-    people = {"csm": cast["csm"], "manager": cast["manager"], "executive": cast["executive"]}
+    people = {
+        "csm": cast["csm"],
+        "manager": cast["manager"],
+        "executive": cast["executive"],
+        "admin": _an_admin(live),
+    }
+    where = {"account": cast["account"], **_proposal_and_contract(live, cast)}
     own_words = _policy_texts(policy_service.load())
     english_seen: set[str] = set()
     left: dict[str, list[str]] = {}
@@ -79,7 +114,7 @@ def test_each_role_walks_its_pages_in_each_language(  # type: ignore[no-untyped-
         for role, email in people.items():
             person = Person(browser, live, email)
             for path in PAGES[role]:
-                path = path.format(account=cast["account"])
+                path = path.format(**where)
                 response = person.goto(path)
                 name = f"{role} {path}"
                 assert response is not None and response.status == 200, (language, name)
@@ -89,12 +124,13 @@ def test_each_role_walks_its_pages_in_each_language(  # type: ignore[no-untyped-
                 for words in own_words:
                     text = text.replace(words, " ")
                 found = sorted(p for p in phrases if p in text)
+                slug = path.strip("/").replace("/", "-") or "root"
                 if language == "en":
                     english_seen.update(found)
-                elif found:
-                    left[f"{language} {name}"] = found
-                    slug = path.strip("/").replace("/", "-") or "root"
-                    (folder / f"{role}-{slug}.txt").write_text(text, "utf-8")  # to read why
+                else:
+                    (folder / f"{role}-{slug}.txt").write_text(text, "utf-8")  # to read it
+                    if found:
+                        left[f"{language} {name}"] = found
                 violations = axe.run(person.page).response["violations"]
                 report[language][name] = dict(Counter(v["impact"] for v in violations))
                 serious = [
@@ -104,7 +140,6 @@ def test_each_role_walks_its_pages_in_each_language(  # type: ignore[no-untyped-
                 ]
                 if serious:
                     blocking[f"{language} {name}"] = serious
-                slug = path.strip("/").replace("/", "-") or "root"
                 person.page.screenshot(path=str(folder / f"{role}-{slug}.png"), full_page=True)
             assert not person.errors, (language, role, person.errors)
             person.close()
@@ -115,3 +150,44 @@ def test_each_role_walks_its_pages_in_each_language(  # type: ignore[no-untyped-
     # the check can fail: the English pages show many of the catalogue's phrases
     assert len(english_seen) > 60, len(english_seen)
     assert len(list(screenshots.glob("*/*.png"))) == 4 * sum(map(len, PAGES.values()))
+
+
+def _an_admin(live: LiveServer) -> str:
+    with session_scope(live.engine) as session:
+        admin = session.scalars(select(User.email).where(User.role == "admin")).first()
+    assert admin is not None
+    return admin
+
+
+def _proposal_and_contract(live: LiveServer, cast: dict[str, str]) -> dict[str, object]:
+    """The CSM's renewal with a proposal and a contract drafted from it (TECH-3, TECH-4), and
+    the day of the account's latest health score (HEALTH-5), for the pages that show them."""
+    policy = policy_service.load()
+    with session_scope(live.engine) as session:
+        proposal = proposal_service.create(
+            session,
+            cast["renewal"],
+            option=None,
+            by=cast["csm"],
+            as_of=TODAY,
+            policy=policy,
+            vendor_name="Example Vendor",
+        )
+        contract = contract_service.create(
+            session,
+            cast["renewal"],
+            by=cast["csm"],
+            policy=policy,
+            proposal_id=proposal.proposal_id,
+            vendor=contract_service.Vendor("Example Vendor GmbH", "1 Example Street, Berlin"),
+            as_of=TODAY,
+        )
+        day = session.scalar(
+            select(func.max(HealthSnapshot.as_of)).where(
+                HealthSnapshot.account_id == cast["account"]
+            )
+        )
+        session.flush()
+        found = {"proposal": proposal.proposal_id, "contract": contract.document_id}
+    assert day is not None
+    return {**found, "day": day.isoformat()}

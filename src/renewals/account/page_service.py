@@ -596,6 +596,10 @@ class HealthFacts:
     signals: list[Signal]
     can_edit: bool
 
+    def from_words(self, signal: Signal) -> bool:
+        """A signal whose evidence is the customer's own words (shown as written)."""
+        return signal.source in signal_service.TEXT_SOURCES
+
 
 def health_facts(
     session: Session, policy: Policy, user: User, account_id: str, day: date

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from renewals.account import page_service
 from renewals.account.domain import Segment
+from renewals.account.explain import feature_label
 from renewals.health.domain import Category, format_value
 from renewals.kit.time import today
 from renewals.kit.validate import (
@@ -147,4 +148,11 @@ def health_facts(
     """HEALTH-5: the facts, measures, drivers and rule IDs stored with one snapshot."""
     context = deps.web(request)
     facts = page_service.health_facts(session, context.policy, viewer.user, account_id, day)
-    return deps.render(request, "account/health.html", viewer, facts=facts, fmt=format_value)
+    return deps.render(
+        request,
+        "account/health.html",
+        viewer,
+        facts=facts,
+        fmt=format_value,
+        feature_label=feature_label,
+    )

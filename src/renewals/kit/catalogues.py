@@ -83,15 +83,18 @@ SAME_AS_ENGLISH: dict[str, frozenset[str]] = {
             "Bahasa Indonesia",
             "Bahasa Melayu",
             "Jobs",
+            "Job",
             "E-Mail",
             "Signal",
             "Option",
             "Problem (SAVE-8)",
             "Triage (SAVE-2..7)",
+            "Segment: %(segment)s.",
         }
     ),
     # the seeds' own loanwords: "champion" and "proposal" (Indonesian), "trend" (Malay)
-    "id": MALAY_LIKE_INDONESIAN | {"champion", "Proposal #%(id)s"},
+    "id": MALAY_LIKE_INDONESIAN
+    | {"champion", "Proposal #%(id)s", "Proposal %(id)s", "Proposal %(id)s: %(account)s"},
     "ms": MALAY_LIKE_INDONESIAN | {"Trend", "Trend (HEALTH-5)", "standard"},
 }
 # A msgid with no letters outside placeholders and markup needs no translation of its own.

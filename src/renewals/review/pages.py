@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from renewals.errors import Forbidden
+from renewals.kit.i18n import LANGUAGE_NAMES
 from renewals.kit.time import today
 from renewals.library import service as library_service
 from renewals.review.program import program
@@ -56,4 +57,5 @@ def library_page(
         language=language or "",
         kinds=library_service.KINDS,
         languages=library_service.LANGUAGES,
+        language_names=LANGUAGE_NAMES,
     )
