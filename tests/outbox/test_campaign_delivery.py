@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from email.header import decode_header, make_header
+from email.utils import getaddresses
 from pathlib import Path
 
 import pytest
@@ -48,6 +50,13 @@ def test_campaign_reaches_smtp_once_and_only_where_allowed(
         assert {o.status for o in outcomes} == {"ok"}, outcomes
         report = service.send_due(engine, policy=POLICY, transports=transports)
         assert (report.failed, report.dead, report.uncertain) == (0, 0, 0), report.results
+
+    # Issue 22: internal messages read in the recipient's language, else the policy's.
+    with session_scope(engine) as session:
+        csms = session.scalars(select(User).where(User.role == "csm").order_by(User.email)).all()
+        for user in csms[::2]:
+            user.language = "de"
+        german = {u.email for u in csms[::2]}
 
     run_and_send(TODAY)
     run_and_send(TODAY)  # the same day again
@@ -106,6 +115,14 @@ def test_campaign_reaches_smtp_once_and_only_where_allowed(
     steps = {rows[k].step for k in keys}
     assert {"owner_alert", "escalation"} <= steps  # internal, one with two recipients
     assert any(rows[k].audience == "customer" for k in keys)
+    alerts = {
+        getaddresses([m["To"]])[0][1]: str(make_header(decode_header(m["Subject"])))
+        for m in handler.messages
+        if ":msg:owner_alert" in m["X-Renewals-Idempotency-Key"]
+    }
+    assert german & set(alerts) and set(alerts) - german
+    for to, subject in alerts.items():
+        assert subject.startswith("[Intern] " if to in german else "[Internal] "), (to, subject)
     escalation = next(
         m for m in handler.messages if ":msg:escalation" in m["X-Renewals-Idempotency-Key"]
     )

@@ -198,8 +198,20 @@ class TestInternalMessages:
         assert "Owner: Carl CSM (carl@renewals.example)" in body
         assert "Owner: nobody is assigned" in render("management", "en", SPARSE).body
 
-    def test_internal_messages_fall_back_to_english(self) -> None:
-        assert render("owner_alert", "de", FULL).language == "en"
+    def test_internal_messages_read_in_the_recipients_language(self) -> None:
+        """Issue 22: one English template per internal step, its sentences read through the
+        catalogues in the recipient's language; rule IDs, names and figures as they are."""
+        german = render("owner_alert", "de", FULL)
+        assert german.language == "de" and german.template == "owner_alert.en.txt.j2"
+        assert german.subject.startswith("[Intern] Acme Corp verlängert am 14. März 2027")
+        assert "Budgetdruck (SIG-5)" in german.body and "72 (gelb)" in german.body
+        assert "no customer contact" not in german.body
+        malay = render("management", "ms", FULL | {"days_to_renewal": 7})
+        assert malay.body.startswith("Hai Mia Manager,")
+        assert "Pemilik: Carl CSM (carl@renewals.example)" in malay.body
+        indonesian = render("escalation", "id", FULL | {"days_to_renewal": 1})
+        assert "1 hari dari" in indonesian.body and "Yang belum ada:" in indonesian.body
+        assert render("owner_alert", "fr", FULL).language == "en"  # no catalogue: English
 
 
 class TestLanguage:

@@ -43,6 +43,7 @@ KEYWORDS = ("lazy", "term_noop:1c,2", "Text")
 MALAY_LIKE_INDONESIAN = frozenset(
     {
         "ARR",
+        "ARR:",
         "NRR",
         "GRR",
         "ROC AUC",
@@ -62,6 +63,7 @@ SAME_AS_ENGLISH: dict[str, frozenset[str]] = {
     "de": frozenset(
         {
             "ARR",
+            "ARR:",
             "NRR",
             "GRR",
             "ROC AUC",
@@ -90,6 +92,7 @@ SAME_AS_ENGLISH: dict[str, frozenset[str]] = {
             "Problem (SAVE-8)",
             "Triage (SAVE-2..7)",
             "Segment: %(segment)s.",
+            "Segment:",
         }
     ),
     # the seeds' own loanwords: "champion" and "proposal" (Indonesian), "trend" (Malay)

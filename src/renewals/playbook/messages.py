@@ -8,7 +8,9 @@ body. The shared timeline (`customer_timeline.{language}.txt.j2`) has no subject
 it is a paragraph to paste into any message.
 
 Language: the account's language when a template exists in it, else English;
-`Rendered.language` says which one was used. Numbers, money, percentages and
+`Rendered.language` says which one was used. The internal messages (INTERNAL_STEPS) have
+one English template whose sentences are catalogue messages (issue 22): they read in the
+language asked for (the recipient's) when it is one of the team's (renewals.kit.i18n). Numbers, money, percentages and
 dates are formatted for that language by the `number`, `money`, `percent` and
 `date_long` filters. A context key a template needs but was not given is an
 error naming the template and the key (StrictUndefined), never an empty gap in
@@ -28,7 +30,7 @@ from typing import Any, Protocol
 import jinja2
 
 from renewals.errors import RenewalsError
-from renewals.kit import templates
+from renewals.kit import i18n, templates
 
 # TIME-5, in campaign order: (internal) T-90 owner alert; (customer) T-60 heads-up,
 # T-30 formal notice, T-14 follow-up; (internal) T-14 escalation; (customer) T-7 final
@@ -153,13 +155,19 @@ def render(
         if available_languages(variant, templates_dir=templates_dir):
             chosen = variant
     used, template = _select(env, chosen, language)
+    name = template_name(chosen, used)
     variables = dict(context)
     if "value" in variables:
         variables["value"] = {key: None for key in VALUE_KEYS} | dict(variables["value"] or {})
+    wanted = _normalise_language(language)
+    if step in INTERNAL_STEPS and used == DEFAULT_LANGUAGE and wanted in i18n.LANGUAGES:
+        # Issue 22: an internal message is one English template whose sentences are
+        # catalogue messages: it reads in the recipient's language (docs/i18n.md).
+        used = wanted
     variables["language"] = used
     text = _render(template, variables)
-    subject, body = _split_subject(text, template_name(chosen, used))
-    return Rendered(subject=subject, body=body, language=used, template=template_name(chosen, used))
+    subject, body = _split_subject(text, name)
+    return Rendered(subject=subject, body=body, language=used, template=name)
 
 
 def customer_timeline(

@@ -394,7 +394,11 @@ def run_campaign(
             owner = facts.people.get(renewal.owner_email or "")
             manager = facts.people.get(owner.manager_email or "") if owner else None
             to_address, to_name = _recipient(message.recipients, contact, owner, manager)
-            language = (account.language or "en") if message.audience == "customer" else "en"
+            language = (
+                (account.language or "en")
+                if message.audience == "customer"
+                else _reader_language(message.recipients, owner, manager, policy)
+            )
             context = _context(
                 renewal, view, account, contact, owner, manager, facts, as_of, policy
             )
@@ -477,6 +481,7 @@ class _Person:
     email: str
     name: str
     manager_email: str | None
+    language: str | None = None  # the pages' and internal messages' language (issue 22)
 
 
 @dataclass(frozen=True)
@@ -546,12 +551,21 @@ def _campaign_facts(session: Session, account_ids: set[str], *, as_of: date) -> 
         )
         contacts[account_id] = _Contact(best[1], best[2], best[3])
     people = {
-        email: _Person(email, name, manager)
-        for email, name, manager in session.execute(
-            select(User.email, User.name, User.manager_email)
+        email: _Person(email, name, manager, language)
+        for email, name, manager, language in session.execute(
+            select(User.email, User.name, User.manager_email, User.language)
         )
     }
     return _Facts(accounts, contacts, people, features)
+
+
+def _reader_language(
+    who: str, owner: _Person | None, manager: _Person | None, policy: Policy
+) -> str:
+    """Issue 22: an internal message reads in its (first) recipient's language, else the
+    policy's `web.language`, the team's default."""
+    first = manager or owner if who == "manager" else owner or manager
+    return (first.language if first else None) or policy.web.language
 
 
 def _recipient(
