@@ -116,7 +116,9 @@ def test_campaign_reaches_smtp_once_and_only_where_allowed(
     assert {"owner_alert", "escalation"} <= steps  # internal, one with two recipients
     assert any(rows[k].audience == "customer" for k in keys)
     alerts = {
-        getaddresses([m["To"]])[0][1]: str(make_header(decode_header(m["Subject"])))
+        getaddresses([m["To"]])[0][1]: " ".join(
+            str(make_header(decode_header(m["Subject"]))).split()
+        )
         for m in handler.messages
         if ":msg:owner_alert" in m["X-Renewals-Idempotency-Key"]
     }

@@ -271,6 +271,8 @@ def _english_phrases(language: str, *prefixes: str) -> set[str]:
             part = part.strip()
             if "_" in part or "=" in part:  # a policy key or a formula
                 continue
+            if "`" in part or "/" in part:  # a command or a path: the same in every language
+                continue
             if len(re.findall(r"[A-Za-z][a-z'-]+", part)) >= 2:
                 phrases.add(part)
     return phrases

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from renewals.health.domain import FEATURES, format_value
+from renewals.health.domain import CONTEXT_FEATURES, FEATURES, format_value
 from renewals.kit.i18n import Text
 
 
@@ -54,7 +54,9 @@ def points_of(component: Mapping[str, Any]) -> float | None:
 
 def feature_label(feature: str) -> str:
     info = FEATURES.get(feature)
-    return info.label if info else feature.replace("_", " ")
+    if info is not None:
+        return info.label
+    return CONTEXT_FEATURES.get(feature) or feature.replace("_", " ")
 
 
 def _measures(component: Mapping[str, Any] | None) -> dict[str, float | None]:

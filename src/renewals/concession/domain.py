@@ -38,6 +38,7 @@ from typing import Any
 
 from renewals.concession.matrix import GRANT_FOR, ApprovalMatrix, Kind
 from renewals.errors import RenewalsError
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Concessions, Policy
 
 
@@ -210,29 +211,40 @@ def risk_severity(
     """
     high: list[str] = []
     if health_category == "red":
-        high.append("HEALTH-3: health is red (high risk)")
+        high.append(Text("HEALTH-3: health is red (high risk)"))
     if risk == "save":
-        high.append("SIG-4: the account is in save mode")
+        high.append(Text("SIG-4: the account is in save mode"))
     if probability_band == "low":
-        high.append("SAVE-2: the save probability band is low")
+        high.append(Text("SAVE-2: the save probability band is low"))
     if high:
-        return SeverityDecision(RiskSeverity.high, tuple(f"CONC-1 high: {r}" for r in high))
+        return SeverityDecision(
+            RiskSeverity.high, tuple(Text("CONC-1 high: {why}", why=r) for r in high)
+        )
     medium: list[str] = []
     if risk == "at_risk":
-        medium.append("SIG-0: several risk signals together (at_risk)")
+        medium.append(Text("SIG-0: several risk signals together (at_risk)"))
     if opportunity_type == "at_risk":
-        medium.append("SEG-3: the renewal is an at-risk opportunity")
+        medium.append(Text("SEG-3: the renewal is an at-risk opportunity"))
     if health_category == "yellow":
-        medium.append("HEALTH-3: health is yellow (medium risk)")
+        medium.append(Text("HEALTH-3: health is yellow (medium risk)"))
     if probability_band == "medium":
-        medium.append("SAVE-2: the save probability band is medium")
+        medium.append(Text("SAVE-2: the save probability band is medium"))
     if medium:
-        return SeverityDecision(RiskSeverity.medium, tuple(f"CONC-1 medium: {r}" for r in medium))
-    facts = (
-        f"health {health_category or 'unknown'}, risk {risk or 'none'}, "
-        f"save probability {probability_band or 'not triaged'}"
+        return SeverityDecision(
+            RiskSeverity.medium, tuple(Text("CONC-1 medium: {why}", why=r) for r in medium)
+        )
+    return SeverityDecision(
+        RiskSeverity.low,
+        (
+            Text(
+                "CONC-1 low: no high or medium risk (health {health}, risk {risk}, save "
+                "probability {band})",
+                health=health_category or Text("unknown"),
+                risk=risk or Text("none"),
+                band=probability_band or Text("not triaged"),
+            ),
+        ),
     )
-    return SeverityDecision(RiskSeverity.low, (f"CONC-1 low: no high or medium risk ({facts})",))
 
 
 # --- approval authority (CONC-2, CONC-3): one matrix, renewals.concession.matrix --------
@@ -270,10 +282,10 @@ def preapproval(request: ConcessionRequest, policy: Policy) -> str | None:
         and request.kinds == frozenset({ConcessionKind.discount})
         and 0 < request.discount_pct <= incentive
     ):
-        return (
-            f"MY-2: the standard {policy.proposal.best_term_years}-year incentive "
-            f"(up to {incentive:g}%, tied to the multi-year commitment) is pre-approved by "
-            "policy (proposal.multi_year_incentive_preapproved): no approver needed"
+        return Text(
+            "MY-2: the standard {best_term_years}-year incentive (up to {incentive:g}%, tied to the multi-year commitment) is pre-approved by policy (proposal.multi_year_incentive_preapproved): no approver needed",
+            best_term_years=policy.proposal.best_term_years,
+            incentive=incentive,
         )
     return None
 
@@ -391,12 +403,16 @@ class DiscountJudgement:
 
     def line(self) -> str:
         head = {
-            "right": "a discount is right",
-            "doubtful": "a discount is doubtful",
-            "not_right": "a discount is not right",
+            "right": Text("a discount is right"),
+            "doubtful": Text("a discount is doubtful"),
+            "not_right": Text("a discount is not right"),
         }[self.verdict]
-        parts = [*self.for_, *(f"against: {a}" for a in self.against)]
-        return f"CONC-9: {head}: " + ("; ".join(parts) if parts else "no reason in the data")
+        parts = [*self.for_, *(Text("against: {reason}", reason=a) for a in self.against)]
+        return Text(
+            "CONC-9: {head}: {reasons}",
+            head=head,
+            reasons="; ".join(parts) if parts else Text("no reason in the data"),
+        )
 
 
 def discount_cost(discount_pct: float, facts: ConcessionFacts) -> tuple[float, float] | None:
@@ -421,41 +437,60 @@ def discount_fit(discount_pct: float, facts: ConcessionFacts, policy: Policy) ->
     for_: list[str] = []
     gap = sorted(signals & set(fit.value_gap_signals))
     if gap:
-        for_.append(f"a real value gap ({', '.join(gap)} signal)")
+        for_.append(Text("a real value gap ({signals} signal)", signals=", ".join(gap)))
     budget = sorted(signals & set(fit.budget_signals))
     if budget:
-        for_.append(f"budget is a real constraint ({', '.join(budget)} signal, SIG-5)")
+        for_.append(
+            Text("budget is a real constraint ({signals} signal, SIG-5)", signals=", ".join(budget))
+        )
     elif facts.root_cause == "budget":
-        for_.append("budget is a real constraint (root cause budget, SAVE-4)")
+        for_.append(Text("budget is a real constraint (root cause budget, SAVE-4)"))
     rivals = sorted(signals & set(fit.competitive_signals))
     if rivals:
-        for_.append(f"competitive pressure on price ({', '.join(rivals)} signal, SIG-4)")
+        for_.append(
+            Text(
+                "competitive pressure on price ({signals} signal, SIG-4)", signals=", ".join(rivals)
+            )
+        )
     if facts.strategic:
-        for_.append("a strategic account (flagged): worth keeping at a lower margin")
+        for_.append(Text("a strategic account (flagged): worth keeping at a lower margin"))
     elif facts.arr is not None and facts.arr >= float(fit.strategic_min_arr):
         for_.append(
-            f"a strategic account by size (ARR {facts.arr:,.0f} >= "
-            f"{float(fit.strategic_min_arr):,.0f}): worth keeping at a lower margin"
+            Text(
+                "a strategic account by size (ARR {arr:,.0f} >= {minimum:,.0f}): worth keeping "
+                "at a lower margin",
+                arr=facts.arr,
+                minimum=float(fit.strategic_min_arr),
+            )
         )
     against: list[str] = []
     if facts.root_cause in ("product_fit", "service_experience"):
-        against.append(f"the root cause is {facts.root_cause}, not price (CONC-4)")
+        against.append(
+            Text("the root cause is {root_cause}, not price (CONC-4)", root_cause=facts.root_cause)
+        )
     if facts.precedent_share is not None and facts.precedent_share > facts.precedent_threshold:
         against.append(
-            f"precedent risk: {facts.precedent_share:.0%} of {facts.segment or 'the segment'}'s "
-            "renewals were discounted (CONC-7)"
+            Text(
+                "precedent risk: {precedent_share:.0%} of {segment}'s renewals were discounted (CONC-7)",
+                precedent_share=facts.precedent_share,
+                segment=facts.segment or Text("the segment"),
+            )
         )
     cost = discount_cost(discount_pct, facts)
     if cost is not None and discount_pct > 0:
         spend, loss = cost
         if spend > loss * fit.max_cost_to_expected_loss:
             against.append(
-                f"the economics fail: {discount_pct:g}% costs {spend:,.0f} a year against "
-                f"{loss:,.0f} expected to be lost (CONC-10)"
+                Text(
+                    "the economics fail: {discount_pct:g}% costs {spend:,.0f} a year against {loss:,.0f} expected to be lost (CONC-10)",
+                    discount_pct=discount_pct,
+                    spend=spend,
+                    loss=loss,
+                )
             )
     if facts.customer_committed_to_leave:
-        against.append("the customer has committed to leave (CONC-5)")
-    notes = ("CONC-4: whether the customer is only testing limits is not in the data: ask",)
+        against.append(Text("the customer has committed to leave (CONC-5)"))
+    notes = (Text("CONC-4: whether the customer is only testing limits is not in the data: ask"),)
     verdict = "not_right" if not for_ else "doubtful" if against else "right"
     return DiscountJudgement(verdict, tuple(for_), tuple(against), notes)
 
@@ -476,34 +511,58 @@ def seed_warnings(
         for k in sorted(request.kinds)
         if (rule := matrix.term(k.value)) is not None and rule.grant != "payment_terms"
     ]
-    text = "don't promise what you can't deliver"
+    parts: list[str] = [Text("don't promise what you can't deliver")]
     if not allowed:
-        text += f": nothing before the {needed or 'approver'} approves it (CONC-3)"
+        parts = [
+            Text(
+                "don't promise what you can't deliver: nothing before the {role} approves it "
+                "(CONC-3)",
+                role=needed or Text("approver"),
+            )
+        ]
     if deliver:
-        text += "; confirm delivery first: " + " | ".join(deliver)
-    out = [ConcessionWarning("CONC-10", text)]
+        parts.append(Text("confirm delivery first: {items}", items=" | ".join(deliver)))
+    out = [ConcessionWarning("CONC-10", "; ".join(parts))]
     given: list[str] = []
     if request.discount_pct > 0:
-        given.append(f"{request.discount_pct:g}% off")
+        given.append(Text("{pct:g}% off", pct=request.discount_pct))
     for kind in ("reduced_scope", "contingent_pricing"):
         if kind in request.sizes:
-            given.append(f"{request.sizes[kind]:g}% of the price ({kind})")
+            given.append(Text("{pct:g}% of the price ({kind})", pct=request.sizes[kind], kind=kind))
     share = request.discount_pct + sum(
         request.sizes.get(k, 0.0) for k in ("reduced_scope", "contingent_pricing")
     )
-    money = "don't give away money you can't afford to lose"
     cost = discount_cost(share, facts)
+    money: str
     if not given:
-        money += ": no price given away by this request"
+        money = Text(
+            "don't give away money you can't afford to lose: no price given away by this request"
+        )
     elif cost is None:
-        money += f": {', '.join(given)}; the churn probability is unknown (run the save triage)"
+        money = Text(
+            "don't give away money you can't afford to lose: {given}; the churn probability is "
+            "unknown (run the save triage)",
+            given=", ".join(given),
+        )
     else:
         spend, loss = cost
         limit = loss * policy.concessions.discount_fit.max_cost_to_expected_loss
-        verdict = "more than" if spend > limit else "within"
-        money += (
-            f": {', '.join(given)} costs {spend:,.0f} a year, {verdict} the {loss:,.0f} "
-            "expected to be lost without it"
+        money = (
+            Text(
+                "don't give away money you can't afford to lose: {given} costs {spend:,.0f} a "
+                "year, more than the {loss:,.0f} expected to be lost without it",
+                given=", ".join(given),
+                spend=spend,
+                loss=loss,
+            )
+            if spend > limit
+            else Text(
+                "don't give away money you can't afford to lose: {given} costs {spend:,.0f} a "
+                "year, within the {loss:,.0f} expected to be lost without it",
+                given=", ".join(given),
+                spend=spend,
+                loss=loss,
+            )
         )
     out.append(ConcessionWarning("CONC-10", money))
     return out
@@ -530,32 +589,61 @@ def guide_category(discount_pct: float, concessions: Concessions) -> tuple[Guide
     guide = concessions.guide
     std, sig = guide.standard_pct, guide.significant_pct
     if discount_pct <= 0:
-        return GuideCategory.none, "CONC-2: no discount"
+        return GuideCategory.none, Text("CONC-2: no discount")
     if discount_pct >= guide.emergency_min_pct:
         return GuideCategory.emergency, (
-            f"CONC-2: {discount_pct:g}% is an emergency discount "
-            f"({guide.emergency_min_pct:g}%+): emergency only, needs executive approval"
+            Text(
+                "CONC-2: {discount_pct:g}% is an emergency discount ({emergency_min_pct:g}%+): emergency only, needs executive approval",
+                discount_pct=discount_pct,
+                emergency_min_pct=guide.emergency_min_pct,
+            )
         )
     if discount_pct > sig.max:
         return GuideCategory.significant, (
-            f"CONC-2: {discount_pct:g}% is above the significant range ({sig.min:g}-{sig.max:g}%) "
-            f"but below emergency ({guide.emergency_min_pct:g}%): counted as significant"
+            Text(
+                "CONC-2: {discount_pct:g}% is above the significant range ({value:g}-{value2:g}%) but below emergency ({emergency_min_pct:g}%): counted as significant",
+                discount_pct=discount_pct,
+                value=sig.min,
+                value2=sig.max,
+                emergency_min_pct=guide.emergency_min_pct,
+            )
         )
     if discount_pct >= sig.min:
         return GuideCategory.significant, (
-            f"CONC-2: {discount_pct:g}% is a significant discount ({sig.min:g}-{sig.max:g}%)"
+            Text(
+                "CONC-2: {discount_pct:g}% is a significant discount ({value:g}-{value2:g}%)",
+                discount_pct=discount_pct,
+                value=sig.min,
+                value2=sig.max,
+            )
         )
     if discount_pct > std.max:
         return GuideCategory.significant, (
-            f"CONC-2: {discount_pct:g}% lies between the standard ({std.min:g}-{std.max:g}%) "
-            f"and significant ({sig.min:g}-{sig.max:g}%) ranges: counted as significant"
+            Text(
+                "CONC-2: {discount_pct:g}% lies between the standard ({value:g}-{value2:g}%) and significant ({value3:g}-{value4:g}%) ranges: counted as significant",
+                discount_pct=discount_pct,
+                value=std.min,
+                value2=std.max,
+                value3=sig.min,
+                value4=sig.max,
+            )
         )
     if discount_pct >= std.min:
         return GuideCategory.standard, (
-            f"CONC-2: {discount_pct:g}% is a standard at-risk discount ({std.min:g}-{std.max:g}%)"
+            Text(
+                "CONC-2: {discount_pct:g}% is a standard at-risk discount ({value:g}-{value2:g}%)",
+                discount_pct=discount_pct,
+                value=std.min,
+                value2=std.max,
+            )
         )
     return GuideCategory.minor, (
-        f"CONC-2: {discount_pct:g}% is below the standard at-risk range ({std.min:g}-{std.max:g}%)"
+        Text(
+            "CONC-2: {discount_pct:g}% is below the standard at-risk range ({value:g}-{value2:g}%)",
+            discount_pct=discount_pct,
+            value=std.min,
+            value2=std.max,
+        )
     )
 
 
@@ -572,7 +660,9 @@ def evaluate(
     decision = (
         severity
         if isinstance(severity, SeverityDecision)
-        else SeverityDecision(RiskSeverity(severity), (f"CONC-1: risk severity {severity}",))
+        else SeverityDecision(
+            RiskSeverity(severity), (Text("CONC-1: risk severity {severity}", severity=severity),)
+        )
     )
     pct = request.discount_pct
     kinds = sorted(k.value for k in request.kinds)
@@ -592,29 +682,45 @@ def evaluate(
         warnings.append(
             ConcessionWarning(
                 "CONC-3",
-                f"nobody in the approval matrix may approve {what}: change the request "
-                "or the policy's concessions.approval",
+                Text(
+                    "nobody in the approval matrix may approve {what}: change the request or the policy's concessions.approval",
+                    what=what,
+                ),
                 blocking=True,
             )
         )
     else:
-        reasons.append(f"CONC-3: {what} needs {needed} approval ({matrix.authority(needed)})")
+        reasons.append(
+            Text(
+                "CONC-3: {what} needs {needed} approval ({authority})",
+                what=what,
+                needed=needed,
+                authority=matrix.authority(needed),
+            )
+        )
     if preapproved:
         reasons.append(preapproved)
     elif allowed:
         reasons.append(
-            f"CONC-3: within the requester's own authority ({matrix.authority(requester_role)})"
+            Text(
+                "CONC-3: within the requester's own authority ({authority})",
+                authority=matrix.authority(requester_role),
+            )
         )
     else:
         reasons.append(
-            f"CONC-3: beyond the requester's authority ({matrix.authority(requester_role)}): "
-            "do not promise it before approval"
+            Text(
+                "CONC-3: beyond the requester's authority ({authority}): do not promise it before approval",
+                authority=matrix.authority(requester_role),
+            )
         )
     if matrix.is_emergency(pct):
         reasons.append(
-            f"CONC-2: {matrix.emergency_min_pct:g}%+ needs executive approval "
-            f"(a {matrix.roles[matrix.emergency_rank]} or more senior: CONC-3 groups VPs and "
-            "executives)"
+            Text(
+                "CONC-2: {emergency_min_pct:g}%+ needs executive approval (a {value} or more senior: CONC-3 groups VPs and executives)",
+                emergency_min_pct=matrix.emergency_min_pct,
+                value=matrix.roles[matrix.emergency_rank],
+            )
         )
 
     # CONC-8: each concession beyond price: its grant at its size, its documentation.
@@ -631,14 +737,23 @@ def evaluate(
             # a kind that is itself a CONC-3 grant (payment terms): unsized, it stays the
             # seed's matrix row, but no clause reaches the terms
             reasons.append(
-                f"CONC-8: {kind.value} without a size (--term {kind.value}=N, {rule.measure}): "
-                "no clause reaches the proposal or contract"
+                Text(
+                    "CONC-8: {value} without a size (--term {value2}=N, {measure}): no clause reaches the proposal or contract",
+                    value=kind.value,
+                    value2=kind.value,
+                    measure=rule.measure,
+                )
             )
         elif size is None:
             warnings.append(
                 ConcessionWarning(
                     "CONC-8",
-                    f"{kind.value} needs its size: --term {kind.value}=N ({rule.measure})",
+                    Text(
+                        "{value} needs its size: --term {value2}=N ({measure})",
+                        value=kind.value,
+                        value2=kind.value,
+                        measure=rule.measure,
+                    ),
                     blocking=True,
                 )
             )
@@ -651,8 +766,13 @@ def evaluate(
         warnings.append(
             ConcessionWarning(
                 "CONC-1",
-                f"{pct:g}% is above the {band.severity.value}-risk band "
-                f"({band.min:g}-{band.max:g}%)",
+                Text(
+                    "{pct:g}% is above the {value}-risk band ({value2:g}-{value3:g}%)",
+                    pct=pct,
+                    value=band.severity.value,
+                    value2=band.min,
+                    value3=band.max,
+                ),
             )
         )
 
@@ -666,20 +786,26 @@ def evaluate(
             warnings.append(
                 ConcessionWarning(
                     "CONC-4",
-                    "a discount must be tied to a give-back: multi_year (2-year commitment), "
-                    "case_study, or value_plan (prove value for a full-price renewal next year)",
+                    Text(
+                        "a discount must be tied to a give-back: multi_year (2-year commitment), "
+                        "case_study, or value_plan (prove value for a full-price renewal next year)"
+                    ),
                     blocking=True,
                 )
             )
         else:
-            reasons.append(f"CONC-4: tied to a give-back ({request.give_back.value})")
+            reasons.append(
+                Text("CONC-4: tied to a give-back ({value})", value=request.give_back.value)
+            )
         # CONC-7: situation-specific, with a sunset.
         if request.sunset_clause is None:
             warnings.append(
                 ConcessionWarning(
                     "CONC-7",
-                    "no sunset clause: say when standard pricing returns "
-                    '(e.g. "discount for year 1, standard pricing year 2")',
+                    Text(
+                        "no sunset clause: say when standard pricing returns "
+                        '(e.g. "discount for year 1, standard pricing year 2")'
+                    ),
                 )
             )
         # CONC-4: do not discount when the problems are not about price.
@@ -687,22 +813,29 @@ def evaluate(
             warnings.append(
                 ConcessionWarning(
                     "CONC-4",
-                    f"the root cause is {facts.root_cause} (SAVE-4), not price: "
-                    "a discount does not fix it",
+                    Text(
+                        "the root cause is {root_cause} (SAVE-4), not price: a discount does not fix it",
+                        root_cause=facts.root_cause,
+                    ),
                 )
             )
         elif facts.problems_about_price is False:
             warnings.append(
-                ConcessionWarning("CONC-4", "the problems are not about price: do not discount")
+                ConcessionWarning(
+                    "CONC-4", Text("the problems are not about price: do not discount")
+                )
             )
         # CONC-7: precedent risk.
         if facts.precedent_share is not None and facts.precedent_share > facts.precedent_threshold:
             warnings.append(
                 ConcessionWarning(
                     "CONC-7",
-                    f"precedent risk: {facts.precedent_share:.0%} of "
-                    f"{facts.segment or 'this segment'}'s renewals were discounted in the last "
-                    f"year (above {facts.precedent_threshold:.0%}): systematic discounting",
+                    Text(
+                        "precedent risk: {precedent_share:.0%} of {segment}'s renewals were discounted in the last year (above {precedent_threshold:.0%}): systematic discounting",
+                        precedent_share=facts.precedent_share,
+                        segment=facts.segment or Text("this segment"),
+                        precedent_threshold=facts.precedent_threshold,
+                    ),
                 )
             )
 
@@ -712,8 +845,10 @@ def evaluate(
         reasons.append(fit.line())
         if fit.verdict == "not_right":
             reasons.append(
-                "CONC-9: no real value gap, budget limit, price pressure or strategic account "
-                "in the data: consider a concession beyond price (CONC-8)"
+                Text(
+                    "CONC-9: no real value gap, budget limit, price pressure or strategic account "
+                    "in the data: consider a concession beyond price (CONC-8)"
+                )
             )
 
     # CONC-10: the seed's two warnings, wherever a concession is proposed: kept apart from
@@ -725,8 +860,10 @@ def evaluate(
         warnings.append(
             ConcessionWarning(
                 "CONC-5",
-                "too late: the customer has committed to leave (an alternative is chosen); "
-                "a concession now looks desperate",
+                Text(
+                    "too late: the customer has committed to leave (an alternative is chosen); "
+                    "a concession now looks desperate"
+                ),
             )
         )
     elif not facts.triage_present or not facts.problems_understood:
@@ -734,17 +871,22 @@ def evaluate(
         warnings.append(
             ConcessionWarning(
                 "CONC-5",
-                f"too early: the problems are not understood ({why}); "
-                "conceding before diagnosis trains customers to complain",
+                Text(
+                    "too early: the problems are not understood ({why}); conceding before diagnosis trains customers to complain",
+                    why=why,
+                ),
             )
         )
     else:
-        days = (
-            f", {facts.days_to_renewal} days to renewal"
+        reasons.append(
+            Text(
+                "CONC-5: timing right: problems understood, before their decision, {days} days "
+                "to renewal",
+                days=facts.days_to_renewal,
+            )
             if facts.days_to_renewal is not None
-            else ""
+            else Text("CONC-5: timing right: problems understood, before their decision")
         )
-        reasons.append(f"CONC-5: timing right: problems understood, before their decision{days}")
 
     # CONC-6: document it.
     missing = request.rationale.missing()
@@ -752,7 +894,7 @@ def evaluate(
         warnings.append(
             ConcessionWarning(
                 "CONC-6",
-                f"document the concession: {', '.join(missing)} missing",
+                Text("document the concession: {value} missing", value=", ".join(missing)),
                 blocking=True,
             )
         )

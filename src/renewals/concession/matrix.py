@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Concessions, ConcessionTerm
 
 
@@ -66,8 +67,9 @@ def grants_for(kinds: Iterable[Kind | str]) -> frozenset[str]:
     return frozenset(out)
 
 
-def _article(word: str) -> str:
-    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
+def _vowel(word: str) -> bool:
+    """English writes "an" before it (the CONC-3 texts have a message for each article)."""
+    return word[:1].lower() in "aeiou"
 
 
 @dataclass(frozen=True)
@@ -251,15 +253,28 @@ class ApprovalMatrix:
         """A person's authority in words, e.g. "manager: up to 15% and payment_terms, ..."."""
         limit = self.limit(role)
         if limit is None:
-            return f"{role or 'no role'}: not in the approval matrix (may approve nothing)"
-        grants = ", ".join(limit.grants) or "no non-price concessions"
-        emergency = (
-            f"; emergency discounts ({self.emergency_min_pct:g}%+, CONC-2)"
-            if self.roles.index(limit.role) >= self.emergency_rank
+            return Text(
+                "{role}: not in the approval matrix (may approve nothing)",
+                role=role or Text("no role"),
+            )
+        grants = ", ".join(limit.grants) or Text("no non-price concessions")
+        if (
+            self.roles.index(limit.role) >= self.emergency_rank
             and limit.max_discount_pct >= self.emergency_min_pct
-            else ""
+        ):
+            return Text(
+                "{role}: up to {pct:g}% and {grants}; emergency discounts ({minimum:g}%+, CONC-2)",
+                role=role,
+                pct=limit.max_discount_pct,
+                grants=grants,
+                minimum=self.emergency_min_pct,
+            )
+        return Text(
+            "{role}: up to {pct:g}% and {grants}",
+            role=role,
+            pct=limit.max_discount_pct,
+            grants=grants,
         )
-        return f"{role}: up to {limit.max_discount_pct:g}% and {grants}{emergency}"
 
     def explain(
         self,
@@ -271,27 +286,47 @@ class ApprovalMatrix:
         """CONC-3 in words: who must approve and why the row below may not, e.g.
         "needs a director: 20% is above a manager's 15% (CONC-3)"."""
         if self.rank(required) is None:
-            return f"needs {_article(required)} (CONC-3)"
+            return (
+                Text("needs an {role} (CONC-3)", role=required)
+                if _vowel(required)
+                else Text("needs a {role} (CONC-3)", role=required)
+            )
         below = self.below(required)
         if below is None:
-            return f"within {_article(required)}'s authority (CONC-3)"
+            return (
+                Text("within an {role}'s authority (CONC-3)", role=required)
+                if _vowel(required)
+                else Text("within a {role}'s authority (CONC-3)", role=required)
+            )
         why: list[str] = []
         if discount_pct > below.max_discount_pct:
+            values = {"pct": discount_pct, "role": below.role, "limit": below.max_discount_pct}
             why.append(
-                f"{discount_pct:g}% is above {_article(below.role)}'s {below.max_discount_pct:g}%"
+                Text("{pct:g}% is above an {role}'s {limit:g}%", **values)
+                if _vowel(below.role)
+                else Text("{pct:g}% is above a {role}'s {limit:g}%", **values)
             )
         missing = sorted(self.grants(kinds, sizes) - set(below.grants))
         if missing:
-            why.append(f"{', '.join(missing)} is beyond {_article(below.role)}'s authority")
+            grants = ", ".join(missing)
+            why.append(
+                Text("{grants} is beyond an {role}'s authority", grants=grants, role=below.role)
+                if _vowel(below.role)
+                else Text("{grants} is beyond a {role}'s authority", grants=grants, role=below.role)
+            )
         if self.is_emergency(discount_pct) and not why:
             why.append(
-                f"{discount_pct:g}% is an emergency discount "
-                f"({self.emergency_min_pct:g}%+, CONC-2: VP or executive)"
+                Text(
+                    "{pct:g}% is an emergency discount ({minimum:g}%+, CONC-2: VP or executive)",
+                    pct=discount_pct,
+                    minimum=self.emergency_min_pct,
+                )
             )
+        reasons = "; ".join(why or [Text("the matrix says so")])
         return (
-            f"needs {_article(required)}: "
-            + "; ".join(why or ["the matrix says so"])
-            + (" (CONC-3)")
+            Text("needs an {role}: {reasons} (CONC-3)", role=required, reasons=reasons)
+            if _vowel(required)
+            else Text("needs a {role}: {reasons} (CONC-3)", role=required, reasons=reasons)
         )
 
     def rows(self, required: str | None = None) -> list[dict[str, object]]:

@@ -39,6 +39,7 @@ from renewals.concession.matrix import ApprovalMatrix
 from renewals.contract.domain import Outcome
 from renewals.errors import Conflict, RenewalsError
 from renewals.kit import validate
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Concessions, Contracts
 
 DEFAULT_LANGUAGE = "en"
@@ -233,9 +234,12 @@ def route(
                 f"(concessions.approval: {', '.join(matrix.roles)})"
             )
     candidates = [contracts.standard_approver_role]
-    reasons = [
-        f"TECH-4: every contract is approved internally; a standard one by a "
-        f"{contracts.standard_approver_role} or more senior (CONC-3)"
+    reasons: list[str] = [
+        Text(
+            "TECH-4: every contract is approved internally; a standard one by a {role} or more "
+            "senior (CONC-3)",
+            role=contracts.standard_approver_role,
+        )
     ]
     rules = ["TECH-4", "CONC-3"]
     nonstandard: list[str] = []
@@ -244,8 +248,13 @@ def route(
         nonstandard.append("term")
         standard = ", ".join(str(m) for m in contracts.standard_term_months)
         reasons.append(
-            f"TECH-4: a {terms.term_months}-month term is not standard ({standard} months): "
-            f"a contract term, approved by a {senior} (CONC-3)"
+            Text(
+                "TECH-4: a {months}-month term is not standard ({standard} months): a contract "
+                "term, approved by a {role} (CONC-3)",
+                months=terms.term_months,
+                standard=standard,
+                role=senior,
+            )
         )
         candidates.append(senior)
     by_price = discount_pct(terms.annual_value, terms.current_arr)
@@ -271,8 +280,12 @@ def route(
     for clause in terms.clauses:
         if clause in conceded:
             reasons.append(
-                f"CONC-8: {_short(clause)!r} was approved with concession "
-                f"#{conceded[clause].concession_id} (by {conceded[clause].decided_by or 'its approver'})"
+                Text(
+                    "CONC-8: {clause!r} was approved with concession #{id} (by {who})",
+                    clause=_short(clause),
+                    id=conceded[clause].concession_id,
+                    who=conceded[clause].decided_by or Text("its approver"),
+                )
             )
     custom = [
         c
@@ -283,23 +296,39 @@ def route(
         nonstandard.append("clause")
         quoted = "; ".join(repr(_short(c)) for c in custom)
         reasons.append(
-            f"TECH-4: custom clause{'s' if len(custom) > 1 else ''} {quoted} "
-            f"(not in contracts.standard_clauses): a contract term, approved by a {senior} "
-            "(CONC-3)"
+            Text(
+                "TECH-4: custom clauses {clauses} (not in contracts.standard_clauses): a "
+                "contract term, approved by a {role} (CONC-3)",
+                clauses=quoted,
+                role=senior,
+            )
+            if len(custom) > 1
+            else Text(
+                "TECH-4: custom clause {clauses} (not in contracts.standard_clauses): a "
+                "contract term, approved by a {role} (CONC-3)",
+                clauses=quoted,
+                role=senior,
+            )
         )
         candidates.append(senior)
         rules.append("MY-4")
     source = (
-        f"against the current ARR of {terms.current_arr:,.2f}"
+        Text("against the current ARR of {arr:,.2f}", arr=terms.current_arr)
         if pct == by_price
-        else "stated by the proposal's option (MY-2 incentive)"
+        else Text("stated by the proposal's option (MY-2 incentive)")
     )
     if pct > 0:
         if covering is not None:
             reasons.append(
-                f"CONC-3: the {pct:g}% discount {source} is covered by approved "
-                f"concession #{covering.concession_id} ({covering.discount_pct:g}%, approved by "
-                f"{covering.decided_by or 'its approver'})"
+                Text(
+                    "CONC-3: the {pct:g}% discount {source} is covered by approved concession "
+                    "#{id} ({approved:g}%, approved by {who})",
+                    pct=pct,
+                    source=source,
+                    id=covering.concession_id,
+                    approved=covering.discount_pct,
+                    who=covering.decided_by or Text("its approver"),
+                )
             )
         else:
             needed = matrix.required_role(pct, [])
@@ -309,14 +338,19 @@ def route(
                 )
             nonstandard.append("discount")
             reasons.append(
-                f"CONC-3: a {pct:g}% discount {source} needs a {needed} "
-                f"({matrix.authority(needed)})"
+                Text(
+                    "CONC-3: a {pct:g}% discount {source} needs a {role} ({authority})",
+                    pct=pct,
+                    source=source,
+                    role=needed,
+                    authority=matrix.authority(needed),
+                )
             )
             candidates.append(needed)
             if matrix.is_emergency(pct):
                 rules.append("CONC-2")
     required = max(candidates, key=lambda r: matrix.rank(r) or 0)
-    reasons.append(f"TECH-4: approval by a {required} or more senior")
+    reasons.append(Text("TECH-4: approval by a {role} or more senior", role=required))
     return Routing(required, pct, tuple(nonstandard), tuple(reasons), tuple(dict.fromkeys(rules)))
 
 
@@ -324,7 +358,7 @@ def agrees_with(terms: Terms, approved: ApprovedDiscount, commitment_months: int
     """CONC-3, CONC-4, CONC-7: the contract gives what the concession approved, no more:
     the term its give-back commits to and its sunset clause. Raises InvalidContract."""
     ref = f"concession #{approved.concession_id}"
-    reasons = []
+    reasons: list[str] = []
     if approved.give_back == "multi_year":
         if terms.term_months < commitment_months:
             raise InvalidContract(
@@ -332,7 +366,11 @@ def agrees_with(terms: Terms, approved: ApprovedDiscount, commitment_months: int
                 f"must be at least {commitment_months} months, not {terms.term_months}"
             )
         reasons.append(
-            f"CONC-4: the {terms.term_months}-month term keeps {ref}'s multi-year give-back"
+            Text(
+                "CONC-4: the {months}-month term keeps concession #{id}'s multi-year give-back",
+                months=terms.term_months,
+                id=approved.concession_id,
+            )
         )
     if approved.sunset_clause and not approved.own_incentive:
         if approved.sunset_clause not in terms.clauses:
@@ -340,7 +378,12 @@ def agrees_with(terms: Terms, approved: ApprovedDiscount, commitment_months: int
                 f"{ref} was approved with the sunset clause {_short(approved.sunset_clause)!r} "
                 "(CONC-7): put it in the contract's clauses"
             )
-        reasons.append(f"CONC-7: {ref}'s sunset clause is in the contract (approved with it)")
+        reasons.append(
+            Text(
+                "CONC-7: concession #{id}'s sunset clause is in the contract (approved with it)",
+                id=approved.concession_id,
+            )
+        )
     return reasons
 
 
@@ -421,7 +464,14 @@ def option_terms(chosen: str, options: Mapping[str, Any] | None) -> OptionTerms:
     for key in _PRICE_KEYS:
         value = _decimal_or_none(found.get(key))
         if value is not None and value > 0:
-            reasons.append(f"TECH-3: annual value {value:,.2f} from the proposal's {chosen} {key}")
+            reasons.append(
+                Text(
+                    "TECH-3: annual value {value:,.2f} from the proposal's {option} {key}",
+                    value=value,
+                    option=chosen,
+                    key=key,
+                )
+            )
             break
         value = None
     term: int | None = None
@@ -431,7 +481,13 @@ def option_terms(chosen: str, options: Mapping[str, Any] | None) -> OptionTerms:
         raw_term = raw_term * 12 if raw_term else None
     term = _int_or_none(raw_term)
     if term is not None and term > 0:
-        reasons.append(f"TECH-3: a {term}-month term from the proposal's {chosen} option")
+        reasons.append(
+            Text(
+                "TECH-3: a {months}-month term from the proposal's {option} option",
+                months=term,
+                option=chosen,
+            )
+        )
     else:
         term = None
     clauses_raw = found.get("clauses") or found.get("flexibility_clauses") or []
@@ -440,13 +496,25 @@ def option_terms(chosen: str, options: Mapping[str, Any] | None) -> OptionTerms:
         for c in (clauses_raw if isinstance(clauses_raw, list) else [])
     )
     if clauses:
-        reasons.append(f"MY-4: clauses from the proposal's {chosen} option: {', '.join(clauses)}")
+        reasons.append(
+            Text(
+                "MY-4: clauses from the proposal's {option} option: {clauses}",
+                option=chosen,
+                clauses=", ".join(clauses),
+            )
+        )
     stated = _decimal_or_none(found.get("discount_pct"))
     years_raw = found.get("years")
     years_given = years_raw if isinstance(years_raw, list) else []
     years = tuple(y for y in (_decimal_or_none(v) for v in years_given) if y is not None)
     if stated is not None and stated > 0:
-        reasons.append(f"MY-2: the proposal's {chosen} option states a {stated:g}% discount")
+        reasons.append(
+            Text(
+                "MY-2: the proposal's {option} option states a {pct:g}% discount",
+                option=chosen,
+                pct=stated,
+            )
+        )
     return OptionTerms(
         value, term, clauses, tuple(reasons), float(stated or 0), years if value else ()
     )

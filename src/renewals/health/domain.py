@@ -94,6 +94,25 @@ FEATURES: dict[str, FeatureInfo] = {
     "history_days": FeatureInfo(Text("days of usage history"), "days"),
 }
 
+# The facts stored with a score for context (no measure scores them), in words (HEALTH-5).
+CONTEXT_FEATURES: dict[str, Text] = {
+    "arr": Text("annual recurring revenue (ARR)"),
+    "seats": Text("seats bought"),
+    "term_months": Text("contract term in months"),
+    "contacts": Text("contacts on record"),
+    "tickets": Text("support tickets"),
+    "active_users_30d": Text("active users in the last 30 days"),
+    "events_30d": Text("product events in the last 30 days"),
+    "usage_events_30d": Text("usage events in the last 30 days"),
+    "usage_events_per_seat_30d": Text("usage events per seat in the last 30 days"),
+    "usage_events_per_user_30d": Text("usage events per active user in the last 30 days"),
+    "negative_events_30d": Text("negative events in the last 30 days (count)"),
+    "missed_meetings": Text("meetings cancelled, missed or declined (count)"),
+    "goals_achieved": Text("business goals achieved"),
+    "goals_missed": Text("business goals missed"),
+    "budget_authority_engaged": Text("economic buyer engaged (1 yes, 0 no)"),
+}
+
 # FUND-6 (issue 17): trends need history. A trend feature is not scored while the account's
 # usage history (`history_days`) is shorter than `health.trend_min_history_days`, or than
 # the window the feature itself spans, whichever is longer: "too new to trend".
@@ -348,11 +367,18 @@ def guards_fired(
     """HEALTH-3: the policy's guards that hold for these features, as (cap, reason). Each
     reads its fact through `renewals.policy.facts.judge`, the judgement the SIG-x detector makes too, so
     one threshold (the signals key) decides both the signal and the guard."""
-    fired: list[tuple[str, str]] = []
+    return [(cap, f"{reason} ({why})") for cap, reason, why in _fired(features, policy, signals)]
+
+
+def _fired(
+    features: Mapping[str, float | None], policy: Health, signals: Signals
+) -> list[tuple[str, str, str]]:
+    """guards_fired's guards as (cap, the guard's reason, the fact that holds)."""
+    fired: list[tuple[str, str, str]] = []
     for guard in policy.guards:
         why = judge(signals, guard.signal, features)
         if why is not None:
-            fired.append((guard.cap, f"{guard.reason} ({why})"))
+            fired.append((guard.cap, guard.reason, why))
     return fired
 
 
@@ -368,15 +394,19 @@ def _guarded(
     """HEALTH-3 by definition, not only by score: each guard that holds caps the category
     (green needs high adoption, engagement, positive feedback and no known issues), and
     `red_min_guards` of them together make it red; each is shown as a reason."""
-    fired = guards_fired(features, policy, signals)
+    fired = _fired(features, policy, signals)
     if not fired:
         return decision
     cap = Category.red if len(fired) >= policy.red_min_guards else Category.yellow
-    for guard_cap, _ in fired:
+    for guard_cap, _, _ in fired:
         if guard_cap == "red":
             cap = Category.red
     reasons = list(decision.reasons)
-    reasons += [Text("HEALTH-3: at most {cap}: {why}", cap=c, why=why) for c, why in fired]
+    # the guard's reason is the policy's wording: its default reads in each language (issue 22)
+    reasons += [
+        Text("HEALTH-3: at most {cap}: {reason} ({why})", cap=c, reason=reason, why=why)
+        for c, reason, why in fired
+    ]
     if _RANK[decision.category] <= _RANK[cap]:
         return CategoryDecision(decision.category, decision.warning, tuple(reasons))
     if cap == Category.red and len(fired) >= policy.red_min_guards:

@@ -19,8 +19,11 @@ from __future__ import annotations
 import io
 import re
 import sys
+import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.frontend import CommandLineInterface
@@ -44,6 +47,7 @@ MALAY_LIKE_INDONESIAN = frozenset(
     {
         "ARR",
         "ARR:",
+        "SAVE-3: ARR {arr} >= {minimum:,.0f}",
         "NRR",
         "GRR",
         "ROC AUC",
@@ -64,6 +68,7 @@ SAME_AS_ENGLISH: dict[str, frozenset[str]] = {
         {
             "ARR",
             "ARR:",
+            "SAVE-3: ARR {arr} >= {minimum:,.0f}",
             "NRR",
             "GRR",
             "ROC AUC",
@@ -98,10 +103,62 @@ SAME_AS_ENGLISH: dict[str, frozenset[str]] = {
     # the seeds' own loanwords: "champion" and "proposal" (Indonesian), "trend" (Malay)
     "id": MALAY_LIKE_INDONESIAN
     | {"champion", "Proposal #%(id)s", "Proposal %(id)s", "Proposal %(id)s: %(account)s"},
-    "ms": MALAY_LIKE_INDONESIAN | {"Trend", "Trend (HEALTH-5)", "standard"},
+    "ms": MALAY_LIKE_INDONESIAN | {"Trend", "trend", "Trend (HEALTH-5)", "standard"},
 }
 # A msgid with no letters outside placeholders and markup needs no translation of its own.
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{[^}]*\}|<[^>]+>|&\w+;")
+_RULE_ID = re.compile(r"\b[A-Z]+-\d+\b")
+
+
+# The product's default wording in the policy (policy/defaults.toml) that the team reads on
+# pages and in the CLI: extracted so that it reads in every language. A team's own wording
+# (a changed title, a new rule) is not in the catalogue and stays as the team wrote it.
+# Contract clauses and customer timeline milestones are the customer's text: not extracted.
+POLICY_TEXTS: tuple[tuple[str, ...], ...] = (
+    ("health", "guards", "*", "reason"),
+    ("timelines", "*", "*", "title"),
+    ("paths", "*", "*", "title"),
+    ("ownership", "rules", "*", "description"),
+    ("concessions", "terms", "*", "measure"),
+    ("concessions", "terms", "*", "documentation", "*"),
+)
+
+
+def policy_texts(data: object, paths: tuple[tuple[str, ...], ...] = POLICY_TEXTS) -> list[str]:
+    """The strings of `data` (the policy as dicts and lists) at `paths` (`*`: any key or item)."""
+    found: list[str] = []
+
+    def walk(value: object, path: tuple[str, ...]) -> None:
+        if not path:
+            if isinstance(value, str) and value:
+                found.append(value)
+            return
+        head, rest = path[0], path[1:]
+        if isinstance(value, dict):
+            items = list(value.values()) if head == "*" else [value.get(head)]
+        elif isinstance(value, list) and head == "*":
+            items = value
+        else:
+            return
+        for item in items:
+            walk(item, rest)
+
+    for path in paths:
+        walk(data, path)
+    return found
+
+
+def extract_policy(
+    fileobj: Any, keywords: object, comment_tags: object, options: object
+) -> Iterator[tuple[int, None, str, list[str]]]:
+    """Babel extraction method for policy/defaults.toml (babel.cfg): POLICY_TEXTS's strings,
+    each with the line it is on."""
+    source = fileobj.read().decode("utf-8")
+    lines = source.splitlines()
+    for text in dict.fromkeys(policy_texts(tomllib.loads(source))):
+        quoted = f'"{text}"'
+        lineno = next((n for n, line in enumerate(lines, 1) if quoted in line), 0)
+        yield lineno, None, text, []
 
 
 def po_path(language: str) -> Path:
@@ -161,7 +218,8 @@ def compile_all() -> None:
 
 
 def _needs_words(msgid: str) -> bool:
-    return bool(re.search(r"[A-Za-z]{2,}", _PLACEHOLDER.sub("", msgid)))
+    """Words outside placeholders, markup and rule IDs (`SAVE-2: {band}: {why}` has none)."""
+    return bool(re.search(r"[A-Za-z]{2,}", _RULE_ID.sub("", _PLACEHOLDER.sub("", msgid))))
 
 
 @dataclass

@@ -280,6 +280,8 @@ TERM_CONTEXTS = (
     "component",
     "signal",
     "severity",
+    "triage",
+    "option",
 )
 # Fields that may hold "; " (a list joined into one, a policy title); a template's other
 # fields never span one, so a list of reasons is read item by item rather than swallowed

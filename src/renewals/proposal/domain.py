@@ -36,6 +36,7 @@ from enum import StrEnum
 from typing import Any
 
 from renewals.errors import RenewalsError
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Policy, Range
 
 CENT = Decimal("0.01")
@@ -556,11 +557,11 @@ def at_risk_reasons(
     """Why a renewal is at risk (empty when it is not): SEG-3, SIG-0, HEALTH-3."""
     why = []
     if opportunity_type == "at_risk":
-        why.append("SEG-3: the renewal is an at-risk opportunity")
+        why.append(Text("SEG-3: the renewal is an at-risk opportunity"))
     if risk in AT_RISK_LEVELS:
-        why.append(f"SIG-0: combined risk is {risk}")
+        why.append(Text("SIG-0: combined risk is {risk}", risk=risk))
     if health_category == "red":
-        why.append("HEALTH-3: health is red")
+        why.append(Text("HEALTH-3: health is red"))
     return tuple(why)
 
 
@@ -570,13 +571,22 @@ def growth_signals(p: PricingInputs, policy: Policy) -> tuple[str, ...]:
     threshold = policy.bundling.expansion_seat_utilisation
     if p.seat_utilisation is not None and p.seat_utilisation >= threshold:
         found.append(
-            f"BUN-2: {p.seat_utilisation:.0%} of seats active (at or above {threshold:.0%})"
+            Text(
+                "BUN-2: {seat_utilisation:.0%} of seats active (at or above {threshold:.0%})",
+                seat_utilisation=p.seat_utilisation,
+                threshold=threshold,
+            )
         )
     trend = policy.health.expansion_usage_trend
     if p.usage_trend_90d is not None and p.usage_trend_90d >= trend:
-        found.append(f"HEALTH-3: usage growing {p.usage_trend_90d:+.1%} a week for 90 days")
+        found.append(
+            Text(
+                "HEALTH-3: usage growing {usage_trend_90d:+.1%} a week for 90 days",
+                usage_trend_90d=p.usage_trend_90d,
+            )
+        )
     if p.health_category == "expansion":
-        found.append("HEALTH-3: health category is expansion opportunity")
+        found.append(Text("HEALTH-3: health category is expansion opportunity"))
     return tuple(found)
 
 
@@ -592,64 +602,86 @@ def multi_year_eligibility(p: PricingInputs, *, as_of: date, policy: Policy) -> 
     against: list[str] = []
     code = ""
     for why in is_at_risk(p):
-        against.append(f"MY-1: at-risk accounts are bad candidates ({why})")
+        against.append(Text("MY-1: at-risk accounts are bad candidates ({why})", why=why))
         code = code or "at_risk"
     support: list[str] = []
     if p.health_category in HEALTHY_CATEGORIES:
         score = f" ({p.health_score:.0f})" if p.health_score is not None else ""
-        support.append(f"MY-1: strong health: {p.health_category}{score}")
+        support.append(
+            Text(
+                "MY-1: strong health: {health_category}{score}",
+                health_category=p.health_category,
+                score=score,
+            )
+        )
     else:
         against.append(
-            f"MY-1: health is {p.health_category or 'not scored'}, not strong (green or expansion)"
+            Text(
+                "MY-1: health is {health_category}, not strong (green or expansion)",
+                health_category=p.health_category or Text("not scored"),
+            )
         )
         code = code or "health"
     if p.relationship_score is None:
-        against.append("MY-1: relationship strength unknown (no relationship score)")
+        against.append(Text("MY-1: relationship strength unknown (no relationship score)"))
         code = code or "relationship"
     elif p.relationship_score < rules.min_relationship_score:
         against.append(
-            f"MY-1: relationship score {p.relationship_score:.0f} is below "
-            f"{rules.min_relationship_score:g}"
+            Text(
+                "MY-1: relationship score {relationship_score:.0f} is below {min_relationship_score:g}",
+                relationship_score=p.relationship_score,
+                min_relationship_score=rules.min_relationship_score,
+            )
         )
         code = code or "relationship"
     else:
         support.append(
-            f"MY-1: strong relationship (score {p.relationship_score:.0f}, at least "
-            f"{rules.min_relationship_score:g})"
+            Text(
+                "MY-1: strong relationship (score {relationship_score:.0f}, at least {min_relationship_score:g})",
+                relationship_score=p.relationship_score,
+                min_relationship_score=rules.min_relationship_score,
+            )
         )
     if p.customer_since is None:
-        against.append("MY-1: customer since unknown: value not proven")
+        against.append(Text("MY-1: customer since unknown: value not proven"))
         code = code or "new_customer"
     else:
         months = months_between(p.customer_since, as_of)
         if months < rules.min_customer_months:
             against.append(
-                f"MY-1: new customer ({months} months since {p.customer_since.isoformat()}, "
-                f"fewer than {rules.min_customer_months}): value not yet proven"
+                Text(
+                    "MY-1: new customer ({months} months since {day}, fewer than {min_customer_months}): value not yet proven",
+                    months=months,
+                    day=p.customer_since.isoformat(),
+                    min_customer_months=rules.min_customer_months,
+                )
             )
             code = code or "new_customer"
         else:
-            support.append(f"MY-1: customer for {months} months: value proven")
+            support.append(Text("MY-1: customer for {months} months: value proven", months=months))
     if (
         p.active_user_change_30d is not None
         and p.active_user_change_30d >= rules.fast_growth_user_change
     ):
         against.append(
-            f"MY-1: fast-growing (active users {p.active_user_change_30d:+.0%} in 30 days, at "
-            f"least {rules.fast_growth_user_change:+.0%}): would outgrow multi-year terms"
+            Text(
+                "MY-1: fast-growing (active users {active_user_change_30d:+.0%} in 30 days, at least {fast_growth_user_change:+.0%}): would outgrow multi-year terms",
+                active_user_change_30d=p.active_user_change_30d,
+                fast_growth_user_change=rules.fast_growth_user_change,
+            )
         )
         code = code or "fast_growth"
     industries = {i.strip().lower() for i in rules.high_change_industries}
     if p.industry and p.industry.strip().lower() in industries:
-        against.append(f"MY-1: {p.industry} is a high-change industry")
+        against.append(Text("MY-1: {industry} is a high-change industry", industry=p.industry))
         code = code or "industry"
     if "budget" in p.signals:
-        against.append("MY-1: budget signal (SIG-5): budget is not predictable")
+        against.append(Text("MY-1: budget signal (SIG-5): budget is not predictable"))
         code = code or "budget"
     else:
-        support.append("MY-1: no budget signal: budget predictable")
+        support.append(Text("MY-1: no budget signal: budget predictable"))
     if p.strategic:
-        support.append("MY-1: strategic account")
+        support.append(Text("MY-1: strategic account"))
     if against:
         return Decision(False, tuple(against + support), ("MY-1",), code or "not_candidate")
     return Decision(True, tuple(support), ("MY-1",), "candidate")
@@ -682,7 +714,7 @@ def multi_year_incentive(years: int, policy: Policy) -> Incentive:
     One year is no multi-year (no incentive); terms other than 1-3 years have no band.
     """
     if years == 1:
-        return Incentive(1, None, 0.0, False, ("MY-2: a one-year term has no incentive",))
+        return Incentive(1, None, 0.0, False, (Text("MY-2: a one-year term has no incentive"),))
     bands = {
         2: policy.multi_year.two_year_discount_pct,
         3: policy.multi_year.three_year_discount_pct,
@@ -696,7 +728,12 @@ def multi_year_incentive(years: int, policy: Policy) -> Incentive:
             band,
             0.0,
             True,
-            (f"MY-2: price lock: no increase for {years} years instead of a discount",),
+            (
+                Text(
+                    "MY-2: price lock: no increase for {years} years instead of a discount",
+                    years=years,
+                ),
+            ),
         )
     return Incentive(
         years,
@@ -704,8 +741,13 @@ def multi_year_incentive(years: int, policy: Policy) -> Incentive:
         band.min,
         False,
         (
-            f"MY-2: {years}-year incentive {band.min:g}-{band.max:g}%: the offer opens at "
-            f"{band.min:g}%; more needs approval as a concession (CONC-3)",
+            Text(
+                "MY-2: {years}-year incentive {low:g}-{high:g}%: the offer opens at {low:g}%; "
+                "more needs approval as a concession (CONC-3)",
+                years=years,
+                low=band.min,
+                high=band.max,
+            ),
         ),
     )
 
@@ -717,7 +759,7 @@ def bundle_decision(p: PricingInputs, *, policy: Policy) -> Decision:
         return Decision(
             "separate",
             (
-                "BUN-1: at risk: secure the renewal first; no bundled expansion",
+                Text("BUN-1: at risk: secure the renewal first; no bundled expansion"),
                 *risk,
             ),
             ("BUN-1",),
@@ -727,8 +769,10 @@ def bundle_decision(p: PricingInputs, *, policy: Policy) -> Decision:
         return Decision(
             "separate",
             (
-                f"BUN-1: health is {p.health_category or 'not scored'}, not healthy: "
-                "secure the renewal first",
+                Text(
+                    "BUN-1: health is {health_category}, not healthy: secure the renewal first",
+                    health_category=p.health_category or Text("not scored"),
+                ),
             ),
             ("BUN-1", "HEALTH-3"),
             "not_healthy",
@@ -738,8 +782,10 @@ def bundle_decision(p: PricingInputs, *, policy: Policy) -> Decision:
         return Decision(
             "separate",
             (
-                "BUN-1: no clear expansion opportunity (no growth signal): the expansion is "
-                "exploratory, run it as a parallel track",
+                Text(
+                    "BUN-1: no clear expansion opportunity (no growth signal): the expansion is "
+                    "exploratory, run it as a parallel track"
+                ),
             ),
             ("BUN-1", "BUN-2"),
             "exploratory",
@@ -748,8 +794,10 @@ def bundle_decision(p: PricingInputs, *, policy: Policy) -> Decision:
         return Decision(
             "separate",
             (
-                "BUN-1: the economic buyer is not engaged: the expansion budget is not ready "
-                "and needs other stakeholders; run it separately",
+                Text(
+                    "BUN-1: the economic buyer is not engaged: the expansion budget is not ready "
+                    "and needs other stakeholders; run it separately"
+                ),
                 *growth,
             ),
             ("BUN-1",),
@@ -757,7 +805,10 @@ def bundle_decision(p: PricingInputs, *, policy: Policy) -> Decision:
         )
     return Decision(
         "bundle",
-        ("BUN-1: healthy with a clear expansion opportunity: bundle it with the renewal", *growth),
+        (
+            Text("BUN-1: healthy with a clear expansion opportunity: bundle it with the renewal"),
+            *growth,
+        ),
         ("BUN-1", "BUN-2"),
         "bundle",
     )
@@ -795,7 +846,7 @@ def size_expansions(p: PricingInputs, policy: Policy) -> tuple[Expansion, Expans
     if not p.seats:
         modest = money(arr * Decimal(str(b.modest_expansion_pct)) / HUNDRED)
         full = money(arr * Decimal(str(b.full_expansion_pct)) / HUNDRED)
-        why = "BUN-2: seats unknown: expansion as a share of ARR"
+        why = Text("BUN-2: seats unknown: expansion as a share of ARR")
         return (
             Expansion(
                 None, modest, b.modest_expansion_pct, (f"{why} ({_pct(b.modest_expansion_pct)})",)
@@ -805,9 +856,13 @@ def size_expansions(p: PricingInputs, policy: Policy) -> tuple[Expansion, Expans
     seats = p.seats
     per_seat = arr / seats
     modest_seats = max(1, math.ceil(seats * b.modest_expansion_pct / 100 - 1e-9))
-    reasons_modest = [
-        f"BUN-2: modest expansion {_pct(b.modest_expansion_pct)} of {seats} seats, rounded up: "
-        f"{modest_seats} seat(s)"
+    reasons_modest: list[str] = [
+        Text(
+            "BUN-2: modest expansion {pct} of {seats} seats, rounded up: {modest_seats} seat(s)",
+            pct=_pct(b.modest_expansion_pct),
+            seats=seats,
+            modest_seats=modest_seats,
+        )
     ]
     needed = 0
     if (
@@ -819,21 +874,36 @@ def size_expansions(p: PricingInputs, policy: Policy) -> tuple[Expansion, Expans
         needed = max(needed, 0)
         if needed > modest_seats:
             reasons_modest.append(
-                f"BUN-2: {p.active_users:g} active users on {seats} seats "
-                f"({p.seat_utilisation:.0%}) need {needed} more seat(s) to fall below "
-                f"{b.expansion_seat_utilisation:.0%}"
+                Text(
+                    "BUN-2: {active_users:g} active users on {seats} seats ({seat_utilisation:.0%}) need {needed} more seat(s) to fall below {expansion_seat_utilisation:.0%}",
+                    active_users=p.active_users,
+                    seats=seats,
+                    seat_utilisation=p.seat_utilisation,
+                    needed=needed,
+                    expansion_seat_utilisation=b.expansion_seat_utilisation,
+                )
             )
             modest_seats = needed
     full_seats = max(math.ceil(seats * b.full_expansion_pct / 100 - 1e-9), modest_seats)
-    reasons_full = [
-        f"BUN-2: full expansion {_pct(b.full_expansion_pct)} of {seats} seats, rounded up, at "
-        f"least the modest one: {full_seats} seat(s)"
+    reasons_full: list[str] = [
+        Text(
+            "BUN-2: full expansion {pct} of {seats} seats, rounded up, at least the modest one: {full_seats} seat(s)",
+            pct=_pct(b.full_expansion_pct),
+            seats=seats,
+            full_seats=full_seats,
+        )
     ]
 
     def make(extra: int, reasons: list[str]) -> Expansion:
         value = money(per_seat * extra)
         pct = float((value / arr * HUNDRED).quantize(Decimal("0.1"))) if arr else 0.0
-        reasons.append(f"BUN-2: priced at the current {money(per_seat)} {p.currency} a seat")
+        reasons.append(
+            Text(
+                "BUN-2: priced at the current {money} {currency} a seat",
+                money=money(per_seat),
+                currency=p.currency,
+            )
+        )
         return Expansion(extra, value, pct, tuple(reasons))
 
     return make(modest_seats, reasons_modest), make(full_seats, reasons_full)
@@ -847,8 +917,10 @@ def pricing_approach(p: PricingInputs, policy: Policy) -> Decision:
         return Decision(
             PricingApproach.expansion_friendly,
             (
-                f"MY-3: {p.seat_utilisation:.0%} seat utilisation: usage outruns the seats bought; "
-                "expansion-friendly: base price plus overage for seats above the contract",
+                Text(
+                    "MY-3: {seat_utilisation:.0%} seat utilisation: usage outruns the seats bought; expansion-friendly: base price plus overage for seats above the contract",
+                    seat_utilisation=p.seat_utilisation,
+                ),
             ),
             ("MY-3",),
             "expansion_friendly",
@@ -858,7 +930,11 @@ def pricing_approach(p: PricingInputs, policy: Policy) -> Decision:
         return Decision(
             PricingApproach.escalating,
             (
-                f"MY-3: growing account: escalating {e.min:g}% a year (band {e.min:g}-{e.max:g}%)",
+                Text(
+                    "MY-3: growing account: escalating {low:g}% a year (band {low:g}-{high:g}%)",
+                    low=e.min,
+                    high=e.max,
+                ),
                 *growth,
             ),
             ("MY-3",),
@@ -866,7 +942,7 @@ def pricing_approach(p: PricingInputs, policy: Policy) -> Decision:
         )
     return Decision(
         PricingApproach.fixed,
-        ("MY-3: stable account (no growth signal): fixed price for the whole term",),
+        (Text("MY-3: stable account (no growth signal): fixed price for the whole term"),),
         ("MY-3",),
         "fixed",
     )
@@ -943,20 +1019,44 @@ def agreed_option(
     if agreed.sunset_clause:
         clauses.append(agreed.sunset_clause)
     clauses.extend(agreed.clauses)  # CONC-8: payment terms, exit clause, ...
-    reasons = [
-        f"CONC-3: concession #{agreed.concession_id} approved"
-        + (f" by {agreed.approved_by}" if agreed.approved_by else "")
-        + f": {agreed.discount_pct:g}% off the current {arr}",
-        f"CONC-4: given back: {agreed.give_back or 'nothing (no discount)'}"
-        + (f", a {term}-month term" if multi_year else ""),
+    reasons: list[str] = [
+        Text(
+            "CONC-3: concession #{id} approved by {who}: {pct:g}% off the current {arr}",
+            id=agreed.concession_id,
+            who=agreed.approved_by,
+            pct=agreed.discount_pct,
+            arr=arr,
+        )
+        if agreed.approved_by
+        else Text(
+            "CONC-3: concession #{id} approved: {pct:g}% off the current {arr}",
+            id=agreed.concession_id,
+            pct=agreed.discount_pct,
+            arr=arr,
+        ),
+        Text(
+            "CONC-4: given back: {give_back}, a {months}-month term",
+            give_back=agreed.give_back or Text("nothing (no discount)"),
+            months=term,
+        )
+        if multi_year
+        else Text(
+            "CONC-4: given back: {give_back}",
+            give_back=agreed.give_back or Text("nothing (no discount)"),
+        ),
     ]
     if agreed.sunset_clause:
-        reasons.append(f"CONC-7: sunset clause: {agreed.sunset_clause}")
+        reasons.append(
+            Text("CONC-7: sunset clause: {sunset_clause}", sunset_clause=agreed.sunset_clause)
+        )
     for clause in agreed.clauses:
-        reasons.append(f"CONC-8: approved beyond price: {clause}")
+        reasons.append(Text("CONC-8: approved beyond price: {clause}", clause=clause))
     if multi_year:
         reasons.append(
-            "MY-4: flexibility clauses: " + ", ".join(policy.proposal.flexibility_clauses)
+            Text(
+                "MY-4: flexibility clauses: {clauses}",
+                clauses=", ".join(policy.proposal.flexibility_clauses),
+            )
         )
     return Option(
         OptionName.agreed,
@@ -997,12 +1097,22 @@ def price_options(
     modest, full = size_expansions(p, policy)
     approach = pricing_approach(p, policy)
     risky = is_at_risk(p)
-    good_reasons = [f"BUN-2: good: flat renewal at the current {arr} {p.currency}, same terms"]
+    good_reasons: list[str] = [
+        Text(
+            "BUN-2: good: flat renewal at the current {arr} {currency}, same terms",
+            arr=arr,
+            currency=p.currency,
+        )
+    ]
     good_rules = ["BUN-2"]
     if risky and term != policy.proposal.at_risk_term_months:
         good_reasons.append(
-            f"MY-1: at risk ({risky[0]}): a {policy.proposal.at_risk_term_months}-month term, "
-            f"not the current {term} months (proposal.at_risk_term_months)"
+            Text(
+                "MY-1: at risk ({why}): a {at_risk_term_months}-month term, not the current {term} months (proposal.at_risk_term_months)",
+                why=risky[0],
+                at_risk_term_months=policy.proposal.at_risk_term_months,
+                term=term,
+            )
         )
         good_rules.append("MY-1")
         term = policy.proposal.at_risk_term_months
@@ -1024,7 +1134,7 @@ def price_options(
             money(arr + modest.arr),
             term,
             expansion=modest,
-            reasons=["BUN-2: better: renewal plus modest expansion", *bundle.reasons],
+            reasons=[Text("BUN-2: better: renewal plus modest expansion"), *bundle.reasons],
             rules=["BUN-2", "BUN-1"],
         )
         better.years = [better.annual_price] * yearly  # type: ignore[list-item]
@@ -1033,22 +1143,25 @@ def price_options(
             OptionName.better,
             False,
             reasons=[
-                "BUN-2: better (renewal plus modest expansion) is not offered",
+                Text("BUN-2: better (renewal plus modest expansion) is not offered"),
                 *bundle.reasons,
             ],
             rules=["BUN-2", "BUN-1"],
             not_offered_code=bundle.code,
         )
 
-    best_reasons = ["BUN-2: best: renewal plus full expansion plus multi-year"]
+    best_reasons: list[str] = [Text("BUN-2: best: renewal plus full expansion plus multi-year")]
     base = arr
     expansion: Expansion | None = None
     if bundle.value == "bundle":
         base, expansion = money(arr + full.arr), full
-        best_reasons.append("BUN-1: full expansion bundled")
+        best_reasons.append(Text("BUN-1: full expansion bundled"))
     else:
         best_reasons.append(
-            "BUN-1: no expansion in best: " + bundle.reasons[0].removeprefix("BUN-1: ")
+            Text(
+                "BUN-1: no expansion in best: {why}",
+                why=bundle.reasons[0].removeprefix("BUN-1: "),
+            )
         )
     if eligible.value:
         years = policy.proposal.best_term_years
@@ -1074,12 +1187,15 @@ def price_options(
                 *eligible.reasons,
                 *incentive.reasons,
                 *approach.reasons,
-                "MY-4: flexibility clauses: " + ", ".join(policy.proposal.flexibility_clauses),
+                Text(
+                    "MY-4: flexibility clauses: {clauses}",
+                    clauses=", ".join(policy.proposal.flexibility_clauses),
+                ),
             ],
             rules=["BUN-2", "BUN-1", "MY-1", "MY-2", "MY-3", "MY-4"],
         )
         if incentive.price_lock and approach.value is PricingApproach.escalating:
-            best.reasons.append("MY-2: the price lock replaces the MY-3 escalator")
+            best.reasons.append(Text("MY-2: the price lock replaces the MY-3 escalator"))
     elif bundle.value == "bundle":
         best = Option(
             OptionName.best,
@@ -1088,7 +1204,7 @@ def price_options(
             term,
             expansion=expansion,
             years=[base] * yearly,
-            reasons=[*best_reasons, "MY-1: multi-year not offered:", *eligible.reasons],
+            reasons=[*best_reasons, Text("MY-1: multi-year not offered:"), *eligible.reasons],
             rules=["BUN-2", "BUN-1", "MY-1"],
         )
     else:
@@ -1096,7 +1212,7 @@ def price_options(
             OptionName.best,
             False,
             reasons=[
-                "BUN-2: best is not offered: no bundled expansion and no multi-year",
+                Text("BUN-2: best is not offered: no bundled expansion and no multi-year"),
                 *bundle.reasons,
                 *eligible.reasons,
             ],

@@ -22,6 +22,7 @@ from renewals.db import insert_rows
 from renewals.errors import NotFound, RenewalsError
 from renewals.fx.domain import RateTable
 from renewals.kit.batches import Progress, each
+from renewals.kit.i18n import Text
 from renewals.kit.time import utc_now
 from renewals.policy.domain import Policy
 from renewals.renewal import repository, routing
@@ -263,9 +264,12 @@ def sync(
                 # A new renewal starts in the stage its date calls for (TIME-4), one history row.
                 entered = advance(Stage.assessment, days, policy.stages)
                 stage = entered[0] if entered else Stage.assessment
-                reason = f"FUND-1: open contract {row.contract_id} renews on {row.end_date}" + (
-                    f"; {entered[1]}" if entered else ""
+                opened = Text(
+                    "FUND-1: open contract {contract} renews on {day}",
+                    contract=row.contract_id,
+                    day=row.end_date,
                 )
+                reason = f"{opened}; {entered[1]}" if entered else opened
                 writes.new.append(
                     {
                         "renewal_id": facts.renewal_id,
@@ -478,7 +482,9 @@ def close(
         now=now,
         by="system",
         rule="FUND-1",
-        reason=f"FUND-1: contract {contract_id} closed as {outcome}",
+        reason=Text(
+            "FUND-1: contract {contract} closed as {outcome}", contract=contract_id, outcome=outcome
+        ),
     )
     renewal.outcome = outcome
     renewal.closed_on = closed_on or as_of

@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Policy
 
 
@@ -119,7 +120,11 @@ def root_cause(facts: TriageFacts, policy: Policy) -> tuple[RootCause, list[str]
     """SAVE-4: suggested from the signals and the support record; a person confirms it."""
     recorded = facts.inputs.get("root_cause")
     if recorded:
-        return RootCause(recorded), [f"SAVE-4: confirmed by a person as {recorded}"], True
+        return (
+            RootCause(recorded),
+            [Text("SAVE-4: confirmed by a person as {cause}", cause=recorded)],
+            True,
+        )
     kinds = set(facts.signals)
     support_low = (
         facts.support_score is not None
@@ -128,22 +133,39 @@ def root_cause(facts: TriageFacts, policy: Policy) -> tuple[RootCause, list[str]
     if "competitive" in kinds:
         cause, why = (
             RootCause.product_fit,
-            "a competitor is in play (SIG-4): a better alternative may exist",
+            Text("a competitor is in play (SIG-4): a better alternative may exist"),
         )
     elif kinds & {"budget", "business_change"}:
         found = ", ".join(sorted(kinds & {"budget", "business_change"}))
-        cause, why = RootCause.circumstantial, f"{found} signals: budget or situation changed"
+        cause, why = (
+            RootCause.circumstantial,
+            Text("{signals} signals: budget or situation changed", signals=found),
+        )
     elif "negative_feedback" in kinds or support_low:
         why = (
-            f"support score {facts.support_score:.0f} below {policy.save.triage.support_problem_score:g}"
+            Text(
+                "support score {score:.0f} below {minimum:g}",
+                score=facts.support_score,
+                minimum=policy.save.triage.support_problem_score,
+            )
             if support_low
-            else "negative feedback (SIG-3)"
+            else Text("negative feedback (SIG-3)")
         )
         cause = RootCause.service_experience
     else:
         cause = RootCause.value_perception
-        why = "no product, service or budget signal: they may not see the value"
-    return cause, [f"SAVE-4: suggested {cause.value}: {why}; confirm with the customer"], False
+        why = Text("no product, service or budget signal: they may not see the value")
+    return (
+        cause,
+        [
+            Text(
+                "SAVE-4: suggested {cause}: {why}; confirm with the customer",
+                cause=cause.value,
+                why=why,
+            )
+        ],
+        False,
+    )
 
 
 def factors(
@@ -159,15 +181,25 @@ def factors(
     found: list[Factor] = []
 
     if cause == RootCause.product_fit and confirmed:
-        found.append(Factor("problems", Reading.unfavourable, "product-fit problem", "product_fit"))
+        found.append(
+            Factor("problems", Reading.unfavourable, Text("product-fit problem"), "product_fit")
+        )
     elif cause == RootCause.product_fit:
         found.append(
-            Factor("problems", Reading.mixed, "suggested product fit: complex, confirm with them")
+            Factor(
+                "problems",
+                Reading.mixed,
+                Text("suggested product fit: complex, confirm with them"),
+            )
         )
     elif cause == RootCause.circumstantial:
-        found.append(Factor("problems", Reading.mixed, "circumstantial: depends on the situation"))
+        found.append(
+            Factor("problems", Reading.mixed, Text("circumstantial: depends on the situation"))
+        )
     else:
-        found.append(Factor("problems", Reading.favourable, f"{cause.value}: fixable"))
+        found.append(
+            Factor("problems", Reading.favourable, Text("{cause}: fixable", cause=cause.value))
+        )
 
     if "relationship" in given:
         reading = {"good": Reading.favourable, "strained": Reading.mixed}.get(
@@ -177,16 +209,18 @@ def factors(
             Factor(
                 "relationship",
                 reading,
-                f"recorded: {given['relationship']}",
+                Text("recorded: {value}", value=given["relationship"]),
                 "relationship_damaged" if reading == Reading.unfavourable else None,
             )
         )
     elif facts.relationship_score is None:
-        found.append(Factor("relationship", Reading.unknown, "no relationship data"))
+        found.append(Factor("relationship", Reading.unknown, Text("no relationship data")))
     elif facts.relationship_score >= t.relationship_good:
         found.append(
             Factor(
-                "relationship", Reading.favourable, f"relationship {facts.relationship_score:.0f}"
+                "relationship",
+                Reading.favourable,
+                Text("relationship {score:.0f}", score=facts.relationship_score),
             )
         )
     elif facts.relationship_score < t.relationship_damaged:
@@ -194,13 +228,21 @@ def factors(
             Factor(
                 "relationship",
                 Reading.unfavourable,
-                f"relationship {facts.relationship_score:.0f} below {t.relationship_damaged:g}",
+                Text(
+                    "relationship {score:.0f} below {minimum:g}",
+                    score=facts.relationship_score,
+                    minimum=t.relationship_damaged,
+                ),
                 "relationship_damaged",
             )
         )
     else:
         found.append(
-            Factor("relationship", Reading.mixed, f"relationship {facts.relationship_score:.0f}")
+            Factor(
+                "relationship",
+                Reading.mixed,
+                Text("relationship {score:.0f}", score=facts.relationship_score),
+            )
         )
 
     alternative = given.get("alternative")
@@ -209,42 +251,64 @@ def factors(
             Factor(
                 "alternative",
                 Reading.unfavourable,
-                "committed to an alternative",
+                Text("committed to an alternative"),
                 "alternative_chosen",
             )
         )
     elif alternative == "evaluating" or (alternative is None and "competitive" in kinds):
-        why = "recorded: evaluating" if alternative else "competitive signal (SIG-4)"
-        found.append(Factor("alternative", Reading.mixed, f"alternatives evaluated: {why}"))
+        why = (
+            Text("recorded: {value}", value="evaluating")
+            if alternative
+            else Text("competitive signal (SIG-4)")
+        )
+        found.append(
+            Factor("alternative", Reading.mixed, Text("alternatives evaluated: {why}", why=why))
+        )
     else:
-        found.append(Factor("alternative", Reading.favourable, "no alternative in view"))
+        found.append(Factor("alternative", Reading.favourable, Text("no alternative in view")))
 
     budget = given.get("budget")
     if budget == "confirmed":
-        found.append(Factor("budget", Reading.favourable, "budget confirmed"))
+        found.append(Factor("budget", Reading.favourable, Text("budget confirmed")))
     elif budget == "none":
-        found.append(Factor("budget", Reading.unfavourable, "no budget", "no_budget"))
+        found.append(Factor("budget", Reading.unfavourable, Text("no budget"), "no_budget"))
     elif budget == "uncertain" or kinds & {"budget", "business_change"}:
-        found.append(Factor("budget", Reading.mixed, "budget uncertain"))
+        found.append(Factor("budget", Reading.mixed, Text("budget uncertain")))
     else:
-        found.append(Factor("budget", Reading.unknown, "budget not confirmed either way"))
+        found.append(Factor("budget", Reading.unknown, Text("budget not confirmed either way")))
 
     willingness = given.get("willingness")
     if willingness == "willing" or (
         willingness is None
         and not kinds & {"engagement_drop", "single_threading", "stakeholder_change"}
     ):
-        found.append(Factor("willingness", Reading.favourable, "stakeholders engage"))
+        found.append(Factor("willingness", Reading.favourable, Text("stakeholders engage")))
     elif willingness == "checked_out" or (willingness is None and "engagement_drop" in kinds):
         found.append(
-            Factor("willingness", Reading.unfavourable, "stakeholders checked out", "checked_out")
+            Factor(
+                "willingness",
+                Reading.unfavourable,
+                Text("stakeholders checked out"),
+                "checked_out",
+            )
         )
     else:
-        found.append(Factor("willingness", Reading.mixed, "mixed stakeholder views"))
+        found.append(Factor("willingness", Reading.mixed, Text("mixed stakeholder views")))
     return tuple(found)
 
 
 LOWER = {Band.high: Band.medium, Band.medium: Band.low, Band.low: Band.low}
+
+
+def _reading(f: Factor) -> str:
+    """One SAVE-2 condition with its reading and why (an item of the evidence)."""
+    if f.reading == Reading.favourable:
+        return Text("{factor}: favourable ({why})", factor=f.name, why=f.why)
+    if f.reading == Reading.unfavourable:
+        return Text("{factor}: unfavourable ({why})", factor=f.name, why=f.why)
+    if f.reading == Reading.mixed:
+        return Text("{factor}: mixed ({why})", factor=f.name, why=f.why)
+    return Text("{factor}: unknown ({why})", factor=f.name, why=f.why)
 
 
 def probability(
@@ -255,20 +319,33 @@ def probability(
     plus = [f for f in found if f.reading == Reading.favourable]
     minus = [f for f in found if f.reading == Reading.unfavourable]
     decisive = [f for f in minus if f.decisive in t.decisive]
-    listing = "; ".join(f"{f.name}: {f.reading.value} ({f.why})" for f in found)
+    listing = "; ".join(_reading(f) for f in found)
+    why: str
     if decisive:
         band = Band.low
-        why = f"decisive: {', '.join(f.why for f in decisive)}"
+        why = Text("decisive: {reasons}", reasons=", ".join(f.why for f in decisive))
     elif len(minus) >= t.low_min_negative:
-        band, why = Band.low, f"{len(minus)} unfavourable factors (>= {t.low_min_negative})"
+        band = Band.low
+        why = Text(
+            "{n} unfavourable factors (>= {minimum})", n=len(minus), minimum=t.low_min_negative
+        )
     elif len(plus) >= t.high_min_positive and len(minus) <= t.high_max_negative:
-        band, why = Band.high, f"{len(plus)} favourable factors, {len(minus)} against"
+        band = Band.high
+        why = Text("{plus} favourable factors, {minus} against", plus=len(plus), minus=len(minus))
     else:
-        band, why = Band.medium, f"{len(plus)} favourable, {len(minus)} unfavourable: mixed"
-    reasons = [f"SAVE-2: {band.value}: {why}", f"SAVE-2: evidence: {listing}"]
+        band = Band.medium
+        why = Text(
+            "{plus} favourable, {minus} unfavourable: mixed", plus=len(plus), minus=len(minus)
+        )
+    reasons: list[str] = [
+        Text("SAVE-2: {band}: {why}", band=band.value, why=why),
+        Text("SAVE-2: evidence: {lines}", lines=listing),
+    ]
     if window == Window.emergency and t.emergency_lowers_band and band != Band.low:
         band = LOWER[band]
-        reasons.append(f"SAVE-6: emergency window: lowered to {band.value} (band-aids only)")
+        reasons.append(
+            Text("SAVE-6: emergency window: lowered to {band} (band-aids only)", band=band.value)
+        )
     return band, reasons
 
 
@@ -282,25 +359,47 @@ def value_tier(facts: TriageFacts, policy: Policy) -> tuple[ValueTier, list[str]
     v = policy.save.value_tiers
     arr = f"{facts.arr:,.0f}"
     if facts.arr >= v.high_min_arr:
-        return ValueTier.high, [f"SAVE-3: ARR {arr} >= {v.high_min_arr:,.0f}"]
+        return ValueTier.high, [
+            Text("SAVE-3: ARR {arr} >= {minimum:,.0f}", arr=arr, minimum=v.high_min_arr)
+        ]
     if facts.strategic and v.strategic_is_high:
-        return ValueTier.high, [f"SAVE-3: strategic account (ARR {arr})"]
+        return ValueTier.high, [Text("SAVE-3: strategic account (ARR {arr})", arr=arr)]
     if facts.arr >= v.medium_min_arr:
-        return ValueTier.medium, [f"SAVE-3: ARR {arr} from {v.medium_min_arr:,.0f}"]
-    return ValueTier.low, [f"SAVE-3: ARR {arr} below {v.medium_min_arr:,.0f}"]
+        return ValueTier.medium, [
+            Text("SAVE-3: ARR {arr} from {minimum:,.0f}", arr=arr, minimum=v.medium_min_arr)
+        ]
+    return ValueTier.low, [
+        Text("SAVE-3: ARR {arr} below {minimum:,.0f}", arr=arr, minimum=v.medium_min_arr)
+    ]
 
 
 def time_window(days: int, policy: Policy) -> tuple[Window, list[str]]:
     """SAVE-6: 90+ days comprehensive, 30-90 compressed, under 30 emergency."""
     s = policy.save
     if days >= s.comprehensive_min_days:
-        return Window.comprehensive, [f"SAVE-6: {days} days left (>= {s.comprehensive_min_days})"]
+        return Window.comprehensive, [
+            Text(
+                "SAVE-6: {days} days left (>= {minimum})",
+                days=days,
+                minimum=s.comprehensive_min_days,
+            )
+        ]
     if days >= s.compressed_min_days:
         return Window.compressed, [
-            f"SAVE-6: {days} days left ({s.compressed_min_days}-{s.comprehensive_min_days}): "
-            "critical issues and quick wins only"
+            Text(
+                "SAVE-6: {days} days left ({low}-{high}): critical issues and quick wins only",
+                days=days,
+                low=s.compressed_min_days,
+                high=s.comprehensive_min_days,
+            )
         ]
-    return Window.emergency, [f"SAVE-6: {days} days left (< {s.compressed_min_days}): emergency"]
+    return Window.emergency, [
+        Text(
+            "SAVE-6: {days} days left (< {minimum}): emergency",
+            days=days,
+            minimum=s.compressed_min_days,
+        )
+    ]
 
 
 def effort(value: ValueTier, band: Band, window: Window | None = None) -> tuple[Effort, list[str]]:
@@ -309,22 +408,34 @@ def effort(value: ValueTier, band: Band, window: Window | None = None) -> tuple[
     emergency window (SAVE-6), where a high-value account gets CSM plus manager at once
     (SAVE-3: ARR first) rather than one conversation."""
     if value == ValueTier.low and band == Band.low:
-        return Effort.none, ["SAVE-5: low value and low probability: graceful exit, learn"]
+        return Effort.none, [Text("SAVE-5: low value and low probability: graceful exit, learn")]
     if value == ValueTier.high and band == Band.low and window == Window.emergency:
         return Effort.standard, [
-            "SAVE-5, SAVE-6: high value in an emergency window: CSM plus manager now, "
-            "not one conversation (SAVE-3: ARR first)"
+            Text(
+                "SAVE-5, SAVE-6: high value in an emergency window: CSM plus manager now, "
+                "not one conversation (SAVE-3: ARR first)"
+            )
         ]
     if value == ValueTier.low or band == Band.low:
         return Effort.light, [
-            f"SAVE-5: {value.value} value, {band.value} probability: CSM only, one conversation"
+            Text(
+                "SAVE-5: {value} value, {band} probability: CSM only, one conversation",
+                value=value.value,
+                band=band.value,
+            )
         ]
     if value == ValueTier.high:
         return Effort.full, [
-            f"SAVE-5: high value and {band.value} probability: all hands, executive, custom solutions"
+            Text(
+                "SAVE-5: high value and {band} probability: all hands, executive, custom solutions",
+                band=band.value,
+            )
         ]
     return Effort.standard, [
-        f"SAVE-5: medium value and {band.value} probability: CSM plus manager, standard playbook"
+        Text(
+            "SAVE-5: medium value and {band} probability: CSM plus manager, standard playbook",
+            band=band.value,
+        )
     ]
 
 
@@ -339,10 +450,17 @@ def priority(window: str, arr: float, rate: float, policy: Policy) -> float:
 def expected_value(effort_: Effort, rate: float, policy: Policy) -> tuple[float, list[str]]:
     """SAVE-7: hours invested x probability."""
     if effort_ == Effort.none:
-        return 0.0, ["SAVE-7: no effort invested"]
+        return 0.0, [Text("SAVE-7: no effort invested")]
     hours = getattr(policy.save.effort_hours, effort_.value)
     ev = round(hours * rate, 2)
-    return ev, [f"SAVE-7: {hours:g} hours x {rate:.0%} = {ev:g} hours of expected value"]
+    return ev, [
+        Text(
+            "SAVE-7: {hours:g} hours x {rate:.0%} = {ev:g} hours of expected value",
+            hours=hours,
+            rate=rate,
+            ev=ev,
+        )
+    ]
 
 
 def triage(
@@ -360,7 +478,12 @@ def triage(
             return value
         reasons[name] = [
             *why,
-            f"override by {o.get('by')}: {o.get('value')} ({o.get('reason')})",
+            Text(
+                "override by {who}: {value} ({reason})",
+                who=o.get("by"),
+                value=o.get("value"),
+                reason=o.get("reason"),
+            ),
         ]
         return kind(o["value"])
 

@@ -35,7 +35,10 @@ function focusableScrollers(root) {
     wrap.setAttribute("role", "region");
     const section = wrap.closest("section");
     const heading = wrap.querySelector("caption") || (section && section.querySelector("h2, h3"));
-    wrap.setAttribute("aria-label", (heading ? heading.textContent.trim() : "Table") + " (scrolls sideways)");
+    // the words in the page's language (base.html's data-table-word, data-scrolls-word)
+    const words = document.body.dataset;
+    const name = heading ? heading.textContent.trim() : words.tableWord || "Table";
+    wrap.setAttribute("aria-label", name + " " + (words.scrollsWord || "(scrolls sideways)"));
   });
 }
 document.addEventListener("DOMContentLoaded", () => focusableScrollers(document));
