@@ -204,7 +204,7 @@ def _usage(inputs: ValueInputs, as_of: date) -> dict[str, Any]:
             "first_on": None,
             "latest_on": None,
             "figures": [],
-            "note": "no health snapshot in this term yet: run the daily job (HEALTH-1)",
+            "note": Text("no health snapshot in this term yet: run the daily job (HEALTH-1)"),
         }
     first, latest = points[0], points[-1]
     figures = []
@@ -213,9 +213,23 @@ def _usage(inputs: ValueInputs, as_of: date) -> dict[str, Any]:
         if now is None:
             continue
         then = first.features.get(key) if first.on != latest.on else None
-        facts = f"health snapshot of {latest.on.isoformat()}: {key} = {now:g}"
-        if then is not None:
-            facts += f"; {first.on.isoformat()}: {then:g}"
+        facts = (
+            Text(
+                "health snapshot of {day}: {key} = {now:g}; {first}: {then:g}",
+                day=latest.on.isoformat(),
+                key=key,
+                now=now,
+                first=first.on.isoformat(),
+                then=then,
+            )
+            if then is not None
+            else Text(
+                "health snapshot of {day}: {key} = {now:g}",
+                day=latest.on.isoformat(),
+                key=key,
+                now=now,
+            )
+        )
         figures.append(
             _figure(
                 key, now, facts, ["HEALTH-1", "TECH-3"], start=then, start_on=first.on.isoformat()
@@ -223,13 +237,18 @@ def _usage(inputs: ValueInputs, as_of: date) -> dict[str, Any]:
         )
     if inputs.seats is not None:
         figures.append(
-            _figure("seats", inputs.seats, f"contract: {inputs.seats} seats", ["TECH-3"])
+            _figure(
+                "seats",
+                inputs.seats,
+                Text("contract: {seats} seats", seats=inputs.seats),
+                ["TECH-3"],
+            )
         )
     return {
         "first_on": first.on.isoformat(),
         "latest_on": latest.on.isoformat(),
         "figures": figures,
-        "note": "" if first.on != latest.on else "one snapshot in this term so far",
+        "note": "" if first.on != latest.on else Text("one snapshot in this term so far"),
     }
 
 
@@ -246,13 +265,18 @@ def _support(inputs: ValueInputs, as_of: date) -> dict[str, Any]:
         _figure(
             "tickets",
             len(tickets),
-            f"tickets opened {inputs.term_start}..{as_of}: {ids or 'none'}",
+            Text(
+                "tickets opened {term_start}..{as_of}: {ids}",
+                term_start=inputs.term_start,
+                as_of=as_of,
+                ids=ids or Text("none"),
+            ),
             ["HEALTH-1"],
         ),
         _figure(
             "tickets_resolved",
             len(resolved),
-            f"{len(resolved)} of {len(tickets)} closed",
+            Text("{closed} of {total} closed", closed=len(resolved), total=len(tickets)),
             ["HEALTH-1"],
         ),
     ]
@@ -266,17 +290,19 @@ def _support(inputs: ValueInputs, as_of: date) -> dict[str, Any]:
             _figure(
                 "median_resolution_hours",
                 round(median, 1),
-                f"opened to closed over {len(resolved)} closed tickets",
+                Text("opened to closed over {closed} closed tickets", closed=len(resolved)),
                 ["HEALTH-1"],
             )
         )
-    figures.append(_figure("urgent_tickets", len(urgent), "priority high or urgent", ["HEALTH-1"]))
+    figures.append(
+        _figure("urgent_tickets", len(urgent), Text("priority high or urgent"), ["HEALTH-1"])
+    )
     if rated:
         figures.append(
             _figure(
                 "ticket_satisfaction",
                 round(sum(rated) / len(rated), 1),
-                f"mean of {len(rated)} ticket rating(s), 1-5",
+                Text("mean of {n} ticket rating(s), 1-5", n=len(rated)),
                 ["HEALTH-1"],
             )
         )
@@ -285,7 +311,7 @@ def _support(inputs: ValueInputs, as_of: date) -> dict[str, Any]:
             _figure(
                 "csat",
                 round(sum(csat) / len(csat), 1),
-                f"mean of {len(csat)} CSAT response(s)",
+                Text("mean of {n} CSAT response(s)", n=len(csat)),
                 ["HEALTH-1"],
             )
         )
@@ -294,7 +320,7 @@ def _support(inputs: ValueInputs, as_of: date) -> dict[str, Any]:
             _figure(
                 "nps_latest",
                 nps[-1].score,
-                f"NPS response of {nps[-1].on.isoformat()}",
+                Text("NPS response of {day}", day=nps[-1].on.isoformat()),
                 ["HEALTH-1"],
             )
         )
@@ -339,7 +365,7 @@ def _wins(inputs: ValueInputs, as_of: date) -> dict[str, Any]:
         ],
         "note": ""
         if wins
-        else "no wins recorded this term (SIG-3: the absence of success stories is a signal)",
+        else Text("no wins recorded this term (SIG-3: the absence of success stories is a signal)"),
         "rules": ["FUND-5"],
     }
 
@@ -356,10 +382,10 @@ def roi(inputs: ValueInputs, *, as_of: date, policy: Policy) -> dict[str, Any]:
     lines: list[dict[str, Any]] = []
     if facts.loaded_hourly_rate is not None:
         rate = money(facts.loaded_hourly_rate)
-        rate_source = f"account ROI inputs ({facts.updated_by or 'unknown'})"
+        rate_source = Text("account ROI inputs ({who})", who=facts.updated_by or Text("unknown"))
     else:
         rate = money(policy.roi.loaded_hourly_rate)
-        rate_source = "policy roi.loaded_hourly_rate (ROI-1 default)"
+        rate_source = Text("policy roi.loaded_hourly_rate (ROI-1 default)")
     weeks = policy.roi.weeks_per_year
     if facts.hours_saved_per_week is not None:
         hours_year = Decimal(str(facts.hours_saved_per_week)) * weeks
@@ -367,8 +393,14 @@ def roi(inputs: ValueInputs, *, as_of: date, policy: Policy) -> dict[str, Any]:
             _figure(
                 "labour_value",
                 money(hours_year * rate),
-                f"{facts.hours_saved_per_week:g} h/week x {weeks} weeks x {rate} {inputs.currency}"
-                f"/h ({rate_source})",
+                Text(
+                    "{hours_saved_per_week:g} h/week x {weeks} weeks x {rate} {currency}/h ({rate_source})",
+                    hours_saved_per_week=facts.hours_saved_per_week,
+                    weeks=weeks,
+                    rate=rate,
+                    currency=inputs.currency,
+                    rate_source=rate_source,
+                ),
                 ["ROI-1"],
             )
         )
@@ -378,8 +410,13 @@ def roi(inputs: ValueInputs, *, as_of: date, policy: Policy) -> dict[str, Any]:
             _figure(
                 "win_hours_value",
                 money(Decimal(str(win_hours)) * rate),
-                f"{win_hours:g} h saved by {sum(1 for w in wins if w.hours_saved)} win(s) x "
-                f"{rate} {inputs.currency}/h",
+                Text(
+                    "{win_hours:g} h saved by {wins} win(s) x {rate} {currency}/h",
+                    win_hours=win_hours,
+                    wins=sum(1 for w in wins if w.hours_saved),
+                    rate=rate,
+                    currency=inputs.currency,
+                ),
                 ["ROI-1", "FUND-5"],
             )
         )
@@ -388,7 +425,7 @@ def roi(inputs: ValueInputs, *, as_of: date, policy: Policy) -> dict[str, Any]:
             _figure(
                 "revenue_generated",
                 money(facts.revenue_generated),
-                "account ROI inputs (revenue generated)",
+                Text("account ROI inputs (revenue generated)"),
                 ["ROI-1"],
             )
         )
@@ -409,7 +446,7 @@ def roi(inputs: ValueInputs, *, as_of: date, policy: Policy) -> dict[str, Any]:
             _figure(
                 "losses_prevented",
                 money(facts.losses_prevented),
-                "account ROI inputs (losses prevented)",
+                Text("account ROI inputs (losses prevented)"),
                 ["ROI-1"],
             )
         )
@@ -431,8 +468,10 @@ def roi(inputs: ValueInputs, *, as_of: date, policy: Policy) -> dict[str, Any]:
         "source": facts.source,
         "note": ""
         if lines
-        else "no ROI figures recorded: set them with `renewals roi set` (ROI-1: never computed "
-        "ROI is a value-perception risk, SAVE-4)",
+        else Text(
+            "no ROI figures recorded: set them with `renewals roi set` (ROI-1: never computed "
+            "ROI is a value-perception risk, SAVE-4)"
+        ),
         "rules": ["ROI-1"],
     }
 
@@ -499,8 +538,8 @@ def guard_summary(summary: dict[str, Any], *, policy: Policy) -> dict[str, Any]:
     wins = summary["wins"]
     drew_on = [
         *(f"usage.{f['key']}" for f in figures),
-        *(f"win #{w['id']}" for w in wins["items"]),
-        *(f"goal achieved: {g['description']}" for g in achieved),
+        *(Text("win #{id}", id=w["id"]) for w in wins["items"]),
+        *(Text("goal achieved: {goal}", goal=g["description"]) for g in achieved),
         *(f"support.{f['key']}" for f in support),
         *(f"roi.{line['key']}" for line in roi["lines"]),
     ]
