@@ -34,6 +34,7 @@ from fractions import Fraction
 from typing import Any
 
 from renewals.kit.calendar import Quarter, quarter_of
+from renewals.kit.i18n import Text
 from renewals.policy.domain import ForecastCategories
 
 CENT = Decimal("0.01")
@@ -462,16 +463,31 @@ class AgainstTarget:
 def against_target(nrr: float | None, *, target: float, healthy: float) -> AgainstTarget:
     """FUND-2, TECH-5: whether an NRR meets `forecast.target_nrr_rate` (at or above)."""
     if nrr is None:
-        return AgainstTarget(None, target, healthy, None, None, "FUND-2: no NRR to compare")
+        return AgainstTarget(None, target, healthy, None, None, Text("FUND-2: no NRR to compare"))
     gap = round(nrr - target, 6)
     met = nrr >= target
-    health = "healthy" if nrr >= healthy else "below the healthy line"
-    reason = (
-        f"FUND-2, TECH-5: NRR {pct(nrr)} {'meets' if met else 'misses'} the target "
-        f"{pct(target)} (forecast.target_nrr_rate) {'with' if met else 'by'} "
-        f"{abs(gap) * 100:.1f} points {'to spare' if met else ''}".rstrip()
-        + f"; {health} ({pct(healthy)}, fundamentals.healthy_nrr_rate)"
+    values = {"nrr": pct(nrr), "target": pct(target), "points": f"{abs(gap) * 100:.1f}"}
+    verdict = (
+        Text(
+            "FUND-2, TECH-5: NRR {nrr} meets the target {target} (forecast.target_nrr_rate) "
+            "with {points} points to spare",
+            **values,
+        )
+        if met
+        else Text(
+            "FUND-2, TECH-5: NRR {nrr} misses the target {target} (forecast.target_nrr_rate) "
+            "by {points} points",
+            **values,
+        )
     )
+    health = (
+        Text("healthy ({line}, fundamentals.healthy_nrr_rate)", line=pct(healthy))
+        if nrr >= healthy
+        else Text(
+            "below the healthy line ({line}, fundamentals.healthy_nrr_rate)", line=pct(healthy)
+        )
+    )
+    reason = f"{verdict}; {health}"
     return AgainstTarget(nrr, target, healthy, gap, met, reason)
 
 

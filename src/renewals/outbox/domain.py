@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from enum import StrEnum
 
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Campaign
 from renewals.user.domain import Role
 
@@ -76,30 +77,34 @@ def initial_status(
     if audience == Audience.customer and mode == PermissionMode.never:
         return (
             MessageStatus.cancelled,
-            "TIME-5: the account allows no automated customer messages (never)",
+            Text("TIME-5: the account allows no automated customer messages (never)"),
         )
     if not has_recipient:
-        return MessageStatus.blocked, "TIME-5: no recipient address, so it cannot be sent"
+        return MessageStatus.blocked, Text("TIME-5: no recipient address, so it cannot be sent")
     if audience == Audience.internal:
         return (
             MessageStatus.approved,
-            "TIME-5: internal message to our own people; no customer permission needed",
+            Text("TIME-5: internal message to our own people; no customer permission needed"),
         )
     if mode == PermissionMode.auto and fresh_approval:
         return (
             MessageStatus.pending_approval,
-            f"TIME-5: waits for a person's approval of this message: {fresh_approval} "
-            "(the account's allowance does not cover it)",
+            Text(
+                "TIME-5: waits for a person's approval of this message: {fresh_approval} (the account's allowance does not cover it)",
+                fresh_approval=fresh_approval,
+            ),
         )
     if mode == PermissionMode.auto:
         return (
             MessageStatus.approved,
-            "TIME-5: the account allows automated customer messages (auto)",
+            Text("TIME-5: the account allows automated customer messages (auto)"),
         )
     return (
         MessageStatus.pending_approval,
-        "TIME-5: every customer message to this account waits for a person's approval "
-        "(approve_each)",
+        Text(
+            "TIME-5: every customer message to this account waits for a person's approval "
+            "(approve_each)"
+        ),
     )
 
 
@@ -112,13 +117,17 @@ def default_mode(campaign: Campaign) -> tuple[PermissionMode, str]:
     if not campaign.require_owner_permission:
         return (
             PermissionMode.auto,
-            "TIME-5: campaign.require_owner_permission is false, so automated customer "
-            "messages are allowed for every account",
+            Text(
+                "TIME-5: campaign.require_owner_permission is false, so automated customer "
+                "messages are allowed for every account"
+            ),
         )
     return (
         PermissionMode.approve_each,
-        "TIME-5: no person has allowed automated customer messages for this account "
-        "(renewals outbox allow), so each one needs a person's approval",
+        Text(
+            "TIME-5: no person has allowed automated customer messages for this account "
+            "(renewals outbox allow), so each one needs a person's approval"
+        ),
     )
 
 

@@ -21,6 +21,7 @@ from renewals.account.models import Account
 from renewals.audit import service as audit_service
 from renewals.db import InSubquery, rows_changed, session_scope
 from renewals.errors import Conflict, Forbidden, NotFound, RenewalsError
+from renewals.kit.i18n import Text
 from renewals.kit.time import utc_now
 from renewals.outbox import domain
 from renewals.outbox.delivery import DeliveryUncertain, OutboxSettings, Transport
@@ -100,7 +101,13 @@ def _permission(
     why = f": {row.reason}" if row.reason else ""
     return Permission(
         PermissionMode(row.mode),
-        f"TIME-5: {row.set_by} set {row.mode} on {row.set_at:%Y-%m-%d}{why}",
+        Text(
+            "TIME-5: {set_by} set {mode} on {set_at:%Y-%m-%d}{why}",
+            set_by=row.set_by,
+            mode=row.mode,
+            set_at=row.set_at,
+            why=why,
+        ),
         row.set_by,
     )
 
@@ -164,16 +171,19 @@ def set_permission(
         for msg in queued:
             if mode == PermissionMode.never:
                 msg.status = MessageStatus.cancelled
-                msg.status_reason = f"TIME-5: {user.email} set never: {reason.strip()}"
+                msg.status_reason = Text(
+                    "TIME-5: {email} set never: {reason}", email=user.email, reason=reason.strip()
+                )
                 cancelled.append(msg.message_id)
             elif (
                 msg.status != MessageStatus.pending_approval
                 and (msg.facts or {}).get("approved_via") != "person"
             ):
                 msg.status = MessageStatus.pending_approval
-                msg.status_reason = (
-                    f"TIME-5: {user.email} set approve_each: {reason.strip()}; "
-                    "waits for a person's approval"
+                msg.status_reason = Text(
+                    "TIME-5: {email} set approve_each: {reason}; waits for a person's approval",
+                    email=user.email,
+                    reason=reason.strip(),
                 )
                 msg.approved_by = msg.approved_at = msg.next_attempt_at = None
                 held.append(msg.message_id)
@@ -234,9 +244,9 @@ def hold_for_fresh_approval(session: Session, reasons: dict[str, str]) -> list[i
             if (msg.facts or {}).get("approved_via") == "person":
                 continue
             msg.status = MessageStatus.pending_approval
-            msg.status_reason = (
-                "TIME-5: waits for a person's approval of this message: "
-                f"{reasons[msg.renewal_id or '']}"
+            msg.status_reason = Text(
+                "TIME-5: waits for a person's approval of this message: {reasons}",
+                reasons=reasons[msg.renewal_id or ""],
             )
             msg.approved_by = msg.approved_at = msg.next_attempt_at = None
             held.append(msg.message_id)
@@ -269,9 +279,10 @@ def withdraw_superseded(
         if msg is newer or msg.idempotency_key == newer.idempotency_key:
             continue
         msg.status = MessageStatus.cancelled
-        msg.status_reason = (
-            f"TIME-5: withdrawn on {on.isoformat()}: superseded by the {newer.step} message "
-            "queued for the same renewal"
+        msg.status_reason = Text(
+            "TIME-5: withdrawn on {day}: superseded by the {step} message queued for the same renewal",
+            day=on.isoformat(),
+            step=newer.step,
         )
         msg.next_attempt_at = None
         withdrawn.append(msg.message_id)
@@ -474,7 +485,9 @@ def approve(session: Session, message_ids: Iterable[int], *, by: str) -> list[Ou
                 f"message {message_id} is {msg.status}, not pending_approval: nothing to approve"
             )
         msg.status = MessageStatus.approved
-        msg.status_reason = f"TIME-5: approved by {user.email} ({authority})"
+        msg.status_reason = Text(
+            "TIME-5: approved by {email} ({authority})", email=user.email, authority=authority
+        )
         msg.approved_by, msg.approved_at = user.email, now
         msg.next_attempt_at = None
         msg.facts = {**(msg.facts or {}), "approved_via": "person"}
@@ -501,7 +514,12 @@ def decline(session: Session, message_id: int, *, by: str, reason: str) -> Outbo
             f"message {message_id} is {msg.status}, not pending_approval: nothing to decline"
         )
     msg.status = MessageStatus.cancelled
-    msg.status_reason = f"TIME-5: declined by {user.email} ({authority}): {reason.strip()}"
+    msg.status_reason = Text(
+        "TIME-5: declined by {email} ({authority}): {reason}",
+        email=user.email,
+        authority=authority,
+        reason=reason.strip(),
+    )
     audit_service.record(
         session,
         actor=user.email,
@@ -527,11 +545,13 @@ def retry(session: Session, message_id: int, *, by: str) -> OutboxMessage:
     user, authority = _authorise(session, msg, by, "retry")
     previous, attempts = msg.status, msg.attempts
     msg.status = MessageStatus.approved
-    msg.status_reason = (
-        f"TIME-5: {user.email} ({authority}) put it back in the queue after {attempts} "
-        f"attempt(s) ({previous})"
-        + ("; confirmed it did not arrive" if previous == MessageStatus.uncertain else "")
-    )
+    msg.status_reason = Text(
+        "TIME-5: {email} ({authority}) put it back in the queue after {attempts} attempt(s) ({previous})",
+        email=user.email,
+        authority=authority,
+        attempts=attempts,
+        previous=previous,
+    ) + ("; confirmed it did not arrive" if previous == MessageStatus.uncertain else "")
     msg.attempts, msg.next_attempt_at = 0, None
     audit_service.record(
         session,
@@ -658,10 +678,10 @@ def mark_stale(engine: Engine, *, now: datetime, stale_after: timedelta) -> list
         ).all()
         for msg in stale:
             msg.status = MessageStatus.uncertain
-            msg.status_reason = (
-                f"TIME-5: attempt {msg.attempts} began at {msg.next_attempt_at or 'an unknown time'} "
-                "and never finished; it may have arrived. Check with the recipient, then "
-                "`renewals outbox retry` it or leave it"
+            msg.status_reason = Text(
+                "TIME-5: attempt {attempts} began at {next_attempt_at} and never finished; it may have arrived. Check with the recipient, then `renewals outbox retry` it or leave it",
+                attempts=msg.attempts,
+                next_attempt_at=msg.next_attempt_at or Text("an unknown time"),
             )
             audit_service.record(
                 session,
@@ -707,26 +727,30 @@ def _mark_failed(
         msg.last_error = text
         if isinstance(error, DeliveryUncertain):
             msg.status = MessageStatus.uncertain
-            msg.status_reason = (
-                f"TIME-5: attempt {msg.attempts} broke off mid-way ({error}); it may have "
-                "arrived. Check with the recipient, then `renewals outbox retry` it or leave it"
+            msg.status_reason = Text(
+                "TIME-5: attempt {attempts} broke off mid-way ({error}); it may have arrived. Check with the recipient, then `renewals outbox retry` it or leave it",
+                attempts=msg.attempts,
+                error=error,
             )
         else:
             status = domain.after_failure(msg.attempts, campaign.max_attempts)
             msg.status = status
             if status == MessageStatus.dead:
                 msg.next_attempt_at = None
-                msg.status_reason = (
-                    f"TIME-5: {msg.attempts} of {campaign.max_attempts} attempts failed; "
-                    "dead until a person retries it"
+                msg.status_reason = Text(
+                    "TIME-5: {attempts} of {max_attempts} attempts failed; dead until a person retries it",
+                    attempts=msg.attempts,
+                    max_attempts=campaign.max_attempts,
                 )
             else:
                 msg.next_attempt_at = now + domain.next_attempt_delay(
                     msg.attempts, campaign.retry_backoff_minutes
                 )
-                msg.status_reason = (
-                    f"TIME-5: attempt {msg.attempts} of {campaign.max_attempts} failed; "
-                    f"next try at {msg.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+                msg.status_reason = Text(
+                    "TIME-5: attempt {attempts} of {max_attempts} failed; next try at {next_attempt_at:%Y-%m-%d %H:%M} UTC",
+                    attempts=msg.attempts,
+                    max_attempts=campaign.max_attempts,
+                    next_attempt_at=msg.next_attempt_at,
                 )
         return SendResult(message_id, msg.status, text)
 
@@ -738,7 +762,7 @@ def _mark_sent(engine: Engine, message_id: int, *, now: datetime, provider_id: s
             return SendResult(message_id, "missing", provider_id)
         # Also from `uncertain`: a send slower than the stale limit did finish after all.
         msg.status = MessageStatus.sent
-        msg.status_reason = f"TIME-5: delivered on attempt {msg.attempts}"
+        msg.status_reason = Text("TIME-5: delivered on attempt {attempts}", attempts=msg.attempts)
         msg.sent_at, msg.next_attempt_at, msg.last_error = now, None, None
         msg.facts = {**(msg.facts or {}), "provider_id": provider_id}
         return SendResult(message_id, MessageStatus.sent, provider_id)
