@@ -31,6 +31,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from renewals.kit.calendar import add_months, fiscal_year_start
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Budget
 
 MONTHS = (
@@ -93,7 +94,12 @@ def timing(
         if fiscal_year_start_month == 1
         else f"fiscal year starting in {MONTHS[fiscal_year_start_month - 1]}"
     )
-    where = f"FUND-4: the renewal on {renewal_date} is in month {month} of the customer's {year}"
+    where = Text(
+        "FUND-4: the renewal on {renewal_date} is in month {month} of the customer's {year}",
+        renewal_date=renewal_date,
+        month=month,
+        year=year,
+    )
     gap = 0
     if month <= policy.new_budget_months:
         phase = Phase.new_budget
@@ -125,8 +131,10 @@ def timing(
         check_due = ask
         pulls = True
         reasons.append(
-            f"FUND-4: budget check due {ask}; the steps that float terms and pricing come no "
-            "later than it"
+            Text(
+                "FUND-4: budget check due {ask}; the steps that float terms and pricing come no later than it",
+                ask=ask,
+            )
             + (f" (before the motion's usual start, {motion_start})" if ask < motion_start else "")
         )
     else:
@@ -134,7 +142,11 @@ def timing(
         pulls = False
         days = (renewal_date - ask).days
         reasons.append(
-            f"FUND-4: its budget was set from {ask}, {days} days before the renewal"
+            Text(
+                "FUND-4: its budget was set from {ask}, {days} days before the renewal",
+                ask=ask,
+                days=days,
+            )
             + ("" if phase == Phase.mid_year else f" (over {policy.max_lead_days}: last cycle)")
             + f": check at the motion's start ({motion_start}) that the renewal is in it"
         )

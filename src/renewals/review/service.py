@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from renewals.errors import RenewalsError
 from renewals.kit.calendar import Quarter, quarter_of
+from renewals.kit.i18n import Text
 from renewals.policy import service as policy_service
 from renewals.policy.domain import Policy
 from renewals.review.models import ReviewDecision
@@ -130,7 +131,9 @@ def review(
     wins = Counter(r.reason_category or "other" for r in these if r.won)
     losses = Counter(r.reason_category or "other" for r in these if not r.won)
     for reason, n in wins.most_common(3):
-        out.worked.append(f"LEARN-1: {n} renewals won for {reason.replace('_', ' ')}")
+        out.worked.append(
+            Text("LEARN-1: {n} renewals won for {reason}", n=n, reason=reason.replace("_", " "))
+        )
     for reason, n in losses.most_common(3):
         arr = sum(
             float(r.arr) * rate[r.contract_id]
@@ -138,18 +141,32 @@ def review(
             if not r.won and (r.reason_category or "other") == reason
         )
         out.did_not.append(
-            f"LEARN-1: {n} lost to {reason.replace('_', ' ')} (ARR {arr:,.0f} {reporting})"
+            Text(
+                "LEARN-1: {n} lost to {reason} (ARR {arr:,.0f} {reporting})",
+                n=n,
+                reason=reason.replace("_", " "),
+                arr=arr,
+                reporting=reporting,
+            )
         )
     lost = [r for r in these if not r.won]
     if lost:
         missed = sum(bool(r.missed_signals) for r in lost)
         out.did_not.append(
-            f"LEARN-1: {missed} of {len(lost)} losses had signals we did not act on before "
-            "the decision"
+            Text(
+                "LEARN-1: {missed} of {lost} losses had signals we did not act on before the decision",
+                missed=missed,
+                lost=len(lost),
+            )
         )
     fragile = sum((r.retention or {}).get("kind") == "fragile" for r in these)
     if fragile:
-        out.did_not.append(f"FUND-7: {fragile} wins were fragile (weak retention renewed anyway)")
+        out.did_not.append(
+            Text(
+                "FUND-7: {fragile} wins were fragile (weak retention renewed anyway)",
+                fragile=fragile,
+            )
+        )
     # LEARN-3: the library items used on the quarter's renewals, by outcome.
     renewal_ids = {r.renewal_id: r.won for r in these if r.renewal_id}
     if renewal_ids:
@@ -163,7 +180,12 @@ def review(
             uses[key] += 1
             won_uses[key] += renewal_ids[rid]
         for key, n in uses.most_common(3):
-            line = f"LEARN-3: {key} used on {n} renewals decided this quarter, {won_uses[key]} won"
+            line = Text(
+                "LEARN-3: {key} used on {n} renewals decided this quarter, {won} won",
+                key=key,
+                n=n,
+                won=won_uses[key],
+            )
             (out.worked if won_uses[key] * 2 >= n else out.did_not).append(line)
     out.stalls = [
         s for s in winloss_service.stalls(session, policy, as_of=quarter.end) if s.stalled
@@ -209,8 +231,19 @@ def _risk_calls(
     if red and green and red.churn_rate is not None and green.churn_rate is not None:
         right = red.churn_rate > green.churn_rate
         out.risk_note = (
-            f"LEARN-2: red renewals churned {red.churn_rate:.0%}, green {green.churn_rate:.0%}: "
-            + ("the risk calls ranked right" if right else "the risk calls did not separate them")
+            Text(
+                "LEARN-2: red renewals churned {red:.0%}, green {green:.0%}: the risk calls "
+                "ranked right",
+                red=red.churn_rate,
+                green=green.churn_rate,
+            )
+            if right
+            else Text(
+                "LEARN-2: red renewals churned {red:.0%}, green {green:.0%}: the risk calls did "
+                "not separate them",
+                red=red.churn_rate,
+                green=green.churn_rate,
+            )
         )
 
 
@@ -218,14 +251,18 @@ def _sustained(outcomes: list[QuarterOutcome], policy: Policy) -> list[str]:
     """LEARN-2: a change is for a sustained pattern, not one bad quarter."""
     rates = [(o.quarter, o.renewal_rate) for o in outcomes if o.renewal_rate is not None]
     if len(rates) < 2:
-        return ["LEARN-2: fewer than two quarters of outcomes: too early to change the process"]
+        return [
+            Text("LEARN-2: fewer than two quarters of outcomes: too early to change the process")
+        ]
     last = rates[-1][1]
     before = [r for _, r in rates[:-1]]
     mean_before = sum(before) / len(before)
     below = sum(r < mean_before for _, r in rates[-2:])
-    text = (
-        f"LEARN-2: renewal rate {last:.0%} this quarter against {mean_before:.0%} over the "
-        f"{len(before)} before"
+    text = Text(
+        "LEARN-2: renewal rate {last:.0%} this quarter against {mean_before:.0%} over the {quarters} before",
+        last=last,
+        mean_before=mean_before,
+        quarters=len(before),
     )
     if last < mean_before and below < 2:
         return [text + ": one bad quarter is not a pattern; watch, don't redesign"]

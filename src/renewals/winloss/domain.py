@@ -25,6 +25,7 @@ from enum import StrEnum
 from statistics import median
 from typing import Any
 
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Stages
 from renewals.signal import text
 
@@ -138,13 +139,21 @@ def categorize(words: str | None, *, competitor: str | None, outcome: str) -> Re
     said = (words or "").strip()
     found = {s.signal: s for s in text.detect_once(said)} if said else {}
     kinds = tuple(found)
-    quoted = f"FUND-3: the customer's words: {said!r}" if said else "FUND-3: no words recorded"
+    quoted = (
+        Text("FUND-3: the customer's words: {said!r}", said=said)
+        if said
+        else Text("FUND-3: no words recorded")
+    )
     basis = [quoted] + [
         f"{s.rule} {s.signal}: matched {s.matched!r} ({s.language})" for s in found.values()
     ]
 
     def decide(category: ReasonCategory, why: str) -> ReasonDecision:
-        return ReasonDecision(category, (*basis, f"LEARN-1: {category.value}: {why}"), kinds)
+        return ReasonDecision(
+            category,
+            (*basis, Text("LEARN-1: {category}: {why}", category=category.value, why=why)),
+            kinds,
+        )
 
     if not lost_arr(outcome):
         if cue := _cue("auto", said):
@@ -161,7 +170,7 @@ def categorize(words: str | None, *, competitor: str | None, outcome: str) -> Re
 
     acquisition = _cue("acquisition", said)
     if "stakeholder_change" in found and not acquisition:
-        return decide(ReasonCategory.champion_left, "the champion or sponsor left (SIG-6)")
+        return decide(ReasonCategory.champion_left, Text("the champion or sponsor left (SIG-6)"))
     if "business_change" in found or acquisition:
         shown = acquisition or found["business_change"].matched
         return decide(ReasonCategory.business_change, f"their business changed ({shown!r})")
@@ -175,14 +184,16 @@ def categorize(words: str | None, *, competitor: str | None, outcome: str) -> Re
     if cue := _cue("value", said):
         return decide(ReasonCategory.value_perception, f"the value was not seen ({cue!r})")
     if "usage_decline" in found:
-        return decide(ReasonCategory.value_perception, "they stopped using it (SIG-7)")
+        return decide(ReasonCategory.value_perception, Text("they stopped using it (SIG-7)"))
     if "competitive" in found or competitor:
         who = f" ({competitor})" if competitor else ""
         return decide(ReasonCategory.product_fit, f"they chose a competitor's product{who}")
     if "negative_feedback" in found:
-        return decide(ReasonCategory.service_experience, "a complaint about the experience (SIG-3)")
+        return decide(
+            ReasonCategory.service_experience, Text("a complaint about the experience (SIG-3)")
+        )
     if "engagement_drop" in found:
-        return decide(ReasonCategory.value_perception, "they stopped engaging (SIG-2)")
+        return decide(ReasonCategory.value_perception, Text("they stopped engaging (SIG-2)"))
     return decide(ReasonCategory.other, "no reason the detectors or cue words recognise")
 
 
@@ -310,8 +321,15 @@ def patterns(losses: Iterable[Loss], *, count: int, days: int) -> list[Pattern]:
                 contract_ids=tuple(x.contract_id for x in window),
                 arr=sum(x.arr for x in window),
                 reason=(
-                    f"LEARN-1: {len(window)} renewals {what} between {window[0].on} and "
-                    f"{window[-1].on} (a pattern from {count} within {days} days)"
+                    Text(
+                        "LEARN-1: {n} renewals {what} between {first} and {last} (a pattern from {count} within {days} days)",
+                        n=len(window),
+                        what=what,
+                        first=window[0].on,
+                        last=window[-1].on,
+                        count=count,
+                        days=days,
+                    )
                 ),
             )
         )
@@ -422,11 +440,28 @@ def stalls(
         limit = factor * length
         stalled = mid is not None and mid > limit
         if mid is None:
-            why = f"LEARN-2: no completed {stage} stay yet"
+            why = Text("LEARN-2: no completed {stage} stay yet", stage=stage)
         else:
             why = (
-                f"LEARN-2: median {mid:g} days in {stage} against {length} planned "
-                f"({'over' if stalled else 'within'} {factor:g} x = {limit:g})"
+                Text(
+                    "LEARN-2: median {mid:g} days in {stage} against {length} planned "
+                    "(over {factor:g} x = {limit:g})",
+                    mid=mid,
+                    stage=stage,
+                    length=length,
+                    factor=factor,
+                    limit=limit,
+                )
+                if stalled
+                else Text(
+                    "LEARN-2: median {mid:g} days in {stage} against {length} planned "
+                    "(within {factor:g} x = {limit:g})",
+                    mid=mid,
+                    stage=stage,
+                    length=length,
+                    factor=factor,
+                    limit=limit,
+                )
             )
         result.append(
             StageStall(stage, length, len(values), mid, stalled, stuck.get(stage, 0), why)
