@@ -31,6 +31,7 @@ from renewals.renewal.models import Renewal
 from renewals.save_plan import plan_service
 from renewals.save_plan.models import Escalation, SaveTriage
 from renewals.signal.models import Signal
+from renewals.user import service as user_service
 from renewals.user.models import User
 
 TODAY = date(2026, 11, 24)
@@ -350,6 +351,26 @@ class TestBrief:
         # HTML: same facts, escaped
         assert "<h1>Executive brief: Globex &amp; Co</h1>" in result.html
         assert "Globex & Co" not in result.html
+
+    def test_it_reads_in_its_readers_language(self, engine: Engine) -> None:
+        """Issue 22: the brief is internal: it reads in the executive's (else the owner's)
+        language from the one English template; names, rule IDs and figures as they are."""
+        with session_scope(engine) as session:
+            add_globex(session)
+            plan_service.start_plan(session, R, by=CARL, as_of=TODAY, policy=POLICY)
+            service.suggest(session, as_of=TODAY, policy=POLICY)
+            user_service.set_language(session, CARL, "de", actor="test")
+            result = service.brief(session, R, by=CARL, as_of=TODAY, policy=POLICY)
+        text = result.markdown
+        assert text.startswith("# Briefing für die Geschäftsführung: Globex & Co")
+        assert "Kunde seit: 15. Juni 2022 (4 Jahre)" in text
+        assert "## Ziel Ihres Einsatzes" in text
+        assert "Die Zusage von Dirk Bauer" in text and "fairen Vergleich" in text
+        assert "1. Globex & Co für 4 Jahre als Kunde danken (seit 2022-06-15)." in text
+        assert "## Warum diese Eskalation (ESC-1)" in text
+        assert "ESC-1: Probleme auf Führungsebene" in text
+        assert "Goal of your involvement" not in text and "Talking points" not in text
+        assert '<html lang="de">' in result.html
 
     def test_a_brief_without_a_suggestion_records_who_asked(self, engine: Engine) -> None:
         with session_scope(engine) as session:

@@ -31,6 +31,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Escalation as EscalationPolicy
 from renewals.policy.domain import Save
 
@@ -63,15 +64,15 @@ class ProtocolStep:
 
 # ESC-2: the four steps; step N moves the escalation from STEPS[N-2] (or suggested) to N.
 STEPS: tuple[ProtocolStep, ...] = (
-    ProtocolStep(1, EscalationStatus.brief, "CSM prepares the brief", False),
-    ProtocolStep(2, EscalationStatus.engaged, "Executive engages", False),
+    ProtocolStep(1, EscalationStatus.brief, Text("CSM prepares the brief"), False),
+    ProtocolStep(2, EscalationStatus.engaged, Text("Executive engages"), False),
     ProtocolStep(
         3,
         EscalationStatus.follow_through,
-        "CSM follows through on commitments and keeps the executive updated",
+        Text("CSM follows through on commitments and keeps the executive updated"),
         True,
     ),
-    ProtocolStep(4, EscalationStatus.closed, "Thank and learn", True),
+    ProtocolStep(4, EscalationStatus.closed, Text("Thank and learn"), True),
 )
 ORDER: tuple[EscalationStatus, ...] = (
     EscalationStatus.suggested,
@@ -149,51 +150,79 @@ def should_escalate(
     high_value = facts.arr >= escalation.min_arr
     strategic = facts.strategic and escalation.strategic_always
     if strategic:
-        reasons.append("ESC-1: strategic account (escalation.strategic_always)")
+        reasons.append(Text("ESC-1: strategic account (escalation.strategic_always)"))
     if high_value:
-        reasons.append(f"ESC-1: ARR {arr_text} is at least {threshold} (high-value account)")
+        reasons.append(
+            Text(
+                "ESC-1: ARR {arr_text} is at least {threshold} (high-value account)",
+                arr_text=arr_text,
+                threshold=threshold,
+            )
+        )
     value = strategic or high_value
     if not value:
         reasons.append(
-            f"ESC-1: ARR {arr_text} is below {threshold} and the account is not strategic: "
-            "not worth an executive's time"
+            Text(
+                "ESC-1: ARR {arr_text} is below {threshold} and the account is not strategic: not worth an executive's time",
+                arr_text=arr_text,
+                threshold=threshold,
+            )
         )
 
     exhausted = False
     if facts.effort == "full":
         exhausted = True
-        reasons.append("ESC-1, SAVE-5: full save effort, which brings an executive")
+        reasons.append(Text("ESC-1, SAVE-5: full save effort, which brings an executive"))
     elif facts.plan_started_on is not None and facts.plan_effort in ("standard", "light"):
         minimum = int(getattr(save.effort_days, facts.plan_effort).min)
         running = (as_of - facts.plan_started_on).days
         if running >= minimum and facts.open_deal_breakers:
             exhausted = True
             reasons.append(
-                f"ESC-1: own options exhausted: the {facts.plan_effort} save plan has run "
-                f"{running} days (SAVE-5: at least {minimum}) and {facts.open_deal_breakers} "
-                f"deal-breaker{'s are' if facts.open_deal_breakers != 1 else ' is'} still open"
+                Text(
+                    "ESC-1: own options exhausted: the {effort} save plan has run {running} days "
+                    "(SAVE-5: at least {minimum}) and {n} deal-breakers are still open",
+                    effort=facts.plan_effort,
+                    running=running,
+                    minimum=minimum,
+                    n=facts.open_deal_breakers,
+                )
+                if facts.open_deal_breakers != 1
+                else Text(
+                    "ESC-1: own options exhausted: the {effort} save plan has run {running} days "
+                    "(SAVE-5: at least {minimum}) and {n} deal-breaker is still open",
+                    effort=facts.plan_effort,
+                    running=running,
+                    minimum=minimum,
+                    n=facts.open_deal_breakers,
+                )
             )
     relationship = bool(facts.executive_contacts)
     if relationship:
         reasons.append(
-            "ESC-1: an executive relationship exists, a peer conversation is possible: "
-            + "; ".join(facts.executive_contacts)
+            Text(
+                "ESC-1: an executive relationship exists, a peer conversation is possible: "
+                "{contacts}",
+                contacts="; ".join(facts.executive_contacts),
+            )
         )
     executive_problems = bool(facts.executive_signals)
     if executive_problems:
         kinds = ", ".join(
             f"{k} ({'SIG-4' if k == 'competitive' else 'SIG-8'})" for k in facts.executive_signals
         )
-        reasons.append(f"ESC-1: executive-level problems: {kinds}")
+        reasons.append(Text("ESC-1: executive-level problems: {kinds}", kinds=kinds))
     worth_it = exhausted or relationship or executive_problems
     if value and not worth_it:
         reasons.append(
-            "ESC-1: own options not exhausted, no engaged executive or decision maker, and no "
-            "executive-level problem: the CSM's own plan comes first"
+            Text(
+                "ESC-1: own options not exhausted, no engaged executive or decision maker, and no "
+                "executive-level problem: the CSM's own plan comes first"
+            )
         )
     no_effort = facts.effort == "none"
     if no_effort:
-        reasons.append("SAVE-5: no save effort (graceful exit): no executive escalation")
+        reasons.append(Text("SAVE-5: no save effort (graceful exit): no executive escalation"))
     criteria = {
         "value": value,
         "own_options_exhausted": exhausted,
@@ -218,16 +247,35 @@ def default_goal(
     executive_signals: Sequence[str],
 ) -> str:
     """ESC-2 step 1: what the executive's involvement is for, unless the CSM says."""
-    who = their_people[0] if their_people else "their decision maker"
-    goal = (
-        f"Secure {who}'s commitment to the save plan and to renewing {arr_text} "
-        f"by {renewal_date.isoformat()}"
+    values = {
+        "who": their_people[0] if their_people else Text("their decision maker"),
+        "arr": arr_text,
+        "day": renewal_date.isoformat(),
+    }
+    competitive = "competitive" in executive_signals
+    changed = "business_change" in executive_signals
+    if competitive and changed:
+        return Text(
+            "Secure {who}'s commitment to the save plan and to renewing {arr} by {day}, with a "
+            "fair comparison before they decide on an alternative, with a contract that fits "
+            "their changed situation",
+            **values,
+        )
+    if competitive:
+        return Text(
+            "Secure {who}'s commitment to the save plan and to renewing {arr} by {day}, with a "
+            "fair comparison before they decide on an alternative",
+            **values,
+        )
+    if changed:
+        return Text(
+            "Secure {who}'s commitment to the save plan and to renewing {arr} by {day}, with a "
+            "contract that fits their changed situation",
+            **values,
+        )
+    return Text(
+        "Secure {who}'s commitment to the save plan and to renewing {arr} by {day}", **values
     )
-    if "competitive" in executive_signals:
-        goal += ", with a fair comparison before they decide on an alternative"
-    if "business_change" in executive_signals:
-        goal += ", with a contract that fits their changed situation"
-    return goal
 
 
 def _clause(text: str) -> str:
@@ -247,47 +295,72 @@ def talking_points(
     """ESC-2 step 1: aligned messages, achievable commitments, pre-approved concessions."""
     points: list[str] = []
     if customer_since is not None:
-        tenure = f"{years} year{'s' if years != 1 else ''}" if years else "their first year"
-        points.append(
-            f"Thank {account_name} for {tenure} as a customer (since {customer_since.isoformat()})."
-        )
+        since = {"account": account_name, "day": customer_since.isoformat()}
+        if not years:
+            thank = Text(
+                "Thank {account} for their first year as a customer (since {day}).", **since
+            )
+        elif years == 1:
+            thank = Text("Thank {account} for 1 year as a customer (since {day}).", **since)
+        else:
+            thank = Text(
+                "Thank {account} for {years} years as a customer (since {day}).",
+                years=years,
+                **since,
+            )
+        points.append(thank)
     else:
-        points.append(f"Thank {account_name} for their business.")
+        points.append(Text("Thank {account} for their business.", account=account_name))
     open_items = [p for p in problems if p["status"] not in ("done", "verified", "dropped")]
     fixed = [p for p in problems if p["status"] in ("done", "verified")]
     for p in [p for p in open_items if p["deal_breaker"]][:3] or open_items[:3]:
-        points.append(f"Acknowledge, without defending: {_clause(p['description'])}.")
-    if fixed:
         points.append(
-            "What we have already fixed: "
-            + "; ".join(
-                _clause(p["fix"] or p["description"])
-                + (" (verified by them)" if p["status"] == "verified" else "")
-                for p in fixed[:3]
-            )
-            + "."
+            Text("Acknowledge, without defending: {problem}.", problem=_clause(p["description"]))
         )
+    if fixed:
+        done = [
+            Text("{fix} (verified by them)", fix=_clause(p["fix"] or p["description"]))
+            if p["status"] == "verified"
+            else _clause(p["fix"] or p["description"])
+            for p in fixed[:3]
+        ]
+        points.append(Text("What we have already fixed: {fixes}.", fixes="; ".join(done)))
     commitments = [p for p in open_items if p["owner"] and p["due"]]
     if commitments:
-        points.append(
-            "What we commit to (owners and dates agreed): "
-            + "; ".join(
-                f"{_clause(p['fix'] or 'a fix for: ' + p['description'])} "
-                f"({p['owner']}, by {p['due']})"
-                for p in commitments[:4]
+        promised = [
+            Text(
+                "{fix} ({owner}, by {day})",
+                fix=_clause(p["fix"])
+                if p["fix"]
+                else Text("a fix for: {problem}", problem=_clause(p["description"])),
+                owner=p["owner"],
+                day=p["due"],
             )
-            + "."
+            for p in commitments[:4]
+        ]
+        points.append(
+            Text(
+                "What we commit to (owners and dates agreed): {commitments}.",
+                commitments="; ".join(promised),
+            )
         )
     else:
         points.append(
-            "Commit only to what has an owner and a date: agree them with the CSM before the call."
+            Text(
+                "Commit only to what has an owner and a date: agree them with the CSM before "
+                "the call."
+            )
         )
     if approved_concessions:
-        points.append("Terms already approved: " + "; ".join(approved_concessions) + ".")
+        points.append(
+            Text("Terms already approved: {terms}.", terms="; ".join(approved_concessions))
+        )
     else:
         points.append(
-            "No concession is approved: do not offer one on the call (CONC-3, ESC-2: "
-            "concessions pre-approved)."
+            Text(
+                "No concession is approved: do not offer one on the call (CONC-3, ESC-2: "
+                "concessions pre-approved)."
+            )
         )
-    points.append(f"The ask: {goal}.")
+    points.append(Text("The ask: {goal}.", goal=goal))
     return points

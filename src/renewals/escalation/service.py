@@ -38,6 +38,7 @@ from renewals.save_plan import plan_service
 from renewals.save_plan.models import Escalation, SavePlan, SaveProblem, SaveTriage
 from renewals.signal import service as signal_service
 from renewals.user import access
+from renewals.user import service as user_service
 from renewals.user.models import User
 
 BRIEF_TEMPLATE = "escalation/brief"
@@ -348,9 +349,12 @@ def brief(
         row.goal = goal.strip()
     context = brief_context(session, row, triage, as_of=as_of, policy=policy)
     row.goal = context["goal"]
-    language = None  # the brief is internal: English (add brief.<lang>.md.j2 to change)
+    # Issue 22: the brief is internal: it reads in its reader's language (the executive's,
+    # else the owner's, else the policy's web.language), from the one English template.
+    owner = renewal_service.get(session, row.renewal_id).owner_email
+    language = _reader_language(session, row.executive_email, owner, policy)
     markdown = plan_rules.render_template(
-        BRIEF_TEMPLATE, context, language=language, templates_dir=templates_dir
+        BRIEF_TEMPLATE, context, language=language, templates_dir=templates_dir, internal=True
     )
     html = plan_rules.render_template(
         BRIEF_TEMPLATE,
@@ -358,6 +362,7 @@ def brief(
         language=language,
         templates_dir=templates_dir,
         suffix=".html.j2",
+        internal=True,
     )
     row.brief = markdown
     audit.record(
@@ -606,6 +611,22 @@ def brief_context(
 
 
 # --- helpers ---------------------------------------------------------------------------
+
+
+def _reader_language(
+    session: Session, executive: str | None, owner: str | None, policy: Policy
+) -> str:
+    """The language of the first of these people who set one, else the policy's."""
+    for email in (executive, owner):
+        if not email:
+            continue
+        try:
+            user = user_service.get_user(session, email)
+        except NotFound:
+            continue
+        if user.language:
+            return str(user.language)
+    return policy.web.language
 
 
 def _find(session: Session, renewal_id: str) -> Escalation | None:

@@ -51,7 +51,8 @@ from typing import Any, Protocol, TypeVar
 import jinja2
 
 from renewals.errors import RenewalsError
-from renewals.kit import templates
+from renewals.kit import i18n, templates
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Save
 from renewals.save_plan.triage import Effort, RootCause, Window
 
@@ -71,10 +72,10 @@ class ProblemStatus(StrEnum):
 
 
 ROOT_CAUSE_LABELS: dict[str, str] = {
-    RootCause.product_fit: "product fit",
-    RootCause.service_experience: "service experience",
-    RootCause.value_perception: "value perception",
-    RootCause.circumstantial: "circumstantial",
+    RootCause.product_fit: Text("product fit"),
+    RootCause.service_experience: Text("service experience"),
+    RootCause.value_perception: Text("value perception"),
+    RootCause.circumstantial: Text("circumstantial"),
 }
 
 TEXT_SOURCES = ("ticket", "survey", "interaction")  # signals quoting the customer's words
@@ -470,7 +471,7 @@ def _item(key: str, text: str, rule: str, **extra: Any) -> dict[str, Any]:
 
 
 def _days(r: Any) -> str:
-    return f"{r.min:g}-{r.max:g} days"
+    return Text("{low:g}-{high:g} days", low=r.min, high=r.max)
 
 
 def tactics(
@@ -482,22 +483,30 @@ def tactics(
     items: list[dict[str, Any]] = []
     fast_fix_item = _item(
         "fast_fix",
-        f"Fast fix: the top {save.fast_fix_problems} problems, each with an owner, fixed "
-        f"within {save.fast_fix_hours.min:g}-{save.fast_fix_hours.max:g} hours and "
-        "verified with the customer",
+        Text(
+            "Fast fix: the top {problems} problems, each with an owner, fixed within "
+            "{low:g}-{high:g} hours and verified with the customer",
+            problems=save.fast_fix_problems,
+            low=save.fast_fix_hours.min,
+            high=save.fast_fix_hours.max,
+        ),
         "SAVE-9",
     )
     if effort == Effort.none:
         exit_items = [
             _item(
                 "graceful_exit",
-                "Graceful exit: data export, knowledge transfer, offboarding support, a period "
-                "of continued service; leave the door open",
+                Text(
+                    "Graceful exit: data export, knowledge transfer, offboarding support, a period "
+                    "of continued service; leave the door open"
+                ),
                 "SAVE-5",
             ),
             _item(
                 "learn",
-                "Learn: debrief the real reasons, when it was really lost and the missed signals",
+                Text(
+                    "Learn: debrief the real reasons, when it was really lost and the missed signals"
+                ),
                 "SAVE-5",
             ),
         ]
@@ -506,29 +515,38 @@ def tactics(
         items += [
             _item(
                 "all_hands",
-                f"All hands: CSM, manager and an executive sponsor, for {_days(days.full)}",
+                Text(
+                    "All hands: CSM, manager and an executive sponsor, for {days}",
+                    days=_days(days.full),
+                ),
                 "SAVE-5",
             ),
             _item(
                 "executive_engagement",
-                "Executive engagement: our executive meets theirs after the diagnosis and before "
-                "their decision (`renewals escalation brief`)",
+                Text(
+                    "Executive engagement: our executive meets theirs after the diagnosis and before "
+                    "their decision (`renewals escalation brief`)"
+                ),
                 "SAVE-9",
             ),
             _item(
                 "product_team",
-                "Product team involvement: bring product to the problems that need a product answer",
+                Text(
+                    "Product team involvement: bring product to the problems that need a product answer"
+                ),
                 "SAVE-9",
             ),
             _item(
                 "custom_solution",
-                "Custom solution: a remediation plan built for this account",
+                Text("Custom solution: a remediation plan built for this account"),
                 "SAVE-5",
             ),
             _item(
                 "pricing_flexibility",
-                "Pricing and contract flexibility: prepare the options below; a concession is "
-                "approved before it is offered (CONC-3)",
+                Text(
+                    "Pricing and contract flexibility: prepare the options below; a concession is "
+                    "approved before it is offered (CONC-3)"
+                ),
                 "SAVE-9",
             ),
         ]
@@ -536,29 +554,31 @@ def tactics(
         items += [
             _item(
                 "csm_and_manager",
-                f"CSM plus manager, for {_days(days.standard)}",
+                Text("CSM plus manager, for {days}", days=_days(days.standard)),
                 "SAVE-5",
             ),
             _item(
                 "remediation_playbook",
-                "Standard remediation playbook: work the problems below in priority order",
+                Text("Standard remediation playbook: work the problems below in priority order"),
                 "SAVE-5",
             ),
         ]
     else:
         items += [
-            _item("csm_only", f"CSM only, {_days(days.light)} at most", "SAVE-5"),
+            _item("csm_only", Text("CSM only, {days} at most", days=_days(days.light)), "SAVE-5"),
             _item(
                 "one_conversation",
-                "One conversation (the guide below), then decide whether to go on",
+                Text("One conversation (the guide below), then decide whether to go on"),
                 "SAVE-5",
             ),
         ]
     items.append(
         _item(
             "save_contract",
-            "Save contract: for each critical problem record the root cause, fix, owner, due "
-            "date and success metric",
+            Text(
+                "Save contract: for each critical problem record the root cause, fix, owner, due "
+                "date and success metric"
+            ),
             "SAVE-8",
         )
     )
@@ -566,7 +586,9 @@ def tactics(
         items.append(
             _item(
                 "compressed",
-                "Compressed window: critical issues and quick wins only; the rest is deferred",
+                Text(
+                    "Compressed window: critical issues and quick wins only; the rest is deferred"
+                ),
                 "SAVE-6",
             )
         )
@@ -574,8 +596,10 @@ def tactics(
         items.append(
             _item(
                 "emergency",
-                "Emergency window: band-aids only (quick fixes); low probability unless the "
-                "issues are small",
+                Text(
+                    "Emergency window: band-aids only (quick fixes); low probability unless the "
+                    "issues are small"
+                ),
                 "SAVE-6",
             )
         )
@@ -588,10 +612,10 @@ def tactics(
 # SAVE-9 "Product team involvement: when product gaps are the problem, bring in the people
 # who can actually address them": each as a plan item with the person who does it.
 PRODUCT_TEAM = (
-    ("pm_reviews_use_case", "Product team: a product manager reviews their use case", "product manager"),
-    ("engineer_on_calls", "Product team: an engineer joins the calls to understand the technical problems", "engineer"),
-    ("roadmap_preview", "Product team: preview the roadmap where relevant features are coming", "product manager"),
-    ("workarounds", "Product team: develop workarounds for the current limitations", "engineer"),
+    ("pm_reviews_use_case", Text("Product team: a product manager reviews their use case"), "product manager"),
+    ("engineer_on_calls", Text("Product team: an engineer joins the calls to understand the technical problems"), "engineer"),
+    ("roadmap_preview", Text("Product team: preview the roadmap where relevant features are coming"), "product manager"),
+    ("workarounds", Text("Product team: develop workarounds for the current limitations"), "engineer"),
 )  # fmt: skip
 
 
@@ -600,14 +624,20 @@ def _root_cause_tactics(root_cause: str, effort: str) -> list[dict[str, Any]]:
         return [
             _item(
                 "product_answer",
-                "Product fit: a workaround, a roadmap commitment the product team stands behind, "
-                "or an honest no; a discount does not fix a missing feature (CONC-4)",
+                Text(
+                    "Product fit: a workaround, a roadmap commitment the product team stands behind, "
+                    "or an honest no; a discount does not fix a missing feature (CONC-4)"
+                ),
                 "SAVE-4",
             ),
             *(
                 _item(
                     key,
-                    f"{text} (owner: {owner}; the plan's owner arranges it)",
+                    Text(
+                        "{text} (owner: {owner}; the plan's owner arranges it)",
+                        text=text,
+                        owner=owner,
+                    ),
                     "SAVE-9",
                     owner=owner,
                 )  # fmt: skip
@@ -616,27 +646,36 @@ def _root_cause_tactics(root_cause: str, effort: str) -> list[dict[str, Any]]:
         ]
     if root_cause == RootCause.service_experience:
         text = (
-            "Relationship repair: acknowledge our mistakes, consider a new contact, raise the "
-            "communication frequency"
+            Text(
+                "Relationship repair: acknowledge our mistakes, consider a new contact, raise "
+                "the communication frequency, bring executives"
+            )
+            if effort == Effort.full
+            else Text(
+                "Relationship repair: acknowledge our mistakes, consider a new contact, raise "
+                "the communication frequency"
+            )
         )
-        if effort == Effort.full:
-            text += ", bring executives"
         return [_item("relationship_repair", text, "SAVE-11")]
     if root_cause == RootCause.value_perception:
         return [
             _item(
                 "value_redemonstration",
-                "Value re-demonstration: an ROI analysis they have not seen, their own success "
-                "stories, usage data they do not track, unused features that solve their "
-                "problems, a before/after comparison",
+                Text(
+                    "Value re-demonstration: an ROI analysis they have not seen, their own success "
+                    "stories, usage data they do not track, unused features that solve their "
+                    "problems, a before/after comparison"
+                ),
                 "SAVE-11",
             )
         ]
     return [
         _item(
             "adapt_to_situation",
-            "Circumstantial: adapt the contract to their situation (reduced scope, pause, "
-            "shorter term: see the alternatives)",
+            Text(
+                "Circumstantial: adapt the contract to their situation (reduced scope, pause, "
+                "shorter term: see the alternatives)"
+            ),
             "SAVE-4",
         )
     ]
@@ -652,50 +691,63 @@ def alternatives(save: Save) -> list[dict[str, Any]]:
         {
             "key": "reduced_scope",
             "kind": "alternative",
-            "text": "Reduced scope: renew fewer seats or modules rather than lose the account",
+            "text": Text(
+                "Reduced scope: renew fewer seats or modules rather than lose the account"
+            ),
             "rule": "SAVE-9",
             "params": {},
         },
         {
             "key": "pause",
             "kind": "alternative",
-            "text": f"Pause: a {flex.pause_days}-day pause instead of a cancellation",
+            "text": Text(
+                "Pause: a {days}-day pause instead of a cancellation", days=flex.pause_days
+            ),
             "rule": "SAVE-9",
             "params": {"pause_days": flex.pause_days},
         },
         {
             "key": "partner_handoff",
             "kind": "alternative",
-            "text": "Partner hand-off: a partner who serves accounts like this one better",
+            "text": Text("Partner hand-off: a partner who serves accounts like this one better"),
             "rule": "SAVE-9",
             "params": {},
         },
         {
             "key": "short_term",
             "kind": "flexibility",
-            "text": f"Short term: a {flex.short_term_months}-month term instead of a full year",
+            "text": Text(
+                "Short term: a {months}-month term instead of a full year",
+                months=flex.short_term_months,
+            ),
             "rule": "SAVE-9",
             "params": {"short_term_months": flex.short_term_months},
         },
         {
             "key": "performance_guarantee",
             "kind": "flexibility",
-            "text": "Performance guarantee: tied to the success metrics of the save contract",
+            "text": Text("Performance guarantee: tied to the success metrics of the save contract"),
             "rule": "SAVE-9",
             "params": {},
         },
         {
             "key": "paid_pilot",
             "kind": "flexibility",
-            "text": f"Paid pilot: {flex.pilot_days} days to prove the fixes before a full term",
+            "text": Text(
+                "Paid pilot: {days} days to prove the fixes before a full term",
+                days=flex.pilot_days,
+            ),
             "rule": "SAVE-9",
             "params": {"pilot_days": flex.pilot_days},
         },
         {
             "key": "out_clause",
             "kind": "flexibility",
-            "text": f"Out clause: {flex.out_clause_days} days' notice if the problems are not "
-            f"fixed within {flex.out_clause_fix_window_days} days",
+            "text": Text(
+                "Out clause: {days} days' notice if the problems are not fixed within {window} days",
+                days=flex.out_clause_days,
+                window=flex.out_clause_fix_window_days,
+            ),
             "rule": "SAVE-9",
             "params": {
                 "out_clause_days": flex.out_clause_days,
@@ -871,8 +923,13 @@ def render_template(
     language: str | None = None,
     templates_dir: Path | None = None,
     suffix: str = ".md.j2",
+    internal: bool = False,
 ) -> str:
     """Render `<name>.<language><suffix>` (English when the language has none).
+
+    `internal`: a document the team reads (the executive brief): its English template's
+    sentences are catalogue messages, so it reads in `language` when that is one of the
+    team's (renewals.kit.i18n, issue 22) instead of falling back to English.
 
     Templates live under `renewals/policy/templates/` (`save/`, `escalation/`); a file
     of the same relative path in `templates_dir` wins over the packaged one. Missing
@@ -899,9 +956,13 @@ def render_template(
             ) from None
     if template is None:
         raise PlanTemplateError(f"no template {' or '.join(candidates)}")
-    variables = {**context, "language": wanted if template.name == candidates[0] else "en"}
+    used = wanted if template.name == candidates[0] else DEFAULT_LANGUAGE
+    if internal and wanted in i18n.LANGUAGES:
+        used = wanted
+    variables = {**context, "language": used}
     try:
-        text = template.render(variables)
+        with i18n.using(used if used in i18n.LANGUAGES else None):
+            text = template.render(variables)
     except jinja2.UndefinedError as exc:
         raise PlanTemplateError(
             f"template {template.name}: {exc.message}; the context must provide it"
