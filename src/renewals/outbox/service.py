@@ -245,8 +245,8 @@ def hold_for_fresh_approval(session: Session, reasons: dict[str, str]) -> list[i
                 continue
             msg.status = MessageStatus.pending_approval
             msg.status_reason = Text(
-                "TIME-5: waits for a person's approval of this message: {reasons}",
-                reasons=reasons[msg.renewal_id or ""],
+                "TIME-5: waits for a person's approval of this message: {why}",
+                why=reasons[msg.renewal_id or ""],
             )
             msg.approved_by = msg.approved_at = msg.next_attempt_at = None
             held.append(msg.message_id)
@@ -367,7 +367,8 @@ def enqueue(
     if audience == Audience.customer:
         facts["permission"] = str(found.mode)
         if status != MessageStatus.blocked:  # why the account allows what it allows
-            reason = f"{reason}: {found.reason.removeprefix('TIME-5: ')}"
+            # each reason whole, joined with "; ", so each reads in the reader's language
+            reason = f"{reason}; {found.reason}"
     if status == MessageStatus.approved:
         approved_at = utc_now()
         if audience == Audience.internal:
