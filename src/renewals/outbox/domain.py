@@ -126,7 +126,7 @@ def default_mode(campaign: Campaign) -> tuple[PermissionMode, str]:
         PermissionMode.approve_each,
         Text(
             "TIME-5: no person has allowed automated customer messages for this account "
-            "(renewals outbox allow), so each one needs a person's approval"
+            "(`renewals outbox allow`), so each one needs a person's approval"
         ),
     )
 
