@@ -31,6 +31,7 @@ from renewals.save_plan.plan_service import NoTriage, SavePlanError
 from renewals.signal.models import Signal
 from renewals.task import service as task_service
 from renewals.task.models import Task
+from renewals.user import service as user_service
 from renewals.user.models import User
 
 TODAY = date(2026, 11, 24)
@@ -295,6 +296,21 @@ class TestStartPlan:
         assert "active users 30d: 42" in brief and "seat utilisation: 42%" in brief
         assert "Immediately (fast fix, within 48-72 hours)" in guide
         assert "by 27 November 2026" in guide
+
+    def test_the_guide_reads_in_the_plan_owners_language(self, engine: Engine) -> None:
+        """Issue 22: the guide is the team's: in the owner's language (Indonesian here),
+        the customers' own words as they wrote them."""
+        with session_scope(engine) as session:
+            add_globex(session)
+            user_service.set_language(session, CARL, "id", actor="test")
+            guide = start(session).conversation_guide
+        assert guide.startswith("# Percakapan penyelamatan: Globex GmbH")
+        assert "## 2. Dengarkan dulu" in guide
+        assert "Apa yang harus terpenuhi agar Anda memperpanjang dengan yakin?" in guide
+        assert '"Support takes days to answer."' in guide  # their words, as written
+        assert "Segera (perbaikan cepat, dalam 48-72 jam)" in guide
+        assert "paling lambat 27 November 2026" in guide
+        assert "Open with honesty" not in guide and "Listen first" not in guide
 
     def test_it_keeps_tactics_and_alternatives_with_their_rules(self, engine: Engine) -> None:
         with session_scope(engine) as session:

@@ -104,56 +104,56 @@ KINDS: dict[str, KindProfile] = {
         TRIAGE_ROOT_CAUSE,
         False,
         5,
-        "You are looking at other options",
+        Text("You are looking at other options"),
     ),
     "negative_feedback": KindProfile(
         "Complaints and negative feedback (SIG-3)",
         TRIAGE_ROOT_CAUSE,
         False,
         4,
-        "You have told us you are not satisfied",
+        Text("You have told us you are not satisfied"),
     ),
     "budget": KindProfile(
         "Their budget is under review (SIG-5)",
         RootCause.circumstantial,
         False,
         4,
-        "Your budget is under review",
+        Text("Your budget is under review"),
     ),
     "stakeholder_change": KindProfile(
         "A champion or decision maker left (SIG-6)",
         RootCause.circumstantial,
         True,
         4,
-        "The people we worked with on your side have changed",
+        Text("The people we worked with on your side have changed"),
     ),
     "business_change": KindProfile(
         "Their business is changing: restructuring, layoffs or a pivot (SIG-8)",
         RootCause.circumstantial,
         False,
         4,
-        "Your business is changing",
+        Text("Your business is changing"),
     ),
     "engagement_drop": KindProfile(
         "Engagement has dropped: meetings missed, slow replies (SIG-2)",
         RootCause.service_experience,
         True,
         3,
-        "We have not been meeting and talking as we should",
+        Text("We have not been meeting and talking as we should"),
     ),
     "usage_decline": KindProfile(
         "Usage is declining, seats unused (SIG-7)",
         RootCause.value_perception,
         False,
         3,
-        "Your team is using the product less than it could",
+        Text("Your team is using the product less than it could"),
     ),
     "single_threading": KindProfile(
         "We depend on one or two contacts (SIG-9)",
         RootCause.service_experience,
         False,
         3,
-        "We work with too few people on your team",
+        Text("We work with too few people on your team"),
     ),
 }
 SKIPPED_KINDS = ("health_drop",)
@@ -760,36 +760,38 @@ def alternatives(save: Save) -> list[dict[str, Any]]:
 # --- SAVE-10 / SAVE-11 conversation guide ----------------------------------------------
 
 
-QUESTIONS: dict[str, tuple[str, ...]] = {
+QUESTIONS: dict[str, tuple[str, ...]] = {  # SAVE-10: read in the guide's language
     "always": (
-        "What would have to be true for you to renew with confidence?",
-        "Of the problems we found, which matters most to you, and what have we missed?",
-        "Who else on your side feels this, and who will make the decision?",
+        Text("What would have to be true for you to renew with confidence?"),
+        Text("Of the problems we found, which matters most to you, and what have we missed?"),
+        Text("Who else on your side feels this, and who will make the decision?"),
     ),
     RootCause.product_fit: (
-        "Which capabilities are you missing, and for which workflows?",
-        "What are you comparing us with, and what does it do better for you?",
+        Text("Which capabilities are you missing, and for which workflows?"),
+        Text("What are you comparing us with, and what does it do better for you?"),
     ),
     RootCause.service_experience: (
-        "Where did we let you down: support, onboarding, your contact with us, reliability?",
-        "How often would you like to hear from us, and from whom?",
+        Text("Where did we let you down: support, onboarding, your contact with us, reliability?"),
+        Text("How often would you like to hear from us, and from whom?"),
     ),
     RootCause.value_perception: (
-        "What result did you expect from us this year, and how do you measure it today?",
-        "Which teams use us every day, and which stopped?",
+        Text("What result did you expect from us this year, and how do you measure it today?"),
+        Text("Which teams use us every day, and which stopped?"),
     ),
     RootCause.circumstantial: (
-        "What has changed in your business, and what does it change in what you need from us?",
-        "What would a version of this contract that fits your situation look like?",
+        Text(
+            "What has changed in your business, and what does it change in what you need from us?"
+        ),
+        Text("What would a version of this contract that fits your situation look like?"),
     ),
 }
 THEIR_COMMITMENTS = (
-    "confirm each fix when it is done (we record it as verified by you)",
-    "name one person on your side who owns this with us",
-    "meet weekly until the renewal decision",
-    "tell us early if something else is in the way of renewing",
+    Text("confirm each fix when it is done (we record it as verified by you)"),
+    Text("name one person on your side who owns this with us"),
+    Text("meet weekly until the renewal decision"),
+    Text("tell us early if something else is in the way of renewing"),
 )
-FALLBACK_QUESTION = (
+FALLBACK_QUESTION = Text(
     "If this plan does not work for you, is there any version of our partnership that would?"
 )
 MAX_QUOTES = 5

@@ -791,11 +791,15 @@ def _render_guide(
         alternatives=plan.alternatives,
         save=policy.save,
     )
+    # Issue 22: the guide is the team's: it reads in the plan owner's language (else the
+    # policy's web.language); the customers' own words stay as they wrote them.
+    owner = session.get(User, plan.owner_email) if plan.owner_email else None
     return rules.render_template(
         rules.GUIDE_TEMPLATE,
         context,
-        language=account.language if account else None,
+        language=(owner.language if owner is not None else None) or policy.web.language,
         templates_dir=templates_dir,
+        internal=True,
     )
 
 
