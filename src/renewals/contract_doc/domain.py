@@ -101,15 +101,15 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status]] = {
 }
 
 WHY: dict[Action, str] = {
-    Action.submit: "TECH-4: submitted for internal approval",
-    Action.approve: "TECH-4: approved internally",
-    Action.decline: "TECH-4: declined internally",
-    Action.send: "TECH-4: sent for signature",
-    Action.sign: "TECH-4: signed by the customer through the signing link",
-    Action.expire: "TECH-4: the signing link expired unsigned",
-    Action.provider_sign: "TECH-4: the e-signature provider reports it signed",
-    Action.provider_decline: "TECH-4: the e-signature provider reports it declined",
-    Action.provider_expire: "TECH-4: the e-signature provider reports it expired",
+    Action.submit: Text("TECH-4: submitted for internal approval"),
+    Action.approve: Text("TECH-4: approved internally"),
+    Action.decline: Text("TECH-4: declined internally"),
+    Action.send: Text("TECH-4: sent for signature"),
+    Action.sign: Text("TECH-4: signed by the customer through the signing link"),
+    Action.expire: Text("TECH-4: the signing link expired unsigned"),
+    Action.provider_sign: Text("TECH-4: the e-signature provider reports it signed"),
+    Action.provider_decline: Text("TECH-4: the e-signature provider reports it declined"),
+    Action.provider_expire: Text("TECH-4: the e-signature provider reports it expired"),
 }
 
 
@@ -412,16 +412,30 @@ def approver_check(
         return ApproverCheck(False, f"{approver_email} is not an active user")
     if approver_email.strip().lower() == drafter_email.strip().lower():
         return ApproverCheck(
-            False, f"{approver_email} drafted this contract and may not approve it (TECH-4)"
+            False,
+            Text(
+                "{approver_email} drafted this contract and may not approve it (TECH-4)",
+                approver_email=approver_email,
+            ),
         )
     if not ApprovalMatrix.of(concessions).at_least(approver_role, required_role):
         return ApproverCheck(
             False,
-            f"{approver_email} ({approver_role or 'no role'}) may not approve it: it needs a "
-            f"{required_role} or more senior (CONC-3)",
+            Text(
+                "{approver_email} ({approver_role}) may not approve it: it needs a {required_role} or more senior (CONC-3)",
+                approver_email=approver_email,
+                approver_role=approver_role or "no role",
+                required_role=required_role,
+            ),
         )
     return ApproverCheck(
-        True, f"CONC-3: {approver_email} ({approver_role}) covers the required {required_role}"
+        True,
+        Text(
+            "CONC-3: {approver_email} ({approver_role}) covers the required {required_role}",
+            approver_email=approver_email,
+            approver_role=approver_role,
+            required_role=required_role,
+        ),
     )
 
 
@@ -454,7 +468,10 @@ def option_terms(chosen: str, options: Mapping[str, Any] | None) -> OptionTerms:
     found = _find_option(chosen, options or {})
     if found is None:
         return OptionTerms(
-            None, None, (), (f"TECH-3: the proposal has no readable {chosen!r} option",)
+            None,
+            None,
+            (),
+            (Text("TECH-3: the proposal has no readable {chosen!r} option", chosen=chosen),),
         )
     if found.get("offered") is False:
         why = "; ".join(str(r) for r in found.get("reasons") or []) or "no reason given"
@@ -575,9 +592,14 @@ def choose_language(wanted: str | None, available: Iterable[str]) -> tuple[str, 
     code = (wanted or DEFAULT_LANGUAGE).strip().lower().replace("_", "-").split("-")[0]
     have = set(available)
     if code in have:
-        return code, f"TECH-4: the account's language ({code}) has a contract template"
+        return code, Text(
+            "TECH-4: the account's language ({code}) has a contract template", code=code
+        )
     return DEFAULT_LANGUAGE, (
-        f"TECH-4: no contract template in the account's language ({code}); English is used"
+        Text(
+            "TECH-4: no contract template in the account's language ({code}); English is used",
+            code=code,
+        )
     )
 
 
@@ -595,8 +617,11 @@ def term_start(
     if drafted_on <= previous_end or contracts.late_start == "previous_end":
         return previous_end, None
     return drafted_on, (
-        f"TECH-4: the previous term ended on {previous_end}; drafted on {drafted_on}, the "
-        "new term starts that day, not in the past (contracts.late_start = drafted_on)"
+        Text(
+            "TECH-4: the previous term ended on {previous_end}; drafted on {drafted_on}, the new term starts that day, not in the past (contracts.late_start = drafted_on)",
+            previous_end=previous_end,
+            drafted_on=drafted_on,
+        )
     )
 
 
@@ -670,8 +695,13 @@ def signed_outcome(annual_value: Decimal, current_arr: Decimal) -> OutcomeDecisi
     return OutcomeDecision(
         outcome,
         (
-            f"FUND-1: the signed annual value {annual_value:,.2f} is {how} the current ARR "
-            f"{current_arr:,.2f}: {outcome.value}",
+            Text(
+                "FUND-1: the signed annual value {annual_value:,.2f} is {how} the current ARR {current_arr:,.2f}: {value}",
+                annual_value=annual_value,
+                how=how,
+                current_arr=current_arr,
+                value=outcome.value,
+            ),
         ),
     )
 
