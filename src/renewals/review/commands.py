@@ -227,14 +227,29 @@ def program_(
         emit_json({"started": p.started, "month": p.month, "phase": p.phase,
                    "milestones": [asdict(m) for m in p.milestones]})  # fmt: skip
         return
+    from renewals.kit.i18n import _, tr, word
+
+    # Issue 22: the words in the reader's language (--language, RENEWALS_LANGUAGE, the
+    # locale); --json stays as it is.
+    started = str(p.started) if p.started else _("not yet (no daily run)")
     console.print(
-        f"[bold]Renewal program (MET-2)[/]: started {p.started or 'not yet (no daily run)'}; "
-        f"month {p.month}, phase {p.phase}"
+        "[bold]"
+        + _("Renewal program (MET-2)")
+        + "[/]: "
+        + _("started %(day)s; month %(month)s, phase %(phase)s")
+        % {"day": started, "month": p.month, "phase": tr(p.phase)}
     )
     style = {"done": "green", "under way": "yellow", "not yet": "red"}
     table = Table()
-    for col in ("track", "months", "milestone", "status", "evidence"):
+    for col in (_("track"), _("months"), _("milestone"), _("status"), _("evidence")):
         table.add_column(col)
     for m in p.milestones:
-        table.add_row(m.track, m.months, m.what, f"[{style[m.status]}]{m.status}[/]", m.evidence)
+        status = word("milestone", m.status)
+        table.add_row(
+            word("track", m.track),
+            word("track", m.months),
+            tr(m.what),
+            f"[{style[m.status]}]{status}[/]",
+            tr(m.evidence),
+        )
     console.print(table)
