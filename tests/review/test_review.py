@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from renewals.db import session_scope
 from renewals.errors import RenewalsError
+from renewals.kit import i18n
 from renewals.kit.calendar import quarter_of
 from renewals.policy import service as policy_service
 from renewals.policy.service import PolicyError
@@ -102,3 +103,12 @@ def test_the_review_and_the_program_come_from_the_book(
             "losses before the decision"
             in by_what["At-risk criteria that actually predict churn"].evidence
         )
+        # Issue 22: the same milestones read in each language, their English unchanged
+        with i18n.using("ms"):
+            assert (
+                i18n.tr(by_what["Concession authority defined"].what) == "Kuasa konsesi ditetapkan"
+            )
+            assert "kehilangan sebelum keputusan" in i18n.tr(
+                by_what["At-risk criteria that actually predict churn"].evidence
+            )
+            assert i18n.term("milestone", "under way") == "sedang berjalan"
