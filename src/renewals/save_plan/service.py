@@ -7,13 +7,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from renewals.account.models import Account
 from renewals.audit import service as audit
+from renewals.db import insert_rows
 from renewals.errors import NotFound, RenewalsError
 from renewals.health.models import HealthSnapshot
 from renewals.kit.listing import Listing, where_given
@@ -53,8 +54,23 @@ def _components(session: Session, as_of: date) -> dict[str, dict[str, float | No
     return found
 
 
+class TriageRenewal(Protocol):
+    """The renewal facts a triage reads: a Renewal, or a row of the same columns."""
+
+    @property
+    def renewal_id(self) -> str: ...
+    @property
+    def current_arr(self) -> Decimal: ...
+    @property
+    def renewal_date(self) -> date: ...
+    @property
+    def health_category(self) -> str | None: ...
+    @property
+    def signals(self) -> list[str] | None: ...
+
+
 def facts_for(
-    renewal: Renewal,
+    renewal: TriageRenewal,
     strategic: bool,
     scores: dict[str, float | None],
     as_of: date,
@@ -73,8 +89,9 @@ def facts_for(
     )
 
 
-def _apply(row: SaveTriage, result: rules.Triage, facts: rules.TriageFacts, as_of: date) -> bool:
-    values = {
+def _values(result: rules.Triage, facts: rules.TriageFacts) -> dict[str, Any]:
+    """The triage's computed fields (everything but a person's input and the status)."""
+    return {
         "probability_band": result.probability_band.value,
         "success_rate": result.success_rate,
         "value_tier": result.value_tier.value,
@@ -97,8 +114,26 @@ def _apply(row: SaveTriage, result: rules.Triage, facts: rules.TriageFacts, as_o
             "signals": list(facts.signals),
         },
     }
+
+
+# The computed fields, in the order `_values` gives them (read back to compare).
+_COMPUTED = (
+    "probability_band",
+    "success_rate",
+    "value_tier",
+    "root_cause",
+    "root_cause_confirmed",
+    "time_window",
+    "effort",
+    "expected_value_hours",
+    "reasons",
+    "facts",
+)
+
+
+def _apply(row: SaveTriage, result: rules.Triage, facts: rules.TriageFacts, as_of: date) -> bool:
     changed = False
-    for key, value in values.items():
+    for key, value in _values(result, facts).items():
         if getattr(row, key) != value:
             setattr(row, key, value)
             changed = True
@@ -110,50 +145,96 @@ def _apply(row: SaveTriage, result: rules.Triage, facts: rules.TriageFacts, as_o
 
 def triage_book(session: Session, policy: Policy, *, as_of: date) -> TriageReport:
     """SAVE-2..7 for every open at-risk renewal (SEG-3); triages of renewals that are no
-    longer at risk are resolved. Idempotent for a day."""
+    longer at risk are resolved. Idempotent for a day.
+
+    Set-based (issue 20): the open renewals and the existing triages are read as columns,
+    `triage.triage` decides on plain values, new triages go in with one multi-row INSERT
+    and changed ones are updated by primary key in one executemany."""
     report = TriageReport()
     scores = _components(session, as_of)
-    existing = {t.renewal_id: t for t in session.scalars(select(SaveTriage))}
+    existing = {
+        row.renewal_id: row
+        for row in session.execute(
+            select(
+                SaveTriage.renewal_id,
+                SaveTriage.status,
+                SaveTriage.inputs,
+                SaveTriage.overrides,
+                *(getattr(SaveTriage, name) for name in _COMPUTED),
+            )
+        )
+    }
     rows = session.execute(
-        select(Renewal, Account.strategic)
+        select(
+            Renewal.renewal_id,
+            Renewal.account_id,
+            Renewal.opportunity_type,
+            Renewal.current_arr,
+            Renewal.renewal_date,
+            Renewal.health_category,
+            Renewal.signals,
+            Account.strategic,
+        )
         .join(Account, Account.account_id == Renewal.account_id)
         .where(Renewal.stage.not_in(CLOSED))
         .order_by(Renewal.renewal_id)
     ).all()
-    for renewal, strategic in rows:
+    created: list[dict[str, Any]] = []
+    updated: list[dict[str, Any]] = []
+    for renewal in rows:
         row = existing.get(renewal.renewal_id)
         if renewal.opportunity_type != "at_risk":
             if row is not None and row.status == "open":
-                row.status, row.closed_on, row.updated_on = "resolved", as_of, as_of
+                updated.append(
+                    {
+                        "renewal_id": renewal.renewal_id,
+                        "status": "resolved",
+                        "closed_on": as_of,
+                        "updated_on": as_of,
+                    }
+                )
                 report.resolved += 1
             continue
         if row is not None and row.status not in ("open", "resolved"):
             continue  # saved or lost: the aftercare job owns it
         facts = facts_for(
             renewal,
-            bool(strategic),
+            bool(renewal.strategic),
             scores.get(renewal.account_id, {}),
             as_of,
             dict(row.inputs or {}) if row else {},
         )
         result = rules.triage(facts, policy, row.overrides if row else None)
-        if row is None:
-            row = SaveTriage(
-                renewal_id=renewal.renewal_id,
-                account_id=renewal.account_id,
-                status="open",
-                inputs={},
-                overrides={},
-                created_on=as_of,
-            )
-            session.add(row)
-            report.new += 1
-        if row.status == "resolved":
-            row.status, row.closed_on = "open", None
-        _apply(row, result, facts, as_of)
+        values = _values(result, facts)
         report.triaged += 1
         report.by_effort[result.effort.value] += 1
-    session.flush()
+        if row is None:
+            created.append(
+                {
+                    "renewal_id": renewal.renewal_id,
+                    "account_id": renewal.account_id,
+                    "status": "open",
+                    "inputs": {},
+                    "overrides": {},
+                    "created_on": as_of,
+                    "as_of": as_of,
+                    "updated_on": as_of,
+                    **values,
+                }
+            )
+            report.new += 1
+            continue
+        change: dict[str, Any] = {k: v for k, v in values.items() if getattr(row, k) != v}
+        if change:
+            change.update(as_of=as_of, updated_on=as_of)
+        if row.status == "resolved":
+            change.update(status="open", closed_on=None)
+        if change:
+            updated.append({"renewal_id": renewal.renewal_id, **change})
+    insert_rows(session, SaveTriage, created)
+    if updated:
+        session.flush()  # pending changes first: the bulk UPDATE goes straight to the rows
+        session.execute(update(SaveTriage), updated)
     return report
 
 

@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from statistics import median
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from renewals.account.models import Account
 from renewals.audit import service as audit
 from renewals.contract.models import Contract
+from renewals.db import insert_rows
 from renewals.errors import NotFound, RenewalsError
 from renewals.fx import service as fx_service
 from renewals.policy.domain import Policy
@@ -71,8 +72,22 @@ def _signals_by_account(session: Session, accounts: Iterable[str]) -> dict[str, 
     return found
 
 
+class ClosedContract(NamedTuple):
+    """The facts of a closed contract the record is computed from (a row, not an ORM object)."""
+
+    contract_id: str
+    account_id: str
+    outcome: str | None
+    closed_at: date | None
+    end_date: date
+    close_reason: str | None
+    competitor: str | None
+    arr: Decimal
+    outcome_arr: Decimal | None
+
+
 def _values(
-    contract: Contract,
+    contract: ClosedContract,
     renewal: tuple[str, str, str | None] | None,
     account: tuple[str | None, str | None],
     signals: list[SignalFact],
@@ -119,18 +134,54 @@ def _same(current: Any, new: Any) -> bool:
     return bool(current == new)
 
 
+# The record's fields the daily run computes (`_values`), read back to compare.
+_COMPUTED = (
+    "account_id",
+    "renewal_id",
+    "outcome",
+    "won",
+    "renewal_date",
+    "closed_on",
+    "segment",
+    "owner_email",
+    "arr",
+    "outcome_arr",
+    "reason_category",
+    "customer_words",
+    "competitor",
+    "told_on",
+    "really_lost_on",
+    "missed_signals",
+)
+
+
 def record_all(session: Session, policy: Policy, *, as_of: date) -> RecordReport:
     """Create or update the win/loss record of every contract closed by `as_of` (LEARN-1).
-    Idempotent; a person-confirmed reason category and the notes are never overwritten."""
+    Idempotent; a person-confirmed reason category and the notes are never overwritten.
+
+    Set-based (issue 20): the closed contracts and the existing records are read as
+    columns, new records go in with one multi-row INSERT and changed ones are updated by
+    primary key in one executemany (no ORM object per contract)."""
     report = RecordReport()
     decided = func.coalesce(Contract.closed_at, Contract.end_date)
-    contracts = list(
-        session.scalars(
-            select(Contract)
+    contracts = [
+        ClosedContract(*row)
+        for row in session.execute(
+            select(
+                Contract.contract_id,
+                Contract.account_id,
+                Contract.outcome,
+                Contract.closed_at,
+                Contract.end_date,
+                Contract.close_reason,
+                Contract.competitor,
+                Contract.arr,
+                Contract.outcome_arr,
+            )
             .where(Contract.outcome.is_not(None), decided <= as_of)
             .order_by(Contract.contract_id)
         )
-    )
+    ]
     if not contracts:
         return report
     renewals = {
@@ -148,7 +199,15 @@ def record_all(session: Session, policy: Policy, *, as_of: date) -> RecordReport
     signals = _signals_by_account(
         session, {c.account_id for c in contracts if rules.lost_arr(c.outcome or "")}
     )
-    existing = {r.contract_id: r for r in session.scalars(select(WinLossRecord))}
+    columns = [getattr(WinLossRecord, name) for name in _COMPUTED]
+    existing = {
+        row[0]: row[1:]
+        for row in session.execute(
+            select(WinLossRecord.contract_id, WinLossRecord.reason_confirmed, *columns)
+        )
+    }
+    created: list[dict[str, Any]] = []
+    updated: list[dict[str, Any]] = []
     for contract in contracts:
         values = _values(
             contract,
@@ -160,30 +219,32 @@ def record_all(session: Session, policy: Policy, *, as_of: date) -> RecordReport
         report.by_outcome[values["outcome"]] += 1
         record = existing.get(contract.contract_id)
         if record is None:
-            session.add(
-                WinLossRecord(
-                    contract_id=contract.contract_id,
-                    reason_confirmed=False,
-                    notes={},
-                    created_on=as_of,
-                    updated_on=as_of,
+            created.append(
+                {
+                    "contract_id": contract.contract_id,
+                    "reason_confirmed": False,
+                    "notes": {},
+                    "created_on": as_of,
+                    "updated_on": as_of,
                     **values,
-                )
+                }
             )
-            report.created += 1
             continue
-        if record.reason_confirmed:
+        confirmed, *stored = record
+        current = dict(zip(_COMPUTED, stored, strict=True))
+        if confirmed:
             values.pop("reason_category")
             report.kept_confirmed += 1
-        changed = {k: v for k, v in values.items() if not _same(getattr(record, k), v)}
+        changed = {k: v for k, v in values.items() if not _same(current[k], v)}
         if not changed:
             report.unchanged += 1
             continue
-        for key, value in changed.items():
-            setattr(record, key, value)
-        record.updated_on = as_of
-        report.updated += 1
-    session.flush()
+        updated.append({"contract_id": contract.contract_id, **changed, "updated_on": as_of})
+    report.created = insert_rows(session, WinLossRecord, created)
+    if updated:
+        session.flush()  # pending changes first: the bulk UPDATE goes straight to the rows
+        session.execute(update(WinLossRecord), updated)
+    report.updated = len(updated)
     return report
 
 
