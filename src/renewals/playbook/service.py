@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from renewals.account.domain import Segment
 from renewals.account.models import Account, Stakeholder
@@ -215,6 +215,8 @@ def _batches(session: Session, policy: Policy) -> list[Batch]:
 def _views(session: Session, batch: Batch | None = None) -> list[tuple[Renewal, RenewalView]]:
     query = (
         select(Renewal, Account.fiscal_year_start_month, Contract.term_months)
+        # the decisions' JSON is never read here: decoding it was most of this query's time
+        .options(defer(Renewal.decisions, raiseload=True))
         .join(Account, Account.account_id == Renewal.account_id)
         .outerjoin(Contract, Contract.contract_id == Renewal.contract_id)
         .where(_OPEN)
@@ -387,6 +389,14 @@ def run_campaign(
         if not todo:
             continue
         facts = _campaign_facts(session, {r.account_id for r, _, _ in todo}, as_of=as_of)
+        # One query per fact for the batch (issue 20): the accounts' allowances and the
+        # campaign's messages still queued; nothing is flushed until the batch ends.
+        outbox_service.remember_permissions(session, {r.account_id for r, _, _ in todo})
+        queued = outbox_service.open_campaign_messages(
+            session,
+            {r.renewal_id for r, _, m in todo if m.audience == "customer"},
+            steps=messages.CUSTOMER_STEPS,
+        )
         for renewal, view, message in todo:
             key = message.key(renewal.renewal_id)
             account = facts.accounts[renewal.account_id]
@@ -464,6 +474,7 @@ def run_campaign(
                             newer=msg,
                             on=as_of,
                             steps=messages.CUSTOMER_STEPS,
+                            older=queued.get(renewal.renewal_id, []),
                         )
                     )
         session.flush()

@@ -4,6 +4,7 @@ override fields with a reason (audited)."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -17,6 +18,7 @@ from renewals.audit import service as audit
 from renewals.db import insert_rows
 from renewals.errors import NotFound, RenewalsError
 from renewals.health.models import HealthSnapshot
+from renewals.kit.batches import chunks
 from renewals.kit.listing import Listing, where_given
 from renewals.kit.time import utc_now
 from renewals.policy.domain import Policy
@@ -36,21 +38,25 @@ class TriageReport:
     by_effort: Counter[str] = field(default_factory=Counter)
 
 
-def _components(session: Session, as_of: date) -> dict[str, dict[str, float | None]]:
-    """Relationship and support scores of each account's latest snapshot on or before as_of."""
+def _components(
+    session: Session, as_of: date, accounts: Collection[str]
+) -> dict[str, dict[str, float | None]]:
+    """Relationship and support scores of each account's latest snapshot on or before as_of
+    (of `accounts` only: each snapshot's components are JSON to decode)."""
     day = session.scalar(
         select(func.max(HealthSnapshot.as_of)).where(HealthSnapshot.as_of <= as_of)
     )
     if day is None:
         return {}
     found: dict[str, dict[str, float | None]] = {}
-    rows = session.execute(
-        select(HealthSnapshot.account_id, HealthSnapshot.components).where(
-            HealthSnapshot.as_of == day
+    for chunk in chunks(sorted(set(accounts)), 500):
+        rows = session.execute(
+            select(HealthSnapshot.account_id, HealthSnapshot.components).where(
+                HealthSnapshot.as_of == day, HealthSnapshot.account_id.in_(chunk)
+            )
         )
-    )
-    for account_id, components in rows:
-        found[account_id] = {c.get("name"): c.get("score") for c in components or []}
+        for account_id, components in rows:
+            found[account_id] = {c.get("name"): c.get("score") for c in components or []}
     return found
 
 
@@ -151,7 +157,6 @@ def triage_book(session: Session, policy: Policy, *, as_of: date) -> TriageRepor
     `triage.triage` decides on plain values, new triages go in with one multi-row INSERT
     and changed ones are updated by primary key in one executemany."""
     report = TriageReport()
-    scores = _components(session, as_of)
     existing = {
         row.renewal_id: row
         for row in session.execute(
@@ -179,6 +184,9 @@ def triage_book(session: Session, policy: Policy, *, as_of: date) -> TriageRepor
         .where(Renewal.stage.not_in(CLOSED))
         .order_by(Renewal.renewal_id)
     ).all()
+    scores = _components(
+        session, as_of, {r.account_id for r in rows if r.opportunity_type == "at_risk"}
+    )
     created: list[dict[str, Any]] = []
     updated: list[dict[str, Any]] = []
     for renewal in rows:
@@ -259,7 +267,7 @@ def _recompute(session: Session, row: SaveTriage, policy: Policy, as_of: date) -
     renewal = session.get(Renewal, row.renewal_id)
     account = session.get(Account, row.account_id)
     assert renewal is not None and account is not None
-    scores = _components(session, as_of).get(row.account_id, {})
+    scores = _components(session, as_of, [row.account_id]).get(row.account_id, {})
     facts = facts_for(renewal, bool(account.strategic), scores, as_of, dict(row.inputs or {}))
     _apply(row, rules.triage(facts, policy, row.overrides), facts, as_of)
 

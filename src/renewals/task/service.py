@@ -222,8 +222,8 @@ def open_reviews(session: Session, account_ids: set[str], steps: set[str]) -> di
 
 
 @dataclass(frozen=True)
-class ReviewRequest:
-    """A rule asking for an account's review meeting (HEALTH-4, SEG-2)."""
+class TaskRequest:
+    """A rule asking for an account's task with this key (what `ensure_task` takes)."""
 
     account_id: str
     key: str
@@ -233,6 +233,37 @@ class ReviewRequest:
     due_date: date
     owner_email: str | None
     created_on: date
+
+
+@dataclass(frozen=True)
+class ReviewRequest(TaskRequest):
+    """A rule asking for an account's review meeting (HEALTH-4, SEG-2)."""
+
+
+def ensure_tasks(session: Session, requests: Sequence[TaskRequest]) -> list[tuple[Task, bool]]:
+    """`ensure_task` for each request, in the requests' order, with one query per 500
+    accounts for the tasks already there instead of one query (and flush) per request
+    (issue 20). New tasks are added to the session in that order."""
+    existing: dict[tuple[str, str], Task] = {}
+    keys = sorted({r.key for r in requests})
+    accounts = sorted({r.account_id for r in requests})
+    for start in range(0, len(accounts), 500):
+        for task in session.scalars(
+            select(Task).where(
+                Task.account_id.in_(accounts[start : start + 500]), Task.key.in_(keys)
+            )
+        ):
+            existing[(task.account_id, task.key)] = task
+    out: list[tuple[Task, bool]] = []
+    for r in requests:
+        known = existing.get((r.account_id, r.key))
+        if known is not None:
+            out.append((known, False))
+            continue
+        task = _add_open(session, **{f.name: getattr(r, f.name) for f in fields(r)})
+        existing[(r.account_id, r.key)] = task
+        out.append((task, True))
+    return out
 
 
 def ensure_review(session: Session, request: ReviewRequest, *, policy: Policy) -> tuple[Task, bool]:

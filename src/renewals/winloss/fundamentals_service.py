@@ -10,9 +10,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from renewals.contract.models import Contract
@@ -30,7 +30,36 @@ from renewals.winloss.models import WinLossRecord
 FOLLOW_UP = "after_signature"
 
 
-def _decided(r: WinLossRecord) -> date:
+class _Decision(NamedTuple):
+    """The columns of a win/loss record the fundamentals read (not the ORM object)."""
+
+    contract_id: str
+    account_id: str
+    won: bool
+    outcome: str
+    reason_category: str | None
+    told_on: date | None
+    closed_on: date | None
+    renewal_date: date
+    owner_email: str | None
+    retention: dict[str, Any] | None
+
+
+_DECISION = (
+    WinLossRecord.contract_id,
+    WinLossRecord.account_id,
+    WinLossRecord.won,
+    WinLossRecord.outcome,
+    WinLossRecord.reason_category,
+    WinLossRecord.told_on,
+    WinLossRecord.closed_on,
+    WinLossRecord.renewal_date,
+    WinLossRecord.owner_email,
+    WinLossRecord.retention,
+)
+
+
+def _decided(r: _Decision | WinLossRecord) -> date:
     return r.told_on or r.closed_on or r.renewal_date
 
 
@@ -47,25 +76,34 @@ def record_retention(
 
     Usage is read once per week of decisions (as of the Monday on or before each decision,
     so nothing after it counts; every week in a few queries, `compute_days`); a reading
-    needs two full 30-day windows of usage."""
+    needs two full 30-day windows of usage. Set-based (issue 20): the records are read as
+    columns and their readings written in one executemany UPDATE at the end."""
     from renewals.usage import features as usage_features
 
     pending = [
         r
-        for r in session.scalars(select(WinLossRecord).where(WinLossRecord.retention.is_(None)))
+        for r in map(
+            _Decision._make,
+            session.execute(select(*_DECISION).where(WinLossRecord.retention.is_(None))),
+        )
         if _decided(r) <= as_of
     ]
     found: Counter[str] = Counter()
     if not pending:
         return found
-    seats = dict(
-        session.execute(
-            select(Contract.contract_id, Contract.seats).where(
-                Contract.contract_id.in_([r.contract_id for r in pending])
+    seats: dict[str, int | None] = {}
+    ids = [r.contract_id for r in pending]
+    for start in range(0, len(ids), 500):
+        seats.update(
+            session.execute(
+                select(Contract.contract_id, Contract.seats).where(
+                    Contract.contract_id.in_(ids[start : start + 500])
+                )
             )
-        ).all()
-    )
-    weeks: dict[date, list[WinLossRecord]] = defaultdict(list)
+            .tuples()
+            .all()
+        )
+    weeks: dict[date, list[_Decision]] = defaultdict(list)
     for r in pending:
         day = _decided(r)
         weeks[day - timedelta(days=day.weekday())].append(r)
@@ -77,6 +115,7 @@ def record_retention(
         accounts=accounts,
         analytics=analytics,
     )
+    readings: list[dict[str, Any]] = []
     for monday in sorted(weeks):
         group = weeks[monday]
         usage = usage_by_week[monday]
@@ -98,9 +137,14 @@ def record_retention(
                 ),
                 policy,
             )
-            r.retention = {**reading, "as_of": monday.isoformat()}
+            readings.append(
+                {
+                    "contract_id": r.contract_id,
+                    "retention": {**reading, "as_of": monday.isoformat()},
+                }
+            )
             found[str(reading["kind"])] += 1
-    session.flush()
+    session.execute(update(WinLossRecord), readings)
     return found
 
 
@@ -146,31 +190,33 @@ def follow_ups(session: Session, policy: Policy, *, as_of: date) -> int:
     since = as_of - timedelta(days=policy.fundamentals.attention_window_days)
     started = first_day(session) or as_of
     follow_up = timedelta(days=policy.fundamentals.follow_up_days)
-    created = 0
-    for r in session.scalars(select(WinLossRecord).where(WinLossRecord.won.is_(True))):
+    requests: list[task_service.TaskRequest] = []
+    won = session.execute(select(*_DECISION).where(WinLossRecord.won.is_(True)))
+    for r in map(_Decision._make, won):
         signed = _decided(r)
         if not since < signed <= as_of or signed + follow_up < started:
             continue
         retention = r.retention or {}
         fragile = retention.get("kind") == rules.Retention.fragile.value
-        _, new = task_service.ensure_task(
-            session,
-            account_id=r.account_id,
-            key=f"{r.contract_id}:{FOLLOW_UP}",
-            title=rules.follow_up_title(fragile),
-            description=(
-                f"FUND-9, TIME-4: renewed ({r.outcome}) on {signed}: deliver the commitments "
-                "made during the renewal, record lessons, update health and status, plan the "
-                f"next {policy.fundamentals.attention_window_days} days. Customers notice when "
-                "attention drops after they sign."
-                + (" " + " ".join(retention.get("reasons", [])) if fragile else "")
-            ),
-            rule="FUND-9",
-            due_date=max(signed + follow_up, as_of),
-            owner_email=r.owner_email,
-            created_on=as_of,
+        requests.append(
+            task_service.TaskRequest(
+                account_id=r.account_id,
+                key=f"{r.contract_id}:{FOLLOW_UP}",
+                title=rules.follow_up_title(fragile),
+                description=(
+                    f"FUND-9, TIME-4: renewed ({r.outcome}) on {signed}: deliver the commitments "
+                    "made during the renewal, record lessons, update health and status, plan the "
+                    f"next {policy.fundamentals.attention_window_days} days. Customers notice "
+                    "when attention drops after they sign."
+                    + (" " + " ".join(retention.get("reasons", [])) if fragile else "")
+                ),
+                rule="FUND-9",
+                due_date=max(signed + follow_up, as_of),
+                owner_email=r.owner_email,
+                created_on=as_of,
+            )
         )
-        created += new
+    created = sum(new for _, new in task_service.ensure_tasks(session, requests))
     session.flush()
     return created
 

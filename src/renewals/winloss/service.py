@@ -24,6 +24,7 @@ from renewals.contract.models import Contract
 from renewals.db import insert_rows
 from renewals.errors import NotFound, RenewalsError
 from renewals.fx import service as fx_service
+from renewals.kit.batches import chunks
 from renewals.policy.domain import Policy
 from renewals.renewal.models import Renewal, StageChange, stage_moves_only
 from renewals.signal.models import Signal
@@ -50,7 +51,6 @@ def _signals_by_account(session: Session, accounts: Iterable[str]) -> dict[str, 
     That is `first_seen_on`, except for texts imported with the history and scanned
     later: the ticket or note was in our systems on its own date (`source_date`).
     """
-    wanted = set(accounts)
     found: dict[str, list[SignalFact]] = defaultdict(list)
     query = select(
         Signal.account_id,
@@ -61,11 +61,18 @@ def _signals_by_account(session: Session, accounts: Iterable[str]) -> dict[str, 
         Signal.evidence,
         Signal.source,
         Signal.severity,
-    )
-    for account_id, kind, rule, first, source_date, evidence, source, severity in session.execute(
-        query
-    ):
-        if account_id in wanted:
+    ).order_by(Signal.signal_id)
+    for chunk in chunks(sorted(set(accounts)), 500):
+        for (
+            account_id,
+            kind,
+            rule,
+            first,
+            source_date,
+            evidence,
+            source,
+            severity,
+        ) in session.execute(query.where(Signal.account_id.in_(chunk))):
             found[account_id].append(
                 SignalFact(kind, rule, min(first, source_date), evidence, source, severity)
             )
