@@ -829,3 +829,72 @@ def test_a_newer_campaign_message_withdraws_the_older_but_never_a_signing_reques
     assert load(db, heads_up.message_id).status == "cancelled"
     assert load(db, signing.message_id).status == "pending_approval"
     assert load(db, notice.message_id).status == "pending_approval"
+
+
+def test_the_campaign_reads_allowances_and_queued_messages_once_for_a_batch(
+    db: Engine,
+) -> None:
+    # Issue 20 (TIME-5 as above): the daily campaign reads the batch's allowances and its
+    # queued campaign messages up front; then enqueue asks the database nothing per
+    # account, and the withdrawal is the one the per-renewal query makes.
+    from sqlalchemy import event
+
+    from renewals.playbook.messages import CUSTOMER_STEPS
+
+    heads_up = write(db, "globex-heads-up", account="globex")
+    signing = write(db, "globex-signing", account="globex", step="contract_signing")
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    with session_scope(db) as session:
+        queued = service.open_campaign_messages(
+            session, ["globex-2027", "initech-2027"], steps=CUSTOMER_STEPS
+        )
+        assert {k: [m.message_id for m in v] for k, v in queued.items()} == {
+            "globex-2027": [heads_up.message_id]
+        }
+        service.remember_permissions(session, ["globex", "initech"])
+        service.existing_keys(session, ["globex-notice", "initech-notice"])
+        event.listen(db, "before_cursor_execute", seen)
+        try:
+            newer = {}
+            for account in ("globex", "initech"):
+                newer[account], created = service.enqueue(
+                    session,
+                    key=f"{account}-notice",
+                    renewal_id=f"{account}-2027",
+                    account_id=account,
+                    step="formal_notice",
+                    rule="TIME-5",
+                    audience="customer",
+                    channel="email",
+                    to_address="anna@customer.example",
+                    to_name="Anna",
+                    language="en",
+                    subject="Notice",
+                    body="Hello",
+                    created_on=TODAY,
+                    facts={},
+                    segment=SEGMENTS[account],
+                    policy=POLICY,
+                )
+                assert created
+            withdrawn = service.withdraw_superseded(
+                session,
+                "globex-2027",
+                newer=newer["globex"],
+                on=TODAY,
+                steps=CUSTOMER_STEPS,
+                older=queued.get("globex-2027", []),
+            )
+        finally:
+            event.remove(db, "before_cursor_execute", seen)
+        assert statements == []
+        # the allowance carl set for initech was found in the session, not assumed absent
+        assert newer["initech"].status == "approved"
+        assert newer["initech"].approved_by == CARL
+    assert withdrawn == [heads_up.message_id]
+    assert load(db, heads_up.message_id).status == "cancelled"
+    assert load(db, signing.message_id).status == "pending_approval"
