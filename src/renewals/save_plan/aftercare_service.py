@@ -290,8 +290,23 @@ def detect_lost_causes(
 ) -> None:
     """LOST-1 for every open triage of an open renewal: a lost cause gets an open exit
     record with its reasons (a person decides whether to let go)."""
+    # Columns, not ORM objects (issue 20): the renewal's and triage's JSON is decoded only
+    # where the rule reads it (signals, inputs).
     rows = session.execute(
-        select(SaveTriage, Renewal, Account.strategic, Contract.outcome, Contract.competitor)
+        select(
+            Renewal.renewal_id,
+            Renewal.account_id,
+            Renewal.current_arr,
+            Renewal.signals,
+            SaveTriage.probability_band,
+            SaveTriage.root_cause,
+            SaveTriage.root_cause_confirmed,
+            SaveTriage.effort,
+            SaveTriage.inputs,
+            Account.strategic,
+            Contract.outcome,
+            Contract.competitor,
+        )
         .join(Renewal, Renewal.renewal_id == SaveTriage.renewal_id)
         .join(Account, Account.account_id == Renewal.account_id)
         .join(Contract, Contract.contract_id == Renewal.contract_id)
@@ -303,21 +318,21 @@ def detect_lost_causes(
     engaged = _engaged_counts(session, policy, as_of)
     plan_efforts = {r: e for r, e in session.execute(select(SavePlan.renewal_id, SavePlan.effort))}
     exits = {e.renewal_id: e for e in session.scalars(select(SaveExit))}
-    for triage, renewal, strategic, outcome, competitor in rows:
+    for renewal in rows:
         facts = rules.LostCauseFacts(
             renewal_id=renewal.renewal_id,
             arr=Decimal(renewal.current_arr),
-            strategic=bool(strategic),
-            probability_band=triage.probability_band,
-            root_cause=triage.root_cause,
-            root_cause_confirmed=triage.root_cause_confirmed,
+            strategic=bool(renewal.strategic),
+            probability_band=renewal.probability_band,
+            root_cause=renewal.root_cause,
+            root_cause_confirmed=renewal.root_cause_confirmed,
             signals=tuple(renewal.signals or ()),
             engaged_stakeholders=engaged.get(renewal.account_id, 0),
-            save_hours=_save_hours(policy, plan_efforts.get(renewal.renewal_id, triage.effort)),
+            save_hours=_save_hours(policy, plan_efforts.get(renewal.renewal_id, renewal.effort)),
             hourly_rate=policy.roi.loaded_hourly_rate,
-            inputs=dict(triage.inputs or {}),
-            contract_outcome=outcome,
-            competitor=competitor,
+            inputs=dict(renewal.inputs or {}),
+            contract_outcome=renewal.outcome,
+            competitor=renewal.competitor,
         )
         decision = rules.lost_cause(facts)
         if not decision.lost:
