@@ -119,8 +119,16 @@ def db(engine: Engine) -> Engine:
 SEGMENTS = {"initech": "smb", "globex": "mid_market"}
 
 
-def write(
-    engine: Engine,
+def write(engine: Engine, key: str, **kw: Any) -> OutboxMessage:
+    """A new message (`enqueue`'s keywords), committed."""
+    with session_scope(engine) as session:
+        msg, created = enqueue(session, key, **kw)
+        assert created
+    return msg
+
+
+def enqueue(
+    session: Any,
     key: str,
     *,
     account: str = "initech",
@@ -132,29 +140,27 @@ def write(
     body: str = "Hello Anna,\n\nyour renewal is due in 60 days.\n\nCarl",
     policy: Policy = POLICY,
     step: str = "heads_up",
-) -> OutboxMessage:
-    with session_scope(engine) as session:
-        msg, created = service.enqueue(
-            session,
-            key=key,
-            renewal_id=f"{account}-2027",
-            account_id=account,
-            step=step,
-            rule="TIME-5",
-            audience=audience,
-            channel=channel,
-            to_address=to,
-            to_name="Anna Müller" if to else None,
-            language=language,
-            subject=subject,
-            body=body,
-            created_on=TODAY,
-            facts={"days_before": 60},
-            segment=SEGMENTS[account],
-            policy=policy,
-        )
-        assert created
-    return msg
+) -> tuple[OutboxMessage, bool]:
+    """`write`'s message in the caller's session (nothing committed)."""
+    return service.enqueue(
+        session,
+        key=key,
+        renewal_id=f"{account}-2027",
+        account_id=account,
+        step=step,
+        rule="TIME-5",
+        audience=audience,
+        channel=channel,
+        to_address=to,
+        to_name="Anna Müller" if to else None,
+        language=language,
+        subject=subject,
+        body=body,
+        created_on=TODAY,
+        facts={"days_before": 60},
+        segment=SEGMENTS[account],
+        policy=policy,
+    )
 
 
 def load(engine: Engine, message_id: int) -> OutboxMessage:
@@ -861,24 +867,8 @@ def test_the_campaign_reads_allowances_and_queued_messages_once_for_a_batch(
         try:
             newer = {}
             for account in ("globex", "initech"):
-                newer[account], created = service.enqueue(
-                    session,
-                    key=f"{account}-notice",
-                    renewal_id=f"{account}-2027",
-                    account_id=account,
-                    step="formal_notice",
-                    rule="TIME-5",
-                    audience="customer",
-                    channel="email",
-                    to_address="anna@customer.example",
-                    to_name="Anna",
-                    language="en",
-                    subject="Notice",
-                    body="Hello",
-                    created_on=TODAY,
-                    facts={},
-                    segment=SEGMENTS[account],
-                    policy=POLICY,
+                newer[account], created = enqueue(
+                    session, f"{account}-notice", account=account, step="formal_notice"
                 )
                 assert created
             withdrawn = service.withdraw_superseded(

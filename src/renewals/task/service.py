@@ -240,10 +240,11 @@ class ReviewRequest(TaskRequest):
     """A rule asking for an account's review meeting (HEALTH-4, SEG-2)."""
 
 
-def ensure_tasks(session: Session, requests: Sequence[TaskRequest]) -> list[tuple[Task, bool]]:
-    """`ensure_task` for each request, in the requests' order, with one query per 500
-    accounts for the tasks already there instead of one query (and flush) per request
-    (issue 20). New tasks are added to the session in that order."""
+def _existing_tasks(
+    session: Session, requests: Sequence[TaskRequest]
+) -> dict[tuple[str, str], Task]:
+    """The tasks already there for these requests, by (account, key): one query per 500
+    accounts."""
     existing: dict[tuple[str, str], Task] = {}
     keys = sorted({r.key for r in requests})
     accounts = sorted({r.account_id for r in requests})
@@ -254,16 +255,27 @@ def ensure_tasks(session: Session, requests: Sequence[TaskRequest]) -> list[tupl
             )
         ):
             existing[(task.account_id, task.key)] = task
-    out: list[tuple[Task, bool]] = []
-    for r in requests:
-        known = existing.get((r.account_id, r.key))
-        if known is not None:
-            out.append((known, False))
-            continue
-        task = _add_open(session, **{f.name: getattr(r, f.name) for f in fields(r)})
-        existing[(r.account_id, r.key)] = task
-        out.append((task, True))
-    return out
+    return existing
+
+
+def ensure_tasks(session: Session, requests: Sequence[TaskRequest]) -> list[tuple[Task, bool]]:
+    """`ensure_task` for each request, in the requests' order, with one query per 500
+    accounts for the tasks already there instead of one query (and flush) per request
+    (issue 20). New tasks are added to the session in that order."""
+    existing = _existing_tasks(session, requests)
+    return [_known_or_new(session, existing, r) for r in requests]
+
+
+def _known_or_new(
+    session: Session, existing: dict[tuple[str, str], Task], request: TaskRequest
+) -> tuple[Task, bool]:
+    """The request's task from `existing`, or a new open one (added to both)."""
+    known = existing.get((request.account_id, request.key))
+    if known is not None:
+        return known, False
+    task = _add_open(session, **{f.name: getattr(request, f.name) for f in fields(request)})
+    existing[(request.account_id, request.key)] = task
+    return task, True
 
 
 def ensure_review(session: Session, request: ReviewRequest, *, policy: Policy) -> tuple[Task, bool]:
@@ -287,16 +299,7 @@ def ensure_reviews(
     ids = {r.account_id for r in requests}
     with session.no_autoflush:
         reviews = open_reviews(session, ids, review_steps(policy))
-    existing: dict[tuple[str, str], Task] = {}
-    keys = sorted({r.key for r in requests})
-    accounts = sorted(ids)
-    for start in range(0, len(accounts), 500):
-        for task in session.scalars(
-            select(Task).where(
-                Task.account_id.in_(accounts[start : start + 500]), Task.key.in_(keys)
-            )
-        ):
-            existing[(task.account_id, task.key)] = task
+    existing = _existing_tasks(session, requests)
     out: list[tuple[Task, bool]] = []
     for r in requests:
         found = reviews.get(r.account_id)
@@ -306,12 +309,8 @@ def ensure_reviews(
                 found.description = (found.description or "") + note
             out.append((found, False))
             continue
-        known = existing.get((r.account_id, r.key))
-        if known is not None:
-            out.append((known, False))
-            continue
-        task = _add_open(session, **{f.name: getattr(r, f.name) for f in fields(r)})
-        existing[(r.account_id, r.key)] = task
-        reviews[r.account_id] = task
-        out.append((task, True))
+        task, new = _known_or_new(session, existing, r)
+        if new:
+            reviews[r.account_id] = task
+        out.append((task, new))
     return out

@@ -26,6 +26,7 @@ from renewals.scheduler import first_day
 from renewals.usage.backend import Analytics
 from renewals.winloss import fundamentals as rules
 from renewals.winloss.models import WinLossRecord
+from renewals.winloss.service import contract_values
 
 FOLLOW_UP = "after_signature"
 
@@ -91,18 +92,7 @@ def record_retention(
     found: Counter[str] = Counter()
     if not pending:
         return found
-    seats: dict[str, int | None] = {}
-    ids = [r.contract_id for r in pending]
-    for start in range(0, len(ids), 500):
-        seats.update(
-            session.execute(
-                select(Contract.contract_id, Contract.seats).where(
-                    Contract.contract_id.in_(ids[start : start + 500])
-                )
-            )
-            .tuples()
-            .all()
-        )
+    seats = contract_values(session, Contract.seats, [r.contract_id for r in pending])
     weeks: dict[date, list[_Decision]] = defaultdict(list)
     for r in pending:
         day = _decided(r)
