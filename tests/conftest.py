@@ -44,11 +44,13 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_database() -> PostgresDatabase:
+def postgres_database() -> Iterator[PostgresDatabase]:
     """This worker's PostgreSQL database, migrated once (tests/databases.py)."""
     if not PG_URL:
         pytest.skip("PostgreSQL tests need RENEWALS_TEST_DATABASE_URL (.ci/run sets it)")
-    return PostgresDatabase.migrated(worker_url(PG_URL))
+    database = PostgresDatabase.migrated(worker_url(PG_URL))
+    yield database
+    database.close()
 
 
 @pytest.fixture(

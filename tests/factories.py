@@ -8,6 +8,7 @@ Personas: acme (enterprise, healthy), globex (mid-market, at risk), initech (SMB
 from __future__ import annotations
 
 import csv
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
@@ -333,6 +334,17 @@ def write_book(directory: Path, *, events: str = "csv", **overrides: list[dict[s
 
 
 # ---------------------------------------------------------------- rows in a session
+
+
+@functools.cache
+def password_hash(password: str) -> str:
+    """`password`'s argon2 hash, made once per process for the tests that give users the
+    same password (`auth.set_password(..., password_hash=)`): a hash costs 0.1 s idle and
+    up to 1 s on the busy CI machine. Signing in still verifies it as production does;
+    tests/user/test_auth.py checks the hashing itself."""
+    from renewals.user import auth
+
+    return auth.hash_password(password)
 
 
 def add_user(

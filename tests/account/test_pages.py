@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from books import Books
+from factories import password_hash
 from fastapi.testclient import TestClient
 from markupsafe import escape
 from sqlalchemy import Engine, func, select
@@ -79,7 +80,7 @@ def build_book(engine: Engine, tmp_path: Path) -> Book:
             .group_by(Account.owner_email, User.manager_email)
             .order_by(func.count().desc(), Account.owner_email)
         ).all()
-        hashed = auth.hash_password(PASSWORD)
+        hashed = password_hash(PASSWORD)
         for user in session.scalars(select(User)):
             auth.set_password(session, user, PASSWORD, actor="test", password_hash=hashed)
         admin = session.scalar(select(User.email).where(User.role == "admin"))

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from books import Books, Demo
+from factories import password_hash
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
@@ -65,7 +66,13 @@ def people(engine: Engine) -> People:
         other = next(e for e, m, _ in counts[1:] if m == manager)
         director = session.scalar(select(User.manager_email).where(User.email == manager))
         for email in (csm, other, manager, director):
-            auth.set_password(session, session.get(User, email), PASSWORD, actor="test")
+            auth.set_password(
+                session,
+                session.get(User, email),
+                PASSWORD,
+                actor="test",
+                password_hash=password_hash(PASSWORD),
+            )
     return People(csm, other, manager, director)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from factories import password_hash
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -47,7 +48,9 @@ def add_user(engine: Engine) -> Callable[..., User]:
             )
             user.role, user.manager_email, user.active = role, manager_email, True
             session.add(user)
-            auth.set_password(session, user, PASSWORD, actor="test")
+            auth.set_password(
+                session, user, PASSWORD, actor="test", password_hash=password_hash(PASSWORD)
+            )
             return user
 
     return _add

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import uvicorn
 from databases import sqlite_copy
+from factories import password_hash
 from sqlalchemy import Engine, select
 
 from renewals import migrate
@@ -72,7 +73,9 @@ def _build(tmp: Path, accounts: int) -> None:
     assert {o.status for o in outcomes} == {"ok"}, outcomes
     with session_scope(engine) as session:
         for user in session.scalars(select(User)):
-            auth.set_password(session, user, PASSWORD, actor="test")
+            auth.set_password(
+                session, user, PASSWORD, actor="test", password_hash=password_hash(PASSWORD)
+            )
     engine.dispose()
 
 

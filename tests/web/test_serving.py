@@ -123,30 +123,47 @@ def test_a_starting_worker_compiles_every_page_before_its_first_request(
     book: tuple[Engine, Settings],
 ) -> None:
     """The first visitor of a new worker does not pay for compiling templates, and the worker
-    hands the interpreter lock over every web_switch_interval_ms (docs/deploy.md)."""
+    hands the interpreter lock over every web_switch_interval_ms (docs/deploy.md).
+
+    A template is loaded (compiled, or taken from the compiled templates another app of
+    this process made: kit.templates.CompiledTemplates) once per app, when first used."""
     _, settings = book
     app = create_app(settings.model_copy(update={"web_switch_interval_ms": 2.0}))
     env = app.state.web.templates.env
     pages = [name for name in env.list_templates() if name.endswith(".html")]
+    loaded: list[str] = []
+    real_load = env.loader.load
+
+    def _load(environment, name, globals=None):  # type: ignore[no-untyped-def]
+        loaded.append(name)
+        return real_load(environment, name, globals)
+
+    env.loader.load = _load  # type: ignore[method-assign,union-attr]
+    before = sys.getswitchinterval()
+    try:
+        with TestClient(app) as client:
+            assert sorted(loaded) == sorted(pages)  # all of them, at start-up
+            assert sys.getswitchinterval() == pytest.approx(0.002)
+            loaded.clear()
+            client.get("/login")
+            client.get("/no-such-page")
+            assert loaded == []  # nothing compiled or loaded while answering
+    finally:
+        sys.setswitchinterval(before)
+
+    # A second app of the process (the tests build one per test) compiles none of them again.
+    again = create_app(settings)
     compiled: list[str] = []
-    real_compile = env.compile
+    real_compile = again.state.web.templates.env.compile
 
     def _compile(source, name=None, *args, **kwargs):  # type: ignore[no-untyped-def]
         compiled.append(name)
         return real_compile(source, name, *args, **kwargs)
 
-    env.compile = _compile  # type: ignore[method-assign]
-    before = sys.getswitchinterval()
-    try:
-        with TestClient(app) as client:
-            assert sorted(compiled) == sorted(pages)  # all of them, at start-up
-            assert sys.getswitchinterval() == pytest.approx(0.002)
-            compiled.clear()
-            client.get("/login")
-            client.get("/no-such-page")
-            assert compiled == []  # nothing compiled while answering
-    finally:
-        sys.setswitchinterval(before)
+    again.state.web.templates.env.compile = _compile  # type: ignore[method-assign]
+    with TestClient(again) as client:
+        assert compiled == []
+        assert "csrf_token" in client.get("/login").text
 
 
 def test_past_capacity_the_server_answers_503_with_retry_after_and_recovers() -> None:

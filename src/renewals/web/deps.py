@@ -26,7 +26,7 @@ from renewals.db import make_sessionmaker
 from renewals.errors import RenewalsError
 from renewals.kit import i18n
 from renewals.kit.secrets import same_secret
-from renewals.kit.templates import install_i18n
+from renewals.kit.templates import CompiledTemplates, install_i18n
 from renewals.kit.time import utc_now
 from renewals.policy.domain import Policy
 from renewals.user import auth
@@ -36,6 +36,8 @@ SESSION_COOKIE = "renewals_session"
 LOGIN_CSRF_COOKIE = "renewals_login_csrf"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+# The pages compiled once per process, whichever app (tests build one per test) asks first.
+_COMPILED = CompiledTemplates()
 
 
 @dataclass
@@ -54,6 +56,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     dirs = [Path(settings.templates_dir) / "web"] if settings.templates_dir else []
     templates = Jinja2Templates(directory=[*dirs, TEMPLATES_DIR])
     templates.env.loader = ChoiceLoader([FileSystemLoader([*map(str, dirs), str(TEMPLATES_DIR)])])
+    templates.env.bytecode_cache = _COMPILED
     from renewals.web import formatting
     from renewals.web.tables import url_with
 
