@@ -98,7 +98,9 @@ def test_rerun_is_stable_and_evidence_and_overrides_are_audited(book: Engine) ->
         service.triage_book(session, POLICY, as_of=TODAY)
         assert (row.probability_band, row.inputs) == ("medium", {"alternative": "chosen"})
         actions = session.scalars(
-            select(AuditEvent.action).where(AuditEvent.entity_id == row.renewal_id)
+            select(AuditEvent.action)
+            .where(AuditEvent.entity_id == row.renewal_id)
+            .order_by(AuditEvent.id)  # in the order written (PostgreSQL's heap order may differ)
         ).all()
         assert actions == ["save.evidence", "save.override"]
 
