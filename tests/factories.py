@@ -337,14 +337,20 @@ def write_book(directory: Path, *, events: str = "csv", **overrides: list[dict[s
 
 
 @functools.cache
-def password_hash(password: str) -> str:
-    """`password`'s argon2 hash, made once per process for the tests that give users the
-    same password (`auth.set_password(..., password_hash=)`): a hash costs 0.1 s idle and
-    up to 1 s on the busy CI machine. Signing in still verifies it as production does;
-    tests/user/test_auth.py checks the hashing itself."""
+def _password_hash(password: str) -> str:
     from renewals.user import auth
 
     return auth.hash_password(password)
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Give `user` `password` (`auth.set_password`, by "test"), hashed once per process
+    for all the users the tests give the same password: an argon2 hash costs 0.1 s idle
+    and up to 1 s on the busy CI machine. Signing in still verifies it as production
+    does; tests/user/test_auth.py checks the hashing itself."""
+    from renewals.user import auth
+
+    auth.set_password(session, user, password, actor="test", password_hash=_password_hash(password))
 
 
 def add_user(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from books import Books
-from factories import password_hash
+from factories import set_password
 from fastapi.testclient import TestClient
 from markupsafe import escape
 from sqlalchemy import Engine, func, select
@@ -80,9 +80,8 @@ def build_book(engine: Engine, tmp_path: Path) -> Book:
             .group_by(Account.owner_email, User.manager_email)
             .order_by(func.count().desc(), Account.owner_email)
         ).all()
-        hashed = password_hash(PASSWORD)
         for user in session.scalars(select(User)):
-            auth.set_password(session, user, PASSWORD, actor="test", password_hash=hashed)
+            set_password(session, user, PASSWORD)
         admin = session.scalar(select(User.email).where(User.role == "admin"))
     (csm, manager), (other, _) = owners[0], owners[1]
     return Book(engine, settings, csm, other, manager, admin)

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from books import Books, Demo
-from factories import password_hash
+from factories import set_password
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
@@ -21,7 +21,6 @@ from renewals.config import Settings
 from renewals.db import session_scope
 from renewals.policy import service as policy_service
 from renewals.renewal.models import Renewal
-from renewals.user import auth
 from renewals.user.models import User
 from renewals.web.app import create_app
 
@@ -66,13 +65,7 @@ def people(engine: Engine) -> People:
         other = next(e for e, m, _ in counts[1:] if m == manager)
         director = session.scalar(select(User.manager_email).where(User.email == manager))
         for email in (csm, other, manager, director):
-            auth.set_password(
-                session,
-                session.get(User, email),
-                PASSWORD,
-                actor="test",
-                password_hash=password_hash(PASSWORD),
-            )
+            set_password(session, session.get(User, email), PASSWORD)
     return People(csm, other, manager, director)
 
 

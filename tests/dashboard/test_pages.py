@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from books import Books
 from dashboard.book import PASSWORD, POLICY, TODAY, built_book, client_for, people
-from factories import password_hash
+from factories import set_password
 from sqlalchemy import Engine, delete, select
 
 from renewals.account.models import Account
@@ -24,7 +24,6 @@ from renewals.forecast.models import ModelRun
 from renewals.kit.time import utc_now
 from renewals.renewal.models import Renewal
 from renewals.signal.models import Signal
-from renewals.user import auth
 from renewals.user.models import User
 
 WINDOW_END = TODAY + timedelta(days=POLICY.run.renewal_window_days)
@@ -252,9 +251,7 @@ def test_an_empty_book_explains_what_to_do(engine: Engine, tmp_path: Path) -> No
     with session_scope(engine) as session:
         user = User(email="nora@example.com", name="Nora", role="csm", active=True)
         session.add(user)
-        auth.set_password(
-            session, user, PASSWORD, actor="test", password_hash=password_hash(PASSWORD)
-        )
+        set_password(session, user, PASSWORD)
     client, _ = client_for(settings, "nora@example.com")
     html = client.get("/home").text
     assert "No renewals in the next 90 days" in html
@@ -280,13 +277,7 @@ def test_the_daily_run_computes_the_book_figures_for_every_server_process(
     who = people(engine)
     with session_scope(engine) as session:
         executive = session.scalar(select(User.email).where(User.role == "executive"))
-        auth.set_password(
-            session,
-            session.get(User, executive),
-            PASSWORD,
-            actor="test",
-            password_hash=password_hash(PASSWORD),
-        )
+        set_password(session, session.get(User, executive), PASSWORD)
     manager, _ = client_for(settings, who.manager)
     boss, _ = client_for(settings, executive)
     team = manager.get(f"/manager?as_of={TODAY}")

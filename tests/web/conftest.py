@@ -7,13 +7,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from factories import password_hash
+from factories import set_password
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from renewals.config import Settings
 from renewals.db import session_scope
-from renewals.user import auth
 from renewals.user.models import User
 from renewals.web.app import create_app
 
@@ -48,9 +47,7 @@ def add_user(engine: Engine) -> Callable[..., User]:
             )
             user.role, user.manager_email, user.active = role, manager_email, True
             session.add(user)
-            auth.set_password(
-                session, user, PASSWORD, actor="test", password_hash=password_hash(PASSWORD)
-            )
+            set_password(session, user, PASSWORD)
             return user
 
     return _add

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import uvicorn
 from databases import sqlite_copy
-from factories import password_hash
+from factories import set_password
 from sqlalchemy import Engine, select
 
 from renewals import migrate
@@ -25,7 +25,6 @@ from renewals.demo.generator import generate_book
 from renewals.ingest.service import run_import
 from renewals.policy import service as policy_service
 from renewals.scheduler import run_all
-from renewals.user import auth
 from renewals.user.models import User
 from renewals.web.app import create_app
 
@@ -73,9 +72,7 @@ def _build(tmp: Path, accounts: int) -> None:
     assert {o.status for o in outcomes} == {"ok"}, outcomes
     with session_scope(engine) as session:
         for user in session.scalars(select(User)):
-            auth.set_password(
-                session, user, PASSWORD, actor="test", password_hash=password_hash(PASSWORD)
-            )
+            set_password(session, user, PASSWORD)
     engine.dispose()
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from factories import TODAY, password_hash, write_book
+from factories import TODAY, set_password, write_book
 from sqlalchemy import select
 from web.live import PASSWORD, LiveServer, serve
 from web.test_browser import Person
@@ -22,7 +22,6 @@ from renewals.ingest.service import run_import
 from renewals.policy import service as policy_service
 from renewals.signal.models import Signal, SignalLabel
 from renewals.signal.service import scan_texts
-from renewals.user import auth
 from renewals.user.models import User
 
 pytestmark = pytest.mark.browser
@@ -60,9 +59,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         _note(session, "call-1", TODAY_NOTE, TODAY)
         scan_texts(session, POLICY, as_of=TODAY)
         for user in session.scalars(select(User)):
-            auth.set_password(
-                session, user, PASSWORD, actor="test", password_hash=password_hash(PASSWORD)
-            )
+            set_password(session, user, PASSWORD)
     with serve(engine, settings) as server:
         yield server
     engine.dispose()
