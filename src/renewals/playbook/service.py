@@ -223,6 +223,9 @@ def _views(session: Session, batch: Batch | None = None) -> list[tuple[Renewal, 
     )
     if batch is not None:
         query = query.where(batch.where(Renewal.renewal_id))
+    # In renewal order: new tasks and messages are numbered in the order they are made, so
+    # the same on both databases (SQLite already read them so; PostgreSQL's plan decided).
+    query = query.order_by(Renewal.renewal_id)
     return [(r, view_of(r, fiscal_month, term)) for r, fiscal_month, term in session.execute(query)]
 
 
