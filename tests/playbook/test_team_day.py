@@ -11,6 +11,7 @@ import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from books import Books, Demo
 from sqlalchemy import Engine, func, select
 
@@ -62,6 +63,12 @@ EN_DATE = re.compile(
 )
 
 
+# SQLite only (issue 14: 173 s on PostgreSQL, of the busy shared machine, beside 145 on
+# SQLite): what is checked here is what the messages and documents say, which the database
+# does not change. The daily run day after day on PostgreSQL is tested by
+# worker/test_two_workers.py (a simulated week) and test_scheduler.py; proposals, contracts,
+# save plans and outbox permissions on PostgreSQL by their slices' service tests.
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 def test_a_team_day_sends_nothing_wrong(books: Books, engine: Engine, tmp_path: Path) -> None:
     books.copy(engine, tmp_path, Demo(150, seed=11))  # imported once (tests/books.py)
     settings = Settings(database_url=str(engine.url), data_dir=tmp_path / "data")
