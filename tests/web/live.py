@@ -3,6 +3,7 @@ passwords, and Uvicorn on a free 127.0.0.1 port in a background thread."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import threading
@@ -83,8 +84,13 @@ def _free_port() -> int:
 
 
 def free_port_in(first: int, last: int) -> int:
-    """A free 127.0.0.1 port in [first, last] (test servers keep to their agreed range)."""
-    for port in range(first, last + 1):
+    """A free 127.0.0.1 port in [first, last] (test servers keep to their agreed range).
+    Each pytest-xdist worker starts looking 10 ports further on, so two workers starting
+    a server at the same moment do not both take the first free port."""
+    ports = list(range(first, last + 1))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, ...
+    offset = int(worker[2:]) * 10 % len(ports) if worker[2:].isdigit() else 0
+    for port in ports[offset:] + ports[:offset]:
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
