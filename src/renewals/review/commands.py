@@ -83,12 +83,23 @@ def quarter(
             }
         )
         return
-    console.print(
-        f"[bold]Quarterly review {r.quarter.key}[/] ({r.quarter.start} to {r.quarter.end})"
+    from renewals.kit.i18n import _, ngettext, tr, word
+
+    # Issue 22: the words in the reader's language; --json stays as it is.
+    heading = _("Quarterly review %(quarter)s") % {"quarter": r.quarter.key}
+    span = _("%(start)s to %(end)s") % {"start": r.quarter.start, "end": r.quarter.end}
+    console.print(f"[bold]{heading}[/] ({span})")
+    table = Table(title=_("Outcomes (LEARN-1), this quarter and the three before"))
+    columns = (
+        _("quarter"),
+        _("decided"),
+        _("won"),
+        _("renewal rate"),
+        _("ARR due (%(currency)s)") % {"currency": r.currency},
+        "GRR",
     )
-    table = Table(title="Outcomes (LEARN-1), this quarter and the three before")
-    for col in ("quarter", "decided", "won", "renewal rate", f"ARR due ({r.currency})", "GRR"):
-        table.add_column(col, justify="left" if col == "quarter" else "right")
+    for i, col in enumerate(columns):
+        table.add_column(col, justify="left" if i == 0 else "right")
     for o in r.outcomes:
         table.add_row(
             o.quarter,
@@ -100,36 +111,49 @@ def quarter(
         )
     console.print(table)
     for line in r.sustained:
-        console.print(line, markup=False)
-    for title, lines in (("What worked", r.worked), ("What did not", r.did_not)):
+        console.print(tr(line), markup=False)
+    for title, lines in ((_("What worked"), r.worked), (_("What did not"), r.did_not)):
         console.print(f"[bold]{title}[/]")
-        for line in lines or ["(nothing recorded)"]:
-            console.print(f"  {line}", markup=False)
-    console.print("[bold]Where renewals stalled (LEARN-2)[/]")
+        for line in lines or [_("(nothing recorded)")]:
+            console.print(f"  {tr(line)}", markup=False)
+    console.print("[bold]" + _("Where renewals stalled (LEARN-2)") + "[/]")
     for s in r.stalls or []:
+        stays = ngettext("%(num)s stay", "%(num)s stays", s.renewals) % {"num": s.renewals}
         console.print(
-            f"  {s.stage}: median {s.median_days} days against {s.planned_days} planned "
-            f"({s.renewals} stays)",
+            "  "
+            + _("%(stage)s: median %(median)s days against %(planned)s planned (%(stays)s)")
+            % {
+                "stage": word("stage", s.stage),
+                "median": s.median_days,
+                "planned": s.planned_days,
+                "stays": stays,
+            },
             markup=False,
         )
     if not r.stalls:
-        console.print("  no stage stays longer than the policy's stall factor allows")
-    console.print("[bold]Risk calls (LEARN-2)[/]")
+        console.print("  " + _("no stage stays longer than the policy's stall factor allows"))
+    console.print("[bold]" + _("Risk calls (LEARN-2)") + "[/]")
     for row in r.risk_calls:
         rate = row.get("churn_rate")
         console.print(
-            f"  {row['category']}: {row['renewals']:,} renewals, churn "
-            + ("-" if rate is None else f"{rate:.0%}"),
+            "  "
+            + _("%(category)s: %(renewals)s renewals, churn %(rate)s")
+            % {
+                "category": word("badge", row["category"]),
+                "renewals": f"{row['renewals']:,}",
+                "rate": "-" if rate is None else f"{rate:.0%}",
+            },
             markup=False,
         )
     if r.risk_note:
-        console.print(f"  {r.risk_note}", markup=False)
+        console.print(f"  {tr(r.risk_note)}", markup=False)
     if r.day_zero is not None and r.day_zero.decided:
-        console.print(
-            f"[bold]Day 0 (TIME-4)[/]: {r.day_zero.late:,} of {r.day_zero.decided:,} decided after "
-            "their renewal date"
-        )
-    console.print("[bold]Decisions (LEARN-2)[/]")
+        late = _("%(late)s of %(decided)s decided after their renewal date") % {
+            "late": f"{r.day_zero.late:,}",
+            "decided": f"{r.day_zero.decided:,}",
+        }
+        console.print(f"[bold]Day 0 (TIME-4)[/]: {late}")
+    console.print("[bold]" + _("Decisions (LEARN-2)") + "[/]")
     for d in r.decisions:
         change = (
             f" [{d['rule']}] {d['policy_key']}: {d['from']} -> {d['to']} ({d['status']})"
@@ -138,7 +162,7 @@ def quarter(
         )
         console.print(f"  {d['decided_on']} {d['by']}: {d['decision']}{change}", markup=False)
     if not r.decisions:
-        console.print("  none yet: `renewals review decide` records one")
+        console.print("  " + _("none yet: `renewals review decide` records one"))
 
 
 @app.command()
