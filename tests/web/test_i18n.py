@@ -442,6 +442,21 @@ def _the_cli_explains_in_each_language(engine: Engine, settings) -> None:  # typ
         "renewal", renewal, "--json"
     )
     assert runner.invoke(app, ["health", account, "--language", "fr"], env=env).exit_code == 2
+    # the quarterly review (LEARN-1..3) and the program (MET-2) read in the language too
+    day = TODAY.isoformat()
+    review = {
+        lang: run("review", "quarter", "--as-of", day, "--language", lang) for lang in ("en", "de")
+    }
+    assert "What worked" in review["en"] and "Where renewals stalled (LEARN-2)" in review["en"]
+    assert (
+        "Was funktioniert hat" in review["de"] and "Wo Verlängerungen ins Stocken" in review["de"]
+    )
+    assert "What worked" not in review["de"] and "Risk calls" not in review["de"]
+    program_de = run("review", "program", "--as-of", day, "--language", "de")
+    assert "Verlängerungsprogramm (MET-2)" in program_de
+    assert (
+        "Befugnisse für Zugeständnisse" in program_de and "Concession authority" not in program_de
+    )
 
 
 def test_the_browser_language_is_the_default_and_the_profile_wins(book) -> None:  # type: ignore[no-untyped-def]
