@@ -445,14 +445,14 @@ def _the_cli_explains_in_each_language(engine: Engine, settings) -> None:  # typ
     # the quarterly review (LEARN-1..3) and the program (MET-2) read in the language too
     day = TODAY.isoformat()
     review = {
-        lang: run("review", "quarter", "--as-of", day, "--language", lang) for lang in ("en", "de")
+        lang: run("--language", lang, "review", "quarter", "--as-of", day) for lang in ("en", "de")
     }
     assert "What worked" in review["en"] and "Where renewals stalled (LEARN-2)" in review["en"]
     assert (
         "Was funktioniert hat" in review["de"] and "Wo Verlängerungen ins Stocken" in review["de"]
     )
     assert "What worked" not in review["de"] and "Risk calls" not in review["de"]
-    program_de = run("review", "program", "--as-of", day, "--language", "de")
+    program_de = run("--language", "de", "review", "program", "--as-of", day)
     assert "Verlängerungsprogramm (MET-2)" in program_de
     assert (
         "Befugnisse für Zugeständnisse" in program_de and "Concession authority" not in program_de
