@@ -47,7 +47,8 @@ def test_the_owner_approves_and_declines_with_a_reason(book) -> None:  # type: i
     client, token = client_for(settings, who.csm)
     page = client.get("/outbox")
     assert f'id="msg-{first}"' in page.text and f'id="msg-{second}"' in page.text
-    assert client.get("/home").text.count(f"/outbox#msg-{first}") == 1
+    # the whole link (with its closing quote): msg-2 must not count msg-20..29
+    assert client.get("/home").text.count(f'"/outbox#msg-{first}"') == 1
     hx = {"HX-Request": "true", "X-CSRF-Token": token}
     assert client.post(f"/outbox/{first}/approve").status_code == 403  # no CSRF token
     approved = client.post(f"/outbox/{first}/approve", headers=hx)
