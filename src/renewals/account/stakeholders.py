@@ -96,12 +96,22 @@ class MapEntry:
             )
         if self.last_engaged_at is None:
             return Text("{name} ({role}, never engaged)", name=self.name, role=role)
+        # the count inside the message: a reason read back from the database finds its
+        # template whole ("{n} days" alone is too short a template to be looked for)
+        days = self.days_since_engaged or 0
+        if days == 1:
+            return Text(
+                "{name} ({role}, last engaged {day}, 1 day ago)",
+                name=self.name,
+                role=role,
+                day=self.last_engaged_at.isoformat(),
+            )
         return Text(
-            "{name} ({role}, last engaged {day}, {days} ago)",
+            "{name} ({role}, last engaged {day}, {n} days ago)",
             name=self.name,
             role=role,
             day=self.last_engaged_at.isoformat(),
-            days=_days(self.days_since_engaged or 0),
+            n=days,
         )
 
 
