@@ -62,9 +62,6 @@ def make_templates(settings: Settings) -> Jinja2Templates:
 
     templates.env.globals["url_with"] = url_with
     formatting.install(templates.env)  # plural, money, pct, yesno, dates (issue 15)
-    # every page is HTML: escape always (Starlette escapes .html by name), which also lets
-    # install_i18n give the pages its plain, cheaper gettext callables
-    templates.env.autoescape = True
     install_i18n(templates.env)  # _(), {% trans %}, term: the request's language (issue 22)
     return templates
 
