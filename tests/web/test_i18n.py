@@ -5,6 +5,7 @@ an executive's main pages read in en, de, id and ms with no English left from th
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from renewals.contract.domain import Outcome
 from renewals.db import session_scope
 from renewals.health.domain import Category
 from renewals.health.models import HealthSnapshot
-from renewals.kit import catalogues, i18n
+from renewals.kit import catalogues, i18n, locale
 from renewals.kit.templates import install_i18n
 from renewals.policy import service as policy_service
 from renewals.policy.domain import Policy
@@ -113,6 +114,54 @@ def test_an_explanation_is_english_text_and_translates_when_printed() -> None:
     import pickle
 
     assert i18n.tr(pickle.loads(pickle.dumps(reason))) == str(reason)
+
+
+def test_figures_in_an_explanation_read_in_the_languages_way() -> None:
+    """SEG-1, FUND-4: a reason's numbers and months follow the reader's language
+    (kit.locale), made now or read back from its English; dates and ids stay as they are."""
+    reason = i18n.Text(
+        "SEG-1: ARR {arr} lies in the {segment} band [{low}, {high})",
+        arr="70,649",
+        segment="mid_market",
+        low="10,000",
+        high="100,000",
+    )
+    stored = str(reason)
+    for language, arr, low in (
+        ("en", "70,649", "10,000"),
+        ("de", "70.649", "10.000"),
+        ("id", "70.649", "10.000"),
+        ("ms", "70,649", "10,000"),
+    ):
+        with i18n.using(language):
+            for text in (i18n.tr(reason), i18n.tr(stored)):
+                assert f"ARR {arr} " in text and f"[{low}, " in text, (language, text)
+    ratio = i18n.Text(
+        "champion replies {slowdown:.1f}x slower than before ({hours:.0f} hours on average now)",
+        slowdown=1.5,
+        hours=12,
+    )
+    with i18n.using("de"):
+        assert "1,5x" in i18n.tr(ratio) and "1,5x" in i18n.tr(str(ratio))
+        assert i18n.tr("0.14") == "0,14" and i18n.tr("12.5%") == "12,5 %"
+        assert i18n.tr("2026-11-26") == "2026-11-26" and i18n.tr("C0000213") == "C0000213"
+    # FUND-4: a November renewal in a July-June year; every reason a whole template
+    from datetime import date
+
+    from renewals.renewal import budget
+
+    policy = policy_service.load(None).budget
+    for start in (1, 7, 10):
+        timing = budget.timing(date(2026, 11, 26), start, lead_days=90, policy=policy)
+        for language, year in (("de", "jahr"), ("id", "tahun"), ("ms", "tahun")):
+            with i18n.using(language):
+                assert year in i18n.tr(timing.describe_year()).lower()
+                assert year in i18n.tr(str(timing.describe_year())).lower()
+                for reason in (*timing.reasons, budget.check_task_title(timing)):
+                    assert i18n.tr(reason) == i18n.tr(str(reason)) != str(reason), reason
+    timing = budget.timing(date(2026, 11, 26), 7, lead_days=90, policy=policy)
+    with i18n.using("de"):
+        assert i18n.tr(str(timing.describe_year())) == "Geschäftsjahr Juli-Juni"
 
 
 # ------------------------------------------------------------------ the catalogues
@@ -418,6 +467,8 @@ def _the_cli_explains_in_each_language(engine: Engine, settings) -> None:  # typ
     }
     assert "HEALTH-1: weighted mean of" in english["health"]
     assert "SEG-1: ARR" in english["renewal"] and "Decisions and why" in english["renewal"]
+    # the customer's timeline (TIME-6) is in the customer's language, whoever reads it
+    timeline = " ".join(json.loads(run("renewal", renewal, "--json"))["customer_timeline"].split())
     for language in ("de", "id", "ms"):
         phrases = _english_phrases(language)
         said = {
@@ -426,14 +477,20 @@ def _the_cli_explains_in_each_language(engine: Engine, settings) -> None:  # typ
                 "renewal", renewal, "--as-of", TODAY.isoformat(), "--language", language
             ),
         }
-        # health: every word; renewal: its labels, values and SEG-1..4 / TIME-4 decisions
-        # (ownership, budget and stakeholder-gap reasons are not translated yet: docs/i18n.md)
-        checked = {"health": phrases, "renewal": _english_phrases(language, "SEG-", "TIME-4:")}
+        # every word but the timeline to share with the customer (TIME-6), which is in the
+        # customer's language, and the customers' own words (signal evidence)
+        said["renewal"] = " ".join(said["renewal"].split()).replace(timeline, " ")
         for command, text in said.items():
-            left = sorted(p for p in checked[command] if p in text)
+            left = sorted(p for p in phrases if p in text)
             assert left == [], (language, command, left)
-            assert sum(p in english[command] for p in checked[command]) > 5  # it can fail
+            assert sum(p in english[command] for p in phrases) > 5  # it can fail
             assert "HEALTH-" in text or "SEG-" in text  # rule IDs stay as they are
+        # SEG-1's figures the language's way (kit.locale): 70.649 in German and Indonesian
+        seg1 = re.search(r"SEG-1: ARR ([\d.,]+) ", said["renewal"])
+        assert seg1, said["renewal"]
+        english_arr = re.search(r"SEG-1: ARR ([\d.,]+) ", english["renewal"])
+        assert english_arr and "," in english_arr.group(1)
+        assert seg1.group(1) == locale.localise_number(english_arr.group(1), language)
     assert "rata-rata tertimbang" in run("health", account, "--language", "id")
     assert "Entscheidungen und Gründe" in run("renewal", renewal, "--language", "de")
     # the locale decides when no option does; --json is for machines, in any language

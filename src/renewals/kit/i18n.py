@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import gettext as _gettext
 import re
+import string
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from renewals.kit.locale import DEFAULT_LANGUAGE
+from renewals.kit.locale import DEFAULT_LANGUAGE, localise_month, localise_number
 
 LANGUAGES: tuple[str, ...] = ("en", "de", "id", "ms")
 LANGUAGE_NAMES: dict[str, str] = {
@@ -244,12 +246,30 @@ class Text(str):
             for name, value in self.params.items()
         }
         try:
+            if any(_is_number(v) for v in params.values()):
+                return _NumberFormatter(language).vformat(words, (), params)
             return words.format(**params)
         except (KeyError, IndexError, ValueError):  # a broken translation: the English
             return str(self)
 
     def __reduce__(self) -> tuple[object, ...]:  # pickles (caches) keep the template
         return (_text, (self.msgid, self.params))
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+class _NumberFormatter(string.Formatter):
+    """str.format, but a number's field written with the language's separators
+    (`{arr:,.0f}`: 70,649 -> 70.649 in German; kit.locale)."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        text = format(value, format_spec)
+        return localise_number(text, self.language) if _is_number(value) else text
 
 
 def _text(msgid: str, params: dict[str, object]) -> Text:
@@ -335,6 +355,12 @@ def _translate_text(text: str, language: str, depth: int, split: bool = True) ->
             words = catalog.pgettext(context, text)
             if words != text:
                 return words
+    # a figure (or, inside a reason, a month): the language's way of writing it
+    words = localise_number(text, language)
+    if depth and words == text:
+        words = localise_month(text, language)
+    if words != text:
+        return words
     for pattern, msgstr in _templates(language):
         match = pattern.fullmatch(text)
         if match is None:

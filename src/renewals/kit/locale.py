@@ -7,6 +7,7 @@ write 12.000,50. A language not listed is written as English.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -125,6 +126,37 @@ def format_date_long(value: date | datetime | str, language: str) -> str:
     if language == "de":
         return f"{value.day}. {month} {value.year}"
     return f"{value.day} {month} {value.year}"
+
+
+# A number as English text writes it: grouped thousands and/or a decimal point, perhaps a
+# sign, a percent sign or a multiplier ("70,649", "0.14", "+3.9", "12.5%", "2.0x").
+_ENGLISH_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?[%x]?")
+
+
+def localise_number(text: str, language: str) -> str:
+    """A number already written the English way (a value inside a reason stored in English,
+    a figure formatted with `{:,.0f}`) with `language`'s separators, its digits unchanged:
+    `70,649` -> `70.649`, `0.14` -> `0,14` in German and Indonesian (`12.5%` -> `12,5 %` in
+    German, as format_percent writes it). Other text as it is."""
+    group, mark = _SEPARATORS.get(language, _SEPARATORS[DEFAULT_LANGUAGE])
+    if (group, mark) == _SEPARATORS[DEFAULT_LANGUAGE] or not _ENGLISH_NUMBER.fullmatch(text):
+        return text
+    text = text.replace(",", "\0").replace(".", mark).replace("\0", group)
+    return f"{text[:-1]} %" if language == "de" and text.endswith("%") else text
+
+
+def month_name(month: int, language: str = DEFAULT_LANGUAGE) -> str:
+    """The name of `month` (1-12) in `language`: `month_name(7)` is `July`."""
+    return _MONTHS.get(language, _MONTHS[DEFAULT_LANGUAGE])[month - 1]
+
+
+def localise_month(text: str, language: str) -> str:
+    """An English month name (`July`, inside a reason stored in English) in `language`."""
+    try:
+        month = _MONTHS[DEFAULT_LANGUAGE].index(text)
+    except ValueError:
+        return text
+    return _MONTHS.get(language, _MONTHS[DEFAULT_LANGUAGE])[month]
 
 
 def _decimal(value: Decimal | float | int | str) -> Decimal:

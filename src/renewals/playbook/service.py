@@ -438,10 +438,12 @@ def run_campaign(
             superseded = (
                 None
                 if message.superseded_by is None
-                else (
-                    f"TIME-5: superseded by {message.superseded_by}: the renewal reached the "
-                    f"campaign on {as_of.isoformat()}, after this message's day "
-                    f"({message.trigger_date.isoformat()}); one message, not a burst"
+                else Text(
+                    "TIME-5: superseded by {step}: the renewal reached the campaign on {day}, "
+                    "after this message's day ({trigger}); one message, not a burst",
+                    step=message.superseded_by,
+                    day=as_of.isoformat(),
+                    trigger=message.trigger_date.isoformat(),
                 )
             )
             msg, _ = outbox_service.enqueue(

@@ -32,12 +32,8 @@ from enum import StrEnum
 
 from renewals.kit.calendar import add_months, fiscal_year_start
 from renewals.kit.i18n import Text
+from renewals.kit.locale import month_name
 from renewals.policy.domain import Budget
-
-MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 BUDGET_STEP = "budget_check"
 
@@ -72,9 +68,12 @@ class BudgetTiming:
 
     def describe_year(self) -> str:
         if self.fiscal_year_start_month == 1:
-            return "calendar year"
-        last = MONTHS[(self.fiscal_year_start_month - 2) % 12]
-        return f"fiscal year {MONTHS[self.fiscal_year_start_month - 1]}-{last}"
+            return Text("calendar year")
+        return Text(
+            "fiscal year {first}-{last}",
+            first=month_name(self.fiscal_year_start_month),
+            last=month_name((self.fiscal_year_start_month - 2) % 12 + 1),
+        )
 
 
 def timing(
@@ -90,9 +89,9 @@ def timing(
     planning = policy.planning_months
     motion_start = renewal_date - timedelta(days=lead_days)
     year = (
-        "calendar year"
+        Text("calendar year")
         if fiscal_year_start_month == 1
-        else f"fiscal year starting in {MONTHS[fiscal_year_start_month - 1]}"
+        else Text("fiscal year starting in {month}", month=month_name(fiscal_year_start_month))
     )
     where = Text(
         "FUND-4: the renewal on {renewal_date} is in month {month} of the customer's {year}",
@@ -104,26 +103,40 @@ def timing(
     if month <= policy.new_budget_months:
         phase = Phase.new_budget
         ask = add_months(start, -planning)
-        why = (
-            f"{where}: it comes right after the new budget (first {policy.new_budget_months} "
-            f"months), set from {ask} (the {planning} months before {start}): ask before then"
+        why = Text(
+            "{where}: it comes right after the new budget (first {months} months), set from "
+            "{ask} (the {planning} months before {start}): ask before then",
+            where=where,
+            months=policy.new_budget_months,
+            ask=ask,
+            planning=planning,
+            start=start,
         )
     elif month > 12 - planning:
         phase = Phase.year_end
         ask = add_months(following, -planning)
         gap = (following - renewal_date).days
-        why = (
-            f"{where}: this year's budget is nearly spent and next year's is set from {ask} "
-            f"(the {planning} months before {following}): put the renewal and any increase in "
-            f"it; new money may wait for {following} ({gap} days after the renewal date)"
+        why = Text(
+            "{where}: this year's budget is nearly spent and next year's is set from {ask} "
+            "(the {planning} months before {following}): put the renewal and any increase in "
+            "it; new money may wait for {following} ({gap} days after the renewal date)",
+            where=where,
+            ask=ask,
+            planning=planning,
+            following=following,
+            gap=gap,
         )
     else:
         phase = Phase.mid_year
         ask = add_months(start, -planning)
-        why = (
-            f"{where}: mid-year: the budget was allocated for the year from {start} (set from "
-            f"{ask}); the renewal must fit it and any increase waits for next year's budget, "
-            f"asked from {add_months(following, -planning)}"
+        why = Text(
+            "{where}: mid-year: the budget was allocated for the year from {start} (set from "
+            "{ask}); the renewal must fit it and any increase waits for next year's budget, "
+            "asked from {next_ask}",
+            where=where,
+            start=start,
+            ask=ask,
+            next_ask=add_months(following, -planning),
         )
     reasons = [why]
     in_cycle = (renewal_date - ask).days <= policy.max_lead_days
@@ -132,10 +145,16 @@ def timing(
         pulls = True
         reasons.append(
             Text(
+                "FUND-4: budget check due {ask}; the steps that float terms and pricing come "
+                "no later than it (before the motion's usual start, {start})",
+                ask=ask,
+                start=motion_start,
+            )
+            if ask < motion_start
+            else Text(
                 "FUND-4: budget check due {ask}; the steps that float terms and pricing come no later than it",
                 ask=ask,
             )
-            + (f" (before the motion's usual start, {motion_start})" if ask < motion_start else "")
         )
     else:
         check_due = motion_start
@@ -143,12 +162,22 @@ def timing(
         days = (renewal_date - ask).days
         reasons.append(
             Text(
-                "FUND-4: its budget was set from {ask}, {days} days before the renewal",
+                "FUND-4: its budget was set from {ask}, {days} days before the renewal: check "
+                "at the motion's start ({start}) that the renewal is in it",
                 ask=ask,
                 days=days,
+                start=motion_start,
             )
-            + ("" if phase == Phase.mid_year else f" (over {policy.max_lead_days}: last cycle)")
-            + f": check at the motion's start ({motion_start}) that the renewal is in it"
+            if phase == Phase.mid_year
+            else Text(
+                "FUND-4: its budget was set from {ask}, {days} days before the renewal (over "
+                "{limit}: last cycle): check at the motion's start ({start}) that the renewal "
+                "is in it",
+                ask=ask,
+                days=days,
+                limit=policy.max_lead_days,
+                start=motion_start,
+            )
         )
     return BudgetTiming(
         fiscal_year_start_month,
@@ -166,8 +195,14 @@ def timing(
 
 def check_task_title(t: BudgetTiming) -> str:
     titles = {
-        Phase.new_budget: "Budget check: get the renewal into the budget they are about to set",
-        Phase.year_end: "Budget check: next year's budget is being set: renewal and any increase in it",
-        Phase.mid_year: "Budget check: confirm the renewal is in this year's allocated budget",
+        Phase.new_budget: Text(
+            "Budget check: get the renewal into the budget they are about to set"
+        ),
+        Phase.year_end: Text(
+            "Budget check: next year's budget is being set: renewal and any increase in it"
+        ),
+        Phase.mid_year: Text(
+            "Budget check: confirm the renewal is in this year's allocated budget"
+        ),
     }
     return titles[t.phase]

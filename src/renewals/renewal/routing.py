@@ -274,17 +274,21 @@ def handover(decision: Decision, *, days: int, renewal_date: date, policy: Polic
 def hybrid_answers(policy: Policy) -> list[str]:
     """OWN-3: the hybrid model's answers to the seeds' questions, in words."""
     h = policy.ownership.hybrid
-    lead = "the renewal's owner" if h.communication_lead == "owner" else "the account's CSM"
+    owner, csm = Text("the renewal's owner"), Text("the account's CSM")
+    lead = owner if h.communication_lead == "owner" else csm
     credit = {
-        "owner": "the renewal's owner",
-        "csm": "the account's CSM",
-        "shared": "half to the owner, half to the CSM",
+        "owner": owner,
+        "csm": csm,
+        "shared": Text("half to the owner, half to the CSM"),
     }[h.revenue_credit]
     return [
-        f"OWN-3: {lead} leads customer communication",
-        f"OWN-3: renewal revenue is credited to {credit}",
-        f"OWN-3: a disagreement goes to the {h.dispute_role.value}, settled within "
-        f"{h.dispute_days} days",
+        Text("OWN-3: {lead} leads customer communication", lead=lead),
+        Text("OWN-3: renewal revenue is credited to {credit}", credit=credit),
+        Text(
+            "OWN-3: a disagreement goes to the {role}, settled within {days} days",
+            role=h.dispute_role.value,
+            days=h.dispute_days,
+        ),
     ]
 
 
@@ -313,9 +317,16 @@ def sponsor(
     executives = {p.email for p in people if p.role == "executive"}
     if current in executives:
         return Decision(
-            current or "", (f"OWN-2: {current} sponsors this strategic account",), ("OWN-2",)
+            current or "",
+            (Text("OWN-2: {email} sponsors this strategic account", email=current),),
+            ("OWN-2",),
         )
     email, why = pick_person("executive", account_owner=None, people=people, load=load)
     if email is None:
-        return Decision("", (f"{why} (strategic account)",), ("OWN-2",))
-    return Decision(email, (f"OWN-2: strategic account, whatever its size; {why}",), ("OWN-2",))
+        # `reasons`: a field that may hold "; " (kit.i18n.LIST_FIELDS), read back whole
+        return Decision("", (Text("{reasons} (strategic account)", reasons=why),), ("OWN-2",))
+    return Decision(
+        email,
+        (Text("OWN-2: strategic account, whatever its size; {reasons}", reasons=why),),
+        ("OWN-2",),
+    )

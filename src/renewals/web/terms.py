@@ -93,6 +93,7 @@ TERMS = (
     term_noop("source", "ticket"),
     term_noop("source", "survey"),
     term_noop("source", "interaction"),
+    term_noop("source", "interactions"),
     term_noop("source", "stakeholder"),
     term_noop("source", "team"),
     term_noop("source", "contract"),
