@@ -13,7 +13,9 @@ from renewals.task.models import Task
 
 
 def lifecycle(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Everything the lifecycle steps wrote, without wall-clock timestamps."""
+    """Everything the lifecycle steps wrote, without wall-clock timestamps, each list in a
+    total order (a task's key is unique per account only: PostgreSQL returns ties in heap
+    order, which a restored database does not keep)."""
     with session_scope(engine) as session:
         return {
             "renewals": [
@@ -38,7 +40,12 @@ def lifecycle(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             "stages": [
                 (c.renewal_id, c.from_stage, c.to_stage, c.on, c.by, c.reason)
                 for c in session.scalars(
-                    select(StageChange).order_by(StageChange.renewal_id, StageChange.to_stage)
+                    select(StageChange).order_by(
+                        StageChange.renewal_id,
+                        StageChange.on,
+                        StageChange.to_stage,
+                        StageChange.from_stage,
+                    )
                 )
             ],
             "tasks": [
@@ -54,7 +61,7 @@ def lifecycle(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
                     t.status_reason,
                     t.created_on,
                 )
-                for t in session.scalars(select(Task).order_by(Task.key))
+                for t in session.scalars(select(Task).order_by(Task.account_id, Task.key))
             ],
             "messages": [
                 (
