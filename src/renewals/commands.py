@@ -9,9 +9,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from renewals.kit.cli import console, emit_json, fail, parse_as_of, progress_bar, state
+from renewals.kit.cli import (
+    console,
+    emit_json,
+    fail,
+    number,
+    parse_as_of,
+    percent,
+    progress_bar,
+    state,
+)
+from renewals.kit.i18n import Text, _, lazy, tr, word
 
 if TYPE_CHECKING:  # each command imports its slice when it runs (issue 24)
     from sqlalchemy import Engine
@@ -101,7 +112,9 @@ def run(
     known = jobs()
     for name in job or []:
         if name not in known:
-            fail(f"unknown job {name!r}; jobs: {', '.join(known)}", 2)
+            fail(
+                Text("unknown job {name}; jobs: {jobs}", name=repr(name), jobs=", ".join(known)), 2
+            )
     day = parse_as_of(as_of)
     # A bar with ETA per step; the book is worked through in batches of
     # policy run.batch_accounts (TECH-1), so memory stays bounded at any size.
@@ -113,8 +126,8 @@ def run(
             settings=app_state.settings,
             only=job,
             on_done=lambda o: console.print(
-                f"{'[green]ok[/]' if o.status == 'ok' else '[red]failed[/]'} {o.name} "
-                f"[dim]({o.seconds:,.1f} s)[/]: {o.detail}"
+                f"{'[green]' + _('ok') if o.status == 'ok' else '[red]' + _('failed')}[/] "
+                f"{o.name} [dim]({number(o.seconds, 1)} s)[/]: {escape(tr(o.detail))}"
             ),
             progress=progress,
         )
@@ -284,6 +297,8 @@ def _job_json(job: Any) -> dict[str, Any]:
 
 
 def _print_book(s: BookSummary) -> None:
+    """The summary in the reader's language (issue 22): labels from the catalogue, stored
+    values as their words, figures written the language's way (kit.locale)."""
     from renewals.account.domain import Segment
 
     figures, closed, health, pipeline, usage, as_of = (
@@ -296,29 +311,46 @@ def _print_book(s: BookSummary) -> None:
     )
     unit = f" {figures.currency}" if figures.currency else ""
     console.print(
-        f"[bold]Book of business[/] as of {as_of}: {figures.accounts:,} accounts, "
-        f"{figures.active_accounts:,} under contract, ARR {_money(figures.arr)}{unit}"
+        _(
+            "[bold]Book of business[/] as of {day}: {accounts} accounts, {active} under "
+            "contract, ARR {arr}{unit}"
+        ).format(
+            day=as_of,
+            accounts=number(figures.accounts),
+            active=number(figures.active_accounts),
+            arr=_money(figures.arr),
+            unit=unit,
+        )
     )
     table = Table(
-        title=f"Segments (SEG-1) and renewals in the next {figures.window_days} days (TECH-5)"
+        title=_("Segments (SEG-1) and renewals in the next {days} days (TECH-5)").format(
+            days=figures.window_days
+        )
     )
-    for column in ("segment", "accounts", f"ARR{unit}", "renewals due", f"ARR due{unit}"):
-        table.add_column(column, justify="left" if column == "segment" else "right")
+    columns = (
+        _("segment"),
+        _("accounts"),
+        f"ARR{unit}",
+        _("renewals due"),
+        _("ARR due") + unit,
+    )
+    for index, column in enumerate(columns):
+        table.add_column(column, justify="left" if index == 0 else "right")
     for segment in Segment:
         f = figures.by_segment[segment]
-        share = f"{f.accounts / figures.active_accounts:.0%}" if figures.active_accounts else "-"
+        share = percent(f.accounts / figures.active_accounts) if figures.active_accounts else "-"
         table.add_row(
-            segment.value,
-            f"{f.accounts:,} ({share})",
+            word("segment", segment.value),
+            f"{number(f.accounts)} ({share})",
             _money(f.arr),
-            f"{f.renewals_in_window:,}",
+            number(f.renewals_in_window),
             _money(f.arr_in_window),
         )
     table.add_row(
-        "total",
-        f"{figures.active_accounts:,}",
+        _("total"),
+        number(figures.active_accounts),
         _money(figures.arr),
-        f"{figures.renewals_in_window:,}",
+        number(figures.renewals_in_window),
         _money(figures.arr_in_window),
         style="bold",
     )
@@ -329,87 +361,122 @@ def _print_book(s: BookSummary) -> None:
         _print_pipeline(pipeline, figures.currency)
     if closed:
         total = sum(closed.values())
-        parts = ", ".join(f"{k.value} {v:,} ({v / total:.0%})" for k, v in sorted(closed.items()))
-        console.print(f"Closed renewals on record: {total:,}: {parts}")
+        parts = ", ".join(
+            f"{word('outcome', k.value)} {number(v)} ({percent(v / total)})"
+            for k, v in sorted(closed.items())
+        )
+        console.print(
+            _("Closed renewals on record: {total}: {parts}").format(
+                total=number(total), parts=parts
+            )
+        )
     console.print(
-        f"Usage events stored: {usage['events']:,} from {usage['users']:,} users "
-        f"in {usage['accounts']:,} accounts ({s.data_dir})"
+        _(
+            "Usage events stored: {events} from {users} users in {accounts} accounts ({path})"
+        ).format(
+            events=number(usage["events"]),
+            users=number(usage["users"]),
+            accounts=number(usage["accounts"]),
+            path=s.data_dir,
+        )
     )
     if s.last_import:
-        console.print(f"Last import: {s.last_import[0]:%Y-%m-%d %H:%M} UTC from {s.last_import[1]}")
+        console.print(
+            _("Last import: {when} UTC from {source}").format(
+                when=f"{s.last_import[0]:%Y-%m-%d %H:%M}", source=s.last_import[1]
+            )
+        )
     if s.last_run:
-        console.print(f"Last daily run: {s.last_run:%Y-%m-%d %H:%M} UTC")
+        console.print(_("Last daily run: {when} UTC").format(when=f"{s.last_run:%Y-%m-%d %H:%M}"))
     if s.worker_jobs:
         _print_worker(s)
 
 
 def _print_worker(s: BookSummary) -> None:
     """The worker's schedule (issue 19): next run, last status and last success per job."""
-    seen = f"last seen {s.worker_seen:%Y-%m-%d %H:%M} UTC" if s.worker_seen else "never seen"
-    table = Table(title=f"Scheduled jobs (`renewals worker`, {seen})")
-    for column in ("job", "schedule", "next run (UTC)", "last", "last success (UTC)"):
+    seen = (
+        _("last seen {when} UTC").format(when=f"{s.worker_seen:%Y-%m-%d %H:%M}")
+        if s.worker_seen
+        else _("never seen")
+    )
+    table = Table(title=_("Scheduled jobs (`renewals worker`, {seen})").format(seen=seen))
+    for column in (
+        _("job"),
+        _("schedule"),
+        _("next run (UTC)"),
+        _("last"),
+        _("last success (UTC)"),
+    ):
         table.add_column(column)
     for j in s.worker_jobs:
-        last = j.last_status or "-"
+        last = word("job", j.last_status) if j.last_status else "-"
         if j.failures:
-            last += f" ({j.failures} failure(s) in a row)"
+            last += " " + _("({n} failure(s) in a row)").format(n=j.failures)
         table.add_row(
             j.name,
             j.schedule,
             f"{j.next_run_at:%Y-%m-%d %H:%M}",
             last,
-            f"{j.last_success_at:%Y-%m-%d %H:%M}" if j.last_success_at else "never",
+            f"{j.last_success_at:%Y-%m-%d %H:%M}" if j.last_success_at else _("never"),
         )
     console.print(table)
 
 
 def _print_health(health: health_service.Mix) -> None:
     """HEALTH-3 categories and SIG-0 risk, with the ARR behind each."""
-    total = sum(n for n, _ in health.categories.values()) or 1
-    table = Table(title=f"Health (HEALTH-3) and risk (SIG-0) on {health.as_of}")
-    for column in ("", "accounts", "ARR"):
-        table.add_column(column, justify="left" if not column else "right")
+    total = sum(n for n, _arr in health.categories.values()) or 1
+    table = Table(title=_("Health (HEALTH-3) and risk (SIG-0) on {day}").format(day=health.as_of))
+    for index, column in enumerate(("", _("accounts"), "ARR")):
+        table.add_column(column, justify="left" if index == 0 else "right")
     for key in ("expansion", "green", "yellow", "red", "unscored"):
         if key in health.categories:
             n, arr = health.categories[key]
-            table.add_row(key, f"{n:,} ({n / total:.0%})", _money(Decimal(arr)))
+            table.add_row(
+                word("badge", key), f"{number(n)} ({percent(n / total)})", _money(Decimal(arr))
+            )
     table.add_section()
     for key, label in (
-        ("save", "save mode (SIG-4)"),
-        ("at_risk", "at risk (SIG-0)"),
-        ("watch", "watch (one signal)"),
-        ("none", "no signals"),
+        ("save", lazy("save mode (SIG-4)")),
+        ("at_risk", lazy("at risk (SIG-0)")),
+        ("watch", lazy("watch (one signal)")),
+        ("none", lazy("no signals")),
     ):
         if key in health.risks:
             n, arr = health.risks[key]
-            table.add_row(label, f"{n:,} ({n / total:.0%})", _money(Decimal(arr)))
+            table.add_row(str(label), f"{number(n)} ({percent(n / total)})", _money(Decimal(arr)))
     console.print(table)
 
 
 def _print_pipeline(p: renewal_service.Pipeline, currency: str = "") -> None:
     """TIME-4 stages and SEG-3 opportunity types of the renewals due soon; the work queued
     (ARR in the reporting currency, TECH-5)."""
-    table = Table(title=f"Renewals due in {p.window_days} days (TIME-4, SEG-3)")
-    for column in ("", "renewals", f"ARR {currency}" if currency else "ARR"):
-        table.add_column(column, justify="left" if not column else "right")
+    table = Table(title=_("Renewals due in {days} days (TIME-4, SEG-3)").format(days=p.window_days))
+    for index, column in enumerate(("", _("renewals"), f"ARR {currency}" if currency else "ARR")):
+        table.add_column(column, justify="left" if index == 0 else "right")
     for stage in ("assessment", "preparation", "engagement", "closing", "execution"):
         if stage in p.by_stage:
             n, arr = p.by_stage[stage]
-            table.add_row(stage, f"{n:,}", _money(Decimal(arr)))
+            table.add_row(word("stage", stage), number(n), _money(Decimal(arr)))
     table.add_section()
     for kind in ("at_risk", "expansion", "early", "flat"):
         if kind in p.by_opportunity:
             n, arr = p.by_opportunity[kind]
-            table.add_row(kind, f"{n:,}", _money(Decimal(arr)))
+            table.add_row(word("opportunity", kind), number(n), _money(Decimal(arr)))
     console.print(table)
-    waiting = p.outbox.get("pending_approval", 0)
-    ready = p.outbox.get("approved", 0)
     console.print(
-        f"Tasks: {p.tasks_open:,} open, {p.tasks_overdue:,} overdue (`renewals tasks list`). "
-        f"Outbox: {waiting:,} customer messages awaiting an owner's approval, {ready:,} ready "
-        f"to send, {p.outbox.get('sent', 0):,} sent (`renewals outbox list`)."
+        _(
+            "Tasks: {open} open, {overdue} overdue (`renewals tasks list`). Outbox: {waiting} "
+            "customer messages awaiting an owner's approval, {ready} ready to send, {sent} "
+            "sent (`renewals outbox list`)."
+        ).format(
+            open=number(p.tasks_open),
+            overdue=number(p.tasks_overdue),
+            waiting=number(p.outbox.get("pending_approval", 0)),
+            ready=number(p.outbox.get("approved", 0)),
+            sent=number(p.outbox.get("sent", 0)),
+        )
     )
 
 
 def _money(value: Decimal) -> str:
-    return f"{value:,.0f}"
+    return number(value)

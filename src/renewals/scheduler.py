@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from renewals.config import Settings
 from renewals.db import Base, UTCDateTime, session_scope
+from renewals.kit import i18n
 from renewals.kit.time import utc_now
 from renewals.policy.domain import Policy
 
@@ -199,7 +200,8 @@ def run_all(
     report = progress or _quiet
     analyze(engine, never_analyzed(engine))
     for index, (name, func) in enumerate(selected):
-        report(f"{name} (job {index + 1} of {len(selected)})", index, len(selected))
+        label = i18n.Text("{name} (job {k} of {n})", name=name, k=index + 1, n=len(selected))
+        report(label, index, len(selected))
         started = utc_now()
         written: set[str] = set()
         try:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -383,6 +385,59 @@ def test_each_role_reads_its_main_pages_in_each_language(book, tmp_path: Path) -
     # the check can fail: the English pages show many of the catalogue's phrases
     assert len(english_seen) > 60, len(english_seen)
     _the_cli_explains_in_each_language(engine, settings)
+    _the_commands_people_read_in_each_language(settings)
+
+
+def _cli(settings) -> Callable[..., str]:  # type: ignore[no-untyped-def]
+    """Run `renewals ARGS` on the book with no language from the machine's locale; its output."""
+    env = {
+        "RENEWALS_DATABASE_URL": settings.database_url,
+        "RENEWALS_DATA_DIR": str(settings.data_dir),
+        "COLUMNS": "250",
+        "LANG": "C.UTF-8",
+        # the machine's own locale must not decide (None: unset while the command runs)
+        "LANGUAGE": None,
+        "LC_ALL": None,
+        "LC_MESSAGES": None,
+        "RENEWALS_LANGUAGE": None,
+    }
+    runner = CliRunner()
+
+    def run(*args: str, code: int = 0, **extra: str | None) -> str:
+        result = runner.invoke(app, list(args), env={**env, **extra})
+        assert result.exit_code == code, (args, result.output)
+        return result.output
+
+    return run
+
+
+# What a person reads from the commands other than `health` and `renewal` (issue 22): the
+# daily run's steps, the book's summary, an error. Names, ids and job names stay as they are.
+COMMANDS_READ = (("status", "--as-of", TODAY.isoformat()),)
+
+
+def _the_commands_people_read_in_each_language(settings) -> None:  # type: ignore[no-untyped-def]
+    run = _cli(settings)
+    day = (TODAY + timedelta(days=1)).isoformat()
+    english = {args: run(*args) for args in COMMANDS_READ}
+    english["run"] = run("run", "--as-of", day)
+    assert "accounts scored:" in english["run"] and "Book of business" in english[COMMANDS_READ[0]]
+    for language in ("de", "id", "ms"):
+        phrases = _english_phrases(language)
+        said = {args: run("--language", language, *args) for args in COMMANDS_READ}
+        said["run"] = run("--language", language, "run", "--as-of", day)
+        for args, text in said.items():
+            text = re.sub(r"`[^`]*`", " ", text)  # commands read the same in every language
+            left = sorted(p for p in phrases if p in text)
+            assert left == [], (language, args, left)
+            assert sum(p in english[args] for p in phrases) > 3, args  # it can fail
+        error = run("--language", language, "run", "--job", "nope", code=2)
+        assert "nope" in error and "unknown job" not in error, error
+    # figures the language's way: 1.234 in German and Indonesian, 1,234 in Malay
+    status = {lang: run("--language", lang, *COMMANDS_READ[0]) for lang in ("de", "ms")}
+    arr = re.search(r"ARR ([\d.,]+) ", status["de"])
+    assert arr and "." in arr.group(1) and "," not in arr.group(1), status["de"]
+    assert f"ARR {arr.group(1).replace('.', ',')} " in status["ms"]
 
 
 def _policy_texts(policy: Policy) -> list[str]:
@@ -443,23 +498,7 @@ def _the_cli_explains_in_each_language(engine: Engine, settings) -> None:  # typ
             .order_by(Renewal.renewal_id)
         ).first()
     assert account and renewal
-    env = {
-        "RENEWALS_DATABASE_URL": settings.database_url,
-        "RENEWALS_DATA_DIR": str(settings.data_dir),
-        "COLUMNS": "250",
-        "LANG": "C.UTF-8",
-        # the machine's own locale must not decide (None: unset while the command runs)
-        "LANGUAGE": None,
-        "LC_ALL": None,
-        "LC_MESSAGES": None,
-        "RENEWALS_LANGUAGE": None,
-    }
-    runner = CliRunner()
-
-    def run(*args: str, **extra: str | None) -> str:
-        result = runner.invoke(app, list(args), env={**env, **extra})
-        assert result.exit_code == 0, result.output
-        return result.output
+    run = _cli(settings)
 
     english = {
         "health": run("health", account, "--as-of", TODAY.isoformat()),
@@ -498,7 +537,7 @@ def _the_cli_explains_in_each_language(engine: Engine, settings) -> None:  # typ
     assert run("renewal", renewal, "--json", "--language", "de") == run(
         "renewal", renewal, "--json"
     )
-    assert runner.invoke(app, ["health", account, "--language", "fr"], env=env).exit_code == 2
+    run("health", account, "--language", "fr", code=2)
     # the quarterly review (LEARN-1..3) and the program (MET-2) read in the language too
     day = TODAY.isoformat()
     review = {

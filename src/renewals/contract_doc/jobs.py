@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from renewals.contract_doc import domain, service
+from renewals.kit.i18n import Text
 from renewals.kit.time import utc_now
 from renewals.scheduler import JobContext, job
 
@@ -13,4 +14,6 @@ def expire_links(ctx: JobContext) -> str:
     docs/contracts.md)."""
     cutoff = domain.expire_cutoff(ctx.as_of, utc_now())
     expired = service.expire_links(ctx.session, cutoff=cutoff)
-    return f"{expired} signing link{'s' if expired != 1 else ''} expired (TECH-4)"
+    if expired == 1:
+        return Text("{n} signing link expired (TECH-4)", n=expired)
+    return Text("{n} signing links expired (TECH-4)", n=expired)

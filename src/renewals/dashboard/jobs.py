@@ -6,6 +6,7 @@ from __future__ import annotations
 from renewals.dashboard import service
 from renewals.db import data_version
 from renewals.kit.figures import FigureStore, storing
+from renewals.kit.i18n import Text, joined
 from renewals.kit.secrets import secret_key
 from renewals.policy.service import fingerprint
 from renewals.scheduler import JobContext, job
@@ -22,4 +23,8 @@ def figures(ctx: JobContext) -> str:
     done = service.book_figures(
         ctx.session, ctx.policy, as_of=ctx.as_of, memo=storing(store, ctx.session, version)
     )
-    return f"{len(done)} book-wide figures stored for the pages ({', '.join(done)})"
+    return Text(
+        "{n} book-wide figures stored for the pages ({names})",
+        n=len(done),
+        names=joined(done, ", "),
+    )

@@ -907,11 +907,11 @@ def book_figures(session: Session, policy: Policy, *, as_of: date, memo: Memo) -
     at_risk_by_segment(session, policy, as_of=as_of, memo=memo)
     retention(session, policy, as_of=as_of, memo=memo)
     return [
-        "team forecast by owner",
-        "stage stalls",
-        "win/loss",
-        "at-risk ARR by segment",
-        "retention",
+        Text("team forecast by owner"),
+        Text("stage stalls"),
+        Text("win/loss"),
+        Text("at-risk ARR by segment"),
+        Text("retention"),
     ]
 
 

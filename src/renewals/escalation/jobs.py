@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from renewals.escalation import service
+from renewals.kit.i18n import Text, counts, joined
 from renewals.scheduler import JobContext, job
 
 
@@ -10,11 +11,13 @@ from renewals.scheduler import JobContext, job
 def suggest(ctx: JobContext) -> str:
     """Executive escalation suggested, once, where ESC-1's criteria hold."""
     report = service.suggest(ctx.session, as_of=ctx.as_of, policy=ctx.policy)
-    text = (
-        f"{report.created:,} suggested, {report.existing:,} already escalated, "
-        f"{report.not_needed:,} not needed (ESC-1)"
+    text = Text(
+        "{created:,} suggested, {existing:,} already escalated, {not_needed:,} not needed (ESC-1)",
+        created=report.created,
+        existing=report.existing,
+        not_needed=report.not_needed,
     )
     if report.by_criterion:
-        met = ", ".join(f"{k} {v:,}" for k, v in sorted(report.by_criterion.items()))
-        text += f"; criteria met by the new ones: {met}"
+        met = counts(dict(sorted(report.by_criterion.items())))
+        return joined([text, Text("criteria met by the new ones: {criteria}", criteria=met)])
     return text

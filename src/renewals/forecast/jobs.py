@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from renewals.forecast import service
 from renewals.forecast.domain import CATEGORIES
+from renewals.kit.i18n import Text, counts, joined
 from renewals.scheduler import JobContext, job
 
 
@@ -19,15 +20,20 @@ def snapshot(ctx: JobContext) -> str:
         progress=ctx.progress,
     )
     engine = report.engine + (f" #{report.model_id}" if report.model_id is not None else "")
-    categories = ", ".join(f"{c} {report.categories[c]:,}" for c in CATEGORIES)
-    text = (
-        f"{report.renewals:,} open renewals forecast with the {engine} engine; next "
-        f"{report.window_days} days: {report.window_renewals:,} renewals, expected ARR "
-        f"{report.window_expected_arr:,.0f} of {report.window_arr:,.0f}; {categories}"
+    text = Text(
+        "{renewals:,} open renewals forecast with the {engine} engine; next {days} days: "
+        "{window:,} renewals, expected ARR {expected:,.0f} of {arr:,.0f}",
+        renewals=report.renewals,
+        engine=engine,
+        days=report.window_days,
+        window=report.window_renewals,
+        expected=report.window_expected_arr,
+        arr=report.window_arr,
     )
+    parts = [text, counts({c: report.categories[c] for c in CATEGORIES})]
     if report.overrides:
-        text += f"; {report.overrides:,} owner overrides in force"
-    return text
+        parts.append(Text("{n:,} owner overrides in force", n=report.overrides))
+    return joined(parts)
 
 
 @job("forecast.retrain", order=94)
@@ -41,15 +47,19 @@ def retrain(ctx: JobContext) -> str:
 
     every = ctx.policy.forecast.retrain_every_days
     if every == 0:
-        return "retraining is off (forecast.retrain_every_days = 0)"
+        return Text("retraining is off (forecast.retrain_every_days = 0)")
     last = learned.last_run(ctx.session)
     if last is None:
-        return "no model trained yet: `renewals model train` trains the first one"
+        return Text("no model trained yet: `renewals model train` trains the first one")
     age = (ctx.as_of - last.as_of).days
     if age < every:
-        return (
-            f"model #{last.model_id} trained on {last.as_of} is {age} days old "
-            f"(retrained at {every}, forecast.retrain_every_days)"
+        return Text(
+            "model #{id} trained on {day} is {age} days old (retrained at {every}, "
+            "forecast.retrain_every_days)",
+            id=last.model_id,
+            day=last.as_of,
+            age=age,
+            every=every,
         )
     try:
         run = learned.train(
@@ -61,10 +71,18 @@ def retrain(ctx: JobContext) -> str:
             progress=ctx.progress,
         )
     except learned.TooFewOutcomes as exc:
-        return f"not retrained: {exc.message}"
+        return Text("not retrained: {reason}", reason=exc.message)
     resolved = learned.resolve(ctx.session, ctx.policy, data_dir=ctx.settings.data_dir)
-    terms = ", ".join(f"{k} {v:,}" for k, v in (run.metrics.get("rows_by_term") or {}).items())
-    return (
-        f"model #{run.model_id} retrained on {run.n_train + run.n_test:,} closed renewals "
-        f"({terms}); {'used' if resolved.engine is not None else 'not used'}: {resolved.reason}"
+    terms = counts(run.metrics.get("rows_by_term") or {})
+    facts = {"id": run.model_id, "n": run.n_train + run.n_test, "terms": terms}
+    if resolved.engine is None:
+        return Text(
+            "model #{id} retrained on {n:,} closed renewals ({terms}); not used: {reason}",
+            reason=resolved.reason,
+            **facts,
+        )
+    return Text(
+        "model #{id} retrained on {n:,} closed renewals ({terms}); used: {reason}",
+        reason=resolved.reason,
+        **facts,
     )

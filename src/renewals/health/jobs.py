@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from renewals.health import service
+from renewals.kit.i18n import Text, counts
 from renewals.scheduler import JobContext, job
 from renewals.usage.backend import Analytics
 
@@ -23,6 +24,8 @@ def score(ctx: JobContext) -> str:
     )
     mix = run.categories
     order = ("expansion", "green", "yellow", "red", "unscored")
-    return f"{run.scored:,} accounts scored: " + ", ".join(
-        f"{k} {mix[k]:,}" for k in order if mix[k]
+    return Text(
+        "{n:,} accounts scored: {categories}",
+        n=run.scored,
+        categories=counts({k: mix[k] for k in order if mix[k]}),
     )

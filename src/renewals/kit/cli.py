@@ -80,7 +80,14 @@ def use_language(ctx: typer.Context, language: str | None, *, from_environment: 
     if language is not None:
         chosen = i18n.normalise(language)
         if chosen is None or chosen != language.strip().lower():
-            fail(f"--language must be one of {', '.join(i18n.LANGUAGES)}, not {language!r}", 2)
+            fail(
+                i18n.Text(
+                    "--language must be one of {choices}, not {value}",
+                    choices=", ".join(i18n.LANGUAGES),
+                    value=repr(language),
+                ),
+                2,
+            )
     elif from_environment:
         chosen = i18n.choose(os.environ.get("RENEWALS_LANGUAGE"), i18n.from_environment(os.environ))
     else:
@@ -144,7 +151,9 @@ class AppState:
                     f"{e['msg']}"
                     for e in exc.errors()
                 ]
-                fail("invalid setting: " + ("; ".join(problems) or str(exc)))
+                from renewals.kit.i18n import Text
+
+                fail(Text("invalid setting: {reasons}", reasons="; ".join(problems) or str(exc)))
         return self._settings
 
     @settings.setter
@@ -176,8 +185,29 @@ def state(ctx: typer.Context) -> AppState:
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}")
+    """Report an expected error in one line and exit: `error: ...` in the reader's language
+    (a message of the catalogue or a `Text`, read with `tr`; anything else as written)."""
+    from renewals.kit.i18n import _, tr
+
+    err_console.print(f"[bold red]{_('error:')}[/] {tr(message)}")
     raise typer.Exit(code)
+
+
+def number(value: Any, places: int = 0) -> str:
+    """A figure for a person, written the current language's way (kit.locale): `1,234`,
+    `1.234` in German and Indonesian."""
+    from renewals.kit import locale
+    from renewals.kit.i18n import current
+
+    return locale.format_number(value, current(), places)
+
+
+def percent(fraction: Any, places: int = 0, *, signed: bool = False) -> str:
+    """A fraction as a percentage in the current language (kit.locale): `85%`, `85 %`."""
+    from renewals.kit import locale
+    from renewals.kit.i18n import current
+
+    return locale.format_percent(fraction, current(), signed=signed, places=places)
 
 
 def fail_with(exc: RenewalsError) -> NoReturn:
@@ -237,26 +267,29 @@ def progress_bar(enabled: bool = True) -> Iterator[ProgressCallback]:
         TimeRemainingColumn,
     )
 
+    from renewals.kit.i18n import _, tr
+
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description:<32}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        TextColumn("eta"),
+        TextColumn(_("eta")),
         TimeRemainingColumn(),
         console=console,
         transient=True,
     ) as progress:
-        task = progress.add_task("starting", total=None)
+        task = progress.add_task(_("starting"), total=None)
         current = ["starting"]
 
         def update(step: str, done: int, total: int) -> None:
+            label = tr(step)  # a step's label in the reader's language (issue 22)
             if step != current[0]:  # a new step: its own elapsed time and ETA
                 current[0] = step
-                progress.reset(task, description=step, completed=done, total=total)
+                progress.reset(task, description=label, completed=done, total=total)
             else:
-                progress.update(task, description=step, completed=done, total=total)
+                progress.update(task, description=label, completed=done, total=total)
 
         yield update
 

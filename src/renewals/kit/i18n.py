@@ -20,7 +20,7 @@ from __future__ import annotations
 import gettext as _gettext
 import re
 import string
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
@@ -256,6 +256,26 @@ class Text(str):
         return (_text, (self.msgid, self.params))
 
 
+def counts(values: Mapping[object, int], sep: str = ", ") -> Text:
+    """`green 3, red 2`: stored values with their counts (a job's detail, a summary line),
+    English as it reads; printed with `tr`, each value is its term and each count is
+    written the language's way (`grün 3, rot 2`; `1.234` in German)."""
+    pattern = sep.join(f"{{v{i}}} {{n{i}:,}}" for i in range(len(values)))
+    params: dict[str, object] = {}
+    for i, (value, count) in enumerate(values.items()):
+        params[f"v{i}"], params[f"n{i}"] = str(value), count
+    return Text(pattern, **params)
+
+
+def joined(parts: Iterable[object], sep: str = "; ") -> Text:
+    """Sentences or reasons joined into one (`a; b`), each read in its words by `tr`: the
+    way to add a clause that is there only sometimes, instead of gluing strings."""
+    items = list(parts)
+    pattern = sep.join(f"{{p{i}}}" for i in range(len(items)))
+    params = {f"p{i}": item for i, item in enumerate(items)}
+    return Text(pattern, **params)
+
+
 def _is_number(value: object) -> bool:
     return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
 
@@ -302,6 +322,7 @@ TERM_CONTEXTS = (
     "severity",
     "triage",
     "option",
+    "forecast",
 )
 # Fields that may hold "; " (a list joined into one, a policy title); a template's other
 # fields never span one, so a list of reasons is read item by item rather than swallowed

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from renewals.errors import RenewalsError
+from renewals.kit.i18n import Text
 
 MAX_INT_ID = 2**31 - 1  # PostgreSQL `integer`
 MAX_PAGE = 1_000_000  # far beyond any real table, low enough that OFFSET never overflows
@@ -52,7 +53,7 @@ class InvalidInput(RenewalsError):
     """Input outside what the field accepts: 422 with a message naming the field."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}", 422)
+        super().__init__(Text("{field}: {message}", field=field, message=message), 422)
         self.field = field
 
 
@@ -63,7 +64,14 @@ def limit(kind: str) -> int:
 def check_id(value: int, field: str = "id") -> int:
     """A numeric record id within the database's integer range."""
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_INT_ID:
-        raise InvalidInput(field, f"must be a whole number from 1 to {MAX_INT_ID}, got {value!r}")
+        raise InvalidInput(
+            field,
+            Text(
+                "must be a whole number from 1 to {high}, got {value}",
+                high=MAX_INT_ID,
+                value=repr(value),
+            ),
+        )
     return value
 
 
@@ -75,10 +83,21 @@ def parse_int(
         return default
     text = str(raw).strip()
     if not re.fullmatch(r"[+-]?[0-9]{1,12}", text):
-        raise InvalidInput(field, f"must be a whole number from {low} to {high}, got {raw!r}")
+        raise InvalidInput(
+            field,
+            Text(
+                "must be a whole number from {low} to {high}, got {value}",
+                low=low,
+                high=high,
+                value=repr(raw),
+            ),
+        )
     number = int(text)
     if not low <= number <= high:
-        raise InvalidInput(field, f"must be from {low} to {high}, got {number}")
+        raise InvalidInput(
+            field,
+            Text("must be from {low} to {high}, got {value}", low=low, high=high, value=number),
+        )
     return number
 
 
@@ -91,7 +110,10 @@ def parse_page(raw: str | int | None, field: str = "page") -> int:
 
 def check_page(page: int, field: str = "page") -> int:
     if not 1 <= page <= MAX_PAGE:
-        raise InvalidInput(field, f"must be from 1 to {MAX_PAGE}, got {page}")
+        raise InvalidInput(
+            field,
+            Text("must be from {low} to {high}, got {value}", low=1, high=MAX_PAGE, value=page),
+        )
     return page
 
 
@@ -99,7 +121,13 @@ def check_day(day: date, field: str = "date") -> date:
     """A date within FIRST_DAY..LAST_DAY."""
     if not FIRST_DAY <= day <= LAST_DAY:
         raise InvalidInput(
-            field, f"must be from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}, got {day}"
+            field,
+            Text(
+                "must be from {low} to {high}, got {value}",
+                low=FIRST_DAY.isoformat(),
+                high=LAST_DAY.isoformat(),
+                value=day,
+            ),
         )
     return day
 
@@ -114,11 +142,15 @@ def parse_day(raw: str | date | None, field: str = "date") -> date | None:
     if not text:
         return None
     if len(text) > 10:
-        raise InvalidInput(field, f"must be an ISO date (YYYY-MM-DD), got {text[:40]!r}")
+        raise InvalidInput(
+            field, Text("must be an ISO date (YYYY-MM-DD), got {value}", value=repr(text[:40]))
+        )
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(field, f"must be an ISO date (YYYY-MM-DD), got {text!r}") from None
+        raise InvalidInput(
+            field, Text("must be an ISO date (YYYY-MM-DD), got {value}", value=repr(text))
+        ) from None
     return check_day(day, field)
 
 
@@ -133,12 +165,19 @@ def clean_text(
     """`raw` stripped, without control characters and within its kind's length limit."""
     text = (raw or "").strip()
     if required and not text:
-        raise InvalidInput(field, "is required")
+        raise InvalidInput(field, Text("is required"))
     if len(text) > LIMITS[kind]:
-        raise InvalidInput(field, f"is {len(text)} characters long; at most {LIMITS[kind]}")
+        raise InvalidInput(
+            field,
+            Text(
+                "is {length} characters long; at most {limit}",
+                length=len(text),
+                limit=LIMITS[kind],
+            ),
+        )
     bad = re.compile(r"[\x00-\x1f\x7f]") if one_line else CONTROL
     if bad.search(text):
-        raise InvalidInput(field, "must not contain control characters")
+        raise InvalidInput(field, Text("must not contain control characters"))
     return text
 
 
@@ -147,5 +186,12 @@ def choice(raw: str | None, field: str, choices: Iterable[str], *, default: str)
     allowed = tuple(choices)
     value = (raw or "").strip() or default
     if value not in allowed:
-        raise InvalidInput(field, f"must be one of {', '.join(allowed)}, got {value[:40]!r}")
+        raise InvalidInput(
+            field,
+            Text(
+                "must be one of {choices}, got {value}",
+                choices=", ".join(allowed),
+                value=repr(value[:40]),
+            ),
+        )
     return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from renewals.kit.i18n import Text, counts, joined
 from renewals.playbook import service
 from renewals.scheduler import JobContext, job
 
@@ -13,27 +14,55 @@ def timeline(ctx: JobContext) -> str:
     automated steps (TIME-3) carried out by the system; the red and at-risk paths' tasks
     (SEG-2/3); snoozed tasks whose day came reopened; the team-capacity check (SEG-1)."""
     report = service.materialize(ctx.session, ctx.policy, as_of=ctx.as_of, progress=ctx.progress)
-    rules = ", ".join(f"{k} {v:,}" for k, v in sorted(report.by_rule.items()))
     loads = service.team_load(ctx.session, ctx.policy, as_of=ctx.as_of)
     over = [x for x in loads if x.over]
+    limit = ctx.policy.segments.owner_hours_per_week
     capacity = (
-        f"team capacity (SEG-1): {len(over)} owner(s) over "
-        f"{ctx.policy.segments.owner_hours_per_week:g} h/week: "
-        + ", ".join(f"{x.owner} {x.hours_per_week:g} h ({x.renewals} renewals)" for x in over)
+        Text(
+            "team capacity (SEG-1): {n} owner(s) over {limit:g} h/week: {owners}",
+            n=len(over),
+            limit=limit,
+            owners=joined(
+                (
+                    Text(
+                        "{owner} {hours:g} h ({n} renewals)",
+                        owner=x.owner,
+                        hours=x.hours_per_week,
+                        n=x.renewals,
+                    )
+                    for x in over
+                ),
+                ", ",
+            ),
+        )
         if over
-        else f"team capacity (SEG-1): every owner within "
-        f"{ctx.policy.segments.owner_hours_per_week:g} h/week"
-        + (f" (busiest {loads[0].owner} {loads[0].hours_per_week:g} h)" if loads else "")
+        else Text(
+            "team capacity (SEG-1): every owner within {limit:g} h/week (busiest {owner} "
+            "{hours:g} h)",
+            limit=limit,
+            owner=loads[0].owner,
+            hours=loads[0].hours_per_week,
+        )
+        if loads
+        else Text("team capacity (SEG-1): every owner within {limit:g} h/week", limit=limit)
     )
-    return (
-        f"{report.created:,} new tasks ({report.catch_up:,} catch-up tasks for late entries, "
-        f"{report.late:,} overdue); {report.automated:,} automated steps carried out by the "
-        f"system (TIME-3); {report.shared_reviews:,} red-path reviews joined HEALTH-4's; "
-        f"{report.subscriptions:,} subscription renewals (terms under "
-        f"{ctx.policy.touch.short_term_below_months} months) run once per account, without "
-        "dated steps (SEG-4)"
-        f"{': ' + rules if rules else ''}; {capacity}"
+    done = Text(
+        "{created:,} new tasks ({catch_up:,} catch-up tasks for late entries, {late:,} "
+        "overdue); {automated:,} automated steps carried out by the system (TIME-3); "
+        "{shared:,} red-path reviews joined HEALTH-4's; {subscriptions:,} subscription "
+        "renewals (terms under {months} months) run once per account, without dated steps "
+        "(SEG-4)",
+        created=report.created,
+        catch_up=report.catch_up,
+        late=report.late,
+        automated=report.automated,
+        shared=report.shared_reviews,
+        subscriptions=report.subscriptions,
+        months=ctx.policy.touch.short_term_below_months,
     )
+    if report.by_rule:  # "...(SEG-4): SEG-3 1, TIME-1 2"
+        done = joined([done, counts(dict(sorted(report.by_rule.items())))], ": ")
+    return joined([done, capacity])
 
 
 @job("playbook.campaign", order=70)
@@ -47,9 +76,13 @@ def campaign(ctx: JobContext) -> str:
         templates_dir=ctx.settings.templates_dir,
         progress=ctx.progress,
     )
-    return (
-        f"{report.queued['customer']:,} customer and {report.queued['internal']:,} internal "
-        f"messages queued; {report.superseded:,} superseded by a later one (late entry); "
-        f"{report.withdrawn:,} older customer messages withdrawn for a newer one; "
-        f"{report.held:,} held for a fresh approval (at-risk or red, TIME-5)"
+    return Text(
+        "{customer:,} customer and {internal:,} internal messages queued; {superseded:,} "
+        "superseded by a later one (late entry); {withdrawn:,} older customer messages "
+        "withdrawn for a newer one; {held:,} held for a fresh approval (at-risk or red, TIME-5)",
+        customer=report.queued["customer"],
+        internal=report.queued["internal"],
+        superseded=report.superseded,
+        withdrawn=report.withdrawn,
+        held=report.held,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from renewals.kit.i18n import Text, counts, joined
 from renewals.renewal import service
 from renewals.scheduler import JobContext, job
 
@@ -14,13 +15,21 @@ def sync(ctx: JobContext) -> str:
     its history; renewals whose contract has an outcome closed, their open tasks and
     messages cancelled (FUND-1)."""
     report = service.sync(ctx.session, ctx.policy, as_of=ctx.as_of, progress=ctx.progress)
-    stages = ", ".join(f"{k} {v:,}" for k, v in sorted(report.by_stage.items()))
-    text = (
-        f"{report.created:,} new, {report.updated:,} updated, {report.closed:,} closed, "
-        f"{report.stage_moves:,} stage moves; open by stage: {stages or 'none'}"
-    )
+    parts = [
+        Text(
+            "{created:,} new, {updated:,} updated, {closed:,} closed, {moves:,} stage moves; "
+            "open by stage: {stages}",
+            created=report.created,
+            updated=report.updated,
+            closed=report.closed,
+            moves=report.stage_moves,
+            stages=counts(dict(sorted(report.by_stage.items()))) or Text("none"),
+        )
+    ]
     if report.handovers:
-        text += f"; {report.handovers:,} handed over to a specialist (OWN-1)"
+        parts.append(Text("{n:,} handed over to a specialist (OWN-1)", n=report.handovers))
     if report.unowned:
-        text += f"; {report.unowned:,} without an owner (nobody active holds the role, OWN-2)"
-    return text
+        parts.append(
+            Text("{n:,} without an owner (nobody active holds the role, OWN-2)", n=report.unowned)
+        )
+    return joined(parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from renewals.kit.i18n import Text
 from renewals.save_plan import aftercare_service as service
 from renewals.scheduler import JobContext, job
 
@@ -11,10 +12,20 @@ def aftercare(ctx: JobContext) -> str:
     """Saved and lost renewals closed out; lost causes and exits (LOST-1..3), win-back tasks
     (LOST-4), post-save monitoring and overdue promise alerts (POST-1..2)."""
     r = service.run_aftercare(ctx.session, ctx.policy, as_of=ctx.as_of)
-    return (
-        f"{r.saved:,} saved, {r.lost:,} lost, {r.resolved:,} resolved ({r.plans_closed:,} plans "
-        f"closed); {r.lost_causes:,} new lost causes (LOST-1), {r.exits:,} exit records; "
-        f"{r.winback_tasks:,} win-back tasks (LOST-4); {r.post_saves:,} saves monitored, "
-        f"{r.health_checks:,} health checks, {r.monitoring_ended:,} monitoring ended (POST-1); "
-        f"{r.promise_alerts:,} overdue promises (POST-2)"
+    return Text(
+        "{saved:,} saved, {lost:,} lost, {resolved:,} resolved ({closed:,} plans closed); "
+        "{causes:,} new lost causes (LOST-1), {exits:,} exit records; {winback:,} win-back "
+        "tasks (LOST-4); {monitored:,} saves monitored, {checks:,} health checks, {ended:,} "
+        "monitoring ended (POST-1); {promises:,} overdue promises (POST-2)",
+        saved=r.saved,
+        lost=r.lost,
+        resolved=r.resolved,
+        closed=r.plans_closed,
+        causes=r.lost_causes,
+        exits=r.exits,
+        winback=r.winback_tasks,
+        monitored=r.post_saves,
+        checks=r.health_checks,
+        ended=r.monitoring_ended,
+        promises=r.promise_alerts,
     )

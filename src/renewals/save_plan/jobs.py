@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from renewals.kit.i18n import Text, counts
 from renewals.save_plan import service
 from renewals.scheduler import JobContext, job
 
@@ -11,8 +12,11 @@ def triage(ctx: JobContext) -> str:
     """The save triage of every open at-risk renewal (SAVE-2..7), keeping people's evidence and
     overrides; resolved when no longer at risk."""
     report = service.triage_book(ctx.session, ctx.policy, as_of=ctx.as_of)
-    efforts = ", ".join(f"{k} {v:,}" for k, v in sorted(report.by_effort.items()))
-    return (
-        f"{report.triaged:,} at-risk renewals triaged ({report.new:,} new; effort: "
-        f"{efforts or 'none'}); {report.resolved:,} no longer at risk"
+    return Text(
+        "{triaged:,} at-risk renewals triaged ({new:,} new; effort: {efforts}); {resolved:,} "
+        "no longer at risk",
+        triaged=report.triaged,
+        new=report.new,
+        efforts=counts(dict(sorted(report.by_effort.items()))) or Text("none"),
+        resolved=report.resolved,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from renewals.kit.i18n import Text, counts
 from renewals.scheduler import JobContext, job
 from renewals.signal import service
 
@@ -11,7 +12,7 @@ def scan_texts(ctx: JobContext) -> str:
     """Risk signals in the words of tickets, survey comments and notes of the last
     `signals.sentiment_days` days (SIG-2..8), each quoting its sentence (`signal`)."""
     new = service.scan_texts(ctx.session, ctx.policy, as_of=ctx.as_of, progress=ctx.progress)
-    return f"{new:,} new text signals"
+    return Text("{n:,} new text signals", n=new)
 
 
 @job("signal.detect", order=40)
@@ -21,5 +22,8 @@ def detect(ctx: JobContext) -> str:
     new, risks = service.detect_and_combine(
         ctx.session, ctx.policy, as_of=ctx.as_of, progress=ctx.progress
     )
-    mix = ", ".join(f"{risk} {n:,}" for risk, n in sorted(risks.items()))
-    return f"{new:,} new numeric signals; risk (SIG-0): {mix or 'no accounts scored'}"
+    return Text(
+        "{n:,} new numeric signals; risk (SIG-0): {mix}",
+        n=new,
+        mix=counts(dict(sorted(risks.items()))) or Text("no accounts scored"),
+    )

@@ -115,6 +115,15 @@ TERMS = (
     term_noop("message", "uncertain"),
     term_noop("message", "blocked"),
     term_noop("message", "cancelled"),
+    # TECH-5 forecast categories (renewals.forecast.domain.Category)
+    term_noop("forecast", "commit"),
+    term_noop("forecast", "probable"),
+    term_noop("forecast", "at_risk"),
+    term_noop("forecast", "lost"),
+    # a scheduled job's last run (renewals.worker.service: `renewals status`)
+    term_noop("job", "ok"),
+    term_noop("job", "failed"),
+    term_noop("job", "running"),
     # CONC-4 give-backs, CONC-2 guide categories, CONC-9 discount fit (renewals.concession)
     term_noop("giveback", "multi_year"),
     term_noop("giveback", "case_study"),

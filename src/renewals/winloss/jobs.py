@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from renewals.kit.i18n import Text, counts
 from renewals.scheduler import JobContext, job
 from renewals.winloss import service
 
@@ -11,11 +12,14 @@ def record(ctx: JobContext) -> str:
     """A win/loss record for every closed contract: reason category, the customer's words,
     competitor, missed signals (LEARN-1)."""
     report = service.record_all(ctx.session, ctx.policy, as_of=ctx.as_of)
-    outcomes = ", ".join(f"{k} {v:,}" for k, v in sorted(report.by_outcome.items()))
-    return (
-        f"{report.created:,} win/loss records created, {report.updated:,} updated, "
-        f"{report.unchanged:,} unchanged ({outcomes or 'no closed renewals'}); "
-        f"{report.kept_confirmed:,} confirmed reasons kept"
+    return Text(
+        "{created:,} win/loss records created, {updated:,} updated, {unchanged:,} unchanged "
+        "({outcomes}); {kept:,} confirmed reasons kept",
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        outcomes=counts(dict(sorted(report.by_outcome.items()))) or Text("no closed renewals"),
+        kept=report.kept_confirmed,
     )
 
 
@@ -35,8 +39,10 @@ def fundamentals(ctx: JobContext) -> str:
         analytics=Analytics.from_settings(ctx.settings),
     )
     tasks = fundamentals_service.follow_ups(ctx.session, ctx.policy, as_of=ctx.as_of)
-    kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(read.items()))
-    return (
-        f"retention read for {sum(read.values()):,} decisions ({kinds or 'none new'}); "
-        f"{tasks:,} after-signature tasks created (FUND-9)"
+    return Text(
+        "retention read for {n:,} decisions ({kinds}); {tasks:,} after-signature tasks "
+        "created (FUND-9)",
+        n=sum(read.values()),
+        kinds=counts(dict(sorted(read.items()))) or Text("none new"),
+        tasks=tasks,
     )
