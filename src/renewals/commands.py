@@ -126,7 +126,7 @@ def run(
             settings=app_state.settings,
             only=job,
             on_done=lambda o: console.print(
-                f"{'[green]' + _('ok') if o.status == 'ok' else '[red]' + _('failed')}[/] "
+                f"[{'green' if o.status == 'ok' else 'red'}]{word('job', o.status)}[/] "
                 f"{o.name} [dim]({number(o.seconds, 1)} s)[/]: {escape(tr(o.detail))}"
             ),
             progress=progress,

@@ -189,7 +189,8 @@ def fail(message: str, code: int = 1) -> NoReturn:
     (a message of the catalogue or a `Text`, read with `tr`; anything else as written)."""
     from renewals.kit.i18n import _, tr
 
-    err_console.print(f"[bold red]{_('error:')}[/] {tr(message)}")
+    label = _("error:")
+    err_console.print(f"[bold red]{label}[/] {tr(message)}")
     raise typer.Exit(code)
 
 

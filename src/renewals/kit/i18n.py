@@ -323,6 +323,8 @@ TERM_CONTEXTS = (
     "triage",
     "option",
     "forecast",
+    "message",
+    "permission",
 )
 # Fields that may hold "; " (a list joined into one, a policy title); a template's other
 # fields never span one, so a list of reasons is read item by item rather than swallowed

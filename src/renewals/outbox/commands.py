@@ -13,6 +13,7 @@ from rich.table import Table
 from renewals.errors import RenewalsError
 from renewals.kit import completion
 from renewals.kit.cli import console, fail, fail_with, opened, progress_bar, state
+from renewals.kit.i18n import Text, _, lazy, tr, word
 from renewals.outbox.domain import MessageStatus, PermissionMode
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
@@ -81,7 +82,8 @@ STATUSES = [str(s) for s in MessageStatus]
 
 def _status(status: str) -> str:
     style = STATUS_STYLE.get(MessageStatus(status)) if status in STATUSES else None
-    return f"[{style}]{status}[/]" if style else escape(status)
+    shown = word("message", status)
+    return f"[{style}]{shown}[/]" if style else escape(shown)
 
 
 @app.command("list")
@@ -110,7 +112,14 @@ def list_command(
     from renewals.outbox import service
 
     if status is not None and status not in STATUSES:
-        fail(f"--status must be one of {', '.join(STATUSES)}, got {status!r}", 2)
+        fail(
+            Text(
+                "--status must be one of {choices}, got {value}",
+                choices=", ".join(STATUSES),
+                value=repr(status),
+            ),
+            2,
+        )
     with opened(ctx) as session:
         rows = [
             _row(m)
@@ -122,23 +131,34 @@ def list_command(
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
         return
-    table = Table(title="Outbox", title_justify="left")
-    for column in ("id", "created", "account", "step", "audience", "to", "status", "reason"):
-        table.add_column(column, justify="right" if column == "id" else "left")
+    table = Table(title=_("Outbox"), title_justify="left")
+    for index, column in enumerate(
+        (
+            _("id"),
+            _("created"),
+            _("account"),
+            _("step"),
+            _("audience"),
+            _("to"),
+            _("status"),
+            _("reason"),
+        )
+    ):
+        table.add_column(column, justify="right" if index == 0 else "left")
     for r in rows:
         table.add_row(
             str(r["id"]),
             r["created_on"],
             escape(r["account_id"]),
             escape(r["step"]),
-            r["audience"],
-            escape(r["to_address"]) if r["to_address"] else "[dim]none[/]",
+            word("audience", r["audience"]),
+            escape(r["to_address"]) if r["to_address"] else "[dim]" + _("none") + "[/]",
             _status(r["status"]),
-            escape(r["status_reason"]),
+            escape(tr(r["status_reason"])),
         )
     if rows:
         console.print(table)
-    console.print(f"{len(rows)} message(s).")
+    console.print(_("{n} message(s).").format(n=len(rows)))
 
 
 @app.command("show")
@@ -161,27 +181,38 @@ def show_command(
         print(json.dumps(row, ensure_ascii=False, default=str))
         return
     to = f"{row['to_name']} <{row['to_address']}>" if row["to_name"] else row["to_address"]
-    about = (
-        f"({row['audience']}, {row['channel']}, {row['language']}) {row['step']} "
-        f"[{row['rule']}] for {row['account_id']}"
-        + (f" / {row['renewal_id']}" if row["renewal_id"] else "")
+    about = _("({audience}, {channel}, {language}) {step} [{rule}] for {account}").format(
+        audience=word("audience", row["audience"]),
+        channel=row["channel"],
+        language=row["language"],
+        step=row["step"],
+        rule=row["rule"],
+        account=row["account_id"],
+    ) + (f" / {row['renewal_id']}" if row["renewal_id"] else "")
+    title = _("Message {id}").format(id=row["id"])
+    console.print(f"[bold]{title}[/] {escape(about)}")
+    console.print(
+        _("Status: {status}: {reason}").format(
+            status=_status(row["status"]), reason=escape(tr(row["status_reason"]))
+        )
     )
-    console.print(f"[bold]Message {row['id']}[/] {escape(about)}")
-    console.print(f"Status: {_status(row['status'])}: {escape(row['status_reason'])}")
-    console.print(f"To: {escape(to) if to else '[red]no recipient[/]'}")
-    console.print(f"Subject: {row['subject']}", highlight=False, markup=False)
+    recipient = escape(to) if to else "[red]" + _("no recipient") + "[/]"
+    console.print(_("To: {to}").format(to=recipient))
+    console.print(
+        _("Subject: {subject}").format(subject=row["subject"]), highlight=False, markup=False
+    )
     console.print("")
     console.print(row["body"], highlight=False, markup=False)
     console.print("")
     facts = [
-        ("created", row["created_on"]),
-        ("approved by", row["approved_by"]),
-        ("approved at", row["approved_at"]),
-        ("attempts", row["attempts"]),
-        ("next attempt", row["next_attempt_at"]),
-        ("sent at", row["sent_at"]),
-        ("last error", row["last_error"]),
-        ("key", row["idempotency_key"]),
+        (lazy("created"), row["created_on"]),
+        (lazy("approved by"), row["approved_by"]),
+        (lazy("approved at"), row["approved_at"]),
+        (lazy("attempts"), row["attempts"]),
+        (lazy("next attempt"), row["next_attempt_at"]),
+        (lazy("sent at"), row["sent_at"]),
+        (lazy("last error"), row["last_error"]),
+        (lazy("key"), row["idempotency_key"]),
     ]
     for label, value in facts:
         if value not in (None, ""):
@@ -208,7 +239,9 @@ def approve_command(
 
     with opened(ctx) as session:
         done = [m.message_id for m in service.approve(session, message_ids, by=by)]
-    console.print(f"Approved {len(done)} message(s): {', '.join(map(str, done))}.")
+    console.print(
+        _("Approved {n} message(s): {ids}.").format(n=len(done), ids=", ".join(map(str, done)))
+    )
 
 
 @app.command("decline")
@@ -229,7 +262,7 @@ def decline_command(
 
     with opened(ctx) as session:
         service.decline(session, message_id, by=by, reason=reason)
-    console.print(f"Declined message {message_id}: it will not be sent.")
+    console.print(_("Declined message {id}: it will not be sent.").format(id=message_id))
 
 
 @app.command("retry")
@@ -251,7 +284,9 @@ def retry_command(
 
     with opened(ctx) as session:
         service.retry(session, message_id, by=by)
-    console.print(f"Message {message_id} is queued again; `renewals outbox send` delivers it.")
+    console.print(
+        _("Message {id} is queued again; `renewals outbox send` delivers it.").format(id=message_id)
+    )
 
 
 @app.command("allow")
@@ -304,19 +339,38 @@ def allow_command(
     from renewals.outbox import service
 
     if (account_id is None) == (from_file is None):
-        fail("give one account id or --from FILE (a list of account ids)", 2)
+        fail(Text("give one account id or --from FILE (a list of account ids)"), 2)
     ids = [account_id] if account_id else _ids_from(from_file)  # type: ignore[arg-type]
     with opened(ctx) as session:
         changes = service.set_permissions(session, ids, mode, by=by, reason=reason)
     for change in changes:
-        was = f" (was {change.previous})" if change.previous else ""
-        console.print(f"{change.account_id}: customer messages {change.mode}{was}.")
+        if change.previous:
+            line = _("{account}: customer messages {mode} (was {previous}).")
+        else:
+            line = _("{account}: customer messages {mode}.")
+        console.print(
+            line.format(
+                account=change.account_id,
+                mode=word("permission", change.mode),
+                previous=word("permission", change.previous),
+            )
+        )
         if change.cancelled:
-            console.print(f"  Cancelled {len(change.cancelled)} queued customer message(s).")
+            console.print(
+                "  "
+                + _("Cancelled {n} queued customer message(s).").format(n=len(change.cancelled))
+            )
         if change.held:
-            console.print(f"  Holding {len(change.held)} queued customer message(s) for approval.")
+            console.print(
+                "  "
+                + _("Holding {n} queued customer message(s) for approval.").format(
+                    n=len(change.held)
+                )
+            )
     if len(changes) > 1:
-        console.print(f"{len(changes)} accounts set to {mode}.")
+        console.print(
+            _("{n} accounts set to {mode}.").format(n=len(changes), mode=word("permission", mode))
+        )
 
 
 @app.command("allowances")
@@ -340,11 +394,17 @@ def allowances_command(
 
     with session_scope(state(ctx).engine()) as session:
         rows = service.list_permissions(session, account_id=account_id)
-        table = Table("account", "mode", "set by", "set at", "reason")
+        table = Table(_("account"), _("mode"), _("set by"), _("set at"), _("reason"))
         for p in rows:
-            table.add_row(p.account_id, p.mode, p.set_by, f"{p.set_at:%Y-%m-%d %H:%M}", p.reason)
+            table.add_row(
+                p.account_id,
+                word("permission", p.mode),
+                p.set_by,
+                f"{p.set_at:%Y-%m-%d %H:%M}",
+                p.reason,
+            )
     if not rows:
-        console.print("No allowance given: every customer message waits for a person (TIME-5).")
+        console.print(_("No allowance given: every customer message waits for a person (TIME-5)."))
         return
     console.print(table)
 
@@ -392,22 +452,32 @@ def send_command(
         if dry_run:
             with session_scope(app_state.engine()) as session:
                 rows = [_row(m) for m in service.due_messages(session, limit=limit)]
-            table = Table(title="Would send", title_justify="left")
-            for column in ("id", "account", "step", "audience", "channel", "to", "subject"):
+            table = Table(title=_("Would send"), title_justify="left")
+            for column in (
+                _("id"),
+                _("account"),
+                _("step"),
+                _("audience"),
+                _("channel"),
+                _("to"),
+                _("subject"),
+            ):
                 table.add_column(column)
             for r in rows:
                 table.add_row(
                     str(r["id"]),
                     escape(r["account_id"]),
                     escape(r["step"]),
-                    r["audience"],
+                    word("audience", r["audience"]),
                     r["channel"],
                     escape(r["to_address"] or ""),
                     escape(r["subject"]),
                 )
             if rows:
                 console.print(table)
-            console.print(f"{len(rows)} message(s) would be sent (dry run: nothing sent).")
+            console.print(
+                _("{n} message(s) would be sent (dry run: nothing sent).").format(n=len(rows))
+            )
             return
         settings = OutboxSettings()
         policy = app_state.policy()
@@ -422,15 +492,33 @@ def send_command(
                 settings=settings,
             )
     except ValidationError as exc:
-        fail(f"invalid outbox settings (RENEWALS_SMTP_*, RENEWALS_WEBHOOK_URL): {exc}")
+        fail(
+            Text(
+                "invalid outbox settings (RENEWALS_SMTP_*, RENEWALS_WEBHOOK_URL): {reasons}",
+                reasons=str(exc),
+            )
+        )
     except RenewalsError as exc:
         fail_with(exc)
     for result in report.results:
         if result.status not in (MessageStatus.sent, "skipped"):
             console.print(
-                f"  message {result.message_id}: {_status(result.status)}: {escape(result.detail)}"
+                "  "
+                + _("message {id}: {status}: {detail}").format(
+                    id=result.message_id,
+                    status=_status(result.status),
+                    detail=escape(tr(result.detail)),
+                )
             )
     console.print(
-        f"Sent {report.sent}, failed {report.failed} (will retry), dead {report.dead}, "
-        f"uncertain {report.uncertain} (check by hand), skipped {report.skipped}."
+        _(
+            "Sent {sent}, failed {failed} (will retry), dead {dead}, uncertain {uncertain} "
+            "(check by hand), skipped {skipped}."
+        ).format(
+            sent=report.sent,
+            failed=report.failed,
+            dead=report.dead,
+            uncertain=report.uncertain,
+            skipped=report.skipped,
+        )
     )

@@ -152,21 +152,28 @@ def set_permission(
         mode = PermissionMode(mode)
     except ValueError:
         choices = ", ".join(PermissionMode)
-        raise RenewalsError(f"mode must be one of {choices}, got {mode!r}") from None
+        raise RenewalsError(
+            Text("mode must be one of {choices}, got {value}", choices=choices, value=repr(mode))
+        ) from None
     if not reason.strip():
-        raise RenewalsError("say why (--reason): the owner's decision is kept with it")
+        raise RenewalsError(Text("say why (--reason): the owner's decision is kept with it"))
     account = session.get(Account, account_id)
     if account is None:
-        raise NotFound(f"no account {account_id}")
+        raise NotFound(Text("no account {id}", id=account_id))
     user = access.require_active_user(session, by)
     authority = domain.permission_authority(
         user.email, user.role, account_owner=account.owner_email
     )
     if authority is None:
         raise Forbidden(
-            f"{user.email} ({user.role}) may not set the message permission of {account_id}: "
-            f"only its owner ({account.owner_email or 'none'}), a manager or above, "
-            "or an admin may (TIME-5)"
+            Text(
+                "{email} ({role}) may not set the message permission of {account}: only its "
+                "owner ({owner}), a manager or above, or an admin may (TIME-5)",
+                email=user.email,
+                role=user.role,
+                account=account_id,
+                owner=account.owner_email or Text("none"),
+            )
         )
     now = utc_now()
     row = session.get(MessagePermission, account_id)
@@ -235,7 +242,7 @@ def set_permissions(
     """Set the same permission on a list of accounts (each one checked and audited)."""
     ids = [a.strip() for a in account_ids if a and a.strip()]
     if not ids:
-        raise RenewalsError("the list names no account")
+        raise RenewalsError(Text("the list names no account"))
     return [set_permission(session, a, mode, by=by, reason=reason) for a in dict.fromkeys(ids)]
 
 
@@ -464,7 +471,7 @@ def get(session: Session, message_id: int) -> OutboxMessage:
     """Get one message by its id."""
     msg = session.get(OutboxMessage, message_id)
     if msg is None:
-        raise NotFound(f"no outbox message {message_id}")
+        raise NotFound(Text("no outbox message {id}", id=message_id))
     return msg
 
 
@@ -512,9 +519,15 @@ def _authorise(session: Session, msg: OutboxMessage, by: str, verb: str) -> tupl
     )
     if authority is None:
         raise Forbidden(
-            f"{user.email} ({user.role}) may not {verb} message {msg.message_id}: only the "
-            f"owner ({', '.join(owners) or 'none'}), their managers, a director or above, "
-            "or an admin may (TIME-5)"
+            Text(
+                "{email} ({role}) may not {verb} message {id}: only the owner ({owners}), their "
+                "managers, a director or above, or an admin may (TIME-5)",
+                email=user.email,
+                role=user.role,
+                verb=verb,
+                id=msg.message_id,
+                owners=", ".join(owners) or Text("none"),
+            )
         )
     return user, authority
 
@@ -526,10 +539,14 @@ def approve(session: Session, message_ids: Iterable[int], *, by: str) -> list[Ou
     for message_id in message_ids:
         msg = get(session, message_id)
         # Authority before state (TECH-5): no 409 describing a message to someone refused.
-        user, authority = _authorise(session, msg, by, "approve")
+        user, authority = _authorise(session, msg, by, Text("approve"))
         if msg.status != MessageStatus.pending_approval:
             raise Conflict(
-                f"message {message_id} is {msg.status}, not pending_approval: nothing to approve"
+                Text(
+                    "message {id} is {status}, not pending_approval: nothing to approve",
+                    id=message_id,
+                    status=msg.status,
+                )
             )
         msg.status = MessageStatus.approved
         msg.status_reason = Text(
@@ -553,12 +570,16 @@ def approve(session: Session, message_ids: Iterable[int], *, by: str) -> list[Ou
 def decline(session: Session, message_id: int, *, by: str, reason: str) -> OutboxMessage:
     """Decline a message waiting for a person: it is cancelled and never sent."""
     if not reason.strip():
-        raise RenewalsError("say why the message is declined (--reason)")
+        raise RenewalsError(Text("say why the message is declined (--reason)"))
     msg = get(session, message_id)
-    user, authority = _authorise(session, msg, by, "decline")  # authority before state
+    user, authority = _authorise(session, msg, by, Text("decline"))  # authority before state
     if msg.status != MessageStatus.pending_approval:
         raise Conflict(
-            f"message {message_id} is {msg.status}, not pending_approval: nothing to decline"
+            Text(
+                "message {id} is {status}, not pending_approval: nothing to decline",
+                id=message_id,
+                status=msg.status,
+            )
         )
     msg.status = MessageStatus.cancelled
     msg.status_reason = Text(
@@ -586,10 +607,13 @@ def retry(session: Session, message_id: int, *, by: str) -> OutboxMessage:
     msg = get(session, message_id)
     if msg.status not in MessageStatus.retryable():
         raise Conflict(
-            f"message {message_id} is {msg.status}: only failed, dead or uncertain "
-            "messages can be retried"
+            Text(
+                "message {id} is {status}: only failed, dead or uncertain messages can be retried",
+                id=message_id,
+                status=msg.status,
+            )
         )
-    user, authority = _authorise(session, msg, by, "retry")
+    user, authority = _authorise(session, msg, by, Text("retry"))
     previous, attempts = msg.status, msg.attempts
     msg.status = MessageStatus.approved
     msg.status_reason = Text(

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from renewals.errors import RenewalsError
 from renewals.kit.cli import console, emit_json_lines, fail, fail_with, opened, parse_as_of, state
+from renewals.kit.i18n import _, tr, word
 
 app = typer.Typer(
     help="Playbook tasks (TIME-1..5, HEALTH-4, SEG-2/3 paths): list, complete, snooze.",
@@ -59,21 +61,29 @@ def list_(
         emit_json_lines(rows)
         return
     if not rows:
-        console.print("No tasks match. Tasks appear when `renewals run` finds steps coming due.")
+        console.print(_("No tasks match. Tasks appear when `renewals run` finds steps coming due."))
         return
-    table = Table(title=f"Tasks ({len(rows)} shown, as of {day})")
-    for col in ("id", "due", "status", "rule", "renewal / account", "owner", "title"):
+    table = Table(title=_("Tasks ({n} shown, as of {day})").format(n=len(rows), day=day))
+    for col in (
+        _("id"),
+        _("due"),
+        _("status"),
+        _("rule"),
+        _("renewal / account"),
+        _("owner"),
+        _("title"),
+    ):
         table.add_column(col)
     for r in rows:
-        status = f"[bold red]{r['status']}[/]" if r["status"] == "overdue" else r["status"]
+        status = word("badge", r["status"])
         table.add_row(
             str(r["task_id"]),
             r["due_date"],
-            status,
+            f"[bold red]{status}[/]" if r["status"] == "overdue" else status,
             r["rule"],
             r["renewal_id"] or r["account_id"],
             r["owner_email"] or "-",
-            r["title"],
+            escape(tr(r["title"])),
         )
     console.print(table)
 
@@ -93,7 +103,9 @@ def done(
 
     with opened(ctx) as session:
         task = task_service.complete_task(session, task_id, by=by, note=note)
-        console.print(f"task {task.task_id} done: {task.title}")
+        console.print(
+            _("task {id} done: {title}").format(id=task.task_id, title=escape(tr(task.title)))
+        )
 
 
 @app.command()
@@ -115,7 +127,9 @@ def snooze(
         day = parse_as_of(until)
         with session_scope(state(ctx).engine()) as session:
             task = task_service.snooze_task(session, task_id, by=by, until=day, reason=reason)
-            console.print(f"task {task.task_id} snoozed until {task.due_date}")
+            console.print(
+                _("task {id} snoozed until {day}").format(id=task.task_id, day=task.due_date)
+            )
     except RenewalsError as exc:
         fail_with(exc)
     except ValueError as exc:

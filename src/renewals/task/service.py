@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from renewals.db import rows_changed
 from renewals.errors import Forbidden, NotFound, RenewalsError
+from renewals.kit.i18n import Text
 from renewals.kit.time import utc_now
 from renewals.policy.domain import Policy
 from renewals.task.domain import CANCELLED, DONE, FINISHED, OPEN, OUTSTANDING, SNOOZED
@@ -61,10 +62,10 @@ def _add_open(session: Session, **fields: object) -> Task:
 def _task_for(session: Session, task_id: int, by: str) -> Task:
     task = session.get(Task, task_id)
     if task is None:
-        raise NotFound(f"no task {task_id}")
+        raise NotFound(Text("no task {id}", id=task_id))
     access.require_active_user(session, by)
     if task.status in FINISHED:
-        raise RenewalsError(f"task {task_id} is already {task.status}")
+        raise RenewalsError(Text("task {id} is already {status}", id=task_id, status=task.status))
     return task
 
 
@@ -83,9 +84,11 @@ def snooze_task(session: Session, task_id: int, *, by: str, until: date, reason:
     """Put a task off until a day, with a reason; the daily run reopens it on that day."""
     task = _task_for(session, task_id, by)
     if not reason.strip():
-        raise RenewalsError("snoozing a task needs a reason")
+        raise RenewalsError(Text("snoozing a task needs a reason"))
     if until <= task.due_date and task.status == OPEN:
-        raise RenewalsError(f"snooze until a day after its due date ({task.due_date})")
+        raise RenewalsError(
+            Text("snooze until a day after its due date ({day})", day=task.due_date)
+        )
     task.status_reason = (
         f"snoozed by {by} until {until.isoformat()} (was due {task.due_date.isoformat()}): {reason}"
     )
@@ -149,7 +152,13 @@ def list_conditions(
     of `status` (LIST_STATUSES), only the overdue ones (open and past due on `as_of`),
     due within `due_within` days of `as_of`, on one account."""
     if status not in LIST_STATUSES:
-        raise RenewalsError(f"status must be one of {', '.join(LIST_STATUSES)}, got {status!r}")
+        raise RenewalsError(
+            Text(
+                "status must be one of {choices}, got {value}",
+                choices=", ".join(LIST_STATUSES),
+                value=repr(status),
+            )
+        )
     found: list[ColumnElement[bool]] = [access.owned_by(Task.owner_email, owners)]
     if status == "active":
         found.append(Task.status.in_(OUTSTANDING))
@@ -177,10 +186,16 @@ def list_owners(
     mine = scope()
     if owner == "team":
         if not mine.everything and len(mine.owners) <= 1:
-            raise Forbidden(f"{me} ({role}) has no team: only your own tasks")
+            raise Forbidden(
+                Text("{me} ({role}) has no team: only your own tasks", me=me, role=role)
+            )
         return mine
     if not mine.covers_owner(owner):
-        raise Forbidden(f"{me} ({role}) may not see {owner}'s tasks (TECH-5)")
+        raise Forbidden(
+            Text(
+                "{me} ({role}) may not see {owner}'s tasks (TECH-5)", me=me, role=role, owner=owner
+            )
+        )
     return access.Scope(False, frozenset({owner}), False)
 
 

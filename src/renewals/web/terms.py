@@ -142,6 +142,10 @@ TERMS = (
     term_noop("step", "approved"),
     term_noop("step", "declined"),
     # outbox audiences (renewals.outbox.domain.Audience)
+    # TIME-5 per-account permission for automated customer messages (outbox.domain.PermissionMode)
+    term_noop("permission", "auto"),
+    term_noop("permission", "approve_each"),
+    term_noop("permission", "never"),
     term_noop("audience", "customer"),
     term_noop("audience", "internal"),
     # FUND-4 budget phases (renewals.renewal.budget.Phase)

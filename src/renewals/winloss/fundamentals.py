@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Policy
 
 
@@ -151,9 +152,9 @@ def attention_dropped(before: int, after: int, policy: Policy) -> bool:
 
 
 def follow_up_title(fragile: bool) -> str:
-    return (
-        "After signature: deliver commitments, plan the next 90 days (fragile renewal: "
-        "work on retention now)"
-        if fragile
-        else "After signature: deliver commitments, plan the next 90 days, keep engaged"
-    )
+    if fragile:
+        return Text(
+            "After signature: deliver commitments, plan the next 90 days (fragile renewal: "
+            "work on retention now)"
+        )
+    return Text("After signature: deliver commitments, plan the next 90 days, keep engaged")
