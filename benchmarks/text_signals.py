@@ -98,6 +98,7 @@ SEMANTIC_SETS = {
     "test": DATA / "semantic_test.jsonl",
     "fresh": DATA / "semantic_fresh.jsonl",
     "heldout2": DATA / "semantic_heldout2.jsonl",
+    "heldout3": DATA / "semantic_heldout3.jsonl",
 }
 METHODS = ("vocabulary", "semantic", "both")
 
@@ -270,8 +271,8 @@ def main() -> None:
         "--semantic",
         nargs="?",
         const="test",
-        choices=("test", "fresh", "heldout2", "both"),
-        help="score vocabulary, semantic and both on the test split (or the fresh or heldout2 set)",
+        choices=("test", "fresh", "heldout2", "heldout3", "both"),
+        help="score vocabulary, semantic and both on the test split (or a held-out set)",
     )
     parser.add_argument("--show-errors", action="store_true", help="with --semantic")
     parser.add_argument("--tune", action="store_true", help="cross-validate the thresholds")

@@ -34,13 +34,13 @@ def test_the_shipped_examples_are_built_from_todays_sources() -> None:
 def test_a_paraphrase_the_vocabulary_misses_is_found_and_quotes_its_nearest_example(
     classifier: semantic.Classifier,
 ) -> None:
-    sentence = "Honestly, the shift supervisors don't believe the numbers anymore."
+    sentence = "Half of the night-shift licences were never activated."
     assert detect(sentence) == []
     [found] = semantic.detect_both([sentence], classifier, SETTINGS)
     [hit] = found
-    assert (hit.signal, hit.rule, hit.method) == ("negative_feedback", "SIG-3", "semantic")
+    assert (hit.signal, hit.rule, hit.method) == ("usage_decline", "SIG-7", "semantic")
     assert hit.matched.startswith("reads like: '") and "(similarity 0." in hit.matched
-    assert SETTINGS.thresholds["negative_feedback"] <= hit.score < 1
+    assert SETTINGS.thresholds["usage_decline"] <= hit.score < 1
     assert hit.evidence == sentence
 
 

@@ -1058,10 +1058,14 @@ VETOES: dict[str, dict[str, tuple[str, ...]]] = {
             r" \w+|their \w+) (?:to )?(?:cut|reduce|lower|save|trim|slash)",
             r"thanks to (?:you|your|the tool|the platform|renewals)",
             r"price (?:increase|rise)\b[^.]{0,40}\b(?:accepted|fine|fair|reasonable|signed|approved)",
+            r"\b(?:accepted|agreed to|signed off on|approved)\b[^.]{0,30}\bprice (?:increase|rise)",
         ),
         "competitive": (
             r"(?:chose|picked|selected|went with|decided (?:on|for)|stay(?:ed|ing)? with|sticking "
-            r"with|renewed with) (?:you|your \w+)\b",
+            r"with|renewed with|came back to|returned to) (?:you|your \w+|us)\b",
+            # the comparison ended with us, in the CSM's voice (issue 18): "we came out on top"
+            r"\b(?:we|you) (?:came out (?:on top|ahead|best)|won (?:the|that) (?:comparison|bake-off|evaluation))",
+            r"\b(?:were|was) (?:chosen|picked|selected) over\b",
             # a comparison we won (issue 18): "they compared us favourably with two vendors"
             r"\bcompar\w* (?:us|you) (?:very )?favou?rably\b|\bfavou?rable comparison\b",
             _INTO_US,
@@ -1080,7 +1084,9 @@ VETOES: dict[str, dict[str, tuple[str, ...]]] = {
             r"preis\w*\b[^.]{0,40}\b(?:nachvollziehbar|akzeptiert|fair|in ordnung|unterschrieben)",
         ),
         "competitive": (
-            r"(?:für euch|für sie) entschieden|(?:bleiben|bleibt|geblieben) bei (?:euch|ihnen)",
+            r"(?:für euch|für sie|für uns) entschieden|(?:bleiben|bleibt|geblieben) bei (?:euch|ihnen|uns)"
+            r"|zu (?:uns|euch|ihnen) zurück(?:gekommen|gekehrt|gewechselt)?\b",
+            r"\b(?:wir|sie) (?:haben|hat) (?:klar |deutlich )?(?:gewonnen|am besten abgeschnitten)",
             _INTO_US,
             r"export\w*\b[^.]{0,40}\b(?:bricht|abbruch|timeout|fehler\w*|hängt|schlägt fehl|abgebrochen)",
             r"export\w*\b[^.]{0,40}\b(?:klappt|funktioniert|läuft)\b(?! nicht)",
@@ -1097,7 +1103,8 @@ VETOES: dict[str, dict[str, tuple[str, ...]]] = {
             r"mengurangi|potong|memotong)|sehingga kami bisa|bisa menghemat",
         ),
         "competitive": (
-            r"(?:pilih|memilih|tetap (?:pakai|dengan)|bertahan dengan) (?:kalian|anda|kamu)\b",
+            r"(?:pilih|memilih|tetap (?:pakai|dengan)|bertahan dengan|kembali ke) (?:kalian|anda|kamu|kita)\b",
+            r"\bkita yang menang\b",
             _INTO_US,
             r"(?:ekspor|export)\w*\b[^.]{0,30}\b(?:timeout|gagal|error|lambat|macet)",
             r"ekspor\w*\b[^.]{0,30}\b(?:sudah|udah) (?:jalan|berjalan|berfungsi|bisa|lancar)",
@@ -1114,7 +1121,8 @@ VETOES: dict[str, dict[str, tuple[str, ...]]] = {
             r"memotong|kurangkan|mengurangkan)|hasil daripada",
         ),
         "competitive": (
-            r"(?:pilih|memilih|kekal dengan|tetap dengan) (?:anda|kalian|awak|kamu|korang|kau)\b",
+            r"(?:pilih|memilih|kekal dengan|tetap dengan|kembali kepada) (?:anda|kalian|awak|kamu|korang|kau|kita)\b",
+            r"\bkita yang menang\b",
             _INTO_US,
             r"(?:eksport|export)\w*\b[^.]{0,30}\b(?:tamat masa|gagal|ralat|perlahan|tergendala)",
             r"eksport\w*\b[^.]{0,30}\b(?:sudah|dah) (?:berfungsi|boleh|okay|lancar)",
