@@ -313,6 +313,48 @@ def test_bad_input_is_a_422_naming_each_field(
     assert as_text.status_code == 422  # a number, not a string that looks like one
 
 
+def test_errors_read_in_the_readers_language_with_the_same_shape(
+    client: TestClient, engine: Engine, book: dict
+) -> None:
+    """Issue 22: an error's message follows the signed-in user's language, else the
+    browser's Accept-Language; the JSON shape, the status, `loc` and `type` stay as they are."""
+    carl = bearer(book[CARL])
+    url = f"/api/v1/tasks/{task_id(engine, 'globex')}/snooze"
+    bad = {"until": 20261201, "reason": "", "x": 1}
+    english = client.post(url, json=bad, headers=carl).json()["error"]
+    german = client.post(url, json=bad, headers={**carl, "Accept-Language": "de-DE,de;q=0.9"})
+    error = german.json()["error"]
+    assert german.status_code == 422 and set(error) == set(english) == {
+        "status",
+        "message",
+        "fields",
+    }
+    assert english["message"] == "Some fields are invalid."
+    assert error["message"] == "Einige Felder sind ungültig."
+    assert [(f["loc"], f["type"]) for f in error["fields"]] == [
+        (f["loc"], f["type"]) for f in english["fields"]
+    ]
+    said = {f["type"]: f["message"] for f in error["fields"]}
+    assert said["extra_forbidden"] == "Zusätzliche Eingaben sind nicht erlaubt", said
+    # a RenewalsError (403, 404, 409): the user's own language wins over the browser's
+    with session_scope(engine) as session:
+        session.get(User, SAM).language = "id"
+    sam = {**bearer(book[SAM]), "Accept-Language": "de"}
+    refused = client.get("/api/v1/accounts/acme", headers=sam)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["message"] == f"{SAM} tidak boleh melihat akun acme"
+    done = client.post("/api/v1/tasks/999999/done", json={}, headers=sam)
+    assert done.status_code == 404, done.text
+    assert done.json() == {"error": {"status": 404, "message": "tidak ada tugas 999999"}}
+    # no user, no header: English
+    assert client.get("/api/v1/accounts").json()["error"]["message"].startswith("Sign in")
+    assert (
+        client.get("/api/v1/accounts", headers={"Accept-Language": "ms"})
+        .json()["error"]["message"]
+        .startswith("Log masuk")
+    )
+
+
 # --- concessions and approval authority (CONC-3) ------------------------------------------
 
 

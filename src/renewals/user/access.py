@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from renewals.account.models import Account
 from renewals.db import InSubquery
 from renewals.errors import Forbidden
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Web
 from renewals.renewal.models import Renewal
 from renewals.user.models import User
@@ -58,7 +59,9 @@ def require_active_user(session: Session, email: str | None) -> User:
     """The active user with this email, or 403 saying who is missing."""
     user = find_user(session, email)
     if user is None or not user.active:
-        raise Forbidden(f"{email} is not an active user (import them in users.csv)")
+        raise Forbidden(
+            Text("{email} is not an active user (import them in users.csv)", email=email)
+        )
     return user
 
 
@@ -190,10 +193,12 @@ def require_view(session: Session, user: User, account_id: str, policy: Web) -> 
     """The user's rights on the account, or 403 when they may not see it."""
     rights = account_rights(session, user, account_id, policy)
     if not rights.view:
-        raise Forbidden(f"{user.email} may not see account {account_id}")
+        raise Forbidden(Text("{email} may not see account {id}", email=user.email, id=account_id))
     return rights
 
 
 def require_edit(session: Session, user: User, account_id: str, policy: Web) -> None:
     if not can_edit_account(session, user, account_id, policy):
-        raise Forbidden(f"{user.email} may not change account {account_id}")
+        raise Forbidden(
+            Text("{email} may not change account {id}", email=user.email, id=account_id)
+        )

@@ -22,7 +22,9 @@ from renewals import __version__, migrate
 from renewals.config import Settings
 from renewals.db import make_engine
 from renewals.errors import RenewalsError
+from renewals.kit import i18n
 from renewals.kit.figures import FigureStore
+from renewals.kit.i18n import Text, lazy, tr
 from renewals.kit.secrets import secret_key
 from renewals.policy import service as policy_service
 from renewals.web import deps, failures, serving
@@ -100,17 +102,61 @@ def error_body(status: int, message: str, **extra: object) -> dict[str, object]:
 
 
 # An API client sends the token in a header, not in a form.
-API_CSRF_MESSAGE = (
+API_CSRF_MESSAGE = Text(
     "The X-CSRF-Token header is missing or wrong: a call made with the session cookie must "
     "send the session's CSRF token (or authenticate with 'Authorization: Bearer <token>')."
 )
+INVALID_FIELDS = Text("Some fields are invalid.")
+# Pydantic's and Starlette's own English messages an API client meets most, as templates:
+# read back in the reader's language like a stored reason (kit.i18n.tr); their `type` and
+# `loc` stay as they are (machine codes). Others stay English.
+FRAMEWORK_MESSAGES = (
+    lazy("Field required"),
+    lazy("Extra inputs are not permitted"),
+    lazy("Input should be a valid integer, unable to parse string as an integer"),
+    lazy("Input should be a valid integer"),
+    lazy("Input should be a valid number, unable to parse string as a number"),
+    lazy("Input should be a valid number"),
+    lazy("Input should be a valid string"),
+    lazy("Input should be a valid boolean, unable to interpret input"),
+    lazy("Input should be a valid date or datetime, input is too short"),
+    lazy("Input should be a valid date in the format YYYY-MM-DD, {why}"),
+    lazy("Input should be a valid dictionary or object to extract fields from"),
+    lazy("Input should be a valid list"),
+    lazy("Input should be greater than {limit}"),
+    lazy("Input should be greater than or equal to {limit}"),
+    lazy("Input should be less than {limit}"),
+    lazy("Input should be less than or equal to {limit}"),
+    lazy("String should have at least {n} characters"),
+    lazy("String should have at most {n} characters"),
+    lazy("String should have at least {n} character"),
+    lazy("String should have at most {n} character"),
+    lazy("JSON decode error"),
+    lazy("Value error, {reason}"),
+    lazy("Not Found"),
+    lazy("Method Not Allowed"),
+)
+
+
+async def _reader_language(request: Request) -> str:
+    """The language of whoever made the failing request (issue 22): the signed-in user's
+    (session or API token), else Accept-Language, else the policy's."""
+    viewer = await run_in_threadpool(deps.viewer_for_error_page, request)
+    return deps.page_language(request, viewer.user if viewer else None)
+
+
+async def _read(request: Request, message: object) -> str:
+    """An error's message in the reader's language; the English when nothing matches."""
+    with i18n.using(await _reader_language(request)):
+        return tr(message)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(deps.NeedsLogin)
     async def _needs_login(request: Request, exc: deps.NeedsLogin) -> Response:
         if _is_api(request):
-            return JSONResponse(error_body(401, exc.message), status_code=401)
+            message = await _read(request, exc.message)
+            return JSONResponse(error_body(401, message), status_code=401)
         return RedirectResponse(deps.login_redirect(exc.next_url), status_code=303)
 
     @app.exception_handler(Exception)
@@ -122,6 +168,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _expected(request: Request, exc: RenewalsError) -> Response:
         if _is_api(request):
             message = API_CSRF_MESSAGE if isinstance(exc, deps.CsrfFailed) else exc.message
+            message = await _read(request, message)
             return JSONResponse(error_body(exc.status_code, message), status_code=exc.status_code)
         return deps.render(
             request,
@@ -143,9 +190,10 @@ def _install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         if _is_api(request):
-            return JSONResponse(
-                error_body(422, "Some fields are invalid.", fields=fields), status_code=422
-            )
+            with i18n.using(await _reader_language(request)):
+                read = [{**f, "message": tr(f["message"])} for f in fields]
+                body = error_body(422, tr(INVALID_FIELDS), fields=read)
+            return JSONResponse(body, status_code=422)
         message = "; ".join(f"{'.'.join(f['loc'][1:]) or 'input'}: {f['message']}" for f in fields)
         return deps.render(
             request,
@@ -161,7 +209,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         headers = getattr(exc, "headers", None)
         if _is_api(request) or exc.status_code == 405:
             return JSONResponse(
-                error_body(exc.status_code, str(exc.detail)),
+                error_body(exc.status_code, await _read(request, str(exc.detail))),
                 status_code=exc.status_code,
                 headers=headers,
             )

@@ -91,14 +91,15 @@ class NeedsLogin(RenewalsError):
     """No valid session: pages redirect to /login, the API answers 401."""
 
     def __init__(self, next_url: str = "/") -> None:
-        super().__init__("Sign in first.", 401)
+        super().__init__(i18n.Text("Sign in first."), 401)
         self.next_url = next_url
 
 
 class CsrfFailed(RenewalsError):
     def __init__(self) -> None:
         super().__init__(
-            "The form's CSRF token is missing or wrong; reload the page and try again.", 403
+            i18n.Text("The form's CSRF token is missing or wrong; reload the page and try again."),
+            403,
         )
 
 
@@ -183,7 +184,7 @@ def page_viewer(request: Request, session: Db, sent: SentCsrf) -> Viewer:
 def api_viewer(request: Request, session: Db, sent: SentCsrf) -> Viewer:
     viewer = _viewer(request, session)
     if viewer is None:
-        raise RenewalsError("Sign in or send 'Authorization: Bearer <token>'.", 401)
+        raise RenewalsError(i18n.Text("Sign in or send 'Authorization: Bearer <token>'."), 401)
     _check_csrf(request, viewer, sent)
     return viewer
 
