@@ -76,6 +76,9 @@ def test_root_help_imports_no_command() -> None:
         "renewals.cli",
         "renewals.kit",
         "renewals.kit.cli",
+        # the help in the reader's language (issue 22): gettext and the standard library only
+        "renewals.kit.i18n",
+        "renewals.kit.locale",
     }
 
 

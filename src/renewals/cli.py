@@ -19,6 +19,7 @@ from renewals.kit.cli import (
     AppState,
     LazyCommand,
     LazyGroup,
+    language_option,
     use_language,
     wide_help_off_terminal,
 )
@@ -259,7 +260,10 @@ def root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
-    language: Annotated[str | None, typer.Option("--language", help=LANGUAGE_HELP)] = None,
+    language: Annotated[
+        str | None,
+        typer.Option("--language", help=LANGUAGE_HELP, is_eager=True, callback=language_option),
+    ] = None,
 ) -> None:
     overrides = {
         k: v

@@ -447,6 +447,40 @@ def _the_commands_people_read_in_each_language(settings) -> None:  # type: ignor
     assert f"ARR {arr.group(1).replace('.', ',')} " in status["ms"]
 
 
+@pytest.mark.parametrize("language", ["de", "id", "ms"])
+def test_the_help_reads_in_the_language_and_the_english_is_unchanged(
+    language: str, tmp_path: Path
+) -> None:
+    """`renewals --language de --help` and the help of HELP_TRANSLATED's commands: no
+    English phrase of the catalogue left (commands and examples aside); the English help
+    the same with or without `--language en` (docs/cli.md is generated from it)."""
+    from renewals.kit.catalogues import HELP_TRANSLATED
+
+    settings = type("S", (), {"database_url": f"sqlite:///{tmp_path}/x.db", "data_dir": tmp_path})
+    run = _cli(settings)
+    phrases = _english_phrases(language)
+    checked = 0
+    for name in HELP_TRANSLATED:
+        path = [name] if name else []
+        commands = [path]
+        if name in ("tasks", "outbox", "health"):
+            listing = run(*path, "--help")
+            commands += [[*path, sub] for sub in re.findall(r"│ (\w+) {2,}", listing)]
+        for args in commands:
+            english = run(*args, "--help")
+            assert run("--language", "en", *args, "--help") == english
+            said = run("--language", language, *args, "--help")
+            assert said != english, args
+            # commands, examples, file names and date formats read the same in every language
+            text = re.sub(r"`[^`]*`|renewals [^\n│]*|\S+\.(?:csv|md|db)\b|YYYY-MM-DD", " ", said)
+            left = sorted(p for p in phrases if p in " ".join(text.split()))
+            assert left == [], (language, args, left)
+            checked += 1
+    assert checked > 15, checked
+    # the environment's locale decides too
+    assert "Penggunaan:" in run("tasks", "--help", LANG="id_ID.UTF-8")
+
+
 def _policy_texts(policy: Policy) -> list[str]:
     """Every sentence of the policy (strings with a space), longest first."""
     found: set[str] = set()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -92,7 +93,125 @@ def use_language(ctx: typer.Context, language: str | None, *, from_environment: 
         chosen = i18n.choose(os.environ.get("RENEWALS_LANGUAGE"), i18n.from_environment(os.environ))
     else:
         return
+    if language is not None:  # an explicit choice; the help of what follows uses it too
+        ctx.find_root().meta[LANGUAGE_KEY] = chosen
     ctx.call_on_close(i18n.activate(chosen))
+
+
+def language_option(ctx: typer.Context, language: str | None) -> str | None:
+    """The root's --language, eager (issue 22): processed before a --help that follows it,
+    so `renewals --language de --help` is German."""
+    if language is not None and not ctx.resilient_parsing:
+        use_language(ctx, language, from_environment=False)
+    return language
+
+
+# ---------------------------------------------------------------- help in the language
+#
+# Typer and Click fix a command's help when it is imported. The help is translated when it
+# is formatted: each paragraph of a command's help, of its options' and of the commands
+# it lists is looked up in the catalogue (commands and example lines stay as they are),
+# and so are Typer's panel titles and the usage line's prefix. English help is untouched
+# (docs/cli.md is generated from it). renewals.kit.catalogues.extract_cli_help lists the
+# paragraphs of the commands whose help is translated (HELP_TRANSLATED there).
+
+LANGUAGE_KEY = "renewals.language"
+_TYPER_WORDS = (  # typer.rich_utils's module-level words
+    "ARGUMENTS_PANEL_TITLE",
+    "OPTIONS_PANEL_TITLE",
+    "COMMANDS_PANEL_TITLE",
+    "DEFAULT_STRING",
+    "REQUIRED_LONG_STRING",
+    "ENVVAR_STRING",
+    "DEPRECATED_STRING",
+)
+
+
+def help_paragraphs(text: str) -> list[str]:
+    """A help text's paragraphs as Typer shows them (split on blank lines)."""
+    return text.split("\n\n")
+
+
+_EXAMPLE = re.compile(r"(?:\$ |(?:[A-Z_]+=\S* )*renewals )")
+
+
+def is_example(paragraph: str) -> bool:
+    """A paragraph that is a command line (an example, perhaps after `VAR=value`): the
+    same in every language."""
+    return _EXAMPLE.match(paragraph.strip()) is not None
+
+
+def translate_help(text: str | None) -> str | None:
+    """`text` with each paragraph that the catalogue has in the current language."""
+    if not text:
+        return text
+    from renewals.kit.i18n import gettext
+
+    return "\n\n".join(p if is_example(p) else gettext(p) for p in help_paragraphs(text))
+
+
+def help_language(ctx: Any) -> str:
+    """The language of a help text: the eager root --language when given, else the
+    environment's (RENEWALS_LANGUAGE, the locale), else English."""
+    from renewals.kit import i18n
+
+    chosen = ctx.find_root().meta.get(LANGUAGE_KEY)
+    if chosen:
+        return str(chosen)
+    return i18n.choose(os.environ.get("RENEWALS_LANGUAGE"), i18n.from_environment(os.environ))
+
+
+@contextmanager
+def help_in_language(command: Any, ctx: Any) -> Iterator[None]:
+    """Format `command`'s help in the reader's language: its strings (and the listed
+    commands' short help) and Typer's words swapped for the time of formatting."""
+    from renewals.kit import i18n
+
+    language = help_language(ctx)
+    if language == "en":  # the source language: the help as written
+        yield
+        return
+    from typer import rich_utils
+
+    saved: list[tuple[Any, str, Any]] = []
+
+    def swap(obj: Any, name: str, value: Any) -> None:
+        saved.append((obj, name, getattr(obj, name)))
+        setattr(obj, name, value)
+
+    with i18n.using(language):
+        swap(command, "help", translate_help(command.help))
+        swap(command, "short_help", translate_help(command.short_help))
+        for param in command.get_params(ctx):
+            swap(param, "help", translate_help(getattr(param, "help", None)))
+        for sub in getattr(command, "commands", {}).values():
+            swap(sub, "help", translate_help(sub.help))
+            swap(sub, "short_help", translate_help(sub.short_help))
+        for name in _TYPER_WORDS:
+            swap(rich_utils, name, i18n.gettext(getattr(rich_utils, name)))
+        usage = command.get_usage
+        prefix = i18n.gettext("Usage:")
+        command.get_usage = lambda c: usage(c).replace("Usage:", prefix, 1)
+        try:
+            yield
+        finally:
+            del command.get_usage
+            for obj, name, value in reversed(saved):
+                setattr(obj, name, value)
+
+
+def translated_help(command: Any) -> Any:
+    """`command` (and its sub-commands) formatting its help in the reader's language."""
+    original = command.format_help
+
+    def format_help(ctx: Any, formatter: Any) -> None:
+        with help_in_language(command, ctx):
+            original(ctx, formatter)
+
+    command.format_help = format_help
+    for sub in getattr(command, "commands", {}).values():
+        translated_help(sub)
+    return command
 
 
 # ---------------------------------------------------------------- machine output
@@ -326,11 +445,15 @@ class LazyCommand:
             )
         command.name = self.name
         command.short_help = self.summary
-        return command
+        return translated_help(command)
 
     def listed(self) -> TyperCommand:
-        """What a listing needs (name and summary) without importing the command."""
-        return TyperCommand(name=self.name, short_help=self.summary, help=self.summary)
+        """What a listing needs (name and summary) without importing the command; the
+        summary in the reader's language when a help is being formatted."""
+        from renewals.kit.i18n import gettext
+
+        summary = gettext(self.summary)
+        return TyperCommand(name=self.name, short_help=summary, help=summary)
 
 
 class LazyGroup(TyperGroup):
@@ -368,7 +491,7 @@ class LazyGroup(TyperGroup):
         return command
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        with self._only_listing():
+        with self._only_listing(), help_in_language(self, ctx):
             super().format_help(ctx, formatter)
 
     def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
