@@ -279,6 +279,32 @@ def test_a_word_in_a_template_reads_in_each_readers_language() -> None:
         assert template.render() == "lewat · Log keluar"
 
 
+def test_the_pages_words_are_direct_calls_and_their_values_still_escaped() -> None:
+    """The pages' code generator calls `_`/`ngettext`/`{% trans %}` directly and prints
+    their Markup as it is (issue 22, render time): the words read in each request's
+    language, a value filled in is escaped, and a template's own `_` is escaped as any
+    value."""
+    import jinja2
+
+    env = jinja2.Environment()
+    install_i18n(env)
+    source = (
+        '{{ _("Tasks") }}|{{ _("by %(who)s", who=who) }}|'
+        "{% trans num=2 %}{{ num }} row{% pluralize %}{{ num }} rows{% endtrans %}|"
+        '{% for t in [1] %}{{ _("Done") }}{% endfor %}'
+    )
+    code = env.compile(source, raw=True)
+    assert "context.call(" not in code and "escape(_" not in code
+    template = env.from_string(source)
+    assert template.render(who="<b>Ann</b>") == "Tasks|by &lt;b&gt;Ann&lt;/b&gt;|2 rows|Done"
+    with i18n.using("de"):
+        assert template.render(who="Ann &") == "Aufgaben|von Ann &amp;|2 Zeilen|Erledigt"
+    shadowed = '{% set _ = f %}{{ _("x") }}'
+    assert "escape(context.call(" in env.compile(shadowed, raw=True)
+    shadowed = env.from_string(shadowed)
+    assert shadowed.render(f=lambda s: f"<i>{s}</i>") == "&lt;i&gt;x&lt;/i&gt;"
+
+
 def test_the_untranslated_text_check_can_fail() -> None:
     assert _untranslated_text('<p>{{ _("Fine") }} Not fine</p>') == ["Not", "fine"]
     assert _untranslated_text('<input placeholder="any">') == ["any"]

@@ -33,8 +33,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
+from keyword import iskeyword
+from typing import Any
 
 import jinja2
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.idtracking import VAR_LOAD_RESOLVE
 from markupsafe import Markup
 
 from renewals.kit import i18n
@@ -160,7 +165,71 @@ def install_i18n(env: jinja2.Environment, *, from_context: bool = False) -> None
             npgettext=_page_npgettext,
         )
         env.filters["term"] = _current_term
+        env.code_generator_class = _PageCodeGenerator
     env.filters["tr"] = _current_tr
+
+
+_PAGE_GETTEXT = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext"})
+
+
+class _PageCodeGenerator(CodeGenerator):
+    """The pages' code generator, for the calls of the gettext functions (`_("...")`, and
+    the `gettext`/`ngettext` calls `{% trans %}` compiles to) when the name is the
+    environment's (not a variable of the template):
+
+    - a plain Python call instead of Jinja's `context.call(...)`, which looks for a context
+      argument on every call (2-3 us each);
+    - printed as it is, not through `escape()`: the functions return `Markup` already (the
+      words are trusted, the values filled in escaped), and `escape` would copy it.
+
+    A task queue of 50 rows makes about 430 such calls; these two costs were most of what
+    the translations added to a page's template (issue 22). The functions are plain ones
+    that read the request's language (install_i18n), so the call means the same."""
+
+    def _direct(self, node: nodes.Node, frame: Frame) -> bool:
+        if not (
+            isinstance(node, nodes.Call)
+            and isinstance(node.node, nodes.Name)
+            and node.node.name in _PAGE_GETTEXT
+        ):
+            return False
+        load = frame.symbols.find_load(frame.symbols.ref(node.node.name))
+        return (
+            load is not None
+            and load[0] == VAR_LOAD_RESOLVE  # the environment's, not the template's own `_`
+            and not self.environment.is_async
+            and node.dyn_args is None
+            and node.dyn_kwargs is None
+            and not any(iskeyword(k.key) for k in node.kwargs)
+        )
+
+    def visit_Call(self, node: nodes.Call, frame: Frame, forward_caller: bool = False) -> None:
+        if forward_caller or not self._direct(node, frame):
+            super().visit_Call(node, frame, forward_caller=forward_caller)
+            return
+        self.visit(node.node, frame)
+        self.write("(")
+        for n, argument in enumerate([*node.args, *node.kwargs]):
+            if n:
+                self.write(", ")
+            self.visit(argument, frame)
+        self.write(")")
+
+    def _printed_as_is(self, node: nodes.Expr, frame: Frame, finalize: object) -> bool:
+        return (
+            frame.eval_ctx.autoescape
+            and not frame.eval_ctx.volatile
+            and getattr(finalize, "src", None) is None
+            and self._direct(node, frame)
+        )
+
+    def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        if not self._printed_as_is(node, frame, finalize):
+            super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        if not self._printed_as_is(node, frame, finalize):
+            super()._output_child_post(node, frame, finalize)
 
 
 # Jinja's new-style gettext, for an environment that escapes everything: the words are
