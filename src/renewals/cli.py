@@ -8,8 +8,9 @@ A new command is one line in COMMANDS; tests/test_cli_startup.py checks the impo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 import typer
 
@@ -273,6 +274,84 @@ def root(
     # Settings are read (and a bad one reported in one line) when a command first needs them.
     ctx.obj = AppState(overrides=overrides)
     use_language(ctx, language, from_environment=True)  # issue 22
+
+
+# ---------------------------------------------------------------- the help's catalogue
+
+# The commands whose --help reads in every language (issue 22): "" is the root (its help,
+# its options and the one-line summary of every command). A command not listed keeps its
+# English help; add it here, extract, translate.
+HELP_TRANSLATED: tuple[str, ...] = (
+    "",
+    "health",
+    "renewal",
+    "run",
+    "status",
+    "tasks",
+    "outbox",
+)
+
+
+def cli_help_texts(names: tuple[str, ...] = HELP_TRANSLATED) -> list[str]:
+    """The paragraphs of the help the CLI shows for `names` (kit.cli.translate_help looks
+    each up): commands' and options' help, the root's command summaries and Typer's words;
+    example command lines left out."""
+    import typer.main
+
+    from renewals.kit import cli
+
+    root = typer.main.get_command(app)
+    found: list[str] = []
+
+    def add(text: str | None) -> None:
+        for paragraph in cli.help_paragraphs(text or ""):
+            if paragraph.strip() and not cli.is_example(paragraph):
+                found.append(paragraph)
+
+    def walk(command: Any, ctx: Any) -> None:
+        add(command.help)
+        add(command.short_help)
+        for param in command.get_params(ctx):
+            add(getattr(param, "help", None))
+        for sub in getattr(command, "commands", {}).values():
+            walk(sub, ctx)
+
+    ctx: Any = typer.Context(root)
+    for name in names:
+        if name == "":
+            add(root.help)
+            for param in root.get_params(ctx):
+                add(getattr(param, "help", None))
+            found.extend(c.summary for c in COMMANDS)
+        else:
+            walk(cast(Any, root).get_command(ctx, name), ctx)
+    return list(dict.fromkeys(found))
+
+
+# Typer's own words in a help (typer.rich_utils) and the usage line's prefix.
+TYPER_WORDS = (
+    "Arguments",
+    "Options",
+    "Commands",
+    "[default: {}]",
+    "[required]",
+    "[env var: {}]",
+    "(deprecated) ",
+    "Usage:",
+)
+
+
+def extract_cli_help(
+    fileobj: Any, keywords: Any, comment_tags: Any, options: Any
+) -> Iterator[tuple[Any, ...]]:
+    """Babel extraction method for this file (babel.cfg): its Python messages, then the help
+    paragraphs of HELP_TRANSLATED's commands and Typer's words (line 0: no place in a file).
+    Here, at the entry points, because it walks the commands; it imports Babel when run."""
+    from babel.messages.extract import extract_python
+
+    yield from extract_python(fileobj, keywords, comment_tags, options)
+    for text in (*cli_help_texts(), *TYPER_WORDS):
+        yield 0, None, text, []
 
 
 def main() -> None:

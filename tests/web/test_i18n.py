@@ -480,7 +480,7 @@ def test_the_help_reads_in_the_language_and_the_english_is_unchanged(
     """`renewals --language de --help` and the help of HELP_TRANSLATED's commands: no
     English phrase of the catalogue left (commands and examples aside); the English help
     the same with or without `--language en` (docs/cli.md is generated from it)."""
-    from renewals.kit.catalogues import HELP_TRANSLATED
+    from renewals.cli import HELP_TRANSLATED
 
     settings = type("S", (), {"database_url": f"sqlite:///{tmp_path}/x.db", "data_dir": tmp_path})
     run = _cli(settings)

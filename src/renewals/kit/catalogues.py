@@ -23,7 +23,7 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.frontend import CommandLineInterface
@@ -161,83 +161,6 @@ def extract_policy(
         quoted = f'"{text}"'
         lineno = next((n for n, line in enumerate(lines, 1) if quoted in line), 0)
         yield lineno, None, text, []
-
-
-# The commands whose --help reads in every language (issue 22): "" is the root (its help,
-# its options and the one-line summary of every command). A command not listed keeps its
-# English help; add it here, extract, translate.
-HELP_TRANSLATED: tuple[str, ...] = (
-    "",
-    "health",
-    "renewal",
-    "run",
-    "status",
-    "tasks",
-    "outbox",
-)
-
-
-def cli_help_texts(names: tuple[str, ...] = HELP_TRANSLATED) -> list[str]:
-    """The paragraphs of the help the CLI shows for `names` (kit.cli.translate_help looks
-    each up): commands' and options' help, the root's command summaries and Typer's words;
-    example command lines left out."""
-    import typer
-    import typer.main
-
-    from renewals.cli import COMMANDS, app
-    from renewals.kit import cli
-
-    root = typer.main.get_command(app)
-    found: list[str] = []
-
-    def add(text: str | None) -> None:
-        for paragraph in cli.help_paragraphs(text or ""):
-            if paragraph.strip() and not cli.is_example(paragraph):
-                found.append(paragraph)
-
-    def walk(command: Any, ctx: Any) -> None:
-        add(command.help)
-        add(command.short_help)
-        for param in command.get_params(ctx):
-            add(getattr(param, "help", None))
-        for sub in getattr(command, "commands", {}).values():
-            walk(sub, ctx)
-
-    ctx: Any = typer.Context(root)
-    for name in names:
-        if name == "":
-            add(root.help)
-            for param in root.get_params(ctx):
-                add(getattr(param, "help", None))
-            found.extend(c.summary for c in COMMANDS)
-        else:
-            walk(cast(Any, root).get_command(ctx, name), ctx)
-    return list(dict.fromkeys(found))
-
-
-# Typer's own words in a help (typer.rich_utils) and the usage line's prefix.
-TYPER_WORDS = (
-    "Arguments",
-    "Options",
-    "Commands",
-    "[default: {}]",
-    "[required]",
-    "[env var: {}]",
-    "(deprecated) ",
-    "Usage:",
-)
-
-
-def extract_cli_help(
-    fileobj: Any, keywords: Any, comment_tags: Any, options: Any
-) -> Iterator[tuple[Any, ...]]:
-    """Babel extraction method for cli.py (babel.cfg): its Python messages, then the help
-    paragraphs of HELP_TRANSLATED's commands and Typer's words (line 0: no place in a file)."""
-    from babel.messages.extract import extract_python
-
-    yield from extract_python(fileobj, keywords, comment_tags, options)
-    for text in (*cli_help_texts(), *TYPER_WORDS):
-        yield 0, None, text, []
 
 
 def po_path(language: str) -> Path:

@@ -112,7 +112,7 @@ def language_option(ctx: typer.Context, language: str | None) -> str | None:
 # is formatted: each paragraph of a command's help, of its options' and of the commands
 # it lists is looked up in the catalogue (commands and example lines stay as they are),
 # and so are Typer's panel titles and the usage line's prefix. English help is untouched
-# (docs/cli.md is generated from it). renewals.kit.catalogues.extract_cli_help lists the
+# (docs/cli.md is generated from it). renewals.cli.extract_cli_help lists the
 # paragraphs of the commands whose help is translated (HELP_TRANSLATED there).
 
 LANGUAGE_KEY = "renewals.language"
