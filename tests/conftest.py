@@ -5,6 +5,7 @@ run once per session (and worker); tests/databases.py hands each test an identic
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -28,6 +29,16 @@ CONFIGURED = {
 }
 for _name, _value in CONFIGURED.items():
     os.environ.setdefault(_name, _value)
+
+# One file of sentence embeddings for every process of the run, and of later runs on this
+# machine (the workers, and the CLI subprocesses they start, which inherit the
+# environment): the demo books' sentences are embedded once instead of once per process,
+# most of a small book's daily run (signal/embedding_file.py). Vectors are the model's
+# own whichever process made them, so no result depends on the file.
+os.environ.setdefault(
+    "RENEWALS_EMBEDDING_CACHE",
+    str(Path(tempfile.gettempdir()) / "renewals-tests" / "embeddings.sqlite"),
+)
 
 # pytest-xdist starts its workers with COLUMNS=80 in the environment; Rich would fix the
 # CLI's console at that width when renewals.kit.cli is imported, and a test's own COLUMNS

