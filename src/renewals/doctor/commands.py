@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 
 from renewals.kit.cli import console, emit_json, state
+from renewals.kit.i18n import _, tr, word
 
-MARK = {"ok": "[green]ok[/]", "warning": "[yellow]warning[/]", "error": "[red]error[/]"}
+STYLE = {"ok": "green", "warning": "yellow", "error": "red"}
 
 
 def doctor(
@@ -44,14 +45,19 @@ def doctor(
         from rich.table import Table
 
         table = Table(title="renewals doctor", show_lines=False)
-        for column in ("check", "result", "finding", "what to do"):
+        for column in (_("check"), _("result"), _("finding"), _("what to do")):
             table.add_column(column, overflow="fold")
         for f in findings:
-            table.add_row(f.check, MARK[f.level], escape(f.message), escape(f.fix))
+            level = f"[{STYLE[f.level]}]{word('level', str(f.level))}[/]"
+            table.add_row(f.check, level, escape(tr(f.message)), escape(tr(f.fix)))
         console.print(table)
         errors = sum(f.level == "error" for f in findings)
         warnings = sum(f.level == "warning" for f in findings)
-        verdict = "[green]ready[/]" if not errors else f"[red]{errors} error(s) to fix[/]"
-        console.print(f"{verdict}, {warnings} warning(s)")
+        verdict = (
+            "[green]" + _("ready") + "[/]"
+            if not errors
+            else "[red]" + _("{n} error(s) to fix").format(n=errors) + "[/]"
+        )
+        console.print(_("{verdict}, {n} warning(s)").format(verdict=verdict, n=warnings))
     if any(f.level == "error" for f in findings):
         raise typer.Exit(1)

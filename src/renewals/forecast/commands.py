@@ -19,7 +19,17 @@ from rich.table import Table
 from renewals.errors import RenewalsError
 from renewals.forecast.domain import CATEGORIES, AgainstTarget, Retention
 from renewals.kit import completion
-from renewals.kit.cli import console, emit_json, fail, fail_with, parse_as_of, state
+from renewals.kit.cli import (
+    console,
+    emit_json,
+    fail,
+    fail_with,
+    number,
+    parse_as_of,
+    percent,
+    state,
+)
+from renewals.kit.i18n import _, term, tr, word
 from renewals.policy.domain import Policy
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
@@ -61,17 +71,18 @@ def _policy(ctx: typer.Context) -> Policy:
 
 
 def _money(value: object) -> str:
-    return f"{value:,.0f}"
+    return number(value)
 
 
 def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1%}"
+    return "-" if value is None else percent(value, 1)
 
 
 def _target(a: AgainstTarget) -> str:
     if a.met is None or a.gap is None:
         return "-"
-    points = f"{a.gap * 100:+.1f} pts"
+    gap = f"{a.gap * 100:+.1f}"  # signed, one decimal; then the language's separators
+    points = _("{points} pts").format(points=gap[0] + number(abs(a.gap * 100), 1))
     return f"[green]{points}[/]" if a.met else f"[red]{points}[/]"
 
 
@@ -79,30 +90,42 @@ def _target(a: AgainstTarget) -> str:
 
 
 def _forecast_table(r: ForecastReport) -> Table:
-    window = f", renewals to {r.days} days out" if r.days is not None else ""
-    table = Table(
-        title=f"Renewal forecast (TECH-5) of {r.snapshot_as_of} by {r.by}{window}, in {r.currency}"
+    title = (
+        _("Renewal forecast (TECH-5) of {day} by {by}, renewals to {days} days out, in {currency}")
+        if r.days is not None
+        else _("Renewal forecast (TECH-5) of {day} by {by}, in {currency}")
     )
+    by = word("by", r.by)
+    table = Table(title=title.format(day=r.snapshot_as_of, by=by, days=r.days, currency=r.currency))
     headers = (
-        r.by,
-        "renewals",
+        by,
+        _("renewals"),
         "ARR",
-        "expected",
-        "w/ overrides",
-        *(c.replace("_", " ") for c in CATEGORIES),
-        "at-risk ARR",
+        _("expected"),
+        _("w/ overrides"),
+        *(term("forecast", c) for c in CATEGORIES),
+        _("at-risk ARR"),
     )
-    for col in headers:
-        table.add_column(col, justify="left" if col == r.by else "right")
+    for index, col in enumerate(headers):
+        table.add_column(col, justify="left" if index == 0 else "right")
     for g in [*r.groups, r.total]:
         is_total = g is r.total
+        key = (
+            word({"segment": "segment", "category": "forecast"}[r.by], g.key)
+            if r.by
+            in (
+                "segment",
+                "category",
+            )
+            else g.key
+        )
         table.add_row(
-            "[bold]total[/]" if is_total else g.key,
-            f"{g.renewals:,}",
+            "[bold]" + _("total") + "[/]" if is_total else key,
+            number(g.renewals),
             _money(g.arr),
             _money(g.expected_arr),
             _money(g.expected_arr_with_overrides) + (f" ({g.overrides})" if g.overrides else ""),
-            *(f"{g.categories[c].renewals:,}" for c in CATEGORIES),
+            *(number(g.categories[c].renewals) for c in CATEGORIES),
             _money(g.at_risk_arr),
             end_section=g is r.groups[-1] if r.groups else False,
         )
@@ -111,61 +134,69 @@ def _forecast_table(r: ForecastReport) -> Table:
 
 def _retention_table(r: RetentionReport) -> Table:
     table = Table(
-        title=f"Revenue retention (FUND-2) by quarter of renewal, outcomes known by {r.as_of}, "
-        f"in {r.currency}"
+        title=_(
+            "Revenue retention (FUND-2) by quarter of renewal, outcomes known by {day}, in "
+            "{currency}"
+        ).format(day=r.as_of, currency=r.currency)
     )
-    for col in (
-        "quarter",
-        "closed",
-        "starting ARR",
-        "GRR",
-        "NRR",
-        "renewal rate",
-        "rate by ARR",
-        f"NRR vs {r.target:.0%}",
-        "undecided",
+    for index, col in enumerate(
+        (
+            _("quarter"),
+            _("closed"),
+            _("starting ARR"),
+            "GRR",
+            "NRR",
+            _("renewal rate"),
+            _("rate by ARR"),
+            _("NRR vs {target}").format(target=percent(r.target)),
+            _("undecided"),
+        )
     ):
-        table.add_column(col, justify="left" if col == "quarter" else "right")
+        table.add_column(col, justify="left" if index == 0 else "right")
 
     def row(label: str, q_r: Retention, against: AgainstTarget, *, end: bool = False) -> None:
         table.add_row(
             label,
-            f"{q_r.contracts:,}",
+            number(q_r.contracts),
             _money(q_r.starting_arr),
             _pct(q_r.grr),
             _pct(q_r.nrr),
             _pct(q_r.renewal_rate_count),
             _pct(q_r.renewal_rate_arr),
             _target(against),
-            f"{q_r.undecided:,}" if q_r.undecided else "",
+            number(q_r.undecided) if q_r.undecided else "",
             end_section=end,
         )
 
     for k, q in enumerate(r.history):
         row(q.quarter.key, q.retention, q.against, end=k == len(r.history) - 1)
-    row("[bold]last 4 quarters[/]", r.trailing, r.trailing_against)
+    row("[bold]" + _("last 4 quarters") + "[/]", r.trailing, r.trailing_against)
     return table
 
 
 def _forward_table(r: RetentionReport) -> Table:
-    table = Table(title=f"Expected retention (TECH-1), forecast of {r.snapshot_as_of}")
-    for col in (
-        "quarter",
-        "closed",
-        "open",
-        "starting ARR",
-        "expected GRR",
-        "expected NRR",
-        "w/ overrides",
-        f"NRR vs {r.target:.0%}",
+    table = Table(
+        title=_("Expected retention (TECH-1), forecast of {day}").format(day=r.snapshot_as_of)
+    )
+    for index, col in enumerate(
+        (
+            _("quarter"),
+            _("closed"),
+            _("open"),
+            _("starting ARR"),
+            _("expected GRR"),
+            _("expected NRR"),
+            _("w/ overrides"),
+            _("NRR vs {target}").format(target=percent(r.target)),
+        )
     ):
-        table.add_column(col, justify="left" if col == "quarter" else "right")
+        table.add_column(col, justify="left" if index == 0 else "right")
     for q in r.forward:
         e = q.expected
         table.add_row(
             q.quarter.key,
-            f"{e.closed:,}",
-            f"{e.open:,}",
+            number(e.closed),
+            number(e.open),
             _money(e.starting_arr),
             _pct(e.grr),
             _pct(e.nrr),
@@ -181,25 +212,38 @@ def _print_retention(r: RetentionReport) -> None:
         console.print(_forward_table(r))
     b = r.break_even
     lines = [
-        "Renewal rate is by count (retained / closed); GRR and the rate by ARR leave "
-        "expansion out, NRR counts it. Expected: outcomes so far + open renewals x "
-        "likelihood (w/ overrides: the owners' calls).",
-        f"Target, last 4 quarters: {r.trailing_against.reason}.",
+        _(
+            "Renewal rate is by count (retained / closed); GRR and the rate by ARR leave "
+            "expansion out, NRR counts it. Expected: outcomes so far + open renewals x "
+            "likelihood (w/ overrides: the owners' calls)."
+        ),
+        _("Target, last 4 quarters: {reason}.").format(reason=tr(r.trailing_against.reason)),
     ]
     if b.needed_share is not None:
         flat = (
-            f"new business of {_pct(b.needed_share)} ({_money(b.needed_arr)}) is needed to stay "
-            "flat"
+            _("new business of {share} ({arr}) is needed to stay flat").format(
+                share=_pct(b.needed_share), arr=_money(b.needed_arr)
+            )
             if b.needed_arr
-            else f"the renewing base grew {_money(b.surplus_arr)} with no new business"
+            else _("the renewing base grew {arr} with no new business").format(
+                arr=_money(b.surplus_arr)
+            )
         )
         lines.append(
-            f"Break-even (FUND-2), last 4 quarters: with GRR {_pct(r.trailing.grr)} (renewal "
-            f"rate {_pct(b.renewal_rate_arr)} by ARR), new business of "
-            f"{_pct(b.needed_share_at_renewal_rate)} ({_money(b.needed_arr_at_renewal_rate)}) "
-            f"replaces churn and contraction; with expansion (NRR {_pct(r.trailing.nrr)}), {flat}."
+            _(
+                "Break-even (FUND-2), last 4 quarters: with GRR {grr} (renewal rate {rate} by "
+                "ARR), new business of {share} ({arr}) replaces churn and contraction; with "
+                "expansion (NRR {nrr}), {flat}."
+            ).format(
+                grr=_pct(r.trailing.grr),
+                rate=_pct(b.renewal_rate_arr),
+                share=_pct(b.needed_share_at_renewal_rate),
+                arr=_money(b.needed_arr_at_renewal_rate),
+                nrr=_pct(r.trailing.nrr),
+                flat=flat,
+            )
         )
-    lines += [reason for reason in r.reasons if reason.startswith("TECH-1: no forward")]
+    lines += [tr(reason) for reason in r.reasons if reason.startswith("TECH-1: no forward")]
     for line in lines:
         console.print(line, soft_wrap=True)
 
@@ -258,15 +302,16 @@ def forecast(
     if as_json:
         emit_json({"forecast": report.as_dict(), "retention": trend.as_dict()})
         return
-    engines = ", ".join(f"{k} {v:,}" for k, v in sorted(report.engines.items()))
+    engines = ", ".join(f"{k} {number(v)}" for k, v in sorted(report.engines.items()))
     console.print(_forecast_table(report))
+    models = f" (model #{', #'.join(map(str, report.model_ids))})" if report.model_ids else ""
     notes = [
-        f"Engine: {engines or 'none'}"
-        + (f" (model #{', #'.join(map(str, report.model_ids))})" if report.model_ids else "")
-        + ". Expected = likelihood x target ARR; w/ overrides counts the owners' calls "
-        "(how many in brackets); at-risk ARR = at risk + lost.",
+        _(
+            "Engine: {engines}{models}. Expected = likelihood x target ARR; w/ overrides counts "
+            "the owners' calls (how many in brackets); at-risk ARR = at risk + lost."
+        ).format(engines=engines or _("none"), models=models),
     ]
-    notes += [r for r in report.reasons if r.startswith("TECH-5: amounts in")]
+    notes += [tr(r) for r in report.reasons if r.startswith("TECH-5: amounts in")]
     for note in notes:
         console.print(note, soft_wrap=True)
     console.print()
@@ -332,14 +377,22 @@ def override(
                 policy=policy,
             )
             o = result.override
-            line = f"{o.renewal_id}: {o.by} ({result.authority}) calls it {o.category}"
+            line = _("{renewal}: {by} ({authority}) calls it {category}").format(
+                renewal=o.renewal_id,
+                by=o.by,
+                authority=tr(result.authority),
+                category=term("forecast", o.category),
+            )
             if result.effective is not None:
-                line += f", counted at {result.effective.likelihood:.0%}"
+                line += _(", counted at {share}").format(share=percent(result.effective.likelihood))
             if result.model_category is not None and result.model_likelihood is not None:
-                line += f"; the model says {result.model_category} ({result.model_likelihood:.0%})"
+                line += _("; the model says {category} ({share})").format(
+                    category=term("forecast", result.model_category),
+                    share=percent(result.model_likelihood),
+                )
             else:
-                line += "; no forecast yet (it applies from the next `renewals run`)"
-            line += f". From {o.on}; override #{o.id}."
+                line += _("; no forecast yet (it applies from the next `renewals run`)")
+            line += _(". From {day}; override #{id}.").format(day=o.on, id=o.id)
     except RenewalsError as exc:
         fail_with(exc)
     console.print(line, markup=False, soft_wrap=True)
@@ -375,37 +428,42 @@ def clear_override(
     except RenewalsError as exc:
         fail_with(exc)
     console.print(
-        f"{renewal_id}: {len(cleared)} call(s) withdrawn from {day}; the forecast follows "
-        "the model again",
+        _(
+            "{renewal}: {n} call(s) withdrawn from {day}; the forecast follows the model again"
+        ).format(renewal=renewal_id, n=len(cleared), day=day),
         markup=False,
     )
 
 
 def _overrides_table(rows: list[OverrideRow], as_of: date) -> Table:
-    table = Table(title=f"Forecast overrides as of {as_of}")
-    for col in (
-        "renewal",
-        "renews",
-        "ARR",
-        "model",
-        "call",
-        "by",
-        "on",
-        "reason",
-        "outcome",
+    table = Table(title=_("Forecast overrides as of {day}").format(day=as_of))
+    for index, col in enumerate(
+        (
+            _("renewal"),
+            _("renews"),
+            "ARR",
+            _("model"),
+            _("call"),
+            _("by"),
+            _("on"),
+            _("reason"),
+            _("outcome"),
+        )
     ):
-        table.add_column(col, justify="right" if col == "ARR" else "left")
+        table.add_column(col, justify="right" if index == 2 else "left")
     for o in rows:
         model = (
             "-"
             if o.model_category is None or o.model_likelihood is None
-            else f"{o.model_category} {o.model_likelihood:.0%}"
+            else f"{term('forecast', o.model_category)} {percent(o.model_likelihood)}"
         )
-        call = o.category + (f" {o.likelihood:.0%}" if o.likelihood is not None else "")
+        call = term("forecast", o.category) + (
+            f" {percent(o.likelihood)}" if o.likelihood is not None else ""
+        )
         if not o.active:
-            call += " (withdrawn)"
+            call += " " + _("(withdrawn)")
         elif not o.in_force:
-            call += " (superseded)"
+            call += " " + _("(superseded)")
         table.add_row(
             o.renewal_id,
             o.renewal_date.isoformat(),
@@ -415,7 +473,7 @@ def _overrides_table(rows: list[OverrideRow], as_of: date) -> Table:
             o.by,
             o.on.isoformat(),
             o.reason,
-            o.outcome or "",
+            word("outcome", o.outcome),
         )
     return table
 
@@ -423,16 +481,26 @@ def _overrides_table(rows: list[OverrideRow], as_of: date) -> Table:
 def _accuracy_lines(a: OverrideAccuracy) -> list[str]:
     if not a.closed:
         return [
-            "Accuracy (LEARN-2): no renewal with an override has closed yet; it is judged "
-            "once they do."
+            _(
+                "Accuracy (LEARN-2): no renewal with an override has closed yet; it is judged "
+                "once they do."
+            )
         ]
     return [
-        f"Accuracy (LEARN-2) on {a.closed:,} closed renewals with an override: the owners' "
-        f"calls were right {_pct(a.override_accuracy)} ({a.override_right}/{a.closed}), the "
-        f"model's {_pct(a.model_accuracy)} ({a.model_right}/{a.closed}).",
-        f"Where they disagreed on won vs lost ({a.disagreed:,}), the owner was right "
-        f"{a.override_right_when_disagreed:,} times. Won = commit or probable; lost = at risk "
-        "or lost.",
+        _(
+            "Accuracy (LEARN-2) on {n} closed renewals with an override: the owners' calls "
+            "were right {owners} ({owners_right}/{n}), the model's {model} ({model_right}/{n})."
+        ).format(
+            n=number(a.closed),
+            owners=_pct(a.override_accuracy),
+            owners_right=a.override_right,
+            model=_pct(a.model_accuracy),
+            model_right=a.model_right,
+        ),
+        _(
+            "Where they disagreed on won vs lost ({n}), the owner was right {right} times. "
+            "Won = commit or probable; lost = at risk or lost."
+        ).format(n=number(a.disagreed), right=number(a.override_right_when_disagreed)),
     ]
 
 
@@ -471,7 +539,7 @@ def overrides(
     if rows:
         console.print(_overrides_table(rows, day))
     else:
-        console.print(f"No forecast overrides in force on {day}.")
+        console.print(_("No forecast overrides in force on {day}.").format(day=day))
     for line in _accuracy_lines(accuracy):
         console.print(line, soft_wrap=True)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from renewals.errors import RenewalsError
@@ -15,9 +16,11 @@ from renewals.kit.cli import (
     err_console,
     fail,
     fail_with,
+    number,
     progress_bar,
     state,
 )
+from renewals.kit.i18n import Text, _, tr
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
     from renewals.ingest.service import ImportResult
@@ -59,7 +62,7 @@ def import_(
       renewals import ./export --delta
     """
     if delta and reject_file is not None:
-        fail("--delta imports are strict: fix the rows it reports (no --reject-file)", 2)
+        fail(Text("--delta imports are strict: fix the rows it reports (no --reject-file)"), 2)
     import_directory(state(ctx), directory, reject_file=reject_file, delta=delta)
 
 
@@ -94,11 +97,15 @@ def import_directory(
                     progress=progress,
                 )
     except ImportFailed as exc:
-        for issue in exc.issues:
-            err_console.print(str(issue), markup=False, highlight=False)
+        for issue in exc.issues:  # file:line:column, the field, the reason in the language
+            where = str(issue)[: -len(issue.reason)] if issue.reason else str(issue)
+            err_console.print(where + tr(issue.reason), markup=False, highlight=False)
         fail(
-            f"{exc.message}. Fix the rows above, or re-run with --reject-file PATH "
-            "to import the good rows and set the bad ones aside."
+            Text(
+                "{problem}. Fix the rows above, or re-run with --reject-file PATH to import "
+                "the good rows and set the bad ones aside.",
+                problem=exc.message,
+            )
         )
     except RenewalsError as exc:
         fail_with(exc)
@@ -108,21 +115,32 @@ def import_directory(
 
 
 def print_result(result: ImportResult) -> None:
+    label = _("warning:")
     for warning in result.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
-    table = Table(title=f"Imported {result.source}")
-    for column in ("file", "read", "inserted", "updated", "unchanged", "rejected"):
-        table.add_column(column, justify="left" if column == "file" else "right")
+        console.print(f"[yellow]{label}[/] {escape(tr(warning))}")
+    table = Table(title=_("Imported {source}").format(source=result.source))
+    columns = (
+        _("file"),
+        _("read"),
+        _("inserted"),
+        _("updated"),
+        _("unchanged"),
+        _("rejected"),
+    )
+    for index, column in enumerate(columns):
+        table.add_column(column, justify="left" if index == 0 else "right")
     for name, counts in result.counts().items():
         table.add_row(
             name,
-            *(f"{counts[k]:,}" for k in ("read", "inserted", "updated", "unchanged", "rejected")),
+            *(number(counts[k]) for k in ("read", "inserted", "updated", "unchanged", "rejected")),
         )
     console.print(table)
     if result.reject_file is not None:
         if result.rejected:
             console.print(
-                f"[yellow]{result.rejected:,} row(s) rejected[/]; reasons in {result.reject_file}"
+                _("[yellow]{n} row(s) rejected[/]; reasons in {path}").format(
+                    n=number(result.rejected), path=result.reject_file
+                )
             )
         else:
-            console.print(f"no rows rejected ({result.reject_file} lists none)")
+            console.print(_("no rows rejected ({path} lists none)").format(path=result.reject_file))

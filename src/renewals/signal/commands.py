@@ -11,7 +11,8 @@ import typer
 from rich.table import Table
 
 from renewals.errors import RenewalsError
-from renewals.kit.cli import console, emit_json, fail, fail_with, parse_as_of, state
+from renewals.kit.cli import console, emit_json, fail, fail_with, number, parse_as_of, state
+from renewals.kit.i18n import Text, _, tr, word
 from renewals.signal.lexicon import KINDS
 from renewals.signal.text import LANGUAGES
 
@@ -75,10 +76,17 @@ def detect_command(
       cat notes.txt | renewals signals detect --json
     """
     if language is not None and language not in LANGUAGES:
-        fail(f"--language must be one of {', '.join(LANGUAGES)}, got {language!r}", 2)
+        fail(
+            Text(
+                "--language must be one of {choices}, got {value}",
+                choices=", ".join(LANGUAGES),
+                value=repr(language),
+            ),
+            2,
+        )
     if not texts or texts == ["-"]:
         if sys.stdin.isatty():
-            fail("give one or more texts, or pipe them in one per line (see --help)", 2)
+            fail(Text("give one or more texts, or pipe them in one per line (see --help)"), 2)
         texts = [line.rstrip("\n") for line in sys.stdin if line.strip()]
     app_state = state(ctx)
     policy = app_state.policy()
@@ -98,25 +106,29 @@ def detect_command(
             for signal in found:
                 print(json.dumps({"text": index, **signal.to_dict()}, ensure_ascii=False))
         return
-    table = Table(title="Signals found", title_justify="left")
-    for column in ("#", "signal", "rule", "lang", "how", "evidence (why)"):
+    table = Table(title=_("Signals found"), title_justify="left")
+    for column in ("#", _("signal"), _("rule"), _("lang"), _("how"), _("evidence (why)")):
         table.add_column(column)
     total = 0
     for index, found in enumerate(results):
         for s in found:
             total += 1
-            how = "vocabulary" if s.method == "vocabulary" else f"semantic {s.score:.2f}"
+            how = (
+                _("vocabulary")
+                if s.method == "vocabulary"
+                else _("semantic {score}").format(score=number(s.score, 2))
+            )
             table.add_row(
                 str(index),
-                s.signal,
+                word("signal", s.signal),
                 s.rule,
                 s.language,
                 how,
-                f"{s.evidence} [bold]({s.matched})[/]",
+                f"{tr(s.evidence)} [bold]({s.matched})[/]",
             )
     if total:
         console.print(table)
-    console.print(f"{total} signal(s) in {len(results)} text(s).")
+    console.print(_("{n} signal(s) in {texts} text(s).").format(n=total, texts=len(results)))
 
 
 @app.command("label")
@@ -157,9 +169,9 @@ def label_command(
     from renewals.signal import labels as label_service
 
     if (signal is None) == (sentence is None):
-        fail("give either --signal ID (right or wrong?) or --account and --text (missed)", 2)
+        fail(Text("give either --signal ID (right or wrong?) or --account and --text (missed)"), 2)
     if sentence is not None and account is None:
-        fail("--text needs --account: the account the sentence is from", 2)
+        fail(Text("--text needs --account: the account the sentence is from"), 2)
     day = parse_as_of(as_of)
     app_state = state(ctx)
     kinds = labels.split(",")
@@ -181,12 +193,14 @@ def label_command(
                     language=language,
                 )
             verdict, label_id = made.verdict, made.label_id
-            said = ", ".join(made.labels) or "none"
-            before = ", ".join(made.detected) or "none"
+            said = ", ".join(word("signal", k) for k in made.labels) or _("none")
+            before = ", ".join(word("signal", k) for k in made.detected) or _("none")
     except RenewalsError as exc:
         fail_with(exc)
     console.print(
-        f"Label {label_id} ({verdict}): the sentence carries {said}; the detectors said {before}."
+        _(
+            "Label {id} ({verdict}): the sentence carries {said}; the detectors said {before}."
+        ).format(id=label_id, verdict=word("verdict", verdict), said=said, before=before)
     )
 
 
@@ -216,20 +230,23 @@ def report_command(
         return
     if not rows:
         console.print(
-            "No labels yet: mark a signal right or wrong on the account page or with "
-            "`renewals signals label`."
+            _(
+                "No labels yet: mark a signal right or wrong on the account page or with "
+                "`renewals signals label`."
+            )
         )
         return
-    table = Table(title="Text signals on the team's labels", title_justify="left")
-    for column in ("month", "language", "labels", "precision", "recall"):
-        table.add_column(column, justify="left" if column in ("month", "language") else "right")
+    table = Table(title=_("Text signals on the team's labels"), title_justify="left")
+    columns = (_("month"), _("language"), _("labels"), _("precision"), _("recall"))
+    for index, column in enumerate(columns):
+        table.add_column(column, justify="left" if index < 2 else "right")
     for r in rows:
         table.add_row(
             r.period,
             r.language,
-            f"{r.labels:,}",
-            "-" if r.precision is None else f"{r.precision:.2f}",
-            "-" if r.recall is None else f"{r.recall:.2f}",
+            number(r.labels),
+            "-" if r.precision is None else number(r.precision, 2),
+            "-" if r.recall is None else number(r.recall, 2),
         )
     console.print(table)
 
@@ -256,7 +273,11 @@ def export_command(
         sys.stdout.write(content)
         return
     out.write_text(content, encoding="utf-8")
-    console.print(f"Wrote {content.count(chr(10)) - 1:,} labelled sentence(s) to {out}.")
+    console.print(
+        _("Wrote {n} labelled sentence(s) to {path}.").format(
+            n=number(content.count(chr(10)) - 1), path=out
+        )
+    )
 
 
 @app.command("import")
@@ -278,13 +299,21 @@ def import_command(
     from renewals.signal import labels as label_service
 
     if not path.is_file():
-        fail(f"{path}: no such file", 2)
+        fail(Text("{path}: no such file", path=str(path)), 2)
     day = parse_as_of(as_of)
     app_state = state(ctx)
     try:
         content = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        fail(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})", 2)
+        fail(
+            Text(
+                "{path}: not UTF-8 text ({reason} at byte {at})",
+                path=str(path),
+                reason=exc.reason,
+                at=exc.start,
+            ),
+            2,
+        )
     try:
         with session_scope(app_state.engine()) as session:
             count = label_service.import_tsv(
@@ -292,4 +321,6 @@ def import_command(
             )
     except RenewalsError as exc:
         fail_with(exc)
-    console.print(f"Imported {count:,} labelled sentence(s) from {path}.")
+    console.print(
+        _("Imported {n} labelled sentence(s) from {path}.").format(n=number(count), path=path)
+    )

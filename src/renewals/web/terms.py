@@ -120,6 +120,21 @@ TERMS = (
     term_noop("forecast", "probable"),
     term_noop("forecast", "at_risk"),
     term_noop("forecast", "lost"),
+    # what `renewals forecast --by` groups by
+    term_noop("by", "segment"),
+    term_noop("by", "owner"),
+    term_noop("by", "month"),
+    term_noop("by", "quarter"),
+    term_noop("by", "category"),
+    # the team's verdict on a signal found in words (renewals.signal.labels)
+    term_noop("verdict", "correct"),
+    term_noop("verdict", "wrong"),
+    term_noop("verdict", "missed"),
+    term_noop("verdict", "imported"),
+    # a `renewals doctor` finding's level (renewals.doctor.domain.Level)
+    term_noop("level", "ok"),
+    term_noop("level", "warning"),
+    term_noop("level", "error"),
     # a scheduled job's last run (renewals.worker.service: `renewals status`)
     term_noop("job", "ok"),
     term_noop("job", "failed"),
