@@ -447,6 +447,7 @@ COMMANDS_READ = (
     ("forecast", "--as-of", TODAY.isoformat()),
     ("forecast", "overrides"),
     ("signals", "detect", "--vocabulary-only", "We must cut costs; the budget is gone."),
+    ("user", "list"),
 )
 
 

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from renewals.kit.cli import console, emit_json_lines, emit_text, fail, state
+from renewals.kit.i18n import Text, _, tr, word
 from renewals.renewal import routing
 
 app = typer.Typer(
@@ -76,7 +77,7 @@ def show(
             if not rule or e.rule.upper().startswith(rule.upper())
         ]
         if rule and not chosen:
-            fail(f"no policy value implements rule {rule!r}")
+            fail(Text("no policy value implements rule {rule}", rule=repr(rule)))
         emit_json_lines(
             {
                 "key": e.key,
@@ -88,26 +89,30 @@ def show(
             for e in chosen
         )
         return
-    source = app_state.settings.policy_file or "packaged defaults"
+    source = app_state.settings.policy_file or _("packaged defaults")
     table = Table(
-        title=f"Effective policy ({source})",
-        caption="source: seed = the rule itself gives the value; product default = the "
-        "product's own choice where the rule gives none (docs/policy-reference.md)",
+        title=_("Effective policy ({source})").format(source=source),
+        caption=_(
+            "source: seed = the rule itself gives the value; product default = the "
+            "product's own choice where the rule gives none (docs/policy-reference.md)"
+        ),
         show_lines=False,
     )
-    table.add_column("key", style="cyan", no_wrap=True)
-    table.add_column("value", overflow="fold")
-    table.add_column("rule", style="magenta", no_wrap=True)
-    table.add_column("source", no_wrap=True)
-    table.add_column("meaning", style="dim")
+    table.add_column(_("key"), style="cyan", no_wrap=True)
+    table.add_column(_("value"), overflow="fold")
+    table.add_column(_("rule"), style="magenta", no_wrap=True)
+    table.add_column(_("source"), no_wrap=True)
+    table.add_column(_("meaning"), style="dim")
     shown = 0
     for entry in service.entries(policy):
         if rule and not entry.rule.upper().startswith(rule.upper()):
             continue
-        table.add_row(entry.key, entry.shown, entry.rule, entry.source, entry.description)
+        table.add_row(
+            entry.key, entry.shown, entry.rule, word("origin", entry.source), tr(entry.description)
+        )
         shown += 1
     if rule and not shown:
-        fail(f"no policy value implements rule {rule!r}")
+        fail(Text("no policy value implements rule {rule}", rule=repr(rule)))
     console.print(table)
 
 
@@ -137,13 +142,22 @@ def check(
     if problems:
         lines = []
         for p in problems:
-            example = f"e.g. renewal {p.renewal_id}" if p.renewal_id else "a generated example"
-            lines.append(f"  ownership.rules (OWN-2): {p.message} ({example})")
-        fail(escape(f"invalid policy {file}:\n" + "\n".join(lines)))
+            example = (
+                _("e.g. renewal {id}").format(id=p.renewal_id)
+                if p.renewal_id
+                else _("a generated example")
+            )
+            lines.append(f"  ownership.rules (OWN-2): {tr(p.message)} ({example})")
+        fail(escape(_("invalid policy {file}:").format(file=file) + "\n" + "\n".join(lines)))
     defaults = {e.key: e.value for e in service.entries(service.load())}
     changed = [e for e in service.entries(policy) if defaults.get(e.key) != e.value]
     console.print(
-        f"[green]ok[/]: {file} is a valid policy ({len(changed)} value(s) differ from the defaults)"
+        "[green]"
+        + _("ok")
+        + "[/]: "
+        + _("{file} is a valid policy ({n} value(s) differ from the defaults)").format(
+            file=file, n=len(changed)
+        )
     )
     for entry in changed:
         console.print(f"  {escape(entry.key)} = {escape(entry.shown)}  [magenta]{entry.rule}[/]")

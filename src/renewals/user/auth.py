@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from renewals.audit import service as audit
 from renewals.db import rows_changed
 from renewals.errors import Conflict, NotFound, RenewalsError
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Web
 from renewals.user.models import ApiToken, User, WebSession
 
@@ -51,9 +52,11 @@ def _sha256(raw: str) -> str:
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise RenewalsError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise RenewalsError(Text("a password needs at least {n} characters", n=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise RenewalsError(f"a password may have at most {MAX_PASSWORD_LENGTH} characters")
+        raise RenewalsError(
+            Text("a password may have at most {n} characters", n=MAX_PASSWORD_LENGTH)
+        )
     return _hasher.hash(password)
 
 
@@ -261,9 +264,15 @@ def token_user(session: Session, raw_token: str, *, now: datetime) -> User | Non
 def revoke_token(session: Session, token_id: int, *, actor: str, now: datetime) -> ApiToken:
     token = session.get(ApiToken, token_id)
     if token is None:
-        raise NotFound(f"no API token {token_id}; `renewals user tokens` lists them")
+        raise NotFound(Text("no API token {id}; `renewals user tokens` lists them", id=token_id))
     if token.revoked_at is not None:
-        raise Conflict(f"API token {token_id} was already revoked on {token.revoked_at:%Y-%m-%d}")
+        raise Conflict(
+            Text(
+                "API token {id} was already revoked on {day}",
+                id=token_id,
+                day=token.revoked_at.date().isoformat() if token.revoked_at else "",
+            )
+        )
     token.revoked_at = now
     audit.record(
         session,

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from renewals.errors import RenewalsError
 from renewals.kit.cli import console, emit_json_lines, fail, opened, state
+from renewals.kit.i18n import LANGUAGE_NAMES, Text, _, word
 from renewals.kit.time import utc_now
 from renewals.user.domain import Role
 
@@ -39,12 +40,12 @@ def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         line = sys.stdin.readline()
         if not line:
-            fail("--password-stdin: nothing on standard input")
+            fail(Text("--password-stdin: nothing on standard input"))
         return line.rstrip("\r\n")
-    first = typer.prompt("Password", hide_input=True)
-    second = typer.prompt("Repeat the password", hide_input=True)
+    first = typer.prompt(_("Password"), hide_input=True)
+    second = typer.prompt(_("Repeat the password"), hide_input=True)
     if first != second:
-        fail("the two passwords differ; nothing was changed")
+        fail(Text("the two passwords differ; nothing was changed"))
     return first
 
 
@@ -107,11 +108,16 @@ def add(
             actor=_actor(),
             language=language,
         )
-        summary = f"Added {user.email} ({user.role})" + (
-            f", reporting to {user.manager_email}" if user.manager_email else ""
-        )
+        if user.manager_email:
+            summary = _("Added {email} ({role}), reporting to {manager}").format(
+                email=user.email, role=word("role", user.role), manager=user.manager_email
+            )
+        else:
+            summary = _("Added {email} ({role})").format(
+                email=user.email, role=word("role", user.role)
+            )
     console.print(
-        escape(summary) + ("." if password else "; no password yet: `renewals user password`.")
+        escape(summary) + ("." if password else _("; no password yet: `renewals user password`."))
     )
 
 
@@ -147,32 +153,41 @@ def list_(ctx: typer.Context, as_json: AsJson = False) -> None:
         return
     if not rows:
         console.print(
-            "No users yet: `renewals user add EMAIL --name ... --role ...` or import users.csv."
+            _("No users yet: `renewals user add EMAIL --name ... --role ...` or import users.csv.")
         )
         return
     table = Table()
-    for column in ("email", "name", "role", "manager", "status", "last sign-in", "tokens"):
+    for column in (
+        _("email"),
+        _("name"),
+        _("role"),
+        _("manager"),
+        _("status"),
+        _("last sign-in"),
+        _("tokens"),
+    ):
         table.add_column(column)
     for row in rows:
         if not row.active:
-            status = "[dim]inactive[/]"
+            status = "[dim]" + _("inactive") + "[/]"
         elif row.locked(now):
-            status = f"[red]locked until {row.locked_until:%Y-%m-%d %H:%M} UTC[/]"
+            until = f"{row.locked_until:%Y-%m-%d %H:%M}"
+            status = "[red]" + _("locked until {when} UTC").format(when=until) + "[/]"
         elif not row.has_password:
-            status = "[yellow]no password[/]"
+            status = "[yellow]" + _("no password") + "[/]"
         else:
-            status = "[green]active[/]"
+            status = "[green]" + _("active") + "[/]"
         table.add_row(
             escape(row.email),
             escape(row.name),
-            row.role,
+            word("role", row.role),
             escape(row.manager_email or ""),
             status,
-            f"{row.last_login:%Y-%m-%d %H:%M}" if row.last_login else "never",
+            f"{row.last_login:%Y-%m-%d %H:%M}" if row.last_login else _("never"),
             str(row.tokens),
         )
     console.print(table)
-    console.print(f"{len(rows)} user(s)")
+    console.print(_("{n} user(s)").format(n=len(rows)))
 
 
 @app.command("update")
@@ -199,9 +214,13 @@ def update(
         user = service.set_language(session, email, chosen, actor=_actor())
         address, now_language = user.email, user.language
     console.print(
-        f"{escape(address)} reads the product in {now_language}."
+        _("{email} reads the product in {language}.").format(
+            email=escape(address), language=LANGUAGE_NAMES.get(now_language, now_language)
+        )
         if now_language
-        else f"{escape(address)} has no language set: their browser's, then the policy's."
+        else _("{email} has no language set: their browser's, then the policy's.").format(
+            email=escape(address)
+        )
     )
 
 
@@ -220,7 +239,11 @@ def password(
     with opened(ctx) as session:
         user = service.set_password(session, email, secret, actor=_actor())
         address = user.email
-    console.print(f"Password set for {escape(address)}; their other sessions were ended.")
+    console.print(
+        _("Password set for {email}; their other sessions were ended.").format(
+            email=escape(address)
+        )
+    )
 
 
 @app.command("deactivate")
@@ -233,7 +256,9 @@ def deactivate(
     with opened(ctx) as session:
         user = service.deactivate(session, email, actor=_actor())
         address = user.email
-    console.print(f"{escape(address)} is inactive: sessions ended, API tokens refused.")
+    console.print(
+        _("{email} is inactive: sessions ended, API tokens refused.").format(email=escape(address))
+    )
 
 
 @app.command("token")
@@ -248,11 +273,17 @@ def token(
     with opened(ctx) as session:
         raw, created = service.create_token(session, email, name, now=utc_now())
         token_id, owner = created.id, created.user_email
-    console.print(f"API token {token_id} for {escape(owner)} ({escape(name.strip())}):")
+    console.print(
+        _("API token {id} for {email} ({name}):").format(
+            id=token_id, email=escape(owner), name=escape(name.strip())
+        )
+    )
     # Plain print: no wrapping or markup, so the token can be copied or piped as is.
     typer.echo(raw)
     console.print(
-        f"Keep it secret: it is shown only now. `renewals user revoke {token_id}` ends it.",
+        _("Keep it secret: it is shown only now. `renewals user revoke {id}` ends it.").format(
+            id=token_id
+        ),
         highlight=False,
     )
 
@@ -285,7 +316,7 @@ def tokens(
                 t.user_email,
                 t.name,
                 f"{t.created_at:%Y-%m-%d}",
-                f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never",
+                f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else _("never"),
                 f"{t.revoked_at:%Y-%m-%d}" if t.revoked_at else "",
             )
             for t in found
@@ -294,10 +325,10 @@ def tokens(
         emit_json_lines(records)
         return
     if not rows:
-        console.print("No API tokens: `renewals user token EMAIL --name NAME` creates one.")
+        console.print(_("No API tokens: `renewals user token EMAIL --name NAME` creates one."))
         return
     table = Table()
-    for column in ("id", "user", "name", "created", "last used", "revoked"):
+    for column in (_("id"), _("user"), _("name"), _("created"), _("last used"), _("revoked")):
         table.add_column(column)
     for row in rows:
         table.add_row(*(escape(v) for v in row))
@@ -315,4 +346,6 @@ def revoke(
     with opened(ctx) as session:
         revoked = auth.revoke_token(session, token_id, actor=_actor(), now=utc_now())
         owner = revoked.user_email
-    console.print(f"API token {token_id} of {escape(owner)} is revoked.")
+    console.print(
+        _("API token {id} of {email} is revoked.").format(id=token_id, email=escape(owner))
+    )

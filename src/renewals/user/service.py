@@ -32,9 +32,11 @@ def normalize_email(email: str) -> str:
     """A lower-case, trimmed email address, or a RenewalsError that says what is wrong."""
     value = email.strip().lower()
     if not value:
-        raise RenewalsError("an email address is required")
+        raise RenewalsError(i18n.Text("an email address is required"))
     if len(value) > MAX_EMAIL_LENGTH or not _EMAIL.fullmatch(value):
-        raise RenewalsError(f"{email!r} is not an email address (like name@example.com)")
+        raise RenewalsError(
+            i18n.Text("{value} is not an email address (like name@example.com)", value=repr(email))
+        )
     return value
 
 
@@ -43,13 +45,17 @@ def parse_role(role: str) -> Role:
         return Role(role.strip().lower())
     except ValueError:
         known = ", ".join(r.value for r in Role)
-        raise RenewalsError(f"unknown role {role!r}; roles are: {known}") from None
+        raise RenewalsError(
+            i18n.Text("unknown role {value}; roles are: {roles}", value=repr(role), roles=known)
+        ) from None
 
 
 def get_user(session: Session, email: str) -> User:
     user = auth.find_user(session, email)
     if user is None:
-        raise NotFound(f"no user {email}; `renewals user list` shows who exists")
+        raise NotFound(
+            i18n.Text("no user {email}; `renewals user list` shows who exists", email=email)
+        )
     return user
 
 
@@ -69,14 +75,19 @@ def add_user(
     parsed_role = parse_role(role)
     language = parse_language(language)
     if not name.strip():
-        raise RenewalsError("a name is required (--name)")
+        raise RenewalsError(i18n.Text("a name is required (--name)"))
     if auth.find_user(session, address) is not None:
-        raise Conflict(f"user {address} already exists; `renewals user password` resets a password")
+        raise Conflict(
+            i18n.Text(
+                "user {email} already exists; `renewals user password` resets a password",
+                email=address,
+            )
+        )
     manager = None
     if manager_email:
         manager = get_user(session, normalize_email(manager_email))
         if manager.email == address:
-            raise RenewalsError("a user cannot be their own manager")
+            raise RenewalsError(i18n.Text("a user cannot be their own manager"))
     user = User(
         email=address,
         name=name.strip(),
@@ -148,7 +159,7 @@ def deactivate(session: Session, email: str, *, actor: str) -> User:
     """Stop a user from signing in: their sessions end, their API tokens stop working."""
     user = get_user(session, email)
     if not user.active:
-        raise Conflict(f"{user.email} is already inactive")
+        raise Conflict(i18n.Text("{email} is already inactive", email=user.email))
     user.active = False
     ended = auth.end_sessions(session, user.email)
     audit.record(
@@ -225,10 +236,14 @@ def create_token(session: Session, email: str, name: str, *, now: datetime) -> t
     """A new API token for an active user; the raw value is returned once."""
     user = get_user(session, email)
     if not user.active:
-        raise Conflict(f"{user.email} is inactive; an API token would not work")
+        raise Conflict(
+            i18n.Text("{email} is inactive; an API token would not work", email=user.email)
+        )
     label = name.strip()
     if not label or len(label) > MAX_TOKEN_NAME_LENGTH:
-        raise RenewalsError(f"--name must be 1 to {MAX_TOKEN_NAME_LENGTH} characters")
+        raise RenewalsError(
+            i18n.Text("--name must be 1 to {n} characters", n=MAX_TOKEN_NAME_LENGTH)
+        )
     raw, token = auth.create_token(session, user, label, now=now)
     session.flush()
     return raw, token

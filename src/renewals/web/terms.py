@@ -120,6 +120,9 @@ TERMS = (
     term_noop("forecast", "probable"),
     term_noop("forecast", "at_risk"),
     term_noop("forecast", "lost"),
+    # where a policy value comes from (`renewals policy show`)
+    term_noop("origin", "seed"),
+    term_noop("origin", "product default"),
     # what `renewals forecast --by` groups by
     term_noop("by", "segment"),
     term_noop("by", "owner"),
