@@ -95,6 +95,7 @@ def errors(rows: list[dict]) -> list[str]:  # type: ignore[type-arg]
 
 
 SEMANTIC_SETS = {
+    "dev": DATA / "semantic_dev.jsonl",
     "test": DATA / "semantic_test.jsonl",
     "fresh": DATA / "semantic_fresh.jsonl",
     "heldout2": DATA / "semantic_heldout2.jsonl",
@@ -271,7 +272,7 @@ def main() -> None:
         "--semantic",
         nargs="?",
         const="test",
-        choices=("test", "fresh", "heldout2", "heldout3", "both"),
+        choices=("dev", "test", "fresh", "heldout2", "heldout3", "both"),
         help="score vocabulary, semantic and both on the test split (or a held-out set)",
     )
     parser.add_argument("--show-errors", action="store_true", help="with --semantic")

@@ -25,8 +25,9 @@ POLICY = policy_service.load(None)
 CARL, SAM, VERA = "carl@renewals.example", "sam@renewals.example", "vera@renewals.example"
 MISSED = "The warehouse crew quietly went back to clipboards."
 SIMILAR = "The warehouse crew has quietly gone back to clipboards."
-WRONG = "The champion left the QBR early to catch her flight home."
-WRONG_AGAIN = "The champion left the QBR early to catch her flight back home."
+# The vocabulary's false alarm that the meaning does not veto (it reads as a departure):
+WRONG = "The champion left the office early to pick up her kids."
+WRONG_AGAIN = "The champion left the office early to pick up her kids from school."
 
 
 @pytest.fixture

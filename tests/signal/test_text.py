@@ -171,6 +171,19 @@ class TestCommand:
             }
         ]
 
+    def test_detect_shows_the_vetoed_hits_with_their_reason(self, tmp_path: Path) -> None:
+        sentence = "The champion left for a two-week holiday and her deputy is covering."
+        env = {"RENEWALS_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"}
+        plain = self.runner.invoke(app, ["signals", "detect", "--json", sentence], env=env)
+        assert plain.exit_code == 0 and plain.output == "", plain.output
+        result = self.runner.invoke(
+            app, ["signals", "detect", "--json", "--vetoed", sentence], env=env
+        )
+        assert result.exit_code == 0, result.output
+        [line] = [json.loads(line) for line in result.output.splitlines()]
+        assert (line["signal"], line["method"]) == ("stakeholder_change", "vetoed")
+        assert line["matched"].startswith("reads like the negative example '")
+
     def test_an_unknown_language_is_a_usage_error(self) -> None:
         result = self.runner.invoke(app, ["signals", "detect", "--language", "fr", "x"])
         assert result.exit_code == 2

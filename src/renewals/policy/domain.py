@@ -499,6 +499,33 @@ class SemanticThresholds(PolicyModel):
     usage_decline: float = rule("SIG-7", "usage decline by meaning", gt=0, lt=1, source=PRODUCT)
 
 
+class SemanticVetoes(PolicyModel):
+    """Per kind, the score by meaning below which a vocabulary hit of that kind is vetoed
+    (issue 18; 0: never)."""
+
+    competitive: float = rule(
+        "SIG-4", "a competitive phrase that does not read as one", ge=0, lt=1, source=PRODUCT
+    )
+    budget: float = rule(
+        "SIG-5", "a budget phrase that does not read as one", ge=0, lt=1, source=PRODUCT
+    )
+    stakeholder_change: float = rule(
+        "SIG-6", "a stakeholder-change phrase that does not read as one", ge=0, lt=1, source=PRODUCT
+    )
+    business_change: float = rule(
+        "SIG-8", "a business-change phrase that does not read as one", ge=0, lt=1, source=PRODUCT
+    )
+    negative_feedback: float = rule(
+        "SIG-3", "a complaint phrase that does not read as one", ge=0, lt=1, source=PRODUCT
+    )
+    engagement_drop: float = rule(
+        "SIG-2", "a disengagement phrase that does not read as one", ge=0, lt=1, source=PRODUCT
+    )
+    usage_decline: float = rule(
+        "SIG-7", "a usage-decline phrase that does not read as one", ge=0, lt=1, source=PRODUCT
+    )
+
+
 class Semantic(PolicyModel):
     """Signals in words by meaning beside the vocabulary (issue 18, renewals.signal.semantic)."""
 
@@ -516,13 +543,6 @@ class Semantic(PolicyModel):
     regularisation: float = rule(
         "SIG-0", "inverse regularisation (C) of the per-kind classifiers", gt=0, source=PRODUCT
     )
-    doubt_below: float = rule(
-        "SIG-0",
-        "a vocabulary hit whose kind scores below this by meaning is dropped (0: never)",
-        ge=0,
-        lt=1,
-        source=PRODUCT,
-    )
     neighbours: int = rule(
         "SIG-0", "nearest examples that vote beside the classifiers (0: none)", ge=0, source=PRODUCT
     )
@@ -533,6 +553,15 @@ class Semantic(PolicyModel):
         "SIG-0", "softmax temperature of the vote over similarities", gt=0, source=PRODUCT
     )
     threshold: SemanticThresholds = rule("SIG-0", "score from which a sentence is a hit")
+    veto_below: SemanticVetoes = rule(
+        "SIG-0", "score below which the meaning vetoes a vocabulary hit"
+    )
+    veto_context_words: int = rule(
+        "SIG-0",
+        "words beside the matched phrase a sentence needs before the meaning may veto it",
+        ge=0,
+        source=PRODUCT,
+    )
 
 
 class Signals(PolicyModel):

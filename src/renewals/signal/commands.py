@@ -14,7 +14,7 @@ from renewals.errors import RenewalsError
 from renewals.kit.cli import console, emit_json, fail, fail_with, number, parse_as_of, state
 from renewals.kit.i18n import Text, _, tr, word
 from renewals.signal.lexicon import KINDS
-from renewals.signal.text import LANGUAGES
+from renewals.signal.text import LANGUAGES, TextSignal
 
 app = typer.Typer(
     help="Risk signals (SIG-0..9): try the multilingual text detectors on your own words, "
@@ -59,6 +59,13 @@ def detect_command(
             "--vocabulary-only", help="Only the vocabulary: no sentence embeddings, no labels."
         ),
     ] = False,
+    show_vetoed: Annotated[
+        bool,
+        typer.Option(
+            "--vetoed",
+            help="Also show the vocabulary's hits the meaning vetoed (method 'vetoed'), and why.",
+        ),
+    ] = False,
 ) -> None:
     """Find risk signals in free text: competitive (SIG-4), budget (SIG-5), stakeholder_change
     (SIG-6), business_change (SIG-8), negative_feedback (SIG-3), engagement_drop (SIG-2) and
@@ -69,6 +76,9 @@ def detect_command(
     similarity, score = the classifier's confidence), which learns from your team's labels
     (`renewals signals label`). Negated phrases ("no complaints", "nicht zu teuer") are not
     signals. `signals.semantic.enabled = false` in the policy keeps the vocabulary alone.
+    A phrase whose sentence reads as not that kind (score below
+    `signals.semantic.veto_below.<kind>`) is vetoed; `--vetoed` shows those too, each with
+    the negative example its sentence reads like.
 
     Examples:\n
       renewals signals detect "Wir müssen Kosten senken." "Kami perlu potong kos."\n
@@ -100,7 +110,12 @@ def detect_command(
 
         with session_scope(app_state.engine()) as session:
             reader = SemanticReader(session, policy)
-            results = reader.detect(texts, [language] * len(texts), force=language is not None)
+            vetoed: list[list[TextSignal]] | None = [[] for _ in texts] if show_vetoed else None
+            results = reader.detect(
+                texts, [language] * len(texts), force=language is not None, vetoed=vetoed
+            )
+        if vetoed is not None:
+            results = [found + extra for found, extra in zip(results, vetoed, strict=True)]
     if as_json:
         for index, found in enumerate(results):
             for signal in found:
@@ -116,6 +131,8 @@ def detect_command(
             how = (
                 _("vocabulary")
                 if s.method == "vocabulary"
+                else _("vetoed {score}").format(score=number(s.score, 2))
+                if s.method == "vetoed"
                 else _("semantic {score}").format(score=number(s.score, 2))
             )
             table.add_row(
@@ -128,6 +145,14 @@ def detect_command(
             )
     if total:
         console.print(table)
+    vetoed_count = sum(s.method == "vetoed" for found in results for s in found)
+    if vetoed_count:
+        console.print(
+            _(
+                "{n} signal(s) in {texts} text(s); {vetoed} vocabulary hit(s) vetoed by meaning."
+            ).format(n=total - vetoed_count, texts=len(results), vetoed=vetoed_count)
+        )
+        return
     console.print(_("{n} signal(s) in {texts} text(s).").format(n=total, texts=len(results)))
 
 

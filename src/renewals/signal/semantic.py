@@ -33,7 +33,7 @@ import json
 import sys
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Protocol
@@ -289,7 +289,9 @@ class Settings:
     same_as: float
     team_weight: float
     regularisation: float
-    doubt_below: float = 0.0  # a vocabulary hit whose kind scores below this is dropped
+    veto_below: dict[str, float] = field(default_factory=dict)  # per kind: a vocabulary hit
+    # whose kind scores below this by meaning is vetoed (SIG-2..8; a kind not named: never)
+    veto_context_words: int = 0  # words beside the phrase a sentence needs to be vetoed
     neighbours: int = 10  # the nearest examples that vote (0: the linear model alone)
     neighbour_weight: float = 0.5  # the vote's share of the score, the rest the model's
     temperature: float = 0.02  # softmax temperature of the vote over similarities
@@ -365,13 +367,46 @@ class SemanticHit:
 
 
 @dataclass(frozen=True)
+class Veto:
+    """Why the meaning overrules a vocabulary hit of `kind` in a sentence: the kind scores
+    below `signals.semantic.veto_below.<kind>`, and the sentence reads like a labelled
+    example that carries no signal ("budget approved", "we compared three vendors and
+    chose you"), quoted as the reason."""
+
+    kind: str
+    score: float  # the kind's score (see `scores`)
+    below: float  # the kind's veto_below
+    example: str  # the nearest labelled example that carries no signal
+    similarity: float
+    context_words: int = 0  # words beside the phrase a sentence needs to be vetoed
+
+    def covers(self, signal: TextSignal) -> bool:
+        """Whether the veto holds for this vocabulary hit: its sentence has at least
+        `context_words` words beside the phrase. A phrase that is nearly the whole sentence
+        ("Apakah kelebihan persaingan anda?") leaves the meaning nothing else to read."""
+        beside = len(signal.evidence.split()) - len(signal.matched.split())
+        return beside >= self.context_words
+
+    @property
+    def reason(self) -> str:
+        return Text(
+            "reads like the negative example '{example}' ({similarity:.2f}); "
+            "score {score:.2f} below {below:.2f}",
+            example=self.example,
+            similarity=self.similarity,
+            score=self.score,
+            below=self.below,
+        )
+
+
+@dataclass(frozen=True)
 class Verdict:
     """What one sentence reads as. `team` is the team's labelled sentence it reads almost
     the same as (similarity >= same_as): then the team's labels decide, for the vocabulary too."""
 
     hits: dict[str, SemanticHit]
     team: Example | None = None
-    doubts: frozenset[str] = frozenset()  # kinds this sentence reads as almost surely not
+    vetoes: dict[str, Veto] = field(default_factory=dict)  # kinds it reads as surely not
 
 
 def neighbour_vote(
@@ -415,6 +450,8 @@ def classify(vectors: np.ndarray, classifier: Classifier, settings: Settings) ->
     sims = vectors @ bank.vectors.T  # (n, examples)
     probs = scores(vectors, classifier, settings, sims)
     thresholds = np.array([settings.thresholds[kind] for kind in KINDS])
+    veto_below = np.array([settings.veto_below.get(kind, 0.0) for kind in KINDS])
+    negatives = np.flatnonzero(~labels.any(axis=1))
     team_rows = np.flatnonzero(classifier.team)
     out: list[Verdict] = []
     for i in range(len(vectors)):
@@ -432,7 +469,19 @@ def classify(vectors: np.ndarray, classifier: Classifier, settings: Settings) ->
                 out.append(Verdict(hits, example))
                 continue
         found: dict[str, SemanticHit] = {}
-        doubts = frozenset(KINDS[k] for k in np.flatnonzero(probs[i] < settings.doubt_below))
+        vetoes: dict[str, Veto] = {}
+        vetoed = np.flatnonzero(probs[i] < veto_below)
+        if len(vetoed) and len(negatives):
+            nearest = negatives[int(np.argmax(row[negatives]))]
+            for k in vetoed:
+                vetoes[KINDS[k]] = Veto(
+                    KINDS[k],
+                    float(probs[i, k]),
+                    float(veto_below[k]),
+                    bank.examples[nearest].text,
+                    float(row[nearest]),
+                    settings.veto_context_words,
+                )
         for k in np.flatnonzero(probs[i] >= thresholds):
             kind = KINDS[k]
             carriers = np.flatnonzero(labels[:, k])
@@ -441,7 +490,7 @@ def classify(vectors: np.ndarray, classifier: Classifier, settings: Settings) ->
             found[kind] = SemanticHit(
                 kind, float(probs[i, k]), example.text, float(row[best]), example.source == "team"
             )
-        out.append(Verdict(found, doubts=doubts))
+        out.append(Verdict(found, vetoes=vetoes))
     return out
 
 
@@ -453,7 +502,11 @@ def settings_of(policy_semantic: object) -> Settings:
         same_as=float(policy_semantic.same_as),  # type: ignore[attr-defined]
         team_weight=float(policy_semantic.team_weight),  # type: ignore[attr-defined]
         regularisation=float(policy_semantic.regularisation),  # type: ignore[attr-defined]
-        doubt_below=float(policy_semantic.doubt_below),  # type: ignore[attr-defined]
+        veto_below={
+            kind: float(getattr(policy_semantic.veto_below, kind))  # type: ignore[attr-defined]
+            for kind in KINDS
+        },
+        veto_context_words=int(policy_semantic.veto_context_words),  # type: ignore[attr-defined]
         neighbours=int(policy_semantic.neighbours),  # type: ignore[attr-defined]
         neighbour_weight=float(policy_semantic.neighbour_weight),  # type: ignore[attr-defined]
         temperature=float(policy_semantic.temperature),  # type: ignore[attr-defined]
@@ -473,20 +526,34 @@ def combine(
     vocabulary: Sequence[TextSignal],
     verdicts: dict[str, Verdict],
     language: str,
+    vetoed: list[TextSignal] | None = None,
 ) -> list[TextSignal]:
     """Vocabulary hits as they are, unless the team labelled their sentence (or one that
-    reads almost the same) without that kind, or its sentence reads almost surely as not
-    that kind (score below `signals.semantic.doubt_below`: "we compared three vendors last
-    year and chose you" has the words of a comparison and the meaning of none); a kind the vocabulary did not find is added
-    from the semantic hits of the text's sentences, in order, unless a veto of the
-    vocabulary covers the sentence ("we compared three vendors and chose you")."""
+    reads almost the same) without that kind, or the meaning vetoes it: the kind scores below
+    `signals.semantic.veto_below.<kind>` ("the CFO reviews all contracts every year; ours is
+    fine" has the words of a budget review and the meaning of none). A kind the vocabulary
+    did not find is added from the semantic hits of the text's sentences, in order, unless
+    a veto of the vocabulary covers the sentence ("we compared three vendors and chose
+    you"). `vetoed`, when given, receives the vocabulary hits the meaning vetoed, with
+    method "vetoed" and the reason in `matched` (`renewals signals detect --vetoed`)."""
     found = {}
     for signal in vocabulary:
         verdict = verdicts.get(signal.evidence)
-        if verdict is not None and (
-            (verdict.team is not None and signal.signal not in verdict.team.labels)
-            or signal.signal in verdict.doubts
+        if verdict is not None and verdict.team is not None:
+            if signal.signal not in verdict.team.labels:
+                continue
+        elif (
+            verdict is not None
+            and signal.signal in verdict.vetoes
+            and verdict.vetoes[signal.signal].covers(signal)
         ):
+            veto = verdict.vetoes[signal.signal]
+            if vetoed is not None:
+                vetoed.append(
+                    replace(
+                        signal, matched=veto.reason, method="vetoed", score=round(veto.score, 3)
+                    )
+                )
             continue
         found[signal.signal] = signal
     vetoes = _vetoes(language)
@@ -515,9 +582,11 @@ def detect_both(
     priors: Sequence[str | None] | None = None,
     semantic: bool = True,
     vocabulary: bool = True,
+    vetoed: list[list[TextSignal]] | None = None,
 ) -> list[list[TextSignal]]:
     """Signals of each text by vocabulary and meaning (the CLI and the benchmark; the daily
-    run does the same through `service.text_signals` with its database cache)."""
+    run does the same through `service.text_signals` with its database cache). `vetoed`
+    (one list per text) receives the vocabulary hits the meaning vetoed."""
     embedder = embedder or default_embedder()
     priors = priors or [None] * len(texts)
     languages = [language or detect_language(t, p) for t, p in zip(texts, priors, strict=True)]
@@ -530,8 +599,8 @@ def detect_both(
     verdicts = classify(embedder.embed(unique), classifier, settings) if unique else []
     by_sentence = dict(zip(unique, verdicts, strict=True))
     return [
-        combine(t, v, by_sentence, lang)
-        for t, v, lang in zip(texts, found_vocab, languages, strict=True)
+        combine(t, v, by_sentence, lang, None if vetoed is None else vetoed[i])
+        for i, (t, v, lang) in enumerate(zip(texts, found_vocab, languages, strict=True))
     ]
 
 

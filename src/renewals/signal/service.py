@@ -198,15 +198,21 @@ class SemanticReader:
         priors: Sequence[str | None] | None = None,
         *,
         force: bool = False,
+        vetoed: list[list[text.TextSignal]] | None = None,
     ) -> list[list[text.TextSignal]]:
         """Both layers on each text (the CLI and the labels use this). `priors` are the
-        languages known for the texts; with `force` they are taken as they are."""
+        languages known for the texts; with `force` they are taken as they are. `vetoed`
+        (one list per text) receives the vocabulary hits the meaning vetoed."""
         verdicts = self.verdicts(bodies)
         out = []
-        for body, prior in zip(bodies, priors or [None] * len(bodies), strict=True):
+        for i, (body, prior) in enumerate(zip(bodies, priors or [None] * len(bodies), strict=True)):
             language = prior if force and prior else _language(body, prior)
             vocabulary = tuple(text.detect(body, language))
-            out.append(semantic.combine(body, vocabulary, verdicts, language))
+            out.append(
+                semantic.combine(
+                    body, vocabulary, verdicts, language, None if vetoed is None else vetoed[i]
+                )
+            )
         return out
 
 
