@@ -448,6 +448,7 @@ COMMANDS_READ = (
     ("forecast", "overrides"),
     ("signals", "detect", "--vocabulary-only", "We must cut costs; the budget is gone."),
     ("user", "list"),
+    ("saves", "list"),
 )
 
 

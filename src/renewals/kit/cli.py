@@ -322,6 +322,15 @@ def number(value: Any, places: int = 0) -> str:
     return locale.format_number(value, current(), places)
 
 
+def figure(text: str) -> str:
+    """A figure already written the English way (`f"{x:g}"`, `"6.0"`) with the current
+    language's separators (kit.locale.localise_number); its digits unchanged."""
+    from renewals.kit import locale
+    from renewals.kit.i18n import current
+
+    return locale.localise_number(text, current())
+
+
 def percent(fraction: Any, places: int = 0, *, signed: bool = False) -> str:
     """A fraction as a percentage in the current language (kit.locale): `85%`, `85 %`."""
     from renewals.kit import locale

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from renewals.errors import RenewalsError
@@ -15,10 +16,14 @@ from renewals.kit.cli import (
     emit_json_lines,
     fail,
     fail_with,
+    figure,
+    number,
     opened,
     parse_as_of,
+    percent,
     state,
 )
+from renewals.kit.i18n import _, lazy, tr, word
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
     from renewals.save_plan.models import SaveTriage
@@ -101,40 +106,46 @@ def list_(
         return
     if not out:
         console.print(
-            "No open triages: no renewal is at risk (SEG-3), or `renewals run` has not run."
+            _("No open triages: no renewal is at risk (SEG-3), or `renewals run` has not run.")
         )
         return
-    table = Table(title=f"At-risk renewals ({len(rows):,} open; {len(out)} shown)")
+    table = Table(
+        title=_("At-risk renewals ({open} open; {shown} shown)").format(
+            open=number(len(rows)), shown=len(out)
+        )
+    )
     for col in (
-        "renewal",
-        "renews",
+        _("renewal"),
+        _("renews"),
         "ARR",
-        "band",
-        "value",
-        "cause",
-        "window",
-        "effort",
-        "EV h",
-        "owner",
+        _("band"),
+        _("value"),
+        _("cause"),
+        _("window"),
+        _("effort"),
+        _("EV h"),
+        _("owner"),
     ):
         table.add_column(col)
     for r in out:
-        cause = r["root_cause"] + ("" if r["root_cause_confirmed"] else "?")
+        cause = word("triage", r["root_cause"]) + ("" if r["root_cause_confirmed"] else "?")
         table.add_row(
             r["renewal_id"],
             r["renewal_date"],
-            f"{r['arr']:,.0f}",
-            r["probability_band"],
-            r["value_tier"],
+            number(r["arr"]),
+            word("triage", r["probability_band"]),
+            word("triage", r["value_tier"]),
             cause,
-            r["time_window"],
-            r["effort"],
-            f"{r['expected_value_hours']:g}",
+            word("triage", r["time_window"]),
+            word("triage", r["effort"]),
+            figure(f"{r['expected_value_hours']:g}"),
             r["owner_email"] or "-",
         )
     console.print(table)
     console.print(
-        "[dim]? = root cause suggested, not yet confirmed (`renewals saves evidence`).[/]"
+        "[dim]"
+        + _("? = root cause suggested, not yet confirmed (`renewals saves evidence`).")
+        + "[/]"
     )
 
 
@@ -167,32 +178,42 @@ def triage(
 
 def _print(r: dict[str, Any]) -> None:
     console.print(
-        f"[bold]{r['renewal_id']}[/] save triage ({r['status']}, as of {r['as_of']}): "
-        f"{r['facts'].get('days_to_renewal')} days to renewal"
+        _("[bold]{id}[/] save triage ({status}, as of {day}): {days} days to renewal").format(
+            id=r["renewal_id"],
+            status=word("triage", r["status"]),
+            day=r["as_of"],
+            days=r["facts"].get("days_to_renewal"),
+        )
     )
     table = Table(show_lines=True)
-    table.add_column("field", style="cyan", no_wrap=True)
-    table.add_column("value", style="bold")
-    table.add_column("why (rule IDs first)")
+    table.add_column(_("field"), style="cyan", no_wrap=True)
+    table.add_column(_("value"), style="bold")
+    table.add_column(_("why (rule IDs first)"))
     for key, label in (
-        ("probability_band", "probability"),
-        ("value_tier", "value"),
-        ("root_cause", "root cause"),
-        ("time_window", "time window"),
-        ("effort", "effort"),
-        ("expected_value_hours", "expected value (h)"),
+        ("probability_band", lazy("probability")),
+        ("value_tier", lazy("value")),
+        ("root_cause", lazy("root cause")),
+        ("time_window", lazy("time window")),
+        ("effort", lazy("effort")),
+        ("expected_value_hours", lazy("expected value (h)")),
     ):
-        value = str(r[key])
+        value = (
+            figure(str(r[key])) if key == "expected_value_hours" else word("triage", str(r[key]))
+        )
         if key == "probability_band":
-            value += f" ({r['success_rate']:.0%})"
+            value += f" ({percent(r['success_rate'])})"
         if key == "root_cause" and not r["root_cause_confirmed"]:
-            value += " (suggested)"
-        table.add_row(label, value, "\n".join(r["reasons"].get(key, [])))
-    table.add_row("evidence", "", "\n".join(r["reasons"].get("evidence", [])))
+            value += " " + _("(suggested)")
+        reasons = "\n".join(tr(x) for x in r["reasons"].get(key, []))
+        table.add_row(str(label), escape(value), escape(reasons))
+    evidence = "\n".join(tr(x) for x in r["reasons"].get("evidence", []))
+    table.add_row(_("evidence"), "", escape(evidence))
     console.print(table)
     if r["inputs"]:
         console.print(
-            "Recorded by people: " + ", ".join(f"{k}={v}" for k, v in r["inputs"].items())
+            _("Recorded by people: {inputs}").format(
+                inputs=", ".join(f"{k}={v}" for k, v in r["inputs"].items())
+            )
         )
 
 
