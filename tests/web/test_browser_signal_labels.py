@@ -28,8 +28,12 @@ pytestmark = pytest.mark.browser
 
 POLICY = policy_service.load(None)
 CARL = "carl@renewals.example"
-TODAY_NOTE = "The finance team wants to see what each licence is used for before they sign."
-NEXT_NOTE = "The finance team wants to know what each licence is used for before they sign."
+TODAY_NOTE = (
+    "The finance team wants to know what each licence would cost elsewhere before they sign."
+)
+NEXT_NOTE = (
+    "The finance team wants to know what every licence would cost elsewhere before they sign."
+)
 
 
 def _note(session, interaction_id: str, text: str, day) -> None:  # type: ignore[no-untyped-def]
@@ -83,26 +87,26 @@ def test_a_correction_on_the_account_page_changes_the_next_days_detection(  # ty
     browser,
     live: LiveServer,
 ) -> None:
-    # The day's run read the note as a competitive remark (SIG-4), by meaning (and, with
-    # some example banks, as a budget one too, SIG-5); it is about budget only.
+    # The day's run read the note as a budget remark (SIG-5), by meaning; asking what the
+    # licences would cost elsewhere is a price comparison: competitive (SIG-4).
     first = kinds_of(live, "call-1")
-    assert "competitive" in first and set(first) <= {"budget", "competitive"}, first
-    assert first["competitive"].startswith("reads like:")
+    assert list(first) == ["budget"], first
+    assert first["budget"].startswith("reads like:")
 
     csm = Person(browser, live, CARL)
     csm.goto(f"/accounts/acme?as_of={TODAY.isoformat()}")
-    row = csm.page.locator(row_id(live, "call-1", "competitive"))
+    row = csm.page.locator(row_id(live, "call-1", "budget"))
     assert TODAY_NOTE in row.inner_text() and "reads like:" in row.inner_text()
 
-    # The CSM says: wrong, this sentence is about budget (SIG-5).
-    row.get_by_role("combobox", name="The right label").select_option("budget")
+    # The CSM says: wrong, this sentence is competitive (SIG-4).
+    row.get_by_role("combobox", name="The right label").select_option("competitive")
     row.get_by_role("button", name="Mark wrong").click()
     csm.page.wait_for_load_state("networkidle")
-    row = csm.page.locator(row_id(live, "call-1", "competitive"))
-    assert "marked wrong" in row.inner_text() and "budget" in row.inner_text()
+    row = csm.page.locator(row_id(live, "call-1", "budget"))
+    assert "marked wrong" in row.inner_text() and "competitive" in row.inner_text()
     with session_scope(live.engine) as session:
         label = session.scalars(select(SignalLabel)).one()
-        assert (label.verdict, label.labels, label.labelled_by) == ("wrong", ["budget"], CARL)
+        assert (label.verdict, label.labels, label.labelled_by) == ("wrong", ["competitive"], CARL)
 
     # The next day a similar sentence arrives; the daily run reads it as the CSM taught.
     tomorrow = TODAY + timedelta(days=1)
@@ -110,11 +114,11 @@ def test_a_correction_on_the_account_page_changes_the_next_days_detection(  # ty
         _note(session, "call-2", NEXT_NOTE, tomorrow)
         scan_texts(session, POLICY, as_of=tomorrow)
     second = kinds_of(live, "call-2")
-    assert list(second) == ["budget"], second
-    assert "labelled by the team" in second["budget"]
+    assert list(second) == ["competitive"], second
+    assert "labelled by the team" in second["competitive"]
 
     csm.goto(f"/accounts/acme?as_of={tomorrow.isoformat()}")
-    row = csm.page.locator(row_id(live, "call-2", "budget"))
+    row = csm.page.locator(row_id(live, "call-2", "competitive"))
     assert NEXT_NOTE in row.inner_text() and "labelled by the team" in row.inner_text()
     assert csm.errors == [], csm.errors
     csm.close()

