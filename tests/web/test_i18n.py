@@ -449,6 +449,7 @@ COMMANDS_READ = (
     ("signals", "detect", "--vocabulary-only", "We must cut costs; the budget is gone."),
     ("user", "list"),
     ("saves", "list"),
+    ("concession", "report", "--as-of", TODAY.isoformat()),
 )
 
 

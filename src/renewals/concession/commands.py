@@ -18,7 +18,8 @@ from renewals.concession.domain import (
 )
 from renewals.errors import RenewalsError
 from renewals.kit import completion
-from renewals.kit.cli import console, fail, fail_with, opened, parse_as_of, state
+from renewals.kit.cli import console, fail, fail_with, figure, opened, parse_as_of, percent, state
+from renewals.kit.i18n import Text, _, lazy, tr, word
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
     from renewals.concession.models import Concession, ConcessionStep
@@ -128,33 +129,61 @@ def _evaluation_json(e: Evaluation) -> dict[str, Any]:
     }
 
 
+def _kinds(kinds: list[str]) -> str:
+    return ", ".join(word("concession", k) for k in kinds)
+
+
 def _print_evaluation(e: Evaluation) -> None:
     band = e.band
     console.print(
-        f"Discount {e.discount_pct:g}% ({', '.join(e.kinds)}): guide [bold]{e.guide.value}[/], "
-        f"{band.severity.value}-risk band {band.min:g}-{band.max:g}% ({band.position})"
+        _(
+            "Discount {pct}% ({kinds}): guide [bold]{guide}[/], {severity}-risk band "
+            "{low}-{high}% ({position})"
+        ).format(
+            pct=figure(f"{e.discount_pct:g}"),
+            kinds=_kinds(list(e.kinds)),
+            guide=word("guide", e.guide.value),
+            severity=word("severity", band.severity.value),
+            low=figure(f"{band.min:g}"),
+            high=figure(f"{band.max:g}"),
+            position=word("position", band.position),
+        )
     )
     if e.allowed_for_requester:
-        console.print("[green]Within your own authority[/] (CONC-3).")
+        console.print("[green]" + _("Within your own authority") + "[/] (CONC-3).")
     else:
+        who = (
+            word("role", e.required_approver_role)
+            if e.required_approver_role
+            else _("nobody can approve it")
+        )
         console.print(
-            f"Needs [bold]{e.required_approver_role or 'nobody can approve it'}[/] approval "
-            "(CONC-3): do not promise it before then."
+            _("Needs [bold]{who}[/] approval (CONC-3): do not promise it before then.").format(
+                who=who
+            )
         )
     if e.fit is not None:
-        console.print(f"[bold]{escape(e.fit.line())}[/]")
+        console.print(f"[bold]{escape(tr(e.fit.line()))}[/]")
     for w in e.warnings:
         style = "bold red" if w.blocking else "yellow"
-        label = "blocks" if w.blocking else "warning"
-        console.print(f"[{style}]{label}[/] {w.rule}: {escape(w.text)}")
-    for w in e.cautions:
-        console.print(f"[magenta]caution[/] {w.rule}: {escape(w.text)}")
+        label = _("blocks") if w.blocking else _("warning")
+        console.print(f"[{style}]{label}[/] {w.rule}: {escape(tr(w.text))}")
+    _print_cautions([w.as_record() for w in e.cautions])
     for doc in e.documentation:
-        console.print(f"document (CONC-8): {escape(doc)}")
-    for clause in e.clauses:
-        console.print(f"clause (CONC-8): {escape(clause)}")
+        console.print(_("document (CONC-8): {text}").format(text=escape(tr(doc))))
+    _print_clauses(list(e.clauses))
     for reason in e.reasons:
-        console.print(f"[dim]- {escape(reason)}[/]")
+        console.print(f"[dim]- {escape(tr(reason))}[/]")
+
+
+def _print_cautions(cautions: list[dict[str, Any]]) -> None:
+    for w in cautions:
+        console.print(f"[magenta]{_('caution')}[/] {w['rule']}: {escape(tr(w['text']))}")
+
+
+def _print_clauses(clauses: list[str]) -> None:
+    for clause in clauses:
+        console.print(_("clause (CONC-8): {text}").format(text=escape(tr(clause))))
 
 
 def _row(c: Concession) -> dict[str, Any]:
@@ -190,7 +219,8 @@ def _step_row(s: ConcessionStep) -> dict[str, Any]:
 
 def _status(status: str) -> str:
     style = STATUS_STYLE.get(status)
-    return f"[{style}]{status}[/]" if style else escape(status)
+    shown = word("concession", status)
+    return f"[{style}]{shown}[/]" if style else escape(shown)
 
 
 def _rationale(rationale: str, outcome: str, alternatives: str) -> Rationale:
@@ -330,27 +360,34 @@ def request_command(
         return
     if row["status"] == "approved":
         console.print(
-            f"Concession {row['id']} [green]approved[/]: within {row['requested_by']}'s authority."
+            _("Concession {id} [green]approved[/]: within {email}'s authority.").format(
+                id=row["id"], email=row["requested_by"]
+            )
         )
     else:
         console.print(
-            f"Concession {row['id']} [yellow]pending[/]: waits for {row['next_approver']} "
-            f"(needs {row['required_role']})."
+            _("Concession {id} [yellow]pending[/]: waits for {who} (needs {role}).").format(
+                id=row["id"], who=row["next_approver"], role=word("role", row["required_role"])
+            )
         )
     fit = concession_eval.get("discount_fit")
     if fit:
+        reasons = [*fit["for"], *(Text("against: {reason}", reason=a) for a in fit["against"])]
         console.print(
-            f"[bold]CONC-9[/]: discount {fit['verdict']}: "
-            + escape(
-                "; ".join([*fit["for"], *(f"against: {a}" for a in fit["against"])]) or "no reason"
+            "[bold]CONC-9[/]: "
+            + _("discount {verdict}: {reasons}").format(
+                verdict=word("fit", fit["verdict"]),
+                reasons=escape("; ".join(tr(r) for r in reasons) or _("no reason")),
             )
         )
-    for clause in concession_eval.get("clauses") or []:
-        console.print(f"clause (CONC-8): {escape(clause)}")
-    for w in concession_eval.get("cautions") or []:
-        console.print(f"[magenta]caution[/] {w['rule']}: {escape(w['text'])}")
+    _print_clauses(concession_eval.get("clauses") or [])
+    _print_cautions(concession_eval.get("cautions") or [])
+    _print_warnings(warnings)
+
+
+def _print_warnings(warnings: list[dict[str, Any]]) -> None:
     for w in warnings:
-        console.print(f"[yellow]warning[/] {w['rule']}: {escape(w['text'])}")
+        console.print(f"[yellow]{_('warning')}[/] {w['rule']}: {escape(tr(w['text']))}")
 
 
 @app.command("approve")
@@ -375,7 +412,9 @@ def approve_command(
             row = _row(c)
     except RenewalsError as exc:
         fail_with(exc)
-    console.print(f"Concession {row['id']} approved by {row['decided_by']}.")
+    console.print(
+        _("Concession {id} approved by {email}.").format(id=row["id"], email=row["decided_by"])
+    )
 
 
 @app.command("decline")
@@ -399,7 +438,7 @@ def decline_command(
             service.decline(session, concession_id, by=by, note=note, policy=app_state.policy())
     except RenewalsError as exc:
         fail_with(exc)
-    console.print(f"Concession {concession_id} declined.")
+    console.print(_("Concession {id} declined.").format(id=concession_id))
 
 
 @app.command("forward")
@@ -431,7 +470,9 @@ def forward_command(
             row = _row(c)
     except RenewalsError as exc:
         fail_with(exc)
-    console.print(f"Concession {row['id']} now waits for {row['next_approver']}.")
+    console.print(
+        _("Concession {id} now waits for {who}.").format(id=row["id"], who=row["next_approver"])
+    )
 
 
 @app.command("list")
@@ -464,7 +505,14 @@ def list_command(
     from renewals.concession import service
 
     if status is not None and status not in STATUSES:
-        fail(f"--status must be one of {', '.join(STATUSES)}, got {status!r}", 2)
+        fail(
+            Text(
+                "--status must be one of {choices}, got {value}",
+                choices=", ".join(STATUSES),
+                value=repr(status),
+            ),
+            2,
+        )
     with opened(ctx) as session:
         rows = [
             _row(c)
@@ -476,22 +524,31 @@ def list_command(
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
         return
-    table = Table(title="Concessions", title_justify="left")
-    for column in ("id", "renewal", "discount", "kinds", "by", "status", "waits for / decided by"):
-        table.add_column(column, justify="right" if column in ("id", "discount") else "left")
+    table = Table(title=_("Concessions"), title_justify="left")
+    columns = (
+        _("id"),
+        _("renewal"),
+        _("discount"),
+        _("kinds"),
+        _("by"),
+        _("status"),
+        _("waits for / decided by"),
+    )
+    for index, column in enumerate(columns):
+        table.add_column(column, justify="right" if index in (0, 2) else "left")
     for r in rows:
         table.add_row(
             str(r["id"]),
             escape(r["renewal_id"]),
-            f"{r['discount_pct']:g}%",
-            ", ".join(r["kinds"]),
+            figure(f"{r['discount_pct']:g}") + "%",
+            _kinds(r["kinds"]),
             escape(r["requested_by"]),
             _status(r["status"]),
             escape(r["next_approver"] or r["decided_by"] or ""),
         )
     if rows:
         console.print(table)
-    console.print(f"{len(rows)} concession(s).")
+    console.print(_("{n} concession(s).").format(n=len(rows)))
 
 
 @app.command("show")
@@ -515,36 +572,45 @@ def show_command(
     if as_json:
         print(json.dumps(row, ensure_ascii=False, default=str))
         return
+    title = _("Concession {id}").format(id=row["id"])
     console.print(
-        f"[bold]Concession {row['id']}[/] {escape(row['renewal_id'])}: "
-        f"{row['discount_pct']:g}% ({', '.join(row['kinds'])}), {_status(row['status'])}"
+        f"[bold]{title}[/] {escape(row['renewal_id'])}: "
+        f"{figure(format(row['discount_pct'], 'g'))}% ({_kinds(row['kinds'])}), "
+        f"{_status(row['status'])}"
     )
-    facts = [
-        ("requested by", row["requested_by"]),
-        ("risk severity", row["risk_severity"]),
-        ("needs", row["required_role"]),
-        ("waits for", row["next_approver"]),
-        ("decided by", row["decided_by"]),
-        ("give-back", row["give_back"]),
-        ("sunset", row["sunset_clause"]),
+    facts: list[tuple[object, object]] = [
+        (lazy("requested by"), row["requested_by"]),
+        (lazy("risk severity"), word("severity", row["risk_severity"])),
+        (lazy("needs"), word("role", row["required_role"])),
+        (lazy("waits for"), row["next_approver"]),
+        (lazy("decided by"), row["decided_by"]),
+        (lazy("give-back"), word("giveback", row["give_back"])),
+        (lazy("sunset"), row["sunset_clause"]),
+        (lazy("business rationale"), row["rationale"].get("business_rationale")),
+        (lazy("expected outcome"), row["rationale"].get("expected_outcome")),
+        (lazy("alternatives considered"), row["rationale"].get("alternatives_considered")),
+        ("ARR", row["rationale"].get("account_arr")),
+        (lazy("churn probability"), row["rationale"].get("churn_probability")),
     ]
-    for key in ("business_rationale", "expected_outcome", "alternatives_considered"):
-        facts.append((key.replace("_", " "), row["rationale"].get(key)))
-    facts.append(("ARR", row["rationale"].get("account_arr")))
-    facts.append(("churn probability", row["rationale"].get("churn_probability")))
     for label, value in facts:
         if value not in (None, ""):
             console.print(f"[dim]{label}:[/] {escape(str(value))}")
-    for clause in row["evaluation"].get("clauses") or []:
-        console.print(f"[dim]clause (CONC-8):[/] {escape(clause)}")
-    for w in row["evaluation"].get("cautions") or []:
-        console.print(f"[magenta]caution[/] {w['rule']}: {escape(w['text'])}")
-    for w in row["evaluation"].get("warnings", []):
-        console.print(f"[yellow]warning[/] {w['rule']}: {escape(w['text'])}")
-    console.print("[bold]Steps[/]")
+    _print_clauses(row["evaluation"].get("clauses") or [])
+    _print_cautions(row["evaluation"].get("cautions") or [])
+    _print_warnings(row["evaluation"].get("warnings", []))
+    console.print("[bold]" + _("Steps") + "[/]")
     for s in row["steps"]:
         note = f": {escape(s['note'])}" if s["note"] else ""
-        console.print(f"  {s['at'][:16]} {s['action']} by {escape(s['actor'])} ({s['role']}){note}")
+        console.print(
+            "  "
+            + _("{at} {action} by {actor} ({role})").format(
+                at=s["at"][:16],
+                action=word("step", s["action"]),
+                actor=escape(s["actor"]),
+                role=word("role", s["role"]),
+            )
+            + note
+        )
 
 
 @app.command("report")
@@ -581,24 +647,40 @@ def report_command(
     if as_json:
         print(json.dumps(record, ensure_ascii=False))
         return
-    avg = f"{record['avg_discount_pct']:g}%" if record["avg_discount_pct"] is not None else "-"
+
+    def pct(value: float | None) -> str:
+        return figure(f"{value:g}") + "%" if value is not None else "-"
+
     console.print(
-        f"Since {record['since']}: {record['discounted']} of {record['renewals']} renewals "
-        f"discounted ({record['share']:.0%}), {record['discounts']} discount(s), average {avg}."
+        _(
+            "Since {since}: {discounted} of {renewals} renewals discounted ({share}), "
+            "{discounts} discount(s), average {avg}."
+        ).format(
+            since=record["since"],
+            discounted=record["discounted"],
+            renewals=record["renewals"],
+            share=percent(record["share"]),
+            discounts=record["discounts"],
+            avg=pct(record["avg_discount_pct"]),
+        )
     )
-    for title, groups in (("By segment", record["by_segment"]), ("By owner", record["by_owner"])):
-        table = Table(title=title, title_justify="left")
-        for column in ("", "renewals", "discounted", "share", "avg discount"):
-            table.add_column(column, justify="left" if not column else "right")
+    for title, groups, context in (
+        (lazy("By segment"), record["by_segment"], "segment"),
+        (lazy("By owner"), record["by_owner"], ""),
+    ):
+        table = Table(title=str(title), title_justify="left")
+        columns = ("", _("renewals"), _("discounted"), _("share"), _("avg discount"))
+        for index, column in enumerate(columns):
+            table.add_column(column, justify="left" if index == 0 else "right")
         for g in groups:
             table.add_row(
-                escape(g["key"]),
+                escape(word(context, g["key"]) if context else g["key"]),
                 str(g["renewals"]),
                 str(g["discounted"]),
-                f"{g['share']:.0%}",
-                f"{g['avg_discount_pct']:g}%" if g["avg_discount_pct"] is not None else "-",
+                percent(g["share"]),
+                pct(g["avg_discount_pct"]),
             )
         if groups:
             console.print(table)
     for flag in record["flags"]:
-        console.print(f"[yellow]{flag['rule']}[/] {escape(flag['text'])}")
+        console.print(f"[yellow]{flag['rule']}[/] {escape(tr(flag['text']))}")

@@ -867,7 +867,11 @@ def evaluate(
             )
         )
     elif not facts.triage_present or not facts.problems_understood:
-        why = "no save triage yet" if not facts.triage_present else "the root cause is unconfirmed"
+        why = (
+            Text("no save triage yet")
+            if not facts.triage_present
+            else Text("the root cause is unconfirmed")
+        )
         warnings.append(
             ConcessionWarning(
                 "CONC-5",

@@ -120,6 +120,10 @@ TERMS = (
     term_noop("forecast", "probable"),
     term_noop("forecast", "at_risk"),
     term_noop("forecast", "lost"),
+    # CONC-2: where a discount lies against its guide's band
+    term_noop("position", "below"),
+    term_noop("position", "within"),
+    term_noop("position", "above"),
     # where a policy value comes from (`renewals policy show`)
     term_noop("origin", "seed"),
     term_noop("origin", "product default"),
