@@ -450,6 +450,7 @@ COMMANDS_READ = (
     ("user", "list"),
     ("saves", "list"),
     ("concession", "report", "--as-of", TODAY.isoformat()),
+    ("proposal", "list"),
 )
 
 

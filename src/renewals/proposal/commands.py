@@ -18,10 +18,12 @@ from renewals.kit.cli import (
     emit_json_lines,
     fail,
     fail_with,
+    figure,
     parse_as_of,
     parse_date,
     state,
 )
+from renewals.kit.i18n import _, current, tr, word
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
     from renewals.proposal.models import Proposal, RoiInputs, ValueMoment
@@ -61,7 +63,7 @@ def _money(value: Any, currency: str) -> str:
         return "-"
     amount = float(value)
     text = f"{amount:,.0f}" if amount == int(amount) else f"{amount:,.2f}"
-    return f"{text} {currency}"
+    return f"{figure(text)} {currency}"
 
 
 def _row(p: Proposal) -> dict[str, Any]:
@@ -87,69 +89,99 @@ def _row(p: Proposal) -> dict[str, Any]:
 def _print_summary(summary: dict[str, Any]) -> None:
     currency = summary["currency"]
     console.print(
-        f"[bold]Value summary[/] {escape(summary['account'])}: term {summary['term']['start']} "
-        f"to {summary['term']['end']}, ARR {_money(summary['arr'], currency)}"
+        _("[bold]Value summary[/] {account}: term {start} to {end}, ARR {arr}").format(
+            account=escape(summary["account"]),
+            start=summary["term"]["start"],
+            end=summary["term"]["end"],
+            arr=_money(summary["arr"], currency),
+        )
     )
     usage = summary["usage"]
     for f in usage["figures"]:
-        console.print(f"  {f['key']}: {f['value']:g}  [dim]({escape(f['facts'])})[/]")
+        value = figure(format(f["value"], "g"))
+        console.print(f"  {word('figure', f['key'])}: {value}  [dim]({escape(tr(f['facts']))})[/]")
     if usage["note"]:
-        console.print(f"  [dim]{escape(usage['note'])}[/]")
+        console.print(f"  [dim]{escape(tr(usage['note']))}[/]")
     wins = summary["wins"]["items"]
-    console.print(f"  wins this term: {len(wins)} (FUND-5)")
+    console.print("  " + _("wins this term: {n} (FUND-5)").format(n=len(wins)))
     for w in wins:
         console.print(f"    {w['on']} {escape(w['title'])}")
     if summary["wins"]["note"]:
-        console.print(f"  [yellow]{escape(summary['wins']['note'])}[/]")
+        console.print(f"  [yellow]{escape(tr(summary['wins']['note']))}[/]")
     goals = summary["goals"]
-    console.print(f"  goals achieved: {goals['achieved']} of {goals['total']}")
+    console.print(
+        "  "
+        + _("goals achieved: {achieved} of {total}").format(
+            achieved=goals["achieved"], total=goals["total"]
+        )
+    )
     for f in summary["support"]["figures"]:
-        console.print(f"  {f['key']}: {f['value']}  [dim]({escape(f['facts'])})[/]")
+        value = figure(str(f["value"]))
+        console.print(f"  {word('figure', f['key'])}: {value}  [dim]({escape(tr(f['facts']))})[/]")
     roi = summary["roi"]
     for line in roi["lines"]:
         console.print(
-            f"  ROI {line['key']}: {_money(line['value'], currency)}  [dim]({escape(line['facts'])})[/]"
+            f"  ROI {word('figure', line['key'])}: {_money(line['value'], currency)}  "
+            f"[dim]({escape(tr(line['facts']))})[/]"
         )
     if roi["lines"]:
         console.print(
-            f"  ROI total {_money(roi['total'], currency)} = {roi['multiple_of_price']}x ARR (ROI-1)"
+            "  "
+            + _("ROI total {total} = {multiple}x ARR (ROI-1)").format(
+                total=_money(roi["total"], currency),
+                multiple=figure(str(roi["multiple_of_price"])),
+            )
         )
     else:
-        console.print(f"  [yellow]{escape(roi['note'])}[/]")
+        console.print(f"  [yellow]{escape(tr(roi['note']))}[/]")
 
 
 def _print_options(options: dict[str, Any], chosen: str | None) -> None:
     currency = options["currency"]
-    table = Table(title="Options (BUN-2)", show_lines=False)
-    for col in ("option", "offered", "price/year", "term", "discount", "expansion", "total"):
+    table = Table(title=_("Options (BUN-2)"), show_lines=False)
+    for col in (
+        _("option"),
+        _("offered"),
+        _("price/year"),
+        _("term"),
+        _("discount"),
+        _("expansion"),
+        _("total"),
+    ):
         table.add_column(col)
     for name, o in options["options"].items():
         exp = o["expansion"]
         expansion = (
-            f"+{exp['seats']} seats ({_money(exp['arr'], currency)})"
+            "+" + _("{n} seats ({arr})").format(n=exp["seats"], arr=_money(exp["arr"], currency))
             if exp and exp["seats"]
-            else (f"+{exp['pct_of_arr']:g}% ARR" if exp else "-")
+            else ("+" + figure(format(exp["pct_of_arr"], "g")) + "% ARR" if exp else "-")
         )
-        label = f"[bold]{name}[/]" + (" *" if name == chosen else "")
+        label = f"[bold]{word('option', name)}[/]" + (" *" if name == chosen else "")
         table.add_row(
             label,
-            "yes" if o["offered"] else "[red]no[/]",
+            _("yes") if o["offered"] else "[red]" + _("no") + "[/]",
             _money(o["annual_price"], currency),
-            f"{o['term_months']} months" if o["offered"] else "-",
-            f"{o['discount_pct']:g}%" if o["discount_pct"] else "-",
+            _("{n} months").format(n=o["term_months"]) if o["offered"] else "-",
+            figure(format(o["discount_pct"], "g")) + "%" if o["discount_pct"] else "-",
             expansion,
             _money(o["total"], currency),
         )
     console.print(table)
     for key, title in (("bundle", "BUN-1"), ("multi_year", "MY-1"), ("approach", "MY-3")):
         d = options[key]
-        console.print(f"[bold]{title}[/] {d['value']}")
+        value = d["value"]
+        shown = (
+            (_("yes") if value else _("no"))
+            if isinstance(value, bool) and current() != "en"
+            else word("pricing", str(value))
+        )
+        console.print(f"[bold]{title}[/] {shown}")
         for reason in d["reasons"]:
-            console.print(f"  [dim]- {escape(reason)}[/]")
+            console.print(f"  [dim]- {escape(tr(reason))}[/]")
     for name, o in options["options"].items():
-        console.print(f"[bold]{name}[/]")
+        console.print(f"[bold]{word('option', name)}[/]")
         for reason in o["reasons"]:
-            console.print(f"  [dim]- {escape(reason)}[/]")
+            console.print(f"  [dim]- {escape(tr(reason))}[/]")
 
 
 @app.command("create")
@@ -227,20 +259,27 @@ def create_command(
     _print_options(options, row["option"])
     status = row["status"]
     console.print(
-        f"Proposal {row['id']} ({row['option']}, {row['language']}) [bold]{status}[/]"
+        _("Proposal {id} ({option}, {language}) [bold]{status}[/]").format(
+            id=row["id"],
+            option=word("option", row["option"]),
+            language=row["language"],
+            status=word("proposal", status),
+        )
         + (
-            f": concession {row['concession_id']} waits for approval (CONC-3)"
+            _(": concession {id} waits for approval (CONC-3)").format(id=row["concession_id"])
             if status == "needs_approval"
             else ""
         )
     )
     note = options.get("document", {}).get("note")
     if note:
-        console.print(f"[yellow]{escape(note)}[/]")
+        console.print(f"[yellow]{escape(tr(note))}[/]")
     if pdf is not None:
-        console.print(f"PDF written to {pdf} (sha256 {row['pdf_sha256']})")
+        console.print(
+            _("PDF written to {path} (sha256 {sha})").format(path=pdf, sha=row["pdf_sha256"])
+        )
     if html is not None:
-        console.print(f"HTML written to {html}")
+        console.print(_("HTML written to {path}").format(path=html))
 
 
 @app.command("show")
@@ -269,8 +308,19 @@ def show_command(
         print(json.dumps({**row, "value_summary": summary, "options": options}, ensure_ascii=False))
         return
     console.print(
-        f"Proposal {row['id']} for {row['renewal_id']} ({row['account_id']}), as of {row['as_of']}: "
-        f"{row['option']}, {row['status']}, {row['language']}, by {row['created_by']}"
+        _(
+            "Proposal {id} for {renewal} ({account}), as of {day}: {option}, {status}, "
+            "{language}, by {by}"
+        ).format(
+            id=row["id"],
+            renewal=row["renewal_id"],
+            account=row["account_id"],
+            day=row["as_of"],
+            option=word("option", row["option"]),
+            status=word("proposal", row["status"]),
+            language=row["language"],
+            by=row["created_by"],
+        )
     )
     _print_summary(summary)
     _print_options(options, row["option"])
@@ -302,18 +352,28 @@ def list_command(
         emit_json_lines(rows)
         return
     if not rows:
-        console.print("No proposals.")
+        console.print(_("No proposals."))
         return
     table = Table()
-    for col in ("id", "renewal", "as of", "option", "status", "good", "better", "best", "by"):
+    for col in (
+        _("id"),
+        _("renewal"),
+        _("as of"),
+        _("option"),
+        _("status"),
+        word("option", "good"),
+        word("option", "better"),
+        word("option", "best"),
+        _("by"),
+    ):
         table.add_column(col)
     for r in rows:
         table.add_row(
             str(r["id"]),
             r["renewal_id"],
             r["as_of"],
-            r["option"],
-            r["status"],
+            word("option", r["option"]),
+            word("proposal", r["status"]),
             *(_money(r["prices"].get(n), r["currency"]) for n in ("good", "better", "best")),
             r["created_by"],
         )
@@ -380,7 +440,11 @@ def wins_add(
             row = _win_row(win)
     except RenewalsError as exc:
         fail_with(exc)
-    console.print(f"Win {row['id']} recorded on {account}: {row['on']} {escape(row['title'])}")
+    console.print(
+        _("Win {id} recorded on {account}: {on} {title}").format(
+            id=row["id"], account=account, on=row["on"], title=escape(row["title"])
+        )
+    )
 
 
 @wins_app.command("list")
@@ -403,10 +467,14 @@ def wins_list(ctx: typer.Context, account: Account, as_json: Json = False) -> No
         emit_json_lines(rows)
         return
     if not rows:
-        console.print(f"No wins recorded on {account} (FUND-5: record them as they happen).")
+        console.print(
+            _("No wins recorded on {account} (FUND-5: record them as they happen).").format(
+                account=account
+            )
+        )
         return
     table = Table()
-    for col in ("id", "on", "title", "hours saved", "revenue", "by"):
+    for col in (_("id"), _("on"), _("title"), _("hours saved"), _("revenue"), _("by")):
         table.add_column(col)
     for r in rows:
         table.add_row(
@@ -494,7 +562,7 @@ def roi_set(
             out = _roi_row(account, row)
     except RenewalsError as exc:
         fail_with(exc)
-    console.print(f"ROI inputs of {account} saved.")
+    console.print(_("ROI inputs of {account} saved.").format(account=account))
     _print_roi(out)
 
 
@@ -534,11 +602,17 @@ def roi_show(ctx: typer.Context, account: Account, as_json: Json = False) -> Non
         print(json.dumps({**out, "policy_loaded_hourly_rate": str(rate)}, ensure_ascii=False))
         return
     if len(out) == 1:
-        console.print(f"No ROI inputs on {account}: the policy rate {rate}/h applies (ROI-1).")
+        console.print(
+            _("No ROI inputs on {account}: the policy rate {rate}/h applies (ROI-1).").format(
+                account=account, rate=figure(str(rate))
+            )
+        )
         return
     _print_roi(out)
     if out.get("loaded_hourly_rate") is None:
-        console.print(f"  (rate: the policy's {rate}/h, ROI-1)")
+        console.print(
+            "  " + _("(rate: the policy's {rate}/h, ROI-1)").format(rate=figure(str(rate)))
+        )
 
 
 def _required_date(value: str, option: str) -> date:

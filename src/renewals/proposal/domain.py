@@ -1290,17 +1290,26 @@ def choose(options: dict[str, Any], name: str | None) -> str:
         wanted = OptionName(name.strip().lower())
     except ValueError:
         raise ProposalError(
-            f"--option must be one of {', '.join(OptionName)}, got {name!r}"
+            Text(
+                "--option must be one of {choices}, got {value}",
+                choices=", ".join(OptionName),
+                value=repr(name),
+            )
         ) from None
     option = options["options"].get(wanted.value)
     if option is None:
         raise ProposalError(
-            f"option {wanted.value} is not offered for this renewal: no approved concession "
-            "(CONC-3)"
+            Text(
+                "option {option} is not offered for this renewal: no approved concession (CONC-3)",
+                option=wanted.value,
+            )
         )
     if not option["offered"]:
         raise ProposalError(
-            f"option {wanted.value} is not offered for this renewal: "
-            + "; ".join(option["reasons"][1:3])
+            Text(
+                "option {option} is not offered for this renewal: {reasons}",
+                option=wanted.value,
+                reasons="; ".join(option["reasons"][1:3]),
+            )
         )
     return wanted.value
