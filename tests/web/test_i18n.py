@@ -451,6 +451,7 @@ COMMANDS_READ = (
     ("saves", "list"),
     ("concession", "report", "--as-of", TODAY.isoformat()),
     ("proposal", "list"),
+    ("contract", "list"),
 )
 
 

@@ -14,7 +14,8 @@ from rich.table import Table
 from renewals.contract_doc.domain import Status
 from renewals.errors import RenewalsError
 from renewals.kit import completion
-from renewals.kit.cli import console, fail, fail_with, parse_as_of, state
+from renewals.kit.cli import console, fail, fail_with, figure, parse_as_of, state
+from renewals.kit.i18n import Text, _, tr, word
 from renewals.kit.time import utc_now
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
@@ -84,18 +85,36 @@ def _row(d: ContractDocument) -> dict[str, Any]:
 
 def _status(status: str) -> str:
     style = STATUS_STYLE.get(status)
-    return f"[{style}]{status}[/]" if style else escape(status)
+    shown = word("document", status)
+    return f"[{style}]{shown}[/]" if style else escape(shown)
+
+
+def _value(row: dict[str, Any]) -> str:
+    return f"{figure(format(Decimal(row['annual_value']), ',.2f'))} {row['currency']}"
 
 
 def _summary(row: dict[str, Any]) -> None:
     console.print(
-        f"Contract [bold]{row['id']}[/] for {row['renewal_id']} ({row['account_id']}): "
-        f"{_status(row['status'])}, {row['term_months']} months at "
-        f"{Decimal(row['annual_value']):,.2f} {row['currency']} a year, language {row['language']}"
+        _(
+            "Contract [bold]{id}[/] for {renewal} ({account}): {status}, {months} months at "
+            "{value} a year, language {language}"
+        ).format(
+            id=row["id"],
+            renewal=row["renewal_id"],
+            account=row["account_id"],
+            status=_status(row["status"]),
+            months=row["term_months"],
+            value=_value(row),
+            language=row["language"],
+        )
     )
-    console.print(f"Approval by: [bold]{row['required_role']}[/] or more senior")
+    console.print(
+        _("Approval by: [bold]{role}[/] or more senior").format(
+            role=word("role", row["required_role"])
+        )
+    )
     for reason in (row["routing"] or {}).get("reasons", []):
-        console.print(f"[dim]- {escape(reason)}[/]")
+        console.print(f"[dim]- {escape(tr(reason))}[/]")
 
 
 def _decimal(value: str | None, name: str) -> Decimal | None:
@@ -104,7 +123,7 @@ def _decimal(value: str | None, name: str) -> Decimal | None:
     try:
         return Decimal(value.replace(",", "").replace("_", ""))
     except InvalidOperation:
-        fail(f"{name} must be a number, got {value!r}", 2)
+        fail(Text("{name} must be a number, got {value}", name=name, value=repr(value)), 2)
 
 
 @app.command("create")
@@ -193,8 +212,10 @@ def create_command(
         return
     _summary(row)
     for source in row["terms"].get("sources", []):
-        console.print(f"[dim]- {escape(source)}[/]")
-    console.print(f"Next: renewals contract submit {row['id']} --by {by}")
+        console.print(f"[dim]- {escape(tr(source))}[/]")
+    console.print(
+        _("Next: {command}").format(command=f"renewals contract submit {row['id']} --by {by}")
+    )
 
 
 @app.command("submit")
@@ -234,8 +255,14 @@ def approve_command(
             approved_by, status = doc.approved_by, doc.status
     except RenewalsError as exc:
         fail_with(exc)
-    console.print(f"Contract {document_id} {_status(status)} by {approved_by}.")
-    console.print(f"Next: renewals contract send {document_id} --by <you>")
+    console.print(
+        _("Contract {id} {status} by {email}.").format(
+            id=document_id, status=_status(status), email=approved_by
+        )
+    )
+    console.print(
+        _("Next: {command}").format(command=f"renewals contract send {document_id} --by <you>")
+    )
 
 
 @app.command("decline")
@@ -257,7 +284,7 @@ def decline_command(
             ).status
     except RenewalsError as exc:
         fail_with(exc)
-    console.print(f"Contract {document_id} {_status(status)}.")
+    console.print(_("Contract {id} {status}.").format(id=document_id, status=_status(status)))
 
 
 @app.command("send")
@@ -311,20 +338,24 @@ def send_command(
                 signer_email=signer_email,
                 queue=queue,
             )
-            signer = sent.doc.signer_name or sent.doc.signer_email or "the customer"
+            signer = sent.doc.signer_name or sent.doc.signer_email or _("the customer")
     except RenewalsError as exc:
         fail_with(exc)
     console.print(
-        f"Contract {document_id} sent for signature by {escape(signer)}; the link works "
-        f"until {sent.expires_at:%Y-%m-%d %H:%M} UTC:"
+        _("Contract {id} sent for signature by {signer}; the link works until {when} UTC:").format(
+            id=document_id, signer=escape(signer), when=f"{sent.expires_at:%Y-%m-%d %H:%M}"
+        )
     )
     for note in sent.notes:
-        console.print(f"[dim]- {escape(note)}[/]")
+        console.print(f"[dim]- {escape(tr(note))}[/]")
     print(sent.link)
     if sent.message_id is not None:
         console.print(
-            f"Outbox message {sent.message_id}: {sent.message_status} "
-            f"({escape(sent.message_reason or '')})"
+            _("Outbox message {id}: {status} ({reason})").format(
+                id=sent.message_id,
+                status=word("message", sent.message_status),
+                reason=escape(tr(sent.message_reason or "")),
+            )
         )
 
 
@@ -372,21 +403,33 @@ def status_command(
     _summary(row)
     if row["signed_at"]:
         console.print(
-            f"Signed by [bold]{escape(row['signed_name'])}[/] at {row['signed_at']} from "
-            f"{row['signed_ip'] or 'unknown address'} via {row['signed_via']}"
+            _("Signed by [bold]{name}[/] at {at} from {ip} via {via}").format(
+                name=escape(row["signed_name"]),
+                at=row["signed_at"],
+                ip=row["signed_ip"] or _("unknown address"),
+                via=row["signed_via"],
+            )
         )
-        console.print(f"Executed copy: {row['file_path']} (SHA-256 {row['sha256']})")
+        console.print(
+            _("Executed copy: {path} (SHA-256 {sha})").format(
+                path=row["file_path"], sha=row["sha256"]
+            )
+        )
     elif row["sent_at"]:
-        console.print(f"Sent {row['sent_at']}, link valid until {row['expires_at']}")
-    console.print(f"Document SHA-256: {row['document_sha256']}")
-    table = Table("at (UTC)", "who", "what", "detail")
+        console.print(
+            _("Sent {at}, link valid until {until}").format(
+                at=row["sent_at"], until=row["expires_at"]
+            )
+        )
+    console.print(_("Document SHA-256: {sha}").format(sha=row["document_sha256"]))
+    table = Table(_("at (UTC)"), _("who"), _("what"), _("detail"))
     for e in events:
         detail = e["detail"].get("reason") or e["detail"].get("note") or ""
-        table.add_row(e["at"][:19], escape(e["actor"]), e["action"], escape(str(detail)))
+        table.add_row(e["at"][:19], escape(e["actor"]), e["action"], escape(tr(str(detail))))
     console.print(table)
     for path in (html, pdf):
         if path:
-            console.print(f"Wrote {path}")
+            console.print(_("Wrote {path}").format(path=path))
 
 
 @app.command("list")
@@ -418,17 +461,25 @@ def list_command(
             print(json.dumps(row, ensure_ascii=False))
         return
     if not rows:
-        console.print("No contracts.")
+        console.print(_("No contracts."))
         return
-    table = Table("id", "renewal", "status", "annual value", "term", "approval by", "signed by")
+    table = Table(
+        _("id"),
+        _("renewal"),
+        _("status"),
+        _("annual value"),
+        _("term"),
+        _("approval by"),
+        _("signed by"),
+    )
     for r in rows:
         table.add_row(
             str(r["id"]),
             r["renewal_id"],
             _status(r["status"]),
-            f"{Decimal(r['annual_value']):,.2f} {r['currency']}",
-            f"{r['term_months']} mo",
-            r["required_role"] or "",
+            _value(r),
+            _("{n} mo").format(n=r["term_months"]),
+            word("role", r["required_role"]),
             escape(r["signed_name"] or ""),
         )
     console.print(table)
@@ -447,8 +498,22 @@ def verify_command(ctx: typer.Context, document_id: DocumentId) -> None:
     except RenewalsError as exc:
         fail_with(exc)
     if not result.ok:
-        fail(f"contract {document_id}: {result.message} ({result.path or 'no file'})")
-    console.print(f"[green]ok[/] contract {document_id}: {result.path} sha256 {result.actual}")
+        fail(
+            Text(
+                "contract {id}: {problem} ({path})",
+                id=document_id,
+                problem=result.message,
+                path=str(result.path) if result.path else Text("no file"),
+            )
+        )
+    console.print(
+        "[green]"
+        + _("ok")
+        + "[/] "
+        + _("contract {id}: {path} sha256 {sha}").format(
+            id=document_id, path=result.path, sha=result.actual
+        )
+    )
 
 
 @app.command("expire")
@@ -471,4 +536,8 @@ def expire_command(
             count = service.expire_links(session, cutoff=cutoff)
     except RenewalsError as exc:
         fail_with(exc)
-    console.print(f"{count} signing link{'s' if count != 1 else ''} expired.")
+    console.print(
+        (_("{n} signing link expired.") if count == 1 else _("{n} signing links expired.")).format(
+            n=count
+        )
+    )
