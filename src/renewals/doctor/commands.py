@@ -49,7 +49,8 @@ def doctor(
             table.add_column(column, overflow="fold")
         for f in findings:
             level = f"[{STYLE[f.level]}]{word('level', str(f.level))}[/]"
-            table.add_row(f.check, level, escape(tr(f.message)), escape(tr(f.fix)))
+            check = word("check", f.check)
+            table.add_row(check, level, escape(tr(f.message)), escape(tr(f.fix)))
         console.print(table)
         errors = sum(f.level == "error" for f in findings)
         warnings = sum(f.level == "warning" for f in findings)

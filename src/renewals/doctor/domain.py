@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+from renewals.kit.i18n import Text
+
 
 class Level(StrEnum):
     ok = "ok"
@@ -44,40 +46,61 @@ def secret(
             return Finding(
                 check,
                 Level.error,
-                f"RENEWALS_SECRET_KEY has {len(from_env)} characters; it signs sessions, CSRF "
-                f"tokens and signing links, so it needs at least {MIN_SECRET_CHARS}",
-                "set RENEWALS_SECRET_KEY to the output of "
-                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`",
+                Text(
+                    "RENEWALS_SECRET_KEY has {n} characters; it signs sessions, CSRF tokens and "
+                    "signing links, so it needs at least {minimum}",
+                    n=len(from_env),
+                    minimum=MIN_SECRET_CHARS,
+                ),
+                Text(
+                    "set RENEWALS_SECRET_KEY to the output of "
+                    "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+                ),
             )
-        return Finding(check, Level.ok, "RENEWALS_SECRET_KEY is set")
+        return Finding(check, Level.ok, Text("RENEWALS_SECRET_KEY is set"))
     if file_text is None:
         return Finding(
             check,
             Level.error,
-            f"no secret key: RENEWALS_SECRET_KEY is not set and {file_path} does not exist",
-            "set RENEWALS_SECRET_KEY (the same value for every server and worker), or start "
-            "`renewals serve` once on this machine to create the key file",
+            Text(
+                "no secret key: RENEWALS_SECRET_KEY is not set and {path} does not exist",
+                path=file_path,
+            ),
+            Text(
+                "set RENEWALS_SECRET_KEY (the same value for every server and worker), or start "
+                "`renewals serve` once on this machine to create the key file"
+            ),
         )
     if file_mode is not None and file_mode & 0o077:
         return Finding(
             check,
             Level.error,
-            f"{file_path} can be read by others (mode {file_mode & 0o777:o})",
+            Text(
+                "{path} can be read by others (mode {mode})",
+                path=file_path,
+                mode=format(file_mode & 0o777, "o"),
+            ),
             f"chmod 600 {file_path}",
         )
     if len(file_text.strip()) < MIN_SECRET_CHARS:
         return Finding(
             check,
             Level.error,
-            f"{file_path} holds a key that is too short",
-            f"delete {file_path}"
-            " and start `renewals serve` once to create a new one (signs everyone out)",
+            Text("{path} holds a key that is too short", path=file_path),
+            Text(
+                "delete {path} and start `renewals serve` once to create a new one (signs "
+                "everyone out)",
+                path=file_path,
+            ),
         )
     return Finding(
         check,
         Level.ok,
-        f"secret key in {file_path} (private); with more than one server set "
-        "RENEWALS_SECRET_KEY instead",
+        Text(
+            "secret key in {path} (private); with more than one server set RENEWALS_SECRET_KEY "
+            "instead",
+            path=file_path,
+        ),
     )
 
 
@@ -87,34 +110,42 @@ def public_url(check: str, url: str | None) -> Finding:
         return Finding(
             check,
             Level.warning,
-            "RENEWALS_PUBLIC_URL is not set: signing links point at the address "
-            "`renewals serve` listens on, which customers cannot reach behind a proxy",
-            "set RENEWALS_PUBLIC_URL=https://renewals.example.com (the proxy's address)",
+            Text(
+                "RENEWALS_PUBLIC_URL is not set: signing links point at the address "
+                "`renewals serve` listens on, which customers cannot reach behind a proxy"
+            ),
+            Text("set RENEWALS_PUBLIC_URL=https://renewals.example.com (the proxy's address)"),
         )
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return Finding(
             check,
             Level.error,
-            f"RENEWALS_PUBLIC_URL={url!r} is not an absolute http(s) address",
-            "set it like https://renewals.example.com",
+            Text("RENEWALS_PUBLIC_URL={url} is not an absolute http(s) address", url=repr(url)),
+            Text("set it like https://renewals.example.com"),
         )
     if parts.path not in ("", "/") or parts.query:
         return Finding(
             check,
             Level.warning,
-            f"RENEWALS_PUBLIC_URL={url!r} has a path or query; links are built under it",
-            "serve the app at the root of its host name, or keep the path without a query",
+            Text(
+                "RENEWALS_PUBLIC_URL={url} has a path or query; links are built under it",
+                url=repr(url),
+            ),
+            Text("serve the app at the root of its host name, or keep the path without a query"),
         )
     if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
         return Finding(
             check,
             Level.error,
-            f"RENEWALS_PUBLIC_URL={url!r} is plain http on a public name: signing links and "
-            "session cookies would travel unencrypted",
-            "put the app behind a TLS proxy (docs/deploy.md) and use https://",
+            Text(
+                "RENEWALS_PUBLIC_URL={url} is plain http on a public name: signing links and "
+                "session cookies would travel unencrypted",
+                url=repr(url),
+            ),
+            Text("put the app behind a TLS proxy (docs/deploy.md) and use https://"),
         )
-    return Finding(check, Level.ok, f"links point at {url}")
+    return Finding(check, Level.ok, Text("links point at {url}", url=url))
 
 
 def heartbeat(
@@ -125,9 +156,11 @@ def heartbeat(
         return Finding(
             check,
             Level.warning,
-            "no worker has ever reported: the daily job and the outbox run only by hand",
-            "start `renewals worker` (the systemd unit in deploy/, docs/deploy.md) or "
-            "`renewals serve --worker`",
+            Text("no worker has ever reported: the daily job and the outbox run only by hand"),
+            Text(
+                "start `renewals worker` (the systemd unit in deploy/, docs/deploy.md) or "
+                "`renewals serve --worker`"
+            ),
         )
     silent = now - seen_at
     if silent > 3 * every:
@@ -135,7 +168,19 @@ def heartbeat(
         return Finding(
             check,
             Level.error,
-            f"the last worker ({worker}) reported {minutes:,.0f} minutes ago: none is running",
-            "`systemctl status renewals-worker` and its log (`journalctl -u renewals-worker`)",
+            Text(
+                "the last worker ({worker}) reported {minutes:,.0f} minutes ago: none is running",
+                worker=worker,
+                minutes=minutes,
+            ),
+            Text(
+                "`systemctl status renewals-worker` and its log (`journalctl -u renewals-worker`)"
+            ),
         )
-    return Finding(check, Level.ok, f"{worker} reported {silent.total_seconds():.0f} s ago")
+    return Finding(
+        check,
+        Level.ok,
+        Text(
+            "{worker} reported {seconds:.0f} s ago", worker=worker, seconds=silent.total_seconds()
+        ),
+    )

@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from renewals.config import Settings
 from renewals.doctor import domain
 from renewals.doctor.domain import Finding, Level
+from renewals.kit.i18n import Text
 from renewals.kit.secrets import KEY_FILE
 from renewals.kit.time import utc_now
 
@@ -45,20 +46,25 @@ def open_engine(url: str) -> tuple[Engine | None, Finding]:
         return None, Finding(
             check,
             Level.error,
-            f"RENEWALS_DATABASE_URL={url!r} is not a database URL",
-            "set it like postgresql://renewals@db.example.com/renewals or sqlite:///./renewals.db",
+            Text("RENEWALS_DATABASE_URL={url} is not a database URL", url=repr(url)),
+            Text(
+                "set it like postgresql://renewals@db.example.com/renewals or "
+                "sqlite:///./renewals.db"
+            ),
         )
     shown = parsed.render_as_string(hide_password=True)
     if parsed.get_backend_name() == "sqlite":
         path = parsed.database or ""
         if path in ("", ":memory:"):
-            return None, Finding(check, Level.error, f"{shown} is an in-memory database", "")
+            return None, Finding(
+                check, Level.error, Text("{url} is an in-memory database", url=shown), ""
+            )
         if not Path(path).exists():
             return None, Finding(
                 check,
                 Level.error,
-                f"the SQLite file {path} does not exist",
-                "check RENEWALS_DATABASE_URL, or create it with `renewals db upgrade`",
+                Text("the SQLite file {path} does not exist", path=path),
+                Text("check RENEWALS_DATABASE_URL, or create it with `renewals db upgrade`"),
             )
     elif parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
         parsed = parsed.update_query_dict({"connect_timeout": str(TIMEOUT_SECONDS)})
@@ -71,14 +77,23 @@ def open_engine(url: str) -> tuple[Engine | None, Finding]:
         return None, Finding(
             check,
             Level.error,
-            f"cannot connect to {shown}: {_one_line(exc)}",
-            "check RENEWALS_DATABASE_URL (host, port, database name, user, password) and that "
-            "the server runs and accepts this machine",
+            Text("cannot connect to {url}: {reason}", url=shown, reason=_one_line(exc)),
+            Text(
+                "check RENEWALS_DATABASE_URL (host, port, database name, user, password) and "
+                "that the server runs and accepts this machine"
+            ),
         )
-    note = ""
     if engine.dialect.name == "sqlite":
-        note = " (SQLite: fine for one machine; production runs PostgreSQL, docs/deploy.md)"
-    return engine, Finding(check, Level.ok, f"connected to {shown}{note}")
+        return engine, Finding(
+            check,
+            Level.ok,
+            Text(
+                "connected to {url} (SQLite: fine for one machine; production runs PostgreSQL, "
+                "docs/deploy.md)",
+                url=shown,
+            ),
+        )
+    return engine, Finding(check, Level.ok, Text("connected to {url}", url=shown))
 
 
 def check_schema(engine: Engine) -> Finding:
@@ -87,17 +102,30 @@ def check_schema(engine: Engine) -> Finding:
     try:
         current, newest = migrate.current(engine), migrate.head()
     except SQLAlchemyError as exc:
-        return Finding("schema", Level.error, f"cannot read the schema version: {_one_line(exc)}")
+        return Finding(
+            "schema",
+            Level.error,
+            Text("cannot read the schema version: {reason}", reason=_one_line(exc)),
+        )
     if current is None:
-        return Finding("schema", Level.error, "the database is empty", "run `renewals db upgrade`")
+        return Finding(
+            "schema",
+            Level.error,
+            Text("the database is empty"),
+            Text("run `renewals db upgrade`"),
+        )
     if current != newest:
         return Finding(
             "schema",
             Level.error,
-            f"the schema is at {current}, this release needs {newest}",
-            "back up, then run `renewals db upgrade` (docs/deploy.md, Upgrades)",
+            Text(
+                "the schema is at {current}, this release needs {newest}",
+                current=current,
+                newest=newest,
+            ),
+            Text("back up, then run `renewals db upgrade` (docs/deploy.md, Upgrades)"),
         )
-    return Finding("schema", Level.ok, f"at the newest version {newest}")
+    return Finding("schema", Level.ok, Text("at the newest version {newest}", newest=newest))
 
 
 def check_data_dir(data_dir: Path) -> Finding:
@@ -107,28 +135,40 @@ def check_data_dir(data_dir: Path) -> Finding:
         return Finding(
             check,
             Level.error,
-            f"{path} does not exist",
-            f"create it (`mkdir -p {path}`) and give the service user write access, "
-            "or set RENEWALS_DATA_DIR",
+            Text("{path} does not exist", path=str(path)),
+            Text(
+                "create it (`mkdir -p {path}`) and give the service user write access, or set "
+                "RENEWALS_DATA_DIR",
+                path=str(path),
+            ),
         )
     if not path.is_dir():
-        return Finding(check, Level.error, f"{path} is not a directory", "set RENEWALS_DATA_DIR")
+        return Finding(
+            check,
+            Level.error,
+            Text("{path} is not a directory", path=str(path)),
+            Text("set RENEWALS_DATA_DIR"),
+        )
     if not os.access(path, os.W_OK | os.X_OK):
         return Finding(
             check,
             Level.error,
-            f"{path} is not writable by this user ({os.getuid()})",
-            "chown the directory to the service user, or set RENEWALS_DATA_DIR",
+            Text("{path} is not writable by this user ({uid})", path=str(path), uid=os.getuid()),
+            Text("chown the directory to the service user, or set RENEWALS_DATA_DIR"),
         )
     free = shutil.disk_usage(path).free
     if free < MIN_FREE_BYTES:
         return Finding(
             check,
             Level.warning,
-            f"{path}: only {free / 2**20:,.0f} MiB free",
-            "free space or move RENEWALS_DATA_DIR: usage events and the event spool grow",
+            Text("{path}: only {mib:,.0f} MiB free", path=str(path), mib=free / 2**20),
+            Text("free space or move RENEWALS_DATA_DIR: usage events and the event spool grow"),
         )
-    return Finding(check, Level.ok, f"{path.resolve()} is writable, {free / 2**30:,.1f} GiB free")
+    return Finding(
+        check,
+        Level.ok,
+        Text("{path} is writable, {gib:,.1f} GiB free", path=str(path.resolve()), gib=free / 2**30),
+    )
 
 
 def check_secret(settings: Settings) -> Finding:
@@ -139,7 +179,11 @@ def check_secret(settings: Settings) -> Finding:
             file_text = path.read_text()
             file_mode = path.stat().st_mode
         except OSError as exc:
-            return Finding("secret key", Level.error, f"cannot read {path}: {exc}")
+            return Finding(
+                "secret key",
+                Level.error,
+                Text("cannot read {path}: {reason}", path=str(path), reason=str(exc)),
+            )
     return domain.secret(
         "secret key",
         from_env=settings.secret_key,
@@ -156,15 +200,28 @@ def check_smtp() -> Finding:
     check = "SMTP"
     s = OutboxSettings()
     where = f"{s.smtp_host}:{s.smtp_port}"
-    fix = "set RENEWALS_SMTP_HOST / RENEWALS_SMTP_PORT (and _USER, _PASSWORD, _STARTTLS) to your mail relay"
+    fix = Text(
+        "set RENEWALS_SMTP_HOST / RENEWALS_SMTP_PORT (and _USER, _PASSWORD, _STARTTLS) to your "
+        "mail relay"
+    )
     try:
         smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=TIMEOUT_SECONDS)
     except (OSError, smtplib.SMTPException) as exc:
-        return Finding(check, Level.error, f"cannot reach the SMTP server {where}: {exc}", fix)
+        return Finding(
+            check,
+            Level.error,
+            Text("cannot reach the SMTP server {where}: {reason}", where=where, reason=str(exc)),
+            fix,
+        )
     try:
         code, _ = smtp.ehlo()
         if code != 250:
-            return Finding(check, Level.error, f"{where} answered EHLO with {code}", fix)
+            return Finding(
+                check,
+                Level.error,
+                Text("{where} answered EHLO with {code}", where=where, code=code),
+                fix,
+            )
         if s.smtp_starttls:
             smtp.starttls(context=ssl.create_default_context())
             smtp.ehlo()
@@ -178,8 +235,16 @@ def check_smtp() -> Finding:
             smtp.quit()
         except (OSError, smtplib.SMTPException):
             smtp.close()
-    login = f", logged in as {s.smtp_user}" if s.smtp_user else ""
-    return Finding(check, Level.ok, f"{where} answers{login}; mail comes from {s.smtp_from}")
+    if s.smtp_user:
+        said = Text(
+            "{where} answers, logged in as {user}; mail comes from {sender}",
+            where=where,
+            user=s.smtp_user,
+            sender=s.smtp_from,
+        )
+    else:
+        said = Text("{where} answers; mail comes from {sender}", where=where, sender=s.smtp_from)
+    return Finding(check, Level.ok, said)
 
 
 def check_worker(engine: Engine, now: datetime) -> Finding:
@@ -194,7 +259,11 @@ def check_worker(engine: Engine, now: datetime) -> Finding:
                 select(WorkerHeartbeat).order_by(WorkerHeartbeat.seen_at.desc()).limit(1)
             ).first()
     except SQLAlchemyError as exc:
-        return Finding("worker", Level.error, f"cannot read the heartbeats: {_one_line(exc)}")
+        return Finding(
+            "worker",
+            Level.error,
+            Text("cannot read the heartbeats: {reason}", reason=_one_line(exc)),
+        )
     every = timedelta(seconds=WorkerSettings().worker_heartbeat_seconds)
     return domain.heartbeat(
         "worker",
@@ -212,17 +281,28 @@ def check_spool(settings: Settings, now: datetime) -> Finding:
     files = spool.waiting(settings.data_dir)
     count, size = spool.backlog(settings.data_dir)
     if not count:
-        return Finding("event spool", Level.ok, "empty: every acknowledged event is stored")
+        return Finding("event spool", Level.ok, Text("empty: every acknowledged event is stored"))
     oldest = datetime.fromtimestamp(files[0].stat().st_mtime, tz=now.tzinfo) if files else now
     waited = (now - oldest).total_seconds()
     if waited > 600:
         return Finding(
             "event spool",
             Level.error,
-            f"{count:,} files ({size / 2**20:,.1f} MiB) wait; the oldest for {waited / 60:,.0f} min",
-            "no worker compacts them: start `renewals worker`, or run `renewals source compact`",
+            Text(
+                "{count:,} files ({mib:,.1f} MiB) wait; the oldest for {minutes:,.0f} min",
+                count=count,
+                mib=size / 2**20,
+                minutes=waited / 60,
+            ),
+            Text(
+                "no worker compacts them: start `renewals worker`, or run `renewals source compact`"
+            ),
         )
-    return Finding("event spool", Level.ok, f"{count:,} files waiting for the next compaction")
+    return Finding(
+        "event spool",
+        Level.ok,
+        Text("{count:,} files waiting for the next compaction", count=count),
+    )
 
 
 def check_policy(settings: Settings) -> Finding:
@@ -231,9 +311,11 @@ def check_policy(settings: Settings) -> Finding:
     try:
         load(settings.policy_file)
     except PolicyError as exc:
-        return Finding("policy", Level.error, exc.message, "fix the file (`renewals policy check`)")
-    where = settings.policy_file or "the packaged defaults"
-    return Finding("policy", Level.ok, f"valid ({where})")
+        return Finding(
+            "policy", Level.error, exc.message, Text("fix the file (`renewals policy check`)")
+        )
+    where = str(settings.policy_file) if settings.policy_file else Text("the packaged defaults")
+    return Finding("policy", Level.ok, Text("valid ({where})", where=where))
 
 
 def examine(settings: Settings, *, smtp: bool = True, now: datetime | None = None) -> list[Finding]:

@@ -138,6 +138,15 @@ TERMS = (
     term_noop("verdict", "wrong"),
     term_noop("verdict", "missed"),
     term_noop("verdict", "imported"),
+    # what `renewals doctor` checks (renewals.doctor.service)
+    term_noop("check", "database"),
+    term_noop("check", "schema"),
+    term_noop("check", "data directory"),
+    term_noop("check", "secret key"),
+    term_noop("check", "policy"),
+    term_noop("check", "public URL"),
+    term_noop("check", "worker"),
+    term_noop("check", "event spool"),
     # a `renewals doctor` finding's level (renewals.doctor.domain.Level)
     term_noop("level", "ok"),
     term_noop("level", "warning"),
