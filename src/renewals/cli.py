@@ -289,6 +289,10 @@ HELP_TRANSLATED: tuple[str, ...] = (
     "status",
     "tasks",
     "outbox",
+    "import",
+    "doctor",
+    "user",
+    "policy",
 )
 
 
