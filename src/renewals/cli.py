@@ -293,6 +293,9 @@ HELP_TRANSLATED: tuple[str, ...] = (
     "doctor",
     "user",
     "policy",
+    "forecast",
+    "signals",
+    "concession",
 )
 
 

@@ -132,12 +132,12 @@ def help_paragraphs(text: str) -> list[str]:
     return text.split("\n\n")
 
 
-_EXAMPLE = re.compile(r"(?:\$ |(?:[A-Z_]+=\S* )*renewals )")
+_EXAMPLE = re.compile(r"(?:\$ |(?:[A-Z_]+=\S* )*renewals |--|[^|]*\| renewals )")
 
 
 def is_example(paragraph: str) -> bool:
-    """A paragraph that is a command line (an example, perhaps after `VAR=value`): the
-    same in every language."""
+    """A paragraph that is a command line (an example, perhaps after `VAR=value`, piped into
+    renewals, or an option line continuing one): the same in every language."""
     return _EXAMPLE.match(paragraph.strip()) is not None
 
 
