@@ -375,7 +375,7 @@ def _owner(
                     for r in (current["decisions"] or {}).get("owner", {}).get("reasons", [])
                     if r.startswith("OWN-2: ") and owner_email in r
                 ),
-                f"OWN-2: {owner_email} keeps the renewal ({role})",
+                Text("OWN-2: {email} keeps the renewal ({role})", email=owner_email, role=role),
             )
             return owner_email, reason
         load[owner_email] -= 1
