@@ -14,11 +14,15 @@ from renewals.kit.cli import (
     emit_json,
     fail,
     fail_with,
+    figure,
+    number,
     opened,
     parse_as_of,
     parse_date,
+    percent,
     state,
 )
+from renewals.kit.i18n import _, pgettext, tr, word
 from renewals.winloss.domain import ReasonCategory, StageStall
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
@@ -33,118 +37,166 @@ app = typer.Typer(
 
 
 def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
+    return "-" if value is None else percent(value)
 
 
 def _money(value: float) -> str:
-    return f"{value:,.0f}"
+    return number(value)
+
+
+def _quotes(quotes: Any) -> str:
+    return "; ".join(f'"{q}"' for q in quotes)  # the customers' own words, as they wrote them
 
 
 def _print_report(r: WinLossReport, stalls: list[StageStall]) -> None:
-    since = f" since {r.since}" if r.since else ""
+    head = (
+        _("Win/loss as of {day} since {since}").format(day=r.as_of, since=r.since)
+        if r.since
+        else _("Win/loss as of {day}").format(day=r.as_of)
+    )
     console.print(
-        f"[bold]Win/loss as of {r.as_of}{since}[/]: {r.closed:,} closed renewals, "
-        f"{r.won:,} won, {r.lost:,} lost, {r.downgraded:,} downgraded; "
-        f"ARR lost {_money(r.arr_lost)} {r.currency}",
+        f"[bold]{head}[/]: "
+        + _(
+            "{closed} closed renewals, {won} won, {lost} lost, {downgraded} downgraded; ARR "
+            "lost {arr} {currency}"
+        ).format(
+            closed=number(r.closed),
+            won=number(r.won),
+            lost=number(r.lost),
+            downgraded=number(r.downgraded),
+            arr=_money(r.arr_lost),
+            currency=r.currency,
+        ),
         soft_wrap=True,
     )
     if r.themes:
-        table = Table(title="Themes (FUND-3): why ARR was lost, in their words")
-        for col in ("reason", "lost", "downgraded", "ARR lost", "confirmed", "they said"):
-            table.add_column(
-                col,
-                justify="right"
-                if col in ("lost", "downgraded", "ARR lost", "confirmed")
-                else "left",
-            )
+        table = Table(title=_("Themes (FUND-3): why ARR was lost, in their words"))
+        columns = (
+            _("reason"),
+            _("lost"),
+            _("downgraded"),
+            _("ARR lost"),
+            _("confirmed"),
+            pgettext("column", "they said"),
+        )
+        for index, col in enumerate(columns):
+            table.add_column(col, justify="right" if 1 <= index <= 4 else "left")
         for t in r.themes:
             table.add_row(
-                t.category,
-                f"{t.lost:,}",
-                f"{t.downgraded:,}",
+                word("reason", t.category),
+                number(t.lost),
+                number(t.downgraded),
                 _money(t.arr_lost),
-                f"{t.confirmed:,}",
-                "; ".join(f'"{q}"' for q in t.quotes),
+                number(t.confirmed),
+                _quotes(t.quotes),
             )
         console.print(table)
     if r.competitors:
-        table = Table(title="Losses by competitor (LEARN-1)")
-        for col in ("competitor", "lost", "ARR", "share of losses"):
-            table.add_column(col, justify="left" if col == "competitor" else "right")
+        table = Table(title=_("Losses by competitor (LEARN-1)"))
+        for index, col in enumerate((_("competitor"), _("lost"), "ARR", _("share of losses"))):
+            table.add_column(col, justify="left" if index == 0 else "right")
         for c in r.competitors:
-            table.add_row(c.competitor, f"{c.lost:,}", _money(c.arr), _pct(c.share))
+            table.add_row(c.competitor, number(c.lost), _money(c.arr), _pct(c.share))
         console.print(table)
     if r.patterns:
-        console.print("[bold]Patterns (LEARN-1)[/]")
+        console.print("[bold]" + _("Patterns (LEARN-1)") + "[/]")
         for p in r.patterns:
-            console.print(f"- {p.reason}; ARR {_money(p.arr)}", markup=False, soft_wrap=True)
+            console.print(f"- {tr(p.reason)}; ARR {_money(p.arr)}", markup=False, soft_wrap=True)
     else:
-        console.print("Patterns (LEARN-1): none (one loss is data; a pattern needs repeats)")
+        console.print(_("Patterns (LEARN-1): none (one loss is data; a pattern needs repeats)"))
     losing = r.lost + r.downgraded
     since_note = (
-        f"signals are on record from {r.signals_since}" if r.signals_since else "no signals yet"
+        _("signals are on record from {day}").format(day=r.signals_since)
+        if r.signals_since
+        else _("no signals yet")
     )
     console.print(
-        f"Missed signals (LEARN-1): {r.with_missed_signals:,} of {losing:,} losses and "
-        f"downgrades had a risk signal in the {r.missed_signal_days} days before the decision "
-        f"({since_note}; earlier losses cannot show any)",
+        _(
+            "Missed signals (LEARN-1): {n} of {losing} losses and downgrades had a risk signal "
+            "in the {days} days before the decision ({note}; earlier losses cannot show any)"
+        ).format(
+            n=number(r.with_missed_signals),
+            losing=number(losing),
+            days=r.missed_signal_days,
+            note=since_note,
+        ),
         soft_wrap=True,
     )
     if r.lead_time_days is not None:
         console.print(
-            f"Lead time (LEARN-1): median {r.lead_time_days:g} days between the first missed "
-            f"signal (really lost) and the decision (told us), over {r.lead_time_n:,} "
-            "of them",
+            _(
+                "Lead time (LEARN-1): median {days} days between the first missed signal "
+                "(really lost) and the decision (told us), over {n} of them"
+            ).format(days=figure(format(r.lead_time_days, "g")), n=number(r.lead_time_n)),
             soft_wrap=True,
         )
     if r.missed_signals:
-        table = Table(title="Signals we had before losses and downgrades")
-        for col in ("signal", "renewals", "of those with signals"):
-            table.add_column(col, justify="left" if col == "signal" else "right")
+        table = Table(title=_("Signals we had before losses and downgrades"))
+        for index, col in enumerate((_("signal"), _("renewals"), _("of those with signals"))):
+            table.add_column(col, justify="left" if index == 0 else "right")
         for kind, n in r.missed_signals.items():
             table.add_row(
-                kind,
-                f"{n:,}",
+                word("signal", kind),
+                number(n),
                 _pct(n / r.with_missed_signals if r.with_missed_signals else None),
             )
         console.print(table)
     if r.win_reasons:
-        table = Table(title="Why they renewed (LEARN-1)")
-        for col in ("reason", "renewals", "they said"):
-            table.add_column(col, justify="right" if col == "renewals" else "left")
+        table = Table(title=_("Why they renewed (LEARN-1)"))
+        for index, col in enumerate((_("reason"), _("renewals"), pgettext("column", "they said"))):
+            table.add_column(col, justify="right" if index == 1 else "left")
         for w in r.win_reasons:
-            table.add_row(w.category, f"{w.renewals:,}", "; ".join(f'"{q}"' for q in w.quotes))
+            table.add_row(word("reason", w.category), number(w.renewals), _quotes(w.quotes))
         console.print(table)
     if r.segments:
-        table = Table(title="By segment")
-        for col in ("segment", "closed", "won", "lost", "downgraded", "win rate", "ARR lost"):
-            table.add_column(col, justify="left" if col == "segment" else "right")
-        for s in r.segments:
+        table = Table(title=_("By segment"))
+        segment_columns = (
+            _("segment"),
+            _("closed"),
+            _("won"),
+            _("lost"),
+            _("downgraded"),
+            _("win rate"),
+            _("ARR lost"),
+        )
+        for index, col in enumerate(segment_columns):
+            table.add_column(col, justify="left" if index == 0 else "right")
+        for seg in r.segments:
             table.add_row(
-                s.segment,
-                f"{s.closed:,}",
-                f"{s.won:,}",
-                f"{s.lost:,}",
-                f"{s.downgraded:,}",
-                _pct(s.win_rate),
-                _money(s.arr_lost),
+                word("segment", seg.segment),
+                number(seg.closed),
+                number(seg.won),
+                number(seg.lost),
+                number(seg.downgraded),
+                _pct(seg.win_rate),
+                _money(seg.arr_lost),
             )
         console.print(table)
     _print_stalls(stalls)
 
 
 def _print_stalls(stalls: list[StageStall]) -> None:
-    table = Table(title="Where renewals stall (LEARN-2): median days per stage")
-    for col in ("stage", "planned", "median", "stays", "in it now, over", "stall"):
-        table.add_column(col, justify="left" if col in ("stage", "stall") else "right")
+    table = Table(title=_("Where renewals stall (LEARN-2): median days per stage"))
+    columns = (
+        _("stage"),
+        _("planned"),
+        _("median"),
+        _("stays"),
+        _("in it now, over"),
+        _("stall"),
+    )
+    for index, col in enumerate(columns):
+        table.add_column(col, justify="left" if index in (0, 5) else "right")
     for s in stalls:
         table.add_row(
-            s.stage,
-            f"{s.planned_days} d",
-            "-" if s.median_days is None else f"{s.median_days:g} d",
-            f"{s.renewals:,}",
-            f"{s.open_over:,}",
-            "[bold red]stall[/]" if s.stalled else "",
+            word("stage", s.stage),
+            _("{n} d").format(n=s.planned_days),
+            "-"
+            if s.median_days is None
+            else _("{n} d").format(n=figure(format(s.median_days, "g"))),
+            number(s.renewals),
+            number(s.open_over),
+            "[bold red]" + _("stall") + "[/]" if s.stalled else "",
         )
     console.print(table)
 
@@ -190,8 +242,10 @@ def report(
         return
     if result.closed == 0:
         console.print(
-            "No win/loss records yet: they are made for closed renewals by the daily run "
-            "(`renewals run`)."
+            _(
+                "No win/loss records yet: they are made for closed renewals by the daily run "
+                "(`renewals run`)."
+            )
         )
         _print_stalls(stalls)
         return
