@@ -48,7 +48,7 @@ def child(db: Path, as_of: date, semantic: bool) -> dict:  # type: ignore[type-a
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     wall, cpu = time.perf_counter(), time.process_time()
     with session_scope(engine) as session:
-        new = service.scan_texts(session, policy, as_of=as_of)
+        new = service.scan_texts(session, policy, as_of=as_of).new
     return {
         "wall_s": round(time.perf_counter() - wall, 2),
         "cpu_s": round(time.process_time() - cpu, 2),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Engine, select
 
-from renewals.db import session_scope
+import renewals.models  # noqa: F401  (every table in Base.metadata)
+from renewals.db import Base, UTCDateTime, session_scope
 from renewals.outbox.models import OutboxMessage
 from renewals.renewal.models import Renewal, StageChange
 from renewals.task.models import Task
@@ -81,3 +84,43 @@ def lifecycle(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
                 )
             ],
         }
+
+
+def tables(
+    engine: Engine,
+    *,
+    skip: Iterable[str] = ("job_run",),
+    wall_clock: bool = True,
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table's rows (all columns, ids included), sorted: what a run left, to compare
+    two runs of the same day. `skip`: tables left out (the run's own log by default);
+    `wall_clock=False` leaves out the timestamp columns (when each row was written), for
+    runs whose clock was not frozen."""
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    left_out = set(skip)
+    with engine.connect() as conn:
+        for name, table in Base.metadata.tables.items():
+            if name in left_out:
+                continue
+            columns = [
+                c for c in table.columns if wall_clock or not isinstance(c.type, UTCDateTime)
+            ]
+            rows = [tuple(row) for row in conn.execute(select(*columns))]
+            out[name] = sorted(rows, key=_sort_key)
+    return out
+
+
+def _sort_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple((v is None, repr(v)) for v in row)
+
+
+def differences(
+    a: dict[str, list[tuple[Any, ...]]], b: dict[str, list[tuple[Any, ...]]]
+) -> dict[str, int]:
+    """Tables whose rows differ between two `tables` dumps, with the rows in one but not the other."""
+    out = {}
+    for name in sorted(set(a) | set(b)):
+        left, right = Counter(map(repr, a.get(name, []))), Counter(map(repr, b.get(name, [])))
+        if left != right:
+            out[name] = sum(((left - right) + (right - left)).values())
+    return out

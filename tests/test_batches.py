@@ -18,7 +18,7 @@ from renewals.demo.generator import generate_book
 from renewals.forecast.models import ForecastSnapshot
 from renewals.health.models import HealthSnapshot
 from renewals.ingest.service import run_import
-from renewals.kit.batches import Batch, account_batches, each
+from renewals.kit.batches import Batch, Spill, account_batches, each
 from renewals.policy import service as policy_service
 from renewals.policy.domain import Policy
 from renewals.scheduler import run_all
@@ -138,3 +138,17 @@ def test_the_policy_refuses_batches_too_small_to_be_useful(tmp_path: Path) -> No
     with pytest.raises(policy_service.PolicyError) as caught:
         policy_with_batches(tmp_path, 10)
     assert any("batch_accounts" in p for p in caught.value.problems)
+
+
+def test_spill_gives_back_each_value_in_order() -> None:
+    # Every value but the last goes to disk and comes back equal, in the order added.
+    values = [{"batch": n, "scores": [n * 0.5, None], "ids": ("a", str(n))} for n in range(4)]
+    with Spill[dict[str, Any]]() as spill:
+        for value in values:
+            spill.add(value)
+        assert len(spill) == 4
+        assert list(spill) == values
+        assert list(spill) == values  # read again: the second pass may restart
+    with Spill[int]() as one:
+        one.add(7)
+        assert list(one) == [7]

@@ -93,10 +93,20 @@ def run(
     job: Annotated[
         list[str] | None, typer.Option("--job", help="Run only this job (repeatable).")
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Re-read everything, not only what changed since the last run "
+            "(a policy change does this by itself).",
+        ),
+    ] = False,
 ) -> None:
     """Run the daily job: every registered step, in order, for one day.
 
     Safe to re-run for the same day: each step replaces what it did before.
+    A run reads again only what changed since the last one (docs/daily-run.md);
+    --full reads everything, with the same result.
     Large books are worked through in account batches (policy run.batch_accounts),
     with a progress bar and ETA on a terminal. The usage features run on the engine
     of RENEWALS_ANALYTICS_BACKEND (duckdb by default; see docs/analytics-backends.md).
@@ -125,6 +135,7 @@ def run(
             as_of=day,
             settings=app_state.settings,
             only=job,
+            full=full,
             on_done=lambda o: console.print(
                 f"[{'green' if o.status == 'ok' else 'red'}]{word('job', o.status)}[/] "
                 f"{o.name} [dim]({number(o.seconds, 1)} s)[/]: {escape(tr(o.detail))}"

@@ -25,7 +25,7 @@ from renewals.save_plan.models import (
     SaveTriage,
 )
 from renewals.scheduler import JobRun
-from renewals.signal.models import Signal, SignalLabel, TextEmbedding
+from renewals.signal.models import Signal, SignalLabel, TextEmbedding, TextScan
 from renewals.source.models import Source, SourceUser
 from renewals.task.models import Task
 from renewals.user.models import ApiToken, User, WebSession
@@ -80,6 +80,7 @@ __all__ = [
     "SurveyResponse",
     "Task",
     "TextEmbedding",
+    "TextScan",
     "Ticket",
     "User",
     "WinLossRecord",

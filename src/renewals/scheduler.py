@@ -74,6 +74,9 @@ class JobContext:
     as_of: date
     settings: Settings
     progress: Progress = _quiet
+    # Issue 20: re-decide everything, not only what changed since the last run (the steps
+    # that keep what they read: signal.scan_texts); a policy change does this by itself.
+    full: bool = False
 
 
 JobFunc = Callable[[JobContext], str]
@@ -190,11 +193,13 @@ def run_all(
     only: list[str] | None = None,
     on_done: Callable[[JobOutcome], None] | None = None,
     progress: Progress | None = None,
+    full: bool = False,
 ) -> list[JobOutcome]:
     """Run every registered job for `as_of`, each in its own transaction; stop at a failure.
 
     `progress` receives (step, done, total) from the jobs that work through the book in
-    account batches, and ("<job> (job k of n)", jobs done, jobs) as each job starts."""
+    account batches, and ("<job> (job k of n)", jobs done, jobs) as each job starts.
+    `full`: every step re-reads everything, as on a first run (`renewals run --full`)."""
     outcomes = []
     selected = [(n, f) for n, f in jobs().items() if not only or n in only]
     report = progress or _quiet
@@ -206,7 +211,7 @@ def run_all(
         written: set[str] = set()
         try:
             with session_scope(engine) as session, _tables_written(session, written):
-                detail = func(JobContext(session, policy, as_of, settings, report))
+                detail = func(JobContext(session, policy, as_of, settings, report, full))
         except Exception as exc:
             status, detail = "failed", f"{type(exc).__name__}: {exc}"
         else:

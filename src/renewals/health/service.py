@@ -34,7 +34,7 @@ from renewals.health.domain import (
 )
 from renewals.health.models import HealthSnapshot
 from renewals.health.repository import ActiveContract, Features, Windows
-from renewals.kit.batches import Batch, account_batches, each
+from renewals.kit.batches import Batch, Spill, account_batches, each
 from renewals.kit.i18n import Text
 from renewals.policy.domain import Policy
 from renewals.signal import service as signal_service
@@ -422,8 +422,8 @@ def snapshot_health(
     TECH-1: the book is worked through in batches of `policy.run.batch_accounts`, so memory
     does not grow with it. The usage features are computed once (one small row per account,
     on the configured analytics engine); HEALTH-2's bottom quartile is of the whole book,
-    so a first pass keeps only each account's score, and the second scores, decides and
-    stores batch by batch."""
+    so a first pass scores each batch once (its results kept on disk, `kit.batches.Spill`)
+    and the second decides and stores batch by batch."""
     from renewals.usage import features as usage_features
 
     usage = usage_features.compute(
@@ -459,31 +459,35 @@ def snapshot_health(
             reference=reference,
         )
 
-    scores: list[float] = []
-    for batch in each(batches, "health.score (1/2: scores)", progress):
-        contracts, features = batch_inputs(batch)
-        scores.extend(
-            h.score for _, _, h in _scores(contracts, features, policy) if h.score is not None
-        )
-    cutoff = bottom_cutoff(scores, policy.health.bottom_quartile)
-    del scores
+    # HEALTH-2: the bottom quartile is of the whole book, so each batch is scored once in a
+    # first pass and its results kept on disk (TECH-1) until the cutoff is known.
+    Partial = tuple[list[tuple[str, Segment, HealthScore]], dict[str, Features]]
+    with Spill[Partial]() as spill:
+        scores: list[float] = []
+        for batch in each(batches, "health.score (1/2: scores)", progress):
+            contracts, features = batch_inputs(batch)
+            partial = _scores(contracts, features, policy)
+            scores.extend(h.score for _, _, h in partial if h.score is not None)
+            spill.add((partial, features))
+        cutoff = bottom_cutoff(scores, policy.health.bottom_quartile)
+        del scores
 
-    session.execute(delete(HealthSnapshot).where(HealthSnapshot.as_of == as_of))
-    owners = dict(session.execute(select(Account.account_id, Account.owner_email)).all())
-    run = HealthRun()
-    for batch in each(batches, "health.score (2/2: store)", progress):
-        contracts, features = batch_inputs(batch)
-        scored = _decide(_scores(contracts, features, policy), features, policy, previous, cutoff)
-        if scored:
-            session.execute(insert(HealthSnapshot), [_snapshot_row(s, as_of) for s in scored])
-        reviews = []
-        for s in scored:
-            run.categories[s.decision.category.value if s.decision else "unscored"] += 1
-            review = _review_if_turned_red(s, policy, as_of, owners.get(s.account_id))
-            if review is not None:
-                reviews.append(review)
-        task_service.ensure_reviews(session, reviews, policy=policy)
-        session.flush()
+        session.execute(delete(HealthSnapshot).where(HealthSnapshot.as_of == as_of))
+        owners = dict(session.execute(select(Account.account_id, Account.owner_email)).all())
+        run = HealthRun()
+        stored = zip(each(batches, "health.score (2/2: store)", progress), spill, strict=True)
+        for _, (partial, features) in stored:
+            scored = _decide(partial, features, policy, previous, cutoff)
+            if scored:
+                session.execute(insert(HealthSnapshot), [_snapshot_row(s, as_of) for s in scored])
+            reviews = []
+            for s in scored:
+                run.categories[s.decision.category.value if s.decision else "unscored"] += 1
+                review = _review_if_turned_red(s, policy, as_of, owners.get(s.account_id))
+                if review is not None:
+                    reviews.append(review)
+            task_service.ensure_reviews(session, reviews, policy=policy)
+            session.flush()
     return run
 
 

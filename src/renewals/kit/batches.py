@@ -8,9 +8,12 @@ than ID lists keep the queries short and use the account_id indexes.
 
 from __future__ import annotations
 
+import pickle
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import IO, Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, select
 from sqlalchemy.orm import Session
@@ -70,3 +73,51 @@ def each(batches: Sequence[Batch], step: str, progress: Progress | None = None) 
         yield batch
         done += batch.size
         report(step, done, total)
+
+
+class Spill(Generic[T]):
+    """What a first pass over the batches computed, kept for the second pass: a step that
+    needs a book-wide figure before it can decide (HEALTH-2's bottom quartile) computes
+    each batch once, without holding the whole book in memory (TECH-1). Every value but
+    the last goes to an anonymous temporary file (gone when closed); the last stays in
+    memory, so a book of one batch never touches the disk."""
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] | None = None
+        self._count = 0
+        self._last: list[T] = []
+
+    def add(self, value: T) -> None:
+        if self._last:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+            pickle.dump(self._last.pop(), self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self._count += 1
+        self._last.append(value)
+
+    def __len__(self) -> int:
+        return self._count + len(self._last)
+
+    def __iter__(self) -> Iterator[T]:
+        """The values in the order added (the file is this process's own, never shared)."""
+        if self._file is not None:
+            self._file.seek(0)
+            for _ in range(self._count):
+                yield pickle.load(self._file)  # noqa: S301 (written by this object before)
+        yield from self._last
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        self._last.clear()
+
+    def __enter__(self) -> Spill[T]:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -419,7 +419,37 @@ def daily_run_page() -> str:
     for position, (name, func) in enumerate(scheduler.jobs().items(), start=1):
         doc = " ".join((inspect.getdoc(func) or "").split()).replace("|", "\\|")
         out.append(f"| {position} | `{name}` | {doc} | `{func.__module__}` |")
+    out.append(INCREMENTAL)
     return "\n".join(out).rstrip() + "\n"
+
+
+INCREMENTAL = """
+## What a run reads again (issue 20)
+
+A day's run reads again only what changed since the last run, and ends exactly where a full
+run ends (`tests/test_daily_run_incremental.py` compares both over a week of changes, on
+SQLite and PostgreSQL):
+
+- `signal.scan_texts` keeps a fingerprint of each account's texts in the window
+  (`text_scan`): the texts themselves (a ticket whose words a later import corrected
+  counts as changed), the account's known language, the policy's fingerprint, the team's
+  labels and the detectors' own code and data. An account whose fingerprint is the one
+  its last scan stored is not read again: the signals that scan found are seen again on
+  the day (`last_seen_on`). An account with a new or corrected text, or a text that left
+  the window, is read again; every account is, after a change of the policy, a new team
+  label or a new version of the detectors.
+- Every other step decides from the whole book each day, set-based (one query per fact
+  for a batch of accounts): HEALTH-1's usage windows and HEALTH-2's book-relative ranks
+  move with the day for every account, and the steps after `health.score` decide from it.
+
+`renewals run --full` reads everything again, as on a first run, with the same result
+(a check, or after data was changed behind the product's back). The scan's line says
+what it read:
+
+```text
+ok signal.scan_texts (4.9 s): 0 new text signals; texts of 1,093 accounts read, 7,913 unchanged since their last scan
+```
+"""
 
 
 PAGES: dict[str, Callable[[], str]] = {

@@ -10,9 +10,19 @@ from renewals.signal import service
 @job("signal.scan_texts", order=20)
 def scan_texts(ctx: JobContext) -> str:
     """Risk signals in the words of tickets, survey comments and notes of the last
-    `signals.sentiment_days` days (SIG-2..8), each quoting its sentence (`signal`)."""
-    new = service.scan_texts(ctx.session, ctx.policy, as_of=ctx.as_of, progress=ctx.progress)
-    return Text("{n:,} new text signals", n=new)
+    `signals.sentiment_days` days (SIG-2..8), each quoting its sentence (`signal`); an
+    account whose texts, language, policy and detectors are unchanged since its last scan
+    is not read again (`text_scan`, issue 20)."""
+    done = service.scan_texts(
+        ctx.session, ctx.policy, as_of=ctx.as_of, progress=ctx.progress, full=ctx.full
+    )
+    return Text(
+        "{n:,} new text signals; texts of {read:,} accounts read, {same:,} unchanged since "
+        "their last scan",
+        n=done.new,
+        read=done.read,
+        same=done.unchanged,
+    )
 
 
 @job("signal.detect", order=40)

@@ -81,3 +81,17 @@ class TextEmbedding(Base):
 
     key: Mapped[str] = mapped_column(String(32), primary_key=True)
     vector: Mapped[bytes] = mapped_column(LargeBinary)  # float16, little-endian
+
+
+class TextScan(Base):
+    """Issue 20, the incremental daily run: what the text scan last read of an account's
+    window (SIG-2..8). `fingerprint` digests the account's texts in the window, its known
+    language, the policy, the team's labels and the detectors themselves; a day whose
+    fingerprint is the stored one finds exactly the signals it found on `as_of`, so the
+    scan only moves their `last_seen_on` instead of reading the texts again."""
+
+    __tablename__ = "text_scan"
+
+    account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    fingerprint: Mapped[str] = mapped_column(String(64))

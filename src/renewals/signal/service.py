@@ -7,15 +7,17 @@ again, or re-running the same day, finds the existing row and only moves its
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import cast
 
 import numpy as np
-from sqlalchemy import Select, Table, and_, bindparam, func, insert, select, update
+from sqlalchemy import Select, Table, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -25,6 +27,7 @@ from renewals.engagement.models import Interaction, SurveyResponse, Ticket
 from renewals.health.models import HealthSnapshot
 from renewals.kit.batches import Batch, Progress, account_batches, each
 from renewals.kit.time import day_start
+from renewals.policy import service as policy_service
 from renewals.policy.domain import Policy
 from renewals.signal import semantic, text
 from renewals.signal.domain import (
@@ -35,7 +38,7 @@ from renewals.signal.domain import (
     combined_risk,
     numeric_signals,
 )
-from renewals.signal.models import Signal, SignalLabel, TextEmbedding
+from renewals.signal.models import Signal, SignalLabel, TextEmbedding, TextScan
 
 TEXT_SOURCES = ("ticket", "survey", "interaction")
 
@@ -292,6 +295,16 @@ def text_signals(
     return dict(by_account)
 
 
+@dataclass
+class Scan:
+    """What a text scan did: new signals; accounts whose texts were read, and those found
+    unchanged since their last scan (issue 20)."""
+
+    new: int = 0
+    read: int = 0
+    unchanged: int = 0
+
+
 def scan_texts(
     session: Session,
     policy: Policy,
@@ -299,20 +312,140 @@ def scan_texts(
     as_of: date,
     since: date | None = None,
     progress: Progress | None = None,
-) -> int:
+    full: bool = True,
+) -> Scan:
     """Scan the texts of the sentiment window (or from `since`) and store their signals,
-    `policy.run.batch_accounts` accounts at a time (TECH-1: memory bounded by the batch)."""
+    `policy.run.batch_accounts` accounts at a time (TECH-1: memory bounded by the batch).
+
+    The daily window keeps each account's fingerprint (`text_scan`, issue 20). Unless
+    `full`, an account whose fingerprint is the one its last scan stored on an earlier day
+    (the same texts in the window, language, policy, team labels and detectors) finds
+    exactly the signals it found then: they are seen again today (`last_seen_on`), and the
+    detectors read only the other accounts' texts. A scan from `since` is always full."""
     start = since or as_of - timedelta(days=policy.signals.sentiment_days - 1)
-    new = 0
-    reader = reader_for(session, policy)
+    tracked = since is None
+    config = _scan_config(session, policy) if tracked else ""
+    done = Scan()
+    readers: list[SemanticReader | None] = []  # made once, when a text is to be read
     batches = account_batches(session, policy.run.batch_accounts)
     for batch in each(batches, "signal.scan_texts", progress):
         items = [t for t in texts_between(session, start, as_of, batch) if t.text]
         known = account_service.languages(session, sorted({t.account_id for t in items}))
-        found = text_signals(items, policy, language_priors(items, known), reader)
-        new += store(session, found, as_of=as_of)
+        if tracked:
+            prints = _fingerprints(items, known, config)
+            stored = _stored_scans(session, batch)
+            same = {} if full else _unchanged(prints, stored, as_of)
+            items = [t for t in items if t.account_id not in same]
+            done.unchanged += len(same)
+        done.read += len({t.account_id for t in items})
+        if items:
+            if not readers:
+                readers.append(reader_for(session, policy))
+            found = text_signals(items, policy, language_priors(items, known), readers[0])
+            done.new += store(session, found, as_of=as_of)
+        if tracked:
+            _seen_again(session, same, start=start, as_of=as_of)
+            _keep_scans(session, batch, prints, as_of=as_of)
         session.flush()
-    return new
+    return done
+
+
+def _scan_config(session: Session, policy: Policy) -> str:
+    """What every account's scan depends on besides its texts: the policy, the team's labels
+    (the semantic layer's examples) and the detectors' own code and data."""
+    digest = hashlib.sha256(policy_service.fingerprint(policy).encode())
+    digest.update(_detectors_digest().encode())
+    labels = session.execute(
+        select(
+            SignalLabel.label_id, SignalLabel.language, SignalLabel.labels, SignalLabel.text
+        ).order_by(SignalLabel.label_id)
+    )
+    for label_id, language, kinds, sentence in labels:
+        digest.update(f"{label_id}\0{language}\0{sorted(kinds or ())}\0{sentence}\0".encode())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _detectors_digest() -> str:
+    """The files of this package (vocabulary, semantic examples and their embeddings, the
+    code): a new version of the detectors reads every text again."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.iterdir()):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _fingerprints(items: list[SourceText], known: dict[str, str], config: str) -> dict[str, str]:
+    """Per account with texts in the window: a digest of the texts, its known language and
+    the scan's `config`."""
+    by_account: dict[str, list[SourceText]] = defaultdict(list)
+    for item in items:
+        by_account[item.account_id].append(item)
+    prints = {}
+    for account_id, texts in by_account.items():
+        digest = hashlib.sha256(f"{config}\0{known.get(account_id, '')}".encode())
+        for t in sorted(texts, key=lambda t: (t.source, t.source_id)):
+            digest.update(f"\0{t.source}\0{t.source_id}\0{t.day}\0{t.text}".encode())
+        prints[account_id] = digest.hexdigest()
+    return prints
+
+
+def _stored_scans(session: Session, batch: Batch) -> dict[str, tuple[date, str]]:
+    rows = session.execute(
+        select(TextScan.account_id, TextScan.as_of, TextScan.fingerprint).where(
+            batch.where(TextScan.account_id)
+        )
+    )
+    return {account_id: (day, fingerprint) for account_id, day, fingerprint in rows}
+
+
+def _unchanged(
+    prints: dict[str, str], stored: dict[str, tuple[date, str]], as_of: date
+) -> dict[str, date]:
+    """The accounts whose texts were last scanned, as they are now, on an earlier day (that day)."""
+    return {
+        account_id: stored[account_id][0]
+        for account_id, fingerprint in prints.items()
+        if account_id in stored
+        and stored[account_id][1] == fingerprint
+        and stored[account_id][0] < as_of
+    }
+
+
+def _seen_again(session: Session, same: dict[str, date], *, start: date, as_of: date) -> None:
+    """What a scan of these unchanged accounts would do: their text signals from the window
+    that the last scan saw (on that day, or after it) are seen again on `as_of`."""
+    by_day: dict[date, list[str]] = defaultdict(list)
+    for account_id, day in same.items():
+        by_day[day].append(account_id)
+    for day, accounts in sorted(by_day.items()):
+        for chunk in _chunks(sorted(accounts), 1_000):
+            session.execute(
+                update(Signal)
+                .where(
+                    Signal.account_id.in_(chunk),
+                    Signal.source.in_(TEXT_SOURCES),
+                    Signal.source_date >= start,
+                    Signal.source_date <= as_of,
+                    Signal.last_seen_on >= day,
+                    Signal.last_seen_on < as_of,
+                )
+                .values(last_seen_on=as_of)
+                .execution_options(synchronize_session=False)
+            )
+
+
+def _keep_scans(session: Session, batch: Batch, prints: dict[str, str], *, as_of: date) -> None:
+    session.execute(delete(TextScan).where(batch.where(TextScan.account_id)))
+    if prints:
+        session.execute(
+            insert(TextScan),
+            [
+                {"account_id": a, "as_of": as_of, "fingerprint": f}
+                for a, f in sorted(prints.items())
+            ],
+        )
 
 
 def store(session: Session, found: dict[str, list[Detected]], *, as_of: date) -> int:
