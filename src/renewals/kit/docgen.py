@@ -433,7 +433,8 @@ SQLite and PostgreSQL):
 - `signal.scan_texts` keeps a fingerprint of each account's texts in the window
   (`text_scan`): the texts themselves (a ticket whose words a later import corrected
   counts as changed), the account's known language, the policy's fingerprint, the team's
-  labels and the detectors' own code and data. An account whose fingerprint is the one
+  labels and the detectors' own code and data (every file of `renewals/signal`: an upgrade
+  that changes one reads every account once). An account whose fingerprint is the one
   its last scan stored is not read again: the signals that scan found are seen again on
   the day (`last_seen_on`). An account with a new or corrected text, or a text that left
   the window, is read again; every account is, after a change of the policy, a new team
@@ -444,10 +445,12 @@ SQLite and PostgreSQL):
 
 `renewals run --full` reads everything again, as on a first run, with the same result
 (a check, or after data was changed behind the product's back). The scan's line says
-what it read:
+what it read; on the 10,000-account demo book the day after its first run, with no new
+texts (the accounts read are those whose window lost a text), it took 7.5 s of CPU
+against 13.8 s for reading every account ([performance.md](performance.md)):
 
 ```text
-ok signal.scan_texts (4.9 s): 0 new text signals; texts of 1,093 accounts read, 7,913 unchanged since their last scan
+ok signal.scan_texts (7.5 s): 0 new text signals; texts of 754 accounts read, 8,491 unchanged since their last scan
 ```
 """
 
