@@ -105,11 +105,12 @@ def run(
     """Run the daily job: every registered step, in order, for one day.
 
     Safe to re-run for the same day: each step replaces what it did before.
-    A run reads again only what changed since the last one (docs/daily-run.md);
-    --full reads everything, with the same result.
     Large books are worked through in account batches (policy run.batch_accounts),
     with a progress bar and ETA on a terminal. The usage features run on the engine
     of RENEWALS_ANALYTICS_BACKEND (duckdb by default; see docs/analytics-backends.md).
+
+    A run reads again only what changed since the last one (docs/daily-run.md);
+    --full reads everything, with the same result.
     """
     from renewals.policy.service import PolicyError
     from renewals.scheduler import jobs, run_all
