@@ -296,6 +296,10 @@ HELP_TRANSLATED: tuple[str, ...] = (
     "forecast",
     "signals",
     "concession",
+    "proposal",
+    "contract",
+    "wins",
+    "roi",
 )
 
 
