@@ -257,6 +257,21 @@ class TestStages:
         assert advance(Stage.closing, 40, POLICY.stages) is None  # never backwards
         assert advance(Stage.closed_won, 3, POLICY.stages) is None
 
+    def test_one_day_reads_as_one_day_in_each_language(self) -> None:
+        # TIME-4: "1 day", not "1 days"; the stored English reads back in German (issue 22)
+        from renewals.kit import i18n
+
+        moved = advance(Stage.assessment, 1, POLICY.stages)
+        assert moved is not None
+        assert (
+            moved[1]
+            == "TIME-4: 1 day before renewal the renewal is in closing (moved by date up to engagement)"
+        )
+        with i18n.using("de"):
+            assert i18n.tr(str(moved[1])).startswith("TIME-4: 1 Tag vor der Verlängerung")
+        moved = advance(Stage.assessment, 2, POLICY.stages)
+        assert moved is not None and moved[1].startswith("TIME-4: 2 days before renewal")
+
     def test_outcomes_close(self) -> None:
         assert closed_stage("churned") == Stage.closed_lost
         assert {closed_stage(o) for o in ("renewed", "expanded", "downgraded")} == {

@@ -20,7 +20,7 @@ from renewals.kit.cli import (
     state,
     use_language,
 )
-from renewals.kit.i18n import _, current, lazy, term, tr, word
+from renewals.kit.i18n import _, current, lazy, ngettext, term, tr, word
 from renewals.kit.locale import format_number
 from renewals.renewal.domain import Stage
 
@@ -237,9 +237,9 @@ def _print(report: dict[str, Any]) -> None:
     names, notes, task titles and the customer's timeline (their language) as they are."""
     days = report["days_to_renewal"]
     when = (
-        _("in {days} days").format(days=days)
+        ngettext("in {days} day", "in {days} days", days).format(days=days)
         if days >= 0
-        else _("{days} days ago").format(days=-days)
+        else ngettext("{days} day ago", "{days} days ago", -days).format(days=-days)
     )
     console.print(
         _(

@@ -437,18 +437,27 @@ def advance(current: Stage, days_to_renewal: int, stages: Stages) -> tuple[Stage
     target = due if due.rank <= cap.rank else cap
     if target.rank <= current.rank:
         return None
+    # a message per number, each extracted whole (a stored reason is read back through
+    # its English template): "1 day", "N days"
+    days, stage, capped = days_to_renewal, due.value, cap.value
+    if target != due and days == 1:
+        return target, Text(
+            "TIME-4: 1 day before renewal the renewal is in {stage} (moved by date up to {cap})",
+            stage=stage,
+            cap=capped,
+        )
     if target != due:
         return target, Text(
             "TIME-4: {days} days before renewal the renewal is in {stage} "
             "(moved by date up to {cap})",
-            days=days_to_renewal,
-            stage=due.value,
-            cap=cap.value,
+            days=days,
+            stage=stage,
+            cap=capped,
         )
+    if days == 1:
+        return target, Text("TIME-4: 1 day before renewal the renewal is in {stage}", stage=stage)
     return target, Text(
-        "TIME-4: {days} days before renewal the renewal is in {stage}",
-        days=days_to_renewal,
-        stage=due.value,
+        "TIME-4: {days} days before renewal the renewal is in {stage}", days=days, stage=stage
     )
 
 
