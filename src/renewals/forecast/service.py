@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from renewals.audit import service as audit
 from renewals.contract.models import Contract
@@ -97,14 +97,15 @@ def _open_renewals(
     session: Session, *, as_of: date, batch: Batch | None = None
 ) -> list[tuple[_OpenRenewal, RenewalFeatures]]:
     """Open renewals (of the accounts in `batch`'s range, if given) with their features."""
-    latest_query = (
-        select(HealthSnapshot.account_id, func.max(HealthSnapshot.as_of).label("day"))
-        .where(HealthSnapshot.as_of <= as_of)
-        .group_by(HealthSnapshot.account_id)
+    # Each renewal's latest snapshot by one probe of the primary key (account_id, as_of),
+    # not a GROUP BY over every snapshot ever taken: the table grows by a book a day
+    # (issue 20; EXPLAIN ANALYZE in docs/performance.md).
+    earlier = aliased(HealthSnapshot)
+    latest = (
+        select(func.max(earlier.as_of))
+        .where(earlier.account_id == Renewal.account_id, earlier.as_of <= as_of)
+        .scalar_subquery()
     )
-    if batch is not None:
-        latest_query = latest_query.where(batch.where(HealthSnapshot.account_id))
-    latest = latest_query.subquery()
     query = (
         select(
             Renewal.renewal_id,
@@ -125,13 +126,9 @@ def _open_renewals(
             HealthSnapshot.risk,
             HealthSnapshot.features,
         )
-        .outerjoin(latest, latest.c.account_id == Renewal.account_id)
         .outerjoin(
             HealthSnapshot,
-            and_(
-                HealthSnapshot.account_id == latest.c.account_id,
-                HealthSnapshot.as_of == latest.c.day,
-            ),
+            and_(HealthSnapshot.account_id == Renewal.account_id, HealthSnapshot.as_of == latest),
         )
         .where(Renewal.stage.not_in(CLOSED_STAGES))
         .order_by(Renewal.renewal_date, Renewal.renewal_id)

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, and_, case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from renewals.account.models import Account, Goal, Stakeholder
 from renewals.contract.models import Contract
 from renewals.engagement.domain import InteractionStatus
 from renewals.engagement.models import Interaction, SurveyResponse, Ticket
 from renewals.health.models import HealthSnapshot
+from renewals.kit.batches import chunks
 from renewals.kit.time import day_start
 
 Features = dict[str, float | None]
@@ -348,26 +349,31 @@ def _goals(session: Session, w: Windows, accounts: Collection[str] | None):  # t
 def previous_scores(
     session: Session, *, before: date
 ) -> dict[str, tuple[date, float | None, str | None]]:
-    """The latest snapshot before `before` per account: (as_of, score, category)."""
+    """The latest snapshot before `before` per account: (as_of, score, category).
+
+    Each account's latest day by one probe of the primary key (account_id, as_of), then the
+    snapshots of each such day: not a GROUP BY over every snapshot ever taken, which grows
+    by a book a day (issue 20; EXPLAIN ANALYZE in docs/performance.md)."""
+    earlier = aliased(HealthSnapshot)
     latest = (
-        select(HealthSnapshot.account_id, func.max(HealthSnapshot.as_of).label("as_of"))
-        .where(HealthSnapshot.as_of < before)
-        .group_by(HealthSnapshot.account_id)
-        .subquery()
+        select(func.max(earlier.as_of))
+        .where(earlier.account_id == Account.account_id, earlier.as_of < before)
+        .scalar_subquery()
     )
-    query = select(
-        HealthSnapshot.account_id,
-        HealthSnapshot.as_of,
-        HealthSnapshot.score,
-        HealthSnapshot.category,
-    ).join(
-        latest,
-        and_(
-            latest.c.account_id == HealthSnapshot.account_id,
-            latest.c.as_of == HealthSnapshot.as_of,
-        ),
-    )
-    return {a: (d, s, c) for a, d, s, c in session.execute(query)}
+    by_day: dict[date, list[str]] = defaultdict(list)
+    for account_id, day in session.execute(select(Account.account_id, latest)):
+        if day is not None:
+            by_day[day].append(account_id)
+    found: dict[str, tuple[date, float | None, str | None]] = {}
+    for day, accounts in sorted(by_day.items()):
+        for chunk in chunks(sorted(accounts), 1_000):
+            rows = session.execute(
+                select(
+                    HealthSnapshot.account_id, HealthSnapshot.score, HealthSnapshot.category
+                ).where(HealthSnapshot.as_of == day, HealthSnapshot.account_id.in_(chunk))
+            )
+            found.update((a, (day, score, category)) for a, score, category in rows)
+    return found
 
 
 def snapshots_on(session: Session, as_of: date) -> dict[str, HealthSnapshot]:
