@@ -165,7 +165,10 @@ class CachedEmbedder:
                 self.session.execute(stmt, rows_out[start : start + 1_000])
         if not sentences:
             return np.zeros((0, semantic.DIMENSIONS), dtype=np.float32)
-        return np.vstack([found[s] for s in sentences])
+        # Every vector as it is stored (float16): a sentence reads the same whether the model
+        # embedded it just now or an earlier day's run did (issue 20: a day that reads only
+        # the changed accounts decides what a full run decides).
+        return np.vstack([found[s] for s in sentences]).astype("<f2").astype(np.float32)
 
 
 def _dialect(session: Session) -> str:
