@@ -669,3 +669,18 @@ def test_the_browser_language_is_the_default_and_the_profile_wins(book) -> None:
         assert '<html lang="id">' in page.text
     with session_scope(engine) as session:
         assert session.get(User, who.csm).language is None
+
+
+def test_a_value_in_percent_reads_the_languages_way_in_the_cli() -> None:
+    # one helper for a discount already in percent (kit.cli.in_percent), English as `{x:g}%`
+    from renewals.kit.cli import in_percent
+
+    assert [in_percent(v) for v in (12.5, 15, 15.0, 12.25, None)] == [
+        "12.5%",
+        "15%",
+        "15%",
+        "12.25%",
+        "-",
+    ]
+    with i18n.using("de"):
+        assert in_percent(12.5) == "12,5 %"

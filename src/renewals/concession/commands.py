@@ -18,7 +18,17 @@ from renewals.concession.domain import (
 )
 from renewals.errors import RenewalsError
 from renewals.kit import completion
-from renewals.kit.cli import console, fail, fail_with, figure, opened, parse_as_of, percent, state
+from renewals.kit.cli import (
+    console,
+    fail,
+    fail_with,
+    figure,
+    in_percent,
+    opened,
+    parse_as_of,
+    percent,
+    state,
+)
 from renewals.kit.i18n import Text, _, lazy, tr, word
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
@@ -540,7 +550,7 @@ def list_command(
         table.add_row(
             str(r["id"]),
             escape(r["renewal_id"]),
-            figure(f"{r['discount_pct']:g}") + "%",
+            in_percent(r["discount_pct"]),
             _kinds(r["kinds"]),
             escape(r["requested_by"]),
             _status(r["status"]),
@@ -575,7 +585,7 @@ def show_command(
     title = _("Concession {id}").format(id=row["id"])
     console.print(
         f"[bold]{title}[/] {escape(row['renewal_id'])}: "
-        f"{figure(format(row['discount_pct'], 'g'))}% ({_kinds(row['kinds'])}), "
+        f"{in_percent(row['discount_pct'])} ({_kinds(row['kinds'])}), "
         f"{_status(row['status'])}"
     )
     facts: list[tuple[object, object]] = [
@@ -648,9 +658,6 @@ def report_command(
         print(json.dumps(record, ensure_ascii=False))
         return
 
-    def pct(value: float | None) -> str:
-        return figure(f"{value:g}") + "%" if value is not None else "-"
-
     console.print(
         _(
             "Since {since}: {discounted} of {renewals} renewals discounted ({share}), "
@@ -661,7 +668,7 @@ def report_command(
             renewals=record["renewals"],
             share=percent(record["share"]),
             discounts=record["discounts"],
-            avg=pct(record["avg_discount_pct"]),
+            avg=in_percent(record["avg_discount_pct"]),
         )
     )
     for title, groups, context in (
@@ -678,7 +685,7 @@ def report_command(
                 str(g["renewals"]),
                 str(g["discounted"]),
                 percent(g["share"]),
-                pct(g["avg_discount_pct"]),
+                in_percent(g["avg_discount_pct"]),
             )
         if groups:
             console.print(table)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from difflib import get_close_matches
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -337,6 +338,19 @@ def percent(fraction: Any, places: int = 0, *, signed: bool = False) -> str:
     from renewals.kit.i18n import current
 
     return locale.format_percent(fraction, current(), signed=signed, places=places)
+
+
+def in_percent(value: Any) -> str:
+    """A value already in percent (a discount of 12.5) in the current language: `12.5%`,
+    `12,5 %` in German; as many decimals as it has (up to two), `-` for none."""
+    if value is None:
+        return "-"
+    from renewals.kit import locale
+    from renewals.kit.i18n import current
+
+    exact = Decimal(str(value))
+    places = min(2, max(0, -exact.normalize().as_tuple().exponent))  # type: ignore[operator]
+    return locale.format_percent(exact / 100, current(), places=places)
 
 
 def fail_with(exc: RenewalsError) -> NoReturn:

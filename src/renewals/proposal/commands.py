@@ -19,6 +19,7 @@ from renewals.kit.cli import (
     fail,
     fail_with,
     figure,
+    in_percent,
     parse_as_of,
     parse_date,
     state,
@@ -162,7 +163,7 @@ def _print_options(options: dict[str, Any], chosen: str | None) -> None:
             _("yes") if o["offered"] else "[red]" + _("no") + "[/]",
             _money(o["annual_price"], currency),
             _("{n} months").format(n=o["term_months"]) if o["offered"] else "-",
-            figure(format(o["discount_pct"], "g")) + "%" if o["discount_pct"] else "-",
+            in_percent(o["discount_pct"]) if o["discount_pct"] else "-",
             expansion,
             _money(o["total"], currency),
         )
