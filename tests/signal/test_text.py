@@ -171,6 +171,15 @@ class TestCommand:
             }
         ]
 
+    def test_a_plain_competitive_remark_is_never_vetoed(self, tmp_path: Path) -> None:
+        # SIG-4: a miss costs a save; this one scored 0.10 by meaning and was vetoed at 0.45
+        sentence = "We are evaluating other vendors and the budget was frozen."
+        env = {"RENEWALS_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"}
+        result = self.runner.invoke(app, ["signals", "detect", "--json", sentence], env=env)
+        assert result.exit_code == 0, result.output
+        found = {json.loads(line)["signal"] for line in result.output.splitlines()}
+        assert found == {"competitive", "budget"}
+
     def test_detect_shows_the_vetoed_hits_with_their_reason(self, tmp_path: Path) -> None:
         sentence = "The champion left for a two-week holiday and her deputy is covering."
         env = {"RENEWALS_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"}
