@@ -8,11 +8,14 @@ the generator's own churn probability for it.
 
 from __future__ import annotations
 
+import argparse
 import csv
-from collections.abc import Iterable, Sequence
-from datetime import date
+import math
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -43,6 +46,18 @@ EVENT_SCHEMA = pa.schema(
         ("timestamp", pa.timestamp("us", tz="UTC")),
     ]
 )
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def day_grid(as_of: date, history_days: int) -> tuple[list[date], int]:
+    """The history's days (the last is `as_of`) and its first day's midnight in UTC
+    microseconds."""
+    first = as_of - timedelta(days=history_days - 1)
+    days = [first + timedelta(days=k) for k in range(history_days)]
+    return days, int(datetime.combine(first, datetime.min.time(), tzinfo=UTC).timestamp()) * 10**6
 
 
 def write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, object]]) -> int:
@@ -116,3 +131,48 @@ class EventWriter:
 
     def close(self) -> None:
         self._writer.close()  # type: ignore[attr-defined]
+
+
+def events_table(
+    account_id: str,
+    users: Sequence[np.ndarray],
+    kinds: Sequence[np.ndarray],
+    features: Sequence[np.ndarray],
+    stamps: Sequence[np.ndarray],
+) -> pa.Table:
+    """One account's events from parallel batches (user, kind, feature, microseconds),
+    in time order (ties in batch order)."""
+    if not stamps:
+        return pa.Table.from_pylist([], schema=EVENT_SCHEMA)
+    ts = np.concatenate(stamps)
+    order = np.argsort(ts, kind="stable")
+    return pa.Table.from_arrays(
+        [
+            pa.array(np.full(len(ts), account_id)),
+            pa.array(np.concatenate(users)[order]),
+            pa.array(np.concatenate(kinds)[order]),
+            pa.array(np.concatenate(features)[order]),
+            pa.array(ts[order], pa.timestamp("us", tz="UTC")),
+        ],
+        schema=EVENT_SCHEMA,
+    )
+
+
+def cli(doc: str | None, generate: Callable[..., dict[str, int]], *, seed: int) -> None:
+    """The command line of a generator: OUT_DIR, --accounts, --seed, --as-of, --events-format."""
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--accounts", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=seed)
+    parser.add_argument("--as-of", default="2026-11-24")
+    parser.add_argument("--events-format", choices=("parquet", "csv"), default="parquet")
+    args = parser.parse_args()
+    counts = generate(
+        args.out,
+        accounts=args.accounts,
+        seed=args.seed,
+        as_of=date.fromisoformat(args.as_of),
+        events_format=args.events_format,
+    )
+    for name, n in counts.items():
+        print(f"{name}: {n:,} rows")

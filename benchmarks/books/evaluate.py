@@ -1,7 +1,7 @@
 """Benchmark: health and likelihood on books we did not generate (issue 17).
 
-Generates an external book (`seatwise`, `clicksub`, or `suitemeter`, held out and scored once),
-imports it as a user would (`run_import`, default policy), builds every closed renewal as
+Generates an external book (`seatwise`, `clicksub`, `suitemeter`, or `seasonseat`, held out
+and scored once), imports it as a user would (`run_import`, default policy), builds every closed renewal as
 it looked its lead time before its date (the learned model's point-in-time rows: `forecast.lead_days`,
 at most half the term), holds out the newest `forecast.holdout_share` by date, and reports
 on that hold-out, against who churned at that renewal:
@@ -17,7 +17,8 @@ on that hold-out, against who churned at that renewal:
 
   python benchmarks/books/evaluate.py seatwise --accounts 1500
   python benchmarks/books/evaluate.py clicksub --accounts 2000
-  python benchmarks/books/evaluate.py suitemeter --accounts 2000  # held out: run once
+  python benchmarks/books/evaluate.py suitemeter --accounts 2000
+  python benchmarks/books/evaluate.py seasonseat --accounts 2000  # held out: run once
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import clicksub  # noqa: E402
+import seasonseat  # noqa: E402
 import seatwise  # noqa: E402
 import suitemeter  # noqa: E402
 
@@ -53,6 +55,7 @@ GENERATORS = {
     "seatwise": seatwise.generate,
     "clicksub": clicksub.generate,
     "suitemeter": suitemeter.generate,
+    "seasonseat": seasonseat.generate,
 }
 
 

@@ -40,9 +40,8 @@ account (unobserved); the probability is written to `_truth.csv` (the ceiling).
 
 from __future__ import annotations
 
-import argparse
 import math
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import bookio
@@ -68,10 +67,6 @@ BILLABLE = {"reports.run": 1.0, "pipelines.run": 1.0, "api.call": 1 / 5}
 PLANS = ((1, 0.30, 1.0), (3, 0.20, 0.97), (12, 0.50, 0.85))  # months, share, price factor
 PRICE_PER_UNIT = 0.9  # USD per billable unit at list price
 INDUSTRIES = ("retail", "logistics", "media", "finance", "public", "software")
-
-
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
 
 
 def season(days: list[date]) -> tuple[np.ndarray, np.ndarray]:
@@ -124,10 +119,8 @@ def generate(
 ) -> dict[str, int]:
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    first_day = as_of - timedelta(days=history_days - 1)
-    days = [first_day + timedelta(days=k) for k in range(history_days)]
+    days, day0_us = bookio.day_grid(as_of, history_days)
     people_season, _ = season(days)
-    day0_us = int(datetime.combine(first_day, datetime.min.time(), tzinfo=UTC).timestamp()) * 10**6
     writer = bookio.EventWriter(out, events_format)
     accounts_out: list[dict[str, object]] = []
     contracts_out: list[dict[str, object]] = []
@@ -237,7 +230,7 @@ def generate(
                 anchor_lost = lost_day[anchor] <= e
                 other_lost = any(lost_day[m] <= e for m in adopted if m != anchor)
                 champion_gone = champ_left <= e and replaced_at > e
-                p = _sigmoid(
+                p = bookio.sigmoid(
                     -4.7
                     + 0.45 * math.log(months)
                     + 1.8 * math.exp(-tenure / 180)
@@ -346,40 +339,12 @@ def _events(
         kinds.append(np.full(total, kind))
         features.append(module)
         stamps.append(day0_us + ((first + day) * 86_400 + rng.integers(0, 86_400, total)) * 10**6)
-    if not stamps:
-        return pa.Table.from_pylist([], schema=bookio.EVENT_SCHEMA)
-    sizes = [len(s) for s in stamps]
-    ts = np.concatenate(stamps)
-    order = np.argsort(ts, kind="stable")
-    return pa.Table.from_arrays(
-        [
-            pa.array(np.full(len(ts), aid)),
-            pa.array(np.concatenate(users)[order]),
-            pa.array(np.concatenate(kinds)[order]),
-            pa.array(np.repeat(np.array(features), sizes)[order]),
-            pa.array(ts[order], pa.timestamp("us", tz="UTC")),
-        ],
-        schema=bookio.EVENT_SCHEMA,
-    )
+    features_ = [np.full(len(st), f) for f, st in zip(features, stamps, strict=True)]
+    return bookio.events_table(aid, users, kinds, features_, stamps)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("out", type=Path)
-    parser.add_argument("--accounts", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=3031)
-    parser.add_argument("--as-of", default="2026-11-24")
-    parser.add_argument("--events-format", choices=("parquet", "csv"), default="parquet")
-    args = parser.parse_args()
-    counts = generate(
-        args.out,
-        accounts=args.accounts,
-        seed=args.seed,
-        as_of=date.fromisoformat(args.as_of),
-        events_format=args.events_format,
-    )
-    for name, n in counts.items():
-        print(f"{name}: {n:,} rows")
+    bookio.cli(__doc__, generate, seed=3031)
 
 
 if __name__ == "__main__":
