@@ -279,28 +279,9 @@ def root(
 # ---------------------------------------------------------------- the help's catalogue
 
 # The commands whose --help reads in every language (issue 22): "" is the root (its help,
-# its options and the one-line summary of every command). A command not listed keeps its
-# English help; add it here, extract, translate.
-HELP_TRANSLATED: tuple[str, ...] = (
-    "",
-    "health",
-    "renewal",
-    "run",
-    "status",
-    "tasks",
-    "outbox",
-    "import",
-    "doctor",
-    "user",
-    "policy",
-    "forecast",
-    "signals",
-    "concession",
-    "proposal",
-    "contract",
-    "wins",
-    "roi",
-)
+# its options and the one-line summary of every command), then every command with its
+# sub-commands. A new command's help is extracted with the others: translate it.
+HELP_TRANSLATED: tuple[str, ...] = ("", *(command.name for command in COMMANDS))
 
 
 def cli_help_texts(names: tuple[str, ...] = HELP_TRANSLATED) -> list[str]:
