@@ -549,6 +549,33 @@ def test_the_help_reads_in_the_language_and_the_english_is_unchanged(
     assert "Penggunaan:" in run("tasks", "--help", LANG="id_ID.UTF-8")
 
 
+@pytest.mark.parametrize("language", ["de", "id", "ms"])
+def test_the_policy_meanings_read_in_the_language(language: str, tmp_path: Path) -> None:
+    """`renewals policy show`'s "meaning" column: every description of the policy's schema
+    is a catalogue message (extracted by policy.service.extract_meanings) and reads in the
+    language; `--json` keeps the English (machine output)."""
+    with catalogues.TEMPLATE.open("rb") as handle:
+        template = read_po(handle)
+    meanings = policy_service.meanings()
+    shown = {e.description for e in policy_service.entries(policy_service.load()) if e.description}
+    assert shown and shown <= set(meanings), sorted(shown - set(meanings))
+    assert len(meanings) > 300, len(meanings)
+    assert [m for m in meanings if template.get(m) is None] == []
+    with i18n.using(language):
+        left = [m for m in meanings if i18n.tr(m) == m]
+    assert left == [], left
+    settings = type("S", (), {"database_url": f"sqlite:///{tmp_path}/x.db", "data_dir": tmp_path})
+    run = _cli(settings)
+    english = "lowest ARR in the band (inclusive)"
+    with i18n.using(language):
+        said = i18n.tr(english)
+    table = run("--language", language, "policy", "show", "--rule", "SEG-1")
+    assert said in table and english not in table, table
+    assert english in run("policy", "show", "--rule", "SEG-1")  # it can fail
+    lines = run("--language", language, "policy", "show", "--rule", "SEG-1", "--json")
+    assert all(json.loads(line)["meaning"] in meanings for line in lines.splitlines())
+
+
 def _policy_texts(policy: Policy) -> list[str]:
     """Every sentence of the policy (strings with a space), longest first."""
     found: set[str] = set()

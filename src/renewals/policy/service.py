@@ -253,3 +253,46 @@ def _walk(model: BaseModel, prefix: str, parent_rule: str) -> Iterator[PolicyEnt
                 yield from _walk(item, f"{key}.{plain(k)}", rule_id)
         else:
             yield PolicyEntry(key, plain(value), rule_id, description, source)
+
+
+# ---------------------------------------------------------------- the meanings' catalogue
+
+
+def meanings(model: type[BaseModel] = Policy) -> list[str]:
+    """The description of every field of the policy's schema (`policy show`'s "meaning"
+    column), each once, in the schema's order: every model the policy is made of, whether or
+    not the effective policy has an item of it (a team's added step reads them too)."""
+    found: dict[str, None] = {}
+    seen: set[type[BaseModel]] = set()
+
+    def models(annotation: Any) -> Iterator[type[BaseModel]]:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            yield annotation
+        for arg in getattr(annotation, "__args__", ()):
+            yield from models(arg)
+
+    def walk(current: type[BaseModel]) -> None:
+        if current in seen:
+            return
+        seen.add(current)
+        for field in current.model_fields.values():
+            if field.description:
+                found[field.description] = None
+            for inner in models(field.annotation):
+                walk(inner)
+
+    walk(model)
+    return list(found)
+
+
+def extract_meanings(
+    fileobj: Any, keywords: Any, comment_tags: Any, options: Any
+) -> Iterator[tuple[Any, ...]]:
+    """Babel extraction method for policy/domain.py (babel.cfg, issue 22): its Python
+    messages, then the schema's descriptions (line 0), which `renewals policy show` prints
+    in the reader's language. Imports Babel when run."""
+    from babel.messages.extract import extract_python
+
+    yield from extract_python(fileobj, keywords, comment_tags, options)
+    for text in meanings():
+        yield 0, None, text, []
