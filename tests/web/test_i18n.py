@@ -119,6 +119,25 @@ def test_an_explanation_is_english_text_and_translates_when_printed() -> None:
     assert i18n.tr(pickle.loads(pickle.dumps(reason))) == str(reason)
 
 
+def test_an_explanation_in_english_is_its_own_text() -> None:
+    """The English of a Text is the text itself (translated() returns it without formatting
+    again): nested explanations, numbers with format specs and stored values included."""
+    inner = i18n.Text("{n} task(s) past their due date", n=3)
+    reason = i18n.Text(
+        "SEG-1: ARR {arr:,.0f} lies in the {segment} band; {inner}",
+        arr=123805.4,
+        segment="mid_market",
+        inner=inner,
+    )
+    assert (
+        reason.translated()
+        == "SEG-1: ARR 123,805 lies in the mid_market band; 3 task(s) past their due date"
+    )
+    assert type(reason.translated()) is str  # printed as text, not as a Text again
+    with i18n.using("de"):
+        assert "123.805" in reason.translated()
+
+
 def test_figures_in_an_explanation_read_in_the_languages_way() -> None:
     """SEG-1, FUND-4: a reason's numbers and months follow the reader's language
     (kit.locale), made now or read back from its English; dates and ids stay as they are."""

@@ -229,10 +229,14 @@ class Text(str):
         return text
 
     def translated(self) -> str:
+        language = current()
+        if language == DEFAULT_LANGUAGE:
+            # the English is this text itself: its values are English too (a Text among
+            # them reads as its own English) and English writes numbers as format() does
+            return str.__str__(self)
         words = gettext(self.msgid)
         if not self.params:
             return words
-        language = current()
         # a value that is itself an explanation or a stored value (a component, a stage)
         # reads in the language too, as when the English is read back from the database
         params = {

@@ -84,17 +84,61 @@ _MONTHS: dict[str, tuple[str, ...]] = {
 def format_number(
     value: Decimal | float | int | str, language: str, places: int | None = None
 ) -> str:
-    """`value` with the language's separators; whole numbers without decimals, else 2 places."""
+    """`value` with the language's separators; whole numbers without decimals, else 2 places.
+    Rounds half away from zero on the number as written (`2.675` -> `2.68`)."""
+    if places is None or places == 0:
+        whole = _whole(value, places)
+        if whole is not None:  # the common case on the pages (counts, amounts in whole units)
+            return _in_language(f"{whole:,}", language)
     number = _decimal(value)
     if places is None:
         places = 0 if number == number.to_integral_value() else 2
-    quantum = Decimal(1).scaleb(-places)
-    number = number.quantize(quantum, rounding=ROUND_HALF_UP)
+    number = number.quantize(_QUANTA.get(places) or Decimal(1).scaleb(-places), ROUND_HALF_UP)
     if number == 0:
         number = abs(number)  # no "-0"
-    group, mark = _SEPARATORS.get(language, _SEPARATORS[DEFAULT_LANGUAGE])
-    text = f"{number:,.{places}f}"
-    return text.replace(",", "\0").replace(".", mark).replace("\0", group)
+    return _in_language(f"{number:,.{places}f}", language)
+
+
+# 1, 0.1, ..., the steps format_number rounds to
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(7)}
+_FLOAT_EXACT = 2.0**52  # below it a float's nearest integer is its written form's (see _whole)
+_IN_LANGUAGE = {
+    language: str.maketrans({",": group, ".": mark})
+    for language, (group, mark) in _SEPARATORS.items()
+    if language != DEFAULT_LANGUAGE
+}
+
+
+def _in_language(text: str, language: str) -> str:
+    """English-written digits (`12,000.50`) with `language`'s separators, in one pass."""
+    table = _IN_LANGUAGE.get(language)
+    return text if table is None else text.translate(table)
+
+
+def _whole(value: object, places: int | None) -> int | None:
+    """`value` as format_number rounds it to a whole number, when that needs no Decimal:
+    an int, or a float that is whole (`places` None) or rounded to 0 places. None: the
+    Decimal way.
+
+    A float's nearest integer is that of its written form (`str(value)`, which the Decimal
+    way reads) below 2**52: there x + 0.5 is a float, so x and the shortest text that reads
+    back as x lie on the same side of it; an exact half (12.5) rounds away from zero as
+    ROUND_HALF_UP does, where round() would go to the even neighbour."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None  # a bool is refused by the Decimal way; a Decimal or str goes there
+    if isinstance(value, int):
+        return value
+    number = value
+    if not -_FLOAT_EXACT < number < _FLOAT_EXACT:  # nan and inf too
+        return None
+    if number.is_integer():
+        return int(number)
+    if places is None:  # a fraction shows 2 places
+        return None
+    whole = round(number)
+    if abs(number - int(number)) == 0.5:
+        whole = int(number) + (1 if number > 0 else -1)
+    return whole
 
 
 def format_money(value: Decimal | float | int | str, currency: str | None, language: str) -> str:
