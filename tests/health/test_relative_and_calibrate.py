@@ -300,6 +300,88 @@ class TestShrinkTowardTheDefault:
             policy_service.load_data({"health": {"calibration_shares": [1.5]}}, "bad")
 
 
+class TestCandidateFacts:
+    """Issue 17: facts stored with every score that no measure reads (the contract term,
+    absolute levels: `health.calibration_candidates`) are offered to the fit and proposed
+    as measures where the book's renewals support them; still facts -> points, rule IDs."""
+
+    @staticmethod
+    def term_rows(n: int, seed: int = 5) -> list[CalRow]:
+        # a book of monthly and annual plans: the annual renewals churn far more often
+        # (a year of reasons to leave against a month), the usage level matters too
+        rng = random.Random(seed)
+        rows = []
+        for i in range(n):
+            level = rng.random()
+            term = rng.choice((1.0, 12.0))
+            p = (0.02 if term == 1 else 0.2) + 0.1 * (1 - level) ** 2
+            rows.append(
+                CalRow(
+                    {"usage_level_pct": level, "term_months": term, "tenure_days": 400.0},
+                    Segment.smb,
+                    int(rng.random() < p),
+                    D - timedelta(days=n - i),
+                )
+            )
+        return rows
+
+    def test_a_fact_the_book_supports_is_proposed_as_a_measure(self) -> None:
+        rows = self.term_rows(3000)
+        proposal = calibrate(rows, HEALTH, holdout_share=0.25)
+        assert "tenure.term_months" in proposal.added
+        term = next(m for m in proposal.measures if m.feature == "term_months")
+        assert term.component == "tenure"
+        assert term.points[0][1] > 50 > term.points[-1][1]  # the annual renewals score lower
+        without = calibrate(
+            rows, HEALTH.model_copy(update={"calibration_candidates": []}), holdout_share=0.25
+        )
+        assert without.added == [] and "term_months" not in {m.feature for m in without.measures}
+        assert proposal.auc_after > without.auc_after + 0.05  # type: ignore[operator]
+        # the written policy loads and explains the term as a fact with its points
+        text = _toml_health(proposal.health_table(HEALTH))
+        policy = policy_service.load_data(tomllib.loads(text), "calibrated")
+        score = score_health(rows[0].features, policy.health, segment=Segment.smb)
+        tenure = score.component("tenure")
+        assert any(m.feature == "term_months" and m.score is not None for m in tenure.measures)
+
+    def test_a_fact_without_data_is_not_offered(self) -> None:
+        proposal = calibrate(churn_rows(2000), HEALTH, holdout_share=0.25)
+        assert all(not a.endswith(".term_months") for a in proposal.added)
+        assert "term_months" not in {m.feature for m in proposal.measures}
+
+    def test_a_candidate_must_name_a_known_feature(self) -> None:
+        bad = {"health": {"calibration_candidates": [{"component": "usage", "feature": "vibes"}]}}
+        with pytest.raises(policy_service.PolicyError, match="calibration_candidates"):
+            policy_service.load_data(bad, "bad")
+
+    def test_trends_too_new_to_score_are_not_fitted(self) -> None:
+        # FUND-6: young accounts show +100% "growth" from nothing and churn often; the
+        # scorecard never scores their trend, so the fit must not learn from it either
+        rng = random.Random(4)
+        rows = []
+        n = 3000
+        for i in range(n):
+            young = rng.random() < 0.3
+            change = 1.0 if young else rng.uniform(-0.3, 0.3)
+            rows.append(
+                CalRow(
+                    {
+                        "usage_change_30d": change,
+                        "usage_level_pct": rng.random(),
+                        "history_days": 20.0 if young else 400.0,
+                        "tenure_days": 20.0 if young else 400.0,
+                    },
+                    Segment.smb,
+                    int(rng.random() < (0.3 if young else 0.03)),
+                    D - timedelta(days=n - i),
+                )
+            )
+        proposal = calibrate(rows, HEALTH, holdout_share=0.25)
+        change = next((m for m in proposal.measures if m.feature == "usage_change_30d"), None)
+        # fitted on the old accounts alone, where the change says nothing: no steep fall
+        assert change is None or change.points[-1][1] >= 35
+
+
 class TestPoints:
     def test_points_of_a_constant_feature_are_none(self) -> None:
         assert fit_points([1.0] * 100, [1] * 90 + [0] * 10, 0.9) is None

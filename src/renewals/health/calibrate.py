@@ -30,14 +30,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 import numpy as np
 
 from renewals.account.domain import Segment
-from renewals.health.domain import COMPONENTS, score_health
+from renewals.health.domain import COMPONENTS, score_health, too_new_to_trend
 from renewals.policy.domain import Health, Measure, SegmentWeights
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -168,6 +168,7 @@ class Proposal:
     share: float = 1.0  # how far the proposal moved from the current scorecard to the fit
     inner_aucs: dict[float, float | None] = field(default_factory=dict)
     segment_weights: dict[str, dict[str, float]] = field(default_factory=dict)
+    added: list[str] = field(default_factory=list)  # candidate facts proposed as measures
 
     def health(self, policy: Health) -> Health:
         """`policy` with the proposal applied (what `--write` writes)."""
@@ -253,29 +254,53 @@ class _Fit:
     dropped: list[str]
     kept: list[str]
     notes: list[str]
+    added: list[str] = field(default_factory=list)  # candidates the fit gave weight
+
+
+def _as_scored(rows: Sequence[CalRow], policy: Health) -> list[CalRow]:
+    """The rows with the facts the scorecard would read: trends an account is too new for
+    left out (FUND-6), so no curve is fitted on values no score will ever use."""
+    return [replace(r, features=too_new_to_trend(r.features, policy)[0]) for r in rows]
+
+
+def _candidates(policy: Health) -> list[Measure]:
+    """HEALTH-1, LEARN-2: `health.calibration_candidates` no measure reads yet, as measures
+    to fit (their points and weights come from the book; flat until then)."""
+    measured = {m.feature for m in policy.measures}
+    return [
+        Measure(component=c.component, feature=c.feature, weight=1.0, points=[(0.0, 50), (1.0, 50)])
+        for c in policy.calibration_candidates
+        if c.feature not in measured
+    ]
 
 
 def _fit(train: Sequence[CalRow], policy: Health) -> _Fit:
-    """Points and weights fitted on `train` (steps 1 and 2)."""
+    """Points and weights fitted on `train` (steps 1 and 2), the candidate facts offered
+    beside the policy's measures."""
+    train = _as_scored(train, policy)
     y_train = np.asarray([1 - r.churned for r in train], dtype=float)
     base_rate = float(y_train.mean())
     notes: list[str] = []
     measures: list[Measure] = []
     kept: list[str] = []
     absent: list[Measure] = []  # no data in this book: kept as they are, for when it comes
-    for m in policy.measures:
+    offered = _candidates(policy)
+    offered_features = {m.feature for m in offered}
+    for m in [*policy.measures, *offered]:
+        candidate = m.feature in offered_features
         pairs = [
             (float(r.features[m.feature]), 1 - r.churned)  # type: ignore[arg-type]
             for r in train
             if r.features.get(m.feature) is not None and math.isfinite(r.features[m.feature])  # type: ignore[arg-type]
         ]
         outcomes = {p[1] for p in pairs}
-        if not pairs:
+        if not pairs and not candidate:
             absent.append(m)
             continue
         if len(pairs) < MIN_ROWS_PER_MEASURE or len(outcomes) < 2:
-            kept.append(m.feature)
-            measures.append(m)
+            if not candidate:  # a candidate with too little data is simply not offered
+                kept.append(m.feature)
+                measures.append(m)
             continue
         points = fit_points([p[0] for p in pairs], [p[1] for p in pairs], base_rate)
         if points is None:
@@ -316,7 +341,9 @@ def _fit(train: Sequence[CalRow], policy: Health) -> _Fit:
             "segment_weights": {},
         }
     )
-    return _Fit(new_policy, weights, frozenset(present), dropped, kept, notes)
+    added = [f"{m.component}.{m.feature}" for m in fitted if m.feature in offered_features]
+    dropped = [f for f in dropped if f not in offered_features]  # never a measure: not dropped
+    return _Fit(new_policy, weights, frozenset(present), dropped, kept, notes, added)
 
 
 def _curve_mix(
@@ -475,6 +502,7 @@ def calibrate(rows: Sequence[CalRow], policy: Health, *, holdout_share: float) -
         segment_weights={
             seg.value: new_policy.weights_for(seg) for seg in new_policy.segment_weights
         },
+        added=[a for a in fit.added if a.split(".", 1)[1] in kept_features],
     )
 
 

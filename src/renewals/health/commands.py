@@ -307,6 +307,11 @@ def calibrate(
     the policy change as a diff. Nothing changes until a person accepts it with --write;
     scores then stay explained the same way (facts -> points, rule IDs). See docs/health.md.
 
+    Facts stored with every score that no measure reads yet
+    (`health.calibration_candidates`: the contract term, the days of usage history,
+    absolute usage levels, negative events) are offered to the fit too, and proposed as
+    measures only where this book's renewals give them weight.
+
     Examples:\n
       renewals health calibrate\n
       renewals health calibrate --as-of 2026-11-24 --write policy.toml\n
@@ -371,6 +376,7 @@ def _calibration_report(proposal: Any, by_term: dict[str, int], diff: str) -> di
         },
         "share_of_fit": proposal.share,
         "inner_auc_by_share": {f"{k:g}": _r(v) for k, v in proposal.inner_aucs.items()},
+        "added_measures": proposal.added,
         "dropped_measures": proposal.dropped,
         "unchanged_measures": proposal.kept,
         "notes": proposal.notes,
@@ -406,6 +412,12 @@ def _print_calibration(r: dict[str, Any]) -> None:
         table.add_row(name, _auc(c["auc_before"]), _auc(c["auc_after"]), f"{c['weight']:g}")
     table.add_row("[bold]scorecard[/]", _auc(r["auc_before"]), _auc(r["auc_after"]), "100")
     console.print(table)
+    if r["added_measures"]:
+        console.print(
+            "Added (facts no measure read, which this book's renewals support; "
+            "health.calibration_candidates): " + ", ".join(r["added_measures"]),
+            highlight=False,
+        )
     if r["dropped_measures"]:
         console.print(
             "Dropped (no signal on this book): " + ", ".join(r["dropped_measures"]),

@@ -92,21 +92,27 @@ FEATURES: dict[str, FeatureInfo] = {
     "negative_event_share_30d": FeatureInfo(Text("negative events in the last 30 days"), "pct"),
     "tenure_days": FeatureInfo(Text("days as a customer"), "days"),
     "history_days": FeatureInfo(Text("days of usage history"), "days"),
+    # stored with every score; no default measure reads them, `health calibrate` may
+    # (health.calibration_candidates)
+    "term_months": FeatureInfo(Text("contract term in months"), "count"),
+    "usage_events_30d": FeatureInfo(Text("usage events in the last 30 days"), "count"),
+    "usage_events_per_user_30d": FeatureInfo(
+        Text("usage events per active user in the last 30 days"), "count"
+    ),
+    "active_users_30d": FeatureInfo(Text("active users in the last 30 days"), "count"),
+    "negative_events_30d": FeatureInfo(
+        Text("negative events in the last 30 days (count)"), "count"
+    ),
 }
 
 # The facts stored with a score for context (no measure scores them), in words (HEALTH-5).
 CONTEXT_FEATURES: dict[str, Text] = {
     "arr": Text("annual recurring revenue (ARR)"),
     "seats": Text("seats bought"),
-    "term_months": Text("contract term in months"),
     "contacts": Text("contacts on record"),
     "tickets": Text("support tickets"),
-    "active_users_30d": Text("active users in the last 30 days"),
     "events_30d": Text("product events in the last 30 days"),
-    "usage_events_30d": Text("usage events in the last 30 days"),
     "usage_events_per_seat_30d": Text("usage events per seat in the last 30 days"),
-    "usage_events_per_user_30d": Text("usage events per active user in the last 30 days"),
-    "negative_events_30d": Text("negative events in the last 30 days (count)"),
     "missed_meetings": Text("meetings cancelled, missed or declined (count)"),
     "goals_achieved": Text("business goals achieved"),
     "goals_missed": Text("business goals missed"),

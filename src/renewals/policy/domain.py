@@ -343,6 +343,22 @@ class EventKinds(PolicyModel):
 PeerKey = Literal["segment", "term", "seats"]
 
 
+class CalibrationCandidate(PolicyModel):
+    """HEALTH-1, LEARN-2: a fact stored with every score that no measure reads, which
+    `renewals health calibrate` may propose as a measure of `component` when the book's own
+    renewals support it (its points fitted like any measure's). Listed here, not added by
+    default: on another book it may say nothing."""
+
+    component: Component = rule("HEALTH-1", "the component the measure would belong to")
+    feature: str = rule(
+        "HEALTH-1", "feature name (docs/health.md)", pattern=r"^[a-z][a-z0-9_]*$", source=PRODUCT
+    )
+
+    def value_source(self, name: str, declared: Source) -> Source:
+        # as for Measure: tenure is ours (MY-1 names it for multi-year only)
+        return PRODUCT if name == "component" and self.component == "tenure" else declared
+
+
 # SIG-x facts a HEALTH-3 guard can name (renewals.policy.facts.judge judges each, for both).
 SignalFact = Literal[
     "seats_unused",
@@ -433,6 +449,14 @@ class Health(PolicyModel):
         "(0 = keep it, 1 = the fit): the share that ranks best on an inner time split wins",
         [0.0, 0.25, 0.5, 0.75, 1.0],
         min_length=1,
+        source=PRODUCT,
+    )
+
+    calibration_candidates: list[CalibrationCandidate] = optional_rule(
+        "HEALTH-1",
+        "facts no measure reads that `health calibrate` may add as measures when the book's "
+        "renewals support them",
+        [],
         source=PRODUCT,
     )
 

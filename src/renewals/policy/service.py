@@ -134,13 +134,17 @@ def validate(data: dict[str, Any], source: str) -> Policy:
 
 
 def unknown_features(policy: Policy) -> list[str]:
-    """HEALTH-1: each measure must read a feature the health job computes (a misspelt name
-    would never fire, silently); the problems name the key. HEALTH-3 guards name a signal
-    fact, which the schema checks."""
+    """HEALTH-1: each measure and calibration candidate must read a feature the health job
+    computes (a misspelt name would never fire, silently); the problems name the key.
+    HEALTH-3 guards name a signal fact, which the schema checks."""
     from renewals.health.domain import FEATURES  # health reads the policy, not the reverse
 
     known = ", ".join(sorted(FEATURES))
     named = [("measures", i, m.feature) for i, m in enumerate(policy.health.measures)]
+    named += [
+        ("calibration_candidates", i, c.feature)
+        for i, c in enumerate(policy.health.calibration_candidates)
+    ]
     return [
         f"health.{kind}[{i}].feature: unknown feature {feature!r} (known: {known})"
         for kind, i, feature in named
