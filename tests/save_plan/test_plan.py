@@ -51,7 +51,9 @@ SIGNALS = [
     ),
     signal("negative_feedback", "survey", "S1", "Support takes days to answer.", days_ago=20),
     signal("negative_feedback", "interaction", "I4", "The last two releases broke our reports."),
-    signal("usage_decline", "usage", "events", "usage -34% on the previous 30 days"),
+    signal(  # as SIG-7 words it (a Text stored in English)
+        "usage_decline", "usage", "events", "usage -34% on the previous 30 days (decline at -20%)"
+    ),
     signal("health_drop", "health", "warning", "health 38: red"),
     signal("negative_feedback", "tickets", "repeated_complaints", "1 problem(s) reported twice"),
 ]
@@ -112,6 +114,39 @@ class TestProblemsFromEvidence:
         assert by_ref["T1,T2"].frequency == 2
         assert "Export fails" in by_ref["T1,T2"].description
         assert by_ref["T3"].impact == 4  # urgent
+
+    def test_each_problem_keeps_its_words_apart_and_reads_them_back_from_its_description(
+        self,
+    ) -> None:
+        """Issue 22: the product's words (key, parameters) and the customer's apart; the
+        stored form round-trips, and an English description alone (a row from before) reads
+        back to the same words in every language; a person's words stay as written."""
+        from renewals.kit import i18n
+
+        problems = rules.problems_from_evidence(SIGNALS, TICKETS, "service_experience")
+        assert all(p.words is not None for p in problems)
+        for problem in problems:
+            words = problem.words
+            assert words is not None
+            stored = rules.problem_words(
+                problem.description, problem.source, words.summary(), words.quote
+            )
+            assert stored == rules.ProblemWords(words.key, words.params, words.quote)
+            for language in i18n.LANGUAGES:
+                with i18n.using(language):
+                    old = rules.problem_words(problem.description, problem.source)
+                    assert str(old) == str(stored), (language, problem.description)
+        with i18n.using("ms"):
+            by_ref = {p.source_ref: str(p.words) for p in problems}
+        assert (
+            by_ref["T3"]
+            == "Sokongan (1 tiket, 1 tinggi atau segera, 1 masih terbuka): \u201cSSO login broken\u201d"
+        )
+        written = rules.problem_words("Invoices show the wrong VAT", "csm")
+        assert written.key == "" and written.summary() is None
+        with i18n.using("de"):
+            assert str(written) == "Invoices show the wrong VAT"
+            assert rules.problem_words("Support: odd", "ticket").written == "Support: odd"
 
     def test_deal_breakers_are_competitive_repeated_feedback_and_repeated_or_urgent_tickets(
         self,

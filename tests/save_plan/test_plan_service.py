@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import typer
@@ -22,6 +23,7 @@ from renewals.contract.models import Contract
 from renewals.db import session_scope
 from renewals.engagement.models import Ticket
 from renewals.health.models import HealthSnapshot
+from renewals.kit import i18n
 from renewals.policy import service as policy_service
 from renewals.renewal.models import Renewal
 from renewals.save_plan import plan_commands
@@ -153,7 +155,13 @@ def add_globex(
     add_signal(
         session, "negative_feedback", "interaction", "I1", "The last releases broke our reports."
     )
-    add_signal(session, "usage_decline", "usage", "events", "usage -34% on the previous 30 days")
+    add_signal(  # as SIG-7 words it (a Text stored in English)
+        session,
+        "usage_decline",
+        "usage",
+        "events",
+        "usage -34% on the previous 30 days (decline at -20%)",
+    )
     for ticket_id, subject, priority, days_ago in (
         ("T1", "Export fails", "normal", 20),
         ("T2", "Export fails", "high", 6),
@@ -311,6 +319,86 @@ class TestStartPlan:
         assert "Segera (perbaikan cepat, dalam 48-72 jam)" in guide
         assert "paling lambat 27 November 2026" in guide
         assert "Open with honesty" not in guide and "Listen first" not in guide
+
+    def test_a_problem_is_stored_apart_from_the_customers_words_and_reads_in_the_language(
+        self, engine: Engine
+    ) -> None:
+        """Issue 22: the product's words as a key and parameters, the customer's apart; read
+        in the reader's language; a row from before (description only) reads the same."""
+        with session_scope(engine) as session:
+            add_globex(session)
+            problems = {p.source_ref: p for p in service.problems_of(session, start(session))}
+            competitive, tickets = problems["competitive"], problems["T1,T2"]
+            assert competitive.summary == {"key": "signal", "params": {"kind": "competitive"}}
+            assert competitive.quote == "We are evaluating Contoso because exports keep failing."
+            assert tickets.summary == {
+                "key": "ticket",
+                "params": {"tickets": 2, "urgent": 1, "open": 1},
+            }
+            assert tickets.quote == "Export fails"
+            usage = problems["usage_decline"]  # a measured fact: the product's words
+            assert usage.quote is None and usage.summary is not None
+            # the English description is kept as it was (audit, JSON, task titles)
+            assert (
+                tickets.description
+                == "Support: \u201cExport fails\u201d (2 tickets, 1 high or urgent, 1 still open)"
+            )
+            read = {ref: str(service.words_of(p)) for ref, p in problems.items()}
+            with i18n.using("de"):
+                german = {ref: str(service.words_of(p)) for ref, p in problems.items()}
+            assert german["competitive"] == (
+                "Sie vergleichen uns mit einer Alternative (SIG-4): "
+                "\u201cWe are evaluating Contoso because exports keep failing.\u201d"
+            )
+            assert german["T1,T2"] == (
+                "Kundensupport (2 Tickets, 1 hoch oder dringend, 1 noch offen): "
+                "\u201cExport fails\u201d"
+            )
+            assert german["usage_decline"].startswith(
+                "Die Nutzung geht zurück, Lizenzen bleiben ungenutzt (SIG-7): Nutzung -34 %"
+            )
+            assert read["competitive"].startswith("They are comparing us with an alternative")
+            for p in problems.values():  # as a row stored before issue 22
+                p.summary, p.quote = None, None
+            with i18n.using("de"):
+                assert {ref: str(service.words_of(p)) for ref, p in problems.items()} == german
+            assert {ref: str(service.words_of(p)) for ref, p in problems.items()} == read
+
+    def test_the_account_page_reads_the_problems_in_the_readers_language(
+        self, engine: Engine, tmp_path: Path
+    ) -> None:
+        """Issue 22: the plan's problems on the account page in the CSM's language (German
+        here), the customer's words as they wrote them (translate="no"), a row from before
+        issue 22 too."""
+        from dashboard.book import PASSWORD, client_for
+        from factories import set_password
+
+        from renewals.config import Settings
+
+        with session_scope(engine) as session:
+            add_globex(session)
+            problems = {p.source_ref: p for p in service.problems_of(session, start(session))}
+            problems["competitive"].summary = problems["competitive"].quote = None  # an old row
+            set_password(session, session.get(User, CARL), PASSWORD)
+            user_service.set_language(session, CARL, "de", actor="test")
+        settings = Settings(
+            database_url=engine.url.render_as_string(hide_password=False),
+            data_dir=tmp_path,
+            secret_key="page-tests",
+        )
+        client, _ = client_for(settings, CARL)
+        page = client.get("/accounts/globex").text
+        assert (
+            'Sie vergleichen uns mit einer Alternative (SIG-4): <q translate="no">'
+            "We are evaluating Contoso because exports keep failing.</q>"
+        ) in page
+        assert (
+            "Kundensupport (2 Tickets, 1 hoch oder dringend, 1 noch offen): "
+            '<q translate="no">Export fails</q>'
+        ) in page
+        table = page.split("<th>Problem (SAVE-8)</th>", 1)[1].split("</table>", 1)[0]
+        assert "Export fails" in table  # it can fail
+        assert "They are comparing us" not in table and "Support: " not in table
 
     def test_it_keeps_tactics_and_alternatives_with_their_rules(self, engine: Engine) -> None:
         with session_scope(engine) as session:
@@ -525,6 +613,36 @@ def cli(engine: Engine) -> tuple[typer.Typer, dict[str, str]]:
 
 
 class TestCommands:
+    def test_the_plans_problems_read_in_the_cli_language(self, engine: Engine) -> None:
+        """Issue 22: `renewals --language de saves plan` reads the problems in German, the
+        customer's words as written; --json carries the stored summary and quote."""
+        from renewals.cli import app
+
+        with session_scope(engine) as session:
+            add_globex(session)
+            start(session)
+        env = {
+            "RENEWALS_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+            "COLUMNS": "400",
+        }
+        runner = CliRunner()
+        result = runner.invoke(app, ["--language", "de", "saves", "plan", R], env=env)
+        assert result.exit_code == 0, result.output
+        assert (
+            "Sie vergleichen uns mit einer Alternative (SIG-4): "
+            "\u201cWe are evaluating Contoso because exports keep failing.\u201d"
+        ) in result.stdout
+        assert "They are comparing us" not in result.stdout
+        english = runner.invoke(app, ["saves", "plan", R], env=env).stdout
+        assert "They are comparing us with an alternative (SIG-4)" in english
+        report = json.loads(runner.invoke(app, ["saves", "plan", R, "--json"], env=env).stdout)
+        tickets = next(p for p in report["problems"] if p["source_ref"] == "T1,T2")
+        assert tickets["quote"] == "Export fails"
+        assert tickets["summary"] == {
+            "key": "ticket",
+            "params": {"tickets": 2, "urgent": 1, "open": 1},
+        }
+
     def test_plan_starts_then_shows_and_problems_are_verified(self, engine: Engine) -> None:
         with session_scope(engine) as session:
             add_globex(session)

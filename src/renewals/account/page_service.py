@@ -274,6 +274,8 @@ class RenewalView:
     triage: TriageView | None = None
     plan: SavePlan | None = None
     problems: list[SaveProblem] = field(default_factory=list)
+    # each problem's words, read in the page's language (issue 22), by problem id
+    words: dict[int, Any] = field(default_factory=dict)  # save_plan.plan.ProblemWords
     concessions: list[Concession] = field(default_factory=list)
     proposals: list[Proposal] = field(default_factory=list)
     documents: list[ContractDocument] = field(default_factory=list)
@@ -533,6 +535,7 @@ def _renewals(
             if plan is not None:
                 view.plan = plan
                 view.problems = plan_service.problems_of(session, plan)
+                view.words = {p.problem_id: plan_service.words_of(p) for p in view.problems}
     concessions = concession_service.listing(
         scope, viewer_email, RecordFilters(account_id=account_id)
     )

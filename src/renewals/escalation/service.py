@@ -497,6 +497,7 @@ def brief_context(
         {
             "id": p.problem_id,
             "description": p.description,
+            "problem": plan_service.words_of(p),  # read in the brief's language (issue 22)
             "deal_breaker": p.deal_breaker,
             "fixable": p.fixable,
             "status": p.status,

@@ -73,7 +73,12 @@ class SaveProblem(Base):
 
     problem_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("save_plan.plan_id"), index=True)
-    description: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)  # in English (audit, JSON, task titles)
+    # issue 22: the product's words as a key and parameters ({"key", "params"}), read in the
+    # reader's language (plan.ProblemWords), and the customer's own words apart; None on a
+    # problem a person wrote and on rows from before (read back from the description)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    quote: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(32))  # signal | ticket | csm | survey ...
     source_ref: Mapped[str | None] = mapped_column(String(128))
     frequency: Mapped[int] = mapped_column(Integer, default=1)

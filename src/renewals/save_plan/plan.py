@@ -100,56 +100,56 @@ class KindProfile:
 # SIG-2..9 as problems; SIG-1 (health drop) is the symptom, not the problem.
 KINDS: dict[str, KindProfile] = {
     "competitive": KindProfile(
-        "They are comparing us with an alternative (SIG-4)",
+        Text("They are comparing us with an alternative (SIG-4)"),
         TRIAGE_ROOT_CAUSE,
         False,
         5,
         Text("You are looking at other options"),
     ),
     "negative_feedback": KindProfile(
-        "Complaints and negative feedback (SIG-3)",
+        Text("Complaints and negative feedback (SIG-3)"),
         TRIAGE_ROOT_CAUSE,
         False,
         4,
         Text("You have told us you are not satisfied"),
     ),
     "budget": KindProfile(
-        "Their budget is under review (SIG-5)",
+        Text("Their budget is under review (SIG-5)"),
         RootCause.circumstantial,
         False,
         4,
         Text("Your budget is under review"),
     ),
     "stakeholder_change": KindProfile(
-        "A champion or decision maker left (SIG-6)",
+        Text("A champion or decision maker left (SIG-6)"),
         RootCause.circumstantial,
         True,
         4,
         Text("The people we worked with on your side have changed"),
     ),
     "business_change": KindProfile(
-        "Their business is changing: restructuring, layoffs or a pivot (SIG-8)",
+        Text("Their business is changing: restructuring, layoffs or a pivot (SIG-8)"),
         RootCause.circumstantial,
         False,
         4,
         Text("Your business is changing"),
     ),
     "engagement_drop": KindProfile(
-        "Engagement has dropped: meetings missed, slow replies (SIG-2)",
+        Text("Engagement has dropped: meetings missed, slow replies (SIG-2)"),
         RootCause.service_experience,
         True,
         3,
         Text("We have not been meeting and talking as we should"),
     ),
     "usage_decline": KindProfile(
-        "Usage is declining, seats unused (SIG-7)",
+        Text("Usage is declining, seats unused (SIG-7)"),
         RootCause.value_perception,
         False,
         3,
         Text("Your team is using the product less than it could"),
     ),
     "single_threading": KindProfile(
-        "We depend on one or two contacts (SIG-9)",
+        Text("We depend on one or two contacts (SIG-9)"),
         RootCause.service_experience,
         False,
         3,
@@ -231,6 +231,8 @@ class Problem:
     impact: int = 3
     root_cause: str | None = None
     quotes: tuple[Quote, ...] = field(default=(), compare=False)
+    # issue 22: the description apart, to read in the reader's language (ProblemWords)
+    words: ProblemWords | None = field(default=None, compare=False)
 
     @property
     def priority(self) -> float:
@@ -346,10 +348,12 @@ def _signal_problem(kind: str, found: list[SignalFact], root_cause: str) -> Prob
     )
     frequency = len(found)
     deal_breaker = kind == "competitive" or (kind == "negative_feedback" and frequency > 1)
-    latest = found[0].evidence
-    description = f"{profile.label}: {_shorten(latest, 160)}"
+    latest = _shorten(found[0].evidence, 160)
+    # the customer's sentence apart, as they wrote it; a measured fact (a Text stored in
+    # English) is the product's words and reads in the reader's language
+    said_by_them = found[0].source in TEXT_SOURCES
     return Problem(
-        description=description,
+        description=f"{profile.label}: {latest}",
         source="signal",
         source_ref=kind,
         frequency=frequency,
@@ -359,6 +363,11 @@ def _signal_problem(kind: str, found: list[SignalFact], root_cause: str) -> Prob
         impact=profile.impact,
         root_cause=cause,
         quotes=quotes,
+        words=ProblemWords(
+            SIGNAL_PROBLEM,
+            {"kind": kind} if said_by_them else {"kind": kind, "evidence": latest},
+            quote=latest if said_by_them else None,
+        ),
     )
 
 
@@ -371,8 +380,9 @@ def _ticket_problem(group: list[TicketFact], urgent: list[TicketFact]) -> Proble
     if open_count:
         facts.append(f"{open_count} still open")
     refs = ",".join(t.ticket_id for t in group)
+    subject = _shorten(group[0].subject, 120)
     return Problem(
-        description=f"Support: \u201c{_shorten(group[0].subject, 120)}\u201d ({', '.join(facts)})",
+        description=f"Support: \u201c{subject}\u201d ({', '.join(facts)})",
         source="ticket",
         source_ref=_shorten(refs, 128, ellipsis=""),
         frequency=len(group),
@@ -381,12 +391,117 @@ def _ticket_problem(group: list[TicketFact], urgent: list[TicketFact]) -> Proble
         quick=True,
         impact=4 if urgent else 3,
         root_cause=RootCause.service_experience,
+        words=ProblemWords(
+            TICKET_PROBLEM,
+            {"tickets": len(group), "urgent": len(urgent), "open": open_count},
+            quote=subject,
+        ),
     )
 
 
 def _shorten(text: str, width: int, ellipsis: str = "\u2026") -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - len(ellipsis)].rstrip() + ellipsis
+
+
+# --- SAVE-8 problems in the reader's language (issue 22) -----------------------------
+#
+# A problem's description is stored in English (`save_problem.description`: audit, JSON,
+# task titles). What the product says about it is also stored apart, as a key and its
+# parameters (`save_problem.summary`), with the customer's own words beside it
+# (`save_problem.quote`): a page or the CLI reads the product's part in its reader's
+# language and the customer's words as they wrote them. A row from before (no summary)
+# is read back from its description (`problem_words`).
+
+SIGNAL_PROBLEM = "signal"  # params: kind, evidence (a measured fact, when no quote)
+TICKET_PROBLEM = "ticket"  # params: tickets, urgent, open; the quote is the subject
+_SUPPORT = re.compile(r"Support: \u201c(?P<subject>.*)\u201d \((?P<facts>[^()]*)\)", re.S)
+_SUPPORT_FACT = re.compile(r"(?P<n>\d+) (?P<what>tickets?|high or urgent|still open)")
+_SUPPORT_PARAMS = {
+    "ticket": "tickets",
+    "tickets": "tickets",
+    "high or urgent": "urgent",
+    "still open": "open",
+}
+
+
+@dataclass(frozen=True)
+class ProblemWords:
+    """A SAVE-8 problem as its reader reads it: what the product says (`key` and `params`),
+    the customer's own words (`quote`) apart; a problem a person wrote (`key` ""), as
+    written. `str()` is the problem in the current language (kit.i18n), the quote in
+    curly quotes after it."""
+
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    quote: str | None = None
+    written: str = ""
+
+    def said(self) -> str:
+        """The product's part in the current language (without the quote)."""
+        if self.key == SIGNAL_PROBLEM:
+            kind = str(self.params.get("kind", ""))
+            profile = KINDS.get(kind)
+            label = i18n.tr(profile.label) if profile else i18n.term("signal", kind)
+            evidence = self.params.get("evidence")
+            return f"{label}: {i18n.tr(evidence)}" if evidence else label
+        if self.key == TICKET_PROBLEM:
+            count = int(self.params.get("tickets", 1))
+            facts = [i18n.ngettext("{n} ticket", "{n} tickets", count).format(n=count)]
+            if urgent := int(self.params.get("urgent", 0)):
+                facts.append(i18n.gettext("{n} high or urgent").format(n=urgent))
+            if still_open := int(self.params.get("open", 0)):
+                facts.append(i18n.gettext("{n} still open").format(n=still_open))
+            return i18n.gettext("Support ({facts})").format(facts=", ".join(facts))
+        return self.written
+
+    def summary(self) -> dict[str, Any] | None:
+        """The stored form of the product's part (`save_problem.summary`)."""
+        return {"key": self.key, "params": dict(self.params)} if self.key else None
+
+    def __str__(self) -> str:
+        said = self.said()
+        return f"{said}: \u201c{self.quote}\u201d" if self.quote else said
+
+
+def _is_ours(text: str) -> bool:
+    """A text the product made (a `Text` the catalogue reads in another language), not a
+    customer's sentence."""
+    with i18n.using(i18n.LANGUAGES[1]):
+        return i18n.tr(text) != text
+
+
+def problem_words(
+    description: str,
+    source: str,
+    summary: Mapping[str, Any] | None = None,
+    quote: str | None = None,
+) -> ProblemWords:
+    """A stored problem's words: its summary and quote, or, for a row stored before they
+    were (a description only), the description read back: a signal problem's label and its
+    evidence (a measured fact the catalogue knows, read in the language; else the
+    customer's sentence, as written), a support problem's counts and subject; anything
+    else, as written."""
+    if summary and summary.get("key"):
+        return ProblemWords(str(summary["key"]), dict(summary.get("params") or {}), quote)
+    if source == "signal":
+        for kind, profile in KINDS.items():
+            prefix = f"{profile.label}: "
+            if description.startswith(prefix):
+                evidence = description[len(prefix) :]
+                if _is_ours(evidence):
+                    return ProblemWords(SIGNAL_PROBLEM, {"kind": kind, "evidence": evidence})
+                return ProblemWords(SIGNAL_PROBLEM, {"kind": kind}, quote=evidence)
+    support = _SUPPORT.fullmatch(description) if source == "ticket" else None
+    if support is not None:
+        params = {"tickets": 1, "urgent": 0, "open": 0}
+        for fact in support.group("facts").split(", "):
+            found = _SUPPORT_FACT.fullmatch(fact)
+            if found is None:
+                return ProblemWords("", written=description)
+            params[_SUPPORT_PARAMS[found.group("what")]] = int(found.group("n"))
+        return ProblemWords(TICKET_PROBLEM, params, quote=support.group("subject"))
+    return ProblemWords("", written=description)
 
 
 # --- SAVE-6 / SAVE-9 scope, fast fix and due dates ------------------------------------
@@ -808,19 +923,26 @@ class GuideItem:
     owner: str | None
     due: date | None
     fast_fix: bool
-    said: str = ""  # as the guide says it to the customer (`said_to_customer`)
+    # as the guide says it to the customer (`said_to_customer`; ProblemWords: read in the
+    # guide's language when printed)
+    said: str | ProblemWords = ""
 
     @property
-    def spoken(self) -> str:
+    def spoken(self) -> str | ProblemWords:
         return self.said or self.description
 
 
-def said_to_customer(source: str, source_ref: str | None, description: str) -> str:
+def said_to_customer(
+    source: str, source_ref: str | None, description: str, words: ProblemWords | None = None
+) -> str | ProblemWords:
     """A save-plan problem in the words the guide uses with the customer (SAVE-10/11):
     a signal problem by its plain wording (the evidence, figures and rule ID stay in the
-    plan); a support problem or one a person wrote, as recorded."""
+    plan); a support problem by its `words` (read in the guide's language, the subject as
+    the customer wrote it); one a person wrote, as recorded."""
     if source == "signal" and source_ref in KINDS and KINDS[source_ref].said:
         return KINDS[source_ref].said
+    if words is not None and words.key:
+        return words
     return description
 
 

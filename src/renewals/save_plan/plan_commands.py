@@ -161,6 +161,8 @@ def _problem_record(row: SaveProblem, fast_fix: bool) -> dict[str, Any]:
         "priority": row.priority,
         "priority_reasons": rules.priority_reasons(row),
         "description": row.description,
+        "summary": row.summary,
+        "quote": row.quote,
         "source": row.source,
         "source_ref": row.source_ref,
         "frequency": row.frequency,
@@ -180,6 +182,17 @@ def _problem_record(row: SaveProblem, fast_fix: bool) -> dict[str, Any]:
         "verified_on": row.verified_on.isoformat() if row.verified_on else None,
         "verified_note": row.verified_note,
     }
+
+
+def _words(problem: dict[str, Any]) -> str:
+    """A problem in the reader's language, the customer's words as they wrote them."""
+    from renewals.save_plan import plan as rules
+
+    return str(
+        rules.problem_words(
+            problem["description"], problem["source"], problem["summary"], problem["quote"]
+        )
+    )
 
 
 def _print(report: dict[str, Any]) -> None:
@@ -214,7 +227,7 @@ def _print(report: dict[str, Any]) -> None:
         table.add_row(
             str(p["problem_id"]),
             f"{p['priority']:g}",
-            f"{p['description']} (x{p['frequency']}, impact {p['impact']})",
+            f"{_words(p)} (x{p['frequency']}, impact {p['impact']})",
             kind or "-",
             status,
             p["owner_email"] or "-",

@@ -94,6 +94,12 @@ def problems_of(session: Session, plan: SavePlan) -> list[SaveProblem]:
     return list(rows)
 
 
+def words_of(problem: SaveProblem) -> rules.ProblemWords:
+    """A stored problem as its reader reads it (issue 22): the product's words in the
+    current language, the customer's as they wrote them (plan.problem_words)."""
+    return rules.problem_words(problem.description, problem.source, problem.summary, problem.quote)
+
+
 def fast_fix_ids(plan: SavePlan) -> list[int]:
     for item in plan.tactics or []:
         if item.get("key") == "fast_fix":
@@ -190,6 +196,8 @@ def start_plan(
         row = SaveProblem(
             plan_id=plan.plan_id,
             description=problem.description,
+            summary=problem.words.summary() if problem.words else None,
+            quote=problem.words.quote if problem.words else None,
             source=problem.source,
             source_ref=problem.source_ref,
             frequency=problem.frequency,
@@ -736,7 +744,7 @@ def _render_guide(
             owner=_name(session, p.owner_email),
             due=p.due_date,
             fast_fix=p.problem_id in fast,
-            said=rules.said_to_customer(p.source, p.source_ref, p.description),
+            said=rules.said_to_customer(p.source, p.source_ref, p.description, words_of(p)),
         )
         for p in problems_of(session, plan)
         if p.status != rules.ProblemStatus.dropped
