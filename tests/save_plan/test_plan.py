@@ -136,6 +136,14 @@ class TestProblemsFromEvidence:
                 with i18n.using(language):
                     old = rules.problem_words(problem.description, problem.source)
                     assert str(old) == str(stored), (language, problem.description)
+        for kind, profile in rules.KINDS.items():  # the read-back template is the label's
+            assert profile.described == f"{profile.label}: {{evidence}}", kind
+        with i18n.using("de"):
+            competitive = next(p for p in problems if p.source_ref == "competitive")
+            assert i18n.tr(str(competitive.description)) == (
+                "Sie vergleichen uns mit einer Alternative (SIG-4): "
+                "We are evaluating Contoso because exports keep failing."
+            )
         with i18n.using("ms"):
             by_ref = {p.source_ref: str(p.words) for p in problems}
         assert (

@@ -364,6 +364,32 @@ class TestStartPlan:
                 assert {ref: str(service.words_of(p)) for ref, p in problems.items()} == german
             assert {ref: str(service.words_of(p)) for ref, p in problems.items()} == read
 
+    def test_the_fast_fix_tasks_read_in_the_readers_language(self, engine: Engine) -> None:
+        """Issue 22: a fast-fix task's title and description are stored in English and read
+        back in the reader's language, the problem through its kind's template (the
+        customer's words as they wrote them)."""
+        with session_scope(engine) as session:
+            add_globex(session)
+            plan = start(session)
+            competitive = next(
+                p for p in service.problems_of(session, plan) if p.source_ref == "competitive"
+            )
+            task = session.scalar(
+                select(Task).where(Task.key == f"{R}:fastfix:{competitive.problem_id}")
+            )
+            assert task is not None
+            assert task.title == f"Fast fix: {competitive.description}"  # English, as before
+            with i18n.using("de"):
+                title, description = i18n.tr(task.title), i18n.tr(task.description)
+        assert title == (
+            "Schnelle Behebung: Sie vergleichen uns mit einer Alternative (SIG-4): "
+            "We are evaluating Contoso because exports keep failing."
+        )
+        assert description == (
+            "SAVE-9: innerhalb des Zeitfensters der schnellen Behebung beheben und das Ergebnis "
+            f"mit dem Kunden prüfen (`renewals saves problem verify {competitive.problem_id}`)."
+        )
+
     def test_the_account_page_reads_the_problems_in_the_readers_language(
         self, engine: Engine, tmp_path: Path
     ) -> None:

@@ -95,6 +95,10 @@ class KindProfile:
     # in plain words, without our rule IDs or internal figures (issue 16: those stay in the
     # plan and the internal brief).
     said: str = ""
+    # The problem's English description as a template, "<label>: {evidence}" (issue 22): a
+    # description stored inside other text (a fast-fix task's title) reads back in the
+    # reader's language through it (kit.i18n.tr).
+    described: str = ""
 
 
 # SIG-2..9 as problems; SIG-1 (health drop) is the symptom, not the problem.
@@ -105,6 +109,7 @@ KINDS: dict[str, KindProfile] = {
         False,
         5,
         Text("You are looking at other options"),
+        Text("They are comparing us with an alternative (SIG-4): {evidence}"),
     ),
     "negative_feedback": KindProfile(
         Text("Complaints and negative feedback (SIG-3)"),
@@ -112,6 +117,7 @@ KINDS: dict[str, KindProfile] = {
         False,
         4,
         Text("You have told us you are not satisfied"),
+        Text("Complaints and negative feedback (SIG-3): {evidence}"),
     ),
     "budget": KindProfile(
         Text("Their budget is under review (SIG-5)"),
@@ -119,6 +125,7 @@ KINDS: dict[str, KindProfile] = {
         False,
         4,
         Text("Your budget is under review"),
+        Text("Their budget is under review (SIG-5): {evidence}"),
     ),
     "stakeholder_change": KindProfile(
         Text("A champion or decision maker left (SIG-6)"),
@@ -126,6 +133,7 @@ KINDS: dict[str, KindProfile] = {
         True,
         4,
         Text("The people we worked with on your side have changed"),
+        Text("A champion or decision maker left (SIG-6): {evidence}"),
     ),
     "business_change": KindProfile(
         Text("Their business is changing: restructuring, layoffs or a pivot (SIG-8)"),
@@ -133,6 +141,7 @@ KINDS: dict[str, KindProfile] = {
         False,
         4,
         Text("Your business is changing"),
+        Text("Their business is changing: restructuring, layoffs or a pivot (SIG-8): {evidence}"),
     ),
     "engagement_drop": KindProfile(
         Text("Engagement has dropped: meetings missed, slow replies (SIG-2)"),
@@ -140,6 +149,7 @@ KINDS: dict[str, KindProfile] = {
         True,
         3,
         Text("We have not been meeting and talking as we should"),
+        Text("Engagement has dropped: meetings missed, slow replies (SIG-2): {evidence}"),
     ),
     "usage_decline": KindProfile(
         Text("Usage is declining, seats unused (SIG-7)"),
@@ -147,6 +157,7 @@ KINDS: dict[str, KindProfile] = {
         False,
         3,
         Text("Your team is using the product less than it could"),
+        Text("Usage is declining, seats unused (SIG-7): {evidence}"),
     ),
     "single_threading": KindProfile(
         Text("We depend on one or two contacts (SIG-9)"),
@@ -154,6 +165,7 @@ KINDS: dict[str, KindProfile] = {
         False,
         3,
         Text("We work with too few people on your team"),
+        Text("We depend on one or two contacts (SIG-9): {evidence}"),
     ),
 }
 SKIPPED_KINDS = ("health_drop",)
@@ -353,7 +365,11 @@ def _signal_problem(kind: str, found: list[SignalFact], root_cause: str) -> Prob
     # English) is the product's words and reads in the reader's language
     said_by_them = found[0].source in TEXT_SOURCES
     return Problem(
-        description=f"{profile.label}: {latest}",
+        description=(
+            Text(profile.described, evidence=latest)
+            if profile.described
+            else f"{profile.label}: {latest}"
+        ),
         source="signal",
         source_ref=kind,
         frequency=frequency,

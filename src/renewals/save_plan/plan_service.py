@@ -24,6 +24,7 @@ from renewals.audit import service as audit
 from renewals.engagement.models import Interaction, Ticket
 from renewals.errors import Forbidden, NotFound, RenewalsError
 from renewals.health import service as health_service
+from renewals.kit.i18n import Text
 from renewals.kit.time import as_utc, day_start
 from renewals.playbook import service as playbook_service
 from renewals.playbook.timeline import guard_value
@@ -672,10 +673,13 @@ def _ensure_fast_fix_task(
         session,
         account_id=plan.account_id,
         key=fast_fix_key(plan.renewal_id, problem.problem_id),
-        title=f"Fast fix: {problem.description}"[:300],
-        description=(
+        # issue 22: stored in English, read in the reader's language (the problem through
+        # its kind's template, plan.KindProfile.described)
+        title=str(Text("Fast fix: {problem}", problem=problem.description))[:300],
+        description=Text(
             "SAVE-9: fix this within the fast-fix window and verify the result with the "
-            f"customer (`renewals saves problem verify {problem.problem_id}`)."
+            "customer (`renewals saves problem verify {id}`).",
+            id=str(problem.problem_id),
         ),
         rule="SAVE-9",
         due_date=due,
