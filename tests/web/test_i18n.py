@@ -325,6 +325,56 @@ def test_the_pages_words_are_direct_calls_and_their_values_still_escaped() -> No
     assert shadowed.render(f=lambda s: f"<i>{s}</i>") == "&lt;i&gt;x&lt;/i&gt;"
 
 
+def test_a_page_compiled_for_a_language_has_its_fixed_words_as_text() -> None:
+    """A page is compiled once per language (kit.templates.in_language, issue 22 render
+    time): its fixed words (`_("Done")`, a `{% trans %}` without values, a word passed to
+    a macro) are part of the compiled page, in that language, with no call left; words
+    with values are still filled in when shown, escaped; includes and layouts are compiled
+    in the page's language; each language's page reads as the same page without it."""
+    import jinja2
+
+    from renewals.kit.templates import in_language
+
+    env = jinja2.Environment(
+        loader=jinja2.DictLoader(
+            {
+                "page.html": (
+                    '{% from "_m.html" import head %}{{ head(_("Owner")) }}|{{ _("Done") }}|'
+                    '{% trans %}Snooze{% endtrans %}|{{ _("by %(who)s", who=who) }}|'
+                    '{% include "_part.html" %}'
+                ),
+                "_m.html": "{% macro head(label) %}<th>{{ label }}</th>{% endmacro %}",
+                "_part.html": '{{ _("Tasks") }}',
+            }
+        )
+    )
+    install_i18n(env)
+    code = env.compile(
+        env.loader.get_source(env, "page.html")[0], in_language("page.html", "de"), raw=True
+    )
+    assert "Erledigt" in code and "'Done'" not in code
+    assert "Markup('Zuständig')" in code  # the macro's argument too
+    de = {w: i18n.translate("de", w) for w in ("Snooze", "by %(who)s", "Tasks")}
+    for language, words in [
+        ("en", "<th>Owner</th>|Done|Snooze|by &lt;i&gt;|Tasks"),
+        (
+            "de",
+            f"<th>Zuständig</th>|Erledigt|{de['Snooze']}|"
+            f"{de['by %(who)s'] % {'who': '&lt;i&gt;'}}|{de['Tasks']}",
+        ),
+    ]:
+        with i18n.using(language):
+            page = env.get_template(in_language("page.html", language))
+            assert page.render(who="<i>") == words
+            assert env.get_template("page.html").render(who="<i>") == words
+    # the include was compiled for the page's language, apart from the one without it
+    with i18n.using("id"):
+        indonesian = env.get_template(in_language("page.html", "id"))
+        assert indonesian.render(who="x").endswith(i18n.translate("id", "Tasks"))
+    assert indonesian.name == "@id/page.html"
+    assert {name for _loader, name in env.cache} >= {"@id/_part.html", "@de/_m.html"}
+
+
 def test_the_untranslated_text_check_can_fail() -> None:
     assert _untranslated_text('<p>{{ _("Fine") }} Not fine</p>') == ["Not", "fine"]
     assert _untranslated_text('<input placeholder="any">') == ["any"]

@@ -304,10 +304,13 @@ def tr(value: object) -> str:
     """`value` for the reader: a Text translated; a plain str looked up as a message, or,
     when it is the English of a Text stored earlier (a reason in the database), matched
     against the catalogue's templates and translated with its values; anything else as str."""
+    language = current()
+    if language == DEFAULT_LANGUAGE:  # the English is the text itself (the catalogue's keys)
+        return value if type(value) is str else str(value)
     if isinstance(value, Text):
         return value.translated()
     if isinstance(value, str):
-        return _translate_text(value, current(), 0) if value else value
+        return _translate_text(value, language, 0) if value else value
     return str(value)
 
 

@@ -30,6 +30,7 @@ proposals, contracts and save plans (issue 14).
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -40,7 +41,7 @@ import jinja2
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.idtracking import VAR_LOAD_RESOLVE
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from renewals.kit import i18n
 from renewals.kit.locale import (
@@ -166,10 +167,53 @@ def install_i18n(env: jinja2.Environment, *, from_context: bool = False) -> None
         )
         env.filters["term"] = _current_term
         env.code_generator_class = _PageCodeGenerator
+        # a page is compiled once per language it is read in (in_language): its fixed
+        # words are then part of the page's text, not a call each time it is shown
+        if env.loader is not None and not isinstance(env.loader, _LanguageLoader):
+            env.loader = _LanguageLoader(env.loader)
+        env.join_path = _join_path  # type: ignore[method-assign]
     env.filters["tr"] = _current_tr
 
 
 _PAGE_GETTEXT = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext"})
+_IN_LANGUAGE = re.compile(r"@([a-z]{2})/")
+
+
+def in_language(name: str, language: str) -> str:
+    """The name of page `name` compiled for readers of `language` (`@de/tasks.html`): the
+    pages' environment (install_i18n) loads the same file, and compiles its fixed words
+    (`{{ _("Done") }}`, `{% trans %}Snooze{% endtrans %}`) as text of that language. Render
+    it while `language` is current (renewals.web.deps.render does)."""
+    return f"@{i18n.check(language)}/{name}"
+
+
+def _language_of_name(name: str | None) -> str | None:
+    match = _IN_LANGUAGE.match(name or "")
+    return match.group(1) if match and match.group(1) in i18n.LANGUAGES else None
+
+
+def _join_path(template: str, parent: str) -> str:
+    """A page's includes, imports and layout in the language of the page that uses them."""
+    match = _IN_LANGUAGE.match(parent)
+    if match is None or _IN_LANGUAGE.match(template):
+        return template
+    return match.group(0) + template
+
+
+class _LanguageLoader(jinja2.BaseLoader):
+    """The pages' loader, for names with a language (`@de/base.html`): the same source as
+    the name without it, compiled (and kept) apart."""
+
+    def __init__(self, loader: jinja2.BaseLoader) -> None:
+        self.loader = loader
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Any]:
+        return self.loader.get_source(environment, _IN_LANGUAGE.sub("", template, count=1))
+
+    def list_templates(self) -> list[str]:
+        return self.loader.list_templates()
 
 
 class _PageCodeGenerator(CodeGenerator):
@@ -203,9 +247,32 @@ class _PageCodeGenerator(CodeGenerator):
             and not any(iskeyword(k.key) for k in node.kwargs)
         )
 
+    def _fixed_words(self, node: nodes.Node, frame: Frame) -> Markup | None:
+        """The words of `_("Done")` (or the `gettext("...")` of a `{% trans %}` without
+        values) when the page is compiled for one language (in_language): the same Markup
+        the call would return when the page is shown in that language."""
+        language = _language_of_name(self.name)
+        if (
+            language is None
+            or not self._direct(node, frame)
+            or not isinstance(node, nodes.Call)
+            or not isinstance(node.node, nodes.Name)
+            or node.node.name not in ("_", "gettext")
+            or node.kwargs
+            or len(node.args) != 1
+            or not isinstance(node.args[0], nodes.Const)
+            or not isinstance(node.args[0].value, str)
+        ):
+            return None
+        return _words(language, node.args[0].value)
+
     def visit_Call(self, node: nodes.Call, frame: Frame, forward_caller: bool = False) -> None:
         if forward_caller or not self._direct(node, frame):
             super().visit_Call(node, frame, forward_caller=forward_caller)
+            return
+        words = self._fixed_words(node, frame)
+        if words is not None:  # an argument (`sort_header(..., _("Owner"))`): the words
+            self.write(f"Markup({str(words)!r})")
             return
         self.visit(node.node, frame)
         self.write("(")
@@ -222,6 +289,15 @@ class _PageCodeGenerator(CodeGenerator):
             and getattr(finalize, "src", None) is None
             and self._direct(node, frame)
         )
+
+    def _output_child_to_const(self, node: nodes.Expr, frame: Frame, finalize: Any) -> str:
+        words = self._fixed_words(node, frame)
+        if words is None:
+            return super()._output_child_to_const(node, frame, finalize)
+        if frame.eval_ctx.volatile:  # escaping known only when shown
+            raise nodes.Impossible()
+        # printed as the page's own text: the words are trusted markup (see _words)
+        return str(finalize.const(escape(words) if frame.eval_ctx.autoescape else words))
 
     def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
         if not self._printed_as_is(node, frame, finalize):

@@ -25,6 +25,7 @@ from renewals.errors import RenewalsError
 from renewals.kit import i18n
 from renewals.kit.figures import FigureStore
 from renewals.kit.i18n import Text, lazy, tr
+from renewals.kit.locale import DEFAULT_LANGUAGE
 from renewals.kit.secrets import secret_key
 from renewals.policy import service as policy_service
 from renewals.web import deps, failures, serving
@@ -297,6 +298,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     serving.size_thread_pool(app.state.web.settings)
     serving.share_interpreter(app.state.web.settings)
-    await run_in_threadpool(serving.warm_templates, app.state.web.templates)
+    await run_in_threadpool(
+        serving.warm_templates,
+        app.state.web.templates,
+        (app.state.web.policy.web.language, DEFAULT_LANGUAGE),
+    )
     yield
     app.state.web.engine.dispose()

@@ -26,7 +26,7 @@ from renewals.db import make_sessionmaker
 from renewals.errors import RenewalsError
 from renewals.kit import i18n
 from renewals.kit.secrets import same_secret
-from renewals.kit.templates import CompiledTemplates, install_i18n
+from renewals.kit.templates import CompiledTemplates, in_language, install_i18n
 from renewals.kit.time import utc_now
 from renewals.policy.domain import Policy
 from renewals.user import auth
@@ -218,7 +218,7 @@ def render(
     with i18n.using(language):
         return ctx.templates.TemplateResponse(
             request,
-            name,
+            in_language(name, language),  # compiled with its words in the language
             {
                 "user": viewer.user if viewer else None,
                 "csrf_token": viewer.csrf_token if viewer else "",

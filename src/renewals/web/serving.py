@@ -21,7 +21,7 @@ import asyncio
 import logging
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.responses import Response
 
 from renewals.config import Settings
+from renewals.kit.locale import DEFAULT_LANGUAGE
+from renewals.kit.templates import in_language
 from renewals.web.admission import RETRY_AFTER_SECONDS, busy_answer
 
 log = logging.getLogger("renewals.web")
@@ -67,17 +69,23 @@ def share_interpreter(settings: Settings) -> None:
     sys.setswitchinterval(settings.web_switch_interval_ms / 1000)
 
 
-def warm_templates(templates: Jinja2Templates) -> int:
+def warm_templates(
+    templates: Jinja2Templates, languages: Iterable[str] = (DEFAULT_LANGUAGE,)
+) -> int:
     """Compile every page template now (Jinja keeps them), not on a visitor's first request:
     compiling one costs 50-120 ms, and a new worker would otherwise charge it to the first
-    person who opens each page. Returns how many were compiled."""
+    person who opens each page. A page is compiled for each language it is read in
+    (kit.templates.in_language): the ones given here now (the policy's `web.language` and
+    English), any other on its first reader's request. Returns how many were compiled."""
     env = templates.env
     started = time.perf_counter()
     names = [name for name in env.list_templates() if name.endswith((".html", ".txt", ".md"))]
-    for name in names:
-        env.get_template(name)
-    log.info("compiled %d templates in %.2f s", len(names), time.perf_counter() - started)
-    return len(names)
+    for language in dict.fromkeys(languages):
+        for name in names:
+            env.get_template(in_language(name, language))
+    count = len(names) * len(dict.fromkeys(languages))
+    log.info("compiled %d templates in %.2f s", count, time.perf_counter() - started)
+    return count
 
 
 @dataclass
