@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from renewals.account.domain import Segment
 from renewals.health.domain import (
@@ -10,6 +14,7 @@ from renewals.health.domain import (
     Trend,
     bottom_cutoff,
     categorize,
+    health_score_value,
     interpolate,
     score_health,
     trend_of,
@@ -218,3 +223,36 @@ class TestGuards:
             Category.green,
             Category.expansion,
         )
+
+
+# Every feature a measure reads, and the history that decides FUND-6's "too new to trend".
+MEASURED = sorted({m.feature for m in HEALTH.measures} | {"history_days"})
+VALUES = st.one_of(
+    st.none(),
+    st.floats(min_value=-2, max_value=1_000, allow_nan=False),
+    st.sampled_from([math.nan, math.inf, -math.inf, 0.0, 30.0, 59.0, 91.0, 365.0]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    features=st.dictionaries(st.sampled_from(MEASURED), VALUES),
+    segment=st.sampled_from([None, *Segment]),
+)
+def test_the_score_alone_is_the_explained_scores_number(
+    features: dict[str, float | None], segment: Segment | None
+) -> None:
+    """health_score_value (a whole book ranked for HEALTH-2) gives exactly score_health's
+    score: the same rounding, re-weighting, too-little-data and too-new-to-trend rules."""
+    assert health_score_value(features, HEALTH, segment=segment) == (
+        score_health(features, HEALTH, segment=segment).score
+    )
+
+
+def test_the_score_alone_on_the_examples_above() -> None:
+    for features in (HEALTHY, {**HEALTHY, "usage_change_30d": -0.7, "key_departures": 2}, {}):
+        for segment in (None, *Segment):
+            full = score_health(features, HEALTH, segment=segment).score
+            assert health_score_value(features, HEALTH, segment=segment) == full
+    assert health_score_value(HEALTHY, HEALTH, segment=None) is not None
+    assert health_score_value({}, HEALTH, segment=None) is None

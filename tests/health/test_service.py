@@ -150,3 +150,30 @@ def test_features_as_of_a_past_day_ignore_later_facts(book, tmp_path: Path) -> N
     assert [(s.account_id, s.health.score) for s in after] == [
         (s.account_id, s.health.score) for s in before
     ]
+
+
+def test_scores_in_detail_for_some_accounts_are_ranked_among_the_whole_book(book) -> None:  # type: ignore[no-untyped-def]
+    """`detail` (the learned model's training rows, the backtest): only those accounts come
+    back, each exactly as scoring the whole book gives it (HEALTH-2's bottom quartile is of
+    the whole book, whose other accounts are scored as a number only)."""
+    engine, settings = book
+    for day in (TODAY, TODAY - timedelta(days=150)):
+        with session_scope(engine) as session:
+            every = service.score_accounts(
+                session, POLICY, as_of=day, data_dir=settings.data_dir, memory_limit="1GB"
+            )
+            # the lowest scores decide the cutoff: ask for a few of them and a few others
+            ranked = sorted(
+                (s for s in every if s.health.score is not None), key=lambda s: s.health.score
+            )
+            some = {s.account_id for s in ranked[:3] + ranked[-3:]}
+            detailed = service.score_accounts(
+                session,
+                POLICY,
+                as_of=day,
+                data_dir=settings.data_dir,
+                memory_limit="1GB",
+                detail=some,
+            )
+        assert len(every) > len(some) and any(s.decision and s.decision.warning for s in every)
+        assert detailed == [s for s in every if s.account_id in some]

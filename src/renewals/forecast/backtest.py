@@ -349,13 +349,18 @@ def features_on(
     memory_limit: str,
 ) -> list[RenewalFeatures]:
     """Each due renewal as it looked on `as_of`: health, SIG-0 risk, signals and stage."""
+    accounts = {d.account_id for d in due}
     scored = {
         s.account_id: s
         for s in health_service.score_accounts(
-            session, policy, as_of=as_of, data_dir=data_dir, memory_limit=memory_limit
+            session,
+            policy,
+            as_of=as_of,
+            data_dir=data_dir,
+            memory_limit=memory_limit,
+            detail=accounts,  # ranked among the whole book's (HEALTH-2)
         )
     }
-    accounts = {d.account_id for d in due}
     texts = training.text_kinds(session, policy, as_of=as_of, accounts=accounts)
     stages = _stages(session, policy, due, as_of=as_of)
     overrides = dict(

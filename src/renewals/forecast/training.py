@@ -337,6 +337,7 @@ def rows_as_of(
             data_dir=data_dir,
             memory_limit=memory_limit,
             usage=usage,
+            detail={c.account_id for c in members},  # ranked among the whole book's
         )
     }
     texts = text_kinds(session, policy, as_of=as_of, accounts={c.account_id for c in members})

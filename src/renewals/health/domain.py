@@ -229,23 +229,56 @@ class HealthScore:
         return asdict(self)
 
 
+def _measure_score(
+    measure: Measure, features: Mapping[str, float | None]
+) -> tuple[float | None, float | None]:
+    """HEALTH-1: a measure's usable value (None: no data, or not a finite number) and its
+    score on the measure's curve."""
+    value = features.get(measure.feature)
+    if value is None or not math.isfinite(value):
+        return None, None
+    return value, interpolate(value, measure.points)
+
+
+def _weighted_mean(pairs: Sequence[tuple[float, float]]) -> float | None:
+    """HEALTH-1: the weighted mean of (score, weight) pairs; None when there are none."""
+    if not pairs:
+        return None
+    total = sum(w for _, w in pairs)
+    return sum(s * w for s, w in pairs) / total
+
+
 def score_component(
     name: str, measures: Sequence[Measure], features: Mapping[str, float | None]
 ) -> tuple[float | None, tuple[MeasureScore, ...]]:
     """HEALTH-1: weighted mean of the component's measures that have data."""
     scored = []
     for measure in measures:
-        value = features.get(measure.feature)
-        usable = value is not None and math.isfinite(value)
-        score = interpolate(value, measure.points) if value is not None and usable else None
-        scored.append(
-            MeasureScore(measure.feature, value if usable else None, score, measure.weight)
-        )
+        value, score = _measure_score(measure, features)
+        scored.append(MeasureScore(measure.feature, value, score, measure.weight))
     present = [(m.score, m.weight) for m in scored if m.score is not None]
-    if not present:
-        return None, tuple(scored)
-    total = sum(w for _, w in present)
-    return sum(s * w for s, w in present) / total, tuple(scored)
+    return _weighted_mean(present), tuple(scored)
+
+
+def _by_component(policy: Health) -> list[tuple[str, list[Measure]]]:
+    """HEALTH-1: each component with its measures, in COMPONENTS' order."""
+    return [(name, [m for m in policy.measures if m.component == name]) for name in COMPONENTS]
+
+
+def _present(
+    parts: Sequence[tuple[str, float | None, float]], policy: Health
+) -> tuple[list[tuple[str, float, float]], tuple[str, ...], float, bool]:
+    """HEALTH-1: of (component, score, weight), those with data and weight, those missing,
+    their total weight, and whether they are enough to score (`min_components`)."""
+    present = [(n, s, w) for n, s, w in parts if s is not None and w > 0]
+    missing = tuple(n for n, s, w in parts if s is None and w > 0)
+    total_weight = sum(w for _, _, w in present)
+    return (
+        present,
+        missing,
+        total_weight,
+        len(present) >= policy.min_components and total_weight > 0,
+    )
 
 
 def score_health(
@@ -256,14 +289,10 @@ def score_health(
     features, young = too_new_to_trend(features, policy)
     weights = policy.weights_for(segment)
     parts: list[tuple[str, float | None, float, tuple[MeasureScore, ...]]] = []
-    for name in COMPONENTS:
-        measures = [m for m in policy.measures if m.component == name]
+    for name, measures in _by_component(policy):
         score, scored = score_component(name, measures, features)
         parts.append((name, score, weights[name] if measures else 0.0, scored))
-    present = [(n, s, w) for n, s, w, _ in parts if s is not None and w > 0]
-    missing = tuple(n for n, s, w, _ in parts if s is None and w > 0)
-    total_weight = sum(w for _, _, w in present)
-    enough = len(present) >= policy.min_components and total_weight > 0
+    present, missing, total_weight, enough = _present([p[:3] for p in parts], policy)
     components = tuple(
         ComponentScore(
             name=n,
@@ -284,7 +313,8 @@ def score_health(
             missing=", ".join(missing) or Text("none"),
         )
         return HealthScore(None, components, (), missing, (reason,) + ((young,) if young else ()))
-    score = sum(s * w for _, s, w in present) / total_weight
+    score = _weighted_mean([(s, w) for _, s, w in present])
+    assert score is not None  # enough: at least one component with data
     drivers = _drivers(components, policy)
     mean = (
         Text(
@@ -297,6 +327,30 @@ def score_health(
     )
     reasons = (mean,) + ((young,) if young else ())
     return HealthScore(round(score, 1), components, drivers, missing, reasons)
+
+
+def health_score_value(
+    features: Mapping[str, float | None], policy: Health, *, segment: Segment | None
+) -> float | None:
+    """HEALTH-1: `score_health(...).score` alone, the same number by the same steps, without
+    the components, drivers and reasons that explain it (about a quarter of the work): for ranking
+    a whole book (HEALTH-2's bottom quartile) where only some accounts' explanations are
+    read, as the learned model's training rows do on every past week (issue 14)."""
+    features, _ = too_new_to_trend(features, policy)
+    weights = policy.weights_for(segment)
+    parts: list[tuple[str, float | None, float]] = []
+    for name, measures in _by_component(policy):
+        pairs = []
+        for measure in measures:
+            _, score = _measure_score(measure, features)
+            if score is not None:
+                pairs.append((score, measure.weight))
+        parts.append((name, _weighted_mean(pairs), weights[name] if measures else 0.0))
+    present, _, _, enough = _present(parts, policy)
+    if not enough:
+        return None
+    score = _weighted_mean([(s, w) for _, s, w in present])
+    return None if score is None else round(score, 1)
 
 
 def _drivers(components: Sequence[ComponentScore], policy: Health) -> tuple[Driver, ...]:

@@ -29,6 +29,7 @@ from renewals.health.domain import (
     Trend,
     bottom_cutoff,
     categorize,
+    health_score_value,
     score_health,
     trend_of,
 )
@@ -309,13 +310,32 @@ def score_book(
     features: dict[str, Features],
     policy: Policy,
     previous: dict[str, tuple[date, float | None, str | None]],
+    detail: Collection[str] | None = None,
 ) -> list[Scored]:
-    """HEALTH-1..3, HEALTH-5 for every account; the bottom quartile is of this book."""
-    partial = _scores(contracts, features, policy)
-    cutoff = bottom_cutoff(
-        [h.score for _, _, h in partial if h.score is not None], policy.health.bottom_quartile
-    )
+    """HEALTH-1..3, HEALTH-5 for every account; the bottom quartile is of this book.
+
+    `detail`: only these accounts' scores are returned (explained and decided), still
+    against the bottom quartile of the whole book, whose other accounts are scored as a
+    number only (`health_score_value`: about a quarter of the work of an explained score)."""
+    if detail is None:
+        partial = _scores(contracts, features, policy)
+        scores = [h.score for _, _, h in partial if h.score is not None]
+    else:
+        partial = _scores({a: c for a, c in contracts.items() if a in detail}, features, policy)
+        values = (
+            health_score_value(features[a], policy.health, segment=_segment(c, policy))
+            for a, c in contracts.items()
+        )
+        scores = [v for v in values if v is not None]
+    cutoff = bottom_cutoff(scores, policy.health.bottom_quartile)
     return _decide(partial, features, policy, previous, cutoff)
+
+
+def _segment(contract: ActiveContract, policy: Policy) -> Segment:
+    """SEG-1: the account's segment (its override, else its ARR band)."""
+    if contract.segment_override:
+        return Segment(contract.segment_override)
+    return policy.segment_for_arr(contract.arr)  # type: ignore[arg-type]
 
 
 def _scores(
@@ -324,11 +344,7 @@ def _scores(
     """HEALTH-1, HEALTH-5: each account's score in its segment."""
     partial = []
     for account_id, contract in contracts.items():
-        segment = (
-            Segment(contract.segment_override)
-            if contract.segment_override
-            else policy.segment_for_arr(contract.arr)  # type: ignore[arg-type]
-        )
+        segment = _segment(contract, policy)
         health = score_health(features[account_id], policy.health, segment=segment)
         partial.append((account_id, segment, health))
     return partial
@@ -379,9 +395,12 @@ def score_accounts(
     memory_limit: str,
     accounts: Collection[str] | None = None,
     usage: dict[str, UsageFeatures] | None = None,
+    detail: Collection[str] | None = None,
 ) -> list[Scored]:
     """Gather and score without storing anything (used by the daily run and benchmarks);
-    `usage`: the book's usage features on `as_of`, if the caller has read them already."""
+    `usage`: the book's usage features on `as_of`, if the caller has read them already;
+    `detail`: return only these accounts' scores, still ranked among the whole book's
+    (HEALTH-2's bottom quartile; `score_book`)."""
     contracts, features = gather(
         session,
         policy,
@@ -392,7 +411,7 @@ def score_accounts(
         usage=usage,
     )
     previous = repository.previous_scores(session, before=as_of)
-    return score_book(contracts, features, policy, previous)
+    return score_book(contracts, features, policy, previous, detail)
 
 
 @dataclass
