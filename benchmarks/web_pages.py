@@ -15,6 +15,10 @@ The issue's ceiling (300 ms at the median) applies to the CSM home and the accou
 pages and lists; the team and executive dashboards are reported, not gated.
 
   python benchmarks/web_pages.py --db /tmp/b10k/r.db --runs 30
+  python benchmarks/web_pages.py --db /tmp/b10k/r.db --runs 10 --template-runs 300
+
+`--template-runs` also renders each page's template alone (median and minimum CPU ms): the
+steadier figure for comparing two versions on a busy machine.
 """
 
 from __future__ import annotations
