@@ -20,6 +20,8 @@ rows, ids and files); only the wall-clock timestamps of the build are older.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +41,26 @@ from renewals.policy import service as policy_service
 from renewals.scheduler import run_all
 
 TODAY = date(2026, 11, 24)
+
+
+def once_per_run(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """The directory `build(directory)` filled, built once for the whole run: under
+    pytest-xdist the first worker that needs it builds it in the run's directory (above
+    each worker's own) while the others wait on a lock, instead of each worker building
+    its own. It is shared: a test that writes copies it first."""
+    shared = factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's directory, above each worker's own
+    directory = shared / name
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (directory / "built").exists():
+            shutil.rmtree(directory, ignore_errors=True)
+            directory.mkdir()
+            build(directory)
+            (directory / "built").touch()
+    return directory
+
 
 # build(engine, root): writes the book into `engine`, its files under root/"book" and
 # root/"data"; what it returns (users, ids...) is handed to every test with the copy.

@@ -8,12 +8,14 @@ import csv
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
 import pytest
+from books import once_per_run
 from icalendar import Calendar
 from typer.core import TyperGroup
 
@@ -44,10 +46,8 @@ def _renewals(book: Path, *args: str, out: Path | None = None) -> subprocess.Com
     return done
 
 
-@pytest.fixture(scope="module")
-def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small demo book, loaded and run, whose demo output went to a file."""
-    path = tmp_path_factory.mktemp("book")
+def _demo(path: Path) -> None:
+    """`renewals demo` of a small book, loaded and run, its output going to a file."""
     _renewals(
         path,
         "demo",
@@ -59,6 +59,16 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
         str(path / "demo"),
         "--no-serve",
         out=path / "demo.log",
+    )
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo book, loaded and run, whose demo output went to a file: made once for
+    the run (tests/books.py: once_per_run), each worker's tests work in a copy of it."""
+    path = tmp_path_factory.mktemp("book")
+    shutil.copytree(
+        once_per_run(tmp_path_factory, "machine-output-book", _demo), path, dirs_exist_ok=True
     )
     return path
 

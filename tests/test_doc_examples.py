@@ -29,7 +29,6 @@ failed, its slowest examples) are printed and written to test-artifacts/doc-exam
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import shlex
@@ -45,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from books import once_per_run
 from databases import sqlite_copy
 from sqlalchemy import Engine, create_engine, text
 from typer.testing import CliRunner
@@ -430,20 +430,8 @@ def _env(directory: Path, smtp_port: int | None = None) -> dict[str, str | None]
 
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo book, built once for the whole run: under pytest-xdist the first worker
-    that needs it builds it (the others wait on a lock) in the run's shared directory."""
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent  # the run's directory, above each worker's own
-    directory = shared / "doc-examples-book"
-    with open(shared / "doc-examples-book.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (directory / "built").exists():
-            shutil.rmtree(directory, ignore_errors=True)
-            directory.mkdir()
-            _build(directory)
-            (directory / "built").touch()
-    return directory
+    """The demo book, built once for the whole run (tests/books.py: once_per_run)."""
+    return once_per_run(tmp_path_factory, "doc-examples-book", _build)
 
 
 @pytest.fixture(scope="session")
