@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,14 +14,17 @@ from typing import Any
 import pytest
 from babel.messages.pofile import read_po
 from books import Books
+from cli_languages import cli as _cli
+from cli_languages import english_left as _english_left
+from cli_languages import english_phrases as _english_phrases
 from dashboard.book import TODAY, built_book, client_for, people
 from sqlalchemy import Engine, select
-from typer.testing import CliRunner
 
 from renewals.account.domain import Segment
 from renewals.cli import app
 from renewals.contract.domain import Outcome
 from renewals.db import session_scope
+from renewals.escalation.domain import EscalationStatus
 from renewals.health.domain import Category
 from renewals.health.models import HealthSnapshot
 from renewals.kit import catalogues, i18n, locale
@@ -31,6 +33,7 @@ from renewals.policy import service as policy_service
 from renewals.policy.domain import Policy
 from renewals.renewal.domain import Motion, OpportunityType, Stage
 from renewals.renewal.models import Renewal
+from renewals.save_plan.economics import Verdict
 from renewals.signal.domain import Risk
 from renewals.user.domain import Role
 from renewals.user.models import User
@@ -232,6 +235,8 @@ def test_every_stored_value_shown_as_a_word_has_its_term() -> None:
         ("role", Role),
         ("badge", Category),
         ("badge", Risk),
+        ("economics", Verdict),
+        ("escalation", EscalationStatus),
     ):
         for member in enum:
             assert (context, member.value) in terms, (context, member.value)
@@ -400,38 +405,6 @@ def _visible_text(page: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(text))
 
 
-def _english_phrases(language: str, *prefixes: str) -> set[str]:
-    """The catalogue's English phrases (two words or more between placeholders and markup)
-    whose translation in `language` differs: none may be left on a translated page. With
-    `prefixes`, only those of the messages that start with one of them."""
-    with catalogues.po_path(language).open("rb") as handle:
-        catalog = read_po(handle, locale=language)
-    phrases = set()
-    for message in catalog:
-        if not message.id or message.context or isinstance(message.id, tuple):
-            continue
-        if message.string == message.id:
-            continue
-        if prefixes and not message.id.startswith(prefixes):
-            continue
-        for part in re.split(r"%\(\w+\)[sd]|\{[^}]*\}|<[^>]+>|[():;,.·]", message.id):
-            part = part.strip()
-            if "_" in part or "=" in part:  # a policy key or a formula
-                continue
-            if "`" in part or "/" in part:  # a command or a path: the same in every language
-                continue
-            if len(re.findall(r"[A-Za-z][a-z'-]+", part)) >= 2:
-                phrases.add(part)
-    return phrases
-
-
-def _english_left(phrases: set[str], text: str) -> list[str]:
-    """The phrases found in `text` starting at the start of a word: "an admin" is English
-    in "an admin may", not in Malay "kemudian admin" (then the admin); the last word may
-    go on ("the reason" is found in "the reasons they left")."""
-    return sorted(p for p in phrases if re.search(r"(?<![^\W\d_])" + re.escape(p), text))
-
-
 PAGES = {
     "csm": ("/home", "/renewals", "/accounts", "/accounts/{account}", "/tasks", "/outbox"),
     "manager": ("/manager", "/renewals", "/accounts", "/tasks", "/approvals", "/outbox"),
@@ -489,29 +462,6 @@ def test_each_role_reads_its_main_pages_in_each_language(book, tmp_path: Path) -
     assert len(english_seen) > 60, len(english_seen)
     _the_cli_explains_in_each_language(engine, settings)
     _the_commands_people_read_in_each_language(settings)
-
-
-def _cli(settings) -> Callable[..., str]:  # type: ignore[no-untyped-def]
-    """Run `renewals ARGS` on the book with no language from the machine's locale; its output."""
-    env = {
-        "RENEWALS_DATABASE_URL": settings.database_url,
-        "RENEWALS_DATA_DIR": str(settings.data_dir),
-        "COLUMNS": "250",
-        "LANG": "C.UTF-8",
-        # the machine's own locale must not decide (None: unset while the command runs)
-        "LANGUAGE": None,
-        "LC_ALL": None,
-        "LC_MESSAGES": None,
-        "RENEWALS_LANGUAGE": None,
-    }
-    runner = CliRunner()
-
-    def run(*args: str, code: int | None = 0, **extra: str | None) -> str:
-        result = runner.invoke(app, list(args), env={**env, **extra})
-        assert code is None or result.exit_code == code, (args, result.output)
-        return result.output
-
-    return run
 
 
 # What a person reads from the commands other than `health` and `renewal` (issue 22): the

@@ -10,7 +10,17 @@ from rich.table import Table
 
 from renewals.errors import RenewalsError
 from renewals.kit import completion
-from renewals.kit.cli import console, emit_json_lines, fail, fail_with, opened, parse_as_of, state
+from renewals.kit.cli import (
+    console,
+    emit_json_lines,
+    fail,
+    fail_with,
+    figure,
+    opened,
+    parse_as_of,
+    state,
+)
+from renewals.kit.i18n import Text, _, tr, word
 
 app = typer.Typer(
     help="Executive escalations (ESC-1, ESC-2): suggested by `renewals run`, briefed by the "
@@ -64,22 +74,33 @@ def list_(
         emit_json_lines(rows)
         return
     if not rows:
-        console.print("No escalations. `renewals run` suggests them for at-risk renewals (ESC-1).")
+        console.print(
+            _("No escalations. `renewals run` suggests them for at-risk renewals (ESC-1).")
+        )
         return
-    table = Table(title=f"Escalations ({len(rows)})")
-    for col in ("renewal", "account", "ARR", "renews", "status", "step", "executive", "why"):
+    table = Table(title=_("Escalations ({n})").format(n=len(rows)))
+    for col in (
+        _("renewal"),
+        _("account"),
+        "ARR",
+        _("renews"),
+        _("status"),
+        _("step"),
+        _("executive"),
+        _("why"),
+    ):
         table.add_column(col, overflow="fold")
     for row in rows:
         why = next((r for r in row["reasons"] if "ARR" not in r and "strategic" not in r), "")
         table.add_row(
             row["renewal_id"],
             row["account_id"],
-            f"{float(row['arr']):,.0f} {row['currency']}",
+            f"{figure(format(float(row['arr']), ',.0f'))} {row['currency']}",
             row["renewal_date"],
-            row["status"],
+            word("escalation", row["status"]),
             f"{max(row['step'], 0)}/4",
             row["executive_email"] or "-",
-            why.removeprefix("ESC-1: "),
+            tr(why).removeprefix("ESC-1: "),
         )
     console.print(table)
 
@@ -132,10 +153,10 @@ def brief(
         try:
             html.write_text(page, encoding="utf-8")
         except OSError as exc:
-            fail(f"cannot write {html}: {exc.strerror or exc}")
+            fail(Text("cannot write {path}: {reason}", path=str(html), reason=exc.strerror or exc))
     console.print(markdown, markup=False, soft_wrap=True)
     if html is not None:
-        console.print(f"HTML brief written to {html}")
+        console.print(_("HTML brief written to {path}").format(path=html))
 
 
 @app.command()
@@ -190,7 +211,14 @@ def step(
                 templates_dir=app_state.settings.templates_dir,
             )
             title = domain.STEPS[number - 1].title
-            console.print(f"{renewal_id}: step {number} ({title}) recorded; now {row.status}")
+            console.print(
+                _("{renewal}: step {number} ({title}) recorded; now {status}").format(
+                    renewal=renewal_id,
+                    number=number,
+                    title=tr(title),
+                    status=word("escalation", row.status),
+                )
+            )
     except RenewalsError as exc:
         fail_with(exc)
 
@@ -212,4 +240,4 @@ def decline(
     day = parse_as_of(on)
     with opened(ctx) as session:
         service.decline(session, renewal_id, by=by, on=day, reason=reason)
-        console.print(f"{renewal_id}: escalation declined")
+        console.print(_("{renewal}: escalation declined").format(renewal=renewal_id))

@@ -90,15 +90,25 @@ def current_step(status: str) -> int:
 def check_next_step(status: str, step: int) -> str | None:
     """Why `step` cannot be taken now (None when it is the next one)."""
     if not 1 <= step <= len(STEPS):
-        return f"steps are 1-{len(STEPS)} (ESC-2), got {step}"
+        return Text("steps are 1-{last} (ESC-2), got {step}", last=len(STEPS), step=step)
     at = current_step(status)
     if at == -1:
-        return "the escalation was declined"
+        return Text("the escalation was declined")
     if step != at + 1:
         if at == len(STEPS):
-            return "all four steps are done: the escalation is closed"
-        done = f"step {at} ({STEPS[at - 1].status})" if at else "no step yet (suggested)"
-        return f"ESC-2 steps go in order: the next is step {at + 1}, this one is at {done}"
+            return Text("all four steps are done: the escalation is closed")
+        if not at:
+            return Text(
+                "ESC-2 steps go in order: the next is step {next}, this one is at no step yet "
+                "(suggested)",
+                next=at + 1,
+            )
+        return Text(
+            "ESC-2 steps go in order: the next is step {next}, this one is at step {at} ({status})",
+            next=at + 1,
+            at=at,
+            status=STEPS[at - 1].status.value,
+        )
     return None
 
 

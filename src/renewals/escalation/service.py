@@ -29,6 +29,7 @@ from renewals.errors import Forbidden, NotFound, RenewalsError
 from renewals.escalation import domain
 from renewals.escalation.domain import EscalationDecision, EscalationFacts, EscalationStatus
 from renewals.kit.batches import chunks
+from renewals.kit.i18n import Text
 from renewals.kit.time import utc_now
 from renewals.policy.domain import Policy
 from renewals.renewal import service as renewal_service
@@ -287,9 +288,14 @@ def _open_deal_breakers(session: Session, renewal_ids: list[str]) -> dict[str, i
 def get(session: Session, renewal_id: str) -> Escalation:
     row = _find(session, renewal_id)
     if row is None:
+        command = "`renewals escalation brief " + renewal_id + " --by EMAIL`"
         raise NotFound(
-            f"no escalation for {renewal_id}: `renewals run` suggests them (ESC-1), or "
-            f"prepare one with `renewals escalation brief {renewal_id} --by EMAIL`"
+            Text(
+                "no escalation for {renewal}: `renewals run` suggests them (ESC-1), or prepare "
+                "one with {command}",
+                renewal=renewal_id,
+                command=command,
+            )
         )
     return row
 
@@ -342,10 +348,14 @@ def brief(
         session.add(row)
         session.flush()
     if row.status in (EscalationStatus.closed, EscalationStatus.declined):
-        raise EscalationError(f"the escalation of {renewal_id} is {row.status}")
+        raise EscalationError(
+            Text("the escalation of {renewal} is {status}", renewal=renewal_id, status=row.status)
+        )
     if goal is not None:
         if not goal.strip():
-            raise EscalationError("the goal must say what the executive's involvement is for", 422)
+            raise EscalationError(
+                Text("the goal must say what the executive's involvement is for"), 422
+            )
         row.goal = goal.strip()
     context = brief_context(session, row, triage, as_of=as_of, policy=policy)
     row.goal = context["goal"]
@@ -399,22 +409,30 @@ def advance_step(
     user = _check_user(session, by)
     why_not = domain.check_next_step(row.status, step)
     if why_not:
-        raise EscalationError(f"{renewal_id}: {why_not}")
+        raise EscalationError(Text("{renewal}: {why}", renewal=renewal_id, why=why_not))
     protocol = domain.STEPS[step - 1]
     if protocol.needs_note and not note.strip():
         what = (
-            "what was committed and how the executive is kept updated"
+            Text("what was committed and how the executive is kept updated")
             if step == 3
-            else ("what was learned")
+            else Text("what was learned")
         )
-        raise EscalationError(f"step {step} ({protocol.title}) needs a note: {what}", 422)
+        raise EscalationError(
+            Text(
+                "step {step} ({title}) needs a note: {what}",
+                step=step,
+                title=protocol.title,
+                what=what,
+            ),
+            422,
+        )
     if step == 1 and not row.brief:
         brief(session, renewal_id, by=by, as_of=on, policy=policy, templates_dir=templates_dir)
     if step == 2:
         email = executive_email or row.executive_email
         if not email:
             raise EscalationError(
-                "step 2 (executive engages) needs the executive: --executive EMAIL", 422
+                Text("step 2 (executive engages) needs the executive: --executive EMAIL"), 422
             )
         executive = _check_user(session, email)
         row.executive_email = executive.email
@@ -452,10 +470,14 @@ def decline(session: Session, renewal_id: str, *, by: str, on: date, reason: str
     _check_user(session, by)
     if row.status not in (EscalationStatus.suggested, EscalationStatus.brief):
         raise EscalationError(
-            f"{renewal_id}: only a suggested or briefed escalation can be declined ({row.status})"
+            Text(
+                "{renewal}: only a suggested or briefed escalation can be declined ({status})",
+                renewal=renewal_id,
+                status=row.status,
+            )
         )
     if not reason.strip():
-        raise EscalationError("declining needs a reason", 422)
+        raise EscalationError(Text("declining needs a reason"), 422)
     before = row.status
     row.status = EscalationStatus.declined
     row.steps = [
@@ -638,7 +660,9 @@ def _triage(session: Session, renewal_id: str) -> SaveTriage:
     renewal_service.get(session, renewal_id)
     triage = session.get(SaveTriage, renewal_id)
     if triage is None:
-        raise EscalationError(f"{renewal_id}: {plan_service.NO_TRIAGE}")
+        raise EscalationError(
+            Text("{renewal}: {why}", renewal=renewal_id, why=plan_service.NO_TRIAGE)
+        )
     return triage
 
 

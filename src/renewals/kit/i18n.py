@@ -332,6 +332,8 @@ TERM_CONTEXTS = (
     "forecast",
     "message",
     "permission",
+    "escalation",
+    "contact",
 )
 # Fields that may hold "; " (a list joined into one, a policy title); a template's other
 # fields never span one, so a list of reasons is read item by item rather than swallowed
@@ -407,6 +409,8 @@ def _translate_text(text: str, language: str, depth: int, split: bool = True) ->
         return "\n\n".join(
             _translate_text(part, language, depth + 1) for part in text.split("\n\n")
         )
+    if "\n" in text:  # lines (a win-back task's touch and the churn's facts under it)
+        return "\n".join(_translate_text(line, language, depth + 1) for line in text.split("\n"))
     sentences = _SENTENCE.split(text)
     if len(sentences) > 1:  # sentences joined with " " (a task's description): each
         return " ".join(_translate_items(tuple(sentences), " ", language, depth + 1))

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from renewals.kit.calendar import add_months
+from renewals.kit.i18n import Text
 
 # --- LOST-1: lost causes -----------------------------------------------------------------
 
@@ -33,13 +34,13 @@ class LostCause(StrEnum):
 
 # What each criterion means, for reasons and `renewals saves exit --because`.
 LOST_CAUSE_TEXT: dict[LostCause, str] = {
-    LostCause.signed_with_competitor: "signed with a competitor",
-    LostCause.final_decision: "final, non-negotiable decision",
-    LostCause.product_fit: "fundamentally wrong product-market fit",
-    LostCause.refuses_to_engage: "refuses to engage",
-    LostCause.economics: "economics work for neither side",
-    LostCause.relationship_beyond_repair: "relationship beyond repair",
-    LostCause.save_cost_exceeds_value: "save cost exceeds account value",
+    LostCause.signed_with_competitor: Text("signed with a competitor"),
+    LostCause.final_decision: Text("final, non-negotiable decision"),
+    LostCause.product_fit: Text("fundamentally wrong product-market fit"),
+    LostCause.refuses_to_engage: Text("refuses to engage"),
+    LostCause.economics: Text("economics work for neither side"),
+    LostCause.relationship_beyond_repair: Text("relationship beyond repair"),
+    LostCause.save_cost_exceeds_value: Text("save cost exceeds account value"),
 }
 
 
@@ -97,18 +98,22 @@ def lost_cause(facts: LostCauseFacts) -> LostCauseDecision:
 
     def met(cause: LostCause, why: str) -> None:
         causes.append(cause)
-        reasons.append(f"LOST-1: {LOST_CAUSE_TEXT[cause]}: {why}")
+        reasons.append(Text("LOST-1: {cause}: {why}", cause=LOST_CAUSE_TEXT[cause], why=why))
 
     if facts.contract_outcome == "churned" and facts.competitor:
         met(
             LostCause.signed_with_competitor,
-            f"the contract churned to {facts.competitor}",
+            Text("the contract churned to {competitor}", competitor=facts.competitor),
         )
     elif facts.inputs.get("alternative") == "chosen":
-        rival = f" ({facts.competitor})" if facts.competitor else ""
         met(
             LostCause.signed_with_competitor,
-            f"the CSM recorded the alternative{rival} as chosen",
+            Text(
+                "the CSM recorded the alternative ({competitor}) as chosen",
+                competitor=facts.competitor,
+            )
+            if facts.competitor
+            else Text("the CSM recorded the alternative as chosen"),
         )
 
     # A suggested product-fit cause only means a competitor is in play (SAVE-4); it takes
@@ -120,45 +125,61 @@ def lost_cause(facts: LostCauseFacts) -> LostCauseDecision:
     ):
         met(
             LostCause.product_fit,
-            "product-fit root cause confirmed by the CSM (SAVE-4) with a low save "
-            "probability (SAVE-2)",
+            Text(
+                "product-fit root cause confirmed by the CSM (SAVE-4) with a low save "
+                "probability (SAVE-2)"
+            ),
         )
 
     disengaged = "engagement_drop" in facts.signals or facts.inputs.get("willingness") == (
         "checked_out"
     )
     if disengaged and facts.engaged_stakeholders == 0:
-        evidence = (
-            "disengagement signal (SIG-2)"
+        met(
+            LostCause.refuses_to_engage,
+            Text("disengagement signal (SIG-2) and no stakeholder engaged recently")
             if "engagement_drop" in facts.signals
-            else "stakeholders recorded as checked out"
+            else Text("stakeholders recorded as checked out and no stakeholder engaged recently"),
         )
-        met(LostCause.refuses_to_engage, f"{evidence} and no stakeholder engaged recently")
 
     cost = save_cost(facts.save_hours, facts.hourly_rate)
     if facts.save_hours > 0 and cost > facts.arr and not facts.strategic:
         met(
             LostCause.save_cost_exceeds_value,
-            f"SAVE-1 {facts.save_hours:g} h x "
-            f"{facts.hourly_rate:,.0f}/h = {cost:,.0f} > ARR {facts.arr:,.0f}",
+            Text(
+                "SAVE-1 {hours:g} h x {rate:,.0f}/h = {cost:,.0f} > ARR {arr:,.0f}",
+                hours=facts.save_hours,
+                rate=facts.hourly_rate,
+                cost=cost,
+                arr=facts.arr,
+            ),
         )
     return LostCauseDecision(tuple(causes), tuple(reasons))
 
 
 def declared_reason(cause: LostCause, note: str, by: str) -> str:
     """A person's LOST-1 call, worded like the detected ones."""
-    text = f"LOST-1: {LOST_CAUSE_TEXT[cause]}: declared by {by}"
-    return f"{text}: {note}" if note else text
+    if note:
+        return Text(
+            "LOST-1: {cause}: declared by {by}: {note}",
+            cause=LOST_CAUSE_TEXT[cause],
+            by=by,
+            note=note,
+        )
+    return Text("LOST-1: {cause}: declared by {by}", cause=LOST_CAUSE_TEXT[cause], by=by)
 
 
 # --- LOST-2: graceful exit -----------------------------------------------------------------
 
 EXIT_ITEMS: tuple[tuple[str, str], ...] = (
-    ("data_export", "Offer and deliver a full export of their data"),
-    ("knowledge_transfer", "Hand over documentation, configurations and know-how"),
-    ("offboarding_support", "Support the offboarding (contacts, timeline, questions answered)"),
-    ("continued_service", "Agree a period of continued service until they are moved"),
-    ("door_open", "Leave the door open: thank them and say how to come back"),
+    ("data_export", Text("Offer and deliver a full export of their data")),
+    ("knowledge_transfer", Text("Hand over documentation, configurations and know-how")),
+    (
+        "offboarding_support",
+        Text("Support the offboarding (contacts, timeline, questions answered)"),
+    ),
+    ("continued_service", Text("Agree a period of continued service until they are moved")),
+    ("door_open", Text("Leave the door open: thank them and say how to come back")),
 )
 EXIT_KEYS = tuple(key for key, _ in EXIT_ITEMS)
 
@@ -201,18 +222,18 @@ def checklist_done(checklist: Sequence[Mapping[str, Any]]) -> bool:
 
 # Field -> the question it answers (the template a debrief fills in).
 DEBRIEF_QUESTIONS: dict[str, str] = {
-    "stated_reason": "What did they tell us?",
-    "real_reasons": "What were the real reasons?",
-    "told_on": "When did they tell us?",
-    "really_lost_on": "When was it really lost (often months before anyone admitted it)?",
-    "earliest_warning_on": "When did the first warning signal appear?",
-    "missed_signals": "Which signals did we miss (first seen before the decision)?",
-    "competitor": "Who did they go to?",
-    "could_have_been_saved": "Could it have been saved? (yes | no | unknown)",
-    "how": "If so, how?",
-    "pattern": "Which pattern does it match?",
-    "what_to_change": "What do we change (team, product, process)?",
-    "shared_with": "Shared with (team, product, ...)",
+    "stated_reason": Text("What did they tell us?"),
+    "real_reasons": Text("What were the real reasons?"),
+    "told_on": Text("When did they tell us?"),
+    "really_lost_on": Text("When was it really lost (often months before anyone admitted it)?"),
+    "earliest_warning_on": Text("When did the first warning signal appear?"),
+    "missed_signals": Text("Which signals did we miss (first seen before the decision)?"),
+    "competitor": Text("Who did they go to?"),
+    "could_have_been_saved": Text("Could it have been saved? (yes | no | unknown)"),
+    "how": Text("If so, how?"),
+    "pattern": Text("Which pattern does it match?"),
+    "what_to_change": Text("What do we change (team, product, process)?"),
+    "shared_with": Text("Shared with (team, product, ...)"),
 }
 SAVEABLE = ("yes", "no", "unknown")
 
@@ -345,23 +366,66 @@ class WinbackTouch:
         return f"winback_{self.months}m"
 
 
-_TOUCHES = {
-    "check_in": (
-        "Win-back check-in",
-        "LOST-4: a friendly check-in {months} months after they left: how is the new "
-        "solution working, is anything missing? No pitch.",
-    ),
-    "updates": (
-        "Win-back: share relevant updates",
-        "LOST-4: {months} months after they left, share what changed that matters to them "
-        "(fixes and features for the reasons they left).",
-    ),
-    "win_back": (
-        "Win-back conversation",
+def _touch(kind: str, months: int) -> tuple[str, str]:
+    """A LOST-4 touch's task title and description (stored in English, read in the
+    reader's language)."""
+    if kind == "check_in":
+        return Text("Win-back check-in"), Text(
+            "LOST-4: a friendly check-in {months} months after they left: how is the new "
+            "solution working, is anything missing? No pitch.",
+            months=months,
+        )
+    if kind == "updates":
+        return Text("Win-back: share relevant updates"), Text(
+            "LOST-4: {months} months after they left, share what changed that matters to them "
+            "(fixes and features for the reasons they left).",
+            months=months,
+        )
+    return Text("Win-back conversation"), Text(
         "LOST-4: {months} months after they left, the formal win-back conversation: "
         "what would it take to come back?",
-    ),
-}
+        months=months,
+    )
+
+
+def churn_context(
+    churned_on: date, competitor: str | None, reason: str | None, *, imported: bool = False
+) -> str:
+    """The line a win-back task's description ends with: when they left, to whom and what
+    they said (a Text per shape, so that the stored English reads back in each language)."""
+    if imported:
+        if competitor and reason:
+            return Text(
+                "Churned on {day} to {competitor}; they said: {reason} (imported history).",
+                day=churned_on,
+                competitor=competitor,
+                reason=reason,
+            )
+        if competitor:
+            return Text(
+                "Churned on {day} to {competitor} (imported history).",
+                day=churned_on,
+                competitor=competitor,
+            )
+        if reason:
+            return Text(
+                "Churned on {day}; they said: {reason} (imported history).",
+                day=churned_on,
+                reason=reason,
+            )
+        return Text("Churned on {day} (imported history).", day=churned_on)
+    if competitor and reason:
+        return Text(
+            "Churned on {day} to {competitor}; they said: {reason}.",
+            day=churned_on,
+            competitor=competitor,
+            reason=reason,
+        )
+    if competitor:
+        return Text("Churned on {day} to {competitor}.", day=churned_on, competitor=competitor)
+    if reason:
+        return Text("Churned on {day}; they said: {reason}.", day=churned_on, reason=reason)
+    return Text("Churned on {day}.", day=churned_on)
 
 
 def winback_touches(churned_on: date, months: Sequence[int]) -> list[WinbackTouch]:
@@ -370,10 +434,8 @@ def winback_touches(churned_on: date, months: Sequence[int]) -> list[WinbackTouc
     touches = []
     for i, m in enumerate(months):
         kind = "win_back" if i == len(months) - 1 else "check_in" if i == 0 else "updates"
-        title, text = _TOUCHES[kind]
-        touches.append(
-            WinbackTouch(m, add_months(churned_on, m), kind, title, text.format(months=m))
-        )
+        title, text = _touch(kind, m)
+        touches.append(WinbackTouch(m, add_months(churned_on, m), kind, title, text))
     return touches
 
 

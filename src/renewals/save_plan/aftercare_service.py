@@ -394,11 +394,7 @@ def schedule_winbacks(session: Session, policy: Policy, *, as_of: date) -> int:
     planned = []
     for renewal, competitor, close_reason in rows:
         churned_on = rules.churn_date(renewal.renewal_date, renewal.closed_on)
-        context = f"Churned on {churned_on}"
-        if competitor:
-            context += f" to {competitor}"
-        if close_reason:
-            context += f"; they said: {close_reason}"
+        context = rules.churn_context(churned_on, competitor, close_reason)
         for touch in rules.winback_touches(churned_on, policy.winback.touch_months):
             planned.append(
                 {
@@ -407,7 +403,7 @@ def schedule_winbacks(session: Session, policy: Policy, *, as_of: date) -> int:
                     "renewal_id": renewal.renewal_id,
                     "step": touch.step,
                     "title": touch.title,
-                    "description": f"{touch.description}\n{context}.",
+                    "description": f"{touch.description}\n{context}",
                     "rule": "LOST-4",
                     "due_date": touch.due_date,
                     "owner_email": renewal.owner_email,
@@ -464,9 +460,7 @@ def _imported_churns(session: Session, policy: Policy, *, as_of: date) -> list[d
     planned = []
     for row in latest.values():
         churned_on = rules.churn_date(row.end_date, row.closed_at)
-        context = f"Churned on {churned_on}" + (f" to {row.competitor}" if row.competitor else "")
-        if row.close_reason:
-            context += f"; they said: {row.close_reason}"
+        context = rules.churn_context(churned_on, row.competitor, row.close_reason, imported=True)
         for touch in rules.winback_touches(churned_on, policy.winback.touch_months):
             if touch.due_date < as_of:
                 continue
@@ -477,7 +471,7 @@ def _imported_churns(session: Session, policy: Policy, *, as_of: date) -> list[d
                     "renewal_id": None,
                     "step": touch.step,
                     "title": touch.title,
-                    "description": f"{touch.description}\n{context} (imported history).",
+                    "description": f"{touch.description}\n{context}",
                     "rule": "LOST-4",
                     "due_date": touch.due_date,
                     "owner_email": row.owner_email,

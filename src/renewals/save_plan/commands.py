@@ -23,7 +23,7 @@ from renewals.kit.cli import (
     percent,
     state,
 )
-from renewals.kit.i18n import _, lazy, tr, word
+from renewals.kit.i18n import Text, _, lazy, tr, word
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
     from renewals.save_plan.models import SaveTriage
@@ -261,7 +261,10 @@ def evidence(
     }
     if not given:
         fail(
-            "nothing to record: give at least one of --relationship, --alternative, --budget, --willingness, --root-cause",
+            Text(
+                "nothing to record: give at least one of --relationship, --alternative, "
+                "--budget, --willingness, --root-cause"
+            ),
             2,
         )
     app_state = state(ctx)
@@ -354,17 +357,23 @@ def winback_triggers(
         return
     with_any = [t for t in found if t.found]
     console.print(
-        f"[bold]Win-back triggers (LOST-5)[/]: {len(with_any):,} of {len(found):,} churned "
-        "accounts show at least one"
+        _(
+            "[bold]Win-back triggers (LOST-5)[/]: {n} of {total} churned accounts show at least one"
+        ).format(n=number(len(with_any)), total=number(len(found)))
     )
     for t in with_any[:limit]:
         console.print(
-            f"  {t.account_id} ({t.contract_id}, churned {t.churned_on}, reason "
-            f"{t.reason or 'unknown'}):",
+            "  "
+            + _("{account} ({contract}, churned {day}, reason {reason}):").format(
+                account=t.account_id,
+                contract=t.contract_id,
+                day=t.churned_on,
+                reason=word("reason", t.reason) if t.reason else _("unknown"),
+            ),
             markup=False,
         )
         for line in t.found:
-            console.print(f"    {line}", markup=False)
+            console.print(f"    {tr(line)}", markup=False)
 
 
 def _mount() -> None:
@@ -444,50 +453,65 @@ def economics(
         )
         return
     if not r.rows:
-        fail(
-            "no open triage" + (f" for {renewal_id}" if renewal_id else "") + ": run `renewals run`"
-        )
+        if renewal_id:
+            fail(Text("no open triage for {renewal}: run `renewals run`", renewal=renewal_id))
+        fail(Text("no open triage: run `renewals run`"))
     if renewal_id:
         e = r.rows[0]
-        console.print(f"[bold]{e.renewal_id}[/]: {e.verdict.value}")
+        console.print(f"[bold]{e.renewal_id}[/]: {word('economics', e.verdict.value)}")
         for reason in e.reasons:
-            console.print(f"  {reason}", markup=False)
+            console.print(f"  {tr(reason)}", markup=False)
         return
     console.print(
-        f"[bold]Save economics[/] of {len(r.rows):,} open triages: "
-        + ", ".join(f"{k} {v:,}" for k, v in sorted(r.verdicts.items()))
-        + f". Attempts worth it cost {r.cost:,.0f} for {r.expected_arr:,.0f} ARR expected back;"
-        f" the same hours on prevention would keep about {r.prevention_arr:,.0f} (SAVE-1, "
-        f"SAVE-7). Refused: {r.refused_cost:,.0f} of cost for {r.refused_arr:,.0f} ARR (LOST-1).",
+        _(
+            "[bold]Save economics[/] of {n} open triages: {verdicts}. Attempts worth it cost "
+            "{cost} for {expected} ARR expected back; the same hours on prevention would keep "
+            "about {prevention} (SAVE-1, SAVE-7). Refused: {refused_cost} of cost for "
+            "{refused_arr} ARR (LOST-1)."
+        ).format(
+            n=number(len(r.rows)),
+            verdicts=", ".join(
+                f"{word('economics', k)} {number(v)}" for k, v in sorted(r.verdicts.items())
+            ),
+            cost=figure(f"{r.cost:,.0f}"),
+            expected=figure(f"{r.expected_arr:,.0f}"),
+            prevention=figure(f"{r.prevention_arr:,.0f}"),
+            refused_cost=figure(f"{r.refused_cost:,.0f}"),
+            refused_arr=figure(f"{r.refused_arr:,.0f}"),
+        ),
         soft_wrap=True,
     )
-    table = Table(title=f"Saves ({len(rows):,}; {min(limit, len(rows))} shown, refusals first)")
-    for col in (
-        "renewal",
-        "ARR",
-        "effort",
-        "p",
-        "hours",
-        "cost",
-        "expected",
-        "prevention",
-        "expansion",
-        "verdict",
+    table = Table(
+        title=_("Saves ({n}; {shown} shown, refusals first)").format(
+            n=number(len(rows)), shown=min(limit, len(rows))
+        )
+    )
+    for key, col in (
+        ("renewal", _("renewal")),
+        ("ARR", "ARR"),
+        ("effort", _("effort")),
+        ("p", "p"),
+        ("hours", _("hours")),
+        ("cost", _("cost")),
+        ("expected", _("expected")),
+        ("prevention", _("prevention")),
+        ("expansion", _("expansion")),
+        ("verdict", _("verdict")),
     ):
         table.add_column(
-            col, justify="left" if col in ("renewal", "effort", "verdict") else "right"
+            col, justify="left" if key in ("renewal", "effort", "verdict") else "right"
         )
     for e in rows[:limit]:
         table.add_row(
             e.renewal_id,
-            f"{e.arr:,.0f}",
-            e.effort,
-            f"{e.success_rate:.0%}",
-            f"{e.hours[0]:g}-{e.hours[1]:g}",
-            f"{e.cost[0]:,.0f}-{e.cost[1]:,.0f}",
-            f"{e.expected_arr:,.0f}",
-            f"{e.prevention_arr:,.0f}",
-            "-" if e.expansion_arr is None else f"{e.expansion_arr:,.0f}",
-            e.verdict.value,
+            figure(f"{e.arr:,.0f}"),
+            word("triage", e.effort),
+            figure(f"{e.success_rate:.0%}"),
+            f"{figure(f'{e.hours[0]:g}')}-{figure(f'{e.hours[1]:g}')}",
+            f"{figure(f'{e.cost[0]:,.0f}')}-{figure(f'{e.cost[1]:,.0f}')}",
+            figure(f"{e.expected_arr:,.0f}"),
+            figure(f"{e.prevention_arr:,.0f}"),
+            "-" if e.expansion_arr is None else figure(f"{e.expansion_arr:,.0f}"),
+            word("economics", e.verdict.value),
         )
     console.print(table)

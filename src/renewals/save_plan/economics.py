@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Policy
 
 
@@ -54,10 +55,6 @@ class SaveEconomics:
         return name if options[name] > self.expected_arr else None
 
 
-def _money(value: float) -> str:
-    return f"{value:,.0f}"
-
-
 def economics(
     *,
     renewal_id: str,
@@ -72,61 +69,104 @@ def economics(
     and SAVE-2; `normal_hours` a normal renewal's team hours in its segment, SEG-1)."""
     e = policy.save.economics
     rate = policy.roi.loaded_hourly_rate
-    reasons = []
+    reasons: list[str] = []
     p = min(band_rate, e.success_ceiling.max)
     if p < band_rate:
         reasons.append(
-            f"SAVE-1: save attempts succeed {e.success_ceiling.min:.0%}-"
-            f"{e.success_ceiling.max:.0%} at best: the band's {band_rate:.0%} counts as {p:.0%}"
+            Text(
+                "SAVE-1: save attempts succeed {low:.0%}-{high:.0%} at best: the band's "
+                "{band:.0%} counts as {p:.0%}",
+                low=e.success_ceiling.min,
+                high=e.success_ceiling.max,
+                band=band_rate,
+                p=p,
+            )
         )
     if effort == "none":
         return SaveEconomics(
             renewal_id, arr, effort, p, (0.0, 0.0), (0.0, 0.0), 0.0, 0.0, 0.0,
             None if expansion_arr_per_hour is None else 0.0, Verdict.none,
-            (*reasons, "SAVE-5: no save effort: graceful exit, learn"),
+            (*reasons, Text("SAVE-5: no save effort: graceful exit, learn")),
         )  # fmt: skip
     planned = float(getattr(policy.save.effort_hours, effort))
     low = max(planned, normal_hours * e.save_cost_multiplier.min)
     high = max(planned, normal_hours * e.save_cost_multiplier.max)
     cost = (low * float(rate), high * float(rate))
     reasons.append(
-        f"SAVE-1: a save costs {e.save_cost_multiplier.min:g}-{e.save_cost_multiplier.max:g}x "
-        f"a normal renewal ({normal_hours:g} h, SEG-1); {effort} effort plans {planned:g} h "
-        f"(SAVE-7): {low:g}-{high:g} h x {_money(float(rate))} (ROI-1) = "
-        f"{_money(cost[0])}-{_money(cost[1])}"
+        Text(
+            "SAVE-1: a save costs {min:g}-{max:g}x a normal renewal ({normal:g} h, SEG-1); "
+            "{effort} effort plans {planned:g} h (SAVE-7): {low:g}-{high:g} h x {rate:,.0f} "
+            "(ROI-1) = {cost_low:,.0f}-{cost_high:,.0f}",
+            min=e.save_cost_multiplier.min,
+            max=e.save_cost_multiplier.max,
+            normal=normal_hours,
+            effort=effort,
+            planned=planned,
+            low=low,
+            high=high,
+            rate=float(rate),
+            cost_low=cost[0],
+            cost_high=cost[1],
+        )
     )
     expected = p * arr
     ev_hours = round(low * p, 1)
     reasons.append(
-        f"SAVE-7: {low:g} h x {p:.0%} = {ev_hours:g} hours of expected value; "
-        f"{p:.0%} x ARR {_money(arr)} = {_money(expected)} expected back"
+        Text(
+            "SAVE-7: {low:g} h x {p:.0%} = {hours:g} hours of expected value; {p:.0%} x ARR "
+            "{arr:,.0f} = {expected:,.0f} expected back",
+            low=low,
+            p=p,
+            hours=ev_hours,
+            arr=arr,
+            expected=expected,
+        )
     )
     high_band = policy.save.probability.high.min
     prevention = e.prevention_cost_ratio.min * high_band * arr
     reasons.append(
-        f"SAVE-1, SAVE-7: the same {low:g} h on prevention ({e.prevention_cost_ratio.min:g}-"
-        f"{e.prevention_cost_ratio.max:g}x easier) cover {e.prevention_cost_ratio.min:g} "
-        f"accounts like this before they slip, each kept at {high_band:.0%}: "
-        f"{_money(prevention)}"
+        Text(
+            "SAVE-1, SAVE-7: the same {low:g} h on prevention ({min:g}-{max:g}x easier) cover "
+            "{min:g} accounts like this before they slip, each kept at {band:.0%}: "
+            "{prevention:,.0f}",
+            low=low,
+            min=e.prevention_cost_ratio.min,
+            max=e.prevention_cost_ratio.max,
+            band=high_band,
+            prevention=prevention,
+        )
     )
     expansion = None if expansion_arr_per_hour is None else low * expansion_arr_per_hour
     if expansion is not None:
         reasons.append(
-            f"SAVE-7: on expansion they bring {_money(expansion)} (the book's expected "
-            f"expansion ARR per team hour, {_money(expansion_arr_per_hour or 0)})"
+            Text(
+                "SAVE-7: on expansion they bring {expansion:,.0f} (the book's expected "
+                "expansion ARR per team hour, {per_hour:,.0f})",
+                expansion=expansion,
+                per_hour=expansion_arr_per_hour or 0,
+            )
         )
     limit = e.max_cost_to_value * arr
     if cost[0] > limit:
         verdict = Verdict.refuse
         reasons.append(
-            f"LOST-1: the save costs at least {_money(cost[0])}, more than the account's worth "
-            f"({e.max_cost_to_value:g} x ARR = {_money(limit)}): refuse it, exit gracefully"
+            Text(
+                "LOST-1: the save costs at least {cost:,.0f}, more than the account's worth "
+                "({times:g} x ARR = {limit:,.0f}): refuse it, exit gracefully",
+                cost=cost[0],
+                times=e.max_cost_to_value,
+                limit=limit,
+            )
         )
     elif expected < (cost[0] + cost[1]) / 2:
         verdict = Verdict.poor
         reasons.append(
-            f"MET-1: {_money(expected)} expected back does not cover the cost "
-            f"({_money((cost[0] + cost[1]) / 2)}): save ROI below 1"
+            Text(
+                "MET-1: {expected:,.0f} expected back does not cover the cost ({cost:,.0f}): "
+                "save ROI below 1",
+                expected=expected,
+                cost=(cost[0] + cost[1]) / 2,
+            )
         )
     else:
         verdict = Verdict.save

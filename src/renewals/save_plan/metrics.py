@@ -16,6 +16,8 @@ from decimal import Decimal
 from statistics import median
 from typing import Any
 
+from renewals.kit.i18n import Text
+
 # Fewer closed plans than this and a rate moves a lot with each one; the report says so.
 
 
@@ -167,35 +169,58 @@ def notes_for(
     closed: int, success: float | None, t: Thresholds, without_plan: float | None
 ) -> list[str]:
     """What a reader should know about these figures, in words."""
-    notes = []
+    notes: list[str] = []
     kind = verdict(success, t)
     if success is not None:
-        shown = f"{success:.0%}"
         if kind == "suspicious":
             notes.append(
-                f"MET-1: success rate {shown} is above {t.suspicious:.0%}: effort may be going "
-                "to accounts that would renew anyway; compare with triaged renewals without a plan"
+                Text(
+                    "MET-1: success rate {rate:.0%} is above {suspicious:.0%}: effort may be going "
+                    "to accounts that would renew anyway; compare with triaged renewals without "
+                    "a plan",
+                    rate=success,
+                    suspicious=t.suspicious,
+                )
             )
         elif kind == "solid":
             notes.append(
-                f"MET-1: success rate {shown} is solid ({t.solid_min:.0%}-{t.solid_max:.0%})"
+                Text(
+                    "MET-1: success rate {rate:.0%} is solid ({low:.0%}-{high:.0%})",
+                    rate=success,
+                    low=t.solid_min,
+                    high=t.solid_max,
+                )
             )
         elif kind == "below_solid":
             notes.append(
-                f"MET-1: success rate {shown} is below the {t.solid_min:.0%}-{t.solid_max:.0%} "
-                "good teams reach where they commit to a serious effort (SAVE-1)"
+                Text(
+                    "MET-1: success rate {rate:.0%} is below the {low:.0%}-{high:.0%} good teams "
+                    "reach where they commit to a serious effort (SAVE-1)",
+                    rate=success,
+                    low=t.solid_min,
+                    high=t.solid_max,
+                )
             )
         else:
             notes.append(
-                f"MET-1: success rate {shown} is above solid ({t.solid_max:.0%}) but not "
-                f"suspicious (<= {t.suspicious:.0%})"
+                Text(
+                    "MET-1: success rate {rate:.0%} is above solid ({high:.0%}) but not "
+                    "suspicious (<= {suspicious:.0%})",
+                    rate=success,
+                    high=t.solid_max,
+                    suspicious=t.suspicious,
+                )
             )
     if 0 < closed < t.min_sample:
-        notes.append(f"only {closed} closed save plan(s): each one moves the rates a lot")
+        notes.append(Text("only {n} closed save plan(s): each one moves the rates a lot", n=closed))
     if success is not None and without_plan is not None and without_plan >= success:
         notes.append(
-            f"triaged renewals without a plan renewed at {without_plan:.0%}, not below the "
-            f"plans' {success:.0%}: the plans may not be what saves these accounts"
+            Text(
+                "triaged renewals without a plan renewed at {without:.0%}, not below the plans' "
+                "{rate:.0%}: the plans may not be what saves these accounts",
+                without=without_plan,
+                rate=success,
+            )
         )
     return notes
 
@@ -222,11 +247,11 @@ class SaveMetricsReport:
         }
 
 
-NO_TRIAGE = (
+NO_TRIAGE = Text(
     "no at-risk renewals triaged yet: `renewals run` triages them (SAVE-2..7) once "
     "renewals are at risk (SEG-3)"
 )
-NO_PLANS = "no save plans yet: start one with `renewals saves plan RENEWAL_ID`"
+NO_PLANS = Text("no save plans yet: start one with `renewals saves plan RENEWAL_ID`")
 
 
 def build_report(

@@ -23,11 +23,13 @@ from renewals.kit.cli import (
     emit_json,
     fail,
     fail_with,
+    figure,
     opened,
     parse_as_of,
     parse_date,
     state,
 )
+from renewals.kit.i18n import Text, _, tr, word
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
     from renewals.save_plan import plan_service
@@ -95,7 +97,12 @@ def plan(
             existing = plan_service.find_plan(session, renewal_id)
             if existing is None:
                 if not by:
-                    fail(f"{renewal_id} has no save plan yet: start it with --by EMAIL")
+                    fail(
+                        Text(
+                            "{renewal} has no save plan yet: start it with --by EMAIL",
+                            renewal=renewal_id,
+                        )
+                    )
                 plan_service.start_plan(
                     session,
                     renewal_id,
@@ -122,10 +129,12 @@ def plan(
         emit_json(report)
         return
     if started:
-        console.print(f"Started the save plan of {renewal_id}.")
+        console.print(_("Started the save plan of {renewal}.").format(renewal=renewal_id))
     elif fast_fix is not None and fast_fix != report["fast_fix"]:
         console.print(
-            "[yellow]The plan already exists; --fast-fix only applies when a plan starts.[/]"
+            "[yellow]"
+            + _("The plan already exists; --fast-fix only applies when a plan starts.")
+            + "[/]"
         )
     _print(report)
 
@@ -196,38 +205,79 @@ def _words(problem: dict[str, Any]) -> str:
 
 
 def _print(report: dict[str, Any]) -> None:
-    closed = f", closed {report['outcome']} on {report['closed_on']}" if report["closed_on"] else ""
-    console.print(
-        f"[bold]Save plan {report['renewal_id']}[/] ({report['account_id']}): "
-        f"{report['mode']} window, {report['effort']} effort, fast fix "
-        f"{'on' if report['fast_fix'] else 'off'}, started {report['started_on']}, "
-        f"{report['status']}{closed}; {report['effort_hours']:g} hours recorded"
-    )
-    table = Table(title="Problems, highest priority first (SAVE-8)")
-    for col in ("id", "prio", "problem", "kind", "status", "owner", "due", "fix / metric"):
+    fields = {
+        "id": report["renewal_id"],
+        "account": report["account_id"],
+        "mode": word("triage", report["mode"]),
+        "effort": word("triage", report["effort"]),
+        "started": report["started_on"],
+        "status": word("triage", report["status"]),
+        "hours": figure(f"{report['effort_hours']:g}"),
+    }
+    if report["closed_on"]:
+        header = (
+            _(
+                "[bold]Save plan {id}[/] ({account}): {mode} window, {effort} effort, fast fix "
+                "on, started {started}, {status}, closed {outcome} on {closed}; {hours} hours "
+                "recorded"
+            )
+            if report["fast_fix"]
+            else _(
+                "[bold]Save plan {id}[/] ({account}): {mode} window, {effort} effort, fast fix "
+                "off, started {started}, {status}, closed {outcome} on {closed}; {hours} hours "
+                "recorded"
+            )
+        )
+        fields |= {"outcome": word("triage", report["outcome"]), "closed": report["closed_on"]}
+    else:
+        header = (
+            _(
+                "[bold]Save plan {id}[/] ({account}): {mode} window, {effort} effort, fast fix "
+                "on, started {started}, {status}; {hours} hours recorded"
+            )
+            if report["fast_fix"]
+            else _(
+                "[bold]Save plan {id}[/] ({account}): {mode} window, {effort} effort, fast fix "
+                "off, started {started}, {status}; {hours} hours recorded"
+            )
+        )
+    console.print(header.format(**fields))
+    table = Table(title=_("Problems, highest priority first (SAVE-8)"))
+    for col in (
+        _("id"),
+        _("prio"),
+        _("problem"),
+        _("kind"),
+        _("status"),
+        _("owner"),
+        _("due"),
+        _("fix / metric"),
+    ):
         table.add_column(col, overflow="fold")
     for p in report["problems"]:
         kind = ", ".join(
             label
             for flag, label in (
-                (p["fast_fix"], "[bold]fast fix[/]"),
-                (p["deal_breaker"], "[red]deal-breaker[/]"),
-                (not p["fixable"], "not fixable"),
-                (p["quick"], "quick"),
+                (p["fast_fix"], "[bold]" + _("fast fix") + "[/]"),
+                (p["deal_breaker"], "[red]" + _("deal-breaker") + "[/]"),
+                (not p["fixable"], _("not fixable")),
+                (p["quick"], _("quick")),
             )
             if flag
         )
-        due = p["due_date"] or "deferred"
+        due = p["due_date"] or _("deferred")
         fix = p["fix"] or "-"
         if p["success_metric"]:
-            fix += f"\nmetric: {p['success_metric']}"
-        status = p["status"]
+            fix += "\n" + _("metric: {metric}").format(metric=tr(p["success_metric"]))
+        status = word("triage", p["status"])
         if p["verified_on"]:
             status += f" {p['verified_on']}"
         table.add_row(
             str(p["problem_id"]),
-            f"{p['priority']:g}",
-            f"{_words(p)} (x{p['frequency']}, impact {p['impact']})",
+            figure(f"{p['priority']:g}"),
+            _("{description} (x{frequency}, impact {impact})").format(
+                description=_words(p), frequency=p["frequency"], impact=p["impact"]
+            ),
             kind or "-",
             status,
             p["owner_email"] or "-",
@@ -238,17 +288,18 @@ def _print(report: dict[str, Any]) -> None:
         console.print(table)
     else:
         console.print(
-            "No problems found in the evidence: add what the customer tells you with "
-            f"`renewals saves problem add {report['renewal_id']} ...`."
+            _(
+                "No problems found in the evidence: add what the customer tells you with {command}."
+            ).format(command=f"`renewals saves problem add {report['renewal_id']} ...`")
         )
-    console.print("\n[bold]Tactics[/]")
+    console.print("\n[bold]" + _("Tactics") + "[/]")
     for t in report["tactics"]:
         mark = "x" if t.get("done") else " "
-        console.print(f"  [{mark}] {t['text']} ({t['rule']})", markup=False, soft_wrap=True)
-    console.print("\n[bold]Alternatives and contract flexibility (SAVE-9)[/]")
+        console.print(f"  [{mark}] {tr(t['text'])} ({t['rule']})", markup=False, soft_wrap=True)
+    console.print("\n[bold]" + _("Alternatives and contract flexibility (SAVE-9)") + "[/]")
     for a in report["alternatives"]:
-        console.print(f"  - {a['text']}", markup=False, soft_wrap=True)
-    console.print("\n[bold]Conversation guide (SAVE-10/11)[/]\n")
+        console.print(f"  - {tr(a['text'])}", markup=False, soft_wrap=True)
+    console.print("\n[bold]" + _("Conversation guide (SAVE-10/11)") + "[/]\n")
     console.print(report["conversation_guide"], markup=False, soft_wrap=True)
 
 
@@ -269,7 +320,13 @@ def hours(
     day = parse_as_of(on)
     with opened(ctx) as session:
         p = plan_service.record_hours(session, renewal_id, by=by, hours=spent, on=day, note=note)
-        console.print(f"{renewal_id}: {spent:g} hours recorded, {p.effort_hours:g} in total")
+        console.print(
+            _("{renewal}: {hours} hours recorded, {total} in total").format(
+                renewal=renewal_id,
+                hours=figure(f"{spent:g}"),
+                total=figure(f"{p.effort_hours:g}"),
+            )
+        )
 
 
 def close(
@@ -288,7 +345,11 @@ def close(
     day = parse_as_of(on)
     with opened(ctx) as session:
         p = plan_service.close_plan(session, renewal_id, by=by, outcome=outcome, on=day)
-        console.print(f"{renewal_id}: save plan closed as {p.outcome} on {p.closed_on}")
+        console.print(
+            _("{renewal}: save plan closed as {outcome} on {day}").format(
+                renewal=renewal_id, outcome=word("triage", p.outcome), day=p.closed_on
+            )
+        )
 
 
 @problem_app.command("add")
@@ -360,8 +421,15 @@ def problem_add(
                 plan_service.get_plan(session, renewal_id)
             )
             console.print(
-                f"problem {row.problem_id} added: priority {row.priority:g}, due "
-                f"{row.due_date or 'deferred'}{', in the fast fix' if fast else ''}"
+                (
+                    _("problem {id} added: priority {priority}, due {due}, in the fast fix")
+                    if fast
+                    else _("problem {id} added: priority {priority}, due {due}")
+                ).format(
+                    id=row.problem_id,
+                    priority=figure(f"{row.priority:g}"),
+                    due=row.due_date or _("deferred"),
+                )
             )
     except RenewalsError as exc:
         fail_with(exc)
@@ -406,8 +474,12 @@ def problem_update(
             communicated_on=parse_date(communicated, "--communicated"),
         )
         console.print(
-            f"problem {row.problem_id}: {row.status}, {row.owner_email or 'no owner'}, "
-            f"due {row.due_date or 'deferred'}"
+            _("problem {id}: {status}, {owner}, due {due}").format(
+                id=row.problem_id,
+                status=word("triage", row.status),
+                owner=row.owner_email or _("no owner"),
+                due=row.due_date or _("deferred"),
+            )
         )
 
 
@@ -429,4 +501,8 @@ def problem_verify(
     day = parse_as_of(on)
     with opened(ctx) as session:
         row = plan_service.verify_problem(session, problem_id, by=by, verified_on=day, note=note)
-        console.print(f"problem {row.problem_id} verified by the customer on {row.verified_on}")
+        console.print(
+            _("problem {id} verified by the customer on {day}").format(
+                id=row.problem_id, day=row.verified_on
+            )
+        )

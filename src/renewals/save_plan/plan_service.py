@@ -40,7 +40,7 @@ from renewals.task.models import Task
 from renewals.user import access
 from renewals.user.models import User
 
-NO_TRIAGE = "no triage: the renewal is not at risk or `renewals run` has not run"
+NO_TRIAGE = Text("no triage: the renewal is not at risk or `renewals run` has not run")
 GUIDE_CONTACT_ROLES = ("champion", "decision_maker", "economic_buyer", "executive")
 OUTCOMES = ("saved", "lost")
 
@@ -651,10 +651,10 @@ def _recent_tickets(
 
 def _default_metric(problem: rules.Problem, fast_fix: bool) -> str:
     if fast_fix:
-        return "the customer confirms the fix works (verified)"
+        return Text("the customer confirms the fix works (verified)")
     if problem.source == "ticket":
-        return "no new ticket on this subject for 30 days, and the customer confirms"
-    return "the customer confirms the problem is solved"
+        return Text("no new ticket on this subject for 30 days, and the customer confirms")
+    return Text("the customer confirms the problem is solved")
 
 
 def _with_fast_fix_ids(tactics: list[dict[str, Any]], ids: list[int]) -> list[dict[str, Any]]:

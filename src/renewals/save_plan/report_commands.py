@@ -25,11 +25,13 @@ from renewals.kit.cli import (
     emit_json_lines,
     fail,
     fail_with,
+    figure,
     opened,
     parse_as_of,
     parse_date,
     state,
 )
+from renewals.kit.i18n import Text, _, lazy, tr, word
 from renewals.save_plan import aftercare as rules
 from renewals.save_plan.metrics import SaveFigures, SaveMetricsReport
 
@@ -54,91 +56,112 @@ class Saveable(StrEnum):
 def _pct(value: float | None) -> str:
     if value is None:
         return "-"
-    return f"{value:.1%}" if 0 < value < 0.01 else f"{value:.0%}"  # 1 in 3,477 is not 0%
+    # 1 in 3,477 is not 0%
+    return figure(f"{value:.1%}" if 0 < value < 0.01 else f"{value:.0%}")
 
 
 def _money(value: Any) -> str:
-    return f"{value:,.0f}"
+    return figure(f"{value:,.0f}")
 
 
 def _days(value: float | None) -> str:
-    return "-" if value is None else f"{value:g} d"
+    return "-" if value is None else _("{n} d").format(n=figure(f"{value:g}"))
 
 
 def _roi(f: SaveFigures) -> str:
-    return "-" if f.roi_multiple is None else f"{f.roi_multiple:,.1f}x"
+    return "-" if f.roi_multiple is None else figure(f"{f.roi_multiple:,.1f}x")
 
 
 VERDICT_STYLE = {
-    "suspicious": "[bold yellow]{}  suspicious[/]",
-    "solid": "[green]{}  solid[/]",
-    "above_solid": "[green]{}[/]",
-    "below_solid": "[red]{}  below solid[/]",
+    "suspicious": ("[bold yellow]{}  {}[/]", lazy("suspicious")),
+    "solid": ("[green]{}  {}[/]", lazy("solid")),
+    "above_solid": ("[green]{}[/]", None),
+    "below_solid": ("[red]{}  {}[/]", lazy("below solid")),
 }
 
 
 def _success(f: SaveFigures) -> str:
     shown = f"{_pct(f.success_rate)} ({f.saved}/{f.plans_closed})"
-    return VERDICT_STYLE.get(f.success_verdict or "", "{}").format(shown)
+    style, label = VERDICT_STYLE.get(f.success_verdict or "", ("{}", None))
+    return style.format(shown, label)
 
 
 def _overall_table(r: SaveMetricsReport) -> Table:
     f = r.overall
-    since = f" since {r.since}" if r.since else ""
-    table = Table(title=f"Save metrics (MET-1) as of {r.as_of}{since}", show_header=False)
-    table.add_column("metric")
-    table.add_column("value")
-    table.add_column("how", style="dim")
+    title = (
+        _("Save metrics (MET-1) as of {day} since {since}").format(day=r.as_of, since=r.since)
+        if r.since
+        else _("Save metrics (MET-1) as of {day}").format(day=r.as_of)
+    )
+    table = Table(title=title, show_header=False)
+    table.add_column(_("metric"))
+    table.add_column(_("value"))
+    table.add_column(_("how"), style="dim")
     table.add_row(
-        "Attempt rate",
+        _("Attempt rate"),
         f"{_pct(f.attempt_rate)} ({f.attempted}/{f.at_risk})",
-        "at-risk renewals with a save plan; not all should be attempted (SAVE-5)",
+        _("at-risk renewals with a save plan; not all should be attempted (SAVE-5)"),
     )
     table.add_row(
-        "Success rate",
+        _("Success rate"),
         _success(f),
-        f"plans closed saved / plans closed; {f.active} still active",
+        _("plans closed saved / plans closed; {n} still active").format(n=f.active),
     )
     table.add_row(
-        "Save ROI",
-        f"{_roi(f)} (saved ARR {_money(f.saved_arr)} / cost {_money(f.effort_cost)} {r.currency})",
-        f"{f.effort_hours:,.0f} h of closed plans x loaded hourly rate (ROI-1)",
+        _("Save ROI"),
+        _("{roi} (saved ARR {saved} / cost {cost} {currency})").format(
+            roi=_roi(f),
+            saved=_money(f.saved_arr),
+            cost=_money(f.effort_cost),
+            currency=r.currency,
+        ),
+        _("{hours} h of closed plans x loaded hourly rate (ROI-1)").format(
+            hours=_money(f.effort_hours)
+        ),
     )
     table.add_row(
-        "Post-save retention",
+        _("Post-save retention"),
         f"{_pct(f.post_save_retention)} ({f.retained_next}/{f.retained_next + f.lost_next})",
-        f"saved accounts whose next renewal was won; {f.next_unknown} not known yet",
+        _("saved accounts whose next renewal was won; {n} not known yet").format(n=f.next_unknown),
     )
     table.add_row(
-        "Time to save", _days(f.time_to_save_days), "median days from plan start to close"
+        _("Time to save"),
+        _days(f.time_to_save_days),
+        _("median days from plan start to close"),
     )
     table.add_row(
-        "Renewed without a plan",
-        f"{_pct(f.renewed_without_plan_rate)} ({f.no_plan_won} won, {f.no_plan_lost} lost, "
-        f"{f.no_plan_open} open)",
-        "triaged renewals nobody tried to save: did they renew anyway?",
+        _("Renewed without a plan"),
+        _("{rate} ({won} won, {lost} lost, {open} open)").format(
+            rate=_pct(f.renewed_without_plan_rate),
+            won=f.no_plan_won,
+            lost=f.no_plan_lost,
+            open=f.no_plan_open,
+        ),
+        _("triaged renewals nobody tried to save: did they renew anyway?"),
     )
     return table
 
 
 def _group_table(r: SaveMetricsReport) -> Table:
-    table = Table(title=f"By {r.by}")
-    for col in (
-        r.by,
-        "at risk",
-        "attempted",
-        "success",
-        "saved ARR",
-        "cost",
-        "ROI",
-        "retention",
-        "time to save",
-        "renewed w/o plan",
+    table = Table(title=_("By {what}").format(what=word("by", r.by)))
+    for i, col in enumerate(
+        (
+            word("by", r.by),
+            _("at risk"),
+            _("attempted"),
+            _("success"),
+            _("saved ARR"),
+            _("cost"),
+            "ROI",
+            _("retention"),
+            _("time to save"),
+            _("renewed w/o plan"),
+        )
     ):
-        table.add_column(col, justify="left" if col == r.by else "right")
+        table.add_column(col, justify="left" if i == 0 else "right")
     for key, f in r.groups.items():
         table.add_row(
-            key,
+            word("segment", key) if r.by == "segment" else key,
             str(f.at_risk),
             f"{_pct(f.attempt_rate)} ({f.attempted})",
             _success(f),
@@ -198,18 +221,19 @@ def report(
         emit_json(result.as_dict())
         return
     if result.overall.at_risk == 0:
-        console.print(result.message or "nothing to measure yet")
+        console.print(tr(result.message) if result.message else _("nothing to measure yet"))
         return
     console.print(_overall_table(result))
     if len(result.groups) > 1 or result.overall.attempted:
         console.print(_group_table(result))
     for note in result.overall.notes:
-        console.print(f"- {note}", markup=False, soft_wrap=True)
+        console.print(f"- {tr(note)}", markup=False, soft_wrap=True)
     for key, figures in result.groups.items():
         if figures.success_verdict == "suspicious" and len(result.groups) > 1:
-            console.print(f"- {key}: {figures.notes[0]}", markup=False, soft_wrap=True)
+            group = word("segment", key) if result.by == "segment" else key
+            console.print(f"- {group}: {tr(figures.notes[0])}", markup=False, soft_wrap=True)
     if result.message:
-        console.print(result.message, markup=False)
+        console.print(tr(result.message), markup=False)
 
 
 # --- LOST-1..3 ------------------------------------------------------------------------------
@@ -219,18 +243,21 @@ def _print_exit(row: SaveExit) -> None:
     from renewals.save_plan import aftercare as rules
 
     console.print(
-        f"[bold]{row.renewal_id}[/] exit ({row.status}), since {row.detected_on}", soft_wrap=True
+        _("[bold]{id}[/] exit ({status}), since {day}").format(
+            id=row.renewal_id, status=word("exit", row.status), day=row.detected_on
+        ),
+        soft_wrap=True,
     )
     for reason in row.reasons or []:
-        console.print(f"  - {reason}", markup=False, soft_wrap=True)
-    table = Table(title="Graceful exit (LOST-2)")
-    for col in ("", "item", "what", "done on", "by", "note"):
+        console.print(f"  - {tr(reason)}", markup=False, soft_wrap=True)
+    table = Table(title=_("Graceful exit (LOST-2)"))
+    for col in ("", _("item"), _("what"), _("done on"), _("by"), _("note")):
         table.add_column(col)
     for item in row.checklist or []:
         table.add_row(
             "[green]x[/]" if item.get("done") else "[dim].[/]",
             item["key"],
-            item.get("title", ""),
+            tr(item.get("title", "")),
             item.get("done_on") or "",
             item.get("by") or "",
             item.get("note") or "",
@@ -238,11 +265,14 @@ def _print_exit(row: SaveExit) -> None:
     console.print(table)
     missing = rules.debrief_missing(row.debrief or {})
     if (row.debrief or {}).get("completed_on"):
-        console.print(f"Debrief (LOST-3) completed on {row.debrief['completed_on']}.")
+        console.print(
+            _("Debrief (LOST-3) completed on {day}.").format(day=row.debrief["completed_on"])
+        )
     else:
         console.print(
-            f"Debrief (LOST-3) still needs: {', '.join(missing)} "
-            f"(`renewals saves debrief {row.renewal_id}`)",
+            _("Debrief (LOST-3) still needs: {fields} ({command})").format(
+                fields=", ".join(missing), command=f"`renewals saves debrief {row.renewal_id}`"
+            ),
             markup=False,
             soft_wrap=True,
         )
@@ -296,7 +326,7 @@ def exit_(
 
     changes = bool(done or undo or because)
     if changes and not by:
-        fail("--by EMAIL is needed to change an exit", 2)
+        fail(Text("--by EMAIL is needed to change an exit"), 2)
     day = parse_as_of(None)
     with opened(ctx) as session:
         if because:
@@ -319,26 +349,25 @@ def exit_(
 
 
 def _print_debrief(row: SaveExit) -> None:
-    table = Table(title=f"Debrief of {row.renewal_id} (LOST-3)", show_header=False)
-    table.add_column("question")
-    table.add_column("answer")
+    table = Table(title=_("Debrief of {id} (LOST-3)").format(id=row.renewal_id), show_header=False)
+    table.add_column(_("question"))
+    table.add_column(_("answer"))
     debrief = row.debrief or {}
     for key, question in rules.DEBRIEF_QUESTIONS.items():
         value = debrief.get(key)
         if key == "missed_signals":
-            shown = (
-                "\n".join(
-                    f"{s['first_seen_on']} {s['kind']} ({s['rule']}, {s['severity']}): "
-                    f"{s['evidence']}"
-                    for s in value or []
-                )
-                or "none found"
-            )
+            shown = "\n".join(
+                f"{s['first_seen_on']} {word('signal', s['kind'])} ({s['rule']}, "
+                f"{word('severity', s['severity'])}): {tr(s['evidence'])}"
+                for s in value or []
+            ) or _("none found")
         elif isinstance(value, list):
             shown = "; ".join(str(v) for v in value) or "-"
         else:
             shown = "-" if value in (None, "") else str(value)
-        table.add_row(question, shown)
+        if key == "could_have_been_saved" and value in rules.SAVEABLE:
+            shown = word("saveable", value)
+        table.add_row(tr(question), shown)
     console.print(table)
 
 
@@ -395,7 +424,7 @@ def debrief(
     }
     changing = complete or any(v is not None for v in changes.values())
     if changing and not by:
-        fail("--by EMAIL is needed to fill a debrief", 2)
+        fail(Text("--by EMAIL is needed to fill a debrief"), 2)
     with opened(ctx) as session:
         if changing:
             assert by is not None
@@ -441,7 +470,7 @@ def lessons(
     }
     changing = any(changes.values())
     if changing and not by:
-        fail("--by EMAIL is needed to record lessons", 2)
+        fail(Text("--by EMAIL is needed to record lessons"), 2)
     with opened(ctx) as session:
         if changing:
             assert by is not None
@@ -511,18 +540,19 @@ def winback_list(
         emit_json_lines(rows)
         return
     if not rows:
-        console.print("No win-back touches. `renewals run` schedules them for churned renewals.")
+        console.print(_("No win-back touches. `renewals run` schedules them for churned renewals."))
         return
-    table = Table(title=f"Win-back touches (LOST-4), as of {day}")
-    for col in ("id", "due", "status", "touch", "account", "owner"):
+    table = Table(title=_("Win-back touches (LOST-4), as of {day}").format(day=day))
+    for col in (_("id"), _("due"), _("status"), _("touch"), _("account"), _("owner")):
         table.add_column(col)
     for r in rows:
-        status = f"[bold red]{r['status']}[/]" if r["status"] == "overdue" else r["status"]
+        shown = word("badge", r["status"])
+        status = f"[bold red]{shown}[/]" if r["status"] == "overdue" else shown
         table.add_row(
             str(r["task_id"]),
             r["due_date"],
             status,
-            r["title"],
+            tr(r["title"]),
             r["account_id"],
             r["owner_email"] or "-",
         )

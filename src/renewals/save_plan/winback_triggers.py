@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from renewals.kit.calendar import add_months
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Policy
 
 LEADERS = ("decision_maker", "economic_buyer", "executive")
@@ -48,25 +49,39 @@ def detect(
     formal_months: int,
 ) -> list[str]:
     """LOST-5 triggers for one churned account (pure)."""
-    found = []
+    found: list[str] = []
     for role, started, left in stakeholders:
         if role not in LEADERS:
             continue
         if started and churned_on < started <= as_of:
-            found.append(f"LOST-5: leadership changed: a new {role} since {started}")
+            found.append(
+                Text("LOST-5: leadership changed: a new {role} since {day}", role=role, day=started)
+            )
             break
         if left and churned_on < left <= as_of:
-            found.append(f"LOST-5: leadership changed: their {role} left on {left}")
+            found.append(
+                Text("LOST-5: leadership changed: their {role} left on {day}", role=role, day=left)
+            )
             break
     after = sorted(d for d in contacts if churned_on < d <= as_of)
     if after:
         found.append(
-            f"LOST-5: they reached out again: {len(after)} replies or meetings since the churn, "
-            f"last {after[-1]}"
+            Text(
+                "LOST-5: they reached out again: {n} replies or meetings since the churn, "
+                "last {day}",
+                n=len(after),
+                day=after[-1],
+            )
         )
     formal = add_months(churned_on, formal_months)
     if formal <= as_of:
-        found.append(f"LOST-5, LOST-4: time: {formal_months} months since the churn ({formal})")
+        found.append(
+            Text(
+                "LOST-5, LOST-4: time: {months} months since the churn ({day})",
+                months=formal_months,
+                day=formal,
+            )
+        )
     return found
 
 

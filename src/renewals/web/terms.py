@@ -138,6 +138,25 @@ TERMS = (
     term_noop("verdict", "wrong"),
     term_noop("verdict", "missed"),
     term_noop("verdict", "imported"),
+    # SAVE-1/LOST-1: what a save's economics say (renewals.save_plan.economics.Verdict)
+    term_noop("economics", "save"),
+    term_noop("economics", "poor"),
+    term_noop("economics", "refuse"),
+    term_noop("economics", "none"),
+    # LOST-2: the graceful exit's state (renewals.save_plan.models.SaveExit)
+    term_noop("exit", "open"),
+    term_noop("exit", "exited"),
+    # ESC-2: where an executive escalation stands (renewals.escalation.domain)
+    term_noop("escalation", "suggested"),
+    term_noop("escalation", "brief"),
+    term_noop("escalation", "engaged"),
+    term_noop("escalation", "follow_through"),
+    term_noop("escalation", "closed"),
+    term_noop("escalation", "declined"),
+    # LOST-3: could it have been saved (renewals.save_plan.aftercare.SAVEABLE)
+    term_noop("saveable", "yes"),
+    term_noop("saveable", "no"),
+    term_noop("saveable", "unknown"),
     # what `renewals doctor` checks (renewals.doctor.service)
     term_noop("check", "database"),
     term_noop("check", "schema"),
