@@ -13,7 +13,8 @@ on that hold-out, against who churned at that renewal:
   toward the fit as far as an inner time split of those supports);
 - the learned likelihood (the product's recipe) and a plain logistic regression
   (scikit-learn defaults, mean-imputed, standardised) on the same features, fitted on the
-  older renewals: AUC, top-decile lift of churn, Brier score.
+  older renewals: AUC, top-decile lift of churn, Brier score;
+- the same AUCs within each term length (`by_term`): how much of a ranking is the term.
 
   python benchmarks/books/evaluate.py seatwise --accounts 1500
   python benchmarks/books/evaluate.py clicksub --accounts 2000
@@ -67,6 +68,31 @@ def lift(risk: list[float], churned: list[int], share: float = 0.1) -> float | N
     k = max(1, int(round(len(y) * share)))
     top = np.argsort(-np.asarray(risk, dtype=float), kind="stable")[:k]
     return float(y[top].mean() / y.mean())
+
+
+def by_term(
+    test: list,
+    churned: list[int],
+    events: list[float],
+    default_scores: list[float],
+    calibrated_scores: list[float],
+    p_learned: np.ndarray,
+) -> dict[str, dict[str, float | int | None]]:
+    """The hold-out's AUCs within each term length: how much of a ranking is the term."""
+    out: dict[str, dict[str, float | int | None]] = {}
+    terms = sorted({r[0].features.get("term_months") for r in test}, key=lambda t: t or 0)
+    for term in terms:
+        ix = [i for i, r in enumerate(test) if r[0].features.get("term_months") == term]
+        y = [churned[i] for i in ix]
+        out[f"{term:g}" if term is not None else "-"] = {
+            "renewals": len(ix),
+            "churned": sum(y),
+            "naive": auc([-events[i] for i in ix], y),
+            "health_default": auc([100 - default_scores[i] for i in ix], y),
+            "health_calibrated": auc([100 - calibrated_scores[i] for i in ix], y),
+            "learned": auc([-float(p_learned[i]) for i in ix], y),
+        }
+    return out
 
 
 def plain_logistic(train: list, test: list) -> np.ndarray:
@@ -194,6 +220,8 @@ def main() -> None:
         "calibration_share": proposal.share,
         "calibration_inner_auc": {str(k): v for k, v in proposal.inner_aucs.items()},
         "dropped_measures": proposal.dropped,
+        "added_measures": proposal.added,
+        "by_term": by_term(test, churned, events, default_scores, calibrated_scores, p_learned),
         "seconds": {
             "generate": round(generated, 1),
             "import": round(imported, 1),
