@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from renewals.kit.calendar import add_months
+from renewals.kit.i18n import Text
 
 TOUCH_KINDS = ("qbr", "value_moment", "goal_achieved", "product_update")
 
@@ -102,14 +103,14 @@ def advocates(
     """STK-4: the users and champions engaged lately (named), then the product's most active
     users (active on `active_days`+ of the last 30), most active first."""
     named = [
-        Advocate(name, "stakeholder", f"{role}, engaged {engaged}")
+        Advocate(name, "stakeholder", Text("{role}, engaged {day}", role=role, day=engaged))
         for name, role, engaged in sorted(
             stakeholders, key=lambda s: s[2] or date.min, reverse=True
         )
         if role in ("champion", "user") and engaged and (as_of - engaged).days <= engaged_days
     ]
     power = [
-        Advocate(user, "user", f"active {days} of the last 30 days")
+        Advocate(user, "user", Text("active {days} of the last 30 days", days=days))
         for user, days in sorted(users, key=lambda u: (-u[1], u[0]))
         if days >= active_days
     ]

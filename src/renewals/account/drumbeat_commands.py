@@ -8,7 +8,8 @@ import typer
 from rich.table import Table
 
 from renewals.errors import RenewalsError
-from renewals.kit.cli import console, emit_json, fail_with, parse_as_of, state
+from renewals.kit.cli import console, emit_json, fail_with, number, parse_as_of, state
+from renewals.kit.i18n import _, tr, word
 
 
 def drumbeat(
@@ -71,24 +72,45 @@ def drumbeat(
         )  # fmt: skip
         return
     if not rows:
-        console.print("No open renewals in the window: `renewals run` creates them.")
+        console.print(_("No open renewals in the window: `renewals run` creates them."))
         return
     window = policy.drumbeat.window_months
-    console.print(
-        f"[bold]Value drumbeat (STK-3)[/] of {len(rows):,} renewals"
-        + ("" if account_id else f" due within {days} days")
-        + f": {r.first_time:,} with no value touch in {window} months (the renewal would be the "
-        f"first time value is discussed); {r.without_advocates:,} without a known advocate (STK-4)",
-        soft_wrap=True,
+    fields = {
+        "n": number(len(rows)),
+        "days": days,
+        "first": number(r.first_time),
+        "months": window,
+        "without": number(r.without_advocates),
+    }
+    line = (
+        _(
+            "[bold]Value drumbeat (STK-3)[/] of {n} renewals: {first} with no value touch in "
+            "{months} months (the renewal would be the first time value is discussed); "
+            "{without} without a known advocate (STK-4)"
+        )
+        if account_id
+        else _(
+            "[bold]Value drumbeat (STK-3)[/] of {n} renewals due within {days} days: {first} "
+            "with no value touch in {months} months (the renewal would be the first time value "
+            "is discussed); {without} without a known advocate (STK-4)"
+        )
     )
-    table = Table(title=f"Fewest value months first ({min(limit, len(rows))} shown)")
-    for col in ("renewal", "renews", "segment", "value months", "QBR quarters", "advocates"):
+    console.print(line.format(**fields), soft_wrap=True)
+    table = Table(title=_("Fewest value months first ({n} shown)").format(n=min(limit, len(rows))))
+    for col in (
+        _("renewal"),
+        _("renews"),
+        _("segment"),
+        _("value months"),
+        _("QBR quarters"),
+        _("advocates"),
+    ):
         table.add_column(col)
     for x in rows[:limit]:
         qbr = "-" if x.beat.qbr_quarters is None else f"{x.beat.qbr_quarters}/{x.beat.quarters}"
-        who = "; ".join(f"{a.who} ({a.detail})" for a in x.advocates) or "none known"
+        who = "; ".join(f"{a.who} ({tr(a.detail)})" for a in x.advocates) or _("none known")
         table.add_row(
-            x.renewal_id, str(x.renewal_date), x.segment,
+            x.renewal_id, str(x.renewal_date), word("segment", x.segment),
             f"{x.beat.months_with_value}/{x.beat.months}", qbr, who,
         )  # fmt: skip
     console.print(table)

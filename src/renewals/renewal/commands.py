@@ -429,6 +429,10 @@ def stage(
             r = service.set_stage(
                 session, renewal_id, to, by=by, reason=reason, on=parse_as_of(as_of)
             )
-            console.print(f"{r.renewal_id} is now in [bold]{r.stage}[/] (since {r.stage_since})")
+            console.print(
+                _("{renewal} is now in [bold]{stage}[/] (since {day})").format(
+                    renewal=r.renewal_id, stage=word("stage", r.stage), day=r.stage_since
+                )
+            )
     except RenewalsError as exc:
         fail_with(exc)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Policy
 
 
@@ -48,38 +49,60 @@ def check(
     specialist have enough work, does every strategic renewal have an executive sponsor."""
     o = policy.ownership
     quarter, renewals = busiest_quarter
-    volume = (
-        f"{renewals:,} renewals in the busiest coming quarter ({quarter}), {customers:,} customers"
+    volume = Text(
+        "{renewals:,} renewals in the busiest coming quarter ({quarter}), {customers:,} customers",
+        renewals=renewals,
+        quarter=quarter,
+        customers=customers,
     )
     pays = (
         renewals >= o.specialist_min_quarterly_renewals or customers >= o.specialist_min_customers
     )
-    threshold = (
-        f"a specialist pays off at {o.specialist_min_quarterly_renewals}+ renewals a quarter or "
-        f"{o.specialist_min_customers}+ customers"
+    threshold = Text(
+        "a specialist pays off at {renewals}+ renewals a quarter or {customers}+ customers",
+        renewals=o.specialist_min_quarterly_renewals,
+        customers=o.specialist_min_customers,
     )
-    found = []
+    found: list[Finding] = []
     if names_specialist(policy):
         if o.model == "specialist" and not any(r.role == "specialist" for r in o.rules):
             found.append(
                 Finding(
                     "warn",
                     "OWN-1",
-                    "the model is 'specialist' but no ownership rule "
-                    "assigns a specialist: the model is a label only",
+                    Text(
+                        "the model is 'specialist' but no ownership rule assigns a specialist: "
+                        "the model is a label only"
+                    ),
                 )  # fmt: skip
             )
         if pays:
-            found.append(Finding("ok", "OWN-1", f"{volume}: {threshold}"))
+            found.append(
+                Finding(
+                    "ok", "OWN-1", Text("{volume}: {threshold}", volume=volume, threshold=threshold)
+                )
+            )
         else:
-            found.append(Finding("warn", "OWN-1", f"{volume}: below the volume where {threshold}"))
+            found.append(
+                Finding(
+                    "warn",
+                    "OWN-1",
+                    Text(
+                        "{volume}: below the volume where {threshold}",
+                        volume=volume,
+                        threshold=threshold,
+                    ),
+                )
+            )
         if not specialists:
             found.append(
                 Finding(
                     "warn",
                     "OWN-1",
-                    "the rules name a specialist but nobody active holds "
-                    "the role: those renewals wait for an owner",
+                    Text(
+                        "the rules name a specialist but nobody active holds the role: those "
+                        "renewals wait for an owner"
+                    ),
                 )  # fmt: skip
             )
         for s in specialists:
@@ -88,34 +111,50 @@ def check(
                     Finding(
                         "warn",
                         "OWN-1",
-                        f"{s.email} carries {s.customers} customers: the seed saw specialists "
-                        f"fail at about {o.specialist_failed_customers} (not enough work; the "
-                        "hand-over feels awkward)",
+                        Text(
+                            "{email} carries {customers} customers: the seed saw specialists fail "
+                            "at about {failed} (not enough work; the hand-over feels awkward)",
+                            email=s.email,
+                            customers=s.customers,
+                            failed=o.specialist_failed_customers,
+                        ),
                     )
                 )
         found.append(
             Finding(
                 "info",
                 "OWN-1",
-                f"the specialist takes each renewal over from the CSM at "
-                f"T-{o.specialist_handover_days}; the CSM keeps the relationship",
+                Text(
+                    "the specialist takes each renewal over from the CSM at T-{days}; the CSM "
+                    "keeps the relationship",
+                    days=o.specialist_handover_days,
+                ),
             )
         )
     elif pays:
         found.append(
             Finding(
-                "info", "OWN-1", f"{volume}: {threshold}; the rules name none (model {o.model})"
-            )  # fmt: skip
+                "info",
+                "OWN-1",
+                Text(
+                    "{volume}: {threshold}; the rules name none (model {model})",
+                    volume=volume,
+                    threshold=threshold,
+                    model=o.model,
+                ),
+            )
         )
     if o.executive_sponsor_strategic and strategic_unsponsored:
         found.append(
             Finding(
                 "warn",
                 "OWN-2",
-                f"{strategic_unsponsored} strategic renewals have no "
-                "executive sponsor: nobody active is an executive, or `renewals run` has "
-                "not assigned them yet",
-            )  # fmt: skip
+                Text(
+                    "{n} strategic renewals have no executive sponsor: nobody active is an "
+                    "executive, or `renewals run` has not assigned them yet",
+                    n=strategic_unsponsored,
+                ),
+            )
         )
     return found
 

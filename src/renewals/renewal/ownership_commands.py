@@ -9,7 +9,17 @@ import typer
 from rich.table import Table
 
 from renewals.errors import RenewalsError
-from renewals.kit.cli import console, emit_json, fail, fail_with, parse_as_of, state
+from renewals.kit.cli import (
+    console,
+    emit_json,
+    fail,
+    fail_with,
+    figure,
+    number,
+    parse_as_of,
+    state,
+)
+from renewals.kit.i18n import _, tr, word
 
 STYLE = {"ok": "green", "warn": "yellow", "info": "cyan"}
 
@@ -49,40 +59,54 @@ def ownership(
     if as_json:
         emit_json(asdict(r))
         return
-    console.print(f"[bold]Ownership model (OWN-1)[/]: {r.model}")
+    console.print("[bold]" + _("Ownership model (OWN-1)") + f"[/]: {word('model', r.model)}")
     for line in r.rules:
-        console.print(f"  OWN-2 {line}", markup=False)
+        console.print(f"  OWN-2 {tr(line)}", markup=False)
     console.print(
-        "[bold]Hybrid answers (OWN-3)[/]"
-        + ("" if r.model == "hybrid" else " (used when the model is hybrid)")
+        "[bold]"
+        + _("Hybrid answers (OWN-3)")
+        + "[/]"
+        + ("" if r.model == "hybrid" else " " + _("(used when the model is hybrid)"))
     )
     for line in r.hybrid:
-        console.print(f"  {line}", markup=False)
-    owners = ", ".join(f"{role} {n:,}" for role, n in sorted(r.owners_by_role.items()))
-    console.print(
-        f"Open renewals by owner role: {owners or 'none'}; specialist hand-overs done "
-        f"{r.handed_over:,}, pending {r.handover_pending:,}; strategic renewals with an "
-        f"executive sponsor {r.sponsored:,}, without {r.strategic_unsponsored:,}"
+        console.print(f"  {tr(line)}", markup=False)
+    owners = ", ".join(
+        f"{word('role', role)} {number(n)}" for role, n in sorted(r.owners_by_role.items())
     )
     console.print(
-        "Renewals per coming quarter: "
-        + (", ".join(f"{q} {n:,}" for q, n in r.quarters.items()) or "none")
-        + f"; customers {r.customers:,}"
+        _(
+            "Open renewals by owner role: {owners}; specialist hand-overs done {done}, pending "
+            "{pending}; strategic renewals with an executive sponsor {sponsored}, without "
+            "{unsponsored}"
+        ).format(
+            owners=owners or _("none"),
+            done=number(r.handed_over),
+            pending=number(r.handover_pending),
+            sponsored=number(r.sponsored),
+            unsponsored=number(r.strategic_unsponsored),
+        )
+    )
+    console.print(
+        _("Renewals per coming quarter: {quarters}; customers {customers}").format(
+            quarters=", ".join(f"{q} {number(n)}" for q, n in r.quarters.items()) or _("none"),
+            customers=number(r.customers),
+        )
     )
     if r.specialists:
-        table = Table(title="Specialists (OWN-1)")
-        for col in ("specialist", "open renewals", "customers"):
-            table.add_column(col, justify="left" if col == "specialist" else "right")
+        table = Table(title=_("Specialists (OWN-1)"))
+        for i, col in enumerate((_("specialist"), _("open renewals"), _("customers"))):
+            table.add_column(col, justify="left" if i == 0 else "right")
         for s in r.specialists:
-            table.add_row(s.email, f"{s.renewals:,}", f"{s.customers:,}")
+            table.add_row(s.email, number(s.renewals), number(s.customers))
         console.print(table)
     if r.credit:
-        table = Table(title="Renewal ARR credited (OWN-3), top 10")
-        table.add_column("person")
-        table.add_column("ARR credited", justify="right")
+        table = Table(title=_("Renewal ARR credited (OWN-3), top 10"))
+        table.add_column(_("person"))
+        table.add_column(_("ARR credited"), justify="right")
         for person, arr in list(r.credit.items())[:10]:
-            table.add_row(person, f"{arr:,.0f}")
+            table.add_row(person, figure(f"{arr:,.0f}"))
         console.print(table)
-    console.print("[bold]Findings[/]")
+    console.print("[bold]" + _("Findings") + "[/]")
     for f in r.findings:
-        console.print(f"  [{STYLE[f.level]}]{f.level}[/] {f.rule}: {f.text}")
+        level = word("level", f.level)
+        console.print(f"  [{STYLE[f.level]}]{level}[/] {f.rule}: {tr(f.text)}")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from renewals.account.models import Account
 from renewals.kit.calendar import quarter_of
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Policy
 from renewals.renewal import routing
 from renewals.renewal.domain import OPEN_STAGES
@@ -90,7 +91,13 @@ def report(session: Session, policy: Policy, *, as_of: date) -> OwnershipReport:
     return OwnershipReport(
         model=policy.ownership.model,
         rules=[
-            f"rule {i + 1}: {r.role} (priority {r.priority}): {r.description}"
+            Text(
+                "rule {n}: {role} (priority {priority}): {description}",
+                n=i + 1,
+                role=r.role,
+                priority=r.priority,
+                description=r.description,
+            )
             for i, r in enumerate(policy.ownership.rules)
         ],
         hybrid=routing.hybrid_answers(policy),

@@ -507,16 +507,22 @@ def set_stage(
     renewal = get(session, renewal_id)
     if Stage(renewal.stage).is_closed:
         raise RenewalsError(
-            f"renewal {renewal_id} is {renewal.stage}: closed renewals follow their contract's outcome"
+            Text(
+                "renewal {renewal} is {stage}: closed renewals follow their contract's outcome",
+                renewal=renewal_id,
+                stage=renewal.stage,
+            )
         )
     if stage.is_closed:
         raise RenewalsError(
-            "closed_won/closed_lost come from the contract's outcome (import it, FUND-1)"
+            Text("closed_won/closed_lost come from the contract's outcome (import it, FUND-1)")
         )
     if not reason.strip():
-        raise RenewalsError("a stage change needs a reason (LEARN-2 uses it to find stalls)")
+        raise RenewalsError(Text("a stage change needs a reason (LEARN-2 uses it to find stalls)"))
     if stage.value == renewal.stage:
-        raise RenewalsError(f"renewal {renewal_id} is already in {stage.value}")
+        raise RenewalsError(
+            Text("renewal {renewal} is already in {stage}", renewal=renewal_id, stage=stage.value)
+        )
     before = renewal.stage
     # TIME-4: the generic stages; a person moves a stage the date does not (closing, execution).
     _move(session, renewal, stage, on=on, now=utc_now(), by=by, rule="TIME-4", reason=reason)
@@ -536,8 +542,11 @@ def get(session: Session, renewal_id: str) -> Renewal:
     renewal = session.get(Renewal, renewal_id)
     if renewal is None:
         raise NotFound(
-            f"no renewal {renewal_id!r}: renewal IDs are R-<contract id> "
-            "(see `renewals export renewals`)"
+            Text(
+                "no renewal {renewal}: renewal IDs are R-<contract id> (see `renewals export "
+                "renewals`)",
+                renewal=repr(renewal_id),
+            )
         )
     return renewal
 

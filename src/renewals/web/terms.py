@@ -170,6 +170,13 @@ TERMS = (
     term_noop("level", "ok"),
     term_noop("level", "warning"),
     term_noop("level", "error"),
+    term_noop("level", "warn"),
+    term_noop("level", "info"),
+    # OWN-1: the ownership model (policy ownership.model)
+    term_noop("model", "csm"),
+    term_noop("model", "specialist"),
+    term_noop("model", "sales"),
+    term_noop("model", "hybrid"),
     # a scheduled job's last run (renewals.worker.service: `renewals status`)
     term_noop("job", "ok"),
     term_noop("job", "failed"),

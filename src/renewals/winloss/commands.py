@@ -255,50 +255,77 @@ def report(
 def _print_record(record: WinLossRecord) -> None:
     from renewals.winloss import service
 
-    verdict = "won" if record.won else "lost"
-    console.print(
-        f"[bold]{record.contract_id}[/] ({record.account_id}) {record.outcome} ({verdict}), "
-        f"renewal date {record.renewal_date}, ARR {_money(float(record.arr))}"
-        + (
-            f" -> {_money(float(record.outcome_arr))}"
-            if record.outcome_arr is not None and record.outcome != "churned"
-            else ""
-        ),
-        soft_wrap=True,
-    )
+    fields = {
+        "id": record.contract_id,
+        "account": record.account_id,
+        "outcome": word("outcome", record.outcome),
+        "day": record.renewal_date,
+        "arr": _money(float(record.arr)),
+    }
+    if record.outcome_arr is not None and record.outcome != "churned":
+        fields["to"] = _money(float(record.outcome_arr))
+        line = (
+            _("[bold]{id}[/] ({account}) {outcome} (won), renewal date {day}, ARR {arr} -> {to}")
+            if record.won
+            else _(
+                "[bold]{id}[/] ({account}) {outcome} (lost), renewal date {day}, ARR {arr} -> {to}"
+            )
+        )
+    else:
+        line = (
+            _("[bold]{id}[/] ({account}) {outcome} (won), renewal date {day}, ARR {arr}")
+            if record.won
+            else _("[bold]{id}[/] ({account}) {outcome} (lost), renewal date {day}, ARR {arr}")
+        )
+    console.print(line.format(**fields), soft_wrap=True)
     table = Table(show_header=False)
-    table.add_column("field")
-    table.add_column("value")
-    table.add_row("segment / owner", f"{record.segment or '-'} / {record.owner_email or '-'}")
-    table.add_row("their words", record.customer_words or "-")
-    table.add_row("competitor", record.competitor or "-")
+    table.add_column(_("field"))
+    table.add_column(_("value"))
     table.add_row(
-        "reason",
-        f"{record.reason_category} ({'confirmed' if record.reason_confirmed else 'suggested'})",
+        _("segment / owner"),
+        f"{word('segment', record.segment) or '-'} / {record.owner_email or '-'}",
     )
-    table.add_row("told us on", str(record.told_on or "-"))
-    table.add_row("really lost on", str(record.really_lost_on or "-"))
+    table.add_row(_("their words"), record.customer_words or "-")
+    table.add_row(_("competitor"), record.competitor or "-")
+    table.add_row(
+        _("reason"),
+        (
+            _("{category} (confirmed)") if record.reason_confirmed else _("{category} (suggested)")
+        ).format(category=word("reason", record.reason_category)),
+    )
+    table.add_row(_("told us on"), str(record.told_on or "-"))
+    table.add_row(_("really lost on"), str(record.really_lost_on or "-"))
     console.print(table)
     suggested = service.explain(record)
     if not record.reason_confirmed:
         for reason in suggested.reasons:
-            console.print(f"  - {reason}", markup=False, soft_wrap=True)
+            console.print(f"  - {tr(reason)}", markup=False, soft_wrap=True)
     elif suggested.category != record.reason_category:
-        console.print(f"  (their words suggested {suggested.category})", markup=False)
+        console.print(
+            "  "
+            + _("(their words suggested {category})").format(
+                category=word("reason", suggested.category)
+            ),
+            markup=False,
+        )
     if record.missed_signals:
-        signals = Table(title="Signals we had before the decision (LEARN-1)")
-        for col in ("seen on", "signal", "rule", "evidence"):
+        signals = Table(title=_("Signals we had before the decision (LEARN-1)"))
+        for col in (_("seen on"), _("signal"), _("rule"), _("evidence")):
             signals.add_column(col)
         for s in record.missed_signals:
-            signals.add_row(s["seen_on"], s["kind"], s["rule"], s["evidence"])
+            signals.add_row(s["seen_on"], word("signal", s["kind"]), s["rule"], tr(s["evidence"]))
         console.print(signals)
     for entry in (record.notes or {}).get("confirmations", []):
-        console.print(
-            f"  {entry['on']} {entry['by']} confirmed {entry['reason_category']}"
-            + (f": {entry['note']}" if entry.get("note") else ""),
-            markup=False,
-            soft_wrap=True,
-        )
+        words = {
+            "on": entry["on"],
+            "by": entry["by"],
+            "category": word("reason", entry["reason_category"]),
+        }
+        if entry.get("note"):
+            text = _("{on} {by} confirmed {category}: {note}").format(note=entry["note"], **words)
+        else:
+            text = _("{on} {by} confirmed {category}").format(**words)
+        console.print(f"  {text}", markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -380,7 +407,11 @@ def confirm(
             notes=note,
             on=day,
         )
-        console.print(f"{record.contract_id}: reason {record.reason_category} confirmed by {by}")
+        console.print(
+            _("{id}: reason {category} confirmed by {by}").format(
+                id=record.contract_id, category=word("reason", record.reason_category), by=by
+            )
+        )
 
 
 def _mount() -> None:

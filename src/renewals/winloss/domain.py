@@ -157,44 +157,59 @@ def categorize(words: str | None, *, competitor: str | None, outcome: str) -> Re
 
     if not lost_arr(outcome):
         if cue := _cue("auto", said):
-            return decide(ReasonCategory.auto_renewed, f"renewed without a decision ({cue!r})")
+            return decide(
+                ReasonCategory.auto_renewed,
+                Text("renewed without a decision ({cue})", cue=repr(cue)),
+            )
         if outcome == "expanded" or _cue("growth", said):
             cue = _cue("growth", said)
             return decide(
                 ReasonCategory.growth,
-                f"they grew ({cue!r})" if cue else "the contract expanded",
+                Text("they grew ({cue})", cue=repr(cue)) if cue else Text("the contract expanded"),
             )
         if cue := _cue("won_value", said):
-            return decide(ReasonCategory.value_realised, f"they cite value ({cue!r})")
-        return decide(ReasonCategory.other, "no reason the cue words recognise")
+            return decide(
+                ReasonCategory.value_realised, Text("they cite value ({cue})", cue=repr(cue))
+            )
+        return decide(ReasonCategory.other, Text("no reason the cue words recognise"))
 
     acquisition = _cue("acquisition", said)
     if "stakeholder_change" in found and not acquisition:
         return decide(ReasonCategory.champion_left, Text("the champion or sponsor left (SIG-6)"))
     if "business_change" in found or acquisition:
         shown = acquisition or found["business_change"].matched
-        return decide(ReasonCategory.business_change, f"their business changed ({shown!r})")
+        return decide(
+            ReasonCategory.business_change, Text("their business changed ({cue})", cue=repr(shown))
+        )
     price = found["budget"].matched if "budget" in found else _cue("price", said)
     if price:
-        return decide(ReasonCategory.price_budget, f"price or budget ({price!r})")
+        return decide(ReasonCategory.price_budget, Text("price or budget ({cue})", cue=repr(price)))
     if cue := _cue("service", said):
-        return decide(ReasonCategory.service_experience, f"the service ({cue!r})")
+        return decide(ReasonCategory.service_experience, Text("the service ({cue})", cue=repr(cue)))
     if cue := _cue("product", said):
-        return decide(ReasonCategory.product_fit, f"the product did not fit ({cue!r})")
+        return decide(
+            ReasonCategory.product_fit, Text("the product did not fit ({cue})", cue=repr(cue))
+        )
     if cue := _cue("value", said):
-        return decide(ReasonCategory.value_perception, f"the value was not seen ({cue!r})")
+        return decide(
+            ReasonCategory.value_perception, Text("the value was not seen ({cue})", cue=repr(cue))
+        )
     if "usage_decline" in found:
         return decide(ReasonCategory.value_perception, Text("they stopped using it (SIG-7)"))
     if "competitive" in found or competitor:
-        who = f" ({competitor})" if competitor else ""
-        return decide(ReasonCategory.product_fit, f"they chose a competitor's product{who}")
+        return decide(
+            ReasonCategory.product_fit,
+            Text("they chose a competitor's product ({competitor})", competitor=competitor)
+            if competitor
+            else Text("they chose a competitor's product"),
+        )
     if "negative_feedback" in found:
         return decide(
             ReasonCategory.service_experience, Text("a complaint about the experience (SIG-3)")
         )
     if "engagement_drop" in found:
         return decide(ReasonCategory.value_perception, Text("they stopped engaging (SIG-2)"))
-    return decide(ReasonCategory.other, "no reason the detectors or cue words recognise")
+    return decide(ReasonCategory.other, Text("no reason the detectors or cue words recognise"))
 
 
 # --- when it was really lost ----------------------------------------------------------------

@@ -25,6 +25,7 @@ from renewals.db import insert_rows
 from renewals.errors import NotFound, RenewalsError
 from renewals.fx import service as fx_service
 from renewals.kit.batches import chunks
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Policy
 from renewals.renewal.models import Renewal, StageChange, stage_moves_only
 from renewals.signal.models import Signal
@@ -263,12 +264,16 @@ def get(session: Session, contract_id: str) -> WinLossRecord:
         return record
     contract = session.get(Contract, contract_id)
     if contract is None:
-        raise NotFound(f"no contract {contract_id!r}")
+        raise NotFound(Text("no contract {id}", id=repr(contract_id)))
     if contract.outcome is None:
-        raise NotFound(f"contract {contract_id!r} is still open: a record follows its outcome")
+        raise NotFound(
+            Text("contract {id} is still open: a record follows its outcome", id=repr(contract_id))
+        )
     raise NotFound(
-        f"contract {contract_id!r} has no win/loss record yet: run `renewals run` "
-        "(the winloss.record job)"
+        Text(
+            "contract {id} has no win/loss record yet: run `renewals run` (the winloss.record job)",
+            id=repr(contract_id),
+        )
     )
 
 
@@ -297,10 +302,19 @@ def confirm(
         else ReasonCategory.win_categories()
     )
     if reason_category not in {c.value for c in allowed}:
-        kind = "a loss or downgrade" if rules.lost_arr(record.outcome) else "a win"
+        choices = ", ".join(c.value for c in allowed)
         raise RenewalsError(
-            f"the reason of {kind} is one of {', '.join(c.value for c in allowed)}, "
-            f"not {reason_category!r}"
+            Text(
+                "the reason of a loss or downgrade is one of {choices}, not {value}",
+                choices=choices,
+                value=repr(reason_category),
+            )
+            if rules.lost_arr(record.outcome)
+            else Text(
+                "the reason of a win is one of {choices}, not {value}",
+                choices=choices,
+                value=repr(reason_category),
+            )
         )
     before = record.reason_category
     record.reason_category = reason_category
