@@ -1,6 +1,6 @@
-"""`renewals stage`, `renewals ownership` and `renewals drumbeat` read in the reader's
+"""`renewals stage`, `renewals ownership`, `renewals drumbeat` and `renewals multiyear` read in the reader's
 language (issue 22): a stage moved by hand and the errors of a stage change, the ownership
-model's findings, the value drumbeat with its advocates, on the 40-account book in de, id
+model's findings, the value drumbeat with its advocates, the multi-year options with their MY/BUN cautions, on the 40-account book in de, id
 and ms with no English phrase of the catalogue left (in English they show)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from renewals.db import session_scope
 from renewals.renewal.models import Renewal
 
 
-def test_stage_ownership_and_drumbeat_read_in_the_language(
+def test_stage_ownership_drumbeat_and_multiyear_read_in_the_language(
     books: Books, engine: Engine, tmp_path: Path
 ) -> None:
     built_book(books, engine, tmp_path)
@@ -36,6 +36,8 @@ def test_stage_ownership_and_drumbeat_read_in_the_language(
         (("stage", renewal, "closed_won", "--by", people(engine).csm, "--reason", "x"), 1),
         (("ownership", "--as-of", day), 0),
         (("drumbeat", "--as-of", day), 0),
+        (("multiyear", renewal, "--as-of", day), 0),
+        (("multiyear", renewal, "--years", "2", "--likelihood", "0.7"), 0),
     ]
     said = reads_in_each_language(lambda: built_book(books, engine, tmp_path), commands)
     assert "Abschluss" in said["de"][0] and "OWN-2" in said["de"][4], said["de"][4]

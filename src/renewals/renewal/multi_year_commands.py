@@ -9,7 +9,8 @@ from rich.table import Table
 
 from renewals.errors import RenewalsError
 from renewals.kit import completion
-from renewals.kit.cli import console, emit_json, fail_with, parse_as_of, state
+from renewals.kit.cli import console, emit_json, fail_with, figure, parse_as_of, state
+from renewals.kit.i18n import Text, _, tr
 
 
 def multiyear(
@@ -67,11 +68,11 @@ def multiyear(
             prior = getattr(policy.forecast.prior, r.health_category or "unscored", None)
             p = likelihood if likelihood is not None else (r.likelihood or prior or 0.8)
             source = (
-                "given"
+                Text("given")
                 if likelihood is not None
-                else "the forecast"
+                else Text("the forecast")
                 if r.likelihood is not None
-                else f"the prior for {r.health_category or 'unscored'}"
+                else Text("the prior for {category}", category=r.health_category or "unscored")
             )
     except (RenewalsError, PolicyError) as exc:
         fail_with(exc)
@@ -89,19 +90,28 @@ def multiyear(
         )  # fmt: skip
         return
     console.print(
-        f"[bold]{renewal_id}[/]: ARR {arr:,.0f}, yearly renewal likelihood {p:.0%} ({source}), "
-        f"over {years} years"
+        _(
+            "[bold]{id}[/]: ARR {arr}, yearly renewal likelihood {p} ({source}), over {years} years"
+        ).format(
+            id=renewal_id,
+            arr=figure(f"{arr:,.0f}"),
+            p=figure(f"{p:.0%}"),
+            source=tr(source),
+            years=years,
+        )
     )
-    table = Table(title="Multi-year options against the single-year path (MY-2, MY-3)")
-    for col in ("option", "expected revenue", "vs single-year", "break-even likelihood"):
-        table.add_column(col, justify="left" if col == "option" else "right")
+    table = Table(title=_("Multi-year options against the single-year path (MY-2, MY-3)"))
+    for i, col in enumerate(
+        (_("option"), _("expected revenue"), _("vs single-year"), _("break-even likelihood"))
+    ):
+        table.add_column(col, justify="left" if i == 0 else "right")
     for o in found:
         table.add_row(
-            o.name,
-            f"{o.value:,.0f}",
-            f"{o.against_single:+,.0f}",
-            "-" if o.break_even is None else f"{o.break_even:.0%}",
+            tr(o.name),
+            figure(f"{o.value:,.0f}"),
+            figure(f"{o.against_single:+,.0f}"),
+            "-" if o.break_even is None else figure(f"{o.break_even:.0%}"),
         )
     console.print(table)
-    for line in notes:
-        console.print(f"  {line}", markup=False)
+    for c in warned:
+        console.print(f"  {c.rule}: {tr(c.text)}", markup=False)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from renewals.kit.i18n import Text, joined
 from renewals.policy.domain import Policy
 
 
@@ -54,15 +55,32 @@ def break_even(target: float, arr: float, years: int) -> float | None:
     return round(high, 3)
 
 
+def _name(term: int, pct: float, esc: float, *, lowest: bool) -> str:
+    """A multi-year option's name (MY-2's band, MY-3's escalator), read in each language."""
+    if lowest and esc:
+        return Text(
+            "{term}-year, {pct:g}% off (lowest of MY-2), +{esc:g}% a year (MY-3)",
+            term=term, pct=pct, esc=esc,
+        )  # fmt: skip
+    if lowest:
+        return Text("{term}-year, {pct:g}% off (lowest of MY-2), fixed", term=term, pct=pct)
+    if esc:
+        return Text(
+            "{term}-year, {pct:g}% off (highest of MY-2), +{esc:g}% a year (MY-3)",
+            term=term, pct=pct, esc=esc,
+        )  # fmt: skip
+    return Text("{term}-year, {pct:g}% off (highest of MY-2), fixed", term=term, pct=pct)
+
+
 def options(arr: float, likelihood: float, *, years: int, policy: Policy) -> list[Option]:
     """The single-year path and the policy's multi-year options over `years` (MY-2, MY-3)."""
     m = policy.multi_year
     single = single_year_value(arr, likelihood, years)
     out = [
         Option(
-            "single-year renewals", 1, 0.0, 0.0, single, 0.0, None,
-            (f"MY-2: renewed each year with likelihood {likelihood:.0%}: expected "
-             f"{single:,.0f} over {years} years",),
+            Text("single-year renewals"), 1, 0.0, 0.0, single, 0.0, None,
+            (Text("MY-2: renewed each year with likelihood {p:.0%}: expected {value:,.0f} "
+                  "over {years} years", p=likelihood, value=single, years=years),),
         )
     ]  # fmt: skip
     bands = [(2, m.two_year_discount_pct), (3, m.three_year_discount_pct)]
@@ -75,25 +93,39 @@ def options(arr: float, likelihood: float, *, years: int, policy: Policy) -> lis
                     arr * (1 - pct / 100) * (1 + esc / 100) ** term, likelihood, years - term
                 ) * (likelihood if years > term else 0)
                 even = break_even(value, arr, years)
-                name = f"{term}-year, {pct:g}% off ({label} of MY-2)" + (
-                    f", +{esc:g}% a year (MY-3)" if esc else ", fixed"
-                )
-                reasons = [
-                    f"MY-2: {term} years committed at {pct:g}% off"
-                    + (f", escalating {esc:g}% a year" if esc else "")
-                    + f": {value:,.0f} over {years} years"
-                ]
-                if even is None:
-                    reasons.append("worth more than even a certain single-year path")
-                else:
-                    verdict = (
-                        "worth it"
-                        if likelihood < even
-                        else "gives away more than the risk it removes"
+                name = _name(term, pct, esc, lowest=label == "lowest")
+                reasons: list[str] = [
+                    Text(
+                        "MY-2: {term} years committed at {pct:g}% off, escalating {esc:g}% a "
+                        "year: {value:,.0f} over {years} years",
+                        term=term, pct=pct, esc=esc, value=value, years=years,
                     )
+                    if esc
+                    else Text(
+                        "MY-2: {term} years committed at {pct:g}% off: {value:,.0f} over "
+                        "{years} years",
+                        term=term, pct=pct, value=value, years=years,
+                    )
+                ]  # fmt: skip
+                if even is None:
+                    reasons.append(Text("worth more than even a certain single-year path"))
+                elif likelihood < even:
                     reasons.append(
-                        f"break-even likelihood {even:.0%}: at this account's {likelihood:.0%} the "
-                        f"discount is {verdict}"
+                        Text(
+                            "break-even likelihood {even:.0%}: at this account's {p:.0%} the "
+                            "discount is worth it",
+                            even=even,
+                            p=likelihood,
+                        )
+                    )
+                else:
+                    reasons.append(
+                        Text(
+                            "break-even likelihood {even:.0%}: at this account's {p:.0%} the "
+                            "discount is gives away more than the risk it removes",
+                            even=even,
+                            p=likelihood,
+                        )
                     )
                 out.append(
                     Option(name, term, pct, esc, value, value - single, even, tuple(reasons))
@@ -130,10 +162,16 @@ def presentation(found: list[Option], *, short_term_months: int, count: int = 3)
     side = max(1, count // 2)
     before = [o.name for o in ladder[max(0, at - side) : at]]
     if len(before) < side:  # the single-year path: the smaller commitment is a short term
-        before.insert(0, f"a {short_term_months}-month term (save.flexibility.short_term_months)")
+        before.insert(
+            0,
+            Text(
+                "a {months}-month term (save.flexibility.short_term_months)",
+                months=short_term_months,
+            ),
+        )
     after = [o.name for o in ladder[at + 1 : at + 1 + side]]
     if len(after) < side:
-        after.append("a custom multi-year deal")
+        after.append(Text("a custom multi-year deal"))
     return [*before[-side:], pick.name, *after[:side]]
 
 
@@ -153,14 +191,23 @@ def cautions(
     losing = [o for o in multi if o.against_single < 0]
     pick = wanted(found)
     if pick is found[0]:
-        head = f"no multi-year option pays at a {likelihood:.0%} yearly likelihood"
+        head = Text("no multi-year option pays at a {p:.0%} yearly likelihood", p=likelihood)
     else:
-        head = f"the best is {pick.name} ({pick.against_single:+,.0f} against single-year)"
+        head = Text(
+            "the best is {name} ({gain:+,.0f} against single-year)",
+            name=pick.name,
+            gain=pick.against_single,
+        )
     out.append(
         Caution(
             "MY-5",
-            f"do the math first: {len(losing)} of {len(multi)} multi-year options give away "
-            f"more than the churn risk they remove; {head}",
+            Text(
+                "do the math first: {losing} of {total} multi-year options give away more than "
+                "the churn risk they remove; {head}",
+                losing=len(losing),
+                total=len(multi),
+                head=head,
+            ),
         )
     )
     longest = max((o.years for o in multi), default=1)
@@ -169,27 +216,44 @@ def cautions(
     out.append(
         Caution(
             "MY-6",
-            f"a {longest}-year term outlives product change (a customer that outgrows it in "
-            "year two feels trapped): "
-            + (
-                f"{clause} is among the clauses offered (proposal.flexibility_clauses)"
-                if has
-                else f"add {clause} to proposal.flexibility_clauses before offering it"
+            Text(
+                "a {years}-year term outlives product change (a customer that outgrows it in "
+                "year two feels trapped): {clause} is among the clauses offered "
+                "(proposal.flexibility_clauses)",
+                years=longest,
+                clause=clause,
+            )
+            if has
+            else Text(
+                "a {years}-year term outlives product change (a customer that outgrows it in "
+                "year two feels trapped): add {clause} to proposal.flexibility_clauses before "
+                "offering it",
+                years=longest,
+                clause=clause,
             ),
         )
     )
     if opportunity_type == "expansion":
         if days_to_renewal is not None and days_to_renewal <= m.bundle_finalise_days:
-            text = (
-                f"{days_to_renewal} days to renewal, past the {m.bundle_finalise_days}-day "
-                "point where bundled terms are final: bundling now delays the renewal; close "
-                "it alone and run the expansion as a parallel track (BUN-1)"
+            text = Text(
+                "{left} days to renewal, past the {days}-day point where bundled terms are "
+                "final: bundling now delays the renewal; close it alone and run the expansion "
+                "as a parallel track (BUN-1)",
+                left=days_to_renewal,
+                days=m.bundle_finalise_days,
+            )
+        elif days_to_renewal is None:
+            text = Text(
+                "bundling the expansion can delay the renewal: finalise the bundled terms by "
+                "{days} days before the renewal",
+                days=m.bundle_finalise_days,
             )
         else:
-            left = "" if days_to_renewal is None else f" ({days_to_renewal} days to renewal)"
-            text = (
+            text = Text(
                 "bundling the expansion can delay the renewal: finalise the bundled terms by "
-                f"{m.bundle_finalise_days} days before the renewal{left}"
+                "{days} days before the renewal ({left} days to renewal)",
+                days=m.bundle_finalise_days,
+                left=days_to_renewal,
             )
         out.append(Caution("BUN-3", text))
     order = presentation(
@@ -201,9 +265,12 @@ def cautions(
     out.append(
         Caution(
             "BUN-4",
-            "customers tend to pick the middle option: present "
-            + " | ".join(order)
-            + f", with {middle} in the middle",
+            Text(
+                "customers tend to pick the middle option: present {options}, with {middle} in "
+                "the middle",
+                options=joined(order, " | "),
+                middle=middle,
+            ),
         )
     )
     return out
