@@ -335,6 +335,7 @@ TERM_CONTEXTS = (
     "escalation",
     "contact",
     "reason",
+    "library",
 )
 # Fields that may hold "; " (a list joined into one, a policy title); a template's other
 # fields never span one, so a list of reasons is read item by item rather than swallowed

@@ -9,7 +9,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from renewals.kit import completion
-from renewals.kit.cli import console, emit_json, opened, parse_as_of, state
+from renewals.kit.cli import console, emit_json, figure, opened, parse_as_of, state
+from renewals.kit.i18n import _, word
 
 app = typer.Typer(
     help="The playbook library (LEARN-3): the seeds' scripts (save conversation, "
@@ -31,7 +32,11 @@ def load_seeds(ctx: typer.Context) -> None:
 
     with session_scope(state(ctx).engine()) as session:
         created, updated = service.load_seeds(session, on=parse_as_of(None))
-    console.print(f"library: {created} seed items added, {updated} updated")
+    console.print(
+        _("library: {created} seed items added, {updated} updated").format(
+            created=created, updated=updated
+        )
+    )
 
 
 @app.command("list")
@@ -81,30 +86,48 @@ def list_(
         emit_json({"items": rows, "templates": r.templates, "unanswered": unanswered})
         return
     if not rows:
-        console.print("The library is empty: `renewals library load-seeds` loads the seeds' texts.")
-        return
-    table = Table(title=f"Playbook library (LEARN-3): {len(rows)} items")
-    for col in ("key", "lang", "kind", "rule", "title", "uses", "won", "lost", "open", "win rate"):
-        table.add_column(
-            col, justify="right" if col in ("uses", "won", "lost", "open", "win rate") else "left"
+        console.print(
+            _("The library is empty: `renewals library load-seeds` loads the seeds' texts.")
         )
+        return
+    table = Table(title=_("Playbook library (LEARN-3): {n} items").format(n=len(rows)))
+    columns = (
+        _("key"), _("lang"), _("kind"), _("rule"), _("title"),
+        _("uses"), _("won"), _("lost"), _("open"), _("win rate"),
+    )  # fmt: skip
+    for i, col in enumerate(columns):
+        table.add_column(col, justify="right" if i >= 5 else "left")
     for x in rows:
-        rate = "-" if x["win_rate"] is None else f"{x['win_rate']:.0%}"
+        rate = "-" if x["win_rate"] is None else figure(f"{x['win_rate']:.0%}")
         table.add_row(
-            str(x["key"]), str(x["language"]), str(x["kind"]), str(x["rule"]), escape(str(x["title"])),
+            str(x["key"]), str(x["language"]), word("library", str(x["kind"])), str(x["rule"]),
+            escape(str(x["title"])),
             str(x["uses"]), str(x["won"]), str(x["lost"]), str(x["open"]), rate,
         )  # fmt: skip
     console.print(table)
     if unanswered:
-        console.print(f"[yellow]{len(unanswered)} objections heard without a response (TIME-4):[/]")
+        console.print(
+            "[yellow]"
+            + _("{n} objections heard without a response (TIME-4):").format(n=len(unanswered))
+            + "[/]"
+        )
         for key, lang, title in unanswered:
             console.print(f"  {key} ({lang}): {title}", markup=False)
     if r.templates:
-        console.print("Campaign email templates sent (TIME-5) and how those renewals ended:")
+        console.print(_("Campaign email templates sent (TIME-5) and how those renewals ended:"))
         for t in r.templates:
             console.print(
-                f"  {t['template']} ({t['language']}): sent {t['sent']}, won {t.get('won', 0)}, "
-                f"lost {t.get('lost', 0)}, open {t.get('open', 0)}"
+                "  "
+                + _(
+                    "{template} ({language}): sent {sent}, won {won}, lost {lost}, open {open}"
+                ).format(
+                    template=t["template"],
+                    language=t["language"],
+                    sent=t["sent"],
+                    won=t.get("won", 0),
+                    lost=t.get("lost", 0),
+                    open=t.get("open", 0),
+                )
             )
 
 
@@ -140,12 +163,15 @@ def show(
             )
             return
         console.print(
-            f"[bold]{escape(item.title)}[/] ({item.kind}, {item.rule}; {escape(item.source)})"
+            f"[bold]{escape(item.title)}[/] ({word('library', item.kind)}, {item.rule}; "
+            f"{escape(item.source)})"
         )
         console.print(item.body, markup=False)
         if item.kind == "objection":
-            console.print("[bold]Response[/]")
-            console.print(item.response or "(none yet: `renewals library respond`)", markup=False)
+            console.print("[bold]" + _("Response") + "[/]")
+            console.print(
+                item.response or _("(none yet: `renewals library respond`)"), markup=False
+            )
 
 
 @app.command()
@@ -172,7 +198,11 @@ def add(
             session, kind=kind, title=title, body=body, by=by, on=parse_as_of(None),
             language=language, response=response,
         )  # fmt: skip
-        console.print(f"added {item.key} ({item.language}, {item.kind})")
+        console.print(
+            _("added {key} ({language}, {kind})").format(
+                key=item.key, language=item.language, kind=word("library", item.kind)
+            )
+        )
 
 
 @app.command()
@@ -197,7 +227,11 @@ def use(
         access.require_active_user(session, by)
         item = service.get(session, key, language)
         service.use(session, item, renewal_id=renewal_id, by=by, on=parse_as_of(None), note=note)
-        console.print(f"{item.key} ({item.language}) used on {renewal_id}")
+        console.print(
+            _("{key} ({language}) used on {renewal}").format(
+                key=item.key, language=item.language, renewal=renewal_id
+            )
+        )
 
 
 @app.command()
@@ -225,18 +259,25 @@ def objection(
 
     with opened(ctx) as session:
         access.require_active_user(session, by)
-        item, _, created = service.record_objection(
+        item, _use, created = service.record_objection(
             session, renewal_id=renewal_id, heard=heard, by=by, on=parse_as_of(None),
             key=key, language=language,
         )  # fmt: skip
         if created:
             console.print(
-                f"new objection {item.key} recorded on {renewal_id}; write its response: "
-                f"renewals library respond {item.key} --response ... --by {by}"
+                _(
+                    "new objection {key} recorded on {renewal}; write its response: {command}"
+                ).format(
+                    key=item.key,
+                    renewal=renewal_id,
+                    command=f"renewals library respond {item.key} --response ... --by {by}",
+                )
             )
         else:
-            console.print(f"{item.key} heard on {renewal_id}. Response:")
-            console.print(item.response or "(none yet)", markup=False)
+            console.print(
+                _("{key} heard on {renewal}. Response:").format(key=item.key, renewal=renewal_id)
+            )
+            console.print(item.response or _("(none yet)"), markup=False)
 
 
 @app.command()
@@ -259,4 +300,4 @@ def respond(
         item = service.respond(
             session, service.get(session, key, language), response=response, by=by
         )
-        console.print(f"{item.key}: response recorded")
+        console.print(_("{key}: response recorded").format(key=item.key))

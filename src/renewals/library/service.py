@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from renewals.errors import NotFound, RenewalsError
+from renewals.kit.i18n import Text
 from renewals.library.models import LibraryItem, LibraryUse
 from renewals.renewal.models import Renewal
 
@@ -75,7 +76,7 @@ def load_seeds(session: Session, *, on: date) -> tuple[int, int]:
 def _slug(title: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")[:60]
     if not slug:
-        raise RenewalsError("a library item needs a title with letters or digits")
+        raise RenewalsError(Text("a library item needs a title with letters or digits"))
     return slug
 
 
@@ -87,13 +88,23 @@ def get(session: Session, key: str, language: str = "en") -> LibraryItem:
         languages = sorted(
             session.scalars(select(LibraryItem.language).where(LibraryItem.key == key))
         )
-        hint = (
-            f" (it exists in {', '.join(languages)})"
-            if languages
-            else ": `renewals library list` shows the keys; `renewals library load-seeds` loads "
-            "the seeds' texts"
+        if languages:
+            raise NotFound(
+                Text(
+                    "no library item {key} in {language} (it exists in {languages})",
+                    key=repr(key),
+                    language=repr(language),
+                    languages=", ".join(languages),
+                )
+            )
+        raise NotFound(
+            Text(
+                "no library item {key} in {language}: `renewals library list` shows the keys; "
+                "`renewals library load-seeds` loads the seeds' texts",
+                key=repr(key),
+                language=repr(language),
+            )
         )
-        raise NotFound(f"no library item {key!r} in {language!r}{hint}")
     return item
 
 
@@ -111,17 +122,36 @@ def add(
 ) -> LibraryItem:
     """LEARN-3: an item the team wrote (a template that worked, a talk track, a response)."""
     if kind not in KINDS:
-        raise RenewalsError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        raise RenewalsError(
+            Text(
+                "kind must be one of {choices}, not {value}",
+                choices=", ".join(KINDS),
+                value=repr(kind),
+            )
+        )
     if language not in LANGUAGES:
-        raise RenewalsError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+        raise RenewalsError(
+            Text(
+                "language must be one of {choices}, not {value}",
+                choices=", ".join(LANGUAGES),
+                value=repr(language),
+            )
+        )
     if not body.strip():
-        raise RenewalsError("a library item needs a body (the text itself)")
+        raise RenewalsError(Text("a library item needs a body (the text itself)"))
     key = key or _slug(title)
     clash = session.scalars(
         select(LibraryItem).where(LibraryItem.key == key, LibraryItem.language == language)
     ).first()
     if clash is not None:
-        raise RenewalsError(f"library item {key!r} already exists in {language!r}", 409)
+        raise RenewalsError(
+            Text(
+                "library item {key} already exists in {language}",
+                key=repr(key),
+                language=repr(language),
+            ),
+            409,
+        )
     item = LibraryItem(
         key=key,
         language=language,
@@ -143,9 +173,11 @@ def add(
 def respond(session: Session, item: LibraryItem, *, response: str, by: str) -> LibraryItem:
     """TIME-4: write (or rewrite) the response to an objection."""
     if item.kind != "objection":
-        raise RenewalsError(f"{item.key} is a {item.kind}, not an objection")
+        raise RenewalsError(
+            Text("{key} is a {kind}, not an objection", key=item.key, kind=item.kind)
+        )
     if not response.strip():
-        raise RenewalsError("the response is empty")
+        raise RenewalsError(Text("the response is empty"))
     item.response = response.strip()
     if item.created_by is None:
         item.created_by = by
@@ -166,9 +198,11 @@ def use(
     """LEARN-3: the item was used on this renewal (its outcome is counted when it closes)."""
     renewal = session.get(Renewal, renewal_id)
     if renewal is None:
-        raise NotFound(f"no renewal {renewal_id!r}: renewal IDs are R-<contract id>")
+        raise NotFound(
+            Text("no renewal {renewal}: renewal IDs are R-<contract id>", renewal=repr(renewal_id))
+        )
     if not item.active:
-        raise RenewalsError(f"library item {item.key} is retired")
+        raise RenewalsError(Text("library item {key} is retired", key=item.key))
     row = LibraryUse(
         item_id=item.item_id,
         renewal_id=renewal_id,
