@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from renewals.kit.cli import console, emit_json, fail, fail_with, parse_as_of, state
+from renewals.kit.cli import console, emit_json, fail, fail_with, figure, number, parse_as_of, state
+from renewals.kit.i18n import Text, _, tr
 
 app = typer.Typer(
     help=(
@@ -39,16 +40,16 @@ def import_(
     from renewals.fx import service
 
     if not file.is_file():
-        fail(f"{file}: no such file", 2)
+        fail(Text("{file}: no such file", file=str(file)), 2)
     try:
         with session_scope(state(ctx).engine()) as session:
             count = service.import_rates(session, file)
     except service.FxImportFailed as exc:
         for issue in exc.issues:
             column = f":{issue.column}" if issue.column else ""
-            console.print(f"{issue.file}:{issue.line}{column}: {issue.reason}", markup=False)
-        fail(str(exc))
-    console.print(f"Imported {count:,} rates from {file.name}.")
+            console.print(f"{issue.file}:{issue.line}{column}: {tr(issue.reason)}", markup=False)
+        fail(exc.message)
+    console.print(_("Imported {n} rates from {file}.").format(n=number(count), file=file.name))
 
 
 @app.command("show")
@@ -81,10 +82,12 @@ def show(
     if as_json:
         emit_json({"reporting": table.reporting, "as_of": day.isoformat(), "rates": rows})
         return
-    out = Table(title=f"Rates on {day}: {table.reporting} per unit")
-    out.add_column("currency")
-    out.add_column(f"{table.reporting} per unit", justify="right")
-    out.add_row(table.reporting, f"{Decimal(1):.4f}")
+    out = Table(
+        title=_("Rates on {day}: {currency} per unit").format(day=day, currency=table.reporting)
+    )
+    out.add_column(_("currency"))
+    out.add_column(_("{currency} per unit").format(currency=table.reporting), justify="right")
+    out.add_row(table.reporting, figure(f"{Decimal(1):.4f}"))
     for currency, rate in rows.items():
-        out.add_row(currency, f"{Decimal(rate):.4f}" if rate else "missing")
+        out.add_row(currency, figure(f"{Decimal(rate):.4f}") if rate else _("missing"))
     console.print(out)

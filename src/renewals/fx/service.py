@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from renewals.fx.domain import RateTable, policy_rates
 from renewals.fx.models import FxRate
 from renewals.ingest.domain import Issue
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Policy
 
 COLUMNS = ("date", "currency", "rate")
@@ -22,7 +23,8 @@ COLUMNS = ("date", "currency", "rate")
 class FxImportFailed(Exception):
     def __init__(self, issues: list[Issue]) -> None:
         self.issues = issues
-        super().__init__(f"{len(issues)} problem(s) in the rates file; nothing was imported")
+        self.message = Text("{n} problem(s) in the rates file; nothing was imported", n=len(issues))
+        super().__init__(self.message)
 
 
 def parse(path: Path) -> tuple[list[tuple[date, str, Decimal]], list[Issue]]:
