@@ -38,6 +38,10 @@ def test_stage_ownership_drumbeat_and_multiyear_read_in_the_language(
         (("drumbeat", "--as-of", day), 0),
         (("multiyear", renewal, "--as-of", day), 0),
         (("multiyear", renewal, "--years", "2", "--likelihood", "0.7"), 0),
+        (("calendar", "--as-of", day, "-o", str(tmp_path / "team.ics")), 0),
+        (("calendar", "--owner", "nobody@example.com"), 1),
+        (("export", "nothing"), 2),
     ]
     said = reads_in_each_language(lambda: built_book(books, engine, tmp_path), commands)
     assert "Abschluss" in said["de"][0] and "OWN-2" in said["de"][4], said["de"][4]
+    assert "team.ics" in said["de"][8] and "Wrote" not in said["de"][8], said["de"][8]

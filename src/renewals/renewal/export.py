@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from renewals.account.models import Account
 from renewals.errors import NotFound
+from renewals.kit.i18n import Text
 from renewals.kit.spreadsheet import SafeDictWriter
 from renewals.kit.time import utc_now
 from renewals.policy.domain import Policy
@@ -76,8 +77,11 @@ CSV_COLUMNS = (
 class UnknownOwner(NotFound):
     def __init__(self, email: str) -> None:
         super().__init__(
-            f"no user {email!r}: the calendar is for a known user (users.csv), "
-            "or leave out --owner for every owner's"
+            Text(
+                "no user {email}: the calendar is for a known user (users.csv), or leave out "
+                "--owner for every owner's",
+                email=repr(email),
+            )
         )
 
 
@@ -260,7 +264,7 @@ def calendar_events(
         .where(Task.status == "open", Task.due_date <= until)
     )
     if owner_email is None:
-        owner = "all owners"
+        owner: str = Text("all owners")
     else:
         email = owner_email.strip().lower()
         user = session.get(User, email)

@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 
 from renewals.errors import RenewalsError
 from renewals.kit.cli import err_console, fail, fail_with, parse_as_of, state
+from renewals.kit.i18n import Text, _, tr
 from renewals.kit.time import utc_now
 
 
@@ -26,7 +27,14 @@ class _ExportGroup(TyperGroup):
     def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
         if args and not args[0].startswith("-") and args[0] not in self.commands:
             what = ", ".join(sorted(self.commands))
-            fail(f"cannot export {args[0]!r}; what can be exported: {what}", 2)
+            fail(
+                Text(
+                    "cannot export {value}; what can be exported: {what}",
+                    value=repr(args[0]),
+                    what=what,
+                ),
+                2,
+            )
         return super().resolve_command(ctx, args)
 
 
@@ -46,7 +54,9 @@ def _write(data: bytes, output: Path | None) -> None:
         try:
             output.write_bytes(data)
         except OSError as exc:
-            fail(f"cannot write {output}: {exc.strerror or exc}")
+            fail(
+                Text("cannot write {path}: {reason}", path=str(output), reason=exc.strerror or exc)
+            )
 
 
 def calendar(
@@ -91,8 +101,16 @@ def calendar(
     _write(data, output)
     if output is not None:
         err_console.print(
-            f"Wrote {len(events.renewals)} renewals and {len(events.tasks)} tasks "
-            f"({events.owner}, {day} to {day + timedelta(days=days)}) to {output}",
+            _(
+                "Wrote {renewals} renewals and {tasks} tasks ({owner}, {start} to {end}) to {path}"
+            ).format(
+                renewals=len(events.renewals),
+                tasks=len(events.tasks),
+                owner=tr(events.owner),
+                start=day,
+                end=day + timedelta(days=days),
+                path=output,
+            ),
             soft_wrap=True,
             markup=False,
         )
@@ -140,7 +158,9 @@ def export_renewals(
     _write(text.encode("utf-8"), output)
     if output is not None:
         err_console.print(
-            f"Exported {len(rows)} open renewals ({format.value}) to {output}",
+            _("Exported {n} open renewals ({format}) to {path}").format(
+                n=len(rows), format=format.value, path=output
+            ),
             soft_wrap=True,
             markup=False,
         )
