@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from renewals.kit.cli import console, fail, state
+from renewals.kit.cli import console, fail, number, state
+from renewals.kit.i18n import Text, _, ngettext, tr
 
 
 def _instant(value: str, option: str) -> datetime:
@@ -18,7 +19,12 @@ def _instant(value: str, option: str) -> datetime:
         return as_utc(datetime.fromisoformat(value))
     except ValueError:
         fail(
-            f"{option} takes an ISO date-time like 2027-01-04T00:00 (UTC unless it says), got {value!r}",
+            Text(
+                "{option} takes an ISO date-time like 2027-01-04T00:00 (UTC unless it says), "
+                "got {value}",
+                option=option,
+                value=repr(value),
+            ),
             2,
         )
 
@@ -66,7 +72,7 @@ def worker(
     from renewals.worker.settings import WorkerSettings
 
     if (clock is None) != (until is None):
-        fail("--clock and --until go together", 2)
+        fail(_("--clock and --until go together"), 2)
     try:
         worker_settings = WorkerSettings()
     except ValidationError as exc:
@@ -92,25 +98,32 @@ def worker(
         results = runner.tick(now)
         for r in results:
             style = "green" if r.status == "ok" else "red"
-            console.print(f"[{style}]{r.status}[/] {r.job}: {r.detail}", markup=True)
+            console.print(f"[{style}]{r.status}[/] {r.job}: {tr(r.detail)}", markup=True)
         if not results:
-            console.print("nothing due")
+            console.print(_("nothing due"))
         if any(r.status != "ok" for r in results):
             raise typer.Exit(1)
         return
     if clock is not None and until is not None:
         start, end = _instant(clock, "--clock"), _instant(until, "--until")
         if end <= start:
-            fail("--until must be after --clock", 2)
-        console.print(f"worker {runner.worker_id}: simulated time {start} to {end}")
+            fail(_("--until must be after --clock"), 2)
+        console.print(
+            _("worker {worker}: simulated time {start} to {end}").format(
+                worker=runner.worker_id, start=start, end=end
+            )
+        )
         runner.run_forever(SimulatedClock(start, end))
         return
+    jobs = len(runner.by_name)
     console.print(
-        f"worker {runner.worker_id} running {len(runner.by_name)} jobs: "
-        + ", ".join(runner.by_name)
-        + ". Ctrl-C stops it."
+        ngettext(
+            "worker {worker} running {n} job: {jobs}. Ctrl-C stops it.",
+            "worker {worker} running {n} jobs: {jobs}. Ctrl-C stops it.",
+            jobs,
+        ).format(worker=runner.worker_id, n=number(jobs), jobs=", ".join(runner.by_name))
     )
     try:
         runner.run_forever(RealClock())
     except KeyboardInterrupt:
-        console.print("stopped")
+        console.print(_("stopped"))
