@@ -48,8 +48,13 @@ def db_upgrade(ctx: typer.Context) -> None:
     before = migrate.current(engine)
     migrate.upgrade(engine)
     after = migrate.current(engine)
-    verb = "already at" if before == after else f"upgraded from {before or 'empty'} to"
-    console.print(f"{_safe_url(settings)}: {verb} {after}")
+    if before == after:
+        line = _("{database}: already at {version}")
+    else:
+        line = _("{database}: upgraded from {before} to {version}")
+    console.print(
+        line.format(database=_safe_url(settings), before=before or _("empty"), version=after)
+    )
 
 
 @db_app.command("current")
@@ -75,7 +80,11 @@ def db_current(
         )
         return
     console.print(
-        f"{_safe_url(settings)}: at {migrate.current(engine) or 'empty'}, newest is {migrate.head()}"
+        _("{database}: at {version}, newest is {newest}").format(
+            database=_safe_url(settings),
+            version=migrate.current(engine) or _("empty"),
+            newest=migrate.head(),
+        )
     )
 
 

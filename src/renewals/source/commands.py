@@ -9,7 +9,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from renewals.errors import RenewalsError
-from renewals.kit.cli import console, emit_json, fail, fail_with, opened, state
+from renewals.kit.cli import console, emit_json, fail, fail_with, number, opened, state
+from renewals.kit.i18n import _
 
 app = typer.Typer(
     help=(
@@ -100,11 +101,11 @@ def add(
         from renewals.source.warehouse import config_for
 
         if not url or not table:
-            fail("a warehouse source needs --url and --table", 2)
+            fail(_("a warehouse source needs --url and --table"), 2)
         events_table: str | None = None
         tables: dict[str, str] = {}
         for t in table:
-            key, _, value = t.partition("=")
+            key, _sep, value = t.partition("=")
             if not value:
                 events_table = key.strip()
             elif key.strip() == "events":
@@ -115,8 +116,10 @@ def add(
         stamps = [c.split("=", 1) for c in updated_at or []]
         if any(len(p) != 2 for p in [*pairs, *stamps]):
             fail(
-                "--column takes USAGE=COLUMN or ENTITY.FIELD=COLUMN, --updated-at "
-                "ENTITY=COLUMN, e.g. --column timestamp=event_time",
+                _(
+                    "--column takes USAGE=COLUMN or ENTITY.FIELD=COLUMN, --updated-at "
+                    "ENTITY=COLUMN, e.g. --column timestamp=event_time"
+                ),
                 2,
             )
         usage: dict[str, str] = {}
@@ -134,9 +137,13 @@ def add(
             fail_with(exc)
     with opened(ctx) as session:
         raw, source = service.add(session, name, kind=kind, by=_admin(session, by), config=config)
-    console.print(f"Added source [bold]{escape(source.name)}[/] ({source.kind}).")
+    console.print(
+        _("Added source {name} ({kind}).").format(
+            name=f"[bold]{escape(source.name)}[/]", kind=source.kind
+        )
+    )
     if raw:
-        console.print("Write key (shown once; store it in the client's configuration):")
+        console.print(_("Write key (shown once; store it in the client's configuration):"))
         typer.echo(raw)
 
 
@@ -166,10 +173,10 @@ def list_(
         emit_json(rows)
         return
     if not rows:
-        console.print("No sources yet: `renewals source add NAME --by EMAIL`.")
+        console.print(_("No sources yet: `renewals source add NAME --by EMAIL`."))
         return
-    table = Table(title="Sources")
-    for column in ("name", "kind", "key", "created", "by", "revoked"):
+    table = Table(title=_("Sources"))
+    for column in (_("name"), _("kind"), _("key"), _("created"), _("by"), _("revoked")):
         table.add_column(column)
     for r in rows:
         table.add_row(
@@ -195,7 +202,7 @@ def revoke(
 
     with opened(ctx) as session:
         source = service.revoke(session, name, by=_admin(session, by))
-    console.print(f"Revoked the write key of {escape(source.name)}.")
+    console.print(_("Revoked the write key of {name}.").format(name=escape(source.name)))
 
 
 @app.command("compact")
@@ -214,7 +221,7 @@ def compact(ctx: typer.Context) -> None:
     lease = timedelta(minutes=WorkerSettings().worker_lock_minutes)
     with job_lock(engine, "source.compact", holder=holder_name(), lease=lease) as got:
         if not got:
-            fail("a worker is compacting the spool right now; try again in a moment")
+            fail(_("a worker is compacting the spool right now; try again in a moment"))
         report = service.compact(engine, settings.data_dir, settings.duckdb_memory_limit)
     console.print(report.summary())
 
@@ -239,7 +246,7 @@ def sync(
     lease = timedelta(minutes=WorkerSettings().worker_lock_minutes)
     with job_lock(engine, "source.sync", holder=holder_name(), lease=lease) as got:
         if not got:
-            fail("a worker is syncing right now; try again in a moment")
+            fail(_("a worker is syncing right now; try again in a moment"))
         try:
             if name:
                 reports = [
@@ -254,7 +261,7 @@ def sync(
     for report in reports:
         console.print(report.summary(), markup=False, soft_wrap=True)
     if not reports:
-        console.print("No warehouse sources: `renewals source add NAME --kind warehouse ...`.")
+        console.print(_("No warehouse sources: `renewals source add NAME --kind warehouse ...`."))
 
 
 @app.command("quarantine")
@@ -280,19 +287,21 @@ def quarantine(
         )
         return
     if not summary.total:
-        console.print("The quarantine is empty: every product event found its account.")
+        console.print(_("The quarantine is empty: every product event found its account."))
         return
-    console.print(f"[bold]{summary.total:,}[/] product events in quarantine.")
-    table = Table(title="Why")
-    table.add_column("reason")
-    table.add_column("events", justify="right")
+    console.print(
+        _("{n} product events in quarantine.").format(n=f"[bold]{number(summary.total)}[/]")
+    )
+    table = Table(title=_("Why"))
+    table.add_column(_("reason"))
+    table.add_column(_("events"), justify="right")
     for reason, n in summary.by_reason:
-        table.add_row(escape(reason), f"{n:,}")
+        table.add_row(escape(reason), number(n))
     console.print(table)
     if summary.by_account:
-        accounts = Table(title="Unknown accounts (groupId not in accounts.csv)")
+        accounts = Table(title=_("Unknown accounts (groupId not in accounts.csv)"))
         accounts.add_column("groupId")
-        accounts.add_column("events", justify="right")
+        accounts.add_column(_("events"), justify="right")
         for account, n in summary.by_account:
-            accounts.add_row(escape(account), f"{n:,}")
+            accounts.add_row(escape(account), number(n))
         console.print(accounts)
