@@ -101,3 +101,31 @@ def reads_in_each_language(
         for (args, _code), text in zip(commands, said[language], strict=True):
             assert left_in_english(text, phrases) == [], (language, args)
     return said
+
+
+def said_in_each_language(
+    run: Callable[..., str],
+    commands: list[tuple[tuple[str, ...], int]],
+    *,
+    shown: int = 5,
+) -> dict[str, list[str]]:
+    """Run `commands` ((args, exit code)) that change nothing (errors, read-only reports) on
+    one book in each language: in de, id and ms no English phrase of the catalogue is left
+    and each output differs from the English one (a message the catalogue lacks would read
+    the same); in English at least `shown` phrases are (the check can fail). The outputs."""
+    from renewals.kit.i18n import LANGUAGES
+
+    said = {
+        language: [run("--language", language, *args, code=code) for args, code in commands]
+        for language in LANGUAGES
+    }
+    english = " ".join(said["en"])
+    for language in LANGUAGES[1:]:
+        phrases = english_phrases(language)
+        assert len(left_in_english(english, phrases)) >= shown, language
+        for (args, code), text, en in zip(commands, said[language], said["en"], strict=True):
+            assert left_in_english(text, phrases) == [], (language, args, text)
+            if code:  # an error: its message, after the label (`error:`, `Fehler:`)
+                text, en = text.partition(" ")[2], en.partition(" ")[2]
+            assert text != en, (language, args, text)
+    return said

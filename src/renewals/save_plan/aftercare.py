@@ -203,7 +203,11 @@ def tick(
 ) -> list[dict[str, Any]]:
     """A new checklist with one item done (or undone); unknown keys are an error."""
     if key not in EXIT_KEYS:
-        raise ValueError(f"no exit item {key!r}: one of {', '.join(EXIT_KEYS)}")
+        raise ValueError(
+            Text(
+                "no exit item {key}: one of {choices}", key=repr(key), choices=", ".join(EXIT_KEYS)
+            )
+        )
     items = [dict(item) for item in checklist] or exit_checklist()
     for item in items:
         if item["key"] == key:
@@ -312,10 +316,12 @@ def update_debrief(debrief: Mapping[str, Any], changes: Mapping[str, Any]) -> di
     """A new debrief with the answers in `changes` (lists are appended to, not replaced)."""
     unknown = sorted(set(changes) - set(DEBRIEF_QUESTIONS))
     if unknown:
-        raise ValueError(f"no debrief field {', '.join(unknown)}")
+        raise ValueError(Text("no debrief field {fields}", fields=", ".join(unknown)))
     saveable = changes.get("could_have_been_saved")
     if saveable is not None and saveable not in SAVEABLE:
-        raise ValueError(f"could_have_been_saved must be one of {', '.join(SAVEABLE)}")
+        raise ValueError(
+            Text("could_have_been_saved must be one of {choices}", choices=", ".join(SAVEABLE))
+        )
     merged = dict(debrief)
     for key, value in changes.items():
         if value is None:

@@ -22,6 +22,7 @@ from renewals.db import insert_rows, rows_changed
 from renewals.errors import NotFound, RenewalsError
 from renewals.fx import service as fx_service
 from renewals.kit.calendar import add_months
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Policy
 from renewals.renewal.models import Renewal
 from renewals.save_plan import aftercare as rules
@@ -642,11 +643,15 @@ def get_exit(session: Session, renewal_id: str) -> SaveExit:
     row = session.get(SaveExit, renewal_id)
     if row is None:
         if session.get(Renewal, renewal_id) is None:
-            raise NotFound(f"no renewal {renewal_id!r}")
+            raise NotFound(Text("no renewal {renewal}", renewal=repr(renewal_id)))
+        command = "`renewals saves exit " + renewal_id + " --because CAUSE --by EMAIL`"
         raise NotFound(
-            f"renewal {renewal_id} has no exit record: it is neither a lost cause (LOST-1) "
-            "nor closed lost; declare one with `renewals saves exit "
-            f"{renewal_id} --because CAUSE --by EMAIL`"
+            Text(
+                "renewal {renewal} has no exit record: it is neither a lost cause (LOST-1) "
+                "nor closed lost; declare one with {command}",
+                renewal=renewal_id,
+                command=command,
+            )
         )
     return row
 
@@ -664,11 +669,11 @@ def declare_lost(
     access.require_active_user(session, by)
     renewal = session.get(Renewal, renewal_id)
     if renewal is None:
-        raise NotFound(f"no renewal {renewal_id!r}")
+        raise NotFound(Text("no renewal {renewal}", renewal=repr(renewal_id)))
     known = [c.value for c in rules.LostCause]
     bad = [c for c in causes if c not in known]
     if bad or not causes:
-        raise RenewalsError(f"--because must be one of {', '.join(known)}")
+        raise RenewalsError(Text("--because must be one of {choices}", choices=", ".join(known)))
     reasons = [rules.declared_reason(rules.LostCause(c), note, by) for c in causes]
     row = session.get(SaveExit, renewal_id)
     if row is None:
@@ -716,7 +721,7 @@ def tick_exit(
         for key in undo:
             checklist = rules.tick(checklist, key, done=False, by=by, on=on, note=note)
     except ValueError as exc:
-        raise RenewalsError(str(exc)) from None
+        raise RenewalsError(exc.args[0]) from None  # a Text: read in the reader's language
     row.checklist = checklist
     row.status = "exited" if rules.checklist_done(checklist) else "open"
     audit.record(
@@ -746,11 +751,13 @@ def fill_debrief(
     try:
         debrief = rules.update_debrief(row.debrief or {}, changes)
     except ValueError as exc:
-        raise RenewalsError(str(exc)) from None
+        raise RenewalsError(exc.args[0]) from None  # a Text: read in the reader's language
     if complete:
         missing = rules.debrief_missing(debrief)
         if missing:
-            raise RenewalsError(f"the debrief still needs: {', '.join(missing)}")
+            raise RenewalsError(
+                Text("the debrief still needs: {fields}", fields=", ".join(missing))
+            )
         debrief["completed_on"], debrief["completed_by"] = on.isoformat(), by
     row.debrief = debrief
     audit.record(
@@ -772,9 +779,12 @@ def get_post_save(session: Session, renewal_id: str) -> PostSave:
     row = session.get(PostSave, renewal_id)
     if row is None:
         if session.get(Renewal, renewal_id) is None:
-            raise NotFound(f"no renewal {renewal_id!r}")
+            raise NotFound(Text("no renewal {renewal}", renewal=repr(renewal_id)))
         raise NotFound(
-            f"renewal {renewal_id} is not a saved renewal (won with a save plan, POST-1)"
+            Text(
+                "renewal {renewal} is not a saved renewal (won with a save plan, POST-1)",
+                renewal=renewal_id,
+            )
         )
     return row
 
@@ -787,7 +797,7 @@ def record_lessons(
     row = get_post_save(session, renewal_id)
     unknown = sorted(set(changes) - set(LESSON_FIELDS))
     if unknown:
-        raise RenewalsError(f"no lesson field {', '.join(unknown)}")
+        raise RenewalsError(Text("no lesson field {fields}", fields=", ".join(unknown)))
     row.lessons = {**(row.lessons or {}), **{k: v for k, v in changes.items() if v}}
     audit.record(
         session,

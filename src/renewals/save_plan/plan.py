@@ -1088,14 +1088,23 @@ def render_template(
         except jinja2.TemplateNotFound as exc:
             if exc.name != candidate:
                 raise PlanTemplateError(
-                    f"template {candidate} refers to {exc.name}, which does not exist"
+                    Text(
+                        "template {name} refers to {missing}, which does not exist",
+                        name=candidate,
+                        missing=str(exc.name),
+                    )
                 ) from None
         except jinja2.TemplateSyntaxError as exc:
             raise PlanTemplateError(
-                f"template {exc.filename or candidate} line {exc.lineno}: {exc.message}"
+                Text(
+                    "template {name} line {line}: {problem}",
+                    name=exc.filename or candidate,
+                    line=str(exc.lineno),
+                    problem=str(exc.message),
+                )
             ) from None
     if template is None:
-        raise PlanTemplateError(f"no template {' or '.join(candidates)}")
+        raise PlanTemplateError(Text("no template {names}", names=" or ".join(candidates)))
     used = wanted if template.name == candidates[0] else DEFAULT_LANGUAGE
     if internal and wanted in i18n.LANGUAGES:
         used = wanted
@@ -1105,7 +1114,11 @@ def render_template(
             text = template.render(variables)
     except jinja2.UndefinedError as exc:
         raise PlanTemplateError(
-            f"template {template.name}: {exc.message}; the context must provide it"
+            Text(
+                "template {name}: {problem}; the context must provide it",
+                name=str(template.name),
+                problem=str(exc.message),
+            )
         ) from None
     except (TypeError, ValueError) as exc:
         raise PlanTemplateError(f"template {template.name}: {exc}") from None
@@ -1117,7 +1130,9 @@ def _dir_key(templates_dir: Path | None) -> str | None:
         return None
     path = Path(templates_dir).expanduser()
     if not path.is_dir():
-        raise PlanTemplateError(f"templates directory {path} does not exist or is not a directory")
+        raise PlanTemplateError(
+            Text("templates directory {path} does not exist or is not a directory", path=str(path))
+        )
     return str(path.resolve())
 
 

@@ -34,6 +34,7 @@ from renewals.renewal.domain import Stage
 from renewals.renewal.models import Renewal
 from renewals.save_plan import plan as rules
 from renewals.save_plan.models import SavePlan, SaveProblem, SaveTriage
+from renewals.save_plan.triage import not_one_of
 from renewals.signal import service as signal_service
 from renewals.task import service as task_service
 from renewals.task.models import Task
@@ -52,7 +53,7 @@ class SavePlanError(RenewalsError):
 
 class NoTriage(SavePlanError):
     def __init__(self, renewal_id: str) -> None:
-        super().__init__(f"{renewal_id}: {NO_TRIAGE}", 409)
+        super().__init__(Text("{renewal}: {why}", renewal=renewal_id, why=NO_TRIAGE), 409)
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,13 @@ def fast_fix_key(renewal_id: str, problem_id: int) -> str:
 def get_plan(session: Session, renewal_id: str) -> SavePlan:
     plan = session.scalars(select(SavePlan).where(SavePlan.renewal_id == renewal_id)).first()
     if plan is None:
+        command = "`renewals saves plan " + renewal_id + " --by EMAIL`"
         raise NotFound(
-            f"no save plan for {renewal_id}: start one with "
-            f"`renewals saves plan {renewal_id} --by EMAIL`"
+            Text(
+                "no save plan for {renewal}: start one with {command}",
+                renewal=renewal_id,
+                command=command,
+            )
         )
     return plan
 
@@ -116,7 +121,12 @@ def view(session: Session, renewal_id: str) -> PlanView:
 def get_problem(session: Session, problem_id: int) -> SaveProblem:
     problem = session.get(SaveProblem, problem_id)
     if problem is None:
-        raise NotFound(f"no save-plan problem {problem_id} (see `renewals saves plan RENEWAL`)")
+        raise NotFound(
+            Text(
+                "no save-plan problem {problem} (see `renewals saves plan RENEWAL`)",
+                problem=problem_id,
+            )
+        )
     return problem
 
 
@@ -143,10 +153,20 @@ def start_plan(
         raise NoTriage(renewal_id)
     if triage.status != "open":
         raise SavePlanError(
-            f"{renewal_id}: the triage is {triage.status}, not open: no save plan to start"
+            Text(
+                "{renewal}: the triage is {status}, not open: no save plan to start",
+                renewal=renewal_id,
+                status=triage.status,
+            )
         )
     if Stage(renewal.stage).is_closed:
-        raise SavePlanError(f"{renewal_id} is {renewal.stage}: a closed renewal has no save plan")
+        raise SavePlanError(
+            Text(
+                "{renewal} is {stage}: a closed renewal has no save plan",
+                renewal=renewal_id,
+                stage=renewal.stage,
+            )
+        )
     _check_user(session, by)
     save = policy.save
     effort = str(_effective(triage, "effort"))
@@ -345,11 +365,11 @@ def add_problem(
     plan = _active_plan(session, renewal_id)
     _check_user(session, by)
     if not description.strip():
-        raise SavePlanError("a problem needs a description", 422)
-    _check_range("impact", impact, 1, 5)
-    _check_range("frequency", frequency, 1, 10_000)
+        raise SavePlanError(Text("a problem needs a description"), 422)
+    _check_range(Text("impact"), impact, 1, 5)
+    _check_range(Text("frequency"), frequency, 1, 10_000)
     if root_cause is not None:
-        _check_choice("root cause", root_cause, [str(r) for r in rules.RootCause])
+        _check_choice(Text("root cause"), root_cause, [str(r) for r in rules.RootCause])
     renewal = renewal_service.get(session, renewal_id)
     save = policy.save
     candidate = rules.Problem(
@@ -445,9 +465,18 @@ def update_problem(
     changes: dict[str, Any] = {}
     if status is not None:
         allowed = [s.value for s in rules.ProblemStatus if s != rules.ProblemStatus.verified]
-        _check_choice("status", status, allowed, hint="use `verify` for a customer-verified fix")
+        _check_choice(
+            Text("status"),
+            status,
+            allowed,
+            hint=Text("use `verify` for a customer-verified fix"),
+        )
         if problem.status == rules.ProblemStatus.verified:
-            raise SavePlanError(f"problem {problem_id} is verified by the customer: it is final")
+            raise SavePlanError(
+                Text(
+                    "problem {problem} is verified by the customer: it is final", problem=problem_id
+                )
+            )
         if status != problem.status:
             changes["status"] = (problem.status, status)
             problem.status = status
@@ -466,7 +495,7 @@ def update_problem(
             changes[name] = (_plain(getattr(problem, name)), _plain(value))
             setattr(problem, name, value)
     if not changes:
-        raise SavePlanError(f"problem {problem_id}: nothing to change", 422)
+        raise SavePlanError(Text("problem {problem}: nothing to change", problem=problem_id), 422)
     _sync_fast_fix_task(session, plan, problem, by=by)
     audit.record(
         session,
@@ -493,12 +522,20 @@ def verify_problem(
     _check_user(session, by)
     if not note.strip():
         raise SavePlanError(
-            "verification needs a note: who on the customer's side confirmed what", 422
+            Text("verification needs a note: who on the customer's side confirmed what"), 422
         )
     if problem.status == rules.ProblemStatus.dropped:
-        raise SavePlanError(f"problem {problem_id} was dropped: reopen it before verifying")
+        raise SavePlanError(
+            Text("problem {problem} was dropped: reopen it before verifying", problem=problem_id)
+        )
     if problem.status == rules.ProblemStatus.verified:
-        raise SavePlanError(f"problem {problem_id} is already verified ({problem.verified_on})")
+        raise SavePlanError(
+            Text(
+                "problem {problem} is already verified ({day})",
+                problem=problem_id,
+                day=str(problem.verified_on),
+            )
+        )
     before = problem.status
     problem.status = rules.ProblemStatus.verified
     problem.completed_on = problem.completed_on or verified_on
@@ -530,7 +567,9 @@ def record_hours(
     plan = _active_plan(session, renewal_id)
     _check_user(session, by)
     if not 0 < hours <= 24 * 7:
-        raise SavePlanError(f"hours must be above 0 and at most a week (168), got {hours:g}", 422)
+        raise SavePlanError(
+            Text("hours must be above 0 and at most a week (168), got {hours:g}", hours=hours), 422
+        )
     plan.effort_hours = float(plan.effort_hours or 0) + hours
     audit.record(
         session,
@@ -549,7 +588,7 @@ def close_plan(session: Session, renewal_id: str, *, by: str, outcome: str, on: 
     cancelled (a saved plan's open promises stay tracked, POST-2)."""
     plan = _active_plan(session, renewal_id)
     _check_user(session, by)
-    _check_choice("outcome", outcome, list(OUTCOMES))
+    _check_choice(Text("outcome"), outcome, list(OUTCOMES))
     plan.status = "closed"
     plan.outcome = outcome
     plan.closed_on = on
@@ -596,23 +635,38 @@ def _check_user(session: Session, email: str) -> User:
         raise SavePlanError(exc.message, 403) from None
 
 
-def _check_choice(name: str, value: str, allowed: list[str], hint: str = "") -> None:
+def _check_choice(name: Text, value: str, allowed: list[str], hint: Text | None = None) -> None:
     if value not in allowed:
-        extra = f" ({hint})" if hint else ""
-        raise SavePlanError(
-            f"{name} must be one of {', '.join(allowed)}, got {value!r}{extra}", 422
-        )
+        message = not_one_of(name, value, allowed)
+        if hint:
+            message = Text("{message} ({hint})", message=message, hint=hint)
+        raise SavePlanError(message, 422)
 
 
-def _check_range(name: str, value: int, low: int, high: int) -> None:
+def _check_range(name: Text, value: int, low: int, high: int) -> None:
     if not low <= value <= high:
-        raise SavePlanError(f"{name} must be {low}-{high}, got {value}", 422)
+        raise SavePlanError(
+            Text(
+                "{name} must be {low}-{high}, got {value}",
+                name=name,
+                low=low,
+                high=high,
+                value=value,
+            ),
+            422,
+        )
 
 
 def _active_plan(session: Session, renewal_id: str) -> SavePlan:
     plan = get_plan(session, renewal_id)
     if plan.status != "active":
-        raise SavePlanError(f"the save plan of {renewal_id} is closed ({plan.outcome})")
+        raise SavePlanError(
+            Text(
+                "the save plan of {renewal} is closed ({outcome})",
+                renewal=renewal_id,
+                outcome=str(plan.outcome),
+            )
+        )
     return plan
 
 
@@ -620,9 +674,11 @@ def _plan_for(session: Session, problem: SaveProblem) -> SavePlan:
     """The problem's plan; promises of a saved plan stay open to updates (POST-2)."""
     plan = session.get(SavePlan, problem.plan_id)
     if plan is None:  # the foreign key makes this impossible; keep mypy and readers calm
-        raise NotFound(f"problem {problem.problem_id} has no plan")
+        raise NotFound(Text("problem {problem} has no plan", problem=problem.problem_id))
     if plan.status == "closed" and plan.outcome == "lost":
-        raise SavePlanError(f"the save plan of {plan.renewal_id} was closed as lost")
+        raise SavePlanError(
+            Text("the save plan of {renewal} was closed as lost", renewal=plan.renewal_id)
+        )
     return plan
 
 

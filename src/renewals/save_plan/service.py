@@ -19,6 +19,7 @@ from renewals.db import insert_rows
 from renewals.errors import NotFound, RenewalsError
 from renewals.health.models import HealthSnapshot
 from renewals.kit.batches import chunks
+from renewals.kit.i18n import Text
 from renewals.kit.listing import Listing, where_given
 from renewals.kit.time import utc_now
 from renewals.policy.domain import Policy
@@ -255,10 +256,13 @@ def get(session: Session, renewal_id: str) -> SaveTriage:
     row = session.get(SaveTriage, renewal_id)
     if row is None:
         if session.get(Renewal, renewal_id) is None:
-            raise NotFound(f"no renewal {renewal_id!r}")
+            raise NotFound(Text("no renewal {renewal}", renewal=repr(renewal_id)))
         raise NotFound(
-            f"renewal {renewal_id} has no save triage: it is not at risk (SEG-3), "
-            "or `renewals run` has not run since it became so"
+            Text(
+                "renewal {renewal} has no save triage: it is not at risk (SEG-3), "
+                "or `renewals run` has not run since it became so",
+                renewal=renewal_id,
+            )
         )
     return row
 
@@ -290,10 +294,14 @@ def record_inputs(
         )
         if allowed is None:
             raise RenewalsError(
-                f"unknown evidence {key!r}: one of {', '.join([*rules.INPUTS, 'root_cause'])}"
+                Text(
+                    "unknown evidence {key}: one of {choices}",
+                    key=repr(key),
+                    choices=", ".join([*rules.INPUTS, "root_cause"]),
+                )
             )
         if value not in allowed:
-            raise RenewalsError(f"{key} must be one of {', '.join(allowed)}, got {value!r}")
+            raise RenewalsError(rules.not_one_of(key, value, allowed))
     row.inputs = {**(row.inputs or {}), **inputs}
     _recompute(session, row, policy, as_of)
     audit.record(
@@ -330,12 +338,18 @@ def override(
         "effort": rules.Effort,
     }
     if field_name not in kinds:
-        raise RenewalsError(f"cannot override {field_name!r}: one of {', '.join(kinds)}")
+        raise RenewalsError(
+            Text(
+                "cannot override {name}: one of {choices}",
+                name=repr(field_name),
+                choices=", ".join(kinds),
+            )
+        )
     allowed = [k.value for k in kinds[field_name]]
     if value not in allowed:
-        raise RenewalsError(f"{field_name} must be one of {', '.join(allowed)}, got {value!r}")
+        raise RenewalsError(rules.not_one_of(field_name, value, allowed))
     if not reason.strip():
-        raise RenewalsError("an override needs a reason")
+        raise RenewalsError(Text("an override needs a reason"))
     before = getattr(row, field_name)
     row.overrides = {
         **(row.overrides or {}),

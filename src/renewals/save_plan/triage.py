@@ -8,7 +8,7 @@ days to renewal are a fact.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
@@ -67,6 +67,17 @@ INPUTS: dict[str, tuple[str, ...]] = {
 }
 
 FIELDS = ("probability_band", "value_tier", "root_cause", "time_window", "effort")
+
+
+def not_one_of(name: str, value: str, allowed: Sequence[str]) -> Text:
+    """The refusal of a value outside its choices (an input, an override, a problem's
+    status): the field read in the reader's language, the choices and the value as typed."""
+    return Text(
+        "{name} must be one of {choices}, got {value}",
+        name=name,
+        choices=", ".join(allowed),
+        value=repr(value),
+    )
 
 
 class Reading(StrEnum):
