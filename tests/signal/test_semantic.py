@@ -171,8 +171,8 @@ def test_a_veto_of_the_vocabulary_covers_semantic_hits_too() -> None:
 def test_the_teams_label_decides_for_a_sentence_that_reads_almost_the_same(
     classifier: semantic.Classifier,
 ) -> None:
-    missed = "The warehouse crew quietly went back to clipboards."
-    similar = "The warehouse crew has quietly gone back to clipboards."
+    missed = "The warehouse crew quietly returned to their clipboards."
+    similar = "The warehouse crew has quietly returned to their clipboards."
     embedder = semantic.default_embedder()
     team = [semantic.Example("en", frozenset({"usage_decline"}), missed, "team")]
     taught = semantic.fit(semantic.shipped_bank().plus(team, embedder.embed([missed])), SETTINGS)

@@ -58,6 +58,17 @@ class TestSourcePhrases:
             ("Our champion left last month.", "stakeholder_change"),
             ("Budi sudah resign per akhir bulan.", "stakeholder_change"),
             ("Encik Faizal telah meletak jawatan minggu lepas.", "stakeholder_change"),
+            # issue 18, fourth round: families new wording keeps using (lexicon._MORE)
+            ("The night shift went back to paper checklists in October.", "usage_decline"),
+            ("Die Disponenten sind zu ihren alten Tabellen zurückgekehrt.", "usage_decline"),
+            ("Tim gudang balik lagi ke kertas sejak bulan lalu.", "usage_decline"),
+            ("The mobile app froze for the fourth time this month.", "negative_feedback"),
+            ("The logistics group was acquired by a French carrier in May.", "stakeholder_change"),
+            ("Die Praxis wurde im Sommer von einer Klinikkette übernommen.", "stakeholder_change"),
+            ("Klinik itu diambil alih oleh grup rumah sakit swasta.", "stakeholder_change"),
+            ("They turned down our invitation to the pilot of the new planner.", "engagement_drop"),
+            ("Their software spend is frozen until the new financial year.", "budget"),
+            ("Bajet perisian mereka dibekukan sehingga tahun kewangan baharu.", "budget"),
         ],
     )
     def test_inflections_and_paraphrases(self, text: str, kind: str) -> None:

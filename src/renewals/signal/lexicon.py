@@ -999,6 +999,182 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
+# Paraphrases of the development sets' misses (issue 18, fourth round): families that new
+# wording keeps using (back to paper, the nth time, an offer turned down, bought by, a budget
+# frozen), per language, merged into LEXICON below. "!" keeps a phrase that needs its negation.
+_MORE: dict[str, dict[str, tuple[str, ...]]] = {
+    "en": {
+        "usage_decline": (
+            r"(?:went|gone|going|are|is|were|'re) back to (?:their |the |our |using )?(?:old )?"
+            r"(?:paper|clipboards?|spreadsheets?|excel|pen and paper|whiteboards?|manual \w+)",
+            r"(?:by hand|manually|on paper) again",
+            r"(?:just|simply) sits there|gathering dust|sits unused",
+            r"(?:only|barely|just|maybe) (?:\d+|a handful|a few|one|two|three|four|five|six|seven|"
+            r"eight|nine|ten|forty|\w+ty)(?: people| users| of them)? (?:have )?(?:logged in|opened it|"
+            r"used it|are active|log in)",
+        ),
+        "negative_feedback": (
+            r"(?:third|fourth|fifth|sixth) time (?:this (?:quarter|month|week|year)|in a row)",
+            r"\b(?:third|fourth|fifth) (?!(?:qbr|meeting|call|review|session|check-in|demo|workshop|"
+            r"training|invitation|invite)s?\b)\w+ in a row\b",
+            r"(?:wrong|broken|fails?|failing|crash\w*) every (?:other |single )?(?:month|week|day|time)",
+            r"patience is (?:wearing thin|running out)|losing (?:our |my )?patience|losing it\b",
+        ),
+        "engagement_drop": (
+            r"thanks,? but no thanks",
+            r"(?:declined|turned down|passed on|said no to) (?:the |our |an? )?(?:invitation|invite|"
+            r"beta|early[- ]access|pilot)",
+            r"(?:third|fourth|fifth) (?:reschedul\w*|postpone\w*|cancell?ation)",
+            r"(?:pushed back|postponed|rescheduled|cancell?ed)\b[^.]{0,40}\b(?:third|fourth|fifth) time",
+            r"(?:three|four|five|several) times, each time (?:pushed|moved|cancell?ed|postponed)",
+        ),
+        "stakeholder_change": (
+            r"(?:was|were|been|being|got|is being) (?:bought|acquired|taken over) by",
+            r"merg(?:e|es|ed|ing) with",
+        ),
+        "business_change": (
+            r"(?:exiting|leaving|getting out of|shutting(?: down)?|closing|selling(?: off)?) (?:the |its |"
+            r"their )?[\w-]+ (?:business|side|division|segment|arm|unit)\b",
+            r"cutting (?:the )?[\w ]{0,20}team down to",
+        ),
+        "budget": (
+            r"(?:spend|spending|budget)\w* (?:is |are |has been |was |were )?(?:frozen|on hold|"
+            r"slashed)",
+            r"(?:find|save|cut) \d+ ?% (?:savings|from|of|on)|\d+ ?% savings",
+            r"(?:has|have|needs?) to come down",
+            r"half the price|at half price",
+            r"!can(?:'t|not) (?:keep|afford to keep) paying",
+            r"hard to justify",
+        ),
+        "competitive": (
+            r"half the price|at half price",
+            r"(?:look|looking) elsewhere",
+            r"(?:quoted|offering|offered) \d+ ?% (?:under|below|less than) (?:your|our)",
+            r"next to what " + NAME,
+        ),
+    },
+    "de": {
+        "usage_decline": (
+            r"zurück zu (?:ihren |den |unseren )?(?:alten )?(?:tabellen|excel|papier|zetteln?)",
+            r"(?:zu|auf) (?:ihren |den |unseren )?(?:alten )?(?:tabellen|excel|papier)\w* zurück\w*",
+            r"liegt (?:einfach )?brach",
+            r"wieder (?:von hand|per hand|manuell|auf papier|in excel)",
+        ),
+        "negative_feedback": (
+            r"(?:zum )?(?:dritten|vierten|fünften) mal (?:in diese\w* (?:quartal|monat|woche|jahr)|"
+            r"in folge|hintereinander)",
+            r"geduld (?:ist|geht)\b[^.]{0,20}\b(?:ende|aus)",
+            r"jeden zweiten (?:monat|tag|woche)\b[^.]{0,20}\bfalsch|falsch\b[^.]{0,20}\bjeden zweiten",
+        ),
+        "engagement_drop": (
+            r"(?:dritten|vierten|fünften) mal\b[^.]{0,60}\b(?:verschoben|abgesagt|vertagt)",
+            r"!meldet sich (?:seit \w+ )?nicht mehr",
+            r"!kam\b[^.]{0,30}\bniemand",
+            r"!ohne antwort",
+        ),
+        "stakeholder_change": (
+            r"(?:wurde|wird|werden|wurden)\b[^.]{0,50}\b(?:übernommen|gekauft|aufgekauft)",
+            r"fusioniert mit|fusion mit",
+        ),
+        "business_change": (
+            r"verkauft (?:sein|ihr|das|den|die) \w*(?:segment|geschäft|sparte|bereich)",
+            r"verkleinert (?:das|den|die) \w*(?:team|abteilung)",
+        ),
+        "budget": (
+            r"(?:ausgaben|budget|haushalt|posten)\w*\b[^.]{0,40}\b(?:eingefroren|gestrichen|"
+            r"zusammengestrichen)",
+            r"haushaltssperre",
+            r"schwer zu rechtfertigen",
+            r"halben preis",
+            r"!(?:nicht mehr|kaum noch) (?:so viel )?(?:\w+ )?(?:bezahlen|leisten)",
+        ),
+        "competitive": (
+            r"halben preis",
+            r"(?:bei|von) einem anderen \w*anbieter",
+            r"anderweitig umsehen",
+            r"wie bei " + NAME,
+        ),
+    },
+    "id": {
+        "usage_decline": (
+            r"(?:kembali|balik)(?: lagi)? (?:ke|pakai|memakai|menulis di) (?:spreadsheet|excel|kertas|"
+            r"buku catatan|buku|cara lama)",
+            r"(?:cuma|hanya) menganggur|nganggur",
+            r"(?:paling|hanya|cuma) (?:cuma )?\w+ (?:yang|orang yang) (?:buka|login|memakai|pakai)",
+        ),
+        "negative_feedback": (
+            r"(?:ketiga|keempat|kelima)(?: kali)?(?:nya)? (?:kuartal|bulan|minggu) ini|"
+            r"(?:tiga|empat|lima) kali (?:kuartal|bulan|minggu) ini",
+            r"sudah (?:yang )?(?:ketiga|keempat|kelima) kali",
+            r"kesabaran (?:saya|kami) (?:mulai|sudah) habis",
+            r"salah terus",
+        ),
+        "engagement_drop": (
+            r"(?:diundur|ditunda|dibatalkan)\b[^.]{0,30}\b(?:ketiga|keempat|kelima) kal\w*",
+        ),
+        "stakeholder_change": (
+            r"dibeli oleh|diakuisisi|diambil alih",
+            r"(?:merger|digabung) dengan",
+        ),
+        "business_change": (
+            r"memangkas tim\b",
+            r"menutup (?:bisnis|usaha|divisi|\d+ cabang)",
+        ),
+        "budget": (
+            r"(?:belanja|anggaran|biaya)\w*\b[^.]{0,30}\b(?:dibekukan|dipotong|dipangkas)",
+            r"sulit dipertahankan",
+            r"harga separuh|setengah harga",
+            r"!tidak sanggup (?:lagi )?membayar",
+            r"balik modal",
+        ),
+        "competitive": (
+            r"harga separuh|setengah harga",
+            r"penyedia baru|vendor lain",
+            r"kayak di " + NAME,
+        ),
+    },
+    "ms": {
+        "usage_decline": (
+            r"(?:kembali|balik)(?: semula)? (?:kepada|ke|guna|menggunakan) (?:hamparan|excel|kertas|"
+            r"buku nota|borang kertas|cara lama)",
+            r"terbiar",
+            r"(?:hanya|cuma) \w+ (?:yang|orang yang) (?:aktif|buka|log masuk|guna)",
+        ),
+        "negative_feedback": (
+            r"kali (?:ketiga|keempat|kelima) (?:suku tahun|bulan|minggu|semester) ini",
+            r"kesabaran (?:saya|kami) (?:semakin )?(?:menipis|habis)",
+            r"salah setiap",
+        ),
+        "engagement_drop": (
+            r"(?:ditunda|ditangguhkan|dibatalkan)\b[^.]{0,30}\b(?:ketiga|keempat|kelima)|kali (?:ketiga|"
+            r"keempat|kelima)\b[^.]{0,40}\b(?:ditunda|ditangguhkan|dibatalkan)",
+        ),
+        "stakeholder_change": (
+            r"dibeli oleh|diambil alih",
+            r"bergabung dengan (?:pesaing\w*|syarikat|kumpulan)",
+            r"notis (?:berhenti|letak jawatan)",
+        ),
+        "business_change": (
+            r"menutup (?:perniagaan|\d+ (?:daripada \d+ )?cawangan)",
+            r"bergabung dengan pesaing",
+        ),
+        "budget": (
+            r"(?:perbelanjaan|bajet|belanjawan|kos)\w*\b[^.]{0,30}\b(?:dibekukan|dipotong)",
+            r"sukar dipertahankan",
+            r"separuh harga",
+            r"!tidak mampu (?:lagi )?membayar",
+            r"pulang modal",
+        ),
+        "competitive": (
+            r"separuh harga",
+            r"produk syarikat lain",
+        ),
+    },
+}
+for _lang, _kinds in _MORE.items():
+    for _kind, _entries in _kinds.items():
+        LEXICON[_lang][_kind] = LEXICON[_lang][_kind] + _entries
+
 # Words that tell the languages apart (language identification, per text).
 STOPWORDS = {
     "en": (
