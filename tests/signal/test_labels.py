@@ -23,8 +23,8 @@ from renewals.signal.service import active_kinds, scan_texts
 
 POLICY = policy_service.load(None)
 CARL, SAM, VERA = "carl@renewals.example", "sam@renewals.example", "vera@renewals.example"
-MISSED = "The warehouse crew quietly went back to clipboards."
-SIMILAR = "The warehouse crew has quietly gone back to clipboards."
+MISSED = "The warehouse crew quietly returned to their clipboards."
+SIMILAR = "The warehouse crew has quietly returned to their clipboards."
 # The vocabulary's false alarm that the meaning does not veto (it reads as a departure):
 WRONG = "The champion left the office early to pick up her kids."
 WRONG_AGAIN = "The champion left the office early to pick up her kids from school."
