@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from renewals.account.models import Account, Stakeholder
 from renewals.account.stakeholders import StakeholderFacts, StakeholderMap, stakeholder_map
 from renewals.errors import NotFound
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Policy
 
 _STAKEHOLDER_COLUMNS = (
@@ -41,7 +42,7 @@ def stakeholder_map_for(
 ) -> StakeholderMap:
     """Build the account's stakeholder map on `as_of` (STK-1, STK-2; SIG-6, SIG-9 gaps)."""
     if session.get(Account, account_id) is None:
-        raise NotFound(f"no account {account_id!r}")
+        raise NotFound(Text("no account {id}", id=repr(account_id)))
     rows = session.execute(
         select(*_STAKEHOLDER_COLUMNS)
         .where(Stakeholder.account_id == account_id)

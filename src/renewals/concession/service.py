@@ -24,6 +24,7 @@ from renewals.concession.domain import ConcessionFacts, Evaluation, Rationale
 from renewals.concession.models import Concession, ConcessionStep
 from renewals.db import rows_changed
 from renewals.errors import Conflict, Forbidden, NotFound, RenewalsError
+from renewals.kit.i18n import Text
 from renewals.kit.listing import Listing, RecordFilters, records_of
 from renewals.kit.time import day_start, utc_now
 from renewals.policy.domain import Concessions, Policy
@@ -209,7 +210,13 @@ def _context(
     # Access before state (TECH-5): only someone who may change the account asks for it.
     access.require_edit(session, requester, renewal.account_id, policy.web)
     if renewal.stage in CLOSED_STAGES:
-        raise Conflict(f"renewal {renewal_id} is {renewal.stage}: no concession any more")
+        raise Conflict(
+            Text(
+                "renewal {renewal} is {stage}: no concession any more",
+                renewal=renewal_id,
+                stage=renewal.stage,
+            )
+        )
     triage = save_service.find(session, renewal_id)
     account = session.get(Account, renewal.account_id)
     signals = set(renewal.signals or ())
@@ -558,7 +565,7 @@ def request(
 def get(session: Session, concession_id: int) -> Concession:
     concession = session.get(Concession, concession_id)
     if concession is None:
-        raise NotFound(f"no concession {concession_id}")
+        raise NotFound(Text("no concession {id}", id=concession_id))
     return concession
 
 
@@ -611,7 +618,13 @@ def require_view(session: Session, concession: Concession, user: User, policy: P
     """Access before state (TECH-5): someone who may not see the concession gets 403 before
     anything about its state (a 409 would describe its decision)."""
     if not can_view(session, concession, user, policy):
-        raise Forbidden(f"{user.email} may not see concession {concession.concession_id}")
+        raise Forbidden(
+            Text(
+                "{email} may not see concession {id}",
+                email=user.email,
+                id=concession.concession_id,
+            )
+        )
 
 
 def _decider(
@@ -661,12 +674,18 @@ def approve(
     if not matrix.covers(user.role, concession.discount_pct, concession.kinds, concession.sizes):
         what = f"{concession.discount_pct:g}% ({', '.join(concession.kinds)})"
         if _is_next(concession, user):
-            hint = "forward it to someone who may (`renewals concession forward`)"
+            hint = Text("forward it to someone who may (`renewals concession forward`)")
         else:
-            hint = f"it waits for {concession.next_approver_email}"
+            hint = Text("it waits for {email}", email=str(concession.next_approver_email))
         raise Forbidden(
-            f"{user.email} ({authority}) may not approve {what}: it needs "
-            f"{concession.required_role} (CONC-3); {hint}"
+            Text(
+                "{email} ({authority}) may not approve {what}: it needs {role} (CONC-3); {hint}",
+                email=user.email,
+                authority=authority,
+                what=what,
+                role=concession.required_role,
+                hint=hint,
+            )
         )
     now = utc_now()
     _change(
@@ -694,7 +713,7 @@ def decline(
 ) -> Concession:
     """Decline a pending concession: its next approver or anyone who could approve it may."""
     if not note.strip():
-        raise RenewalsError("say why the concession is declined (--note): CONC-6")
+        raise RenewalsError(Text("say why the concession is declined (--note): CONC-6"))
     concession, user = _decider(session, concession_id, by, policy)
     matrix = matrix_.ApprovalMatrix.of(policy.concessions)
     if not (
@@ -702,8 +721,13 @@ def decline(
         or matrix.covers(user.role, concession.discount_pct, concession.kinds, concession.sizes)
     ):
         raise Forbidden(
-            f"{user.email} ({matrix.authority(user.role)}) may not decide "
-            f"concession {concession_id}: it waits for {concession.next_approver_email}"
+            Text(
+                "{email} ({authority}) may not decide concession {id}: it waits for {next}",
+                email=user.email,
+                authority=matrix.authority(user.role),
+                id=concession_id,
+                next=str(concession.next_approver_email),
+            )
         )
     now = utc_now()
     _change(
@@ -741,8 +765,12 @@ def forward(
         or matrix.covers(user.role, concession.discount_pct, kinds, concession.sizes)
     ):
         raise Forbidden(
-            f"{user.email} may not forward concession {concession_id}: "
-            f"it waits for {concession.next_approver_email}"
+            Text(
+                "{email} may not forward concession {id}: it waits for {next}",
+                email=user.email,
+                id=concession_id,
+                next=str(concession.next_approver_email),
+            )
         )
     if to:
         target_user = access.require_active_user(session, to)

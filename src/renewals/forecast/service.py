@@ -356,20 +356,28 @@ def _authorise(session: Session, renewal: Renewal, by: str) -> tuple[User, str]:
     if user.role in OVERRIDE_ROLES:
         return user, str(user.role)
     raise Forbidden(
-        f"{user.email} ({user.role}) may not override the forecast of {renewal.renewal_id}: "
-        f"only its owner ({renewal.owner_email or 'none'}), their managers, a manager or "
-        "above, or an admin may (TECH-5)"
+        Text(
+            "{email} ({role}) may not override the forecast of {renewal}: only its owner "
+            "({owner}), their managers, a manager or above, or an admin may (TECH-5)",
+            email=user.email,
+            role=user.role,
+            renewal=renewal.renewal_id,
+            owner=renewal.owner_email or "none",
+        )
     )
 
 
 def _open_renewal(session: Session, renewal_id: str) -> Renewal:
     renewal = session.get(Renewal, renewal_id)
     if renewal is None:
-        raise NotFound(f"no renewal {renewal_id}")
+        raise NotFound(Text("no renewal {renewal}", renewal=renewal_id))
     if renewal.stage in CLOSED_STAGES:
         raise Conflict(
-            f"renewal {renewal_id} is closed ({renewal.outcome or renewal.stage}): "
-            "there is nothing left to forecast"
+            Text(
+                "renewal {renewal} is closed ({outcome}): there is nothing left to forecast",
+                renewal=renewal_id,
+                outcome=renewal.outcome or renewal.stage,
+            )
         )
     return renewal
 
@@ -431,7 +439,9 @@ def override(
     it is cleared or a newer call replaces it; the model's figures stay as they are.
     """
     if not reason.strip():
-        raise RenewalsError("say why (--reason): the call is judged against the outcome later")
+        raise RenewalsError(
+            Text("say why (--reason): the call is judged against the outcome later")
+        )
     categories = policy.forecast.categories
     try:
         domain.validate_override(category, likelihood, categories)
@@ -497,7 +507,9 @@ def clear_override(
         )
     ).all()
     if not active:
-        raise Conflict(f"renewal {renewal_id} has no override in force: nothing to clear")
+        raise Conflict(
+            Text("renewal {renewal} has no override in force: nothing to clear", renewal=renewal_id)
+        )
     for row in active:
         row.active = False
     session.flush()
@@ -748,7 +760,13 @@ def forecast(
     only the renewals its owners own (a manager's team, TECH-5: `access.owned_by`).
     """
     if by not in GROUPINGS:
-        raise RenewalsError(f"--by must be one of {', '.join(GROUPINGS)}, got {by!r}")
+        raise RenewalsError(
+            Text(
+                "--by must be one of {choices}, got {value}",
+                choices=", ".join(GROUPINGS),
+                value=repr(by),
+            )
+        )
     day = snapshot_day(session, as_of=as_of)
     query = select(ForecastSnapshot).where(ForecastSnapshot.as_of == day)
     if days is not None:

@@ -592,15 +592,18 @@ def _snapshot_row(s: Scored, as_of: date) -> dict[str, object]:
 def latest_snapshot(session: Session, account_id: str, as_of: date | None = None) -> HealthSnapshot:
     """The account's snapshot on `as_of` (default: its latest), or NotFound saying why."""
     if session.get(Account, account_id) is None:
-        raise NotFound(f"no account {account_id!r}")
+        raise NotFound(Text("no account {id}", id=repr(account_id)))
     query = select(HealthSnapshot).where(HealthSnapshot.account_id == account_id)
     if as_of is not None:
         query = query.where(HealthSnapshot.as_of <= as_of)
     snapshot = session.scalars(query.order_by(HealthSnapshot.as_of.desc()).limit(1)).first()
     if snapshot is None:
         raise NotFound(
-            f"account {account_id!r} has no health score yet: run `renewals run` first "
-            "(an account needs a contract in force to be scored)"
+            Text(
+                "account {id} has no health score yet: run `renewals run` first "
+                "(an account needs a contract in force to be scored)",
+                id=repr(account_id),
+            )
         )
     return snapshot
 

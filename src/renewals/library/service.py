@@ -231,12 +231,14 @@ def record_objection(
     objection `key`, or a new objection item (without a response until someone writes it);
     (item, use, created)."""
     if not heard.strip():
-        raise RenewalsError("say what the customer said (--heard)")
+        raise RenewalsError(Text("say what the customer said (--heard)"))
     created = False
     if key:
         item = get(session, key, language)
         if item.kind != "objection":
-            raise RenewalsError(f"{key} is a {item.kind}, not an objection")
+            raise RenewalsError(
+                Text("{key} is a {kind}, not an objection", key=key, kind=item.kind)
+            )
     else:
         item = add(
             session,

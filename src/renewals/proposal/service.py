@@ -29,6 +29,7 @@ from renewals.engagement.models import SurveyResponse, Ticket
 from renewals.errors import NotFound, RenewalsError
 from renewals.health.models import HealthSnapshot
 from renewals.kit import pdf as kit_pdf
+from renewals.kit.i18n import Text
 from renewals.kit.listing import Listing, RecordFilters, records_of
 from renewals.kit.time import as_utc, day_start, utc_now
 from renewals.policy.domain import Policy
@@ -53,14 +54,14 @@ class ProposalInputError(RenewalsError):
 
 def active_user(session: Session, email: str | None) -> User:
     if not email or not email.strip():
-        raise ProposalInputError("say who does this: --by EMAIL (an active user)")
+        raise ProposalInputError(Text("say who does this: --by EMAIL (an active user)"))
     return access.require_active_user(session, email)
 
 
 def get_account(session: Session, account_id: str) -> Account:
     account = session.get(Account, account_id)
     if account is None:
-        raise NotFound(f"no account {account_id!r}")
+        raise NotFound(Text("no account {id}", id=repr(account_id)))
     return account
 
 
@@ -75,10 +76,14 @@ def _amount(
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        raise ProposalInputError(f"{name} must be a number, got {value!r}") from None
+        raise ProposalInputError(
+            Text("{name} must be a number, got {value}", name=name, value=repr(value))
+        ) from None
     if not number.is_finite() or number < 0 or (positive and number == 0):
         raise ProposalInputError(
-            f"{name} must be {'above' if positive else 'at least'} 0, got {value}"
+            Text("{name} must be above 0, got {value}", name=name, value=str(value))
+            if positive
+            else Text("{name} must be at least 0, got {value}", name=name, value=str(value))
         )
     return domain.money(number)
 
@@ -99,15 +104,25 @@ def add_win(
     get_account(session, account_id)
     user = active_user(session, by)
     if not title.strip():
-        raise ProposalInputError("a win needs a title (--title), e.g. 'Migrated 10,000 records'")
+        raise ProposalInputError(
+            Text("a win needs a title (--title), e.g. 'Migrated 10,000 records'")
+        )
     if len(title.strip()) > 300:
         raise ProposalInputError(
-            "the title is longer than 300 characters: put the rest in --detail"
+            Text("the title is longer than 300 characters: put the rest in --detail")
         )
     if on > as_of:
-        raise ProposalInputError(f"a win is something that happened: {on} is after {as_of}")
+        raise ProposalInputError(
+            Text(
+                "a win is something that happened: {on} is after {as_of}",
+                on=str(on),
+                as_of=str(as_of),
+            )
+        )
     if hours_saved is not None and not (0 <= hours_saved < 1e7):
-        raise ProposalInputError(f"--hours-saved must be at least 0, got {hours_saved:g}")
+        raise ProposalInputError(
+            Text("--hours-saved must be at least 0, got {hours:g}", hours=hours_saved)
+        )
     win = ValueMoment(
         account_id=account_id,
         on=on,
@@ -195,7 +210,10 @@ def set_roi(
     user = active_user(session, by)
     if hours_saved_per_week is not None and not (0 <= hours_saved_per_week <= 168):
         raise ProposalInputError(
-            f"--hours-per-week must lie within 0-168 (hours in a week), got {hours_saved_per_week:g}"
+            Text(
+                "--hours-per-week must lie within 0-168 (hours in a week), got {hours:g}",
+                hours=hours_saved_per_week,
+            )
         )
     values: dict[str, Any] = {
         "hours_saved_per_week": hours_saved_per_week,
@@ -208,8 +226,10 @@ def set_roi(
     given = {k: v for k, v in values.items() if v is not None}
     if not given:
         raise ProposalInputError(
-            "nothing to set: give --hours-per-week, --rate, --revenue, --losses-prevented, "
-            "--note or --source"
+            Text(
+                "nothing to set: give --hours-per-week, --rate, --revenue, --losses-prevented, "
+                "--note or --source"
+            )
         )
     row = session.get(RoiInputs, account_id)
     before = _roi_record(row)
@@ -272,7 +292,13 @@ def gather(session: Session, renewal: Renewal, *, as_of: date) -> Facts:
     account = get_account(session, renewal.account_id)
     contract = session.get(Contract, renewal.contract_id)
     if contract is None:
-        raise NotFound(f"renewal {renewal.renewal_id} has no contract {renewal.contract_id}")
+        raise NotFound(
+            Text(
+                "renewal {renewal} has no contract {contract}",
+                renewal=renewal.renewal_id,
+                contract=renewal.contract_id,
+            )
+        )
     start, end = contract.start_date, contract.end_date
     first = _snapshot(session, account.account_id, start, as_of, first=True)
     latest = _snapshot(session, account.account_id, date.min, as_of, first=False)
@@ -504,7 +530,14 @@ def create(
     # Access before state (TECH-5): only someone who may change the account proposes.
     access.require_edit(session, user, renewal.account_id, policy.web)
     if renewal.stage in CLOSED_STAGES:
-        raise RenewalsError(f"renewal {renewal_id} is {renewal.stage}: no proposal any more", 409)
+        raise RenewalsError(
+            Text(
+                "renewal {renewal} is {stage}: no proposal any more",
+                renewal=renewal_id,
+                stage=renewal.stage,
+            ),
+            409,
+        )
     # TECH-3: the customer reads who the proposal comes from: never an example name.
     vendor_name = vendor_name or require_vendor(Settings(), address=False)[0]
     view = preview(session, renewal_id, as_of=as_of, policy=policy)
@@ -591,7 +624,7 @@ def _owner(session: Session, renewal: Renewal) -> User | None:
 def get(session: Session, proposal_id: int) -> Proposal:
     proposal = session.get(Proposal, proposal_id)
     if proposal is None:
-        raise NotFound(f"no proposal {proposal_id}")
+        raise NotFound(Text("no proposal {id}", id=proposal_id))
     return proposal
 
 
@@ -633,14 +666,14 @@ def sync_approval(session: Session, proposal: Proposal) -> Proposal:
 def pdf_bytes(proposal: Proposal) -> bytes:
     """The proposal's stored document as PDF."""
     if not proposal.html:
-        raise RenewalsError(f"proposal {proposal.proposal_id} has no document", 409)
+        raise RenewalsError(Text("proposal {id} has no document", id=proposal.proposal_id), 409)
     return kit_pdf.html_to_pdf(proposal.html)
 
 
 def write_pdf(session: Session, proposal: Proposal, path: Path, *, by: str) -> str:
     """Write the PDF (atomically), record its path and SHA-256; returns the checksum."""
     if not proposal.html:
-        raise RenewalsError(f"proposal {proposal.proposal_id} has no document", 409)
+        raise RenewalsError(Text("proposal {id} has no document", id=proposal.proposal_id), 409)
     digest = kit_pdf.write_pdf(proposal.html, path)
     proposal.pdf_path, proposal.pdf_sha256 = str(path.resolve()), digest
     audit_service.record(

@@ -44,7 +44,9 @@ def parse_quarter(text: str | None, *, as_of: date) -> Quarter:
         year, q = text.upper().split("-Q")
         start = date(int(year), (int(q) - 1) * 3 + 1, 1)
     except ValueError:
-        raise RenewalsError(f"a quarter is written 2026-Q3, not {text!r}", 422) from None
+        raise RenewalsError(
+            Text("a quarter is written 2026-Q3, not {value}", value=repr(text)), 422
+        ) from None
     return quarter_of(start)
 
 
@@ -276,11 +278,14 @@ def _path_value(data: dict[str, Any], key: str) -> Any:
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:
             raise RenewalsError(
-                f"{key!r} is not a policy key (`renewals policy show` lists them)", 422
+                Text(
+                    "{key} is not a policy key (`renewals policy show` lists them)", key=repr(key)
+                ),
+                422,
             )
         node = node[part]
     if isinstance(node, dict):
-        raise RenewalsError(f"{key!r} is a table: name one of its keys", 422)
+        raise RenewalsError(Text("{key} is a table: name one of its keys", key=repr(key)), 422)
     return node
 
 
@@ -307,19 +312,23 @@ def decide(
     """LEARN-2: record a decision of the review; with a policy key, the new value is checked
     against the policy (as a TOML value) and the rule ID and the value then are kept."""
     if not decision.strip():
-        raise RenewalsError("say what was decided (--decision)")
+        raise RenewalsError(Text("say what was decided (--decision)"))
     parse_quarter(quarter, as_of=on)
     rule = from_value = new = None
     if policy_key:
         if to_value is None:
-            raise RenewalsError("--to is needed with --policy-key (the new value, as TOML)")
+            raise RenewalsError(Text("--to is needed with --policy-key (the new value, as TOML)"))
         current = policy.model_dump(mode="json")
         from_value = _path_value(current, policy_key)
         try:
             new = tomllib.loads(f"v = {to_value}")["v"]
         except tomllib.TOMLDecodeError:
             raise RenewalsError(
-                f'--to {to_value!r} is not a TOML value (numbers as 0.8, text as "...", lists as [..])',
+                Text(
+                    '--to {value} is not a TOML value (numbers as 0.8, text as "...", '
+                    "lists as [..])",
+                    value=repr(to_value),
+                ),
                 422,
             ) from None
         policy_service.validate(_set_path(current, policy_key, new), f"--to for {policy_key}")

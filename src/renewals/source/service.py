@@ -35,6 +35,7 @@ from renewals.audit import service as audit_service
 from renewals.db import session_scope
 from renewals.errors import Conflict, NotFound, RenewalsError
 from renewals.ingest.models import ImportRun
+from renewals.kit.i18n import Text
 from renewals.kit.time import utc_now
 from renewals.source import domain, spool
 from renewals.source.models import Source, SourceUser
@@ -67,12 +68,26 @@ def add(
     name = name.strip()
     if not name or len(name) > 100 or not all(c.isalnum() or c in "-_." for c in name):
         raise RenewalsError(
-            f"a source name is 1-100 letters, digits, '-', '_' or '.', got {name!r}", 422
+            Text(
+                "a source name is 1-100 letters, digits, '-', '_' or '.', got {value}",
+                value=repr(name),
+            ),
+            422,
         )
     if kind not in KINDS:
-        raise RenewalsError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}", 422)
+        raise RenewalsError(
+            Text(
+                "{name} must be one of {choices}, got {value}",
+                name="kind",
+                choices=", ".join(KINDS),
+                value=repr(kind),
+            ),
+            422,
+        )
     if session.scalar(select(Source.id).where(Source.name == name)) is not None:
-        raise Conflict(f"a source named {name!r} exists (`renewals source list`)")
+        raise Conflict(
+            Text("a source named {name} exists (`renewals source list`)", name=repr(name))
+        )
     raw = f"{KEY_PREFIX}{secrets.token_urlsafe(32)}" if kind == "events" else None
     source = Source(
         name=name,
@@ -100,7 +115,7 @@ def add(
 def get(session: Session, name: str) -> Source:
     source = session.scalars(select(Source).where(Source.name == name)).first()
     if source is None:
-        raise NotFound(f"no source named {name!r} (`renewals source list`)")
+        raise NotFound(Text("no source named {name} (`renewals source list`)", name=repr(name)))
     return source
 
 
@@ -108,7 +123,13 @@ def revoke(session: Session, name: str, *, by: str) -> Source:
     """Revoke a source's write key: its requests are refused (401) from now on."""
     source = get(session, name)
     if source.revoked_at is not None:
-        raise Conflict(f"the source {name!r} was revoked on {source.revoked_at:%Y-%m-%d %H:%M}")
+        raise Conflict(
+            Text(
+                "the source {name} was revoked on {when}",
+                name=repr(name),
+                when=source.revoked_at.strftime("%Y-%m-%d %H:%M"),
+            )
+        )
     source.revoked_at = utc_now()
     audit_service.record(
         session, actor=by, action="source.revoke", entity="source", entity_id=name, detail={}

@@ -1,0 +1,70 @@
+"""The services' refusals a command prints read in the reader's language (issue 22): the
+forecast's override, health, the quarterly review's decision, the library, sources,
+concessions, proposals, wins and ROI, each a `Text` of its service, on the 40-account book
+in de, id and ms with no English phrase of the catalogue left; in English as before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from books import Books
+from cli_languages import cli, said_in_each_language
+from dashboard.book import built_book
+from sqlalchemy import Engine, select
+
+from renewals.db import session_scope
+from renewals.renewal.models import Renewal
+from renewals.user.models import User
+
+
+def test_the_services_refusals_read_in_the_language(
+    books: Books, engine: Engine, tmp_path: Path
+) -> None:
+    run = cli(built_book(books, engine, tmp_path))
+    with session_scope(engine) as session:
+        renewal, owner, account = session.execute(
+            select(Renewal.renewal_id, Renewal.owner_email, Renewal.account_id)
+            .where(Renewal.owner_email.is_not(None))
+            .order_by(Renewal.renewal_id)
+        ).first()  # type: ignore[misc]
+        other = session.scalar(
+            select(User.email).where(User.role == "csm", User.email != owner).order_by(User.email)
+        )
+        admin = session.scalar(select(User.email).where(User.role == "admin"))
+    run("source", "add", "web", "--by", admin)
+    run("source", "revoke", "web", "--by", admin)
+    decide = ("review", "decide", "2026-Q3", "--by", admin)
+    commands = [
+        (("forecast", "override", renewal, "--category", "commit", "--reason", "x", "--by", other), 1),
+        (("forecast", "override", renewal, "--category", "commit", "--reason", " ", "--by", owner), 1),
+        (("forecast", "clear-override", renewal, "--by", owner), 1),
+        (("health", "acc-none"), 1),
+        (("review", "decide", "2026Q3", "--decision", "x", "--by", admin), 1),
+        ((*decide, "--decision", " "), 1),
+        ((*decide, "--decision", "x", "--policy-key", "nope.key", "--to", "1"), 1),
+        ((*decide, "--decision", "x", "--policy-key", "stages", "--to", "1"), 1),
+        ((*decide, "--decision", "x", "--policy-key", "stages.closing_days"), 1),
+        ((*decide, "--decision", "x", "--policy-key", "stages.closing_days", "--to", "a b"), 1),
+        (("library", "objection", renewal, "--heard", " ", "--by", owner), 1),
+        (("source", "add", "bad name!", "--by", admin), 1),
+        (("source", "add", "web", "--by", admin), 1),
+        (("source", "revoke", "none", "--by", admin), 1),
+        (("source", "revoke", "web", "--by", admin), 1),
+        (("concession", "show", "9999"), 1),
+        (("proposal", "show", "9999"), 1),
+        (("wins", "add", account, "--on", "2026-11-01", "--title", " ", "--by", owner), 1),
+        (("wins", "add", account, "--on", "2099-11-01", "--title", "x", "--by", owner), 1),
+        (("roi", "set", account, "--by", owner), 1),
+        (("roi", "set", account, "--by", owner, "--hours-per-week", "200"), 1),
+        (("roi", "set", account, "--by", owner, "--rate", "-1"), 1),
+    ]  # fmt: skip
+    said = said_in_each_language(run, commands)
+    assert "darf die Prognose von " + renewal + " nicht korrigieren" in said["de"][0]
+    assert "bukan kunci kebijakan" in said["id"][6], said["id"][6]
+    assert "tiada cadangan 9999" in said["ms"][16], said["ms"][16]
+    # the English as it was: values quoted as typed, the command to run
+    assert (
+        "error: 'nope.key' is not a policy key (`renewals policy show` lists them)"
+        in (said["en"][6])
+    )
+    assert "error: --rate must be above 0, got -1.0" in said["en"][21], said["en"][21]
