@@ -441,8 +441,8 @@ def snapshot_health(
     TECH-1: the book is worked through in batches of `policy.run.batch_accounts`, so memory
     does not grow with it. The usage features are computed once (one small row per account,
     on the configured analytics engine); HEALTH-2's bottom quartile is of the whole book,
-    so a first pass scores each batch once (its results kept on disk, `kit.batches.Spill`)
-    and the second decides and stores batch by batch."""
+    so a first pass scores each batch as a number (its features kept on disk,
+    `kit.batches.Spill`) and the second explains, decides and stores batch by batch."""
     from renewals.usage import features as usage_features
 
     usage = usage_features.compute(
@@ -478,16 +478,24 @@ def snapshot_health(
             reference=reference,
         )
 
-    # HEALTH-2: the bottom quartile is of the whole book, so each batch is scored once in a
-    # first pass and its results kept on disk (TECH-1) until the cutoff is known.
-    Partial = tuple[list[tuple[str, Segment, HealthScore]], dict[str, Features]]
+    # HEALTH-2: the bottom quartile is of the whole book. A first pass gathers each batch's
+    # features and scores it as a number only (`health_score_value`: the same number by the
+    # same steps, a quarter of the work), keeping the features (on disk but for the last
+    # batch, TECH-1) until the cutoff is known; the second explains each batch's scores,
+    # decides and stores. (Keeping the explained scores instead cost more to write and read
+    # back than to compute again: 3.1 s of CPU to pickle and unpickle 5,000 accounts'
+    # components and drivers, 1.5 s to score them, 0.1 s to pickle their features; issue 20.)
+    Partial = tuple[list[tuple[str, Segment]], dict[str, Features]]
     with Spill[Partial]() as spill:
         scores: list[float] = []
         for batch in each(batches, "health.score (1/2: scores)", progress):
             contracts, features = batch_inputs(batch)
-            partial = _scores(contracts, features, policy)
-            scores.extend(h.score for _, _, h in partial if h.score is not None)
-            spill.add((partial, features))
+            segments = [(a, _segment(c, policy)) for a, c in contracts.items()]
+            for account_id, segment in segments:
+                value = health_score_value(features[account_id], policy.health, segment=segment)
+                if value is not None:
+                    scores.append(value)
+            spill.add((segments, features))
         cutoff = bottom_cutoff(scores, policy.health.bottom_quartile)
         del scores
 
@@ -495,7 +503,11 @@ def snapshot_health(
         owners = dict(session.execute(select(Account.account_id, Account.owner_email)).all())
         run = HealthRun()
         stored = zip(each(batches, "health.score (2/2: store)", progress), spill, strict=True)
-        for _, (partial, features) in stored:
+        for _, (segments, features) in stored:
+            partial = [
+                (a, segment, score_health(features[a], policy.health, segment=segment))
+                for a, segment in segments
+            ]
             scored = _decide(partial, features, policy, previous, cutoff)
             if scored:
                 session.execute(insert(HealthSnapshot), [_snapshot_row(s, as_of) for s in scored])
