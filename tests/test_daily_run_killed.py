@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from books import once_per_run
 from databases import sqlite_copy
 from run_state import lifecycle
 from sqlalchemy import select
@@ -83,11 +84,9 @@ class Uninterrupted:
     expected: dict[str, object]  # what the uninterrupted run left
 
 
-@pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> Uninterrupted:
-    """The book imported, and one uninterrupted run of it: the same for every kill point,
-    so it runs once per module."""
-    root = tmp_path_factory.mktemp("killed-run")
+def _book_and_clean_run(root: Path) -> None:
+    """The book imported (imported.db), and a copy of it after one uninterrupted run
+    (clean.db, with the data directory that run left)."""
     generate_book(root / "book", accounts=150, seed=5, as_of=TODAY)
     imported, clean = root / "imported.db", root / "clean.db"
     engine = make_engine(f"sqlite:///{imported}")
@@ -99,7 +98,15 @@ def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> Uninterrupted:
     sqlite_copy(imported, clean)
 
     _run(clean, root / "data")
-    return Uninterrupted(imported, root / "data", _everything(clean))
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> Uninterrupted:
+    """The book imported, and one uninterrupted run of it: the same for every kill point,
+    so it runs once for the whole run (tests/books.py: once_per_run, whichever worker
+    needs it first; the kill points only copy it)."""
+    root = once_per_run(tmp_path_factory, "killed-run", _book_and_clean_run)
+    return Uninterrupted(root / "imported.db", root / "data", _everything(root / "clean.db"))
 
 
 @pytest.mark.slow

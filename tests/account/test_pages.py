@@ -9,7 +9,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -60,8 +60,9 @@ class Book:
     admin: str
 
 
-def build_book(engine: Engine, tmp_path: Path) -> Book:
-    """A 40-account demo book, run a week ago and today, every user with PASSWORD."""
+def build_book(engine: Engine, tmp_path: Path) -> tuple[str, str, str, str]:
+    """A 40-account demo book, run a week ago and today, every user with PASSWORD; its
+    CSM with the most accounts, another CSM, the first's manager and an admin."""
     generate_book(tmp_path / "book", accounts=40, seed=7, as_of=TODAY)
     run_import(engine, tmp_path / "book", data_dir=tmp_path / "data")
     settings = Settings(
@@ -84,21 +85,20 @@ def build_book(engine: Engine, tmp_path: Path) -> Book:
             set_password(session, user, PASSWORD)
         admin = session.scalar(select(User.email).where(User.role == "admin"))
     (csm, manager), (other, _) = owners[0], owners[1]
-    return Book(engine, settings, csm, other, manager, admin)
+    return csm, other, manager, admin
 
 
 def copy_or_build(engine: Engine, tmp_path: Path, request: pytest.FixtureRequest) -> Book:
     """A fresh book for this test: a copy of the session's book (tests/books.py: SQLite its
     file, PostgreSQL its rows), with a copy of its data directory."""
     books: Books = request.getfixturevalue("books")
-    built: Book = books.copy(engine, tmp_path, build_book, key="account_pages_40_7")
-    settings = built.settings.model_copy(
-        update={
-            "database_url": engine.url.render_as_string(hide_password=False),
-            "data_dir": tmp_path / "data",
-        }
+    csm, other, manager, admin = books.copy(engine, tmp_path, build_book, key="account_pages_40_7")
+    settings = Settings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        data_dir=tmp_path / "data",
+        secret_key="test-secret-key",
     )
-    return replace(built, engine=engine, settings=settings)
+    return Book(engine, settings, csm, other, manager, admin)
 
 
 @pytest.fixture

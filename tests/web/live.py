@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import pytest
 import uvicorn
+from books import once_per_run
 from databases import sqlite_copy
 from factories import set_password
 from sqlalchemy import Engine, select
@@ -40,18 +42,15 @@ class LiveServer:
     settings: Settings
 
 
-# The books build_demo made in this process (accounts -> the untouched copy's directory).
-_BUILT: dict[int, Path] = {}
-
-
-def build_demo(tmp: Path, accounts: int = 120) -> tuple[Engine, Settings]:
-    """A migrated SQLite book after one daily run; every user gets PASSWORD. Built once per
-    session (and worker) per size; each caller gets its own copy (database and data)."""
-    pristine = _BUILT.get(accounts)
-    if pristine is None:
-        pristine = tmp / "pristine"
-        _build(pristine, accounts)
-        _BUILT[accounts] = pristine
+def build_demo(
+    factory: pytest.TempPathFactory, name: str, accounts: int = 120
+) -> tuple[Engine, Settings]:
+    """A migrated SQLite book after one daily run; every user gets PASSWORD. Built once for
+    the whole run per size (tests/books.py: once_per_run, the first pytest-xdist worker
+    that needs it); each caller gets its own copy (database and data) in a new temporary
+    directory `name`."""
+    pristine = once_per_run(factory, f"live-demo-{accounts}", lambda root: _build(root, accounts))
+    tmp = factory.mktemp(name)
     settings = Settings(
         database_url=f"sqlite:///{tmp / 'demo.db'}", data_dir=tmp / "data", secret_key="browser"
     )
@@ -61,7 +60,6 @@ def build_demo(tmp: Path, accounts: int = 120) -> tuple[Engine, Settings]:
 
 
 def _build(tmp: Path, accounts: int) -> None:
-    tmp.mkdir(parents=True)
     settings = Settings(
         database_url=f"sqlite:///{tmp / 'demo.db'}", data_dir=tmp / "data", secret_key="browser"
     )

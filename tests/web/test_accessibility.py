@@ -31,7 +31,7 @@ MAX_TABS = 400  # a control further than this from the top of its page is not re
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    engine, settings = build_demo(tmp_path_factory.mktemp("accessibility"))
+    engine, settings = build_demo(tmp_path_factory, "accessibility")
     with serve(engine, settings) as server:
         yield server
     engine.dispose()

@@ -39,7 +39,7 @@ ARTIFACTS = (
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    engine, settings = build_demo(tmp_path_factory.mktemp("browser"))
+    engine, settings = build_demo(tmp_path_factory, "browser")
     with serve(engine, settings) as server:
         yield server
     engine.dispose()

@@ -70,7 +70,7 @@ PAGES = {
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    engine, settings = build_demo(tmp_path_factory.mktemp("languages"))
+    engine, settings = build_demo(tmp_path_factory, "languages")
     with serve(engine, settings, port=free_port_in(8600, 8699)) as server:
         yield server
     engine.dispose()

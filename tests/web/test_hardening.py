@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from books import Books
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
 from typer.testing import CliRunner
@@ -67,9 +68,9 @@ def _bad_inputs(records: dict) -> list[tuple[str, str, dict | None]]:
 
 
 def test_out_of_range_input_is_a_4xx_with_a_message_and_the_security_headers(
-    engine: Engine, tmp_path: Path
+    books: Books, engine: Engine, tmp_path: Path
 ) -> None:
-    world = build_world(engine, tmp_path)
+    world = build_world(books, engine, tmp_path)
     client, token = world.clients["admin"], world.csrf["admin"]
     wrong = []
     for method, path, form in _bad_inputs(world.records):
@@ -100,9 +101,9 @@ def test_out_of_range_input_is_a_4xx_with_a_message_and_the_security_headers(
 
 
 def test_an_api_call_without_the_csrf_header_is_told_about_the_header(
-    engine: Engine, tmp_path: Path
+    books: Books, engine: Engine, tmp_path: Path
 ) -> None:
-    world = build_world(engine, tmp_path)
+    world = build_world(books, engine, tmp_path)
     client = world.clients["csm_owner"]
     response = client.post(f"/api/v1/tasks/{world.records['task:open']}/done", json={})
     assert response.status_code == 403
@@ -146,8 +147,10 @@ def _formulas(text: str) -> list[str]:
     return [c for c in _cells(text) if c.startswith(FORMULA_START) and safe_cell(c) != c]
 
 
-def test_every_csv_export_neutralises_formulas(engine: Engine, tmp_path: Path) -> None:
-    world = build_world(engine, tmp_path)
+def test_every_csv_export_neutralises_formulas(
+    books: Books, engine: Engine, tmp_path: Path
+) -> None:
+    world = build_world(books, engine, tmp_path)
     with session_scope(engine) as session:
         session.execute(update(Account).values(name=EVIL_NAME))
         session.execute(update(User).where(User.email == EMAILS["vp"]).values(name="@SUM(1+1)"))

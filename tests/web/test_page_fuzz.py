@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from books import Books
 from fastapi.routing import APIRoute, iter_route_contexts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -155,8 +156,8 @@ def _fuzz(world: World, method: str, template: str, route: Any, requests: Counte
     attempt()
 
 
-def test_no_input_makes_any_route_answer_5xx(engine: Engine, tmp_path: Path) -> None:
-    world = build_world(engine, tmp_path)
+def test_no_input_makes_any_route_answer_5xx(books: Books, engine: Engine, tmp_path: Path) -> None:
+    world = build_world(books, engine, tmp_path)
     requests: Counter[str] = Counter()
     errors: list[str] = []
     routes = _routes(world.app)

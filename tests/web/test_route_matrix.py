@@ -19,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from books import Books
 from sqlalchemy import Engine
 from web.matrix import answers
 from web.world import ROLES, build_world
@@ -183,10 +184,12 @@ EXPECTED = {
 # fmt: on
 
 
-def test_every_route_answers_every_role_as_the_table_says(engine: Engine, tmp_path: Path) -> None:
+def test_every_route_answers_every_role_as_the_table_says(
+    books: Books, engine: Engine, tmp_path: Path
+) -> None:
     if engine.dialect.name != "sqlite":
         pytest.skip("the matrix puts the SQLite file back between unsafe requests")
-    world = build_world(engine, tmp_path)
+    world = build_world(books, engine, tmp_path)
     seen = answers(world, engine)
     missing = sorted(set(seen) - set(EXPECTED))
     assert missing == [], f"routes without an entry in EXPECTED (add them): {missing}"

@@ -69,7 +69,7 @@ def test_no_route_or_dependency_that_can_reach_the_database_is_async(
 @pytest.fixture(scope="module")
 def book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, Settings]:
     """A small demo book after one daily run, shared by this module's tests (read only)."""
-    return build_demo(tmp_path_factory.mktemp("serving"), accounts=60)
+    return build_demo(tmp_path_factory, "serving", accounts=60)
 
 
 def test_every_page_uses_one_connection_and_never_the_event_loop(

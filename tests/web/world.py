@@ -4,8 +4,10 @@ CSV injection tests (issue 15).
 
 The book is the factories' three accounts (acme, globex, initech, all owned by carl) after
 one daily run; then concessions, a proposal and contracts are made through the services,
-as people would. Sessions are opened directly in the database (a password sign-in per
-role would cost an argon2 hash each): the cookie and the CSRF token work as after /login.
+as people would. It is built once per database kind for the whole run (tests/books.py) and
+each test gets a copy, with an app and clients of its own. Sessions are opened directly in
+the database (a password sign-in per role would cost an argon2 hash each): the cookie and
+the CSRF token work as after /login.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from books import Books
 from factories import write_book
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -217,20 +220,32 @@ def open_session(engine: Engine, email: str) -> tuple[str, str]:
     return raw, csrf
 
 
-def build_world(engine: Engine, tmp_path: Path) -> World:
-    settings = Settings(
-        database_url=engine.url.render_as_string(hide_password=False),
-        data_dir=tmp_path / "data",
+def _world_settings(root: Path, database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=root / "data",
         secret_key="world-secret",
         esign_webhook_secret="world-webhook-secret",  # on, so that it is fuzzed for real
         vendor_name="Renewals Example Ltd",
         vendor_address="1 Example Street, 10115 Berlin, Germany",
     )
-    run_import(engine, write_book(tmp_path / "book"), data_dir=settings.data_dir)
+
+
+def _build_rows(engine: Engine, root: Path) -> dict[str, Any]:
+    """The world's book and records (tests/books.py builds it once per database kind)."""
+    settings = _world_settings(root, engine.url.render_as_string(hide_password=False))
+    run_import(engine, write_book(root / "book"), data_dir=settings.data_dir)
     outcomes = run_all(engine, policy=POLICY, as_of=TODAY, settings=settings)
     assert {o.status for o in outcomes} == {"ok"}, outcomes
     _users(engine)
-    records = _records(engine, settings)
+    return _records(engine, settings)
+
+
+def build_world(books: Books, engine: Engine, tmp_path: Path) -> World:
+    """The world on `engine`: a copy of its book (built once, tests/books.py), then an app
+    and a signed-in client per role of this test's own."""
+    records = books.copy(engine, tmp_path, _build_rows, key="web_world")
+    settings = _world_settings(tmp_path, engine.url.render_as_string(hide_password=False))
     app = create_app(settings)
     clients: dict[str, TestClient] = {}
     csrf: dict[str, str] = {}
