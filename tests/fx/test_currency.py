@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from factories import CONTRACTS, write_book, write_fx_rates
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from renewals.cli import app
@@ -18,6 +18,7 @@ from renewals.contract import service as contract_service
 from renewals.db import session_scope
 from renewals.fx import service as fx_service
 from renewals.fx.domain import MissingRate, RateTable
+from renewals.fx.models import FxRate
 from renewals.ingest.service import ImportFailed, run_import
 from renewals.policy import service as policy_service
 
@@ -91,6 +92,33 @@ def test_rates_are_checked_whole_before_anything_is_written(engine: Engine, tmp_
     assert found == [(3, 1, "date"), (4, 2, "currency"), (5, 3, "rate"), (6, 1, "date")]
     with session_scope(engine) as session:
         assert fx_service.rate_table(session, POLICY).currencies() == []
+
+
+def test_a_second_rates_file_updates_the_days_it_names_and_adds_the_others(
+    engine: Engine, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text(
+        "date,currency,rate\n2026-11-23,EUR,1.1\n2026-11-24,EUR,1.2\n2026-11-24,GBP,1.3\n",
+        encoding="utf-8",
+    )
+    second.write_text(
+        "date,currency,rate\n2026-11-24,EUR,1.25\n2026-11-25,EUR,1.3\n", encoding="utf-8"
+    )
+    with session_scope(engine) as session:
+        assert fx_service.import_rates(session, first) == 3
+    with session_scope(engine) as session:
+        assert fx_service.import_rates(session, second) == 2
+    with session_scope(engine) as session:
+        held = session.execute(
+            select(FxRate.day, FxRate.currency, FxRate.rate).order_by(FxRate.day, FxRate.currency)
+        ).all()
+    assert [(str(day), code, float(rate)) for day, code, rate in held] == [
+        ("2026-11-23", "EUR", 1.1),
+        ("2026-11-24", "EUR", 1.25),
+        ("2026-11-24", "GBP", 1.3),
+        ("2026-11-25", "EUR", 1.3),
+    ]
 
 
 def test_the_rate_table_takes_the_newest_rate_within_the_age_limit() -> None:

@@ -105,8 +105,19 @@ def import_rates(session: Session, path: Path) -> int:
     rows, issues = parse(path)
     if issues:
         raise FxImportFailed(issues)
+    if not rows:
+        return 0
+    # The rates already held for the file's days, read in one query: a get per row made
+    # the session flush and select once a row (a demo book's 2,262 rates: 0.85 s of CPU).
+    days = [day for day, _code, _rate in rows]
+    held = {
+        (rate.day, rate.currency): rate
+        for rate in session.scalars(
+            select(FxRate).where(FxRate.day >= min(days), FxRate.day <= max(days))
+        )
+    }
     for day, code, rate in rows:
-        existing = session.get(FxRate, (day, code))
+        existing = held.get((day, code))
         if existing is None:
             session.add(FxRate(day=day, currency=code, rate=rate))
         else:
