@@ -108,15 +108,17 @@ def said_in_each_language(
     commands: list[tuple[tuple[str, ...], int]],
     *,
     shown: int = 5,
+    read: Callable[[str], str] = lambda text: text,
 ) -> dict[str, list[str]]:
     """Run `commands` ((args, exit code)) that change nothing (errors, read-only reports) on
     one book in each language: in de, id and ms no English phrase of the catalogue is left
     and each output differs from the English one (a message the catalogue lacks would read
-    the same); in English at least `shown` phrases are (the check can fail). The outputs."""
+    the same); in English at least `shown` phrases are (the check can fail). `read` picks
+    what is checked of an output. The outputs."""
     from renewals.kit.i18n import LANGUAGES
 
     said = {
-        language: [run("--language", language, *args, code=code) for args, code in commands]
+        language: [read(run("--language", language, *a, code=code)) for a, code in commands]
         for language in LANGUAGES
     }
     english = " ".join(said["en"])

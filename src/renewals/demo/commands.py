@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from renewals.kit.cli import console, fail, parse_as_of, progress_bar, state
+from renewals.kit.cli import console, fail, number, parse_as_of, progress_bar, state
+from renewals.kit.i18n import Text, _, tr, word
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
     from sqlalchemy import Engine
@@ -34,12 +35,16 @@ DEMO_ADMIN = ("admin@renewals.example", "Demo Admin")
 
 
 def _print_stats(directory: Path, stats: BookStats) -> None:
-    console.print(f"Demo book: {stats.accounts:,} accounts in {directory} ({stats.seconds:.1f} s)")
+    console.print(
+        _("Demo book: {n} accounts in {directory} ({seconds} s)").format(
+            n=number(stats.accounts), directory=directory, seconds=number(stats.seconds, 1)
+        )
+    )
     table = Table()
-    table.add_column("file")
-    table.add_column("rows", justify="right")
+    table.add_column(_("file"))
+    table.add_column(_("rows"), justify="right")
     for name, rows in stats.rows.items():
-        table.add_row(name, f"{rows:,}")
+        table.add_row(name, number(rows))
     console.print(table)
 
 
@@ -66,7 +71,7 @@ def demo_data(
     with progress_bar() as progress:
         stats = generate_book(directory, accounts=accounts, seed=seed, as_of=day, progress=progress)
     _print_stats(directory, stats)
-    console.print(f"Next: renewals import {directory}")
+    console.print(_("Next: {command}").format(command=f"renewals import {directory}"))
 
 
 def demo(
@@ -129,55 +134,72 @@ def demo(
     foreign = sources - {str(target)}
     if foreign and not force:
         fail(
-            f"this database already holds data imported from {', '.join(sorted(foreign))}; "
-            "use another database (--db sqlite:///demo.db) or --force to mix in the demo book"
+            Text(
+                "this database already holds data imported from {sources}; use another "
+                "database (--db sqlite:///demo.db) or --force to mix in the demo book",
+                sources=", ".join(sorted(foreign)),
+            )
         )
     from renewals.demo.generator import generate_book  # numpy-heavy: only when generating
 
-    console.print(f"[bold]1/3[/] generating {accounts:,} demo accounts into {target}")
+    step = _("generating {n} demo accounts into {target}")
+    console.print("[bold]1/3[/] " + step.format(n=number(accounts), target=target))
     with progress_bar() as progress:
         stats = generate_book(target, accounts=accounts, seed=seed, as_of=day, progress=progress)
     _print_stats(target, stats)
-    console.print(f"[bold]2/3[/] importing into {engine.url.render_as_string(hide_password=True)}")
+    step = _("importing into {url}").format(url=engine.url.render_as_string(hide_password=True))
+    console.print("[bold]2/3[/] " + step)
     import_directory(app_state, target)
     # LEARN-3: the demo shows the playbook library with the seeds' own scripts, talk tracks
     # and objections in it (a team of its own loads them with `renewals library load-seeds`).
     from renewals.library import service as library_service
 
     with session_scope(engine) as session:
-        added, _ = library_service.load_seeds(session, on=day)
-    console.print(f"  library: {added} seed items (scripts, talk tracks, objections) loaded")
-    console.print(f"[bold]3/3[/] running the daily job as of {day}")
+        added, _kept = library_service.load_seeds(session, on=day)
+    console.print(
+        "  "
+        + _("library: {n} seed items (scripts, talk tracks, objections) loaded").format(n=added)
+    )
+    console.print("[bold]3/3[/] " + _("running the daily job as of {day}").format(day=day))
     outcomes = run_all(
         engine,
         policy=policy,
         as_of=day,
         settings=settings,
-        on_done=lambda o: console.print(f"  {o.status} {o.name} ({o.seconds:,.1f} s): {o.detail}"),
+        on_done=lambda o: console.print(
+            f"  {word('job', o.status)} {o.name} ({number(o.seconds, 1)} s): {tr(o.detail)}"
+        ),
     )
     if any(o.status != "ok" for o in outcomes):
         raise typer.Exit(1)
     console.print()
     print_summary(engine, settings, day, policy)
     example = _example_renewal(engine, day)
-    console.print(
-        "\nNext: "
-        + (
-            f"`renewals renewal {example}` (why it is at risk, who owns it, what is due), "
-            if example
-            else ""
-        )
-        + "`renewals tasks list --overdue`, `renewals outbox list`, "
-        "`renewals export renewals --format csv -o renewals.csv`, `renewals policy show`, "
-        "`renewals import DIR` for your own data (docs/data-format.md)."
+    commands = (
+        "`renewals tasks list --overdue`, `renewals outbox list`, "
+        "`renewals export renewals --format csv -o renewals.csv`, `renewals policy show`"
     )
+    own = "`renewals import DIR`"
+    next_ = (
+        _(
+            "Next: {renewal} (why it is at risk, who owns it, what is due), {commands}, "
+            "{own} for your own data (docs/data-format.md)."
+        ).format(renewal=f"`renewals renewal {example}`", commands=commands, own=own)
+        if example
+        else _("Next: {commands}, {own} for your own data (docs/data-format.md).").format(
+            commands=commands, own=own
+        )
+    )
+    console.print("\n" + next_)
     logins = demo_logins(engine)
     _print_logins(logins, f"http://{host}:{port}/")
     if serve:
         console.print()
         web_commands.serve(ctx, host=host, port=port)
     else:
-        console.print("\nStart the web app with `renewals serve` and sign in as one of them.")
+        console.print(
+            "\n" + _("Start the web app with `renewals serve` and sign in as one of them.")
+        )
 
 
 def _example_renewal(engine: Engine, day: date) -> str | None:
@@ -256,7 +278,7 @@ def demo_logins(engine: Engine) -> list[DemoLogin]:
         )
         logins: list[DemoLogin] = []
 
-        def add(role: str, user: User | None, why: str) -> None:
+        def add(role: str, user: User | None, why: Text) -> None:
             if user is not None:
                 logins.append(DemoLogin(role, user.email, user.name, why))
 
@@ -269,32 +291,54 @@ def demo_logins(engine: Engine) -> list[DemoLogin]:
 
         lead = csms[0] if csms else None
         if lead is not None:
-            add("csm", lead, f"owns {at_risk_by_owner.get(lead.email, 0)} open at-risk renewal(s)")
+            add(
+                "csm",
+                lead,
+                Text("owns {n} open at-risk renewal(s)", n=at_risk_by_owner.get(lead.email, 0)),
+            )
         if len(csms) > 1:
             second = csms[1]
-            add("csm", second, f"another CSM ({open_by_owner.get(second.email, 0)} open renewals)")
+            add(
+                "csm",
+                second,
+                Text("another CSM ({n} open renewals)", n=open_by_owner.get(second.email, 0)),
+            )
         manager = first("manager", lead.manager_email if lead else None)
-        add("manager", manager, "the first CSM's manager: sees the team")
+        add("manager", manager, Text("the first CSM's manager: sees the team"))
         director = first("director", manager.manager_email if manager else None)
-        add("director", director, "sees every account; approves up to the director limit (CONC-3)")
-        add("vp", first("vp"), "sees every account; approves above the director limit (CONC-3)")
-        add("executive", first("executive"), "the executive dashboard")
-        add("admin", first("admin"), "also the audit log and the users (/audit, /users)")
+        add(
+            "director",
+            director,
+            Text("sees every account; approves up to the director limit (CONC-3)"),
+        )
+        add(
+            "vp",
+            first("vp"),
+            Text("sees every account; approves above the director limit (CONC-3)"),
+        )
+        add("executive", first("executive"), Text("the executive dashboard"))
+        add("admin", first("admin"), Text("also the audit log and the users (/audit, /users)"))
         return logins
 
 
 def _print_logins(logins: list[DemoLogin], url: str) -> None:
-    table = Table(title=f"Sign in at {url} (password for every demo user: {DEMO_PASSWORD})")
-    table.add_column("role")
+    table = Table(
+        title=_("Sign in at {url} (password for every demo user: {password})").format(
+            url=url, password=DEMO_PASSWORD
+        )
+    )
+    table.add_column(_("role"))
     # Never cut an email short: people copy it into the sign-in form.
-    table.add_column("email", no_wrap=True, min_width=max(len(login.email) for login in logins))
-    table.add_column("name", ratio=1)
-    table.add_column("why this one", ratio=2)
+    table.add_column(_("email"), no_wrap=True, min_width=max(len(login.email) for login in logins))
+    table.add_column(_("name"), ratio=1)
+    table.add_column(_("why this one"), ratio=2)
     for login in logins:
-        table.add_row(login.role, login.email, login.name, login.why)
+        table.add_row(word("role", login.role), login.email, login.name, tr(login.why))
     console.print()
     console.print(table)
     console.print(
-        f"The password [bold]{DEMO_PASSWORD}[/] is for the demo only: change it with "
-        "`renewals user password EMAIL` before anyone else can reach this server."
+        _(
+            "The password {password} is for the demo only: change it with "
+            "`renewals user password EMAIL` before anyone else can reach this server."
+        ).format(password=f"[bold]{DEMO_PASSWORD}[/]")
     )

@@ -39,6 +39,7 @@ from renewals.forecast.engine import Driver, Prediction, RenewalFeatures
 from renewals.forecast.models import ModelRun
 from renewals.forecast.prior import PriorEngine
 from renewals.health.domain import FEATURES, format_value
+from renewals.kit.i18n import Text
 from renewals.kit.time import utc_now
 from renewals.policy.domain import Policy
 
@@ -534,7 +535,7 @@ def evaluate(
     prior = PriorEngine(policy.forecast.prior).predict(features)
     notes = []
     if len(set(labels)) < 2:
-        notes.append("the hold-out renewals all had the same outcome: no AUC")
+        notes.append(Text("the hold-out renewals all had the same outcome: no AUC"))
     return Evaluation(
         learned=score("learned", engine.likelihoods(features), labels, policy),
         prior=score("prior", [p.likelihood for p in prior], labels, policy),
@@ -582,23 +583,43 @@ def check_enough(rows: Sequence[Row], policy: Policy, as_of: date) -> None:
     need = policy.forecast.min_outcomes_for_model
     churned = sum(1 for r in rows if r[1] == 0)
     terms = ", ".join(f"{k} {v:,}" for k, v in training.rows_by_term(rows).items())
-    found = f"{len(rows):,} renewals closed before {as_of}" + (f" ({terms})" if terms else "")
+    found = (
+        Text(
+            "{n:,} renewals closed before {day} ({terms})", n=len(rows), day=str(as_of), terms=terms
+        )
+        if terms
+        else Text("{n:,} renewals closed before {day}", n=len(rows), day=str(as_of))
+    )
     if len(rows) < need:
         raise TooFewOutcomes(
-            f"TECH-1: {found}, {churned:,} of them churned; the learned model needs {need:,} "
-            f"(forecast.min_outcomes_for_model): {need - len(rows):,} more closed renewals "
-            "with their outcome (contracts.csv: outcome, closed_at). Renewals count once "
-            "their outcome is recorded and their contract had started by its lead time "
-            f"(forecast.lead_days {policy.forecast.lead_days}, at most "
-            f"{policy.forecast.lead_term_share:g} of the term). The forecast uses the policy "
-            "prior until then."
+            Text(
+                "TECH-1: {found}, {churned:,} of them churned; the learned model needs {need:,} "
+                "(forecast.min_outcomes_for_model): {more:,} more closed renewals with their "
+                "outcome (contracts.csv: outcome, closed_at). Renewals count once their "
+                "outcome is recorded and their contract had started by its lead time "
+                "(forecast.lead_days {lead_days}, at most {share:g} of the term). The forecast "
+                "uses the policy prior until then.",
+                found=found,
+                churned=churned,
+                need=need,
+                more=need - len(rows),
+                lead_days=policy.forecast.lead_days,
+                share=policy.forecast.lead_term_share,
+            )
         )
     if churned == 0 or churned == len(rows):
         raise TooFewOutcomes(
-            f"TECH-1: the {found} all "
-            f"{'renewed' if churned == 0 else 'churned'}: a model needs both outcomes "
-            f"(missing: {'a churned' if churned == 0 else 'a renewed'} renewal). "
-            "The forecast uses the policy prior."
+            Text(
+                "TECH-1: the {found} all renewed: a model needs both outcomes (missing: a "
+                "churned renewal). The forecast uses the policy prior.",
+                found=found,
+            )
+            if churned == 0
+            else Text(
+                "TECH-1: the {found} all churned: a model needs both outcomes (missing: a "
+                "renewed renewal). The forecast uses the policy prior.",
+                found=found,
+            )
         )
 
 
@@ -776,33 +797,50 @@ def resolve(session: Session, policy: Policy, *, data_dir: Path) -> Resolved:
     """The active model if it may be used (TECH-1), else None and the reason."""
     run = active_run(session)
     if run is None:
-        return Resolved(None, "TECH-1: no trained model (`renewals model train`): the prior")
+        return Resolved(None, Text("TECH-1: no trained model (`renewals model train`): the prior"))
     f = policy.forecast
     outcomes = run.n_train + run.n_test
     if outcomes < f.min_outcomes_for_model:
         return Resolved(
             None,
-            f"TECH-1: model #{run.model_id} learned from {outcomes} renewals, the policy asks "
-            f"for {f.min_outcomes_for_model} (forecast.min_outcomes_for_model): the prior",
+            Text(
+                "TECH-1: model #{id} learned from {outcomes} renewals, the policy asks for "
+                "{need} (forecast.min_outcomes_for_model): the prior",
+                id=run.model_id,
+                outcomes=outcomes,
+                need=f.min_outcomes_for_model,
+            ),
             run,
         )
     learned, prior = _brier(run, "learned"), _brier(run, "prior")
     if learned is None or prior is None:
-        return Resolved(None, f"model #{run.model_id} has no hold-out Brier score: the prior", run)
+        return Resolved(
+            None, Text("model #{id} has no hold-out Brier score: the prior", id=run.model_id), run
+        )
     if prior - learned < f.min_learned_improvement:
         return Resolved(
             None,
-            f"TECH-1: model #{run.model_id} hold-out Brier {learned:.4f} does not beat the "
-            f"prior's {prior:.4f} by {f.min_learned_improvement:g} "
-            "(forecast.min_learned_improvement): the prior",
+            Text(
+                "TECH-1: model #{id} hold-out Brier {learned:.4f} does not beat the prior's "
+                "{prior:.4f} by {improvement:g} (forecast.min_learned_improvement): the prior",
+                id=run.model_id,
+                learned=learned,
+                prior=prior,
+                improvement=f.min_learned_improvement,
+            ),
             run,
         )
     engine, why = read_model(run, data_dir=data_dir)
     if engine is None:
         return Resolved(None, f"{why}: the prior", run)
-    engine.reason = (
-        f"TECH-1: learned model #{run.model_id} (trained {run.as_of} on {outcomes:,} closed "
-        f"renewals; hold-out Brier {learned:.4f} vs the prior's {prior:.4f})"
+    engine.reason = Text(
+        "TECH-1: learned model #{id} (trained {day} on {outcomes:,} closed renewals; hold-out "
+        "Brier {learned:.4f} vs the prior's {prior:.4f})",
+        id=run.model_id,
+        day=str(run.as_of),
+        outcomes=outcomes,
+        learned=learned,
+        prior=prior,
     )
     return Resolved(engine, engine.reason, run)
 
@@ -881,22 +919,26 @@ def reevaluate(
     unseen: Evaluation | None = None
     note = ""
     if run is None:
-        note = "no active model"
+        note = Text("no active model")
     else:
         engine, why = read_model(run, data_dir=data_dir)
         later = [r for r in rows if r[2] >= run.as_of]
         if engine is None:
             note = why
         elif not later:
-            note = (
-                f"no renewal dated on or after model #{run.model_id}'s training day "
-                f"{run.as_of} has closed yet"
+            note = Text(
+                "no renewal dated on or after model #{id}'s training day {day} has closed yet",
+                id=run.model_id,
+                day=str(run.as_of),
             )
         else:
             unseen = evaluate([], later, policy, engine=engine)
-            note = (
-                f"{len(later)} renewals dated on or after {run.as_of}, closed since model "
-                f"#{run.model_id} was trained (it never saw them)"
+            note = Text(
+                "{n} renewals dated on or after {day}, closed since model #{id} was trained "
+                "(it never saw them)",
+                n=len(later),
+                day=str(run.as_of),
+                id=run.model_id,
             )
     return Reevaluation(
         as_of, len(rows), result, reason, run, unseen, note, training.rows_by_term(rows)

@@ -19,11 +19,13 @@ from renewals.kit.cli import (
     emit_json,
     fail,
     fail_with,
+    figure,
     parse_as_of,
     parse_date,
     progress_bar,
     state,
 )
+from renewals.kit.i18n import _, tr, word
 from renewals.policy.domain import Policy
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
@@ -59,7 +61,8 @@ def _policy(ctx: typer.Context) -> Policy:
 
 
 def _num(value: Any, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
+    """A figure written the reader's way (kit.cli.figure): `0.812`, `0,812` in German."""
+    return "-" if value is None else figure(format(value, spec))
 
 
 def _scores_table(title: str, metrics: dict[str, Any]) -> Table:
@@ -67,24 +70,30 @@ def _scores_table(title: str, metrics: dict[str, Any]) -> Table:
     from renewals.forecast import learned
 
     table = Table(title=title)
-    for col in ("", "learned", "prior"):
-        table.add_column(col, justify="left" if not col else "right")
+    for col, justify in (("", "left"), (_("learned"), "right"), (_("prior"), "right")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
     a, b = metrics["learned"], metrics["prior"]
-    table.add_row("ROC AUC (higher is better)", _num(a["auc"], ".3f"), _num(b["auc"], ".3f"))
-    table.add_row("Brier score (lower is better)", _num(a["brier"], ".4f"), _num(b["brier"], ".4f"))
+    table.add_row(_("ROC AUC (higher is better)"), _num(a["auc"], ".3f"), _num(b["auc"], ".3f"))
     table.add_row(
-        "mean likelihood", _num(a["mean_likelihood"], ".1%"), _num(b["mean_likelihood"], ".1%")
+        _("Brier score (lower is better)"), _num(a["brier"], ".4f"), _num(b["brier"], ".4f")
     )
     table.add_row(
-        "observed renewal rate", _num(a["observed_rate"], ".1%"), _num(b["observed_rate"], ".1%")
+        _("mean likelihood"), _num(a["mean_likelihood"], ".1%"), _num(b["mean_likelihood"], ".1%")
     )
     table.add_row(
-        f"bins within {learned.CALIBRATION_TOLERANCE:g} (of judged)",
+        _("observed renewal rate"),
+        _num(a["observed_rate"], ".1%"),
+        _num(b["observed_rate"], ".1%"),
+    )
+    table.add_row(
+        _("bins within {tolerance} (of judged)").format(
+            tolerance=_num(learned.CALIBRATION_TOLERANCE, "g")
+        ),
         f"{a['calibrated_bins']}/{a['judged_bins']}",
         f"{b['calibrated_bins']}/{b['judged_bins']}",
     )
     table.add_row(
-        "top-decile lift (churn in the least likely 10% / all)",
+        _("top-decile lift (churn in the least likely 10% / all)"),
         _num(a.get("top_decile_lift"), ".1f"),
         _num(b.get("top_decile_lift"), ".1f"),
     )
@@ -95,49 +104,67 @@ def _health_table(health: dict[str, Any]) -> Table:
     """HEALTH-2/3 on the same renewals: AUC, lift, churn per category (its calibration)."""
     table = Table(
         min_width=80,  # wide enough for the title on one line: it is what people look for
-        title=f"Health as it was before each renewal ({health['scored']:,} of "
-        f"{health['n']:,} scored): ROC AUC {_num(health['auc'], '.3f')}, top-decile lift "
-        f"{_num(health['top_decile_lift'], '.1f')}",
+        title=_(
+            "Health as it was before each renewal ({scored} of {n} scored): ROC AUC {auc}, "
+            "top-decile lift {lift}"
+        ).format(
+            scored=_num(health["scored"], ","),
+            n=_num(health["n"], ","),
+            auc=_num(health["auc"], ".3f"),
+            lift=_num(health["top_decile_lift"], ".1f"),
+        ),
     )
-    for col in ("category", "renewals", "churned"):
-        table.add_column(col, justify="left" if col == "category" else "right")
+    for col, justify in (
+        (_("category"), "left"),
+        (_("renewals"), "right"),
+        (_("churned"), "right"),
+    ):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for name, c in health["by_category"].items():
-        table.add_row(name, f"{c['renewals']:,}", f"{c['churn_rate']:.1%}")
+        table.add_row(word("badge", name), _num(c["renewals"], ","), _num(c["churn_rate"], ".1%"))
     return table
 
 
 def _bin_cells(b: dict[str, Any]) -> list[str]:
     if not b["n"]:
         return ["0", "-", "-"]
-    mark = "" if b["enough"] else " (few)"
+    mark = "" if b["enough"] else " " + _("(few)")
     if b["within_tolerance"] is False:
-        mark = " off"
-    return [f"{b['n']:,}{mark}", _num(b["mean_likelihood"], ".0%"), _num(b["observed_rate"], ".0%")]
+        mark = " " + _("off")
+    return [
+        _num(b["n"], ",") + mark,
+        _num(b["mean_likelihood"], ".0%"),
+        _num(b["observed_rate"], ".0%"),
+    ]
 
 
 def _calibration_table(metrics: dict[str, Any], min_samples: int) -> Table:
     from renewals.forecast import learned
 
     table = Table(
-        title="Calibration on the hold-out: predicted likelihood vs observed renewal rate "
-        f"(few: under {min_samples} renewals, not judged; off: more than "
-        f"{learned.CALIBRATION_TOLERANCE:.0%} apart)"
+        title=_(
+            "Calibration on the hold-out: predicted likelihood vs observed renewal rate "
+            "(few: under {min_samples} renewals, not judged; off: more than {tolerance} apart)"
+        ).format(min_samples=min_samples, tolerance=_num(learned.CALIBRATION_TOLERANCE, ".0%"))
     )
-    for col in (
-        "likelihood",
-        "learned n",
-        "predicted",
-        "observed",
-        "prior n",
-        "predicted",
-        "observed",
+    for i, col in enumerate(
+        (
+            _("likelihood"),
+            _("learned n"),
+            _("predicted"),
+            _("observed"),
+            _("prior n"),
+            _("predicted"),
+            _("observed"),
+        )
     ):
-        table.add_column(col, justify="left" if col == "likelihood" else "right")
+        table.add_column(col, justify="left" if i == 0 else "right")
     for a, b in zip(
         metrics["learned"]["calibration"], metrics["prior"]["calibration"], strict=True
     ):
         if a["n"] or b["n"]:
-            table.add_row(f"{a['lo']:.0%}-{a['hi']:.0%}", *_bin_cells(a), *_bin_cells(b))
+            span = _num(a["lo"], ".0%") + "-" + _num(a["hi"], ".0%")
+            table.add_row(span, *_bin_cells(a), *_bin_cells(b))
     return table
 
 
@@ -147,17 +174,22 @@ def _print_evaluation(title: str, metrics: dict[str, Any], policy: Policy) -> No
     if metrics.get("health"):
         console.print(_health_table(metrics["health"]))
     if metrics.get("rows_by_term"):
-        terms = ", ".join(f"{k} {v:,}" for k, v in metrics["rows_by_term"].items())
-        console.print(f"Training rows per term length: {terms}", markup=False)
+        terms = ", ".join(f"{k} {_num(v, ',')}" for k, v in metrics["rows_by_term"].items())
+        console.print(_("Training rows per term length: {terms}").format(terms=terms), markup=False)
     for note in metrics.get("notes", []):
-        console.print(f"- {note}", markup=False)
+        console.print(f"- {tr(note)}", markup=False)
 
 
 def _split_line(metrics: dict[str, Any]) -> str:
-    return (
-        f"learned from {metrics['n_train']:,} renewals dated {metrics.get('train_from')} to before "
-        f"{metrics['split_date']}; tested on the {metrics['n_test']:,} dated "
-        f"{metrics['split_date']} to {metrics.get('test_to')} (time-based hold-out)"
+    return _(
+        "learned from {n_train} renewals dated {train_from} to before {split}; tested on the "
+        "{n_test} dated {split} to {test_to} (time-based hold-out)"
+    ).format(
+        n_train=_num(metrics["n_train"], ","),
+        train_from=metrics.get("train_from"),
+        split=metrics["split_date"],
+        n_test=_num(metrics["n_test"], ","),
+        test_to=metrics.get("test_to"),
     )
 
 
@@ -208,18 +240,23 @@ def train(
         emit_json(report)
         return
     metrics = run.metrics
-    _print_evaluation(f"Model #{run.model_id} vs the policy prior (hold-out)", metrics, policy)
+    _print_evaluation(
+        _("Model #{id} vs the policy prior (hold-out)").format(id=run.model_id), metrics, policy
+    )
     console.print(_split_line(metrics))
     console.print(
-        f"Stored model #{run.model_id} ({run.kind}, refitted on all {metrics['n_fitted']:,} "
-        f"renewals) in {report['file']}",
+        _("Stored model #{id} ({kind}, refitted on all {n} renewals) in {file}").format(
+            id=run.model_id, kind=run.kind, n=_num(metrics["n_fitted"], ","), file=report["file"]
+        ),
         markup=False,
     )
-    style = "green" if report["used"] else "yellow"
-    console.print(
-        f"[{style}]{'used' if report['used'] else 'not used'}:[/] {resolved.reason}",
-        soft_wrap=True,
-    )
+    _print_used(report["used"], resolved.reason)
+
+
+def _print_used(used: bool, reason: str) -> None:
+    """Whether the forecast uses the model, and why (TECH-1)."""
+    style, label = ("green", _("used:")) if used else ("yellow", _("not used:"))
+    console.print(f"[{style}]{label}[/] {tr(reason)}", soft_wrap=True)
 
 
 def _run_dict(run: ModelRun, data_dir: Any) -> dict[str, Any]:
@@ -274,13 +311,14 @@ def evaluate(
             run = learned.last_run(session)
             report = None if run is None else _run_dict(run, settings.data_dir)
         if report is None:
-            fail("no model has been trained yet: run `renewals model train`")
+            fail(_("no model has been trained yet: run `renewals model train`"))
         if as_json:
             emit_json(report)
             return
         _print_evaluation(
-            f"Model #{report['model_id']} ({report['status']}, trained {report['as_of']}) vs "
-            "the policy prior (hold-out, as recorded)",
+            _(
+                "Model #{id} ({status}, trained {day}) vs the policy prior (hold-out, as recorded)"
+            ).format(id=report["model_id"], status=report["status"], day=report["as_of"]),
             report["metrics"],
             policy,
         )
@@ -308,10 +346,13 @@ def evaluate(
         emit_json(data)
         return
     if result.recipe is None:
-        console.print(f"[yellow]no hold-out comparison:[/] {result.reason}", soft_wrap=True)
+        label = _("no hold-out comparison:")
+        console.print(f"[yellow]{label}[/] {tr(result.reason)}", soft_wrap=True)
     else:
         _print_evaluation(
-            f"Learned (fitted on the older renewals) vs the policy prior, as of {day}",
+            _("Learned (fitted on the older renewals) vs the policy prior, as of {day}").format(
+                day=day
+            ),
             data["holdout"],
             policy,
         )
@@ -319,11 +360,13 @@ def evaluate(
     if result.since_training is not None:
         console.print(
             _scores_table(
-                f"Active model #{data['active_model']} on renewals it never saw",
+                _("Active model #{id} on renewals it never saw").format(id=data["active_model"]),
                 data["since_training"],
             )
         )
-    console.print(f"active model: {result.since_note}", markup=False, soft_wrap=True)
+    console.print(
+        _("active model: {note}").format(note=tr(result.since_note)), markup=False, soft_wrap=True
+    )
 
 
 @app.command("show")
@@ -354,7 +397,11 @@ def show(
         if as_json:
             emit_json({"model": None, "reason": resolved.reason})
             return
-        console.print(f"No trained model. {resolved.reason}", markup=False, soft_wrap=True)
+        console.print(
+            _("No trained model. {reason}").format(reason=tr(resolved.reason)),
+            markup=False,
+            soft_wrap=True,
+        )
         return
     coefficients = sorted(
         (report["metrics"].get("coefficients") or {}).items(),
@@ -370,38 +417,55 @@ def show(
         emit_json(report)
         return
     m = report["metrics"]
+    model = _("Model #{id}").format(id=report["model_id"])
     console.print(
-        f"[bold]Model #{report['model_id']}[/] ({report['kind']}, {report['status']}), trained "
-        f"{report['trained_at'][:16].replace('T', ' ')} as of {report['as_of']}: features "
-        f"{report['lead_days']} days before each renewal"
+        f"[bold]{model}[/] "
+        + _(
+            "({kind}, {status}), trained {at} as of {day}: features {days} days before each renewal"
+        ).format(
+            kind=report["kind"],
+            status=report["status"],
+            at=report["trained_at"][:16].replace("T", " "),
+            day=report["as_of"],
+            days=report["lead_days"],
+        )
     )
     console.print(_split_line(m), markup=False)
     console.print(
-        f"hold-out: learned AUC {_num(m['learned']['auc'], '.3f')}, Brier "
-        f"{m['learned']['brier']:.4f}; prior AUC {_num(m['prior']['auc'], '.3f')}, Brier "
-        f"{m['prior']['brier']:.4f}",
+        _(
+            "hold-out: learned AUC {auc}, Brier {brier}; prior AUC {prior_auc}, Brier {prior_brier}"
+        ).format(
+            auc=_num(m["learned"]["auc"], ".3f"),
+            brier=_num(m["learned"]["brier"], ".4f"),
+            prior_auc=_num(m["prior"]["auc"], ".3f"),
+            prior_brier=_num(m["prior"]["brier"], ".4f"),
+        ),
         markup=False,
     )
-    console.print(f"file: {report['file']} (sha256 {report['checksum'][:12]}...)", markup=False)
-    style = "green" if report["used"] else "yellow"
     console.print(
-        f"[{style}]{'used' if report['used'] else 'not used'}:[/] {resolved.reason}",
-        soft_wrap=True,
+        _("file: {file} (sha256 {checksum}...)").format(
+            file=report["file"], checksum=report["checksum"][:12]
+        ),
+        markup=False,
     )
+    _print_used(report["used"], resolved.reason)
     table = Table(
-        title="Largest coefficients (log-odds per standard deviation of a measure, per "
-        f"log-count unit or per flag; "
-        f"{len(report['features'])} features)"
+        title=_(
+            "Largest coefficients (log-odds per standard deviation of a measure, per "
+            "log-count unit or per flag; {n} features)"
+        ).format(n=len(report["features"]))
     )
-    table.add_column("feature")
-    table.add_column("coefficient", justify="right")
-    table.add_column("effect")
+    table.add_column(_("feature"))
+    table.add_column(_("coefficient"), justify="right")
+    table.add_column(_("effect"))
     for k, v in coefficients:
-        table.add_row(k, f"{v:+.3f}", "raises the likelihood" if v > 0 else "lowers it")
+        effect = _("raises the likelihood") if v > 0 else _("lowers it")
+        table.add_row(k, _num(v, "+.3f"), effect)
     console.print(table)
     console.print(
-        "not used by the model: "
-        + "; ".join(f"{k} ({why})" for k, why in training.EXCLUDED.items()),
+        _("not used by the model: {features}").format(
+            features="; ".join(f"{k} ({tr(why)})" for k, why in training.EXCLUDED.items())
+        ),
         markup=False,
         soft_wrap=True,
     )

@@ -51,6 +51,7 @@ from sqlalchemy.orm import Session
 from renewals.contract.models import Contract
 from renewals.forecast.engine import RenewalFeatures
 from renewals.health import service as health_service
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Forecast, Policy
 from renewals.renewal.domain import Stage, advance
 from renewals.signal import service as signal_service
@@ -104,11 +105,13 @@ RARE_COUNTS = frozenset(
 )
 # Read by the health score but not by the model, with the reason (docs/likelihood.md).
 EXCLUDED: dict[str, str] = {
-    "engaged_contacts": "a stakeholder's last_engaged_at is the latest known date, not a history",
-    "budget_authority_engaged": "the same: last_engaged_at is not point in time",
-    "goals_achieved_rate": "a goal's status is its latest known state, not as of the day",
-    "goals_achieved": "the same: a goal's status is not point in time",
-    "goals_missed": "the same: a goal's status is not point in time",
+    "engaged_contacts": Text(
+        "a stakeholder's last_engaged_at is the latest known date, not a history"
+    ),
+    "budget_authority_engaged": Text("the same: last_engaged_at is not point in time"),
+    "goals_achieved_rate": Text("a goal's status is its latest known state, not as of the day"),
+    "goals_achieved": Text("the same: a goal's status is not point in time"),
+    "goals_missed": Text("the same: a goal's status is not point in time"),
 }
 CHANGE_LIMIT = 5.0  # usage and user changes are clipped to +-500%
 

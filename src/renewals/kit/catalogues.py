@@ -48,6 +48,7 @@ MALAY_LIKE_INDONESIAN = frozenset(
         "ARR",
         "ARR:",
         "SAVE-3: ARR {arr} >= {minimum:,.0f}",
+        "Model #{id}",  # the same word (`renewals model show`)
         "NRR",
         "GRR",
         "ROC AUC",
