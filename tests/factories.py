@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from renewals.account.models import Account
 from renewals.contract.models import Contract
+from renewals.health.models import HealthSnapshot
 from renewals.renewal.models import Renewal
 from renewals.user.models import User
 
@@ -438,3 +439,27 @@ def add_renewal(
     }
     session.add(Renewal(**{**values, **renewal}))
     return renewal_id
+
+
+def add_health_snapshot(session: Session, account_id: str, as_of: date, **fields: Any) -> None:
+    """A stored health snapshot of an existing account on `as_of` (a yellow 50 with no
+    components, drivers or reasons); the keywords override its columns."""
+    session.add(
+        HealthSnapshot(
+            **{
+                "account_id": account_id,
+                "as_of": as_of,
+                "segment": "smb",
+                "score": 50.0,
+                "category": "yellow",
+                "warning": False,
+                "trend": "flat",
+                "components": [],
+                "drivers": [],
+                "missing": [],
+                "reasons": [],
+                "features": {},
+                **fields,
+            }
+        )
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from renewals.account.models import Account
 from renewals.contract.models import Contract
+from renewals.health import repository as health_repository
 from renewals.health.models import HealthSnapshot
 from renewals.kit.batches import Batch, account_batches
 from renewals.renewal.domain import OPEN_STAGES
@@ -88,11 +90,12 @@ def health_on(
     )
     if day is None:
         return {}
+    dialect = session.get_bind().dialect.name
     query = select(
         HealthSnapshot.account_id,
         HealthSnapshot.score,
         HealthSnapshot.category,
-        HealthSnapshot.components,
+        health_repository.component_score_json("relationship", dialect),
         HealthSnapshot.risk,
         HealthSnapshot.reasons,
     ).where(HealthSnapshot.as_of == day)
@@ -100,12 +103,15 @@ def health_on(
         query = query.where(HealthSnapshot.account_id.in_(list(accounts)))
     rows = session.execute(query)
     found = {}
-    for account_id, score, category, components, risk, reasons in rows:
-        relationship = next(
-            (c.get("score") for c in components or [] if c.get("name") == "relationship"), None
-        )
+    for account_id, score, category, relationship, risk, reasons in rows:
         growth = tuple(r for r in reasons or [] if "expansion opportunity" in r)
-        found[account_id] = HealthRow(score, category, relationship, risk, growth)
+        found[account_id] = HealthRow(
+            score,
+            category,
+            None if relationship is None else json.loads(relationship),
+            risk,
+            growth,
+        )
     return found
 
 
