@@ -31,7 +31,12 @@ written apart from the training data (other businesses, other styles):
 - `tests/data/semantic_heldout2.jsonl` (*heldout2*, 40 per language: support tickets,
   QBR minutes, procurement emails and chat messages in construction, pharma, retail,
   telecoms and government): written before the second round of examples, scored once at
-  its end (`--semantic heldout2`); `--semantic both` scores test and fresh only.
+  its end (`--semantic heldout2`); `--semantic both` scores test and fresh only;
+- `tests/data/semantic_heldout4.jsonl` (*heldout4*, 40 per language, each language's
+  scenarios written on their own: Slack messages, QBR minutes, renewal-call notes and
+  churn surveys of clinics, logistics, education and agencies): written before the fourth
+  round of changes, scored once at its end (`--semantic heldout4`). From that round on,
+  dev, fresh, heldout2 and heldout3 (all scored before) are development sets.
 
   python benchmarks/text_signals.py --semantic     # vocabulary, semantic, both per language
   python benchmarks/text_signals.py --tune         # cross-validated thresholds for the policy
@@ -100,6 +105,7 @@ SEMANTIC_SETS = {
     "fresh": DATA / "semantic_fresh.jsonl",
     "heldout2": DATA / "semantic_heldout2.jsonl",
     "heldout3": DATA / "semantic_heldout3.jsonl",
+    "heldout4": DATA / "semantic_heldout4.jsonl",
 }
 METHODS = ("vocabulary", "semantic", "both")
 
@@ -272,7 +278,7 @@ def main() -> None:
         "--semantic",
         nargs="?",
         const="test",
-        choices=("dev", "test", "fresh", "heldout2", "heldout3", "both"),
+        choices=("dev", "test", "fresh", "heldout2", "heldout3", "heldout4", "both"),
         help="score vocabulary, semantic and both on the test split (or a held-out set)",
     )
     parser.add_argument("--show-errors", action="store_true", help="with --semantic")
