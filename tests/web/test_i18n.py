@@ -380,6 +380,47 @@ def test_a_page_compiled_for_a_language_has_its_fixed_words_as_text() -> None:
     assert {name for _loader, name in env.cache} >= {"@id/_part.html", "@de/_m.html"}
 
 
+def test_words_with_values_are_compiled_as_text_of_the_language() -> None:
+    """A page compiled for one language also holds the words of a message with values as
+    text (`_("Note for task %(id)s", id=t.task_id)` on every row of the task queue): the
+    language's words cut at their places, each value escaped as the call would (issue 22
+    render time). A place other than `%(name)s` (`%(n)d`) or a name twice keeps the call.
+    Each language's page reads exactly as the page compiled without a language."""
+    import jinja2
+    from markupsafe import Markup
+
+    from renewals.kit.templates import in_language
+
+    page = (
+        '{{ _("by %(who)s", who=who) }}|{{ _("Note for task %(id)s", id=n) }}|'
+        '{{ _("%(a)s of %(b)s is 100%%", a=who, b=safe) }}|{{ _("%(n)d left", n=n) }}|'
+        '{{ _("%(x)s and %(x)s", x=who) }}|{{ kind(_("by %(who)s", who=safe)) }}|'
+        '{{ _("by %(who)s", who=nothing) }}|{% trans name=who %}Hello {{ name }}{% endtrans %}'
+    )
+    env = jinja2.Environment(loader=jinja2.DictLoader({"page.html": page}))
+    install_i18n(env)  # escapes, as the pages do
+    code = env.compile(page, in_language("page.html", "de"), raw=True)
+    assert "'Note for task %(id)s'" not in code and "'Notiz zu Aufgabe '" in code
+    assert "'%(n)d left'" in code and "'%(x)s and %(x)s'" in code  # kept as calls
+    values = {
+        "who": "<i>&",
+        "safe": Markup("<b>ok</b>"),
+        "n": 7,
+        "nothing": None,
+        "kind": lambda m: f"{type(m).__name__}:{m}",
+    }
+    for language in i18n.LANGUAGES:
+        with i18n.using(language):
+            compiled = env.get_template(in_language("page.html", language)).render(**values)
+            assert compiled == env.get_template("page.html").render(**values)
+    with i18n.using("en"):
+        assert env.get_template(in_language("page.html", "en")).render(**values) == (
+            "by &lt;i&gt;&amp;|Note for task 7|&lt;i&gt;&amp; of <b>ok</b> is 100%|7 left|"
+            "&lt;i&gt;&amp; and &lt;i&gt;&amp;|"
+            "Markup:by &lt;b&gt;ok&lt;/b&gt;|by None|Hello &lt;i&gt;&amp;"
+        )
+
+
 def test_the_untranslated_text_check_can_fail() -> None:
     assert _untranslated_text('<p>{{ _("Fine") }} Not fine</p>') == ["Not", "fine"]
     assert _untranslated_text('<input placeholder="any">') == ["any"]

@@ -177,6 +177,8 @@ def install_i18n(env: jinja2.Environment, *, from_context: bool = False) -> None
 
 _PAGE_GETTEXT = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext"})
 _IN_LANGUAGE = re.compile(r"@([a-z]{2})/")
+# a message's words cut at its places: (text before, "%(name)s" or "%%" or "" at the end)
+_PLACES = re.compile(r"(.*?)(%\(\w+\)s|%%|\Z)", re.DOTALL)
 
 
 def in_language(name: str, language: str) -> str:
@@ -266,6 +268,42 @@ class _PageCodeGenerator(CodeGenerator):
             return None
         return _words(language, node.args[0].value)
 
+    def _words_with_values(self, node: nodes.Node, frame: Frame) -> list[str | nodes.Expr] | None:
+        """`_("Note for task %(id)s", id=t.task_id)` when the page is compiled for one
+        language: that language's words cut at their `%(name)s` places, each place the
+        value's expression. None when a place is anything else (`%(n)d`, a name no value
+        has, a name twice): the call stays and formats as it did."""
+        language = _language_of_name(self.name)
+        if (
+            language is None
+            or not self._direct(node, frame)
+            or not isinstance(node, nodes.Call)
+            or not isinstance(node.node, nodes.Name)
+            or node.node.name not in ("_", "gettext")
+            or not node.kwargs
+            or len(node.args) != 1
+            or not isinstance(node.args[0], nodes.Const)
+            or not isinstance(node.args[0].value, str)
+        ):
+            return None
+        words = i18n.translations(language).gettext(node.args[0].value)
+        values = {keyword.key: keyword.value for keyword in node.kwargs}
+        pieces: list[str | nodes.Expr] = []
+        used: set[str] = set()
+        for text, place in _PLACES.findall(words):
+            if "%" in text:  # a place other than %(name)s or %%
+                return None
+            pieces.append(text)
+            if place == "%%":
+                pieces.append("%")
+            elif place:
+                name = place[2:-2]
+                if name not in values or name in used:
+                    return None
+                used.add(name)
+                pieces.append(values[name])
+        return pieces
+
     def visit_Call(self, node: nodes.Call, frame: Frame, forward_caller: bool = False) -> None:
         if forward_caller or not self._direct(node, frame):
             super().visit_Call(node, frame, forward_caller=forward_caller)
@@ -273,6 +311,19 @@ class _PageCodeGenerator(CodeGenerator):
         words = self._fixed_words(node, frame)
         if words is not None:  # an argument (`sort_header(..., _("Owner"))`): the words
             self.write(f"Markup({str(words)!r})")
+            return
+        pieces = self._words_with_values(node, frame)
+        if pieces is not None:  # the words as text, each value escaped as `%` would
+            self.write("Markup(''")
+            for piece in pieces:
+                if isinstance(piece, str):
+                    if piece:
+                        self.write(f" + {piece!r}")
+                else:
+                    self.write(" + str(escape(")
+                    self.visit(piece, frame)
+                    self.write("))")
+            self.write(")")
             return
         self.visit(node.node, frame)
         self.write("(")
