@@ -5,7 +5,9 @@ in de, id and ms with no English phrase of the catalogue left; in English as bef
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from types import SimpleNamespace
 
 from books import Books
 from cli_languages import cli, said_in_each_language
@@ -68,3 +70,46 @@ def test_the_services_refusals_read_in_the_language(
         in (said["en"][6])
     )
     assert "error: --rate must be above 0, got -1.0" in said["en"][21], said["en"][21]
+
+
+def test_clicks_usage_errors_read_in_the_language(tmp_path: Path) -> None:
+    """Click's own usage errors (Typer's Click: no such option or command, a missing
+    argument or option, an invalid value and its reason, an extra argument), with the usage
+    line's prefix, the hint and the panel's title, in de, id and ms; English is Click's."""
+    settings = SimpleNamespace(
+        database_url=f"sqlite:///{tmp_path / 'none.db'}", data_dir=tmp_path / "data"
+    )
+    run = cli(settings)
+    add = ("saves", "problem", "add", "R-1", "--description", "x", "--by", "x")
+    commands = [
+        (("health", "--nope"), 2),
+        (("helth",), 2),  # no such command; did you mean
+        (("tasks", "list", "--due"), 2),  # possible options
+        ((*add, "--impact", "9"), 2),
+        ((*add, "--impact", "x"), 2),
+        (("stage", "R-1", "closinggg", "--by", "x"), 2),
+        (("saves", "hours"), 2),  # missing argument
+        (("saves", "problem", "add", "R-1"), 2),  # missing option
+        (("tasks", "list", "extra"), 2),
+    ]
+    said = said_in_each_language(run, commands, read=_no_frame)
+    assert "Aufruf: renewals [OPTIONS]" in said["de"][0], said["de"][0]
+    assert "Keine solche Option: --nope" in said["de"][0] and "Fehler" in said["de"][0]
+    assert "Tidak ada perintah 'helth'. Maksud Anda 'health'?" in said["id"][1], said["id"][1]
+    assert "Nilai tidak sah untuk '--impact'" in said["ms"][3], said["ms"][3]
+    # before the root's options are read: its --language is taken from the arguments
+    assert "Tiada pilihan: --nope" in run("--language", "ms", "--nope", code=2)
+    # the English is Click's
+    assert "Usage: renewals [OPTIONS] COMMAND" in said["en"][0]
+    assert "Try 'renewals --help' for help." in said["en"][0]
+    assert "No such option: --due (Possible options: --overdue)" in said["en"][2]
+    assert (
+        "Invalid value for '--impact': Input should be less than or equal to 5" in (said["en"][3])
+    )
+
+
+def _no_frame(text: str) -> str:
+    """The words of a Rich panel (its frame and padding aside; command paths such as
+    `renewals saves problem add` read the same in every language)."""
+    text = re.sub(r"renewals(?: [a-z][a-z_-]*)*", "renewals", text)
+    return " ".join(re.sub(r"[│╭╮╰╯─]", " ", text).split())

@@ -342,7 +342,9 @@ def extract_cli_help(
     from babel.messages.extract import extract_python
 
     yield from extract_python(fileobj, keywords, comment_tags, options)
-    for text in (*cli_help_texts(), *TYPER_WORDS):
+    from renewals.kit.cli import USAGE_ERRORS
+
+    for text in (*cli_help_texts(), *TYPER_WORDS, *USAGE_ERRORS):
         yield 0, None, text, []
 
 

@@ -201,6 +201,78 @@ def help_in_language(command: Any, ctx: Any) -> Iterator[None]:
                 setattr(obj, name, value)
 
 
+# Click's usage errors (Typer's own Click, typer._click, and Typer's checks of a value)
+# are English f-strings, with no gettext to hook. Their shapes are catalogue messages
+# (renewals.cli.extract_cli_help extracts them): an error shown to a reader of another
+# language is read back through them by kit.i18n.tr, its values kept ("No such option:
+# --nope"; a value's own reason, "Input should be less than or equal to 5", is a message of
+# its own). English errors are Click's, untouched.
+USAGE_ERRORS = (
+    "No such option: {name}",
+    "No such option: {name} (Possible options: {names})",
+    "No such command {name}.",
+    "Did you mean {names}?",
+    "Missing argument {name}.",
+    "Missing option {name}.",
+    "Missing parameter {name}.",
+    "Missing parameter: {name}",
+    "Invalid value for {name}: {reason}",
+    "Invalid value: {reason}",
+    "Got unexpected extra argument(s) ({args})",
+    "Option {name} requires an argument.",
+    "Option {name} requires {n} arguments.",
+    "Option {name} does not take a value.",
+    "Argument {name} takes {n} values.",
+    "Value {value} is not a valid {kind}.",
+    "Value error, {reason}",
+    "{value} is not one of {choices}.",
+    "Try [blue]'{command_path} {help_option}'[/] for help.",
+    "Error",
+)
+
+
+def i18n_normalise(tag: str) -> str | None:
+    from renewals.kit import i18n
+
+    return i18n.normalise(tag)
+
+
+def show_usage_error(exc: Any, ctx: Any) -> bool:
+    """Print Click's usage error `exc` as Typer does, in the reader's language (the usage
+    line's prefix, the hint, the panel's title and the message); False, printing nothing,
+    when the reader reads English (Click's own output then)."""
+    from typer import rich_utils
+
+    from renewals.kit import i18n
+
+    language = help_language(ctx)
+    if language == "en":
+        return False
+    with i18n.using(language):
+        message = i18n.tr(exc.format_message())
+        words = {
+            "RICH_HELP": i18n.gettext(rich_utils.RICH_HELP),
+            "ERRORS_PANEL_TITLE": i18n.gettext(rich_utils.ERRORS_PANEL_TITLE),
+        }
+        prefix = i18n.gettext("Usage:")
+    saved = {name: getattr(rich_utils, name) for name in words}
+    command = exc.ctx.command if getattr(exc, "ctx", None) is not None else None
+    try:
+        for name, value in words.items():
+            setattr(rich_utils, name, value)
+        exc.format_message = lambda: message
+        if command is not None:
+            usage = command.get_usage
+            command.get_usage = lambda c: usage(c).replace("Usage:", prefix, 1)
+        rich_utils.rich_format_error(exc)
+    finally:
+        for name, value in saved.items():
+            setattr(rich_utils, name, value)
+        if command is not None:
+            del command.get_usage
+    return True
+
+
 def translated_help(command: Any) -> Any:
     """`command` (and its sub-commands) formatting its help in the reader's language."""
     original = command.format_help
@@ -520,6 +592,37 @@ class LazyGroup(TyperGroup):
     def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
         with self._only_listing():
             return super().shell_complete(ctx, incomplete)
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        from typer._click.exceptions import ClickException
+
+        # the eager --language may not have been read when the root's options fail
+        given = args[args.index("--language") + 1 :] if "--language" in args else []
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except ClickException as exc:  # the root's own options (`renewals --nope`)
+            ctx = getattr(exc, "ctx", None)
+            if ctx is not None:
+                language = i18n_normalise(given[0]) if given else None
+                if language:
+                    ctx.find_root().meta[LANGUAGE_KEY] = language
+                if show_usage_error(exc, ctx):
+                    raise typer.Exit(exc.exit_code) from None
+            raise
+
+    def invoke(self, ctx: Any) -> Any:
+        """The command, and Click's usage errors of a command or sub-command at any depth
+        printed in the reader's language (issue 22; English: Typer prints them)."""
+        from typer._click.exceptions import ClickException
+
+        try:
+            return super().invoke(ctx)
+        except ClickException as exc:
+            if show_usage_error(exc, ctx):
+                raise typer.Exit(exc.exit_code) from None
+            raise
 
     def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
         from typer._click.exceptions import UsageError  # Typer's own Click
