@@ -324,3 +324,36 @@ def test_a_workspaces_own_classifier_is_kept_in_the_embedding_file(
     assert np.array_equal(_probabilities(second, probe), _probabilities(fresh, probe))
     assert np.array_equal(_probabilities(first, probe), _probabilities(fresh, probe))
     assert np.array_equal(second.team, fresh.team) and second.team.sum() == 2
+
+
+def _embed_in_a_process(wait_policy: str | None) -> tuple[str, str]:
+    """Embeds two sentences in a fresh process; returns the vectors (float16, hex) and how
+    long the engine's OpenMP threads spin before they sleep, as its runtime says it read
+    at load (OMP_DISPLAY_ENV=verbose: GOMP_SPINCOUNT, 300000 when nothing is set)."""
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    env["OMP_DISPLAY_ENV"] = "verbose"
+    if wait_policy is not None:
+        env["OMP_WAIT_POLICY"] = wait_policy
+    code = (
+        "from renewals.signal import semantic\n"
+        "vectors = semantic.E5Embedder().embed(['we are evaluating other vendors',"
+        " 'Kami sedang menilai vendor lain untuk tahun depan.'])\n"
+        "print(vectors.astype('<f2').tobytes().hex())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    spin = [
+        line.split("=")[1].strip() for line in done.stderr.splitlines() if "GOMP_SPINCOUNT" in line
+    ]
+    return done.stdout.strip(), " ".join(spin)
+
+
+def test_the_engine_waits_passively_by_default_and_embeds_the_same_vectors() -> None:
+    # Issue 20: spinning OpenMP threads doubled the cold cache's CPU seconds on a busy machine.
+    default_vectors, default_spin = _embed_in_a_process(None)
+    active_vectors, active_spin = _embed_in_a_process("ACTIVE")
+    assert default_spin == "'0'"  # they sleep at once
+    assert active_spin not in ("", "'0'", "'300000'")  # the environment's policy wins
+    assert len(default_vectors) == 2 * semantic.DIMENSIONS * 4  # two float16 vectors, in hex
+    assert default_vectors == active_vectors

