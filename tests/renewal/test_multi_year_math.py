@@ -31,7 +31,7 @@ def test_options_follow_the_policy_bands_and_say_when_the_discount_is_worth_it()
     found = {o.name: o for o in options(100_000, 0.9, years=3, policy=POLICY)}
     fixed_20 = found["2-year, 20% off (highest of MY-2), fixed"]
     assert fixed_20.against_single < 0
-    assert "gives away more than the risk it removes" in fixed_20.reasons[-1]
+    assert "the discount gives away more than the risk it removes" in fixed_20.reasons[-1]
     risky = {o.name: o for o in options(100_000, 0.5, years=2, policy=POLICY)}
     assert "worth it" in risky["2-year, 20% off (highest of MY-2), fixed"].reasons[-1]
     assert not any(o.years == 3 for o in risky.values())  # a 2-year horizon has no 3-year term

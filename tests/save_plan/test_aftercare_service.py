@@ -722,6 +722,21 @@ class TestPeople:
         assert result.exit_code == 0, result.output
         assert json.loads(result.stdout)["monitor_until"] == "2027-11-20"
 
+    def test_an_exit_is_stamped_with_the_as_of_day_not_today(self, decided: Engine) -> None:
+        app, env = cli(decided)
+        rid, declared, ticked = "R-acme-2026-11-30", date(2026, 11, 20), date(2026, 11, 21)
+        args = ["exit", rid, "--because", "final_decision", "--by", CARL]
+        result = runner.invoke(app, [*args, "--as-of", declared.isoformat()], env=env)
+        assert result.exit_code == 0, result.output
+        args = ["exit", rid, "--done", "data_export", "--by", CARL]
+        result = runner.invoke(app, [*args, "--as-of", ticked.isoformat()], env=env)
+        assert result.exit_code == 0, result.output
+        with session_scope(decided) as session:
+            row = session.get(SaveExit, rid)
+            assert row is not None and row.detected_on == declared  # LOST-1, declared then
+            item = next(i for i in row.checklist if i["key"] == "data_export")
+            assert item["done_on"] == ticked.isoformat()  # LOST-2
+
     def test_the_report_command_prints_met_1(self, decided: Engine) -> None:
         run(decided)
         app, env = cli(decided)

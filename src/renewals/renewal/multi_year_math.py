@@ -122,7 +122,7 @@ def options(arr: float, likelihood: float, *, years: int, policy: Policy) -> lis
                     reasons.append(
                         Text(
                             "break-even likelihood {even:.0%}: at this account's {p:.0%} the "
-                            "discount is gives away more than the risk it removes",
+                            "discount gives away more than the risk it removes",
                             even=even,
                             p=likelihood,
                         )

@@ -34,6 +34,7 @@ from renewals.kit.cli import (
 from renewals.kit.i18n import Text, _, lazy, tr, word
 from renewals.save_plan import aftercare as rules
 from renewals.save_plan.metrics import SaveFigures, SaveMetricsReport
+from renewals.save_plan.plan_commands import AsOf
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
     from renewals.save_plan.models import SaveExit
@@ -311,6 +312,7 @@ def exit_(
     by: Annotated[
         str | None, typer.Option(help="Who does it (a user's email); needed for changes.")
     ] = None,
+    as_of: AsOf = None,
 ) -> None:
     """Show or work the graceful exit of a lost cause (LOST-1, LOST-2): data export,
     knowledge transfer, offboarding support, continued service, door left open. The
@@ -327,7 +329,7 @@ def exit_(
     changes = bool(done or undo or because)
     if changes and not by:
         fail(Text("--by EMAIL is needed to change an exit"), 2)
-    day = parse_as_of(None)
+    day = parse_as_of(as_of)  # the exit's detected_on and each ticked item's day
     with opened(ctx) as session:
         if because:
             assert by is not None
