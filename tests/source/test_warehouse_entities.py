@@ -271,3 +271,37 @@ def test_the_cli_adds_and_syncs_an_entity_source(
         ],
     )
     assert bad.exit_code == 1 and "--updated-at accounts=COLUMN" in bad.output
+
+
+def test_sync_and_compact_report_in_the_language(
+    engine: Engine, wh: Warehouse, tmp_path: Path
+) -> None:
+    """Issue 22: `renewals source sync`'s and `compact`'s report lines in de, id and ms (each
+    entity's counts and mark, the events line, an empty spool); English as before."""
+    from types import SimpleNamespace
+
+    from cli_languages import cli, said_in_each_language
+    from factories import add_user
+
+    with session_scope(engine) as session:
+        add_user(session, "root@example.com", role="admin")
+    settings = SimpleNamespace(
+        database_url=engine.url.render_as_string(hide_password=False), data_dir=tmp_path / "data"
+    )
+    run = cli(settings)
+    run(
+        *("source", "add", "sf", "--kind", "warehouse", "--url", wh.url),
+        *("--table", "accounts=sf_account", "--column", "accounts.account_id=Id"),
+        *("--column", "accounts.name=Name", "--updated-at", "accounts=LastModifiedDate"),
+        *("--by", "root@example.com"),
+    )
+    first = run("source", "sync", "sf")
+    assert "accounts 3 read (3 new, 0 changed, 0 unchanged; mark " in first, first
+    said = said_in_each_language(
+        run, [(("source", "sync", "sf"), 0), (("source", "compact"), 0)], shown=2
+    )
+    assert "1 gelesen (0 neu, 0 geändert, 1 unverändert; Marke 2026-" in said["de"][0]
+    assert "Hochwassermarke keine" in said["de"][0], said["de"][0]
+    assert "spool kosong" in said["id"][1] and "der Spool ist leer" in said["de"][1]
+    assert "accounts 1 read (0 new, 0 changed, 1 unchanged; mark 2026-" in said["en"][0]
+    assert said["en"][1].strip() == "the spool is empty"

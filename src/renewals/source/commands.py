@@ -10,7 +10,7 @@ from rich.table import Table
 
 from renewals.errors import RenewalsError
 from renewals.kit.cli import console, emit_json, fail, fail_with, number, opened, state
-from renewals.kit.i18n import _
+from renewals.kit.i18n import _, tr
 
 app = typer.Typer(
     help=(
@@ -223,7 +223,7 @@ def compact(ctx: typer.Context) -> None:
         if not got:
             fail(_("a worker is compacting the spool right now; try again in a moment"))
         report = service.compact(engine, settings.data_dir, settings.duckdb_memory_limit)
-    console.print(report.summary())
+    console.print(tr(report.summary()))
 
 
 @app.command("sync")
@@ -259,7 +259,7 @@ def sync(
         except RenewalsError as exc:
             fail_with(exc)
     for report in reports:
-        console.print(report.summary(), markup=False, soft_wrap=True)
+        console.print(tr(report.summary()), markup=False, soft_wrap=True)
     if not reports:
         console.print(_("No warehouse sources: `renewals source add NAME --kind warehouse ...`."))
 

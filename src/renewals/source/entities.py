@@ -35,6 +35,7 @@ from renewals.db import session_scope
 from renewals.errors import RenewalsError
 from renewals.ingest import service as ingest_service
 from renewals.ingest.domain import TABLE_SPECS, EntitySpec, Issue, parse_date
+from renewals.kit.i18n import Text, joined
 from renewals.kit.time import utc_now
 from renewals.source.models import Source
 
@@ -76,11 +77,24 @@ class EntitySyncReport:
 
     def summary(self) -> str:
         parts = [
-            f"{stem} {c.read:,} read ({c.inserted:,} new, {c.updated:,} changed, "
-            f"{c.unchanged:,} unchanged; mark {c.high_water or 'none'})"
+            Text(
+                "{stem} {read:,} read ({inserted:,} new, {updated:,} changed, {unchanged:,} "
+                "unchanged; mark {mark})",
+                stem=stem,
+                read=c.read,
+                inserted=c.inserted,
+                updated=c.updated,
+                unchanged=c.unchanged,
+                mark=str(c.high_water or "none"),
+            )
             for stem, c in self.entities.items()
         ]
-        return f"{self.source}: " + "; ".join(parts) + f" ({self.seconds:.1f} s)"
+        return Text(
+            "{source}: {parts} ({seconds:.1f} s)",
+            source=self.source,
+            parts=joined(parts),
+            seconds=self.seconds,
+        )
 
 
 def entity_config(

@@ -213,12 +213,16 @@ class CompactReport:
 
     def summary(self) -> str:
         if not self.batches:
-            return "the spool is empty"
-        return (
-            f"{len(self.batches)} batch(es): {self.total('read'):,} messages read, "
-            f"{self.total('stored'):,} events stored, {self.total('duplicates'):,} duplicates "
-            f"dropped, {self.total('quarantined'):,} quarantined, "
-            f"{self.total('mappings'):,} user mappings"
+            return Text("the spool is empty")
+        return Text(
+            "{n} batch(es): {read:,} messages read, {stored:,} events stored, {duplicates:,} "
+            "duplicates dropped, {quarantined:,} quarantined, {mappings:,} user mappings",
+            n=len(self.batches),
+            read=self.total("read"),
+            stored=self.total("stored"),
+            duplicates=self.total("duplicates"),
+            quarantined=self.total("quarantined"),
+            mappings=self.total("mappings"),
         )
 
 

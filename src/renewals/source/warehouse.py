@@ -28,6 +28,7 @@ from sqlalchemy import Engine, select
 from renewals.account.models import Account
 from renewals.db import session_scope
 from renewals.errors import RenewalsError
+from renewals.kit.i18n import Text
 from renewals.kit.time import as_utc, utc_now
 from renewals.source import service
 from renewals.source.entities import EntitySyncReport, sync_entities
@@ -48,12 +49,19 @@ class SyncReport:
     entities: EntitySyncReport | None = None  # accounts, contracts, ... (source/entities.py)
 
     def summary(self) -> str:
-        events = (
-            f"{self.source}: {self.read:,} new rows read, {self.stored:,} events stored, "
-            f"{self.quarantined:,} quarantined; high-water mark {self.high_water or 'none'} "
-            f"({self.seconds:.1f} s)"
+        events = Text(
+            "{source}: {read:,} new rows read, {stored:,} events stored, {quarantined:,} "
+            "quarantined; high-water mark {mark} ({seconds:.1f} s)",
+            source=self.source,
+            read=self.read,
+            stored=self.stored,
+            quarantined=self.quarantined,
+            mark=str(self.high_water or "none"),
+            seconds=self.seconds,
         )
-        return f"{self.entities.summary()}\n{events}" if self.entities else events
+        if not self.entities:
+            return events
+        return Text("{entities}\n{events}", entities=self.entities.summary(), events=events)
 
 
 def config_for(
