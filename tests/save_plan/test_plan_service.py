@@ -669,6 +669,48 @@ class TestCommands:
             "params": {"tickets": 2, "urgent": 1, "open": 1},
         }
 
+    def test_the_api_plan_carries_each_problems_summary_and_quote(
+        self, engine: Engine, tmp_path: Path
+    ) -> None:
+        """GET /api/v1/renewals/{id}/plan gives each problem the product's words (key and
+        values) and the customer's own apart, as `saves plan --json` and the page do."""
+        from fastapi.testclient import TestClient
+
+        from renewals.config import Settings
+        from renewals.kit.time import utc_now
+        from renewals.user import auth
+        from renewals.web.app import create_app
+
+        with session_scope(engine) as session:
+            add_globex(session)
+            start(session)
+            carl = session.get(User, CARL)
+            assert carl is not None
+            token, _ = auth.create_token(session, carl, "tests", now=utc_now())
+        settings = Settings(
+            database_url=engine.url.render_as_string(hide_password=False),
+            data_dir=tmp_path / "data",
+            secret_key="test-secret-key",
+        )
+        with TestClient(create_app(settings)) as client:
+            response = client.get(
+                f"/api/v1/renewals/{R}/plan", headers={"Authorization": f"Bearer {token}"}
+            )
+        assert response.status_code == 200, response.text
+        problems = {p["source_ref"]: p for p in response.json()["problems"]}
+        assert problems["T1,T2"]["summary"] == {
+            "key": "ticket",
+            "params": {"tickets": 2, "urgent": 1, "open": 1},
+        }
+        assert problems["T1,T2"]["quote"] == "Export fails"
+        assert problems["competitive"]["summary"] == {
+            "key": "signal",
+            "params": {"kind": "competitive"},
+        }
+        assert problems["competitive"]["quote"] == (
+            "We are evaluating Contoso because exports keep failing."
+        )
+
     def test_plan_starts_then_shows_and_problems_are_verified(self, engine: Engine) -> None:
         with session_scope(engine) as session:
             add_globex(session)

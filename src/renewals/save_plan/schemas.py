@@ -34,6 +34,10 @@ class TriageRead(Out):
 class ProblemRead(Out):
     problem_id: int
     description: str
+    # what the product says about the problem, as a message key and its values (SAVE-8;
+    # None for a problem a person wrote, or one stored before), and the customer's own words
+    summary: dict[str, Any] | None
+    quote: str | None
     source: str
     source_ref: str | None
     frequency: int
