@@ -737,6 +737,24 @@ class TestPeople:
             item = next(i for i in row.checklist if i["key"] == "data_export")
             assert item["done_on"] == ticked.isoformat()  # LOST-2
 
+    def test_a_debrief_is_completed_on_the_as_of_day_not_today(self, decided: Engine) -> None:
+        run(decided)
+        app, env = cli(decided)
+        rid, answered = "R-globex-2026-12-31", date(2026, 12, 2)
+        answers = [
+            *("--real-reason", "champion left in May", "--really-lost-on", "2026-05-02"),
+            *("--could-have-been-saved", "yes", "--how", "multi-thread before May"),
+            *("--change", "alert the manager on SIG-6", "--complete", "--by", CARL),
+        ]
+        result = runner.invoke(
+            app, ["debrief", rid, *answers, "--as-of", answered.isoformat()], env=env
+        )
+        assert result.exit_code == 0, result.output
+        with session_scope(decided) as session:
+            row = session.get(SaveExit, rid)
+            assert row is not None
+            assert row.debrief["completed_on"] == answered.isoformat()  # LOST-3
+
     def test_the_report_command_prints_met_1(self, decided: Engine) -> None:
         run(decided)
         app, env = cli(decided)

@@ -402,6 +402,7 @@ def debrief(
         bool, typer.Option("--complete", help="Mark the debrief complete (checks the answers).")
     ] = False,
     by: Annotated[str | None, typer.Option(help="Who answers (a user's email).")] = None,
+    as_of: AsOf = None,
 ) -> None:
     """Show or fill the debrief of a lost renewal (LOST-3): real reasons, when it was
     really lost versus when they told us, the signals first seen before the decision,
@@ -435,7 +436,7 @@ def debrief(
                 renewal_id,
                 {k: v for k, v in changes.items() if v is not None},
                 by=by,
-                on=parse_as_of(None),
+                on=parse_as_of(as_of),  # the day a completed debrief is stamped with
                 complete=complete,
             )
         else:
