@@ -249,10 +249,9 @@ class _PageCodeGenerator(CodeGenerator):
             and not any(iskeyword(k.key) for k in node.kwargs)
         )
 
-    def _fixed_words(self, node: nodes.Node, frame: Frame) -> Markup | None:
-        """The words of `_("Done")` (or the `gettext("...")` of a `{% trans %}` without
-        values) when the page is compiled for one language (in_language): the same Markup
-        the call would return when the page is shown in that language."""
+    def _message(self, node: nodes.Node, frame: Frame) -> tuple[str, str, nodes.Call] | None:
+        """(language, message, call) of `_("...")` or `gettext("...")`, the message a
+        constant, when the page is compiled for one language (in_language)."""
         language = _language_of_name(self.name)
         if (
             language is None
@@ -260,34 +259,33 @@ class _PageCodeGenerator(CodeGenerator):
             or not isinstance(node, nodes.Call)
             or not isinstance(node.node, nodes.Name)
             or node.node.name not in ("_", "gettext")
-            or node.kwargs
             or len(node.args) != 1
             or not isinstance(node.args[0], nodes.Const)
             or not isinstance(node.args[0].value, str)
         ):
             return None
-        return _words(language, node.args[0].value)
+        return language, node.args[0].value, node
+
+    def _fixed_words(self, node: nodes.Node, frame: Frame) -> Markup | None:
+        """The words of `_("Done")` (or the `gettext("...")` of a `{% trans %}` without
+        values) when the page is compiled for one language (in_language): the same Markup
+        the call would return when the page is shown in that language."""
+        message = self._message(node, frame)
+        if message is None or message[2].kwargs:
+            return None
+        return _words(message[0], message[1])
 
     def _words_with_values(self, node: nodes.Node, frame: Frame) -> list[str | nodes.Expr] | None:
         """`_("Note for task %(id)s", id=t.task_id)` when the page is compiled for one
         language: that language's words cut at their `%(name)s` places, each place the
         value's expression. None when a place is anything else (`%(n)d`, a name no value
         has, a name twice): the call stays and formats as it did."""
-        language = _language_of_name(self.name)
-        if (
-            language is None
-            or not self._direct(node, frame)
-            or not isinstance(node, nodes.Call)
-            or not isinstance(node.node, nodes.Name)
-            or node.node.name not in ("_", "gettext")
-            or not node.kwargs
-            or len(node.args) != 1
-            or not isinstance(node.args[0], nodes.Const)
-            or not isinstance(node.args[0].value, str)
-        ):
+        message = self._message(node, frame)
+        if message is None or not message[2].kwargs:
             return None
-        words = i18n.translations(language).gettext(node.args[0].value)
-        values = {keyword.key: keyword.value for keyword in node.kwargs}
+        language, msgid, call = message
+        words = i18n.translations(language).gettext(msgid)
+        values = {keyword.key: keyword.value for keyword in call.kwargs}
         pieces: list[str | nodes.Expr] = []
         used: set[str] = set()
         for text, place in _PLACES.findall(words):
