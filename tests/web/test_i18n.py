@@ -141,6 +141,36 @@ def test_an_explanation_in_english_is_its_own_text() -> None:
         assert "123.805" in reason.translated()
 
 
+def test_a_file_column_or_key_keeps_its_name_in_every_language() -> None:
+    """A value that names something the reader types or looks for (a source file's stem, a
+    request field, a file) stays as written; a stored value in any other field still reads
+    as its term. Both when the Text is printed and when its English is read back."""
+    summary = i18n.Text(
+        "{stem} {read:,} read ({inserted:,} new, {updated:,} changed, {unchanged:,} "
+        "unchanged; mark {mark})",
+        stem="accounts",
+        read=1234,
+        inserted=1,
+        updated=2,
+        unchanged=3,
+        mark="none",
+    )
+    invalid = i18n.Text("{field}: {message}", field="status", message=i18n.Text("unknown value"))
+    staged = i18n.Text(
+        "{renewal} is {stage}: a closed renewal has no save plan", renewal="R-7", stage="won"
+    )
+    for language in ("de", "id", "ms"):
+        with i18n.using(language):
+            for text in (summary, str(summary)):
+                words = i18n.tr(text)
+                assert words.startswith("accounts 1"), (language, words)
+                assert "1,234" not in words or language == "ms", (language, words)
+            for text in (invalid, str(invalid)):
+                assert i18n.tr(text).startswith("status: "), (language, i18n.tr(text))
+            # a stage is a stored value, not a name: it still reads as the language's word
+            assert " won:" not in i18n.tr(staged), (language, i18n.tr(staged))
+
+
 def test_figures_in_an_explanation_read_in_the_languages_way() -> None:
     """SEG-1, FUND-4: a reason's numbers and months follow the reader's language
     (kit.locale), made now or read back from its English; dates and ids stay as they are."""

@@ -239,9 +239,12 @@ class Text(str):
             return words
         # a value that is itself an explanation or a stored value (a component, a stage)
         # reads in the language too, as when the English is read back from the database
+        # (a field that names a file, a column, a key or a command keeps its value as written)
         params = {
             name: (
-                value.translated()
+                value
+                if name in VERBATIM_FIELDS
+                else value.translated()
                 if isinstance(value, Text)
                 else _translate_text(value, language, 1)
                 if isinstance(value, str) and value and language != DEFAULT_LANGUAGE
@@ -343,6 +346,13 @@ TERM_CONTEXTS = (
 LIST_FIELDS = frozenset(
     {"reasons", "drivers", "signals", "missing", "growth", "labels", "contacts", "title", "lines"}
 )
+# Fields whose value is an identifier the reader types or looks for as it is (a file, a
+# column, a policy key, a command, an address): never read as a term, in a Text being
+# printed or in a stored reason read back ("accounts.csv", the column "status", the
+# source file stem "accounts" stay as they are, not "Kunden" or "Status").
+VERBATIM_FIELDS = frozenset(
+    {"file", "path", "column", "field", "key", "stem", "table", "command", "url", "email"}
+)
 _VALUE = re.compile(r"[a-z][a-z_]*")
 _FIELD = re.compile(r"\{(\w+)((?:![rsa])?(?::[^{}]*)?)\}")
 _MAX_DEPTH = 6
@@ -400,7 +410,7 @@ def _translate_text(text: str, language: str, depth: int, split: bool = True) ->
         if match is None:
             continue
         values = {
-            name: _translate_text(value, language, depth + 1)
+            name: value if name in VERBATIM_FIELDS else _translate_text(value, language, depth + 1)
             for name, value in match.groupdict().items()
         }
         # the values are already text: their format specs ({x:g}) are spent
