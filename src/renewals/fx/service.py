@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from renewals.fx.domain import RateTable, policy_rates
 from renewals.fx.models import FxRate
-from renewals.ingest.domain import Issue
+from renewals.ingest.domain import Issue, typed
 from renewals.kit.i18n import Text
 from renewals.policy.domain import Policy
 
@@ -37,7 +37,8 @@ def parse(path: Path) -> tuple[list[tuple[date, str, Decimal]], list[Issue]]:
         header = [h.strip().lower() for h in next(reader, [])]
         missing = [c for c in COLUMNS if c not in header]
         if missing:
-            return [], [Issue(name, 1, None, "", f"missing column(s): {', '.join(missing)}")]
+            reason = Text("missing column(s): {column}", column=", ".join(missing))
+            return [], [Issue(name, 1, None, "", reason)]
         at = {c: header.index(c) for c in COLUMNS}
         seen: dict[tuple[date, str], int] = {}
         for line, raw in enumerate(reader, start=2):
@@ -53,7 +54,7 @@ def parse(path: Path) -> tuple[list[tuple[date, str, Decimal]], list[Issue]]:
                         line,
                         at["date"] + 1,
                         "date",
-                        f"not a date (YYYY-MM-DD): {cell['date']!r}",
+                        Text("not a date (YYYY-MM-DD): {raw}", raw=typed(cell["date"])),
                     )
                 )
                 continue
@@ -65,7 +66,7 @@ def parse(path: Path) -> tuple[list[tuple[date, str, Decimal]], list[Issue]]:
                         line,
                         at["currency"] + 1,
                         "currency",
-                        f"not a currency code like EUR: {cell['currency']!r}",
+                        Text("not a currency code like EUR: {raw}", raw=typed(cell["currency"])),
                     )
                 )
                 continue
@@ -80,7 +81,7 @@ def parse(path: Path) -> tuple[list[tuple[date, str, Decimal]], list[Issue]]:
                         line,
                         at["rate"] + 1,
                         "rate",
-                        f"not a positive number: {cell['rate']!r}",
+                        Text("not a positive number: {raw}", raw=typed(cell["rate"])),
                     )
                 )
                 continue
@@ -91,7 +92,12 @@ def parse(path: Path) -> tuple[list[tuple[date, str, Decimal]], list[Issue]]:
                         line,
                         at["date"] + 1,
                         "date",
-                        f"{code} on {day} is already on line {seen[(day, code)]}",
+                        Text(
+                            "{code} on {day} is already on line {line}",
+                            code=code,
+                            day=day,
+                            line=seen[(day, code)],
+                        ),
                     )
                 )
                 continue

@@ -111,7 +111,7 @@ def import_directory(
         fail_with(exc)
     print_result(result)
     if note:
-        console.print(note, markup=False)
+        console.print(tr(note), markup=False)
 
 
 def print_result(result: ImportResult) -> None:

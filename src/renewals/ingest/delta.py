@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -37,6 +36,7 @@ from renewals.ingest import service
 from renewals.ingest.domain import TABLE_SPECS, USAGE_STEM, Issue
 from renewals.ingest.models import ImportRun
 from renewals.ingest.service import ImportFailed, ImportResult, Progress
+from renewals.kit.i18n import Text, joined
 
 HEAD_BYTES = 4096  # the beginning of the events file, to tell an appended file from a new one
 STATE_VERSION = 1
@@ -158,7 +158,7 @@ def stage(directory: Path, data_dir: Path) -> Staged:
     if not directory.is_dir():
         from renewals.errors import RenewalsError
 
-        raise RenewalsError(f"{directory} is not a directory", 404)
+        raise RenewalsError(Text("{path} is not a directory", path=str(directory)), 404)
     before = _load(state_path(data_dir, directory))
     target = Path(tempfile.mkdtemp(prefix="delta-", dir=_tmp_dir(data_dir)))
     staged = Staged(target, {"version": STATE_VERSION, "tables": {}, "events": {}})
@@ -245,13 +245,20 @@ def run_delta_import(
     return result, run, staged
 
 
-def summary(staged: Staged) -> str:
-    buffer = io.StringIO()
-    skipped = ", ".join(f"{n:,} in {f}" for f, n in staged.skipped.items() if n)
-    buffer.write(f"delta: rows already imported and unchanged, not read again: {skipped or 'none'}")
-    if staged.state.get("events"):
-        buffer.write(
-            "; events "
-            + ("appended since the last import" if staged.appended_events else "read whole")
+def summary(staged: Staged) -> Text:
+    """What a delta import left unread, English as it reads; printed with `tr`, in the
+    reader's language with the counts written the language's way."""
+    counts = [Text("{n:,} in {file}", n=n, file=f) for f, n in staged.skipped.items() if n]
+    skipped = joined(counts, ", ") if counts else Text("none")
+    parts = [
+        Text(
+            "delta: rows already imported and unchanged, not read again: {skipped}", skipped=skipped
         )
-    return buffer.getvalue()
+    ]
+    if staged.state.get("events"):
+        parts.append(
+            Text("events appended since the last import")
+            if staged.appended_events
+            else Text("events read whole")
+        )
+    return joined(parts)

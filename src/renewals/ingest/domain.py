@@ -23,12 +23,26 @@ from renewals.engagement.domain import (
     SurveyKind,
     TicketPriority,
 )
+from renewals.kit.i18n import Text
 from renewals.user.domain import Role
 
 
 class CellError(ValueError):
-    """A value that cannot be read; the message is the reason shown to the user."""
+    """A value that cannot be read; the message is the reason shown to the user (a `Text`:
+    English as it is, in the reader's language when printed with `tr`, issue 22)."""
 
+    def __init__(self, reason: Text) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def typed(raw: object) -> str:
+    """A value as the file has it, quoted (`'lots'`): a reason shows it as typed in every
+    language (a quoted value is not read as a word or a figure of the language)."""
+    return repr(raw)
+
+
+REQUIRED = Text("is required")
 
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
@@ -40,14 +54,14 @@ def parse_bool(raw: str) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise CellError(f"not a boolean (use true/false, 1/0 or yes/no): {raw!r}")
+    raise CellError(Text("not a boolean (use true/false, 1/0 or yes/no): {raw}", raw=typed(raw)))
 
 
 def parse_date(raw: str) -> date:
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
-        raise CellError(f"not an ISO 8601 date (YYYY-MM-DD): {raw!r}") from None
+        raise CellError(Text("not an ISO 8601 date (YYYY-MM-DD): {raw}", raw=typed(raw))) from None
 
 
 def parse_timestamp(raw: str) -> datetime:
@@ -55,7 +69,9 @@ def parse_timestamp(raw: str) -> datetime:
     try:
         value = datetime.fromisoformat(raw.strip())
     except ValueError:
-        raise CellError(f"not an ISO 8601 timestamp (YYYY-MM-DDTHH:MM:SS): {raw!r}") from None
+        raise CellError(
+            Text("not an ISO 8601 timestamp (YYYY-MM-DDTHH:MM:SS): {raw}", raw=typed(raw))
+        ) from None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
@@ -63,16 +79,16 @@ def parse_int(raw: str) -> int:
     try:
         return int(raw.strip())
     except ValueError:
-        raise CellError(f"not a whole number: {raw!r}") from None
+        raise CellError(Text("not a whole number: {raw}", raw=typed(raw))) from None
 
 
 def parse_decimal(raw: str) -> Decimal:
     try:
         value = Decimal(raw.strip())
     except InvalidOperation:
-        raise CellError(f"not a number: {raw!r}") from None
+        raise CellError(Text("not a number: {raw}", raw=typed(raw))) from None
     if not value.is_finite():
-        raise CellError(f"not a finite number: {raw!r}")
+        raise CellError(Text("not a finite number: {raw}", raw=typed(raw)))
     return value
 
 
@@ -98,7 +114,9 @@ def enum_parser(enum: type[StrEnum]) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         value = raw.strip().lower()
         if value not in allowed:
-            raise CellError(f"{raw!r} is not one of: {', '.join(allowed)}")
+            raise CellError(
+                Text("{raw} is not one of: {allowed}", raw=typed(raw), allowed=", ".join(allowed))
+            )
         return value
 
     return parse
@@ -120,13 +138,17 @@ class Column:
         """Parse one raw cell (str from CSV, or a JSON value) into a Python value or None."""
         if raw is None or (isinstance(raw, str) and raw.strip() == ""):
             if self.required:
-                raise CellError("is required")
+                raise CellError(REQUIRED)
             return self.default
         value = self.parse(raw if isinstance(raw, str) else _json_scalar(raw))
         if self.min_value is not None and value < self.min_value:
-            raise CellError(f"must be at least {self.min_value} (got {raw!r})")
+            raise CellError(
+                Text("must be at least {min} (got {raw})", min=self.min_value, raw=typed(raw))
+            )
         if self.max_value is not None and value > self.max_value:
-            raise CellError(f"must be at most {self.max_value} (got {raw!r})")
+            raise CellError(
+                Text("must be at most {max} (got {raw})", max=self.max_value, raw=typed(raw))
+            )
         return value
 
 
@@ -135,10 +157,10 @@ def _json_scalar(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    raise CellError(f"expected a single value, got {type(value).__name__}")
+    raise CellError(Text("expected a single value, got {type}", type=type(value).__name__))
 
 
-RowCheck = Callable[[Mapping[str, Any]], Iterable[tuple[str, str]]]
+RowCheck = Callable[[Mapping[str, Any]], Iterable[tuple[str, Text]]]
 
 
 @dataclass(frozen=True)
@@ -163,50 +185,75 @@ def _z(value: int) -> Decimal:
     return Decimal(value)
 
 
-def _contract_checks(row: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+def _contract_checks(row: Mapping[str, Any]) -> Iterable[tuple[str, Text]]:
     start, end = row.get("start_date"), row.get("end_date")
     if start and end and end <= start:
-        yield "end_date", f"end_date {end} is not after start_date {start}"
+        yield (
+            "end_date",
+            Text("end_date {end} is not after start_date {start}", end=end, start=start),
+        )
     outcome = row.get("outcome")
     if outcome:
         if row.get("outcome_arr") is None:
-            yield "outcome_arr", f"is required when outcome is {outcome}"
+            yield "outcome_arr", Text("is required when outcome is {key}", key=outcome)
         if row.get("closed_at") is None:
-            yield "closed_at", f"is required when outcome is {outcome}"
+            yield "closed_at", Text("is required when outcome is {key}", key=outcome)
     else:
         if row.get("outcome_arr") is not None:
-            yield "outcome_arr", "is set but outcome is empty (an open contract has no outcome_arr)"
+            yield (
+                "outcome_arr",
+                Text("is set but outcome is empty (an open contract has no outcome_arr)"),
+            )
         if row.get("closed_at") is not None:
-            yield "closed_at", "is set but outcome is empty (set the outcome of a closed contract)"
+            yield (
+                "closed_at",
+                Text("is set but outcome is empty (set the outcome of a closed contract)"),
+            )
 
 
-def _account_checks(row: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+def _account_checks(row: Mapping[str, Any]) -> Iterable[tuple[str, Text]]:
     # SEG-1: overrides are allowed and must be recorded with a reason.
     if row.get("segment_override") and not row.get("segment_override_reason"):
-        yield "segment_override_reason", "is required when segment_override is set (SEG-1)"
+        yield "segment_override_reason", Text("is required when segment_override is set (SEG-1)")
 
 
-def _stakeholder_checks(row: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+def _stakeholder_checks(row: Mapping[str, Any]) -> Iterable[tuple[str, Text]]:
     started, left = row.get("started_at"), row.get("left_at")
     if started and left and left < started:
-        yield "left_at", f"left_at {left} is before started_at {started}"
+        yield (
+            "left_at",
+            Text("left_at {left} is before started_at {started}", left=left, started=started),
+        )
 
 
-def _ticket_checks(row: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+def _ticket_checks(row: Mapping[str, Any]) -> Iterable[tuple[str, Text]]:
     opened, closed = row.get("opened_at"), row.get("closed_at")
     if opened and closed and closed < opened:
         yield (
             "closed_at",
-            f"closed_at {closed:%Y-%m-%d %H:%M} is before opened_at {opened:%Y-%m-%d %H:%M}",
+            Text(
+                "closed_at {closed} is before opened_at {opened}",
+                closed=closed.strftime("%Y-%m-%d %H:%M"),
+                opened=opened.strftime("%Y-%m-%d %H:%M"),
+            ),
         )
 
 
-def _survey_checks(row: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+def _survey_checks(row: Mapping[str, Any]) -> Iterable[tuple[str, Text]]:
     kind, score = row.get("kind"), row.get("score")
     if kind and score is not None:
         low, high = SURVEY_SCALES[SurveyKind(kind)]
         if not low <= score <= high:
-            yield "score", f"{kind} score must be {low}-{high} (got {score})"
+            yield (
+                "score",
+                Text(
+                    "{key} score must be {low}-{high} (got {score})",
+                    key=kind,
+                    low=low,
+                    high=high,
+                    score=score,
+                ),
+            )
 
 
 ACCOUNTS = EntitySpec(
@@ -376,6 +423,20 @@ class Issue:
         return f"{where}: {self.field}: {self.reason}" if self.field else f"{where}: {self.reason}"
 
 
+def unknown_reference(entity: str, value: object) -> Text:
+    """A row's reference to an account or a user that no file and no stored row has."""
+    if entity == "user":
+        return Text("unknown user {id}", id=typed(value))
+    return Text("unknown account {id}", id=typed(value))
+
+
+def rejected_reference(entity: str, value: object, where: str) -> Text:
+    """A row's reference to an account or a user whose own row was rejected (at `where`)."""
+    if entity == "user":
+        return Text("refers to user {id}, rejected at {where}", id=typed(value), where=where)
+    return Text("refers to account {id}, rejected at {where}", id=typed(value), where=where)
+
+
 @dataclass
 class ParsedRow:
     line: int
@@ -385,17 +446,17 @@ class ParsedRow:
 
 def parse_row(
     spec: EntitySpec, raw: Mapping[str, Any]
-) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+) -> tuple[dict[str, Any], list[tuple[str, Text]]]:
     """Read every known column of a raw row, then apply the row rules; collect all problems."""
     values: dict[str, Any] = {}
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, Text]] = []
     for column in spec.columns:
         if column.name not in raw:
             continue
         try:
             values[column.name] = column.read(raw[column.name])
         except CellError as exc:
-            problems.append((column.name, str(exc)))
+            problems.append((column.name, exc.reason))
     if not problems:
         for check in spec.checks:
             problems.extend(check(values))

@@ -38,14 +38,19 @@ from renewals.db import Base, note_data_changed, session_scope
 from renewals.engagement.models import Interaction, SurveyResponse, Ticket
 from renewals.errors import RenewalsError
 from renewals.ingest.domain import (
+    REQUIRED,
     TABLE_SPECS,
     USAGE_STEM,
     EntitySpec,
     Issue,
     ParsedRow,
     parse_row,
+    rejected_reference,
+    typed,
+    unknown_reference,
 )
 from renewals.ingest.models import ImportRun
+from renewals.kit.i18n import Text
 from renewals.kit.spreadsheet import SafeWriter
 from renewals.kit.time import utc_now
 from renewals.usage import kinds as event_kinds
@@ -77,7 +82,14 @@ class ImportFailed(RenewalsError):
     def __init__(self, issues: list[Issue]) -> None:
         self.issues = issues
         files = len({i.file for i in issues})
-        super().__init__(f"{len(issues)} problem(s) in {files} file(s); nothing was imported", 422)
+        super().__init__(
+            Text(
+                "{n} problem(s) in {files} file(s); nothing was imported",
+                n=len(issues),
+                files=files,
+            ),
+            422,
+        )
 
 
 @dataclass
@@ -113,7 +125,7 @@ class ImportResult:
     source: Path
     files: list[TableFile]
     usage: StagedUsage | None
-    warnings: list[str]
+    warnings: list[Text]  # in the reader's language when printed with `tr`
     reject_file: Path | None = None
     kinds: StagedKinds | None = None  # event_kinds.csv (issue 17)
     started: datetime = field(default_factory=utc_now)
@@ -193,7 +205,11 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, str] | Issue]]:
                         line,
                         None,
                         "",
-                        f"has {len(record)} fields but the header has {len(header)}",
+                        Text(
+                            "has {n} fields but the header has {header}",
+                            n=len(record),
+                            header=len(header),
+                        ),
                     ),
                 )
                 continue
@@ -209,10 +225,13 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | Issue]]:
             try:
                 record = json.loads(text)
             except json.JSONDecodeError as exc:
-                yield line, Issue(path.name, line, exc.colno, "", f"not valid JSON: {exc.msg}")
+                # json's own explanation of the error stays as the library gives it
+                reason = Text("not valid JSON: {error}", error=exc.msg)
+                yield line, Issue(path.name, line, exc.colno, "", reason)
                 continue
             if not isinstance(record, dict):
-                yield line, Issue(path.name, line, None, "", "each line must be a JSON object")
+                reason = Text("each line must be a JSON object")
+                yield line, Issue(path.name, line, None, "", reason)
                 continue
             if not header_sent:
                 header_sent = True
@@ -262,9 +281,8 @@ def _header(table: TableFile, header: dict[str, Any]) -> bool:
     table.positions = {name: i + 1 for i, name in enumerate(header)}
     missing = [c for c in spec.required_columns if c not in header]
     if missing:
-        table.issues.append(
-            Issue(table.path.name, 1, None, "", f"missing required column(s): {', '.join(missing)}")
-        )
+        reason = Text("missing required column(s): {column}", column=", ".join(missing))
+        table.issues.append(Issue(table.path.name, 1, None, "", reason))
         return False
     return True
 
@@ -285,9 +303,9 @@ def _reference_issues(table: TableFile, row: ParsedRow, books: _Books) -> list[I
         if elsewhere is not None:
             if books.strict:
                 continue
-            reason = f"refers to {column.references} {value!r}, rejected at {elsewhere}"
+            reason = rejected_reference(column.references, value, elsewhere)
         else:
-            reason = f"unknown {column.references} {value!r}"
+            reason = unknown_reference(column.references, value)
         issues.append(
             Issue(table.path.name, row.line, table.positions.get(column.name), column.name, reason)
         )
@@ -325,7 +343,7 @@ def _checked_rows(
         table.read += 1
         values, problems = parse_row(spec, record)
         if table.jsonl:
-            problems.extend((c, "is required") for c in spec.required_columns if c not in record)
+            problems.extend((c, REQUIRED) for c in spec.required_columns if c not in record)
         row = ParsedRow(line, values, dict(record))
         key = values.get(id_column)
         duplicate = False
@@ -339,7 +357,12 @@ def _checked_rows(
                     line,
                     table.positions.get(id_column),
                     id_column,
-                    f"duplicate {id_column} {key!r} (first at line {first[key]})",
+                    Text(
+                        "duplicate {column} {key} (first at line {line})",
+                        column=id_column,
+                        key=typed(key),
+                        line=first[key],
+                    ),
                 )
             ]
         else:
@@ -497,20 +520,23 @@ def load(
     the files are still read to the end so that every problem is reported).
     `appended_events`: the events file holds only new events (a delta import)."""
     if not source.is_dir():
-        raise RenewalsError(f"{source} is not a directory", 404)
+        raise RenewalsError(Text("{path} is not a directory", path=str(source)), 404)
     notify = progress or (lambda step, done, total: None)
     known_names = {f"{s.stem}{x}" for s in TABLE_SPECS for x in (".csv", ".jsonl")}
     known_names |= {f"{USAGE_STEM}{x}" for x in (".parquet", ".csv", ".jsonl")}
     known_names.add(event_kinds.FILE)
     known_names.add("fx_rates.csv")  # imported after the tables (_import_fx_rates)
     warnings = [
-        f"ignored {p.name}: not a file of the import format (see docs/data-format.md)"
+        Text(
+            "ignored {file}: not a file of the import format (see docs/data-format.md)",
+            file=p.name,
+        )
         for p in sorted(source.iterdir())
         if p.is_file() and p.name not in known_names and not p.name.startswith((".", "_"))
     ]
     specs = [(spec, _find(source, spec.stem)) for spec in TABLE_SPECS]
     missing_required = [
-        Issue(f"{spec.stem}.csv", 0, None, "", "file is required but missing")
+        Issue(f"{spec.stem}.csv", 0, None, "", Text("file is required but missing"))
         for spec, path in specs
         if path is None and spec.required_file
     ]

@@ -18,7 +18,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from renewals.ingest.domain import Issue
+from renewals.ingest.domain import REQUIRED, Issue, typed
+from renewals.kit.i18n import Text
 
 FILE = "event_kinds.csv"
 KINDS = ("usage", "negative", "ignore")
@@ -52,7 +53,7 @@ def parse(path: Path) -> tuple[Declared, list[Issue]]:
         position = {h: i for i, h in enumerate(header)}
         for column in ("event", "kind"):
             if column not in position:
-                issues.append(Issue(name, 1, None, column, "required column is missing"))
+                issues.append(Issue(name, 1, None, column, Text("required column is missing")))
         if issues:
             return {}, issues
         for cells in reader:
@@ -67,7 +68,7 @@ def parse(path: Path) -> tuple[Declared, list[Issue]]:
 
             event, kind, weight_text = cell("event"), cell("kind").lower(), cell("weight")
             if not event:
-                issues.append(Issue(name, line, col("event"), "event", "is required"))
+                issues.append(Issue(name, line, col("event"), "event", REQUIRED))
                 continue
             if kind not in KINDS:
                 issues.append(
@@ -76,7 +77,11 @@ def parse(path: Path) -> tuple[Declared, list[Issue]]:
                         line,
                         col("kind"),
                         "kind",
-                        f"{kind!r} is not one of: {', '.join(KINDS)}",
+                        Text(
+                            "{raw} is not one of: {allowed}",
+                            raw=typed(kind),
+                            allowed=", ".join(KINDS),
+                        ),
                     )
                 )
                 continue
@@ -93,7 +98,7 @@ def parse(path: Path) -> tuple[Declared, list[Issue]]:
                             line,
                             col("weight"),
                             "weight",
-                            f"not a number >= 0: {weight_text!r}",
+                            Text("not a number >= 0: {raw}", raw=typed(weight_text)),
                         )
                     )
                     continue
@@ -104,7 +109,11 @@ def parse(path: Path) -> tuple[Declared, list[Issue]]:
                         line,
                         col("event"),
                         "event",
-                        f"{event!r} is listed twice (first on line {first[event]})",
+                        Text(
+                            "{event} is listed twice (first on line {line})",
+                            event=typed(event),
+                            line=first[event],
+                        ),
                     )
                 )
                 continue

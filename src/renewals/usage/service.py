@@ -15,7 +15,8 @@ from pathlib import Path
 
 import duckdb
 
-from renewals.ingest.domain import USAGE_COLUMNS, Issue
+from renewals.ingest.domain import REQUIRED, USAGE_COLUMNS, Issue, typed, unknown_reference
+from renewals.kit.i18n import Text
 from renewals.kit.time import utc_now
 from renewals.usage import repository
 
@@ -24,28 +25,34 @@ MAX_LISTED_PER_PROBLEM = 50
 
 _PROBLEMS = """
     CASE
-      WHEN nullif(trim(t.account_id), '') IS NULL THEN 'account_id|is required'
-      WHEN known.account_id IS NULL THEN 'account_id|unknown account ' || t.quote_id
-      WHEN nullif(trim(t.user_id), '') IS NULL THEN 'user_id|is required'
-      WHEN nullif(trim(t.event), '') IS NULL THEN 'event|is required'
-      WHEN nullif(trim(t.ts_raw), '') IS NULL THEN 'timestamp|is required'
-      WHEN t.ts IS NULL THEN 'timestamp|not an ISO 8601 timestamp: ' || t.quote_ts
+      WHEN nullif(trim(t.account_id), '') IS NULL THEN 'account_id|required|'
+      WHEN known.account_id IS NULL THEN 'account_id|unknown|' || t.account_id
+      WHEN nullif(trim(t.user_id), '') IS NULL THEN 'user_id|required|'
+      WHEN nullif(trim(t.event), '') IS NULL THEN 'event|required|'
+      WHEN nullif(trim(t.ts_raw), '') IS NULL THEN 'timestamp|required|'
+      WHEN t.ts IS NULL THEN 'timestamp|timestamp|' || t.ts_raw
     END
 """
+# A problem's reason for a person (issue 22: a Text, in the reader's language when printed):
+# 'field|kind|value' from the SQL above, the value quoted as the file has it (ingest.typed).
+_REASONS = {
+    "required": lambda value: REQUIRED,
+    "unknown": lambda value: unknown_reference("account", value),
+    "timestamp": lambda value: Text("not an ISO 8601 timestamp: {raw}", raw=typed(value)),
+}
 
 
 def _checked(source: str, keep: str) -> str:
-    """Rows of `source` with `problem` = 'field|reason' (NULL when the row is good)."""
+    """Rows of `source` with `problem` = 'field|kind|value' (NULL when the row is good)."""
     return f"""
         SELECT {keep}, {_PROBLEMS} AS problem
-        FROM (SELECT *, concat(chr(39), coalesce(account_id, ''), chr(39)) AS quote_id,
-                     concat(chr(39), coalesce(ts_raw, ''), chr(39)) AS quote_ts FROM {source}) t
+        FROM {source} t
         LEFT JOIN known ON known.account_id = t.account_id
     """
 
 
-# Kinds of problem for listing: the field, and for account_id whether it is unknown or empty.
-_KIND = "split_part(problem, '|', 1), problem LIKE 'account_id|unknown%'"
+# Kinds of problem for listing: the field and the kind (an account unknown or empty, ...).
+_KIND = "split_part(problem, '|', 1), split_part(problem, '|', 2)"
 
 
 @dataclass
@@ -114,7 +121,9 @@ def stage(
         return _stage(con, result, data_dir, known_accounts, write, appended)
     except duckdb.Error as exc:
         result.discard()
-        result.issues.append(Issue(path.name, 1, None, "", f"cannot read the file: {exc}"))
+        # DuckDB's own explanation stays as the library gives it
+        reason = Text("cannot read the file: {error}", error=str(exc))
+        result.issues.append(Issue(path.name, 1, None, "", reason))
         return result
     finally:
         con.close()
@@ -133,9 +142,8 @@ def _stage(
     present = [row[0] for row in con.execute("DESCRIBE src").fetchall()]
     missing = [c for c in USAGE_COLUMNS if c not in present and c != "feature"]
     if missing:
-        result.issues.append(
-            Issue(path.name, 1, None, "", f"missing column(s): {', '.join(missing)}")
-        )
+        reason = Text("missing column(s): {column}", column=", ".join(missing))
+        result.issues.append(Issue(path.name, 1, None, "", reason))
         return result
     feature = "CAST(feature AS VARCHAR)" if "feature" in present else "CAST(NULL AS VARCHAR)"
     import pyarrow as pa  # only when staging an import, not for `renewals status` (issue 24)
@@ -186,9 +194,12 @@ def _listed_issues(con: duckdb.DuckDBPyConnection, path: Path, present: list[str
     ).fetchall()
     issues = []
     for rn, problem, k, total in rows:
-        field_name, reason = problem.split("|", 1)
+        field_name, kind, value = problem.split("|", 2)
+        reason = _REASONS[kind](value)
         if k == MAX_LISTED_PER_PROBLEM and total > k:
-            reason += f" (and {total - k:,} more rows with this problem)"
+            reason = Text(
+                "{reason} (and {n:,} more rows with this problem)", reason=reason, n=total - k
+            )
         column = present.index(field_name) + 1 if path.suffix == ".csv" else None
         issues.append(Issue(path.name, int(rn) + header_lines, column, field_name, reason))
     return issues
