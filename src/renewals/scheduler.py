@@ -213,7 +213,10 @@ def run_all(
             with session_scope(engine) as session, _tables_written(session, written):
                 detail = func(JobContext(session, policy, as_of, settings, report, full))
         except Exception as exc:
-            status, detail = "failed", f"{type(exc).__name__}: {exc}"
+            # English as stored; printed with `tr`, the reason reads in the language when
+            # it is a message of the catalogue (a RenewalsError's Text, read back)
+            status = "failed"
+            detail = i18n.Text("{error}: {reason}", error=type(exc).__name__, reason=str(exc))
         else:
             status = "ok"
             analyze(engine, written)

@@ -305,3 +305,83 @@ def test_sync_and_compact_report_in_the_language(
     assert "spool kosong" in said["id"][1] and "der Spool ist leer" in said["de"][1]
     assert "accounts 1 read (0 new, 0 changed, 1 unchanged; mark 2026-" in said["en"][0]
     assert said["en"][1].strip() == "the spool is empty"
+
+
+def test_a_bad_source_explains_itself_in_the_language(
+    engine: Engine, wh: Warehouse, tmp_path: Path
+) -> None:
+    """Issue 22: a warehouse source's errors in de, id and ms, names, tables and columns as
+    they are: bad rows (the import's reasons, each table row and its id), a mapping that
+    names an unknown entity or field, a missing --updated-at, a table without a mapped
+    column, a sync of a source that is not a warehouse, a user who is not an admin."""
+    from types import SimpleNamespace
+
+    from cli_languages import cli, said_in_each_language
+    from factories import add_user
+
+    with session_scope(engine) as session:
+        add_user(session, "root@example.com", role="admin")
+        add_user(session, "csm@example.com", role="csm")
+        service.add(session, "web", kind="events", by="test")
+        service.add(
+            session,
+            "dwh",
+            kind="warehouse",
+            by="test",
+            config=warehouse.config_for(wh.url, "sf_account", {}),  # no usage columns there
+        )
+    settings = SimpleNamespace(
+        database_url=engine.url.render_as_string(hide_password=False), data_dir=tmp_path / "data"
+    )
+    run = cli(settings)
+    run("source", "sync", "crm")
+    wh.deals([_deal(5, "001Z", "9000", 21), _deal(6, "001A", "-5", 22)])
+    add = ("source", "add", "sf", "--kind", "warehouse", "--url", wh.url, "--by")
+    said = said_in_each_language(
+        run,
+        [
+            (("source", "sync", "crm"), 1),
+            (("source", "sync", "web"), 1),
+            (("source", "sync", "dwh"), 1),
+            ((*add, "root@example.com", "--table", "deals=x", "--updated-at", "deals=y"), 1),
+            ((*add, "root@example.com", "--table", "accounts=sf_account"), 1),
+            (
+                (*add, "root@example.com", "--table", "accounts=sf_account")
+                + ("--updated-at", "accounts=LastModifiedDate", "--column", "contracts.arr=x"),
+                1,
+            ),
+            (
+                (*add, "csm@example.com", "--table", "accounts=sf_account")
+                + ("--updated-at", "accounts=LastModifiedDate"),
+                1,
+            ),
+        ],
+        shown=8,
+    )
+    english = said["en"]
+    assert "crm: 2 problem(s); nothing was written" in english[0]
+    assert (
+        "hubspot_deals: row 2, column associatedcompanyid (account_id): unknown account "
+        in (english[0])
+    )
+    assert "web is an events source, not a warehouse" in english[1]
+    de = said["de"]
+    assert "crm: 2 Problem(e); nichts wurde geschrieben" in de[0], de[0]
+    assert (
+        "hubspot_deals: Zeile 2, Spalte associatedcompanyid (account_id): unbekannter Kunde "
+        "'001Z' (contract_id 'deal-5')" in de[0]
+    ), de[0]
+    assert (
+        "amount (arr): muss mindestens 0 sein (erhalten: '-5.00') (contract_id 'deal-6')" in (de[0])
+    ), de[0]
+    assert "web ist eine Quelle der Art events, kein Warehouse" in de[1], de[1]
+    assert "dwh: sf_account hat keine Spalte(n) account_id, user_id" in de[2], de[2]
+    assert "unbekannt: deals" in de[3] and "wird benötigt" in de[4], de[3:5]
+    assert "--column nennt contracts ohne --table" in de[5], de[5]
+    assert "csm@example.com ist Customer Success Manager: nur Admins verwalten Quellen" in de[6], (
+        de[6]
+    )
+    assert "baris 3, lajur amount (arr): mestilah sekurang-kurangnya 0" in said["ms"][0]
+    assert (
+        "sumber gudang data" not in said["id"][0] and "akun '001Z' tidak dikenal" in (said["id"][0])
+    )

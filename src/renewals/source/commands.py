@@ -10,7 +10,7 @@ from rich.table import Table
 
 from renewals.errors import RenewalsError
 from renewals.kit.cli import console, emit_json, fail, fail_with, number, opened, state
-from renewals.kit.i18n import _, tr
+from renewals.kit.i18n import Text, _, tr
 
 app = typer.Typer(
     help=(
@@ -33,7 +33,9 @@ def _admin(session, email: str) -> str:  # type: ignore[no-untyped-def]
 
     user = access.require_active_user(session, email)
     if user.role != Role.admin:
-        raise Forbidden(f"{user.email} is {user.role}: only admins manage sources")
+        raise Forbidden(
+            Text("{email} is {role}: only admins manage sources", email=user.email, role=user.role)
+        )
     return user.email
 
 

@@ -47,16 +47,28 @@ class EntitySyncFailed(RenewalsError):
 
     def __init__(self, source: str, issues: list[Issue]) -> None:
         self.issues = issues
-        lines = [
-            f"{i.file}: row {i.line}{f', column {i.field}' if i.field else ''}: {i.reason}"
+        lines: list[Text] = [
+            Text(
+                "{table}: row {line}, column {column}: {reason}",
+                table=i.file,
+                line=i.line,
+                column=i.field,
+                reason=i.reason,
+            )
+            if i.field
+            else Text("{table}: row {line}: {reason}", table=i.file, line=i.line, reason=i.reason)
             for i in issues[:20]
         ]
-        more = f"\n... and {len(issues) - 20} more" if len(issues) > 20 else ""
-        super().__init__(
-            f"{source}: {len(issues)} problem(s); nothing was written (the same rows are "
-            "read again at the next sync):\n" + "\n".join(lines) + more,
-            422,
+        if len(issues) > 20:
+            lines.append(Text("... and {n} more", n=len(issues) - 20))
+        head = Text(
+            "{source}: {n} problem(s); nothing was written (the same rows are read again at "
+            "the next sync):",
+            source=source,
+            n=len(issues),
         )
+        # one line each, read line by line in the reader's language (kit.i18n.tr)
+        super().__init__(joined([head, *lines], "\n"), 422)
 
 
 @dataclass
@@ -97,6 +109,27 @@ class EntitySyncReport:
         )
 
 
+def unreadable(source: str, table: str, exc: Exception) -> Text:
+    """A table the source cannot read (the library's own explanation as it gives it)."""
+    return Text(
+        "{source}: cannot read {table} at the source: {error}",
+        source=source,
+        table=table,
+        error=str(exc),
+    )
+
+
+def no_columns(source: str, table: str, missing: list[str], present: list[str]) -> Text:
+    """A table without the columns the source's mapping names."""
+    return Text(
+        "{source}: {table} has no column(s) {column} (it has {field})",
+        source=source,
+        table=table,
+        column=", ".join(missing),
+        field=", ".join(present),
+    )
+
+
 def entity_config(
     tables: dict[str, str], columns: dict[str, dict[str, str]], updated_at: dict[str, str]
 ) -> dict[str, dict[str, Any]]:
@@ -105,7 +138,11 @@ def entity_config(
     unknown = sorted(set(tables) - set(SPECS))
     if unknown:
         raise RenewalsError(
-            f"--table maps entities ({', '.join(SPECS)}) or events; unknown: {', '.join(unknown)}",
+            Text(
+                "--table maps entities ({stem}) or events; unknown: {table}",
+                stem=", ".join(SPECS),
+                table=", ".join(unknown),
+            ),
             422,
         )
     config: dict[str, dict[str, Any]] = {}
@@ -115,19 +152,29 @@ def entity_config(
         bad = sorted(set(mapped) - set(spec.names))
         if bad:
             raise RenewalsError(
-                f"--column {stem}.FIELD=COLUMN: {stem} has no field(s) {', '.join(bad)} "
-                f"(it has {', '.join(spec.names)})",
+                Text(
+                    "--column {stem}.FIELD=COLUMN: {stem} has no field(s) {field} (it has "
+                    "{column})",
+                    stem=stem,
+                    field=", ".join(bad),
+                    column=", ".join(spec.names),
+                ),
                 422,
             )
         if stem not in updated_at:
             raise RenewalsError(
-                f"--updated-at {stem}=COLUMN is needed: the column that tells changed rows",
+                Text(
+                    "--updated-at {stem}=COLUMN is needed: the column that tells changed rows",
+                    stem=stem,
+                ),
                 422,
             )
         config[stem] = {"table": table, "columns": mapped, "updated_at": updated_at[stem]}
     missing = sorted(set(columns) - set(tables))
     if missing:
-        raise RenewalsError(f"--column names {', '.join(missing)} without a --table", 422)
+        raise RenewalsError(
+            Text("--column names {stem} without a --table", stem=", ".join(missing)), 422
+        )
     return config
 
 
@@ -156,9 +203,7 @@ def _read(
     try:
         table = con.table(entity["table"])
     except Exception as exc:
-        raise RenewalsError(
-            f"{source}: cannot read {entity['table']} at the source: {exc}", 502
-        ) from exc
+        raise RenewalsError(unreadable(source, entity["table"], exc), 502) from exc
     # A field is read from its mapped column, else from a column of its own name.
     names = {
         f: entity["columns"].get(f, f)
@@ -168,11 +213,7 @@ def _read(
     wanted = [*entity["columns"].values(), entity["updated_at"]]
     missing = [c for c in wanted if c not in table.columns]
     if missing:
-        raise RenewalsError(
-            f"{source}: {entity['table']} has no column(s) {', '.join(missing)} "
-            f"(it has {', '.join(table.columns)})",
-            422,
-        )
+        raise RenewalsError(no_columns(source, entity["table"], missing, table.columns), 422)
     stamp = table[entity["updated_at"]].cast("timestamp")
     expr = table.select(**{f: table[c] for f, c in names.items()}, _updated_at=stamp)
     if mark:
@@ -212,7 +253,11 @@ def sync_entities(
     try:
         con = ibis.connect(config["url"])
     except Exception as exc:
-        raise RenewalsError(f"{name}: cannot connect to the source: {exc}", 502) from exc
+        # the library's own explanation of the failure stays as it gives it
+        raise RenewalsError(
+            Text("{source}: cannot connect to the source: {error}", source=name, error=str(exc)),
+            502,
+        ) from exc
     entities: dict[str, dict[str, Any]] = config.get("entities") or {}
     stage = Path(tempfile.mkdtemp(prefix=f"sync-{name}-"))
     try:
@@ -266,6 +311,15 @@ def _located(
     spec = SPECS[stem]
     row_id = lines.get(stem, {}).get(issue.line)
     column = entity["columns"].get(issue.field, issue.field) if issue.field else ""
-    where = f" ({spec.id_column} {row_id!r})" if row_id else ""
     field_name = f"{column} ({issue.field})" if column and column != issue.field else column
-    return Issue(entity["table"], issue.line - 1, issue.column, field_name, issue.reason + where)
+    reason = (
+        Text(
+            "{reason} ({column} {key})",
+            reason=issue.reason,
+            column=spec.id_column,
+            key=repr(row_id),
+        )
+        if row_id
+        else issue.reason
+    )
+    return Issue(entity["table"], issue.line - 1, issue.column, field_name, reason)

@@ -31,7 +31,7 @@ from renewals.errors import RenewalsError
 from renewals.kit.i18n import Text
 from renewals.kit.time import as_utc, utc_now
 from renewals.source import service
-from renewals.source.entities import EntitySyncReport, sync_entities
+from renewals.source.entities import EntitySyncReport, no_columns, sync_entities, unreadable
 from renewals.source.models import Source
 from renewals.usage import repository as usage_repository
 
@@ -75,12 +75,15 @@ def config_for(
     unknown = sorted(set(columns) - set(USAGE_COLUMNS))
     if unknown:
         raise RenewalsError(
-            f"--column maps usage columns ({', '.join(USAGE_COLUMNS)}); unknown: "
-            f"{', '.join(unknown)}",
+            Text(
+                "--column maps usage columns ({field}); unknown: {column}",
+                field=", ".join(USAGE_COLUMNS),
+                column=", ".join(unknown),
+            ),
             422,
         )
     if table is None and not entities:
-        raise RenewalsError("a warehouse source needs an events table or entity tables", 422)
+        raise RenewalsError(Text("a warehouse source needs an events table or entity tables"), 422)
     config: dict[str, Any] = {"url": url}
     if table is not None:
         config["table"] = table
@@ -116,7 +119,15 @@ def sync(engine: Engine, name: str, data_dir: Path, memory_limit: str = "2GB") -
     with session_scope(engine) as session:
         source = service.get(session, name)
         if source.kind != "warehouse":
-            raise RenewalsError(f"{name} is a {source.kind} source, not a warehouse", 422)
+            raise RenewalsError(
+                # the kind as one types it (--kind), not a word of the language
+                Text("{source} is an {key} source, not a warehouse", source=name, key=source.kind)
+                if source.kind == "events"
+                else Text(
+                    "{source} is a {key} source, not a warehouse", source=name, key=source.kind
+                ),
+                422,
+            )
         source_id, config = source.id, dict(source.config or {})
         marks = dict(source.high_water or {})
         mark = marks.get("events")
@@ -135,17 +146,11 @@ def sync(engine: Engine, name: str, data_dir: Path, memory_limit: str = "2GB") -
         con = ibis.connect(config["url"])
         table = con.table(config["table"])
     except Exception as exc:
-        raise RenewalsError(
-            f"{name}: cannot read {config['table']} at the source: {exc}", 502
-        ) from exc
+        raise RenewalsError(unreadable(name, config["table"], exc), 502) from exc
     cols = config["columns"]
     missing = [c for c in cols.values() if c not in table.columns]
     if missing:
-        raise RenewalsError(
-            f"{name}: {config['table']} has no column(s) {', '.join(missing)} "
-            f"(it has {', '.join(table.columns)})",
-            422,
-        )
+        raise RenewalsError(no_columns(name, config["table"], missing, table.columns), 422)
     expr = table.select(
         account_id=table[cols["account_id"]].cast("string"),
         user_id=table[cols["user_id"]].cast("string"),

@@ -35,6 +35,7 @@ import ibis
 
 from renewals.config import Settings
 from renewals.errors import RenewalsError
+from renewals.kit.i18n import Text
 from renewals.usage import repository
 
 BackendName = Literal["duckdb", "pyspark", "ibis"]
@@ -48,7 +49,7 @@ _spark_sessions: dict[str, Any] = {}
 class AnalyticsError(RenewalsError):
     """The configured analytics backend cannot be used (missing extra, bad URL)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: Text) -> None:
         super().__init__(message, 500)
 
 
@@ -82,17 +83,22 @@ def _scheme(url: str | None) -> str:
     return (url or "").split("://", 1)[0] or "no URL"
 
 
-def spark_missing() -> str | None:
+def spark_missing() -> Text | None:
     """Why PySpark cannot run here (no extra, no Java), or None when it can."""
     try:
         import pyspark  # noqa: F401
         from ibis.backends import pyspark as _  # noqa: F401
     except ImportError as exc:
-        return f"the [spark] extra is not installed (pip install 'renewals[spark]'): {exc}"
+        return Text(
+            "the [spark] extra is not installed (pip install 'renewals[spark]'): {error}",
+            error=str(exc),
+        )
     java_home = os.environ.get("JAVA_HOME")
     java = Path(java_home) / "bin" / "java" if java_home else None
     if not (java and java.exists()) and shutil.which("java") is None:
-        return "Java is not installed (PySpark needs a Java 17 runtime: apt install openjdk-17-jre)"
+        return Text(
+            "Java is not installed (PySpark needs a Java 17 runtime: apt install openjdk-17-jre)"
+        )
     return None
 
 
@@ -100,7 +106,7 @@ def spark_session(master: str | None = None) -> Any:
     """The process's Spark session for `master` (created once: it takes 10-12 s)."""
     reason = spark_missing()
     if reason:
-        raise AnalyticsError(f"analytics backend pyspark: {reason}")
+        raise AnalyticsError(Text("analytics backend pyspark: {reason}", reason=reason))
     master = master or DEFAULT_SPARK_MASTER
     with _spark_lock:
         session = _spark_sessions.get(master)
@@ -145,14 +151,21 @@ def events_table(
     if analytics.backend == "ibis":
         if not analytics.url:
             raise AnalyticsError(
-                "analytics backend ibis needs RENEWALS_ANALYTICS_URL, an Ibis connection "
-                "string such as bigquery://project/dataset"
+                Text(
+                    "analytics backend ibis needs RENEWALS_ANALYTICS_URL, an Ibis connection "
+                    "string such as bigquery://project/dataset"
+                )
             )
         try:
             backend = ibis.connect(analytics.url)
         except Exception as exc:  # import errors and driver errors alike
+            # the driver's own explanation stays as it gives it
             raise AnalyticsError(
-                f"cannot connect to the analytics backend {_scheme(analytics.url)}: {exc}"
+                Text(
+                    "cannot connect to the analytics backend {key}: {error}",
+                    key=_scheme(analytics.url),
+                    error=str(exc),
+                )
             ) from exc
         try:
             if analytics.events_table:
@@ -163,5 +176,9 @@ def events_table(
             backend.disconnect()
         return
     raise AnalyticsError(
-        f"unknown analytics backend {analytics.backend!r}; choose one of {', '.join(BACKENDS)}"
+        Text(
+            "unknown analytics backend {value}; choose one of {choices}",
+            value=repr(analytics.backend),
+            choices=", ".join(BACKENDS),
+        )
     )

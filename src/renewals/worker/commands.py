@@ -76,8 +76,9 @@ def worker(
     try:
         worker_settings = WorkerSettings()
     except ValidationError as exc:
-        first = exc.errors()[0]
-        fail(f"RENEWALS_{str(first['loc'][0]).upper()}: {first['msg']}")
+        first = exc.errors()[0]  # Pydantic's English, read in the language (web.app's templates)
+        key = "RENEWALS_" + str(first["loc"][0]).upper()
+        fail(Text("{key}: {reason}", key=key, reason=first["msg"]))
     app_state = state(ctx)
     engine = app_state.engine()
     from renewals import migrate

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from renewals.kit.i18n import Text
+
 
 @dataclass(frozen=True)
 class AfterRun:
@@ -18,7 +20,7 @@ class AfterRun:
     next_run_at: datetime
     failures: int
     alert: bool
-    reason: str
+    reason: str  # a Text: English as stored, in the reader's language when printed with `tr`
 
 
 def parse_daily_at(value: str) -> time:
@@ -27,7 +29,9 @@ def parse_daily_at(value: str) -> time:
         hours, minutes = value.strip().split(":")
         return time(int(hours), int(minutes))
     except ValueError:
-        raise ValueError(f"a time of day is HH:MM (24 h), got {value!r}") from None
+        raise ValueError(
+            Text("a time of day is HH:MM (24 h), got {value}", value=repr(value))
+        ) from None
 
 
 def parse_delays(value: str | Sequence[int]) -> tuple[int, ...]:
@@ -36,9 +40,13 @@ def parse_delays(value: str | Sequence[int]) -> tuple[int, ...]:
     try:
         delays = tuple(int(str(v).strip()) for v in items if str(v).strip())
     except ValueError:
-        raise ValueError(f"retry delays are minutes separated by commas, got {value!r}") from None
+        raise ValueError(
+            Text("retry delays are minutes separated by commas, got {value}", value=repr(value))
+        ) from None
     if not delays or any(d <= 0 for d in delays):
-        raise ValueError(f"retry delays must be positive minutes, got {value!r}")
+        raise ValueError(
+            Text("retry delays must be positive minutes, got {value}", value=repr(value))
+        )
     return delays
 
 
@@ -64,11 +72,18 @@ def after_run(
         retry_at = now + timedelta(minutes=retry_minutes[failed - 1])
         if retry_at < regular_next:
             return AfterRun(
-                retry_at, failed, False, f"failed {failed} time(s) in a row; retry at {retry_at}"
+                retry_at,
+                failed,
+                False,
+                Text("failed {n} time(s) in a row; retry at {when}", n=failed, when=retry_at),
             )
     return AfterRun(
         regular_next,
         0,
         True,
-        f"failed {failed} time(s) in a row; gave up until the regular run at {regular_next}",
+        Text(
+            "failed {n} time(s) in a row; gave up until the regular run at {when}",
+            n=failed,
+            when=regular_next,
+        ),
     )

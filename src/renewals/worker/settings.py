@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from renewals.kit.i18n import Text
 from renewals.worker import domain
 
 
@@ -59,6 +60,8 @@ class WorkerSettings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(
-                f"unknown time zone {value!r} (an IANA name like Europe/Berlin)"
+                Text(
+                    "unknown time zone {value} (an IANA name like Europe/Berlin)", value=repr(value)
+                )
             ) from None
         return value
