@@ -19,16 +19,22 @@ from renewals.renewal.models import Renewal
 from renewals.user.models import User
 
 
+def _first_owned(engine: Engine) -> tuple[str, str, str]:
+    """The first renewal with an owner: its id, its owner and its account."""
+    with session_scope(engine) as session:
+        return session.execute(
+            select(Renewal.renewal_id, Renewal.owner_email, Renewal.account_id)
+            .where(Renewal.owner_email.is_not(None))
+            .order_by(Renewal.renewal_id)
+        ).first()  # type: ignore[return-value]
+
+
 def test_the_services_refusals_read_in_the_language(
     books: Books, engine: Engine, tmp_path: Path
 ) -> None:
     run = cli(built_book(books, engine, tmp_path))
+    renewal, owner, account = _first_owned(engine)
     with session_scope(engine) as session:
-        renewal, owner, account = session.execute(
-            select(Renewal.renewal_id, Renewal.owner_email, Renewal.account_id)
-            .where(Renewal.owner_email.is_not(None))
-            .order_by(Renewal.renewal_id)
-        ).first()  # type: ignore[misc]
         other = session.scalar(
             select(User.email).where(User.role == "csm", User.email != owner).order_by(User.email)
         )
@@ -113,3 +119,57 @@ def _no_frame(text: str) -> str:
     `renewals saves problem add` read the same in every language)."""
     text = re.sub(r"renewals(?: [a-z][a-z_-]*)*", "renewals", text)
     return " ".join(re.sub(r"[│╭╮╰╯─]", " ", text).split())
+
+
+def test_the_labels_and_concession_requests_refusals_read_in_the_language(
+    books: Books, engine: Engine, tmp_path: Path
+) -> None:
+    """Teaching the text signals (a sentence, a kind, a signal from numbers, who may import,
+    a labelled TSV's `file:line: reason`) and a concession's terms, kinds and give-back:
+    each refusal in de, id and ms (issue 22)."""
+    from renewals.signal.models import Signal
+    from renewals.signal.service import TEXT_SOURCES
+
+    run = cli(built_book(books, engine, tmp_path))
+    renewal, owner, account = _first_owned(engine)
+    with session_scope(engine) as session:
+        admin = session.scalar(select(User.email).where(User.role == "admin"))
+        numbers = session.scalar(
+            select(Signal.signal_id).where(Signal.source.not_in(TEXT_SOURCES)).limit(1)
+        )
+    files = {}
+    for name, row in (
+        ("columns", "en\tbudget"),
+        ("language", "fr\tbudget\tToo expensive."),
+        ("kind", "en\tnope\tToo expensive."),
+        ("empty", "en\tbudget\t "),
+    ):
+        files[name] = tmp_path / f"{name}.tsv"
+        files[name].write_text(f"language\tlabels\ttext\n{row}\n", encoding="utf-8")
+    label = ("signals", "label", "--by", owner, "--account", account)
+    evaluate = ("concession", "evaluate", "--renewal-id", renewal, "--requested-by", owner)
+    commands = [
+        ((*label, "--text", " ", "--labels", "budget"), 1),
+        ((*label, "--text", "Too expensive.", "--labels", "nope"), 1),
+        ((*label, "--text", "Too expensive.", "--labels", "none"), 1),
+        ((*label, "--text", "Too expensive.", "--labels", "budget", "--language", "fr"), 1),
+        (("signals", "label", "--by", owner, "--signal", "999999", "--labels", "none"), 1),
+        (("signals", "label", "--by", admin, "--signal", str(numbers), "--labels", "none"), 1),
+        (("signals", "import", str(files["columns"]), "--by", owner), 1),
+        (("signals", "import", str(files["columns"]), "--by", admin), 1),
+        (("signals", "import", str(files["language"]), "--by", admin), 1),
+        (("signals", "import", str(files["kind"]), "--by", admin), 1),
+        (("signals", "import", str(files["empty"]), "--by", admin), 1),
+        ((*evaluate, "--term", "payment_terms"), 1),
+        ((*evaluate, "--term", "payment_terms=soon"), 1),
+        ((*evaluate, "--discount", "5", "--kind", "free_lunch"), 1),
+        ((*evaluate, "--discount", "5", "--give-back", "a smile"), 1),
+        (evaluate, 1),
+    ]  # fmt: skip
+    said = said_in_each_language(run, commands)
+    assert f"{files['columns']}:2: erwartet 3 durch Tabulatoren" in said["de"][7], said["de"][7]
+    assert f"{files['empty']}:2:3: teks itu kosong" in said["ms"][10], said["ms"][10]
+    assert (
+        f"error: {files['columns']}:2: expected 3 tab-separated columns (language, labels, "
+        "text), found 2" in said["en"][7].replace("\n", "")
+    )

@@ -484,3 +484,64 @@ def test_a_contract_drafted_after_the_renewal_date_starts_on_the_day_it_is_draft
         # The document reads the late start, never the past one (German long dates).
         assert format_date_long(late, "de") in doc.html
         assert not re.search(rf"(?<!\d){re.escape(format_date_long(ended, 'de'))}", doc.html)
+
+
+def test_the_contract_refusals_read_in_the_readers_language(
+    book: Settings, engine: Engine, add_user: Any
+) -> None:
+    """Issue 22: what `renewals contract` refuses (no such contract, a status, a proposal,
+    a closed or already drafted renewal, who may act, a step the status does not allow, a
+    decline without a reason) and what the e-signature webhook answers read in de, id and
+    ms with no English phrase of the catalogue left; in English as before."""
+    from cli_languages import cli as renewals
+    from cli_languages import english_left, english_phrases, said_in_each_language
+
+    from renewals.web.app import create_app
+
+    olga = "olga@renewals.example"
+    add_user(olga, "csm", MIA)  # owns no account: may not draft its contracts
+    run = renewals(book)
+    run("contract", "create", "R-initech-2026", "--by", CARL)
+    commands = [
+        (("contract", "status", "99"), 1),
+        (("contract", "list", "--status", "nope"), 1),
+        (("contract", "create", "R-globex-2026", "--by", CARL, "--proposal", "99"), 1),
+        (("contract", "create", "R-globex-2026", "--by", olga), 1),
+        (("contract", "create", "R-initech-2026", "--by", CARL), 1),
+        (("contract", "create", "R-globex-2026", "--by", CARL, "--annual-value", "0"), 1),
+        (("contract", "approve", "1", "--by", MIA), 1),
+        (("contract", "approve", "1", "--by", "nobody@renewals.example"), 1),
+        (("contract", "decline", "1", "--by", CARL, "--reason", " "), 1),
+        (("contract", "send", "1", "--by", CARL), 1),
+    ]  # fmt: skip
+    said = said_in_each_language(run, commands)
+    assert "kann nicht freigegeben werden" in said["de"][6], said["de"][6]
+    assert "error: a contract that is draft cannot be approved (TECH-4: only from " in said["en"][6]
+    assert (
+        "error: renewal R-initech-2026 already has contract 1 (draft); decline it first "
+        "(`renewals contract decline 1`)" in said["en"][4]
+    )
+    settings = book.model_copy(update={"esign_webhook_secret": WEBHOOK_SECRET})
+    body = json.dumps({"document_id": 1, "status": "voided"}).encode()
+    signed = {"X-Renewals-Signature": tokens.webhook_signature(WEBHOOK_SECRET, body)}
+    listed = {"X-Renewals-Signature": tokens.webhook_signature(WEBHOOK_SECRET, b"[1]")}
+    with TestClient(create_app(settings)) as client:
+        answers = {}
+        for language in ("en", "de", "ms"):
+            headers = {"content-type": "application/json", "Accept-Language": language}
+            answers[language] = [
+                client.post("/webhooks/esign", content=body, headers=headers).json(),
+                client.post("/webhooks/esign", content=body, headers={**headers, **signed}).json(),
+                client.post(
+                    "/webhooks/esign", content=b"[1]", headers={**headers, **listed}
+                ).json(),
+            ]
+    for language in ("de", "ms"):
+        phrases = english_phrases(language)
+        for answer, english in zip(answers[language], answers["en"], strict=True):
+            message = answer["error"]["message"]
+            assert message != english["error"]["message"], message
+            assert english_left(phrases, message) == [], message
+    assert answers["en"][1]["error"]["message"] == (
+        "unknown status 'voided': send one of signed, completed, declined, rejected, expired"
+    )

@@ -3,6 +3,7 @@ tactics, alternatives and the conversation guide (no database)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -495,3 +496,31 @@ def test_product_team_items_name_who_does_them() -> None:
     assert owners["pm_reviews_use_case"] == "product manager"
     assert owners["engineer_on_calls"] == "engineer"
     assert all(i["rule"] == "SAVE-9" for i in items if i.get("owner"))
+
+
+@pytest.mark.parametrize("language", ["de", "ms"])
+def test_every_tactic_reads_in_the_language_fresh_and_as_stored(language: str) -> None:
+    """A tactic reads in the reader's language whether it is the Text just made or its
+    English read back from the plan's JSON: the effort's days ("14-30 days", a template
+    with little fixed text) and the person who does a product-team item (issue 22)."""
+    from cli_languages import english_left, english_phrases
+
+    from renewals.kit import i18n
+
+    phrases = english_phrases(language) | {"days", "product manager", "engineer"}
+    items = [
+        item
+        for effort in ("full", "standard", "light", "none")
+        for window in ("comprehensive", "compressed", "emergency")
+        for root_cause in ("product_fit", "service_experience", "value_perception", "other")
+        for item in rules.tactics(
+            effort=effort, window=window, root_cause=root_cause, fast_fix=True, save=SAVE
+        )
+    ]
+    stored = json.loads(json.dumps(items))
+    with i18n.using(language):
+        for item, back in zip(items, stored, strict=True):
+            fresh = i18n.tr(item["text"])
+            assert english_left(phrases, fresh) == [], fresh
+            assert i18n.tr(back["text"]) == fresh, back["text"]
+    assert english_left(phrases, " ".join(i["text"] for i in items))  # the check can fail

@@ -219,6 +219,20 @@ def test_figures_in_an_explanation_read_in_the_languages_way() -> None:
         assert i18n.tr(str(timing.describe_year())) == "Geschäftsjahr Juli-Juni"
 
 
+def test_a_short_stored_message_reads_back_with_a_figure_at_each_place() -> None:
+    """A template with little fixed text ("{low:g}-{high:g} days", "{n} days") is read back
+    from its English when each place holds a figure, and only then: "many days" is no
+    stored "{n} days" (a place of a short template matches no words)."""
+    for language, days in (("de", "14-30 Tage"), ("id", "14-30 hari"), ("ms", "14-30 hari")):
+        with i18n.using(language):
+            assert i18n.tr("14-30 days") == days
+            assert i18n.tr("CSM plus manager, for 14-30 days").endswith(days)
+            assert i18n.tr("many days") == "many days"
+            assert i18n.tr("CSM plus manager, for many days").endswith("many days")
+    with i18n.using("de"):
+        assert i18n.tr("1,234 days") == "1.234 Tage" and i18n.tr("90 days") == "90 Tage"
+
+
 # ------------------------------------------------------------------ the catalogues
 
 

@@ -119,12 +119,18 @@ def parse_terms(values: Iterable[str]) -> dict[str, float]:
     for raw in values:
         kind, sep, number = raw.partition("=")
         if not sep:
-            raise InvalidConcession(f"a term is KIND=N (e.g. payment_terms=90), got {raw!r}")
+            raise InvalidConcession(
+                Text("a term is KIND=N (e.g. payment_terms=90), got {value}", value=repr(raw))
+            )
         try:
             out[kind.strip()] = float(number)
         except ValueError:
             raise InvalidConcession(
-                f"{kind.strip()}: the size must be a number, got {number!r}"
+                Text(
+                    "{kind}: the size must be a number, got {value}",
+                    kind=kind.strip(),
+                    value=repr(number),
+                )
             ) from None
     return out
 
@@ -147,26 +153,34 @@ def make_request(
     try:
         pct = float(discount_pct)
     except (TypeError, ValueError):
-        raise InvalidConcession(f"the discount must be a number, got {discount_pct!r}") from None
+        raise InvalidConcession(
+            Text("the discount must be a number, got {value}", value=repr(discount_pct))
+        ) from None
     if not 0 <= pct <= 100:
-        raise InvalidConcession(f"the discount must lie within 0-100%, got {pct:g}%")
+        raise InvalidConcession(Text("the discount must lie within 0-100%, got {pct:g}%", pct=pct))
     found: set[ConcessionKind] = set()
     given = dict(sizes or {})
     for kind, size in given.items():
         if size < 0:
-            raise InvalidConcession(f"{kind}: the size must not be negative, got {size:g}")
+            raise InvalidConcession(
+                Text("{kind}: the size must not be negative, got {size:g}", kind=kind, size=size)
+            )
     for kind in [*kinds, *given]:
         try:
             found.add(ConcessionKind(kind.strip()))
         except ValueError:
             choices = ", ".join(ConcessionKind)
-            raise InvalidConcession(f"kind must be one of {choices}, got {kind!r}") from None
+            raise InvalidConcession(
+                Text(
+                    "kind must be one of {choices}, got {value}", choices=choices, value=repr(kind)
+                )
+            ) from None
     if pct > 0:
         found.add(ConcessionKind.discount)
     elif ConcessionKind.discount in found:
-        raise InvalidConcession("a discount kind needs a discount above 0% (--discount)")
+        raise InvalidConcession(Text("a discount kind needs a discount above 0% (--discount)"))
     if not found:
-        raise InvalidConcession("nothing requested: give a discount or at least one --kind")
+        raise InvalidConcession(Text("nothing requested: give a discount or at least one --kind"))
     back: GiveBack | None = None
     if give_back:
         try:
@@ -174,7 +188,11 @@ def make_request(
         except ValueError:
             choices = ", ".join(GiveBack)
             raise InvalidConcession(
-                f"give-back must be one of {choices}, got {give_back!r}"
+                Text(
+                    "give-back must be one of {choices}, got {value}",
+                    choices=choices,
+                    value=repr(give_back),
+                )
             ) from None
     sunset = sunset_clause.strip() if sunset_clause and sunset_clause.strip() else None
     return ConcessionRequest(

@@ -19,6 +19,7 @@ from renewals.dashboard import queues
 from renewals.dashboard.pages import is_htmx, parse_day
 from renewals.dashboard.tables import TableQuery
 from renewals.errors import RenewalsError
+from renewals.kit import i18n
 from renewals.kit.time import today
 from renewals.renewal import service as renewal_service
 from renewals.user import access
@@ -77,7 +78,9 @@ def decline(
         service.require_view(
             session, service.get(session, concession_id), viewer.user, deps.web(request).policy
         )
-        raise RenewalsError("say why you decline: the rationale is required (CONC-6)", 422)
+        raise RenewalsError(
+            i18n.Text("say why you decline: the rationale is required (CONC-6)"), 422
+        )
     policy = deps.web(request).policy
     service.decline(session, concession_id, by=viewer.user.email, note=rationale, policy=policy)
     return _back(concession_id)
@@ -151,7 +154,8 @@ def _discount(value: str) -> float:
         return float(text)
     except ValueError:
         raise RenewalsError(
-            f"the discount must be a number of percent, got {value!r}", 422
+            i18n.Text("the discount must be a number of percent, got {value}", value=repr(value)),
+            422,
         ) from None
 
 

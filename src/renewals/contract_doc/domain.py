@@ -39,7 +39,7 @@ from renewals.concession.matrix import ApprovalMatrix
 from renewals.contract.domain import Outcome
 from renewals.errors import Conflict, RenewalsError
 from renewals.kit import validate
-from renewals.kit.i18n import Text
+from renewals.kit.i18n import Text, joined
 from renewals.policy.domain import Concessions, Contracts
 
 DEFAULT_LANGUAGE = "en"
@@ -116,22 +116,25 @@ WHY: dict[Action, str] = {
 class InvalidTransition(Conflict):
     def __init__(self, current: Status, action: Action, allowed: Iterable[Status]) -> None:
         self.current, self.action = current, action
-        names = ", ".join(sorted(s.value for s in allowed))
+        names = joined(sorted(s.value for s in allowed), ", ")
+        template = _CANNOT.get(action, _CANNOT_BY)
         super().__init__(
-            f"a contract that is {current.value} cannot be {_past(action)} "
-            f"(TECH-4: only from {names})"
+            Text(template, status=current.value, action=action.value.replace("_", " "), names=names)
         )
 
 
-def _past(action: Action) -> str:
-    return {
-        Action.submit: "submitted",
-        Action.approve: "approved",
-        Action.decline: "declined",
-        Action.send: "sent",
-        Action.sign: "signed",
-        Action.expire: "expired",
-    }.get(action, f"changed by {action.value.replace('_', ' ')}")
+# TECH-4: what cannot happen to a contract in its status, one sentence per action
+_CANNOT: dict[Action, str] = {
+    Action.submit: Text("a contract that is {status} cannot be submitted (TECH-4: only from {names})"),
+    Action.approve: Text("a contract that is {status} cannot be approved (TECH-4: only from {names})"),
+    Action.decline: Text("a contract that is {status} cannot be declined (TECH-4: only from {names})"),
+    Action.send: Text("a contract that is {status} cannot be sent (TECH-4: only from {names})"),
+    Action.sign: Text("a contract that is {status} cannot be signed (TECH-4: only from {names})"),
+    Action.expire: Text("a contract that is {status} cannot be expired (TECH-4: only from {names})"),
+}  # fmt: skip
+_CANNOT_BY = Text(
+    "a contract that is {status} cannot be changed by {action} (TECH-4: only from {names})"
+)
 
 
 @dataclass(frozen=True)
@@ -230,8 +233,13 @@ def route(
         role = getattr(contracts, key)
         if matrix.rank(role) is None:
             raise InvalidContract(
-                f"policy contracts.{key} = {role!r} is not in the approval matrix "
-                f"(concessions.approval: {', '.join(matrix.roles)})"
+                Text(
+                    "policy contracts.{key} = {role} is not in the approval matrix "
+                    "(concessions.approval: {roles})",
+                    key=key,
+                    role=repr(role),
+                    roles=", ".join(matrix.roles),
+                )
             )
     candidates = [contracts.standard_approver_role]
     reasons: list[str] = [
@@ -334,7 +342,10 @@ def route(
             needed = matrix.required_role(pct, [])
             if needed is None:
                 raise InvalidContract(
-                    f"nobody in the approval matrix may approve a {pct:g}% discount (CONC-3)"
+                    Text(
+                        "nobody in the approval matrix may approve a {pct:g}% discount (CONC-3)",
+                        pct=pct,
+                    )
                 )
             nonstandard.append("discount")
             reasons.append(
@@ -357,13 +368,17 @@ def route(
 def agrees_with(terms: Terms, approved: ApprovedDiscount, commitment_months: int) -> list[str]:
     """CONC-3, CONC-4, CONC-7: the contract gives what the concession approved, no more:
     the term its give-back commits to and its sunset clause. Raises InvalidContract."""
-    ref = f"concession #{approved.concession_id}"
     reasons: list[str] = []
     if approved.give_back == "multi_year":
         if terms.term_months < commitment_months:
             raise InvalidContract(
-                f"{ref} was approved for a multi-year commitment (CONC-4 give-back): the term "
-                f"must be at least {commitment_months} months, not {terms.term_months}"
+                Text(
+                    "concession #{id} was approved for a multi-year commitment (CONC-4 "
+                    "give-back): the term must be at least {months} months, not {term}",
+                    id=approved.concession_id,
+                    months=commitment_months,
+                    term=terms.term_months,
+                )
             )
         reasons.append(
             Text(
@@ -375,8 +390,12 @@ def agrees_with(terms: Terms, approved: ApprovedDiscount, commitment_months: int
     if approved.sunset_clause and not approved.own_incentive:
         if approved.sunset_clause not in terms.clauses:
             raise InvalidContract(
-                f"{ref} was approved with the sunset clause {_short(approved.sunset_clause)!r} "
-                "(CONC-7): put it in the contract's clauses"
+                Text(
+                    "concession #{id} was approved with the sunset clause {clause} (CONC-7): put "
+                    "it in the contract's clauses",
+                    id=approved.concession_id,
+                    clause=repr(_short(approved.sunset_clause)),
+                )
             )
         reasons.append(
             Text(
@@ -409,7 +428,7 @@ def approver_check(
 ) -> ApproverCheck:
     """TECH-4, CONC-3: an active person whose role covers the required one, not the drafter."""
     if not approver_active:
-        return ApproverCheck(False, f"{approver_email} is not an active user")
+        return ApproverCheck(False, Text("{email} is not an active user", email=approver_email))
     if approver_email.strip().lower() == drafter_email.strip().lower():
         return ApproverCheck(
             False,
@@ -474,8 +493,14 @@ def option_terms(chosen: str, options: Mapping[str, Any] | None) -> OptionTerms:
             (Text("TECH-3: the proposal has no readable {chosen!r} option", chosen=chosen),),
         )
     if found.get("offered") is False:
-        why = "; ".join(str(r) for r in found.get("reasons") or []) or "no reason given"
-        raise InvalidContract(f"the proposal did not offer its {chosen!r} option ({why})")
+        why = [str(r) for r in found.get("reasons") or []]
+        raise InvalidContract(
+            Text(
+                "the proposal did not offer its {chosen} option ({reasons})",
+                chosen=repr(chosen),
+                reasons=joined(why) if why else Text("no reason given"),
+            )
+        )
     reasons: list[str] = []
     value: Decimal | None = None
     for key in _PRICE_KEYS:
@@ -572,16 +597,22 @@ def _int_or_none(value: Any) -> int | None:
 def check_terms(term_months: int, annual_value: Decimal, clauses: Iterable[str]) -> tuple[str, ...]:
     """Validate what goes into a contract; return the clauses cleaned up."""
     if not 1 <= term_months <= 120:
-        raise InvalidContract(f"the term must be 1-120 months, got {term_months}")
+        raise InvalidContract(
+            Text("the term must be 1-120 months, got {term}", term=str(term_months))
+        )
     if annual_value <= 0:
-        raise InvalidContract(f"the annual value must be above 0, got {annual_value}")
+        raise InvalidContract(
+            Text("the annual value must be above 0, got {value}", value=str(annual_value))
+        )
     cleaned = []
     for clause in clauses:
         text = " ".join(str(clause).split())
         if not text:
-            raise InvalidContract("a clause must not be empty")
+            raise InvalidContract(Text("a clause must not be empty"))
         if len(text) > MAX_CLAUSE:
-            raise InvalidContract(f"a clause may have at most {MAX_CLAUSE} characters")
+            raise InvalidContract(
+                Text("a clause may have at most {n} characters", n=str(MAX_CLAUSE))
+            )
         if text not in cleaned:
             cleaned.append(text)
     return tuple(cleaned)
@@ -650,11 +681,13 @@ def typed_signature(name: str | None, agreed: bool) -> str:
     """TECH-4: a typed full name (letters, at most 300 characters) and the "I agree" box."""
     text = " ".join((name or "").split())
     if not agreed:
-        raise InvalidContract("tick 'I agree' to sign the contract", "agree")
+        raise InvalidContract(Text("tick 'I agree' to sign the contract"), "agree")
     if len(text) < 2 or not _LETTER.search(text) or validate.CONTROL.search(text):
-        raise InvalidContract("type your full name to sign", "name")
+        raise InvalidContract(Text("type your full name to sign"), "name")
     if len(text) > MAX_NAME:
-        raise InvalidContract(f"the name may have at most {MAX_NAME} characters", "name_long")
+        raise InvalidContract(
+            Text("the name may have at most {n} characters", n=str(MAX_NAME)), "name_long"
+        )
     return text
 
 
@@ -672,7 +705,11 @@ def provider_action(status: str) -> Action:
     action = PROVIDER_STATUSES.get((status or "").strip().lower())
     if action is None:
         raise InvalidContract(
-            f"unknown status {status!r}: send one of {', '.join(PROVIDER_STATUSES)}"
+            Text(
+                "unknown status {status}: send one of {statuses}",
+                status=repr(status),
+                statuses=", ".join(PROVIDER_STATUSES),
+            )
         )
     return action
 

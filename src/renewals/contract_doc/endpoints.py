@@ -10,6 +10,7 @@ from renewals.contract_doc import service as contract_service
 from renewals.contract_doc.models import ContractDocument
 from renewals.contract_doc.schemas import ContractDetail, ContractRead
 from renewals.errors import NotFound
+from renewals.kit.i18n import Text
 from renewals.web import api_common as api
 from renewals.web.deps import ApiViewer, Db
 
@@ -55,6 +56,6 @@ def get_contract(
 ) -> ContractDocument:
     document = session.get(ContractDocument, document_id)
     if document is None:
-        raise NotFound(f"no contract document {document_id}")
+        raise NotFound(Text("no contract document {id}", id=str(document_id)))
     api.require_account(request, session, viewer, document.account_id)
     return document

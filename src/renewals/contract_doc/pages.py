@@ -22,6 +22,7 @@ from renewals.contract_doc import domain, service, tokens
 from renewals.contract_doc.domain import InvalidContract, Status
 from renewals.contract_doc.models import ContractDocument
 from renewals.errors import RenewalsError
+from renewals.kit.i18n import Text
 from renewals.kit.pdf import html_to_pdf
 from renewals.kit.time import utc_now
 from renewals.user import access
@@ -228,20 +229,22 @@ def esign_webhook(request: Request, session: Db, body: deps.RawBody) -> Response
     secret = context.settings.esign_webhook_secret
     if not secret:
         raise RenewalsError(
-            "the e-signature webhook is off: set RENEWALS_ESIGN_WEBHOOK_SECRET", 503
+            Text("the e-signature webhook is off: set RENEWALS_ESIGN_WEBHOOK_SECRET"), 503
         )
     if len(body) > MAX_WEBHOOK_BODY:
-        raise RenewalsError("the body is too large", 413)
+        raise RenewalsError(Text("the body is too large"), 413)
     if not tokens.check_webhook_signature(
         secret, body, request.headers.get(tokens.SIGNATURE_HEADER)
     ):
-        raise RenewalsError(f"missing or wrong {tokens.SIGNATURE_HEADER} header", 401)
+        raise RenewalsError(
+            Text("missing or wrong {header} header", header=tokens.SIGNATURE_HEADER), 401
+        )
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise RenewalsError("the body is not JSON", 400) from None
+        raise RenewalsError(Text("the body is not JSON"), 400) from None
     if not isinstance(payload, dict):
-        raise RenewalsError("the body must be a JSON object", 400)
+        raise RenewalsError(Text("the body must be a JSON object"), 400)
     result = service.provider_event(
         session, payload, policy=context.policy, settings=context.settings, now=utc_now()
     )
@@ -341,7 +344,7 @@ def contract_from_proposal(
 
     proposal = session.get(Proposal, proposal_id)
     if proposal is None:
-        raise RenewalsError(f"no proposal {proposal_id}", 404)
+        raise RenewalsError(Text("no proposal {id}", id=str(proposal_id)), 404)
     context = deps.web(request)
     # Access before state (TECH-5): 403 before any 409 about the renewal or the proposal.
     access.require_edit(session, viewer.user, proposal.account_id, context.policy.web)

@@ -36,6 +36,7 @@ from renewals.db import rows_changed
 from renewals.errors import Conflict, Forbidden, NotFound, RenewalsError
 from renewals.kit import templates
 from renewals.kit.calendar import add_months
+from renewals.kit.i18n import Text
 from renewals.kit.listing import Listing, RecordFilters, records_of
 from renewals.kit.pdf import html_to_pdf, sha256_of
 from renewals.kit.time import utc_now
@@ -66,7 +67,13 @@ class TemplateProblem(RenewalsError):
 
 def _require_edit(session: Session, user: User, account_id: str, policy: Policy) -> None:
     if not access.can_edit_account(session, user, account_id, policy.web):
-        raise Forbidden(f"{user.email} may not change the contracts of account {account_id}")
+        raise Forbidden(
+            Text(
+                "{email} may not change the contracts of account {account}",
+                email=user.email,
+                account=account_id,
+            )
+        )
 
 
 def can_edit(session: Session, user: User, doc: ContractDocument, policy: Policy) -> bool:
@@ -108,7 +115,9 @@ def _dir_key(templates_dir: Path | None) -> str | None:
         return None
     path = Path(templates_dir).expanduser()
     if not path.is_dir():
-        raise TemplateProblem(f"templates directory {path} does not exist or is not a directory")
+        raise TemplateProblem(
+            Text("templates directory {path} does not exist or is not a directory", path=str(path))
+        )
     return str(path.resolve())
 
 
@@ -134,14 +143,16 @@ def _render(name: str, language: str, context: dict[str, Any], templates_dir: Pa
         except jinja2.TemplateNotFound:
             continue
         except jinja2.TemplateSyntaxError as exc:
-            raise TemplateProblem(
-                f"template {exc.filename or candidate} line {exc.lineno}: {exc.message}"
-            ) from None
+            raise TemplateProblem(templates.syntax_error(exc, candidate)) from None
         try:
             return template.render({**context, "language": language})
         except jinja2.UndefinedError as exc:
-            raise TemplateProblem(f"template {candidate}: {exc.message}") from None
-    raise TemplateProblem(f"no template {TEMPLATE_DIR}/{name}.{language}.html.j2")
+            raise TemplateProblem(
+                Text("template {name}: {problem}", name=candidate, problem=str(exc.message))
+            ) from None
+    raise TemplateProblem(
+        Text("no template {name}", name=f"{TEMPLATE_DIR}/{name}.{language}.html.j2")
+    )
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -151,7 +162,7 @@ def get(session: Session, document_id: int) -> ContractDocument:
     """Get one contract by its number."""
     doc = session.get(ContractDocument, document_id)
     if doc is None:
-        raise NotFound(f"no contract {document_id} (see `renewals contract list`)")
+        raise NotFound(Text("no contract {id} (see `renewals contract list`)", id=str(document_id)))
     return doc
 
 
@@ -169,7 +180,11 @@ def list_documents(
             query = query.where(ContractDocument.status == Status(status).value)
         except ValueError:
             raise InvalidContract(
-                f"status must be one of {', '.join(Status)}, got {status!r}"
+                Text(
+                    "status must be one of {choices}, got {value}",
+                    choices=", ".join(Status),
+                    value=repr(status),
+                )
             ) from None
     if renewal_id:
         query = query.where(ContractDocument.renewal_id == renewal_id)
@@ -222,8 +237,12 @@ def _apply(
     session.refresh(doc)
     if rows_changed(result) != 1:
         raise Conflict(
-            f"contract {doc.document_id} changed while you were acting on it (it is now "
-            f"{doc.status}); read it again"
+            Text(
+                "contract {id} changed while you were acting on it (it is now {status}); read "
+                "it again",
+                id=str(doc.document_id),
+                status=doc.status,
+            )
         )
     audit.record(
         session,
@@ -308,10 +327,15 @@ def changed_terms(
             value = Decimal(annual_value.strip().replace(",", ""))
         except ArithmeticError:
             raise InvalidContract(
-                f"the price a year must be a number, got {annual_value.strip()!r}"
+                Text(
+                    "the price a year must be a number, got {value}",
+                    value=repr(annual_value.strip()),
+                )
             ) from None
         if not value.is_finite():
-            raise InvalidContract(f"the price a year must be a number, got {annual_value!r}")
+            raise InvalidContract(
+                Text("the price a year must be a number, got {value}", value=repr(annual_value))
+            )
         if value == option.annual_value:
             value = None
     term: int | None = None
@@ -320,7 +344,10 @@ def changed_terms(
             term = int(term_months.strip())
         except ValueError:
             raise InvalidContract(
-                f"the term must be a whole number of months, got {term_months.strip()!r}"
+                Text(
+                    "the term must be a whole number of months, got {value}",
+                    value=repr(term_months.strip()),
+                )
             ) from None
         if term == option.term_months:
             term = None
@@ -404,7 +431,11 @@ def create(
     vendor = vendor or vendor_of(Settings())  # NotConfigured before anything is written
     if Stage(renewal.stage).is_closed:
         raise Conflict(
-            f"renewal {renewal_id} is {renewal.stage}: a closed renewal gets no new contract"
+            Text(
+                "renewal {renewal} is {stage}: a closed renewal gets no new contract",
+                renewal=renewal_id,
+                stage=renewal.stage,
+            )
         )
     active = session.scalar(
         select(ContractDocument).where(
@@ -414,17 +445,28 @@ def create(
     )
     if active is not None:
         raise Conflict(
-            f"renewal {renewal_id} already has contract {active.document_id} ({active.status}); "
-            f"decline it first (`renewals contract decline {active.document_id}`)"
+            Text(
+                "renewal {renewal} already has contract {id} ({status}); decline it first "
+                "({command})",
+                renewal=renewal_id,
+                id=str(active.document_id),
+                status=active.status,
+                command=f"`renewals contract decline {active.document_id}`",
+            )
         )
     proposal = None
     if proposal_id is not None:
         proposal = session.get(Proposal, proposal_id)
         if proposal is None:
-            raise NotFound(f"no proposal {proposal_id}")
+            raise NotFound(Text("no proposal {id}", id=str(proposal_id)))
         if proposal.renewal_id != renewal_id:
             raise InvalidContract(
-                f"proposal {proposal_id} belongs to renewal {proposal.renewal_id}, not {renewal_id}"
+                Text(
+                    "proposal {id} belongs to renewal {renewal}, not {other}",
+                    id=str(proposal_id),
+                    renewal=proposal.renewal_id,
+                    other=renewal_id,
+                )
             )
     contract = session.get(Contract, renewal.contract_id)
     account = session.get(Account, renewal.account_id)
@@ -632,7 +674,7 @@ def approve(
     doc = get(session, document_id)
     user = access.find_user(session, by)
     if user is None:
-        raise Forbidden(f"{by} is not an active user (import them in users.csv)")
+        raise Forbidden(Text("{email} is not an active user (import them in users.csv)", email=by))
     # Access before state (TECH-5): who may not see the account learns nothing of its state.
     require_view(session, user, doc, policy)
     domain.transition(doc.status, Action.approve)  # a clear 409 before the authority check
@@ -664,13 +706,17 @@ def decline(
     user = access.require_active_user(session, by)
     require_view(session, user, doc, policy)  # access before state (TECH-5)
     if not reason.strip():
-        raise InvalidContract("a decline needs a reason (--reason)")
+        raise InvalidContract(Text("a decline needs a reason (--reason)"))
     domain.transition(doc.status, Action.decline)
     approver = _approver_check(user, doc, policy)
     if not (can_edit(session, user, doc, policy) or (approver.allowed)):
         raise Forbidden(
-            f"{user.email} may neither change account {doc.account_id} nor approve this "
-            f"contract ({approver.reason})"
+            Text(
+                "{email} may neither change account {account} nor approve this contract ({reason})",
+                email=user.email,
+                account=doc.account_id,
+                reason=approver.reason,
+            )
         )
     _apply(session, doc, Action.decline, actor=user.email, detail={"reason": reason.strip()})
     return doc
@@ -737,7 +783,9 @@ def send(
         if why:
             notes.append(why)
     if email and ("@" not in email or len(email) > 254 or any(c.isspace() for c in email)):
-        raise InvalidContract(f"signer email {email!r} is not an email address")
+        raise InvalidContract(
+            Text("signer email {email} is not an email address", email=repr(email))
+        )
     public_base(settings)  # NotConfigured before anything changes: no unreachable link
     now = utc_now()
     nonce = secrets.token_urlsafe(24)
@@ -965,7 +1013,7 @@ def sign_with_link(
 def executed_html(session: Session, doc: ContractDocument, settings: Settings) -> str:
     """The contract as sent with the signature block where its marker is."""
     if doc.signed_at is None or doc.signed_name is None:
-        raise Conflict(f"contract {doc.document_id} is not signed")
+        raise Conflict(Text("contract {id} is not signed", id=str(doc.document_id)))
     block = _render(
         "signature",
         doc.language,
@@ -1116,22 +1164,27 @@ def provider_event(
     doc: ContractDocument | None = None
     if document_id is not None:
         if isinstance(document_id, bool) or not isinstance(document_id, int | str):
-            raise InvalidContract("document_id must be the contract number")
+            raise InvalidContract(Text("document_id must be the contract number"))
         try:
             doc = session.get(ContractDocument, int(document_id))
         except ValueError:
-            raise InvalidContract("document_id must be the contract number") from None
+            raise InvalidContract(Text("document_id must be the contract number")) from None
     elif external_id:
         doc = session.scalar(
             select(ContractDocument).where(ContractDocument.external_id == external_id)
         )
     else:
-        raise InvalidContract("send document_id or external_id")
+        raise InvalidContract(Text("send document_id or external_id"))
     if doc is None:
-        raise NotFound("no such contract")
+        raise NotFound(Text("no such contract"))
     if external_id and doc.external_id and doc.external_id != external_id:
         raise Conflict(
-            f"contract {doc.document_id} is linked to envelope {doc.external_id}, not {external_id}"
+            Text(
+                "contract {id} is linked to envelope {envelope}, not {other}",
+                id=str(doc.document_id),
+                envelope=doc.external_id,
+                other=external_id,
+            )
         )
     target = domain.TRANSITIONS[action][1]
     if doc.status == target.value:
@@ -1170,9 +1223,11 @@ def _parse_time(value: Any) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidContract(f"signed_at must be an ISO 8601 time, got {value!r}") from None
+        raise InvalidContract(
+            Text("signed_at must be an ISO 8601 time, got {value}", value=repr(value))
+        ) from None
     if parsed.tzinfo is None:
-        raise InvalidContract("signed_at needs a time zone (e.g. 2026-11-24T10:00:00Z)")
+        raise InvalidContract(Text("signed_at needs a time zone (e.g. 2026-11-24T10:00:00Z)"))
     return parsed
 
 

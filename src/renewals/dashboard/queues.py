@@ -68,11 +68,21 @@ def task_filters(owner: str | None, status: str | None, due: str | None) -> Task
     """Validate the /tasks filters (a bad value is a 400 naming the choices)."""
     status = status or "open"
     if status not in TASK_STATUSES:
-        raise RenewalsError(f"status must be one of {', '.join(TASK_STATUSES)}, got {status!r}")
+        raise RenewalsError(
+            Text(
+                "status must be one of {choices}, got {value}",
+                choices=", ".join(TASK_STATUSES),
+                value=repr(status),
+            )
+        )
     due = (due or "").strip()
     if due and due not in DUE_WINDOWS and not due.isdigit():
         raise RenewalsError(
-            f"due must be overdue or a number of days ({', '.join(DUE_WINDOWS[1:])}), got {due!r}"
+            Text(
+                "due must be overdue or a number of days ({choices}), got {value}",
+                choices=", ".join(DUE_WINDOWS[1:]),
+                value=repr(due),
+            )
         )
     if due.isdigit():  # within the bounds of renewals.kit.validate: never a date overflow
         due = str(validate.parse_int(due, "due", low=0, high=validate.MAX_DAYS))
@@ -124,14 +134,14 @@ def task_row(session: Session, task_id: int) -> Any:
     """One task as the queue shows it (for the HTMX row fragment)."""
     row = session.execute(task_stmt().where(Task.task_id == task_id)).first()
     if row is None:
-        raise RenewalsError(f"no task {task_id}", 404)
+        raise RenewalsError(Text("no task {id}", id=str(task_id)), 404)
     return row
 
 
 def task_account(session: Session, task_id: int) -> str:
     task = session.get(Task, task_id)
     if task is None:
-        raise RenewalsError(f"no task {task_id}", 404)
+        raise RenewalsError(Text("no task {id}", id=str(task_id)), 404)
     return task.account_id
 
 

@@ -30,7 +30,7 @@ from renewals.forecast import service as forecast_service
 from renewals.fx import service as fx_service
 from renewals.fx.domain import RateTable
 from renewals.kit.figures import Memo, compute_now
-from renewals.kit.i18n import Text
+from renewals.kit.i18n import Text, joined
 from renewals.kit.time import as_utc, day_start
 from renewals.outbox import service as outbox_service
 from renewals.outbox.models import OutboxMessage
@@ -60,9 +60,14 @@ def require_role(user: User, roles: frozenset[str], page: str) -> None:
     """TECH-5: the manager and executive dashboards are for those roles only."""
     if user.role not in roles:
         raise Forbidden(
-            f"the {page} dashboard is for {', '.join(sorted(roles))}; you are {user.role} "
-            "(TECH-5): your renewals are on /home"
+            Text(FOR_ROLES[page], roles=joined(sorted(roles), ", "), role=str(user.role))
         )
+
+
+FOR_ROLES = {  # TECH-5: who a dashboard is for, one sentence per dashboard
+    "manager": Text("the manager dashboard is for {roles}; you are {role} (TECH-5): your renewals are on /home"),
+    "executive": Text("the executive dashboard is for {roles}; you are {role} (TECH-5): your renewals are on /home"),
+}  # fmt: skip
 
 
 def _open() -> ColumnElement[bool]:
@@ -1495,7 +1500,9 @@ def executive_specs(
     session: Session, policy: Policy, *, as_of: date, trend_by: str, memo: Memo = compute_now
 ) -> tuple[list[Spec], dict[str, Any]]:
     if trend_by not in ("quarter", "month"):
-        raise RenewalsError(f"trend must be quarter or month, got {trend_by!r}")
+        raise RenewalsError(
+            Text("trend must be quarter or month, got {value}", value=repr(trend_by))
+        )
     board = policy.dashboard
     report = retention(session, policy, as_of=as_of, memo=memo)
     if trend_by == "quarter":

@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from renewals.errors import RenewalsError
-from renewals.kit.validate import LIMITS, InvalidInput, parse_page
+from renewals.kit.i18n import Text
+from renewals.kit.listing import unknown_sort
+from renewals.kit.validate import LIMITS, parse_page
 from renewals.web.tables import MAX_PAGE_SIZE, Page, csv_response, page_of
 
 
@@ -94,11 +96,8 @@ class ListSpec:
         rows = list(self.rows)
         if sort:
             key = self.sortable.get(sort)
-            if key is None:
-                known = ", ".join(sorted(self.sortable)) or "none"
-                raise InvalidInput(  # a 422, like the SQL tables and the API
-                    f"{self.name}_sort", f"cannot sort by {sort!r}; sortable columns: {known}"
-                )
+            if key is None:  # a 422, like the SQL tables and the API
+                raise unknown_sort(f"{self.name}_sort", sort, self.sortable)
             # None sorts last in either direction.
             present = [r for r in rows if key(r) is not None]
             missing = [r for r in rows if key(r) is None]
@@ -124,5 +123,11 @@ def export(session: Session, specs: Iterable[Spec], name: str) -> Response:
     """The CSV of the table called `name` (all its rows, not one page)."""
     found = {s.name: s for s in specs}
     if name not in found:
-        raise RenewalsError(f"no table {name!r} here; tables: {', '.join(sorted(found))}")
+        raise RenewalsError(
+            Text(
+                "no table {name} here; tables: {tables}",
+                name=repr(name),
+                tables=", ".join(sorted(found)),
+            )
+        )
     return found[name].export(session)

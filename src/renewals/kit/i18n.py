@@ -339,6 +339,7 @@ TERM_CONTEXTS = (
     "contact",
     "reason",
     "library",
+    "document",
 )
 # Fields that may hold "; " (a list joined into one, a policy title); a template's other
 # fields never span one, so a list of reasons is read item by item rather than swallowed
@@ -356,16 +357,26 @@ VERBATIM_FIELDS = frozenset(
 _VALUE = re.compile(r"[a-z][a-z_]*")
 _FIELD = re.compile(r"\{(\w+)((?:![rsa])?(?::[^{}]*)?)\}")
 _MAX_DEPTH = 6
+# what a short template's field matches: a figure as format() writes it (14, -3, 1,234.5,
+# 1e+06, 12%); its fixed text must hold a word
+_FIGURE = r"[-+]?\d[\d,]*(?:\.\d+)?(?:e[-+]\d+)?%?"
+_WORD = re.compile(r"[A-Za-z]")
 
 
 @lru_cache(maxsize=len(LANGUAGES))
 def _templates(language: str) -> tuple[tuple[re.Pattern[str], str], ...]:
     """The catalogue's messages with `{name}` fields as patterns over their English text,
-    the most specific (longest fixed text) first."""
+    the most specific (longest fixed text) first. A template of little but fields would
+    match anything: one with fewer than 8 fixed characters is kept only with words among
+    them and a figure at each field ("{n} days" reads "14 days", never "many days")."""
     catalog = getattr(translations(language), "_catalog", {})
     found: list[tuple[int, re.Pattern[str], str]] = []
     for msgid, msgstr in catalog.items():
         if not isinstance(msgid, str) or "\x04" in msgid or "{" not in msgid:
+            continue
+        words = _FIELD.sub("", msgid)
+        short = len(words) < 8
+        if short and not _WORD.search(words):
             continue
         parts, seen, fixed, position = [], set(), 0, 0
         for field in _FIELD.finditer(msgid):
@@ -374,14 +385,15 @@ def _templates(language: str) -> tuple[tuple[re.Pattern[str], str], ...]:
             fixed += len(literal)
             name = field.group(1)
             # a value spans no list item and no sentence ("flat. Customer-facing: ...")
-            value = ".+?" if name in LIST_FIELDS else r"(?:(?!; |\. [A-Z]).)+?"
+            value = (
+                _FIGURE if short else ".+?" if name in LIST_FIELDS else r"(?:(?!; |\. [A-Z]).)+?"
+            )
             parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>{value})")
             seen.add(name)
             position = field.end()
         parts.append(re.escape(msgid[position:]))
         fixed += len(msgid) - position
-        if fixed >= 8:  # a template of little but fields would match anything
-            found.append((fixed, re.compile("".join(parts), re.S), msgstr))
+        found.append((fixed, re.compile("".join(parts), re.S), msgstr))
     found.sort(key=lambda item: -item[0])
     return tuple((pattern, msgstr) for _, pattern, msgstr in found)
 

@@ -9,14 +9,27 @@ stable, and the CSV header. The API and the page only page it (renewals.web.tabl
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, SQLColumnExpression
 
+from renewals.kit.i18n import Text
 from renewals.kit.validate import InvalidInput
+
+
+def unknown_sort(field: str, sort: str, sortable: Iterable[str]) -> InvalidInput:
+    """A 422 naming the parameter and the columns one may sort by, in the reader's words."""
+    return InvalidInput(
+        field,
+        Text(
+            "cannot sort by {sort}; sortable columns: {known}",
+            sort=repr(sort),
+            known=", ".join(sorted(sortable)) or "none",
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -42,8 +55,7 @@ class Listing:
             return self.stmt
         column = self.sortable.get(sort)
         if column is None:
-            known = ", ".join(sorted(self.sortable)) or "none"
-            raise InvalidInput("sort", f"cannot sort by {sort!r}; sortable columns: {known}")
+            raise unknown_sort("sort", sort, self.sortable)
         return self.stmt.order_by(None).order_by(
             column.desc() if desc else column.asc(), *self.tiebreak
         )

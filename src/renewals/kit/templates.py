@@ -486,3 +486,17 @@ def environment(
     env.filters.update(FILTERS)
     install_i18n(env, from_context=True)
     return env
+
+
+SYNTAX_ERROR = i18n.Text("template {name} line {line}: {problem}")
+
+
+def syntax_error(
+    exc: jinja2.TemplateSyntaxError, name: str, words: str = SYNTAX_ERROR
+) -> i18n.Text:
+    """A template's syntax error in the reader's words (`words`: the kind of template's
+    Text, "template {name} line {line}: {problem}" by default): its file, line and Jinja's
+    own message."""
+    return i18n.Text(
+        words, name=exc.filename or name, line=str(exc.lineno), problem=str(exc.message)
+    )

@@ -24,6 +24,7 @@ from typing import Protocol
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from renewals.kit.i18n import Text
 from renewals.outbox.models import OutboxMessage
 
 
@@ -69,7 +70,7 @@ def recipients(message: OutboxMessage) -> list[str]:
 def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     """The email for an outbox message: UTF-8 text, quoted-printable (safe on 7-bit servers)."""
     if not message.to_address:
-        raise ValueError(f"message {message.message_id} has no recipient address")
+        raise ValueError(Text("message {id} has no recipient address", id=str(message.message_id)))
     email = EmailMessage()
     email["From"] = sender
     addresses = recipients(message)
@@ -149,7 +150,11 @@ class SmtpTransport:
                 raise  # the server refused DATA: nothing was handed over
             except (smtplib.SMTPException, OSError) as exc:
                 raise DeliveryUncertain(
-                    f"connection to {self.host}:{self.port} broke during the data phase: {exc}"
+                    Text(
+                        "connection to {server} broke during the data phase: {problem}",
+                        server=f"{self.host}:{self.port}",
+                        problem=str(exc),
+                    )
                 ) from exc
             if code != 250:  # smtplib's data() returns the final reply, it does not raise
                 raise smtplib.SMTPDataError(code, reply)
@@ -205,15 +210,21 @@ class WebhookTransport:
                 status = response.status
                 request_id = response.headers.get("X-Request-Id")
         except urllib.error.HTTPError as exc:
-            raise RuntimeError(f"webhook answered HTTP {exc.code} {exc.reason}") from exc
+            raise RuntimeError(
+                Text("webhook answered HTTP {status}", status=f"{exc.code} {exc.reason}")
+            ) from exc
         except urllib.error.URLError as exc:
             if isinstance(exc.reason, ConnectionRefusedError | socket.gaierror):
                 raise  # nothing reached the receiver
-            raise DeliveryUncertain(f"webhook request broke off: {exc.reason}") from exc
+            raise DeliveryUncertain(
+                Text("webhook request broke off: {problem}", problem=str(exc.reason))
+            ) from exc
         except (TimeoutError, ConnectionError) as exc:
-            raise DeliveryUncertain(f"webhook request broke off: {exc}") from exc
+            raise DeliveryUncertain(
+                Text("webhook request broke off: {problem}", problem=str(exc))
+            ) from exc
         if not 200 <= status < 300:
-            raise RuntimeError(f"webhook answered HTTP {status}")
+            raise RuntimeError(Text("webhook answered HTTP {status}", status=str(status)))
         return request_id or f"webhook {status} {message_id_for(message.idempotency_key)}"
 
 

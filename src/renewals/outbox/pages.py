@@ -39,7 +39,13 @@ def outbox_page(
 ) -> Response:
     context = deps.web(request)
     if status != "all" and status not in STATUSES:
-        raise RenewalsError(f"status must be all or one of {', '.join(STATUSES)}, got {status!r}")
+        raise RenewalsError(
+            Text(
+                "status must be all or one of {choices}, got {value}",
+                choices=", ".join(STATUSES),
+                value=repr(status),
+            )
+        )
     scope = scope_for(session, viewer.user, context.policy.web)
     spec = dashboard.outbox_spec("outbox", scope, status=None if status == "all" else status)
     if format == "csv":
@@ -62,7 +68,7 @@ def _message_row(session: Db, message_id: int) -> Any:
     )
     row = session.execute(stmt).first()
     if row is None:
-        raise NotFound(f"no outbox message {message_id}")
+        raise NotFound(Text("no outbox message {id}", id=str(message_id)))
     return row
 
 

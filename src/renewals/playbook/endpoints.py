@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
 from renewals.errors import Conflict, NotFound
+from renewals.kit.i18n import Text
 from renewals.playbook.schemas import TaskDone, TaskRead, TaskSnooze
 from renewals.task import service as task_service
 from renewals.task.models import Task
@@ -98,11 +99,11 @@ def list_tasks(
 def _task_to_change(request: Request, session: Any, viewer: Viewer, task_id: int) -> Task:
     task = session.get(Task, task_id)
     if task is None:
-        raise NotFound(f"no task {task_id}")
+        raise NotFound(Text("no task {id}", id=str(task_id)))
     if (task.owner_email or "").lower() != viewer.user.email.lower():
         api.require_account(request, session, viewer, task.account_id, edit=True)
     if task.status in ("done", "cancelled"):
-        raise Conflict(f"task {task_id} is already {task.status}")
+        raise Conflict(Text("task {id} is already {status}", id=str(task_id), status=task.status))
     return task
 
 

@@ -31,6 +31,7 @@ import jinja2
 
 from renewals.errors import RenewalsError
 from renewals.kit import i18n, templates
+from renewals.kit.i18n import Text
 
 # TIME-5, in campaign order: (internal) T-90 owner alert; (customer) T-60 heads-up,
 # T-30 formal notice, T-14 follow-up; (internal) T-14 escalation; (customer) T-7 final
@@ -221,7 +222,10 @@ def _dir_key(templates_dir: Path | None) -> str | None:
     path = Path(templates_dir).expanduser()
     if not path.is_dir():
         raise MessageTemplateError(
-            f"message templates directory {path} does not exist or is not a directory"
+            Text(
+                "message templates directory {path} does not exist or is not a directory",
+                path=str(path),
+            )
         )
     return str(path.resolve())
 
@@ -235,7 +239,13 @@ def _environment(templates_dir: str | None) -> jinja2.Environment:
 
 def _check_step(step: str) -> None:
     if not _STEP_NAME.match(step):
-        raise MessageTemplateError(f"{step!r} is not a message step; steps are {', '.join(STEPS)}")
+        raise MessageTemplateError(
+            Text(
+                "{step} is not a message step; steps are {steps}",
+                step=repr(step),
+                steps=", ".join(STEPS),
+            )
+        )
 
 
 def _normalise_language(language: str | None) -> str | None:
@@ -260,14 +270,39 @@ def _select(
         except jinja2.TemplateNotFound as exc:
             if exc.name != name:  # an {% extends %} or {% import %} inside it is missing
                 raise MessageTemplateError(
-                    f"message template {name} refers to {exc.name}, which does not exist"
+                    Text(
+                        "message template {name} refers to {missing}, which does not exist",
+                        name=name,
+                        missing=str(exc.name),
+                    )
                 ) from None
         except jinja2.TemplateSyntaxError as exc:
-            raise MessageTemplateError(
-                f"message template {exc.filename or name} line {exc.lineno}: {exc.message}"
-            ) from None
+            raise _syntax_error(exc, name) from None
     tried = ", ".join(template_name(step, c) for c in candidates)
-    raise MessageTemplateError(f"no message template for step {step!r} (looked for {tried})")
+    raise MessageTemplateError(
+        Text(
+            "no message template for step {step} (looked for {tried})",
+            step=repr(step),
+            tried=tried,
+        )
+    )
+
+
+# a message template's problem at a line: its syntax, or what rendering it met there
+AT_LINE = Text("message template {name} line {line}: {problem}")
+
+
+def _syntax_error(exc: jinja2.TemplateSyntaxError, name: str) -> MessageTemplateError:
+    return MessageTemplateError(templates.syntax_error(exc, name, AT_LINE))
+
+
+def _in_template(name: str, line: int | None, problem: str) -> MessageTemplateError:
+    """An error while rendering: the template, its line where known, and the problem."""
+    if line is None:
+        return MessageTemplateError(
+            Text("message template {name}: {problem}", name=name, problem=problem)
+        )
+    return MessageTemplateError(Text(AT_LINE, name=name, line=str(line), problem=problem))
 
 
 def _render(template: jinja2.Template, variables: Mapping[str, Any]) -> str:
@@ -275,43 +310,48 @@ def _render(template: jinja2.Template, variables: Mapping[str, Any]) -> str:
     try:
         return template.render(variables)
     except jinja2.UndefinedError as exc:
-        raise MessageTemplateError(
-            f"message template {name}{_line_of(exc, template)}: {exc.message}; "
-            "the context must provide it (see docs/messages.md for the keys)"
-        ) from None
+        problem = Text(
+            "{problem}; the context must provide it (see docs/messages.md for the keys)",
+            problem=str(exc.message),
+        )
+        raise _in_template(name, _line_of(exc, template), problem) from None
     except jinja2.TemplateNotFound as exc:
         raise MessageTemplateError(
-            f"message template {name} includes {exc.name}, which does not exist"
+            Text(
+                "message template {name} includes {missing}, which does not exist",
+                name=name,
+                missing=str(exc.name),
+            )
         ) from None
     except jinja2.TemplateSyntaxError as exc:
-        raise MessageTemplateError(
-            f"message template {exc.filename or name} line {exc.lineno}: {exc.message}"
-        ) from None
+        raise _syntax_error(exc, name) from None
     except (TypeError, ValueError) as exc:
-        raise MessageTemplateError(
-            f"message template {name}{_line_of(exc, template)}: {exc}"
-        ) from None
+        raise _in_template(name, _line_of(exc, template), str(exc)) from None
 
 
-def _line_of(exc: BaseException, template: jinja2.Template) -> str:
-    """` line N` of the template where the error happened (Jinja keeps it in the traceback)."""
+def _line_of(exc: BaseException, template: jinja2.Template) -> int | None:
+    """The line of the template where the error happened (Jinja keeps it in the traceback)."""
     filename = template.filename
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if filename and frame.filename == filename and frame.lineno:
-            return f" line {frame.lineno}"
-    return ""
+            return frame.lineno
+    return None
 
 
 def _split_subject(text: str, name: str) -> tuple[str, str]:
     first, _, rest = text.lstrip("\n").partition("\n")
     if not first.startswith("Subject:"):
         raise MessageTemplateError(
-            f"message template {name}: the first line must be 'Subject: ...', "
-            f"then a blank line, then the body (it is {first[:60]!r})"
+            Text(
+                "message template {name}: the first line must be 'Subject: ...', then a blank "
+                "line, then the body (it is {first})",
+                name=name,
+                first=repr(first[:60]),
+            )
         )
     subject = " ".join(first.removeprefix("Subject:").split())
     if not subject:
-        raise MessageTemplateError(f"message template {name}: the subject is empty")
+        raise MessageTemplateError(Text("message template {name}: the subject is empty", name=name))
     return subject, _tidy(rest)
 
 

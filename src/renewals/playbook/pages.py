@@ -116,7 +116,7 @@ def _until(value: str) -> date:
     """The snooze date: required, YYYY-MM-DD, within the bounds of renewals.kit.validate."""
     day = validate.parse_day(value, "until")
     if day is None:
-        raise validate.InvalidInput("until", "say until when (YYYY-MM-DD)")
+        raise validate.InvalidInput("until", Text("say until when (YYYY-MM-DD)"))
     return day
 
 

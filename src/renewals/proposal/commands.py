@@ -24,7 +24,7 @@ from renewals.kit.cli import (
     parse_date,
     state,
 )
-from renewals.kit.i18n import _, current, tr, word
+from renewals.kit.i18n import Text, _, current, tr, word
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
     from renewals.proposal.models import Proposal, RoiInputs, ValueMoment
@@ -246,13 +246,19 @@ def create_command(
                     html.parent.mkdir(parents=True, exist_ok=True)
                     html.write_text(proposal.html, encoding="utf-8")
                 except OSError as exc:
-                    raise RenewalsError(f"cannot write {html}: {exc.strerror or exc}") from exc
+                    raise RenewalsError(
+                        Text(
+                            "cannot write {path}: {problem}",
+                            path=str(html),
+                            problem=str(exc.strerror or exc),
+                        )
+                    ) from exc
             row = _row(proposal)
             summary, options = proposal.value_summary, proposal.options
     except RenewalsError as exc:
         fail_with(exc)
     except OSError as exc:
-        fail(f"cannot write the PDF: {exc.strerror or exc}")
+        fail(Text("cannot write the PDF: {problem}", problem=str(exc.strerror or exc)))
     if as_json:
         print(json.dumps({**row, "value_summary": summary, "options": options}, ensure_ascii=False))
         return
@@ -619,5 +625,5 @@ def roi_show(ctx: typer.Context, account: Account, as_json: Json = False) -> Non
 def _required_date(value: str, option: str) -> date:
     day = parse_date(value, option)
     if day is None:
-        fail(f"{option} needs a date (YYYY-MM-DD)", 2)
+        fail(Text("{option} needs a date (YYYY-MM-DD)", option=option), 2)
     return day

@@ -24,6 +24,7 @@ import jinja2
 from renewals.config import Settings, require_vendor
 from renewals.errors import RenewalsError
 from renewals.kit import templates
+from renewals.kit.i18n import Text
 
 if TYPE_CHECKING:
     from renewals.proposal.models import Proposal
@@ -67,13 +68,16 @@ def _offered_in(name: str, options: Mapping[str, Any]) -> bool:
     return bool(option and option.get("offered"))
 
 
+SYNTAX_ERROR = Text("proposal template {name} line {line}: {problem}")
+
+
 def _dir_key(templates_dir: Path | None) -> str | None:
     if templates_dir is None:
         return None
     path = Path(templates_dir).expanduser()
     if not path.is_dir():
         raise ProposalTemplateError(
-            f"templates directory {path} does not exist or is not a directory"
+            Text("templates directory {path} does not exist or is not a directory", path=str(path))
         )
     return str(path.resolve())
 
@@ -107,27 +111,39 @@ def render(
         except jinja2.TemplateNotFound as exc:
             if exc.name != name:
                 raise ProposalTemplateError(
-                    f"proposal template {name} refers to {exc.name}, which does not exist"
+                    Text(
+                        "proposal template {name} refers to {missing}, which does not exist",
+                        name=name,
+                        missing=str(exc.name),
+                    )
                 ) from None
             continue
         except jinja2.TemplateSyntaxError as exc:
-            raise ProposalTemplateError(
-                f"proposal template {exc.filename or name} line {exc.lineno}: {exc.message}"
-            ) from None
+            raise ProposalTemplateError(templates.syntax_error(exc, name, SYNTAX_ERROR)) from None
         note = ""
         if language and candidate != wanted:
-            note = f"no proposal template in {language!r}: written in English"
+            note = Text(
+                "no proposal template in {language}: written in English", language=repr(language)
+            )
         try:
             html = template.render({**context, "language": candidate})
         except jinja2.UndefinedError as exc:
             raise ProposalTemplateError(
-                f"proposal template {name}: {exc.message}; the context must provide it "
-                "(see docs/proposals.md for the keys)"
+                Text(
+                    "proposal template {name}: {problem}; the context must provide it (see "
+                    "docs/proposals.md for the keys)",
+                    name=name,
+                    problem=str(exc.message),
+                )
             ) from None
         except (TypeError, ValueError) as exc:
-            raise ProposalTemplateError(f"proposal template {name}: {exc}") from None
+            raise ProposalTemplateError(
+                Text("proposal template {name}: {problem}", name=name, problem=str(exc))
+            ) from None
         return Rendered(html, candidate, name, note)
-    raise ProposalTemplateError(f"no proposal template {TEMPLATE}.{DEFAULT_LANGUAGE}{SUFFIX}")
+    raise ProposalTemplateError(
+        Text("no proposal template {name}", name=f"{TEMPLATE}.{DEFAULT_LANGUAGE}{SUFFIX}")
+    )
 
 
 def context(

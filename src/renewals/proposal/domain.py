@@ -1128,7 +1128,9 @@ def price_options(
     """BUN-2: good, better and best, with the BUN-1 and MY-1 decisions behind them; and
     the `agreed` option of an approved concession, which the proposal then leads with."""
     if p.arr <= 0:
-        raise ProposalError(f"the renewal has no positive ARR ({p.arr}): nothing to price")
+        raise ProposalError(
+            Text("the renewal has no positive ARR ({arr}): nothing to price", arr=str(p.arr))
+        )
     arr = money(p.arr)
     term = p.term_months if p.term_months > 0 else 12
     bundle = bundle_decision(p, policy=policy)

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from renewals.errors import RenewalsError
+from renewals.kit.i18n import Text
 from renewals.kit.time import today
 from renewals.proposal import service
 from renewals.proposal.domain import OptionName
@@ -70,7 +71,12 @@ def create_proposal(
     access.require_edit(session, viewer.user, renewal.account_id, web.policy.web)
     if option and option not in {o.value for o in OptionName}:
         choices = ", ".join(o.value for o in OptionName)
-        raise RenewalsError(f"option must be one of {choices}, got {option!r}", 422)
+        raise RenewalsError(
+            Text(
+                "option must be one of {choices}, got {value}", choices=choices, value=repr(option)
+            ),
+            422,
+        )
     proposal = service.create(
         session,
         renewal_id,

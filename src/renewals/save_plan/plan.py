@@ -743,10 +743,10 @@ def tactics(
 # SAVE-9 "Product team involvement: when product gaps are the problem, bring in the people
 # who can actually address them": each as a plan item with the person who does it.
 PRODUCT_TEAM = (
-    ("pm_reviews_use_case", Text("Product team: a product manager reviews their use case"), "product manager"),
-    ("engineer_on_calls", Text("Product team: an engineer joins the calls to understand the technical problems"), "engineer"),
-    ("roadmap_preview", Text("Product team: preview the roadmap where relevant features are coming"), "product manager"),
-    ("workarounds", Text("Product team: develop workarounds for the current limitations"), "engineer"),
+    ("pm_reviews_use_case", Text("Product team: a product manager reviews their use case"), Text("product manager")),
+    ("engineer_on_calls", Text("Product team: an engineer joins the calls to understand the technical problems"), Text("engineer")),
+    ("roadmap_preview", Text("Product team: preview the roadmap where relevant features are coming"), Text("product manager")),
+    ("workarounds", Text("Product team: develop workarounds for the current limitations"), Text("engineer")),
 )  # fmt: skip
 
 
@@ -1095,14 +1095,7 @@ def render_template(
                     )
                 ) from None
         except jinja2.TemplateSyntaxError as exc:
-            raise PlanTemplateError(
-                Text(
-                    "template {name} line {line}: {problem}",
-                    name=exc.filename or candidate,
-                    line=str(exc.lineno),
-                    problem=str(exc.message),
-                )
-            ) from None
+            raise PlanTemplateError(templates.syntax_error(exc, candidate)) from None
     if template is None:
         raise PlanTemplateError(Text("no template {names}", names=" or ".join(candidates)))
     used = wanted if template.name == candidates[0] else DEFAULT_LANGUAGE
@@ -1121,7 +1114,9 @@ def render_template(
             )
         ) from None
     except (TypeError, ValueError) as exc:
-        raise PlanTemplateError(f"template {template.name}: {exc}") from None
+        raise PlanTemplateError(
+            Text("template {name}: {problem}", name=str(template.name), problem=str(exc))
+        ) from None
     return _tidy(text)
 
 

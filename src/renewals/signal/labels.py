@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from renewals.account import service as account_service
 from renewals.audit import service as audit
 from renewals.errors import NotFound, RenewalsError
+from renewals.kit.i18n import Text
 from renewals.policy.domain import Policy
 from renewals.signal import semantic, text
 from renewals.signal.lexicon import KINDS
@@ -42,7 +43,12 @@ def _kinds(labels: Iterable[str]) -> list[str]:
     unknown = sorted(chosen - set(KINDS))
     if unknown:
         raise RenewalsError(
-            f"unknown signal kind {', '.join(unknown)}: one of {', '.join(KINDS)} or none", 422
+            Text(
+                "unknown signal kind {kinds}: one of {choices} or none",
+                kinds=", ".join(unknown),
+                choices=", ".join(KINDS),
+            ),
+            422,
         )
     return [k for k in KINDS if k in chosen]
 
@@ -90,12 +96,16 @@ def mark(
     user = require_active_user(session, by)
     signal = session.get(Signal, signal_id)
     if signal is None:
-        raise NotFound(f"no signal {signal_id}")
+        raise NotFound(Text("no signal {id}", id=str(signal_id)))
     require_view(session, user, signal.account_id, policy.web)  # access before state
     if signal.source not in TEXT_SOURCES:
         raise RenewalsError(
-            f"signal {signal_id} comes from numbers ({signal.source}); only signals found in "
-            "words can be labelled",
+            Text(
+                "signal {id} comes from numbers ({source}); only signals found in words can be "
+                "labelled",
+                id=str(signal_id),
+                source=signal.source,
+            ),
             422,
         )
     kinds = _kinds(labels)
@@ -134,18 +144,22 @@ def add(
     """A sentence of the account with the kinds it carries (a missed signal, usually)."""
     user = require_active_user(session, by)
     if not _account_exists(session, account_id):  # as the account page: 404 for everyone
-        raise NotFound(f"no account {account_id}")
+        raise NotFound(Text("no account {id}", id=account_id))
     require_view(session, user, account_id, policy.web)  # access before state
     sentence = " ".join(sentence.split())
     if not sentence:
-        raise RenewalsError("give the sentence that carries the signal", 422)
+        raise RenewalsError(Text("give the sentence that carries the signal"), 422)
     if len(sentence) > MAX_SENTENCE:
-        raise RenewalsError(f"the sentence is longer than {MAX_SENTENCE} characters", 422)
+        raise RenewalsError(
+            Text("the sentence is longer than {n} characters", n=str(MAX_SENTENCE)), 422
+        )
     if language is not None and language not in text.LANGUAGES:
-        raise RenewalsError(f"language must be one of {', '.join(text.LANGUAGES)}", 422)
+        raise RenewalsError(
+            Text("language must be one of {choices}", choices=", ".join(text.LANGUAGES)), 422
+        )
     kinds = _kinds(labels)
     if not kinds:
-        raise RenewalsError("say which signal the sentence carries (a kind, not none)", 422)
+        raise RenewalsError(Text("say which signal the sentence carries (a kind, not none)"), 422)
     prior = account_service.languages(session, [account_id]).get(account_id)
     language = language or text.detect_language(sentence, prior)
     detected = _detected_now(session, policy, sentence, language)
@@ -197,17 +211,28 @@ def import_tsv(
     user = require_active_user(session, by)
     if user.role not in SEE_ALL_ROLES:
         raise RenewalsError(
-            f"{user.email} ({user.role}) may not import labels: they teach every account; "
-            f"ask a {', '.join(sorted(SEE_ALL_ROLES))}",
+            Text(
+                "{email} ({role}) may not import labels: they teach every account; ask a {roles}",
+                email=user.email,
+                role=str(user.role),
+                roles=", ".join(sorted(SEE_ALL_ROLES)),
+            ),
             403,
         )
     try:
         examples = semantic.read_tsv(content.splitlines(), name, source="team")
     except semantic.ExampleError as exc:
-        raise RenewalsError(str(exc), 422) from exc
+        raise RenewalsError(exc.args[0], 422) from exc  # its Text: read in the reader's words
     for example in examples:
         if len(example.text) > MAX_SENTENCE:
-            raise RenewalsError(f"{name}: a text is longer than {MAX_SENTENCE} characters", 422)
+            raise RenewalsError(
+                Text(
+                    "{place}: a text is longer than {n} characters",
+                    place=name,
+                    n=str(MAX_SENTENCE),
+                ),
+                422,
+            )
     reader = SemanticReader(session, policy) if policy.signals.semantic.enabled else None
     for example in examples:
         if reader is not None:

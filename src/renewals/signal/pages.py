@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from renewals.errors import NotFound
+from renewals.kit.i18n import Text
 from renewals.kit.time import today
 from renewals.signal import labels
 from renewals.web import deps
@@ -41,7 +42,9 @@ def label_signal(
         session, policy, signal_id=signal_id, by=viewer.user.email, labels=[kind], as_of=today()
     )
     if label.account_id != account_id:  # after access: a refused person learns nothing; rolled back
-        raise NotFound(f"no signal {signal_id} on account {account_id}")
+        raise NotFound(
+            Text("no signal {id} on account {account}", id=str(signal_id), account=account_id)
+        )
     return _back(account_id)
 
 

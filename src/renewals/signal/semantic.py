@@ -173,7 +173,12 @@ def parse_labels(value: str, where: str) -> frozenset[str]:
     unknown = sorted(kinds - set(KINDS))
     if unknown:
         raise ExampleError(
-            f"{where}: unknown signal kind {', '.join(unknown)} (one of {', '.join(KINDS)} or none)"
+            Text(
+                "{place}: unknown signal kind {kinds} (one of {choices} or none)",
+                place=where,
+                kinds=", ".join(unknown),
+                choices=", ".join(KINDS),
+            )
         )
     return frozenset(kinds)
 
@@ -188,16 +193,24 @@ def read_tsv(lines: Iterable[str], name: str, source: str = "examples") -> list[
         parts = line.split("\t")
         if len(parts) != 3:
             raise ExampleError(
-                f"{name}:{number}: expected 3 tab-separated columns (language, labels, text), "
-                f"found {len(parts)}"
+                Text(
+                    "{place}: expected 3 tab-separated columns (language, labels, text), "
+                    "found {found}",
+                    place=f"{name}:{number}",
+                    found=len(parts),
+                )
             )
         language, labels, text = (p.strip() for p in parts)
         if language not in ("en", "de", "id", "ms"):
             raise ExampleError(
-                f"{name}:{number}:1: language must be en, de, id or ms, not {language!r}"
+                Text(
+                    "{place}: language must be en, de, id or ms, not {value}",
+                    place=f"{name}:{number}:1",
+                    value=repr(language),
+                )
             )
         if not text:
-            raise ExampleError(f"{name}:{number}:3: the text is empty")
+            raise ExampleError(Text("{place}: the text is empty", place=f"{name}:{number}:3"))
         out.append(Example(language, parse_labels(labels, f"{name}:{number}:2"), text, source))
     return out
 

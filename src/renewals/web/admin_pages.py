@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from renewals.audit.models import AuditEvent
 from renewals.errors import Forbidden, RenewalsError
+from renewals.kit import i18n
 from renewals.kit.time import day_start, utc_now
 from renewals.user import service as user_service
 from renewals.user.domain import Role
@@ -38,7 +39,7 @@ AUDIT_COLUMNS = ("at", "actor", "action", "entity", "entity_id", "detail")
 def admin_viewer(viewer: PageViewer) -> Viewer:
     """The signed-in user, if they are an admin; 403 otherwise."""
     if viewer.user.role != Role.admin:
-        raise Forbidden("Only admins may see this page.")
+        raise Forbidden(i18n.Text("Only admins may see this page."))
     return viewer
 
 
@@ -55,7 +56,14 @@ def audit_query(
 ) -> Select[*tuple[Any, ...]]:
     """Audit events matching the filters, newest first (the date range includes both days)."""
     if since and until and since > until:
-        raise RenewalsError(f"the date range is backwards: {since} is after {until}", 422)
+        raise RenewalsError(
+            i18n.Text(
+                "the date range is backwards: {since} is after {until}",
+                since=str(since),
+                until=str(until),
+            ),
+            422,
+        )
     stmt = select(AuditEvent)
     if action:
         stmt = stmt.where(AuditEvent.action == action)

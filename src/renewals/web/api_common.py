@@ -19,6 +19,7 @@ from sqlalchemy import Select, SQLColumnExpression
 
 from renewals.account.models import Account
 from renewals.errors import NotFound
+from renewals.kit import i18n
 from renewals.kit.listing import Listing
 from renewals.kit.listing import RecordFilters as RecordFilters
 from renewals.kit.listing import where_given as where_given
@@ -58,7 +59,7 @@ StrictNumber = Annotated[float, Strict()]  # JSON numbers only: no "5", no true
 
 def _iso_date_only(value: Any) -> Any:
     if not isinstance(value, str | date):
-        raise ValueError("a date as YYYY-MM-DD")
+        raise ValueError(i18n.Text("a date as YYYY-MM-DD"))
     return value
 
 
@@ -198,7 +199,7 @@ def require_account(
     it (TECH-5, checked on the server for every request)."""
     account = session.get(Account, account_id)
     if account is None:
-        raise NotFound(f"no account {account_id!r}")
+        raise NotFound(i18n.Text("no account {id}", id=repr(account_id)))
     policy = web(request).policy.web
     if edit:
         require_edit(session, viewer.user, account_id, policy)

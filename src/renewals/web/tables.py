@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import QueryParams
 from starlette.responses import Response, StreamingResponse
 
-from renewals.kit.listing import Listing
+from renewals.kit.listing import Listing, unknown_sort
 from renewals.kit.spreadsheet import SafeWriter
 from renewals.kit.validate import MAX_PAGE_SIZE as MAX_PAGE_SIZE
-from renewals.kit.validate import InvalidInput, check_page
+from renewals.kit.validate import check_page
 from renewals.web.params import ListParams
 
 
@@ -70,8 +70,7 @@ def page_of(
     if sort:
         column = (sortable or {}).get(sort)
         if column is None:
-            known = ", ".join(sorted(sortable or {})) or "none"
-            raise InvalidInput("sort", f"cannot sort by {sort!r}; sortable columns: {known}")
+            raise unknown_sort("sort", sort, sortable or {})
         stmt = stmt.order_by(None).order_by(column.desc() if desc else column.asc(), *tiebreak)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     query = stmt.limit(size).offset((page - 1) * size)
