@@ -13,6 +13,7 @@ from typing import Any, Final, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from renewals.account.domain import Segment
+from renewals.kit.i18n import Text
 from renewals.user.domain import Role
 
 # Where a key's default comes from (docs/policy-reference.md shows it for every key):
@@ -65,7 +66,9 @@ class Range(PolicyModel):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.min > self.max:
-            raise ValueError(f"min ({self.min:g}) is greater than max ({self.max:g})")
+            raise ValueError(
+                Text("min ({min:g}) is greater than max ({max:g})", min=self.min, max=self.max)
+            )
         return self
 
 
@@ -204,26 +207,47 @@ class Segments(PolicyModel):
         bands = sorted(value, key=lambda b: b.min_arr)
         names = [b.segment for b in bands]
         if len(set(names)) != len(names):
-            raise ValueError("each segment may have only one band")
+            raise ValueError(Text("each segment may have only one band"))
         if bands[0].min_arr != 0:
-            raise ValueError(f"the lowest band ({bands[0].segment}) must start at min_arr = 0")
+            raise ValueError(
+                Text(
+                    "the lowest band ({segment}) must start at min_arr = 0",
+                    segment=bands[0].segment,
+                )
+            )
         for low, high in zip(bands, bands[1:], strict=False):
             if low.max_arr is None:
                 raise ValueError(
-                    f"band {low.segment} has no max_arr but {high.segment} starts above it"
+                    Text(
+                        "band {low} has no max_arr but {high} starts above it",
+                        low=low.segment,
+                        high=high.segment,
+                    )
                 )
             if high.min_arr < low.max_arr:
                 raise ValueError(
-                    f"bands overlap: {high.segment} starts at {high.min_arr:,} "
-                    f"below the end of {low.segment} ({low.max_arr:,})"
+                    Text(
+                        "bands overlap: {high} starts at {start:,} below the end of {low} ({end:,})",
+                        high=high.segment,
+                        start=high.min_arr,
+                        low=low.segment,
+                        end=low.max_arr,
+                    )
                 )
             if high.min_arr > low.max_arr:
                 raise ValueError(
-                    f"gap between bands: {low.segment} ends at {low.max_arr:,}, "
-                    f"{high.segment} starts at {high.min_arr:,}"
+                    Text(
+                        "gap between bands: {low} ends at {end:,}, {high} starts at {start:,}",
+                        low=low.segment,
+                        end=low.max_arr,
+                        high=high.segment,
+                        start=high.min_arr,
+                    )
                 )
         if bands[-1].max_arr is not None:
-            raise ValueError(f"the top band ({bands[-1].segment}) must have no max_arr")
+            raise ValueError(
+                Text("the top band ({segment}) must have no max_arr", segment=bands[-1].segment)
+            )
         return value
 
     def band(self, segment: Segment) -> SegmentBand | None:
@@ -245,7 +269,7 @@ class HealthWeights(PolicyModel):
     @model_validator(mode="after")
     def _some_weight(self) -> Self:
         if sum(self.model_dump().values()) <= 0:
-            raise ValueError("at least one health weight must be positive")
+            raise ValueError(Text("at least one health weight must be positive"))
         return self
 
 
@@ -294,9 +318,9 @@ class Measure(PolicyModel):
     def _points(cls, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
         values = [x for x, _ in points]
         if any(b <= a for a, b in zip(values, values[1:], strict=False)):
-            raise ValueError("point values must rise strictly")
+            raise ValueError(Text("point values must rise strictly"))
         if any(not 0 <= y <= 100 for _, y in points):
-            raise ValueError("point scores must lie within 0-100")
+            raise ValueError(Text("point scores must lie within 0-100"))
         return points
 
     def value_source(self, name: str, declared: Source) -> Source:
@@ -468,17 +492,17 @@ class Health(PolicyModel):
     @classmethod
     def _shares(cls, shares: list[float]) -> list[float]:
         if any(not 0 <= x <= 1 for x in shares):
-            raise ValueError("each share lies within 0-1")
+            raise ValueError(Text("each share lies within 0-1"))
         return shares
 
     @model_validator(mode="after")
     def _bands(self) -> Self:
         if self.yellow_min_score > self.green_min_score:
-            raise ValueError("yellow_min_score must not exceed green_min_score")
+            raise ValueError(Text("yellow_min_score must not exceed green_min_score"))
         pairs = [(m.component, m.feature) for m in self.measures]
         dupes = sorted({f"{c}.{f}" for c, f in pairs if pairs.count((c, f)) > 1})
         if dupes:
-            raise ValueError(f"measures listed twice: {', '.join(dupes)}")
+            raise ValueError(Text("measures listed twice: {field}", field=", ".join(dupes)))
         return self
 
     def weights_for(self, segment: Segment | None) -> dict[str, float]:
@@ -674,7 +698,9 @@ def _unique_keys(steps: list[Step], segment: str) -> None:
     keys = [s.key for s in steps]
     dupes = sorted({k for k in keys if keys.count(k) > 1})
     if dupes:
-        raise ValueError(f"{segment}: duplicate step keys {', '.join(dupes)}")
+        raise ValueError(
+            Text("{key}: duplicate step keys {field}", key=segment, field=", ".join(dupes))
+        )
 
 
 class Timelines(PolicyModel):
@@ -721,7 +747,9 @@ class Stages(PolicyModel):
         ]
         if days != sorted(days, reverse=True) or len(set(days)) != 4:
             raise ValueError(
-                "stage days must fall strictly: assessment > preparation > engagement > closing"
+                Text(
+                    "stage days must fall strictly: assessment > preparation > engagement > closing"
+                )
             )
         return self
 
@@ -754,7 +782,7 @@ class Paths(PolicyModel):
         keys = [s.key for s in (*self.red, *self.at_risk)]
         dupes = sorted({k for k in keys if keys.count(k) > 1})
         if dupes:
-            raise ValueError(f"duplicate path step keys {', '.join(dupes)}")
+            raise ValueError(Text("duplicate path step keys {field}", field=", ".join(dupes)))
         return self
 
 
@@ -868,7 +896,9 @@ class Campaign(PolicyModel):
             self.management_days,
         ]
         if days != sorted(days, reverse=True) or len(set(days)) != len(days):
-            raise ValueError("campaign days must fall strictly from alert_owner to management")
+            raise ValueError(
+                Text("campaign days must fall strictly from alert_owner to management")
+            )
         return self
 
 
@@ -943,9 +973,9 @@ class SaveProbability(PolicyModel):
     def _fractions(self) -> Self:
         for name in ("high", "medium", "low"):
             if getattr(self, name).max > 1:
-                raise ValueError(f"{name}: success rates are fractions (0-1)")
+                raise ValueError(Text("{key}: success rates are fractions (0-1)", key=name))
         if not (self.low.max <= self.medium.min and self.medium.max <= self.high.min):
-            raise ValueError("bands must rise: low < medium < high")
+            raise ValueError(Text("bands must rise: low < medium < high"))
         return self
 
 
@@ -957,7 +987,7 @@ class ValueTiers(PolicyModel):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.medium_min_arr >= self.high_min_arr:
-            raise ValueError("medium_min_arr must be below high_min_arr")
+            raise ValueError(Text("medium_min_arr must be below high_min_arr"))
         return self
 
 
@@ -1014,7 +1044,7 @@ class Triage(PolicyModel):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.relationship_damaged > self.relationship_good:
-            raise ValueError("relationship_damaged must not exceed relationship_good")
+            raise ValueError(Text("relationship_damaged must not exceed relationship_good"))
         return self
 
 
@@ -1031,9 +1061,11 @@ class SaveEconomics(PolicyModel):
     @model_validator(mode="after")
     def _fractions(self) -> Self:
         if self.success_ceiling.max > 1:
-            raise ValueError("success_ceiling: success rates are fractions (0-1)")
+            raise ValueError(
+                Text("{key}: success rates are fractions (0-1)", key="success_ceiling")
+            )
         if self.save_cost_multiplier.min < 1 or self.prevention_cost_ratio.min < 1:
-            raise ValueError("save_cost_multiplier and prevention_cost_ratio are at least 1")
+            raise ValueError(Text("save_cost_multiplier and prevention_cost_ratio are at least 1"))
         return self
 
 
@@ -1060,13 +1092,13 @@ class Save(PolicyModel):
     @model_validator(mode="after")
     def _windows(self) -> Self:
         if self.compressed_min_days >= self.comprehensive_min_days:
-            raise ValueError("compressed_min_days must be below comprehensive_min_days")
+            raise ValueError(Text("compressed_min_days must be below comprehensive_min_days"))
         return self
 
 
 def _percent(r: Range, name: str) -> None:
     if r.max > 100:
-        raise ValueError(f"{name}: percentages must be at most 100")
+        raise ValueError(Text("{key}: percentages must be at most 100", key=name))
 
 
 class RiskDiscounts(PolicyModel):
@@ -1150,7 +1182,9 @@ class ConcessionTerm(PolicyModel):
     @model_validator(mode="after")
     def _threshold(self) -> Self:
         if (self.escalate_above is None) == (self.escalate_below is None):
-            raise ValueError(f"{self.kind}: give exactly one of escalate_above, escalate_below")
+            raise ValueError(
+                Text("{key}: give exactly one of escalate_above, escalate_below", key=self.kind)
+            )
         return self
 
     def value_source(self, name: str, declared: Source) -> Source:
@@ -1204,7 +1238,7 @@ class Concessions(PolicyModel):
     def _one_each(cls, value: list[ConcessionTerm]) -> list[ConcessionTerm]:
         kinds = [t.kind for t in value]
         if len(set(kinds)) != len(kinds):
-            raise ValueError("each kind may appear once")
+            raise ValueError(Text("each kind may appear once"))
         return value
 
     def term(self, kind: str) -> ConcessionTerm | None:
@@ -1219,10 +1253,10 @@ class Concessions(PolicyModel):
     def _matrix(cls, value: list[ApprovalLimit]) -> list[ApprovalLimit]:
         roles = [a.role for a in value]
         if len(set(roles)) != len(roles):
-            raise ValueError("each role may appear once")
+            raise ValueError(Text("each role may appear once"))
         limits = [a.max_discount_pct for a in value]
         if limits != sorted(limits):
-            raise ValueError("limits must not fall as seniority rises (list juniors first)")
+            raise ValueError(Text("limits must not fall as seniority rises (list juniors first)"))
         return value
 
     def limit_for(self, role: Role) -> ApprovalLimit | None:
@@ -1244,7 +1278,7 @@ class Winback(PolicyModel):
     @classmethod
     def _rising(cls, value: list[int]) -> list[int]:
         if value != sorted(set(value)) or value[0] <= 0:
-            raise ValueError("months must be positive and rising")
+            raise ValueError(Text("months must be positive and rising"))
         return value
 
 
@@ -1412,7 +1446,7 @@ class Prior(PolicyModel):
     @model_validator(mode="after")
     def _bounds(self) -> Self:
         if self.floor >= self.ceiling:
-            raise ValueError("floor must be below ceiling")
+            raise ValueError(Text("floor must be below ceiling"))
         return self
 
 
@@ -1424,7 +1458,7 @@ class ForecastCategories(PolicyModel):
     @model_validator(mode="after")
     def _falling(self) -> Self:
         if not self.commit > self.probable > self.at_risk:
-            raise ValueError("thresholds must fall: commit > probable > at_risk")
+            raise ValueError(Text("thresholds must fall: commit > probable > at_risk"))
         return self
 
 
@@ -1515,16 +1549,27 @@ class Currency(PolicyModel):
 
         for code, by_day in value.items():
             if len(code) != 3 or not code.isalpha() or not code.isupper():
-                raise ValueError(f"currency.rates: {code!r} is not a currency code like EUR")
+                raise ValueError(
+                    Text(
+                        "currency.rates: {value} is not a currency code like EUR", value=repr(code)
+                    )
+                )
             for day, rate in by_day.items():
                 try:
                     date_type.fromisoformat(str(day))
                 except ValueError:
                     raise ValueError(
-                        f"currency.rates.{code}: {day!r} is not a date (YYYY-MM-DD)"
+                        Text(
+                            "currency.rates.{key}: {value} is not a date (YYYY-MM-DD)",
+                            key=code,
+                            value=repr(day),
+                        )
                     ) from None
                 if rate <= 0:
-                    raise ValueError(f"currency.rates.{code}.{day}: a rate must be positive")
+                    where = f"{code}.{day}"
+                    raise ValueError(
+                        Text("currency.rates.{key}: a rate must be positive", key=where)
+                    )
         return value
 
 

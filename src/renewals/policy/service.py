@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from renewals.errors import RenewalsError
+from renewals.kit.i18n import Text, joined
 from renewals.policy.domain import PRODUCT, SEED, Policy, PolicyModel, Range, Source
 
 DEFAULTS = "defaults.toml"
@@ -24,11 +25,12 @@ DEFAULTS = "defaults.toml"
 class PolicyError(RenewalsError):
     """The policy file is unreadable or invalid; the message names every bad key."""
 
-    def __init__(self, source: str, problems: list[str]) -> None:
+    def __init__(self, source: str, problems: list[Text]) -> None:
         self.source = source
-        self.problems = problems
-        lines = "\n".join(f"  {p}" for p in problems)
-        super().__init__(f"invalid policy {source}:\n{lines}", 422)
+        self.problems = problems  # each a Text: its key path and rule ID as they are
+        head = Text("invalid policy {path}:", path=source)
+        # one problem a line, each read in the reader's language (issue 22)
+        super().__init__(joined([head, *problems], "\n  "), 422)
 
 
 def defaults_text() -> str:
@@ -55,9 +57,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PolicyError(str(path), ["file not found"]) from None
+        raise PolicyError(str(path), [Text("file not found")]) from None
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(str(path), [f"not valid TOML: {exc}"]) from None
+        # tomllib's own explanation (line and column) stays as it gives it
+        raise PolicyError(str(path), [Text("not valid TOML: {error}", error=str(exc))]) from None
 
 
 def _key(loc: tuple[int | str, ...]) -> str:
@@ -67,25 +70,54 @@ def _key(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def _problems(exc: ValidationError, data: dict[str, Any]) -> list[str]:
+def _problems(exc: ValidationError, data: dict[str, Any]) -> list[Text]:
+    """Each bad key as `key.path: reason`, English as it reads; printed with `tr`, the
+    reason reads in the language (the key path and rule IDs as they are): the schema's own
+    checks are Text, Pydantic's English is read through the catalogue's templates of its
+    messages (web.app.FRAMEWORK_MESSAGES)."""
     problems = []
     for err in exc.errors():
         loc = tuple(err["loc"])
+        key = _key(loc)
         if err["type"] == "extra_forbidden":
             known = _known_keys(loc[:-1])
-            hint = f" (known keys here: {', '.join(known)})" if known else ""
-            problems.append(f"{_key(loc)}: unknown key{hint}")
-        elif err["type"] == "missing":
-            problems.append(f"{_key(loc)}: required key is missing")
-        else:
-            value = _lookup(data, loc)
-            shown = (
-                f" (got {value!r})"
-                if value is not _MISSING and not isinstance(value, dict | list)
-                else ""
+            problems.append(
+                Text(
+                    "{key}: unknown key (known keys here: {field})", key=key, field=", ".join(known)
+                )
+                if known
+                else Text("{key}: unknown key", key=key)
             )
-            message = err["msg"].removeprefix("Value error, ")
-            problems.append(f"{_key(loc) or '(top level)'}: {message}{shown}")
+            continue
+        if err["type"] == "missing":
+            problems.append(Text("{key}: required key is missing", key=key))
+            continue
+        ctx = err.get("ctx") or {}
+        error = ctx.get("error")
+        reason: str = (
+            error.args[0]
+            if isinstance(error, ValueError) and error.args and isinstance(error.args[0], Text)
+            # a table where a value is (Pydantic's English, the schema's name as it is)
+            else Text(
+                "Input should be a valid dictionary or instance of {table}",
+                table=ctx["class_name"],
+            )
+            if err["type"] == "model_type" and "class_name" in ctx
+            else err["msg"].removeprefix("Value error, ")
+        )
+        value = _lookup(data, loc)
+        if value is not _MISSING and not isinstance(value, dict | list):
+            problems.append(
+                Text("{key}: {reason} (got {value})", key=key, reason=reason, value=repr(value))
+                if key
+                else Text("(top level): {reason} (got {value})", reason=reason, value=repr(value))
+            )
+        else:
+            problems.append(
+                Text("{key}: {reason}", key=key, reason=reason)
+                if key
+                else Text("(top level): {reason}", reason=reason)
+            )
     return problems
 
 
@@ -133,7 +165,7 @@ def validate(data: dict[str, Any], source: str) -> Policy:
     return policy
 
 
-def unknown_features(policy: Policy) -> list[str]:
+def unknown_features(policy: Policy) -> list[Text]:
     """HEALTH-1: each measure and calibration candidate must read a feature the health job
     computes (a misspelt name would never fire, silently); the problems name the key.
     HEALTH-3 guards name a signal fact, which the schema checks."""
@@ -145,11 +177,19 @@ def unknown_features(policy: Policy) -> list[str]:
         ("calibration_candidates", i, c.feature)
         for i, c in enumerate(policy.health.calibration_candidates)
     ]
-    return [
-        f"health.{kind}[{i}].feature: unknown feature {feature!r} (known: {known})"
-        for kind, i, feature in named
-        if feature not in FEATURES
-    ]
+    problems = []
+    for kind, i, feature in named:
+        if feature not in FEATURES:
+            key = f"health.{kind}[{i}].feature"
+            problems.append(
+                Text(
+                    "{key}: unknown feature {value} (known: {field})",
+                    key=key,
+                    value=repr(feature),
+                    field=known,
+                )
+            )
+    return problems
 
 
 def load(path: Path | None = None) -> Policy:
