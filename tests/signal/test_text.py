@@ -193,6 +193,23 @@ class TestEvidence:
         assert [s.signal for s in found] == ["budget"]
         assert found[0].evidence == "Too expensive."
 
+    def test_a_sentence_shared_by_texts_is_matched_once(self) -> None:
+        """Issue 20: texts repeat sentences (greetings, templates, a quoted remark); each
+        sentence of a language is matched against the vocabulary once, and every text still
+        finds what it finds alone, its first sentence of each kind as evidence."""
+        from renewals.signal import text as text_module
+
+        shared = "Sadly our champion has left the company!"
+        first = f"Great QBR last week. {shared} Too expensive."
+        second = f"The price is too high. {shared}"
+        alone = [detect(first), detect(second)]
+        text_module._sentence_hits.cache_clear()
+        together = [detect(first), detect(second)]
+        assert together == alone
+        assert [s.evidence for s in together[1]] == ["The price is too high.", shared]
+        info = text_module._sentence_hits.cache_info()
+        assert (info.misses, info.hits) == (4, 1)  # five sentences, four different
+
     def test_sentences_split_on_ends_and_lines(self) -> None:
         assert sentences('He said "no." Then left!\nNext line') == [
             'He said "no."',

@@ -194,21 +194,35 @@ def detect(text: str, language: str | None = None, *, prior: str | None = None) 
     if language is not None and language not in LANGUAGES:
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
     lang = language or detect_language(text, prior)
-    patterns, vetoes = _patterns(lang), _vetoes(lang)
-    every, screens = _screens(lang)
     found: dict[str, TextSignal] = {}
     for sentence in sentences(text):
-        if not every.search(sentence):
-            continue
-        for kind in KINDS:
-            if kind in found or kind not in screens or not screens[kind].search(sentence):
-                continue
-            if kind in vetoes and vetoes[kind].search(sentence):
-                continue
-            hit = _first_hit(sentence, patterns[kind], lang)
-            if hit is not None:
+        for kind, hit in _sentence_hits(sentence, lang):
+            if kind not in found:
                 found[kind] = TextSignal(kind, RULES[kind], lang, sentence, hit)
     return [found[kind] for kind in KINDS if kind in found]
+
+
+@lru_cache(maxsize=200_000)
+def _sentence_hits(sentence: str, language: str) -> tuple[tuple[str, str], ...]:
+    """Every kind `sentence` carries in `language`, with the phrase that matched, in KINDS'
+    order. A sentence's hits depend on nothing else, and sentences recur across texts
+    (greetings, templates, a sentence quoted in many notes: the 10,000-account book's window
+    holds 10,469 sentences of its 2,895 wordings, 1,490 of them different), so each is
+    matched once (issue 20)."""
+    every, screens = _screens(language)
+    if not every.search(sentence):
+        return ()
+    patterns, vetoes = _patterns(language), _vetoes(language)
+    hits = []
+    for kind in KINDS:
+        if kind not in screens or not screens[kind].search(sentence):
+            continue
+        if kind in vetoes and vetoes[kind].search(sentence):
+            continue
+        hit = _first_hit(sentence, patterns[kind], language)
+        if hit is not None:
+            hits.append((kind, hit))
+    return tuple(hits)
 
 
 @lru_cache(maxsize=65_536)
