@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from factories import write_book
 from sqlalchemy import Engine, func, select, text
 
@@ -75,3 +76,34 @@ def test_the_run_leaves_planner_statistics_for_the_pages(
             )
     assert {"account", "renewal", "task", "signal", "health_snapshot"} <= analyzed, analyzed
     assert never_analyzed(engine) == [] or engine.dialect.name == "sqlite"
+
+
+def test_the_run_collects_cycles_less_often_and_puts_the_collector_back(
+    engine: Engine, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 20: the jobs allocate millions of short-lived objects and few cycles; the run
+    raises the collector's thresholds while its jobs run and restores them after (a server
+    or a test that runs it keeps its own)."""
+    import gc
+
+    from renewals import scheduler
+
+    seen: list[tuple[int, ...]] = []
+
+    def probe(ctx: scheduler.JobContext) -> str:
+        seen.append(gc.get_threshold())
+        return "probed"
+
+    monkeypatch.setitem(scheduler._REGISTRY, "test.gc_probe", (0, probe))
+    before = gc.get_threshold()
+    outcomes = run_all(
+        engine,
+        policy=policy_service.load(),
+        as_of=AS_OF,
+        settings=Settings(data_dir=data_dir),
+        only=["test.gc_probe"],
+    )
+    assert [(o.name, o.status) for o in outcomes] == [("test.gc_probe", "ok")]
+    assert seen == [scheduler.RUN_GC_THRESHOLDS]
+    assert seen[0][0] > before[0]
+    assert gc.get_threshold() == before
