@@ -23,7 +23,10 @@ step fails the demo, and the book is exported all the same, the failed steps rep
 The summary says whether the demo generator wrote the same files at both commits (their
 SHA-256), the export's rows at each, whether the two exports are byte-identical, which
 renewals are only in one, and for the renewals in both which fields differ, how often,
-with examples; the calendar's events likewise; then the `src/` files the diff between
+with examples; the calendar's events likewise; which database tables differ (every
+table's rows in the columns both commits have, DATETIME columns, password hashes and the
+build's own directory left out: tasks, messages, escalations, signals, health snapshots,
+win/loss records beyond what the exports show); then the `src/` files the diff between
 the commits touches that either run imported (a changed file no run imported cannot
 have changed its output).
 
@@ -33,7 +36,8 @@ sentence's vector is the model's whichever run made it. Commits older than the f
 cache itself (768d647) get it through a sitecustomize.py (SHIM, written to WORK/shim)
 that reads and writes the same file; a newer tree ignores it.
 Builds run under `nice -n 10` (the machine is shared); a build's wall and CPU seconds are
-kept in WORK/tree-KEY/build.json.
+kept in WORK/tree-KEY/build.json. The worktrees are registered with git: after deleting
+WORK, `git worktree prune` forgets them.
 """
 
 from __future__ import annotations
@@ -43,10 +47,13 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import resource
+import sqlite3
 import subprocess
 import sys
 import time
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -293,6 +300,63 @@ def compare_calendars(a: Path, b: Path, opts: argparse.Namespace) -> dict[str, A
     }
 
 
+def _plain(table: str, column: str, value: Any, here: re.Pattern[str]) -> Any:
+    if isinstance(value, str):
+        return here.sub("BUILD", value)
+    if table == "shared_figure" and column == "value" and isinstance(value, bytes):
+        return zlib.decompress(value[32:])  # its HMAC is keyed by the database's own secret
+    return value
+
+
+def table_rows(out: Path) -> dict[str, tuple[tuple[str, ...], list[tuple[Any, ...]]]]:
+    """Every table's rows of the built book, sorted, without what differs run to run by
+    design: DATETIME columns (wall-clock stamps), password hashes (salted), the signature
+    of a stored dashboard figure (keyed by the database's secret) and the build's own
+    directory in values (the import's source path)."""
+    conn = sqlite3.connect(f"file:{out / 'renewals.db'}?mode=ro", uri=True)
+    here = re.compile(re.escape(str(out.parent)) + r"/[^/\"]+")
+    tables = {}
+    query = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    for (table,) in conn.execute(query):
+        columns = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
+        keep = tuple(
+            c[1]
+            for c in columns
+            if not {"DATETIME", "TIMESTAMP"} & set((c[2] or "").upper().split())
+            and c[1] != "password_hash"
+        )
+        if not keep:
+            continue
+        names = ", ".join(f'"{c}"' for c in keep)
+        rows = conn.execute(f'SELECT {names} FROM "{table}" ORDER BY {names}').fetchall()  # noqa: S608
+        tables[table] = (
+            keep,
+            [tuple(_plain(table, c, v, here) for c, v in zip(keep, r, strict=True)) for r in rows],
+        )
+    conn.close()
+    return tables
+
+
+def compare_tables(a: Path, b: Path) -> dict[str, Any]:
+    """The two books table by table (the columns both have): which tables differ."""
+    ta, tb = table_rows(a), table_rows(b)
+    differ = {}
+    for table in sorted(ta.keys() & tb.keys()):
+        (cols_a, rows_a), (cols_b, rows_b) = ta[table], tb[table]
+        common = [c for c in cols_a if c in cols_b]
+        if cols_a != cols_b:
+            rows_a = sorted((tuple(r[cols_a.index(c)] for c in common) for r in rows_a), key=repr)
+            rows_b = sorted((tuple(r[cols_b.index(c)] for c in common) for r in rows_b), key=repr)
+        if rows_a != rows_b:
+            differ[table] = {"rows_before": len(rows_a), "rows_after": len(rows_b)}
+    return {
+        "compared": len(ta.keys() & tb.keys()),
+        "differ": differ,
+        "only_before": sorted(ta.keys() - tb.keys()),
+        "only_after": sorted(tb.keys() - ta.keys()),
+    }
+
+
 def book_digest(out: Path) -> dict[str, str]:
     """SHA-256 of each file the demo generator wrote."""
     book = out / "data" / "demo-book"
@@ -392,6 +456,7 @@ def main() -> None:
         "subject": git("log", "-1", "--format=%s", code_b.sha)[:100],
         **compare(a, b, opts.examples),
         "calendar": compare_calendars(a, b, opts),
+        "tables": compare_tables(a, b),
         "src_changed": loaded_changes(code_a, code_b, a, b),
         "builds": [json.loads((p / "build.json").read_text()) for p in (a, b)],
     }
@@ -427,6 +492,13 @@ def main() -> None:
         for side in ("only_before", "only_after", "changed"):
             if cal[side]:
                 print(f"    {side}: {len(cal[side])} ({', '.join(cal[side][:5])} ...)")
+    tables = summary["tables"]
+    print(f"  database tables compared: {tables['compared']}, differing: {len(tables['differ'])}")
+    for table, rows in tables["differ"].items():
+        print(f"    {table}: {rows['rows_before']} -> {rows['rows_after']} rows")
+    for side in ("only_before", "only_after"):
+        if tables[side]:
+            print(f"    tables {side}: {', '.join(tables[side])}")
     src = summary["src_changed"]
     print(
         f"  src files changed: {len(src['imported'])} imported by the runs, {len(src['not_imported'])} not"
