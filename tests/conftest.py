@@ -49,27 +49,36 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 
 
 # The modules with the longest tests, longest first (issue 14: a full run on both databases
-# with --durations, 2 workers; seconds of the busy shared machine, several times CI's): the
-# browser walk per language (232 s as one test), the likelihood page's doc examples (215),
-# a team's day (173 on PostgreSQL), the SIGKILL reruns (134-168 each), two workers' week
-# (161), the tracking clients' kill (151), the route matrix (141), the learned model's
-# book tests (33-115 each), the page fuzz (104), the pages in each language (90), the axe
-# walk (83) and the campaign delivery (82). pytest-xdist hands tests out in collection
-# order: run these first and the workers end on short tests and finish together, instead
-# of one worker starting an 80-second test while the other has nothing left to do.
+# with --durations=0, 2 workers, 2026-12-07 at 60d41ff; seconds of a test's setup and call
+# on the busy shared machine, about five times CI's). pytest-xdist hands tests out in
+# collection order, alternating between the workers: run these first and the workers end
+# on short tests and finish together, instead of one worker starting a 100-second test
+# while the other has nothing left to do. The first is a single test that needs no book:
+# the other worker meanwhile builds the doc examples' book, which the pages after it need
+# (two workers starting on the same book's tests would have one of them wait for the
+# other's build).
 LONGEST_FIRST = (
-    "web/test_browser_languages.py",
-    "test_doc_examples.py",
-    "playbook/test_team_day.py",
-    "test_daily_run_killed.py",
-    "worker/test_two_workers.py",
-    "source/test_client_libraries.py",
-    "web/test_route_matrix.py",
-    "forecast/test_learned.py",
-    "web/test_page_fuzz.py",
-    "web/test_i18n.py",
-    "web/test_accessibility.py",
-    "outbox/test_campaign_delivery.py",
+    "source/test_client_libraries.py",  # the tracking clients' kill: 154 s, one test
+    "test_doc_examples.py",  # README 363 (its book's build 154), likelihood 286, 33 pages
+    "test_daily_run_killed.py",  # the SIGKILL reruns: 231 (its book 121), 120, 100
+    "web/test_browser_languages.py",  # the browser walk per language: 199 (en, book), 127-152
+    "worker/test_two_workers.py",  # two workers' week on PostgreSQL: 164
+    "test_batches.py",  # batches of 100 against one: 130
+    "web/test_i18n.py",  # each role's pages in each language: 118
+    "forecast/test_model_commands_languages.py",  # 111
+    "web/test_accessibility.py",  # the axe and keyboard walk: 110
+    "usage/test_spark.py",  # PySpark against DuckDB: 102
+    "playbook/test_team_day.py",  # a team's day: 94
+    "test_cli_machine_output.py",  # 87
+    "demo/test_demo_serve.py",  # 66
+    "escalation/test_suggest_book.py",  # 65
+    "concession/test_pages.py",  # 64
+    "web/test_browser.py",  # 61
+    "renewal/test_service.py",  # 57
+    "forecast/test_learned.py",  # 56
+    "web/test_api_schema.py",  # 55
+    "web/test_page_fuzz.py",  # 52
+    "outbox/test_campaign_delivery.py",  # 52
 )
 
 
