@@ -210,6 +210,21 @@ class TestEvidence:
         info = text_module._sentence_hits.cache_info()
         assert (info.misses, info.hits) == (4, 1)  # five sentences, four different
 
+    def test_languages_matching_the_same_vocabularies_share_their_screens(self) -> None:
+        """Issue 20: compiling the screens was most of the vocabulary's fixed cost a process;
+        Indonesian and Malay match the same three vocabularies (in another order, which a
+        screen's "matches somewhere" does not depend on), so they compile them once."""
+        from renewals.signal import text as text_module
+
+        assert text_module._screens("id") is text_module._screens("ms")
+        assert text_module._screens("de") is not text_module._screens("en")
+        for sentence, language in [
+            ("Kami perlu potong kos kerana bajet ketat.", "ms"),
+            ("Kami perlu memotong biaya.", "id"),
+        ]:
+            assert text_module._screens(language)["budget"].search(sentence)
+            assert [s.signal for s in detect(sentence, language)] == ["budget"]
+
     def test_sentences_split_on_ends_and_lines(self) -> None:
         assert sentences('He said "no." Then left!\nNext line') == [
             'He said "no."',

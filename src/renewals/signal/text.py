@@ -134,20 +134,30 @@ def _patterns(language: str) -> dict[str, tuple[_Pattern, ...]]:
     return {kind: tuple(patterns) for kind, patterns in compiled.items()}
 
 
+def _screens(language: str) -> dict[str, re.Pattern[str]]:
+    """Per kind, one pattern of all its phrases: a sentence it does not match anywhere
+    cannot match any single phrase, so it is passed over without trying the phrases one by
+    one (most sentences carry no signal: 5 million separate searches a day on the
+    10,000-account book, issue 20). The same hits either way: an alternation matches
+    somewhere exactly when one of its alternatives does."""
+    return _screens_of(frozenset(_matching_languages(language)))
+
+
 @cache
-def _screens(language: str) -> tuple[re.Pattern[str], dict[str, re.Pattern[str]]]:
-    """One pattern of every kind's phrases, and one per kind: a sentence none of them
-    matches anywhere cannot match any single phrase, so it is passed over without trying
-    the phrases one by one (most sentences carry no signal: 5 million separate searches a
-    day on the 10,000-account book, issue 20). The same hits either way: an alternation
-    matches somewhere exactly when one of its alternatives does."""
-    per_kind = {
-        kind: re.compile("|".join(p.regex.pattern for p in patterns), re.IGNORECASE)
-        for kind, patterns in _patterns(language).items()
-        if patterns
+def _screens_of(languages: frozenset[str]) -> dict[str, re.Pattern[str]]:
+    """`_screens` of the phrases of `languages`, compiled once per set: whether a sentence
+    matches somewhere does not depend on the alternatives' order, so Indonesian and Malay,
+    which match the same three vocabularies in another order, share theirs (compiling the
+    screens was most of the vocabulary's fixed cost a process, issue 20)."""
+    phrases: dict[str, list[str]] = {kind: [] for kind in KINDS}
+    for lang in sorted(languages):
+        for kind, entries in LEXICON[lang].items():
+            phrases[kind].extend(rf"\b(?:{e[1:] if e.startswith('!') else e})\b" for e in entries)
+    return {
+        kind: re.compile("|".join(sources), re.IGNORECASE)
+        for kind, sources in phrases.items()
+        if sources
     }
-    every = re.compile("|".join(p.pattern for p in per_kind.values()), re.IGNORECASE)
-    return every, per_kind
 
 
 @cache
@@ -209,17 +219,14 @@ def _sentence_hits(sentence: str, language: str) -> tuple[tuple[str, str], ...]:
     (greetings, templates, a sentence quoted in many notes: the 10,000-account book's window
     holds 10,469 sentences of its 2,895 wordings, 1,490 of them different), so each is
     matched once (issue 20)."""
-    every, screens = _screens(language)
-    if not every.search(sentence):
-        return ()
-    patterns, vetoes = _patterns(language), _vetoes(language)
+    screens, vetoes = _screens(language), _vetoes(language)
     hits = []
     for kind in KINDS:
         if kind not in screens or not screens[kind].search(sentence):
             continue
         if kind in vetoes and vetoes[kind].search(sentence):
             continue
-        hit = _first_hit(sentence, patterns[kind], language)
+        hit = _first_hit(sentence, _patterns(language)[kind], language)
         if hit is not None:
             hits.append((kind, hit))
     return tuple(hits)
