@@ -513,6 +513,7 @@ def test_the_contract_refusals_read_in_the_readers_language(
         (("contract", "approve", "1", "--by", "nobody@renewals.example"), 1),
         (("contract", "decline", "1", "--by", CARL, "--reason", " "), 1),
         (("contract", "send", "1", "--by", CARL), 1),
+        (("contract", "verify", "1"), 1),
     ]  # fmt: skip
     said = said_in_each_language(run, commands)
     assert "kann nicht freigegeben werden" in said["de"][6], said["de"][6]
@@ -521,6 +522,24 @@ def test_the_contract_refusals_read_in_the_readers_language(
         "error: renewal R-initech-2026 already has contract 1 (draft); decline it first "
         "(`renewals contract decline 1`)" in said["en"][4]
     )
+    assert "hat keine unterschriebene Fassung" in said["de"][10], said["de"][10]
+    # the signer chosen from the stakeholder map (STK-1), said in the reader's words
+    from renewals.account.models import Stakeholder
+
+    with session_scope(engine) as session:
+        session.add(
+            Stakeholder(
+                stakeholder_id="p9",
+                account_id="initech",
+                name="Ina Tech",
+                email="ina@initech.example",
+                role="decision_maker",
+            )
+        )
+    run("contract", "submit", "1", "--by", CARL)
+    run("contract", "approve", "1", "--by", MIA)
+    sent = run("--language", "ms", "contract", "send", "1", "--by", CARL)
+    assert "STK-1: " in sent and english_left(english_phrases("ms"), sent) == [], sent
     settings = book.model_copy(update={"esign_webhook_secret": WEBHOOK_SECRET})
     body = json.dumps({"document_id": 1, "status": "voided"}).encode()
     signed = {"X-Renewals-Signature": tokens.webhook_signature(WEBHOOK_SECRET, body)}

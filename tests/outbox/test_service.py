@@ -29,6 +29,7 @@ from typer.testing import CliRunner
 from renewals.audit.models import AuditEvent
 from renewals.db import make_sessionmaker, session_scope
 from renewals.errors import Conflict, Forbidden, RenewalsError
+from renewals.kit import i18n
 from renewals.outbox import service
 from renewals.outbox.commands import app as outbox_app
 from renewals.outbox.delivery import (
@@ -574,6 +575,16 @@ def test_a_webhook_error_status_is_a_failure(db: Engine, hook: Any) -> None:
     assert report.failed == 1 and len(handler.received) == 1
     failed = load(db, msg.message_id)
     assert failed.status == MessageStatus.failed and "HTTP 500" in (failed.last_error or "")
+    # issue 22: `outbox send` prints the failure in the reader's words; stored in English
+    [result] = report.results
+    assert failed.last_error == result.detail
+    assert result.detail.startswith("RuntimeError: webhook answered HTTP 500 ")
+    reason = result.detail.removeprefix("RuntimeError: webhook answered HTTP 500 ")
+    with i18n.using("de"):
+        said = i18n.tr(result.detail)
+        assert said == f"RuntimeError: der Webhook antwortete mit HTTP 500 {reason}", said
+    with i18n.using("ms"):
+        assert i18n.tr(result.detail) == f"RuntimeError: webhook menjawab HTTP 500 {reason}"
 
 
 # --- writing messages and permissions ---------------------------------------------------

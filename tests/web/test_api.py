@@ -355,6 +355,44 @@ def test_errors_read_in_the_readers_language_with_the_same_shape(
     )
 
 
+def test_a_value_not_among_the_choices_reads_in_the_readers_language(
+    client: TestClient, engine: Engine, book: dict
+) -> None:
+    """Issue 22: an unknown `?sort=` or `?status=` names its parameter (`loc`) and lists the
+    choices as they are, in the reader's words; a date that is not one says how to write it.
+    English as Pydantic says it."""
+    from cli_languages import english_left, english_phrases
+
+    carl = bearer(book[CARL])
+    url = f"/api/v1/tasks/{task_id(engine, 'globex')}/snooze"
+    asked = [
+        ("get", "/api/v1/renewals?sort=nope", None),
+        ("get", "/api/v1/tasks?status=nope", None),
+        ("post", url, {"until": 20261201, "reason": "later"}),
+    ]
+    said: dict[str, list[str]] = {}
+    for language in ("en", "de", "ms"):
+        headers = {**carl, "Accept-Language": language}
+        said[language] = []
+        for method, where, body in asked:
+            answer = client.request(method, where, json=body, headers=headers)
+            assert answer.status_code == 422, answer.text
+            [field] = answer.json()["error"]["fields"]
+            said[language].append(field["message"])
+    assert (
+        said["en"][1]
+        == "Input should be 'open', 'snoozed', 'done', 'cancelled', 'overdue' or 'active'"
+    )
+    assert said["en"][2] == "Value error, a date as YYYY-MM-DD"
+    assert said["de"][1] == (
+        "Eingabe muss 'open', 'snoozed', 'done', 'cancelled', 'overdue' oder 'active' sein"
+    )
+    for language in ("de", "ms"):
+        phrases = english_phrases(language) - {"YYYY-MM-DD"}  # a format: the same everywhere
+        for message, english in zip(said[language], said["en"], strict=True):
+            assert message != english and english_left(phrases, message) == [], message
+
+
 # --- concessions and approval authority (CONC-3) ------------------------------------------
 
 

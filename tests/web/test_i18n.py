@@ -219,6 +219,17 @@ def test_figures_in_an_explanation_read_in_the_languages_way() -> None:
         assert i18n.tr(str(timing.describe_year())) == "Geschäftsjahr Juli-Juni"
 
 
+def test_a_text_in_a_field_kept_as_written_still_reads_in_its_words() -> None:
+    """A path is kept as written, but a Text put in its place is the product's own words
+    (`renewals contract verify`'s "(no file)")."""
+    said = i18n.Text(
+        "contract {id}: {problem} ({path})", id=1, problem="x", path=i18n.Text("no file")
+    )
+    kept = i18n.Text("contract {id}: {problem} ({path})", id=1, problem="x", path="no file")
+    with i18n.using("de"):
+        assert i18n.tr(said).endswith("(keine Datei)") and i18n.tr(kept).endswith("(no file)")
+
+
 def test_a_short_stored_message_reads_back_with_a_figure_at_each_place() -> None:
     """A template with little fixed text ("{low:g}-{high:g} days", "{n} days") is read back
     from its English when each place holds a figure, and only then: "many days" is no

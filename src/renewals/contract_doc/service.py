@@ -751,7 +751,11 @@ def _default_signer(
     for role in policy.contracts.signer_roles:
         for person in people:
             if person.role == role:
-                return person.name, person.email, f"STK-1: {person.name} is the {role}"
+                return (
+                    person.name,
+                    person.email,
+                    Text("STK-1: {name} is the {role}", name=person.name, role=role),
+                )
     return None, None, None
 
 
@@ -1275,17 +1279,31 @@ def verify(session: Session, document_id: int) -> Verification:
     doc = get(session, document_id)
     if doc.file_path is None or doc.sha256 is None:
         return Verification(
-            False, None, None, None, f"contract {document_id} has no executed copy ({doc.status})"
+            False,
+            None,
+            None,
+            None,
+            Text(
+                "contract {id} has no executed copy ({status})",
+                id=str(document_id),
+                status=doc.status,
+            ),
         )
     path = Path(doc.file_path)
     if not path.is_file():
-        return Verification(False, str(path), doc.sha256, None, f"the file {path} is missing")
+        return Verification(
+            False, str(path), doc.sha256, None, Text("the file {path} is missing", path=str(path))
+        )
     actual = hashlib.sha256(path.read_bytes()).hexdigest()
     if actual != doc.sha256:
         return Verification(
-            False, str(path), doc.sha256, actual, "the file does not match its recorded SHA-256"
+            False,
+            str(path),
+            doc.sha256,
+            actual,
+            Text("the file does not match its recorded SHA-256"),
         )
-    return Verification(True, str(path), doc.sha256, actual, "the file matches its SHA-256")
+    return Verification(True, str(path), doc.sha256, actual, Text("the file matches its SHA-256"))
 
 
 # --- the contract list (issue 14): the API's list and the account page's documents -------

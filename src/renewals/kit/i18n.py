@@ -242,10 +242,10 @@ class Text(str):
         # (a field that names a file, a column, a key or a command keeps its value as written)
         params = {
             name: (
-                value
-                if name in VERBATIM_FIELDS
-                else value.translated()
+                value.translated()  # the product's own words, whatever the field (`no file`)
                 if isinstance(value, Text)
+                else value
+                if name in VERBATIM_FIELDS
                 else _translate_text(value, language, 1)
                 if isinstance(value, str) and value and language != DEFAULT_LANGUAGE
                 else value

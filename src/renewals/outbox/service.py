@@ -793,8 +793,14 @@ def _mark_failed(
     with session_scope(engine) as session:
         msg = session.get(OutboxMessage, message_id, with_for_update=True)
         if msg is None or msg.status not in (MessageStatus.sending, MessageStatus.uncertain):
-            return SendResult(message_id, msg.status if msg else "missing", "changed meanwhile")
-        text = f"{type(error).__name__}: {error}"[:2000]
+            return SendResult(
+                message_id, msg.status if msg else "missing", Text("changed meanwhile")
+            )
+        # the exception's kind and its message (a Text reads in the reader's words when the
+        # result is printed); stored as its English
+        said = error.args[0] if len(error.args) == 1 and isinstance(error.args[0], str) else None
+        detail = Text("{error}: {reason}", error=type(error).__name__, reason=said or str(error))
+        text = str(detail)[:2000]
         msg.last_error = text
         if isinstance(error, DeliveryUncertain):
             msg.status = MessageStatus.uncertain
@@ -823,7 +829,7 @@ def _mark_failed(
                     max_attempts=campaign.max_attempts,
                     next_attempt_at=msg.next_attempt_at,
                 )
-        return SendResult(message_id, msg.status, text)
+        return SendResult(message_id, msg.status, detail if len(detail) <= 2000 else text)
 
 
 def _mark_sent(engine: Engine, message_id: int, *, now: datetime, provider_id: str) -> SendResult:
@@ -862,7 +868,9 @@ def send_due(
         engine, now=start, stale_after=timedelta(minutes=settings.sending_stale_minutes)
     ):
         report.uncertain += 1
-        report.results.append(SendResult(message_id, MessageStatus.uncertain, "was left sending"))
+        report.results.append(
+            SendResult(message_id, MessageStatus.uncertain, Text("was left sending"))
+        )
     with session_scope(engine) as session:
         query = (
             select(OutboxMessage.message_id, OutboxMessage.channel)
@@ -878,14 +886,18 @@ def send_due(
         if transport is None:
             report.skipped += 1
             report.results.append(
-                SendResult(message_id, "skipped", f"no transport for channel {channel!r}")
+                SendResult(
+                    message_id,
+                    "skipped",
+                    Text("no transport for channel {channel}", channel=repr(channel)),
+                )
             )
             continue
         at = now or utc_now()
         msg = claim(engine, message_id, now=at)
         if msg is None:
             report.skipped += 1
-            report.results.append(SendResult(message_id, "skipped", "claimed elsewhere"))
+            report.results.append(SendResult(message_id, "skipped", Text("claimed elsewhere")))
             continue
         try:
             provider_id = transport.send(msg)

@@ -6,9 +6,10 @@ policy, the secret key and the templates. Each area adds its routers in `_router
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -139,6 +140,19 @@ FRAMEWORK_MESSAGES = (
 )
 
 
+def _literal(error: Mapping[str, Any]) -> Text | None:
+    """Pydantic's answer to a value not among a parameter's choices (an unknown `?sort=` or
+    `?status=`), "Input should be 'a', 'b' or 'c'", as a Text: the choices as they are, the
+    words in the reader's language. None for any other error."""
+    expected = str((error.get("ctx") or {}).get("expected", ""))
+    one, _or, other = expected.rpartition(" or ")
+    if error.get("type") not in ("literal_error", "enum") or not one:
+        return None
+    return Text(
+        "Input should be {expected}", expected=Text("{one} or {other}", one=one, other=other)
+    )
+
+
 async def _reader_language(request: Request) -> str:
     """The language of whoever made the failing request (issue 22): the signed-in user's
     (session or API token), else Accept-Language, else the policy's."""
@@ -185,7 +199,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         fields = [
             {
                 "loc": [str(p) for p in e.get("loc", ())],
-                "message": e.get("msg", ""),
+                "message": _literal(e) or e.get("msg", ""),
                 "type": e.get("type", ""),
             }
             for e in exc.errors()
