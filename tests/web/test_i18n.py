@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from babel.messages.pofile import read_po
-from books import Books
+from books import Books, once_per_run
 from cli_languages import cli as _cli
 from cli_languages import english_left as _english_left
 from cli_languages import english_phrases as _english_phrases
@@ -633,14 +633,38 @@ def _every_command() -> list[list[str]]:
     return found
 
 
+@pytest.fixture(scope="session")
+def english_help(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, ...], str]:
+    """The English help of the root and every command and sub-command, each checked to be
+    the same with or without `--language en` (docs/cli.md is generated from it). The same
+    in every language's test, so made once for the whole run (tests/books.py: once_per_run)
+    instead of twice per command in each of them: rendering the help is most of their time
+    (issue 14)."""
+
+    def build(directory: Path) -> None:
+        settings = type(
+            "S", (), {"database_url": f"sqlite:///{directory}/x.db", "data_dir": directory}
+        )
+        run = _cli(settings)
+        helps = []
+        for args in _every_command():
+            english = run(*args, "--help")
+            assert run("--language", "en", *args, "--help") == english, args
+            helps.append((args, english))
+        (directory / "help.json").write_text(json.dumps(helps), "utf-8")
+
+    root = once_per_run(tmp_path_factory, "english-help", build)
+    return {tuple(args): text for args, text in json.loads((root / "help.json").read_text())}
+
+
 @pytest.mark.parametrize("language", ["de", "id", "ms"])
 def test_the_help_reads_in_the_language_and_the_english_is_unchanged(
-    language: str, tmp_path: Path
+    language: str, tmp_path: Path, english_help: dict[tuple[str, ...], str]
 ) -> None:
     """`renewals --language de --help` and the help of every command and sub-command
     (HELP_TRANSLATED: all of them): no English phrase of the catalogue left (commands and
     examples aside); the English help the same with or without `--language en`
-    (docs/cli.md is generated from it)."""
+    (docs/cli.md is generated from it: checked once for every language, `english_help`)."""
     from renewals.cli import COMMANDS, HELP_TRANSLATED
 
     assert set(HELP_TRANSLATED) == {"", *(c.name for c in COMMANDS)}
@@ -649,8 +673,7 @@ def test_the_help_reads_in_the_language_and_the_english_is_unchanged(
     phrases = _english_phrases(language)
     checked = 0
     for args in _every_command():
-        english = run(*args, "--help")
-        assert run("--language", "en", *args, "--help") == english
+        english = english_help[tuple(args)]
         said = run("--language", language, *args, "--help")
         assert said != english, args
         # commands, examples, quoted phrases, file names, date formats, policy keys and codes
