@@ -36,6 +36,7 @@ from renewals.renewal.models import Renewal
 from renewals.save_plan.economics import Verdict
 from renewals.signal.domain import Risk
 from renewals.user.domain import Role
+from renewals.winloss.fundamentals import Retention
 from renewals.user.models import User
 from renewals.web.terms import TERMS
 
@@ -291,6 +292,7 @@ def test_every_stored_value_shown_as_a_word_has_its_term() -> None:
         ("badge", Category),
         ("badge", Risk),
         ("economics", Verdict),
+        ("retention", Retention),
         ("escalation", EscalationStatus),
     ):
         for member in enum:

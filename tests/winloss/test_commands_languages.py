@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from books import Books
-from cli_languages import reads_in_each_language
+from cli_languages import cli, reads_in_each_language, said_in_each_language
 from dashboard.book import built_book, people
 from sqlalchemy import Engine, select
 
@@ -61,3 +61,24 @@ def test_winloss_show_and_confirm_read_in_the_language(
     ]
     said = reads_in_each_language(lambda: built_book(books, engine, tmp_path), commands)
     assert "verloren" in said["de"][0] and "Produktpassung (bestätigt)" in said["de"][6]
+
+
+def test_the_fundamentals_and_the_quarterly_review_read_in_the_language(
+    books: Books, engine: Engine, tmp_path: Path
+) -> None:
+    """FUND-7/8/9, TIME-4 and LEARN-2 as a German, Indonesian or Malay reader sees them:
+    the report's sentences, the stored FUND-7 reasons of its fragile wins (read back from
+    the records) and the quarter's trend; they were English in every language."""
+    run = cli(built_book(books, engine, tmp_path))
+    said = said_in_each_language(
+        run, [(("winloss", "fundamentals"), 0), (("review", "quarter"), 0)]
+    )
+    fundamentals = {language: outputs[0] for language, outputs in said.items()}
+    assert "What they did (FUND-8)" in fundamentals["en"]
+    assert "Was sie getan haben (FUND-8)" in fundamentals["de"]
+    assert "Apa yang mereka lakukan (FUND-8)" in fundamentals["ms"]
+    if "renewed although" in fundamentals["en"]:  # a fragile win's stored reason
+        assert "verlängert, obwohl" in fundamentals["de"]
+        assert "diperbaharui walaupun" in fundamentals["ms"]
+    assert "LEARN-2: renewal rate" in said["en"][1]
+    assert "LEARN-2: Verlängerungsquote" in said["de"][1]

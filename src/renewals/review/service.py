@@ -260,17 +260,31 @@ def _sustained(outcomes: list[QuarterOutcome], policy: Policy) -> list[str]:
     before = [r for _, r in rates[:-1]]
     mean_before = sum(before) / len(before)
     below = sum(r < mean_before for _, r in rates[-2:])
-    text = Text(
-        "LEARN-2: renewal rate {last:.0%} this quarter against {mean_before:.0%} over the {quarters} before",
-        last=last,
-        mean_before=mean_before,
-        quarters=len(before),
-    )
+    figures = {"last": last, "mean_before": mean_before, "quarters": len(before)}
     if last < mean_before and below < 2:
-        return [text + ": one bad quarter is not a pattern; watch, don't redesign"]
+        return [
+            Text(
+                "LEARN-2: renewal rate {last:.0%} this quarter against {mean_before:.0%} over "
+                "the {quarters} before: one bad quarter is not a pattern; watch, don't redesign",
+                **figures,
+            )
+        ]
     if last < mean_before:
-        return [text + ": two quarters below in a row: a sustained pattern worth a change"]
-    return [text]
+        return [
+            Text(
+                "LEARN-2: renewal rate {last:.0%} this quarter against {mean_before:.0%} over "
+                "the {quarters} before: two quarters below in a row: a sustained pattern worth "
+                "a change",
+                **figures,
+            )
+        ]
+    return [
+        Text(
+            "LEARN-2: renewal rate {last:.0%} this quarter against {mean_before:.0%} over the "
+            "{quarters} before",
+            **figures,
+        )
+    ]
 
 
 def _path_value(data: dict[str, Any], key: str) -> Any:

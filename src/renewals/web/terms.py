@@ -52,6 +52,14 @@ TERMS = (
     term_noop("motion", "efficient"),
     term_noop("motion", "reinforce"),
     term_noop("motion", "intervention"),
+    # FUND-7/FUND-8: what retention and the score make of an outcome
+    # (renewals.winloss.fundamentals.Retention, said_vs_did)
+    term_noop("retention", "fragile"),
+    term_noop("retention", "strong_usage_lost"),
+    term_noop("retention", "consistent"),
+    term_noop("retention", "unknown"),
+    term_noop("retention", "promoter_lost"),
+    term_noop("retention", "detractor_renewed"),
     # contract outcomes (renewals.contract.domain.Outcome)
     term_noop("outcome", "renewed"),
     term_noop("outcome", "expanded"),

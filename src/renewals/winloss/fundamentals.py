@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from renewals.kit.i18n import Text
+from renewals.kit.i18n import Text, joined
 from renewals.policy.domain import Policy
 
 
@@ -45,37 +45,57 @@ def read(f: RetentionFacts, policy: Policy) -> dict[str, object]:
     """FUND-7: what the retention at the decision makes of the outcome, with reasons."""
     fund = policy.fundamentals
     weak_use = policy.signals.low_seat_utilisation
-    reasons = []
+    reasons: list[Text] = []
     strong = f.active_rate is not None and f.active_rate >= fund.strong_usage_active_rate
     weak_health = f.health_category in fund.weak_retention_categories
     weak_usage = f.active_rate is not None and f.active_rate < weak_use
-    rate = "-" if f.active_rate is None else f"{f.active_rate:.0%}"
+    rate = f.active_rate
     if f.won and (weak_health or weak_usage):
         kind = Retention.fragile
-        why = []
+        why: list[Text] = []
         if weak_health:
-            why.append(f"health was {f.health_category}")
+            why.append(Text("health was {category}", category=f.health_category))
         if weak_usage:
-            why.append(f"{rate} of seats active (below {weak_use:.0%}, SIG-7)")
+            why.append(
+                Text(
+                    "{rate:.0%} of seats active (below {weak:.0%}, SIG-7)",
+                    rate=rate,
+                    weak=weak_use,
+                )
+            )
         if f.reason_category == "auto_renewed":
-            why.append("it auto-renewed")
+            why.append(Text("it auto-renewed"))
         reasons.append(
-            f"FUND-7: renewed although {' and '.join(why)}: a fragile renewal that will not "
-            "survive another year without work"
+            Text(
+                "FUND-7: renewed although {reasons}: a fragile renewal that will not survive "
+                "another year without work",
+                reasons=joined(why),
+            )
         )
     elif not f.won and strong:
         kind = Retention.strong_usage_lost
         reasons.append(
-            f"FUND-7: lost although {rate} of seats were active (at or above "
-            f"{fund.strong_usage_active_rate:.0%}): strong retention, lost renewal "
-            f"({f.reason_category or 'reason unknown'})"
+            Text(
+                "FUND-7: lost although {rate:.0%} of seats were active (at or above {strong:.0%}): "
+                "strong retention, lost renewal ({reason})",
+                rate=rate,
+                strong=fund.strong_usage_active_rate,
+                reason=f.reason_category or Text("reason unknown"),
+            )
         )
     elif f.active_rate is None and f.health_category is None:
         kind = Retention.unknown
-        reasons.append("FUND-7: no usage or health at the decision to read retention from")
+        reasons.append(Text("FUND-7: no usage or health at the decision to read retention from"))
     else:
         kind = Retention.consistent
-        reasons.append(f"FUND-7: retention ({rate} of seats active) and outcome agree")
+        reasons.append(
+            Text(
+                "FUND-7: retention (health {category}) and outcome agree",
+                category=f.health_category,
+            )
+            if rate is None
+            else Text("FUND-7: retention ({rate:.0%} of seats active) and outcome agree", rate=rate)
+        )
     said = said_vs_did(f.nps, f.won, policy)
     if said:
         reasons.append(said)
@@ -99,13 +119,18 @@ def _said_kind(nps: int | None, won: bool, policy: Policy) -> str | None:
     return None
 
 
-def said_vs_did(nps: int | None, won: bool, policy: Policy) -> str | None:
+def said_vs_did(nps: int | None, won: bool, policy: Policy) -> Text | None:
     """FUND-8: the outcome where the score disagrees with it."""
     kind = _said_kind(nps, won, policy)
     if kind == "promoter_lost":
-        return f"FUND-8: NPS {nps} (a promoter) and yet lost: the renewal is the honest answer"
+        return Text(
+            "FUND-8: NPS {nps} (a promoter) and yet lost: the renewal is the honest answer",
+            nps=nps,
+        )
     if kind == "detractor_renewed":
-        return f"FUND-8: NPS {nps} (a detractor) and yet renewed: see whether it is fragile"
+        return Text(
+            "FUND-8: NPS {nps} (a detractor) and yet renewed: see whether it is fragile", nps=nps
+        )
     return None
 
 

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from renewals.errors import RenewalsError
-from renewals.kit.cli import console, emit_json, fail_with, parse_as_of, parse_date, state
+from renewals.kit.cli import (
+    console,
+    emit_json,
+    fail_with,
+    number,
+    parse_as_of,
+    parse_date,
+    percent,
+    state,
+)
+from renewals.kit.i18n import _, tr, word
 
 
 def fundamentals(
@@ -57,67 +69,121 @@ def fundamentals(
         )
         return
     if not r.closed:
-        console.print("No renewals decided in the period: the daily run records them.")
+        console.print(_("No renewals decided in the period: the daily run records them."))
         return
     f = policy.fundamentals
+
+    def tally(counter: Mapping[str, int]) -> str:  # stored kinds as words, counts as numbers
+        return ", ".join(
+            f"{word('retention', k)} {number(v)}" for k, v in sorted(counter.items())
+        )
+
     said = (
-        "no NPS in the window"
+        _("no NPS in the window")
         if r.promoter_share is None
-        else f"{r.promoter_share:.0%} promoters (NPS {f.nps_promoter}+)"
+        else _("{share} promoters (NPS {promoter}+)").format(
+            share=percent(r.promoter_share), promoter=f.nps_promoter
+        )
     )
     console.print(
-        f"[bold]What they did (FUND-8)[/]: {r.closed:,} renewals decided {r.since} to "
-        f"{r.as_of}, renewal rate {r.outcome_rate:.0%}. What they said: {said}. Where the "
-        "two disagree, the renewal is the answer: "
-        + (
-            ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in sorted(r.said_vs_did.items()))
-            or "none"
+        "[bold]"
+        + escape(_("What they did (FUND-8)"))
+        + "[/]: "
+        + escape(
+            _(
+                "{closed} renewals decided {since} to {as_of}, renewal rate {rate}. What they "
+                "said: {said}. Where the two disagree, the renewal is the answer: {disagree}"
+            ).format(
+                closed=number(r.closed),
+                since=r.since,
+                as_of=r.as_of,
+                rate=percent(r.outcome_rate),
+                said=said,
+                disagree=tally(r.said_vs_did) or _("none"),
+            )
         ),
         soft_wrap=True,
     )
     console.print(
-        "[bold]Retention against the outcome (FUND-7)[/]: "
-        + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in sorted(r.retention.items())),
+        "[bold]"
+        + escape(_("Retention against the outcome (FUND-7)"))
+        + "[/]: "
+        + escape(tally(r.retention)),
         soft_wrap=True,
     )
     for title, rows in (
-        ("Fragile wins: weak retention that renewed anyway (FUND-7)", r.fragile),
-        ("Lost despite strong usage (FUND-7)", r.strong_usage_lost),
+        (_("Fragile wins: weak retention that renewed anyway (FUND-7)"), r.fragile),
+        (_("Lost despite strong usage (FUND-7)"), r.strong_usage_lost),
     ):
         if not rows:
             continue
-        table = Table(title=f"{title}: {len(rows):,}, largest 10")
-        for col in ("contract", "account", "outcome", "ARR", "decided", "why"):
-            table.add_column(col, justify="right" if col == "ARR" else "left")
+        table = Table(title=_("{title}: {n}, largest 10").format(title=title, n=number(len(rows))))
+        for col, justify in (
+            (_("contract"), "left"),
+            (_("account"), "left"),
+            (_("outcome"), "left"),
+            ("ARR", "right"),
+            (_("decided"), "left"),
+            (_("why"), "left"),
+        ):
+            table.add_column(col, justify=justify)  # type: ignore[arg-type]
         for row in sorted(rows, key=lambda x: -float(x["arr"]))[:10]:
             table.add_row(
                 str(row["contract_id"]),
                 str(row["account_id"]),
-                str(row["outcome"]),
-                f"{row['arr']:,.0f}",
+                word("outcome", str(row["outcome"])),
+                number(row["arr"]),
                 str(row["decided_on"]),
-                " ".join(row["reasons"]),
+                escape(" ".join(tr(reason) for reason in row["reasons"])),
             )
         console.print(table)
     d = r.day_zero
     if d is not None:
-        late = "-" if d.late_rate is None else f"{d.late_rate:.0%}"
-        by_segment = ", ".join(f"{s} {n}/{t}" for s, (n, t) in d.late_by_segment.items())
+        late = "-" if d.late_rate is None else percent(d.late_rate)
+        by_segment = ", ".join(
+            f"{word('segment', s)} {number(n)}/{number(t)}"
+            for s, (n, t) in d.late_by_segment.items()
+        )
         console.print(
-            f"[bold]Still negotiating on day 0 (TIME-4)[/]: {d.late:,} of {d.decided:,} "
-            f"decided after their renewal date ({late}; by segment {by_segment}); "
-            f"{d.open_past_date:,} open renewals are past their date today",
+            "[bold]"
+            + escape(_("Still negotiating on day 0 (TIME-4)"))
+            + "[/]: "
+            + escape(
+                _(
+                    "{late} of {decided} decided after their renewal date ({rate}; by segment "
+                    "{segments}); {past} open renewals are past their date today"
+                ).format(
+                    late=number(d.late),
+                    decided=number(d.decided),
+                    rate=late,
+                    segments=by_segment,
+                    past=number(d.open_past_date),
+                )
+            ),
             soft_wrap=True,
         )
     measured = (
-        f"attention dropped after signature for {r.attention_dropped:,} of "
-        f"{r.attention_measured:,} renewals whose {f.attention_window_days} days after have "
-        f"passed (fewer than {f.attention_drop_ratio:.0%} of the touches before)"
+        _(
+            "attention dropped after signature for {dropped} of {measured} renewals whose "
+            "{days} days after have passed (fewer than {ratio} of the touches before)"
+        ).format(
+            dropped=number(r.attention_dropped),
+            measured=number(r.attention_measured),
+            days=f.attention_window_days,
+            ratio=percent(f.attention_drop_ratio),
+        )
         if r.attention_measured
-        else "no renewal's after-signature window has passed yet"
+        else _("no renewal's after-signature window has passed yet")
     )
     console.print(
-        f"[bold]After signature (FUND-9)[/]: {r.followed_up:,} of {r.won_recent:,} renewals won "
-        f"in the period have an after-signature task; {measured}",
+        "[bold]"
+        + escape(_("After signature (FUND-9)"))
+        + "[/]: "
+        + escape(
+            _(
+                "{followed} of {won} renewals won in the period have an after-signature task; "
+                "{measured}"
+            ).format(followed=number(r.followed_up), won=number(r.won_recent), measured=measured)
+        ),
         soft_wrap=True,
     )
