@@ -7,31 +7,17 @@ phrase of the catalogue left; figures the language's way; in English as before."
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
-import pytest
-from books import Books, Demo
-from cli_languages import cli, said_in_each_language
+from books import Books
+from cli_languages import said_in_each_language
+from forecast.model_book import model_cli
 from sqlalchemy import Engine
-
-BOOK = Demo(200, seed=7)  # imported, no daily run (as tests/forecast/test_learned.py)
 
 
 def test_the_model_commands_read_in_the_language(
     books: Books, engine: Engine, tmp_path: Path
 ) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("the commands are exercised on SQLite (the model is the same on both)")
-    books.copy(engine, tmp_path, BOOK)
-    policy = tmp_path / "policy.toml"
-    policy.write_text("[forecast]\nmin_outcomes_for_model = 50\n", encoding="utf-8")
-    settings = SimpleNamespace(
-        database_url=engine.url.render_as_string(hide_password=False), data_dir=tmp_path / "data"
-    )
-    base = cli(settings)
-
-    def run(*args: str, code: int | None = 0) -> str:
-        return base(*args, code=code, RENEWALS_POLICY_FILE=str(policy))
+    run = model_cli(books, engine, tmp_path)
 
     day = ("--as-of", "2026-11-24")
     before = [
@@ -52,6 +38,11 @@ def test_the_model_commands_read_in_the_language(
     assert "Größte Koeffizienten" in said["de"][0] and "vom Modell nicht verwendet" in said["de"][0]
     assert "Brier-Score (niedriger ist besser)" in said["de"][1], said["de"][1]
     assert "Kalibrasi pada hold-out" in said["id"][1] and "0,8" in said["id"][1]
+    # the model's kind and state and the term lengths as words (stored in English)
+    assert "(logistisch, aktiv), trainiert" in said["de"][0], said["de"][0]
+    assert "(logistik, aktif)" in said["ms"][0], said["ms"][0]
+    assert "Trainingszeilen je Laufzeit: jährlich " in said["de"][1], said["de"][1]
+    assert "(logistic, active), trained" in said["en"][0], said["en"][0]
     # the English as it was
     assert "Brier score (lower is better)" in said["en"][1]
     assert "Training rows per term length: annual" in said["en"][1]

@@ -49,6 +49,7 @@ from renewals.forecast.engine import Engine, RenewalFeatures
 from renewals.forecast.prior import PriorEngine
 from renewals.health import service as health_service
 from renewals.kit.calendar import Quarter, quarters_between
+from renewals.kit.i18n import Text, joined
 from renewals.policy.domain import ForecastCategories, Policy
 from renewals.renewal.domain import Stage, advance
 from renewals.renewal.models import Renewal, StageChange, stage_moves_only
@@ -159,7 +160,7 @@ def quarter_result(
         forecast_arr=sum(r.likelihood * r.due.arr for r in rows),
         actual_arr=sum(d.arr for d in retained) if complete else None,
         booked_arr=sum(d.outcome_arr or 0.0 for d in retained) if complete else None,
-        note=note or ("" if rows else "no renewals due"),
+        note=note or ("" if rows else Text("no renewals due")),
     )
 
 
@@ -413,7 +414,7 @@ def _learned_engines(
         from renewals.forecast import learned, training
     except ImportError:
         raise RenewalsError(
-            "the learned engine is not available in this installation: use --engine prior"
+            Text("the learned engine is not available in this installation: use --engine prior")
         ) from None
     last = max(as_ofs)
     progress("training rows", 0, len(as_ofs))
@@ -447,18 +448,23 @@ def _learned_engines(
         need = policy.forecast.min_outcomes_for_model
         fitted: Engine | None = None
         if len(known) < need or len(labels) < 2:
-            note = (
-                f"TECH-1: {len(known):,} renewals closed before {as_of} (the model needs "
-                f"{need:,} with both outcomes): the prior"
+            note = Text(
+                "TECH-1: {n:,} renewals closed before {day} (the model needs {need:,} with both "
+                "outcomes): the prior",
+                n=len(known),
+                day=as_of,
+                need=need,
             )
         else:
             try:
                 fitted = learned.fit(
                     [f for f, _ in known], [lab for _, lab in known], policy=policy
                 )
-                note = f"learned on {len(known):,} renewals closed before {as_of}"
+                note = Text(
+                    "learned on {n:,} renewals closed before {day}", n=len(known), day=as_of
+                )
             except RenewalsError as exc:
-                note = f"{exc.message}: the prior"
+                note = Text("{reason}: the prior", reason=exc.message)
         engines[as_of] = (fitted, note)
         progress("training", k + 1, len(as_ofs))
     return engines
@@ -481,15 +487,28 @@ def backtest(
     """Replay every quarter starting in [date_from, date_to] with the engine; compare with
     the outcomes (TECH-1, LEARN-2). Reads only; stores nothing."""
     if engine not in ENGINES:
-        raise RenewalsError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+        raise RenewalsError(
+            Text(
+                "{name} must be one of {choices}, got {value}",
+                name="engine",
+                choices=", ".join(ENGINES),
+                value=repr(engine),
+            )
+        )
     if date_to < date_from:
-        raise RenewalsError(f"--to {date_to} is before --from {date_from}")
+        raise RenewalsError(
+            Text("--to {end} is before --from {start}", end=date_to, start=date_from)
+        )
     report_progress = progress or (lambda step, done, total: None)
     quarters = quarters_between(date_from, date_to)
     if not quarters:
         raise RenewalsError(
-            f"no quarter starts between {date_from} and {date_to}: "
-            "a backtest replays whole calendar quarters from their first day"
+            Text(
+                "no quarter starts between {start} and {end}: a backtest replays whole calendar "
+                "quarters from their first day",
+                start=date_from,
+                end=date_to,
+            )
         )
     prior = PriorEngine(policy.forecast.prior)
     learned: dict[date, tuple[Engine | None, str]] = {}
@@ -509,7 +528,7 @@ def backtest(
         report_progress(f"replaying {quarter.key}", k, len(quarters))
         due = due_in(session, quarter)
         used: Engine = prior
-        note = ""
+        note: str = ""
         if engine == "learned":
             fitted, note = learned[quarter.start]
             used = fitted or prior
@@ -540,8 +559,16 @@ def backtest(
                 quarter,
                 replayed,
                 engine=used.name,
-                note=f"incomplete: {open_:,} of {result.renewals:,} renewals not closed yet"
-                + (f"; {note}" if note else ""),
+                note=joined(
+                    [
+                        Text(
+                            "incomplete: {n:,} of {total:,} renewals not closed yet",
+                            n=open_,
+                            total=result.renewals,
+                        ),
+                        *([note] if note else []),
+                    ]
+                ),
             )
         if result.complete:
             replayed_complete.extend(replayed)
@@ -550,7 +577,10 @@ def backtest(
     incomplete = [q.quarter.key for q in results if not q.complete]
     if incomplete:
         notes.append(
-            f"left out of MAPE and the category accuracy (not all closed): {', '.join(incomplete)}"
+            Text(
+                "left out of MAPE and the category accuracy (not all closed): {quarters}",
+                quarters=", ".join(incomplete),
+            )
         )
     return BacktestReport(
         date_from=date_from,

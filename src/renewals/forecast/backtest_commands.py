@@ -16,7 +16,19 @@ from rich.table import Table
 
 from renewals.errors import RenewalsError
 from renewals.kit.calendar import quarter_of
-from renewals.kit.cli import console, emit_json, fail, fail_with, parse_date, progress_bar, state
+from renewals.kit.cli import (
+    console,
+    emit_json,
+    fail,
+    fail_with,
+    figure,
+    number,
+    parse_date,
+    percent,
+    progress_bar,
+    state,
+)
+from renewals.kit.i18n import _, ngettext, tr, word
 from renewals.kit.time import today
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
@@ -32,50 +44,83 @@ def default_range(day: date) -> tuple[date, date]:
     """The last four whole quarters before the one holding `day`."""
     current = quarter_of(day)
     first = current.start
-    for _ in range(4):
+    for _quarter in range(4):
         first = quarter_of(first - timedelta(days=1)).start
     return first, current.start - timedelta(days=1)
 
 
 def _money(value: float | None) -> str:
-    return "-" if value is None else f"{value:,.0f}"
+    return "-" if value is None else number(value)
 
 
 def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1%}"
+    return "-" if value is None else percent(value, 1)
 
 
 def _quarters_table(r: BacktestReport) -> Table:
-    table = Table(title=f"Backtest ({r.engine}): forecast vs actual renewed ARR per quarter")
-    for col in ("quarter", "as of", "renewals", "forecast", "actual", "error", "APE", "note"):
-        table.add_column(col, justify="left" if col in ("quarter", "as of", "note") else "right")
+    table = Table(
+        title=_("Backtest ({engine}): forecast vs actual renewed ARR per quarter").format(
+            engine=r.engine
+        )
+    )
+    columns = (
+        _("quarter"),
+        _("as of"),
+        _("renewals"),
+        _("forecast"),
+        _("actual"),
+        _("error"),
+        "APE",
+        _("note"),
+    )
+    for index, col in enumerate(columns):
+        table.add_column(col, justify="left" if index in (0, 1, 7) else "right")
     for q in r.quarters:
         table.add_row(
             q.quarter.key,
             q.as_of.isoformat(),
-            f"{q.renewals:,}" if q.complete else f"{q.closed:,}/{q.renewals:,} closed",
+            number(q.renewals)
+            if q.complete
+            else _("{closed}/{renewals} closed").format(
+                closed=number(q.closed), renewals=number(q.renewals)
+            ),
             _money(q.forecast_arr),
             _money(q.actual_arr),
-            "-" if q.error is None else f"{q.error:+,.0f}",
+            "-" if q.error is None else figure(f"{q.error:+,.0f}"),
             _pct(q.ape),
-            q.note,
+            tr(q.note),
         )
     return table
 
 
 def _category_table(title: str, rows: list[CategoryRow], *, churn: bool) -> Table:
     table = Table(title=title)
-    outcome, rate = ("churned", "churn rate") if churn else ("retained", "renewal rate")
-    for col in ("category", "renewals", outcome, rate, f"predicted {rate}"):
-        table.add_column(col, justify="left" if col == "category" else "right")
+    if churn:
+        columns = (
+            _("category"),
+            _("renewals"),
+            _("churned"),
+            _("churn rate"),
+            _("predicted churn rate"),
+        )
+    else:
+        columns = (
+            _("category"),
+            _("renewals"),
+            _("retained"),
+            _("renewal rate"),
+            _("predicted renewal rate"),
+        )
+    for index, col in enumerate(columns):
+        table.add_column(col, justify="left" if index == 0 else "right")
     for c in rows:
         predicted = c.mean_likelihood
         if churn and predicted is not None:
             predicted = 1 - predicted
         table.add_row(
-            c.category,
-            f"{c.renewals:,}",
-            f"{c.churned if churn else c.retained:,}",
+            word("badge" if churn else "forecast", c.category),
+            number(c.renewals),
+            number(c.churned if churn else c.retained),
             _pct(c.churn_rate if churn else c.renewal_rate),
             _pct(predicted),
         )
@@ -150,24 +195,32 @@ def backtest(
         return
     console.print(_quarters_table(result))
     if result.mape is None:
-        console.print("MAPE: - (no quarter is complete yet: every renewal due must be closed)")
+        console.print(_("MAPE: - (no quarter is complete yet: every renewal due must be closed)"))
     else:
+        mape = "MAPE " + percent(result.mape, 1)
         console.print(
-            f"[bold]MAPE {result.mape:.1%}[/] over {result.complete_quarters} complete "
-            f"quarter{'s' if result.complete_quarters != 1 else ''} "
-            "(forecast = sum of likelihood x ARR; actual = ARR of the renewals retained)"
+            f"[bold]{mape}[/] "
+            + ngettext(
+                "over {n} complete quarter (forecast = sum of likelihood x ARR; actual = ARR of "
+                "the renewals retained)",
+                "over {n} complete quarters (forecast = sum of likelihood x ARR; actual = ARR of "
+                "the renewals retained)",
+                result.complete_quarters,
+            ).format(n=number(result.complete_quarters))
         )
     if result.health:
         console.print(
             _category_table(
-                "Health category on the quarter's first day (LEARN-2)", result.health, churn=True
+                _("Health category on the quarter's first day (LEARN-2)"), result.health, churn=True
             )
         )
     if result.forecast:
         console.print(
             _category_table(
-                "Forecast category (TECH-5): observed renewal rate", result.forecast, churn=False
+                _("Forecast category (TECH-5): observed renewal rate"),
+                result.forecast,
+                churn=False,
             )
         )
     for note in result.notes:
-        console.print(f"- {note}", markup=False, soft_wrap=True)
+        console.print(f"- {tr(note)}", markup=False, soft_wrap=True)

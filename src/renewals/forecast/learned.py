@@ -233,8 +233,15 @@ def fit(rows: Sequence[RenewalFeatures], labels: Sequence[int], *, policy: Polic
         raise ValueError("rows and labels differ in length")
     if len(set(y.tolist())) < 2:
         raise TooFewOutcomes(
-            f"TECH-1: the {len(rows)} renewals to learn from all "
-            f"{'renewed' if len(y) and y[0] else 'churned'}: a model needs both outcomes"
+            Text(
+                "TECH-1: the {n} renewals to learn from all renewed: a model needs both outcomes",
+                n=len(rows),
+            )
+            if len(y) and y[0]
+            else Text(
+                "TECH-1: the {n} renewals to learn from all churned: a model needs both outcomes",
+                n=len(rows),
+            )
         )
     names = training.feature_names()
     x = np.asarray(training.matrix(rows, names), dtype=float).reshape(len(rows), len(names))
@@ -507,13 +514,15 @@ def time_split(rows: Sequence[Row], holdout_share: float) -> Split:
     learns from the renewals dated before its first day (a day is never split)."""
     ordered = sorted(rows, key=lambda r: (r[2], r[0].account_id))
     if len(ordered) < 2:
-        raise TooFewOutcomes(f"TECH-1: {len(ordered)} closed renewals: too few to split")
+        raise TooFewOutcomes(Text("TECH-1: {n} closed renewals: too few to split", n=len(ordered)))
     k = min(len(ordered) - 1, max(1, math.floor(len(ordered) * (1 - holdout_share))))
     split_date = ordered[k][2]
     train = [r for r in ordered if r[2] < split_date]
     test = [r for r in ordered if r[2] >= split_date]
     if not train:
-        raise TooFewOutcomes(f"TECH-1: every closed renewal is dated {split_date}: cannot split")
+        raise TooFewOutcomes(
+            Text("TECH-1: every closed renewal is dated {day}: cannot split", day=split_date)
+        )
     return Split(train, test, split_date)
 
 
@@ -527,7 +536,7 @@ def evaluate(
     """Fit on `train_rows` (or use `engine`), then score the learned model and the policy
     prior on `test_rows`."""
     if not test_rows:
-        raise TooFewOutcomes("TECH-1: no renewals to test on")
+        raise TooFewOutcomes(Text("TECH-1: no renewals to test on"))
     if engine is None:
         engine = fit([r[0] for r in train_rows], [r[1] for r in train_rows], policy=policy)
     features = [r[0] for r in test_rows]
@@ -582,7 +591,7 @@ def check_enough(rows: Sequence[Row], policy: Policy, as_of: date) -> None:
     missing (how many more, which outcome, per term length)."""
     need = policy.forecast.min_outcomes_for_model
     churned = sum(1 for r in rows if r[1] == 0)
-    terms = ", ".join(f"{k} {v:,}" for k, v in training.rows_by_term(rows).items())
+    terms = training.terms_text(training.rows_by_term(rows))
     found = (
         Text(
             "{n:,} renewals closed before {day} ({terms})", n=len(rows), day=str(as_of), terms=terms
@@ -628,8 +637,12 @@ def recipe(rows: Sequence[Row], policy: Policy) -> tuple[Split, Evaluation]:
     split = time_split(rows, policy.forecast.holdout_share)
     if len({r[1] for r in split.train}) < 2:
         raise TooFewOutcomes(
-            f"TECH-1: the {len(split.train)} renewals before the hold-out (dated before "
-            f"{split.split_date}) all had the same outcome: a model needs both to learn from"
+            Text(
+                "TECH-1: the {n} renewals before the hold-out (dated before {day}) all had the "
+                "same outcome: a model needs both to learn from",
+                n=len(split.train),
+                day=split.split_date,
+            )
         )
     return split, evaluate(split.train, split.test, policy)
 

@@ -25,7 +25,7 @@ from renewals.kit.cli import (
     progress_bar,
     state,
 )
-from renewals.kit.i18n import _, tr, word
+from renewals.kit.i18n import _, pgettext, tr, word
 from renewals.policy.domain import Policy
 
 if TYPE_CHECKING:  # a command imports its slice when it runs (issue 24)
@@ -63,6 +63,17 @@ def _policy(ctx: typer.Context) -> Policy:
 def _num(value: Any, spec: str) -> str:
     """A figure written the reader's way (kit.cli.figure): `0.812`, `0,812` in German."""
     return "-" if value is None else figure(format(value, spec))
+
+
+def _model_word(value: str) -> str:
+    """The stored model's kind and state (`logistic`, `active`, `retired`) as words of the
+    reader's language; as stored in English (issue 22)."""
+    words = {
+        "logistic": pgettext("learned model", "logistic"),
+        "active": pgettext("learned model", "active"),
+        "retired": pgettext("learned model", "retired"),
+    }
+    return words.get(value, value)
 
 
 def _scores_table(title: str, metrics: dict[str, Any]) -> Table:
@@ -174,7 +185,9 @@ def _print_evaluation(title: str, metrics: dict[str, Any], policy: Policy) -> No
     if metrics.get("health"):
         console.print(_health_table(metrics["health"]))
     if metrics.get("rows_by_term"):
-        terms = ", ".join(f"{k} {_num(v, ',')}" for k, v in metrics["rows_by_term"].items())
+        from renewals.forecast import training
+
+        terms = tr(training.terms_text(metrics["rows_by_term"]))
         console.print(_("Training rows per term length: {terms}").format(terms=terms), markup=False)
     for note in metrics.get("notes", []):
         console.print(f"- {tr(note)}", markup=False)
@@ -246,7 +259,10 @@ def train(
     console.print(_split_line(metrics))
     console.print(
         _("Stored model #{id} ({kind}, refitted on all {n} renewals) in {file}").format(
-            id=run.model_id, kind=run.kind, n=_num(metrics["n_fitted"], ","), file=report["file"]
+            id=run.model_id,
+            kind=_model_word(run.kind),
+            n=_num(metrics["n_fitted"], ","),
+            file=report["file"],
         ),
         markup=False,
     )
@@ -318,7 +334,9 @@ def evaluate(
         _print_evaluation(
             _(
                 "Model #{id} ({status}, trained {day}) vs the policy prior (hold-out, as recorded)"
-            ).format(id=report["model_id"], status=report["status"], day=report["as_of"]),
+            ).format(
+                id=report["model_id"], status=_model_word(report["status"]), day=report["as_of"]
+            ),
             report["metrics"],
             policy,
         )
@@ -423,8 +441,8 @@ def show(
         + _(
             "({kind}, {status}), trained {at} as of {day}: features {days} days before each renewal"
         ).format(
-            kind=report["kind"],
-            status=report["status"],
+            kind=_model_word(report["kind"]),
+            status=_model_word(report["status"]),
             at=report["trained_at"][:16].replace("T", " "),
             day=report["as_of"],
             days=report["lead_days"],

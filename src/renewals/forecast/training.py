@@ -51,7 +51,7 @@ from sqlalchemy.orm import Session
 from renewals.contract.models import Contract
 from renewals.forecast.engine import RenewalFeatures
 from renewals.health import service as health_service
-from renewals.kit.i18n import Text
+from renewals.kit.i18n import Text, joined
 from renewals.policy.domain import Forecast, Policy
 from renewals.renewal.domain import Stage, advance
 from renewals.signal import service as signal_service
@@ -250,6 +250,24 @@ def term_label(months: int) -> str:
         return f"{months} months"
     years = round(months / 12)
     return "annual" if years == 1 else f"{years} years"
+
+
+def term_words(label: str) -> Text:
+    """A term length of `rows_by_term` ("annual", "3 months", stored in English) for a
+    person: English as it is, in the reader's language when printed with `tr` (issue 22)."""
+    fixed = {"monthly": Text("monthly"), "annual": Text("annual"), "unknown": Text("unknown")}
+    if label in fixed:
+        return fixed[label]
+    count, _sep, unit = label.partition(" ")
+    if unit == "years":
+        return Text("{n} years", n=int(count))
+    return Text("{n} months", n=int(count))
+
+
+def terms_text(by_term: dict[str, int]) -> Text:
+    """`annual 120, monthly 30`: rows per term length, each term and count the language's
+    way when printed with `tr`."""
+    return joined((Text("{term} {n:,}", term=term_words(k), n=v) for k, v in by_term.items()), ", ")
 
 
 def rows_by_term(rows: Sequence[Row]) -> dict[str, int]:

@@ -38,6 +38,7 @@ import numpy as np
 
 from renewals.account.domain import Segment
 from renewals.health.domain import COMPONENTS, score_health, too_new_to_trend
+from renewals.kit.i18n import Text, joined
 from renewals.policy.domain import Health, Measure, SegmentWeights
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -307,7 +308,7 @@ def _fit(train: Sequence[CalRow], policy: Health) -> _Fit:
             continue
         measures.append(m.model_copy(update={"points": points}))
     if not measures:
-        raise ValueError("no measure of the policy has data on these renewals")
+        raise ValueError(Text("no measure of the policy has data on these renewals"))
     scores = _measure_scores(train, measures)
     centred = np.nan_to_num((scores - 50.0) / 50.0, nan=0.0)
     coef, _ = _nonnegative_logistic(centred, y_train)
@@ -321,7 +322,7 @@ def _fit(train: Sequence[CalRow], policy: Health) -> _Fit:
         component_total[m.component] += float(c)
         fitted.append(m.model_copy(update={"weight": float(f"{c:.3g}")}))
     if not fitted:
-        raise ValueError("no measure ranks the churned below the renewed on these renewals")
+        raise ValueError(Text("no measure ranks the churned below the renewed on these renewals"))
     total = sum(component_total.values())
     weights = {c: round(100 * component_total[c] / total, 1) for c in COMPONENTS}
     # A component with no data in this book keeps its weight (it is re-weighted away while
@@ -331,7 +332,8 @@ def _fit(train: Sequence[CalRow], policy: Health) -> _Fit:
         if m.component not in present:
             fitted.append(m)
             weights[m.component] = policy.weights_for(None)[m.component]
-            notes.append(f"{m.component}.{m.feature}: no data on these renewals, kept as it is")
+            key = f"{m.component}.{m.feature}"
+            notes.append(Text("{key}: no data on these renewals, kept as it is", key=key))
         else:
             dropped.append(m.feature)
     new_policy = policy.model_copy(
@@ -434,27 +436,33 @@ def choose_share(
     inner_train, inner_test = split_rows(train, holdout_share)
     labels = [r.churned for r in inner_test]
     if len(set(labels)) < 2 or len({r.churned for r in inner_train}) < 2:
-        return 1.0, {}, "too few renewals for an inner split: the fit is proposed as it is"
+        return 1.0, {}, Text("too few renewals for an inner split: the fit is proposed as it is")
     try:
         inner_fit = _fit(inner_train, policy)
     except ValueError:
-        return 1.0, {}, "no fit on the older renewals alone: the fit is proposed as it is"
+        return 1.0, {}, Text("no fit on the older renewals alone: the fit is proposed as it is")
     aucs: dict[float, float | None] = {}
     for share in candidates:
         scores, _ = scores_of(inner_test, blend(policy, inner_fit.policy, share, inner_fit.present))
         aucs[share] = auc([100 - s for s in scores], labels)
     best = max(candidates, key=lambda s: (aucs[s] or 0.0, -s))
     day = inner_test[0].renewal_date
-    tried = ", ".join(f"{s:g}: {_fmt(aucs[s])}" for s in candidates)
+    # each share and its AUC, the figures written the reader's way when printed
+    tried = joined((Text("{share:g}: {auc}", share=s, auc=_fmt(aucs[s])) for s in candidates), ", ")
     if best == 0:
-        reason = (
-            f"kept the current scorecard: fitted on the renewals before {day}, no move "
-            f"toward the fit ranked those from {day} better (AUC by share of the fit: {tried})"
+        reason = Text(
+            "kept the current scorecard: fitted on the renewals before {day}, no move toward "
+            "the fit ranked those from {day} better (AUC by share of the fit: {tried})",
+            day=day,
+            tried=tried,
         )
     else:
-        reason = (
-            f"moved {best:.0%} of the way to the fit: the best AUC on the renewals from {day} "
-            f"when fitted on those before (AUC by share of the fit: {tried})"
+        reason = Text(
+            "moved {share:.0%} of the way to the fit: the best AUC on the renewals from {day} "
+            "when fitted on those before (AUC by share of the fit: {tried})",
+            share=best,
+            day=day,
+            tried=tried,
         )
     return best, aucs, reason
 

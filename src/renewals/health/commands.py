@@ -20,12 +20,15 @@ from renewals.kit.cli import (
     emit_json,
     fail,
     fail_with,
+    figure,
+    number,
     parse_as_of,
+    percent,
     progress_bar,
     state,
     use_language,
 )
-from renewals.kit.i18n import _, current, lazy, tr, word
+from renewals.kit.i18n import Text, _, current, lazy, tr, word
 from renewals.kit.locale import format_percent
 
 
@@ -398,48 +401,85 @@ def _auc(value: float | None) -> str:
 
 
 def _print_calibration(r: dict[str, Any]) -> None:
-    terms = ", ".join(f"{k} {v:,}" for k, v in r["rows_by_term"].items())
+    """The calibration's report in the reader's language: figures the language's way,
+    components as words, measure names and the policy diff as they are."""
+    from renewals.health import service
+
+    terms = tr(service.terms_text(r["rows_by_term"]))
     console.print(
-        f"Calibrated on {r['n_train']:,} closed renewals; tested on the {r['n_test']:,} dated "
-        f"{r['holdout_from']} or later (time-based hold-out). Renewals per term: {terms}; "
-        f"churned {r['churn_rate']:.1%}.",
+        _(
+            "Calibrated on {n_train} closed renewals; tested on the {n_test} dated {day} or "
+            "later (time-based hold-out). Renewals per term: {terms}; churned {churn}."
+        ).format(
+            n_train=number(r["n_train"]),
+            n_test=number(r["n_test"]),
+            day=r["holdout_from"],
+            terms=terms,
+            churn=percent(r["churn_rate"], 1),
+        ),
         highlight=False,
     )
-    table = Table(title="ROC AUC on the hold-out (churned ranked first)", title_justify="left")
-    for column in ("component", "before", "after", "weight after"):
-        table.add_column(column, justify="left" if column == "component" else "right")
+    table = Table(title=_("ROC AUC on the hold-out (churned ranked first)"), title_justify="left")
+    columns = (_("component"), _("before"), _("after"), _("weight after"))
+    for index, column in enumerate(columns):
+        table.add_column(column, justify="left" if index == 0 else "right")
     for name, c in r["components"].items():
-        table.add_row(name, _auc(c["auc_before"]), _auc(c["auc_after"]), f"{c['weight']:g}")
-    table.add_row("[bold]scorecard[/]", _auc(r["auc_before"]), _auc(r["auc_after"]), "100")
+        table.add_row(
+            word("component", name),
+            figure(_auc(c["auc_before"])),
+            figure(_auc(c["auc_after"])),
+            figure(f"{c['weight']:g}"),
+        )
+    scorecard = _("scorecard")
+    table.add_row(
+        f"[bold]{scorecard}[/]",
+        figure(_auc(r["auc_before"])),
+        figure(_auc(r["auc_after"])),
+        "100",
+    )
     console.print(table)
     if r["added_measures"]:
         console.print(
-            "Added (facts no measure read, which this book's renewals support; "
-            "health.calibration_candidates): " + ", ".join(r["added_measures"]),
+            _(
+                "Added (facts no measure read, which this book's renewals support; "
+                "health.calibration_candidates): {measures}"
+            ).format(measures=", ".join(r["added_measures"])),
             highlight=False,
         )
     if r["dropped_measures"]:
         console.print(
-            "Dropped (no signal on this book): " + ", ".join(r["dropped_measures"]),
+            _("Dropped (no signal on this book): {measures}").format(
+                measures=", ".join(r["dropped_measures"])
+            ),
             highlight=False,
         )
     for note in r["notes"]:
-        console.print(f"  - {note}", highlight=False)
+        console.print(f"  - {tr(note)}", highlight=False)
     lines = r["lines"]
     console.print(
-        f"Red below {lines['yellow_min_score']:g} (about twice the book's churn), green from "
-        f"{lines['green_min_score']:g} (at most the book's churn); warning below "
-        f"{lines['warning_score']:g}.",
+        _(
+            "Red below {yellow} (about twice the book's churn), green from {green} (at most "
+            "the book's churn); warning below {warning}."
+        ).format(
+            yellow=figure(f"{lines['yellow_min_score']:g}"),
+            green=figure(f"{lines['green_min_score']:g}"),
+            warning=figure(f"{lines['warning_score']:g}"),
+        ),
         highlight=False,
     )
-    console.print("[bold]Proposed policy change[/]")
-    console.print(r["diff"] or "(none)", markup=False, highlight=False)
+    heading = _("Proposed policy change")
+    console.print(f"[bold]{heading}[/]")
+    console.print(r["diff"] or _("(none)"), markup=False, highlight=False)
     if "written" in r:
+        label = _("written:")
         console.print(
-            f"[green]written:[/] {r['written']} (use it with --policy or RENEWALS_POLICY_FILE)"
+            f"[green]{label}[/] "
+            + _("{path} (use it with --policy or RENEWALS_POLICY_FILE)").format(
+                path=escape(r["written"])
+            )
         )
     else:
-        console.print("Accept it with --write POLICY.toml.")
+        console.print(_("Accept it with --write POLICY.toml."))
 
 
 def _toml_health(table: dict[str, Any]) -> str:
@@ -518,7 +558,7 @@ def _write_policy(path: Path, table: dict[str, Any], proposal: Any, day: Any) ->
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        fail(f"cannot read {path}: {exc}")
+        fail(Text("cannot read {path}: {reason}", path=str(path), reason=str(exc)))
     data.setdefault("health", {}).update(table)
     try:  # the result must load: nothing half-written
         policy_service.load_data(data, str(path))

@@ -725,18 +725,31 @@ def calibrate(
     churned = sum(r.churned for r in rows)
     if len(rows) < need or churned == 0 or churned == len(rows):
         raise RenewalsError(
-            f"HEALTH-1: {len(rows):,} renewals closed before {as_of} "
-            f"({churned:,} churned); calibration needs {need:,} "
-            "(forecast.min_outcomes_for_model) with both outcomes. "
-            + _missing_history(session, as_of)
+            Text(
+                "HEALTH-1: {n:,} renewals closed before {day} ({churned:,} churned); calibration "
+                "needs {need:,} (forecast.min_outcomes_for_model) with both outcomes. {missing}",
+                n=len(rows),
+                day=as_of,
+                churned=churned,
+                need=need,
+                missing=_missing_history(session, as_of),
+            )
         )
     try:
         return fit(rows, policy.health, holdout_share=policy.forecast.holdout_share), by_term
-    except ValueError as exc:
-        raise RenewalsError(f"HEALTH-1: {exc}") from None
+    except ValueError as exc:  # calibrate's reasons are Text; anything else as it says
+        reason = exc.args[0] if exc.args and isinstance(exc.args[0], Text) else str(exc)
+        raise RenewalsError(Text("HEALTH-1: {reason}", reason=reason)) from None
 
 
-def _missing_history(session: Session, as_of: date) -> str:
+def terms_text(by_term: dict[str, int]) -> Text:
+    """Calibration rows per term length for a person (forecast.training.terms_text)."""
+    from renewals.forecast import training
+
+    return training.terms_text(by_term)
+
+
+def _missing_history(session: Session, as_of: date) -> Text:
     """What the book lacks, in words: contracts with outcomes, and their dates."""
     from renewals.contract.models import Contract
 
@@ -746,11 +759,15 @@ def _missing_history(session: Session, as_of: date) -> str:
         )
     ).one()
     if not closed:
-        return (
+        return Text(
             "No contract has an outcome yet: import closed contracts (contracts.csv: outcome, "
             "outcome_arr, closed_at; docs/data-format.md)."
         )
-    return (
-        f"The book has {closed:,} contracts with an outcome, dated {first} to {last}; only "
-        f"those dated and closed before {as_of} count."
+    return Text(
+        "The book has {n:,} contracts with an outcome, dated {first} to {last}; only those "
+        "dated and closed before {day} count.",
+        n=closed,
+        first=first,
+        last=last,
+        day=as_of,
     )
