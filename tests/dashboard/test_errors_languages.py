@@ -51,6 +51,7 @@ def test_the_pages_refusals_read_in_the_readers_language(
         (csm, "/home?csv=nope", 400),
         (director, "/manager?stalled_sort=nope", 422),
         (director, "/executive?trend=week", 400),
+        (csm, "/concessions/abc", 422),  # the page's own field check (FastAPI's)
     ]
     posts = [
         (f"/renewals/{renewal}/proposals", {"option": "cheapest"}, 422),
@@ -84,3 +85,6 @@ def test_the_pages_refusals_read_in_the_readers_language(
             assert message != en, (language, message)
             assert english_left(phrases, message) == [], (language, message)
     assert "Teamleitung" in said["de"][0] and "stalled_sort" in said["de"][6], said["de"]
+    assert english[8] == (
+        "concession_id: Input should be a valid integer, unable to parse string as an integer"
+    )

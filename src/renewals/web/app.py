@@ -209,7 +209,13 @@ def _install_error_handlers(app: FastAPI) -> None:
                 read = [{**f, "message": tr(f["message"])} for f in fields]
                 body = error_body(422, tr(INVALID_FIELDS), fields=read)
             return JSONResponse(body, status_code=422)
-        message = "; ".join(f"{'.'.join(f['loc'][1:]) or 'input'}: {f['message']}" for f in fields)
+        # each field and its problem, read on the page in its reader's words (`tr`)
+        message = i18n.joined(
+            Text(
+                "{field}: {message}", field=".".join(f["loc"][1:]) or "input", message=f["message"]
+            )
+            for f in fields
+        )
         return deps.render(
             request,
             "error.html",
