@@ -34,6 +34,10 @@ min = 0.9
 max = 0.2
 [save.economics]
 save_cost_multiplier = 3
+[[health.guards]]
+signal = "nosuch"
+cap = 50
+reason = "no such signal"
 """
 
 
@@ -68,6 +72,7 @@ def test_a_bad_policy_file_reads_in_the_language(tmp_path: Path) -> None:
         "  run.renewal_window_days: Input should be greater than 0 (got 0)",
         "  currency.rates: currency.rates.EUR: '2026-13-01' is not a date ()",
         "  save.economics.success_ceiling: min (0.9) is greater than max (0.2)",
+        "  health.guards[0].signal: 'nosuch' is not one of: 'seats_unused', ",
     ):
         assert line in english, (line, english)
     de = said["de"][0]
@@ -79,6 +84,7 @@ def test_a_bad_policy_file_reads_in_the_language(tmp_path: Path) -> None:
         "  run.renewal_window_days: Eingabe muss größer als 0 sein (erhalten: 0)",
         "  currency.rates: currency.rates.EUR: '2026-13-01' ist kein Datum (JJJJ-MM-TT)",
         "  save.economics.success_ceiling: min (0,9) ist größer als max (0,2)",
+        "  health.guards[0].signal: 'nosuch' ist keiner von: 'seats_unused', ",
     ):
         assert line in de, (line, de)
     assert "kein gültiges TOML: " in said["de"][1] and "Datei nicht gefunden" in said["de"][2]

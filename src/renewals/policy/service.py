@@ -93,6 +93,14 @@ def _problems(exc: ValidationError, data: dict[str, Any]) -> list[Text]:
             problems.append(Text("{key}: required key is missing", key=key))
             continue
         ctx = err.get("ctx") or {}
+        value = _lookup(data, loc)
+        if err["type"] == "literal_error" and "expected" in ctx and value is not _MISSING:
+            # Pydantic's "Input should be 'a', 'b' or 'c'" has no words of the catalogue:
+            # the import's own sentence for a value outside its choices (quoted as given)
+            allowed = str(ctx["expected"]).replace(" or ", ", ")
+            outside = Text("{raw} is not one of: {allowed}", raw=repr(value), allowed=allowed)
+            problems.append(Text("{key}: {reason}", key=key, reason=outside))
+            continue
         error = ctx.get("error")
         reason: str = (
             error.args[0]
@@ -105,7 +113,6 @@ def _problems(exc: ValidationError, data: dict[str, Any]) -> list[Text]:
             if err["type"] == "model_type" and "class_name" in ctx
             else err["msg"].removeprefix("Value error, ")
         )
-        value = _lookup(data, loc)
         if value is not _MISSING and not isinstance(value, dict | list):
             problems.append(
                 Text("{key}: {reason} (got {value})", key=key, reason=reason, value=repr(value))
