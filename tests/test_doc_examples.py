@@ -469,10 +469,48 @@ def runnable(page: Path) -> bool:
     return any(not e.skip and not e.writes for e in extract(page))
 
 
+class TrainingRows:
+    """The learned model's training rows (forecast.training.training_rows), remembered
+    within a page while its book cannot have changed: `renewals model evaluate` computes
+    the rows `renewals model train` computed just before it (the likelihood page does so
+    twice), a few seconds of CPU each on the demo book (issue 14). Rows are remembered per
+    database, policy, data directory and window, and forgotten after any line other than
+    one `renewals model ...` command: the model commands write only the model store (the
+    model_run rows and the model files), which the rows never read. Each command still
+    fits, evaluates, stores and prints as it would."""
+
+    def __init__(self) -> None:
+        from renewals.forecast import training
+
+        self.compute = training.training_rows
+        self.rows: dict[tuple[object, ...], list[Any]] = {}
+
+    def __call__(self, session: Any, policy: Any, **kwargs: Any) -> list[Any]:
+        kwargs.pop("progress", None)  # a progress bar only: the rows are the same
+        key = (
+            str(session.get_bind().url),
+            policy.model_dump_json(),
+            *sorted((name, str(value)) for name, value in kwargs.items()),
+        )
+        if key not in self.rows:
+            self.rows[key] = self.compute(session, policy, **kwargs)
+        return list(self.rows[key])
+
+    def after(self, command: str) -> None:
+        if not re.fullmatch(r"renewals model [^&|;<>]*", command.strip()):
+            self.rows.clear()
+
+
 @pytest.mark.parametrize("page", [p for p in PAGES if runnable(p)], ids=lambda p: p.name)
-def test_every_example_runs(page: Path, book: tuple[Path, dict[str, str | None]]) -> None:
+def test_every_example_runs(
+    page: Path, book: tuple[Path, dict[str, str | None]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The page's examples in page order, on a fresh copy of the demo book (as a reader
     who follows the page from the demo would)."""
+    from renewals.forecast import training
+
+    training_rows = TrainingRows()
+    monkeypatch.setattr(training, "training_rows", training_rows)
     directory, env = book
     shell = Shell(directory, env)
     engine = create_engine(str(env["RENEWALS_DATABASE_URL"]))
@@ -496,7 +534,10 @@ def test_every_example_runs(page: Path, book: tuple[Path, dict[str, str | None]]
             command = fill(example.command, engine)
             shell.answer(example.shown)
             began = time.perf_counter()
-            outcome = shell.run(command)
+            try:
+                outcome = shell.run(command)
+            finally:
+                training_rows.after(command)
             took[f"{example.where}: {example.command[:60]}"] = time.perf_counter() - began
         except (LookupError, AssertionError, ValueError, subprocess.TimeoutExpired) as exc:
             cause = exc.__cause__ or exc
