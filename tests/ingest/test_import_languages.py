@@ -157,3 +157,23 @@ def test_the_import_summary_reads_in_the_language(engine: Engine, tmp_path: Path
     ]
     assert "peristiwa dibaca seluruhnya" in said["id"][1], said["id"][1]
     assert "tidak dibaca semula: 3 dalam users.csv" in said["ms"][2], said["ms"][2]
+
+
+def test_the_imports_progress_steps_read_in_the_language(engine: Engine, tmp_path: Path) -> None:
+    """The progress bar's steps of an import (shown on a terminal) in the language."""
+    from renewals.ingest.service import run_import
+    from renewals.kit.i18n import tr, using
+
+    steps: list[str] = []
+    run_import(
+        engine,
+        write_book(tmp_path / "book"),
+        data_dir=tmp_path / "data",
+        progress=lambda step, done, total: steps.append(step),
+    )
+    assert {"reading accounts.csv", "checking usage_events.csv", "validated"} <= set(steps)
+    with using("de"):
+        german = {tr(step) for step in steps}
+    assert {"lese accounts.csv", "prüfe usage_events.csv", "geprüft"} <= german, german
+    with using("ms"):
+        assert "membaca contracts.csv" in {tr(step) for step in steps}

@@ -417,7 +417,7 @@ def _learned_engines(
             Text("the learned engine is not available in this installation: use --engine prior")
         ) from None
     last = max(as_ofs)
-    progress("training rows", 0, len(as_ofs))
+    progress(Text("training rows"), 0, len(as_ofs))
     rows = training.training_rows(
         session,
         policy,
@@ -466,7 +466,7 @@ def _learned_engines(
             except RenewalsError as exc:
                 note = Text("{reason}: the prior", reason=exc.message)
         engines[as_of] = (fitted, note)
-        progress("training", k + 1, len(as_ofs))
+        progress(Text("training"), k + 1, len(as_ofs))
     return engines
 
 
@@ -525,7 +525,7 @@ def backtest(
     replayed_complete: list[Replayed] = []
     notes: list[str] = []
     for k, quarter in enumerate(quarters):
-        report_progress(f"replaying {quarter.key}", k, len(quarters))
+        report_progress(Text("replaying {quarter}", quarter=quarter.key), k, len(quarters))
         due = due_in(session, quarter)
         used: Engine = prior
         note: str = ""
@@ -573,7 +573,7 @@ def backtest(
         if result.complete:
             replayed_complete.extend(replayed)
         results.append(result)
-    report_progress("done", len(quarters), len(quarters))
+    report_progress(Text("done"), len(quarters), len(quarters))
     incomplete = [q.quarter.key for q in results if not q.complete]
     if incomplete:
         notes.append(

@@ -688,10 +688,10 @@ def train(
         progress=report,
     )
     check_enough(rows, policy, as_of)
-    report("fitting and evaluating", 0, 2)
+    report(Text("fitting and evaluating"), 0, 2)
     split, evaluation = recipe(rows, policy)
     final = fit([r[0] for r in rows], [r[1] for r in rows], policy=policy)
-    report("fitting and evaluating", 1, 2)
+    report(Text("fitting and evaluating"), 1, 2)
     metrics = {
         **evaluation.as_dict(),
         "rows_by_term": training.rows_by_term(rows),
@@ -741,7 +741,7 @@ def train(
         .values(status="retired")
     )
     session.flush()
-    report("fitting and evaluating", 2, 2)
+    report(Text("fitting and evaluating"), 2, 2)
     return run
 
 

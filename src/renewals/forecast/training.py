@@ -420,7 +420,7 @@ def training_rows(
     )
     rows: list[Row] = []
     for k, as_of in enumerate(sorted(groups)):
-        report("renewals as they looked", k, len(groups))
+        report(Text("renewals as they looked"), k, len(groups))
         rows.extend(
             rows_as_of(
                 session,
@@ -432,7 +432,7 @@ def training_rows(
                 usage=usage.get(as_of),
             )
         )
-    report("renewals as they looked", len(groups), len(groups))
+    report(Text("renewals as they looked"), len(groups), len(groups))
     rows.sort(key=lambda r: (r[2], r[0].account_id))
     return rows
 

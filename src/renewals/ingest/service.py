@@ -557,7 +557,7 @@ def load(
     total = len(files) + 1
 
     def stage_events(usage_path: Path) -> StagedUsage:
-        notify(f"checking {usage_path.name}", len(tables), total)
+        notify(Text("checking {file}", file=usage_path.name), len(tables), total)
         # Strict: events of an account whose own row is bad are not a second problem.
         # With a reject file they are rejected with it.
         accounts = books.known["account"] | (set(books.present["account"]) if strict else set())
@@ -577,7 +577,7 @@ def load(
             # Every account is known: the events now, before the large files, so that
             # DuckDB's peak comes while the import holds little (issue 20).
             usage = stage_events(usage_path)
-        notify(f"reading {path.name}", len(tables), total)
+        notify(Text("reading {file}", file=path.name), len(tables), total)
         table = TableFile(spec, path)
         _load_table(session, table, books, chunk_size)
         tables.append(table)
@@ -589,7 +589,7 @@ def load(
         kinds = event_kinds.StagedKinds(source / event_kinds.FILE, declared, kind_issues)
         if not (strict and (kind_issues or books.problems)):
             kinds.stage(data_dir)
-    notify("validated", total, total)
+    notify(Text("validated"), total, total)
     return ImportResult(source, tables, usage, warnings, kinds=kinds)
 
 
