@@ -110,3 +110,17 @@ def test_bad_input_is_refused_with_a_reason(engine: Engine) -> None:
             service.add(
                 session, kind="talk_track", title="Pause", body="b", by="c", on=TODAY, key="pause"
             )
+
+
+def test_each_seed_item_is_titled_in_its_own_language() -> None:
+    """Issue 22: a German, Indonesian or Malay script is listed by a title in its language
+    (they all carried the English title); the English items keep theirs."""
+    items = service.seed_items()
+    english = {i["key"]: i["title"] for i in items if i["language"] == "en"}
+    others = [i for i in items if i["language"] != "en"]
+    assert len(others) == 45
+    for item in others:
+        assert item["title"] != english[item["key"]], (item["key"], item["language"])
+    titles = {(i["key"], i["language"]): i["title"] for i in items}
+    assert titles[("save_listen_first", "de")] == "Rettungsgespräch: erst zuhören"
+    assert titles[("pause", "ms")] == "Alternatif: rehat 90 hari"
