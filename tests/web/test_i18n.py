@@ -36,9 +36,9 @@ from renewals.renewal.models import Renewal
 from renewals.save_plan.economics import Verdict
 from renewals.signal.domain import Risk
 from renewals.user.domain import Role
-from renewals.winloss.fundamentals import Retention
 from renewals.user.models import User
 from renewals.web.terms import TERMS
+from renewals.winloss.fundamentals import Retention
 
 TEMPLATES = Path(i18n.__file__).parent.parent / "web" / "templates"
 # The pages translated so far (docs/i18n.md lists what is and is not): every word in them
@@ -218,6 +218,21 @@ def test_figures_in_an_explanation_read_in_the_languages_way() -> None:
     timing = budget.timing(date(2026, 11, 26), 7, lead_days=90, policy=policy)
     with i18n.using("de"):
         assert i18n.tr(str(timing.describe_year())) == "Geschäftsjahr Juli-Juni"
+
+
+def test_every_concession_kind_is_a_word_in_each_language() -> None:
+    """CONC-1, CONC-8: the request form lists every kind, those beyond price too (reduced
+    scope, a multi-year lock, ...), as the reader's words (`term("concession")`)."""
+    from renewals.concession.matrix import Kind
+
+    for language in i18n.LANGUAGES[1:]:
+        with i18n.using(language):
+            left = [
+                k.value
+                for k in Kind
+                if i18n.term("concession", k.value) == k.value.replace("_", " ")
+            ]
+            assert left == [], (language, left)
 
 
 def test_a_text_in_a_field_kept_as_written_still_reads_in_its_words() -> None:
