@@ -5,6 +5,7 @@ they show)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -80,3 +81,40 @@ def test_bad_worker_settings_read_in_the_language(engine: Engine, tmp_path: Path
         )
     with using("ms"):
         assert tr(gave_up.reason).startswith("gagal 2 kali berturut-turut; dihentikan sehingga")
+
+
+def test_a_failed_jobs_detail_reads_in_the_language(engine: Engine, tmp_path: Path) -> None:
+    """A job that fails with one of the product's messages (here the analytics backend's):
+    `renewals worker --once` prints its detail with `tr`, so the reason reads in the
+    language, the exception's name as it is; the English as before."""
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    from renewals.config import Settings
+    from renewals.kit.i18n import Text, tr, using
+    from renewals.usage.backend import AnalyticsError
+    from renewals.worker.service import EPOCH, ScheduledJob, Worker, WorkerContext
+    from renewals.worker.settings import WorkerSettings
+
+    def broken(ctx: WorkerContext) -> str:
+        raise AnalyticsError(
+            Text(
+                "analytics backend ibis needs RENEWALS_ANALYTICS_URL, an Ibis connection "
+                "string such as bigquery://project/dataset"
+            )
+        )
+
+    job = ScheduledJob("test.broken", IntervalTrigger(hours=1, start_date=EPOCH), broken, "1 h")
+    settings = Settings(database_url=str(engine.url), data_dir=tmp_path / "data")
+    worker = Worker(engine, settings, WorkerSettings(), jobs=[job], worker_id="w")
+    now = datetime(2027, 1, 4, 6, 0, tzinfo=UTC)
+    worker.ensure_jobs(now)
+    (result,) = worker.tick(now + timedelta(hours=1))
+    assert result.detail == (
+        "AnalyticsError: analytics backend ibis needs RENEWALS_ANALYTICS_URL, an Ibis "
+        "connection string such as bigquery://project/dataset"
+    )
+    with using("de"):
+        assert tr(result.detail) == (
+            "AnalyticsError: das Analyse-Backend ibis braucht RENEWALS_ANALYTICS_URL, eine "
+            "Ibis-Verbindungszeichenfolge wie bigquery://project/dataset"
+        )

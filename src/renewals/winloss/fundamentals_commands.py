@@ -74,9 +74,7 @@ def fundamentals(
     f = policy.fundamentals
 
     def tally(counter: Mapping[str, int]) -> str:  # stored kinds as words, counts as numbers
-        return ", ".join(
-            f"{word('retention', k)} {number(v)}" for k, v in sorted(counter.items())
-        )
+        return ", ".join(f"{word('retention', k)} {number(v)}" for k, v in sorted(counter.items()))
 
     said = (
         _("no NPS in the window")

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from renewals.config import Settings
 from renewals.db import session_scope
 from renewals.errors import RenewalsError
+from renewals.kit.i18n import Text, joined
 from renewals.kit.time import utc_now
 from renewals.worker import domain
 from renewals.worker.lock import holder_name, job_lock
@@ -344,7 +345,13 @@ class Worker:
                 detail, ok = job.run(ctx), True
             except Exception as exc:  # any failure is recorded and retried, never raised
                 log.exception("job %s failed", name)
-                detail, ok = f"{type(exc).__name__}: {exc}"[:4000], False
+                # English as stored; printed with `tr`, the reason reads in the language when
+                # it is a message of the catalogue (a RenewalsError's Text, read back)
+                reason = str(exc)[:4000]
+                detail, ok = (
+                    Text("{error}: {reason}", error=type(exc).__name__, reason=reason),
+                    False,
+                )
             decision = domain.after_run(
                 ok=ok,
                 failures=failures,
@@ -354,7 +361,9 @@ class Worker:
             )
             self._record(name, run_id, ok, detail, decision)
         if decision.alert and self.alert is not None:
-            self.alert(self.engine, self.worker_settings, name, f"{detail}\n\n{decision.reason}")
+            self.alert(
+                self.engine, self.worker_settings, name, joined([detail, decision.reason], "\n\n")
+            )
         return RunResult(name, "ok" if ok else "failed", detail)
 
     def _claim(self, job: ScheduledJob, now: datetime) -> tuple[int, int] | None:
@@ -406,7 +415,11 @@ class Worker:
                 row.failures = decision.failures
                 row.last_finished_at = finished
                 row.last_status = status
-                row.last_detail = detail if ok else f"{detail} ({decision.reason})"
+                row.last_detail = (
+                    detail
+                    if ok
+                    else Text("{detail} ({reason})", detail=detail, reason=decision.reason)
+                )
                 if ok:
                     row.last_success_at = finished
 
