@@ -717,3 +717,34 @@ def test_every_clause_reads_as_contract_text_for_the_customer() -> None:
         assert not re.search(r"\b[A-Z]{2,6}-\d+\b", text), (term.kind, text)
         assert not re.search(r"\bARR\b|_", text), (term.kind, text)
         assert "30" in text, (term.kind, text)
+
+
+def test_the_routing_note_reads_in_the_readers_language() -> None:
+    """CONC-3 routing's note (shown as "Routing: ..." on the concession page and kept in its
+    history): who it waits for and who was passed over, each reason in the reader's words,
+    also when read back from the stored English with the forwarder's own note after it."""
+    from renewals.concession.matrix import Person, route
+    from renewals.kit import i18n
+
+    directory = {
+        "csm@x.com": Person("csm@x.com", "csm", True, "mia@x.com"),
+        "mia@x.com": Person("mia@x.com", "manager", False, "max@x.com"),
+        "max@x.com": Person("max@x.com", "manager", True, "dora@x.com"),
+        "dora@x.com": Person("dora@x.com", "director", True, None),
+    }
+    pct = ApprovalMatrix.of(CONC).limit("manager").max_discount_pct + 1  # type: ignore[union-attr]
+    note = route(
+        ApprovalMatrix.of(CONC), directory["csm@x.com"], directory, discount_pct=pct, kinds=()
+    ).note()
+    assert note.startswith("routed to dora@x.com (director), up the manager chain; passed over:")
+    assert "mia@x.com (inactive)" in note and "max@x.com (manager: up to" in note
+    stored = str(i18n.joined([note, "on leave until Monday"]))
+    for language, words in (
+        ("de", ("an dora@x.com (Direktor) geleitet", "mia@x.com (inaktiv)", "bis 15")),
+        ("ms", ("dihalakan kepada dora@x.com (pengarah)", "mia@x.com (tidak aktif)", "dilangkau")),
+    ):
+        with i18n.using(language):
+            for text in (i18n.tr(note), i18n.tr(stored)):
+                assert all(w in text for w in words), (language, text)
+                assert "routed to" not in text and "passed over" not in text, text
+            assert i18n.tr(stored).endswith("; on leave until Monday")

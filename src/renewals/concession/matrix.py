@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from renewals.kit.i18n import Text
+from renewals.kit.i18n import Text, joined
 from renewals.policy.domain import Concessions, ConcessionTerm
 
 
@@ -362,14 +362,23 @@ class Route:
     email: str
     role: str
     via: str  # chain | fallback
-    skipped: tuple[str, ...] = ()
+    skipped: tuple[Text, ...] = ()
 
-    def note(self) -> str:
-        how = "up the manager chain" if self.via == "chain" else "no one in the chain may"
-        text = f"routed to {self.email} ({self.role}), {how}"
-        if self.skipped:
-            text += "; passed over: " + "; ".join(self.skipped)
-        return text
+    def note(self) -> Text:
+        """Why it waits for this person, in words the reader's language has (issue 22)."""
+        if self.via == "chain":
+            route = Text(
+                "routed to {email} ({role}), up the manager chain", email=self.email, role=self.role
+            )
+        else:
+            route = Text(
+                "routed to {email} ({role}), no one in the chain may",
+                email=self.email,
+                role=self.role,
+            )
+        if not self.skipped:
+            return route
+        return Text("{route}; passed over: {reasons}", route=route, reasons=joined(self.skipped))
 
 
 class NoApprover(Exception):
@@ -398,7 +407,7 @@ def route(
     by email (deterministic). Raises NoApprover when nobody may.
     """
     wanted = list(kinds)
-    skipped: list[str] = []
+    skipped: list[Text] = []
     seen = {start.email.lower(), *(e.lower() for e in exclude)}
     email = start.manager_email
     while email and email.strip().lower() not in seen:
@@ -406,14 +415,20 @@ def route(
         seen.add(key)
         person = directory.get(key)
         if person is None:
-            skipped.append(f"{email} (not in users.csv)")
+            skipped.append(Text("{email} (not in users.csv)", email=email))
             break
         if not person.active:
-            skipped.append(f"{person.email} (inactive)")
+            skipped.append(Text("{email} (inactive)", email=person.email))
         elif matrix.covers(person.role, discount_pct, wanted, sizes):
             return Route(person.email, str(person.role), "chain", tuple(skipped))
         else:
-            skipped.append(f"{person.email} ({matrix.authority(person.role)})")
+            skipped.append(
+                Text(
+                    "{email} ({authority})",
+                    email=person.email,
+                    authority=matrix.authority(person.role),
+                )
+            )
         email = person.manager_email
     candidates = sorted(
         (

@@ -24,7 +24,7 @@ from renewals.concession.domain import ConcessionFacts, Evaluation, Rationale
 from renewals.concession.models import Concession, ConcessionStep
 from renewals.db import rows_changed
 from renewals.errors import Conflict, Forbidden, NotFound, RenewalsError
-from renewals.kit.i18n import Text
+from renewals.kit.i18n import Text, joined
 from renewals.kit.listing import Listing, RecordFilters, records_of
 from renewals.kit.time import day_start, utc_now
 from renewals.policy.domain import Concessions, Policy
@@ -793,7 +793,8 @@ def forward(
         )
     now = utc_now()
     _change(session, concession, next_approver_email=target.email)
-    text = target.note() + (f"; {note.strip()}" if note.strip() else "")
+    # the route in words, then the forwarder's own note as they wrote it
+    text = joined([target.note(), note.strip()]) if note.strip() else target.note()
     _step(session, concession, actor=user, action="forwarded", note=text, at=now)
     return concession
 
