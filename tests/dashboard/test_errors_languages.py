@@ -52,6 +52,7 @@ def test_the_pages_refusals_read_in_the_readers_language(
         (director, "/manager?stalled_sort=nope", 422),
         (director, "/executive?trend=week", 400),
         (csm, "/concessions/abc", 422),  # the page's own field check (FastAPI's)
+        (csm, "/program", 403),
     ]
     posts = [
         (f"/renewals/{renewal}/proposals", {"option": "cheapest"}, 422),

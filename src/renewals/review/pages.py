@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from renewals.errors import Forbidden
-from renewals.kit.i18n import LANGUAGE_NAMES
+from renewals.kit.i18n import LANGUAGE_NAMES, Text
 from renewals.kit.time import today
 from renewals.library import service as library_service
 from renewals.review.program import program
@@ -24,7 +24,9 @@ PROGRAM_ROLES = ("manager", "director", "vp", "executive", "admin")
 def program_page(request: Request, session: Db, viewer: PageViewer) -> Response:
     """MET-2: where the renewal program stands, each milestone with its evidence."""
     if viewer.user.role not in PROGRAM_ROLES:
-        raise Forbidden("the program page is for managers and above (it shows the whole book)")
+        raise Forbidden(
+            Text("the program page is for managers and above (it shows the whole book)")
+        )
     context = deps.web(request)
     return deps.render(
         request,
