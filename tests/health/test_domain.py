@@ -112,6 +112,36 @@ def test_segment_weights_override_the_defaults() -> None:
     assert smb.score > mid.score  # type: ignore[operator]
 
 
+def test_a_policy_s_measures_and_weights_are_worked_out_once_and_per_policy() -> None:
+    """Issue 20: a book scores thousands of accounts under one policy; its components'
+    measures and its weights per segment are worked out once for it, and another policy
+    (new weights) is scored by its own."""
+    from renewals.health import domain
+
+    assert domain._by_component(HEALTH) is domain._by_component(HEALTH)
+    assert domain._weights(HEALTH, Segment.smb) is domain._weights(HEALTH, Segment.smb)
+    assert domain._weights(HEALTH, Segment.smb) == HEALTH.weights_for(Segment.smb)
+    product_only = HEALTH.model_copy(
+        update={
+            "weights": HEALTH.weights.model_copy(
+                update={
+                    c: (1.0 if c in ("usage", "adoption") else 0.0)
+                    for c in HEALTH.weights_for(None)
+                }
+            ),
+            "segment_weights": {},
+        }
+    )
+    assert domain._weights(product_only, Segment.smb)["relationship"] == 0.0
+    poor_relationship = {**HEALTHY, "missed_meeting_rate": 0.6, "engaged_contacts": 0}
+    mixed = score_health(poor_relationship, HEALTH, segment=Segment.smb)
+    product = score_health(poor_relationship, product_only, segment=Segment.smb)
+    assert product.component("relationship").share == 0.0 < mixed.component("relationship").share
+    assert product.component("usage").share == product.component("adoption").share == 0.5
+    assert product.score != mixed.score
+    assert score_health(poor_relationship, HEALTH, segment=Segment.smb) == mixed
+
+
 @pytest.mark.parametrize(
     ("score", "cutoff", "category", "warning"),
     [
