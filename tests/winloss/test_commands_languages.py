@@ -75,6 +75,8 @@ def test_the_fundamentals_and_the_quarterly_review_read_in_the_language(
     )
     fundamentals = {language: outputs[0] for language, outputs in said.items()}
     assert "What they did (FUND-8)" in fundamentals["en"]
+    # the kinds as words, as before in English ("detractor renewed 8", not detractor_renewed)
+    assert "consistent " in fundamentals["en"] and "_renewed" not in fundamentals["en"]
     assert "Was sie getan haben (FUND-8)" in fundamentals["de"]
     assert "Apa yang mereka lakukan (FUND-8)" in fundamentals["ms"]
     if "renewed although" in fundamentals["en"]:  # a fragile win's stored reason

@@ -22,7 +22,7 @@ from renewals.kit.cli import (
     percent,
     state,
 )
-from renewals.kit.i18n import _, tr, word
+from renewals.kit.i18n import _, term, tr, word
 
 
 def fundamentals(
@@ -74,7 +74,7 @@ def fundamentals(
     f = policy.fundamentals
 
     def tally(counter: Mapping[str, int]) -> str:  # stored kinds as words, counts as numbers
-        return ", ".join(f"{word('retention', k)} {number(v)}" for k, v in sorted(counter.items()))
+        return ", ".join(f"{term('retention', k)} {number(v)}" for k, v in sorted(counter.items()))
 
     said = (
         _("no NPS in the window")
