@@ -7,6 +7,7 @@ import json
 import signal
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,12 +21,14 @@ from factories import (
     write_csv,
     write_events_csv,
 )
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 
+from renewals import migrate
 from renewals.account.models import Account
 from renewals.audit.models import AuditEvent
 from renewals.contract.models import Contract
-from renewals.db import session_scope
+from renewals.db import make_engine, session_scope
+from renewals.demo.generator import generate_book
 from renewals.engagement.models import Ticket
 from renewals.ingest import service
 from renewals.ingest.service import ImportFailed
@@ -425,3 +428,33 @@ service._upsert = dying
 url, book, data = sys.argv[1:4]
 service.run_import(make_engine(url), Path(book), data_dir=Path(data), chunk_size=1)
 """
+
+
+def test_a_chunk_of_new_rows_is_written_with_one_statement(tmp_path: Path) -> None:
+    """Issue 20: each chunk of a file's new rows goes to the database as one executemany.
+    Through the ORM's bulk insert the 10,000-account demo book's 396,509 rows took 142,675
+    statements (about 3 rows each) and the import 39 CPU s; as one statement a chunk, 18 s."""
+    book = tmp_path / "book"
+    generate_book(book, accounts=40, as_of=date(2026, 12, 7))
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    migrate.upgrade(engine)
+    inserts: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO"):
+            inserts.append(statement.split()[2].strip('"'))
+
+    result, _ = service.run_import(engine, book, data_dir=tmp_path / "data", chunk_size=100_000)
+    written = {t.path.name: t.inserted for t in result.files}
+    assert written["interactions.csv"] > 500  # a book whose files hold many rows
+    for table in (
+        "account",
+        "contract",
+        "stakeholder",
+        "goal",
+        "ticket",
+        "survey_response",
+        "interaction",
+    ):
+        assert inserts.count(table) == 1, (table, inserts.count(table))

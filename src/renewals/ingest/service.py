@@ -23,9 +23,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Table, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -459,7 +459,11 @@ def _upsert(session: Session, table: TableFile, rows: list[ParsedRow], *, empty:
     if not payload:
         return
     insert = sqlite_insert if dialect == "sqlite" else pg_insert
-    stmt = insert(model)
+    # The table, not the mapped class: an ORM-enabled insert goes through the ORM's bulk
+    # persistence, which sent about one statement per 3 rows (142,675 for the 10,000-account
+    # book's 396,509 rows); the table's insert is one executemany per chunk. Same rows
+    # (every table compared), import 39 -> 18 CPU s on SQLite (issue 20).
+    stmt = insert(cast(Table, model.__table__))  # a declarative class maps a Table
     updates = {c: stmt.excluded[c] for c in columns if c != id_column}
     stmt = (
         stmt.on_conflict_do_update(index_elements=[id_column], set_=updates)
