@@ -46,6 +46,7 @@ from typing import Any
 import pytest
 from books import once_per_run
 from databases import sqlite_copy
+from remembered import TrainingRows
 from sqlalchemy import Engine, create_engine, text
 from typer.testing import CliRunner
 
@@ -469,36 +470,14 @@ def runnable(page: Path) -> bool:
     return any(not e.skip and not e.writes for e in extract(page))
 
 
-class TrainingRows:
-    """The learned model's training rows (forecast.training.training_rows), remembered
-    within a page while its book cannot have changed: `renewals model evaluate` computes
-    the rows `renewals model train` computed just before it (the likelihood page does so
-    twice), a few seconds of CPU each on the demo book (issue 14). Rows are remembered per
-    database, policy, data directory and window, and forgotten after any line other than
-    one `renewals model ...` command: the model commands write only the model store (the
-    model_run rows and the model files), which the rows never read. Each command still
-    fits, evaluates, stores and prints as it would."""
-
-    def __init__(self) -> None:
-        from renewals.forecast import training
-
-        self.compute = training.training_rows
-        self.rows: dict[tuple[object, ...], list[Any]] = {}
-
-    def __call__(self, session: Any, policy: Any, **kwargs: Any) -> list[Any]:
-        kwargs.pop("progress", None)  # a progress bar only: the rows are the same
-        key = (
-            str(session.get_bind().url),
-            policy.model_dump_json(),
-            *sorted((name, str(value)) for name, value in kwargs.items()),
-        )
-        if key not in self.rows:
-            self.rows[key] = self.compute(session, policy, **kwargs)
-        return list(self.rows[key])
-
-    def after(self, command: str) -> None:
-        if not re.fullmatch(r"renewals model [^&|;<>]*", command.strip()):
-            self.rows.clear()
+def forget_rows_unless_a_model_command(rows: TrainingRows, command: str) -> None:
+    """The training rows (tests/remembered.py) are remembered within a page while its book
+    cannot have changed: `renewals model evaluate` computes the rows `renewals model train`
+    computed just before it (the likelihood page does so twice), a few seconds of CPU each
+    on the demo book (issue 14). Any line other than one `renewals model ...` command
+    forgets them: the model commands write only the model store, which the rows never read."""
+    if not re.fullmatch(r"renewals model [^&|;<>]*", command.strip()):
+        rows.forget()
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if runnable(p)], ids=lambda p: p.name)
@@ -537,7 +516,7 @@ def test_every_example_runs(
             try:
                 outcome = shell.run(command)
             finally:
-                training_rows.after(command)
+                forget_rows_unless_a_model_command(training_rows, command)
             took[f"{example.where}: {example.command[:60]}"] = time.perf_counter() - began
         except (LookupError, AssertionError, ValueError, subprocess.TimeoutExpired) as exc:
             cause = exc.__cause__ or exc
