@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -92,3 +94,62 @@ def browser():  # type: ignore[no-untyped-def]
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser
         browser.close()
+
+
+# --- waiting for a page: its document loaded and no request of it in flight ---
+#
+# Playwright's wait_for_load_state("networkidle") waits until a new document has had no
+# request in flight for 500 ms, a fixed half second of nothing after every page the
+# browser tests open (more than 200 of them, about 120 in the walk in each language). The
+# pages load what they need before the load event (no request starts by itself after it:
+# HTMX only on a click or a submit), so `settle` waits for the same state, the document
+# loaded and none of the page's requests in flight (a click's HTMX request included),
+# with QUIET_MS of quiet instead of 500 (issue 14).
+
+QUIET_MS = 50
+
+
+class _Requests:
+    """A page's requests: those in flight, and how many have started."""
+
+    def __init__(self) -> None:
+        self.in_flight: set[object] = set()
+        self.started = 0
+
+    def start(self, request: object) -> None:
+        self.in_flight.add(request)
+        self.started += 1
+
+    def end(self, request: object) -> None:
+        self.in_flight.discard(request)
+
+
+_PAGES: weakref.WeakKeyDictionary[object, _Requests] = weakref.WeakKeyDictionary()
+
+
+def track(page):  # type: ignore[no-untyped-def]
+    """Follow `page`'s requests from now on, for `settle`; returns the page."""
+    requests = _Requests()
+    page.on("request", lambda request: requests.start(request))
+    page.on("requestfinished", lambda request: requests.end(request))
+    page.on("requestfailed", lambda request: requests.end(request))
+    _PAGES[page] = requests
+    return page
+
+
+def settle(page, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the page's document has loaded and no request of the page has been in
+    flight or begun for QUIET_MS (what "networkidle" waits for, with 50 ms, not 500)."""
+    requests = _PAGES.get(page)
+    assert requests is not None, "settle(page) needs track(page) when the page is made"
+    page.wait_for_load_state("load", timeout=timeout * 1000)
+    deadline = time.monotonic() + timeout
+    while True:
+        while requests.in_flight:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{page.url}: requests still in flight after {timeout} s")
+            page.wait_for_timeout(10)  # Playwright delivers the request events meanwhile
+        started = requests.started
+        page.wait_for_timeout(QUIET_MS)
+        if not requests.in_flight and requests.started == started:
+            return

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
+from web.conftest import settle, track
 from web.live import PASSWORD, LiveServer, build_demo, serve
 from web.test_browser import ARTIFACTS, Person, _cast
 
@@ -53,7 +54,7 @@ class Audit:
         self.pages: dict[str, list[dict]] = {}  # type: ignore[type-arg]
 
     def check(self, person: Person, name: str) -> None:
-        person.page.wait_for_load_state("networkidle")
+        settle(person.page)
         violations = self.axe.run(person.page).response["violations"]
         self.pages[name] = [
             {
@@ -96,7 +97,7 @@ def sign_in_by_keyboard(browser, live: LiveServer, email: str) -> Person:  # typ
     person = Person.__new__(Person)
     person.live = live
     person.context = browser.new_context(viewport={"width": 1366, "height": 900})
-    person.page = person.context.new_page()
+    person.page = track(person.context.new_page())
     person.errors = []
     person.page.on("console", lambda m: person.errors.append(m.text) if m.type == "error" else None)
     person.goto("/login")
@@ -106,7 +107,7 @@ def sign_in_by_keyboard(browser, live: LiveServer, email: str) -> Person:  # typ
     person.page.keyboard.type(PASSWORD)
     with person.page.expect_navigation():
         person.page.keyboard.press("Enter")
-    person.page.wait_for_load_state("networkidle")
+    settle(person.page)
     assert "/login" not in person.page.url, person.page.content()[:2000]
     return person
 
@@ -120,7 +121,7 @@ def test_every_roles_pages_pass_axe_and_the_main_work_is_done_by_keyboard(  # ty
     anonymous = Person.__new__(Person)
     anonymous.live, anonymous.errors = live, []
     anonymous.context = browser.new_context()
-    anonymous.page = anonymous.context.new_page()
+    anonymous.page = track(anonymous.context.new_page())
     anonymous.goto("/login")
     audit.check(anonymous, "login")
     anonymous.goto("/sign/not-a-real-link")
@@ -154,7 +155,7 @@ def test_every_roles_pages_pass_axe_and_the_main_work_is_done_by_keyboard(  # ty
     tab_to(csm, "a[href$='/concessions/new']")
     with csm.page.expect_navigation():
         csm.page.keyboard.press("Enter")
-    csm.page.wait_for_load_state("networkidle")
+    settle(csm.page)
     audit.check(csm, "csm concession request form")
     for name, value in (
         ("discount_pct", "20"),
@@ -169,7 +170,7 @@ def test_every_roles_pages_pass_axe_and_the_main_work_is_done_by_keyboard(  # ty
     tab_to(csm, "form[action$='/concessions'] button[type=submit]")
     with csm.page.expect_navigation():
         csm.page.keyboard.press("Enter")
-    csm.page.wait_for_load_state("networkidle")
+    settle(csm.page)
     assert "/concessions/" in csm.page.url, csm.page.content()[:3000]
     concession_id = int(csm.page.url.rsplit("/", 1)[1])
     audit.check(csm, "csm concession page")
@@ -183,12 +184,12 @@ def test_every_roles_pages_pass_axe_and_the_main_work_is_done_by_keyboard(  # ty
     proposal_form = csm.page.locator("form[action$='/proposals'] button[type=submit]")
     if proposal_form.count():
         proposal_form.first.click()
-        csm.page.wait_for_load_state("networkidle")
+        settle(csm.page)
         audit.check(csm, "csm proposal page")
         contract_form = csm.page.locator("form[action$='/contract'] button[type=submit]")
         if contract_form.count():
             contract_form.first.click()
-            csm.page.wait_for_load_state("networkidle")
+            settle(csm.page)
             audit.check(csm, "csm contract page")
     assert not csm.errors, csm.errors
     csm.context.close()
@@ -209,14 +210,14 @@ def test_every_roles_pages_pass_axe_and_the_main_work_is_done_by_keyboard(  # ty
     tab_to(director, f"a[href='/concessions/{concession_id}']")
     with director.page.expect_navigation():
         director.page.keyboard.press("Enter")
-    director.page.wait_for_load_state("networkidle")
+    settle(director.page)
     audit.check(director, "director concession page")
     tab_to(director, "form[action$='/approve'] textarea[name=rationale]")
     director.page.keyboard.type("Worth keeping: two-year give-back")
     tab_to(director, "form[action$='/approve'] button[type=submit]")
     with director.page.expect_navigation():
         director.page.keyboard.press("Enter")
-    director.page.wait_for_load_state("networkidle")
+    settle(director.page)
     with session_scope(live.engine) as session:
         concession = session.get(Concession, concession_id)
         assert concession is not None

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from web.conftest import CHROMIUM, FLAGS  # noqa: F401 (imported from here by other tests)
+from web.conftest import CHROMIUM, FLAGS, settle, track  # noqa: F401 (imported from here by other tests)
 from web.live import PASSWORD, LiveServer, build_demo, serve
 
 from renewals.account.models import Account
@@ -51,19 +51,19 @@ class Person:
     def __init__(self, browser, live: LiveServer, email: str, width: int = 1366) -> None:  # type: ignore[no-untyped-def]
         self.live = live
         self.context = browser.new_context(viewport={"width": width, "height": 900})
-        self.page = self.context.new_page()
+        self.page = track(self.context.new_page())
         self.errors: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.goto(live.url + "/login")
         self.page.fill("input[name=email]", email)
         self.page.fill("input[name=password]", PASSWORD)
         self.page.click("button[type=submit]")
-        self.page.wait_for_load_state("networkidle")
+        settle(self.page)
         assert "/login" not in self.page.url, self.page.content()[:2000]
 
     def goto(self, path: str):  # type: ignore[no-untyped-def]
         response = self.page.goto(self.live.url + path)
-        self.page.wait_for_load_state("networkidle")
+        settle(self.page)
         return response
 
     def screenshot(self, name: str) -> Path:
@@ -127,7 +127,7 @@ def _concession_to_signed_contract(
     form = csm.page.locator(f"form[action='/renewals/{cast['renewal']}/proposals']")
     form.locator("select[name=option]").select_option("")
     form.locator("button[type=submit]").click()
-    csm.page.wait_for_load_state("networkidle")
+    settle(csm.page)
     assert "/proposals/" in csm.page.url, csm.page.content()[:3000]
     proposal_id = int(csm.page.url.rsplit("/", 1)[1])
     main = csm.page.inner_text("main")
@@ -147,13 +147,13 @@ def _concession_to_signed_contract(
     assert csm.page.input_value("input[name=term_months]") == "24"
     assert sunset in csm.page.input_value("textarea[name=clauses]")
     csm.page.get_by_role("button", name="Draft the renewal contract").click()
-    csm.page.wait_for_load_state("networkidle")
+    settle(csm.page)
     assert "/contracts/" in csm.page.url, csm.page.content()[:3000]
     document_id = int(csm.page.url.rsplit("/", 1)[1])
     main = csm.page.inner_text("main")
     assert f"concession #{concession_id}" in main and "CONC-7" in main, main[:2000]
     csm.page.get_by_role("button", name="Submit for approval").click()
-    csm.page.wait_for_load_state("networkidle")
+    settle(csm.page)
     with session_scope(live.engine) as session:
         doc = session.get(ContractDocument, document_id)
         assert doc is not None and doc.status == "pending_approval"
@@ -164,7 +164,7 @@ def _concession_to_signed_contract(
     manager = Person(browser, live, cast["manager"])
     manager.goto(f"/contracts/{document_id}")
     manager.page.locator("form[action$='/approve'] button[type=submit]").click()
-    manager.page.wait_for_load_state("networkidle")
+    settle(manager.page)
     assert not manager.errors, manager.errors
     manager.close()
 
@@ -174,20 +174,20 @@ def _concession_to_signed_contract(
     send.locator("input[name=signer_name]").fill("Pat Buyer")
     send.locator("input[name=signer_email]").fill("pat.buyer@customer.example")
     send.locator("button[type=submit]").click()
-    csm.page.wait_for_load_state("networkidle")
+    settle(csm.page)
     link = csm.page.locator(".flash code").first.inner_text()
     assert "/sign/" in link, csm.page.content()[:2000]
     csm.close()
 
     # The customer signs at the link (no login) the contract at the approved price and term.
     customer = browser.new_context()
-    page = customer.new_page()
+    page = track(customer.new_page())
     page.goto(live.url + "/sign/" + link.split("/sign/", 1)[1])
     page.locator("input[name=agree]").scroll_into_view_if_needed()
     page.check("input[name=agree]")
     page.fill("input[name=signed_name]", "Pat Buyer")
     page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    settle(page)
     customer.close()
     with session_scope(live.engine) as session:
         doc = session.get(ContractDocument, document_id)
@@ -213,7 +213,7 @@ def test_csm_concession_director_approval_and_refusal(browser, live: LiveServer)
 
     # 2. Open the at-risk account from the home page.
     csm.page.get_by_role("link", name=account_name).first.click()
-    csm.page.wait_for_load_state("networkidle")
+    settle(csm.page)
     assert csm.page.url.endswith(f"/accounts/{cast['account']}")
     assert "at risk" in csm.page.content()
 
@@ -230,7 +230,7 @@ def test_csm_concession_director_approval_and_refusal(browser, live: LiveServer)
 
     # 4. Ask for a 20% discount: a manager may approve 15%, so it needs a director (CONC-3).
     csm.page.get_by_role("link", name="Request a concession").first.click()
-    csm.page.wait_for_load_state("networkidle")
+    settle(csm.page)
     csm.page.fill("input[name=discount_pct]", "20")
     csm.page.select_option("select[name=give_back]", "multi_year")
     csm.page.fill("input[name=sunset_clause]", "discount for year 1, standard pricing year 2")
@@ -242,7 +242,7 @@ def test_csm_concession_director_approval_and_refusal(browser, live: LiveServer)
         "textarea[name=alternatives_considered]", "Enhanced support only; rejected by the buyer"
     )
     csm.page.get_by_role("button", name="Request").click()
-    csm.page.wait_for_load_state("networkidle")
+    settle(csm.page)
     assert "/concessions/" in csm.page.url, csm.page.content()[:3000]
     concession_id = int(csm.page.url.rsplit("/", 1)[1])
     assert "director" in csm.page.inner_text("main").lower()
@@ -274,12 +274,12 @@ def test_csm_concession_director_approval_and_refusal(browser, live: LiveServer)
     director.screenshot("director-home")
     director.goto("/approvals")
     director.page.locator(f"a[href='/concessions/{concession_id}']").first.click()
-    director.page.wait_for_load_state("networkidle")
+    settle(director.page)
     director.page.fill(
         "form[action$='/approve'] textarea[name=rationale]", "Worth keeping: two-year give-back"
     )
     director.page.locator("form[action$='/approve'] button[type=submit]").click()
-    director.page.wait_for_load_state("networkidle")
+    settle(director.page)
     with session_scope(live.engine) as session:
         concession = session.get(Concession, concession_id)
         assert (concession.status, concession.decided_by) == ("approved", cast["director"])

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from factories import TODAY, set_password, write_book
 from sqlalchemy import select
+from web.conftest import settle
 from web.live import PASSWORD, LiveServer, serve
 from web.test_browser import Person
 
@@ -101,7 +102,7 @@ def test_a_correction_on_the_account_page_changes_the_next_days_detection(  # ty
     # The CSM says: wrong, this sentence is competitive (SIG-4).
     row.get_by_role("combobox", name="The right label").select_option("competitive")
     row.get_by_role("button", name="Mark wrong").click()
-    csm.page.wait_for_load_state("networkidle")
+    settle(csm.page)
     row = csm.page.locator(row_id(live, "call-1", "budget"))
     assert "marked wrong" in row.inner_text() and "competitive" in row.inner_text()
     with session_scope(live.engine) as session:

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from factories import ACCOUNTS, CONTRACTS, write_book
+from web.conftest import settle, track
 from web.live import free_port_in, serve
 from web.test_browser import CHROMIUM, FLAGS
 
@@ -172,7 +173,7 @@ def test_a_customer_signs_in_their_language(signing, account_id: str) -> None:  
     assert link.startswith(server.url + "/sign/"), link  # the public URL is the server's
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
+    page = track(context.new_page())
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
@@ -195,7 +196,7 @@ def test_a_customer_signs_in_their_language(signing, account_id: str) -> None:  
 
     # The signing page: nothing focused (the contract comes first), the checksum fits.
     page.goto(link)
-    page.wait_for_load_state("networkidle")
+    settle(page)
     assert page.evaluate("document.activeElement.tagName") == "BODY"
     text = page.inner_text("main") if page.locator("main").count() else page.inner_text("body")
     assert VENDOR[0] in text and name in text and button in text
@@ -211,7 +212,7 @@ def test_a_customer_signs_in_their_language(signing, account_id: str) -> None:  
     page.check("input[name=agree]")
     page.fill("input[name=signed_name]", "Ann Buyer")
     page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    settle(page)
     signed = page.inner_text("body")
     assert SIGNED[language] in signed and "Ann Buyer" in signed and name in signed
     assert VENDOR[0] in signed
