@@ -36,6 +36,43 @@ def test_the_shipped_examples_are_built_from_todays_sources() -> None:
     assert bank.vectors.shape == (len(bank.examples), semantic.DIMENSIONS)
 
 
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("Survey comment: Not worth the hassle.", "Not worth the hassle."),
+        ("Ticket #4471: the export stops halfway.", "the export stops halfway."),
+        (
+            "Gesprächsnotiz: Sie fragten nach der Kündigungsfrist.",
+            "Sie fragten nach der Kündigungsfrist.",
+        ),
+        ("WA dari Pak Harun: mereka mau pindah sistem.", "mereka mau pindah sistem."),
+        ("Komen tinjauan: Minit mesyuarat: tiada masalah.", "tiada masalah."),
+        # not a register label at the start: read as written
+        ("The survey comment: not worth the hassle.", "The survey comment: not worth the hassle."),
+        ("Reason for leaving: price too high.", "Reason for leaving: price too high."),
+        ("Survey comment:", "Survey comment:"),
+    ],
+)
+def test_the_model_reads_a_text_without_its_register_label(text: str, read: str) -> None:
+    """Issue 18, fifth round: "Survey comment:", "Ticket #4471:", "Gesprächsnotiz:" say where
+    the words were written, not what they mean; the model reads the words alone."""
+    assert semantic.reading(text) == read
+
+
+def test_a_labelled_text_reads_as_its_words_and_quotes_itself_as_written(
+    classifier: semantic.Classifier,
+) -> None:
+    """The vectors are the words' (the label does not move the score); the evidence quoted is
+    the text as written, label included."""
+    embedder = semantic.default_embedder()
+    text = "Survey comment: Half of the night-shift licences were never activated."
+    words = "Half of the night-shift licences were never activated."
+    assert np.array_equal(semantic.read(embedder, [text]), embedder.embed([words]))
+    [found] = semantic.detect_both([text], classifier, SETTINGS)
+    [hit] = found
+    assert (hit.signal, hit.method, hit.evidence) == ("usage_decline", "semantic", text)
+
+
 def test_a_paraphrase_the_vocabulary_misses_is_found_and_quotes_its_nearest_example(
     classifier: semantic.Classifier,
 ) -> None:

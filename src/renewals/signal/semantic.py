@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 import threading
 from collections.abc import Iterable, Sequence
@@ -63,6 +64,41 @@ MIN_WORDS = 3  # shorter fragments ("Login error.") are left to the vocabulary
 CONTEXT_MAX_WORDS = 80
 _BATCH = 64
 _CLASSIFY_CHUNK = 512  # sentences classified at once: bounds the (sentences x examples) arrays
+
+# A register label at the start of a text ("Survey comment:", "Ticket #4471:", "Gesprächsnotiz:",
+# "Komen tinjauan:", "WA dari Pak Harun:") says where the words were written, not what they
+# mean, and the examples carry such labels unevenly (a survey comment was five times likelier
+# to be a complaint than praise among them): the model reads a text without it (issue 18, fifth
+# round: on the development sets the meaning's pooled average precision 0.818 -> 0.829 and its
+# recall at precision 0.9 0.48 -> 0.53). The evidence quoted stays the text as written.
+_REGISTER = re.compile(
+    r"^\s*(?:(?:"
+    r"Survey(?: comment)?|Umfrage(?:kommentar)?|Komentar survei|Survei|Komen tinjauan|Tinjauan"
+    r"|NPS[- ]?\w*|CSAT[- ]?\w*|Komen NPS|Komentar NPS|Komen CSAT|Komentar CSAT"
+    r"|Ticket(?: ?#?\d+)?(?: comment)?|Tiket(?: ?#?\d+)?|Ticket-Kommentar"
+    r"|Call(?: notes?| summary)?|Gesprächsnotiz|Telefonnotiz|Anruf|Telefonat|Telepon|Panggilan"
+    r"|Catatan (?:call|telepon|rapat)[^:]{0,40}|Nota (?:panggilan|mesyuarat)[^:]{0,40}"
+    r"|CRM(?: note)?|Minutes(?:, point \d+)?|Protokoll(?: QBR)?(?:, Punkt \d+)?"
+    r"|Notulen(?: QBR)?(?: poin \d+)?|Minit(?: mesyuarat| QBR)?(?: perkara \d+)?"
+    r"|WhatsApp(?: from [^:]{0,30})?|WA(?: dari [^:]{0,30})?|Slack(?: #?\w+)?(?: from \w+)?"
+    r"|Teams(?:-Nachricht)?(?: von [^:]{0,30})?|E-?mail(?: from [^:]{0,30})?"
+    r"|Mail(?: von [^:]{0,30})?|E-mel(?: dari [^:]{0,30})?|FYI|Zur Info|Heads-up|Info"
+    r")\s*:\s*)+",
+    re.IGNORECASE,
+)
+READING = "reading-1"  # bump when `reading` changes: the examples' vectors are then stale
+
+
+def reading(text: str) -> str:
+    """What the model reads of a sentence or text: the words without a leading register
+    label ("Survey comment: Not worth the hassle." -> "Not worth the hassle.")."""
+    words = _REGISTER.sub("", text, count=1)
+    return words if words.strip() else text
+
+
+def read(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """The embeddings of what the model reads of each text (`reading`), one row per text."""
+    return embedder.embed([reading(t) for t in texts])
 
 
 class Embedder(Protocol):
@@ -240,7 +276,7 @@ def training_examples() -> list[Example]:
 
 
 def _fingerprint(examples: Sequence[Example], model_id: str) -> str:
-    digest = hashlib.sha256(model_id.encode())
+    digest = hashlib.sha256(f"{model_id}/{READING}".encode() if model_id else b"")
     for e in examples:
         digest.update(f"{e.language}\t{sorted(e.labels)}\t{e.text}\n".encode())
     return digest.hexdigest()[:16]
@@ -272,7 +308,7 @@ def build(embedder: Embedder | None = None, path: Path = EXAMPLES_NPZ) -> Bank:
     """Embed the training examples and write them to `path` (run after editing them)."""
     embedder = embedder or default_embedder()
     examples = training_examples()
-    vectors = embedder.embed([e.text for e in examples])
+    vectors = read(embedder, [e.text for e in examples])
     fingerprint = _fingerprint(examples, embedder.model_id)
     np.savez_compressed(
         path,
@@ -724,7 +760,7 @@ def detect_both(
     if not semantic:
         return [list(v) for v in found_vocab]
     unique = list(dict.fromkeys(s for t in texts for s in candidates(t)))
-    verdicts = classify(embedder.embed(unique), classifier, settings) if unique else []
+    verdicts = classify(read(embedder, unique), classifier, settings) if unique else []
     by_sentence = dict(zip(unique, verdicts, strict=True))
     return [
         combine(t, v, by_sentence, lang, None if vetoed is None else vetoed[i])

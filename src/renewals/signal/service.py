@@ -185,7 +185,7 @@ class SemanticReader:
         team = team_examples(session)
         bank = semantic.shipped_bank()
         if team:
-            bank = bank.plus(team, self.embedder.embed([e.text for e in team]))
+            bank = bank.plus(team, semantic.read(self.embedder, [e.text for e in team]))
         self.classifier = semantic.fit(bank, self.settings)
         self._verdicts: dict[str, semantic.Verdict] = {}
 
@@ -193,7 +193,7 @@ class SemanticReader:
         wanted = list(dict.fromkeys(s for t in texts for s in semantic.candidates(t)))
         new = [s for s in wanted if s not in self._verdicts]
         if new:
-            vectors = self.embedder.embed(new)
+            vectors = semantic.read(self.embedder, new)
             found = semantic.classify(vectors, self.classifier, self.settings)
             self._verdicts.update(zip(new, found, strict=True))
         return {s: self._verdicts[s] for s in wanted}
