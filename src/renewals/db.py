@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Connection,
     CursorResult,
     DateTime,
     Engine,
@@ -20,6 +21,9 @@ from sqlalchemy import (
     Select,
     SQLColumnExpression,
     String,
+    Table,
+    and_,
+    bindparam,
     create_engine,
     event,
     insert,
@@ -195,6 +199,114 @@ def insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]])
     if rows:
         session.execute(insert(model).execution_options(render_nulls=True), rows)
     return len(rows)
+
+
+def update_rows(
+    executor: Session | Connection, model: type[Base], rows: list[dict[str, Any]]
+) -> int:
+    """Update rows by primary key: each row a dict of its primary key's columns and the
+    columns it sets (rows may set different columns; each primary key at most once).
+
+    The same rows as an executemany UPDATE by primary key, in fewer round trips (issue 20,
+    PostgreSQL parity). The ORM's bulk UPDATE batches only runs of rows that set the same
+    columns: the renewal sync's changed renewals, alternating between a few dozen shapes,
+    went out as 2,172 statements for 8,985 rows. Here the rows are grouped by the columns
+    they set (one executemany a group on SQLite), and on PostgreSQL a group goes as one
+    `UPDATE ... FROM unnest(...)` (one plan, one round trip) instead of one statement a
+    row: on the 10,000-account book's next day, renewal.sync's client CPU 2.9 -> 1.8-2.0 s
+    and the server's 1.2 -> 0.9 s, the 58,000 signals seen again the server's 0.81 ->
+    0.62 s.
+
+    A Session runs the statements through the ORM (autoflush, the data version's change
+    note); a Connection (`session.connection()`) runs them as Core, as a caller that writes
+    below the ORM did."""
+    if not rows:
+        return 0
+    mapper = inspect(model)
+    table = mapper.local_table
+    assert isinstance(table, Table)  # a declarative class maps a Table
+    keys = [mapper.get_property_by_column(c).key for c in mapper.primary_key]
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row), []).append(row)
+    if len(groups) > 1 and len({tuple(row[k] for k in keys) for row in rows}) < len(rows):
+        raise ValueError(f"update_rows({table.name}): a primary key given twice")
+    connection = executor.connection() if isinstance(executor, Session) else executor
+    postgres = connection.dialect.name == "postgresql"
+    for names, group in groups.items():
+        columns = {n: mapper.columns[n] for n in names}
+        if postgres and len(group) > 1:
+            if isinstance(executor, Session):
+                _before_bulk_write(executor, table.name)
+            for start in range(0, len(group), UPDATE_ROWS_PER_STATEMENT):
+                _update_from_arrays(
+                    connection,
+                    table,
+                    keys,
+                    columns,
+                    group[start : start + UPDATE_ROWS_PER_STATEMENT],
+                )
+        elif isinstance(executor, Session):
+            executor.execute(update(model), group)
+        else:
+            executor.execute(
+                update(table).where(and_(*(columns[k] == bindparam(f"key_{k}") for k in keys))),
+                [
+                    {(f"key_{n}" if n in keys else columns[n].name): row[n] for n in names}
+                    for row in group
+                ],
+            )
+    return len(rows)
+
+
+def _before_bulk_write(session: Session, table: str) -> None:
+    """What the ORM does before its bulk UPDATE: flush pending changes first (when the
+    session autoflushes), and note the data changed (`_note_statement`)."""
+    if session.autoflush:
+        session.flush()
+    if table not in QUIET_TABLES:
+        note_data_changed(session)
+
+
+def _update_from_arrays(
+    connection: Connection,
+    table: Table,
+    keys: list[str],
+    columns: dict[str, Any],
+    rows: list[dict[str, Any]],
+) -> None:
+    """One PostgreSQL `UPDATE t SET c = v.c FROM unnest(%b::T[], ...) AS v WHERE t.key =
+    v.key`: one array a column, each value processed by its column's type as an
+    executemany's parameter is (JSON encoded, dates, numbers), one plan for the rows. The
+    arrays go in binary (`%b`): in text, psycopg quotes every element of a JSON array in
+    Python, 0.8 s of CPU for the 9,000 renewals' decisions against 0.1 s."""
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    names = list(columns)
+    arrays = []
+    for n in names:
+        process = columns[n].type.dialect_impl(dialect).bind_processor(dialect)
+        arrays.append([process(row[n]) if process else row[n] for row in rows])
+    types = [columns[n].type.compile(dialect=dialect) for n in names]
+    alias = [quote(columns[n].name) for n in names]
+    sql = (
+        f"UPDATE {quote(table.name)} SET "
+        + ", ".join(f"{a} = v.{a}" for n, a in zip(names, alias, strict=True) if n not in keys)
+        + " FROM unnest("
+        + ", ".join(f"%b::{t}[]" for t in types)
+        + f") AS v ({', '.join(alias)}) WHERE "
+        + " AND ".join(
+            f"{quote(table.name)}.{a} = v.{a}"
+            for n, a in zip(names, alias, strict=True)
+            if n in keys
+        )
+    )
+    connection.exec_driver_sql(sql, tuple(arrays))
+
+
+# Rows per PostgreSQL `UPDATE ... FROM unnest(...)` of `update_rows` (bounds the arrays'
+# memory; one parameter a column whatever the rows). Product default, not a rule.
+UPDATE_ROWS_PER_STATEMENT = 10_000
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -23,12 +23,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session, aliased
 
 from renewals.audit import service as audit
 from renewals.contract.models import Contract
-from renewals.db import insert_rows, rows_changed
+from renewals.db import insert_rows, rows_changed, update_rows
 from renewals.errors import Conflict, Forbidden, NotFound, RenewalsError
 from renewals.forecast import domain
 from renewals.forecast.domain import (
@@ -337,7 +337,7 @@ def _snapshot_batch(
     if rows:
         insert_rows(session, ForecastSnapshot, rows)
     if changed:
-        session.execute(update(Renewal), changed)
+        update_rows(session, Renewal, changed)
     session.flush()
 
 

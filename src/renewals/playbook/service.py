@@ -9,13 +9,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
 from renewals.account.domain import Segment
 from renewals.account.models import Account, Stakeholder
 from renewals.contract.models import Contract
-from renewals.db import insert_rows
+from renewals.db import insert_rows, update_rows
 from renewals.health.models import HealthSnapshot
 from renewals.kit.batches import Batch, Progress, account_batches, each
 from renewals.kit.i18n import Text
@@ -177,7 +177,7 @@ def close_for_sent_messages(session: Session, policy: Policy, *, as_of: date) ->
         )
     if updates:
         session.flush()  # pending changes first: the bulk UPDATE goes straight to the rows
-        session.execute(update(Task), updates)
+        update_rows(session, Task, updates)
         closed = {u["task_id"] for u in updates}
         for obj in list(session.identity_map.values()):
             if isinstance(obj, Task) and obj.task_id in closed:

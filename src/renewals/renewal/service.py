@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from renewals.account.domain import Segment
-from renewals.db import insert_rows
+from renewals.db import insert_rows, update_rows
 from renewals.errors import NotFound, RenewalsError
 from renewals.fx.domain import RateTable
 from renewals.kit.batches import Progress, each
@@ -144,7 +144,7 @@ class _Writes:
         if self.new:
             insert_rows(self.session, Renewal, self.new)
         if self.changed:
-            self.session.execute(update(Renewal), self.changed)
+            update_rows(self.session, Renewal, self.changed)
         if self.stages:
             insert_rows(self.session, StageChange, self.stages)
         self.new, self.changed, self.stages = [], [], []

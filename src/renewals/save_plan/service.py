@@ -10,12 +10,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from renewals.account.models import Account
 from renewals.audit import service as audit
-from renewals.db import insert_rows
+from renewals.db import insert_rows, update_rows
 from renewals.errors import NotFound, RenewalsError
 from renewals.health.models import HealthSnapshot
 from renewals.kit.batches import chunks
@@ -243,7 +243,7 @@ def triage_book(session: Session, policy: Policy, *, as_of: date) -> TriageRepor
     insert_rows(session, SaveTriage, created)
     if updated:
         session.flush()  # pending changes first: the bulk UPDATE goes straight to the rows
-        session.execute(update(SaveTriage), updated)
+        update_rows(session, SaveTriage, updated)
     return report
 
 

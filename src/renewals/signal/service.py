@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import cast
 
 import numpy as np
-from sqlalchemy import Select, Table, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Select, and_, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from renewals.account import service as account_service
+from renewals.db import update_rows
 from renewals.engagement.models import Interaction, SurveyResponse, Ticket
 from renewals.health.models import HealthSnapshot
 from renewals.kit.batches import Batch, Progress, account_batches, each
@@ -495,7 +495,9 @@ def store(
             if key in existing:
                 signal_id, seen = existing[key]
                 if as_of > seen:
-                    seen_again.append({"id": signal_id, "seen": as_of, "evidence": d.evidence})
+                    seen_again.append(
+                        {"signal_id": signal_id, "last_seen_on": as_of, "evidence": d.evidence}
+                    )
                 continue
             existing[key] = (0, as_of)
             new.append(
@@ -516,14 +518,7 @@ def store(
             )
     if new:
         session.execute(insert(Signal), new)
-    if seen_again:
-        table = cast(Table, Signal.__table__)  # a declarative class maps a Table
-        session.connection().execute(
-            update(table)
-            .where(table.c.signal_id == bindparam("id"))
-            .values(last_seen_on=bindparam("seen"), evidence=bindparam("evidence")),
-            seen_again,
-        )
+    update_rows(session.connection(), Signal, seen_again)
     return len(new)
 
 
@@ -564,7 +559,6 @@ def detect_and_combine(
     batches = account_batches(session, policy.run.batch_accounts, scored_today)
     new = 0
     risks: dict[str, int] = defaultdict(int)
-    table = cast(Table, HealthSnapshot.__table__)
     for batch in each(batches, "signal.detect", progress):
         snapshots = session.execute(
             select(
@@ -604,15 +598,14 @@ def detect_and_combine(
             )
             risks[decision.risk.value] += 1
             updates.append(
-                {"a": snap.account_id, "risk": decision.risk.value, "why": list(decision.reasons)}
+                {
+                    "account_id": snap.account_id,
+                    "as_of": as_of,
+                    "risk": decision.risk.value,
+                    "risk_reasons": list(decision.reasons),
+                }
             )
-        if updates:
-            session.connection().execute(
-                update(table)
-                .where(table.c.account_id == bindparam("a"), table.c.as_of == as_of)
-                .values(risk=bindparam("risk"), risk_reasons=bindparam("why")),
-                updates,
-            )
+        update_rows(session.connection(), HealthSnapshot, updates)
         session.flush()
     return new, dict(risks)
 

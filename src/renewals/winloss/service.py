@@ -15,13 +15,13 @@ from decimal import Decimal
 from statistics import median
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import SQLColumnExpression, func, select, update
+from sqlalchemy import SQLColumnExpression, func, select
 from sqlalchemy.orm import Session
 
 from renewals.account.models import Account
 from renewals.audit import service as audit
 from renewals.contract.models import Contract
-from renewals.db import insert_rows
+from renewals.db import insert_rows, update_rows
 from renewals.errors import NotFound, RenewalsError
 from renewals.fx import service as fx_service
 from renewals.kit.batches import chunks
@@ -252,7 +252,7 @@ def record_all(session: Session, policy: Policy, *, as_of: date) -> RecordReport
     report.created = insert_rows(session, WinLossRecord, created)
     if updated:
         session.flush()  # pending changes first: the bulk UPDATE goes straight to the rows
-        session.execute(update(WinLossRecord), updated)
+        update_rows(session, WinLossRecord, updated)
     report.updated = len(updated)
     return report
 
