@@ -18,6 +18,8 @@ Indonesian and Malay, positives and (hard) negatives alike:
 - **the score** of a kind mixes the classifier's probability with a vote of the sentence's
   `signals.semantic.neighbours` nearest examples (weighted by similarity; its share is
   `signals.semantic.neighbour_weight`): the vote follows wording the linear model smooths over;
+- **what it reads** of a text is its words without a leading register label ("Survey comment:",
+  "Ticket #4471:", `reading`); the evidence quoted is the text as written;
 - **a hit** is a kind whose score reaches `signals.semantic.threshold.<kind>` (SIG-2..8)
   in a sentence no veto of the vocabulary covers; its reason quotes the nearest labelled
   example of that kind: "reads like: 'they are evaluating other vendors' (similarity 0.83)".
