@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from books import Books
 from databases import PG_URL, PostgresDatabase, sqlite_copy, sqlite_template, worker_url
 from sqlalchemy import Engine
@@ -98,6 +99,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return rank.get(name, len(rank))
 
     items.sort(key=place)  # a stable sort: a module's tests stay in their order
+
+
+@pytest.fixture(scope="session", autouse=True)
+def real_password_hasher() -> Iterator[PasswordHasher]:
+    """Passwords hashed and verified at argon2's lowest cost in this process: a hash at the
+    real cost (`renewals.user.auth`, m=64 MiB, t=3, p=4) is about 0.17 CPU s, and every
+    password sign-in verifies one (issue 14: tests/user/test_auth.py 15.4 -> 4.3 CPU s).
+    The sign-in logic is the same at any cost; the real hasher (yielded) is kept by the
+    tests of the cost itself (test_auth.py's `real_cost`), and by every `renewals`
+    subprocess (a served demo, the CLI)."""
+    from renewals.user import auth
+
+    real = auth._hasher
+    auth._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield real
+    auth._hasher = real
 
 
 @pytest.fixture(scope="session")

@@ -159,7 +159,22 @@ def test_logout_deletes_the_session(engine, cara, policy):
     assert [e.actor for e in _events(engine, "logout")] == [cara]
 
 
-def test_an_old_hash_is_upgraded_on_the_next_sign_in(engine, cara, policy):
+@pytest.fixture
+def real_cost(real_password_hasher, monkeypatch):
+    """The product's own hasher instead of the suite's cheap one (tests/conftest.py)."""
+    monkeypatch.setattr(auth, "_hasher", real_password_hasher)
+    return real_password_hasher
+
+
+def test_passwords_are_hashed_at_rfc_9106s_cost(real_cost):
+    hashed = auth.hash_password(PASSWORD)
+    assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert auth.verify_password(hashed, PASSWORD) and not auth.verify_password(hashed, "x" * 12)
+    # an unknown email is checked against a hash of the same cost
+    assert auth._dummy_hash(real_cost).startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+def test_an_old_hash_is_upgraded_on_the_next_sign_in(engine, cara, policy, real_cost):
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
     with session_scope(engine) as session:
         session.get(User, cara).password_hash = weak

@@ -10,6 +10,7 @@ ends their sessions.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -28,9 +29,7 @@ from renewals.kit.i18n import Text
 from renewals.policy.domain import Web
 from renewals.user.models import ApiToken, User, WebSession
 
-_hasher = PasswordHasher()
-# Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+_hasher = PasswordHasher()  # argon2id, RFC 9106's second recommendation (m=64 MiB, t=3, p=4)
 MIN_PASSWORD_LENGTH = 10
 SLIDE_EVERY = timedelta(minutes=1)
 MAX_PASSWORD_LENGTH = 1024  # the login form's limit; longer is a denial-of-service vector
@@ -60,9 +59,19 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+@functools.cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """Verified against when the email is unknown, so a wrong email costs as long as a wrong
+    password: made with the hasher in use, on the first sign-in that needs it rather than at
+    import (a hash's cost in every process that imports this module, issue 14)."""
+    return hasher.hash("not-a-real-password")
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or _dummy_hash(_hasher), password) and bool(
+            password_hash
+        )
     except (VerificationError, InvalidHashError):
         return False
 
