@@ -50,36 +50,41 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 
 
 # The modules with the longest tests, longest first (issue 14: a full run on both databases
-# with --durations=0, 2 workers, 2026-12-07 at 60d41ff; seconds of a test's setup and call
-# on the busy shared machine, about five times CI's). pytest-xdist hands tests out in
-# collection order, alternating between the workers: run these first and the workers end
-# on short tests and finish together, instead of one worker starting a 100-second test
-# while the other has nothing left to do. The first is a single test that needs no book:
-# the other worker meanwhile builds the doc examples' book, which the pages after it need
-# (two workers starting on the same book's tests would have one of them wait for the
+# with --durations=0, 2 workers, 2026-12-07 at fd75486 at load 2-7; seconds of a test's
+# setup and call, its longest, and the module's sum where it has several). pytest-xdist
+# hands tests out in collection order, alternating between the workers: run these first
+# and the workers end on short tests and finish together, instead of one worker starting a
+# 20-second test while the other has nothing left to do (every module with a test of 6.4 s
+# or more is here; no other test took more than 6.1). The first is a single test that needs no
+# book: the other worker meanwhile builds the doc examples' book, which the pages after it
+# need (two workers starting on the same book's tests would have one of them wait for the
 # other's build).
 LONGEST_FIRST = (
-    "source/test_client_libraries.py",  # the tracking clients' kill: 154 s, one test
-    "test_doc_examples.py",  # README 363 (its book's build 154), likelihood 286, 33 pages
-    "test_daily_run_killed.py",  # the SIGKILL reruns: 231 (its book 121), 120, 100
-    "web/test_browser_languages.py",  # the browser walk per language: 199 (en, book), 127-152
-    "worker/test_two_workers.py",  # two workers' week on PostgreSQL: 164
-    "test_batches.py",  # batches of 100 against one: 130
-    "web/test_i18n.py",  # each role's pages in each language: 118
-    "forecast/test_model_commands_languages.py",  # 111
-    "web/test_accessibility.py",  # the axe and keyboard walk: 110
-    "usage/test_spark.py",  # PySpark against DuckDB: 102
-    "playbook/test_team_day.py",  # a team's day: 94
-    "test_cli_machine_output.py",  # 87
-    "demo/test_demo_serve.py",  # 66
-    "escalation/test_suggest_book.py",  # 65
-    "concession/test_pages.py",  # 64
-    "web/test_browser.py",  # 61
-    "renewal/test_service.py",  # 57
-    "forecast/test_learned.py",  # 56
-    "web/test_api_schema.py",  # 55
-    "web/test_page_fuzz.py",  # 52
-    "outbox/test_campaign_delivery.py",  # 52
+    "source/test_client_libraries.py",  # the tracking clients' kill: 22.7, one test
+    "test_doc_examples.py",  # 26.8 (its book's build 17.8), 33 pages 51.3
+    "web/test_browser_languages.py",  # the browser walk per language: 50.2, 4 walks 174.1
+    "web/test_accessibility.py",  # the axe and keyboard walk: 45.7, one test
+    "web/test_browser.py",  # 37.0, one test
+    "test_batches.py",  # batches of 100 against one: 26.6, 36.8
+    "worker/test_two_workers.py",  # two workers' week on PostgreSQL: 26.1
+    "usage/test_spark.py",  # PySpark against DuckDB: 24.1, 41.6
+    "web/test_serving.py",  # thirty clients against `renewals serve`: 23.8, 36.7
+    "web/test_i18n.py",  # each role's pages in each language: 22.3, 61.9
+    "web/test_route_matrix.py",  # 20.2
+    "playbook/test_team_day.py",  # a team's day: 17.0
+    "test_daily_run_killed.py",  # the SIGKILL reruns: 15.8, 42.6
+    "test_cli_machine_output.py",  # 14.8, 33.0
+    "forecast/test_model_commands_languages.py",  # 10.0
+    "forecast/test_backtest_languages.py",  # 9.8
+    "test_cli.py",  # 9.5, 13.8
+    "web/test_api_schema.py",  # 9.2, 17.6
+    "test_daily_run_incremental.py",  # 8.8, 17.2
+    "save_plan/test_commands_languages.py",  # 8.7, 12.8
+    "web/test_browser_signal_labels.py",  # 8.4
+    "demo/test_demo_serve.py",  # 7.2, 18.2
+    "web/test_list_parity.py",  # 6.8, 33.6
+    "web/test_page_fuzz.py",  # 6.4, 12.6
+    "test_cli_errors_languages.py",  # 6.4, 17.2
 )
 
 
