@@ -37,6 +37,7 @@ not point-in-time or not known the same way at prediction time:
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -294,15 +295,29 @@ def group_by_week(contracts: Sequence[Closed], forecast: Forecast) -> dict[date,
     return {min(cut(c) for c in members): members for members in weeks.values()}
 
 
+def _day(text: signal_service.SourceText) -> date:
+    return text.day
+
+
 def text_kinds(
-    session: Session, policy: Policy, *, as_of: date, accounts: set[str]
+    session: Session,
+    policy: Policy,
+    *,
+    as_of: date,
+    accounts: set[str],
+    read: Sequence[signal_service.SourceText] | None = None,
 ) -> dict[str, set[str]]:
     """SIG-2..8 kinds from the texts dated in the look-back window ending on `as_of`,
-    detected afresh (the signal table dates a text by when it was scanned)."""
+    detected afresh (the signal table dates a text by when it was scanned). `read`: the
+    texts of a span that holds the window, read already (`texts_between`) and sorted by
+    day, instead of reading the window's."""
     since = as_of - timedelta(days=policy.signals.lookback_days - 1)
-    texts = (
-        t for t in signal_service.texts_between(session, since, as_of) if t.account_id in accounts
+    window: Iterable[signal_service.SourceText] = (
+        signal_service.texts_between(session, since, as_of)
+        if read is None
+        else read[bisect_left(read, since, key=_day) : bisect_right(read, as_of, key=_day)]
     )
+    texts = (t for t in window if t.account_id in accounts)
     found = signal_service.text_signals(texts, policy)
     return {a: {d.kind.value for d in detected} for a, detected in found.items()}
 
@@ -343,9 +358,11 @@ def rows_as_of(
     data_dir: Path,
     memory_limit: str,
     usage: dict[str, UsageFeatures] | None = None,
+    texts: Sequence[signal_service.SourceText] | None = None,
 ) -> list[Row]:
     """The group's renewals as they looked on `as_of` (contracts not yet started then are
-    left out: they did not exist); `usage`: the book's usage features on `as_of`, if read."""
+    left out: they did not exist); `usage`: the book's usage features on `as_of`, if read;
+    `texts`: the texts of a span that holds `as_of`'s look-back window, if read."""
     members = [c for c in contracts if c.start_date <= as_of]
     if not members:
         return []
@@ -361,11 +378,13 @@ def rows_as_of(
             detail={c.account_id for c in members},  # ranked among the whole book's
         )
     }
-    texts = text_kinds(session, policy, as_of=as_of, accounts={c.account_id for c in members})
+    kinds_of = text_kinds(
+        session, policy, as_of=as_of, accounts={c.account_id for c in members}, read=texts
+    )
     rows: list[Row] = []
     for c in members:
         s = scored.get(c.account_id)
-        category, kinds, risk = risk_as_of(s, texts.get(c.account_id, ()), as_of, policy)
+        category, kinds, risk = risk_as_of(s, kinds_of.get(c.account_id, ()), as_of, policy)
         days = (c.end_date - as_of).days
         moved = advance(Stage.assessment, days, policy.stages)
         segment = s.segment.value if s is not None else None
@@ -418,6 +437,14 @@ def training_rows(
         key_features=policy.health.key_features,
         memory_limit=memory_limit,
     )
+    # Every group's texts in one reading: the weeks' look-back windows overlap (90 days
+    # read again each week, issue 14); each group still detects only its own window's.
+    lookback = timedelta(days=policy.signals.lookback_days - 1)
+    texts = (
+        sorted(signal_service.texts_between(session, min(groups) - lookback, max(groups)), key=_day)
+        if groups
+        else []
+    )
     rows: list[Row] = []
     for k, as_of in enumerate(sorted(groups)):
         report(Text("renewals as they looked"), k, len(groups))
@@ -430,6 +457,7 @@ def training_rows(
                 data_dir=data_dir,
                 memory_limit=memory_limit,
                 usage=usage.get(as_of),
+                texts=texts,
             )
         )
     report(Text("renewals as they looked"), len(groups), len(groups))
