@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -51,14 +52,13 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 
 # The modules with the longest tests, longest first (issue 14: a full run on both databases
 # with --durations=0, 2 workers, 2026-12-07 at fd75486 at load 2-7; seconds of a test's
-# setup and call, its longest, and the module's sum where it has several). pytest-xdist
-# hands tests out in collection order, alternating between the workers: run these first
-# and the workers end on short tests and finish together, instead of one worker starting a
-# 20-second test while the other has nothing left to do (every module with a test of 6.4 s
-# or more is here; no other test took more than 6.1). The first is a single test that needs no
-# book: the other worker meanwhile builds the doc examples' book, which the pages after it
-# need (two workers starting on the same book's tests would have one of them wait for the
-# other's build).
+# setup and call, its longest, and the module's sum where it has several): every module
+# with a test of 6.4 s or more (no other test took more than 6.1). With `-n` the workers
+# steal work (pytest_xdist_make_scheduler below): the first worker starts on the first half
+# of the tests in this order, the second on the second half, and a worker that runs out
+# takes the last half of what the other has left. The long tests run first and the workers
+# end together on short ones, instead of one worker starting a 20-second test while the
+# other has nothing left to do.
 LONGEST_FIRST = (
     "source/test_client_libraries.py",  # the tracking clients' kill: 22.7, one test
     "test_doc_examples.py",  # 26.8 (its book's build 17.8), 33 pages 51.3
@@ -86,6 +86,23 @@ LONGEST_FIRST = (
     "web/test_page_fuzz.py",  # 6.4, 12.6
     "test_cli_errors_languages.py",  # 6.4, 17.2
 )
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Work stealing instead of pytest-xdist's load scheduling when `-n` is given without
+    `--dist` (issue 14). The load scheduler hands each worker a first chunk of a quarter of
+    its share of the tests in collection order: with LONGEST_FIRST the first worker's chunk
+    held more than half of the run's test time (830 of 1,414 s, tonight's durations), and
+    the first worker ended last while the other had nothing to do. Stealing keeps each
+    module's tests on one worker as the load scheduler did (module fixtures, shared
+    books) but a worker that runs out takes over the end of the other's queue."""
+    args = config.invocation_params.args
+    if config.getoption("dist") != "load" or any(str(a).startswith("--dist") for a in args):
+        return None  # asked for by name: pytest-xdist's own
+    from xdist.scheduler import WorkStealingScheduling
+
+    return WorkStealingScheduling(config, log)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
