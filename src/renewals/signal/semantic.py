@@ -69,7 +69,7 @@ _CLASSIFY_CHUNK = 512  # sentences classified at once: bounds the (sentences x e
 
 # A register label at the start of a text ("Survey comment:", "Ticket #4471:", "Gesprächsnotiz:",
 # "Komen tinjauan:", "WA dari Pak Harun:") says where the words were written, not what they
-# mean, and the examples carry such labels unevenly (a survey comment was five times likelier
+# mean, and the examples carry such labels unevenly (a survey comment was three times likelier
 # to be a complaint than praise among them): the model reads a text without it (issue 18, fifth
 # round: on the development sets the meaning's pooled average precision 0.818 -> 0.829 and its
 # recall at precision 0.9 0.48 -> 0.53). The evidence quoted stays the text as written.
