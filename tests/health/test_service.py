@@ -30,6 +30,15 @@ def book(books: Books, engine: Engine, tmp_path: Path) -> tuple[Engine, Settings
     return engine, Settings(database_url=str(engine.url), data_dir=tmp_path / "data")
 
 
+@pytest.fixture
+def run_book(books: Books, engine: Engine, tmp_path: Path) -> tuple[Engine, Settings]:
+    """The same book after the daily run of TODAY (with POLICY, the packaged policy; every
+    job ok), run once for the whole test run (tests/books.py) instead of in each test that
+    reads what that first run wrote (issue 14)."""
+    books.copy(engine, tmp_path, Demo(80, seed=11, days=(TODAY,)))
+    return engine, Settings(database_url=str(engine.url), data_dir=tmp_path / "data")
+
+
 def run(engine: Engine, settings: Settings, day: date = TODAY) -> None:
     outcomes = run_all(engine, policy=POLICY, as_of=day, settings=settings)
     assert [o.status for o in outcomes] == ["ok"] * len(outcomes), outcomes
@@ -57,9 +66,8 @@ def dump(engine: Engine) -> tuple[list[tuple], list[tuple], list[tuple]]:  # typ
     return snaps, signals, tasks
 
 
-def test_every_account_under_contract_gets_an_explained_snapshot(book) -> None:  # type: ignore[no-untyped-def]
-    engine, settings = book
-    run(engine, settings)
+def test_every_account_under_contract_gets_an_explained_snapshot(run_book) -> None:  # type: ignore[no-untyped-def]
+    engine, _ = run_book
     snaps, signals, _ = dump(engine)
     assert len(snaps) > 60
     with session_scope(engine) as session:
@@ -80,9 +88,8 @@ def test_every_account_under_contract_gets_an_explained_snapshot(book) -> None: 
     assert any(s[2] in ("ticket", "survey", "interaction") for s in signals)  # text signals
 
 
-def test_rerunning_the_same_day_changes_nothing(book) -> None:  # type: ignore[no-untyped-def]
-    engine, settings = book
-    run(engine, settings)
+def test_rerunning_the_same_day_changes_nothing(run_book) -> None:  # type: ignore[no-untyped-def]
+    engine, settings = run_book
     first = dump(engine)
     run(engine, settings)
     assert dump(engine) == first
@@ -101,10 +108,9 @@ def test_the_next_day_keeps_signals_and_tasks_unique_and_sets_the_trend(book) ->
     assert any(s[4] in ("up", "down", "same") for s in today)
 
 
-def test_a_red_account_gets_one_review_task(book) -> None:  # type: ignore[no-untyped-def]
+def test_a_red_account_gets_one_review_task(run_book) -> None:  # type: ignore[no-untyped-def]
     """HEALTH-4: immediate review meeting, created once."""
-    engine, settings = book
-    run(engine, settings)
+    engine, _ = run_book
     with session_scope(engine) as session:
         red = set(
             session.scalars(
