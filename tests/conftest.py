@@ -93,7 +93,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """Work stealing instead of pytest-xdist's load scheduling when `-n` is given without
     `--dist` (issue 14). The load scheduler hands each worker a first chunk of a quarter of
     its share of the tests in collection order: with LONGEST_FIRST the first worker's chunk
-    held more than half of the run's test time (830 of 1,414 s, tonight's durations), and
+    held more than half of the run's test time (830 of 1,420 s, tonight's durations), and
     the first worker ended last while the other had nothing to do. Stealing keeps each
     module's tests on one worker as the load scheduler did (module fixtures, shared
     books) but a worker that runs out takes over the end of the other's queue."""
