@@ -97,9 +97,10 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     the first worker ended last while the other had nothing to do. Stealing keeps each
     module's tests on one worker as the load scheduler did (module fixtures, shared
     books) but a worker that runs out takes over the end of the other's queue."""
-    args = config.invocation_params.args
-    if config.getoption("dist") != "load" or any(str(a).startswith("--dist") for a in args):
-        return None  # asked for by name: pytest-xdist's own
+    given = [*config.invocation_params.args, *config.getini("addopts")]
+    given += os.environ.get("PYTEST_ADDOPTS", "").split()
+    if config.getoption("dist") != "load" or any(str(a).startswith("--dist") for a in given):
+        return None  # asked for by name (command line, addopts): pytest-xdist's own
     from xdist.scheduler import WorkStealingScheduling
 
     return WorkStealingScheduling(config, log)
