@@ -462,7 +462,8 @@ def _upsert(session: Session, table: TableFile, rows: list[ParsedRow], *, empty:
     # The table, not the mapped class: an ORM-enabled insert goes through the ORM's bulk
     # persistence, which sent about one statement per 3 rows (142,675 for the 10,000-account
     # book's 396,509 rows); the table's insert is one executemany per chunk. Same rows
-    # (every table compared), import 39 -> 18 CPU s on SQLite (issue 20).
+    # (every table compared), import 39 -> 18 CPU s on SQLite (issue 20). The trap
+    # `db.insert_rows` documents for plain inserts; an upsert needs its dialect's insert.
     stmt = insert(cast(Table, model.__table__))  # a declarative class maps a Table
     updates = {c: stmt.excluded[c] for c in columns if c != id_column}
     stmt = (

@@ -413,17 +413,15 @@ def _recorded(engine: Engine, batch: str) -> bool:
 
 
 def _record_import(engine: Engine, report: BatchReport) -> None:
-    """An import record per batch (once, even when a batch is compacted again)."""
-    label = _label(report.batch)
+    """The batch's import record: written once, last, after its parts (`compact_batch` does
+    not compact a batch again once it is written, `_recorded`)."""
     now = utc_now()
     with session_scope(engine) as session:
-        if session.scalar(select(ImportRun.id).where(ImportRun.source == label)) is not None:
-            return
         session.add(
             ImportRun(
                 started_at=now,
                 finished_at=now,
-                source=label,
+                source=_label(report.batch),
                 counts={"events": report.as_counts()},
                 rejected=report.quarantined,
                 reject_file=None,
